@@ -1,0 +1,11 @@
+export * from './cobs.js';
+export * from './codec.js';
+export * from './crc32c.js';
+export * from './errors.js';
+export * from './frame.js';
+export * from './frame-decoder.js';
+export * from './messages.js';
+export * from './schema.js';
+export { checkCborProfile, MAX_NESTING } from './cbor-profile.js';
+export * from './jsonable.js';
+export * from './vectors.js';

@@ -1,0 +1,284 @@
+// The message catalogue of SPEC.md §4: type codes and the body schema of every
+// message in each direction. messages.cddl states the same; a test keeps them in step.
+import {
+  arrayOf,
+  bool,
+  bstr,
+  type Decoded,
+  oneOrMany,
+  optional,
+  required,
+  struct,
+  tstr,
+  tuple,
+  u64,
+  uint,
+} from './schema.js';
+
+export const MessageType = {
+  HELLO: 0x01,
+  PING: 0x02,
+  MODEL_BEGIN: 0x10,
+  MODEL_CHUNK: 0x11,
+  MODEL_ACK: 0x12,
+  MODEL_COMMIT: 0x13,
+  MODEL_STATUS: 0x14,
+  INFER: 0x20,
+  RESULT: 0x21,
+  TASKSET: 0x30,
+  RUN: 0x31,
+  STOP: 0x32,
+  TRACE: 0x40,
+  LOG: 0x41,
+  ERROR: 0x7f,
+} as const;
+export type MessageName = keyof typeof MessageType;
+
+export const MESSAGE_NAMES: ReadonlyMap<number, MessageName> = new Map(
+  Object.entries(MessageType).map(([name, code]) => [code, name as MessageName]),
+);
+
+/** Which way a message travels; a type code can have a different body each way. */
+export type Direction = 'h2d' | 'd2h';
+
+export const Limits = {
+  modelId: 64,
+  hostName: 64,
+  shortText: 32,
+  errorMessage: 120,
+  logText: 200,
+  sackRanges: 8,
+  trecLayers: 64,
+  layers: 64,
+  shapeDims: 4,
+  tasks: 16,
+  traceEvents: 64,
+  slots: 4,
+  pingCounters: 16,
+  eventArgs: 4,
+  maxTrecHashBits: 32,
+} as const;
+
+export const Capability = {
+  MODEL_STORE: 1 << 0,
+  DENSE_INFERENCE: 1 << 1,
+  TREC: 1 << 2,
+  TASK_SETS: 1 << 3,
+  TRACE: 1 << 4,
+  TEE: 1 << 5,
+} as const;
+
+/** The order of the PING reply's counters (SPEC.md §4.2); later versions append. */
+export const PING_COUNTER_NAMES = ['framesOk', 'cobs', 'short', 'crc', 'oversize', 'version', 'lost', 'malformed', 'unsupported'] as const;
+
+export const SlotState = { EMPTY: 0, RECEIVING: 1, COMPLETE: 2, VERIFIED: 3 } as const;
+export const InferenceMode = { DENSE: 0, TREC: 1 } as const;
+
+export const ErrorCode = {
+  unsupported: 1,
+  malformed: 2,
+  version: 3,
+  too_large: 4,
+  bad_state: 5,
+  busy: 6,
+  no_model: 7,
+  hash_mismatch: 8,
+  out_of_range: 9,
+  no_space: 10,
+  storage: 11,
+  invalid: 12,
+  not_trusted: 13,
+  internal: 14,
+} as const;
+export type ErrorCodeName = keyof typeof ErrorCode;
+export const ERROR_CODE_NAMES: ReadonlyMap<number, ErrorCodeName> = new Map(
+  Object.entries(ErrorCode).map(([name, code]) => [code, name as ErrorCodeName]),
+);
+
+export const TraceEventKind = {
+  job_release: 1,
+  job_start: 2,
+  job_end: 3,
+  layer_start: 4,
+  layer_end: 5,
+  slice_start: 6,
+  slice_end: 7,
+  world_enter: 8,
+  world_exit: 9,
+  trec_stats: 10,
+  overrun: 11,
+  deadline_miss: 12,
+} as const;
+
+const u8 = uint(8);
+const u16 = uint(16);
+const u32 = uint(32);
+const ticks = u64();
+const sha256 = bstr({ exact: 32 });
+const mode = uint(8, 0, 1);
+
+const slotEntry = struct({
+  slot: required(0, u8),
+  state: required(1, uint(8, 0, 3)),
+  modelId: optional(2, tstr(Limits.modelId)),
+  size: optional(3, u32),
+  sha256: optional(4, sha256),
+  received: optional(5, u32),
+});
+
+const task = struct({
+  task: required(0, u8),
+  periodUs: required(1, uint(32, 1)),
+  deadlineUs: required(2, uint(32, 1)),
+  offsetUs: optional(3, u32),
+  mode: required(4, mode),
+  slot: optional(5, u8),
+  inputIndex: optional(6, u16),
+  budgetUs: optional(7, u32),
+});
+
+const traceEvent = tuple(u8, u8, u32, ticks, oneOrMany(u64(), Limits.eventArgs));
+const empty = struct({});
+
+export const hostBodies = {
+  HELLO: struct({
+    proto: required(0, uint(8, 1)),
+    maxFrame: required(1, uint(16, 256)),
+    host: optional(2, tstr(Limits.hostName)),
+  }),
+  PING: struct({
+    t1: required(0, u64()),
+    pad: optional(1, bstr()),
+  }),
+  MODEL_BEGIN: struct({
+    modelId: required(0, tstr(Limits.modelId)),
+    size: required(1, uint(32, 1)),
+    sha256: required(2, sha256),
+    slot: optional(3, u8),
+    chunk: required(4, uint(16, 1)),
+    window: required(5, uint(16, 1)),
+  }),
+  MODEL_CHUNK: struct({
+    slot: required(0, u8),
+    offset: required(1, u32),
+    data: required(2, bstr()),
+  }),
+  MODEL_COMMIT: struct({
+    slot: required(0, u8),
+    activate: optional(1, bool()),
+  }),
+  MODEL_STATUS: empty,
+  INFER: struct(
+    {
+      slot: optional(0, u8),
+      mode: required(1, mode),
+      trec: optional(2, arrayOf(tuple(u16, u16, uint(8, 1, Limits.maxTrecHashBits)), Limits.trecLayers)),
+      input: optional(3, bstr()),
+      inputIndex: optional(4, u16),
+      want: optional(5, u8),
+    },
+    (body) => ((body.input === undefined) === (body.inputIndex === undefined) ? 'exactly one of input (3) and input_index (4) is required' : undefined),
+  ),
+  TASKSET: struct({ tasks: required(0, arrayOf(task, Limits.tasks, 1)) }),
+  RUN: struct({ durationUs: required(0, u32), trace: optional(1, u8) }),
+  STOP: empty,
+} as const;
+
+export const deviceBodies = {
+  HELLO: struct({
+    proto: required(0, uint(8, 1)),
+    maxFrame: required(1, uint(16, 256)),
+    board: required(2, tstr(Limits.shortText)),
+    firmware: required(3, tstr(Limits.shortText)),
+    deviceId: required(4, tstr(Limits.shortText)),
+    clockHz: required(5, u64(1n)),
+    caps: required(6, u32),
+    ram: required(7, u32),
+    slotSize: required(8, u32),
+    slots: required(9, u8),
+    bootId: required(10, u32),
+    uptime: required(11, ticks),
+  }),
+  PING: struct({
+    t1: required(0, u64()),
+    t2: required(1, ticks),
+    t3: required(2, ticks),
+    counters: optional(3, arrayOf(u64(), Limits.pingCounters)),
+  }),
+  MODEL_ACK: struct({
+    slot: required(0, u8),
+    next: required(1, u32),
+    sack: optional(2, arrayOf(tuple(u32, u32), Limits.sackRanges)),
+    chunk: required(3, u16),
+    window: required(4, u16),
+  }),
+  MODEL_STATUS: struct({
+    active: optional(0, u8),
+    slots: required(1, arrayOf(slotEntry, Limits.slots)),
+  }),
+  RESULT: struct({
+    ticks: required(0, ticks),
+    output: optional(1, bstr()),
+    shape: optional(2, arrayOf(u32, Limits.shapeDims)),
+    layerTicks: optional(3, arrayOf(ticks, Limits.layers)),
+    trec: optional(4, arrayOf(tuple(u16, u32, u32), Limits.trecLayers)),
+    top: optional(5, u32),
+  }),
+  TASKSET: struct({ tasks: required(0, u8) }),
+  RUN: struct({ start: required(0, ticks) }),
+  STOP: struct({
+    ticks: required(0, ticks),
+    released: required(1, u32),
+    completed: required(2, u32),
+    missed: required(3, u32),
+    dropped: required(4, u32),
+  }),
+  TRACE: struct({
+    batch: required(0, u32),
+    events: required(1, arrayOf(traceEvent, Limits.traceEvents)),
+    dropped: optional(2, u32),
+  }),
+  LOG: struct({
+    level: required(0, uint(8, 0, 3)),
+    ticks: required(1, ticks),
+    text: required(2, tstr(Limits.logText)),
+  }),
+  ERROR: struct({
+    code: required(0, u16),
+    message: required(1, tstr(Limits.errorMessage)),
+    type: optional(2, u8),
+    need: optional(3, u64()),
+    have: optional(4, u64()),
+  }),
+} as const;
+
+type HostBodies = typeof hostBodies;
+type DeviceBodies = typeof deviceBodies;
+
+export type HostMessageName = keyof HostBodies;
+export type DeviceMessageName = keyof DeviceBodies;
+export type HostBody<N extends HostMessageName> = Decoded<HostBodies[N]>;
+export type DeviceBody<N extends DeviceMessageName> = Decoded<DeviceBodies[N]>;
+
+/** A message the host sends. */
+export type HostMessage = { [N in HostMessageName]: { type: N; id: number; body: HostBody<N> } }[HostMessageName];
+/** A message a device sends. */
+export type DeviceMessage = { [N in DeviceMessageName]: { type: N; id: number; body: DeviceBody<N> } }[DeviceMessageName];
+export type DeviceMessageOf<N extends DeviceMessageName> = Extract<DeviceMessage, { type: N }>;
+export type HostMessageOf<N extends HostMessageName> = Extract<HostMessage, { type: N }>;
+
+export type TraceEvent = DeviceBody<'TRACE'>['events'][number];
+
+/** The replies a host request is answered with (besides ERROR). */
+export const REPLY_TYPE = {
+  HELLO: 'HELLO',
+  PING: 'PING',
+  MODEL_BEGIN: 'MODEL_ACK',
+  MODEL_COMMIT: 'MODEL_STATUS',
+  MODEL_STATUS: 'MODEL_STATUS',
+  INFER: 'RESULT',
+  TASKSET: 'TASKSET',
+  RUN: 'RUN',
+  STOP: 'STOP',
+} as const satisfies Partial<Record<HostMessageName, DeviceMessageName>>;
+export type RequestName = keyof typeof REPLY_TYPE;
