@@ -1,0 +1,34 @@
+// What every rtinfer command shares: --json, and errors shown with their facts
+// (as JSON under --json) and a non-zero exit, never a stack trace for a user error.
+import { Command, Flags } from '@oclif/core';
+import { RtinferError } from '../errors.js';
+
+export abstract class RtinferCommand extends Command {
+  static override enableJsonFlag = true;
+
+  protected override async catch(error: Error & { exitCode?: number; oclif?: { exit?: number } }): Promise<unknown> {
+    if (error instanceof RtinferError) {
+      if (this.jsonEnabled()) {
+        this.logJson(error.toJSON());
+        this.exit(2);
+      }
+      this.error(error.message, { code: error.code, exit: 2 });
+    }
+    return super.catch(error);
+  }
+
+  protected override toErrorJson(error: unknown): unknown {
+    return error instanceof RtinferError ? error.toJSON() : super.toErrorJson(error);
+  }
+}
+
+export function deviceFlag(description = 'Defaults to the only running sim, if exactly one is running.') {
+  return Flags.string({
+    char: 'd',
+    summary: 'Device to use: a port path, a running sim id (sim-1) or a board USB serial number.',
+    description,
+    env: 'RTINFER_DEVICE',
+  });
+}
+
+export const timeoutFlag = Flags.integer({ summary: 'Per-request timeout in milliseconds.', default: 1000, min: 1 });

@@ -1,0 +1,51 @@
+// Human-readable renderings shared by commands (the JSON forms are the objects themselves).
+import { Capability } from '@rtinfer/protocol';
+import type { ClockEstimate, RoundTripStatistics } from '../device/clock-estimate.js';
+import type { DeviceLinkCounters } from '../device/ping.js';
+import type { DeviceInfo } from '../device/session.js';
+
+export function capabilityNames(caps: number): string[] {
+  return Object.entries(Capability)
+    .filter(([, bit]) => (caps & bit) !== 0)
+    .map(([name]) => name.toLowerCase().replaceAll('_', '-'));
+}
+
+export function formatHertz(hz: number): string {
+  if (hz >= 1e9 && hz % 1e9 === 0) return `${hz / 1e9} GHz`;
+  if (hz >= 1e6) return `${hz / 1e6} MHz`;
+  if (hz >= 1e3) return `${hz / 1e3} kHz`;
+  return `${hz} Hz`;
+}
+
+export function formatBytes(bytes: number): string {
+  if (bytes >= 1 << 20) return `${(bytes / (1 << 20)).toFixed(1)} MiB`;
+  if (bytes >= 1 << 10) return `${(bytes / (1 << 10)).toFixed(1)} KiB`;
+  return `${bytes} B`;
+}
+
+export function describeDevice(info: DeviceInfo, link: string): string[] {
+  const caps = capabilityNames(info.caps);
+  return [
+    `device      ${info.deviceId} (${info.board}, firmware ${info.firmware}, protocol ${info.proto})`,
+    `link        ${link}, max frame ${info.maxFrame} B`,
+    `clock       ${formatHertz(Number(info.clockHz))}, uptime ${(Number(info.uptime) / Number(info.clockHz)).toFixed(3)} s, boot ${info.bootId}`,
+    `memory      ram ${formatBytes(info.ram)}, ${info.slots} model slots of ${formatBytes(info.slotSize)}`,
+    `can         ${caps.length ? caps.join(', ') : 'handshake and ping only'}`,
+  ];
+}
+
+export function describeRoundTrips(stats: RoundTripStatistics): string {
+  const us = (value: number) => `${value.toFixed(1)} µs`;
+  return `round trip  ${stats.count} pings: min ${us(stats.minUs)}, median ${us(stats.medianUs)}, p99 ${us(stats.p99Us)}, max ${us(stats.maxUs)}`;
+}
+
+export function describeClock(clock: ClockEstimate | undefined): string {
+  if (!clock) return 'clock sync  no samples';
+  const drift = Number.isNaN(clock.driftPpm) ? 'drift n/a (too few samples)' : `drift ${clock.driftPpm.toFixed(2)} ppm`;
+  return `clock sync  device − host = ${(clock.offsetNs / 1e6).toFixed(3)} ms ± ${(clock.uncertaintyNs / 1000).toFixed(1)} µs, ${drift}`;
+}
+
+export function describeCounters(counters: DeviceLinkCounters): string {
+  const entries = Object.entries(counters);
+  return `device rx   ${entries.map(([name, value]) => `${name} ${value}`).join(', ')}`;
+}

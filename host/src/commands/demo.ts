@@ -1,0 +1,53 @@
+import { Flags } from '@oclif/core';
+import { toJsonable } from '@rtinfer/protocol';
+import { deviceFlag, RtinferCommand } from '../cli/base-command.js';
+import { describeClock, describeCounters, describeDevice, describeRoundTrips } from '../cli/format.js';
+import { ProgressLine } from '../cli/progress.js';
+import { openSession } from '../device/open-session.js';
+import { pingSeries } from '../device/ping.js';
+import { pingReport } from '../device/ping-report.js';
+import { startSim, type RunningSim } from '../sim/posix-sim.js';
+
+export default class Demo extends RtinferCommand {
+  static override summary = 'Run the main job on the simulated bench: start it, connect, handshake, ping, report.';
+  static override description =
+    'Starts a simulated STM32 (unless --device names a real one), connects over its serial port, performs the HELLO handshake and a PING series, and prints what it found. Later releases extend the job: compress, push, infer, trace.';
+  static override examples = [
+    { command: '<%= config.bin %> demo', description: 'On a fresh simulated bench.' },
+    { command: '<%= config.bin %> demo --device /dev/ttyACM0 --pings 1000', description: 'Against a board.' },
+  ];
+  static override flags = {
+    device: deviceFlag('Without it, the demo starts its own sim and stops it at the end.'),
+    pings: Flags.integer({ summary: 'Number of PINGs.', default: 200, min: 1 }),
+  };
+
+  async run() {
+    const { flags } = await this.parse(Demo);
+    let sim: RunningSim | undefined;
+    if (flags.device === undefined) {
+      sim = await startSim({ deviceId: `demo-${process.pid}` });
+      if (!this.jsonEnabled()) this.log(`started simulated STM32 ${sim.deviceId} on ${sim.pty}`);
+    }
+    try {
+      const { session } = await openSession(sim?.pty ?? flags.device);
+      try {
+        const info = session.info!;
+        if (!this.jsonEnabled()) for (const line of describeDevice(info, session.transport.description)) this.log(line);
+        const progress = new ProgressLine('ping', flags.pings, !this.jsonEnabled());
+        const results = await pingSeries(session, { count: flags.pings, onSample: (_r, index) => progress.update(index + 1) });
+        progress.done();
+        const report = pingReport(results, info);
+        if (!this.jsonEnabled()) {
+          this.log(describeRoundTrips(report.roundTrip));
+          this.log(describeClock(report.clock));
+          this.log(describeCounters(report.deviceCounters));
+        }
+        return toJsonable({ device: info, ...report, link: session.transport.statistics() }, 'number-when-safe');
+      } finally {
+        await session.close();
+      }
+    } finally {
+      await sim?.stop();
+    }
+  }
+}

@@ -1,0 +1,107 @@
+// Clock sync from PING exchanges (SPEC.md §4.2): NTP-style offset and round
+// trip per exchange, the offset from the tightest exchanges, and drift as the
+// least-squares slope of offset against host time over those exchanges.
+
+export interface PingSample {
+  /** Host clock at send and at receipt, ns. */
+  t1: bigint;
+  t4: bigint;
+  /** Device ticks at request receipt and reply. */
+  t2: bigint;
+  t3: bigint;
+}
+
+export interface ClockEstimate {
+  clockHz: number;
+  /** Device time minus host time, in ns, at the reference exchange (device ticks → ns). */
+  offsetNs: number;
+  /** The offset is exact to ± this (half the reference exchange's round trip). */
+  uncertaintyNs: number;
+  /** Device clock rate error against the host clock, in parts per million (NaN with too few samples). */
+  driftPpm: number;
+  samplesUsed: number;
+}
+
+export interface RoundTripStatistics {
+  count: number;
+  minUs: number;
+  medianUs: number;
+  p99Us: number;
+  maxUs: number;
+  meanUs: number;
+}
+
+/** Nearest-rank percentile of an ascending array. */
+export function percentile(sorted: readonly number[], fraction: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const rank = Math.ceil(fraction * sorted.length);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))]!;
+}
+
+export function roundTripStatistics(samples: readonly PingSample[]): RoundTripStatistics {
+  const rtts = samples.map((sample) => Number(sample.t4 - sample.t1) / 1000).sort((a, b) => a - b);
+  return {
+    count: rtts.length,
+    minUs: rtts[0] ?? Number.NaN,
+    medianUs: percentile(rtts, 0.5),
+    p99Us: percentile(rtts, 0.99),
+    maxUs: rtts[rtts.length - 1] ?? Number.NaN,
+    meanUs: rtts.reduce((sum, value) => sum + value, 0) / Math.max(1, rtts.length),
+  };
+}
+
+interface Exchange {
+  hostNs: number;
+  offsetNs: number;
+  delayNs: number;
+}
+
+function exchange(sample: PingSample, clockHz: number, origin: PingSample): Exchange {
+  // Work relative to the first sample so the doubles keep ns precision.
+  const toNs = (ticks: bigint) => (Number(ticks - origin.t2) * 1e9) / clockHz;
+  const t1 = Number(sample.t1 - origin.t1);
+  const t4 = Number(sample.t4 - origin.t1);
+  const t2 = toNs(sample.t2);
+  const t3 = toNs(sample.t3);
+  return { hostNs: t1, offsetNs: (t2 - t1 + (t3 - t4)) / 2, delayNs: t4 - t1 - (t3 - t2) };
+}
+
+/**
+ * Estimates offset and drift. The offset is relative: device time 0 is the first
+ * sample's t2, host time 0 its t1; `offsetNs` says where the device clock sits
+ * against the host clock at the tightest exchange.
+ */
+export function estimateClock(samples: readonly PingSample[], clockHz: number): ClockEstimate | undefined {
+  const origin = samples[0];
+  if (!origin) return undefined;
+  const exchanges = samples.map((sample) => exchange(sample, clockHz, origin));
+  const byDelay = [...exchanges].sort((a, b) => a.delayNs - b.delayNs);
+  const best = byDelay[0]!;
+  // The tighter half of the exchanges carries the least queueing noise.
+  const tight = byDelay.slice(0, Math.max(2, Math.ceil(byDelay.length / 2)));
+  return {
+    clockHz,
+    offsetNs: best.offsetNs + originOffsetNs(origin, clockHz),
+    uncertaintyNs: best.delayNs / 2,
+    driftPpm: tight.length >= 3 ? slope(tight) * 1e6 : Number.NaN,
+    samplesUsed: tight.length,
+  };
+}
+
+function originOffsetNs(origin: PingSample, clockHz: number): number {
+  // In bigint: both clocks can be far beyond 2^53 ns.
+  return Number((origin.t2 * 1_000_000_000n) / BigInt(clockHz) - origin.t1);
+}
+
+function slope(points: readonly Exchange[]): number {
+  const n = points.length;
+  const meanX = points.reduce((sum, p) => sum + p.hostNs, 0) / n;
+  const meanY = points.reduce((sum, p) => sum + p.offsetNs, 0) / n;
+  let numerator = 0;
+  let denominator = 0;
+  for (const p of points) {
+    numerator += (p.hostNs - meanX) * (p.offsetNs - meanY);
+    denominator += (p.hostNs - meanX) ** 2;
+  }
+  return denominator === 0 ? Number.NaN : numerator / denominator;
+}

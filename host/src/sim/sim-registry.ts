@@ -1,0 +1,58 @@
+// Running sims register here so that `rtinfer devices` and `--device sim-1` find
+// them from other processes. One JSON file per sim; stale entries (dead pid) are removed.
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface SimRecord {
+  deviceId: string;
+  pty: string;
+  link?: string;
+  pid: number;
+  clockHz: number;
+  startedAt: string;
+}
+
+export function simRegistryDir(): string {
+  const uid = process.getuid?.() ?? 0;
+  return process.env.RTINFER_RUNTIME_DIR ?? join(tmpdir(), `rtinfer-${uid}`, 'sims');
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export function registerSim(record: SimRecord): () => void {
+  const dir = simRegistryDir();
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${record.deviceId}.json`);
+  writeFileSync(file, `${JSON.stringify(record, null, 2)}\n`);
+  return () => rmSync(file, { force: true });
+}
+
+export function listRunningSims(): SimRecord[] {
+  const dir = simRegistryDir();
+  let names: string[];
+  try {
+    names = readdirSync(dir).filter((name) => name.endsWith('.json'));
+  } catch {
+    return [];
+  }
+  const records: SimRecord[] = [];
+  for (const name of names) {
+    const file = join(dir, name);
+    try {
+      const record = JSON.parse(readFileSync(file, 'utf8')) as SimRecord;
+      if (isAlive(record.pid)) records.push(record);
+      else rmSync(file, { force: true });
+    } catch {
+      rmSync(file, { force: true }); // half-written or foreign: not a sim we can reach
+    }
+  }
+  return records.sort((a, b) => a.deviceId.localeCompare(b.deviceId, undefined, { numeric: true }));
+}
