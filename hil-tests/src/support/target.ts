@@ -1,0 +1,26 @@
+// The device under test: the POSIX sim by default (the sanitizer build when
+// RTINFER_SIM_BIN points at it), or a real port given by RTINFER_HIL_PORT.
+import { type RunningSim, startSim } from 'rtinfer';
+
+export interface Target {
+  path: string;
+  description: string;
+  sim?: RunningSim;
+  release(): Promise<void>;
+}
+
+export async function acquireTarget(): Promise<Target> {
+  const port = process.env.RTINFER_HIL_PORT;
+  if (port) return { path: port, description: `port ${port}`, release: async () => {} };
+  const sim = await startSim({ deviceId: `hil-${process.pid}` });
+  return {
+    path: sim.pty,
+    description: `sim ${sim.deviceId}`,
+    sim,
+    async release() {
+      const code = await sim.stop();
+      // A sanitizer report makes the sim exit non-zero: that is a firmware bug, not noise.
+      if (code !== 0) throw new Error(`the sim exited with ${code} (sanitizer report?):\n${sim.stderrTail()}`);
+    },
+  };
+}
