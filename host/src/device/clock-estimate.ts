@@ -13,8 +13,10 @@ export interface PingSample {
 
 export interface ClockEstimate {
   clockHz: number;
-  /** Device time minus host time, in ns, at the reference exchange (device ticks → ns). */
+  /** Device time minus host time, in ns (device ticks → ns), at host time `atHostNs`. */
   offsetNs: number;
+  /** Host clock (ns) at which `offsetNs` holds: the middle of the tightest exchange. Apart from it, add drift. */
+  atHostNs: bigint;
   /** The offset is exact to ± this (half the reference exchange's round trip). */
   uncertaintyNs: number;
   /** Device clock rate error against the host clock, in parts per million (NaN with too few samples). */
@@ -51,6 +53,7 @@ export function roundTripStatistics(samples: readonly PingSample[]): RoundTripSt
 }
 
 interface Exchange {
+  /** Host time at the middle of the exchange, relative to the first sample's t1. */
   hostNs: number;
   offsetNs: number;
   delayNs: number;
@@ -63,7 +66,7 @@ function exchange(sample: PingSample, clockHz: number, origin: PingSample): Exch
   const t4 = Number(sample.t4 - origin.t1);
   const t2 = toNs(sample.t2);
   const t3 = toNs(sample.t3);
-  return { hostNs: t1, offsetNs: (t2 - t1 + (t3 - t4)) / 2, delayNs: t4 - t1 - (t3 - t2) };
+  return { hostNs: (t1 + t4) / 2, offsetNs: (t2 - t1 + (t3 - t4)) / 2, delayNs: t4 - t1 - (t3 - t2) };
 }
 
 /**
@@ -82,6 +85,7 @@ export function estimateClock(samples: readonly PingSample[], clockHz: number): 
   return {
     clockHz,
     offsetNs: best.offsetNs + originOffsetNs(origin, clockHz),
+    atHostNs: origin.t1 + BigInt(Math.round(best.hostNs)),
     uncertaintyNs: best.delayNs / 2,
     driftPpm: tight.length >= 3 ? slope(tight) * 1e6 : Number.NaN,
     samplesUsed: tight.length,

@@ -22,7 +22,7 @@ function readAttribute(dir: string, name: string): string | undefined {
 
 /** The nearest ancestor of a tty's device that is a USB device (has idVendor). */
 function usbDeviceDir(deviceDir: string): string | undefined {
-  for (let dir = deviceDir; dir !== '/' && dir.startsWith('/sys'); dir = dirname(dir)) {
+  for (let dir = deviceDir; dir !== dirname(dir); dir = dirname(dir)) {
     if (existsSync(join(dir, 'idVendor'))) return dir;
   }
   return undefined;

@@ -1,7 +1,8 @@
 // Starts the POSIX build of the STM32 firmware as a child process on a
 // pseudo-terminal and reports how to reach it (the line it prints at start).
 import { type ChildProcess, spawn } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { createInterface } from 'node:readline';
 import { RtinferError } from '../errors.js';
 import { simBinaryPath } from './sim-binary.js';
@@ -46,6 +47,7 @@ export async function startSim(options: SimOptions = {}): Promise<RunningSim> {
   if (options.link) args.push('--link', options.link);
   if (options.storage) args.push('--storage', options.storage);
   if (options.maxFrame) args.push('--max-frame', String(options.maxFrame));
+  if (options.detached) mkdirSync(dirname(options.detached.logFile), { recursive: true });
   const logFd = options.detached ? openSync(options.detached.logFile, 'a') : undefined;
   const child = spawn(binary, args, { stdio: ['ignore', 'pipe', logFd ?? 'pipe'], detached: options.detached !== undefined });
   if (logFd !== undefined) closeSync(logFd);

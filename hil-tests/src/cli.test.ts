@@ -1,0 +1,80 @@
+// The built `rtinfer` CLI against the simulated bench, as a user runs it.
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { repositoryRoot } from 'rtinfer';
+import { describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const cli = join(repositoryRoot, 'host', 'bin', 'run.js');
+
+async function rtinfer(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [cli, ...args], { timeout: 60_000 });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
+}
+
+describe('rtinfer CLI', () => {
+  it('demo --json: starts a sim, handshakes, pings and reports', async () => {
+    const { code, stdout } = await rtinfer('demo', '--pings', '50', '--json');
+    expect(code).toBe(0);
+    const report = JSON.parse(stdout);
+    expect(report.device).toMatchObject({ board: 'posix_sim', proto: 1, clockHz: 1_000_000_000 });
+    expect(report.roundTrip.count).toBe(50);
+    expect(report.roundTrip.p99Us).toBeGreaterThanOrEqual(report.roundTrip.medianUs);
+    expect(report.deviceCounters.framesOk).toBeGreaterThanOrEqual(51);
+    expect(report.link.dropped).toEqual({ cobs: 0, short: 0, crc: 0, oversize: 0, version: 0 });
+  });
+
+  it('demo (text) prints the HELLO facts and the ping statistics', async () => {
+    const { code, stdout } = await rtinfer('demo', '--pings', '20');
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/device +demo-\d+ \(posix_sim, firmware \d+\.\d+\.\d+, protocol 1\)/);
+    expect(stdout).toMatch(/clock +1 GHz/);
+    expect(stdout).toMatch(/max frame \d+ B/);
+    expect(stdout).toMatch(/round trip +20 pings: min [\d.]+ µs, median [\d.]+ µs, p99 [\d.]+ µs/);
+  });
+
+  it('sim start --detach registers a sim that devices lists and ping reaches by its id', async () => {
+    const name = `cli-${process.pid}`;
+    const started = await rtinfer('sim', 'start', '--detach', '--name', name, '--json');
+    expect(started.code).toBe(0);
+    const sim = JSON.parse(started.stdout);
+    try {
+      const devices = JSON.parse((await rtinfer('devices', '--json')).stdout);
+      expect(devices.sims.map((s: { deviceId: string }) => s.deviceId)).toContain(name);
+      const ping = await rtinfer('ping', '--device', name, '--count', '25', '--size', '500', '--json');
+      expect(ping.code).toBe(0);
+      const report = JSON.parse(ping.stdout);
+      expect(report.device.deviceId).toBe(name);
+      expect(report.device.via).toBe('sim');
+      expect(report.roundTrip.count).toBe(25);
+    } finally {
+      process.kill(sim.pid, 'SIGTERM');
+    }
+  });
+
+  it('names what is wrong when the device does not exist, as JSON with --json', async () => {
+    const { code, stdout } = await rtinfer('ping', '--device', 'no-such-board', '--json');
+    expect(code).toBe(2);
+    expect(JSON.parse(stdout)).toMatchObject({ error: 'NoSuchDeviceError', code: 'no_such_device', spec: 'no-such-board' });
+  });
+
+  it('rejects a bad flag value with usage help', async () => {
+    const { code, stderr } = await rtinfer('ping', '--count', '0');
+    expect(code).not.toBe(0);
+    expect(stderr).toMatch(/count/i);
+  });
+
+  it('has examples in every command help', async () => {
+    for (const command of [['ping'], ['devices'], ['demo'], ['sim', 'start']]) {
+      const { stdout } = await rtinfer(...command, '--help');
+      expect(stdout).toMatch(/EXAMPLES/);
+      expect(stdout).toMatch(/--json/);
+    }
+  });
+});

@@ -1,0 +1,20 @@
+import { describe, expect, it } from 'vitest';
+import { deviceTable } from './device-table.js';
+
+describe('deviceTable', () => {
+  it('aligns sims and boards in columns', () => {
+    const lines = deviceTable(
+      [{ path: '/dev/ttyACM0', vendorId: '0483', productId: '374b', serialNumber: '0671FF55', manufacturer: 'STMicroelectronics' }],
+      [{ deviceId: 'sim-1', pty: '/dev/pts/3', pid: 42, clockHz: 1e9, startedAt: '' }],
+    );
+    expect(lines).toEqual([
+      'KIND    ID        PATH          USB VID:PID  SERIAL    DESCRIPTION',
+      'sim     sim-1     /dev/pts/3    -            -         POSIX sim, pid 42',
+      'serial  0671FF55  /dev/ttyACM0  0483:374b    0671FF55  STMicroelectronics',
+    ]);
+  });
+
+  it('says how to get a device when there is none', () => {
+    expect(deviceTable([], [])[0]).toContain('rtinfer sim start');
+  });
+});

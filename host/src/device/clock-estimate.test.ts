@@ -1,0 +1,74 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { estimateClock, percentile, type PingSample, roundTripStatistics } from './clock-estimate.js';
+
+/** Exchanges against a device whose clock runs at clockHz·(1+drift) and started `offsetNs` after the host clock's zero. */
+function simulate(options: { offsetNs: number; driftPpm: number; clockHz: number; count: number; delays: (i: number) => [number, number] }): PingSample[] {
+  const deviceTicks = (hostNs: number) => BigInt(Math.round(((hostNs + options.offsetNs) * (1 + options.driftPpm / 1e6) * options.clockHz) / 1e9));
+  const samples: PingSample[] = [];
+  let host = 5e12; // host clock in ns, well away from zero
+  for (let i = 0; i < options.count; i++) {
+    const [up, down] = options.delays(i);
+    const t1 = host;
+    const t2 = deviceTicks(t1 + up);
+    const t3 = deviceTicks(t1 + up + 20_000);
+    const t4 = t1 + up + 20_000 + down;
+    samples.push({ t1: BigInt(t1), t2, t3, t4: BigInt(t4) });
+    host = t4 + 1_000_000;
+  }
+  return samples;
+}
+
+describe('estimateClock', () => {
+  it('recovers offset and drift from symmetric exchanges', () => {
+    const samples = simulate({ offsetNs: -3e12, driftPpm: 25, clockHz: 216e6, count: 400, delays: () => [60_000, 60_000] });
+    const clock = estimateClock(samples, 216e6)!;
+    // Device minus host at host time h is (h + offset)(1 + drift) − h.
+    const at = Number(clock.atHostNs);
+    const expectedOffset = (at - 3e12) * (1 + 25e-6) - at;
+    expect(clock.offsetNs).toBeCloseTo(expectedOffset, -2);
+    expect(clock.driftPpm).toBeCloseTo(25, 0);
+  });
+
+  it('trusts the tightest exchanges when queueing makes the rest asymmetric', () => {
+    const samples = simulate({
+      offsetNs: 1e9,
+      driftPpm: 0,
+      clockHz: 1e9,
+      count: 200,
+      // One exchange in ten is clean; the others were held up on the way back by up to 5 ms.
+      delays: (i) => (i % 10 === 0 ? [50_000, 50_000] : [50_000, 50_000 + ((i * 7919) % 5_000_000)]),
+    });
+    const clock = estimateClock(samples, 1e9)!;
+    expect(Math.abs(clock.offsetNs - 1e9)).toBeLessThanOrEqual(clock.uncertaintyNs);
+    expect(clock.uncertaintyNs).toBeCloseTo(50_000, -2);
+  });
+
+  it('never misplaces the offset by more than its stated uncertainty', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: -1e12, max: 1e12 }),
+        fc.array(fc.tuple(fc.integer({ min: 1000, max: 5e6 }), fc.integer({ min: 1000, max: 5e6 })), { minLength: 1, maxLength: 30 }),
+        (offsetNs, delays) => {
+          const samples = simulate({ offsetNs, driftPpm: 0, clockHz: 1e9, count: delays.length, delays: (i) => delays[i]! });
+          const clock = estimateClock(samples, 1e9)!;
+          expect(Math.abs(clock.offsetNs - offsetNs)).toBeLessThanOrEqual(clock.uncertaintyNs + 1);
+        },
+      ),
+    );
+  });
+
+  it('says nothing without samples and gives no drift from two', () => {
+    expect(estimateClock([], 1e9)).toBeUndefined();
+    const two = simulate({ offsetNs: 0, driftPpm: 0, clockHz: 1e9, count: 2, delays: () => [1000, 1000] });
+    expect(estimateClock(two, 1e9)!.driftPpm).toBeNaN();
+  });
+});
+
+describe('roundTripStatistics', () => {
+  it('gives nearest-rank percentiles in microseconds', () => {
+    const samples = Array.from({ length: 100 }, (_, i): PingSample => ({ t1: 0n, t2: 0n, t3: 0n, t4: BigInt((i + 1) * 1000) }));
+    expect(roundTripStatistics(samples)).toEqual({ count: 100, minUs: 1, medianUs: 50, p99Us: 99, maxUs: 100, meanUs: 50.5 });
+    expect(percentile([], 0.5)).toBeNaN();
+  });
+});

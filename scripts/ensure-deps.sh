@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Installs what rtinfer needs on Debian 12 (or Ubuntu), so the README's two
+# commands work on a fresh machine: `demo` needs the C toolchain, `test` also
+# needs clang with libFuzzer and socat. Then installs the npm workspace.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mode="${1:-demo}"
+
+node_major="$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)"
+if (( node_major < 20 )); then
+  echo "rtinfer needs Node.js 20 or newer (found: $(node --version 2>/dev/null || echo none))." >&2
+  exit 1
+fi
+
+# command → Debian package
+declare -A wanted=([gcc]=gcc [make]=make [cmake]=cmake [c++]=g++)
+packages_also=()
+if [[ "$mode" == test ]]; then
+  wanted+=([clang]=clang [socat]=socat)
+  # libFuzzer's runtime: clang alone links no -fsanitize=fuzzer binary.
+  if ! ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a >/dev/null 2>&1 \
+     && ! ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-*.a >/dev/null 2>&1; then
+    packages_also+=(libclang-rt-14-dev libfuzzer-14-dev)
+  fi
+fi
+
+missing=()
+for command in "${!wanted[@]}"; do
+  command -v "$command" >/dev/null 2>&1 || missing+=("${wanted[$command]}")
+done
+missing+=("${packages_also[@]}")
+
+if (( ${#missing[@]} > 0 )); then
+  echo "installing Debian packages: ${missing[*]}"
+  if [[ $(id -u) -eq 0 ]]; then sudo=(); elif command -v sudo >/dev/null; then sudo=(sudo); else
+    echo "missing ${missing[*]} and not root: run  apt-get install ${missing[*]}  as root" >&2
+    exit 1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo[@]}" apt-get update -qq
+  "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# npm ci when node_modules is missing or older than the lock file.
+if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
+  npm ci --no-audit --no-fund
+fi
