@@ -8,23 +8,25 @@ export function cobsMaxEncodedLength(length: number): number {
 
 /** Encodes `source` into `target` at `offset`; returns the offset after the last byte written. */
 export function cobsEncodeInto(source: Uint8Array, target: Uint8Array, offset: number): number {
-  let codeIndex = offset;
-  let write = offset + 1;
-  let code = 1;
-  for (let read = 0; read < source.length; read++) {
-    const byte = source[read]!;
-    if (byte !== 0) {
-      target[write++] = byte;
-      code++;
+  let write = offset;
+  let read = 0;
+  for (;;) {
+    const zero = source.indexOf(0, read);
+    const end = zero === -1 ? source.length : zero;
+    // Full blocks: code 0xFF and 254 data bytes, no implied zero.
+    for (; end - read >= 254; read += 254) {
+      target[write++] = 0xff;
+      target.set(source.subarray(read, read + 254), write);
+      write += 254;
     }
-    if (byte === 0 || code === 0xff) {
-      target[codeIndex] = code;
-      codeIndex = write++;
-      code = 1;
-    }
+    // The last block of the run: it stands for the zero that ends it (or for the end of input,
+    // which after a full block gives the paper's final 0x01 code, SPEC.md §2.2).
+    target[write++] = end - read + 1;
+    target.set(source.subarray(read, end), write);
+    write += end - read;
+    if (zero === -1) return write;
+    read = zero + 1;
   }
-  target[codeIndex] = code;
-  return write;
 }
 
 export function cobsEncode(source: Uint8Array): Uint8Array {

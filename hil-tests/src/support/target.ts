@@ -1,5 +1,8 @@
 // The device under test: the POSIX sim by default (the sanitizer build when
 // RTINFER_SIM_BIN points at it), or a real port given by RTINFER_HIL_PORT.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { type RunningSim, startSim } from 'rtinfer';
 
 export interface Target {
@@ -12,13 +15,16 @@ export interface Target {
 export async function acquireTarget(): Promise<Target> {
   const port = process.env.RTINFER_HIL_PORT;
   if (port) return { path: port, description: `port ${port}`, release: async () => {} };
-  const sim = await startSim({ deviceId: `hil-${process.pid}` });
+  // A fresh flash file per run: tests start from an erased board and leave nothing behind.
+  const dir = mkdtempSync(join(tmpdir(), 'rtinfer-hil-'));
+  const sim = await startSim({ deviceId: `hil-${process.pid}`, storage: join(dir, 'flash.bin') });
   return {
     path: sim.pty,
     description: `sim ${sim.deviceId}`,
     sim,
     async release() {
       const code = await sim.stop();
+      rmSync(dir, { recursive: true, force: true });
       // A sanitizer report makes the sim exit non-zero: that is a firmware bug, not noise.
       if (code !== 0) throw new Error(`the sim exited with ${code} (sanitizer report?):\n${sim.stderrTail()}`);
     },

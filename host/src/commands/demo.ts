@@ -25,7 +25,8 @@ export default class Demo extends RtinferCommand {
     const { flags } = await this.parse(Demo);
     let sim: RunningSim | undefined;
     if (flags.device === undefined) {
-      sim = await startSim({ deviceId: `demo-${process.pid}` });
+      // A fixed id: the demo board keeps one flash file across runs, as a real board keeps its flash.
+      sim = await startSim({ deviceId: 'demo' });
       if (!this.jsonEnabled()) this.log(`started simulated STM32 ${sim.deviceId} on ${sim.pty}`);
     }
     try {
