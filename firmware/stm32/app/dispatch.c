@@ -1,0 +1,81 @@
+/* Message dispatch: see dispatch.h. */
+#include "dispatch.h"
+
+#include "handlers.h"
+#include "link.h"
+#include "reply.h"
+#include "rtp/messages.h"
+
+static rtp_msg_t s_rx; /* static: rtp_msg_t is several KiB */
+static uint32_t s_malformed;
+static uint32_t s_unsupported;
+
+void dispatch_init(void)
+{
+    s_malformed = 0;
+    s_unsupported = 0;
+}
+
+uint32_t dispatch_malformed(void)
+{
+    return s_malformed;
+}
+
+uint32_t dispatch_unsupported(void)
+{
+    return s_unsupported;
+}
+
+/* SPEC §3.3: id-0 messages are never answered, except that a malformed one
+ * may still draw an ERROR with id 0. */
+static void answer_unsupported(uint32_t id, uint8_t type, const char *why)
+{
+    s_unsupported++;
+    if (id != 0) {
+        reply_error(id, RTP_ERR_UNSUPPORTED, why, type);
+    }
+}
+
+void dispatch_frame(const rtp_frame_t *frame, uint64_t t_done)
+{
+    rtp_decode_error_t err;
+    rtp_decode_status_t st = rtp_msg_decode(RTP_DIR_H2D, frame->msg, frame->msg_len, &s_rx, &err);
+    if (err.has_type && err.type == RTP_MSG_HELLO) {
+        link_frame_starts_session(); /* the host (re)opened the link */
+    }
+    if (st == RTP_DECODE_UNSUPPORTED) {
+        answer_unsupported(err.has_id ? err.id : 0u, err.type, "unknown message type");
+        return;
+    }
+    if (st != RTP_DECODE_OK) {
+        if (err.has_type && err.type == RTP_MSG_HELLO &&
+            hello_version_mismatch(frame->msg, frame->msg_len, err.has_id ? err.id : 0u)) {
+            return;
+        }
+        s_malformed++;
+        rtp_msg_t *e = reply_msg();
+        rtp_msg_make_decode_error(e, &err);
+        (void)reply_send(e);
+        return;
+    }
+    if (s_rx.id == 0) {
+        /* Well-formed, but nobody waits for an answer (SPEC §3.1, §3.3). */
+        if (s_rx.type != RTP_MSG_HELLO && s_rx.type != RTP_MSG_PING) {
+            s_unsupported++;
+        }
+        return;
+    }
+    switch (s_rx.type) {
+    case RTP_MSG_HELLO:
+        hello_handle(&s_rx);
+        break;
+    case RTP_MSG_PING:
+        ping_handle(&s_rx, t_done);
+        break;
+    default:
+        /* Known H->D types this firmware does not implement yet
+         * (MODEL_*, INFER, TASKSET, RUN, STOP); caps does not claim them. */
+        answer_unsupported(s_rx.id, s_rx.type, "not implemented in this firmware");
+        break;
+    }
+}

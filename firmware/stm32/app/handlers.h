@@ -1,0 +1,28 @@
+/* Per-message handlers, called by dispatch with a decoded H->D request. */
+#ifndef RTINFER_APP_HANDLERS_H
+#define RTINFER_APP_HANDLERS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rtp/messages.h"
+
+/* HELLO (SPEC §4.1): replies with the device description and completes the
+ * max_frame exchange. */
+void hello_handle(const rtp_msg_t *req);
+
+/* Sends the unsolicited boot HELLO (id 0; BOOT flag is the link's). */
+void hello_send_boot(void);
+
+/* A HELLO that failed its schema: if that is only because the host's proto
+ * is below every version we speak, answers ERROR(version) and returns true;
+ * otherwise returns false (the caller answers ERROR(malformed)). */
+bool hello_version_mismatch(const uint8_t *msg, size_t len, uint32_t id);
+
+/* PING (SPEC §4.2); t_done: ticks when the request's frame completed. */
+void ping_handle(const rtp_msg_t *req, uint64_t t_done);
+
+/* Boot identity, set by app_init(). */
+void hello_set_boot_id(uint32_t boot_id);
+
+#endif

@@ -1,0 +1,123 @@
+/* HELLO (SPEC §4.1): the device description and the max_frame exchange. */
+#include <string.h>
+
+#include "app.h"
+#include "handlers.h"
+#include "link.h"
+#include "port.h"
+#include "reply.h"
+#include "rtp/cbor.h"
+
+static uint32_t s_boot_id;
+
+void hello_set_boot_id(uint32_t boot_id)
+{
+    s_boot_id = boot_id;
+}
+
+static rtp_str_t str(const char *s)
+{
+    size_t n = strlen(s);
+    rtp_str_t v = {s, n > RTP_MAX_BOARD ? RTP_MAX_BOARD : n};
+    return v;
+}
+
+/* Model slots from the storage map: the number of distinct slots (at most
+ * RTP_MAX_SLOTS) and the capacity of the smallest one. */
+static void slot_geometry(uint8_t *slots, uint32_t *slot_size)
+{
+    uint32_t size[RTP_MAX_SLOTS] = {0};
+    const port_storage_map_t *m = port_storage_map();
+    for (uint16_t i = 0; i < m->sector_count; i++) {
+        const port_sector_t *s = &m->sectors[i];
+        if (s->use == PORT_SECTOR_SLOT && s->slot < RTP_MAX_SLOTS) {
+            size[s->slot] += s->size;
+        }
+    }
+    *slots = 0;
+    *slot_size = 0;
+    /* Slots are numbered 0..n-1 with no gaps. */
+    while (*slots < RTP_MAX_SLOTS && size[*slots] != 0) {
+        if (*slots == 0 || size[*slots] < *slot_size) {
+            *slot_size = size[*slots];
+        }
+        (*slots)++;
+    }
+}
+
+static void send_info(uint32_t id, uint8_t proto)
+{
+    rtp_msg_t *m = reply_msg();
+    memset(m, 0, sizeof *m);
+    m->type = RTP_MSG_HELLO;
+    m->id = id;
+    m->dir = RTP_DIR_D2H;
+    rtp_hello_info_t *h = &m->body.hello_info;
+    h->proto = proto;
+    h->max_frame = link_own_max_frame();
+    h->board = str(port_board_name());
+    h->firmware = str(RTINFER_FW_VERSION);
+    h->device_id = str(port_device_id());
+    h->clock_hz = port_clock_hz();
+    h->caps = APP_CAPS;
+    h->ram = RTINFER_NN_ARENA_BYTES;
+    slot_geometry(&h->slots, &h->slot_size);
+    h->boot_id = s_boot_id;
+    h->uptime = port_ticks();
+    (void)reply_send(m);
+}
+
+void hello_send_boot(void)
+{
+    send_info(0, APP_PROTO_MAX);
+}
+
+void hello_handle(const rtp_msg_t *req)
+{
+    const rtp_hello_req_t *r = &req->body.hello_req;
+    /* The decoder enforces proto >= 1; version 1 is all we speak. */
+    uint8_t proto = r->proto < APP_PROTO_MAX ? r->proto : (uint8_t)APP_PROTO_MAX;
+    send_info(req->id, proto);
+    link_hello_done(r->max_frame);
+}
+
+/* Reads body key 0 of [1, id, {0: proto, ...}] without schema checks. */
+static bool peek_proto(const uint8_t *msg, size_t len, uint64_t *proto)
+{
+    rtp_cbor_reader_t r;
+    uint64_t n, v;
+    rtp_cbor_reader_init(&r, msg, len);
+    if (rtp_cbor_read_array(&r, &n) != RTP_CBOR_OK || n != 3 || rtp_cbor_read_uint(&r, &v) != RTP_CBOR_OK ||
+        rtp_cbor_read_uint(&r, &v) != RTP_CBOR_OK || rtp_cbor_read_map(&r, &n) != RTP_CBOR_OK) {
+        return false;
+    }
+    for (uint64_t i = 0; i < n; i++) {
+        uint64_t key;
+        if (rtp_cbor_read_uint(&r, &key) != RTP_CBOR_OK) {
+            return false;
+        }
+        if (key == 0) {
+            return rtp_cbor_read_uint(&r, proto) == RTP_CBOR_OK;
+        }
+        if (rtp_cbor_skip(&r, RTP_CBOR_MAX_DEPTH) != RTP_CBOR_OK) {
+            return false;
+        }
+    }
+    return false;
+}
+
+bool hello_version_mismatch(const uint8_t *msg, size_t len, uint32_t id)
+{
+    uint64_t proto;
+    if (!peek_proto(msg, len, &proto) || proto >= APP_PROTO_MIN) {
+        return false;
+    }
+    rtp_msg_t *m = reply_msg();
+    rtp_msg_make_error(m, id, RTP_ERR_VERSION, "no protocol version in common");
+    m->body.error.has_type = true;
+    m->body.error.type = RTP_MSG_HELLO;
+    m->body.error.has_have = true;
+    m->body.error.have = APP_PROTO_MIN;
+    (void)reply_send(m);
+    return true;
+}

@@ -1,0 +1,63 @@
+/* Sending D->H messages: see reply.h. */
+#include "reply.h"
+
+#include "link.h"
+
+static rtp_msg_t s_tx;
+static rtp_msg_t s_err; /* separate, so an ERROR can replace a failed s_tx */
+
+rtp_msg_t *reply_msg(void)
+{
+    return &s_tx;
+}
+
+static bool encode_and_send(const rtp_msg_t *m, size_t *frame_len)
+{
+    size_t cap;
+    uint8_t *buf = link_msg_buf(&cap);
+    size_t n = rtp_msg_encode(m, buf, cap);
+    *frame_len = n == 0 ? 0 : n + RTP_FRAME_OVERHEAD;
+    return n != 0 && link_send(RTP_CHANNEL_CONTROL, buf, n);
+}
+
+bool reply_send(const rtp_msg_t *m)
+{
+    size_t frame_len;
+    if (encode_and_send(m, &frame_len)) {
+        return true;
+    }
+    if (frame_len == 0) {
+        /* Does not encode: a firmware bug (or bigger than our own buffer). */
+        size_t need = rtp_msg_encode(m, NULL, 0);
+        if (need != 0) {
+            rtp_msg_make_error(&s_err, m->id, RTP_ERR_TOO_LARGE, "reply exceeds the device's buffer");
+            s_err.body.error.has_need = true;
+            s_err.body.error.need = need + RTP_FRAME_OVERHEAD;
+            s_err.body.error.has_have = true;
+            s_err.body.error.have = link_own_max_frame();
+        } else {
+            rtp_msg_make_error(&s_err, m->id, RTP_ERR_INTERNAL, "reply failed its schema");
+        }
+    } else {
+        rtp_msg_make_error(&s_err, m->id, RTP_ERR_TOO_LARGE, "reply exceeds the host's max_frame");
+        s_err.body.error.has_need = true;
+        s_err.body.error.need = frame_len;
+        s_err.body.error.has_have = true;
+        s_err.body.error.have = link_tx_max_frame();
+    }
+    s_err.body.error.has_type = true;
+    s_err.body.error.type = m->type;
+    (void)encode_and_send(&s_err, &frame_len);
+    return false;
+}
+
+void reply_error(uint32_t id, uint16_t code, const char *message, int type)
+{
+    rtp_msg_make_error(&s_err, id, code, message);
+    if (type >= 0) {
+        s_err.body.error.has_type = true;
+        s_err.body.error.type = (uint8_t)type;
+    }
+    size_t frame_len;
+    (void)encode_and_send(&s_err, &frame_len);
+}

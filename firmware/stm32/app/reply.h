@@ -1,0 +1,23 @@
+/* Sending D->H messages: encode, frame, write; ERROR helpers. */
+#ifndef RTINFER_APP_REPLY_H
+#define RTINFER_APP_REPLY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "rtp/messages.h"
+
+/* The app's one outgoing message struct (static; large on purpose so that
+ * no handler keeps an rtp_msg_t on its stack). Fill it, then reply_send(). */
+rtp_msg_t *reply_msg(void);
+
+/* Encodes *m (dir D2H) and sends it on the control channel. If the frame
+ * would exceed the peer's max_frame, sends ERROR(too_large) with the same
+ * id instead; if *m fails its schema, ERROR(internal). Returns true if *m
+ * itself was sent. */
+bool reply_send(const rtp_msg_t *m);
+
+/* Sends ERROR(code) answering id; type >= 0 adds the `type` fact. */
+void reply_error(uint32_t id, uint16_t code, const char *message, int type);
+
+#endif

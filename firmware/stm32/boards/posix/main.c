@@ -1,0 +1,264 @@
+/*
+ * rtinfer-sim: the POSIX board. Runs the device firmware as a host process
+ * whose serial port is a pseudo-terminal.
+ *
+ *   rtinfer-sim [--link PATH] [--name DEVICE_ID] [--storage FILE]
+ *               [--max-frame N] [--help]
+ *
+ * On startup it prints exactly one line to stdout (then nothing else):
+ *   RTINFER_SIM pty=<slave> link=<link or -> device_id=<id> pid=<pid> clock_hz=1000000000
+ * Diagnostics go to stderr. SIGTERM/SIGINT/SIGHUP: clean exit 0 (the --link
+ * symlink is removed). SIGUSR1: device reset (firmware restarts, BOOT flag,
+ * same pty). Bad usage: exit 2. Setup failure: exit 1.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "app.h"
+#include "posix_board.h"
+#include "posix_flash.h"
+
+#define DEFAULT_DEVICE_ID "posix-sim"
+
+static const char k_usage[] =
+    "usage: rtinfer-sim [--link PATH] [--name DEVICE_ID] [--storage FILE] [--max-frame N] [--help]\n"
+    "\n"
+    "Runs the rtinfer device firmware on a pseudo-terminal (rtinfer wire protocol v1).\n"
+    "\n"
+    "  --link PATH       also make PATH a symlink to the pty slave (removed on exit)\n"
+    "  --name DEVICE_ID  device_id reported in HELLO: 1-32 of [A-Za-z0-9_-] (default " DEFAULT_DEVICE_ID ")\n"
+    "  --storage FILE    flash image file (default $TMPDIR/rtinfer-sim-<DEVICE_ID>.flash)\n"
+    "  --max-frame N     max_frame advertised in HELLO, 256..%u (default %u)\n"
+    "  --help            show this help\n"
+    "\n"
+    "Prints one line on stdout once the pty is ready:\n"
+    "  RTINFER_SIM pty=<slave path> link=<link path or -> device_id=<id> pid=<pid> clock_hz=1000000000\n"
+    "SIGTERM/SIGINT: exit 0. SIGUSR1: reset the device.\n";
+
+static void usage(FILE *f)
+{
+    fprintf(f, k_usage, (unsigned)RTINFER_MAX_FRAME_CAP, (unsigned)app_effective_max_frame(0));
+}
+
+static int bad_usage(const char *what, const char *arg)
+{
+    fprintf(stderr, "rtinfer-sim: %s%s%s\n", what, arg[0] != '\0' ? ": " : "", arg);
+    usage(stderr);
+    return 2;
+}
+
+static int valid_device_id(const char *s)
+{
+    size_t n = strlen(s);
+    if (n < 1 || n > 32) {
+        return 0;
+    }
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
+              c == '-')) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* --link: symlink PATH -> slave, atomically replacing an existing symlink.
+ * Refuses to replace anything that is not a symlink. */
+static int make_link(const char *path, const char *target)
+{
+    struct stat st;
+    if (lstat(path, &st) == 0 && !S_ISLNK(st.st_mode)) {
+        fprintf(stderr, "rtinfer-sim: --link %s exists and is not a symlink\n", path);
+        return -1;
+    }
+    char tmp[PATH_MAX];
+    if (snprintf(tmp, sizeof tmp, "%s.%ld.tmp", path, (long)getpid()) >= (int)sizeof tmp) {
+        fprintf(stderr, "rtinfer-sim: --link path too long\n");
+        return -1;
+    }
+    (void)unlink(tmp);
+    if (symlink(target, tmp) != 0) {
+        fprintf(stderr, "rtinfer-sim: symlink %s: %s\n", tmp, strerror(errno));
+        return -1;
+    }
+    if (rename(tmp, path) != 0) {
+        fprintf(stderr, "rtinfer-sim: rename %s -> %s: %s\n", tmp, path, strerror(errno));
+        (void)unlink(tmp);
+        return -1;
+    }
+    return 0;
+}
+
+/* Removes the link only if it still points at our pty (another sim may have
+ * taken the name over since). */
+static void remove_link(const char *path, const char *target)
+{
+    char buf[PATH_MAX];
+    ssize_t n = readlink(path, buf, sizeof buf - 1);
+    if (n < 0) {
+        return;
+    }
+    buf[n] = '\0';
+    if (strcmp(buf, target) == 0) {
+        (void)unlink(path);
+    }
+}
+
+static int open_storage(const char *explicit_path, const char *device_id, char *path, size_t pathlen)
+{
+    char err[512];
+    int busy = 0;
+    if (explicit_path != NULL) {
+        snprintf(path, pathlen, "%s", explicit_path);
+        if (posix_flash_open(path, err, sizeof err, &busy) != 0) {
+            fprintf(stderr, "rtinfer-sim: %s\n", err);
+            return -1;
+        }
+        return 0;
+    }
+    const char *dir = getenv("TMPDIR");
+    if (dir == NULL || dir[0] == '\0') {
+        dir = "/tmp";
+    }
+    snprintf(path, pathlen, "%s/rtinfer-sim-%s.flash", dir, device_id);
+    if (posix_flash_open(path, err, sizeof err, &busy) == 0) {
+        return 0;
+    }
+    if (!busy) {
+        fprintf(stderr, "rtinfer-sim: %s\n", err);
+        return -1;
+    }
+    /* Another sim with the same default name holds it: use a private,
+     * already-unlinked file instead of failing (tests often start several
+     * sims at once). Unlinking at once means nothing leaks even on SIGKILL. */
+    snprintf(path, pathlen, "%s/rtinfer-sim-%s-%ld.flash", dir, device_id, (long)getpid());
+    if (posix_flash_open(path, err, sizeof err, &busy) != 0) {
+        fprintf(stderr, "rtinfer-sim: %s\n", err);
+        return -1;
+    }
+    (void)unlink(path);
+    fprintf(stderr, "rtinfer-sim: default storage in use by another sim; using a private one (not kept)\n");
+    return 1; /* private */
+}
+
+/* State that must survive port_reset()'s siglongjmp back into main. */
+static sigjmp_buf s_reset_env;
+static app_config_t s_cfg;
+static char s_device_id[33];
+static const char *s_link_path;
+static int s_temp_storage;
+static char s_storage_path[PATH_MAX];
+
+int main(int argc, char **argv)
+{
+    const char *storage = NULL;
+    const char *name = DEFAULT_DEVICE_ID;
+    unsigned long max_frame = 0;
+
+    static const struct option opts[] = {
+        {"link", required_argument, NULL, 'l'},
+        {"name", required_argument, NULL, 'n'},
+        {"storage", required_argument, NULL, 's'},
+        {"max-frame", required_argument, NULL, 'm'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    opterr = 0;
+    for (;;) {
+        int c = getopt_long(argc, argv, "", opts, NULL);
+        if (c == -1) {
+            break;
+        }
+        switch (c) {
+        case 'l':
+            if (optarg[0] == '\0') {
+                return bad_usage("--link needs a path", "");
+            }
+            s_link_path = optarg;
+            break;
+        case 'n':
+            if (!valid_device_id(optarg)) {
+                return bad_usage("bad --name (1-32 characters of [A-Za-z0-9_-])", optarg);
+            }
+            name = optarg;
+            break;
+        case 's':
+            if (optarg[0] == '\0') {
+                return bad_usage("--storage needs a path", "");
+            }
+            storage = optarg;
+            break;
+        case 'm': {
+            char *end = NULL;
+            errno = 0;
+            max_frame = strtoul(optarg, &end, 10);
+            if (errno != 0 || end == optarg || *end != '\0' || optarg[0] == '-' ||
+                max_frame < RTP_MAX_FRAME_DEFAULT || max_frame > RTINFER_MAX_FRAME_CAP) {
+                return bad_usage("bad --max-frame (256..65535 and within this build's limit)", optarg);
+            }
+            break;
+        }
+        case 'h':
+            usage(stdout);
+            return 0;
+        default: /* unknown option, or one missing its argument */
+            return bad_usage("unknown option or missing argument", argv[optind - 1]);
+        }
+    }
+    if (optind < argc) {
+        return bad_usage("unexpected argument", argv[optind]);
+    }
+
+    snprintf(s_device_id, sizeof s_device_id, "%s", name);
+    s_cfg.max_frame = (uint16_t)max_frame;
+    posix_port_set_device_id(s_device_id);
+
+    char err[512];
+    if (posix_port_install_signals(err, sizeof err) != 0) {
+        fprintf(stderr, "rtinfer-sim: %s\n", err);
+        return 1;
+    }
+    s_temp_storage = open_storage(storage, s_device_id, s_storage_path, sizeof s_storage_path);
+    if (s_temp_storage < 0) {
+        return 1;
+    }
+    if (posix_pty_open(err, sizeof err) != 0) {
+        fprintf(stderr, "rtinfer-sim: %s\n", err);
+        posix_flash_close();
+        return 1;
+    }
+    if (s_link_path != NULL && make_link(s_link_path, posix_pty_slave_path()) != 0) {
+        posix_pty_close();
+        posix_flash_close();
+        return 1;
+    }
+
+    printf("RTINFER_SIM pty=%s link=%s device_id=%s pid=%ld clock_hz=%llu\n", posix_pty_slave_path(),
+           s_link_path != NULL ? s_link_path : "-", s_device_id, (long)getpid(),
+           (unsigned long long)POSIX_CLOCK_HZ);
+    fflush(stdout);
+    fprintf(stderr, "rtinfer-sim: device_id=%s storage=%s%s max_frame=%u\n", s_device_id, s_storage_path,
+            s_temp_storage == 1 ? " (private, unlinked)" : "", (unsigned)app_effective_max_frame(s_cfg.max_frame));
+
+    posix_port_set_reset_target(&s_reset_env);
+    (void)sigsetjmp(s_reset_env, 1); /* port_reset() lands here */
+    posix_port_restart_clock();
+    app_run(&s_cfg);
+
+    fprintf(stderr, "rtinfer-sim: signal %d, exiting\n", posix_port_stop_signal());
+    if (s_link_path != NULL) {
+        remove_link(s_link_path, posix_pty_slave_path());
+    }
+    posix_pty_close();
+    posix_flash_close();
+    return 0;
+}

@@ -1,0 +1,157 @@
+/* POSIX board: port.h glue (UART = pty master, clock, identity, reset, idle). */
+#define _GNU_SOURCE
+#include "port.h"
+#include "posix_board.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char *g_device_id = "posix-sim";
+static sigjmp_buf *g_reset_env;
+static uint64_t g_t0_ns;
+static int g_sigpipe[2] = {-1, -1};
+static volatile sig_atomic_t g_stop_signal;
+static volatile sig_atomic_t g_reset_requested;
+
+static uint64_t mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+void posix_port_set_device_id(const char *id)
+{
+    g_device_id = id;
+}
+
+void posix_port_set_reset_target(sigjmp_buf *env)
+{
+    g_reset_env = env;
+}
+
+void posix_port_restart_clock(void)
+{
+    g_t0_ns = mono_ns();
+}
+
+int posix_port_stop_signal(void)
+{
+    return (int)g_stop_signal;
+}
+
+static void on_signal(int sig)
+{
+    int saved = errno;
+    if (sig == SIGUSR1) {
+        g_reset_requested = 1;
+    } else {
+        g_stop_signal = sig;
+    }
+    if (g_sigpipe[1] >= 0) {
+        char c = 1;
+        ssize_t r = write(g_sigpipe[1], &c, 1);
+        (void)r;
+    }
+    errno = saved;
+}
+
+int posix_port_install_signals(char *err, size_t errlen)
+{
+    if (pipe2(g_sigpipe, O_NONBLOCK | O_CLOEXEC) != 0) {
+        snprintf(err, errlen, "pipe2: %s", strerror(errno));
+        return -1;
+    }
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    const int sigs[] = {SIGTERM, SIGINT, SIGHUP, SIGUSR1};
+    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+        if (sigaction(sigs[i], &sa, NULL) != 0) {
+            snprintf(err, errlen, "sigaction: %s", strerror(errno));
+            return -1;
+        }
+    }
+    signal(SIGPIPE, SIG_IGN); /* a host that closes our stderr must not kill us */
+    return 0;
+}
+
+/* ------------------------------------------------------------ port.h -- */
+
+size_t port_uart_read(uint8_t *buf, size_t cap)
+{
+    return posix_pty_read(buf, cap);
+}
+
+void port_uart_write(const uint8_t *data, size_t len)
+{
+    posix_pty_write(data, len);
+}
+
+uint64_t port_ticks(void)
+{
+    return mono_ns() - g_t0_ns;
+}
+
+uint64_t port_clock_hz(void)
+{
+    return POSIX_CLOCK_HZ;
+}
+
+const char *port_device_id(void)
+{
+    return g_device_id;
+}
+
+const char *port_board_name(void)
+{
+    return POSIX_BOARD_NAME;
+}
+
+_Noreturn void port_reset(void)
+{
+    fprintf(stderr, "rtinfer-sim: reset\n");
+    g_reset_requested = 0;
+    if (g_reset_env != NULL) {
+        siglongjmp(*g_reset_env, 1);
+    }
+    /* No reset target: nothing sensible to restart; stop hard. */
+    _exit(70);
+}
+
+bool port_idle(uint32_t timeout_us)
+{
+    if (g_stop_signal == 0 && g_reset_requested == 0) {
+        struct pollfd p[2] = {
+            {posix_pty_master_fd(), POLLIN, 0},
+            {g_sigpipe[0], POLLIN, 0},
+        };
+        int ms = timeout_us == PORT_IDLE_FOREVER ? -1 : (int)(((uint64_t)timeout_us + 999u) / 1000u);
+        int n = poll(p, 2, ms);
+        if (n > 0 && (p[1].revents & POLLIN)) {
+            char buf[64];
+            while (read(g_sigpipe[0], buf, sizeof buf) > 0) {
+            }
+        }
+        if (n > 0 && (p[0].revents & (POLLHUP | POLLERR)) && !(p[0].revents & POLLIN)) {
+            /* No slave open (should not happen: we hold one). Avoid spinning. */
+            struct timespec ts = {0, 20 * 1000 * 1000};
+            nanosleep(&ts, NULL);
+        }
+    }
+    if (g_stop_signal != 0) {
+        return false;
+    }
+    if (g_reset_requested != 0) {
+        port_reset();
+    }
+    return true;
+}
