@@ -1,11 +1,7 @@
 import { Flags } from '@oclif/core';
-import { toJsonable } from '@rtinfer/protocol';
 import { deviceFlag, RtinferCommand } from '../cli/base-command.js';
-import { describeClock, describeCounters, describeDevice, describeRoundTrips } from '../cli/format.js';
-import { ProgressLine } from '../cli/progress.js';
+import { pingAndReport } from '../cli/ping-and-report.js';
 import { openSession } from '../device/open-session.js';
-import { pingSeries } from '../device/ping.js';
-import { pingReport } from '../device/ping-report.js';
 import { startSim, type RunningSim } from '../sim/posix-sim.js';
 
 export default class Demo extends RtinferCommand {
@@ -32,18 +28,7 @@ export default class Demo extends RtinferCommand {
     try {
       const { session } = await openSession(sim?.pty ?? flags.device);
       try {
-        const info = session.info!;
-        if (!this.jsonEnabled()) for (const line of describeDevice(info, session.transport.description)) this.log(line);
-        const progress = new ProgressLine('ping', flags.pings, !this.jsonEnabled());
-        const results = await pingSeries(session, { count: flags.pings, onSample: (_r, index) => progress.update(index + 1) });
-        progress.done();
-        const report = pingReport(results, info);
-        if (!this.jsonEnabled()) {
-          this.log(describeRoundTrips(report.roundTrip));
-          this.log(describeClock(report.clock));
-          this.log(describeCounters(report.deviceCounters));
-        }
-        return toJsonable({ device: info, ...report, link: session.transport.statistics() }, 'number-when-safe');
+        return await pingAndReport(session, { count: flags.pings }, { log: (line) => this.log(line), quiet: this.jsonEnabled() });
       } finally {
         await session.close();
       }

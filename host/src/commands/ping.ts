@@ -1,11 +1,7 @@
 import { Flags } from '@oclif/core';
-import { toJsonable } from '@rtinfer/protocol';
 import { deviceFlag, RtinferCommand, timeoutFlag } from '../cli/base-command.js';
-import { describeClock, describeCounters, describeDevice, describeRoundTrips } from '../cli/format.js';
-import { ProgressLine } from '../cli/progress.js';
+import { pingAndReport } from '../cli/ping-and-report.js';
 import { openSession } from '../device/open-session.js';
-import { pingSeries } from '../device/ping.js';
-import { pingReport } from '../device/ping-report.js';
 
 export default class Ping extends RtinferCommand {
   static override summary = 'Measure round trips to a device and estimate its clock offset and drift.';
@@ -28,24 +24,12 @@ export default class Ping extends RtinferCommand {
     const { flags } = await this.parse(Ping);
     const { session, device } = await openSession(flags.device, { timeoutMs: flags.timeout });
     try {
-      const info = session.info!;
-      if (!this.jsonEnabled()) for (const line of describeDevice(info, session.transport.description)) this.log(line);
-      const progress = new ProgressLine('ping', flags.count, !this.jsonEnabled());
-      const results = await pingSeries(session, {
-        count: flags.count,
-        intervalMs: flags.interval,
-        padBytes: flags.size,
-        timeoutMs: flags.timeout,
-        onSample: (_result, index) => progress.update(index + 1),
-      });
-      progress.done();
-      const report = pingReport(results, info);
-      if (!this.jsonEnabled()) {
-        this.log(describeRoundTrips(report.roundTrip));
-        this.log(describeClock(report.clock));
-        this.log(describeCounters(report.deviceCounters));
-      }
-      return toJsonable({ device: { ...info, via: device.via, path: device.path }, ...report, link: session.transport.statistics() }, 'number-when-safe');
+      return await pingAndReport(
+        session,
+        { count: flags.count, intervalMs: flags.interval, padBytes: flags.size, timeoutMs: flags.timeout },
+        { log: (line) => this.log(line), quiet: this.jsonEnabled() },
+        { via: device.via, path: device.path },
+      );
     } finally {
       await session.close();
     }

@@ -1,0 +1,27 @@
+// The ping run that `rtinfer ping` and `rtinfer demo` share: describe the device,
+// send the PINGs with a progress line, print the statistics, return the report.
+import { toJsonable } from '@rtinfer/protocol';
+import { pingSeries, type PingSeriesOptions } from '../device/ping.js';
+import { pingReport } from '../device/ping-report.js';
+import type { DeviceSession } from '../device/session.js';
+import { describeClock, describeCounters, describeDevice, describeRoundTrips } from './format.js';
+import { ProgressLine } from './progress.js';
+
+export async function pingAndReport(
+  session: DeviceSession,
+  options: Omit<PingSeriesOptions, 'onSample'>,
+  output: { log: (line: string) => void; quiet: boolean },
+  extra: Record<string, unknown> = {},
+) {
+  const info = session.info!;
+  const say = (line: string) => (output.quiet ? undefined : output.log(line));
+  for (const line of describeDevice(info, session.transport.description)) say(line);
+  const progress = new ProgressLine('ping', options.count, !output.quiet);
+  const results = await pingSeries(session, { ...options, onSample: (_result, index) => progress.update(index + 1) });
+  progress.done();
+  const report = pingReport(results, info);
+  say(describeRoundTrips(report.roundTrip));
+  say(describeClock(report.clock));
+  say(describeCounters(report.deviceCounters));
+  return toJsonable({ device: { ...info, ...extra }, ...report, link: session.transport.statistics() }, 'number-when-safe');
+}
