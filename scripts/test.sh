@@ -27,10 +27,12 @@ stage "fuzz (libFuzzer, ${RTINFER_FUZZ_SECONDS:-60} s)"
 if bash scripts/fuzz.sh "${RTINFER_FUZZ_SECONDS:-60}"; then c_passed=$((c_passed + 1)); else c_failed=$((c_failed + 1)); failed_stages+=("fuzz"); fi
 
 stage "TypeScript unit and HIL tests (vitest)"
+rm -f build/vitest-results.json
 RTINFER_SIM_BIN="$PWD/build/c-asan/firmware/rtinfer-sim" \
   npx vitest run --reporter=default --reporter=json --outputFile=build/vitest-results.json || failed_stages+=("vitest")
 if [[ -f build/vitest-results.json ]]; then
-  read -r ts_passed ts_failed < <(node -e 'const r=require("./build/vitest-results.json");console.log(r.numPassedTests, r.numFailedTests + r.numRuntimeErrorTestSuites + (r.numFailedTestSuites||0))')
+  # A suite that fails to load has no failed tests of its own: count it as one failure.
+  read -r ts_passed ts_failed < <(node -e 'const r=require("./build/vitest-results.json");const f=r.numFailedTests||0;console.log(r.numPassedTests||0, f || (r.numFailedTestSuites||0))')
 fi
 
 echo

@@ -86,6 +86,7 @@ export const validCases: ValidCase[] = [
   },
   { name: 'log', direction: 'd2h', header: { channel: 3 }, message: { type: 'LOG', id: 0, body: { level: 2, ticks: 77n, text: 'model slot 1 verified' } } },
   { name: 'error_unsupported', direction: 'd2h', message: { type: 'ERROR', id: 40, body: { code: 1, message: 'unknown message type 0x55', type: 0x55 } } },
+  { name: 'hello_request_utf8_host', direction: 'h2d', message: { type: 'HELLO', id: 9, body: { proto: 1, maxFrame: 1024, host: 'läb-µ-實驗室' } }, note: 'text is UTF-8; limits count bytes' },
   { name: 'error_no_space', direction: 'd2h', message: { type: 'ERROR', id: 41, body: { code: 10, message: 'container does not fit a slot', type: 0x10, need: 412_160n, have: 327_680n } } },
 ];
 
@@ -113,6 +114,14 @@ export const lenientCases: LenientCase[] = [
     rawMessageHex: '830207a2000105' + '81'.repeat(6) + '00',
     message: { type: 'PING', id: 7, body: { t1: 1n } },
     note: 'exactly 8 levels of nesting are allowed',
+  },
+  {
+    name: 'unknown_value_is_opaque',
+    direction: 'h2d',
+    // [2, 1, {0: 1, 9: {"a": 1, "a": 2}}]: inside an unknown key's value, text keys and duplicates are not ours to judge.
+    rawMessageHex: '830201a2000109a2616101616102',
+    message: { type: 'PING', id: 1, body: { t1: 1n } },
+    note: 'the value of an unknown key is opaque (SPEC.md §3.2, §6)',
   },
 ];
 
@@ -145,6 +154,8 @@ export const invalidCases: InvalidCase[] = [
   { name: 'wrong_field_type', direction: 'h2d', expected: 'malformed', messageHex: '830202a1006131', note: 'PING t1 as text' },
   { name: 'float_for_uint', direction: 'h2d', expected: 'malformed', messageHex: '830101a200f93c0001190100', note: 'HELLO proto as float 1.0' },
   { name: 'negative_for_uint', direction: 'd2h', expected: 'malformed', messageHex: '830202a3000001200202', note: 'PING reply t2 = -1' },
+  { name: 'text_not_utf8', direction: 'h2d', expected: 'malformed', messageHex: '830101a3000101190100' + '0262c328', note: 'HELLO host is not valid UTF-8 (c3 28)' },
+  { name: 'simple_value_two_byte_form', direction: 'h2d', expected: 'malformed', messageHex: '830201a2000109f810', note: 'simple value 16 written as f8 10: not well-formed (RFC 8949 §3.3), even in an unknown key' },
   { name: 'model_id_too_long', direction: 'h2d', expected: 'malformed', messageHex: encodeHex({ type: 'MODEL_BEGIN', id: 1, body: { modelId: 'm'.repeat(64), size: 1, sha256: sha(3), chunk: 1, window: 1 } }).replace('7840' + '6d'.repeat(64), '7841' + '6d'.repeat(65)), note: 'model_id of 65 bytes' },
   { name: 'sha256_wrong_length', direction: 'h2d', expected: 'malformed', messageHex: encodeHex({ type: 'MODEL_BEGIN', id: 1, body: { modelId: 'm', size: 1, sha256: sha(3), chunk: 1, window: 1 } }).replace('5820' + Buffer.from(sha(3)).toString('hex'), '581f' + Buffer.from(sha(3)).subarray(0, 31).toString('hex')), note: 'sha256 of 31 bytes' },
   { name: 'infer_both_inputs', direction: 'h2d', expected: 'malformed', messageHex: '831820' + '01' + 'a3' + '0100' + '034400000000' + '0400', note: 'INFER with input and input_index' },

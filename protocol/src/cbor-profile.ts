@@ -1,7 +1,9 @@
 // The protocol's CBOR profile (SPEC.md §3.2) on top of cbor-x: cbor-x decodes
 // indefinite lengths, tags and duplicate keys without complaint, and recurses
 // without a depth limit, so this walks the item headers once (no values are
-// built) to enforce the rules before cbor-x decodes.
+// built) to enforce the rules before cbor-x decodes. What only matters where the
+// schema looks (floats, bad UTF-8, odd map keys) is recorded by path instead, so
+// the value of an unknown key stays opaque, as SPEC.md §6 wants.
 
 export const MAX_NESTING = 8;
 
@@ -11,7 +13,19 @@ export interface ProfileViolation {
   detail: string;
 }
 
-export type ProfileCheck = { ok: true; floatPaths: ReadonlySet<string> } | { ok: false; violation: ProfileViolation };
+/** Facts about items, by path (array indices and map keys joined by '.'), for the schema to consult. */
+export interface CborFacts {
+  /** Floating-point items: cbor-x decodes 1.0 and 1 to the same number. */
+  floats: ReadonlySet<string>;
+  /** Text strings that are not valid UTF-8: cbor-x would replace the bad bytes silently. */
+  invalidText: ReadonlySet<string>;
+  /** Maps with a key that is not a uint, or a key twice: the first problem of each. */
+  mapProblems: ReadonlyMap<string, string>;
+}
+
+export type ProfileCheck = { ok: true; facts: CborFacts } | { ok: false; violation: ProfileViolation };
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
  * Checks that the bytes are exactly one item within the profile. On success it
@@ -28,7 +42,7 @@ export function checkCborProfile(bytes: Uint8Array): ProfileCheck {
   if (walker.position !== bytes.length) {
     return { ok: false, violation: { at: walker.position, detail: `${bytes.length - walker.position} trailing bytes after the message` } };
   }
-  return { ok: true, floatPaths: walker.floatPaths };
+  return { ok: true, facts: { floats: walker.floats, invalidText: walker.invalidText, mapProblems: walker.mapProblems } };
 }
 
 class ViolationSignal {
@@ -37,8 +51,9 @@ class ViolationSignal {
 
 class HeaderWalker {
   position = 0;
-  /** Paths (array indices and map keys joined by '.') of the floating-point items. */
-  readonly floatPaths = new Set<string>();
+  readonly floats = new Set<string>();
+  readonly invalidText = new Set<string>();
+  readonly mapProblems = new Map<string, string>();
   private readonly path: number[] = [];
   constructor(private readonly bytes: Uint8Array) {}
 
@@ -69,13 +84,17 @@ class HeaderWalker {
       case 0:
       case 1:
         return { major, argument };
-      case 7:
-        // Floats decode to JS numbers, indistinguishable from uints after cbor-x: remember where they are.
-        if ((this.bytes[start]! & 0x1f) >= 25) this.floatPaths.add(this.path.join('.'));
+      case 7: {
+        const info = this.bytes[start]! & 0x1f;
+        // RFC 8949 §3.3: a simple value below 32 must use the one-byte form.
+        if (info === 24 && argument < 32) this.fail(start, `simple value ${argument} in the two-byte form`);
+        if (info >= 25) this.floats.add(this.path.join('.'));
         return { major, argument };
+      }
       case 2:
       case 3:
         if (argument > this.bytes.length - this.position) this.fail(start, `string of ${argument} bytes runs past the end`);
+        if (major === 3 && !isUtf8(this.bytes.subarray(this.position, this.position + argument))) this.invalidText.add(this.path.join('.'));
         this.position += argument;
         return { major, argument };
       case 4:
@@ -88,12 +107,14 @@ class HeaderWalker {
         return { major, argument };
       case 5: {
         this.enter(depth, start);
+        const here = this.path.join('.');
         const keys = new Set<number>();
         for (let i = 0; i < argument; i++) {
-          const keyAt = this.position;
           const key = this.item(depth + 1);
-          if (key.major !== 0) this.fail(keyAt, `map key of major type ${key.major} (keys must be unsigned integers)`);
-          if (keys.has(key.argument)) this.fail(keyAt, `duplicate map key ${key.argument}`);
+          let problem: string | undefined;
+          if (key.major !== 0) problem = `map key of major type ${key.major} (keys must be unsigned integers)`;
+          else if (keys.has(key.argument)) problem = `duplicate map key ${key.argument}`;
+          if (problem && !this.mapProblems.has(here)) this.mapProblems.set(here, problem);
           keys.add(key.argument);
           this.path.push(key.argument);
           this.item(depth + 1);
@@ -108,5 +129,19 @@ class HeaderWalker {
 
   private enter(depth: number, start: number): void {
     if (depth + 1 > MAX_NESTING) this.fail(start, `nesting deeper than ${MAX_NESTING}`);
+  }
+}
+
+function isUtf8(bytes: Uint8Array): boolean {
+  for (const byte of bytes) if (byte >= 0x80) return tryDecode(bytes);
+  return true; // ASCII, the common case, needs no decoder
+}
+
+function tryDecode(bytes: Uint8Array): boolean {
+  try {
+    utf8.decode(bytes);
+    return true;
+  } catch {
+    return false;
   }
 }

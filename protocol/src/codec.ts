@@ -58,8 +58,9 @@ export function decodeMessage(direction: Direction, bytes: Uint8Array): HostMess
   }
   if (!Array.isArray(raw) || raw.length !== 3) throw new MessageError('shape', 'message is not a 3-item array [type, id, body]');
   const [rawType, rawId, rawBody] = raw as [unknown, unknown, unknown];
-  const id = isU32(rawId, '1', profile.floatPaths) ? Number(rawId) : undefined;
-  if (!isUint(rawType, '0', profile.floatPaths) || Number(rawType) > 0xff) {
+  const { floats } = profile.facts;
+  const id = isU32(rawId, '1', floats) ? Number(rawId) : undefined;
+  if (!isUint(rawType, '0', floats) || Number(rawType) > 0xff) {
     throw new MessageError('shape', 'message type is not a u8', { id });
   }
   const type = Number(rawType);
@@ -71,7 +72,7 @@ export function decodeMessage(direction: Direction, bytes: Uint8Array): HostMess
     throw new MessageError('unknown_type', `message type 0x${type.toString(16)} is not a ${direction === 'h2d' ? 'host-to-device' : 'device-to-host'} message`, { type, id });
   }
   try {
-    const decoded = body.decode(rawBody, { field: 'body', path: '2', floatPaths: profile.floatPaths });
+    const decoded = body.decode(rawBody, { field: 'body', path: '2', facts: profile.facts });
     return { type: name, id, body: decoded } as HostMessage | DeviceMessage;
   } catch (error) {
     if (error instanceof SchemaViolation) {
@@ -87,11 +88,11 @@ export function decodeMessage(direction: Direction, bytes: Uint8Array): HostMess
   }
 }
 
-function isUint(value: unknown, path: string, floatPaths: ReadonlySet<string>): value is number | bigint {
-  if (floatPaths.has(path)) return false;
+function isUint(value: unknown, path: string, floats: ReadonlySet<string>): value is number | bigint {
+  if (floats.has(path)) return false;
   return (typeof value === 'number' && Number.isInteger(value) && value >= 0) || (typeof value === 'bigint' && value >= 0n);
 }
 
-function isU32(value: unknown, path: string, floatPaths: ReadonlySet<string>): value is number | bigint {
-  return isUint(value, path, floatPaths) && Number(value) <= MAX_ID;
+function isU32(value: unknown, path: string, floats: ReadonlySet<string>): value is number | bigint {
+  return isUint(value, path, floats) && Number(value) <= MAX_ID;
 }

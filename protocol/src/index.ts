@@ -6,6 +6,6 @@ export * from './frame.js';
 export * from './frame-decoder.js';
 export * from './messages.js';
 export * from './schema.js';
-export { checkCborProfile, MAX_NESTING } from './cbor-profile.js';
+export { type CborFacts, checkCborProfile, MAX_NESTING } from './cbor-profile.js';
 export * from './jsonable.js';
 export * from './vectors.js';

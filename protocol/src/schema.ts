@@ -2,6 +2,7 @@
 // per body drives three things: the TypeScript type, the runtime check of every
 // decoded field (type, range, length) and the deterministic encoding
 // (ascending integer keys, shortest integers).
+import type { CborFacts } from './cbor-profile.js';
 
 /** A field that failed its schema; the codec turns it into MessageError('schema'). */
 export class SchemaViolation {
@@ -13,11 +14,11 @@ export class SchemaViolation {
   ) {}
 }
 
-/** Where a value sits: `field` for people (body.tasks[2].period_us), `path` to match the CBOR walker's float positions. */
+/** Where a value sits: `field` for people (body.tasks[2].period_us), `path` to look it up in the CBOR walker's facts. */
 export interface Position {
   field: string;
   path: string;
-  floatPaths: ReadonlySet<string>;
+  facts: CborFacts;
 }
 
 /** The structure of a codec, for tools that walk schemas (property-test generators, docs). */
@@ -44,7 +45,7 @@ export interface Codec<T> {
 export type Decoded<C> = C extends Codec<infer T> ? T : never;
 
 function child(at: Position, name: string, key: number): Position {
-  return { field: `${at.field}${name}`, path: at.path === '' ? String(key) : `${at.path}.${key}`, floatPaths: at.floatPaths };
+  return { field: `${at.field}${name}`, path: at.path === '' ? String(key) : `${at.path}.${key}`, facts: at.facts };
 }
 
 function typeName(raw: unknown): string {
@@ -64,7 +65,7 @@ export function uint(bits: 8 | 16 | 32, min = 0, max = 2 ** bits - 1): Codec<num
     describe,
     shape: { kind: 'uint', min, max },
     decode(raw, at) {
-      if (at.floatPaths.has(at.path)) throw new SchemaViolation(at.field, `expected ${describe}, got a float`);
+      if (at.facts.floats.has(at.path)) throw new SchemaViolation(at.field, `expected ${describe}, got a float`);
       let value: number;
       if (typeof raw === 'bigint' && raw >= 0n) value = raw > BigInt(max) ? Infinity : Number(raw);
       else if (typeof raw === 'number' && Number.isInteger(raw) && raw >= 0) value = raw;
@@ -90,7 +91,7 @@ export function u64(min = 0n): Codec<bigint> {
     describe,
     shape: { kind: 'u64', min },
     decode(raw, at) {
-      if (at.floatPaths.has(at.path)) throw new SchemaViolation(at.field, `expected ${describe}, got a float`);
+      if (at.facts.floats.has(at.path)) throw new SchemaViolation(at.field, `expected ${describe}, got a float`);
       let value: bigint;
       if (typeof raw === 'bigint') value = raw;
       else if (typeof raw === 'number' && Number.isInteger(raw)) value = BigInt(raw);
@@ -128,6 +129,7 @@ export function tstr(maxBytes: number): Codec<string> {
     shape: { kind: 'tstr', maxBytes },
     decode(raw, at) {
       if (typeof raw !== 'string') throw new SchemaViolation(at.field, `expected ${describe}, got ${typeName(raw)}`);
+      if (at.facts.invalidText.has(at.path)) throw new SchemaViolation(at.field, 'text is not valid UTF-8');
       const length = Buffer.byteLength(raw, 'utf8');
       if (length > maxBytes) throw new SchemaViolation(at.field, `text of ${length} bytes exceeds ${maxBytes}`, maxBytes, length);
       return raw;
@@ -263,6 +265,8 @@ export function struct<F extends FieldTable>(fields: F, rule?: (value: StructOf<
     },
     decode(raw, at) {
       if (!(raw instanceof Map)) throw new SchemaViolation(at.field, `expected map, got ${typeName(raw)}`);
+      const mapProblem = at.facts.mapProblems.get(at.path);
+      if (mapProblem) throw new SchemaViolation(at.field, mapProblem);
       const value: Record<string, unknown> = {};
       for (const [name, spec] of entries) {
         const fieldRaw = raw.get(spec.key);
