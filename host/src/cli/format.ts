@@ -41,7 +41,9 @@ export function describeRoundTrips(stats: RoundTripStatistics): string {
 
 export function describeClock(clock: ClockEstimate | undefined): string {
   if (!clock) return 'clock sync  no samples';
-  const drift = Number.isNaN(clock.driftPpm) ? 'drift n/a (too few samples)' : `drift ${clock.driftPpm.toFixed(2)} ppm`;
+  const drift = Number.isNaN(clock.driftPpm)
+    ? 'drift n/a (too few samples)'
+    : `drift ${clock.driftPpm.toFixed(1)} ± ${clock.driftStandardErrorPpm.toFixed(1)} ppm`;
   return `clock sync  device − host = ${(clock.offsetNs / 1e6).toFixed(3)} ms ± ${(clock.uncertaintyNs / 1000).toFixed(1)} µs, ${drift}`;
 }
 

@@ -28,6 +28,15 @@ describe('estimateClock', () => {
     const expectedOffset = (at - 3e12) * (1 + 25e-6) - at;
     expect(clock.offsetNs).toBeCloseTo(expectedOffset, -2);
     expect(clock.driftPpm).toBeCloseTo(25, 0);
+    expect(clock.driftStandardErrorPpm).toBeLessThan(1);
+  });
+
+  it('states how uncertain the drift is when the exchanges are noisy', () => {
+    const samples = simulate({ offsetNs: 0, driftPpm: 0, clockHz: 1e9, count: 50, delays: (i) => [50_000 + ((i * 7919) % 40_000), 50_000 + ((i * 104_729) % 40_000)] });
+    const clock = estimateClock(samples, 1e9)!;
+    // Tens of µs of jitter over a 50 ms series: the drift is only known to some hundreds of ppm.
+    expect(clock.driftStandardErrorPpm).toBeGreaterThan(50);
+    expect(Math.abs(clock.driftPpm)).toBeLessThan(4 * clock.driftStandardErrorPpm);
   });
 
   it('trusts the tightest exchanges when queueing makes the rest asymmetric', () => {

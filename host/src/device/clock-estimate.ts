@@ -21,6 +21,8 @@ export interface ClockEstimate {
   uncertaintyNs: number;
   /** Device clock rate error against the host clock, in parts per million (NaN with too few samples). */
   driftPpm: number;
+  /** Standard error of `driftPpm`: a short series of noisy exchanges cannot tell small drifts apart. */
+  driftStandardErrorPpm: number;
   samplesUsed: number;
 }
 
@@ -87,7 +89,7 @@ export function estimateClock(samples: readonly PingSample[], clockHz: number): 
     offsetNs: best.offsetNs + originOffsetNs(origin, clockHz),
     atHostNs: origin.t1 + BigInt(Math.round(best.hostNs)),
     uncertaintyNs: best.delayNs / 2,
-    driftPpm: tight.length >= 3 ? slope(tight) * 1e6 : Number.NaN,
+    ...drift(tight),
     samplesUsed: tight.length,
   };
 }
@@ -97,15 +99,21 @@ function originOffsetNs(origin: PingSample, clockHz: number): number {
   return Number((origin.t2 * 1_000_000_000n) / BigInt(clockHz) - origin.t1);
 }
 
-function slope(points: readonly Exchange[]): number {
+/** Least-squares slope of offset against host time, and its standard error, in ppm. */
+function drift(points: readonly Exchange[]): { driftPpm: number; driftStandardErrorPpm: number } {
   const n = points.length;
+  if (n < 3) return { driftPpm: Number.NaN, driftStandardErrorPpm: Number.NaN };
   const meanX = points.reduce((sum, p) => sum + p.hostNs, 0) / n;
   const meanY = points.reduce((sum, p) => sum + p.offsetNs, 0) / n;
-  let numerator = 0;
-  let denominator = 0;
+  let sxy = 0;
+  let sxx = 0;
   for (const p of points) {
-    numerator += (p.hostNs - meanX) * (p.offsetNs - meanY);
-    denominator += (p.hostNs - meanX) ** 2;
+    sxy += (p.hostNs - meanX) * (p.offsetNs - meanY);
+    sxx += (p.hostNs - meanX) ** 2;
   }
-  return denominator === 0 ? Number.NaN : numerator / denominator;
+  if (sxx === 0) return { driftPpm: Number.NaN, driftStandardErrorPpm: Number.NaN };
+  const slope = sxy / sxx;
+  const intercept = meanY - slope * meanX;
+  const residuals = points.reduce((sum, p) => sum + (p.offsetNs - intercept - slope * p.hostNs) ** 2, 0);
+  return { driftPpm: slope * 1e6, driftStandardErrorPpm: Math.sqrt(residuals / (n - 2) / sxx) * 1e6 };
 }
