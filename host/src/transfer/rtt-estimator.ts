@@ -1,0 +1,50 @@
+// Retransmission timeout from measured round trips, as TCP does it (RFC 6298):
+// smoothed RTT and its variation, RTO = SRTT + 4·RTTVAR, clamped. Samples come
+// only from chunks sent once (Karn's rule), so a retransmission cannot fake a
+// short round trip.
+
+export interface RttEstimatorOptions {
+  minRtoMs?: number;
+  maxRtoMs?: number;
+}
+
+export class RttEstimator {
+  private smoothed: number | undefined;
+  private variation = 0;
+  private readonly minRtoMs: number;
+  private readonly maxRtoMs: number;
+
+  constructor(options: RttEstimatorOptions = {}) {
+    this.minRtoMs = options.minRtoMs ?? 20;
+    this.maxRtoMs = options.maxRtoMs ?? 5000;
+  }
+
+  /** SPEC.md §4.3: the first timeout is 4× the first measured round trip. */
+  seed(roundTripMs: number): void {
+    this.smoothed = roundTripMs;
+    this.variation = (roundTripMs * 3) / 4;
+  }
+
+  sample(roundTripMs: number): void {
+    if (this.smoothed === undefined) {
+      this.seed(roundTripMs);
+      return;
+    }
+    this.variation = 0.75 * this.variation + 0.25 * Math.abs(this.smoothed - roundTripMs);
+    this.smoothed = 0.875 * this.smoothed + 0.125 * roundTripMs;
+  }
+
+  get smoothedMs(): number | undefined {
+    return this.smoothed;
+  }
+
+  /** How long a chunk behind later, acknowledged ones may still be merely late: SRTT + 2·RTTVAR. */
+  get reorderDeadlineMs(): number {
+    return this.smoothed === undefined ? this.rtoMs : Math.min(this.rtoMs, this.smoothed + 2 * this.variation);
+  }
+
+  get rtoMs(): number {
+    const raw = this.smoothed === undefined ? 1000 : this.smoothed + 4 * this.variation;
+    return Math.min(this.maxRtoMs, Math.max(this.minRtoMs, raw));
+  }
+}

@@ -1,0 +1,165 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { ReceiverModel } from './test-support/receiver-model.js';
+import { RttEstimator } from './rtt-estimator.js';
+import { type AckView, TransferWindow } from './transfer-window.js';
+
+interface LinkFaults {
+  loss?: number;
+  ackLoss?: number;
+  duplicate?: number;
+  /** Extra delay, up to this many ms, drawn per delivery: reorders. */
+  jitterMs?: number;
+  delayMs?: number;
+}
+
+function random(seed: number) {
+  let state = seed >>> 0 || 1;
+  return () => {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    return (state >>> 0) / 0x100000000;
+  };
+}
+
+/** Runs a transfer on a virtual clock through a faulty link; returns what happened. */
+function simulate(options: { size: number; chunkSize: number; window: number; resumeFrom?: number; seed: number; faults: LinkFaults; maxTimeMs?: number }) {
+  const draw = random(options.seed);
+  const { loss = 0, ackLoss = 0, duplicate = 0, jitterMs = 0, delayMs = 1 } = options.faults;
+  const device = new ReceiverModel(options.size, options.chunkSize, options.window, options.resumeFrom);
+  const sender = new TransferWindow({ size: options.size, chunkSize: options.chunkSize, window: options.window, resumeFrom: device.next, rtt: new RttEstimator({ minRtoMs: 5 }) });
+  sender.rtt.seed(2 * delayMs);
+  const events: { at: number; deliver: () => void }[] = [];
+  const schedule = (at: number, deliver: () => void) => events.push({ at, deliver });
+  let now = 0;
+  let sends = 0;
+  const toHost = (ack: AckView) => {
+    if (draw() < ackLoss) return;
+    schedule(now + delayMs + draw() * jitterMs, () => sender.acknowledge(ack, now));
+  };
+  const toDevice = (index: number) => {
+    sends++;
+    const copies = draw() < duplicate ? 2 : 1;
+    for (let copy = 0; copy < copies; copy++) {
+      if (draw() < loss) continue;
+      schedule(now + delayMs + draw() * jitterMs, () => {
+        const ack = device.receive(index);
+        if (ack) toHost(ack);
+      });
+    }
+  };
+  const maxTime = options.maxTimeMs ?? 600_000;
+  while (!sender.done && now < maxTime && sender.stalledChunk() === undefined) {
+    for (const chunk of sender.due(now)) toDevice(chunk.index);
+    events.sort((a, b) => a.at - b.at);
+    const nextEvent = events[0]?.at;
+    const deadline = sender.nextDeadline();
+    const wake = Math.min(nextEvent ?? Infinity, deadline ?? Infinity);
+    if (wake === Infinity) break;
+    now = Math.max(now, wake);
+    while (events[0] && events[0].at <= now) events.shift()!.deliver();
+  }
+  return { sender, device, sends, now };
+}
+
+describe('TransferWindow', () => {
+  it('sends every chunk exactly once on a clean link', () => {
+    const { sender, device, sends } = simulate({ size: 100_000, chunkSize: 1000, window: 8, seed: 1, faults: {} });
+    expect(sender.done).toBe(true);
+    expect(device.stored.every((stored) => stored === 1)).toBe(true);
+    expect(sends).toBe(100);
+    expect(sender.retransmissions).toBe(0);
+  });
+
+  it('never has more chunks in flight than the device granted', () => {
+    const sender = new TransferWindow({ size: 10_000, chunkSize: 100, window: 4 });
+    expect(sender.due(0)).toHaveLength(4);
+    expect(sender.due(0)).toHaveLength(0);
+    sender.acknowledge({ next: 200, window: 4 }, 1);
+    expect(sender.due(1).map((chunk) => chunk.offset)).toEqual([400, 500]);
+  });
+
+  it('re-sends little more than what a serial link loses (1% of frames)', () => {
+    for (const seed of [1, 2, 3, 4, 5]) {
+      const { sender, device, sends } = simulate({ size: 500_000, chunkSize: 1000, window: 16, seed, faults: { loss: 0.01 } });
+      expect(sender.done).toBe(true);
+      expect(device.next).toBe(500_000);
+      expect(sends).toBeLessThanOrEqual(500 + 20);
+    }
+  });
+
+  it('completes through loss, ACK loss, duplicates and heavy reordering without a retransmission storm', () => {
+    for (const seed of [1, 2, 3, 4, 5]) {
+      // 3 ms of jitter on a 1 ms link reorders most of every window.
+      const { sender, device, sends } = simulate({ size: 500_000, chunkSize: 1000, window: 16, seed, faults: { loss: 0.01, ackLoss: 0.1, duplicate: 0.05, jitterMs: 3 } });
+      expect(sender.done).toBe(true);
+      expect(device.next).toBe(500_000);
+      expect(sends).toBeLessThan(500 * 1.2);
+    }
+  });
+
+  it('resumes from what the device holds and sends only the rest', () => {
+    const { sender, sends } = simulate({ size: 100_000, chunkSize: 1000, window: 8, resumeFrom: 60_000, seed: 3, faults: {} });
+    expect(sender.done).toBe(true);
+    expect(sends).toBe(40);
+  });
+
+  it('re-sends a hole revealed by selective ACKs after a round trip, well before its timeout', () => {
+    const rtt = new RttEstimator({ minRtoMs: 1000 });
+    const sender = new TransferWindow({ size: 10_000, chunkSize: 1000, window: 10, rtt });
+    sender.due(0);
+    // Chunk 2 lost; 3, 4, 5 arrived: round trips of 10 ms.
+    sender.acknowledge({ next: 2000, sack: [[3000, 3000]], window: 10 }, 10);
+    expect(rtt.smoothedMs).toBe(10);
+    expect(sender.due(rtt.reorderDeadlineMs - 1)).toEqual([]); // could still be in flight behind the others
+    expect(rtt.reorderDeadlineMs).toBeLessThan(rtt.rtoMs);
+    expect(sender.due(rtt.reorderDeadlineMs).map((chunk) => chunk.index)).toEqual([2]);
+    expect(sender.retransmissions).toBe(1);
+  });
+
+  it('backs off exponentially and gives up on a dead link', () => {
+    const { sender, now } = simulate({ size: 10_000, chunkSize: 1000, window: 4, seed: 9, faults: { loss: 1 }, maxTimeMs: 10_000_000 });
+    expect(sender.done).toBe(false);
+    expect(sender.stalledChunk()).toBe(0);
+    // 12 retransmissions with doubling timeouts from the 5 ms floor take minutes of virtual time, not forever.
+    expect(now).toBeGreaterThan(5 * 2 ** 11);
+  });
+
+  it('completes for any size, chunk, window and fault mix up to 20% loss', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 20_000 }),
+        fc.integer({ min: 1, max: 4096 }),
+        fc.integer({ min: 1, max: 32 }),
+        fc.double({ min: 0, max: 0.2, noNaN: true }),
+        fc.double({ min: 0, max: 0.2, noNaN: true }),
+        fc.integer({ min: 0, max: 2 ** 31 }),
+        (size, chunkSize, window, loss, duplicate, seed) => {
+          const { sender, device } = simulate({ size, chunkSize, window, seed, faults: { loss, ackLoss: loss, duplicate, jitterMs: 2 } });
+          expect(sender.done).toBe(true);
+          expect(device.next).toBe(size);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+});
+
+describe('RttEstimator', () => {
+  it('starts at 4× the first round trip and follows later samples', () => {
+    const rtt = new RttEstimator({ minRtoMs: 1 });
+    rtt.seed(10);
+    expect(rtt.rtoMs).toBe(40);
+    for (let i = 0; i < 50; i++) rtt.sample(10);
+    expect(rtt.rtoMs).toBeLessThan(12);
+  });
+
+  it('stays within its clamps', () => {
+    const rtt = new RttEstimator({ minRtoMs: 20, maxRtoMs: 100 });
+    rtt.seed(0.1);
+    expect(rtt.rtoMs).toBe(20);
+    rtt.sample(10_000);
+    expect(rtt.rtoMs).toBe(100);
+  });
+});
