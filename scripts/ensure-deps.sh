@@ -15,6 +15,8 @@ fi
 # command → Debian package
 declare -A wanted=([gcc]=gcc [make]=make [cmake]=cmake [c++]=g++)
 packages_also=()
+# The firmware hashes models with mbedTLS.
+[[ -f /usr/include/mbedtls/sha256.h ]] || packages_also+=(libmbedtls-dev)
 if [[ "$mode" == test ]]; then
   wanted+=([clang]=clang [socat]=socat)
   # libFuzzer's runtime: clang alone links no -fsanitize=fuzzer binary.

@@ -113,8 +113,8 @@ static bool hello_exchange(int fd, uint32_t id, const char *device_id)
     CHECK(tu_str_eq(h->device_id, device_id));
     CHECK_EQ_U(h->clock_hz, 1000000000ull);
     CHECK_EQ_U(h->slots, 2);
-    CHECK_EQ_U(h->slot_size, 256u * 1024u);
-    CHECK_EQ_U(h->caps, 0);
+    CHECK_EQ_U(h->slot_size, 256u * 1024u - 1024u); /* less the model store's trailer */
+    CHECK_EQ_U(h->caps, RTP_CAP_MODEL_STORE);
     return true;
 }
 

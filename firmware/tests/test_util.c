@@ -90,3 +90,32 @@ size_t tu_host_feed(tu_host_t *h, const uint8_t *data, size_t len, tu_rx_t *out,
     }
     return got;
 }
+
+int tu_main(int argc, char **argv, const tu_case_t *cases, size_t count, void (*setup)(void), void (*teardown)(void))
+{
+    if (argc != 2) {
+        fprintf(stderr, "usage: %s <case>|all\n", argv[0]);
+        return 2;
+    }
+    unsigned ran = 0;
+    for (size_t i = 0; i < count; i++) {
+        if (strcmp(argv[1], "all") != 0 && strcmp(argv[1], cases[i].name) != 0) {
+            continue;
+        }
+        int before = tu_failures;
+        if (setup != NULL) {
+            setup();
+        }
+        cases[i].fn();
+        if (teardown != NULL) {
+            teardown();
+        }
+        printf("%s %s\n", tu_failures == before ? "ok  " : "FAIL", cases[i].name);
+        ran++;
+    }
+    if (ran == 0) {
+        fprintf(stderr, "no such case: %s\n", argv[1]);
+        return 2;
+    }
+    return tu_failures == 0 ? 0 : 1;
+}

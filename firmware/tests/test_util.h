@@ -27,6 +27,16 @@ extern int tu_failures;
     } while (0)
 
 void tu_fail(const char *file, int line, const char *what);
+
+/* A named test case, and the main() every firmware test binary shares: runs
+ * the case named by argv[1] (or "all"), each between setup and teardown (may
+ * be NULL), and prints ok/FAIL per case. */
+typedef struct {
+    const char *name;
+    void (*fn)(void);
+} tu_case_t;
+
+int tu_main(int argc, char **argv, const tu_case_t *cases, size_t count, void (*setup)(void), void (*teardown)(void));
 void tu_fail_eq(const char *file, int line, const char *a, const char *b, unsigned long long va,
                 unsigned long long vb);
 bool tu_str_eq(rtp_str_t s, const char *c);

@@ -91,7 +91,7 @@ describe('device against bad input', () => {
 
   it('answers requests this firmware does not implement with ERROR(unsupported), not silence', async () => {
     const id = nextId++;
-    await port.sendHost({ type: 'MODEL_STATUS', id, body: {} });
+    await port.sendHost({ type: 'STOP', id, body: {} });
     await expectError(ErrorCode.unsupported, id);
   });
 

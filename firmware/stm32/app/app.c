@@ -2,6 +2,8 @@
 #include "app.h"
 
 #include "bootid.h"
+#include "handlers.h"
+#include "model_store.h"
 #include "dispatch.h"
 #include "handlers.h"
 #include "link.h"
@@ -26,6 +28,8 @@ void app_init(const app_config_t *cfg)
 {
     link_init(app_effective_max_frame(cfg != NULL ? cfg->max_frame : 0u));
     dispatch_init();
+    model_store_init();
+    model_transfer_init();
     s_boot_id = bootid_next();
     hello_set_boot_id(s_boot_id);
     /* SPEC §2.2: a leading 0x00 terminates whatever the host holds. */

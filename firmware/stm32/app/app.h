@@ -39,8 +39,8 @@
 #define APP_CAP_TASKSETS (1u << 3)
 #define APP_CAP_TRACE (1u << 4)
 #define APP_CAP_TEE (1u << 5)
-/* None of the above is implemented by this firmware yet. */
-#define APP_CAPS 0u
+/* What this firmware implements: the model store (MODEL_* messages). */
+#define APP_CAPS APP_CAP_MODEL_STORE
 
 /* Working memory available to inference (HELLO `ram`): there is no
  * inference engine in this firmware yet, so none. */

@@ -58,6 +58,10 @@ void dispatch_frame(const rtp_frame_t *frame, uint64_t t_done)
         (void)reply_send(e);
         return;
     }
+    if (s_rx.type == RTP_MSG_MODEL_CHUNK) {
+        model_chunk_handle(&s_rx); /* id 0 by design: acknowledged by MODEL_ACK */
+        return;
+    }
     if (s_rx.id == 0) {
         /* Well-formed, but nobody waits for an answer (SPEC §3.1, §3.3). */
         if (s_rx.type != RTP_MSG_HELLO && s_rx.type != RTP_MSG_PING) {
@@ -72,9 +76,18 @@ void dispatch_frame(const rtp_frame_t *frame, uint64_t t_done)
     case RTP_MSG_PING:
         ping_handle(&s_rx, t_done);
         break;
+    case RTP_MSG_MODEL_BEGIN:
+        model_begin_handle(&s_rx);
+        break;
+    case RTP_MSG_MODEL_COMMIT:
+        model_commit_handle(&s_rx);
+        break;
+    case RTP_MSG_MODEL_STATUS:
+        model_status_handle(&s_rx);
+        break;
     default:
         /* Known H->D types this firmware does not implement yet
-         * (MODEL_*, INFER, TASKSET, RUN, STOP); caps does not claim them. */
+         * (INFER, TASKSET, RUN, STOP); caps does not claim them. */
         answer_unsupported(s_rx.id, s_rx.type, "not implemented in this firmware");
         break;
     }

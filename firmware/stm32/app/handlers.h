@@ -22,6 +22,13 @@ bool hello_version_mismatch(const uint8_t *msg, size_t len, uint32_t id);
 /* PING (SPEC §4.2); t_done: ticks when the request's frame completed. */
 void ping_handle(const rtp_msg_t *req, uint64_t t_done);
 
+/* The model transfer (SPEC §4.3), model_transfer.c. */
+void model_transfer_init(void);
+void model_begin_handle(const rtp_msg_t *req);
+void model_chunk_handle(const rtp_msg_t *req); /* id 0: no reply, ACKs as SPEC §4.3 says */
+void model_commit_handle(const rtp_msg_t *req);
+void model_status_handle(const rtp_msg_t *req);
+
 /* Boot identity, set by app_init(). */
 void hello_set_boot_id(uint32_t boot_id);
 

@@ -4,6 +4,7 @@
 #include "app.h"
 #include "handlers.h"
 #include "link.h"
+#include "model_store.h"
 #include "port.h"
 #include "reply.h"
 #include "rtp/cbor.h"
@@ -22,29 +23,6 @@ static rtp_str_t str(const char *s)
     return v;
 }
 
-/* Model slots from the storage map: the number of distinct slots (at most
- * RTP_MAX_SLOTS) and the capacity of the smallest one. */
-static void slot_geometry(uint8_t *slots, uint32_t *slot_size)
-{
-    uint32_t size[RTP_MAX_SLOTS] = {0};
-    const port_storage_map_t *m = port_storage_map();
-    for (uint16_t i = 0; i < m->sector_count; i++) {
-        const port_sector_t *s = &m->sectors[i];
-        if (s->use == PORT_SECTOR_SLOT && s->slot < RTP_MAX_SLOTS) {
-            size[s->slot] += s->size;
-        }
-    }
-    *slots = 0;
-    *slot_size = 0;
-    /* Slots are numbered 0..n-1 with no gaps. */
-    while (*slots < RTP_MAX_SLOTS && size[*slots] != 0) {
-        if (*slots == 0 || size[*slots] < *slot_size) {
-            *slot_size = size[*slots];
-        }
-        (*slots)++;
-    }
-}
-
 static void send_info(uint32_t id, uint8_t proto)
 {
     rtp_msg_t *m = reply_msg();
@@ -61,7 +39,8 @@ static void send_info(uint32_t id, uint8_t proto)
     h->clock_hz = port_clock_hz();
     h->caps = APP_CAPS;
     h->ram = RTINFER_NN_ARENA_BYTES;
-    slot_geometry(&h->slots, &h->slot_size);
+    h->slots = model_store_slot_count();
+    h->slot_size = model_store_capacity(); /* data bytes: each slot's trailer is the store's */
     h->boot_id = s_boot_id;
     h->uptime = port_ticks();
     (void)reply_send(m);

@@ -11,19 +11,24 @@ rtp_msg_t *reply_msg(void)
     return &s_tx;
 }
 
-static bool encode_and_send(const rtp_msg_t *m, size_t *frame_len)
+static bool encode_and_send(uint8_t channel, const rtp_msg_t *m, size_t *frame_len)
 {
     size_t cap;
     uint8_t *buf = link_msg_buf(&cap);
     size_t n = rtp_msg_encode(m, buf, cap);
     *frame_len = n == 0 ? 0 : n + RTP_FRAME_OVERHEAD;
-    return n != 0 && link_send(RTP_CHANNEL_CONTROL, buf, n);
+    return n != 0 && link_send(channel, buf, n);
 }
 
 bool reply_send(const rtp_msg_t *m)
 {
+    return reply_send_on(RTP_CHANNEL_CONTROL, m);
+}
+
+bool reply_send_on(uint8_t channel, const rtp_msg_t *m)
+{
     size_t frame_len;
-    if (encode_and_send(m, &frame_len)) {
+    if (encode_and_send(channel, m, &frame_len)) {
         return true;
     }
     if (frame_len == 0) {
@@ -47,17 +52,27 @@ bool reply_send(const rtp_msg_t *m)
     }
     s_err.body.error.has_type = true;
     s_err.body.error.type = m->type;
-    (void)encode_and_send(&s_err, &frame_len);
+    (void)encode_and_send(RTP_CHANNEL_CONTROL, &s_err, &frame_len);
     return false;
 }
 
 void reply_error(uint32_t id, uint16_t code, const char *message, int type)
 {
+    reply_facts_t facts = {.type = type};
+    reply_error_facts(id, code, message, &facts);
+}
+
+void reply_error_facts(uint32_t id, uint16_t code, const char *message, const reply_facts_t *facts)
+{
     rtp_msg_make_error(&s_err, id, code, message);
-    if (type >= 0) {
+    if (facts->type >= 0) {
         s_err.body.error.has_type = true;
-        s_err.body.error.type = (uint8_t)type;
+        s_err.body.error.type = (uint8_t)facts->type;
     }
+    s_err.body.error.has_need = facts->has_need;
+    s_err.body.error.need = facts->need;
+    s_err.body.error.has_have = facts->has_have;
+    s_err.body.error.have = facts->have;
     size_t frame_len;
-    (void)encode_and_send(&s_err, &frame_len);
+    (void)encode_and_send(RTP_CHANNEL_CONTROL, &s_err, &frame_len);
 }

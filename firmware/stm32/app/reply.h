@@ -20,4 +20,20 @@ bool reply_send(const rtp_msg_t *m);
 /* Sends ERROR(code) answering id; type >= 0 adds the `type` fact. */
 void reply_error(uint32_t id, uint16_t code, const char *message, int type);
 
+/* The facts an ERROR carries (SPEC §4.8): the offending type (-1: none), and
+ * what was needed against what the device has. */
+typedef struct {
+    int type;
+    bool has_need;
+    uint64_t need;
+    bool has_have;
+    uint64_t have;
+} reply_facts_t;
+
+/* Sends ERROR(code) for request `id` with its facts; message is kept by reference. */
+void reply_error_facts(uint32_t id, uint16_t code, const char *message, const reply_facts_t *facts);
+
+/* reply_send() on another channel (bulk for MODEL_ACK, SPEC §2.1). */
+bool reply_send_on(uint8_t channel, const rtp_msg_t *m);
+
 #endif

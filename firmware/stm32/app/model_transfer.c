@@ -1,0 +1,252 @@
+/* MODEL_BEGIN, MODEL_CHUNK, MODEL_COMMIT and MODEL_STATUS (SPEC §4.3): the
+ * device side of a windowed transfer into a model slot. Chunks go straight to
+ * flash, so the window is not bounded by RAM; the store keeps every byte's
+ * fate in flash, so a reset at any point leaves a resumable transfer. */
+#include <string.h>
+
+#include "handlers.h"
+#include "link.h"
+#include "model_store.h"
+#include "reply.h"
+
+/* Chunks the host may have in flight beyond `next`. A board whose UART
+ * buffer is smaller sets this so window × chunk fits it. */
+#ifndef RTINFER_TRANSFER_WINDOW
+#define RTINFER_TRANSFER_WINDOW 16u
+#endif
+
+/* Bytes of a MODEL_CHUNK message besides its data, at most: array, type, id 0,
+ * map, slot, a u32 offset and a byte string header of up to 3 bytes. */
+#define CHUNK_ENVELOPE_BYTES 20u
+
+static struct {
+    bool open;
+    uint8_t slot;
+    uint32_t size;
+    uint16_t chunk;
+    uint16_t window;
+    uint32_t expected;       /* offset the next in-order chunk starts at */
+    uint16_t since_ack;      /* in-order chunks since the last ACK */
+} s_transfer;
+
+static model_slot_info_t s_info[RTP_MAX_SLOTS]; /* referenced by MODEL_STATUS until it is encoded */
+
+void model_transfer_init(void)
+{
+    memset(&s_transfer, 0, sizeof s_transfer);
+}
+
+static void error_facts(uint32_t id, uint16_t code, const char *message, uint8_t type, uint64_t need, uint64_t have)
+{
+    reply_facts_t facts = {.type = type, .has_need = true, .need = need, .has_have = true, .have = have};
+    reply_error_facts(id, code, message, &facts);
+}
+
+static void send_ack(uint32_t id)
+{
+    rtp_msg_t *m = reply_msg();
+    memset(m, 0, sizeof *m);
+    m->type = RTP_MSG_MODEL_ACK;
+    m->dir = RTP_DIR_D2H;
+    m->id = id;
+    rtp_model_ack_t *ack = &m->body.model_ack;
+    uint32_t ranges[RTP_MAX_SACK][2];
+    uint8_t count = 0;
+    ack->slot = s_transfer.slot;
+    ack->next = model_store_progress(s_transfer.slot, ranges, RTP_MAX_SACK, &count);
+    for (uint8_t i = 0; i < count; i++) {
+        ack->sack[i].offset = ranges[i][0];
+        ack->sack[i].length = ranges[i][1];
+    }
+    ack->has_sack = count > 0;
+    ack->sack_count = count;
+    ack->chunk = s_transfer.chunk;
+    ack->window = s_transfer.window;
+    s_transfer.since_ack = 0;
+    (void)reply_send_on(RTP_CHANNEL_BULK, m);
+}
+
+/* The largest whole number of blocks that fits both the proposal and our frames. */
+static uint16_t agree_chunk(uint16_t proposed)
+{
+    uint32_t fits = (uint32_t)link_own_max_frame() - RTP_FRAME_OVERHEAD - CHUNK_ENVELOPE_BYTES;
+    uint32_t limit = proposed < fits ? proposed : fits;
+    return (uint16_t)(limit / MODEL_BLOCK_BYTES * MODEL_BLOCK_BYTES);
+}
+
+/* The default target: the lowest slot that does not hold the active model. */
+static int default_slot(void)
+{
+    int active = model_store_active();
+    for (uint8_t n = 0; n < model_store_slot_count(); n++) {
+        if ((int)n != active) {
+            return n;
+        }
+    }
+    return -1;
+}
+
+void model_begin_handle(const rtp_msg_t *req)
+{
+    const rtp_model_begin_t *b = &req->body.model_begin;
+    int slot = b->has_slot ? b->slot : default_slot();
+    if (slot < 0 || slot >= model_store_slot_count()) {
+        error_facts(req->id, RTP_ERR_OUT_OF_RANGE, "no such model slot", RTP_MSG_MODEL_BEGIN, (uint64_t)(slot < 0 ? 0 : slot),
+                    model_store_slot_count());
+        return;
+    }
+    uint16_t chunk = agree_chunk(b->chunk);
+    if (chunk == 0) {
+        error_facts(req->id, RTP_ERR_INVALID, "chunk size must be a multiple of the device's block", RTP_MSG_MODEL_BEGIN,
+                    MODEL_BLOCK_BYTES, b->chunk);
+        return;
+    }
+    if (b->size > model_store_capacity()) {
+        /* Refused before any chunk moves, with the sizes (issue: never a half-written slot). */
+        error_facts(req->id, RTP_ERR_NO_SPACE, "container does not fit a slot", RTP_MSG_MODEL_BEGIN, b->size,
+                    model_store_capacity());
+        return;
+    }
+    uint32_t next = 0;
+    int err = model_store_begin((uint8_t)slot, b->model_id.ptr, b->model_id.len, b->size, b->sha256.ptr, &next);
+    if (err == MODEL_ERR_ACTIVE) {
+        error_facts(req->id, RTP_ERR_BAD_STATE, "slot holds the active model; push to another slot", RTP_MSG_MODEL_BEGIN,
+                    (uint64_t)slot, (uint64_t)model_store_active());
+        return;
+    }
+    if (err != MODEL_OK) {
+        reply_error(req->id, RTP_ERR_STORAGE, "flash erase or program failed", RTP_MSG_MODEL_BEGIN);
+        return;
+    }
+    s_transfer.open = true;
+    s_transfer.slot = (uint8_t)slot;
+    s_transfer.size = b->size;
+    s_transfer.chunk = chunk;
+    s_transfer.window = b->window < RTINFER_TRANSFER_WINDOW ? b->window : RTINFER_TRANSFER_WINDOW;
+    s_transfer.expected = next;
+    send_ack(req->id);
+}
+
+void model_chunk_handle(const rtp_msg_t *req)
+{
+    const rtp_model_chunk_t *c = &req->body.model_chunk;
+    if (!s_transfer.open || c->slot != s_transfer.slot) {
+        /* SPEC §3.3: a chunk the device cannot place draws ERROR with id 0. */
+        error_facts(0, RTP_ERR_BAD_STATE, "no transfer in progress for this slot", RTP_MSG_MODEL_CHUNK, c->slot,
+                    s_transfer.open ? s_transfer.slot : 0xFFu);
+        return;
+    }
+    if (c->data.len > s_transfer.chunk) {
+        error_facts(0, RTP_ERR_TOO_LARGE, "chunk larger than agreed", RTP_MSG_MODEL_CHUNK, c->data.len, s_transfer.chunk);
+        return;
+    }
+    bool duplicate = false;
+    int err = model_store_write(s_transfer.slot, c->offset, c->data.ptr, c->data.len, &duplicate);
+    if (err == MODEL_ERR_RANGE) {
+        error_facts(0, RTP_ERR_OUT_OF_RANGE, "chunk beyond the container", RTP_MSG_MODEL_CHUNK, (uint64_t)c->offset + c->data.len,
+                    s_transfer.size);
+        return;
+    }
+    if (err == MODEL_ERR_ALIGN) {
+        error_facts(0, RTP_ERR_INVALID, "chunk not on a block boundary", RTP_MSG_MODEL_CHUNK, c->offset, MODEL_BLOCK_BYTES);
+        return;
+    }
+    if (err != MODEL_OK) {
+        error_facts(0, err == MODEL_ERR_NO_TRANSFER ? RTP_ERR_BAD_STATE : RTP_ERR_STORAGE, "chunk not stored", RTP_MSG_MODEL_CHUNK,
+                    c->offset, s_transfer.size);
+        return;
+    }
+    bool in_order = c->offset == s_transfer.expected && !duplicate;
+    if (in_order) {
+        s_transfer.expected = c->offset + (uint32_t)c->data.len;
+        s_transfer.since_ack++;
+    }
+    /* SPEC §4.3: ACK every ⌈window/2⌉ in-order chunks, at once on anything else, and at the end. */
+    bool ended = s_transfer.expected >= s_transfer.size;
+    if (!in_order || ended || s_transfer.since_ack >= (s_transfer.window + 1u) / 2u) {
+        if (!in_order) {
+            s_transfer.expected = model_store_progress(s_transfer.slot, NULL, 0, NULL);
+        }
+        send_ack(0);
+    }
+}
+
+static void send_status(uint32_t id)
+{
+    rtp_msg_t *m = reply_msg();
+    memset(m, 0, sizeof *m);
+    m->type = RTP_MSG_MODEL_STATUS;
+    m->dir = RTP_DIR_D2H;
+    m->id = id;
+    rtp_model_status_t *st = &m->body.model_status;
+    int active = model_store_active();
+    st->has_active = active >= 0;
+    st->active = active >= 0 ? (uint8_t)active : 0;
+    st->slot_count = model_store_slot_count();
+    for (uint8_t n = 0; n < st->slot_count; n++) {
+        rtp_slot_entry_t *e = &st->slots[n];
+        model_slot_info_t *info = &s_info[n];
+        if (model_store_info(n, info) != MODEL_OK) {
+            info->state = RTP_SLOT_EMPTY;
+        }
+        e->slot = n;
+        e->state = info->state;
+        if (info->state == RTP_SLOT_EMPTY) {
+            continue;
+        }
+        e->has_model_id = true;
+        e->model_id.ptr = info->model_id;
+        e->model_id.len = info->id_len;
+        e->has_size = true;
+        e->size = info->size;
+        e->has_sha256 = true;
+        e->sha256.ptr = info->sha256;
+        e->sha256.len = 32;
+        e->has_received = true;
+        e->received = info->received;
+    }
+    (void)reply_send(m);
+}
+
+void model_commit_handle(const rtp_msg_t *req)
+{
+    const rtp_model_commit_t *c = &req->body.model_commit;
+    if (c->slot >= model_store_slot_count()) {
+        error_facts(req->id, RTP_ERR_OUT_OF_RANGE, "no such model slot", RTP_MSG_MODEL_COMMIT, c->slot, model_store_slot_count());
+        return;
+    }
+    bool activate = c->has_activate ? c->activate : true;
+    int err = model_store_commit(c->slot, activate);
+    if (err == MODEL_ERR_INCOMPLETE) {
+        model_slot_info_t info;
+        (void)model_store_info(c->slot, &info);
+        error_facts(req->id, RTP_ERR_BAD_STATE, "not every byte has arrived", RTP_MSG_MODEL_COMMIT, info.size, info.received);
+        return;
+    }
+    if (err == MODEL_ERR_HASH) {
+        if (s_transfer.slot == c->slot) {
+            s_transfer.open = false;
+        }
+        error_facts(req->id, RTP_ERR_HASH_MISMATCH, "SHA-256 differs; the slot was erased", RTP_MSG_MODEL_COMMIT, c->slot, c->slot);
+        return;
+    }
+    if (err == MODEL_ERR_NO_TRANSFER || err == MODEL_ERR_ACTIVE) {
+        reply_error(req->id, RTP_ERR_BAD_STATE,
+                    err == MODEL_ERR_ACTIVE ? "slot was activated too often; push it again" : "the slot holds no container",
+                    RTP_MSG_MODEL_COMMIT);
+        return;
+    }
+    if (err != MODEL_OK) {
+        reply_error(req->id, RTP_ERR_STORAGE, "flash erase or program failed", RTP_MSG_MODEL_COMMIT);
+        return;
+    }
+    if (s_transfer.slot == c->slot) {
+        s_transfer.open = false;
+    }
+    send_status(req->id);
+}
+
+void model_status_handle(const rtp_msg_t *req)
+{
+    send_status(req->id);
+}
