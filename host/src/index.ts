@@ -11,3 +11,6 @@ export * from './device/open-session.js';
 export * from './sim/posix-sim.js';
 export * from './sim/sim-registry.js';
 export * from './sim/sim-binary.js';
+export * from './transfer/transfer-window.js';
+export * from './transfer/rtt-estimator.js';
+export * from './transfer/push-model.js';

@@ -1,0 +1,181 @@
+// Pushes a model container into a device slot (SPEC.md §4.3): MODEL_BEGIN
+// (which says what the device already holds), a window of MODEL_CHUNKs driven by
+// the device's MODEL_ACKs, then MODEL_COMMIT, which verifies the SHA-256 on the
+// device before anything is activated.
+import { createHash } from 'node:crypto';
+import { Channel, type DeviceBody, type DeviceMessage, SlotState } from '@rtinfer/protocol';
+import { DeviceError, LinkClosedError, RtinferError } from '../errors.js';
+import type { DeviceSession } from '../device/session.js';
+import { TransferWindow } from './transfer-window.js';
+
+/** CBOR bytes of a MODEL_CHUNK besides its data, at most (SPEC.md §4.3 fields). */
+const CHUNK_ENVELOPE_BYTES = 20;
+const MAX_PROPOSED_WINDOW = 32;
+
+export interface PushOptions {
+  modelId: string;
+  slot?: number;
+  activate?: boolean;
+  /** Largest chunk to propose; the device may agree to less. */
+  chunkBytes?: number;
+  window?: number;
+  signal?: AbortSignal;
+  onProgress?: (progress: PushProgress) => void;
+  commitTimeoutMs?: number;
+}
+
+export interface PushProgress {
+  stored: number;
+  total: number;
+  retransmissions: number;
+  elapsedMs: number;
+}
+
+export interface PushSummary {
+  modelId: string;
+  slot: number;
+  sha256: string;
+  bytes: number;
+  /** Bytes the device already held when the push began. */
+  resumedFrom: number;
+  /** Container bytes sent, retransmissions included. */
+  sentBytes: number;
+  /** Everything written to the link during the push, framing and requests included. */
+  wireBytes: number;
+  retransmissions: number;
+  chunkBytes: number;
+  window: number;
+  durationMs: number;
+  /** Container bytes moved per second (not counting what was already there). */
+  goodputBytesPerSecond: number;
+  active: boolean;
+}
+
+export class TransferError extends RtinferError {}
+
+export function sha256Of(bytes: Uint8Array): Uint8Array {
+  return new Uint8Array(createHash('sha256').update(bytes).digest());
+}
+
+export async function pushModel(session: DeviceSession, container: Uint8Array, options: PushOptions): Promise<PushSummary> {
+  const started = performance.now();
+  const wireBefore = session.transport.statistics().bytesOut;
+  const sha256 = sha256Of(container);
+  const proposedChunk = Math.min(options.chunkBytes ?? 0xffff, session.transport.peerMaxMessageBytes - CHUNK_ENVELOPE_BYTES, 0xffff);
+  const begun = performance.now();
+  const begin = await session.request(
+    'MODEL_BEGIN',
+    {
+      modelId: options.modelId,
+      size: container.length,
+      sha256,
+      ...(options.slot !== undefined ? { slot: options.slot } : {}),
+      chunk: proposedChunk,
+      window: options.window ?? MAX_PROPOSED_WINDOW,
+    },
+    { timeoutMs: 30_000 }, // the device erases the slot before it answers
+  );
+  const first = begin.body;
+  const window = new TransferWindow({ size: container.length, chunkSize: first.chunk, window: first.window, resumeFrom: first.next });
+  window.rtt.seed(Math.max(1, performance.now() - begun));
+  window.acknowledge(first, performance.now());
+  let sentBytes = 0;
+
+  await new Promise<void>((resolve, reject) => {
+    let timer: NodeJS.Timeout | undefined;
+    let pumping = false;
+    const finish = (error?: Error) => {
+      clearTimeout(timer);
+      session.off('unsolicited', onMessage);
+      session.off('closed', onClosed);
+      session.off('reset', onReset);
+      options.signal?.removeEventListener('abort', onAbort);
+      if (error) reject(error);
+      else resolve();
+    };
+    const onMessage = (message: DeviceMessage) => {
+      if (message.type === 'MODEL_ACK' && message.body.slot === first.slot) {
+        window.acknowledge(message.body, performance.now());
+        void pump();
+      } else if (message.type === 'ERROR' && message.body.type === 0x11) {
+        finish(new DeviceError('MODEL_CHUNK', message.body, session.description));
+      }
+    };
+    const onClosed = (error: Error | undefined) => finish(error ?? new LinkClosedError(session.transport.description, 'closed during the push'));
+    const onReset = () =>
+      finish(new TransferError('device_reset', `${session.description} reset during the push; push again to resume from ${window.next} bytes`, { stored: window.next }));
+    const onAbort = () =>
+      finish(new TransferError('interrupted', `push interrupted at ${window.next} of ${container.length} bytes; push again to resume`, { stored: window.next, size: container.length }));
+    const pump = async () => {
+      if (pumping) return;
+      pumping = true;
+      try {
+        while (!window.done) {
+          const stalled = window.stalledChunk();
+          if (stalled !== undefined) {
+            finish(
+              new TransferError('stalled', `chunk ${stalled} was not acknowledged after repeated retransmissions: is the link up?`, {
+                chunk: stalled,
+                stored: window.next,
+              }),
+            );
+            return;
+          }
+          const due = window.due(performance.now());
+          if (due.length === 0) break;
+          for (const chunk of due) {
+            await session.post({ type: 'MODEL_CHUNK', id: 0, body: { slot: first.slot, offset: chunk.offset, data: container.subarray(chunk.offset, chunk.offset + chunk.length) } }, Channel.BULK);
+            sentBytes += chunk.length;
+          }
+          options.onProgress?.({ stored: window.next, total: container.length, retransmissions: window.retransmissions, elapsedMs: performance.now() - started });
+        }
+        if (window.done) {
+          finish();
+          return;
+        }
+        clearTimeout(timer);
+        const deadline = window.nextDeadline();
+        if (deadline !== undefined) timer = setTimeout(() => void pump(), Math.max(0, deadline - performance.now()));
+      } catch (error) {
+        finish(error as Error);
+      } finally {
+        pumping = false;
+      }
+    };
+    session.on('unsolicited', onMessage);
+    session.on('closed', onClosed);
+    session.on('reset', onReset);
+    if (options.signal?.aborted) return onAbort();
+    options.signal?.addEventListener('abort', onAbort);
+    void pump();
+  });
+
+  const status = await session.request('MODEL_COMMIT', { slot: first.slot, activate: options.activate ?? true }, { timeoutMs: options.commitTimeoutMs ?? 30_000 });
+  const entry = status.body.slots.find((slot) => slot.slot === first.slot);
+  if (entry?.state !== SlotState.VERIFIED || !entry.sha256 || Buffer.compare(Buffer.from(entry.sha256), Buffer.from(sha256)) !== 0) {
+    throw new TransferError('not_verified', `slot ${first.slot} did not verify after commit`, { slot: first.slot, state: entry?.state });
+  }
+  const durationMs = performance.now() - started;
+  const moved = container.length - first.next;
+  return {
+    modelId: options.modelId,
+    slot: first.slot,
+    sha256: Buffer.from(sha256).toString('hex'),
+    bytes: container.length,
+    resumedFrom: first.next,
+    sentBytes,
+    wireBytes: session.transport.statistics().bytesOut - wireBefore,
+    retransmissions: window.retransmissions,
+    chunkBytes: first.chunk,
+    window: first.window,
+    durationMs,
+    goodputBytesPerSecond: moved / (durationMs / 1000),
+    active: status.body.active === first.slot,
+  };
+}
+
+export type ModelSlots = DeviceBody<'MODEL_STATUS'>;
+
+export async function listModels(session: DeviceSession): Promise<ModelSlots> {
+  return (await session.request('MODEL_STATUS', {})).body;
+}
