@@ -1,5 +1,8 @@
 // The built `rtinfer` CLI against the simulated bench, as a user runs it.
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { repositoryRoot } from 'rtinfer';
@@ -58,6 +61,27 @@ describe('rtinfer CLI', () => {
     }
   });
 
+  it('push and models: a container into a sim slot, verified and listed', async () => {
+    const name = `cli-push-${process.pid}`;
+    const dir = mkdtempSync(join(tmpdir(), 'rtinfer-cli-push-'));
+    const file = join(dir, 'tiny.rtm');
+    writeFileSync(file, randomBytes(70_000));
+    const started = JSON.parse((await rtinfer('sim', 'start', '--detach', '--name', name, '--storage', join(dir, 'flash.bin'), '--json')).stdout);
+    try {
+      const pushed = await rtinfer('push', file, '--device', name, '--json');
+      expect(pushed.code).toBe(0);
+      expect(JSON.parse(pushed.stdout)).toMatchObject({ modelId: 'tiny', bytes: 70_000, active: true });
+      const models = JSON.parse((await rtinfer('models', '--device', name, '--json')).stdout);
+      expect(models.slots.find((slot: { active: boolean }) => slot.active)).toMatchObject({ modelId: 'tiny', state: 'verified', size: 70_000 });
+      const missing = await rtinfer('push', join(dir, 'missing.rtm'), '--device', name, '--json');
+      expect(missing.code).toBe(2);
+      expect(JSON.parse(missing.stdout)).toMatchObject({ code: 'bad_file' });
+    } finally {
+      process.kill(started.pid, 'SIGTERM');
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('names what is wrong when the device does not exist, as JSON with --json', async () => {
     const { code, stdout } = await rtinfer('ping', '--device', 'no-such-board', '--json');
     expect(code).toBe(2);
@@ -71,7 +95,7 @@ describe('rtinfer CLI', () => {
   });
 
   it('has examples in every command help', async () => {
-    for (const command of [['ping'], ['devices'], ['demo'], ['sim', 'start']]) {
+    for (const command of [['ping'], ['devices'], ['demo'], ['sim', 'start'], ['push'], ['models']]) {
       const { stdout } = await rtinfer(...command, '--help');
       expect(stdout).toMatch(/EXAMPLES/);
       expect(stdout).toMatch(/--json/);

@@ -123,11 +123,14 @@ describe('pushing models into the sim', () => {
     const session = await connect();
     try {
       const capacity = session.info!.slotSize;
-      const before = session.transport.statistics().messagesOut;
+      const before = session.transport.statistics();
       const error = await pushModel(session, randomBytes(capacity + 1), { modelId: 'huge' }).catch((caught: unknown) => caught);
       expect(error).toBeInstanceOf(DeviceError);
       expect((error as DeviceError).toJSON()).toMatchObject({ code: 'device_no_space', need: String(capacity + 1), have: String(capacity) });
-      expect(session.transport.statistics().messagesOut - before).toBe(1); // MODEL_BEGIN only
+      const after = session.transport.statistics();
+      // MODEL_STATUS and MODEL_BEGIN, and not one chunk.
+      expect(after.messagesOut - before.messagesOut).toBe(2);
+      expect(after.bytesOut - before.bytesOut).toBeLessThan(200);
     } finally {
       await session.close();
     }

@@ -11,7 +11,8 @@ export class DeviceError extends RtinferError {
     device: string,
   ) {
     const name = ERROR_CODE_NAMES.get(remote.code) ?? `code ${remote.code}`;
-    super(`device_${name}`, `${device} refused ${request}: ${name}: ${remote.message}`, {
+    const sizes = remote.need !== undefined && remote.have !== undefined ? ` (need ${remote.need}, have ${remote.have})` : '';
+    super(`device_${name}`, `${device} refused ${request}: ${name}: ${remote.message}${sizes}`, {
       device,
       request,
       remoteCode: remote.code,

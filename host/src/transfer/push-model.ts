@@ -57,10 +57,23 @@ export function sha256Of(bytes: Uint8Array): Uint8Array {
   return new Uint8Array(createHash('sha256').update(bytes).digest());
 }
 
+/**
+ * The slot for this container: the one asked for; else one that already holds
+ * it (verified, or part of it: resume there); else the device's default (a slot
+ * that is not active).
+ */
+export function chooseSlot(models: ModelSlots, sha256: Uint8Array, size: number, requested: number | undefined): number | undefined {
+  if (requested !== undefined) return requested;
+  const holding = models.slots.filter((slot) => slot.size === size && slot.sha256 && Buffer.compare(Buffer.from(slot.sha256), Buffer.from(sha256)) === 0);
+  const best = holding.find((slot) => slot.state === SlotState.VERIFIED) ?? holding.sort((a, b) => (b.received ?? 0) - (a.received ?? 0))[0];
+  return best?.slot;
+}
+
 export async function pushModel(session: DeviceSession, container: Uint8Array, options: PushOptions): Promise<PushSummary> {
   const started = performance.now();
   const wireBefore = session.transport.statistics().bytesOut;
   const sha256 = sha256Of(container);
+  const slot = chooseSlot(await listModels(session), sha256, container.length, options.slot);
   const proposedChunk = Math.min(options.chunkBytes ?? 0xffff, session.transport.peerMaxMessageBytes - CHUNK_ENVELOPE_BYTES, 0xffff);
   const begun = performance.now();
   const begin = await session.request(
@@ -69,7 +82,7 @@ export async function pushModel(session: DeviceSession, container: Uint8Array, o
       modelId: options.modelId,
       size: container.length,
       sha256,
-      ...(options.slot !== undefined ? { slot: options.slot } : {}),
+      ...(slot !== undefined ? { slot } : {}),
       chunk: proposedChunk,
       window: options.window ?? MAX_PROPOSED_WINDOW,
     },
