@@ -15,6 +15,8 @@ export interface SimOptions {
   /** The file that models the board's flash. */
   storage?: string;
   maxFrame?: number;
+  /** Pace the sim's UART to this baud (8N1), as a board's; default: as fast as the pty goes. */
+  baud?: number;
   /** Register in the sim registry so other rtinfer processes find it. */
   register?: boolean;
   /** Let the sim outlive this process; its stderr goes to `logFile`. */
@@ -47,6 +49,7 @@ export async function startSim(options: SimOptions = {}): Promise<RunningSim> {
   if (options.link) args.push('--link', options.link);
   if (options.storage) args.push('--storage', options.storage);
   if (options.maxFrame) args.push('--max-frame', String(options.maxFrame));
+  if (options.baud) args.push('--baud', String(options.baud));
   if (options.detached) mkdirSync(dirname(options.detached.logFile), { recursive: true });
   const logFd = options.detached ? openSync(options.detached.logFile, 'a') : undefined;
   const child = spawn(binary, args, { stdio: ['ignore', 'pipe', logFd ?? 'pipe'], detached: options.detached !== undefined });

@@ -3,7 +3,7 @@
  * whose serial port is a pseudo-terminal.
  *
  *   rtinfer-sim [--link PATH] [--name DEVICE_ID] [--storage FILE]
- *               [--max-frame N] [--help]
+ *               [--max-frame N] [--baud N] [--help]
  *
  * On startup it prints exactly one line to stdout (then nothing else):
  *   RTINFER_SIM pty=<slave> link=<link or -> device_id=<id> pid=<pid> clock_hz=1000000000
@@ -29,7 +29,7 @@
 #define DEFAULT_DEVICE_ID "posix-sim"
 
 static const char k_usage[] =
-    "usage: rtinfer-sim [--link PATH] [--name DEVICE_ID] [--storage FILE] [--max-frame N] [--help]\n"
+    "usage: rtinfer-sim [--link PATH] [--name DEVICE_ID] [--storage FILE] [--max-frame N] [--baud N] [--help]\n"
     "\n"
     "Runs the rtinfer device firmware on a pseudo-terminal (rtinfer wire protocol v1).\n"
     "\n"
@@ -37,6 +37,7 @@ static const char k_usage[] =
     "  --name DEVICE_ID  device_id reported in HELLO: 1-32 of [A-Za-z0-9_-] (default " DEFAULT_DEVICE_ID ")\n"
     "  --storage FILE    flash image file (default $TMPDIR/rtinfer-sim-<DEVICE_ID>.flash)\n"
     "  --max-frame N     max_frame advertised in HELLO, 256..%u (default %u)\n"
+    "  --baud N          pace the UART to N baud, 8N1, like a board (default: unpaced)\n"
     "  --help            show this help\n"
     "\n"
     "Prints one line on stdout once the pty is ready:\n"
@@ -169,6 +170,7 @@ int main(int argc, char **argv)
         {"name", required_argument, NULL, 'n'},
         {"storage", required_argument, NULL, 's'},
         {"max-frame", required_argument, NULL, 'm'},
+        {"baud", required_argument, NULL, 'b'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -205,6 +207,16 @@ int main(int argc, char **argv)
                 max_frame < RTP_MAX_FRAME_DEFAULT || max_frame > RTINFER_MAX_FRAME_CAP) {
                 return bad_usage("bad --max-frame (256..65535 and within this build's limit)", optarg);
             }
+            break;
+        }
+        case 'b': {
+            char *end = NULL;
+            errno = 0;
+            unsigned long baud = strtoul(optarg, &end, 10);
+            if (errno != 0 || end == optarg || *end != '\0' || optarg[0] == '-' || baud < 300 || baud > 100000000ul) {
+                return bad_usage("bad --baud (300..100000000)", optarg);
+            }
+            posix_port_set_baud((uint32_t)baud);
             break;
         }
         case 'h':

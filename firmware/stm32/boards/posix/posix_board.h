@@ -36,6 +36,9 @@ void posix_port_set_device_id(const char *id);
 void posix_port_set_reset_target(sigjmp_buf *env);
 /* Restarts port_ticks() at 0 (boot, and after a reset). */
 void posix_port_restart_clock(void);
+
+/* Paces the UART to `baud` (8N1: baud/10 bytes per second each way); 0: as fast as the pty goes. */
+void posix_port_set_baud(uint32_t baud);
 /* Installs SIGTERM/SIGINT/SIGHUP (stop) and SIGUSR1 (reset) handlers. */
 int posix_port_install_signals(char *err, size_t errlen);
 /* Signal number that stopped the board, 0 if none. */

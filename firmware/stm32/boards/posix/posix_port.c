@@ -86,13 +86,71 @@ int posix_port_install_signals(char *err, size_t errlen)
 
 /* ------------------------------------------------------------ port.h -- */
 
+/* Line-rate emulation (--baud): a pty moves bytes as fast as memory does, a
+ * UART at baud/10 bytes per second (8N1). Each direction has a timeline of
+ * when its line is next free, and a DMA ring of UART_RING_BYTES: received
+ * bytes that waited in the pty count as already arrived up to the ring's size,
+ * and the app blocks on transmit only when it is a ring ahead of the line. */
+#define UART_RING_BYTES 1024u
+
+static uint64_t g_byte_ns;  /* 0: not paced */
+static uint64_t g_rx_line_ns;
+static uint64_t g_tx_line_ns;
+static bool g_rx_streaming;
+
+void posix_port_set_baud(uint32_t baud)
+{
+    g_byte_ns = baud == 0 ? 0 : 10000000000ull / baud;
+    g_rx_line_ns = g_tx_line_ns = 0;
+}
+
+static void sleep_until(uint64_t t_ns)
+{
+    uint64_t now = mono_ns();
+    if (t_ns > now) {
+        uint64_t d = t_ns - now;
+        struct timespec ts = {(time_t)(d / 1000000000ull), (long)(d % 1000000000ull)};
+        nanosleep(&ts, NULL);
+    }
+}
+
 size_t port_uart_read(uint8_t *buf, size_t cap)
 {
-    return posix_pty_read(buf, cap);
+    if (g_byte_ns == 0) {
+        return posix_pty_read(buf, cap);
+    }
+    /* Take at most a ring's worth, then wait for the line to have carried it. */
+    size_t n = posix_pty_read(buf, cap < UART_RING_BYTES ? cap : UART_RING_BYTES);
+    if (n == 0) {
+        g_rx_streaming = false; /* the line went idle */
+        return 0;
+    }
+    uint64_t now = mono_ns();
+    uint64_t ring_ns = UART_RING_BYTES * g_byte_ns;
+    if (!g_rx_streaming) {
+        g_rx_line_ns = now; /* bytes after an idle line start arriving now */
+    } else if (g_rx_line_ns + ring_ns < now) {
+        g_rx_line_ns = now - ring_ns; /* mid-stream, the ring filled while the app was busy */
+    }
+    g_rx_streaming = true;
+    g_rx_line_ns += n * g_byte_ns;
+    sleep_until(g_rx_line_ns);
+    return n;
 }
 
 void port_uart_write(const uint8_t *data, size_t len)
 {
+    if (g_byte_ns != 0) {
+        uint64_t now = mono_ns();
+        if (g_tx_line_ns < now) {
+            g_tx_line_ns = now;
+        }
+        g_tx_line_ns += len * g_byte_ns;
+        uint64_t ring_ns = UART_RING_BYTES * g_byte_ns;
+        if (g_tx_line_ns > now + ring_ns) {
+            sleep_until(g_tx_line_ns - ring_ns);
+        }
+    }
     posix_pty_write(data, len);
 }
 

@@ -18,6 +18,7 @@ export default class SimStart extends RtinferCommand {
     link: Flags.string({ summary: 'Create this path as a symlink to the pty.' }),
     storage: Flags.string({ summary: 'File that models the board flash (kept across restarts).' }),
     'max-frame': Flags.integer({ summary: 'Largest frame the sim accepts, in bytes.', min: 256, max: 65535 }),
+    baud: Flags.integer({ summary: 'Pace the UART to this baud rate (8N1), as a board would; default: unpaced.', min: 300 }),
     detach: Flags.boolean({ summary: 'Leave the sim running in the background and return.' }),
   };
 
@@ -29,6 +30,7 @@ export default class SimStart extends RtinferCommand {
       link: flags.link,
       storage: flags.storage,
       maxFrame: flags['max-frame'],
+      baud: flags.baud,
       register: true,
       ...(flags.detach ? { detached: { logFile: join(simRegistryDir(), `${name ?? 'sim'}-${process.pid}.log`) } } : {}),
     });
