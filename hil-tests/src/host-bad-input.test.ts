@@ -3,9 +3,8 @@
 // Each must surface as a typed, counted problem; the session must keep working
 // (or, when the link is gone, fail every waiter at once), never hang or crash.
 import { type FrameError, MessageError, encodeMessage } from '@rtinfer/protocol';
-import { DeviceError, DeviceSession, LinkClosedError, RequestTimeoutError, SerialTransport } from 'rtinfer';
+import { DeviceError, DeviceSession, LinkClosedError, openPtyPair, type PtyPair, RequestTimeoutError, SerialTransport } from 'rtinfer';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openPtyPair, type PtyPair } from './support/pty-pair.js';
 import type { RawPort } from './support/raw-port.js';
 import { SCRIPTED_HELLO, scriptedDevice } from './support/scripted-device.js';
 

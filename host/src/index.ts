@@ -14,3 +14,7 @@ export * from './sim/sim-binary.js';
 export * from './transfer/transfer-window.js';
 export * from './transfer/rtt-estimator.js';
 export * from './transfer/push-model.js';
+export * from './transport/pty-pair.js';
+export * from './transport/relay/fault-plan.js';
+export * from './transport/relay/fault-injector.js';
+export * from './transport/relay/serial-relay.js';

@@ -108,12 +108,27 @@ export class DeviceSession extends EventEmitter {
     return this.info ? `${this.info.board} ${this.info.deviceId} (${this.transport.description})` : this.transport.description;
   }
 
-  /** Sends a request and resolves with its reply; rejects with DeviceError, RequestTimeoutError or LinkClosedError. */
-  async request<R extends RequestName>(type: R, body: HostBody<R>, options: { timeoutMs?: number } = {}): Promise<ReplyOf<R>> {
+  /**
+   * Sends a request and resolves with its reply; rejects with DeviceError,
+   * RequestTimeoutError or LinkClosedError. `retries` re-sends after a timeout,
+   * with a new id: only for requests that are idempotent (SPEC.md §4: STATUS,
+   * BEGIN, which resumes, and COMMIT).
+   */
+  async request<R extends RequestName>(type: R, body: HostBody<R>, options: { timeoutMs?: number; retries?: number } = {}): Promise<ReplyOf<R>> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.requestOnce(type, body, options.timeoutMs);
+      } catch (error) {
+        if (!(error instanceof RequestTimeoutError) || attempt >= (options.retries ?? 0)) throw error;
+      }
+    }
+  }
+
+  private async requestOnce<R extends RequestName>(type: R, body: HostBody<R>, timeoutMsOption: number | undefined): Promise<ReplyOf<R>> {
     if (this.closedWith) throw this.closedWith;
     if (this.closed) throw new LinkClosedError(this.transport.description, 'session closed');
     const id = this.allocateId();
-    const timeoutMs = options.timeoutMs ?? this.timeoutMs;
+    const timeoutMs = timeoutMsOption ?? this.timeoutMs;
     const bytes = encodeMessage('h2d', { type, id, body } as HostMessage);
     const reply = new Promise<DeviceMessage>((resolve, reject) => {
       const timer = setTimeout(() => {

@@ -21,6 +21,7 @@ export interface PushOptions {
   window?: number;
   signal?: AbortSignal;
   onProgress?: (progress: PushProgress) => void;
+  beginTimeoutMs?: number;
   commitTimeoutMs?: number;
 }
 
@@ -74,6 +75,8 @@ export async function pushModel(session: DeviceSession, container: Uint8Array, o
   const wireBefore = session.transport.statistics().bytesOut;
   const sha256 = sha256Of(container);
   const slot = chooseSlot(await listModels(session), sha256, container.length, options.slot);
+  // A lost request or reply must not end a push on a bad line: these three are idempotent.
+  const retries = 4;
   const proposedChunk = Math.min(options.chunkBytes ?? 0xffff, session.transport.peerMaxMessageBytes - CHUNK_ENVELOPE_BYTES, 0xffff);
   const begun = performance.now();
   const begin = await session.request(
@@ -86,7 +89,8 @@ export async function pushModel(session: DeviceSession, container: Uint8Array, o
       chunk: proposedChunk,
       window: options.window ?? MAX_PROPOSED_WINDOW,
     },
-    { timeoutMs: 30_000 }, // the device erases the slot before it answers
+    // The device erases the slot before it answers: seconds on an STM32F7 sector.
+    { timeoutMs: options.beginTimeoutMs ?? 10_000, retries },
   );
   const first = begin.body;
   const window = new TransferWindow({ size: container.length, chunkSize: first.chunk, window: first.window, resumeFrom: first.next });
@@ -163,7 +167,11 @@ export async function pushModel(session: DeviceSession, container: Uint8Array, o
     void pump();
   });
 
-  const status = await session.request('MODEL_COMMIT', { slot: first.slot, activate: options.activate ?? true }, { timeoutMs: options.commitTimeoutMs ?? 30_000 });
+  const status = await session.request(
+    'MODEL_COMMIT',
+    { slot: first.slot, activate: options.activate ?? true },
+    { timeoutMs: options.commitTimeoutMs ?? 30_000, retries },
+  );
   const entry = status.body.slots.find((slot) => slot.slot === first.slot);
   if (entry?.state !== SlotState.VERIFIED || !entry.sha256 || Buffer.compare(Buffer.from(entry.sha256), Buffer.from(sha256)) !== 0) {
     throw new TransferError('not_verified', `slot ${first.slot} did not verify after commit`, { slot: first.slot, state: entry?.state });
@@ -190,5 +198,5 @@ export async function pushModel(session: DeviceSession, container: Uint8Array, o
 export type ModelSlots = DeviceBody<'MODEL_STATUS'>;
 
 export async function listModels(session: DeviceSession): Promise<ModelSlots> {
-  return (await session.request('MODEL_STATUS', {})).body;
+  return (await session.request('MODEL_STATUS', {}, { retries: 4 })).body;
 }

@@ -1,9 +1,10 @@
 // Two linked pseudo-terminals made by socat: bytes written to one end come out of
-// the other. The tests play a device on one end with their own serialport.
+// the other. The relay puts itself on one end; tests play a device on one end.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { RtinferError } from '../errors.js';
 
 export interface PtyPair {
   hostEnd: string;
@@ -13,7 +14,9 @@ export interface PtyPair {
 }
 
 export async function openPtyPair(): Promise<PtyPair> {
-  if (spawnSync('socat', ['-V']).error) throw new Error('socat is not installed: run `npm test`, which installs it, or apt-get install socat');
+  if (spawnSync('socat', ['-V']).error) {
+    throw new RtinferError('socat_missing', 'socat is needed to create pseudo-terminals: apt-get install socat', {});
+  }
   const dir = mkdtempSync(join(tmpdir(), 'rtinfer-pty-'));
   const hostEnd = join(dir, 'host');
   const deviceEnd = join(dir, 'device');
@@ -21,7 +24,7 @@ export async function openPtyPair(): Promise<PtyPair> {
   const exited = new Promise<void>((resolve) => socat.once('exit', () => resolve()));
   const deadline = Date.now() + 5000;
   while (!(existsSync(hostEnd) && existsSync(deviceEnd))) {
-    if (Date.now() > deadline || socat.exitCode !== null) throw new Error('socat did not create the pty pair');
+    if (Date.now() > deadline || socat.exitCode !== null) throw new RtinferError('pty_failed', 'socat did not create the pty pair', {});
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
   return {
