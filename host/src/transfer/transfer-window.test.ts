@@ -24,11 +24,27 @@ function random(seed: number) {
 }
 
 /** Runs a transfer on a virtual clock through a faulty link; returns what happened. */
-function simulate(options: { size: number; chunkSize: number; window: number; resumeFrom?: number; seed: number; faults: LinkFaults; maxTimeMs?: number }) {
+function simulate(options: {
+  size: number;
+  chunkSize: number;
+  window: number;
+  resumeFrom?: number;
+  seed: number;
+  faults: LinkFaults;
+  maxTimeMs?: number;
+  maxRetransmissions?: number;
+}) {
   const draw = random(options.seed);
   const { loss = 0, ackLoss = 0, duplicate = 0, jitterMs = 0, delayMs = 1 } = options.faults;
   const device = new ReceiverModel(options.size, options.chunkSize, options.window, options.resumeFrom);
-  const sender = new TransferWindow({ size: options.size, chunkSize: options.chunkSize, window: options.window, resumeFrom: device.next, rtt: new RttEstimator({ minRtoMs: 5 }) });
+  const sender = new TransferWindow({
+    size: options.size,
+    chunkSize: options.chunkSize,
+    window: options.window,
+    resumeFrom: device.next,
+    rtt: new RttEstimator({ minRtoMs: 5 }),
+    ...(options.maxRetransmissions ? { maxRetransmissions: options.maxRetransmissions } : {}),
+  });
   sender.rtt.seed(2 * delayMs);
   const events: { at: number; deliver: () => void }[] = [];
   const schedule = (at: number, deliver: () => void) => events.push({ at, deliver });
@@ -126,7 +142,7 @@ describe('TransferWindow', () => {
     expect(now).toBeGreaterThan(5 * 2 ** 11);
   });
 
-  it('completes for any size, chunk, window and fault mix up to 20% loss', () => {
+  it('finishes for any size, chunk, window and fault mix up to 20% loss', () => {
     fc.assert(
       fc.property(
         fc.integer({ min: 1, max: 20_000 }),
@@ -136,7 +152,10 @@ describe('TransferWindow', () => {
         fc.double({ min: 0, max: 0.2, noNaN: true }),
         fc.integer({ min: 0, max: 2 ** 31 }),
         (size, chunkSize, window, loss, duplicate, seed) => {
-          const { sender, device } = simulate({ size, chunkSize, window, seed, faults: { loss, ackLoss: loss, duplicate, jitterMs: 2 } });
+          // At 20% loss each way one exchange fails 36% of the time, so the default give-up
+          // rule (12 retransmissions of one chunk) can legitimately fire once in ~10^6 chunks.
+          // Here the rule is out of reach: what is tested is that the window always finishes.
+          const { sender, device } = simulate({ size, chunkSize, window, seed, faults: { loss, ackLoss: loss, duplicate, jitterMs: 2 }, maxRetransmissions: 60, maxTimeMs: 1e9 });
           expect(sender.done).toBe(true);
           expect(device.next).toBe(size);
         },
