@@ -18,7 +18,7 @@ packages_also=()
 # The firmware hashes models with mbedTLS.
 [[ -f /usr/include/mbedtls/sha256.h ]] || packages_also+=(libmbedtls-dev)
 if [[ "$mode" == test ]]; then
-  wanted+=([clang]=clang [socat]=socat)
+  wanted+=([clang]=clang [socat]=socat [mosquitto]=mosquitto)
   # libFuzzer's runtime: clang alone links no -fsanitize=fuzzer binary.
   if ! ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a >/dev/null 2>&1 \
      && ! ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-*.a >/dev/null 2>&1; then

@@ -18,3 +18,8 @@ export * from './transport/pty-pair.js';
 export * from './transport/relay/fault-plan.js';
 export * from './transport/relay/fault-injector.js';
 export * from './transport/relay/serial-relay.js';
+export * from './transport/mqtt/topics.js';
+export * from './transport/mqtt/status.js';
+export * from './transport/mqtt/mqtt-transport.js';
+export * from './transport/mqtt/device-bridge.js';
+export * from './transport/mqtt/brokers.js';

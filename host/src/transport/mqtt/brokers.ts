@@ -1,0 +1,90 @@
+// MQTT brokers on loopback: Aedes in this process (the embedded default), or a
+// real Mosquitto process on a free port.
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Aedes } from 'aedes';
+import { RtinferError } from '../../errors.js';
+
+export interface RunningBroker {
+  kind: 'aedes' | 'mosquitto';
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+function listen(server: Server, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve((server.address() as { port: number }).port));
+  });
+}
+
+export async function startAedesBroker(port = 0): Promise<RunningBroker> {
+  const broker = await Aedes.createBroker();
+  // Small request/reply messages: without TCP_NODELAY, Nagle and delayed ACKs add ~40 ms per hop.
+  const server = createServer((socket) => {
+    socket.setNoDelay(true);
+    broker.handle(socket);
+  });
+  const bound = await listen(server, port);
+  return {
+    kind: 'aedes',
+    url: `mqtt://127.0.0.1:${bound}`,
+    port: bound,
+    async stop() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await new Promise<void>((resolve) => broker.close(() => resolve()));
+    },
+  };
+}
+
+export function mosquittoInstalled(): boolean {
+  return !spawnSync('mosquitto', ['-h']).error;
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  const port = await listen(server, 0);
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+export async function startMosquitto(port?: number): Promise<RunningBroker> {
+  if (!mosquittoInstalled()) throw new RtinferError('mosquitto_missing', 'mosquitto is not installed: apt-get install mosquitto', {});
+  const bound = port ?? (await freePort());
+  const dir = mkdtempSync(join(tmpdir(), 'rtinfer-mosquitto-'));
+  const config = join(dir, 'mosquitto.conf');
+  writeFileSync(config, `listener ${bound} 127.0.0.1\nallow_anonymous true\npersistence false\nset_tcp_nodelay true\n`);
+  const child: ChildProcess = spawn('mosquitto', ['-c', config], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (text: Buffer) => (stderr += text.toString()));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    if (child.exitCode !== null) throw new RtinferError('mosquitto_failed', `mosquitto exited: ${stderr.trim()}`, { port: bound });
+    const up = await new Promise<boolean>((resolve) => {
+      const probe = createServer();
+      probe.once('error', () => resolve(true)); // taken: mosquitto is listening
+      probe.listen(bound, '127.0.0.1', () => probe.close(() => resolve(false)));
+    });
+    if (up) break;
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new RtinferError('mosquitto_failed', `mosquitto did not listen on ${bound} within 5 s`, { port: bound });
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return {
+    kind: 'mosquitto',
+    url: `mqtt://127.0.0.1:${bound}`,
+    port: bound,
+    async stop() {
+      child.kill('SIGTERM');
+      await exited;
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,101 @@
+// Puts a serial device on an MQTT broker (SPEC.md §5): frames from the port go
+// out as messages on the device's up topic, messages on its down topic go in
+// as frames. It publishes the retained status (online, with the device's
+// HELLO) and leaves a last will that marks the device offline. This is how the
+// POSIX sim, or a board on a bench machine, is reached over MQTT.
+import { randomInt } from 'node:crypto';
+import { Channel, decodeMessage, encodeMessage, MessageType } from '@rtinfer/protocol';
+import mqtt, { type MqttClient } from 'mqtt';
+import { HandshakeError, RtinferError } from '../../errors.js';
+import type { DeviceInfo } from '../../device/session.js';
+import { SerialTransport } from '../serial-transport.js';
+import type { ReceivedMessage } from '../transport.js';
+import { encodeStatus } from './status.js';
+import { deviceTopics, disableNagle } from './topics.js';
+
+export interface MqttDeviceBridge {
+  readonly deviceId: string;
+  readonly info: DeviceInfo;
+  /** Publishes the offline status and closes both sides. */
+  stop(): Promise<void>;
+  /** Drops the broker connection without a goodbye, as a crash would: the broker sends the last will. */
+  crash(): void;
+}
+
+/** The device's HELLO, asked for directly on the serial link. */
+async function helloOverSerial(serial: SerialTransport, timeoutMs = 2000): Promise<DeviceInfo> {
+  const id = randomInt(1, 0xffffffff);
+  return new Promise<DeviceInfo>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      serial.off('message', onMessage);
+      reject(new HandshakeError('no_hello', `no HELLO reply from ${serial.description} within ${timeoutMs} ms`, { device: serial.description }));
+    }, timeoutMs);
+    const onMessage = (received: ReceivedMessage) => {
+      try {
+        const message = decodeMessage('d2h', received.bytes);
+        if (message.type === 'HELLO' && message.id === id) {
+          clearTimeout(timer);
+          serial.off('message', onMessage);
+          resolve(message.body);
+        }
+      } catch {
+        // not ours; the bridge forwards everything once it runs
+      }
+    };
+    serial.on('message', onMessage);
+    serial.send(encodeMessage('h2d', { type: 'HELLO', id, body: { proto: 1, maxFrame: 65535, host: 'rtinfer-bridge' } }), Channel.CONTROL).catch(reject);
+  });
+}
+
+export async function startMqttDeviceBridge(options: { devicePath: string; brokerUrl: string; deviceId?: string }): Promise<MqttDeviceBridge> {
+  const serial = new SerialTransport({ path: options.devicePath });
+  await serial.open();
+  let info: DeviceInfo;
+  try {
+    info = await helloOverSerial(serial);
+  } catch (error) {
+    await serial.close();
+    throw error;
+  }
+  serial.peerMaxMessageBytes = info.maxFrame - 9;
+  const deviceId = options.deviceId ?? info.deviceId;
+  const topics = deviceTopics(deviceId);
+  let client: MqttClient;
+  try {
+    client = await mqtt.connectAsync(options.brokerUrl, {
+      clientId: `rtinfer-device-${deviceId}`,
+      reconnectPeriod: 0,
+      will: { topic: topics.status, payload: Buffer.from(encodeStatus({ online: false })), qos: 1, retain: true },
+    });
+  } catch (error) {
+    await serial.close();
+    throw new RtinferError('broker_unreachable', `cannot reach the MQTT broker at ${options.brokerUrl}: ${(error as Error).message}`, { broker: options.brokerUrl });
+  }
+  disableNagle(client);
+  const publishUp = (received: ReceivedMessage) => {
+    client.publish(topics.up, Buffer.from(received.bytes), { qos: 1 });
+  };
+  serial.on('message', publishUp);
+  client.on('message', (_topic, payload) => {
+    // A chunk goes on the bulk channel, everything else on control (SPEC.md §2.1).
+    const channel = payload[0] === 0x83 && payload[1] === MessageType.MODEL_CHUNK ? Channel.BULK : Channel.CONTROL;
+    serial.send(new Uint8Array(payload), channel).catch(() => {});
+  });
+  await client.subscribeAsync(topics.down, { qos: 1 });
+  await client.publishAsync(topics.status, Buffer.from(encodeStatus({ online: true, hello: info })), { qos: 1, retain: true });
+  return {
+    deviceId,
+    info,
+    async stop() {
+      serial.off('message', publishUp);
+      await client.publishAsync(topics.status, Buffer.from(encodeStatus({ online: false })), { qos: 1, retain: true }).catch(() => {});
+      await client.endAsync().catch(() => {});
+      await serial.close();
+    },
+    crash() {
+      serial.off('message', publishUp);
+      client.stream.destroy();
+      void serial.close();
+    },
+  };
+}
