@@ -25,7 +25,7 @@ export abstract class RtinferCommand extends Command {
 export function deviceFlag(description = 'Defaults to the only running sim, if exactly one is running.') {
   return Flags.string({
     char: 'd',
-    summary: 'Device to use: a port path, a running sim id (sim-1) or a board USB serial number.',
+    summary: 'Device: a port path, a running sim id (sim-1), a board USB serial number, or mqtt://host:port/<device-id>.',
     description,
     env: 'RTINFER_DEVICE',
   });

@@ -33,7 +33,7 @@ export async function listSerialPorts(): Promise<SerialPortInfo[]> {
 
 export interface ResolvedDevice {
   path: string;
-  via: 'path' | 'sim' | 'serial-number';
+  via: 'path' | 'sim' | 'serial-number' | 'mqtt';
   name: string;
 }
 

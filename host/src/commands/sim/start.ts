@@ -2,6 +2,8 @@ import { join } from 'node:path';
 import { Flags } from '@oclif/core';
 import { RtinferCommand } from '../../cli/base-command.js';
 import { startSim } from '../../sim/posix-sim.js';
+import { startAedesBroker } from '../../transport/mqtt/brokers.js';
+import { startMqttDeviceBridge } from '../../transport/mqtt/device-bridge.js';
 import { simRegistryDir } from '../../sim/sim-registry.js';
 
 export default class SimStart extends RtinferCommand {
@@ -12,6 +14,8 @@ export default class SimStart extends RtinferCommand {
     { command: '<%= config.bin %> sim start', description: 'Start sim-1 in the foreground.' },
     { command: '<%= config.bin %> sim start --detach --name bench-a', description: 'Start in the background, named bench-a.' },
     { command: '<%= config.bin %> sim start --link /tmp/ttySIM0', description: 'Also reachable at a stable path.' },
+    { command: '<%= config.bin %> sim start --broker', description: 'Also on an embedded MQTT broker, as a Pi agent would be.' },
+    { command: '<%= config.bin %> sim start --mqtt mqtt://127.0.0.1:1883', description: 'Also on a running broker (Mosquitto).' },
   ];
   static override flags = {
     name: Flags.string({ summary: 'Device id of the sim (default: the first free sim-N).' }),
@@ -20,6 +24,8 @@ export default class SimStart extends RtinferCommand {
     'max-frame': Flags.integer({ summary: 'Largest frame the sim accepts, in bytes.', min: 256, max: 65535 }),
     baud: Flags.integer({ summary: 'Pace the UART to this baud rate (8N1), as a board would; default: unpaced.', min: 300 }),
     detach: Flags.boolean({ summary: 'Leave the sim running in the background and return.' }),
+    mqtt: Flags.string({ summary: 'Also put the sim on this MQTT broker (mqtt://host:port), as a Pi agent would be.', exclusive: ['broker', 'detach'] }),
+    broker: Flags.boolean({ summary: 'Start an embedded MQTT broker (Aedes) on a free loopback port and put the sim on it.', exclusive: ['mqtt', 'detach'] }),
   };
 
   async run() {
@@ -39,13 +45,24 @@ export default class SimStart extends RtinferCommand {
       if (!this.jsonEnabled()) this.log(`${sim.deviceId} running (pid ${sim.pid}) on ${sim.link ?? sim.pty}; stop it with: kill ${sim.pid}`);
       return summary;
     }
-    if (this.jsonEnabled()) this.logJson(summary);
+    const broker = flags.broker ? await startAedesBroker() : undefined;
+    const brokerUrl = broker?.url ?? flags.mqtt;
+    const bridge = brokerUrl ? await startMqttDeviceBridge({ devicePath: sim.pty, brokerUrl, deviceId: sim.deviceId }) : undefined;
+    const mqttDevice = brokerUrl ? `${brokerUrl}/${sim.deviceId}` : undefined;
+    if (this.jsonEnabled()) this.logJson({ ...summary, ...(mqttDevice ? { mqtt: mqttDevice } : {}) });
     else {
       this.log(`${sim.deviceId} is running on ${sim.pty}${sim.link ? ` (also ${sim.link})` : ''}, pid ${sim.pid}`);
       this.log(`reach it with:  rtinfer ping --device ${sim.deviceId}   (or --device ${sim.link ?? sim.pty})`);
+      if (mqttDevice) this.log(`and over MQTT:  rtinfer ping --device ${mqttDevice}${broker ? '   (embedded Aedes broker)' : ''}`);
       this.log('Ctrl-C stops it.');
     }
-    const stop = () => void sim.stop();
+    const stop = () => {
+      void (async () => {
+        await bridge?.stop();
+        await broker?.stop();
+        await sim.stop();
+      })();
+    };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
     const code = await sim.exited;
