@@ -17,6 +17,15 @@ export abstract class RtinferCommand extends Command {
     return super.catch(error);
   }
 
+  /**
+   * For long-running commands under --json: one compact JSON object per line
+   * (NDJSON) per event, so output can be read while the command runs. Such a
+   * command returns undefined, so oclif prints nothing more at the end.
+   */
+  protected jsonLine(value: unknown): void {
+    process.stdout.write(`${JSON.stringify(value)}\n`);
+  }
+
   protected override toErrorJson(error: unknown): unknown {
     return error instanceof RtinferError ? error.toJSON() : super.toErrorJson(error);
   }

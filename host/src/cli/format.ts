@@ -34,9 +34,10 @@ export function describeDevice(info: DeviceInfo, link: string): string[] {
   ];
 }
 
-export function describeRoundTrips(stats: RoundTripStatistics): string {
+export function describeRoundTrips(stats: RoundTripStatistics, lost = 0): string {
   const us = (value: number) => `${value.toFixed(1)} µs`;
-  return `round trip  ${stats.count} pings: min ${us(stats.minUs)}, median ${us(stats.medianUs)}, p99 ${us(stats.p99Us)}, max ${us(stats.maxUs)}`;
+  const lossText = lost > 0 ? `, ${lost} lost (${((100 * lost) / (lost + stats.count)).toFixed(1)}%)` : '';
+  return `round trip  ${stats.count} pings: min ${us(stats.minUs)}, median ${us(stats.medianUs)}, p99 ${us(stats.p99Us)}, max ${us(stats.maxUs)}${lossText}`;
 }
 
 export function describeClock(clock: ClockEstimate | undefined): string {

@@ -6,6 +6,7 @@ import { pingReport } from '../device/ping-report.js';
 import type { DeviceSession } from '../device/session.js';
 import { describeClock, describeCounters, describeDevice, describeRoundTrips } from './format.js';
 import { ProgressLine } from './progress.js';
+import { RtinferError } from '../errors.js';
 
 export async function pingAndReport(
   session: DeviceSession,
@@ -19,8 +20,14 @@ export async function pingAndReport(
   const progress = new ProgressLine('ping', options.count, !output.quiet);
   const results = await pingSeries(session, { ...options, onSample: (_result, index) => progress.update(index + 1) });
   progress.done();
-  const report = pingReport(results, info);
-  say(describeRoundTrips(report.roundTrip));
+  if (results.length === 0) {
+    throw new RtinferError('no_replies', `none of ${options.count} PINGs to ${session.description} was answered within ${options.timeoutMs ?? 1000} ms`, {
+      device: session.description,
+      count: options.count,
+    });
+  }
+  const report = pingReport(results, info, results.lost);
+  say(describeRoundTrips(report.roundTrip, report.lost));
   say(describeClock(report.clock));
   say(describeCounters(report.deviceCounters));
   return toJsonable({ device: { ...info, ...extra }, ...report, link: session.transport.statistics() }, 'number-when-safe');

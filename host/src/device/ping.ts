@@ -1,6 +1,7 @@
 // PING exchanges over a session: samples for round-trip statistics and clock sync.
 import { PING_COUNTER_NAMES } from '@rtinfer/protocol';
 import type { PingSample } from './clock-estimate.js';
+import { RequestTimeoutError } from '../errors.js';
 import type { DeviceSession } from './session.js';
 
 export type DeviceLinkCounters = Partial<Record<(typeof PING_COUNTER_NAMES)[number], number>>;
@@ -37,11 +38,22 @@ export interface PingSeriesOptions {
   onSample?: (result: PingResult, index: number) => void;
 }
 
-/** Sends `count` PINGs one after another (each waits for its reply). */
-export async function pingSeries(session: DeviceSession, options: PingSeriesOptions): Promise<PingResult[]> {
-  const results: PingResult[] = [];
+/**
+ * Sends `count` PINGs one after another (each waits for its reply). A PING that
+ * times out is counted in `lost` and the series goes on, as ping tools do on a
+ * bad line; any other error ends it.
+ */
+export async function pingSeries(session: DeviceSession, options: PingSeriesOptions): Promise<PingResult[] & { lost: number }> {
+  const results = Object.assign([] as PingResult[], { lost: 0 });
   for (let index = 0; index < options.count; index++) {
-    const result = await pingOnce(session, options);
+    let result: PingResult;
+    try {
+      result = await pingOnce(session, options);
+    } catch (error) {
+      if (!(error instanceof RequestTimeoutError)) throw error;
+      results.lost++;
+      continue;
+    }
     results.push(result);
     options.onSample?.(result, index);
     if (options.intervalMs) await new Promise((resolve) => setTimeout(resolve, options.intervalMs));

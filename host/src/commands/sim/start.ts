@@ -49,7 +49,7 @@ export default class SimStart extends RtinferCommand {
     const brokerUrl = broker?.url ?? flags.mqtt;
     const bridge = brokerUrl ? await startMqttDeviceBridge({ devicePath: sim.pty, brokerUrl, deviceId: sim.deviceId }) : undefined;
     const mqttDevice = brokerUrl ? `${brokerUrl}/${sim.deviceId}` : undefined;
-    if (this.jsonEnabled()) this.logJson({ ...summary, ...(mqttDevice ? { mqtt: mqttDevice } : {}) });
+    if (this.jsonEnabled()) this.jsonLine({ event: 'started', ...summary, ...(mqttDevice ? { mqtt: mqttDevice } : {}) });
     else {
       this.log(`${sim.deviceId} is running on ${sim.pty}${sim.link ? ` (also ${sim.link})` : ''}, pid ${sim.pid}`);
       this.log(`reach it with:  rtinfer ping --device ${sim.deviceId}   (or --device ${sim.link ?? sim.pty})`);
