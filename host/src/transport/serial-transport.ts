@@ -12,6 +12,7 @@ import {
 } from '@rtinfer/protocol';
 import { SerialPort } from 'serialport';
 import { LinkClosedError, PortError } from '../errors.js';
+import { applySerialportPollerFix } from './serialport-poller-fix.js';
 import type { LinkStatistics, Transport, TransportEvents } from './transport.js';
 
 export interface SerialTransportOptions {
@@ -19,6 +20,8 @@ export interface SerialTransportOptions {
   /** Ignored by pseudo-terminals; must match the board's UART. */
   baudRate?: number;
 }
+
+applySerialportPollerFix();
 
 export class SerialTransport extends EventEmitter implements Transport {
   readonly description: string;

@@ -20,6 +20,18 @@ export interface MqttDeviceBridge {
   stop(): Promise<void>;
   /** Drops the broker connection without a goodbye, as a crash would: the broker sends the last will. */
   crash(): void;
+  statistics(): BridgeStatistics;
+}
+
+export interface BridgeStatistics {
+  /** Messages taken from the down topic, and how many reached the serial link. */
+  down: number;
+  downDelivered: number;
+  downFailed: number;
+  lastDownError?: string;
+  /** Messages from the device, published on the up topic. */
+  up: number;
+  serial: ReturnType<SerialTransport['statistics']>;
 }
 
 /** The device's HELLO, asked for directly on the serial link. */
@@ -72,14 +84,23 @@ export async function startMqttDeviceBridge(options: { devicePath: string; broke
     throw new RtinferError('broker_unreachable', `cannot reach the MQTT broker at ${options.brokerUrl}: ${(error as Error).message}`, { broker: options.brokerUrl });
   }
   disableNagle(client);
+  const stats = { down: 0, downDelivered: 0, downFailed: 0, up: 0, lastDownError: undefined as string | undefined };
   const publishUp = (received: ReceivedMessage) => {
+    stats.up++;
     client.publish(topics.up, Buffer.from(received.bytes), { qos: 1 });
   };
   serial.on('message', publishUp);
   client.on('message', (_topic, payload) => {
     // A chunk goes on the bulk channel, everything else on control (SPEC.md §2.1).
     const channel = payload[0] === 0x83 && payload[1] === MessageType.MODEL_CHUNK ? Channel.BULK : Channel.CONTROL;
-    serial.send(new Uint8Array(payload), channel).catch(() => {});
+    stats.down++;
+    serial.send(new Uint8Array(payload), channel).then(
+      () => stats.downDelivered++,
+      (error: Error) => {
+        stats.downFailed++;
+        stats.lastDownError = error.message;
+      },
+    );
   });
   await client.subscribeAsync(topics.down, { qos: 1 });
   await client.publishAsync(topics.status, Buffer.from(encodeStatus({ online: true, hello: info })), { qos: 1, retain: true });
@@ -92,6 +113,7 @@ export async function startMqttDeviceBridge(options: { devicePath: string; broke
       await client.endAsync().catch(() => {});
       await serial.close();
     },
+    statistics: () => ({ ...stats, serial: serial.statistics() }),
     crash() {
       serial.off('message', publishUp);
       client.stream.destroy();
