@@ -9,7 +9,7 @@
 #include "model_store.h"
 #include "port.h"
 #include "posix_flash.h"
-#include "sha256.h"
+#include "rtinfer_nn/sha256.h"
 #include "test_util.h"
 
 #define CAP (POSIX_FLASH_SLOT_BYTES - MODEL_BLOCK_BYTES)
@@ -52,10 +52,10 @@ static void make_model(uint32_t size, uint8_t seed)
     for (uint32_t i = 0; i < size; i++) {
         s_model[i] = (uint8_t)(i * 31u + seed);
     }
-    fw_sha256_t sha;
-    fw_sha256_start(&sha);
-    fw_sha256_update(&sha, s_model, size);
-    fw_sha256_finish(&sha, s_sha);
+    rtm_sha256 sha;
+    rtm_sha256_init(&sha);
+    rtm_sha256_update(&sha, s_model, size);
+    rtm_sha256_final(&sha, s_sha);
 }
 
 static int write_blocks(uint8_t slot, uint32_t size, uint32_t from_block, uint32_t to_block)

@@ -82,17 +82,19 @@ describe('host against a misbehaving device', () => {
   });
 
   it('rejects a reply of the wrong type for its request', async () => {
-    const pending = session.request('PING', { t1: 1n });
+    const pending = session.request('PING', { t1: 1n }).catch((caught: unknown) => caught);
     const request = await device.nextHostMessage();
     await device.sendDevice({ type: 'RUN', id: request.id, body: { start: 0n } });
-    await expect(pending).rejects.toThrow(MessageError);
+    expect(await pending).toBeInstanceOf(MessageError);
   });
 
   it('turns an ERROR reply into a DeviceError with the facts', async () => {
-    const pending = session.request('MODEL_BEGIN', { modelId: 'm', size: 500_000, sha256: new Uint8Array(32), chunk: 512, window: 4 });
+    const pending = session
+      .request('MODEL_BEGIN', { modelId: 'm', size: 500_000, sha256: new Uint8Array(32), chunk: 512, window: 4 })
+      .catch((caught: unknown) => caught);
     const request = await device.nextHostMessage();
     await device.sendDevice({ type: 'ERROR', id: request.id, body: { code: 10, message: 'container does not fit a slot', type: 0x10, need: 500_000n, have: 262_144n } });
-    const error = await pending.catch((caught: unknown) => caught);
+    const error = await pending;
     expect(error).toBeInstanceOf(DeviceError);
     expect((error as DeviceError).toJSON()).toMatchObject({ code: 'device_no_space', request: 'MODEL_BEGIN', need: '500000', have: '262144' });
   });

@@ -2,7 +2,7 @@
 // counted silently; malformed messages draw ERROR(malformed), unknown types
 // ERROR(unsupported); nothing stops the device from answering the next request.
 import { buildFrame, cobsEncode, ErrorCode, type DeviceMessage, encodeMessage, FrameFlag } from '@rtinfer/protocol';
-import { namedCounters } from 'rtinfer';
+import { namedCounters, seededRandom } from 'rtinfer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RawPort } from './support/raw-port.js';
 import { acquireTarget, type Target } from './support/target.js';
@@ -96,13 +96,7 @@ describe('device against bad input', () => {
   });
 
   it('keeps answering every intact PING inside a long stream of random garbage', async () => {
-    let seed = 0x2545f491;
-    const random = () => {
-      seed ^= seed << 13;
-      seed ^= seed >>> 17;
-      seed ^= seed << 5;
-      return (seed >>> 0) / 0x100000000;
-    };
+    const random = seededRandom(0x2545f491);
     const ids: number[] = [];
     for (let round = 0; round < 50; round++) {
       const garbage = Uint8Array.from({ length: 1 + Math.floor(random() * 3000) }, () => Math.floor(random() * 256));

@@ -64,7 +64,10 @@ describe.each([
     const model = randomBytes(200_000);
     const session = await connect();
     try {
-      const summary = await pushModel(session, model, { modelId: 'over-mqtt', window: 16 });
+      // A hang must fail with the facts rather than at the test's timeout.
+      const outcome = await pushModel(session, model, { modelId: 'over-mqtt', window: 16, signal: AbortSignal.timeout(20_000) }).catch((error: Error) => error);
+      if (outcome instanceof Error) throw new Error(`${outcome.message}; bridge: ${JSON.stringify(bridge.statistics())}; host link: ${JSON.stringify(session.transport.statistics())}`);
+      const summary = outcome;
       expect(summary).toMatchObject({ bytes: 200_000, active: true });
       const models = await listModels(session);
       expect(models.slots.find((slot) => slot.slot === summary.slot)).toMatchObject({ state: 3, modelId: 'over-mqtt' });

@@ -20,14 +20,20 @@ afterEach(async () => {
   expect(code).toBe(0);
 });
 
-async function pushThroughRelay(plan: FaultPlan, model: Uint8Array, options: { baud?: number; signalAfterMs?: number } = {}) {
+async function pushThroughRelay(plan: FaultPlan, model: Uint8Array, options: { baud?: number; signalAfterMs?: number; chunkBytes?: number } = {}) {
   sim = await startSim({ deviceId: `faults-${process.pid}`, storage: join(dir, 'flash.bin'), ...(options.baud ? { baud: options.baud } : {}) });
   const relay = await startSerialRelay(sim.pty, plan);
   const session = await DeviceSession.connect(new SerialTransport({ path: relay.hostPath }), { timeoutMs: 300, helloAttempts: 10, helloTimeoutMs: 300 });
   const abort = new AbortController();
   const timer = options.signalAfterMs ? setTimeout(() => abort.abort(), options.signalAfterMs) : undefined;
   try {
-    const outcome = await pushModel(session, model, { modelId: 'faulty-line', signal: abort.signal, beginTimeoutMs: 1000, commitTimeoutMs: 2000 }).catch((error: unknown) => error);
+    const outcome = await pushModel(session, model, {
+      modelId: 'faulty-line',
+      signal: abort.signal,
+      beginTimeoutMs: 1000,
+      commitTimeoutMs: 2000,
+      ...(options.chunkBytes ? { chunkBytes: options.chunkBytes } : {}),
+    }).catch((error: unknown) => error);
     return { outcome, counters: relay.counters() };
   } finally {
     clearTimeout(timer);
@@ -44,7 +50,8 @@ describe('pushes over a bad line', () => {
   });
 
   it('completes through 1% frame loss each way', async () => {
-    const { outcome, counters } = await pushThroughRelay({ seed: 12, dropFrameRate: 0.01 }, randomBytes(200_000));
+    // 1 KiB chunks: ~200 frames each way, so 1% loss does hit the transfer.
+    const { outcome, counters } = await pushThroughRelay({ seed: 12, dropFrameRate: 0.01 }, randomBytes(200_000), { chunkBytes: 1024 });
     expect(outcome).toMatchObject({ bytes: 200_000, active: true });
     expect(counters.hostToDevice.dropped).toBeGreaterThan(0);
     expect((outcome as { retransmissions: number }).retransmissions).toBeGreaterThanOrEqual(counters.hostToDevice.dropped - 2);

@@ -5,7 +5,7 @@
 
 #include "port.h"
 #include "rtp/crc32c.h"
-#include "sha256.h"
+#include "rtinfer_nn/sha256.h"
 
 #define MAGIC 0x314d5452u /* "RTM1" little-endian */
 
@@ -436,17 +436,17 @@ int model_store_commit(uint8_t slot, bool activate)
         return MODEL_ERR_INCOMPLETE;
     }
     if (!is_verified(g)) {
-        fw_sha256_t sha;
-        uint8_t digest[32];
-        fw_sha256_start(&sha);
+        rtm_sha256 sha;
+        uint8_t digest[RTM_SHA256_BYTES];
+        rtm_sha256_init(&sha);
         for (uint32_t at = 0; at < h.size; at += MODEL_BLOCK_BYTES) {
             uint32_t piece = h.size - at < MODEL_BLOCK_BYTES ? h.size - at : MODEL_BLOCK_BYTES;
             if (read_bytes(g->base + at, s_block, piece) != MODEL_OK) {
                 return MODEL_ERR_STORAGE;
             }
-            fw_sha256_update(&sha, s_block, piece);
+            rtm_sha256_update(&sha, s_block, piece);
         }
-        fw_sha256_finish(&sha, digest);
+        rtm_sha256_final(&sha, digest);
         if (memcmp(digest, h.sha256, 32) != 0) {
             (void)erase_slot(g); /* SPEC §4.3: on a mismatch the slot is erased */
             return MODEL_ERR_HASH;

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../util/seeded-random.js';
 import { ReceiverModel } from './test-support/receiver-model.js';
 import { RttEstimator } from './rtt-estimator.js';
 import { type AckView, TransferWindow } from './transfer-window.js';
@@ -13,16 +14,6 @@ interface LinkFaults {
   delayMs?: number;
 }
 
-function random(seed: number) {
-  let state = seed >>> 0 || 1;
-  return () => {
-    state ^= state << 13;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    return (state >>> 0) / 0x100000000;
-  };
-}
-
 /** Runs a transfer on a virtual clock through a faulty link; returns what happened. */
 function simulate(options: {
   size: number;
@@ -34,7 +25,7 @@ function simulate(options: {
   maxTimeMs?: number;
   maxRetransmissions?: number;
 }) {
-  const draw = random(options.seed);
+  const draw = seededRandom(options.seed);
   const { loss = 0, ackLoss = 0, duplicate = 0, jitterMs = 0, delayMs = 1 } = options.faults;
   const device = new ReceiverModel(options.size, options.chunkSize, options.window, options.resumeFrom);
   const sender = new TransferWindow({

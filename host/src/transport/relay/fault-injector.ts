@@ -2,7 +2,8 @@
 // delimiters (SPEC.md §2.2) and applies the fault plan to each frame.
 // Decisions depend only on the seed and the order of frames, not on timing,
 // so a run repeats exactly.
-import { type FaultPlan, seededRandom } from './fault-plan.js';
+import { seededRandom } from '../../util/seeded-random.js';
+import type { FaultPlan } from './fault-plan.js';
 
 export interface FaultCounters {
   frames: number;

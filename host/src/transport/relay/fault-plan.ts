@@ -41,14 +41,3 @@ export function checkFaultPlan(plan: FaultPlan): FaultPlan {
   if (!Number.isInteger(plan.seed)) throw new RtinferError('bad_fault_plan', `seed must be an integer, got ${plan.seed}`, { field: 'seed' });
   return plan;
 }
-
-/** xorshift32: small, fast and the same sequence on every machine. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0 || 0x9e3779b9;
-  return () => {
-    state ^= state << 13;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    return (state >>> 0) / 0x100000000;
-  };
-}

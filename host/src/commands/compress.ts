@@ -1,0 +1,69 @@
+import { writeFileSync } from 'node:fs';
+import { Args, Flags } from '@oclif/core';
+import { RtinferCommand } from '../cli/base-command.js';
+import { ProgressLine } from '../cli/progress.js';
+import { compressGraph, compressionReport } from '../compress/compress-model.js';
+import { decodeContainer, encodeContainer } from '../compress/container.js';
+import type { LayerSettings } from '../compress/layer-codec.js';
+import { formatCompressionTable } from '../compress/report-table.js';
+import { parseSettingSpec, type SettingsOverrides } from '../compress/settings.js';
+import { foldBatchNorm } from '../model/fold-batch-norm.js';
+import { loadModel } from '../model/load-model.js';
+
+const BITS = { min: 1, max: 8, integer: true, expected: 'an integer from 1 to 8' };
+
+/** Merges per-key values of one setting into the overrides. */
+function merge(overrides: SettingsOverrides, values: Record<string, number>, set: (value: number) => Partial<LayerSettings>): void {
+  for (const [key, value] of Object.entries(values)) overrides[key] = { ...overrides[key], ...set(value) };
+}
+
+export default class Compress extends RtinferCommand {
+  static override summary = 'Compress a model with Deep Compression (prune, share weights, Huffman-code) into an .rtm container.';
+  static override description =
+    'MODEL is a zoo name, an .onnx file, or a darknet .cfg (its .weights beside it or given with --weights). Defaults are the paper\'s per-layer settings for LeNet-300-100, LeNet-5, AlexNet and VGG-16; other networks prune at 0.5 σ (conv) and 1.0 σ (fc) with 8-bit conv and 5-bit fc codebooks and relative indices. Setting flags take one value for every layer, or comma-separated KEY=VALUE where KEY is conv, fc or a layer name. The table gives, per layer: parameters, the fraction kept, average Huffman-coded bits per entry for the weight and the relative index, and bytes before and after.';
+  static override examples = [
+    { command: '<%= config.bin %> compress alexnet -o alexnet.rtm', description: 'AlexNet (seeded weights) at the paper\'s settings.' },
+    { command: '<%= config.bin %> compress net.onnx -o net.rtm --prune conv=0.5,fc=0.9 --bits conv=8,fc=5', description: 'An ONNX model: prune half the conv and 90% of the fc weights.' },
+    { command: '<%= config.bin %> compress yolov3-tiny.cfg -o yolo.rtm --quality 1.2 --json', description: 'Darknet, std-based threshold at 1.2 σ, as JSON.' },
+  ];
+  static override args = { model: Args.string({ description: 'Zoo name, .onnx file or darknet .cfg.', required: true }) };
+  static override flags = {
+    output: Flags.string({ char: 'o', summary: 'Container to write.', required: true }),
+    prune: Flags.string({ summary: 'Fraction of weights to prune, 0–1 (e.g. 0.9 or fc6=0.91,conv=0.6).' }),
+    quality: Flags.string({ summary: 'Std-based threshold instead: prune |w| < QUALITY × σ of the layer (e.g. 1.3 or fc=1.5).' }),
+    bits: Flags.string({ summary: 'Codebook index bits, 1–8 (paper: conv 8, fc 5).' }),
+    'index-bits': Flags.string({ summary: 'Relative index (gap) bits, 1–8; longer gaps take filler entries.' }),
+    iterations: Flags.integer({ summary: 'k-means refinement iterations after the linear initialisation (0 keeps linear centroids).', min: 0, max: 10_000 }),
+    weights: Flags.string({ summary: 'Darknet .weights file (default: beside the .cfg).' }),
+    seed: Flags.integer({ summary: 'Seed of zoo weights.', default: 1 }),
+  };
+
+  async run() {
+    const { args, flags } = await this.parse(Compress);
+    const overrides: SettingsOverrides = {};
+    if (flags.prune) merge(overrides, parseSettingSpec('prune', flags.prune, { min: 0, max: 1, integer: false, expected: 'a fraction from 0 to 1' }), (ratio) => ({ prune: { keep: 1 - ratio } }));
+    if (flags.quality) merge(overrides, parseSettingSpec('quality', flags.quality, { min: 0, max: 100, integer: false, expected: 'a factor from 0 to 100' }), (qualityFactor) => ({ prune: { qualityFactor } }));
+    if (flags.bits) merge(overrides, parseSettingSpec('bits', flags.bits, BITS), (weightBits) => ({ weightBits }));
+    if (flags['index-bits']) merge(overrides, parseSettingSpec('index-bits', flags['index-bits'], BITS), (gapBits) => ({ gapBits }));
+    if (flags.iterations !== undefined) merge(overrides, { '*': flags.iterations }, (iterations) => ({ iterations }));
+
+    const graph = foldBatchNorm(loadModel(args.model, { weights: flags.weights, seed: flags.seed }));
+    const started = performance.now();
+    let progress: ProgressLine | undefined;
+    const model = compressGraph(graph, overrides, ({ done, total }) => {
+      progress ??= new ProgressLine(`compressing ${graph.name}`, total, !this.jsonEnabled());
+      progress.update(done);
+    });
+    progress?.done();
+    const bytes = encodeContainer(model);
+    writeFileSync(flags.output, bytes);
+    const { sha256 } = decodeContainer(bytes, flags.output);
+    const report = compressionReport(graph.name, model.layers);
+    const seconds = (performance.now() - started) / 1000;
+    if (!this.jsonEnabled()) {
+      for (const line of formatCompressionTable(report)) this.log(line);
+      this.log(`wrote ${flags.output}: ${bytes.length.toLocaleString('en-US')} bytes (${(report.total.bytesBefore / bytes.length).toFixed(1)}× the dense fp32 weights), sha256 ${sha256}, in ${seconds.toFixed(1)} s`);
+    }
+    return { file: flags.output, bytes: bytes.length, sha256, seconds, ...report };
+  }
+}

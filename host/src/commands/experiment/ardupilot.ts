@@ -1,0 +1,57 @@
+import { Flags } from '@oclif/core';
+import { RtinferCommand } from '../../cli/base-command.js';
+import { cortexA53Enclave, describeCostModel } from '../../sched/cost-model.js';
+import { runScenario, type ArdupilotOutcome } from '../../sched/experiment/ardupilot.js';
+import { formatDuration, requireQuantity } from '../../sched/units.js';
+
+export default class ExperimentArdupilot extends RtinferCommand {
+  static override summary = "ArduPilot case study: ArduCopter's 400 Hz loop and scheduler tasks next to a DNN in the enclave, under LW and FUSION.";
+  static override description = `The flight-control taskset follows ArduCopter's scheduler table (Copter.cpp scheduler_tasks[]: rates and max_time_micros budgets); the 400 Hz fast loop has no budget in the table, so --fast-loop-wcet assumes one. These tasks run in the normal world, preemptively. A DNN (Tiny Darknet by default) runs in the enclave. LW must slice layers short enough (--max-slice-time) for the fast loop to run between slices, and pays one world switch per slice; FUSION packs slices into fewer entries.
+
+For every (DNN period, LW slice bound) the command gives the analysis verdict and a simulation over the hyperperiod, with the fast loop's worst response time and the control deadline misses, for LW, the paper's greedy FUSION and ours. DNN WCETs come from our cost model: ${describeCostModel(cortexA53Enclave)}.`;
+  static override examples = [
+    { command: '<%= config.bin %> experiment ardupilot', description: 'The default grid: Tiny Darknet at 1.5, 2 and 3 s, LW slices ≤ 250 µs, 500 µs, 1 ms, 2 ms.' },
+    { command: '<%= config.bin %> experiment ardupilot --network yolov3-tiny --dnn-period 8s --dnn-period 10s', description: 'YOLOv3-tiny at 8 and 10 s.' },
+    { command: '<%= config.bin %> experiment ardupilot --world-switch 50us --json', description: 'A cheaper world switch, as JSON.' },
+  ];
+  static override flags = {
+    network: Flags.string({ summary: 'The DNN in the enclave.', options: ['tiny-darknet', 'yolov3-tiny', 'alexnet-squeezed'], default: 'tiny-darknet' }),
+    'dnn-period': Flags.string({ summary: 'DNN periods (implicit deadlines).', multiple: true, default: ['1.5s', '2s', '3s'] }),
+    'max-slice-time': Flags.string({ summary: "LW's slice-length bounds.", multiple: true, default: ['250us', '500us', '1ms', '2ms'] }),
+    'world-switch': Flags.string({ summary: 'Cost of one enclave entry and exit.', default: '200us' }),
+    'fast-loop-wcet': Flags.string({ summary: "Assumed WCET of the 400 Hz fast loop's tasks together.", default: '600us' }),
+    capacity: Flags.string({ summary: 'Enclave capacity.', default: '8MiB' }),
+  };
+
+  async run() {
+    const { flags } = await this.parse(ExperimentArdupilot);
+    const capacity = requireQuantity('size', flags.capacity, '--capacity');
+    const worldSwitch = requireQuantity('duration', flags['world-switch'], '--world-switch', { allowZero: true });
+    const fastLoopWcet = requireQuantity('duration', flags['fast-loop-wcet'], '--fast-loop-wcet');
+    const platform = { enclaveCapacity: capacity, worldSwitch, cores: 1 };
+    const network = flags.network as 'tiny-darknet' | 'yolov3-tiny' | 'alexnet-squeezed';
+    const rows: { dnnPeriod: number; maxSliceTime: number; outcomes: ArdupilotOutcome[] }[] = [];
+    for (const dnnPeriod of flags['dnn-period'].map((value) => requireQuantity('duration', value, '--dnn-period'))) {
+      for (const maxSliceTime of flags['max-slice-time'].map((value) => requireQuantity('duration', value, '--max-slice-time'))) {
+        rows.push({ dnnPeriod, maxSliceTime, outcomes: runScenario({ network, dnnPeriod, maxSliceTime, platform, fastLoopWcet }) });
+      }
+    }
+    if (!this.jsonEnabled()) {
+      this.log(`ArduCopter main loop (13 normal-world tasks, 400 Hz fast loop ${formatDuration(fastLoopWcet)} assumed) + ${network} in an enclave of ${capacity} B, world switch ${formatDuration(worldSwitch)}`);
+      this.log('verdicts: analysis/simulation (yes = every deadline kept); fast loop: worst response time (deadline 2.5 ms); switches per DNN job');
+      this.log('DNN period  LW slices ≤ | LW                                 | FUSION greedy                      | FUSION ours');
+      const cell = (outcome: ArdupilotOutcome) => {
+        const verdict = `${outcome.analysis ? 'yes' : 'no'}/${outcome.simulation ? 'yes' : 'no'}`;
+        return `${verdict.padEnd(7)} ${formatDuration(outcome.fastLoopWorstResponse).padStart(12)} ${String(outcome.controlMisses).padStart(4)} miss ${String(outcome.worldSwitchesPerDnnJob).padStart(5)} sw`;
+      };
+      for (const row of rows) {
+        this.log(`${formatDuration(row.dnnPeriod).padEnd(11)} ${formatDuration(row.maxSliceTime).padStart(11)} | ${row.outcomes.map(cell).join(' | ')}`);
+      }
+      this.log('');
+      this.log('LW pays a world switch per slice: fine slices overload the core (short DNN periods), coarse slices block the 2.5 ms fast loop.');
+      this.log("The paper's greedy packs entries up to the enclave capacity, tens of ms long, and blocks the fast loop; ours packs runs under the");
+      this.log('blocking budget the analysis certifies, so it keeps every deadline wherever any certified packing exists.');
+    }
+    return { network, platform, fastLoopWcet, timeUnit: 'µs', rows };
+  }
+}

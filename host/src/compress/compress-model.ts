@@ -1,0 +1,107 @@
+// Compresses every weighted layer of a graph, in execution order, and reports what each costs.
+import { isWeighted, type Graph, type Layer } from '../model/ir.js';
+import { inferShapes, weightShape } from '../model/shapes.js';
+import { decodeLayer, encodedBytes, encodeLayer, type EncodedLayer } from './layer-codec.js';
+import { resolveSettings, type SettingsOverrides } from './settings.js';
+
+export interface CompressedModel {
+  /** The architecture; weighted layers keep their shapes but their weights live in `layers`. */
+  graph: Graph;
+  layers: EncodedLayer[];
+}
+
+export interface LayerReport {
+  layer: string;
+  params: number;
+  keptPercent: number;
+  /** Average Huffman-coded bits per entry for the codebook index and for the relative index. */
+  weightBits: number;
+  indexBits: number;
+  codebook: number;
+  fillers: number;
+  bytesBefore: number;
+  bytesAfter: number;
+  ratio: number;
+}
+
+export interface CompressionReport {
+  model: string;
+  layers: LayerReport[];
+  total: Omit<LayerReport, 'layer' | 'codebook'> & { layer: 'total' };
+}
+
+export interface CompressProgress {
+  layer: string;
+  /** Weights compressed so far, of `total`. */
+  done: number;
+  total: number;
+}
+
+export function compressGraph(graph: Graph, overrides: SettingsOverrides = {}, onProgress?: (progress: CompressProgress) => void): CompressedModel {
+  const weighted = graph.layers.filter(isWeighted);
+  const settings = resolveSettings(graph.name, weighted, overrides);
+  const total = weighted.reduce((sum, layer) => sum + layer.weights.length, 0);
+  let done = 0;
+  const shapes = inferShapes(graph);
+  const layers = weighted.map((layer) => {
+    const shape = weightShape(layer, shapes.get(layer.inputs[0]!)!);
+    const encoded = encodeLayer(layer.name, shape, layer.weights, layer.bias, settings.get(layer.name)!);
+    done += layer.weights.length;
+    onProgress?.({ layer: layer.name, done, total });
+    return encoded;
+  });
+  return { graph, layers };
+}
+
+/** The graph with every weighted layer's weights replaced by the decoded (shared, pruned) ones. */
+export function decompressedGraph(model: CompressedModel): Graph {
+  const byName = new Map(model.layers.map((layer) => [layer.layer, layer]));
+  const layers: Layer[] = model.graph.layers.map((layer) => {
+    const encoded = byName.get(layer.name);
+    return isWeighted(layer) && encoded ? { ...layer, weights: decodeLayer(encoded), bias: encoded.bias } : layer;
+  });
+  return { ...model.graph, layers };
+}
+
+export function layerReport(encoded: EncodedLayer): LayerReport {
+  const bytesBefore = 4 * (encoded.count + encoded.bias.length);
+  const bytesAfter = encodedBytes(encoded);
+  const perEntry = (bits: number) => (encoded.entries ? bits / encoded.entries : 0);
+  return {
+    layer: encoded.layer,
+    params: encoded.count,
+    keptPercent: (100 * encoded.kept) / Math.max(1, encoded.count),
+    weightBits: perEntry(encoded.weightStreamBits),
+    indexBits: perEntry(encoded.gapStreamBits),
+    codebook: encoded.codebook.length,
+    fillers: encoded.entries - encoded.kept,
+    bytesBefore,
+    bytesAfter,
+    ratio: bytesBefore / Math.max(1, bytesAfter),
+  };
+}
+
+export function compressionReport(model: string, layers: EncodedLayer[]): CompressionReport {
+  const rows = layers.map(layerReport);
+  const sum = (pick: (row: LayerReport) => number) => rows.reduce((total, row) => total + pick(row), 0);
+  const params = sum((row) => row.params);
+  const kept = layers.reduce((total, layer) => total + layer.kept, 0);
+  const entries = layers.reduce((total, layer) => total + layer.entries, 0);
+  const bytesBefore = sum((row) => row.bytesBefore);
+  const bytesAfter = sum((row) => row.bytesAfter);
+  return {
+    model,
+    layers: rows,
+    total: {
+      layer: 'total',
+      params,
+      keptPercent: (100 * kept) / Math.max(1, params),
+      weightBits: layers.reduce((total, layer) => total + layer.weightStreamBits, 0) / Math.max(1, entries),
+      indexBits: layers.reduce((total, layer) => total + layer.gapStreamBits, 0) / Math.max(1, entries),
+      fillers: sum((row) => row.fillers),
+      bytesBefore,
+      bytesAfter,
+      ratio: bytesBefore / Math.max(1, bytesAfter),
+    },
+  };
+}

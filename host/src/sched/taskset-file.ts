@@ -1,0 +1,192 @@
+// Reading a taskset YAML file into the task model, with an error that points at the entry for every bad input.
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { parseDocument } from 'yaml';
+import { TasksetError, type EntryLocation } from './errors.js';
+import { cortexA53Enclave } from './cost-model.js';
+import { layerMemory } from './layer-shapes.js';
+import { csvLayerProfiles, zooLayerProfiles } from './layer-profiles.js';
+import type { LayerProfile, LayerShape, Platform, Task, Taskset } from './task-model.js';
+import { parseDuration, parseSize } from './units.js';
+import { zooNetworkNames, type ZooNetworkName } from './zoo-shapes.js';
+
+type Fields = Record<string, unknown>;
+
+const platformFields = ['enclave_capacity', 'world_switch', 'cores', 'max_slice_time'];
+const taskFields = ['name', 'kind', 'period', 'deadline', 'offset', 'wcet', 'dnn', 'layers', 'layers_csv'];
+const layerFields = ['name', 'wcet', 'memory', 'conv', 'fc', 'pool'];
+const shapeFields: Record<LayerShape['kind'], string[]> = {
+  conv: ['in_channels', 'in_height', 'in_width', 'out_channels', 'kernel', 'stride', 'padding'],
+  fc: ['inputs', 'outputs'],
+  pool: ['channels', 'in_height', 'in_width', 'kernel', 'stride'],
+};
+
+function mapping(value: unknown, at: EntryLocation, allowed: string[]): Fields {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new TasksetError(at, 'expected a mapping');
+  for (const key of Object.keys(value)) {
+    if (!allowed.includes(key)) throw new TasksetError({ ...at, field: at.field ? `${at.field}.${key}` : key }, `unknown field "${key}" (known: ${allowed.join(', ')})`, {}, 'unknown_field');
+  }
+  return value as Fields;
+}
+
+function field(at: EntryLocation, name: string): EntryLocation {
+  return { ...at, field: at.field ? `${at.field}.${name}` : name };
+}
+
+function duration(fields: Fields, name: string, at: EntryLocation, options: { fallback?: number; positive?: boolean } = {}): number {
+  const value = fields[name];
+  if (value === undefined) {
+    if (options.fallback !== undefined) return options.fallback;
+    throw new TasksetError(field(at, name), 'missing');
+  }
+  const parsed = parseDuration(value);
+  if (typeof parsed === 'string') throw new TasksetError(field(at, name), parsed);
+  if (options.positive ? parsed <= 0 : parsed < 0) throw new TasksetError(field(at, name), `must be ${options.positive ? 'positive' : 'non-negative'}, got ${String(value)}`, { value: parsed });
+  return parsed;
+}
+
+function positiveInteger(fields: Fields, name: string, at: EntryLocation, fallback?: number): number {
+  const value = fields[name] ?? fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < (name === 'padding' ? 0 : 1)) {
+    throw new TasksetError(field(at, name), `expected a ${name === 'padding' ? 'non-negative' : 'positive'} integer, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+function readShape(fields: Fields, at: EntryLocation): LayerShape | undefined {
+  const kinds = (['conv', 'fc', 'pool'] as const).filter((kind) => fields[kind] !== undefined);
+  if (kinds.length > 1) throw new TasksetError(at, `a layer has one shape, got ${kinds.join(' and ')}`);
+  const kind = kinds[0];
+  if (!kind) return undefined;
+  const shapeAt = field(at, kind);
+  const raw = mapping(fields[kind], shapeAt, shapeFields[kind]);
+  const int = (name: string, fallback?: number) => positiveInteger(raw, name, shapeAt, fallback);
+  switch (kind) {
+    case 'conv': {
+      const kernel = int('kernel');
+      return { kind, inChannels: int('in_channels'), inHeight: int('in_height'), inWidth: int('in_width'), outChannels: int('out_channels'), kernel, stride: int('stride', 1), padding: int('padding', Math.floor(kernel / 2)) };
+    }
+    case 'fc':
+      return { kind, inputs: int('inputs'), outputs: int('outputs') };
+    case 'pool':
+      return { kind, channels: int('channels'), inHeight: int('in_height'), inWidth: int('in_width'), kernel: int('kernel', 2), stride: int('stride', 2) };
+  }
+}
+
+function readLayer(value: unknown, at: EntryLocation): LayerProfile {
+  const fields = mapping(value, at, layerFields);
+  const name = typeof fields.name === 'string' ? fields.name : undefined;
+  if (!name) throw new TasksetError(field(at, 'name'), 'a layer needs a name');
+  const layerAt = { ...at, field: `${at.field}(${name})` };
+  const shape = readShape(fields, layerAt);
+  const wcet = duration(fields, 'wcet', layerAt, { positive: true });
+  let memory: number;
+  if (fields.memory !== undefined) {
+    const parsed = parseSize(fields.memory);
+    if (typeof parsed === 'string' || parsed < 0) throw new TasksetError(field(layerAt, 'memory'), typeof parsed === 'string' ? parsed : 'must be non-negative');
+    memory = parsed;
+  } else if (shape) {
+    memory = layerMemory(shape);
+  } else {
+    throw new TasksetError(field(layerAt, 'memory'), 'missing (give memory, or a conv/fc/pool shape to compute it from)');
+  }
+  return shape ? { name, wcet, memory, shape } : { name, wcet, memory };
+}
+
+function readTask(value: unknown, at: EntryLocation, file: string | undefined): Task {
+  const fields = mapping(value, at, taskFields);
+  const name = typeof fields.name === 'string' && fields.name !== '' ? fields.name : undefined;
+  if (!name) throw new TasksetError(field(at, 'name'), 'every task needs a name');
+  at = { ...at, task: name };
+  const period = duration(fields, 'period', at, { positive: true });
+  const deadline = duration(fields, 'deadline', at, { fallback: period, positive: true });
+  if (deadline > period) throw new TasksetError(field(at, 'deadline'), `deadline ${deadline} µs is longer than the period ${period} µs; only constrained deadlines (D ≤ T) are analysed`, { deadline, period });
+  const offset = duration(fields, 'offset', at, { fallback: 0 });
+  const timing = { name, period, deadline, offset };
+  const kind = fields.kind ?? 'enclave';
+  if (kind === 'normal') {
+    for (const key of ['dnn', 'layers', 'layers_csv']) if (fields[key] !== undefined) throw new TasksetError(field(at, key), 'a normal-world task has a wcet, not layers');
+    return { kind, ...timing, wcet: duration(fields, 'wcet', at, { positive: true }) };
+  }
+  if (kind !== 'enclave') throw new TasksetError(field(at, 'kind'), `expected "enclave" or "normal", got ${JSON.stringify(kind)}`);
+  if (fields.wcet !== undefined) throw new TasksetError(field(at, 'wcet'), 'an enclave task takes its WCET from its layers (dnn, layers or layers_csv)');
+  const sources = ['dnn', 'layers', 'layers_csv'].filter((key) => fields[key] !== undefined);
+  if (sources.length !== 1) throw new TasksetError(at, `give exactly one of dnn, layers, layers_csv (got ${sources.length ? sources.join(', ') : 'none'})`);
+  let layers: LayerProfile[];
+  if (fields.dnn !== undefined) {
+    if (!zooNetworkNames.includes(fields.dnn as ZooNetworkName)) throw new TasksetError(field(at, 'dnn'), `unknown network ${JSON.stringify(fields.dnn)} (known: ${zooNetworkNames.join(', ')})`);
+    layers = zooLayerProfiles(fields.dnn as ZooNetworkName, cortexA53Enclave);
+  } else if (fields.layers_csv !== undefined) {
+    if (typeof fields.layers_csv !== 'string') throw new TasksetError(field(at, 'layers_csv'), 'expected a path');
+    const path = resolve(file ? dirname(file) : '.', fields.layers_csv);
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (error) {
+      throw new TasksetError(field(at, 'layers_csv'), `cannot read ${path}: ${(error as Error).message}`);
+    }
+    layers = csvLayerProfiles(text, path);
+  } else {
+    if (!Array.isArray(fields.layers) || fields.layers.length === 0) throw new TasksetError(field(at, 'layers'), 'expected a non-empty list of layers');
+    layers = fields.layers.map((layer, index) => readLayer(layer, field(at, `layers[${index}]`)));
+  }
+  if (layers.length === 0) throw new TasksetError(at, 'the DNN has no layers');
+  return { kind: 'enclave', ...timing, layers };
+}
+
+function readPlatform(value: unknown, at: EntryLocation): Platform {
+  const fields = mapping(value ?? {}, at, platformFields);
+  const capacity = parseSize(fields.enclave_capacity ?? '8MiB');
+  if (typeof capacity === 'string' || capacity <= 0) throw new TasksetError(field(at, 'enclave_capacity'), typeof capacity === 'string' ? capacity : 'must be positive');
+  const worldSwitch = duration(fields, 'world_switch', at, { fallback: 0 });
+  const cores = positiveInteger(fields, 'cores', at, 1);
+  const platform: Platform = { enclaveCapacity: capacity, worldSwitch, cores };
+  if (fields.max_slice_time !== undefined) platform.maxSliceTime = duration(fields, 'max_slice_time', at, { positive: true });
+  return platform;
+}
+
+/** Parses taskset YAML text; `file` only labels errors and resolves `layers_csv` paths. */
+export function parseTaskset(text: string, file?: string): Taskset {
+  const document = parseDocument(text, { uniqueKeys: true });
+  const problem = document.errors[0];
+  if (problem) {
+    const position = problem.linePos?.[0];
+    throw new TasksetError({ file, field: position ? `line ${position.line}, column ${position.col}` : undefined }, `malformed YAML: ${problem.message.split(' at line')[0]}`, {}, 'malformed_yaml');
+  }
+  const root = mapping(document.toJS(), { file }, ['platform', 'tasks']);
+  const platform = readPlatform(root.platform, { file, field: 'platform' });
+  if (!Array.isArray(root.tasks) || root.tasks.length === 0) throw new TasksetError({ file, field: 'tasks' }, 'expected a non-empty list of tasks');
+  const tasks = root.tasks.map((task, taskIndex) => readTask(task, { file, taskIndex }, file));
+  const names = new Set<string>();
+  tasks.forEach((task, taskIndex) => {
+    if (names.has(task.name)) throw new TasksetError({ file, taskIndex, task: task.name, field: 'name' }, 'duplicate task name');
+    names.add(task.name);
+  });
+  checkUtilisation(tasks, file);
+  return { platform, tasks };
+}
+
+/** No schedule exists when the work alone (world switches not yet counted) exceeds the processor. */
+function checkUtilisation(tasks: Task[], file: string | undefined): void {
+  const shares = tasks.map((task) => (task.kind === 'normal' ? task.wcet : task.layers.reduce((sum, layer) => sum + layer.wcet, 0)) / task.period);
+  const total = shares.reduce((sum, share) => sum + share, 0);
+  if (total <= 1) return;
+  const largest = shares.indexOf(Math.max(...shares));
+  const task = tasks[largest]!;
+  throw new TasksetError(
+    { file, field: 'tasks' },
+    `total utilisation ${total.toFixed(4)} > 1 before any world switch; the largest share is task #${largest} "${task.name}" with ${shares[largest]!.toFixed(4)}`,
+    { utilisation: Number(total.toFixed(6)), largestTask: task.name, largestTaskIndex: largest },
+    'utilisation_over_one',
+  );
+}
+
+export function readTasksetFile(path: string): Taskset {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new TasksetError({ file: path }, `cannot read the file: ${(error as Error).message}`, {}, 'unreadable_taskset');
+  }
+  return parseTaskset(text, path);
+}

@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# npm run bench:sched — builds the TypeScript, then runs bench/sched.ts (analysis and simulation rates).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+npx tsc -b protocol host
+exec npx tsx --conditions=source bench/sched.ts
