@@ -4,6 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p build/bench
-gcc -O2 -std=c11 -Wall -Wextra -Werror -Ifirmware/nn/include firmware/nn/src/*.c bench/c/bench_rtm_decode.c -o build/bench/bench_rtm_decode
+gcc -O2 -std=c11 -Wall -Wextra -Werror -Ifirmware/nn/include firmware/nn/src/*.c bench/c/bench_rtm_decode.c -lmbedcrypto -o build/bench/bench_rtm_decode
 npx tsc -b protocol host
 exec npx tsx --conditions=source bench/compress.ts "$@"
