@@ -31,6 +31,9 @@ describe('rtinfer CLI', () => {
     expect(report.roundTrip.p99Us).toBeGreaterThanOrEqual(report.roundTrip.medianUs);
     expect(report.deviceCounters.framesOk).toBeGreaterThanOrEqual(51);
     expect(report.link.dropped).toEqual({ cobs: 0, short: 0, crc: 0, oversize: 0, version: 0 });
+    // The compressed model went into a slot and the device verified and activated it.
+    expect(report.model.containerBytes).toBeLessThan(report.model.denseBytes / 20);
+    expect(report.push).toMatchObject({ modelId: 'lenet-5', bytes: report.model.containerBytes, active: true });
   });
 
   it('demo (text) prints the HELLO facts and the ping statistics', async () => {

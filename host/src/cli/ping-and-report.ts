@@ -1,6 +1,6 @@
 // The ping run that `rtinfer ping` and `rtinfer demo` share: describe the device,
 // send the PINGs with a progress line, print the statistics, return the report.
-import { toJsonable } from '@rtinfer/protocol';
+import { type Jsonable, toJsonable } from '@rtinfer/protocol';
 import { pingSeries, type PingSeriesOptions } from '../device/ping.js';
 import { pingReport } from '../device/ping-report.js';
 import type { DeviceSession } from '../device/session.js';
@@ -13,7 +13,7 @@ export async function pingAndReport(
   options: Omit<PingSeriesOptions, 'onSample'>,
   output: { log: (line: string) => void; quiet: boolean },
   extra: Record<string, unknown> = {},
-) {
+): Promise<{ [key: string]: Jsonable }> {
   const info = session.info!;
   const say = (line: string) => (output.quiet ? undefined : output.log(line));
   for (const line of describeDevice(info, session.transport.description)) say(line);
@@ -30,5 +30,6 @@ export async function pingAndReport(
   say(describeRoundTrips(report.roundTrip, report.lost));
   say(describeClock(report.clock));
   say(describeCounters(report.deviceCounters));
-  return toJsonable({ device: { ...info, ...extra }, ...report, link: session.transport.statistics() }, 'number-when-safe');
+  // An object in, an object out: toJsonable keeps the shape.
+  return toJsonable({ device: { ...info, ...extra }, ...report, link: session.transport.statistics() }, 'number-when-safe') as { [key: string]: Jsonable };
 }

@@ -1,13 +1,19 @@
 import { Flags } from '@oclif/core';
 import { deviceFlag, RtinferCommand } from '../cli/base-command.js';
+import { formatBytes } from '../cli/format.js';
 import { pingAndReport } from '../cli/ping-and-report.js';
+import { compressGraph, compressionReport } from '../compress/compress-model.js';
+import { encodeContainer } from '../compress/container.js';
+import { foldBatchNorm } from '../model/fold-batch-norm.js';
+import { loadModel } from '../model/load-model.js';
+import { pushModel } from '../transfer/push-model.js';
 import { openSession } from '../device/open-session.js';
 import { startSim, type RunningSim } from '../sim/posix-sim.js';
 
 export default class Demo extends RtinferCommand {
-  static override summary = 'Run the main job on the simulated bench: start it, connect, handshake, ping, report.';
+  static override summary = 'Run the main job on the simulated bench: connect, handshake, ping, compress a model, push it.';
   static override description =
-    'Starts a simulated STM32 (unless --device names a real one), connects over its serial port, performs the HELLO handshake and a PING series, and prints what it found. Later releases extend the job: compress, push, infer, trace.';
+    'Starts a simulated STM32 (unless --device names a real one), connects over its serial port, performs the HELLO handshake and a PING series, compresses a model with Deep Compression and streams it into a model slot, verified on the device. Inference and timing traces join the job in later releases.';
   static override examples = [
     { command: '<%= config.bin %> demo', description: 'On a fresh simulated bench.' },
     { command: '<%= config.bin %> demo --device /dev/ttyACM0 --pings 1000', description: 'Against a board.' },
@@ -15,6 +21,7 @@ export default class Demo extends RtinferCommand {
   static override flags = {
     device: deviceFlag('Without it, the demo starts its own sim and stops it at the end.'),
     pings: Flags.integer({ summary: 'Number of PINGs.', default: 200, min: 1 }),
+    model: Flags.string({ summary: 'Model to compress and push: a zoo name, an .onnx file or a darknet .cfg.', default: 'lenet-5' }),
   };
 
   async run() {
@@ -28,7 +35,17 @@ export default class Demo extends RtinferCommand {
     try {
       const { session } = await openSession(sim?.pty ?? flags.device);
       try {
-        return await pingAndReport(session, { count: flags.pings }, { log: (line) => this.log(line), quiet: this.jsonEnabled() });
+        const say = (line: string) => (this.jsonEnabled() ? undefined : this.log(line));
+        const ping = await pingAndReport(session, { count: flags.pings }, { log: say, quiet: this.jsonEnabled() });
+        const started = performance.now();
+        const graph = foldBatchNorm(loadModel(flags.model, { seed: 1 }));
+        const compressed = compressGraph(graph, {});
+        const container = encodeContainer(compressed);
+        const dense = compressionReport(graph.name, compressed.layers).total.bytesBefore;
+        say(`compressed  ${graph.name}: ${formatBytes(dense)} of fp32 weights → ${formatBytes(container.length)} (${(dense / container.length).toFixed(1)}×) in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+        const push = await pushModel(session, container, { modelId: graph.name });
+        say(`pushed      ${formatBytes(push.bytes)} into slot ${String.fromCharCode(97 + push.slot)} in ${(push.durationMs / 1000).toFixed(2)} s (${formatBytes(push.goodputBytesPerSecond)}/s), SHA-256 verified on the device${push.active ? ', active' : ''}`);
+        return { ...ping, model: { name: graph.name, denseBytes: dense, containerBytes: container.length }, push };
       } finally {
         await session.close();
       }
