@@ -119,6 +119,22 @@ describe('pushing models into the sim', () => {
     }
   });
 
+  it('does not retransmit on a clean but slow line, where a window queues for long', async () => {
+    // At 921600 baud a 16-chunk window takes ~0.5 s to cross: a timer that ignores queueing resends it all.
+    const paced = await startSim({ deviceId: `paced-${process.pid}`, storage: join(dir, 'paced.bin'), baud: 921_600 });
+    try {
+      const session = await DeviceSession.connect(new SerialTransport({ path: paced.pty }));
+      try {
+        const summary = await pushModel(session, randomBytes(100_000), { modelId: 'slow-line' });
+        expect(summary).toMatchObject({ retransmissions: 0, sentBytes: 100_000, active: true });
+      } finally {
+        await session.close();
+      }
+    } finally {
+      expect(await paced.stop()).toBe(0);
+    }
+  });
+
   it('refuses a model larger than a slot before sending any chunk, with the sizes', async () => {
     const session = await connect();
     try {

@@ -78,7 +78,6 @@ export async function pushModel(session: DeviceSession, container: Uint8Array, o
   // A lost request or reply must not end a push on a bad line: these three are idempotent.
   const retries = 4;
   const proposedChunk = Math.min(options.chunkBytes ?? 0xffff, session.transport.peerMaxMessageBytes - CHUNK_ENVELOPE_BYTES, 0xffff);
-  const begun = performance.now();
   const begin = await session.request(
     'MODEL_BEGIN',
     {
@@ -93,8 +92,9 @@ export async function pushModel(session: DeviceSession, container: Uint8Array, o
     { timeoutMs: options.beginTimeoutMs ?? 10_000, retries },
   );
   const first = begin.body;
+  // No RTT seed from MODEL_BEGIN: on a slow line a full window queues for far longer than one small
+  // request takes, so the first timeout is RFC 6298's 1 s and samples from chunks take over.
   const window = new TransferWindow({ size: container.length, chunkSize: first.chunk, window: first.window, resumeFrom: first.next });
-  window.rtt.seed(Math.max(1, performance.now() - begun));
   window.acknowledge(first, performance.now());
   let sentBytes = 0;
 

@@ -15,11 +15,11 @@ export class RttEstimator {
   private readonly maxRtoMs: number;
 
   constructor(options: RttEstimatorOptions = {}) {
-    this.minRtoMs = options.minRtoMs ?? 20;
+    this.minRtoMs = options.minRtoMs ?? 50;
     this.maxRtoMs = options.maxRtoMs ?? 5000;
   }
 
-  /** SPEC.md §4.3: the first timeout is 4× the first measured round trip. */
+  /** Starts from a known round trip: the first timeout is then 4× it (SRTT + 4·RTTVAR with RTTVAR = 3/4 of it). */
   seed(roundTripMs: number): void {
     this.smoothed = roundTripMs;
     this.variation = (roundTripMs * 3) / 4;
