@@ -125,8 +125,8 @@ describe('pushing models into the sim', () => {
     try {
       const session = await DeviceSession.connect(new SerialTransport({ path: paced.pty }));
       try {
-        const summary = await pushModel(session, randomBytes(100_000), { modelId: 'slow-line' });
-        expect(summary).toMatchObject({ retransmissions: 0, sentBytes: 100_000, active: true });
+        const summary = await pushModel(session, randomBytes(200_000), { modelId: 'slow-line' });
+        expect(summary).toMatchObject({ retransmissions: 0, sentBytes: 200_000, active: true });
       } finally {
         await session.close();
       }
