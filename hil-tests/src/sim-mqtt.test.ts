@@ -17,6 +17,7 @@ import {
   startAedesBroker,
   startMosquitto,
   startMqttDeviceBridge,
+  startMqttFaultProxy,
   startSim,
 } from 'rtinfer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -73,6 +74,28 @@ describe.each([
       expect(models.slots.find((slot) => slot.slot === summary.slot)).toMatchObject({ state: 3, modelId: 'over-mqtt' });
     } finally {
       await session.close();
+    }
+  });
+
+  it('receives a model through duplicated and reordered deliveries', async () => {
+    // Both the host and the device bridge reach the broker through the fault proxy;
+    // the direct bridge steps aside meanwhile (it holds the sim's port).
+    await bridge.stop();
+    const proxy = await startMqttFaultProxy(broker.url, { seed: 21, duplicateFrameRate: 0.05, reorderFrameRate: 0.05 });
+    const proxied = await startMqttDeviceBridge({ devicePath: sim.pty, brokerUrl: proxy.url, deviceId: `${deviceId}-proxied` });
+    const session = await DeviceSession.connect(new MqttTransport({ brokerUrl: proxy.url, deviceId: `${deviceId}-proxied` }));
+    try {
+      const outcome = await pushModel(session, randomBytes(150_000), { modelId: 'shuffled', window: 16, signal: AbortSignal.timeout(30_000) }).catch((error: Error) => error);
+      if (outcome instanceof Error) throw new Error(`${outcome.message}; proxy: ${JSON.stringify(proxy.counters())}`);
+      expect(outcome).toMatchObject({ bytes: 150_000, active: true });
+      const counters = proxy.counters();
+      expect(counters.toBroker.duplicated + counters.toClients.duplicated).toBeGreaterThan(0);
+      expect(counters.toBroker.reordered + counters.toClients.reordered).toBeGreaterThan(0);
+    } finally {
+      await session.close();
+      await proxied.stop();
+      await proxy.stop();
+      bridge = await startMqttDeviceBridge({ devicePath: sim.pty, brokerUrl: broker.url });
     }
   });
 

@@ -45,3 +45,4 @@ export * from './compress/report-table.js';
 export * from './nn/forward.js';
 export * from './nn/fidelity.js';
 export * from './sched/index.js';
+export * from './transport/relay/mqtt-fault-proxy.js';

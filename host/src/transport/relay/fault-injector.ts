@@ -1,9 +1,11 @@
-// One direction of the relay: cuts the byte stream into frames at 0x00
-// delimiters (SPEC.md §2.2) and applies the fault plan to each frame.
-// Decisions depend only on the seed and the order of frames, not on timing,
-// so a run repeats exactly.
+// One direction of a relay: applies the fault plan to each unit of traffic,
+// a serial frame (push() cuts the byte stream at 0x00 delimiters, SPEC.md §2.2)
+// or an MQTT packet (offer()). Decisions depend only on the seed and the order
+// of units, not on timing, so a run repeats exactly.
 import { seededRandom } from '../../util/seeded-random.js';
 import type { FaultPlan } from './fault-plan.js';
+
+const HOLD_AT_MOST_MS = 20;
 
 export interface FaultCounters {
   frames: number;
@@ -20,6 +22,7 @@ export class FaultInjector {
   private readonly random: () => number;
   private pending: number[] = [];
   private held: Uint8Array | undefined;
+  private heldTimer: NodeJS.Timeout | undefined;
   private readonly startedAt = Date.now();
 
   constructor(
@@ -33,19 +36,25 @@ export class FaultInjector {
   push(chunk: Uint8Array): void {
     for (const byte of chunk) {
       this.pending.push(byte);
-      if (byte === 0) this.frame(Uint8Array.from(this.pending));
+      if (byte === 0) this.offer(Uint8Array.from(this.pending));
       if (byte === 0) this.pending = [];
     }
   }
 
-  /** Sends what is held back (a reordered frame) at the end. */
+  /** Sends what is held back (a reordered unit). */
   flush(): void {
+    clearTimeout(this.heldTimer);
     if (this.held) this.deliver(this.held);
     this.held = undefined;
   }
 
-  private frame(bytes: Uint8Array): void {
+  /** One unit of traffic; `faultable` false passes it through untouched (an MQTT PUBACK, say). */
+  offer(bytes: Uint8Array, faultable = true): void {
     const { plan, random } = this;
+    if (!faultable) {
+      this.deliver(bytes);
+      return;
+    }
     this.counters.frames++;
     if (this.inCut()) {
       this.counters.cut++;
@@ -70,13 +79,13 @@ export class FaultInjector {
     if (!this.held && random() < (plan.reorderFrameRate ?? 0)) {
       this.counters.reordered++;
       this.held = bytes;
+      // Released behind the next unit, or after a moment if none comes: a sender waiting
+      // for the held unit's acknowledgement may have nothing more to send.
+      this.heldTimer = setTimeout(() => this.flush(), HOLD_AT_MOST_MS);
       return;
     }
     for (let copy = 0; copy < copies; copy++) this.deliver(bytes);
-    if (this.held) {
-      this.deliver(this.held);
-      this.held = undefined;
-    }
+    this.flush();
   }
 
   private deliver(bytes: Uint8Array): void {

@@ -23,6 +23,16 @@ export interface FaultPlan {
 
 const RATES = ['corruptByteRate', 'dropFrameRate', 'duplicateFrameRate', 'reorderFrameRate'] as const;
 
+/** MQTT runs over TCP, which neither corrupts nor loses bytes: only duplicates, reordering, delays and cuts are real there. */
+export function checkMqttFaultPlan(plan: FaultPlan): FaultPlan {
+  for (const name of ['corruptByteRate', 'dropFrameRate'] as const) {
+    if (plan[name]) {
+      throw new RtinferError('bad_fault_plan', `${name} does not apply to MQTT: TCP delivers every byte; use duplicates, reordering, delay or cuts`, { field: name });
+    }
+  }
+  return checkFaultPlan(plan);
+}
+
 export function checkFaultPlan(plan: FaultPlan): FaultPlan {
   for (const name of RATES) {
     const rate = plan[name];
