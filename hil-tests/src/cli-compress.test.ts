@@ -1,30 +1,18 @@
 // The built `rtinfer` CLI compressing models, as a user runs it: zoo export, import (ONNX, Darknet),
 // compress, inspect, and the bad inputs each refused with the file, layer or flag named.
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { repositoryRoot } from 'rtinfer';
 import { afterAll, describe, expect, it } from 'vitest';
+import { rtinferIn } from './support/cli.js';
 
-const run = promisify(execFile);
-const cli = join(repositoryRoot, 'host', 'bin', 'run.js');
 const work = mkdtempSync(join(tmpdir(), 'rtinfer-compress-'));
+const rtinfer = (...args: string[]) => rtinferIn(work, ...args);
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 /** oclif wraps long error lines on stderr; join them back. */
 const unwrapped = (text: string) => text.replace(/\s*\n\s*›\s*/g, ' ');
 
-async function rtinfer(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [cli, ...args], { timeout: 60_000, cwd: work });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
 
 describe('rtinfer compress, inspect, model export', () => {
   it('compresses a zoo model, and inspect prints the same table from the container', async () => {

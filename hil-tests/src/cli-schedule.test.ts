@@ -1,25 +1,13 @@
 // The built `rtinfer schedule` and `rtinfer experiment` commands, as a user runs them (needs `npx tsc -b protocol host`).
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { repositoryRoot } from 'rtinfer';
 import { describe, expect, it } from 'vitest';
+import { rtinfer } from './support/cli.js';
 
-const run = promisify(execFile);
-const cli = join(repositoryRoot, 'host', 'bin', 'run.js');
 const tasksets = join(repositoryRoot, 'examples', 'tasksets');
 
-async function rtinfer(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [cli, ...args], { timeout: 60_000 });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
 
 describe('rtinfer schedule', () => {
   it('--json gives the plan, both verdicts and per-task response times for every policy', async () => {

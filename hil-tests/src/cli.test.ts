@@ -1,25 +1,12 @@
 // The built `rtinfer` CLI against the simulated bench, as a user runs it.
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { repositoryRoot } from 'rtinfer';
 import { describe, expect, it } from 'vitest';
+import { rtinfer } from './support/cli.js';
 
-const run = promisify(execFile);
-const cli = join(repositoryRoot, 'host', 'bin', 'run.js');
 
-async function rtinfer(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [cli, ...args], { timeout: 60_000 });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
 
 describe('rtinfer CLI', () => {
   it('demo --json: starts a sim, handshakes, pings and reports', async () => {

@@ -109,6 +109,9 @@ static rtm_status read_codec(rtm_cbor *reader, codec_fields *codec) {
 }
 
 /* Bytes of one layer in the sparse arena, rounded up to keep the next layer's floats aligned. */
+/* Floats a layer takes in the dense arena: its weights, then its biases. */
+static uint64_t dense_layer_floats(const codec_fields *codec) { return codec->count + codec->bias_bytes / 4u; }
+
 static uint64_t sparse_layer_bytes(const codec_fields *codec) {
   uint64_t bytes = (uint64_t)codec->codebook_bytes + codec->bias_bytes + 2u * codec->entries;
   return (bytes + 3u) & ~(uint64_t)3u;
@@ -148,7 +151,7 @@ static rtm_status read_header(rtm_decoder *d) {
         codec_fields codec;
         rtm_status status = read_codec(&reader, &codec);
         if (status != RTM_OK) return status;
-        arena_floats += codec.count + codec.bias_bytes / 4u;
+        arena_floats += dense_layer_floats(&codec);
         sparse_bytes += sparse_layer_bytes(&codec);
       }
       if (arena_floats > SIZE_MAX / sizeof(float) || sparse_bytes > SIZE_MAX) return RTM_ERR_HEADER;
@@ -239,7 +242,7 @@ static rtm_status begin_layer(rtm_decoder *d) {
     float *weights = d->arena + d->arena_offset;
     memset(weights, 0, (size_t)codec.count * sizeof(float));
     for (size_t i = 0; i < codec.bias_bytes / 4u; i++) weights[codec.count + i] = float_at(codec.bias, i);
-    d->arena_offset += (size_t)codec.count + codec.bias_bytes / 4u;
+    d->arena_offset += (size_t)dense_layer_floats(&codec);
   }
   d->head_used = 0;
   d->state = S_BLOB_HEAD;
@@ -498,29 +501,35 @@ rtm_status rtm_set_sparse_arena(rtm_decoder *d, void *arena, size_t arena_bytes)
   return status == RTM_OK ? RTM_OK : fail(d, status);
 }
 
+/* The codec of layer `index`, and where it starts in an arena whose layers take `layer_size` units each. */
+static rtm_status find_layer(const rtm_decoder *d, uint32_t index, uint64_t (*layer_size)(const codec_fields *), codec_fields *codec,
+                             size_t *offset) {
+  rtm_cbor reader = {d->scratch, d->header_length, d->codecs_start};
+  *offset = 0;
+  for (uint32_t layer = 0;; layer++) {
+    if (read_codec(&reader, codec) != RTM_OK) return RTM_ERR_HEADER;
+    if (layer == index) return RTM_OK;
+    *offset += (size_t)layer_size(codec);
+  }
+}
+
 rtm_status rtm_sparse_layer(const rtm_decoder *d, uint32_t index, rtm_sparse_layer_view *view) {
   if (!d || !view || !d->sparse_arena || index >= d->layer_count) return RTM_ERR_ARGUMENT;
-  rtm_cbor reader = {d->scratch, d->header_length, d->codecs_start};
-  size_t offset = 0;
-  for (uint32_t layer = 0;; layer++) {
-    codec_fields codec;
-    if (read_codec(&reader, &codec) != RTM_OK) return RTM_ERR_HEADER;
-    if (layer == index) {
-      const float *floats = (const float *)(const void *)(d->sparse_arena + offset);
-      view->name = (const char *)codec.name;
-      view->name_length = codec.name_length;
-      view->weight_count = (uint32_t)codec.count;
-      view->codebook = floats;
-      view->codebook_length = (uint32_t)(codec.codebook_bytes / 4u);
-      view->bias = floats + view->codebook_length;
-      view->bias_count = (uint32_t)(codec.bias_bytes / 4u);
-      view->gaps = d->sparse_arena + offset + codec.codebook_bytes + codec.bias_bytes;
-      view->entries = (uint32_t)codec.entries;
-      view->indices = view->gaps + codec.entries;
-      return RTM_OK;
-    }
-    offset += (size_t)sparse_layer_bytes(&codec);
-  }
+  codec_fields codec;
+  size_t offset;
+  if (find_layer(d, index, sparse_layer_bytes, &codec, &offset) != RTM_OK) return RTM_ERR_HEADER;
+  const float *floats = (const float *)(const void *)(d->sparse_arena + offset);
+  view->name = (const char *)codec.name;
+  view->name_length = codec.name_length;
+  view->weight_count = (uint32_t)codec.count;
+  view->codebook = floats;
+  view->codebook_length = (uint32_t)(codec.codebook_bytes / 4u);
+  view->bias = floats + view->codebook_length;
+  view->bias_count = (uint32_t)(codec.bias_bytes / 4u);
+  view->gaps = d->sparse_arena + offset + codec.codebook_bytes + codec.bias_bytes;
+  view->entries = (uint32_t)codec.entries;
+  view->indices = view->gaps + codec.entries;
+  return RTM_OK;
 }
 
 uint32_t rtm_layer_count(const rtm_decoder *decoder) { return decoder ? decoder->layer_count : 0; }
@@ -529,22 +538,16 @@ uint32_t rtm_layers_decoded(const rtm_decoder *decoder) { return decoder ? decod
 
 rtm_status rtm_layer(const rtm_decoder *d, uint32_t index, rtm_layer_view *view) {
   if (!d || !view || !d->arena || index >= d->layer_count) return RTM_ERR_ARGUMENT;
-  rtm_cbor reader = {d->scratch, d->header_length, d->codecs_start};
-  size_t offset = 0;
-  for (uint32_t layer = 0;; layer++) {
-    codec_fields codec;
-    if (read_codec(&reader, &codec) != RTM_OK) return RTM_ERR_HEADER;
-    if (layer == index) {
-      view->name = (const char *)codec.name;
-      view->name_length = codec.name_length;
-      view->weights = d->arena + offset;
-      view->weight_count = (uint32_t)codec.count;
-      view->bias = d->arena + offset + codec.count;
-      view->bias_count = (uint32_t)(codec.bias_bytes / 4u);
-      return RTM_OK;
-    }
-    offset += (size_t)codec.count + codec.bias_bytes / 4u;
-  }
+  codec_fields codec;
+  size_t offset;
+  if (find_layer(d, index, dense_layer_floats, &codec, &offset) != RTM_OK) return RTM_ERR_HEADER;
+  view->name = (const char *)codec.name;
+  view->name_length = codec.name_length;
+  view->weights = d->arena + offset;
+  view->weight_count = (uint32_t)codec.count;
+  view->bias = d->arena + offset + codec.count;
+  view->bias_count = (uint32_t)(codec.bias_bytes / 4u);
+  return RTM_OK;
 }
 
 const char *rtm_status_name(rtm_status status) {

@@ -25,11 +25,7 @@ static rtp_str_t str(const char *s)
 
 static void send_info(uint32_t id, uint8_t proto)
 {
-    rtp_msg_t *m = reply_msg();
-    memset(m, 0, sizeof *m);
-    m->type = RTP_MSG_HELLO;
-    m->id = id;
-    m->dir = RTP_DIR_D2H;
+    rtp_msg_t *m = reply_begin(RTP_MSG_HELLO, id);
     rtp_hello_info_t *h = &m->body.hello_info;
     h->proto = proto;
     h->max_frame = link_own_max_frame();

@@ -44,11 +44,7 @@ static void error_facts(uint32_t id, uint16_t code, const char *message, uint8_t
 
 static void send_ack(uint32_t id)
 {
-    rtp_msg_t *m = reply_msg();
-    memset(m, 0, sizeof *m);
-    m->type = RTP_MSG_MODEL_ACK;
-    m->dir = RTP_DIR_D2H;
-    m->id = id;
+    rtp_msg_t *m = reply_begin(RTP_MSG_MODEL_ACK, id);
     rtp_model_ack_t *ack = &m->body.model_ack;
     uint32_t ranges[RTP_MAX_SACK][2];
     uint8_t count = 0;
@@ -173,11 +169,7 @@ void model_chunk_handle(const rtp_msg_t *req)
 
 static void send_status(uint32_t id)
 {
-    rtp_msg_t *m = reply_msg();
-    memset(m, 0, sizeof *m);
-    m->type = RTP_MSG_MODEL_STATUS;
-    m->dir = RTP_DIR_D2H;
-    m->id = id;
+    rtp_msg_t *m = reply_begin(RTP_MSG_MODEL_STATUS, id);
     rtp_model_status_t *st = &m->body.model_status;
     int active = model_store_active();
     st->has_active = active >= 0;

@@ -8,11 +8,7 @@
 
 void ping_handle(const rtp_msg_t *req, uint64_t t_done)
 {
-    rtp_msg_t *m = reply_msg();
-    memset(m, 0, sizeof *m);
-    m->type = RTP_MSG_PING;
-    m->id = req->id;
-    m->dir = RTP_DIR_D2H;
+    rtp_msg_t *m = reply_begin(RTP_MSG_PING, req->id);
     rtp_ping_reply_t *p = &m->body.ping_reply;
     p->t1 = req->body.ping_req.t1;
     p->t2 = t_done;

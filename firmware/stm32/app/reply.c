@@ -1,6 +1,8 @@
 /* Sending D->H messages: see reply.h. */
 #include "reply.h"
 
+#include <string.h>
+
 #include "link.h"
 
 static rtp_msg_t s_tx;
@@ -8,6 +10,15 @@ static rtp_msg_t s_err; /* separate, so an ERROR can replace a failed s_tx */
 
 rtp_msg_t *reply_msg(void)
 {
+    return &s_tx;
+}
+
+rtp_msg_t *reply_begin(uint8_t type, uint32_t id)
+{
+    memset(&s_tx, 0, sizeof s_tx);
+    s_tx.type = type;
+    s_tx.dir = RTP_DIR_D2H;
+    s_tx.id = id;
     return &s_tx;
 }
 

@@ -11,6 +11,9 @@
  * no handler keeps an rtp_msg_t on its stack). Fill it, then reply_send(). */
 rtp_msg_t *reply_msg(void);
 
+/* reply_msg(), emptied and addressed: a D->H message of `type` answering `id`. */
+rtp_msg_t *reply_begin(uint8_t type, uint32_t id);
+
 /* Encodes *m (dir D2H) and sends it on the control channel. If the frame
  * would exceed the peer's max_frame, sends ERROR(too_large) with the same
  * id instead; if *m fails its schema, ERROR(internal). Returns true if *m
