@@ -1,8 +1,9 @@
 // Human-readable renderings shared by commands (the JSON forms are the objects themselves).
 import { Capability } from '@rtinfer/protocol';
-import type { ClockEstimate, RoundTripStatistics } from '../device/clock-estimate.js';
+import { type ClockEstimate, MIN_DRIFT_SPAN_NS, type RoundTripStatistics } from '../device/clock-estimate.js';
 import type { DeviceLinkCounters } from '../device/ping.js';
 import type { DeviceInfo } from '../device/session.js';
+import type { PushSummary } from '../transfer/push-model.js';
 
 export function capabilityNames(caps: number): string[] {
   return Object.entries(Capability)
@@ -43,7 +44,7 @@ export function describeRoundTrips(stats: RoundTripStatistics, lost = 0): string
 export function describeClock(clock: ClockEstimate | undefined): string {
   if (!clock) return 'clock sync  no samples';
   const drift = Number.isNaN(clock.driftPpm)
-    ? 'drift n/a (too few samples)'
+    ? `drift n/a (the series spans ${(clock.driftSpanNs / 1e9).toFixed(2)} s; drift needs ≥ ${MIN_DRIFT_SPAN_NS / 1e9} s, e.g. --interval)`
     : `drift ${clock.driftPpm.toFixed(1)} ± ${clock.driftStandardErrorPpm.toFixed(1)} ppm`;
   return `clock sync  device − host = ${(clock.offsetNs / 1e6).toFixed(3)} ms ± ${(clock.uncertaintyNs / 1000).toFixed(1)} µs, ${drift}`;
 }
@@ -51,4 +52,13 @@ export function describeClock(clock: ClockEstimate | undefined): string {
 export function describeCounters(counters: DeviceLinkCounters): string {
   const entries = Object.entries(counters);
   return `device rx   ${entries.map(([name, value]) => `${name} ${value}`).join(', ')}`;
+}
+
+/** What a push did, in one line: sizes, speed, and whether anything had to move at all. */
+export function describePush(summary: PushSummary): string {
+  const slot = String.fromCharCode('a'.charCodeAt(0) + summary.slot);
+  const state = `SHA-256 verified on the device${summary.active ? ', active' : ''}`;
+  if (summary.resumedFrom === summary.bytes) return `${summary.modelId} (${formatBytes(summary.bytes)}) was already in slot ${slot}: nothing sent; ${state}`;
+  const resumed = summary.resumedFrom ? `, resumed at ${formatBytes(summary.resumedFrom)}` : '';
+  return `${summary.modelId} → slot ${slot}: ${formatBytes(summary.bytes)} (${formatBytes(summary.wireBytes)} on the wire${resumed}) in ${(summary.durationMs / 1000).toFixed(2)} s, ${formatBytes(summary.goodputBytesPerSecond)}/s, ${summary.retransmissions} retransmits; ${state}`;
 }

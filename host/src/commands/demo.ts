@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { deviceFlag, RtinferCommand } from '../cli/base-command.js';
-import { formatBytes } from '../cli/format.js';
+import { describePush, formatBytes } from '../cli/format.js';
 import { pingAndReport } from '../cli/ping-and-report.js';
 import { compressGraph, compressionReport } from '../compress/compress-model.js';
 import { encodeContainer } from '../compress/container.js';
@@ -44,7 +44,7 @@ export default class Demo extends RtinferCommand {
         const dense = compressionReport(graph.name, compressed.layers).total.bytesBefore;
         say(`compressed  ${graph.name}: ${formatBytes(dense)} of fp32 weights → ${formatBytes(container.length)} (${(dense / container.length).toFixed(1)}×) in ${((performance.now() - started) / 1000).toFixed(1)} s`);
         const push = await pushModel(session, container, { modelId: graph.name });
-        say(`pushed      ${formatBytes(push.bytes)} into slot ${String.fromCharCode(97 + push.slot)} in ${(push.durationMs / 1000).toFixed(2)} s (${formatBytes(push.goodputBytesPerSecond)}/s), SHA-256 verified on the device${push.active ? ', active' : ''}`);
+        say(`pushed      ${describePush(push)}`);
         return { ...ping, model: { name: graph.name, denseBytes: dense, containerBytes: container.length }, push };
       } finally {
         await session.close();

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import { Args, Flags } from '@oclif/core';
 import { deviceFlag, RtinferCommand } from '../cli/base-command.js';
-import { formatBytes } from '../cli/format.js';
+import { describePush } from '../cli/format.js';
 import { ProgressLine } from '../cli/progress.js';
 import { RtinferError } from '../errors.js';
 import { openSession } from '../device/open-session.js';
@@ -47,13 +47,7 @@ export default class Push extends RtinferCommand {
         onProgress: (p) => progress.update(p.stored, `${p.retransmissions} retransmits`),
       });
       progress.done();
-      if (!this.jsonEnabled()) {
-        const slot = String.fromCharCode('a'.charCodeAt(0) + summary.slot);
-        this.log(`${modelId} → slot ${slot} of ${session.description}: verified${summary.active ? ', active' : ''}`);
-        this.log(
-          `${formatBytes(summary.bytes)} (${summary.resumedFrom ? `resumed at ${formatBytes(summary.resumedFrom)}, ` : ''}${formatBytes(summary.wireBytes)} on the wire) in ${(summary.durationMs / 1000).toFixed(2)} s: ${formatBytes(summary.goodputBytesPerSecond)}/s, ${summary.retransmissions} retransmits`,
-        );
-      }
+      if (!this.jsonEnabled()) this.log(describePush(summary));
       return summary;
     } finally {
       progress.done();

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { estimateClock, percentile, type PingSample, roundTripStatistics } from './clock-estimate.js';
 
 /** Exchanges against a device whose clock runs at clockHz·(1+drift) and started `offsetNs` after the host clock's zero. */
-function simulate(options: { offsetNs: number; driftPpm: number; clockHz: number; count: number; delays: (i: number) => [number, number] }): PingSample[] {
+function simulate(options: { offsetNs: number; driftPpm: number; clockHz: number; count: number; delays: (i: number) => [number, number]; gapNs?: number }): PingSample[] {
   const deviceTicks = (hostNs: number) => BigInt(Math.round(((hostNs + options.offsetNs) * (1 + options.driftPpm / 1e6) * options.clockHz) / 1e9));
   const samples: PingSample[] = [];
   let host = 5e12; // host clock in ns, well away from zero
@@ -14,14 +14,14 @@ function simulate(options: { offsetNs: number; driftPpm: number; clockHz: number
     const t3 = deviceTicks(t1 + up + 20_000);
     const t4 = t1 + up + 20_000 + down;
     samples.push({ t1: BigInt(t1), t2, t3, t4: BigInt(t4) });
-    host = t4 + 1_000_000;
+    host = t4 + (options.gapNs ?? 1_000_000);
   }
   return samples;
 }
 
 describe('estimateClock', () => {
   it('recovers offset and drift from symmetric exchanges', () => {
-    const samples = simulate({ offsetNs: -3e12, driftPpm: 25, clockHz: 216e6, count: 400, delays: () => [60_000, 60_000] });
+    const samples = simulate({ offsetNs: -3e12, driftPpm: 25, clockHz: 216e6, count: 400, delays: () => [60_000, 60_000], gapNs: 5_000_000 });
     const clock = estimateClock(samples, 216e6)!;
     // Device minus host at host time h is (h + offset)(1 + drift) − h.
     const at = Number(clock.atHostNs);
@@ -32,10 +32,10 @@ describe('estimateClock', () => {
   });
 
   it('states how uncertain the drift is when the exchanges are noisy', () => {
-    const samples = simulate({ offsetNs: 0, driftPpm: 0, clockHz: 1e9, count: 50, delays: (i) => [50_000 + ((i * 7919) % 40_000), 50_000 + ((i * 104_729) % 40_000)] });
+    const samples = simulate({ offsetNs: 0, driftPpm: 0, clockHz: 1e9, count: 50, delays: (i) => [50_000 + ((i * 7919) % 40_000), 50_000 + ((i * 104_729) % 40_000)], gapNs: 50_000_000 });
     const clock = estimateClock(samples, 1e9)!;
-    // Tens of µs of jitter over a 50 ms series: the drift is only known to some hundreds of ppm.
-    expect(clock.driftStandardErrorPpm).toBeGreaterThan(50);
+    // Tens of µs of jitter over a 2.5 s series: the drift is only known to some ppm.
+    expect(clock.driftStandardErrorPpm).toBeGreaterThan(1);
     expect(Math.abs(clock.driftPpm)).toBeLessThan(4 * clock.driftStandardErrorPpm);
   });
 
@@ -65,6 +65,13 @@ describe('estimateClock', () => {
         },
       ),
     );
+  });
+
+  it('reports no drift from a series too short for it to mean anything', () => {
+    const short = simulate({ offsetNs: 0, driftPpm: 100, clockHz: 1e9, count: 50, delays: () => [1000, 1000] });
+    const clock = estimateClock(short.slice(0, 20), 1e9)!; // 20 exchanges ~1 ms apart: 20 ms
+    expect(clock.driftPpm).toBeNaN();
+    expect(clock.driftSpanNs).toBeLessThan(1e9);
   });
 
   it('says nothing without samples and gives no drift from two', () => {

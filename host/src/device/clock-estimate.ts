@@ -23,6 +23,8 @@ export interface ClockEstimate {
   driftPpm: number;
   /** Standard error of `driftPpm`: a short series of noisy exchanges cannot tell small drifts apart. */
   driftStandardErrorPpm: number;
+  /** Host time the exchanges used for drift span, ns. Drift is NaN below MIN_DRIFT_SPAN_NS. */
+  driftSpanNs: number;
   samplesUsed: number;
 }
 
@@ -99,10 +101,18 @@ function originOffsetNs(origin: PingSample, clockHz: number): number {
   return Number((origin.t2 * 1_000_000_000n) / BigInt(clockHz) - origin.t1);
 }
 
+/**
+ * Over a short series, warm-up and queueing trends in the round trips are not
+ * independent noise and pass for drift; below this span drift is not reported.
+ */
+export const MIN_DRIFT_SPAN_NS = 1e9;
+
 /** Least-squares slope of offset against host time, and its standard error, in ppm. */
-function drift(points: readonly Exchange[]): { driftPpm: number; driftStandardErrorPpm: number } {
+function drift(points: readonly Exchange[]): { driftPpm: number; driftStandardErrorPpm: number; driftSpanNs: number } {
   const n = points.length;
-  if (n < 3) return { driftPpm: Number.NaN, driftStandardErrorPpm: Number.NaN };
+  const times = points.map((p) => p.hostNs);
+  const driftSpanNs = n ? Math.max(...times) - Math.min(...times) : 0;
+  if (n < 3 || driftSpanNs < MIN_DRIFT_SPAN_NS) return { driftPpm: Number.NaN, driftStandardErrorPpm: Number.NaN, driftSpanNs };
   const meanX = points.reduce((sum, p) => sum + p.hostNs, 0) / n;
   const meanY = points.reduce((sum, p) => sum + p.offsetNs, 0) / n;
   let sxy = 0;
@@ -111,9 +121,9 @@ function drift(points: readonly Exchange[]): { driftPpm: number; driftStandardEr
     sxy += (p.hostNs - meanX) * (p.offsetNs - meanY);
     sxx += (p.hostNs - meanX) ** 2;
   }
-  if (sxx === 0) return { driftPpm: Number.NaN, driftStandardErrorPpm: Number.NaN };
+  if (sxx === 0) return { driftPpm: Number.NaN, driftStandardErrorPpm: Number.NaN, driftSpanNs };
   const slope = sxy / sxx;
   const intercept = meanY - slope * meanX;
   const residuals = points.reduce((sum, p) => sum + (p.offsetNs - intercept - slope * p.hostNs) ** 2, 0);
-  return { driftPpm: slope * 1e6, driftStandardErrorPpm: Math.sqrt(residuals / (n - 2) / sxx) * 1e6 };
+  return { driftPpm: slope * 1e6, driftStandardErrorPpm: Math.sqrt(residuals / (n - 2) / sxx) * 1e6, driftSpanNs };
 }
