@@ -50,6 +50,8 @@ export async function startSim(options: SimOptions = {}): Promise<RunningSim> {
   if (options.storage) args.push('--storage', options.storage);
   if (options.maxFrame) args.push('--max-frame', String(options.maxFrame));
   if (options.baud) args.push('--baud', String(options.baud));
+  // Unless it is meant to outlive us, a sim must not outlive a crash of this process.
+  if (!options.detached) args.push('--exit-with-parent');
   if (options.detached) mkdirSync(dirname(options.detached.logFile), { recursive: true });
   const logFd = options.detached ? openSync(options.detached.logFile, 'a') : undefined;
   const child = spawn(binary, args, { stdio: ['ignore', 'pipe', logFd ?? 'pipe'], detached: options.detached !== undefined });

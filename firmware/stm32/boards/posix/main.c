@@ -3,7 +3,7 @@
  * whose serial port is a pseudo-terminal.
  *
  *   rtinfer-sim [--link PATH] [--name DEVICE_ID] [--storage FILE]
- *               [--max-frame N] [--baud N] [--help]
+ *               [--max-frame N] [--baud N] [--exit-with-parent] [--help]
  *
  * On startup it prints exactly one line to stdout (then nothing else):
  *   RTINFER_SIM pty=<slave> link=<link or -> device_id=<id> pid=<pid> clock_hz=1000000000
@@ -14,8 +14,12 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <getopt.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 #include <limits.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,7 +33,7 @@
 #define DEFAULT_DEVICE_ID "posix-sim"
 
 static const char k_usage[] =
-    "usage: rtinfer-sim [--link PATH] [--name DEVICE_ID] [--storage FILE] [--max-frame N] [--baud N] [--help]\n"
+    "usage: rtinfer-sim [--link PATH] [--name DEVICE_ID] [--storage FILE] [--max-frame N] [--baud N] [--exit-with-parent] [--help]\n"
     "\n"
     "Runs the rtinfer device firmware on a pseudo-terminal (rtinfer wire protocol v1).\n"
     "\n"
@@ -38,6 +42,7 @@ static const char k_usage[] =
     "  --storage FILE    flash image file (default $TMPDIR/rtinfer-sim-<DEVICE_ID>.flash)\n"
     "  --max-frame N     max_frame advertised in HELLO, 256..%u (default %u)\n"
     "  --baud N          pace the UART to N baud, 8N1, like a board (default: unpaced)\n"
+    "  --exit-with-parent  stop when the process that started the sim dies (Linux)\n"
     "  --help            show this help\n"
     "\n"
     "Prints one line on stdout once the pty is ready:\n"
@@ -159,6 +164,18 @@ static const char *s_link_path;
 static int s_temp_storage;
 static char s_storage_path[PATH_MAX];
 
+static int exit_with_parent(void)
+{
+#ifdef __linux__
+    if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0) {
+        return -1;
+    }
+    return getppid() == 1 ? -1 : 0; /* the parent may already be gone */
+#else
+    return -1;
+#endif
+}
+
 int main(int argc, char **argv)
 {
     const char *storage = NULL;
@@ -171,6 +188,7 @@ int main(int argc, char **argv)
         {"storage", required_argument, NULL, 's'},
         {"max-frame", required_argument, NULL, 'm'},
         {"baud", required_argument, NULL, 'b'},
+        {"exit-with-parent", no_argument, NULL, 'p'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -219,6 +237,12 @@ int main(int argc, char **argv)
             posix_port_set_baud((uint32_t)baud);
             break;
         }
+        case 'p':
+            /* A host that crashes must not leave a sim holding its pty and flash file. */
+            if (exit_with_parent() != 0) {
+                return bad_usage("--exit-with-parent is not supported on this system", "");
+            }
+            break;
         case 'h':
             usage(stdout);
             return 0;
