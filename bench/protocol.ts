@@ -6,8 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Channel, decodeMessage, encodeFrame, encodeMessage, FrameDecoder, type HostMessage } from '@rtinfer/protocol';
-import { DeviceSession, pingSeries, percentile, repositoryRoot, roundTripStatistics, SerialTransport, startSim } from 'rtinfer';
-import { SerialPort } from 'serialport';
+import { closeSerialPort, DeviceSession, openSerialPort, pingSeries, percentile, repositoryRoot, roundTripStatistics, SerialTransport, startSim } from 'rtinfer';
 
 const budgetSeconds = Number(process.env.BENCH_SECONDS ?? 1);
 const pings = Number(process.env.BENCH_PINGS ?? 2000);
@@ -59,8 +58,7 @@ async function ptyEchoRoundTrips(count: number): Promise<number[]> {
   const echo = spawn(join(benchDir, 'pty_echo'), { stdio: ['ignore', 'pipe', 'inherit'] });
   const line = await new Promise<string>((resolve) => createInterface({ input: echo.stdout! }).once('line', resolve));
   const path = /pty=(\S+)/.exec(line)![1]!;
-  const port = new SerialPort({ path, baudRate: 115_200, autoOpen: false });
-  await new Promise<void>((resolve, reject) => port.open((error) => (error ? reject(error) : resolve())));
+  const port = await openSerialPort(path);
   const probe = Buffer.alloc(25, 0x5a);
   const rtts: number[] = [];
   let pending: { received: number; done: () => void } | undefined;
@@ -77,7 +75,7 @@ async function ptyEchoRoundTrips(count: number): Promise<number[]> {
     });
     rtts.push(Number(process.hrtime.bigint() - start) / 1000);
   }
-  await new Promise<void>((resolve) => port.close(() => resolve()));
+  await closeSerialPort(port);
   echo.kill('SIGTERM');
   return rtts.sort((a, b) => a - b);
 }

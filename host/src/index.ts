@@ -2,6 +2,7 @@
 export * from './errors.js';
 export * from './transport/transport.js';
 export * from './transport/serial-transport.js';
+export * from './transport/serial-port.js';
 export * from './device/session.js';
 export * from './device/ping.js';
 export * from './device/ping-report.js';

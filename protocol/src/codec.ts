@@ -25,6 +25,17 @@ const decoder = new Decoder({ useRecords: false, mapsAsObjects: false, int64AsTy
 
 const MAX_ID = 0xffffffff;
 
+/** Deterministic CBOR as the protocol writes it (integer-keyed maps, plain byte strings): for payloads beside messages, such as the MQTT status. */
+export function encodeCbor(value: unknown): Uint8Array {
+  const encoded = encoder.encode(value);
+  return new Uint8Array(encoded.buffer, encoded.byteOffset, encoded.length);
+}
+
+/** CBOR as the protocol reads it (maps stay Maps, 64-bit integers are bigints); no profile or schema check. */
+export function decodeCbor(bytes: Uint8Array): unknown {
+  return decoder.decode(bytes);
+}
+
 function bodiesFor(direction: Direction): Record<string, Codec<unknown>> {
   return direction === 'h2d' ? hostBodies : deviceBodies;
 }
@@ -37,8 +48,7 @@ export function encodeMessage(direction: Direction, message: HostMessage | Devic
   const body = bodiesFor(direction)[message.type];
   if (!body) throw new RangeError(`${message.type} has no ${direction} body`);
   if (!Number.isInteger(message.id) || message.id < 0 || message.id > MAX_ID) throw new RangeError(`id ${message.id} is not a u32`);
-  const encoded = encoder.encode([MessageType[message.type], message.id, body.encode(message.body)]);
-  return new Uint8Array(encoded.buffer, encoded.byteOffset, encoded.length);
+  return encodeCbor([MessageType[message.type], message.id, body.encode(message.body)]);
 }
 
 /** Decodes and checks a message received in `direction`; throws MessageError with the facts. */
@@ -52,7 +62,7 @@ export function decodeMessage(direction: Direction, bytes: Uint8Array): HostMess
   }
   let raw: unknown;
   try {
-    raw = decoder.decode(bytes);
+    raw = decodeCbor(bytes);
   } catch (error) {
     throw new MessageError('cbor', `not a well-formed message: ${(error as Error).message}`);
   }

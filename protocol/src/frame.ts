@@ -16,7 +16,6 @@ export const LARGEST_MAX_FRAME = 65535;
 export const FrameFlag = { BOOT: 0x01 } as const;
 
 export const Channel = { CONTROL: 0, BULK: 1, TRACE: 2, LOG: 3 } as const;
-export type ChannelNumber = number;
 
 export interface FrameHeader {
   version: number;

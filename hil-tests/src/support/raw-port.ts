@@ -11,7 +11,8 @@ import {
   type HostMessage,
   LARGEST_MAX_FRAME,
 } from '@rtinfer/protocol';
-import { SerialPort } from 'serialport';
+import { closeSerialPort, openSerialPort } from 'rtinfer';
+import type { SerialPort } from 'serialport';
 
 export class RawPort {
   readonly decoder = new FrameDecoder({ maxFrame: LARGEST_MAX_FRAME });
@@ -27,9 +28,7 @@ export class RawPort {
   }
 
   static async open(path: string): Promise<RawPort> {
-    const port = new SerialPort({ path, baudRate: 115_200, autoOpen: false });
-    await new Promise<void>((resolve, reject) => port.open((error) => (error ? reject(error) : resolve())));
-    return new RawPort(port);
+    return new RawPort(await openSerialPort(path));
   }
 
   async write(bytes: Uint8Array): Promise<void> {
@@ -81,6 +80,6 @@ export class RawPort {
   }
 
   async close(): Promise<void> {
-    if (this.port.isOpen) await new Promise<void>((resolve) => this.port.close(() => resolve()));
+    await closeSerialPort(this.port);
   }
 }

@@ -82,7 +82,7 @@ export class DeviceSession extends EventEmitter {
     const session = new DeviceSession(transport, options);
     await transport.open();
     try {
-      await session.handshake(session.helloTimeoutMs, session.helloAttempts);
+      await session.handshake();
     } catch (error) {
       await session.close();
       throw error;
@@ -157,37 +157,27 @@ export class DeviceSession extends EventEmitter {
 
   async close(): Promise<void> {
     this.closed = true;
-    for (const [id, pending] of this.pending) {
-      this.settle(id);
-      pending.reject(new LinkClosedError(this.transport.description, `session closed while ${pending.request} was waiting`));
-    }
+    this.rejectAllPending((pending) => new LinkClosedError(this.transport.description, `session closed while ${pending.request} was waiting`));
     await this.transport.close();
   }
 
-  private async handshake(timeoutMs: number, attempts: number): Promise<void> {
-    let lastError: unknown;
-    for (let attempt = 1; attempt <= attempts; attempt++) {
-      try {
-        const reply = await this.request(
-          'HELLO',
-          { proto: PROTOCOL_VERSION, maxFrame: maxFrameOf(this.transport.ownMaxMessageBytes), host: hostname().slice(0, 64) },
-          { timeoutMs },
-        );
-        this.adopt(reply.body);
-        return;
-      } catch (error) {
-        lastError = error;
-        if (!(error instanceof RequestTimeoutError)) break;
-      }
-    }
-    if (lastError instanceof RequestTimeoutError) {
+  private async handshake(): Promise<void> {
+    const { helloTimeoutMs: timeoutMs, helloAttempts: attempts } = this;
+    try {
+      const reply = await this.request(
+        'HELLO',
+        { proto: PROTOCOL_VERSION, maxFrame: maxFrameOf(this.transport.ownMaxMessageBytes), host: hostname().slice(0, 64) },
+        { timeoutMs, retries: attempts - 1 },
+      );
+      this.adopt(reply.body);
+    } catch (error) {
+      if (!(error instanceof RequestTimeoutError)) throw error;
       throw new HandshakeError(
         'no_hello',
         `no HELLO reply from ${this.transport.description} after ${attempts} attempts of ${timeoutMs} ms: is it running rtinfer firmware, at the right baud rate?`,
         { device: this.transport.description, attempts, timeoutMs },
       );
     }
-    throw lastError;
   }
 
   private adopt(info: DeviceInfo): void {
@@ -218,7 +208,7 @@ export class DeviceSession extends EventEmitter {
       // A rebooted device assumes 256-byte frames until a new HELLO (SPEC.md §2.3).
       this.transport.peerMaxMessageBytes = maxMessageBytes(DEFAULT_MAX_FRAME);
       this.emit('reset', message.body);
-      this.handshake(this.helloTimeoutMs, this.helloAttempts).catch((error: Error) =>
+      this.handshake().catch((error: Error) =>
         this.shutDown(new LinkClosedError(this.transport.description, `device reset and then failed the handshake: ${error.message}`, error)),
       );
     }
@@ -258,11 +248,15 @@ export class DeviceSession extends EventEmitter {
   private shutDown(error: LinkClosedError): void {
     if (this.closedWith || this.closed) return;
     this.closedWith = error;
+    this.rejectAllPending(() => error);
+    this.emit('closed', error);
+  }
+
+  private rejectAllPending(errorFor: (pending: Pending) => Error): void {
     for (const [id, pending] of this.pending) {
       this.settle(id);
-      pending.reject(error);
+      pending.reject(errorFor(pending));
     }
-    this.emit('closed', error);
   }
 
   override on<E extends keyof SessionEvents>(event: E, listener: SessionEvents[E]): this {

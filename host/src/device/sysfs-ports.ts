@@ -3,14 +3,8 @@
 // (idVendor, idProduct, serial, manufacturer) that udev would report.
 import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import type { SerialPortInfo } from './resolve-device.js';
 
-export interface SysfsPort {
-  path: string;
-  manufacturer?: string;
-  serialNumber?: string;
-  vendorId?: string;
-  productId?: string;
-}
 
 function readAttribute(dir: string, name: string): string | undefined {
   try {
@@ -28,14 +22,14 @@ function usbDeviceDir(deviceDir: string): string | undefined {
   return undefined;
 }
 
-export function listSysfsSerialPorts(root = '/sys/class/tty'): SysfsPort[] {
+export function listSysfsSerialPorts(root = '/sys/class/tty'): SerialPortInfo[] {
   let names: string[];
   try {
     names = readdirSync(root);
   } catch {
     return [];
   }
-  const ports: SysfsPort[] = [];
+  const ports: SerialPortInfo[] = [];
   for (const name of names) {
     const deviceLink = join(root, name, 'device');
     if (!existsSync(deviceLink)) continue; // virtual consoles and ptys have no device
@@ -43,7 +37,7 @@ export function listSysfsSerialPorts(root = '/sys/class/tty'): SysfsPort[] {
     // Legacy 8250 UARTs without hardware behind them are listed but unusable.
     if (/serial8250/.test(deviceDir) && !existsSync(join(deviceDir, 'resources'))) continue;
     const usb = usbDeviceDir(deviceDir);
-    const port: SysfsPort = { path: `/dev/${name}` };
+    const port: SerialPortInfo = { path: `/dev/${name}` };
     if (usb) {
       const fields = {
         vendorId: readAttribute(usb, 'idVendor'),

@@ -3,7 +3,7 @@
 // the device's MODEL_ACKs, then MODEL_COMMIT, which verifies the SHA-256 on the
 // device before anything is activated.
 import { createHash } from 'node:crypto';
-import { Channel, type DeviceBody, type DeviceMessage, SlotState } from '@rtinfer/protocol';
+import { Channel, type DeviceBody, type DeviceMessage, MessageType, SlotState } from '@rtinfer/protocol';
 import { DeviceError, LinkClosedError, RtinferError } from '../errors.js';
 import type { DeviceSession } from '../device/session.js';
 import { TransferWindow } from './transfer-window.js';
@@ -11,6 +11,12 @@ import { TransferWindow } from './transfer-window.js';
 /** CBOR bytes of a MODEL_CHUNK besides its data, at most (SPEC.md §4.3 fields). */
 const CHUNK_ENVELOPE_BYTES = 20;
 const MAX_PROPOSED_WINDOW = 32;
+/** A lost request or reply must not end a push on a bad line: STATUS, BEGIN (a resume) and COMMIT are idempotent. */
+const IDEMPOTENT_RETRIES = 4;
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return Buffer.compare(Buffer.from(a.buffer, a.byteOffset, a.length), Buffer.from(b.buffer, b.byteOffset, b.length)) === 0;
+}
 
 export interface PushOptions {
   modelId: string;
@@ -65,7 +71,7 @@ export function sha256Of(bytes: Uint8Array): Uint8Array {
  */
 export function chooseSlot(models: ModelSlots, sha256: Uint8Array, size: number, requested: number | undefined): number | undefined {
   if (requested !== undefined) return requested;
-  const holding = models.slots.filter((slot) => slot.size === size && slot.sha256 && Buffer.compare(Buffer.from(slot.sha256), Buffer.from(sha256)) === 0);
+  const holding = models.slots.filter((slot) => slot.size === size && slot.sha256 && sameBytes(slot.sha256, sha256));
   const best = holding.find((slot) => slot.state === SlotState.VERIFIED) ?? holding.sort((a, b) => (b.received ?? 0) - (a.received ?? 0))[0];
   return best?.slot;
 }
@@ -75,8 +81,7 @@ export async function pushModel(session: DeviceSession, container: Uint8Array, o
   const wireBefore = session.transport.statistics().bytesOut;
   const sha256 = sha256Of(container);
   const slot = chooseSlot(await listModels(session), sha256, container.length, options.slot);
-  // A lost request or reply must not end a push on a bad line: these three are idempotent.
-  const retries = 4;
+  const retries = IDEMPOTENT_RETRIES;
   const proposedChunk = Math.min(options.chunkBytes ?? 0xffff, session.transport.peerMaxMessageBytes - CHUNK_ENVELOPE_BYTES, 0xffff);
   const begin = await session.request(
     'MODEL_BEGIN',
@@ -101,7 +106,9 @@ export async function pushModel(session: DeviceSession, container: Uint8Array, o
   await new Promise<void>((resolve, reject) => {
     let timer: NodeJS.Timeout | undefined;
     let pumping = false;
+    let finished = false;
     const finish = (error?: Error) => {
+      finished = true;
       clearTimeout(timer);
       session.off('unsolicited', onMessage);
       session.off('closed', onClosed);
@@ -114,7 +121,7 @@ export async function pushModel(session: DeviceSession, container: Uint8Array, o
       if (message.type === 'MODEL_ACK' && message.body.slot === first.slot) {
         window.acknowledge(message.body, performance.now());
         void pump();
-      } else if (message.type === 'ERROR' && message.body.type === 0x11) {
+      } else if (message.type === 'ERROR' && message.body.type === MessageType.MODEL_CHUNK) {
         finish(new DeviceError('MODEL_CHUNK', message.body, session.description));
       }
     };
@@ -127,7 +134,7 @@ export async function pushModel(session: DeviceSession, container: Uint8Array, o
       if (pumping) return;
       pumping = true;
       try {
-        while (!window.done) {
+        while (!finished && !window.done) {
           const stalled = window.stalledChunk();
           if (stalled !== undefined) {
             finish(
@@ -141,11 +148,13 @@ export async function pushModel(session: DeviceSession, container: Uint8Array, o
           const due = window.due(performance.now());
           if (due.length === 0) break;
           for (const chunk of due) {
+            if (finished) return; // aborted, reset or closed while the window was going out
             await session.post({ type: 'MODEL_CHUNK', id: 0, body: { slot: first.slot, offset: chunk.offset, data: container.subarray(chunk.offset, chunk.offset + chunk.length) } }, Channel.BULK);
             sentBytes += chunk.length;
           }
           options.onProgress?.({ stored: window.next, total: container.length, retransmissions: window.retransmissions, elapsedMs: performance.now() - started });
         }
+        if (finished) return;
         if (window.done) {
           finish();
           return;
@@ -173,7 +182,7 @@ export async function pushModel(session: DeviceSession, container: Uint8Array, o
     { timeoutMs: options.commitTimeoutMs ?? 30_000, retries },
   );
   const entry = status.body.slots.find((slot) => slot.slot === first.slot);
-  if (entry?.state !== SlotState.VERIFIED || !entry.sha256 || Buffer.compare(Buffer.from(entry.sha256), Buffer.from(sha256)) !== 0) {
+  if (entry?.state !== SlotState.VERIFIED || !entry.sha256 || !sameBytes(entry.sha256, sha256)) {
     throw new TransferError('not_verified', `slot ${first.slot} did not verify after commit`, { slot: first.slot, state: entry?.state });
   }
   const durationMs = performance.now() - started;
@@ -198,5 +207,5 @@ export async function pushModel(session: DeviceSession, container: Uint8Array, o
 export type ModelSlots = DeviceBody<'MODEL_STATUS'>;
 
 export async function listModels(session: DeviceSession): Promise<ModelSlots> {
-  return (await session.request('MODEL_STATUS', {}, { retries: 4 })).body;
+  return (await session.request('MODEL_STATUS', {}, { retries: IDEMPOTENT_RETRIES })).body;
 }

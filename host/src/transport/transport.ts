@@ -1,6 +1,7 @@
 // The one seam between a device session and the link it runs over. A transport
 // carries whole messages (CBOR bytes): the serial transport frames them
 // (COBS + CRC), the MQTT transport publishes them. Nothing above it knows which.
+import { EventEmitter } from 'node:events';
 import type { FrameError } from '@rtinfer/protocol';
 
 export interface ReceivedMessage {
@@ -47,4 +48,15 @@ export interface Transport {
   statistics(): LinkStatistics;
   on<E extends keyof TransportEvents>(event: E, listener: TransportEvents[E]): this;
   off<E extends keyof TransportEvents>(event: E, listener: TransportEvents[E]): this;
+}
+
+/** The event plumbing every transport shares: an EventEmitter typed with TransportEvents. */
+export abstract class TransportEmitter extends EventEmitter {
+  override on<E extends keyof TransportEvents>(event: E, listener: TransportEvents[E]): this {
+    return super.on(event, listener);
+  }
+
+  override off<E extends keyof TransportEvents>(event: E, listener: TransportEvents[E]): this {
+    return super.off(event, listener);
+  }
 }

@@ -2,11 +2,10 @@
 // device's down topic, replies arrive on its up topic. No framing: MQTT over
 // TCP already frames and checks. Works with MQTT 3.1.1 brokers (Aedes) and
 // MQTT 5 ones (Mosquitto), because replies are matched by message id.
-import { EventEmitter } from 'node:events';
 import { LARGEST_MAX_FRAME, maxMessageBytes } from '@rtinfer/protocol';
 import mqtt, { type MqttClient } from 'mqtt';
 import { LinkClosedError, RtinferError } from '../../errors.js';
-import type { LinkStatistics, Transport, TransportEvents } from '../transport.js';
+import { type LinkStatistics, type Transport, TransportEmitter } from '../transport.js';
 import { decodeStatus, type DeviceStatus } from './status.js';
 import { deviceTopics, disableNagle } from './topics.js';
 
@@ -18,7 +17,7 @@ export interface MqttTransportOptions {
   statusTimeoutMs?: number;
 }
 
-export class MqttTransport extends EventEmitter implements Transport {
+export class MqttTransport extends TransportEmitter implements Transport {
   readonly description: string;
   peerMaxMessageBytes = maxMessageBytes(256);
   readonly ownMaxMessageBytes = maxMessageBytes(LARGEST_MAX_FRAME);
@@ -116,13 +115,5 @@ export class MqttTransport extends EventEmitter implements Transport {
     if (this.failed) return;
     this.failed = true;
     this.emit('error', new LinkClosedError(this.description, error.message, error));
-  }
-
-  override on<E extends keyof TransportEvents>(event: E, listener: TransportEvents[E]): this {
-    return super.on(event, listener);
-  }
-
-  override off<E extends keyof TransportEvents>(event: E, listener: TransportEvents[E]): this {
-    return super.off(event, listener);
   }
 }

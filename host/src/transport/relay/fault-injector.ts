@@ -6,6 +6,15 @@ import { seededRandom } from '../../util/seeded-random.js';
 import type { FaultPlan } from './fault-plan.js';
 
 const HOLD_AT_MOST_MS = 20;
+const EMPTY = new Uint8Array(0);
+
+/** A new array holding `a` then `b` (the injector keeps what it is given, so it always copies). */
+function joined(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
 
 export interface FaultCounters {
   frames: number;
@@ -20,7 +29,8 @@ export interface FaultCounters {
 export class FaultInjector {
   readonly counters: FaultCounters = { frames: 0, dropped: 0, duplicated: 0, reordered: 0, corruptedBytes: 0, cut: 0 };
   private readonly random: () => number;
-  private pending: number[] = [];
+  /** Bytes of a frame whose delimiter has not arrived yet. */
+  private pending: Uint8Array = EMPTY;
   private held: Uint8Array | undefined;
   private heldTimer: NodeJS.Timeout | undefined;
   private readonly startedAt = Date.now();
@@ -34,11 +44,13 @@ export class FaultInjector {
   }
 
   push(chunk: Uint8Array): void {
-    for (const byte of chunk) {
-      this.pending.push(byte);
-      if (byte === 0) this.offer(Uint8Array.from(this.pending));
-      if (byte === 0) this.pending = [];
+    let start = 0;
+    for (let zero = chunk.indexOf(0); zero !== -1; zero = chunk.indexOf(0, start)) {
+      this.offer(joined(this.pending, chunk.subarray(start, zero + 1)));
+      this.pending = EMPTY;
+      start = zero + 1;
     }
+    this.pending = joined(this.pending, chunk.subarray(start));
   }
 
   /** Sends what is held back (a reordered unit). */

@@ -2,9 +2,8 @@
 // device's port, makes a new pseudo-terminal for the host, and forwards frames
 // both ways through a FaultInjector each. For hardening firmware against a bad
 // line, and for the transfer tests.
-import { SerialPort } from 'serialport';
-import { RtinferError } from '../../errors.js';
 import { openPtyPair, type PtyPair } from '../pty-pair.js';
+import { closeSerialPort, openSerialPort } from '../serial-port.js';
 import { type FaultCounters, FaultInjector } from './fault-injector.js';
 import { checkFaultPlan, type FaultPlan } from './fault-plan.js';
 
@@ -15,17 +14,9 @@ export interface SerialRelay {
   stop(): Promise<void>;
 }
 
-async function openPort(path: string): Promise<SerialPort> {
-  const port = new SerialPort({ path, baudRate: 115_200, autoOpen: false });
-  await new Promise<void>((resolve, reject) =>
-    port.open((error) => (error ? reject(new RtinferError('relay_open_failed', `relay cannot open ${path}: ${error.message}`, { path })) : resolve())),
-  );
-  return port;
-}
-
 export async function startSerialRelay(devicePath: string, plan: FaultPlan): Promise<SerialRelay> {
   checkFaultPlan(plan);
-  const device = await openPort(devicePath);
+  const device = await openSerialPort(devicePath);
   let pair: PtyPair;
   try {
     pair = await openPtyPair();
@@ -33,7 +24,7 @@ export async function startSerialRelay(devicePath: string, plan: FaultPlan): Pro
     device.close();
     throw error;
   }
-  const hostSide = await openPort(pair.deviceEnd);
+  const hostSide = await openSerialPort(pair.deviceEnd);
   const toDevice = new FaultInjector(plan, (bytes) => device.write(Buffer.from(bytes)), 1);
   const toHost = new FaultInjector(plan, (bytes) => hostSide.write(Buffer.from(bytes)), 2);
   hostSide.on('data', (chunk: Buffer) => toDevice.push(chunk));
@@ -47,7 +38,7 @@ export async function startSerialRelay(devicePath: string, plan: FaultPlan): Pro
     async stop() {
       toDevice.flush();
       toHost.flush();
-      await Promise.all([device, hostSide].map((port) => new Promise<void>((resolve) => (port.isOpen ? port.close(() => resolve()) : resolve()))));
+      await Promise.all([device, hostSide].map(closeSerialPort));
       await pair.cut();
     },
   };
