@@ -10,7 +10,7 @@ import { compressGraph, compressionReport, decompressedGraph } from '../host/src
 import { encodeContainer } from '../host/src/compress/container.js';
 import { kMeansNaive, kMeansSorted, assignNearest } from '../host/src/compress/kmeans.js';
 import { paperFormulaRatio, paperNetworks } from '../host/src/compress/paper-settings.js';
-import { prune, pruneThreshold } from '../host/src/compress/prune.js';
+import { keptValues, prune, pruneThreshold } from '../host/src/compress/prune.js';
 import { resolveSettings } from '../host/src/compress/settings.js';
 import { elementCount, weightedLayers } from '../host/src/model/ir.js';
 import { inferShapes, weightShape } from '../host/src/model/shapes.js';
@@ -31,6 +31,7 @@ const fewerInputs = new Map([
 ]);
 
 const seconds = (since: number) => (performance.now() - since) / 1000;
+const entriesOf = (layers: Array<{ entries: number }>) => layers.reduce((sum, layer) => sum + layer.entries, 0);
 
 /** One model in its own process, so peak memory (max RSS) is that model's alone. */
 function child(model: string) {
@@ -52,9 +53,7 @@ function child(model: string) {
   for (const layer of weightedLayers(graph)) {
     const layerSettings = settings.get(layer.name)!;
     const { pruned, kept } = prune(layer.weights, pruneThreshold(layer.weights, layerSettings.prune));
-    const values = new Float32Array(kept);
-    let fill = 0;
-    for (let i = 0; i < pruned.length; i++) if (pruned[i] !== 0) values[fill++] = pruned[i]!;
+    const values = keptValues(pruned, kept);
     const k = 2 ** layerSettings.weightBits;
     let t = performance.now();
     const ours = kMeansSorted(values.slice().sort(), k, layerSettings.iterations);
@@ -70,7 +69,7 @@ function child(model: string) {
     drawSeconds,
     compressSeconds,
     containerBytes: container.length,
-    entries: compressed.layers.reduce((sum, layer) => sum + layer.entries, 0),
+    entries: entriesOf(compressed.layers),
     ratio: report.total.ratio,
     keptPercent: report.total.keptPercent,
     oursKMeansSeconds: oursKMeans,
@@ -155,7 +154,6 @@ function main() {
   // Callgrind on a small container (instructions per entry do not depend on size); MB/s on the big ones.
   const lenet = compressGraph(zooModel('lenet-5'));
   writeFileSync(join(benchDir, 'lenet-5.rtm'), encodeContainer(lenet));
-  const entriesOf = (layers: Array<{ entries: number }>) => layers.reduce((sum, layer) => sum + layer.entries, 0);
   const c = [cDecode('lenet-5', entriesOf(lenet.layers)), ...[...timed.values()].map((t) => cDecode(t.model, t.entries, false))];
   console.log('\nC streaming decoder (gcc -O2, 4 KiB chunks, dense output, SHA-256 checked)');
   console.log('container          size   MB/s   Mentries/s   instructions/entry (callgrind)');

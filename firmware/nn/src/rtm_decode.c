@@ -108,10 +108,10 @@ static rtm_status read_codec(rtm_cbor *reader, codec_fields *codec) {
   return RTM_OK;
 }
 
-/* Bytes of one layer in the sparse arena, rounded up to keep the next layer's floats aligned. */
 /* Floats a layer takes in the dense arena: its weights, then its biases. */
 static uint64_t dense_layer_floats(const codec_fields *codec) { return codec->count + codec->bias_bytes / 4u; }
 
+/* Bytes of one layer in the sparse arena, rounded up to keep the next layer's floats aligned. */
 static uint64_t sparse_layer_bytes(const codec_fields *codec) {
   uint64_t bytes = (uint64_t)codec->codebook_bytes + codec->bias_bytes + 2u * codec->entries;
   return (bytes + 3u) & ~(uint64_t)3u;

@@ -83,12 +83,12 @@ export function layerReport(encoded: EncodedLayer): LayerReport {
 
 export function compressionReport(model: string, layers: EncodedLayer[]): CompressionReport {
   const rows = layers.map(layerReport);
-  const sum = (pick: (row: LayerReport) => number) => rows.reduce((total, row) => total + pick(row), 0);
-  const params = sum((row) => row.params);
-  const kept = layers.reduce((total, layer) => total + layer.kept, 0);
-  const entries = layers.reduce((total, layer) => total + layer.entries, 0);
-  const bytesBefore = sum((row) => row.bytesBefore);
-  const bytesAfter = sum((row) => row.bytesAfter);
+  const sum = <T>(items: T[], pick: (item: T) => number) => items.reduce((total, item) => total + pick(item), 0);
+  const params = sum(rows, (row) => row.params);
+  const kept = sum(layers, (layer) => layer.kept);
+  const entries = sum(layers, (layer) => layer.entries);
+  const bytesBefore = sum(rows, (row) => row.bytesBefore);
+  const bytesAfter = sum(rows, (row) => row.bytesAfter);
   return {
     model,
     layers: rows,
@@ -96,9 +96,9 @@ export function compressionReport(model: string, layers: EncodedLayer[]): Compre
       layer: 'total',
       params,
       keptPercent: (100 * kept) / Math.max(1, params),
-      weightBits: layers.reduce((total, layer) => total + layer.weightStreamBits, 0) / Math.max(1, entries),
-      indexBits: layers.reduce((total, layer) => total + layer.gapStreamBits, 0) / Math.max(1, entries),
-      fillers: sum((row) => row.fillers),
+      weightBits: sum(layers, (layer) => layer.weightStreamBits) / Math.max(1, entries),
+      indexBits: sum(layers, (layer) => layer.gapStreamBits) / Math.max(1, entries),
+      fillers: sum(rows, (row) => row.fillers),
       bytesBefore,
       bytesAfter,
       ratio: bytesBefore / Math.max(1, bytesAfter),

@@ -17,7 +17,7 @@ export function codeLengths(frequencies: ArrayLike<number>, maxBits = MAX_CODE_B
     return lengths;
   }
   if (used.length > 2 ** maxBits) throw new RangeError(`${used.length} symbols do not fit ${maxBits}-bit codes`);
-  // Huffman's merge over at most a few hundred symbols: a linear scan for the two lightest is plenty.
+  // Huffman's merge over at most 256 symbols: re-sorting the live nodes before each merge is plenty.
   const weight: number[] = used.map((s) => frequencies[s]!);
   const parent: number[] = used.map(() => -1);
   const alive: number[] = used.map((_, i) => i);

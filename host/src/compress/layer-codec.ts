@@ -4,7 +4,7 @@
 import { RtinferError } from '../errors.js';
 import { assignNearest, kMeansSorted } from './kmeans.js';
 import { BitWriter, canonicalCodes, codeLengths, CorruptStreamError, HuffmanDecoder } from './huffman.js';
-import { prune, pruneThreshold, type PruneRule } from './prune.js';
+import { keptValues, prune, pruneThreshold, type PruneRule } from './prune.js';
 
 export interface LayerSettings {
   prune: PruneRule;
@@ -82,9 +82,7 @@ export function encodeLayer(name: string, shape: number[], weights: Float32Array
   const gaps = relativeIndices(pruned, maxGap);
   const fillers = gaps.length - kept;
 
-  const nonZero = new Float32Array(kept);
-  let fill = 0;
-  for (let i = 0; i < pruned.length; i++) if (pruned[i] !== 0) nonZero[fill++] = pruned[i]!;
+  const nonZero = keptValues(pruned, kept);
   const sorted = nonZero.slice().sort();
   const learned = 2 ** settings.weightBits - (fillers > 0 ? 1 : 0);
   const { centroids } = kMeansSorted(sorted, Math.min(learned, Math.max(1, kept)), settings.iterations);

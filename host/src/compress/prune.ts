@@ -60,3 +60,11 @@ export function prune(weights: Float32Array, threshold: number): { pruned: Float
   }
   return { pruned, kept };
 }
+
+/** The `kept` non-zero values of `pruned`, in order. */
+export function keptValues(pruned: Float32Array, kept: number): Float32Array {
+  const values = new Float32Array(kept);
+  let fill = 0;
+  for (let i = 0; i < pruned.length; i++) if (pruned[i] !== 0) values[fill++] = pruned[i]!;
+  return values;
+}

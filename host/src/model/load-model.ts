@@ -1,7 +1,7 @@
 // Resolves what a user names as a model: a zoo name, an .onnx file, or a darknet .cfg (weights beside it).
+// Both importers fold batch norm themselves, so every graph returned here has it folded where it can be.
 import { existsSync, readFileSync } from 'node:fs';
 import { RtinferError } from '../errors.js';
-import { foldBatchNorm } from './fold-batch-norm.js';
 import type { Graph } from './ir.js';
 import { importDarknet } from './darknet-import.js';
 import { importOnnx } from './onnx-import.js';
@@ -26,7 +26,7 @@ export function loadModel(spec: string, options: LoadOptions = {}): Graph {
     const weights = options.weights ?? spec.replace(/\.cfg$/, '.weights');
     if (!existsSync(spec)) throw fileMissing(spec, 'darknet cfg');
     if (!existsSync(weights)) throw fileMissing(weights, `darknet weights for ${spec}`);
-    return foldBatchNorm(importDarknet(readFileSync(spec, 'utf8'), readFileSync(weights), spec, weights));
+    return importDarknet(readFileSync(spec, 'utf8'), readFileSync(weights), spec, weights);
   }
   throw new RtinferError('unknown_model', `"${spec}" is not a zoo model (${zooNames.join(', ')}), an .onnx file or a darknet .cfg`, { model: spec });
 }

@@ -151,8 +151,16 @@ export function runLayer(layer: Layer, inputs: Activation[], outShape: number[])
       }
       return out;
     }
-    case 'add':
-      return first.data.map((v, i) => inputs.reduce((sum, input, k) => (k === 0 ? sum : sum + input.data[i]!), v));
+    case 'add': {
+      // Summed in double per element, rounded once on store.
+      const out = new Float32Array(first.data.length);
+      for (let i = 0; i < out.length; i++) {
+        let sum = first.data[i]!;
+        for (let k = 1; k < inputs.length; k++) sum += inputs[k]!.data[i]!;
+        out[i] = sum;
+      }
+      return out;
+    }
   }
 }
 
