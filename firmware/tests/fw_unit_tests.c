@@ -64,22 +64,26 @@ static void teardown(void)
     unlink(s_flash_path);
 }
 
+/* Decodes everything the app wrote since the last call into s_rx. */
+static size_t take_replies(void)
+{
+    const uint8_t *out;
+    size_t n = fake_port_take_output(&out);
+    return tu_host_feed(&s_host, out, n, s_rx, MAX_RX);
+}
+
 /* Runs the app on whatever was injected; decodes everything it wrote. */
 static size_t run_app(void)
 {
     (void)app_poll();
-    const uint8_t *out;
-    size_t n = fake_port_take_output(&out);
-    return tu_host_feed(&s_host, out, n, s_rx, MAX_RX);
+    return take_replies();
 }
 
 /* Boots the app and consumes the boot HELLO. */
 static void boot(void)
 {
     app_init(NULL);
-    const uint8_t *out;
-    size_t n = fake_port_take_output(&out);
-    size_t got = tu_host_feed(&s_host, out, n, s_rx, MAX_RX);
+    size_t got = take_replies();
     CHECK_EQ_U(got, 1);
 }
 
@@ -256,9 +260,7 @@ static void t_hello_max_frame_exchange(void)
     app_config_t cfg = {300};
     app_init(&cfg);
     tu_host_init(&s_host);
-    const uint8_t *out;
-    size_t n = fake_port_take_output(&out);
-    CHECK_EQ_U(tu_host_feed(&s_host, out, n, s_rx, MAX_RX), 1);
+    CHECK_EQ_U(take_replies(), 1);
     CHECK_EQ_U(s_rx[0].msg.body.hello_info.max_frame, 300);
     tu_hello_req(&s_req, 14, 1, 4096);
     inject_msg(&s_req, 0);
@@ -557,9 +559,7 @@ static void t_reset_reinitialises(void)
     fake_port_set_reset_target(NULL);
     CHECK_EQ_U(fake_port_resets(), 1);
     app_init(NULL);
-    const uint8_t *out;
-    size_t n = fake_port_take_output(&out);
-    CHECK_EQ_U(tu_host_feed(&s_host, out, n, s_rx, MAX_RX), 1);
+    CHECK_EQ_U(take_replies(), 1);
     CHECK_EQ_U(s_rx[0].hdr.flags & RTP_FLAG_BOOT, RTP_FLAG_BOOT);
     CHECK_EQ_U(s_rx[0].hdr.seq, 0);
     CHECK_EQ_U(s_rx[0].msg.id, 0);

@@ -5,7 +5,6 @@
 #include "handlers.h"
 #include "model_store.h"
 #include "dispatch.h"
-#include "handlers.h"
 #include "link.h"
 #include "port.h"
 
@@ -30,8 +29,7 @@ void app_init(const app_config_t *cfg)
     dispatch_init();
     model_store_init();
     model_transfer_init();
-    s_boot_id = bootid_next();
-    hello_set_boot_id(s_boot_id);
+    s_boot_id = bootid_next(); /* before the boot HELLO, which reports it */
     /* SPEC §2.2: a leading 0x00 terminates whatever the host holds. */
     static const uint8_t zero = 0;
     port_uart_write(&zero, 1);

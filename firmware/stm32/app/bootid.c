@@ -21,6 +21,7 @@
 
 #include "port.h"
 #include "rtp/crc32c.h"
+#include "rtp/le.h"
 
 #define TAG_BOOT 0x0001u
 #define REC_BYTES 8u
@@ -39,31 +40,6 @@ static const port_sector_t *meta_sector(void)
     return NULL;
 }
 
-static uint16_t meta_index(void)
-{
-    const port_storage_map_t *m = port_storage_map();
-    const port_sector_t *s = meta_sector();
-    return (uint16_t)(s - m->sectors);
-}
-
-static void put_le16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-}
-
-static void put_le32(uint8_t *p, uint32_t v)
-{
-    for (unsigned i = 0; i < 4u; i++) {
-        p[i] = (uint8_t)(v >> (8u * i));
-    }
-}
-
-static uint32_t get_le32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
 /* Returns the stride, or 0 if the storage cannot hold the log. */
 static uint32_t rec_stride(const port_sector_t *s)
 {
@@ -79,9 +55,9 @@ static int write_record(uint32_t addr, uint32_t stride, uint16_t tag, uint32_t v
 {
     uint8_t rec[REC_STRIDE_MAX];
     memset(rec, PORT_STORAGE_ERASED, stride);
-    put_le16(rec, tag);
-    put_le16(rec + 2, (uint16_t)~tag);
-    put_le32(rec + 4, value);
+    rtp_put_le16(rec, tag);
+    rtp_put_le16(rec + 2, (uint16_t)~tag);
+    rtp_put_le32(rec + 4, value);
     return port_storage_program(addr, rec, stride);
 }
 
@@ -102,8 +78,8 @@ static uint32_t bump_counter(void)
         if (port_storage_read(s->addr + off, rec, REC_BYTES) != PORT_STORAGE_OK) {
             return 0;
         }
-        uint16_t tag = (uint16_t)(rec[0] | rec[1] << 8);
-        uint16_t ntag = (uint16_t)(rec[2] | rec[3] << 8);
+        uint16_t tag = rtp_get_le16(rec);
+        uint16_t ntag = rtp_get_le16(rec + 2);
         bool erased = true;
         for (unsigned i = 0; i < REC_BYTES; i++) {
             erased = erased && rec[i] == PORT_STORAGE_ERASED;
@@ -116,7 +92,7 @@ static uint32_t bump_counter(void)
         }
         free_at = UINT32_MAX; /* used record: free space must come after it */
         if (tag == TAG_BOOT && ntag == (uint16_t)~TAG_BOOT) {
-            last = get_le32(rec + 4);
+            last = rtp_get_le32(rec + 4);
         }
     }
     uint32_t next = last + 1u;
@@ -128,7 +104,7 @@ static uint32_t bump_counter(void)
     }
     /* Log full (or a torn record in the way): compact. Power loss here
      * loses the counter, which only makes boot_id rely on the ticks. */
-    if (port_storage_erase(meta_index()) != PORT_STORAGE_OK ||
+    if (port_storage_erase((uint16_t)(s - port_storage_map()->sectors)) != PORT_STORAGE_OK ||
         write_record(s->addr, stride, TAG_BOOT, next) != PORT_STORAGE_OK) {
         return 0;
     }
@@ -140,9 +116,9 @@ uint32_t bootid_next(void)
     s_count = bump_counter();
     uint64_t t = port_ticks();
     uint8_t mix[12];
-    put_le32(mix, s_count);
-    put_le32(mix + 4, (uint32_t)t);
-    put_le32(mix + 8, (uint32_t)(t >> 32));
+    rtp_put_le32(mix, s_count);
+    rtp_put_le32(mix + 4, (uint32_t)t);
+    rtp_put_le32(mix + 8, (uint32_t)(t >> 32));
     uint32_t st = rtp_crc32c_update(RTP_CRC32C_INIT, mix, sizeof mix);
     const char *id = port_device_id();
     st = rtp_crc32c_update(st, id, strlen(id));

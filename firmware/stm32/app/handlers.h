@@ -29,7 +29,4 @@ void model_chunk_handle(const rtp_msg_t *req); /* id 0: no reply, ACKs as SPEC Â
 void model_commit_handle(const rtp_msg_t *req);
 void model_status_handle(const rtp_msg_t *req);
 
-/* Boot identity, set by app_init(). */
-void hello_set_boot_id(uint32_t boot_id);
-
 #endif

@@ -9,13 +9,6 @@
 #include "reply.h"
 #include "rtp/cbor.h"
 
-static uint32_t s_boot_id;
-
-void hello_set_boot_id(uint32_t boot_id)
-{
-    s_boot_id = boot_id;
-}
-
 static rtp_str_t str(const char *s)
 {
     size_t n = strlen(s);
@@ -37,7 +30,7 @@ static void send_info(uint32_t id, uint8_t proto)
     h->ram = RTINFER_NN_ARENA_BYTES;
     h->slots = model_store_slot_count();
     h->slot_size = model_store_capacity(); /* data bytes: each slot's trailer is the store's */
-    h->boot_id = s_boot_id;
+    h->boot_id = app_boot_id();
     h->uptime = port_ticks();
     (void)reply_send(m);
 }
@@ -87,12 +80,7 @@ bool hello_version_mismatch(const uint8_t *msg, size_t len, uint32_t id)
     if (!peek_proto(msg, len, &proto) || proto >= APP_PROTO_MIN) {
         return false;
     }
-    rtp_msg_t *m = reply_msg();
-    rtp_msg_make_error(m, id, RTP_ERR_VERSION, "no protocol version in common");
-    m->body.error.has_type = true;
-    m->body.error.type = RTP_MSG_HELLO;
-    m->body.error.has_have = true;
-    m->body.error.have = APP_PROTO_MIN;
-    (void)reply_send(m);
+    reply_facts_t facts = {.type = RTP_MSG_HELLO, .has_have = true, .have = APP_PROTO_MIN};
+    reply_error_facts(id, RTP_ERR_VERSION, "no protocol version in common", &facts);
     return true;
 }

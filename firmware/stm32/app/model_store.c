@@ -5,6 +5,7 @@
 
 #include "port.h"
 #include "rtp/crc32c.h"
+#include "rtp/le.h"
 #include "rtinfer_nn/sha256.h"
 
 #define MAGIC 0x314d5452u /* "RTM1" little-endian */
@@ -35,20 +36,8 @@ typedef struct {
 
 static slot_geometry_t s_slots[RTP_MAX_SLOTS];
 static uint8_t s_slot_count;
-/* Scratch for programs and reads: one flash word-aligned field, or one block. */
+/* Scratch for programs and reads: one block, or a piece of the progress bitmap. */
 static uint8_t s_block[MODEL_BLOCK_BYTES];
-
-static void put_le32(uint8_t *p, uint32_t v)
-{
-    for (unsigned i = 0; i < 4u; i++) {
-        p[i] = (uint8_t)(v >> (8u * i));
-    }
-}
-
-static uint32_t get_le32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
 
 static uint32_t write_unit(void)
 {
@@ -159,10 +148,10 @@ static bool read_header(const slot_geometry_t *g, header_t *h)
         return false;
     }
     uint32_t crc_at = T_HEADER_BYTES - 4u;
-    if (get_le32(raw) != MAGIC || get_le32(raw + crc_at) != rtp_crc32c(raw, crc_at)) {
+    if (rtp_get_le32(raw) != MAGIC || rtp_get_le32(raw + crc_at) != rtp_crc32c(raw, crc_at)) {
         return false;
     }
-    h->size = get_le32(raw + 4);
+    h->size = rtp_get_le32(raw + 4);
     h->id_len = raw[8];
     if (h->id_len > MODEL_ID_MAX || h->size == 0 || h->size > g->capacity) {
         return false;
@@ -176,14 +165,14 @@ static int write_header(const slot_geometry_t *g, const header_t *h)
 {
     uint8_t raw[round_up(T_HEADER_BYTES, FIELD_BYTES)];
     memset(raw, 0xFF, sizeof raw);
-    put_le32(raw, MAGIC);
-    put_le32(raw + 4, h->size);
+    rtp_put_le32(raw, MAGIC);
+    rtp_put_le32(raw + 4, h->size);
     raw[8] = h->id_len;
     memset(raw + 9, 0, MODEL_ID_MAX);
     memcpy(raw + 9, h->id, h->id_len);
     memcpy(raw + 9 + MODEL_ID_MAX, h->sha256, 32);
     uint32_t crc_at = T_HEADER_BYTES - 4u;
-    put_le32(raw + crc_at, rtp_crc32c(raw, crc_at));
+    rtp_put_le32(raw + crc_at, rtp_crc32c(raw, crc_at));
     uint32_t len = round_up(T_HEADER_BYTES, write_unit());
     if (len > T_VERIFIED) {
         return MODEL_ERR_STORAGE;
@@ -207,12 +196,12 @@ static uint32_t generation(const slot_geometry_t *g, uint8_t *used_entries)
     uint8_t used = 0;
     if (read_bytes(g->trailer + T_GENERATION, raw, sizeof raw) == MODEL_OK) {
         for (uint8_t e = 0; e < GENERATION_ENTRIES; e++) {
-            uint32_t value = get_le32(raw + 8u * e);
-            if (value == 0xFFFFFFFFu && get_le32(raw + 8u * e + 4u) == 0xFFFFFFFFu) {
+            uint32_t value = rtp_get_le32(raw + 8u * e);
+            if (value == 0xFFFFFFFFu && rtp_get_le32(raw + 8u * e + 4u) == 0xFFFFFFFFu) {
                 break; /* erased: the log ends here */
             }
             used = (uint8_t)(e + 1u);
-            if (value == (uint32_t)~get_le32(raw + 8u * e + 4u)) {
+            if (value == (uint32_t)~rtp_get_le32(raw + 8u * e + 4u)) {
                 gen = value; /* a torn entry (complement mismatch) is skipped */
             }
         }
@@ -267,6 +256,31 @@ int model_store_active(void)
     return best;
 }
 
+/* The progress bitmap read through s_block, one flash read per
+ * MODEL_BLOCK_BYTES of bitmap rather than one per block: the ACK path scans it
+ * on every acknowledgement. */
+typedef struct {
+    const slot_geometry_t *g;
+    uint32_t bytes;  /* bitmap bytes that cover the container */
+    uint32_t first;  /* bitmap byte held in s_block[0] */
+    uint32_t held;   /* bytes held; 0 after a failed read */
+} bitmap_reader_t;
+
+static bool bitmap_stored(bitmap_reader_t *r, uint32_t block)
+{
+    uint32_t at = block / 8u;
+    if (at < r->first || at >= r->first + r->held) {
+        uint32_t left = r->bytes - at;
+        r->first = at;
+        r->held = left < MODEL_BLOCK_BYTES ? left : MODEL_BLOCK_BYTES;
+        if (read_bytes(r->g->trailer + T_BITMAP + at, s_block, r->held) != MODEL_OK) {
+            r->held = 0;
+            return false; /* as block_stored() */
+        }
+    }
+    return (s_block[at - r->first] & (1u << (block % 8u))) == 0;
+}
+
 uint32_t model_store_progress(uint8_t slot, uint32_t ranges[][2], uint8_t max_ranges, uint8_t *range_count)
 {
     const slot_geometry_t *g = geometry(slot);
@@ -278,21 +292,22 @@ uint32_t model_store_progress(uint8_t slot, uint32_t ranges[][2], uint8_t max_ra
         return 0;
     }
     uint32_t blocks = block_count(h.size);
+    bitmap_reader_t bm = {.g = g, .bytes = (blocks + 7u) / 8u};
     uint32_t b = 0;
-    while (b < blocks && block_stored(g, b)) {
+    while (b < blocks && bitmap_stored(&bm, b)) {
         b++;
     }
     uint32_t next = b == blocks ? h.size : b * MODEL_BLOCK_BYTES;
     uint8_t count = 0;
     while (b < blocks && count < max_ranges && ranges != NULL) {
-        while (b < blocks && !block_stored(g, b)) {
+        while (b < blocks && !bitmap_stored(&bm, b)) {
             b++;
         }
         if (b == blocks) {
             break;
         }
         uint32_t start = b;
-        while (b < blocks && block_stored(g, b)) {
+        while (b < blocks && bitmap_stored(&bm, b)) {
             b++;
         }
         uint32_t end = b == blocks ? h.size : b * MODEL_BLOCK_BYTES;
@@ -474,8 +489,8 @@ int model_store_commit(uint8_t slot, bool activate)
         }
     }
     uint8_t raw[8];
-    put_le32(raw, highest + 1u);
-    put_le32(raw + 4, ~(highest + 1u));
+    rtp_put_le32(raw, highest + 1u);
+    rtp_put_le32(raw + 4, ~(highest + 1u));
     return program_overlay(g->trailer + T_GENERATION + 8u * used, raw, sizeof raw);
 }
 

@@ -42,7 +42,8 @@ static void error_facts(uint32_t id, uint16_t code, const char *message, uint8_t
     reply_error_facts(id, code, message, &facts);
 }
 
-static void send_ack(uint32_t id)
+/* Sends MODEL_ACK with the store's progress; returns its `next`. */
+static uint32_t send_ack(uint32_t id)
 {
     rtp_msg_t *m = reply_begin(RTP_MSG_MODEL_ACK, id);
     rtp_model_ack_t *ack = &m->body.model_ack;
@@ -60,6 +61,7 @@ static void send_ack(uint32_t id)
     ack->window = s_transfer.window;
     s_transfer.since_ack = 0;
     (void)reply_send_on(RTP_CHANNEL_BULK, m);
+    return ack->next;
 }
 
 /* The largest whole number of blocks that fits both the proposal and our frames. */
@@ -120,7 +122,7 @@ void model_begin_handle(const rtp_msg_t *req)
     s_transfer.chunk = chunk;
     s_transfer.window = b->window < RTINFER_TRANSFER_WINDOW ? b->window : RTINFER_TRANSFER_WINDOW;
     s_transfer.expected = next;
-    send_ack(req->id);
+    (void)send_ack(req->id);
 }
 
 void model_chunk_handle(const rtp_msg_t *req)
@@ -160,10 +162,10 @@ void model_chunk_handle(const rtp_msg_t *req)
     /* SPEC §4.3: ACK every ⌈window/2⌉ in-order chunks, at once on anything else, and at the end. */
     bool ended = s_transfer.expected >= s_transfer.size;
     if (!in_order || ended || s_transfer.since_ack >= (s_transfer.window + 1u) / 2u) {
+        uint32_t next = send_ack(0);
         if (!in_order) {
-            s_transfer.expected = model_store_progress(s_transfer.slot, NULL, 0, NULL);
+            s_transfer.expected = next; /* resynchronise on what the store holds */
         }
-        send_ack(0);
     }
 }
 

@@ -42,28 +42,23 @@ bool reply_send_on(uint8_t channel, const rtp_msg_t *m)
     if (encode_and_send(channel, m, &frame_len)) {
         return true;
     }
+    reply_facts_t facts = {.type = m->type, .has_need = true, .has_have = true};
     if (frame_len == 0) {
         /* Does not encode: a firmware bug (or bigger than our own buffer). */
         size_t need = rtp_msg_encode(m, NULL, 0);
-        if (need != 0) {
-            rtp_msg_make_error(&s_err, m->id, RTP_ERR_TOO_LARGE, "reply exceeds the device's buffer");
-            s_err.body.error.has_need = true;
-            s_err.body.error.need = need + RTP_FRAME_OVERHEAD;
-            s_err.body.error.has_have = true;
-            s_err.body.error.have = link_own_max_frame();
-        } else {
-            rtp_msg_make_error(&s_err, m->id, RTP_ERR_INTERNAL, "reply failed its schema");
+        if (need == 0) {
+            facts.has_need = facts.has_have = false;
+            reply_error_facts(m->id, RTP_ERR_INTERNAL, "reply failed its schema", &facts);
+            return false;
         }
-    } else {
-        rtp_msg_make_error(&s_err, m->id, RTP_ERR_TOO_LARGE, "reply exceeds the host's max_frame");
-        s_err.body.error.has_need = true;
-        s_err.body.error.need = frame_len;
-        s_err.body.error.has_have = true;
-        s_err.body.error.have = link_tx_max_frame();
+        facts.need = need + RTP_FRAME_OVERHEAD;
+        facts.have = link_own_max_frame();
+        reply_error_facts(m->id, RTP_ERR_TOO_LARGE, "reply exceeds the device's buffer", &facts);
+        return false;
     }
-    s_err.body.error.has_type = true;
-    s_err.body.error.type = m->type;
-    (void)encode_and_send(RTP_CHANNEL_CONTROL, &s_err, &frame_len);
+    facts.need = frame_len;
+    facts.have = link_tx_max_frame();
+    reply_error_facts(m->id, RTP_ERR_TOO_LARGE, "reply exceeds the host's max_frame", &facts);
     return false;
 }
 

@@ -89,15 +89,21 @@ static rtp_cbor_err_t expect(rtp_cbor_reader_t *r, uint8_t major, head_t *h)
     return RTP_CBOR_OK;
 }
 
-rtp_cbor_err_t rtp_cbor_read_uint(rtp_cbor_reader_t *r, uint64_t *v)
+/* An item of `major` whose value is its head's argument: uint, array, map. */
+static rtp_cbor_err_t read_arg(rtp_cbor_reader_t *r, uint8_t major, uint64_t *arg)
 {
     head_t h;
-    rtp_cbor_err_t e = expect(r, RTP_CBOR_UINT, &h);
+    rtp_cbor_err_t e = expect(r, major, &h);
     if (e == RTP_CBOR_OK) {
-        *v = h.arg;
+        *arg = h.arg;
         r->pos = h.next;
     }
     return e;
+}
+
+rtp_cbor_err_t rtp_cbor_read_uint(rtp_cbor_reader_t *r, uint64_t *v)
+{
+    return read_arg(r, RTP_CBOR_UINT, v);
 }
 
 rtp_cbor_err_t rtp_cbor_read_bool(rtp_cbor_reader_t *r, bool *v)
@@ -141,25 +147,14 @@ rtp_cbor_err_t rtp_cbor_read_tstr(rtp_cbor_reader_t *r, const char **p, size_t *
     return e;
 }
 
-static rtp_cbor_err_t read_container(rtp_cbor_reader_t *r, uint8_t major, uint64_t *count)
-{
-    head_t h;
-    rtp_cbor_err_t e = expect(r, major, &h);
-    if (e == RTP_CBOR_OK) {
-        *count = h.arg;
-        r->pos = h.next;
-    }
-    return e;
-}
-
 rtp_cbor_err_t rtp_cbor_read_array(rtp_cbor_reader_t *r, uint64_t *count)
 {
-    return read_container(r, RTP_CBOR_ARRAY, count);
+    return read_arg(r, RTP_CBOR_ARRAY, count);
 }
 
 rtp_cbor_err_t rtp_cbor_read_map(rtp_cbor_reader_t *r, uint64_t *pairs)
 {
-    return read_container(r, RTP_CBOR_MAP, pairs);
+    return read_arg(r, RTP_CBOR_MAP, pairs);
 }
 
 rtp_cbor_err_t rtp_cbor_skip(rtp_cbor_reader_t *r, unsigned depth)

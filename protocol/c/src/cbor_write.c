@@ -33,7 +33,6 @@ static void put_head(rtp_cbor_writer_t *w, uint8_t major, uint64_t v)
         n = 1;
     } else if (v <= 0xFFu) {
         h[0] = major | 24u;
-        h[1] = (uint8_t)v;
         n = 2;
     } else if (v <= 0xFFFFu) {
         h[0] = major | 25u;
@@ -45,10 +44,9 @@ static void put_head(rtp_cbor_writer_t *w, uint8_t major, uint64_t v)
         h[0] = major | 27u;
         n = 9;
     }
-    /* Big-endian argument for the 2/4/8-byte forms. */
-    if (n > 2)
-        for (size_t i = 1; i < n; i++)
-            h[i] = (uint8_t)(v >> (8u * (n - 1u - i)));
+    /* Big-endian argument for the 1/2/4/8-byte forms. */
+    for (size_t i = 1; i < n; i++)
+        h[i] = (uint8_t)(v >> (8u * (n - 1u - i)));
     put_bytes(w, h, n);
 }
 

@@ -3,21 +3,19 @@
 #include "rtp/cobs.h"
 #include "rtp/crc32c.h"
 #include "rtp/frame.h"
+#include "rtp/le.h"
 
 size_t rtp_frame_encode(const rtp_frame_hdr_t *hdr, const uint8_t *msg, size_t msg_len,
                         uint8_t *out, size_t cap)
 {
     if (msg_len == 0 || cap == 0)
         return 0;
-    uint8_t head[RTP_FRAME_HDR_BYTES] = {
-        RTP_FRAME_VERSION, hdr->flags, hdr->channel,
-        (uint8_t)(hdr->seq & 0xFFu), (uint8_t)(hdr->seq >> 8),
-    };
+    uint8_t head[RTP_FRAME_HDR_BYTES] = {RTP_FRAME_VERSION, hdr->flags, hdr->channel};
+    rtp_put_le16(head + 3, hdr->seq);
     uint32_t crc = rtp_crc32c_update(RTP_CRC32C_INIT, head, sizeof head);
     crc = rtp_crc32c_final(rtp_crc32c_update(crc, msg, msg_len));
-    uint8_t tail[RTP_FRAME_CRC_BYTES] = {
-        (uint8_t)crc, (uint8_t)(crc >> 8), (uint8_t)(crc >> 16), (uint8_t)(crc >> 24),
-    };
+    uint8_t tail[RTP_FRAME_CRC_BYTES];
+    rtp_put_le32(tail, crc);
 
     rtp_cobs_enc_t e;
     rtp_cobs_enc_begin(&e, out, cap - 1); /* keep one byte for the delimiter */

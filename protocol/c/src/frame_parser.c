@@ -12,6 +12,7 @@
  *     crc, version. */
 #include "rtp/crc32c.h"
 #include "rtp/frame.h"
+#include "rtp/le.h"
 
 static void start_run(rtp_frame_parser_t *p)
 {
@@ -55,11 +56,6 @@ static void append(rtp_frame_parser_t *p, uint8_t b)
     p->len++;
 }
 
-static uint32_t get_le32(const uint8_t *b)
-{
-    return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
-}
-
 /* The delimiter ended a non-empty run: verify it and fill *f. */
 static bool finish(rtp_frame_parser_t *p, rtp_frame_t *f)
 {
@@ -77,7 +73,7 @@ static bool finish(rtp_frame_parser_t *p, rtp_frame_t *f)
         return false;
     }
     size_t body = p->len - RTP_FRAME_CRC_BYTES;
-    if (rtp_crc32c(p->buf, body) != get_le32(p->buf + body)) {
+    if (rtp_crc32c(p->buf, body) != rtp_get_le32(p->buf + body)) {
         c->crc++;
         return false;
     }
@@ -88,7 +84,7 @@ static bool finish(rtp_frame_parser_t *p, rtp_frame_t *f)
 
     f->hdr.flags = p->buf[1];
     f->hdr.channel = p->buf[2];
-    f->hdr.seq = (uint16_t)(p->buf[3] | p->buf[4] << 8);
+    f->hdr.seq = rtp_get_le16(p->buf + 3);
     f->msg = p->buf + RTP_FRAME_HDR_BYTES;
     f->msg_len = body - RTP_FRAME_HDR_BYTES;
 

@@ -3,6 +3,7 @@
 #define RTP_RTP_H
 
 #include "rtp/crc32c.h"
+#include "rtp/le.h"
 #include "rtp/cobs.h"
 #include "rtp/cbor.h"
 #include "rtp/frame.h"
