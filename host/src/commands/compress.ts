@@ -2,8 +2,8 @@ import { writeFileSync } from 'node:fs';
 import { Args, Flags } from '@oclif/core';
 import { RtinferCommand } from '../cli/base-command.js';
 import { ProgressLine } from '../cli/progress.js';
-import { compressGraph, compressionReport } from '../compress/compress-model.js';
-import { decodeContainer, encodeContainer } from '../compress/container.js';
+import { compressToContainer } from '../compress/compress-model.js';
+import { decodeContainer } from '../compress/container.js';
 import type { LayerSettings } from '../compress/layer-codec.js';
 import { formatCompressionTable } from '../compress/report-table.js';
 import { parseSettingSpec, type SettingsOverrides } from '../compress/settings.js';
@@ -47,18 +47,18 @@ export default class Compress extends RtinferCommand {
     if (flags['index-bits']) merge(overrides, parseSettingSpec('index-bits', flags['index-bits'], BITS), (gapBits) => ({ gapBits }));
     if (flags.iterations !== undefined) merge(overrides, { '*': flags.iterations }, (iterations) => ({ iterations }));
 
+    // The importers fold batch norm already; folding again copies the layers, which also makes a zoo
+    // model draw its lazily generated weights here, before the timer starts.
     const graph = foldBatchNorm(loadModel(args.model, { weights: flags.weights, seed: flags.seed }));
     const started = performance.now();
     let progress: ProgressLine | undefined;
-    const model = compressGraph(graph, overrides, ({ done, total }) => {
+    const { container: bytes, report } = compressToContainer(graph, overrides, ({ done, total }) => {
       progress ??= new ProgressLine(`compressing ${graph.name}`, total, !this.jsonEnabled());
       progress.update(done);
     });
     progress?.done();
-    const bytes = encodeContainer(model);
     writeFileSync(flags.output, bytes);
     const { sha256 } = decodeContainer(bytes, flags.output);
-    const report = compressionReport(graph.name, model.layers);
     const seconds = (performance.now() - started) / 1000;
     if (!this.jsonEnabled()) {
       for (const line of formatCompressionTable(report)) this.log(line);

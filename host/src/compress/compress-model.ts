@@ -2,6 +2,7 @@
 import { isWeighted, type Graph, type Layer } from '../model/ir.js';
 import { inferShapes, weightShape } from '../model/shapes.js';
 import { decodeLayer, encodedBytes, encodeLayer, type EncodedLayer } from './layer-codec.js';
+import { encodeContainer } from './container.js';
 import { resolveSettings, type SettingsOverrides } from './settings.js';
 
 export interface CompressedModel {
@@ -104,4 +105,14 @@ export function compressionReport(model: string, layers: EncodedLayer[]): Compre
       ratio: bytesBefore / Math.max(1, bytesAfter),
     },
   };
+}
+
+/** Compresses a graph into `.rtm` container bytes, with its per-layer report: what `rtinfer compress` and the demo do. */
+export function compressToContainer(
+  graph: Graph,
+  overrides: SettingsOverrides = {},
+  onProgress?: (progress: CompressProgress) => void,
+): { container: Uint8Array; report: CompressionReport } {
+  const model = compressGraph(graph, overrides, onProgress);
+  return { container: encodeContainer(model), report: compressionReport(graph.name, model.layers) };
 }
