@@ -8,7 +8,6 @@ import { rtinfer } from './support/cli.js';
 
 const tasksets = join(repositoryRoot, 'examples', 'tasksets');
 
-
 describe('rtinfer schedule', () => {
   it('--json gives the plan, both verdicts and per-task response times for every policy', async () => {
     const { code, stdout } = await rtinfer('schedule', join(tasksets, 'alexnet-three-tasks.yaml'), '--json');

@@ -1,6 +1,6 @@
 // Per-task demand and blocking terms of the processor-demand test, for each packing rule (derivation: README.md).
 import type { Dispatch } from './dispatch.js';
-import { longestRun, soloRuns } from './packing.js';
+import { entriesPerJob, longestRun, runTimeBudget } from './packing.js';
 import type { ExecutionUnit } from './task-model.js';
 
 export interface TaskDemand {
@@ -65,10 +65,12 @@ export function packableWork(units: readonly ExecutionUnit[], capacity: number):
 
 export function demandModel(dispatch: Dispatch): DemandModel {
   const { rule, worldSwitch, capacity } = dispatch;
-  const timeBudget = rule.kind === 'budgeted-run' ? rule.budget - worldSwitch : Infinity;
+  const timeBudget = runTimeBudget(rule);
   const greedy = rule.kind === 'greedy-first-fit';
+  const singleUnit = rule.kind === 'single-unit';
   const enclaveUnits = dispatch.tasks.map((task) => (task.kind === 'enclave' ? task.units : []));
   const longestRuns = enclaveUnits.map((units) => (greedy && units.length ? longestRun(units, capacity) : 0));
+  const allLongestRuns = longestRuns.reduce((sum, run) => sum + run, 0);
   const sortedUnits = greedy ? byDensity(enclaveUnits.flatMap((units, task) => units.map((unit) => ({ task, wcet: unit.wcet, memory: unit.memory })))) : undefined;
   const tasks: TaskDemand[] = dispatch.tasks.map((task, index) => {
     if (task.kind === 'normal') return { name: task.name, period: task.period, deadline: task.deadline, demand: task.wcet, entries: 0, nonPreemptive: 0, followersPerEntry: 0 };
@@ -81,13 +83,12 @@ export function demandModel(dispatch: Dispatch): DemandModel {
       if (unit.wcet > longestUnit) longestUnit = unit.wcet;
       if (unit.memory < smallestMemory) smallestMemory = unit.memory;
     }
-    const singleUnit = rule.kind === 'single-unit';
-    const entries = singleUnit ? units.length : soloRuns(units, capacity, timeBudget);
-    const longest = singleUnit ? longestUnit : longestRun(units, capacity, timeBudget);
+    const entries = entriesPerJob(units, rule, capacity);
+    const longest = singleUnit ? longestUnit : greedy ? longestRuns[index]! : longestRun(units, capacity, timeBudget);
     let followersPerEntry = 0;
     if (greedy) {
       // An entry holds a run of consecutive units from each job, so each task adds at most its longest run.
-      const longestRunsOfOthers = longestRuns.reduce((sum, run, other) => (other === index ? sum : sum + run), 0);
+      const longestRunsOfOthers = allLongestRuns - longestRuns[index]!;
       followersPerEntry = Math.min(longestRunsOfOthers, knapsackBound(sortedUnits!, capacity - smallestMemory, (other) => other !== index));
     }
     return { name: task.name, period: task.period, deadline: task.deadline, demand: work + entries * worldSwitch, entries, nonPreemptive: worldSwitch + longest, followersPerEntry };
@@ -98,22 +99,30 @@ export function demandModel(dispatch: Dispatch): DemandModel {
   const order = tasks.map((_, index) => index).sort((a, b) => tasks[a]!.deadline - tasks[b]!.deadline);
   // Suffix bounds over tasks sorted by deadline: suffix[k] is the blocking from tasks order[k..].
   const suffix = new Array<number>(order.length + 1).fill(0);
+  // Greedy only: the enclave tasks in order[position..], grown one task per step, and the sum of their longest runs.
+  const later = new Array<boolean>(tasks.length).fill(false);
+  const isLater = (task: number) => later[task]!;
+  let anyLater = false;
+  let longestRunsOfLater = 0;
   for (let position = order.length - 1; position >= 0; position--) {
-    suffix[position] = greedy ? greedyBlocking(order.slice(position)) : Math.max(suffix[position + 1]!, tasks[order[position]!]!.nonPreemptive - 1);
+    const index = order[position]!;
+    if (!greedy) {
+      suffix[position] = Math.max(suffix[position + 1]!, tasks[index]!.nonPreemptive - 1);
+      continue;
+    }
+    if (enclaveUnits[index]!.length > 0) {
+      later[index] = true;
+      anyLater = true;
+      longestRunsOfLater += longestRuns[index]!;
+    }
+    suffix[position] = anyLater ? Math.max(0, worldSwitch + Math.min(longestRunsOfLater, knapsackBound(sortedUnits!, capacity, isLater)) - 1) : 0;
   }
-  function greedyBlocking(later: number[]): number {
-    const included = new Set(later.filter((index) => enclaveUnits[index]!.length > 0));
-    if (included.size === 0) return 0;
-    const longestRunsOfLater = [...included].reduce((sum, index) => sum + longestRuns[index]!, 0);
-    return Math.max(0, worldSwitch + Math.min(longestRunsOfLater, knapsackBound(sortedUnits!, capacity, (task) => included.has(task))) - 1);
-  }
-  const blockingOfSuffix = (start: number) => suffix[start]!;
   const blockingSteps: { from: number; blocking: number }[] = [];
   for (let position = 0; position < order.length; position++) {
     const deadline = tasks[order[position]!]!.deadline;
     if (position + 1 < order.length && tasks[order[position + 1]!]!.deadline === deadline) continue;
-    blockingSteps.push({ from: deadline, blocking: blockingOfSuffix(position + 1) });
+    blockingSteps.push({ from: deadline, blocking: suffix[position + 1]! });
   }
   const followerCap = greedy ? tasks.reduce((sum, task, index) => sum + (enclaveUnits[index]!.length ? task.demand - task.entries * worldSwitch : 0), 0) : 0;
-  return { tasks, blockingSteps, initialBlocking: blockingOfSuffix(0), followerCap };
+  return { tasks, blockingSteps, initialBlocking: suffix[0]!, followerCap };
 }

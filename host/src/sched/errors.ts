@@ -13,7 +13,10 @@ export function describeLocation(at: EntryLocation): string {
   const parts: string[] = [];
   if (at.file !== undefined) parts.push(at.file);
   if (at.taskIndex !== undefined || at.task !== undefined) {
-    parts.push(`task ${at.taskIndex !== undefined ? `#${at.taskIndex}` : ''}${at.task !== undefined ? ` "${at.task}"` : ''}`.replace('task  ', 'task '));
+    const task = ['task'];
+    if (at.taskIndex !== undefined) task.push(`#${at.taskIndex}`);
+    if (at.task !== undefined) task.push(`"${at.task}"`);
+    parts.push(task.join(' '));
   }
   if (at.field !== undefined) parts.push(at.field);
   return parts.join(': ');

@@ -1,4 +1,5 @@
 // Where per-layer WCET and memory come from: zoo shapes + cost model, a CSV, or device timing records.
+import { percentile } from '../device/clock-estimate.js';
 import { cortexA53Enclave, estimateWcet, type CostModel } from './cost-model.js';
 import { TasksetError } from './errors.js';
 import { layerMemory } from './layer-shapes.js';
@@ -65,7 +66,8 @@ export function timingLayerProfiles(records: readonly LayerTimingRecord[], optio
   return order.map((layer) => {
     const ticks = samples.get(layer.name);
     if (!ticks?.length) throw new TasksetError({ field: `layer ${layer.name}` }, 'no timing records for this layer');
-    const statistic = tickStatistic(ticks, options.percentile);
+    // Nearest-rank percentile: the smallest sample with at least p% of samples at or below it (100%: the maximum).
+    const statistic = percentile([...ticks].sort((a, b) => a - b), (options.percentile ?? 100) / 100);
     const profile: LayerProfile = {
       name: layer.name,
       wcet: Math.ceil((statistic * 1e6) / options.clockHz),
@@ -74,12 +76,4 @@ export function timingLayerProfiles(records: readonly LayerTimingRecord[], optio
     if (layer.shape) profile.shape = layer.shape;
     return profile;
   });
-}
-
-function tickStatistic(ticks: number[], percentile?: number): number {
-  const sorted = [...ticks].sort((a, b) => a - b);
-  if (percentile === undefined) return sorted[sorted.length - 1] ?? 0;
-  // Nearest-rank percentile: the smallest sample with at least p% of samples at or below it.
-  const rank = Math.min(sorted.length, Math.max(1, Math.ceil((percentile / 100) * sorted.length)));
-  return sorted[rank - 1] ?? 0;
 }

@@ -3,15 +3,19 @@ import { LayerTooLargeError, type EntryLocation } from './errors.js';
 import { axisExtent, layerMemory, layerOperations, partition, slicingAxes, type SlicingAxis } from './layer-shapes.js';
 import type { ExecutionUnit, LayerProfile, PlannedTask, Task } from './task-model.js';
 
+/** A whole layer as one execution unit (not sliced). */
+export function wholeLayerUnit(layer: LayerProfile): ExecutionUnit {
+  return { layer: layer.name, slice: 0, slices: 1, wcet: layer.wcet, memory: layer.memory };
+}
+
 /**
  * Slices of one layer. A layer that fits is one unit; WCET is split in proportion to operations, rounded up.
  * `maxSliceTime` (optional) also asks for slices no longer than that many µs, so that a short-period task can
  * run between them; it is honoured as far as the axis allows (a layer without shape stays whole).
  */
 export function sliceLayer(layer: LayerProfile, capacity: number, at: EntryLocation = {}, maxSliceTime = Infinity): ExecutionUnit[] {
-  const whole = [{ layer: layer.name, slice: 0, slices: 1, wcet: layer.wcet, memory: layer.memory }];
   const shape = layer.shape;
-  if (layer.memory <= capacity && (layer.wcet <= maxSliceTime || !shape)) return whole;
+  if (layer.memory <= capacity && (layer.wcet <= maxSliceTime || !shape)) return [wholeLayerUnit(layer)];
   if (!shape) throw new LayerTooLargeError(layer.name, layer.memory, capacity, 'it has no shape, so there is no axis to slice along', at);
   let best: { axis: SlicingAxis; parts: number[]; meetsTime: boolean; longestSlice: number } | undefined;
   let smallestNeed = layer.memory;
@@ -39,7 +43,7 @@ export function sliceLayer(layer: LayerProfile, capacity: number, at: EntryLocat
     if (better) best = { axis, parts: partition(extent, count), meetsTime, longestSlice };
   }
   if (!best) {
-    if (layer.memory <= capacity) return whole;
+    if (layer.memory <= capacity) return [wholeLayerUnit(layer)];
     throw new LayerTooLargeError(layer.name, smallestNeed, capacity, `even its smallest slice along ${slicingAxes(shape).join(' or ')} needs ${smallestNeed} B`, at);
   }
   const { axis, parts } = best;
@@ -53,15 +57,18 @@ export function sliceLayer(layer: LayerProfile, capacity: number, at: EntryLocat
   }));
 }
 
-export function planTask(task: Task, capacity: number, at: EntryLocation = {}, maxSliceTime = Infinity): PlannedTask {
+/** A task with its timing kept; an enclave task's layers become `toUnits(layers)`. */
+function withUnits(task: Task, toUnits: (layers: LayerProfile[]) => ExecutionUnit[]): PlannedTask {
   const { name, period, deadline, offset } = task;
   if (task.kind === 'normal') return { kind: 'normal', name, period, deadline, offset, wcet: task.wcet };
-  return { kind: 'enclave', name, period, deadline, offset, units: task.layers.flatMap((layer) => sliceLayer(layer, capacity, { ...at, task: name }, maxSliceTime)) };
+  return { kind: 'enclave', name, period, deadline, offset, units: toUnits(task.layers) };
+}
+
+export function planTask(task: Task, capacity: number, at: EntryLocation = {}, maxSliceTime = Infinity): PlannedTask {
+  return withUnits(task, (layers) => layers.flatMap((layer) => sliceLayer(layer, capacity, { ...at, task: task.name }, maxSliceTime)));
 }
 
 /** The no-TEE view of a taskset: whole layers, no capacity limit (a baseline, never a deployable plan). */
 export function unslicedTask(task: Task): PlannedTask {
-  const { name, period, deadline, offset } = task;
-  if (task.kind === 'normal') return { kind: 'normal', name, period, deadline, offset, wcet: task.wcet };
-  return { kind: 'enclave', name, period, deadline, offset, units: task.layers.map((layer) => ({ layer: layer.name, slice: 0, slices: 1, wcet: layer.wcet, memory: layer.memory })) };
+  return withUnits(task, (layers) => layers.map(wholeLayerUnit));
 }

@@ -24,13 +24,23 @@ export interface GroupMember<J extends PendingWork = PendingWork> {
   count: number;
 }
 
+/** The most WCET one entry may run under `rule`, world switch excluded: the budget for budgeted runs, else unbounded. */
+export function runTimeBudget(rule: PackingRule): number {
+  return rule.kind === 'budgeted-run' ? rule.budget - rule.worldSwitch : Infinity;
+}
+
+/** Entries one job heads at most under `rule`: one per unit for LW, else its solo runs. */
+export function entriesPerJob(units: readonly ExecutionUnit[], rule: PackingRule, capacity: number): number {
+  return rule.kind === 'single-unit' ? units.length : soloRuns(units, capacity, runTimeBudget(rule));
+}
+
 /** Forms one enclave entry from ready jobs given in EDF order; the first is the head and always gets a unit. */
 export function formGroup<J extends PendingWork>(readyInEdfOrder: readonly J[], rule: PackingRule): GroupMember<J>[] {
   const head = readyInEdfOrder[0];
   if (!head) return [];
   if (rule.kind === 'single-unit') return [{ job: head, from: head.next, count: 1 }];
   if (rule.kind === 'budgeted-run') {
-    return [{ job: head, from: head.next, count: runLength(head.units, head.next, rule.capacity, rule.budget - rule.worldSwitch) }];
+    return [{ job: head, from: head.next, count: runLength(head.units, head.next, rule.capacity, runTimeBudget(rule)) }];
   }
   const members: GroupMember<J>[] = [];
   let free = rule.capacity;

@@ -2,7 +2,7 @@
 import type { PlannedViews } from './dispatch.js';
 import { evaluatePolicy, type PolicyEvaluation } from './evaluate.js';
 import { planTask, unslicedTask } from './lw-slicing.js';
-import { soloRuns } from './packing.js';
+import { entriesPerJob } from './packing.js';
 import type { DeadlineMiss, TaskRecord } from './simulator.js';
 import { policyTitles, type Policy, type Taskset } from './task-model.js';
 import { formatDuration } from './units.js';
@@ -55,9 +55,7 @@ function planOf(evaluation: PolicyEvaluation): TaskPlan[] {
   return dispatch.tasks.map((task) => {
     if (task.kind === 'normal') return { task: task.name, kind: 'normal', units: [], entriesPerJobBound: 0 };
     const units = task.units.map((unit) => (unit.slices > 1 ? `${unit.layer}[${unit.slice}/${unit.slices}]` : unit.layer));
-    const rule = dispatch.rule;
-    const entriesPerJobBound = rule.kind === 'single-unit' ? task.units.length : soloRuns(task.units, dispatch.capacity, rule.kind === 'budgeted-run' ? rule.budget - dispatch.worldSwitch : Infinity);
-    return { task: task.name, kind: 'enclave', units, entriesPerJobBound };
+    return { task: task.name, kind: 'enclave', units, entriesPerJobBound: entriesPerJob(task.units, dispatch.rule, dispatch.capacity) };
   });
 }
 

@@ -135,7 +135,9 @@ export function simulate(dispatch: Dispatch, options: SimulationOptions = {}): S
       }
     }
   };
-  const hasNormalWorldTasks = tasks.some((task) => task.kind === 'normal');
+  // Only greedy packing looks past the EDF head; it takes enclave jobs only, gathered in one reused array.
+  const gatherEnclaveJobs = rule.kind === 'greedy-first-fit' && tasks.some((task) => task.kind === 'normal');
+  const enclaveReady: Job[] = [];
 
   for (;;) {
     releaseDue();
@@ -160,8 +162,11 @@ export function simulate(dispatch: Dispatch, options: SimulationOptions = {}): S
       busyTime += slice;
       if (head.remaining === 0) finish(head);
     } else {
-      const enclaveReady = hasNormalWorldTasks ? ready.filter((job) => tasks[job.task]!.kind === 'enclave') : ready;
-      const group = formGroup(enclaveReady, rule);
+      if (gatherEnclaveJobs) {
+        enclaveReady.length = 0;
+        for (const job of ready) if (tasks[job.task]!.kind === 'enclave') enclaveReady.push(job);
+      }
+      const group = formGroup(gatherEnclaveJobs ? enclaveReady : ready, rule);
       if (options.validate) checkGroup(group, capacity);
       let duration = worldSwitch;
       for (const member of group) {

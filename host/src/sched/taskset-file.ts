@@ -13,7 +13,8 @@ import { zooNetworkNames, type ZooNetworkName } from './zoo-shapes.js';
 type Fields = Record<string, unknown>;
 
 const platformFields = ['enclave_capacity', 'world_switch', 'cores', 'max_slice_time'];
-const taskFields = ['name', 'kind', 'period', 'deadline', 'offset', 'wcet', 'dnn', 'layers', 'layers_csv'];
+const layerSources = ['dnn', 'layers', 'layers_csv'];
+const taskFields = ['name', 'kind', 'period', 'deadline', 'offset', 'wcet', ...layerSources];
 const layerFields = ['name', 'wcet', 'memory', 'conv', 'fc', 'pool'];
 const shapeFields: Record<LayerShape['kind'], string[]> = {
   conv: ['in_channels', 'in_height', 'in_width', 'out_channels', 'kernel', 'stride', 'padding'],
@@ -45,10 +46,17 @@ function duration(fields: Fields, name: string, at: EntryLocation, options: { fa
   return parsed;
 }
 
-function positiveInteger(fields: Fields, name: string, at: EntryLocation, fallback?: number): number {
+function size(value: unknown, at: EntryLocation, options: { positive?: boolean } = {}): number {
+  const parsed = parseSize(value);
+  if (typeof parsed === 'string') throw new TasksetError(at, parsed);
+  if (options.positive ? parsed <= 0 : parsed < 0) throw new TasksetError(at, `must be ${options.positive ? 'positive' : 'non-negative'}`);
+  return parsed;
+}
+
+function integer(fields: Fields, name: string, at: EntryLocation, fallback?: number, minimum: 0 | 1 = 1): number {
   const value = fields[name] ?? fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < (name === 'padding' ? 0 : 1)) {
-    throw new TasksetError(field(at, name), `expected a ${name === 'padding' ? 'non-negative' : 'positive'} integer, got ${JSON.stringify(value)}`);
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < minimum) {
+    throw new TasksetError(field(at, name), `expected a ${minimum === 0 ? 'non-negative' : 'positive'} integer, got ${JSON.stringify(value)}`);
   }
   return value;
 }
@@ -60,11 +68,11 @@ function readShape(fields: Fields, at: EntryLocation): LayerShape | undefined {
   if (!kind) return undefined;
   const shapeAt = field(at, kind);
   const raw = mapping(fields[kind], shapeAt, shapeFields[kind]);
-  const int = (name: string, fallback?: number) => positiveInteger(raw, name, shapeAt, fallback);
+  const int = (name: string, fallback?: number) => integer(raw, name, shapeAt, fallback);
   switch (kind) {
     case 'conv': {
       const kernel = int('kernel');
-      return { kind, inChannels: int('in_channels'), inHeight: int('in_height'), inWidth: int('in_width'), outChannels: int('out_channels'), kernel, stride: int('stride', 1), padding: int('padding', Math.floor(kernel / 2)) };
+      return { kind, inChannels: int('in_channels'), inHeight: int('in_height'), inWidth: int('in_width'), outChannels: int('out_channels'), kernel, stride: int('stride', 1), padding: integer(raw, 'padding', shapeAt, Math.floor(kernel / 2), 0) };
     }
     case 'fc':
       return { kind, inputs: int('inputs'), outputs: int('outputs') };
@@ -81,15 +89,9 @@ function readLayer(value: unknown, at: EntryLocation): LayerProfile {
   const shape = readShape(fields, layerAt);
   const wcet = duration(fields, 'wcet', layerAt, { positive: true });
   let memory: number;
-  if (fields.memory !== undefined) {
-    const parsed = parseSize(fields.memory);
-    if (typeof parsed === 'string' || parsed < 0) throw new TasksetError(field(layerAt, 'memory'), typeof parsed === 'string' ? parsed : 'must be non-negative');
-    memory = parsed;
-  } else if (shape) {
-    memory = layerMemory(shape);
-  } else {
-    throw new TasksetError(field(layerAt, 'memory'), 'missing (give memory, or a conv/fc/pool shape to compute it from)');
-  }
+  if (fields.memory !== undefined) memory = size(fields.memory, field(layerAt, 'memory'));
+  else if (shape) memory = layerMemory(shape);
+  else throw new TasksetError(field(layerAt, 'memory'), 'missing (give memory, or a conv/fc/pool shape to compute it from)');
   return shape ? { name, wcet, memory, shape } : { name, wcet, memory };
 }
 
@@ -105,12 +107,12 @@ function readTask(value: unknown, at: EntryLocation, file: string | undefined): 
   const timing = { name, period, deadline, offset };
   const kind = fields.kind ?? 'enclave';
   if (kind === 'normal') {
-    for (const key of ['dnn', 'layers', 'layers_csv']) if (fields[key] !== undefined) throw new TasksetError(field(at, key), 'a normal-world task has a wcet, not layers');
+    for (const key of layerSources) if (fields[key] !== undefined) throw new TasksetError(field(at, key), 'a normal-world task has a wcet, not layers');
     return { kind, ...timing, wcet: duration(fields, 'wcet', at, { positive: true }) };
   }
   if (kind !== 'enclave') throw new TasksetError(field(at, 'kind'), `expected "enclave" or "normal", got ${JSON.stringify(kind)}`);
   if (fields.wcet !== undefined) throw new TasksetError(field(at, 'wcet'), 'an enclave task takes its WCET from its layers (dnn, layers or layers_csv)');
-  const sources = ['dnn', 'layers', 'layers_csv'].filter((key) => fields[key] !== undefined);
+  const sources = layerSources.filter((key) => fields[key] !== undefined);
   if (sources.length !== 1) throw new TasksetError(at, `give exactly one of dnn, layers, layers_csv (got ${sources.length ? sources.join(', ') : 'none'})`);
   let layers: LayerProfile[];
   if (fields.dnn !== undefined) {
@@ -136,10 +138,9 @@ function readTask(value: unknown, at: EntryLocation, file: string | undefined): 
 
 function readPlatform(value: unknown, at: EntryLocation): Platform {
   const fields = mapping(value ?? {}, at, platformFields);
-  const capacity = parseSize(fields.enclave_capacity ?? '8MiB');
-  if (typeof capacity === 'string' || capacity <= 0) throw new TasksetError(field(at, 'enclave_capacity'), typeof capacity === 'string' ? capacity : 'must be positive');
+  const capacity = size(fields.enclave_capacity ?? '8MiB', field(at, 'enclave_capacity'), { positive: true });
   const worldSwitch = duration(fields, 'world_switch', at, { fallback: 0 });
-  const cores = positiveInteger(fields, 'cores', at, 1);
+  const cores = integer(fields, 'cores', at, 1);
   const platform: Platform = { enclaveCapacity: capacity, worldSwitch, cores };
   if (fields.max_slice_time !== undefined) platform.maxSliceTime = duration(fields, 'max_slice_time', at, { positive: true });
   return platform;

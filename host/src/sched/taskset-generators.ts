@@ -1,7 +1,7 @@
 // Random taskset generators for the schedulability experiments: the DeepTrust^RT authors' rule, and the
 // standard UUniFast-discard with log-uniform periods; homogeneous (one DNN) or heterogeneous DNN mixes.
 import type { PlannedTask, ExecutionUnit } from './task-model.js';
-import type { RandomSource } from '../model/random.js';
+import type { RandomSource } from '../util/seeded-random.js';
 
 export function randomInteger(random: RandomSource, low: number, high: number): number {
   return low + Math.floor(random() * (high - low + 1));
@@ -23,6 +23,11 @@ export interface GeneratedTaskset {
 }
 
 export const secondInMicroseconds = 1_000_000;
+
+/** A network drawn from `networks`; a single network draws nothing from `random`. */
+function pickNetwork(random: RandomSource, networks: readonly PlannedNetwork[]): PlannedNetwork {
+  return networks[networks.length === 1 ? 0 : randomInteger(random, 0, networks.length - 1)]!;
+}
 
 function build(networks: readonly PlannedNetwork[], periods: readonly number[], scale?: readonly number[]): GeneratedTaskset {
   const scaled = (units: ExecutionUnit[], factor: number | undefined) => (factor === undefined ? units : units.map((unit) => ({ ...unit, wcet: Math.max(1, Math.ceil(unit.wcet * factor)) })));
@@ -50,7 +55,7 @@ export function paperTaskset(random: RandomSource, networks: readonly PlannedNet
   for (let attempt = 0; attempt < maxAttempts; attempt++) {
     let utilisation = 0;
     for (let index = 0; index < count; index++) {
-      const network = networks[networks.length === 1 ? 0 : randomInteger(random, 0, networks.length - 1)]!;
+      const network = pickNetwork(random, networks);
       const period = randomInteger(random, 1, 96) * secondInMicroseconds;
       chosen[index] = network;
       periods[index] = period;
@@ -82,7 +87,7 @@ export function uunifastDiscard(random: RandomSource, count: number, total: numb
  */
 export function uunifastTaskset(random: RandomSource, networks: readonly PlannedNetwork[], count: number, target: number, minPeriod = secondInMicroseconds, maxPeriod = 96 * secondInMicroseconds): GeneratedTaskset {
   const shares = uunifastDiscard(random, count, target);
-  const chosen = shares.map(() => networks[networks.length === 1 ? 0 : randomInteger(random, 0, networks.length - 1)]!);
+  const chosen = shares.map(() => pickNetwork(random, networks));
   const periods = shares.map(() => Math.round(Math.exp(Math.log(minPeriod) + random() * (Math.log(maxPeriod) - Math.log(minPeriod)))));
   const scale = shares.map((share, index) => (share * periods[index]!) / chosen[index]!.executionTime);
   return build(chosen, periods, scale);

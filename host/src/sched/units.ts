@@ -4,26 +4,30 @@ import { TasksetError } from './errors.js';
 const durationUnits: Record<string, number> = { us: 1, 'µs': 1, ms: 1000, s: 1_000_000 };
 const sizeUnits: Record<string, number> = { B: 1, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3, KB: 1000, MB: 1000 ** 2, GB: 1000 ** 3 };
 
+/** The value in the base unit, rounded up to an integer, or a message saying why it cannot be read. */
 function parseQuantity(value: unknown, units: Record<string, number>, bareUnit: string): number | string {
-  if (typeof value === 'number') return Number.isFinite(value) ? value : `not a finite number`;
+  if (typeof value === 'number') return Number.isFinite(value) ? roundUp(value) : `not a finite number`;
   if (typeof value !== 'string') return `expected a number (${bareUnit}) or a string with a unit (${Object.keys(units).join(', ')})`;
   // A bare number is in the base unit (µs, bytes), as it is when YAML gives a number.
   const match = /^\s*(-?\d+(?:\.\d+)?)\s*([a-zA-Zµ]*)\s*$/.exec(value);
   const scale = match ? (match[2] ? units[match[2]] : 1) : undefined;
   if (!match || scale === undefined) return `cannot read "${value}"; write a number with one of: ${Object.keys(units).join(', ')}`;
-  return Number(match[1]) * scale;
+  return roundUp(Number(match[1]) * scale);
+}
+
+/** Rounds up, forgiving float error just above an integer (2.0000000001 → 2). */
+function roundUp(value: number): number {
+  return Math.ceil(value - 1e-9) || 0;
 }
 
 /** A duration in integer µs, or a message saying why the value cannot be read. Fractions of a µs round up. */
 export function parseDuration(value: unknown): number | string {
-  const parsed = parseQuantity(value, durationUnits, 'µs');
-  return typeof parsed === 'number' ? Math.ceil(parsed - 1e-9) || 0 : parsed;
+  return parseQuantity(value, durationUnits, 'µs');
 }
 
 /** A size in integer bytes (rounded up), or a message saying why the value cannot be read. */
 export function parseSize(value: unknown): number | string {
-  const parsed = parseQuantity(value, sizeUnits, 'bytes');
-  return typeof parsed === 'number' ? Math.ceil(parsed - 1e-9) || 0 : parsed;
+  return parseQuantity(value, sizeUnits, 'bytes');
 }
 
 export function formatDuration(microseconds: number): string {

@@ -3,6 +3,7 @@ import { RtinferCommand } from '../../cli/base-command.js';
 import { cortexA53Enclave, describeCostModel } from '../../sched/cost-model.js';
 import { runScenario, type ArdupilotOutcome } from '../../sched/experiment/ardupilot.js';
 import { formatDuration, requireQuantity } from '../../sched/units.js';
+import type { ZooNetworkName } from '../../sched/zoo-shapes.js';
 
 export default class ExperimentArdupilot extends RtinferCommand {
   static override summary = "ArduPilot case study: ArduCopter's 400 Hz loop and scheduler tasks next to a DNN in the enclave, under LW and FUSION.";
@@ -29,7 +30,7 @@ For every (DNN period, LW slice bound) the command gives the analysis verdict an
     const worldSwitch = requireQuantity('duration', flags['world-switch'], '--world-switch', { allowZero: true });
     const fastLoopWcet = requireQuantity('duration', flags['fast-loop-wcet'], '--fast-loop-wcet');
     const platform = { enclaveCapacity: capacity, worldSwitch, cores: 1 };
-    const network = flags.network as 'tiny-darknet' | 'yolov3-tiny' | 'alexnet-squeezed';
+    const network = flags.network as ZooNetworkName;
     const rows: { dnnPeriod: number; maxSliceTime: number; outcomes: ArdupilotOutcome[] }[] = [];
     for (const dnnPeriod of flags['dnn-period'].map((value) => requireQuantity('duration', value, '--dnn-period'))) {
       for (const maxSliceTime of flags['max-slice-time'].map((value) => requireQuantity('duration', value, '--max-slice-time'))) {

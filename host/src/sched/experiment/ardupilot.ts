@@ -12,8 +12,7 @@
 import type { PlannedViews } from '../dispatch.js';
 import { evaluatePolicy } from '../evaluate.js';
 import { zooLayerProfiles } from '../layer-profiles.js';
-import { planTask, unslicedTask } from '../lw-slicing.js';
-import type { SimulationResult } from '../simulator.js';
+import { plannedViews } from '../schedule-report.js';
 import type { EnclaveTask, NormalWorldTask, Platform, Policy } from '../task-model.js';
 import type { ZooNetworkName } from '../zoo-shapes.js';
 
@@ -65,19 +64,14 @@ export interface ArdupilotOutcome {
 export function scenarioViews(scenario: ArdupilotScenario): PlannedViews {
   const platform = { ...scenario.platform, maxSliceTime: scenario.maxSliceTime };
   const dnn: EnclaveTask = { kind: 'enclave', name: `dnn_${scenario.network}`, period: scenario.dnnPeriod, deadline: scenario.dnnPeriod, offset: 0, layers: zooLayerProfiles(scenario.network) };
-  const tasks = [...arducopterTasks(scenario.fastLoopWcet), dnn];
-  return {
-    platform,
-    slicedTasks: tasks.map((task, taskIndex) => planTask(task, platform.enclaveCapacity, { taskIndex }, platform.maxSliceTime)),
-    wholeLayerTasks: tasks.map(unslicedTask),
-  };
+  return plannedViews({ platform, tasks: [...arducopterTasks(scenario.fastLoopWcet), dnn] });
 }
 
 export function runScenario(scenario: ArdupilotScenario, chosen: readonly Policy[] = ['lw', 'fusion-greedy', 'fusion-budget']): ArdupilotOutcome[] {
   const views = scenarioViews(scenario);
   return chosen.map((policy) => {
     const evaluation = evaluatePolicy(views, policy, { simulate: true, quick: true });
-    const simulation = evaluation.simulation as SimulationResult;
+    const simulation = evaluation.simulation!;
     const fast = simulation.tasks[0]!;
     const dnn = simulation.tasks[simulation.tasks.length - 1]!;
     const outcome: ArdupilotOutcome = {

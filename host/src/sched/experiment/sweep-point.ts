@@ -3,7 +3,7 @@
 import { cortexA53Enclave, type CostModel } from '../cost-model.js';
 import type { PlannedViews } from '../dispatch.js';
 import { zooLayerProfiles } from '../layer-profiles.js';
-import { sliceLayer } from '../lw-slicing.js';
+import { sliceLayer, wholeLayerUnit } from '../lw-slicing.js';
 import type { ZooNetworkName } from '../zoo-shapes.js';
 import { evaluatePolicy } from '../evaluate.js';
 import { seededRandom } from '../../util/seeded-random.js';
@@ -38,7 +38,7 @@ export interface SweepPointResult extends SweepPoint {
 /** Plans a zoo network once for a sweep: LW units at the enclave capacity, and whole layers. */
 export function planNetwork(name: ZooNetworkName, capacity: number, model: CostModel = cortexA53Enclave): PlannedNetwork {
   const layers = zooLayerProfiles(name, model);
-  const wholeLayers = layers.map((layer) => ({ layer: layer.name, slice: 0, slices: 1, wcet: layer.wcet, memory: layer.memory }));
+  const wholeLayers = layers.map(wholeLayerUnit);
   return { name, slicedUnits: layers.flatMap((layer) => sliceLayer(layer, capacity)), wholeLayers, executionTime: wholeLayers.reduce((sum, unit) => sum + unit.wcet, 0) };
 }
 
