@@ -3,11 +3,10 @@
 // as frames. It publishes the retained status (online, with the device's
 // HELLO) and leaves a last will that marks the device offline. This is how the
 // POSIX sim, or a board on a bench machine, is reached over MQTT.
-import { randomInt } from 'node:crypto';
-import { Channel, decodeMessage, encodeMessage, MessageType } from '@rtinfer/protocol';
+import { Channel, MessageType } from '@rtinfer/protocol';
 import mqtt, { type MqttClient } from 'mqtt';
-import { HandshakeError, RtinferError } from '../../errors.js';
-import type { DeviceInfo } from '../../device/session.js';
+import { RtinferError } from '../../errors.js';
+import { type DeviceInfo, DeviceSession } from '../../device/session.js';
 import { SerialTransport } from '../serial-transport.js';
 import type { ReceivedMessage } from '../transport.js';
 import { encodeStatus } from './status.js';
@@ -34,42 +33,12 @@ export interface BridgeStatistics {
   serial: ReturnType<SerialTransport['statistics']>;
 }
 
-/** The device's HELLO, asked for directly on the serial link. */
-async function helloOverSerial(serial: SerialTransport, timeoutMs = 2000): Promise<DeviceInfo> {
-  const id = randomInt(1, 0xffffffff);
-  return new Promise<DeviceInfo>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      serial.off('message', onMessage);
-      reject(new HandshakeError('no_hello', `no HELLO reply from ${serial.description} within ${timeoutMs} ms`, { device: serial.description }));
-    }, timeoutMs);
-    const onMessage = (received: ReceivedMessage) => {
-      try {
-        const message = decodeMessage('d2h', received.bytes);
-        if (message.type === 'HELLO' && message.id === id) {
-          clearTimeout(timer);
-          serial.off('message', onMessage);
-          resolve(message.body);
-        }
-      } catch {
-        // not ours; the bridge forwards everything once it runs
-      }
-    };
-    serial.on('message', onMessage);
-    serial.send(encodeMessage('h2d', { type: 'HELLO', id, body: { proto: 1, maxFrame: 65535, host: 'rtinfer-bridge' } }), Channel.CONTROL).catch(reject);
-  });
-}
-
 export async function startMqttDeviceBridge(options: { devicePath: string; brokerUrl: string; deviceId?: string }): Promise<MqttDeviceBridge> {
+  // The session does the handshake (and adopts the device's frame limit, and redoes it after a
+  // reset); the bridge forwards every message on the same transport besides.
   const serial = new SerialTransport({ path: options.devicePath });
-  await serial.open();
-  let info: DeviceInfo;
-  try {
-    info = await helloOverSerial(serial);
-  } catch (error) {
-    await serial.close();
-    throw error;
-  }
-  serial.peerMaxMessageBytes = info.maxFrame - 9;
+  const session = await DeviceSession.connect(serial);
+  const info = session.info!;
   const deviceId = options.deviceId ?? info.deviceId;
   const topics = deviceTopics(deviceId);
   let client: MqttClient;
@@ -80,7 +49,7 @@ export async function startMqttDeviceBridge(options: { devicePath: string; broke
       will: { topic: topics.status, payload: Buffer.from(encodeStatus({ online: false })), qos: 1, retain: true },
     });
   } catch (error) {
-    await serial.close();
+    await session.close();
     throw new RtinferError('broker_unreachable', `cannot reach the MQTT broker at ${options.brokerUrl}: ${(error as Error).message}`, { broker: options.brokerUrl });
   }
   disableNagle(client);
@@ -111,13 +80,13 @@ export async function startMqttDeviceBridge(options: { devicePath: string; broke
       serial.off('message', publishUp);
       await client.publishAsync(topics.status, Buffer.from(encodeStatus({ online: false })), { qos: 1, retain: true }).catch(() => {});
       await client.endAsync().catch(() => {});
-      await serial.close();
+      await session.close();
     },
     statistics: () => ({ ...stats, serial: serial.statistics() }),
     crash() {
       serial.off('message', publishUp);
       client.stream.destroy();
-      void serial.close();
+      void session.close();
     },
   };
 }
