@@ -1,0 +1,1 @@
+# TREC (firmware/nn/TREC.md): its sources and tests, included by firmware/nn/CMakeLists.txt after rtinfer_nn exists.
