@@ -3,6 +3,7 @@ import { Args, Flags } from '@oclif/core';
 import { RtinferCommand } from '../cli/base-command.js';
 import { ProgressLine } from '../cli/progress.js';
 import { compressToContainer } from '../compress/compress-model.js';
+import { structuredInputs } from '../nn/structured-input.js';
 import { decodeContainer } from '../compress/container.js';
 import type { LayerSettings } from '../compress/layer-codec.js';
 import { formatCompressionTable } from '../compress/report-table.js';
@@ -36,6 +37,7 @@ export default class Compress extends RtinferCommand {
     iterations: Flags.integer({ summary: 'k-means refinement iterations after the linear initialisation (0 keeps linear centroids).', min: 0, max: 10_000 }),
     weights: Flags.string({ summary: 'Darknet .weights file (default: beside the .cfg).' }),
     seed: Flags.integer({ summary: 'Seed of zoo weights.', default: 1 }),
+    'test-inputs': Flags.integer({ summary: 'Structured synthetic inputs to store with the model, for INFER and task sets by input index.', default: 1, min: 0, max: 16 }),
   };
 
   async run() {
@@ -55,7 +57,7 @@ export default class Compress extends RtinferCommand {
     const { container: bytes, report } = compressToContainer(graph, overrides, ({ done, total }) => {
       progress ??= new ProgressLine(`compressing ${graph.name}`, total, !this.jsonEnabled());
       progress.update(done);
-    });
+    }, structuredInputs(graph.input.shape, flags['test-inputs']));
     progress?.done();
     writeFileSync(flags.output, bytes);
     const { sha256 } = decodeContainer(bytes, flags.output);

@@ -3,6 +3,7 @@ import { deviceFlag, RtinferCommand } from '../cli/base-command.js';
 import { describePush, formatBytes } from '../cli/format.js';
 import { pingAndReport } from '../cli/ping-and-report.js';
 import { compressToContainer } from '../compress/compress-model.js';
+import { structuredInputs } from '../nn/structured-input.js';
 import { loadModel } from '../model/load-model.js';
 import { pushModel } from '../transfer/push-model.js';
 import { openSession } from '../device/open-session.js';
@@ -37,7 +38,7 @@ export default class Demo extends RtinferCommand {
         const ping = await pingAndReport(session, { count: flags.pings }, { log: say, quiet: this.jsonEnabled() });
         const started = performance.now();
         const graph = loadModel(flags.model, { seed: 1 });
-        const { container, report } = compressToContainer(graph);
+        const { container, report } = compressToContainer(graph, {}, undefined, structuredInputs(graph.input.shape, 1));
         const dense = report.total.bytesBefore;
         say(`compressed  ${graph.name}: ${formatBytes(dense)} of fp32 weights → ${formatBytes(container.length)} (${(dense / container.length).toFixed(1)}×) in ${((performance.now() - started) / 1000).toFixed(1)} s`);
         const push = await pushModel(session, container, { modelId: graph.name });

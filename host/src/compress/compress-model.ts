@@ -9,6 +9,8 @@ export interface CompressedModel {
   /** The architecture; weighted layers keep their shapes but their weights live in `layers`. */
   graph: Graph;
   layers: EncodedLayer[];
+  /** Inputs stored with the model (header `testInputs`): what a device runs when a request names an input index. */
+  testInputs?: Float32Array[];
 }
 
 export interface LayerReport {
@@ -112,7 +114,8 @@ export function compressToContainer(
   graph: Graph,
   overrides: SettingsOverrides = {},
   onProgress?: (progress: CompressProgress) => void,
+  testInputs: Float32Array[] = [],
 ): { container: Uint8Array; report: CompressionReport } {
-  const model = compressGraph(graph, overrides, onProgress);
+  const model = { ...compressGraph(graph, overrides, onProgress), testInputs };
   return { container: encodeContainer(model), report: compressionReport(graph.name, model.layers) };
 }

@@ -4,6 +4,7 @@ import { RtinferError } from '../errors.js';
 import { weightedLayers } from '../model/ir.js';
 import { zooModel } from '../model/zoo/index.js';
 import { runGraph } from '../nn/forward.js';
+import { structuredInputs } from '../nn/structured-input.js';
 import { compressGraph, compressionReport, decompressedGraph } from './compress-model.js';
 import { decodeContainer, encodeContainer } from './container.js';
 
@@ -21,6 +22,14 @@ describe('.rtm container', () => {
     const input = new Float32Array(28 * 28).fill(0.5);
     expect(runGraph(fromFile, input).get('prob')!.data).toEqual(runGraph(original, input).get('prob')!.data);
     expect(compressionReport('lenet-5', decoded.layers)).toEqual(compressionReport('lenet-5', model.layers));
+  });
+
+  it('carries test inputs in the header, and refuses one of the wrong size', () => {
+    const inputs = structuredInputs([1, 28, 28], 2, 7);
+    const decoded = decodeContainer(encodeContainer({ ...model, testInputs: inputs }), 'with-inputs.rtm');
+    expect(decoded.testInputs).toEqual(inputs);
+    expect(decodeContainer(bytes).testInputs).toEqual([]);
+    expect(() => encodeContainer({ ...model, testInputs: [new Float32Array(10)] })).toThrow(/test input 0 has 10 values; the graph input \[1,28,28\] takes 784/);
   });
 
   it('is deterministic', () => {

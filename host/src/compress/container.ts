@@ -71,7 +71,12 @@ export function encodeContainer(model: CompressedModel, modelId = model.graph.na
     offset += byteStringHead(layer.blob.length).length + layer.blob.length;
     return codec;
   });
-  const header = encoder.encode({ format: 'rtm', version: CONTAINER_VERSION, model: modelId, maxCodeBits: MAX_CODE_BITS, graph: graphToData(model.graph), codecs });
+  const inputCount = elementCount(model.graph.input.shape);
+  for (const [index, input] of (model.testInputs ?? []).entries()) {
+    if (input.length !== inputCount) throw new RtinferError('bad_test_input', `test input ${index} has ${input.length} values; the graph input ${JSON.stringify(model.graph.input.shape)} takes ${inputCount}`, { index, values: input.length, expected: inputCount });
+  }
+  const testInputs = model.testInputs?.length ? { testInputs: model.testInputs.map(floatBytes) } : {};
+  const header = encoder.encode({ format: 'rtm', version: CONTAINER_VERSION, model: modelId, maxCodeBits: MAX_CODE_BITS, graph: graphToData(model.graph), codecs, ...testInputs });
   const parts: Uint8Array[] = [CONTAINER_MAGIC, byteStringHead(header.length), header];
   for (const layer of model.layers) parts.push(byteStringHead(layer.blob.length), layer.blob);
   const content = concat(parts);
@@ -248,5 +253,18 @@ export function decodeContainer(bytes: Uint8Array, file = 'container'): DecodedC
   const coded = new Set(layers.map((layer) => layer.layer));
   for (const name of weighted) if (!coded.has(name)) throw new ContainerError('container_format', file, `graph layer "${name}" has no codec`, { layer: name });
   for (const name of coded) if (!weighted.has(name)) throw new ContainerError('container_format', file, `codec "${name}" names no conv or dense layer of the graph`, { layer: name });
-  return { modelId: field(file, 'header', header, 'model', isString, 'a model id'), version, sha256, graph, layers };
+  const testInputs = readTestInputs(file, header.testInputs, elementCount(graph.input.shape));
+  return { modelId: field(file, 'header', header, 'model', isString, 'a model id'), version, sha256, graph, layers, testInputs };
+}
+
+/** The optional `testInputs` header key: float32 LE byte strings, each one graph input. */
+function readTestInputs(file: string, raw: unknown, inputCount: number): Float32Array[] {
+  if (raw === undefined) return [];
+  if (!Array.isArray(raw)) throw new ContainerError('container_format', file, 'header key testInputs is not a list of byte strings', {});
+  return raw.map((item: unknown, index) => {
+    if (!(item instanceof Uint8Array) || item.length !== inputCount * 4) {
+      throw new ContainerError('container_format', file, `test input ${index} is not ${inputCount * 4} bytes of float32 (the graph input's size)`, { index, expected: inputCount * 4 });
+    }
+    return floatsFrom(item);
+  });
 }
