@@ -47,3 +47,8 @@ export * from './nn/forward.js';
 export * from './nn/fidelity.js';
 export * from './sched/index.js';
 export * from './transport/relay/mqtt-fault-proxy.js';
+export * from './nn/structured-input.js';
+export * from './device/infer.js';
+export * from './device/periodic-run.js';
+export * from './lab/index.js';
+export * from './daemon/index.js';

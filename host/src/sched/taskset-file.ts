@@ -1,16 +1,13 @@
 // Reading a taskset YAML file into the task model, with an error that points at the entry for every bad input.
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { parseDocument } from 'yaml';
 import { TasksetError, type EntryLocation } from './errors.js';
 import { cortexA53Enclave } from './cost-model.js';
 import { layerMemory } from './layer-shapes.js';
 import { csvLayerProfiles, zooLayerProfiles } from './layer-profiles.js';
 import type { LayerProfile, LayerShape, Platform, Task, Taskset } from './task-model.js';
-import { parseDuration, parseSize } from './units.js';
+import { duration, field, integer, mapping, parseYamlRoot, size, type Fields } from './taskset-fields.js';
 import { zooNetworkNames, type ZooNetworkName } from './zoo-shapes.js';
-
-type Fields = Record<string, unknown>;
 
 const platformFields = ['enclave_capacity', 'world_switch', 'cores', 'max_slice_time'];
 const layerSources = ['dnn', 'layers', 'layers_csv'];
@@ -21,45 +18,6 @@ const shapeFields: Record<LayerShape['kind'], string[]> = {
   fc: ['inputs', 'outputs'],
   pool: ['channels', 'in_height', 'in_width', 'kernel', 'stride'],
 };
-
-function mapping(value: unknown, at: EntryLocation, allowed: string[]): Fields {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new TasksetError(at, 'expected a mapping');
-  for (const key of Object.keys(value)) {
-    if (!allowed.includes(key)) throw new TasksetError({ ...at, field: at.field ? `${at.field}.${key}` : key }, `unknown field "${key}" (known: ${allowed.join(', ')})`, {}, 'unknown_field');
-  }
-  return value as Fields;
-}
-
-function field(at: EntryLocation, name: string): EntryLocation {
-  return { ...at, field: at.field ? `${at.field}.${name}` : name };
-}
-
-function duration(fields: Fields, name: string, at: EntryLocation, options: { fallback?: number; positive?: boolean } = {}): number {
-  const value = fields[name];
-  if (value === undefined) {
-    if (options.fallback !== undefined) return options.fallback;
-    throw new TasksetError(field(at, name), 'missing');
-  }
-  const parsed = parseDuration(value);
-  if (typeof parsed === 'string') throw new TasksetError(field(at, name), parsed);
-  if (options.positive ? parsed <= 0 : parsed < 0) throw new TasksetError(field(at, name), `must be ${options.positive ? 'positive' : 'non-negative'}, got ${String(value)}`, { value: parsed });
-  return parsed;
-}
-
-function size(value: unknown, at: EntryLocation, options: { positive?: boolean } = {}): number {
-  const parsed = parseSize(value);
-  if (typeof parsed === 'string') throw new TasksetError(at, parsed);
-  if (options.positive ? parsed <= 0 : parsed < 0) throw new TasksetError(at, `must be ${options.positive ? 'positive' : 'non-negative'}`);
-  return parsed;
-}
-
-function integer(fields: Fields, name: string, at: EntryLocation, fallback?: number, minimum: 0 | 1 = 1): number {
-  const value = fields[name] ?? fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < minimum) {
-    throw new TasksetError(field(at, name), `expected a ${minimum === 0 ? 'non-negative' : 'positive'} integer, got ${JSON.stringify(value)}`);
-  }
-  return value;
-}
 
 function readShape(fields: Fields, at: EntryLocation): LayerShape | undefined {
   const kinds = (['conv', 'fc', 'pool'] as const).filter((kind) => fields[kind] !== undefined);
@@ -148,13 +106,7 @@ function readPlatform(value: unknown, at: EntryLocation): Platform {
 
 /** Parses taskset YAML text; `file` only labels errors and resolves `layers_csv` paths. */
 export function parseTaskset(text: string, file?: string): Taskset {
-  const document = parseDocument(text, { uniqueKeys: true });
-  const problem = document.errors[0];
-  if (problem) {
-    const position = problem.linePos?.[0];
-    throw new TasksetError({ file, field: position ? `line ${position.line}, column ${position.col}` : undefined }, `malformed YAML: ${problem.message.split(' at line')[0]}`, {}, 'malformed_yaml');
-  }
-  const root = mapping(document.toJS(), { file }, ['platform', 'tasks']);
+  const root = parseYamlRoot(text, file, ['platform', 'tasks']);
   const platform = readPlatform(root.platform, { file, field: 'platform' });
   if (!Array.isArray(root.tasks) || root.tasks.length === 0) throw new TasksetError({ file, field: 'tasks' }, 'expected a non-empty list of tasks');
   const tasks = root.tasks.map((task, taskIndex) => readTask(task, { file, taskIndex }, file));

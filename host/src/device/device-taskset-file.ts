@@ -1,0 +1,69 @@
+// A device task set file (YAML): the periodic inference tasks `rtinfer run` loads onto a device (SPEC §4.5).
+//
+//   tasks:
+//     - name: camera          # ids are the list positions unless `id` is given
+//       period: 100ms
+//       deadline: 80ms        # default: the period
+//       offset: 0
+//       mode: trec            # dense (default) or trec
+//       input: 0              # stored test input
+//       budget: 20ms          # optional: exceeding it is traced as an overrun
+import { readFileSync } from 'node:fs';
+import { TasksetError, type EntryLocation } from '../sched/errors.js';
+import { duration, field, integer, mapping, parseYamlRoot } from '../sched/taskset-fields.js';
+import type { DeviceTask } from './periodic-run.js';
+
+const taskFields = ['name', 'id', 'period', 'deadline', 'offset', 'mode', 'input', 'budget', 'slot'];
+const MAX_TASKS = 16;
+const U32 = 0xffff_ffff;
+
+export interface NamedDeviceTask extends DeviceTask {
+  name: string;
+}
+
+function within32Bits(value: number, at: EntryLocation, name: string): number {
+  if (value > U32) throw new TasksetError(field(at, name), `${value} µs does not fit the protocol's 32-bit µs field (at most ${U32})`, { value, limit: U32 });
+  return value;
+}
+
+function readTask(value: unknown, taskIndex: number, file: string | undefined): NamedDeviceTask {
+  let at: EntryLocation = { file, taskIndex };
+  const fields = mapping(value, at, taskFields);
+  const name = typeof fields.name === 'string' && fields.name !== '' ? fields.name : `task${taskIndex}`;
+  at = { ...at, task: name };
+  const periodUs = within32Bits(duration(fields, 'period', at, { positive: true }), at, 'period');
+  const deadlineUs = within32Bits(duration(fields, 'deadline', at, { fallback: periodUs, positive: true }), at, 'deadline');
+  const offsetUs = within32Bits(duration(fields, 'offset', at, { fallback: 0 }), at, 'offset');
+  const mode = fields.mode ?? 'dense';
+  if (mode !== 'dense' && mode !== 'trec') throw new TasksetError(field(at, 'mode'), `expected "dense" or "trec", got ${JSON.stringify(mode)}`);
+  const task = integer(fields, 'id', at, taskIndex, 0);
+  if (task > 255) throw new TasksetError(field(at, 'id'), `task ids are 0–255, got ${task}`);
+  const inputIndex = integer(fields, 'input', at, 0, 0);
+  const budgetUs = fields.budget === undefined ? undefined : within32Bits(duration(fields, 'budget', at, { positive: true }), at, 'budget');
+  const slot = fields.slot === undefined ? undefined : integer(fields, 'slot', at, 0, 0);
+  return { name, task, periodUs, deadlineUs, offsetUs, mode, inputIndex, ...(budgetUs !== undefined ? { budgetUs } : {}), ...(slot !== undefined ? { slot } : {}) };
+}
+
+export function parseDeviceTaskset(text: string, file?: string): NamedDeviceTask[] {
+  const root = parseYamlRoot(text, file, ['tasks']);
+  if (!Array.isArray(root.tasks) || root.tasks.length === 0) throw new TasksetError({ file, field: 'tasks' }, 'expected a non-empty list of tasks');
+  if (root.tasks.length > MAX_TASKS) throw new TasksetError({ file, field: 'tasks' }, `a device runs at most ${MAX_TASKS} tasks, got ${root.tasks.length}`, { count: root.tasks.length, limit: MAX_TASKS });
+  const tasks = root.tasks.map((task, index) => readTask(task, index, file));
+  const seen = new Map<number, string>();
+  for (const [taskIndex, task] of tasks.entries()) {
+    const other = seen.get(task.task);
+    if (other !== undefined) throw new TasksetError({ file, taskIndex, task: task.name, field: 'id' }, `id ${task.task} is also task "${other}"'s`);
+    seen.set(task.task, task.name);
+  }
+  return tasks;
+}
+
+export function readDeviceTaskset(path: string): NamedDeviceTask[] {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new TasksetError({ file: path }, `cannot read the file: ${(error as Error).message}`, {}, 'unreadable_taskset');
+  }
+  return parseDeviceTaskset(text, path);
+}
