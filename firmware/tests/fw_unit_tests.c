@@ -220,8 +220,8 @@ static void t_hello_reply_fields(void)
     CHECK(tu_str_eq(h->firmware, RTINFER_FW_VERSION));
     CHECK(tu_str_eq(h->device_id, FAKE_DEVICE_ID));
     CHECK_EQ_U(h->clock_hz, FAKE_CLOCK_HZ);
-    CHECK_EQ_U(h->caps, RTP_CAP_MODEL_STORE);
-    CHECK_EQ_U(h->ram, 0);
+    CHECK_EQ_U(h->caps, RTP_CAP_MODEL_STORE | RTP_CAP_DENSE | RTP_CAP_TREC | RTP_CAP_TASKSETS | RTP_CAP_TRACE);
+    CHECK_EQ_U(h->ram, RTINFER_NN_ARENA_BYTES);
     /* Each slot's last block holds the store's trailer. */
     CHECK_EQ_U(h->slot_size, POSIX_FLASH_SLOT_BYTES - MODEL_BLOCK_BYTES);
     CHECK_EQ_U(h->slots, POSIX_FLASH_SLOTS);
@@ -257,7 +257,7 @@ static void t_hello_max_frame_exchange(void)
     CHECK_EQ_U(c[C_OK], 3);
 
     /* A smaller advertised max_frame (the sim's --max-frame). */
-    app_config_t cfg = {300};
+    app_config_t cfg = {.max_frame = 300};
     app_init(&cfg);
     tu_host_init(&s_host);
     CHECK_EQ_U(take_replies(), 1);
@@ -357,7 +357,9 @@ static void t_unknown_type_unsupported(void)
     CHECK_EQ_U(c[C_MALFORMED], 0);
 }
 
-static void t_unimplemented_type_unsupported(void)
+/* Inference requests with no model pushed: each gets its typed answer, nothing is counted as
+ * unsupported, and the device keeps serving. */
+static void t_inference_without_model(void)
 {
     boot();
     struct {
@@ -365,27 +367,33 @@ static void t_unimplemented_type_unsupported(void)
         size_t len;
         uint8_t type;
         uint32_t id;
+        uint16_t code;
     } cases[] = {
-        {{0x83, 0x18, 0x32, 0x08, 0xA0}, 5, RTP_MSG_STOP, 8},
-        {{0x83, 0x18, 0x20, 0x09, 0xA2, 0x01, 0x00, 0x04, 0x00}, 9, RTP_MSG_INFER, 9},
-        {{0x83, 0x18, 0x31, 0x0A, 0xA1, 0x00, 0x00}, 7, RTP_MSG_RUN, 10},
+        {{0x83, 0x18, 0x20, 0x09, 0xA2, 0x01, 0x00, 0x04, 0x00}, 9, RTP_MSG_INFER, 9, RTP_ERR_NO_MODEL},
+        {{0x83, 0x18, 0x31, 0x0A, 0xA1, 0x00, 0x00}, 7, RTP_MSG_RUN, 10, RTP_ERR_BAD_STATE},
         /* TASKSET {0: [{0: 0, 1: 1, 2: 1, 4: 0}]} */
-        {{0x83, 0x18, 0x30, 0x0B, 0xA1, 0x00, 0x81, 0xA4, 0x00, 0x00, 0x01, 0x01, 0x02, 0x01, 0x04, 0x00}, 16, RTP_MSG_TASKSET, 11},
+        {{0x83, 0x18, 0x30, 0x0B, 0xA1, 0x00, 0x81, 0xA4, 0x00, 0x00, 0x01, 0x01, 0x02, 0x01, 0x04, 0x00}, 16, RTP_MSG_TASKSET, 11, RTP_ERR_NO_MODEL},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         inject_raw(cases[i].msg, cases[i].len, (uint16_t)i);
         CHECK_EQ_U(run_app(), 1);
-        check_error(&s_rx[0], cases[i].id, RTP_ERR_UNSUPPORTED, cases[i].type);
-        CHECK(tu_str_eq(s_rx[0].msg.body.error.message, "not implemented in this firmware"));
+        check_error(&s_rx[0], cases[i].id, cases[i].code, cases[i].type);
     }
+    /* STOP with nothing running answers the (empty) summary of the last run. */
+    const uint8_t stop[] = {0x83, 0x18, 0x32, 0x08, 0xA0};
+    inject_raw(stop, sizeof stop, 3);
+    CHECK_EQ_U(run_app(), 1);
+    CHECK_EQ_U(s_rx[0].msg.type, RTP_MSG_STOP);
+    CHECK_EQ_U(s_rx[0].msg.id, 8);
+    CHECK_EQ_U(s_rx[0].msg.body.stop_reply.released, 0);
     /* A MODEL_CHUNK (id 0) with no transfer open cannot be placed: ERROR(bad_state), id 0. */
     const uint8_t chunk[] = {0x83, 0x11, 0x00, 0xA3, 0x00, 0x00, 0x01, 0x00, 0x02, 0x41, 0x55};
-    inject_raw(chunk, sizeof chunk, 5);
+    inject_raw(chunk, sizeof chunk, 4);
     CHECK_EQ_U(run_app(), 1);
     check_error(&s_rx[0], 0, RTP_ERR_BAD_STATE, RTP_MSG_MODEL_CHUNK);
     uint64_t c[APP_COUNTERS_N];
     app_counters(c);
-    CHECK_EQ_U(c[C_UNSUPPORTED], 4);
+    CHECK_EQ_U(c[C_UNSUPPORTED], 0);
 }
 
 static void t_malformed_cbor(void)
@@ -804,7 +812,7 @@ static const tu_case_t k_cases[] = {
     {"hello_version_error", t_hello_version_error},
     {"ping_reply", t_ping_reply},
     {"unknown_type_unsupported", t_unknown_type_unsupported},
-    {"unimplemented_type_unsupported", t_unimplemented_type_unsupported},
+    {"inference_without_model", t_inference_without_model},
     {"malformed_cbor", t_malformed_cbor},
     {"malformed_schema", t_malformed_schema},
     {"frame_errors_silent", t_frame_errors_silent},

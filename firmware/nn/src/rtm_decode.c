@@ -26,18 +26,9 @@ typedef struct {
   size_t bias_bytes;
 } codec_fields;
 
-static float float_at(const uint8_t *bytes, size_t index) {
-  const uint8_t *p = bytes + 4u * index;
-  uint32_t bits = (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
-  float value;
-  memcpy(&value, &bits, sizeof value);
-  return value;
-}
+static float float_at(const uint8_t *bytes, size_t index) { return rtm_float32_le(bytes + 4u * index); }
 
-static int key_is(const uint8_t *key, uint64_t length, const char *name) {
-  size_t n = strlen(name);
-  return length == n && memcmp(key, name, n) == 0;
-}
+static int key_is(const uint8_t *key, uint64_t length, const char *name) { return rtm_cbor_equals(key, (size_t)length, name); }
 
 /* A code-length table is usable if every length is at most RTM_MAX_CODE_BITS and the Kraft sum is at most 1. */
 static int code_lengths_valid(const uint8_t *lengths, size_t count) {

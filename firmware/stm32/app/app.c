@@ -5,6 +5,8 @@
 #include "handlers.h"
 #include "model_store.h"
 #include "dispatch.h"
+#include "engine.h"
+#include "taskset.h"
 #include "link.h"
 #include "port.h"
 
@@ -29,6 +31,8 @@ void app_init(const app_config_t *cfg)
     dispatch_init();
     model_store_init();
     model_transfer_init();
+    engine_init(cfg != NULL ? cfg->nn_ram : 0u);
+    taskset_init();
     s_boot_id = bootid_next(); /* before the boot HELLO, which reports it */
     /* SPEC §2.2: a leading 0x00 terminates whatever the host holds. */
     static const uint8_t zero = 0;
@@ -53,7 +57,8 @@ void app_run(const app_config_t *cfg)
     app_init(cfg);
     do {
         (void)app_poll();
-    } while (port_idle(PORT_IDLE_FOREVER));
+        taskset_poll();
+    } while (port_idle(taskset_idle_timeout_us()));
 }
 
 unsigned app_counters(uint64_t out[APP_COUNTERS_N])

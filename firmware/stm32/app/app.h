@@ -39,19 +39,23 @@
 #define APP_CAP_TASKSETS (1u << 3)
 #define APP_CAP_TRACE (1u << 4)
 #define APP_CAP_TEE (1u << 5)
-/* What this firmware implements: the model store (MODEL_* messages). */
-#define APP_CAPS APP_CAP_MODEL_STORE
+/* What this firmware implements. */
+#define APP_CAPS (APP_CAP_MODEL_STORE | APP_CAP_DENSE | APP_CAP_TREC | APP_CAP_TASKSETS | APP_CAP_TRACE)
 
-/* Working memory available to inference (HELLO `ram`): there is no
- * inference engine in this firmware yet, so none. */
+/* Working memory available to inference (HELLO `ram`): the engine's static
+ * pool (engine.h) for the model's weights, activations and scratch. Each
+ * board sets it to what its SRAM has left; the default suits a small MCU. */
 #ifndef RTINFER_NN_ARENA_BYTES
-#define RTINFER_NN_ARENA_BYTES 0u
+#define RTINFER_NN_ARENA_BYTES (64u * 1024u)
 #endif
 
 typedef struct {
     /* max_frame to advertise, in [256, RTINFER_MAX_FRAME_CAP]; 0 = default
      * (min(APP_MAX_FRAME_DEFAULT, RTINFER_MAX_FRAME_CAP)). */
     uint16_t max_frame;
+    /* Inference memory to use (HELLO `ram`), at most RTINFER_NN_ARENA_BYTES;
+     * 0 = all of it. Lets the sim act like a board with less SRAM. */
+    uint32_t nn_ram;
 } app_config_t;
 
 /* Clamps a requested max_frame as app_init() will (0 -> default). */

@@ -5,6 +5,7 @@
 #include "link.h"
 #include "reply.h"
 #include "rtp/messages.h"
+#include "taskset.h"
 
 static rtp_msg_t s_rx; /* static: rtp_msg_t is several KiB */
 static uint32_t s_malformed;
@@ -85,10 +86,21 @@ void dispatch_frame(const rtp_frame_t *frame, uint64_t t_done)
     case RTP_MSG_MODEL_STATUS:
         model_status_handle(&s_rx);
         break;
+    case RTP_MSG_INFER:
+        infer_handle(&s_rx);
+        break;
+    case RTP_MSG_TASKSET:
+        taskset_handle(&s_rx);
+        break;
+    case RTP_MSG_RUN:
+        run_handle(&s_rx);
+        break;
+    case RTP_MSG_STOP:
+        stop_handle(&s_rx);
+        break;
     default:
-        /* Known H->D types this firmware does not implement yet
-         * (INFER, TASKSET, RUN, STOP); caps does not claim them. */
-        answer_unsupported(s_rx.id, s_rx.type, "not implemented in this firmware");
+        /* A known type with no H->D body here (a D->H-only type sent to us). */
+        answer_unsupported(s_rx.id, s_rx.type, "not a host-to-device message");
         break;
     }
 }

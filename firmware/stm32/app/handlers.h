@@ -29,4 +29,7 @@ void model_chunk_handle(const rtp_msg_t *req); /* id 0: no reply, ACKs as SPEC ย
 void model_commit_handle(const rtp_msg_t *req);
 void model_status_handle(const rtp_msg_t *req);
 
+/* INFER (SPEC ยง4.4), infer.c. TASKSET/RUN/STOP are in taskset.h. */
+void infer_handle(const rtp_msg_t *req);
+
 #endif

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "app.h"
+#include "engine.h"
 #include "handlers.h"
 #include "link.h"
 #include "model_store.h"
@@ -27,7 +28,7 @@ static void send_info(uint32_t id, uint8_t proto)
     h->device_id = str(port_device_id());
     h->clock_hz = port_clock_hz();
     h->caps = APP_CAPS;
-    h->ram = RTINFER_NN_ARENA_BYTES;
+    h->ram = engine_pool_bytes();
     h->slots = model_store_slot_count();
     h->slot_size = model_store_capacity(); /* data bytes: each slot's trailer is the store's */
     h->boot_id = app_boot_id();

@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type RunningSim, startSim } from 'rtinfer';
 
+let simCount = 0;
+
 export interface Target {
   path: string;
   description: string;
@@ -12,12 +14,13 @@ export interface Target {
   release(): Promise<void>;
 }
 
-export async function acquireTarget(): Promise<Target> {
+/** `ramBytes` limits a sim's inference memory (a real port has what its board has). */
+export async function acquireTarget(options: { ramBytes?: number } = {}): Promise<Target> {
   const port = process.env.RTINFER_HIL_PORT;
   if (port) return { path: port, description: `port ${port}`, release: async () => {} };
   // A fresh flash file per run: tests start from an erased board and leave nothing behind.
   const dir = mkdtempSync(join(tmpdir(), 'rtinfer-hil-'));
-  const sim = await startSim({ deviceId: `hil-${process.pid}`, storage: join(dir, 'flash.bin') });
+  const sim = await startSim({ deviceId: `hil-${process.pid}-${++simCount}`, storage: join(dir, 'flash.bin'), ...options });
   return {
     path: sim.pty,
     description: `sim ${sim.deviceId}`,

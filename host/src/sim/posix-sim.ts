@@ -17,6 +17,8 @@ export interface SimOptions {
   maxFrame?: number;
   /** Pace the sim's UART to this baud (8N1), as a board's; default: as fast as the pty goes. */
   baud?: number;
+  /** Inference memory in bytes (HELLO `ram`), to act like a board with less SRAM; default: all the sim has. */
+  ramBytes?: number;
   /** Register in the sim registry so other rtinfer processes find it. */
   register?: boolean;
   /** Let the sim outlive this process; its stderr goes to `logFile`. */
@@ -50,6 +52,7 @@ export async function startSim(options: SimOptions = {}): Promise<RunningSim> {
   if (options.storage) args.push('--storage', options.storage);
   if (options.maxFrame) args.push('--max-frame', String(options.maxFrame));
   if (options.baud) args.push('--baud', String(options.baud));
+  if (options.ramBytes) args.push('--ram', String(options.ramBytes));
   // Unless it is meant to outlive us, a sim must not outlive a crash of this process.
   if (!options.detached) args.push('--exit-with-parent');
   if (options.detached) mkdirSync(dirname(options.detached.logFile), { recursive: true });

@@ -23,7 +23,8 @@
 #include "rtinfer_nn/status.h"
 #include "rtinfer_nn/trec_conv.h"
 
-#define RTNN_MAX_LAYERS 64u
+/* SqueezeNet (CIFAR) has 66 layers once relus, concats and pools count as layers. */
+#define RTNN_MAX_LAYERS 128u
 #define RTNN_MAX_LAYER_INPUTS 8u
 #define RTNN_MAX_DIMS 4u
 
@@ -51,27 +52,53 @@ typedef struct {
 typedef struct {
   rtnn_op op;
   uint8_t input_count;
+  uint8_t ceil_mode; /* pools: Caffe-style rounding up of the output size */
+  uint8_t output;    /* a graph output: its activation is kept to the end of a run */
   /* Producers: a layer index, or RTNN_GRAPH_INPUT for the graph input. */
   uint16_t inputs[RTNN_MAX_LAYER_INPUTS];
   rtnn_shape shape; /* output shape */
+  /* The layer's name in the container (not NUL-terminated; points into the decoder's header copy). */
+  const char *name;
+  uint32_t name_length;
   /* Op attributes (the ones the op uses). */
-  rtnn_conv_geometry conv; /* conv */
-  uint32_t kernel[2], stride[2], pads[4]; /* pools */
+  rtnn_conv_geometry conv; /* conv; for dense: in_channels = inputs, out_channels = units, the rest 1 */
+  uint32_t kernel[2], stride[2], pads[4]; /* pools (conv's are in `conv`) */
   uint32_t scale;                          /* upsample */
   float alpha;                             /* leaky relu */
   /* Weighted layers: index of the codec in the container (rtm_layer / rtm_sparse_layer), else UINT32_MAX. */
   uint32_t codec;
+  /* Weighted layers: the weights bound at load time. Dense arena: `weights` (weight_count floats); sparse
+   * arena: `codebook`/`gaps`/`indices`/`entries` (weights NULL). bias: one per output channel, or NULL. */
+  const float *weights;
+  uint32_t weight_count;
+  const float *bias;
+  const float *codebook;
+  uint32_t codebook_length;
+  const uint8_t *gaps;
+  const uint8_t *indices;
+  uint32_t entries;
+  /* The plan (rtnn_work_bytes): byte offset of this layer's output in the work buffer, shared with its input
+   * when the layer aliases it (flatten/reshape) or runs in place; RTNN_AT_INPUT when the output is the
+   * caller's input itself (a flatten of the graph input). */
+  uint32_t offset;
+  /* Scratch this layer needs when run densely (im2col); TREC layers add theirs per config. */
+  uint32_t scratch_bytes;
 } rtnn_layer;
 
 #define RTNN_GRAPH_INPUT 0xFFFFu
+#define RTNN_AT_INPUT UINT32_MAX
+/* rtnn_run() needs a work buffer aligned at least like a float; offsets inside it are multiples of 8. */
+#define RTNN_WORK_ALIGN 8u
 
 typedef struct {
-  const rtm_decoder *decoder;
+  const rtm_decoder *decoder; /* it, its scratch (the header) and its arena must outlive the model */
   int sparse; /* weights in the sparse arena (rtm_set_sparse_arena) rather than dense */
   rtnn_shape input_shape;
   uint32_t layer_count;
   uint32_t output_layer; /* the graph's first output */
   uint32_t test_inputs;  /* inputs stored in the header (`testInputs`, CONTAINER.md) */
+  size_t test_inputs_at; /* offset in the header of the first one */
+  size_t activation_bytes; /* the activations' part of the work buffer; kernel scratch follows it */
   rtnn_layer layers[RTNN_MAX_LAYERS];
 } rtnn_model;
 
@@ -82,6 +109,8 @@ typedef struct {
   const rtnn_trec_params *trec; /* RTNN_MAX_LAYERS entries when not NULL */
 } rtnn_config;
 
+/* Callbacks around each layer of a run; any of them may be NULL. layer_end is called only when the layer
+ * succeeded (a failing run returns at once); during layer_end, rtnn_layer_output() shows the layer's output. */
 typedef struct {
   void *context;
   void (*layer_start)(void *context, uint32_t layer);
@@ -89,6 +118,10 @@ typedef struct {
   void (*trec_stats)(void *context, uint32_t layer, const rtnn_trec_stats *stats);
 } rtnn_observer;
 
+/* Parses the graph kept in the decoder's header (after rtm_feed() returned RTM_DONE), infers every shape,
+ * binds the weights and plans the work buffer. RTNN_ERR_ARGUMENT if the decoder is not done; RTNN_ERR_GRAPH
+ * (malformed graph, unknown op or input name), RTNN_ERR_SHAPE, RTNN_ERR_WEIGHTS, RTNN_ERR_LIMIT,
+ * RTNN_ERR_INPUT (a `testInputs` entry of the wrong size). */
 rtnn_status rtnn_model_load(rtnn_model *model, const rtm_decoder *decoder);
 
 uint32_t rtnn_shape_count(const rtnn_shape *shape);
@@ -107,13 +140,25 @@ rtnn_status rtnn_config_check(const rtnn_model *model, const rtnn_config *config
                               uint32_t *need, uint32_t *have);
 
 /* Work bytes rtnn_run() needs with this config: live activations at the worst point of the plan plus the
- * largest kernel scratch (im2col, TREC, sparse weights expanded for TREC). Aligned to 8. */
+ * largest kernel scratch (im2col, TREC, sparse weights expanded for TREC). Aligned to 8. 0 if model is NULL
+ * or the config is unusable (rtnn_config_check). */
 size_t rtnn_work_bytes(const rtnn_model *model, const rtnn_config *config);
 
 /* Runs one inference. `*output` points into `work` (rtnn_output_shape() elements) and stays valid until the
- * next run. `observer` may be NULL. */
+ * next run. `config` and `observer` may be NULL (all dense, nobody told). RTNN_ERR_INPUT if input_count is
+ * not rtnn_input_count(); the rtnn_config_check() status for an unusable config; RTNN_ERR_SCRATCH if
+ * work_bytes < rtnn_work_bytes() (checked before anything is written); RTNN_ERR_ARGUMENT for NULLs or a work
+ * buffer not aligned for floats. */
 rtnn_status rtnn_run(const rtnn_model *model, const rtnn_config *config, const float *input,
                      uint32_t input_count, void *work, size_t work_bytes, const rtnn_observer *observer,
                      const float **output);
+
+/* Where layer `layer`'s output lives in `work` (or `input`, for a flatten of the graph input); NULL for a bad
+ * index. Valid from the layer's end until a later layer overwrites it: after its last reader, or during that
+ * reader when the reader runs in place (relu, leaky relu, softmax, add). Graph outputs stay valid. */
+const float *rtnn_layer_output(const rtnn_model *model, const void *work, const float *input, uint32_t layer);
+
+/* Elements of layer `layer`'s output (0 for a bad index). */
+uint32_t rtnn_layer_output_count(const rtnn_model *model, uint32_t layer);
 
 #endif

@@ -3,7 +3,7 @@
  * whose serial port is a pseudo-terminal.
  *
  *   rtinfer-sim [--link PATH] [--name DEVICE_ID] [--storage FILE]
- *               [--max-frame N] [--baud N] [--exit-with-parent] [--help]
+ *               [--max-frame N] [--baud N] [--ram BYTES] [--exit-with-parent] [--help]
  *
  * On startup it prints exactly one line to stdout (then nothing else):
  *   RTINFER_SIM pty=<slave> link=<link or -> device_id=<id> pid=<pid> clock_hz=1000000000
@@ -33,7 +33,7 @@
 #define DEFAULT_DEVICE_ID "posix-sim"
 
 static const char k_usage[] =
-    "usage: rtinfer-sim [--link PATH] [--name DEVICE_ID] [--storage FILE] [--max-frame N] [--baud N] [--exit-with-parent] [--help]\n"
+    "usage: rtinfer-sim [--link PATH] [--name DEVICE_ID] [--storage FILE] [--max-frame N] [--baud N] [--ram BYTES] [--exit-with-parent] [--help]\n"
     "\n"
     "Runs the rtinfer device firmware on a pseudo-terminal (rtinfer wire protocol v1).\n"
     "\n"
@@ -42,6 +42,7 @@ static const char k_usage[] =
     "  --storage FILE    flash image file (default $TMPDIR/rtinfer-sim-<DEVICE_ID>.flash)\n"
     "  --max-frame N     max_frame advertised in HELLO, 256..%u (default %u)\n"
     "  --baud N          pace the UART to N baud, 8N1, like a board (default: unpaced)\n"
+    "  --ram BYTES       inference memory (HELLO ram), to act like a board with less SRAM (default: all of it)\n"
     "  --exit-with-parent  stop when the process that started the sim dies (Linux)\n"
     "  --help            show this help\n"
     "\n"
@@ -59,6 +60,24 @@ static int bad_usage(const char *what, const char *arg)
     fprintf(stderr, "rtinfer-sim: %s%s%s\n", what, arg[0] != '\0' ? ": " : "", arg);
     usage(stderr);
     return 2;
+}
+
+/* --ram lower bound: below this not even a tiny model's header fits. */
+#define SIM_RAM_MIN 4096ul
+#define RTINFER_STR_(x) #x
+#define RTINFER_STR(x) RTINFER_STR_(x)
+
+/* A decimal option value in [min, max]; 0 if it is not one. */
+static int parse_ulong(const char *text, unsigned long min, unsigned long max, unsigned long *out)
+{
+    char *end = NULL;
+    errno = 0;
+    unsigned long value = strtoul(text, &end, 10);
+    if (errno != 0 || end == text || *end != '\0' || text[0] == '-' || value < min || value > max) {
+        return 0;
+    }
+    *out = value;
+    return 1;
 }
 
 static int valid_device_id(const char *s)
@@ -188,6 +207,7 @@ int main(int argc, char **argv)
         {"storage", required_argument, NULL, 's'},
         {"max-frame", required_argument, NULL, 'm'},
         {"baud", required_argument, NULL, 'b'},
+        {"ram", required_argument, NULL, 'r'},
         {"exit-with-parent", no_argument, NULL, 'p'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -217,24 +237,25 @@ int main(int argc, char **argv)
             }
             storage = optarg;
             break;
-        case 'm': {
-            char *end = NULL;
-            errno = 0;
-            max_frame = strtoul(optarg, &end, 10);
-            if (errno != 0 || end == optarg || *end != '\0' || optarg[0] == '-' ||
-                max_frame < RTP_MAX_FRAME_DEFAULT || max_frame > RTINFER_MAX_FRAME_CAP) {
+        case 'm':
+            if (!parse_ulong(optarg, RTP_MAX_FRAME_DEFAULT, RTINFER_MAX_FRAME_CAP, &max_frame)) {
                 return bad_usage("bad --max-frame (256..65535 and within this build's limit)", optarg);
             }
             break;
-        }
         case 'b': {
-            char *end = NULL;
-            errno = 0;
-            unsigned long baud = strtoul(optarg, &end, 10);
-            if (errno != 0 || end == optarg || *end != '\0' || optarg[0] == '-' || baud < 300 || baud > 100000000ul) {
+            unsigned long baud = 0;
+            if (!parse_ulong(optarg, 300ul, 100000000ul, &baud)) {
                 return bad_usage("bad --baud (300..100000000)", optarg);
             }
             posix_port_set_baud((uint32_t)baud);
+            break;
+        }
+        case 'r': {
+            unsigned long ram = 0;
+            if (!parse_ulong(optarg, SIM_RAM_MIN, RTINFER_NN_ARENA_BYTES, &ram)) {
+                return bad_usage("bad --ram (4096..this build's inference memory, " RTINFER_STR(RTINFER_NN_ARENA_BYTES) " bytes)", optarg);
+            }
+            s_cfg.nn_ram = (uint32_t)ram;
             break;
         }
         case 'p':

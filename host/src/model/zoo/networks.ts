@@ -32,6 +32,21 @@ function lenet5(seed: number): Graph {
     .build();
 }
 
+/** LeCun et al. 1998's layer sizes (6 and 16 feature maps, 120-84-10), with max pooling and ReLU: small
+ * enough for an STM32F405's 128 KiB SRAM, so the QEMU board runs it densely and with TREC. */
+function lenet5Classic(seed: number): Graph {
+  return new ZooBuilder('lenet-5-classic', [1, 28, 28], seed)
+    .conv('conv1', 6, 5).relu()
+    .pool('maxPool', 'pool1', 2)
+    .conv('conv2', 16, 5).relu()
+    .pool('maxPool', 'pool2', 2)
+    .dense('fc1', 120).relu()
+    .dense('fc2', 84).relu()
+    .dense('fc3', 10)
+    .simple('softmax', 'prob')
+    .build();
+}
+
 /** Caffe's cifar10_quick. */
 function cifarnet(seed: number): Graph {
   return new ZooBuilder('cifarnet', [3, 32, 32], seed)
@@ -185,6 +200,7 @@ function vgg16(seed: number): Graph {
 export const zooNetworks = {
   'lenet-300-100': lenet300100,
   'lenet-5': lenet5,
+  'lenet-5-classic': lenet5Classic,
   cifarnet,
   'zfnet-cifar': zfnetCifar,
   'squeezenet-cifar': squeezenetCifar,

@@ -8,6 +8,7 @@ import { zooModel, zooNames } from './index.js';
 const expected: Record<string, { params: number; outputs: string[] }> = {
   'lenet-300-100': { params: 266_610, outputs: ['10'] },
   'lenet-5': { params: 431_080, outputs: ['10'] },
+  'lenet-5-classic': { params: 44_426, outputs: ['10'] },
   cifarnet: { params: 145_578, outputs: ['10'] },
   'zfnet-cifar': { params: 6_085_002, outputs: ['10'] },
   'squeezenet-cifar': { params: 729_034, outputs: ['10'] },

@@ -1,0 +1,102 @@
+/* The work-buffer plan: every activation gets an offset by liveness (first fit, in execution order), so
+ * activations whose lifetimes overlap never share bytes and dead ones are reused. Flatten and reshape alias
+ * their input; relu, leaky relu, softmax and add run in place when their (first) input dies with them. */
+#include "model_internal.h"
+#include "rtinfer_nn/kernels.h"
+
+#define NO_BUFFER (-1)
+
+static int is_alias(rtnn_op op) { return op == RTNN_OP_FLATTEN || op == RTNN_OP_RESHAPE; }
+
+static int can_run_in_place(rtnn_op op) {
+  return op == RTNN_OP_RELU || op == RTNN_OP_LEAKY_RELU || op == RTNN_OP_SOFTMAX || op == RTNN_OP_ADD;
+}
+
+typedef struct {
+  int32_t buffer[RTNN_MAX_LAYERS];    /* owning layer of each layer's bytes; NO_BUFFER: the graph input */
+  uint32_t last_read[RTNN_MAX_LAYERS]; /* last layer reading each layer's output (itself if none) */
+  uint32_t end[RTNN_MAX_LAYERS];       /* per owning layer: last step its bytes are needed (layer_count: kept) */
+} liveness;
+
+/* Last step at which buffer `owner` is still needed, counting the layers defined before `before`. */
+static uint32_t needed_until(const rtnn_model *model, const liveness *live, int32_t owner, uint32_t before) {
+  uint32_t end = (uint32_t)owner;
+  for (uint32_t u = 0; u < before; u++) {
+    if (live->buffer[u] != owner) continue;
+    if (model->layers[u].output) return model->layer_count;
+    if (live->last_read[u] > end) end = live->last_read[u];
+  }
+  return end;
+}
+
+static void assign_buffers(const rtnn_model *model, liveness *live) {
+  for (uint32_t i = 0; i < model->layer_count; i++) live->last_read[i] = i;
+  for (uint32_t i = 0; i < model->layer_count; i++) {
+    const rtnn_layer *layer = &model->layers[i];
+    for (uint32_t k = 0; k < layer->input_count; k++) {
+      if (layer->inputs[k] != RTNN_GRAPH_INPUT) live->last_read[layer->inputs[k]] = i;
+    }
+  }
+  for (uint32_t i = 0; i < model->layer_count; i++) {
+    const rtnn_layer *layer = &model->layers[i];
+    const uint16_t first = layer->inputs[0];
+    const int32_t input_buffer = first == RTNN_GRAPH_INPUT ? NO_BUFFER : live->buffer[first];
+    live->buffer[i] = (int32_t)i;
+    if (is_alias(layer->op)) {
+      live->buffer[i] = input_buffer;
+    } else if (can_run_in_place(layer->op) && input_buffer != NO_BUFFER &&
+               needed_until(model, live, input_buffer, i) <= i) {
+      /* Nobody reads the input after this layer: overwrite it (the caller's input is never written). */
+      live->buffer[i] = input_buffer;
+    }
+  }
+  for (uint32_t i = 0; i < model->layer_count; i++) {
+    if (live->buffer[i] == (int32_t)i) live->end[i] = needed_until(model, live, (int32_t)i, model->layer_count);
+  }
+}
+
+static size_t output_bytes(const rtnn_layer *layer) {
+  return rtnn_align8((size_t)rtnn_shape_count(&layer->shape) * sizeof(float));
+}
+
+/* Lowest offset where `bytes` fit beside every buffer defined before `owner` and still needed at its step. */
+static uint64_t first_fit(const rtnn_model *model, const liveness *live, uint32_t owner, uint64_t bytes) {
+  uint64_t offset = 0;
+  for (int moved = 1; moved;) {
+    moved = 0;
+    for (uint32_t b = 0; b < owner; b++) {
+      if (live->buffer[b] != (int32_t)b || live->end[b] < owner) continue;
+      const uint64_t start = model->layers[b].offset, stop = start + output_bytes(&model->layers[b]);
+      if (offset < stop && start < offset + bytes) {
+        offset = stop;
+        moved = 1;
+      }
+    }
+  }
+  return offset;
+}
+
+rtnn_status rtnn_plan(rtnn_model *model) {
+  liveness live;
+  assign_buffers(model, &live);
+  uint64_t total = 0;
+  for (uint32_t i = 0; i < model->layer_count; i++) {
+    rtnn_layer *layer = &model->layers[i];
+    if (live.buffer[i] == NO_BUFFER) {
+      layer->offset = RTNN_AT_INPUT;
+    } else if (live.buffer[i] != (int32_t)i) {
+      layer->offset = model->layers[live.buffer[i]].offset;
+    } else {
+      const uint64_t bytes = output_bytes(layer), offset = first_fit(model, &live, i, bytes);
+      if (offset + bytes > UINT32_MAX) return RTNN_ERR_LIMIT;
+      layer->offset = (uint32_t)offset;
+      if (offset + bytes > total) total = offset + bytes;
+    }
+    /* Dense-mode scratch: only the dense-weight conv unfolds (im2col); the sparse kernels need none. */
+    size_t scratch = layer->op == RTNN_OP_CONV && !model->sparse ? rtnn_conv_scratch_bytes(&layer->conv) : 0;
+    if (scratch > UINT32_MAX) return RTNN_ERR_LIMIT;
+    layer->scratch_bytes = (uint32_t)scratch;
+  }
+  model->activation_bytes = (size_t)total;
+  return RTNN_OK;
+}

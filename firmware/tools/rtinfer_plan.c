@@ -1,0 +1,138 @@
+/*
+ * rtinfer-plan: the device engine's memory plan for one .rtm container, as JSON on stdout. The host's
+ * `rtinfer fit` compares it against each board's inference memory and slot size. It runs the firmware's
+ * own decoder, graph loader and planner (firmware/nn) and the engine's pool arithmetic (engine_budget.h),
+ * so the answer is the device's, not an estimate.
+ *
+ * usage: rtinfer-plan <model.rtm>
+ * exit: 0 with JSON; 1 with a message on stderr (unreadable file, not a container, unsupported graph).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine_budget.h"
+#include "rtinfer_nn/model.h"
+#include "rtinfer_nn/rtm_decode.h"
+#include "rtinfer_nn/trec_defaults.h"
+
+typedef struct {
+    size_t scratch;
+    size_t weights;
+    uint32_t input_count;
+    size_t work_dense;
+    size_t work_trec;
+    uint32_t layers;
+    uint32_t test_inputs;
+} plan_t;
+
+static int fail(const char *what, const char *detail)
+{
+    fprintf(stderr, "rtinfer-plan: %s: %s\n", what, detail);
+    return 1;
+}
+
+static unsigned char *read_file(const char *path, size_t *size)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        return NULL;
+    }
+    unsigned char *bytes = NULL;
+    if (fseek(f, 0, SEEK_END) == 0) {
+        long n = ftell(f);
+        if (n > 0 && fseek(f, 0, SEEK_SET) == 0 && (bytes = malloc((size_t)n)) != NULL &&
+            fread(bytes, 1, (size_t)n, f) != (size_t)n) {
+            free(bytes);
+            bytes = NULL;
+        }
+        *size = n > 0 ? (size_t)n : 0;
+    }
+    fclose(f);
+    return bytes;
+}
+
+/* Decodes with a dense or sparse arena and plans both configurations. Returns NULL or a reason. */
+static const char *plan_with(const unsigned char *bytes, size_t size, int sparse, plan_t *out)
+{
+    static rtm_decoder decoder;
+    static rtnn_model model;
+    static rtnn_trec_params trec[RTNN_MAX_LAYERS];
+    size_t header = 0, used = 0;
+    if (rtm_header_bytes(bytes, size < RTM_PREFIX_BYTES ? size : RTM_PREFIX_BYTES, &header) != RTM_OK) {
+        return "not an .rtm container";
+    }
+    out->scratch = rtm_scratch_bytes(header);
+    void *scratch = malloc(out->scratch);
+    void *arena = NULL;
+    const char *why = NULL;
+    if (scratch == NULL || rtm_init(&decoder, scratch, out->scratch) != RTM_OK ||
+        rtm_feed(&decoder, bytes, size, &used) != RTM_HEADER_READY) {
+        why = "the container header does not decode";
+    } else {
+        out->weights = sparse ? rtm_sparse_arena_bytes(&decoder) : rtm_arena_bytes(&decoder);
+        arena = malloc(out->weights > 0 ? out->weights : 1u);
+        size_t rest = 0;
+        rtm_status st = sparse ? rtm_set_sparse_arena(&decoder, arena, out->weights)
+                               : rtm_set_arena(&decoder, arena, out->weights);
+        if (arena == NULL || st != RTM_OK || rtm_feed(&decoder, bytes + used, size - used, &rest) != RTM_DONE) {
+            why = "the container's weights do not decode (corrupt or tampered)";
+        } else {
+            rtnn_status nst = rtnn_model_load(&model, &decoder);
+            if (nst != RTNN_OK) {
+                why = rtnn_status_name(nst);
+            } else {
+                rtnn_trec_defaults(&model, trec);
+                rtnn_config dense = {.mode = 0, .trec = NULL};
+                rtnn_config with_trec = {.mode = 1, .trec = trec};
+                out->input_count = rtnn_input_count(&model);
+                out->work_dense = rtnn_work_bytes(&model, &dense);
+                out->work_trec = rtnn_work_bytes(&model, &with_trec);
+                out->layers = model.layer_count;
+                out->test_inputs = model.test_inputs;
+            }
+        }
+    }
+    free(arena);
+    free(scratch);
+    return why;
+}
+
+static void print_form(const char *name, const plan_t *p, int last)
+{
+    printf("    \"%s\": {\"weights\": %zu, \"dense\": %zu, \"trec\": %zu}%s\n", name, p->weights,
+           engine_pool_need(p->scratch, p->weights, p->input_count, p->work_dense),
+           engine_pool_need(p->scratch, p->weights, p->input_count, p->work_trec), last ? "" : ",");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 2 || strcmp(argv[1], "--help") == 0) {
+        fprintf(stderr, "usage: rtinfer-plan <model.rtm>\n");
+        return argc == 2 ? 0 : 2;
+    }
+    size_t size = 0;
+    unsigned char *bytes = read_file(argv[1], &size);
+    if (bytes == NULL) {
+        return fail(argv[1], "cannot read the file");
+    }
+    plan_t dense, sparse;
+    memset(&dense, 0, sizeof dense);
+    memset(&sparse, 0, sizeof sparse);
+    const char *why = plan_with(bytes, size, 0, &dense);
+    if (why == NULL) {
+        why = plan_with(bytes, size, 1, &sparse);
+    }
+    free(bytes);
+    if (why != NULL) {
+        return fail(argv[1], why);
+    }
+    printf("{\n  \"containerBytes\": %zu,\n  \"headerScratch\": %zu,\n  \"inputBytes\": %zu,\n", size, dense.scratch,
+           (size_t)dense.input_count * sizeof(float));
+    printf("  \"work\": {\"dense\": %zu, \"trec\": %zu},\n", dense.work_dense, dense.work_trec);
+    printf("  \"layers\": %u,\n  \"testInputs\": %u,\n  \"pool\": {\n", dense.layers, dense.test_inputs);
+    print_form("denseWeights", &dense, 0);
+    print_form("sparseWeights", &sparse, 1);
+    printf("  }\n}\n");
+    return 0;
+}

@@ -1,0 +1,155 @@
+// Inference on the device (SPEC §4.4, §4.5): a compressed model pushed into the target runs densely and
+// with TREC, its outputs match the host's references, and a periodic task set yields complete traces.
+import {
+  compressToContainer,
+  decodeContainer,
+  decompressedGraph,
+  DeviceError,
+  DeviceSession,
+  inferOnDevice,
+  pushModel,
+  runGraph,
+  runPeriodic,
+  SerialTransport,
+  structuredInputs,
+  TRACE_JOBS,
+  zooModel,
+  type Graph,
+} from 'rtinfer';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { acquireTarget, type Target } from './support/target.js';
+
+const TEST_INPUTS = 2;
+let target: Target;
+let session: DeviceSession;
+let reference: Graph;
+let inputs: Float32Array[];
+
+/** ‖a − b‖₂ / ‖b‖₂ */
+function relativeL2(actual: Float32Array, expected: Float32Array): number {
+  let difference = 0;
+  let norm = 0;
+  expected.forEach((value, i) => {
+    difference += (actual[i]! - value) ** 2;
+    norm += value ** 2;
+  });
+  return Math.sqrt(difference / norm);
+}
+
+beforeAll(async () => {
+  target = await acquireTarget();
+  session = await DeviceSession.connect(new SerialTransport({ path: target.path }));
+  const graph = zooModel('lenet-5');
+  const { container } = compressToContainer(graph, {}, undefined, structuredInputs(graph.input.shape, TEST_INPUTS));
+  const decoded = decodeContainer(container);
+  reference = decompressedGraph(decoded);
+  inputs = decoded.testInputs ?? [];
+  await pushModel(session, container, { modelId: 'lenet-5' });
+}, 120_000);
+
+afterAll(async () => {
+  await session?.close();
+  await target?.release();
+});
+
+describe('inference on the target', () => {
+  it('runs LeNet-5 densely from a stored test input, and the output matches the host reference', async () => {
+    for (let index = 0; index < TEST_INPUTS; index++) {
+      const result = await inferOnDevice(session, { mode: 'dense', input: { index } });
+      const expected = runGraph(reference, inputs[index]!).get(reference.outputs[0]!)!.data;
+      expect(result.shape).toEqual([10]);
+      expect(result.output).toHaveLength(10);
+      expect(relativeL2(result.output, expected)).toBeLessThan(1e-4);
+      expect(result.top).toBe(expected.indexOf(Math.max(...expected)));
+      expect(result.layerTicks).toHaveLength(reference.layers.length);
+      expect(result.layerTicks.every((ticks) => ticks > 0n)).toBe(true);
+      expect(result.ticks).toBeGreaterThanOrEqual(result.layerTicks.reduce((sum, ticks) => sum + ticks, 0n));
+    }
+  });
+
+  it('runs an input sent inline the same as the stored copy', async () => {
+    const inline = await inferOnDevice(session, { mode: 'dense', input: inputs[1]! });
+    const stored = await inferOnDevice(session, { mode: 'dense', input: { index: 1 } });
+    expect(inline.output).toEqual(stored.output);
+  });
+
+  it('refuses bad INFERs with typed errors and keeps serving', async () => {
+    const refusal = (promise: Promise<unknown>) => promise.then(() => undefined, (error: unknown) => error as DeviceError);
+    const wrongSize = await refusal(inferOnDevice(session, { mode: 'dense', input: new Float32Array(10) }));
+    expect(wrongSize).toBeInstanceOf(DeviceError);
+    expect(wrongSize).toMatchObject({ code: 'device_invalid', facts: { need: 40n, have: 784n * 4n } });
+    const badIndex = await refusal(inferOnDevice(session, { mode: 'dense', input: { index: 9 } }));
+    expect(badIndex).toMatchObject({ code: 'device_out_of_range', facts: { need: 9n, have: BigInt(TEST_INPUTS) } });
+    const badLayer = await refusal(inferOnDevice(session, { mode: 'trec', trec: [{ layer: 63, L: 5, H: 4 }], input: { index: 0 } }));
+    expect(badLayer).toMatchObject({ code: 'device_out_of_range', facts: { need: 63n, have: BigInt(reference.layers.length) } });
+    const badL = await refusal(inferOnDevice(session, { mode: 'trec', trec: [{ layer: 0, L: 7, H: 4 }], input: { index: 0 } }));
+    expect(badL).toMatchObject({ code: 'device_invalid', facts: { need: 7n, have: 25n } });
+    const emptySlot = await refusal(inferOnDevice(session, { mode: 'dense', slot: 1 - (await activeSlot()), input: { index: 0 } }));
+    expect(emptySlot).toMatchObject({ code: 'device_no_model' });
+    const after = await inferOnDevice(session, { mode: 'dense', input: { index: 0 } });
+    expect(after.output).toHaveLength(10);
+  });
+
+  it('runs a periodic task set and traces every job the periods imply', async () => {
+    // Periods long enough for the sanitizer build of the sim, which runs LeNet-5 several times slower.
+    const hyperperiodUs = 200_000;
+    const periods = [100_000, 200_000];
+    const hyperperiods = 3;
+    const run = await runPeriodic(session, {
+      tasks: periods.map((periodUs, task) => ({ task, periodUs, deadlineUs: periodUs, mode: 'dense', inputIndex: task % TEST_INPUTS })),
+      durationUs: hyperperiods * hyperperiodUs,
+      trace: TRACE_JOBS,
+    });
+    const events = run.batches.flatMap((batch) => batch.body.events);
+    expect(run.batches.map((batch) => batch.body.batch)).toEqual(run.batches.map((_, index) => index));
+    expect(run.summary.dropped).toBe(0);
+    for (const [task, periodUs] of periods.entries()) {
+      const jobs = (hyperperiods * hyperperiodUs) / periodUs;
+      const of = (kind: number) => events.filter(([k, t]) => k === kind && t === task).map(([, , job]) => job);
+      expect(of(1)).toEqual([...Array(jobs).keys()]); // released
+      expect(of(2)).toEqual([...Array(jobs).keys()]); // started
+      expect(of(3)).toEqual([...Array(jobs).keys()]); // ended
+    }
+    expect(run.summary).toMatchObject({ released: 9, completed: 9, missed: 0, dropped: 0 });
+  }, 60_000);
+});
+
+async function activeSlot(): Promise<number> {
+  const status = await session.request('MODEL_STATUS', {});
+  return status.body.active ?? 0;
+}
+
+describe('task sets the device refuses', () => {
+  it('refuses a task set whose utilisation is over 1, with the numbers, and keeps the old one out', async () => {
+    const refused = await session
+      .request('TASKSET', { tasks: [0, 1].map((task) => ({ task, periodUs: 10_000, deadlineUs: 10_000, mode: 0, budgetUs: 8_000 })) })
+      .then(() => undefined, (error: unknown) => error);
+    expect(refused).toBeInstanceOf(DeviceError);
+    expect(refused).toMatchObject({ code: 'device_invalid', facts: { need: 1_600_000n, have: 1_000_000n } });
+    // Nothing half-accepted: RUN has no task set to start.
+    const run = await session.request('RUN', { durationUs: 1000 }).then(() => undefined, (error: unknown) => error);
+    expect(run).toMatchObject({ code: 'device_bad_state' });
+  });
+
+  it('on a device with too little memory, refuses INFER and TASKSET with the bytes needed and available', async () => {
+    const small = await acquireTarget({ ramBytes: 64 * 1024 });
+    const smallSession = await DeviceSession.connect(new SerialTransport({ path: small.path }));
+    try {
+      expect(smallSession.info?.ram).toBe(64 * 1024);
+      const { container } = compressToContainer(zooModel('lenet-5'), {}, undefined, structuredInputs([1, 28, 28], 1));
+      await pushModel(smallSession, container, { modelId: 'lenet-5' });
+      const infer = await inferOnDevice(smallSession, { mode: 'dense', input: { index: 0 } }).then(() => undefined, (error: unknown) => error);
+      expect(infer).toMatchObject({ code: 'device_too_large', facts: { have: 65_536n } });
+      expect((infer as DeviceError).facts.need as bigint).toBeGreaterThan(65_536n);
+      const taskset = await smallSession
+        .request('TASKSET', { tasks: [{ task: 0, periodUs: 100_000, deadlineUs: 100_000, mode: 0 }] })
+        .then(() => undefined, (error: unknown) => error);
+      expect(taskset).toMatchObject({ code: 'device_too_large', facts: { have: 65_536n } });
+      // Still serving.
+      expect((await smallSession.request('MODEL_STATUS', {})).body.active).toBeDefined();
+    } finally {
+      await smallSession.close();
+      await small.release();
+    }
+  }, 60_000);
+});

@@ -1,0 +1,98 @@
+import { readFile } from 'node:fs/promises';
+import { Flags } from '@oclif/core';
+import { deviceFlag, RtinferCommand } from '../cli/base-command.js';
+import { parseTrecFlag } from '../cli/trec-flag.js';
+import { decodeContainer, type DecodedContainer } from '../compress/container.js';
+import { inferOnDevice, type InferResult, type InferRequest } from '../device/infer.js';
+import { openSession } from '../device/open-session.js';
+import { RtinferError } from '../errors.js';
+import { bytesToFloat32 } from '../model/float32-bytes.js';
+import { compareWithReference, type ReferenceComparison } from '../nn/device-reference.js';
+
+export default class Infer extends RtinferCommand {
+  static override summary = 'Run one inference on a device, densely or with TREC, and time every layer.';
+  static override description =
+    'The device runs its active model (or --slot) on a stored test input (--input-index) or an input file of float32 values, and answers with the output, the device ticks of the whole run and of each layer, and for TREC the clusters per layer. With --model (the .rtm that was pushed) layers are named and --check compares the output with the host\'s own reference: the dense forward pass, or the TREC reference that predicts the device\'s clusters exactly.';
+  static override examples = [
+    { command: '<%= config.bin %> infer --model lenet-5.rtm', description: 'Dense, on the first stored test input of the active model.' },
+    { command: '<%= config.bin %> infer --model lenet-5.rtm --mode trec --check', description: 'TREC with the firmware\'s default L and H, checked against the host reference.' },
+    { command: '<%= config.bin %> infer --model cifarnet.rtm --mode trec --trec conv2=25:10 --json', description: 'TREC with chosen parameters for one layer, as JSON.' },
+    { command: '<%= config.bin %> infer -d /dev/ttyACM0 --input image.f32', description: 'A board, on an input file (float32 little-endian).' },
+  ];
+  static override flags = {
+    device: deviceFlag(),
+    model: Flags.string({ char: 'm', summary: 'The .rtm container the device holds: names layers, enables --check.' }),
+    mode: Flags.string({ summary: 'Dense or TREC computation reuse.', options: ['dense', 'trec'], default: 'dense' }),
+    trec: Flags.string({ summary: 'TREC parameters per layer, LAYER=L:H (comma-separated); default: the firmware\'s.' }),
+    'input-index': Flags.integer({ summary: 'Stored test input to run.', min: 0, max: 0xffff, exclusive: ['input'] }),
+    input: Flags.string({ summary: 'Input file: float32 little-endian values, the model\'s input size.' }),
+    slot: Flags.string({ summary: 'Model slot (default: the active one).', options: ['a', 'b', 'c', 'd'] }),
+    check: Flags.boolean({ summary: 'Compare the output with the host reference (needs --model).' }),
+    timeout: Flags.integer({ summary: 'Timeout for the inference, in milliseconds.', default: 60_000, min: 1 }),
+  };
+
+  async run() {
+    const { flags } = await this.parse(Infer);
+    if (flags.check && !flags.model) throw new RtinferError('bad_flag', '--check compares with the host reference of the model: give --model <file.rtm>', { flag: 'check' });
+    const model = flags.model ? await readContainer(flags.model) : undefined;
+    const mode = flags.mode as InferRequest['mode'];
+    const trec = flags.trec ? parseTrecFlag(flags.trec, model?.graph) : undefined;
+    const input = flags.input ? await readInput(flags.input) : { index: flags['input-index'] ?? 0 };
+    const { session, device } = await openSession(flags.device);
+    let result: InferResult;
+    try {
+      result = await inferOnDevice(session, { mode, trec, input, timeoutMs: flags.timeout, ...(flags.slot ? { slot: flags.slot.charCodeAt(0) - 97 } : {}) });
+    } finally {
+      await session.close();
+    }
+    const check = flags.check && model ? compareWithReference(model, input, mode, trec, result) : undefined;
+    const layerNames = model?.graph.layers.map((layer) => layer.name);
+    if (!this.jsonEnabled()) for (const line of describeInference(result, layerNames, check, device.path ?? device.via)) this.log(line);
+    return {
+      device: device.path ?? device.via,
+      mode,
+      ticks: result.ticks.toString(),
+      seconds: result.seconds,
+      top: result.top,
+      shape: result.shape,
+      output: Array.from(result.output),
+      layers: result.layerTicks.map((ticks, index) => ({ layer: layerNames?.[index] ?? index, ticks: ticks.toString() })),
+      trec: result.trec.map((stat) => ({ ...stat, layer: layerNames?.[stat.layer] ?? stat.layer })),
+      ...(check ? { check } : {}),
+    };
+  }
+}
+
+async function readContainer(file: string): Promise<DecodedContainer> {
+  const bytes = await readFile(file).catch((error: NodeJS.ErrnoException) => {
+    throw new RtinferError('bad_file', `cannot read ${file}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`, { file });
+  });
+  return decodeContainer(bytes, file);
+}
+
+async function readInput(file: string): Promise<Float32Array> {
+  const bytes = await readFile(file).catch((error: NodeJS.ErrnoException) => {
+    throw new RtinferError('bad_file', `cannot read ${file}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`, { file });
+  });
+  if (bytes.length === 0 || bytes.length % 4 !== 0) throw new RtinferError('bad_file', `${file}: ${bytes.length} bytes is not a whole number of float32 values`, { file, bytes: bytes.length });
+  return bytesToFloat32(bytes);
+}
+
+function describeInference(result: InferResult, layerNames: string[] | undefined, check: ReferenceComparison | undefined, device: string): string[] {
+  const ms = (ticks: bigint) => ((Number(ticks) / Number(result.ticks)) * result.seconds * 1000).toFixed(3);
+  const lines = [`${device}: top ${result.top ?? '-'} in ${(result.seconds * 1000).toFixed(3)} ms (${result.ticks} ticks), output ${JSON.stringify(result.shape)}`];
+  lines.push('layer                ms        share');
+  for (const [index, ticks] of result.layerTicks.entries()) {
+    const share = ((100 * Number(ticks)) / Number(result.ticks)).toFixed(1);
+    lines.push(`${String(layerNames?.[index] ?? index).padEnd(20)} ${ms(ticks).padStart(9)} ${share.padStart(7)}%`);
+  }
+  for (const stat of result.trec) {
+    const removed = (100 * (1 - stat.clusters / stat.vectors)).toFixed(1);
+    lines.push(`TREC ${layerNames?.[stat.layer] ?? stat.layer}: ${stat.clusters} clusters for ${stat.vectors} sub-vectors (${removed}% redundancy removed)`);
+  }
+  if (check) {
+    const clusters = check.clustersEqual === undefined ? '' : check.clustersEqual ? ', cluster counts equal' : ', cluster counts DIFFER';
+    lines.push(`check: relative L2 ${check.relativeL2.toExponential(2)} against the host ${check.reference} reference, top ${check.topAgrees ? 'agrees' : 'DIFFERS'}${clusters}`);
+  }
+  return lines;
+}
