@@ -19,16 +19,17 @@ size_t rtnn_conv_scratch_bytes(const rtnn_conv_geometry *g) {
   return (size_t)rtnn_conv_row_length(g) * tile_rows(g) * sizeof(float);
 }
 
-/* Rows [first, first + count) of group `group`'s im2col matrix; padding reads as 0. */
+/* Rows [first, first + count) of group `group`'s im2col matrix, stored transposed (column k of row r at
+ * columns[k * count + r]) so the product below reads each weight once per tile and the tile's pixels
+ * contiguously. Padding reads as 0. */
 static void unfold(const rtnn_conv_geometry *g, const float *input, uint32_t group, uint32_t first, uint32_t count,
                    float *columns) {
   const uint32_t group_in = g->in_channels / g->groups;
-  const uint32_t row_length = rtnn_conv_row_length(g);
   for (uint32_t r = 0; r < count; r++) {
     const uint32_t pixel = first + r;
     const int64_t y0 = (int64_t)(pixel / g->out_w) * g->stride_h - g->pad_top;
     const int64_t x0 = (int64_t)(pixel % g->out_w) * g->stride_w - g->pad_left;
-    float *row = columns + (size_t)r * row_length;
+    float *column = columns + r;
     for (uint32_t c = 0; c < group_in; c++) {
       const float *plane = input + (size_t)(group * group_in + c) * g->in_h * g->in_w;
       for (uint32_t ky = 0; ky < g->kernel_h; ky++) {
@@ -36,7 +37,8 @@ static void unfold(const rtnn_conv_geometry *g, const float *input, uint32_t gro
         for (uint32_t kx = 0; kx < g->kernel_w; kx++) {
           const int64_t x = x0 + kx;
           const int inside = y >= 0 && y < (int64_t)g->in_h && x >= 0 && x < (int64_t)g->in_w;
-          *row++ = inside ? plane[(size_t)y * g->in_w + (size_t)x] : 0.0f;
+          *column = inside ? plane[(size_t)y * g->in_w + (size_t)x] : 0.0f;
+          column += count;
         }
       }
     }
@@ -59,13 +61,25 @@ rtnn_status rtnn_conv(const rtnn_conv_geometry *g, const float *input, const flo
       for (uint32_t o = 0; o < group_out; o++) {
         const uint32_t channel = group * group_out + o;
         const float *w = weights + (size_t)channel * row_length;
-        float *out = output + (size_t)channel * rows + first;
-        for (uint32_t r = 0; r < count; r++) {
-          const float *column = columns + (size_t)r * row_length;
-          float sum = bias ? bias[channel] : 0.0f;
-          for (uint32_t k = 0; k < row_length; k++) sum += w[k] * column[k];
-          out[r] = sum;
+        /* One running sum per pixel of the tile, each still adding bias, then w[0] * x[0], w[1] * x[1], ... in
+         * row order: the same floats as one dot product per pixel, with independent sums the CPU overlaps. */
+        float sums[RTNN_CONV_TILE_ROWS];
+        for (uint32_t r = 0; r < count; r++) sums[r] = bias ? bias[channel] : 0.0f;
+        const float *column = columns;
+        if (count == RTNN_CONV_TILE_ROWS) {
+          /* Full tiles (all but maybe the last): a constant trip count the compiler can keep in registers. */
+          for (uint32_t k = 0; k < row_length; k++, column += RTNN_CONV_TILE_ROWS) {
+            const float weight = w[k];
+            for (uint32_t r = 0; r < RTNN_CONV_TILE_ROWS; r++) sums[r] += weight * column[r];
+          }
+        } else {
+          for (uint32_t k = 0; k < row_length; k++, column += count) {
+            const float weight = w[k];
+            for (uint32_t r = 0; r < count; r++) sums[r] += weight * column[r];
+          }
         }
+        float *out = output + (size_t)channel * rows + first;
+        for (uint32_t r = 0; r < count; r++) out[r] = sums[r];
       }
     }
   }

@@ -6,7 +6,7 @@
 
 /* Advances `position` (starting at -1) to entry e and returns its weight; 0 if it lands outside `count`
  * weights or points past the codebook. */
-static int entry_at(const rtnn_sparse_weights *w, uint32_t e, int64_t *position, uint32_t count, float *weight) {
+static int entry_at(const rtnn_sparse_weights *w, uint32_t e, int64_t *position, uint64_t count, float *weight) {
   *position += (int64_t)w->gaps[e] + 1;
   if (*position >= (int64_t)count || w->indices[e] >= w->codebook_length) return 0;
   *weight = w->codebook[w->indices[e]];
@@ -33,7 +33,8 @@ rtnn_status rtnn_sparse_dense(const float *input, uint32_t inputs, const rtnn_sp
                               uint32_t units, float *output) {
   if (!input || !output || !sparse_valid(w) || inputs == 0) return RTNN_ERR_ARGUMENT;
   for (uint32_t u = 0; u < units; u++) output[u] = bias ? bias[u] : 0.0f;
-  const uint32_t count = inputs * units; /* the caller's shapes come from a checked graph: no overflow */
+  const uint64_t count = (uint64_t)inputs * units;
+  if (count > UINT32_MAX) return RTNN_ERR_ARGUMENT; /* positions stay 32-bit: no 64-bit division on an MCU */
   int64_t p = -1;
   for (uint32_t e = 0; e < w->entries; e++) {
     float weight;
@@ -71,7 +72,8 @@ rtnn_status rtnn_sparse_conv(const rtnn_conv_geometry *g, const float *input, co
   }
   const uint32_t group_in = g->in_channels / g->groups, group_out = g->out_channels / g->groups;
   const uint32_t taps = g->kernel_h * g->kernel_w, row_length = rtnn_conv_row_length(g);
-  const uint32_t count = g->out_channels * row_length;
+  const uint64_t count = (uint64_t)g->out_channels * row_length;
+  if (count > UINT32_MAX) return RTNN_ERR_ARGUMENT; /* positions stay 32-bit: no 64-bit division on an MCU */
   int64_t p = -1;
   /* Entries come in (out channel, channel, ky, kx) order: per output value, the same order as rtnn_conv. */
   for (uint32_t e = 0; e < w->entries; e++) {

@@ -24,8 +24,8 @@ typedef struct {
   size_t graph, codecs, test_inputs;
 } header_parts;
 
-/* Keys of one map: calls `visit` with the reader on each value; it must consume the value (or leave it
- * untouched and return 1 to have it skipped). */
+/* Keys of one map: calls `visit` with the reader on each value; it must consume the value, or leave it
+ * untouched and set *skip to have it skipped. */
 typedef rtnn_status (*key_visitor)(void *context, const uint8_t *key, size_t key_length, rtm_cbor *reader, int *skip);
 
 static rtnn_status walk_map(rtm_cbor *reader, key_visitor visit, void *context) {
@@ -155,7 +155,7 @@ static rtnn_status read_inputs(layer_parts *parts, rtm_cbor *reader) {
 static rtnn_status visit_layer(void *context, const uint8_t *key, size_t key_length, rtm_cbor *reader, int *skip) {
   layer_parts *parts = context;
   rtnn_layer *layer = &parts->model->layers[parts->index];
-  uint32_t pair[2];
+  uint32_t pair[2] = {0, 0};
   rtnn_status status = RTNN_OK;
   if (rtm_cbor_equals(key, key_length, "name")) {
     const uint8_t *name;

@@ -1,4 +1,4 @@
-/* The work-buffer plan: every activation gets an offset by liveness (first fit, in execution order), so
+/* The work-buffer plan: every activation gets an offset by liveness (greedy by size), so
  * activations whose lifetimes overlap never share bytes and dead ones are reused. Flatten and reshape alias
  * their input; relu, leaky relu, softmax and add run in place when their (first) input dies with them. */
 #include "model_internal.h"
@@ -59,13 +59,17 @@ static size_t output_bytes(const rtnn_layer *layer) {
   return rtnn_align8((size_t)rtnn_shape_count(&layer->shape) * sizeof(float));
 }
 
-/* Lowest offset where `bytes` fit beside every buffer defined before `owner` and still needed at its step. */
-static uint64_t first_fit(const rtnn_model *model, const liveness *live, uint32_t owner, uint64_t bytes) {
+/* Buffers owned by layers a and b are needed at the same time (their [definition, end] steps overlap). */
+static int overlap_in_time(const liveness *live, uint32_t a, uint32_t b) { return a <= live->end[b] && b <= live->end[a]; }
+
+/* Lowest offset where `bytes` fit beside every placed buffer needed at the same time as `owner`'s. */
+static uint64_t lowest_fit(const rtnn_model *model, const liveness *live, const uint8_t *placed, uint32_t owner,
+                           uint64_t bytes) {
   uint64_t offset = 0;
   for (int moved = 1; moved;) {
     moved = 0;
-    for (uint32_t b = 0; b < owner; b++) {
-      if (live->buffer[b] != (int32_t)b || live->end[b] < owner) continue;
+    for (uint32_t b = 0; b < model->layer_count; b++) {
+      if (!placed[b] || !overlap_in_time(live, b, owner)) continue;
       const uint64_t start = model->layers[b].offset, stop = start + output_bytes(&model->layers[b]);
       if (offset < stop && start < offset + bytes) {
         offset = stop;
@@ -79,19 +83,28 @@ static uint64_t first_fit(const rtnn_model *model, const liveness *live, uint32_
 rtnn_status rtnn_plan(rtnn_model *model) {
   liveness live;
   assign_buffers(model, &live);
+  /* Greedy by size (as TFLite Micro's planner): the biggest buffers are placed first, each at the lowest offset
+   * free during its lifetime, ties in execution order; smaller ones then fill the gaps between them. */
+  uint8_t placed[RTNN_MAX_LAYERS] = {0};
   uint64_t total = 0;
+  for (;;) {
+    uint32_t next = model->layer_count;
+    for (uint32_t i = 0; i < model->layer_count; i++) {
+      if (placed[i] || live.buffer[i] != (int32_t)i) continue;
+      if (next == model->layer_count || output_bytes(&model->layers[i]) > output_bytes(&model->layers[next])) next = i;
+    }
+    if (next == model->layer_count) break;
+    const uint64_t bytes = output_bytes(&model->layers[next]), offset = lowest_fit(model, &live, placed, next, bytes);
+    if (offset + bytes > UINT32_MAX) return RTNN_ERR_LIMIT;
+    model->layers[next].offset = (uint32_t)offset;
+    placed[next] = 1;
+    if (offset + bytes > total) total = offset + bytes;
+  }
   for (uint32_t i = 0; i < model->layer_count; i++) {
     rtnn_layer *layer = &model->layers[i];
-    if (live.buffer[i] == NO_BUFFER) {
-      layer->offset = RTNN_AT_INPUT;
-    } else if (live.buffer[i] != (int32_t)i) {
-      layer->offset = model->layers[live.buffer[i]].offset;
-    } else {
-      const uint64_t bytes = output_bytes(layer), offset = first_fit(model, &live, i, bytes);
-      if (offset + bytes > UINT32_MAX) return RTNN_ERR_LIMIT;
-      layer->offset = (uint32_t)offset;
-      if (offset + bytes > total) total = offset + bytes;
-    }
+    /* Aliases and in-place layers take their owner's place (owners come first in execution order). */
+    if (live.buffer[i] == NO_BUFFER) layer->offset = RTNN_AT_INPUT;
+    else if (live.buffer[i] != (int32_t)i) layer->offset = model->layers[live.buffer[i]].offset;
     /* Dense-mode scratch: only the dense-weight conv unfolds (im2col); the sparse kernels need none. */
     size_t scratch = layer->op == RTNN_OP_CONV && !model->sparse ? rtnn_conv_scratch_bytes(&layer->conv) : 0;
     if (scratch > UINT32_MAX) return RTNN_ERR_LIMIT;

@@ -23,7 +23,7 @@ import { runGraph } from '../../../host/src/nn/forward.js';
 const INPUTS = 3;
 
 /** Ops the zoo models above do not reach: strided and grouped conv, leaky relu, add, upsample, padded ceil-mode
- * pools, a 3-way concat, reshape, and a dense layer on a reshaped tensor. */
+ * pools, a 3-way concat, reshape, a dense layer on a reshaped tensor, and two graph outputs. */
 function opsMix(): Graph {
   const b = new ZooBuilder('ops-mix', [3, 11, 10], 7)
     .conv('c1', 8, 3, { pad: 1, stride: 2 }).leakyRelu('c1_leaky', 0.1)
@@ -38,7 +38,8 @@ function opsMix(): Graph {
   const [c = 0, h = 0, w = 0] = b.shapeOf('ap');
   b.add({ op: 'reshape', name: 'rs', inputs: ['ap'], shape: [c, h * w] } as Layer);
   b.dense('fc', 7).simple('softmax', 'prob');
-  return b.build();
+  // A second graph output in the middle: the runtime keeps it intact to the end of a run.
+  return b.build(['prob', 'sum_relu']);
 }
 
 interface ModelCase {

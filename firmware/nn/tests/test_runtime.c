@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "rtinfer_nn/model.h"
+#include "rtinfer_nn/sha256.h"
 
 #ifndef RTNN_RUNTIME_VECTORS_DIR
 #error "RTNN_RUNTIME_VECTORS_DIR must name firmware/nn/tests/runtime-vectors"
@@ -279,22 +280,26 @@ static uint64_t checksum(const float *values, uint32_t count) {
   return hash;
 }
 
-static void watch_end(void *context, uint32_t layer) {
-  watcher *w = context;
-  w->sums[layer] = checksum(rtnn_layer_output(w->model, w->work, w->input, layer), rtnn_layer_output_count(w->model, layer));
-}
-
-/* Before layer j runs, every output a layer at or after j still reads (or a graph output) is as it was written. */
-static void watch_start(void *context, uint32_t j) {
-  watcher *w = context;
+/* Every output that layer j or a later one still reads (or a graph output) is as it was written; `after` also
+ * checks the inputs layer j just read, unless j wrote its output over them (in place, by plan). */
+static void verify_live(watcher *w, uint32_t j, int after) {
   for (uint32_t i = 0; i < j; i++) {
     if (w->last[i] < j && !w->model->layers[i].output) continue;
+    if (after && w->model->layers[i].offset == w->model->layers[j].offset) continue;
     uint64_t now = checksum(rtnn_layer_output(w->model, w->work, w->input, i), rtnn_layer_output_count(w->model, i));
     if (now != w->sums[i]) {
-      fprintf(stderr, "layer %u's output was overwritten before layer %u\n", i, j);
+      fprintf(stderr, "layer %u's output was overwritten %s layer %u\n", i, after ? "by" : "before", j);
       w->bad = 1;
     }
   }
+}
+
+static void watch_start(void *context, uint32_t j) { verify_live(context, j, 0); }
+
+static void watch_end(void *context, uint32_t layer) {
+  watcher *w = context;
+  verify_live(w, layer, 1);
+  w->sums[layer] = checksum(rtnn_layer_output(w->model, w->work, w->input, layer), rtnn_layer_output_count(w->model, layer));
 }
 
 static void test_liveness(void) {
@@ -324,6 +329,12 @@ static void test_liveness(void) {
         if (layer->offset == RTNN_AT_INPUT) continue;
         CHECK(layer->offset % 8 == 0 && layer->offset + 4u * rtnn_shape_count(&layer->shape) <= model->activation_bytes,
               "%s: layer %u at %u", v->file, i, layer->offset);
+      }
+      if (getenv("RTNN_TEST_VERBOSE")) {
+        size_t all = 0;
+        for (uint32_t i = 0; i < model->layer_count; i++) all += 4u * rtnn_shape_count(&model->layers[i].shape);
+        fprintf(stderr, "%s (%s): %u layers, activations %zu bytes (every output apart: %zu), work %zu\n", v->file,
+                sparse ? "sparse" : "dense", model->layer_count, model->activation_bytes, all, work_bytes);
       }
       free(input), free(work), free(w), free(model);
       release(&d);
@@ -495,13 +506,82 @@ static void test_trec_config(void) {
   free(copies[0]), free(copies[1]);
 }
 
+/* Decodes container bytes held in memory (dense arena); 1 when the decoder reached RTM_DONE. */
+static int decode_bytes(const uint8_t *bytes, size_t length, decoded *out) {
+  size_t header, consumed = 0, more = 0;
+  memset(out, 0, sizeof *out);
+  if (rtm_header_bytes(bytes, length, &header) != RTM_OK) return 0;
+  out->scratch = malloc(rtm_scratch_bytes(header) ? rtm_scratch_bytes(header) : 1u);
+  rtm_init(&out->decoder, out->scratch, rtm_scratch_bytes(header));
+  if (rtm_feed(&out->decoder, bytes, length, &consumed) != RTM_HEADER_READY) return 0;
+  size_t arena_bytes = rtm_arena_bytes(&out->decoder);
+  if (arena_bytes > (64u << 20)) return 0;
+  out->arena = malloc(arena_bytes ? arena_bytes : 4u);
+  if (rtm_set_arena(&out->decoder, out->arena, arena_bytes) != RTM_OK) return 0;
+  return rtm_feed(&out->decoder, bytes + consumed, length - consumed, &more) == RTM_DONE;
+}
+
+/* The graph parser on damaged headers: random byte changes in the header, with the digest recomputed so the
+ * decoder lets them through. Whatever the loader answers, it must not read out of bounds (ASan), and what it
+ * accepts must run within its own work size. */
+static void test_header_mutations(void) {
+  static const char *files[] = {"ok-base.rtm", "ops-mix.rtm"};
+  uint32_t state = 2463534242u;
+  unsigned loaded = 0, refused = 0, tried = 0;
+  for (size_t f = 0; f < 2; f++) {
+    size_t length, header;
+    uint8_t *original = read_file(files[f], &length);
+    CHECK(rtm_header_bytes(original, length, &header) == RTM_OK, "%s header", files[f]);
+    const size_t header_at = length > 0 && original[3] == 0x59 ? 6u : 5u; /* magic + 2- or 4-byte-length head */
+    uint8_t *bytes = malloc(length);
+    for (int round = 0; round < 6000; round++) {
+      memcpy(bytes, original, length);
+      for (int changes = 1 + round % 3; changes > 0; changes--) {
+        state ^= state << 13, state ^= state >> 17, state ^= state << 5;
+        size_t at = header_at + state % header;
+        bytes[at] = round % 2 ? (uint8_t)(state >> 24) : (uint8_t)(bytes[at] + ((state >> 24) % 2 ? 1 : -1));
+      }
+      rtm_sha256 hash;
+      rtm_sha256_init(&hash);
+      rtm_sha256_update(&hash, bytes, length - 34);
+      rtm_sha256_final(&hash, bytes + length - 32);
+      decoded d;
+      if (decode_bytes(bytes, length, &d)) {
+        tried++;
+        rtnn_model *model = malloc(sizeof *model);
+        rtnn_status status = rtnn_model_load(model, &d.decoder);
+        if (status == RTNN_OK) {
+          loaded++;
+          size_t work_bytes = rtnn_work_bytes(model, NULL);
+          uint32_t count = rtnn_input_count(model);
+          if (work_bytes <= (16u << 20) && count <= (1u << 20)) {
+            float *input = calloc(count, sizeof(float));
+            void *work = malloc(work_bytes);
+            const float *output;
+            CHECK(rtnn_run(model, NULL, input, count, work, work_bytes, NULL, &output) == RTNN_OK, "%s round %d: run", files[f], round);
+            free(work), free(input);
+          }
+        } else {
+          refused++;
+          CHECK(status < 0 && strcmp(rtnn_status_name(status), "unknown") != 0, "%s round %d: status %d", files[f], round, (int)status);
+        }
+        free(model);
+      }
+      release(&d);
+    }
+    free(bytes), free(original);
+  }
+  fprintf(stderr, "header mutations: %u decoded, %u loaded, %u refused\n", tried, loaded, refused);
+  CHECK(tried > 100 && refused > 10, "too few mutations reached the loader");
+}
+
 int main(int argc, char **argv) {
   static const struct {
     const char *name;
     void (*run)(void);
   } tests[] = {{"vectors_dense", NULL}, {"vectors_sparse", NULL}, {"sparse_equals_dense", test_sparse_equals_dense},
                {"liveness", test_liveness}, {"work_bytes", test_work_bytes}, {"graph_errors", test_graph_errors},
-               {"trec_config", test_trec_config}};
+               {"trec_config", test_trec_config}, {"header_mutations", test_header_mutations}};
   load_index();
   int ran = 0;
   for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++) {

@@ -57,7 +57,8 @@ static void send_result(uint32_t id, const rtnn_model *model, uint8_t want)
         res->shape_count = shape->rank;
         memcpy(res->shape, shape->dims, shape->rank * sizeof shape->dims[0]);
     }
-    if (want & RTP_WANT_LAYER_TICKS) {
+    /* The protocol carries up to 64 per-layer values; a deeper graph's layers are timed by TRACE layer events. */
+    if ((want & RTP_WANT_LAYER_TICKS) && s_result.layer_count <= RTP_MAX_LAYER_TICKS) {
         res->has_layer_ticks = true;
         res->layer_tick_count = (uint8_t)s_result.layer_count;
         memcpy(res->layer_ticks, s_result.layer_ticks, s_result.layer_count * sizeof s_result.layer_ticks[0]);

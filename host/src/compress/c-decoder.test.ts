@@ -25,7 +25,7 @@ const dump = join(work, 'rtm_dump');
 
 beforeAll(() => {
   const sources = readdirSync(join(nn, 'src')).filter((file) => file.endsWith('.c')).map((file) => join(nn, 'src', file));
-  execFileSync('cc', ['-std=c11', '-O1', '-Wall', '-Wextra', '-Werror', `-I${join(nn, 'include')}`, ...sources, join(nn, 'tests', 'rtm_dump.c'), '-lmbedcrypto', '-o', dump]);
+  execFileSync('cc', ['-std=c11', '-O1', '-Wall', '-Wextra', '-Werror', `-I${join(nn, 'include')}`, ...sources, join(nn, 'tests', 'rtm_dump.c'), '-lmbedcrypto', '-lm', '-o', dump]);
 });
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 

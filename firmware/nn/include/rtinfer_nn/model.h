@@ -135,7 +135,9 @@ const rtnn_shape *rtnn_output_shape(const rtnn_model *model);
 rtnn_status rtnn_test_input(const rtnn_model *model, uint32_t index, float *out);
 
 /* RTNN_OK, or the first layer whose TREC parameters are unusable (*layer) with need/have as
- * rtnn_trec_check() gives them; a TREC entry on a layer that is not a conv is RTNN_ERR_INVALID too. */
+ * rtnn_trec_check() gives them; a TREC entry on a layer that is not a conv is RTNN_ERR_INVALID too (need and
+ * have 0). A NULL config, mode 0 or a NULL trec table is all dense (RTNN_OK); mode > 1 is RTNN_ERR_ARGUMENT.
+ * *layer is UINT32_MAX unless a layer is named. Any of layer/need/have may be NULL. */
 rtnn_status rtnn_config_check(const rtnn_model *model, const rtnn_config *config, uint32_t *layer,
                               uint32_t *need, uint32_t *have);
 
@@ -144,8 +146,9 @@ rtnn_status rtnn_config_check(const rtnn_model *model, const rtnn_config *config
  * or the config is unusable (rtnn_config_check). */
 size_t rtnn_work_bytes(const rtnn_model *model, const rtnn_config *config);
 
-/* Runs one inference. `*output` points into `work` (rtnn_output_shape() elements) and stays valid until the
- * next run. `config` and `observer` may be NULL (all dense, nobody told). RTNN_ERR_INPUT if input_count is
+/* Runs one inference. `*output` points into `work` (rtnn_output_shape() elements; into `input` only if the
+ * output is a flatten/reshape of it) and stays valid until the next run. `input` is only read and must not
+ * lie inside `work`. `config` and `observer` may be NULL (all dense, nobody told). RTNN_ERR_INPUT if input_count is
  * not rtnn_input_count(); the rtnn_config_check() status for an unusable config; RTNN_ERR_SCRATCH if
  * work_bytes < rtnn_work_bytes() (checked before anything is written); RTNN_ERR_ARGUMENT for NULLs or a work
  * buffer not aligned for floats. */

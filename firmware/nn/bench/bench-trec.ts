@@ -1,0 +1,201 @@
+// npm run bench:trec — TREC (firmware/nn/TREC.md) against the dense kernel rtnn_conv() on every conv layer of
+// CifarNet, ZfNet and SqueezeNet at CIFAR-10 shapes (host/src/model/zoo), with the zoo's seeded He-normal weights
+// (trained weights are not available) and structured synthetic images (synthetic-images.ts). Each layer's input is
+// the previous layers' actual dense output. Per layer: redundancy removed, executed instructions of rtnn_conv vs
+// rtnn_trec_conv under callgrind, relative L2 of the output vs dense, TREC scratch vs the naive design's.
+// End to end: top-1 agreement and logit error with TREC on every layer that got parameters.
+//
+// Choosing (L, H) per layer, as the paper tunes them: L ranges over the divisors of the row length in [4, 75],
+// H over 2..min(16, out channels). A native run of bench_trec gives every candidate's error and cluster count;
+// for each L the smallest H whose relative L2 is within BENCH_TREC_MAX_L2 is kept; those are ranked by an
+// operation count from their measured clusters (TREC.md §6), the best BENCH_TREC_SHORTLIST go to callgrind, and
+// the one with the fewest instructions wins. A layer with no candidate within the bound, or none faster than
+// dense, stays dense (its row says so).
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ConvLayer, Graph } from '../../../host/src/model/ir.js';
+import { zooModel } from '../../../host/src/model/zoo/index.js';
+import { argMax, relativeL2 } from '../../../host/src/nn/fidelity.js';
+import { runGraph, type Activation } from '../../../host/src/nn/forward.js';
+import { convGeometry, rowLength, runGraphTrec, type ConvGeometry, type TrecParams } from '../../../host/src/nn/trec.js';
+import { syntheticImage } from './synthetic-images.js';
+
+const root = join(fileURLToPath(import.meta.url), '..', '..', '..', '..');
+const driver = process.env.BENCH_TREC_DRIVER ?? join(root, 'build', 'h-trec-rel', 'firmware', 'nn', 'bench_trec');
+const maxL2 = Number(process.env.BENCH_TREC_MAX_L2 ?? 0.1);
+const shortlist = Number(process.env.BENCH_TREC_SHORTLIST ?? 4);
+const images = Number(process.env.BENCH_TREC_IMAGES ?? 8);
+const networks: Array<[string, string]> = [['cifarnet', 'CifarNet'], ['zfnet-cifar', 'ZfNet (CIFAR)'], ['squeezenet-cifar', 'SqueezeNet (CIFAR)']];
+const geometryOrder = ['inChannels', 'inH', 'inW', 'outChannels', 'outH', 'outW', 'kernelH', 'kernelW', 'strideH', 'strideW', 'padTop', 'padLeft', 'groups'] as const;
+const work = mkdtempSync(join(tmpdir(), 'bench-trec-'));
+
+interface Candidate extends TrecParams {
+  clusters: number;
+  vectors: number;
+  scratch: number;
+  naive: number;
+  relativeL2: number;
+  instructions?: number;
+}
+
+interface LayerResult {
+  network: string;
+  layer: string;
+  shape: string;
+  denseInstructions: number;
+  denseScratch: number;
+  best: Candidate;
+  /** Within the error bound and faster than dense: used end to end. */
+  chosen: boolean;
+}
+
+function runDriver(g: ConvGeometry, layer: ConvLayer, input: Float32Array, candidates: TrecParams[], callgrind: boolean) {
+  const file = join(work, 'case.bin');
+  const head = new Uint32Array([...geometryOrder.map((key) => g[key]), candidates.length, ...candidates.flatMap((c) => [c.L, c.H])]);
+  writeFileSync(file, Buffer.concat([head, input, layer.weights, layer.bias].map((a) => Buffer.from(a.buffer, a.byteOffset, a.byteLength))));
+  const out = join(work, 'case.txt');
+  const dumps = join(work, 'cg');
+  rmSync(dumps, { recursive: true, force: true });
+  mkdirSync(dumps);
+  if (callgrind) {
+    execFileSync('valgrind', ['--tool=callgrind', '--collect-atstart=no', '--toggle-collect=rtnn_conv', '--toggle-collect=rtnn_trec_conv', `--callgrind-out-file=${join(dumps, 'out')}`, driver, file, out], { stdio: 'ignore' });
+  } else {
+    execFileSync(driver, [file, out]);
+  }
+  const [denseLine, ...lines] = readFileSync(out, 'utf8').trim().split('\n');
+  const [, denseStatus, denseScratch] = denseLine!.split(' ');
+  if (denseStatus !== '0') throw new Error(`rtnn_conv failed (${denseStatus}) on ${layer.name}`);
+  const results: Candidate[] = lines.map((line) => {
+    const [L, H, status, clusters, vectors, scratch, naive, error] = line.split(' ').map(Number);
+    if (status !== 0) throw new Error(`rtnn_trec_conv failed (${status}) on ${layer.name} L=${L} H=${H}`);
+    return { L: L!, H: H!, clusters: clusters!, vectors: vectors!, scratch: scratch!, naive: naive!, relativeL2: error! };
+  });
+  // One callgrind dump per call, labelled by the driver ("dense", "trec L=.. H=..").
+  const instructions = new Map<string, number>();
+  if (callgrind) {
+    for (const name of readdirSync(dumps)) {
+      const text = readFileSync(join(dumps, name), 'utf8');
+      const label = /^desc: Trigger: Client Request: (.*)$/m.exec(text)?.[1];
+      const totals = /^totals: (\d+)/m.exec(text)?.[1];
+      if (label && totals) instructions.set(label, Number(totals));
+    }
+    for (const r of results) r.instructions = instructions.get(`trec L=${r.L} H=${r.H}`);
+  }
+  return { denseScratch: Number(denseScratch), denseInstructions: instructions.get('dense') ?? 0, results };
+}
+
+function divisors(n: number, low: number, high: number): number[] {
+  const found = [];
+  for (let d = low; d <= Math.min(n, high); d++) if (n % d === 0) found.push(d);
+  return found.length ? found : [n];
+}
+
+/** TREC.md §6's operation count: gather + hash + centroid sums and means + products + scatter. */
+function modelledOps(g: ConvGeometry, c: Candidate): number {
+  const rows = g.outH * g.outW;
+  const k = rowLength(g);
+  return rows * k * (1 + c.H + 1) + c.clusters * c.L * (g.outChannels + 1) + c.vectors * g.outChannels;
+}
+
+function benchLayer(network: string, layer: ConvLayer, input: Activation, outShape: number[]): LayerResult {
+  const g = convGeometry(layer, input.shape, outShape);
+  const k = rowLength(g);
+  const sweep = divisors(k, 4, 75).flatMap((L) => Array.from({ length: Math.min(16, g.outChannels) - 1 }, (_, i) => ({ L, H: i + 2 })));
+  const native = runDriver(g, layer, input.data, sweep, false).results;
+  const perL = new Map<number, Candidate>();
+  for (const c of native) if (c.relativeL2 <= maxL2 && !perL.has(c.L)) perL.set(c.L, c); // sweep is in H order per L
+  let pool = [...perL.values()].sort((a, b) => modelledOps(g, a) - modelledOps(g, b)).slice(0, shortlist);
+  const withinBound = pool.length > 0;
+  if (!withinBound) pool = [native.reduce((a, b) => (b.relativeL2 < a.relativeL2 ? b : a))];
+  const measured = runDriver(g, layer, input.data, pool, true);
+  const best = measured.results.reduce((a, b) => ((b.instructions ?? Infinity) < (a.instructions ?? Infinity) ? b : a));
+  return {
+    network,
+    layer: layer.name,
+    shape: `${g.inChannels}→${g.outChannels} ${g.kernelH}×${g.kernelW}/${g.strideH} @${g.outH}×${g.outW}`,
+    denseInstructions: measured.denseInstructions,
+    denseScratch: measured.denseScratch,
+    best,
+    chosen: withinBound && (best.instructions ?? Infinity) < measured.denseInstructions,
+  };
+}
+
+/** The graph's logits: the softmax's input when the output is a softmax. */
+function logitsOf(graph: Graph): string {
+  const output = graph.outputs[0]!;
+  const layer = graph.layers.find((l) => l.name === output);
+  return layer?.op === 'softmax' ? layer.inputs[0]! : output;
+}
+
+function endToEnd(graph: Graph, params: Map<string, TrecParams>) {
+  const logits = logitsOf(graph);
+  const probe = { ...graph, outputs: [logits] };
+  let agree = 0;
+  let error = 0;
+  for (let i = 0; i < images; i++) {
+    const image = syntheticImage(1000 + i);
+    const dense = runGraph(probe, image).get(logits)!.data;
+    const trec = runGraphTrec(probe, image, params).outputs.get(logits)!.data;
+    if (argMax(dense) === argMax(trec)) agree++;
+    error += relativeL2(dense, trec);
+  }
+  return { top1Agreement: agree / images, relativeL2: error / images };
+}
+
+const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+const kib = (bytes: number) => (bytes >= 1 << 30 ? `${(bytes / 2 ** 30).toFixed(1)} GiB` : bytes >= 1 << 20 ? `${(bytes / 2 ** 20).toFixed(1)} MiB` : `${(bytes / 1024).toFixed(1)} KiB`);
+
+function main() {
+  const all: LayerResult[] = [];
+  const summaries = [];
+  for (const [name, label] of networks) {
+    const graph = zooModel(name);
+    const inputs = new Map<string, { layer: ConvLayer; input: Activation; outShape: number[] }>();
+    // The dense pass on image 0, recording each conv layer's real input.
+    runGraph(graph, syntheticImage(1000), (layer, layerInputs, outShape) => {
+      if (layer.op === 'conv') inputs.set(layer.name, { layer, input: layerInputs[0]!, outShape });
+      return undefined;
+    });
+    const rows: LayerResult[] = [];
+    for (const { layer, input, outShape } of inputs.values()) {
+      const row = benchLayer(label, layer, input, outShape);
+      rows.push(row);
+      const b = row.best;
+      console.error(`${label} ${row.layer}: L=${b.L} H=${b.H} removed ${pct(1 - b.clusters / b.vectors)} speedup ${(row.denseInstructions / (b.instructions ?? NaN)).toFixed(2)}× L2 ${b.relativeL2.toFixed(4)}${row.chosen ? '' : ' (stays dense)'}`);
+    }
+    all.push(...rows);
+    const params = new Map(rows.filter((r) => r.chosen).map((r) => [r.layer, { L: r.best.L, H: r.best.H }]));
+    summaries.push({ network: label, trecLayers: params.size, convLayers: rows.length, ...endToEnd(graph, params) });
+  }
+  rmSync(work, { recursive: true, force: true });
+
+  const lines = [
+    `| network | layer | shape (in→out k/stride @out) | L | H | redundancy removed | dense Minstr | TREC Minstr | speedup | rel. L2 | TREC scratch | naive scratch |`,
+    `|---|---|---|---|---|---|---|---|---|---|---|---|`,
+  ];
+  for (const r of all) {
+    const b = r.best;
+    const speedup = r.denseInstructions / (b.instructions ?? NaN);
+    lines.push(`| ${r.network} | ${r.layer}${r.chosen ? '' : ' (dense)'} | ${r.shape} | ${b.L} | ${b.H} | ${pct(1 - b.clusters / b.vectors)} | ${(r.denseInstructions / 1e6).toFixed(2)} | ${((b.instructions ?? NaN) / 1e6).toFixed(2)} | ${speedup.toFixed(2)}× | ${b.relativeL2.toFixed(3)} | ${kib(b.scratch)} | ${kib(b.naive)} |`);
+  }
+  const chosen = all.filter((r) => r.chosen);
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+  const speedups = chosen.map((r) => r.denseInstructions / r.best.instructions!);
+  const removed = chosen.map((r) => 1 - r.best.clusters / r.best.vectors);
+  const totalDense = all.reduce((a, r) => a + r.denseInstructions, 0);
+  const totalTrec = all.reduce((a, r) => a + (r.chosen ? r.best.instructions! : r.denseInstructions), 0);
+  console.log(lines.join('\n'));
+  console.log('');
+  console.log(`| network | conv layers on TREC | top-1 agreement (${images} images) | logits rel. L2 |`);
+  console.log('|---|---|---|---|');
+  for (const s of summaries) console.log(`| ${s.network} | ${s.trecLayers} / ${s.convLayers} | ${pct(s.top1Agreement)} | ${s.relativeL2.toFixed(3)} |`);
+  console.log('');
+  console.log(`Over the ${chosen.length} layers on TREC: mean speedup ${mean(speedups).toFixed(2)}× (max ${Math.max(...speedups).toFixed(2)}×), mean redundancy removed ${pct(mean(removed))}; all conv instructions of the three networks ${(totalDense / 1e6).toFixed(0)}M dense → ${(totalTrec / 1e6).toFixed(0)}M (${(totalDense / totalTrec).toFixed(2)}×). Bound: layer rel. L2 ≤ ${maxL2}.`);
+  mkdirSync(join(root, 'build', 'bench'), { recursive: true });
+  writeFileSync(join(root, 'build', 'bench', 'trec.json'), JSON.stringify({ maxL2, images, layers: all, networks: summaries }, null, 2));
+}
+
+main();
