@@ -6,7 +6,9 @@ import { describePush } from '../cli/format.js';
 import { ProgressLine } from '../cli/progress.js';
 import { RtinferError } from '../errors.js';
 import { openSession } from '../device/open-session.js';
-import { pushModel } from '../transfer/push-model.js';
+import { BenchClient } from '../daemon/bench-client.js';
+import { benchFlag, brokerFlag, labFlag, resolveBroker } from '../daemon/cli-support.js';
+import { pushModel, type PushOptions, type PushProgress, type PushSummary } from '../transfer/push-model.js';
 
 export default class Push extends RtinferCommand {
   static override summary = 'Stream a model container into a device slot: windowed, verified on the device, resumable.';
@@ -16,6 +18,7 @@ export default class Push extends RtinferCommand {
     { command: '<%= config.bin %> push cifarnet.rtm', description: 'Into the only running sim, in the slot that is not active.' },
     { command: '<%= config.bin %> push cifarnet.rtm --device /dev/ttyACM0 --slot b', description: 'Into slot b of a board.' },
     { command: '<%= config.bin %> push model.rtm -d sim-1 --json', description: 'The summary as JSON.' },
+    { command: '<%= config.bin %> push model.rtm --bench bench-b -d f7-2', description: 'Into device f7-2 of bench-b, through its daemon.' },
   ];
   static override args = { file: Args.string({ description: 'Model container (.rtm) to push', required: true }) };
   static override flags = {
@@ -23,6 +26,9 @@ export default class Push extends RtinferCommand {
     slot: Flags.string({ summary: 'Target slot (default: one that is not active).', options: ['a', 'b', 'c', 'd'] }),
     'model-id': Flags.string({ summary: 'Model id the device records (default: the file name).' }),
     'no-activate': Flags.boolean({ summary: 'Verify the model but keep the current one active.' }),
+    bench: benchFlag('Push through this bench\'s daemon over MQTT; --device is then the bench\'s device id.'),
+    broker: brokerFlag,
+    lab: labFlag,
   };
 
   async run() {
@@ -32,25 +38,48 @@ export default class Push extends RtinferCommand {
     });
     if (container.length === 0) throw new RtinferError('bad_file', `${args.file} is empty`, { file: args.file });
     const modelId = flags['model-id'] ?? basename(args.file, extname(args.file)).slice(0, 64);
-    const { session } = await openSession(flags.device);
+    const slot = flags.slot ? flags.slot.charCodeAt(0) - 'a'.charCodeAt(0) : undefined;
+    const progress = new ProgressLine('push', container.length, !this.jsonEnabled(), { unit: 'bytes' });
+    const onProgress = (p: Pick<PushProgress, 'stored' | 'retransmissions'>) => progress.update(p.stored, `${p.retransmissions} retransmits`);
+    const options = { modelId, ...(slot !== undefined ? { slot } : {}), activate: !flags['no-activate'], onProgress } satisfies PushOptions;
+    let summary: PushSummary;
+    try {
+      summary = flags.bench !== undefined ? await this.pushThroughBench(flags, flags.bench, container, options) : await this.pushLocal(flags.device, container, options);
+    } finally {
+      progress.done();
+    }
+    if (!this.jsonEnabled()) this.log(describePush(summary));
+    return summary;
+  }
+
+  private async pushThroughBench(flags: { lab?: string; broker?: string; device?: string }, bench: string, container: Buffer, options: PushOptions): Promise<PushSummary> {
+    const client = await BenchClient.connect(resolveBroker(flags, bench).access);
+    try {
+      await client.requireBench(bench);
+      const params = { container: container.toString('base64'), modelId: options.modelId, activate: options.activate, ...(flags.device !== undefined ? { device: flags.device } : {}), ...(options.slot !== undefined ? { slot: options.slot } : {}) };
+      // Ctrl-C asks the daemon to stop sending; what arrived stays in the slot for the next push.
+      const abort = new AbortController();
+      const interrupt = () => abort.abort();
+      process.once('SIGINT', interrupt);
+      try {
+        return (await client.call(bench, 'push', params, { onProgress: (data) => options.onProgress?.(data as PushProgress), signal: abort.signal })) as PushSummary;
+      } finally {
+        process.off('SIGINT', interrupt);
+      }
+    } finally {
+      await client.close();
+    }
+  }
+
+  private async pushLocal(device: string | undefined, container: Buffer, options: PushOptions): Promise<PushSummary> {
+    const { session } = await openSession(device);
     const abort = new AbortController();
     // Ctrl-C stops sending; what arrived stays in the slot for the next push.
     const interrupt = () => abort.abort();
     process.once('SIGINT', interrupt);
-    const progress = new ProgressLine('push', container.length, !this.jsonEnabled(), { unit: 'bytes' });
     try {
-      const summary = await pushModel(session, container, {
-        modelId,
-        ...(flags.slot ? { slot: flags.slot.charCodeAt(0) - 'a'.charCodeAt(0) } : {}),
-        activate: !flags['no-activate'],
-        signal: abort.signal,
-        onProgress: (p) => progress.update(p.stored, `${p.retransmissions} retransmits`),
-      });
-      progress.done();
-      if (!this.jsonEnabled()) this.log(describePush(summary));
-      return summary;
+      return await pushModel(session, container, { ...options, signal: abort.signal });
     } finally {
-      progress.done();
       process.off('SIGINT', interrupt);
       await session.close();
     }

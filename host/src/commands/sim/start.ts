@@ -5,6 +5,8 @@ import { startSim } from '../../sim/posix-sim.js';
 import { startAedesBroker } from '../../transport/mqtt/brokers.js';
 import { startMqttDeviceBridge } from '../../transport/mqtt/device-bridge.js';
 import { simRegistryDir } from '../../sim/sim-registry.js';
+import { describeDaemonEvent } from '../../daemon/bench-table.js';
+import { startSimBench } from '../../daemon/sim-bench.js';
 
 export default class SimStart extends RtinferCommand {
   static override summary = 'Start a simulated STM32 (the firmware built for POSIX) on a pseudo-terminal.';
@@ -16,6 +18,7 @@ export default class SimStart extends RtinferCommand {
     { command: '<%= config.bin %> sim start --link /tmp/ttySIM0', description: 'Also reachable at a stable path.' },
     { command: '<%= config.bin %> sim start --broker', description: 'Also on an embedded MQTT broker, as a Pi agent would be.' },
     { command: '<%= config.bin %> sim start --mqtt mqtt://127.0.0.1:1883', description: 'Also on a running broker (Mosquitto).' },
+    { command: '<%= config.bin %> sim start --bench sim-bench --count 2', description: 'A simulated bench: two sims, an embedded broker and a daemon.' },
   ];
   static override flags = {
     name: Flags.string({ summary: 'Device id of the sim (default: the first free sim-N).' }),
@@ -26,10 +29,16 @@ export default class SimStart extends RtinferCommand {
     detach: Flags.boolean({ summary: 'Leave the sim running in the background and return.' }),
     mqtt: Flags.string({ summary: 'Also put the sim on this MQTT broker (mqtt://host:port), as a Pi agent would be.', exclusive: ['broker', 'detach'] }),
     broker: Flags.boolean({ summary: 'Start an embedded MQTT broker (Aedes) on a free loopback port and put the sim on it.', exclusive: ['mqtt', 'detach'] }),
+    bench: Flags.string({
+      summary: 'Start a simulated bench of this name: the sims, a broker (embedded Aedes, or --mqtt) and a daemon serving them.',
+      exclusive: ['detach', 'broker', 'name', 'link', 'storage'],
+    }),
+    count: Flags.integer({ summary: 'How many sims the bench has (default 1).', min: 1, max: 16, dependsOn: ['bench'] }),
   };
 
   async run() {
     const { flags } = await this.parse(SimStart);
+    if (flags.bench !== undefined) return this.runBench(flags.bench, flags.count ?? 1, flags);
     const name = flags.name;
     const sim = await startSim({
       deviceId: name,
@@ -67,6 +76,34 @@ export default class SimStart extends RtinferCommand {
     process.once('SIGTERM', stop);
     const code = await sim.exited;
     if (code !== 0 && code !== null) this.error(`the sim exited with code ${code}: ${sim.stderrTail()}`, { exit: 1 });
+    return undefined;
+  }
+
+  /** --bench: sims, broker and daemon in one process, until Ctrl-C. */
+  private async runBench(name: string, count: number, flags: { mqtt?: string; 'max-frame'?: number; baud?: number }) {
+    const json = this.jsonEnabled();
+    const bench = await startSimBench({
+      bench: name,
+      count,
+      ...(flags.mqtt !== undefined ? { brokerUrl: flags.mqtt } : {}),
+      maxFrame: flags['max-frame'],
+      baud: flags.baud,
+      log: (event) => (json ? this.jsonLine(event) : event.event === 'device' ? this.log(describeDaemonEvent(event)) : undefined),
+    });
+    const devices = bench.sims.map((sim) => ({ deviceId: sim.deviceId, pty: sim.pty, pid: sim.pid }));
+    if (json) this.jsonLine({ event: 'started', bench: bench.bench, broker: bench.brokerUrl, embeddedBroker: bench.embeddedBroker, devices });
+    else {
+      this.log(`bench ${bench.bench}: ${devices.map((d) => `${d.deviceId} on ${d.pty}`).join(', ')}; broker ${bench.brokerUrl}${bench.embeddedBroker ? ' (embedded Aedes)' : ''}`);
+      this.log(`reach it with:  rtinfer devices --bench ${bench.bench} --broker ${bench.brokerUrl}`);
+      this.log(`               rtinfer push <model.rtm> --bench ${bench.bench} --broker ${bench.brokerUrl} --device ${devices[0]!.deviceId}`);
+      this.log('Ctrl-C stops it.');
+    }
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+      // A sim that dies is the daemon's to report (offline) — the bench runs on.
+    });
+    await bench.stop();
     return undefined;
   }
 }

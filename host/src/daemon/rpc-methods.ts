@@ -1,0 +1,106 @@
+// What a bench daemon answers over RPC (README.md lists the methods). Each
+// handler gets the request's params and a way to send progress notices, and
+// returns the result or throws a typed error that becomes an error reply.
+import { toJsonable } from '@rtinfer/protocol';
+import { pingSeries } from '../device/ping.js';
+import { pingReport } from '../device/ping-report.js';
+import { listModels, pushModel } from '../transfer/push-model.js';
+import { BadRequestError, DeviceOfflineError, UnknownDeviceError } from './daemon-errors.js';
+import type { ManagedDevice } from './managed-device.js';
+import type { DeviceRow } from './rpc-messages.js';
+
+export interface BenchState {
+  bench: string;
+  devices(): ManagedDevice[];
+  table(): DeviceRow[];
+  setTrace(deviceId: string, on: boolean): string;
+  /** Aborts a running request by its id; false if none runs. */
+  cancel(requestId: string): boolean;
+}
+
+/** `signal` aborts when a `cancel` request names this request (the CLI's Ctrl-C). */
+export type RpcHandler = (params: Record<string, unknown>, bench: BenchState, progress: (data: unknown) => void, signal: AbortSignal) => Promise<unknown>;
+
+/** The device a request names; the bench's only device when it names none. */
+export function deviceOf(bench: BenchState, params: Record<string, unknown>): ManagedDevice {
+  const devices = bench.devices();
+  const id = params.device;
+  if (id === undefined && devices.length === 1) return devices[0]!;
+  if (typeof id !== 'string') throw new BadRequestError(`params.device must name one of bench "${bench.bench}"'s devices: ${devices.map((d) => d.id).join(', ') || 'none'}`);
+  const device = devices.find((candidate) => candidate.id === id);
+  if (!device) throw new UnknownDeviceError(bench.bench, id, devices.map((d) => d.id));
+  return device;
+}
+
+async function onSession<T>(bench: BenchState, device: ManagedDevice, work: Parameters<ManagedDevice['withSession']>[0], exclusive?: string): Promise<T> {
+  const result = await device.withSession(work, exclusive);
+  if (result === undefined) throw new DeviceOfflineError(bench.bench, device.id, device.row().lastError);
+  return result as T;
+}
+
+function optionalInteger(params: Record<string, unknown>, key: string, min: number, max: number): number | undefined {
+  const value = params[key];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) throw new BadRequestError(`params.${key} must be an integer in ${min}…${max}`);
+  return value;
+}
+
+/** At most one progress notice per interval, and always the last one. */
+function throttled(send: (data: unknown) => void, intervalMs = 200): (data: { stored: number; total: number }) => void {
+  let last = 0;
+  return (data) => {
+    const now = performance.now();
+    if (now - last < intervalMs && data.stored < data.total) return;
+    last = now;
+    send(data);
+  };
+}
+
+export const RPC_METHODS: Record<string, RpcHandler> = {
+  async devices(_params, bench) {
+    return { bench: bench.bench, devices: bench.table() };
+  },
+
+  async ping(params, bench) {
+    const device = deviceOf(bench, params);
+    const count = optionalInteger(params, 'count', 1, 10_000) ?? 10;
+    return onSession(bench, device, async (session) => {
+      const results = await pingSeries(session, { count });
+      return toJsonable({ device: device.id, ...pingReport(results, session.info!, results.lost) }, 'number-when-safe');
+    });
+  },
+
+  async models(params, bench) {
+    const device = deviceOf(bench, params);
+    return onSession(bench, device, async (session) => toJsonable({ device: device.id, ...(await listModels(session)) }, 'number-when-safe'));
+  },
+
+  async push(params, bench, progress, signal) {
+    const device = deviceOf(bench, params);
+    if (typeof params.container !== 'string' || params.container === '') throw new BadRequestError('params.container must be the model container, base64');
+    if (typeof params.modelId !== 'string' || params.modelId === '') throw new BadRequestError('params.modelId must be a non-empty string');
+    const container = new Uint8Array(Buffer.from(params.container, 'base64'));
+    const slot = optionalInteger(params, 'slot', 0, 255);
+    const activate = params.activate === undefined ? true : params.activate === true;
+    const modelId = params.modelId;
+    return onSession(bench, device, (session) =>
+      pushModel(session, container, { modelId, ...(slot !== undefined ? { slot } : {}), activate, signal, onProgress: throttled(progress) }),
+      `a push of ${modelId}`,
+    );
+  },
+
+  async cancel(params, bench) {
+    if (typeof params.request !== 'string') throw new BadRequestError('params.request must be the id of the request to cancel');
+    return { request: params.request, cancelled: bench.cancel(params.request) };
+  },
+
+  async 'trace.subscribe'(params, bench) {
+    const device = deviceOf(bench, params);
+    return { device: device.id, topic: bench.setTrace(device.id, true), encoding: 'cbor' };
+  },
+
+  async 'trace.unsubscribe'(params, bench) {
+    const device = deviceOf(bench, params);
+    return { device: device.id, topic: bench.setTrace(device.id, false) };
+  },
+};
