@@ -35,8 +35,10 @@ export async function startAedesBroker(port = 0): Promise<RunningBroker> {
     url: `mqtt://127.0.0.1:${bound}`,
     port: bound,
     async stop() {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      // The broker first: it disconnects its clients, and only then can the server's close() finish
+      // (net.Server waits for open connections).
       await new Promise<void>((resolve) => broker.close(() => resolve()));
+      await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
 }
