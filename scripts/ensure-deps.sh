@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs what rtinfer needs on Debian 12 (or Ubuntu), so the README's two
 # commands work on a fresh machine: `demo` needs the C toolchain, `test` also
-# needs clang with libFuzzer and socat. Then installs the npm workspace.
+# needs clang with libFuzzer and socat, and for the MCU images and their QEMU
+# test the ARM cross compiler with newlib, qemu-system-arm (and valgrind for
+# the C memory checks). Then installs the npm workspace.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode="${1:-demo}"
@@ -18,7 +20,10 @@ packages_also=()
 # The firmware hashes models with mbedTLS.
 [[ -f /usr/include/mbedtls/sha256.h ]] || packages_also+=(libmbedtls-dev)
 if [[ "$mode" == test ]]; then
-  wanted+=([clang]=clang [socat]=socat [mosquitto]=mosquitto)
+  wanted+=([clang]=clang [socat]=socat [mosquitto]=mosquitto [valgrind]=valgrind
+           [arm-none-eabi-gcc]=gcc-arm-none-eabi [qemu-system-arm]=qemu-system-arm)
+  # newlib(-nano) for arm-none-eabi: scripts/build-arm.sh links against it.
+  [[ -f /usr/lib/arm-none-eabi/newlib/nano.specs ]] || packages_also+=(libnewlib-arm-none-eabi)
   # libFuzzer's runtime: clang alone links no -fsanitize=fuzzer binary.
   if ! ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a >/dev/null 2>&1 \
      && ! ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-*.a >/dev/null 2>&1; then

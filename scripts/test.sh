@@ -26,6 +26,9 @@ fi
 stage "fuzz (libFuzzer, ${RTINFER_FUZZ_SECONDS:-60} s)"
 if bash scripts/fuzz.sh "${RTINFER_FUZZ_SECONDS:-60}"; then c_passed=$((c_passed + 1)); else c_failed=$((c_failed + 1)); failed_stages+=("fuzz"); fi
 
+stage "firmware images (arm-none-eabi-gcc, every board; memory report)"
+bash scripts/build-arm.sh || failed_stages+=("arm build")
+
 stage "TypeScript unit and HIL tests (vitest)"
 rm -f build/vitest-results.json
 RTINFER_SIM_BIN="$PWD/build/c-asan/firmware/rtinfer-sim" \

@@ -52,3 +52,4 @@ export * from './device/infer.js';
 export * from './device/periodic-run.js';
 export * from './lab/index.js';
 export * from './daemon/index.js';
+export * from './sim/qemu.js';

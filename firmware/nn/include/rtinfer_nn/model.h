@@ -24,7 +24,10 @@
 #include "rtinfer_nn/trec_conv.h"
 
 /* SqueezeNet (CIFAR) has 66 layers once relus, concats and pools count as layers. */
+/* Layers a model may have; a board short of RAM lowers it (rtnn_model holds a record per layer). */
+#ifndef RTNN_MAX_LAYERS
 #define RTNN_MAX_LAYERS 128u
+#endif
 #define RTNN_MAX_LAYER_INPUTS 8u
 #define RTNN_MAX_DIMS 4u
 
