@@ -30,12 +30,22 @@ stage "firmware images (arm-none-eabi-gcc, every board; memory report)"
 bash scripts/build-arm.sh || failed_stages+=("arm build")
 
 stage "TypeScript unit and HIL tests (vitest)"
-rm -f build/vitest-results.json
+# vitest_counts FILE: "passed failed" from a vitest JSON report; a suite that fails to load has no failed
+# tests of its own, so it counts as one failure.
+vitest_counts() {
+  node -e 'const r=require(process.argv[1]);const f=r.numFailedTests||0;console.log(r.numPassedTests||0, f || (r.numFailedTestSuites||0))' "$1"
+}
+rm -f build/vitest-results.json build/vitest-qemu.json
 RTINFER_SIM_BIN="$PWD/build/c-asan/firmware/rtinfer-sim" \
   npx vitest run --reporter=default --reporter=json --outputFile=build/vitest-results.json || failed_stages+=("vitest")
-if [[ -f build/vitest-results.json ]]; then
-  # A suite that fails to load has no failed tests of its own: count it as one failure.
-  read -r ts_passed ts_failed < <(node -e 'const r=require("./build/vitest-results.json");const f=r.numFailedTests||0;console.log(r.numPassedTests||0, f || (r.numFailedTestSuites||0))')
+if [[ -f build/vitest-results.json ]]; then read -r ts_passed ts_failed < <(vitest_counts ./build/vitest-results.json); fi
+
+stage "HIL inference tests on the netduinoplus2 image in QEMU"
+RTINFER_HIL_TARGET=qemu npx vitest run --project hil hil-tests/src/sim-infer.test.ts \
+  --reporter=default --reporter=json --outputFile=build/vitest-qemu.json || failed_stages+=("vitest on QEMU")
+if [[ -f build/vitest-qemu.json ]]; then
+  read -r q_passed q_failed < <(vitest_counts ./build/vitest-qemu.json)
+  ts_passed=$((ts_passed + q_passed)) ts_failed=$((ts_failed + q_failed))
 fi
 
 echo

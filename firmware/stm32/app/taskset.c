@@ -89,9 +89,13 @@ static int check_tasks(const rtp_taskset_req_t *r, engine_error_t *err)
         return -1;
     }
     for (uint8_t mode = 0; mode < 2; mode++) {
-        if (run_config_build(&s_modes[mode], model, mode, NULL, 0, err) != 0 ||
-            inference_input(model, &s_modes[mode], err) == NULL) {
+        if (run_config_build(&s_modes[mode], model, mode, NULL, 0, err) != 0) {
             return -1;
+        }
+    }
+    for (uint8_t i = 0; i < r->task_count; i++) {
+        if (inference_input(model, &s_modes[r->tasks[i].mode], err) == NULL) {
+            return -1; /* this task's mode does not fit the inference memory */
         }
     }
     uint64_t utilisation_ppm = 0;

@@ -1,9 +1,9 @@
-// The device under test: the POSIX sim by default (the sanitizer build when
-// RTINFER_SIM_BIN points at it), or a real port given by RTINFER_HIL_PORT.
+// The device under test: the POSIX sim by default (the sanitizer build when RTINFER_SIM_BIN points at it),
+// the netduinoplus2 image under QEMU with RTINFER_HIL_TARGET=qemu, or a real port given by RTINFER_HIL_PORT.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type RunningSim, startSim } from 'rtinfer';
+import { type RunningSim, startQemu, startSim } from 'rtinfer';
 
 let simCount = 0;
 
@@ -14,10 +14,30 @@ export interface Target {
   release(): Promise<void>;
 }
 
-/** `ramBytes` limits a sim's inference memory (a real port has what its board has). */
+export type TargetKind = 'sim' | 'qemu' | 'port';
+
+export function targetKind(): TargetKind {
+  if (process.env.RTINFER_HIL_PORT) return 'port';
+  return process.env.RTINFER_HIL_TARGET === 'qemu' ? 'qemu' : 'sim';
+}
+
+/** `ramBytes` limits a sim's inference memory; only the sim can do that (a board has what it has). */
 export async function acquireTarget(options: { ramBytes?: number } = {}): Promise<Target> {
-  const port = process.env.RTINFER_HIL_PORT;
-  if (port) return { path: port, description: `port ${port}`, release: async () => {} };
+  const kind = options.ramBytes !== undefined ? 'sim' : targetKind();
+  if (kind === 'port') {
+    const port = process.env.RTINFER_HIL_PORT!;
+    return { path: port, description: `port ${port}`, release: async () => {} };
+  }
+  if (kind === 'qemu') {
+    const qemu = await startQemu();
+    return {
+      path: qemu.path,
+      description: `QEMU ${qemu.deviceId}`,
+      async release() {
+        await qemu.stop();
+      },
+    };
+  }
   // A fresh flash file per run: tests start from an erased board and leave nothing behind.
   const dir = mkdtempSync(join(tmpdir(), 'rtinfer-hil-'));
   const sim = await startSim({ deviceId: `hil-${process.pid}-${++simCount}`, storage: join(dir, 'flash.bin'), ...options });
