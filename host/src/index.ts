@@ -53,3 +53,4 @@ export * from './device/periodic-run.js';
 export * from './lab/index.js';
 export * from './daemon/index.js';
 export * from './sim/qemu.js';
+export * from './trace/index.js';

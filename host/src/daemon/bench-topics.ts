@@ -17,6 +17,9 @@ export function benchTopics(bench: string) {
     rpc: `${base}/rpc`,
     reply: (clientId: string) => `${base}/rpc/reply/${clientId}`,
     trace: (deviceId: string) => `${base}/trace/${deviceId}`,
+    /** Deadline verdicts and windowed statistics (host/src/trace/sinks/mqtt.ts). */
+    verdicts: `${base}/verdicts`,
+    stats: `${base}/stats`,
   };
 }
 

@@ -3,7 +3,7 @@ import type { PlannedViews } from './dispatch.js';
 import { evaluatePolicy, type PolicyEvaluation } from './evaluate.js';
 import { planTask, unslicedTask } from './lw-slicing.js';
 import { entriesPerJob } from './packing.js';
-import type { DeadlineMiss, TaskRecord } from './simulator.js';
+import type { SimulatedDeadlineMiss, TaskRecord } from './simulator.js';
 import { policyTitles, type Policy, type Taskset } from './task-model.js';
 import { formatDuration } from './units.js';
 
@@ -45,7 +45,7 @@ export interface PolicyReport {
     worldSwitches: number;
     /** Per task: observed worst response time and slack (deadline − it), and the analysis' demand slack. */
     tasks: (TaskRecord & { slack: number; analysisSlack?: number })[];
-    firstMiss?: DeadlineMiss;
+    firstMiss?: SimulatedDeadlineMiss;
     why?: string;
   };
 }

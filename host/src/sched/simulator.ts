@@ -30,7 +30,7 @@ export interface TaskRecord {
   preemptions: number;
 }
 
-export interface DeadlineMiss {
+export interface SimulatedDeadlineMiss {
   task: string;
   job: number;
   activation: number;
@@ -47,7 +47,7 @@ export interface SimulationResult {
   worldSwitches: number;
   busyTime: number;
   tasks: TaskRecord[];
-  firstMiss?: DeadlineMiss;
+  firstMiss?: SimulatedDeadlineMiss;
 }
 
 interface Job extends PendingWork {
@@ -84,7 +84,7 @@ export function simulate(dispatch: Dispatch, options: SimulationOptions = {}): S
   let now = 0;
   let worldSwitches = 0;
   let busyTime = 0;
-  let firstMiss: DeadlineMiss | undefined;
+  let firstMiss: SimulatedDeadlineMiss | undefined;
 
   const releaseDue = () => {
     for (let index = 0; index < tasks.length; index++) {

@@ -7,6 +7,7 @@ import { policies, policyTitles, type Policy } from '../task-model.js';
 import { paperAcceptance } from './paper-results.js';
 import { generatorTitles } from './run-sweep.js';
 import type { GeneratorName, SweepPointResult } from './sweep-point.js';
+import { escapeHtml } from '../../util/escape-html.js';
 
 export interface AcceptanceRow {
   generator: GeneratorName;
@@ -123,7 +124,6 @@ export async function renderSvg(spec: vegaLite.TopLevelSpec): Promise<string> {
   return view.toSVG();
 }
 
-const escapeHtml = (text: string) => text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
 
 export interface SweepOutputs {
   directory: string;

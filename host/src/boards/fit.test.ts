@@ -1,0 +1,60 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { compressToContainer } from '../compress/compress-model.js';
+import { zooModel } from '../model/zoo/index.js';
+import { structuredInputs } from '../nn/structured-input.js';
+import { boards } from './boards.js';
+import { fitOnBoard, planContainer } from './fit.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'rtinfer-fit-test-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function containerFile(name: string): string {
+  const graph = zooModel(name);
+  const file = join(dir, `${name}.rtm`);
+  writeFileSync(file, compressToContainer(graph, {}, undefined, structuredInputs(graph.input.shape, 1)).container);
+  return file;
+}
+
+describe('fitting models to boards with the firmware planner', () => {
+  const classic = planContainer(containerFile('lenet-5-classic'));
+  const lenet5 = planContainer(containerFile('lenet-5'));
+
+  it('plans what the engine holds: header, weights in both forms, one input, the work of each mode', () => {
+    expect(classic.inputBytes).toBe(28 * 28 * 4);
+    expect(classic.testInputs).toBe(1);
+    expect(classic.layers).toBe(zooModel('lenet-5-classic').layers.length);
+    // Sparse × codebook is far smaller than dense float32 weights for a pruned model.
+    expect(classic.pool.sparseWeights.weights).toBeLessThan(classic.pool.denseWeights.weights / 3);
+    // `work` is planned with dense weights; sparse kernels need no im2col scratch, so only the dense form adds it.
+    expect(classic.pool.denseWeights.dense).toBeGreaterThanOrEqual(classic.pool.denseWeights.weights + classic.headerScratch + classic.inputBytes + classic.work.dense);
+    for (const form of [classic.pool.denseWeights, classic.pool.sparseWeights]) {
+      expect(form.dense).toBeGreaterThan(form.weights + classic.headerScratch + classic.inputBytes);
+      expect(form.trec).toBeGreaterThanOrEqual(form.dense);
+    }
+  });
+
+  it('fits lenet-5-classic on the QEMU F405, densely and with TREC, with sparse weights; not zoo LeNet-5', () => {
+    const fit = fitOnBoard(classic, boards.netduinoplus2!);
+    expect(fit.container.fits).toBe(true);
+    expect(fit.dense).toMatchObject({ fits: true, weights: 'sparse' });
+    expect(fit.trec.fits).toBe(true);
+    const big = fitOnBoard(lenet5, boards.netduinoplus2!);
+    expect(big.container.fits).toBe(false);
+    expect(big.dense.fits).toBe(false);
+    expect(big.dense.headroom).toBe(big.dense.have - big.dense.need);
+  });
+
+  it('picks dense weights where they leave room to run, as the engine does', () => {
+    const fit = fitOnBoard(classic, boards.nucleo_f746zg!);
+    expect(fit.dense.weights).toBe(classic.pool.denseWeights.dense <= boards.nucleo_f746zg!.inferenceBytes ? 'dense' : 'sparse');
+  });
+
+  it('reports a corrupt container as a typed error from the planner', () => {
+    const bad = join(dir, 'bad.rtm');
+    writeFileSync(bad, Buffer.from('not a container'));
+    expect(() => planContainer(bad)).toThrow(expect.objectContaining({ code: 'bad_container', message: expect.stringMatching(/not an \.rtm container/) }));
+  });
+});

@@ -1,0 +1,68 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Args, Flags } from '@oclif/core';
+import { RtinferCommand } from '../cli/base-command.js';
+import { formatBytes } from '../cli/format.js';
+import { boardByName, boardNames, boards } from '../boards/boards.js';
+import { type BoardFit, fitOnBoard, type ModeFit, planContainer } from '../boards/fit.js';
+import { compressToContainer } from '../compress/compress-model.js';
+import { isZooName, zooModel } from '../model/zoo/index.js';
+import { structuredInputs } from '../nn/structured-input.js';
+
+export default class Fit extends RtinferCommand {
+  static override summary = 'Say whether models fit the boards: the container in a flash slot, and weights + activations + TREC scratch in SRAM.';
+  static override description =
+    'Runs the firmware\'s own decoder, graph loader and memory planner on each container (rtinfer-plan) and compares the result with every board\'s model slot and inference memory (RTINFER_NN_ARENA_BYTES, the HELLO `ram`). The engine keeps weights as dense float32 when the model then runs, else as sparse × codebook. TREC is planned with the firmware\'s default parameters. A zoo name is compressed first with the default settings and one test input, as `rtinfer compress` does.';
+  static override examples = [
+    { command: '<%= config.bin %> fit lenet-5.rtm --board netduinoplus2', description: 'One container on one board.' },
+    { command: '<%= config.bin %> fit lenet-300-100 lenet-5 lenet-5-classic cifarnet', description: 'Zoo models on every board: the memory report.' },
+    { command: '<%= config.bin %> fit model.rtm --json', description: 'As JSON.' },
+  ];
+  static override strict = false;
+  static override args = { model: Args.string({ description: 'A .rtm container, or a zoo model name (more may follow)', required: true }) };
+  static override flags = {
+    board: Flags.string({ char: 'b', summary: 'Board to check (default: every board).', options: boardNames }),
+  };
+
+  async run() {
+    const { argv, flags } = await this.parse(Fit);
+    const targets = flags.board ? [boardByName(flags.board)] : Object.values(boards);
+    const results: { model: string; fits: BoardFit[] }[] = [];
+    for (const model of argv as string[]) {
+      const plan = isZooName(model) ? planZooModel(model) : planContainer(model);
+      results.push({ model, fits: targets.map((board) => fitOnBoard(plan, board)) });
+    }
+    if (!this.jsonEnabled()) for (const line of describeFits(results)) this.log(line);
+    return results;
+  }
+}
+
+function planZooModel(name: string) {
+  const graph = zooModel(name);
+  const { container } = compressToContainer(graph, {}, undefined, structuredInputs(graph.input.shape, 1));
+  const dir = mkdtempSync(join(tmpdir(), 'rtinfer-fit-'));
+  try {
+    const file = join(dir, `${name}.rtm`);
+    writeFileSync(file, container);
+    return planContainer(file);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function describeMode(fit: ModeFit): string {
+  const verdict = fit.fits ? `fits, ${formatBytes(fit.headroom)} spare` : `needs ${formatBytes(-fit.headroom)} more`;
+  return `${formatBytes(fit.need)} (${fit.weights}) ${verdict}`.padEnd(38);
+}
+
+function describeFits(results: { model: string; fits: BoardFit[] }[]): string[] {
+  const lines = [`${'model'.padEnd(18)} ${'board'.padEnd(15)} ${'container / slot'.padEnd(26)} ${'dense inference'.padEnd(38)} TREC inference`];
+  for (const { model, fits } of results) {
+    for (const fit of fits) {
+      const slot = `${formatBytes(fit.container.bytes)} / ${formatBytes(fit.container.slotBytes)} ${fit.container.fits ? 'ok' : 'TOO BIG'}`;
+      lines.push(`${model.padEnd(18)} ${fit.board.padEnd(15)} ${slot.padEnd(26)} ${describeMode(fit.dense)} ${describeMode(fit.trec)}`);
+    }
+  }
+  return lines;
+}

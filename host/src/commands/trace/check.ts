@@ -1,0 +1,74 @@
+import { Args, Flags } from '@oclif/core';
+import { tap } from 'rxjs';
+import { RtinferCommand } from '../../cli/base-command.js';
+import { collectVerdicts, deadlineCheck$ } from '../../trace/deadline-check.js';
+import { describeLoss, describeMiss, renderTaskTable } from '../../trace/monitor-view.js';
+import { openRecording } from '../../trace/recorded/open-recording.js';
+import { replay } from '../../trace/recorded/replay.js';
+import { toJsonSafe } from '../../trace/sinks/json-safe.js';
+import { taskName } from '../../trace/spec.js';
+import { taskStats } from '../../trace/operators/stats.js';
+import { formatDuration } from '../../sched/units.js';
+
+export default class TraceCheck extends RtinferCommand {
+  static override summary = 'Check a recorded trace against its task set: deadline misses, budget overruns, losses.';
+  static override description = `Replays a recording (see host/src/trace/README.md) through the deadline check: jobs are paired from their release, start and end events; a job still running at its deadline is reported then, with what ran instead; lost and repeated TRACE batches, the device's dropped events and pairing holes are reported, never hidden.
+
+The task set is the --taskset file (YAML or JSON: tasks with task, name, period, deadline, budget; durations in µs or with units), or else the one stored in the recording. With --json, one JSON object per line per verdict, then a summary line.`;
+  static override examples = [
+    { command: '<%= config.bin %> trace synthesize -o run.rtrace.jsonl && <%= config.bin %> trace check run.rtrace.jsonl', description: 'Check a synthetic recording (three tasks, one over budget).' },
+    { command: '<%= config.bin %> trace check run.rtrace.jsonl --taskset taskset.yaml --fail-on-miss', description: 'Against a task-set file; exit 1 if any deadline was missed.' },
+    { command: '<%= config.bin %> trace check run.rtrace.jsonl --json --jobs', description: 'Every verdict and every job record as NDJSON.' },
+  ];
+  static override args = { recording: Args.string({ description: 'Recorded trace file (.rtrace.jsonl).', required: true }) };
+  static override flags = {
+    taskset: Flags.string({ char: 't', summary: 'Task set file (YAML or JSON); default: the one in the recording.' }),
+    window: Flags.integer({ summary: 'Statistics window, ms of device time.', default: 1000, min: 1 }),
+    jobs: Flags.boolean({ summary: 'Under --json, also print every job record.', default: false }),
+    'fail-on-miss': Flags.boolean({ summary: 'Exit with status 1 if a deadline was missed or a budget overrun.', default: false }),
+  };
+
+  async run() {
+    const { args, flags } = await this.parse(TraceCheck);
+    const { records, spec, header } = openRecording(args.recording, flags.taskset);
+    const json = this.jsonEnabled();
+    const verdicts$ = deadlineCheck$(replay(records), spec, { windowUs: flags.window * 1000, clockHz: header.device?.clockHz });
+    // Under --json each verdict is printed as it comes, so a long recording streams.
+    const printed$ = json ? verdicts$.pipe(tap((verdict) => (verdict.kind !== 'job' || flags.jobs) && this.jsonLine(toJsonSafe(verdict)))) : verdicts$;
+    const summary = await collectVerdicts(printed$);
+    const counts = {
+      jobs: summary.jobs.length,
+      misses: summary.misses.length,
+      overruns: summary.overruns.length,
+      lost: summary.lost,
+      duplicates: summary.duplicates,
+      dropped: summary.dropped,
+      shed: summary.shed,
+      unfinished: summary.unfinished.length,
+      unknownTasks: summary.unknownTasks,
+      clock: summary.clock.length,
+    };
+    if (json) this.jsonLine({ kind: 'summary', recording: args.recording, ...counts });
+    else {
+      this.log(`recording   ${args.recording}${header.device ? ` (${header.device.deviceId}, ${header.device.board})` : ''}: ${summary.jobs.length} jobs of ${spec.tasks.length} tasks`);
+      const stats = taskStats(summary.jobs);
+      const rows = spec.tasks.map(({ task }) => ({
+        task,
+        stats: stats.find((entry) => entry.task === task),
+        totals: { jobs: summary.jobs.filter((job) => job.task === task).length, misses: summary.misses.filter((miss) => miss.task === task).length, overruns: summary.overruns.filter((overrun) => overrun.task === task).length },
+      }));
+      for (const line of renderTaskTable(rows, { spec, color: process.stdout.isTTY })) this.log(line);
+      this.log(describeLoss({ batches: summary.lost.batches, duplicates: summary.duplicates.batches, dropped: summary.dropped, shed: summary.shed, jobs: summary.lost.jobs, jobEvents: summary.lost.releases + summary.lost.starts + summary.lost.ends + summary.lost.abandoned }));
+      for (const event of summary.clock) this.log(`clock       ${event.kind}: ${JSON.stringify(event)}`);
+      if (summary.unknownTasks.length) this.log(`unknown     tasks not in the task set: ${summary.unknownTasks.join(', ')}`);
+      if (summary.misses.length) this.log(`misses      ${summary.misses.length}:`);
+      for (const miss of summary.misses) this.log(`  ${describeMiss(miss, spec)}`);
+      if (summary.overruns.length) this.log(`overruns    ${summary.overruns.length}:`);
+      for (const overrun of summary.overruns) this.log(`  ${taskName(spec, overrun.task)} #${overrun.job} ran ${formatDuration(overrun.executionUs)}, budget ${formatDuration(overrun.budgetUs)} (+${formatDuration(overrun.excessUs)})`);
+      for (const job of summary.unfinished) this.log(`unfinished  ${taskName(spec, job.task)} #${job.job} (released at ${job.releaseUs === undefined ? 'an unknown time' : `${(job.releaseUs / 1000).toFixed(3)} ms`}) had not ended when the recording stopped${summary.lost.batches || summary.dropped ? ', or its end was lost' : ''}`);
+    }
+    // Not this.exit(1): under --json oclif would append an error object to the NDJSON.
+    if (flags['fail-on-miss'] && (summary.misses.length || summary.overruns.length)) process.exitCode = 1;
+    return undefined;
+  }
+}

@@ -1,0 +1,25 @@
+// The trace pipeline's public surface, for the CLI, the daemon and the HIL tests.
+export * from './events.js';
+export * from './jobs.js';
+export * from './spec.js';
+export * from './verdicts.js';
+export * from './errors.js';
+export * from './from-device-messages.js';
+export { alignClock, type AlignClockOptions } from './operators/align-clock.js';
+export { toJobs, type ToJobsOptions, type JobItem } from './operators/to-jobs.js';
+export { checkDeadlines, type CheckDeadlinesOptions, type DeadlineItem } from './operators/check-deadlines.js';
+export { stats, summarise, taskStats } from './operators/stats.js';
+export { worldSwitches } from './operators/world-switches.js';
+export { shedOnOverflow, type ShedOptions } from './operators/shed-on-overflow.js';
+export * from './deadline-check.js';
+export { readTasksetSpec, parseTasksetSpec } from './spec-file.js';
+export * from './recorded/format.js';
+export { readRecordedTrace, replay, type ReplayOptions } from './recorded/replay.js';
+export { openRecording } from './recorded/open-recording.js';
+export { synthesizePeriodicTrace, referenceTaskset, type SyntheticTask, type SyntheticTraceOptions, type SyntheticTrace } from './synthetic/periodic-trace.js';
+export { verdictsToJsonl, writeJsonl } from './sinks/jsonl.js';
+export { jobsToCsv, verdictsToCsv } from './sinks/csv.js';
+export { toPerfetto, type TraceEventFile } from './sinks/perfetto.js';
+export { renderHtmlReport } from './sinks/html-report.js';
+export { publishVerdicts, type MqttSinkOptions } from './sinks/mqtt.js';
+export * from './monitor-view.js';
