@@ -1,8 +1,11 @@
 // A device task set file (YAML): the periodic inference tasks `rtinfer run` loads onto a device (SPEC §4.5).
 //
+// YAML or JSON; the same file tells `rtinfer run` what to load and `rtinfer trace check` what to check:
+//
 //   tasks:
-//     - name: camera          # ids are the list positions unless `id` is given
-//       period: 100ms
+//     - name: camera          # optional
+//       task: 0               # the task id (0–255); default: the position in the list
+//       period: 100ms         # µs when bare, or with us/ms/s
 //       deadline: 80ms        # default: the period
 //       offset: 0
 //       mode: trec            # dense (default) or trec
@@ -11,14 +14,15 @@
 import { readFileSync } from 'node:fs';
 import { TasksetError, type EntryLocation } from '../sched/errors.js';
 import { duration, field, integer, mapping, parseYamlRoot } from '../sched/taskset-fields.js';
+import type { TasksetSpec } from '../trace/spec.js';
 import type { DeviceTask } from './periodic-run.js';
 
-const taskFields = ['name', 'id', 'period', 'deadline', 'offset', 'mode', 'input', 'budget', 'slot'];
+const taskFields = ['name', 'task', 'period', 'deadline', 'offset', 'mode', 'input', 'budget', 'slot'];
 const MAX_TASKS = 16;
 const U32 = 0xffff_ffff;
 
 export interface NamedDeviceTask extends DeviceTask {
-  name: string;
+  name?: string;
 }
 
 function within32Bits(value: number, at: EntryLocation, name: string): number {
@@ -29,19 +33,19 @@ function within32Bits(value: number, at: EntryLocation, name: string): number {
 function readTask(value: unknown, taskIndex: number, file: string | undefined): NamedDeviceTask {
   let at: EntryLocation = { file, taskIndex };
   const fields = mapping(value, at, taskFields);
-  const name = typeof fields.name === 'string' && fields.name !== '' ? fields.name : `task${taskIndex}`;
-  at = { ...at, task: name };
+  const name = typeof fields.name === 'string' && fields.name !== '' ? fields.name : undefined;
+  at = { ...at, ...(name !== undefined ? { task: name } : {}) };
   const periodUs = within32Bits(duration(fields, 'period', at, { positive: true }), at, 'period');
   const deadlineUs = within32Bits(duration(fields, 'deadline', at, { fallback: periodUs, positive: true }), at, 'deadline');
   const offsetUs = within32Bits(duration(fields, 'offset', at, { fallback: 0 }), at, 'offset');
   const mode = fields.mode ?? 'dense';
   if (mode !== 'dense' && mode !== 'trec') throw new TasksetError(field(at, 'mode'), `expected "dense" or "trec", got ${JSON.stringify(mode)}`);
-  const task = integer(fields, 'id', at, taskIndex, 0);
-  if (task > 255) throw new TasksetError(field(at, 'id'), `task ids are 0–255, got ${task}`);
+  const task = integer(fields, 'task', at, taskIndex, 0);
+  if (task > 255) throw new TasksetError(field(at, 'task'), `task ids are 0–255, got ${task}`, { value: task });
   const inputIndex = integer(fields, 'input', at, 0, 0);
   const budgetUs = fields.budget === undefined ? undefined : within32Bits(duration(fields, 'budget', at, { positive: true }), at, 'budget');
   const slot = fields.slot === undefined ? undefined : integer(fields, 'slot', at, 0, 0);
-  return { name, task, periodUs, deadlineUs, offsetUs, mode, inputIndex, ...(budgetUs !== undefined ? { budgetUs } : {}), ...(slot !== undefined ? { slot } : {}) };
+  return { ...(name !== undefined ? { name } : {}), task, periodUs, deadlineUs, offsetUs, mode, inputIndex, ...(budgetUs !== undefined ? { budgetUs } : {}), ...(slot !== undefined ? { slot } : {}) };
 }
 
 export function parseDeviceTaskset(text: string, file?: string): NamedDeviceTask[] {
@@ -49,13 +53,27 @@ export function parseDeviceTaskset(text: string, file?: string): NamedDeviceTask
   if (!Array.isArray(root.tasks) || root.tasks.length === 0) throw new TasksetError({ file, field: 'tasks' }, 'expected a non-empty list of tasks');
   if (root.tasks.length > MAX_TASKS) throw new TasksetError({ file, field: 'tasks' }, `a device runs at most ${MAX_TASKS} tasks, got ${root.tasks.length}`, { count: root.tasks.length, limit: MAX_TASKS });
   const tasks = root.tasks.map((task, index) => readTask(task, index, file));
-  const seen = new Map<number, string>();
+  const seen = new Map<number, number>();
   for (const [taskIndex, task] of tasks.entries()) {
     const other = seen.get(task.task);
-    if (other !== undefined) throw new TasksetError({ file, taskIndex, task: task.name, field: 'id' }, `id ${task.task} is also task "${other}"'s`);
-    seen.set(task.task, task.name);
+    if (other !== undefined) throw new TasksetError({ file, taskIndex, ...(task.name ? { task: task.name } : {}), field: 'task' }, `task id ${task.task} is also task #${other}'s`, { value: task.task });
+    seen.set(task.task, taskIndex);
   }
   return tasks;
+}
+
+/** The timing contract of the file's tasks, what a trace is checked against. */
+export function toTasksetSpec(tasks: NamedDeviceTask[]): TasksetSpec {
+  return {
+    tasks: tasks.map(({ name, task, periodUs, deadlineUs, offsetUs, budgetUs }) => ({
+      task,
+      periodUs,
+      deadlineUs,
+      ...(name !== undefined ? { name } : {}),
+      ...(offsetUs ? { offsetUs } : {}),
+      ...(budgetUs !== undefined ? { budgetUs } : {}),
+    })),
+  };
 }
 
 export function readDeviceTaskset(path: string): NamedDeviceTask[] {

@@ -12,7 +12,6 @@ export { stats, summarise, taskStats } from './operators/stats.js';
 export { worldSwitches } from './operators/world-switches.js';
 export { shedOnOverflow, type ShedOptions } from './operators/shed-on-overflow.js';
 export * from './deadline-check.js';
-export { readTasksetSpec, parseTasksetSpec } from './spec-file.js';
 export * from './recorded/format.js';
 export { readRecordedTrace, replay, type ReplayOptions } from './recorded/replay.js';
 export { openRecording } from './recorded/open-recording.js';

@@ -2,13 +2,13 @@
 // against (the --taskset file, else the one the recording carries).
 import { TasksetSpecError } from '../errors.js';
 import type { TasksetSpec } from '../spec.js';
-import { readTasksetSpec } from '../spec-file.js';
+import { readDeviceTaskset, toTasksetSpec } from '../../device/device-taskset-file.js';
 import type { ParsedTrace } from './format.js';
 import { readRecordedTrace } from './replay.js';
 
 export function openRecording(file: string, tasksetFile: string | undefined): ParsedTrace & { spec: TasksetSpec } {
   const trace = readRecordedTrace(file);
-  const spec = tasksetFile ? readTasksetSpec(tasksetFile) : trace.header.taskset;
+  const spec = tasksetFile ? toTasksetSpec(readDeviceTaskset(tasksetFile)) : trace.header.taskset;
   if (!spec) throw new TasksetSpecError(file, 'the recording carries no task set: pass --taskset <file>', { field: 'taskset' });
   return { ...trace, spec };
 }
