@@ -3,7 +3,8 @@
 # commands work on a fresh machine: `demo` needs the C toolchain, `test` also
 # needs clang with libFuzzer and socat, and for the MCU images and their QEMU
 # test the ARM cross compiler with newlib, qemu-system-arm (and valgrind for
-# the C memory checks). Then installs the npm workspace.
+# the C memory checks), and Chromium, which renders the trace reports in the
+# tests. Then installs the npm workspace.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode="${1:-demo}"
@@ -21,7 +22,8 @@ packages_also=()
 [[ -f /usr/include/mbedtls/sha256.h ]] || packages_also+=(libmbedtls-dev)
 if [[ "$mode" == test ]]; then
   wanted+=([clang]=clang [socat]=socat [mosquitto]=mosquitto [valgrind]=valgrind
-           [arm-none-eabi-gcc]=gcc-arm-none-eabi [qemu-system-arm]=qemu-system-arm)
+           [arm-none-eabi-gcc]=gcc-arm-none-eabi [qemu-system-arm]=qemu-system-arm
+           [chromium]=chromium)
   # newlib(-nano) for arm-none-eabi: scripts/build-arm.sh links against it.
   [[ -f /usr/lib/arm-none-eabi/newlib/nano.specs ]] || packages_also+=(libnewlib-arm-none-eabi)
   # libFuzzer's runtime: clang alone links no -fsanitize=fuzzer binary.

@@ -35,7 +35,8 @@ export function formatDuration(microseconds: number): string {
   const magnitude = Math.abs(microseconds);
   if (magnitude >= 1_000_000) return `${(microseconds / 1_000_000).toFixed(3)} s`;
   if (magnitude >= 1000) return `${(microseconds / 1000).toFixed(3)} ms`;
-  return `${microseconds} µs`;
+  // Sub-µs digits are noise from clock conversion; one decimal is the resolution worth showing.
+  return `${Number(microseconds.toFixed(1))} µs`;
 }
 
 /** A duration or size given on the command line, or a typed error naming the flag. */

@@ -2,13 +2,10 @@ import { Args, Flags } from '@oclif/core';
 import { tap } from 'rxjs';
 import { RtinferCommand } from '../../cli/base-command.js';
 import { collectVerdicts, deadlineCheck$ } from '../../trace/deadline-check.js';
-import { describeLoss, describeMiss, renderTaskTable } from '../../trace/monitor-view.js';
 import { openRecording } from '../../trace/recorded/open-recording.js';
 import { replay } from '../../trace/recorded/replay.js';
 import { toJsonSafe } from '../../trace/sinks/json-safe.js';
-import { taskName } from '../../trace/spec.js';
-import { taskStats } from '../../trace/operators/stats.js';
-import { formatDuration } from '../../sched/units.js';
+import { describeVerdicts, summaryCounts } from '../../trace/verdict-report.js';
 
 export default class TraceCheck extends RtinferCommand {
   static override summary = 'Check a recorded trace against its task set: deadline misses, budget overruns, losses.';
@@ -36,36 +33,11 @@ The task set is the --taskset file (YAML or JSON: tasks with task, name, period,
     // Under --json each verdict is printed as it comes, so a long recording streams.
     const printed$ = json ? verdicts$.pipe(tap((verdict) => (verdict.kind !== 'job' || flags.jobs) && this.jsonLine(toJsonSafe(verdict)))) : verdicts$;
     const summary = await collectVerdicts(printed$);
-    const counts = {
-      jobs: summary.jobs.length,
-      misses: summary.misses.length,
-      overruns: summary.overruns.length,
-      lost: summary.lost,
-      duplicates: summary.duplicates,
-      dropped: summary.dropped,
-      shed: summary.shed,
-      unfinished: summary.unfinished.length,
-      unknownTasks: summary.unknownTasks,
-      clock: summary.clock.length,
-    };
+    const counts = summaryCounts(summary);
     if (json) this.jsonLine({ kind: 'summary', recording: args.recording, ...counts });
     else {
       this.log(`recording   ${args.recording}${header.device ? ` (${header.device.deviceId}, ${header.device.board})` : ''}: ${summary.jobs.length} jobs of ${spec.tasks.length} tasks`);
-      const stats = taskStats(summary.jobs);
-      const rows = spec.tasks.map(({ task }) => ({
-        task,
-        stats: stats.find((entry) => entry.task === task),
-        totals: { jobs: summary.jobs.filter((job) => job.task === task).length, misses: summary.misses.filter((miss) => miss.task === task).length, overruns: summary.overruns.filter((overrun) => overrun.task === task).length },
-      }));
-      for (const line of renderTaskTable(rows, { spec, color: process.stdout.isTTY })) this.log(line);
-      this.log(describeLoss({ batches: summary.lost.batches, duplicates: summary.duplicates.batches, dropped: summary.dropped, shed: summary.shed, jobs: summary.lost.jobs, jobEvents: summary.lost.releases + summary.lost.starts + summary.lost.ends + summary.lost.abandoned }));
-      for (const event of summary.clock) this.log(`clock       ${event.kind}: ${JSON.stringify(event)}`);
-      if (summary.unknownTasks.length) this.log(`unknown     tasks not in the task set: ${summary.unknownTasks.join(', ')}`);
-      if (summary.misses.length) this.log(`misses      ${summary.misses.length}:`);
-      for (const miss of summary.misses) this.log(`  ${describeMiss(miss, spec)}`);
-      if (summary.overruns.length) this.log(`overruns    ${summary.overruns.length}:`);
-      for (const overrun of summary.overruns) this.log(`  ${taskName(spec, overrun.task)} #${overrun.job} ran ${formatDuration(overrun.executionUs)}, budget ${formatDuration(overrun.budgetUs)} (+${formatDuration(overrun.excessUs)})`);
-      for (const job of summary.unfinished) this.log(`unfinished  ${taskName(spec, job.task)} #${job.job} (released at ${job.releaseUs === undefined ? 'an unknown time' : `${(job.releaseUs / 1000).toFixed(3)} ms`}) had not ended when the recording stopped${summary.lost.batches || summary.dropped ? ', or its end was lost' : ''}`);
+      for (const line of describeVerdicts(summary, spec, { color: process.stdout.isTTY })) this.log(line);
     }
     // Not this.exit(1): under --json oclif would append an error object to the NDJSON.
     if (flags['fail-on-miss'] && (summary.misses.length || summary.overruns.length)) process.exitCode = 1;

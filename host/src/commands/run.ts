@@ -1,0 +1,106 @@
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { Flags } from '@oclif/core';
+import { asyncScheduler, tap } from 'rxjs';
+import { deviceFlag, RtinferCommand } from '../cli/base-command.js';
+import { readDeviceTaskset, toTasksetSpec } from '../device/device-taskset-file.js';
+import { openSession } from '../device/open-session.js';
+import { runPeriodic, TRACE_JOBS, TRACE_LAYERS, TRACE_TREC } from '../device/periodic-run.js';
+import { RtinferError } from '../errors.js';
+import { parseDuration } from '../sched/units.js';
+import { collectVerdicts, deadlineCheck$ } from '../trace/deadline-check.js';
+import { liveDeviceStream } from '../trace/live-device.js';
+import { initialMonitorState, renderMonitor, updateMonitor } from '../trace/monitor-view.js';
+import { formatHeader, formatRecord } from '../trace/recorded/format.js';
+import { toJsonSafe } from '../trace/sinks/json-safe.js';
+import { describeVerdicts, summaryCounts } from '../trace/verdict-report.js';
+
+const TRACE_KINDS: Record<string, number> = { jobs: TRACE_JOBS, layers: TRACE_LAYERS, trec: TRACE_TREC };
+const REDRAW_MS = 250;
+
+export default class Run extends RtinferCommand {
+  static override summary = 'Run a periodic task set on a device and check every deadline as its trace streams in.';
+  static override description = `Loads the task set file onto the device (TASKSET: the device refuses a set that is over-utilised or does not fit its memory, with the numbers), releases its jobs for --duration (RUN), and feeds every TRACE batch, with PINGs for clock sync, through the deadline check while the run goes on: deadline misses (with what ran instead), budget overruns, lost or repeated batches and events the device dropped. STOP then brings the device's own summary.
+
+The task set file is YAML or JSON: tasks with task (id), name, period, deadline, offset, mode (dense or trec), input (stored test input), budget. --record keeps the run as a recording for \`rtinfer trace check\` and \`rtinfer trace export\`.`;
+  static override examples = [
+    { command: '<%= config.bin %> run --taskset tasks.yaml --duration 5s', description: 'On the only running sim; prints the per-task table and every miss.' },
+    { command: '<%= config.bin %> run -d /dev/ttyACM0 -t tasks.yaml --record run.rtrace.jsonl --trace jobs,layers', description: 'On a board, recording job and layer events.' },
+    { command: '<%= config.bin %> run -t tasks.yaml --json --fail-on-miss', description: 'Verdicts as NDJSON; exit 1 on any miss (for CI).' },
+  ];
+  static override flags = {
+    device: deviceFlag(),
+    taskset: Flags.string({ char: 't', summary: 'Task set file (YAML or JSON).', required: true }),
+    duration: Flags.string({ summary: 'How long to release jobs (µs, or with us/ms/s).', default: '2s' }),
+    trace: Flags.string({ summary: 'Event kinds to trace: jobs, layers, trec (comma-separated).', default: 'jobs' }),
+    record: Flags.string({ summary: 'Write the run as a recording (JSON Lines) to this file.' }),
+    window: Flags.integer({ summary: 'Statistics window, ms of device time.', default: 1000, min: 1 }),
+    'fail-on-miss': Flags.boolean({ summary: 'Exit with status 1 if a deadline was missed or a budget overrun.', default: false }),
+  };
+
+  /** `rtinfer monitor` redraws a live table while the run goes on. */
+  protected live = false;
+
+  async run() {
+    const { flags } = await this.parse(this.constructor as typeof Run);
+    const tasks = readDeviceTaskset(flags.taskset);
+    const spec = toTasksetSpec(tasks);
+    const durationUs = parseDuration(flags.duration);
+    if (typeof durationUs === 'string' || durationUs <= 0 || durationUs > 0xffff_ffff) {
+      throw new RtinferError('bad_flag', `--duration ${flags.duration}: ${typeof durationUs === 'string' ? durationUs : 'must be 1 µs to about 71 minutes'}`, { flag: 'duration' });
+    }
+    const trace = flags.trace.split(',').reduce((bits, kind) => {
+      const bit = TRACE_KINDS[kind.trim()];
+      if (bit === undefined) throw new RtinferError('bad_flag', `--trace "${kind}": use jobs, layers or trec`, { flag: 'trace' });
+      return bits | bit;
+    }, 0);
+    const { session, device } = await openSession(flags.device);
+    const json = this.jsonEnabled();
+    const recording = flags.record ? createWriteStream(flags.record) : undefined;
+    try {
+      recording?.write(formatHeader({ device: { deviceId: session.info!.deviceId, board: session.info!.board, clockHz: Number(session.info!.clockHz), bootId: session.info!.bootId }, taskset: spec, created: new Date().toISOString() }));
+      const stream = liveDeviceStream(session);
+      let state = initialMonitorState();
+      const draw = () => process.stdout.write(`\x1b[H\x1b[2J${renderMonitor(state, { spec, color: process.stdout.isTTY, device: device.path ?? device.via })}`);
+      const redraw = this.live && !json ? setInterval(draw, REDRAW_MS) : undefined;
+      const verdicts$ = deadlineCheck$(stream.messages$.pipe(tap((received) => recording?.write(formatRecord(received)))), spec, {
+        windowUs: flags.window * 1000,
+        clock: asyncScheduler,
+      }).pipe(
+        tap((verdict) => {
+          state = updateMonitor(state, verdict);
+          if (json && verdict.kind !== 'job' && verdict.kind !== 'stats') this.jsonLine(toJsonSafe(verdict));
+        }),
+      );
+      const summary$ = collectVerdicts(verdicts$);
+      summary$.catch(() => undefined); // awaited below; a pipeline error must not go unhandled meanwhile
+      stream.start();
+      let run;
+      try {
+        run = await runPeriodic(session, { tasks, durationUs, trace });
+        stream.push({ type: 'STOP', id: 0, body: run.summary });
+      } finally {
+        await stream.close();
+        if (redraw) clearInterval(redraw);
+      }
+      const summary = await summary$;
+      if (this.live && !json) draw();
+      const counts = summaryCounts(summary);
+      if (json) this.jsonLine({ kind: 'summary', device: device.path ?? device.via, deviceSummary: toJsonSafe(run.summary), ...counts });
+      else {
+        const s = run.summary;
+        this.log(`run         ${tasks.length} tasks for ${(durationUs / 1e6).toFixed(3)} s on ${device.path ?? device.via}: device counted ${s.released} released, ${s.completed} completed, ${s.missed} missed, ${s.dropped} trace events dropped`);
+        for (const line of describeVerdicts(summary, spec, { color: process.stdout.isTTY })) this.log(line);
+        if (flags.record) this.log(`recorded    ${flags.record} (rtinfer trace check / trace export)`);
+      }
+      if (flags['fail-on-miss'] && (summary.misses.length || summary.overruns.length)) process.exitCode = 1;
+      return undefined;
+    } finally {
+      await session.close();
+      await closeStream(recording);
+    }
+  }
+}
+
+function closeStream(stream: WriteStream | undefined): Promise<void> {
+  return new Promise((resolve) => (stream ? stream.end(resolve) : resolve()));
+}
