@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { Flags } from '@oclif/core';
 import { RtinferCommand } from '../../cli/base-command.js';
 import { startSim } from '../../sim/posix-sim.js';
+import { startQemu } from '../../sim/qemu.js';
 import { startAedesBroker } from '../../transport/mqtt/brokers.js';
 import { startMqttDeviceBridge } from '../../transport/mqtt/device-bridge.js';
 import { simRegistryDir } from '../../sim/sim-registry.js';
@@ -19,6 +20,7 @@ export default class SimStart extends RtinferCommand {
     { command: '<%= config.bin %> sim start --broker', description: 'Also on an embedded MQTT broker, as a Pi agent would be.' },
     { command: '<%= config.bin %> sim start --mqtt mqtt://127.0.0.1:1883', description: 'Also on a running broker (Mosquitto).' },
     { command: '<%= config.bin %> sim start --bench sim-bench --count 2', description: 'A simulated bench: two sims, an embedded broker and a daemon.' },
+    { command: '<%= config.bin %> sim start --qemu', description: 'The netduinoplus2 (STM32F405) firmware image under qemu-system-arm, its USART on a pty.' },
   ];
   static override flags = {
     name: Flags.string({ summary: 'Device id of the sim (default: the first free sim-N).' }),
@@ -34,11 +36,17 @@ export default class SimStart extends RtinferCommand {
       exclusive: ['detach', 'broker', 'name', 'link', 'storage'],
     }),
     count: Flags.integer({ summary: 'How many sims the bench has (default 1).', min: 1, max: 16, dependsOn: ['bench'] }),
+    qemu: Flags.boolean({
+      summary: 'Boot the netduinoplus2 image (npm run build:arm) under qemu-system-arm instead of the POSIX sim.',
+      exclusive: ['bench', 'detach', 'broker', 'mqtt', 'name', 'link', 'storage', 'max-frame', 'baud'],
+    }),
+    icount: Flags.boolean({ summary: 'With --qemu: device ticks count executed instructions (-icount shift=0).', dependsOn: ['qemu'] }),
   };
 
   async run() {
     const { flags } = await this.parse(SimStart);
     if (flags.bench !== undefined) return this.runBench(flags.bench, flags.count ?? 1, flags);
+    if (flags.qemu) return this.runQemu(flags.icount);
     const name = flags.name;
     const sim = await startSim({
       deviceId: name,
@@ -76,6 +84,23 @@ export default class SimStart extends RtinferCommand {
     process.once('SIGTERM', stop);
     const code = await sim.exited;
     if (code !== 0 && code !== null) this.error(`the sim exited with code ${code}: ${sim.stderrTail()}`, { exit: 1 });
+    return undefined;
+  }
+
+  /** --qemu: the board image in QEMU, until Ctrl-C. */
+  private async runQemu(icount: boolean) {
+    const qemu = await startQemu({ icount });
+    const summary = { deviceId: qemu.deviceId, pty: qemu.path, pid: qemu.process.pid, clockHz: qemu.clockHz, board: 'netduinoplus2' };
+    if (this.jsonEnabled()) this.jsonLine({ event: 'started', ...summary });
+    else {
+      this.log(`netduinoplus2 ${qemu.deviceId} is running in QEMU on ${qemu.path}, pid ${qemu.process.pid}${icount ? ' (ticks count instructions)' : ''}`);
+      this.log(`reach it with:  rtinfer ping --device ${qemu.path}`);
+      this.log('Ctrl-C stops it.');
+    }
+    const stop = () => void qemu.stop();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    await qemu.exited;
     return undefined;
   }
 
