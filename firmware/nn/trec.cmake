@@ -1,5 +1,5 @@
 # TREC (firmware/nn/TREC.md): its sources and tests, included by firmware/nn/CMakeLists.txt after rtinfer_nn exists.
-target_sources(rtinfer_nn PRIVATE src/trec_conv.c src/trec_conv_layout.c)
+target_sources(rtinfer_nn PRIVATE src/trec_conv.c src/trec_conv_layout.c src/trec_conv_lanes.c)
 
 if(BUILD_TESTING OR NOT DEFINED BUILD_TESTING)
   add_executable(test_trec tests/test_trec.c)

@@ -3,6 +3,7 @@
 // The target is the POSIX sim, or the netduinoplus2 image under QEMU (RTINFER_HIL_TARGET=qemu; npm test runs
 // this file both ways). LeNet-5 with LeCun's layer sizes fits the F405's RAM, so both run the same model.
 import {
+  compareWithReference,
   compressToContainer,
   decodeContainer,
   decompressedGraph,
@@ -27,6 +28,7 @@ let target: Target;
 let session: DeviceSession;
 let reference: Graph;
 let inputs: Float32Array[];
+let container: Uint8Array;
 
 /** ‖a − b‖₂ / ‖b‖₂ */
 function relativeL2(actual: Float32Array, expected: Float32Array): number {
@@ -43,7 +45,7 @@ beforeAll(async () => {
   target = await acquireTarget();
   session = await DeviceSession.connect(new SerialTransport({ path: target.path }));
   const graph = zooModel(MODEL);
-  const { container } = compressToContainer(graph, {}, undefined, structuredInputs(graph.input.shape, TEST_INPUTS));
+  container = compressToContainer(graph, {}, undefined, structuredInputs(graph.input.shape, TEST_INPUTS)).container;
   const decoded = decodeContainer(container);
   reference = decompressedGraph(decoded);
   inputs = decoded.testInputs ?? [];
@@ -67,6 +69,28 @@ describe('inference on the target', () => {
       expect(result.layerTicks).toHaveLength(reference.layers.length);
       expect(result.layerTicks.every((ticks) => ticks > 0n)).toBe(true);
       expect(result.ticks).toBeGreaterThanOrEqual(result.layerTicks.reduce((sum, ticks) => sum + ticks, 0n));
+    }
+  });
+
+  it('runs TREC, and the output and every cluster count match the host TREC reference', async () => {
+    const decoded = decodeContainer(container);
+    const conv = reference.layers.flatMap((layer, index) => (layer.op === 'conv' ? [index] : []));
+    const cases = [
+      undefined, // the firmware's defaults
+      // H = 1 with L the whole row (conv1 has one input channel: 1·5·5), and H = 16 (conv2's 16 channels)
+      [{ layer: conv[0]!, L: 25, H: 1 }, { layer: conv[1]!, L: 25, H: 16 }],
+      [{ layer: conv[1]!, L: 5, H: 4 }],
+    ];
+    for (const trec of cases) {
+      for (let index = 0; index < TEST_INPUTS; index++) {
+        const result = await inferOnDevice(session, { mode: 'trec', trec, input: { index } });
+        const check = compareWithReference(decoded, { index }, 'trec', trec, result);
+        expect(check.clusters!.length).toBeGreaterThan(0);
+        expect(check.clustersEqual, JSON.stringify(check.clusters)).toBe(true);
+        expect(check.relativeL2).toBeLessThan(1e-4);
+        expect(check.topAgrees).toBe(true);
+        for (const stat of result.trec) expect(stat.clusters).toBeLessThanOrEqual(stat.vectors);
+      }
     }
   });
 

@@ -54,3 +54,5 @@ export * from './lab/index.js';
 export * from './daemon/index.js';
 export * from './sim/qemu.js';
 export * from './trace/index.js';
+export * from './nn/device-reference.js';
+export * from './nn/trec.js';

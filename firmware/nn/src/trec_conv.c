@@ -9,10 +9,11 @@
 #include <stdint.h>
 
 #include "rtinfer_nn/trec_conv.h"
+#include "trec_lanes.h"
 #include "trec_layout.h"
 #include "trec_table.h"
 
-#define NO_ROW UINT32_MAX
+#define NO_ROW TREC_NO_ROW
 
 static rtnn_status refuse(uint32_t *need, uint32_t *have, uint32_t need_value, uint32_t have_value)
 {
@@ -65,14 +66,6 @@ static void gather(const rtnn_conv_geometry *g, const float *input, uint32_t oy,
   }
 }
 
-/* dot in float32, index order from 0: the order TREC.md fixes for hashes and products alike. */
-static float dot(const float *a, const float *b, uint32_t n)
-{
-  float sum = 0.0f;
-  for (uint32_t i = 0; i < n; i++) sum = sum + a[i] * b[i];
-  return sum;
-}
-
 static void *at(void *base, size_t offset)
 {
   return (unsigned char *)base + offset;
@@ -101,28 +94,27 @@ rtnn_status rtnn_trec_conv(const rtnn_conv_geometry *g, rtnn_trec_params p, cons
   };
   uint32_t *count = at(base, lay.member_count), *first = at(base, lay.first_member), *next = at(base, lay.next_member);
   uint32_t *offset = at(base, lay.column_offset), *ky = at(base, lay.column_ky), *kx = at(base, lay.column_kx);
-  float *centroid = at(base, lay.centroid), *x = at(base, lay.sub_vector), *product = at(base, lay.product);
+  float *centroid = at(base, lay.centroid), *x = at(base, lay.sub_vector), *slice = at(base, lay.slice);
+  float *accumulator = at(base, lay.accumulator);
+  const uint32_t lanes = lay.lanes;
   /* Any table content is safe (trec_table.h); clearing once per call keeps every read of it defined. */
   for (uint32_t i = 0; i < lay.table_size; i++) table.entries[i] = (trec_table_entry){0, 0};
-
-  for (uint32_t m = 0; m < M; m++) {
-    const float b = bias ? bias[m] : 0.0f;
-    for (uint32_t r = 0; r < R; r++) output[(size_t)m * R + r] = b;
-  }
+  /* Outputs accumulate row-major (one row's channels contiguous) and are transposed to [M][R] at the end:
+   * the same adds in the same order, but each centroid's product lands with contiguous vector adds. */
+  for (uint32_t r = 0; r < R; r++)
+    for (uint32_t m = 0; m < lanes; m++) accumulator[(size_t)r * lanes + m] = m < M && bias ? bias[m] : 0.0f;
 
   uint32_t clusters = 0;
   for (uint32_t s = 0; s < lay.columns; s++) {
     const uint32_t first_col = s * L;
     plan_column(g, first_col, L, offset, ky, kx);
+    trec_load_slice(weights, K, M, lanes, first_col, L, slice);
     table.top = 0;
     /* Pass 1: hash every row's sub-vector; sum it into its centroid in row order. */
     for (uint32_t r = 0; r < R; r++) {
       gather(g, input, r / g->out_w, r % g->out_w, L, offset, ky, kx, x);
-      uint32_t id = 0;
-      for (uint32_t j = 0; j < H; j++)
-        if (dot(x, weights + (size_t)j * K + first_col, L) > 0.0f) id |= (uint32_t)1u << j;
       int pushed;
-      const uint32_t slot = trec_table_slot(&table, id, &pushed);
+      const uint32_t slot = trec_table_slot(&table, trec_hash(x, slice, L, lanes, H), &pushed);
       float *sum = centroid + (size_t)slot * L;
       if (pushed) {
         count[slot] = 0;
@@ -135,16 +127,16 @@ rtnn_status rtnn_trec_conv(const rtnn_conv_geometry *g, rtnn_trec_params p, cons
       first[slot] = r;
     }
     clusters += table.top;
-    /* Pass 2: mean, one product with the weight slice per centroid, added to every member row's outputs. */
+    /* Pass 2: mean, one product with the weight slice per centroid, added to every member row. */
     for (uint32_t c = 0; c < table.top; c++) {
       float *mean = centroid + (size_t)c * L;
       const float n = (float)count[c];
       for (uint32_t t = 0; t < L; t++) mean[t] = mean[t] / n;
-      for (uint32_t m = 0; m < M; m++) product[m] = dot(mean, weights + (size_t)m * K + first_col, L);
-      for (uint32_t r = first[c]; r != NO_ROW; r = next[r])
-        for (uint32_t m = 0; m < M; m++) output[(size_t)m * R + r] = output[(size_t)m * R + r] + product[m];
+      trec_multiply_and_scatter(mean, slice, L, lanes, first[c], next, accumulator);
     }
   }
+  for (uint32_t m = 0; m < M; m++)
+    for (uint32_t r = 0; r < R; r++) output[(size_t)m * R + r] = accumulator[(size_t)r * lanes + m];
   if (stats) {
     stats->clusters = clusters;
     stats->vectors = R * lay.columns;

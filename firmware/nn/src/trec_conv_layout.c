@@ -37,6 +37,9 @@ int trec_layout_plan(const rtnn_conv_geometry *g, rtnn_trec_params p, trec_layou
 
   size_t at = 0;
   const uint32_t d = layout->centroids;
+  const uint64_t lanes = ((uint64_t)g->out_channels + TREC_LANES - 1) / TREC_LANES * TREC_LANES;
+  if (lanes > UINT32_MAX) return -1;
+  layout->lanes = (uint32_t)lanes;
   if (add_array(&at, &layout->table, layout->table_size, 2 * sizeof(uint32_t)) ||
       add_array(&at, &layout->position, d, sizeof(uint32_t)) ||
       add_array(&at, &layout->member_count, d, sizeof(uint32_t)) ||
@@ -44,7 +47,8 @@ int trec_layout_plan(const rtnn_conv_geometry *g, rtnn_trec_params p, trec_layou
       add_array(&at, &layout->next_member, rows, sizeof(uint32_t)) ||
       add_array(&at, &layout->centroid, (uint64_t)d * p.L, sizeof(float)) ||
       add_array(&at, &layout->sub_vector, p.L, sizeof(float)) ||
-      add_array(&at, &layout->product, g->out_channels, sizeof(float)) ||
+      add_array(&at, &layout->slice, (uint64_t)p.L * lanes, sizeof(float)) ||
+      add_array(&at, &layout->accumulator, rows * lanes, sizeof(float)) ||
       add_array(&at, &layout->column_offset, p.L, sizeof(uint32_t)) ||
       add_array(&at, &layout->column_ky, p.L, sizeof(uint32_t)) ||
       add_array(&at, &layout->column_kx, p.L, sizeof(uint32_t)) || at > SIZE_MAX - 3)

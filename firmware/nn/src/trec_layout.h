@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "rtinfer_nn/trec_conv.h"
+#include "trec_lanes.h"
 
 typedef struct {
   uint32_t rows;        /* R = out_h * out_w */
@@ -19,9 +20,10 @@ typedef struct {
   uint32_t table_size;  /* reversed ID table entries (a power of two) */
   uint8_t table_bits;   /* log2(table_size) */
   uint8_t table_direct; /* 1: the table is indexed by the id itself (2^H entries) */
+  uint32_t lanes;       /* out_channels rounded up to TREC_LANES: the row stride of slice and accumulator */
   /* Byte offsets from the 4-byte aligned base; every array holds 4-byte elements. */
-  size_t table, position, member_count, first_member, next_member, centroid, sub_vector, product, column_offset,
-      column_ky, column_kx;
+  size_t table, position, member_count, first_member, next_member, centroid, sub_vector, slice, accumulator,
+      column_offset, column_ky, column_kx;
   size_t bytes; /* end of the last array, plus 3 bytes so any scratch alignment works */
 } trec_layout;
 

@@ -186,6 +186,12 @@ static void test_h16(void)
   rtnn_conv_geometry g = geometry(8, 10, 10, 16, 3, 1, 1); /* R = 100: hashed table (2^16 > 256 entries) */
   expect_brute(&g, (rtnn_trec_params){.L = 6, .H = 16}, "H=16 L=6");
   expect_brute(&g, (rtnn_trec_params){.L = 2, .H = 16}, "H=16 L=2");
+  /* With L = 2 the 16 projections are lines through the origin of a plane: at most 32 sectors, so at most 32
+   * clusters per column, however the 100 rows fall (the hashed table then runs with real sharing). */
+  run x = run_trec(&g, (rtnn_trec_params){.L = 2, .H = 16});
+  CHECK(x.stats.vectors == 100 * 36 && x.stats.clusters <= 32 * 36 && x.stats.clusters >= 36, "L=2: %u clusters",
+        x.stats.clusters);
+  free_run(&x);
   rtnn_conv_geometry wide = geometry(4, 12, 12, 40, 3, 1, 1); /* H = 32: the whole uint32 id */
   expect_brute(&wide, (rtnn_trec_params){.L = 4, .H = 32}, "H=32");
   expect_brute(&g, (rtnn_trec_params){.L = 3, .H = 4}, "H=4 direct table");
@@ -311,10 +317,17 @@ static void test_check(void)
   /* Naive: H*K hash floats + 2^H * (L floats + a count) + R ids. */
   const size_t naive = rtnn_trec_naive_scratch_bytes(&g, (rtnn_trec_params){.L = 6, .H = 12});
   CHECK(naive == 4u * (12 * 18 + 4096 * 6 + 4096 + 64), "naive %zu", naive);
-  /* The frugal scratch is bounded by rows, not 2^H: H = 12 and H = 32 differ only by the table layout. */
+  /* TREC.md §4: 8T + 12D + 4R + 4DL + 4L + 4L*lanes + 4R*lanes + 12L + 3, T = table entries, D = min(R, 2^H),
+   * lanes = out channels rounded up to 8. Bounded by rows, not 2^H: H = 12 and H = 32 need the same (hashed
+   * table of 128 entries for R = 64); H = 4 gets the direct table (16 entries) and 16 centroid slots. */
+  const size_t R = 64, L = 6, lanes = 64;
   const size_t h12 = rtnn_trec_scratch_bytes(&wide, (rtnn_trec_params){.L = 6, .H = 12});
   const size_t h32 = rtnn_trec_scratch_bytes(&wide, (rtnn_trec_params){.L = 6, .H = 32});
-  CHECK(h32 > 0 && h32 <= h12 && h32 < 64 * 6 * 4 * 4, "H=12: %zu, H=32: %zu", h12, h32);
+  const size_t h4 = rtnn_trec_scratch_bytes(&wide, (rtnn_trec_params){.L = 6, .H = 4});
+  const size_t rest = 4 * R + 4 * L + 4 * L * lanes + 4 * R * lanes + 12 * L + 3;
+  CHECK(h12 == 8 * 128 + 12 * R + 4 * R * L + rest, "H=12: %zu", h12);
+  CHECK(h32 == h12, "H=32: %zu, H=12: %zu", h32, h12);
+  CHECK(h4 == 8 * 16 + 12 * 16 + 4 * 16 * L + rest, "H=4: %zu", h4);
 }
 
 int main(int argc, char **argv)

@@ -21,7 +21,7 @@ export interface Board {
 }
 
 export const boards: Record<string, Board> = {
-  netduinoplus2: { name: 'netduinoplus2', mcu: 'STM32F405RG (QEMU netduinoplus2)', flashBytes: 1024 * KIB, ramBytes: 192 * KIB, inferenceBytes: 84 * KIB, slots: 2, slotBytes: 26 * KIB - SLOT_TRAILER },
+  netduinoplus2: { name: 'netduinoplus2', mcu: 'STM32F405RG (QEMU netduinoplus2)', flashBytes: 1024 * KIB, ramBytes: 192 * KIB, inferenceBytes: 94 * KIB, slots: 2, slotBytes: 26 * KIB - SLOT_TRAILER },
   nucleo_f746zg: { name: 'nucleo_f746zg', mcu: 'STM32F746ZG', flashBytes: 1024 * KIB, ramBytes: 320 * KIB, inferenceBytes: 224 * KIB, slots: 2, slotBytes: 256 * KIB - SLOT_TRAILER },
   disco_f469ni: { name: 'disco_f469ni', mcu: 'STM32F469NI', flashBytes: 2048 * KIB, ramBytes: 384 * KIB, inferenceBytes: 232 * KIB, slots: 2, slotBytes: 256 * KIB - SLOT_TRAILER },
 };

@@ -7,12 +7,14 @@ import { structuredInputs } from '../nn/structured-input.js';
 import { loadModel } from '../model/load-model.js';
 import { pushModel } from '../transfer/push-model.js';
 import { openSession } from '../device/open-session.js';
+import { decodeContainer } from '../compress/container.js';
+import { inferBothWays, runDemoTaskset } from '../cli/demo-steps.js';
 import { startSim, type RunningSim } from '../sim/posix-sim.js';
 
 export default class Demo extends RtinferCommand {
-  static override summary = 'Run the main job on the simulated bench: connect, handshake, ping, compress a model, push it.';
+  static override summary = 'Run the main job on the simulated bench: compress a model, push it, run it densely and with TREC, run a periodic task set and check every deadline.';
   static override description =
-    'Starts a simulated STM32 (unless --device names a real one), connects over its serial port, performs the HELLO handshake and a PING series, compresses a model with Deep Compression and streams it into a model slot, verified on the device. Inference and timing traces join the job in later releases.';
+    'Starts a simulated STM32 (unless --device names a real one), connects over its serial port, performs the HELLO handshake and a PING series, compresses a model with Deep Compression and streams it into a model slot, verified on the device. Then it runs one inference densely and one with TREC computation reuse, each checked against the host\'s reference, and a periodic task set of two tasks (one of them given an impossible budget and deadline) whose trace goes through the deadline check.';
   static override examples = [
     { command: '<%= config.bin %> demo', description: 'On a fresh simulated bench.' },
     { command: '<%= config.bin %> demo --device /dev/ttyACM0 --pings 1000', description: 'Against a board.' },
@@ -21,6 +23,7 @@ export default class Demo extends RtinferCommand {
     device: deviceFlag('Without it, the demo starts its own sim and stops it at the end.'),
     pings: Flags.integer({ summary: 'Number of PINGs.', default: 200, min: 1 }),
     model: Flags.string({ summary: 'Model to compress and push: a zoo name, an .onnx file or a darknet .cfg.', default: 'lenet-5' }),
+    duration: Flags.integer({ summary: 'Seconds the periodic task set runs.', default: 1, min: 1, max: 600 }),
   };
 
   async run() {
@@ -43,7 +46,10 @@ export default class Demo extends RtinferCommand {
         say(`compressed  ${graph.name}: ${formatBytes(dense)} of fp32 weights → ${formatBytes(container.length)} (${(dense / container.length).toFixed(1)}×) in ${((performance.now() - started) / 1000).toFixed(1)} s`);
         const push = await pushModel(session, container, { modelId: graph.name });
         say(`pushed      ${describePush(push)}`);
-        return { ...ping, model: { name: graph.name, denseBytes: dense, containerBytes: container.length }, push };
+        const model = decodeContainer(container);
+        const inference = await inferBothWays(session, model, say);
+        const periodic = await runDemoTaskset(session, flags.duration, say);
+        return { ...ping, model: { name: graph.name, denseBytes: dense, containerBytes: container.length }, push, inference, periodic };
       } finally {
         await session.close();
       }

@@ -6,6 +6,7 @@ import type { InferMode, InferResult, TrecLayerParams } from '../device/infer.js
 import type { Graph } from '../model/ir.js';
 import { argMax, relativeL2 } from './fidelity.js';
 import { runGraph } from './forward.js';
+import { runGraphTrec } from './trec.js';
 
 /** Mirrors firmware/nn/include/rtinfer_nn/trec_defaults.h: the parameters a device uses when given none. */
 export const TREC_DEFAULT_H = 8;
@@ -40,6 +41,20 @@ export function compareWithReference(
     const expected = runGraph(graph, values).get(output)!.data;
     return { reference: 'dense', relativeL2: relativeL2(expected, result.output), topAgrees: argMax(expected) === result.top };
   }
-  void trec;
-  throw new RangeError('the TREC reference is not wired yet');
+  const params = trec?.length ? trec : defaultTrecParams(graph);
+  const byName = new Map(params.map(({ layer, L, H }) => [graph.layers[layer]!.name, { L, H }]));
+  const { outputs, stats } = runGraphTrec(graph, values, byName);
+  const expected = outputs.get(output)!.data;
+  const clusters = params.map(({ layer }) => {
+    const host = stats.get(graph.layers[layer]!.name);
+    const device = result.trec.find((stat) => stat.layer === layer);
+    return { layer, device: device?.clusters ?? -1, host: host?.clusters ?? -1, vectors: host?.vectors ?? 0 };
+  });
+  return {
+    reference: 'TREC',
+    relativeL2: relativeL2(expected, result.output),
+    topAgrees: argMax(expected) === result.top,
+    clustersEqual: clusters.every((entry) => entry.device === entry.host),
+    clusters,
+  };
 }

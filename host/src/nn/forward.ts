@@ -164,8 +164,11 @@ export function runLayer(layer: Layer, inputs: Activation[], outShape: number[])
   }
 }
 
+/** Computes one layer in place of runLayer (e.g. TREC for chosen convolutions, host/src/nn/trec.ts); undefined = runLayer. */
+export type LayerOverride = (layer: Layer, inputs: Activation[], outShape: number[]) => Float32Array | undefined;
+
 /** Runs the graph on one input; returns every graph output by name. */
-export function runGraph(graph: Graph, input: Float32Array): Map<string, Activation> {
+export function runGraph(graph: Graph, input: Float32Array, override?: LayerOverride): Map<string, Activation> {
   const shapes = inferShapes(graph);
   if (input.length !== elementCount(graph.input.shape)) {
     throw new ShapeError(graph.input.name, `expected ${elementCount(graph.input.shape)} input values, got ${input.length}`);
@@ -177,7 +180,7 @@ export function runGraph(graph: Graph, input: Float32Array): Map<string, Activat
   graph.layers.forEach((layer, index) => {
     const inputs = layer.inputs.map((name) => live.get(name)!);
     const shape = shapes.get(layer.name)!;
-    live.set(layer.name, { shape, data: runLayer(layer, inputs, shape) });
+    live.set(layer.name, { shape, data: override?.(layer, inputs, shape) ?? runLayer(layer, inputs, shape) });
     for (const name of layer.inputs) if (lastUse.get(name) === index && !graph.outputs.includes(name)) live.delete(name);
   });
   return new Map(graph.outputs.map((name) => [name, live.get(name)!]));
