@@ -158,6 +158,27 @@ describe('task sets the device refuses', () => {
     expect(run).toMatchObject({ code: 'device_bad_state' });
   });
 
+  // Needs a device whose inference memory can be set: the sim's --ram. 220 KiB holds lenet-5-classic's dense
+  // float32 weights and a dense run (`rtinfer fit`: 206.6 KiB) but not TREC's scratch beside them (230.8 KiB).
+  it.runIf(targetKind() === 'sim')('switches to sparse weights when only they leave room for a TREC run', async () => {
+    const tight = await acquireTarget({ ramBytes: 220 * 1024 });
+    const tightSession = await DeviceSession.connect(new SerialTransport({ path: tight.path }));
+    try {
+      await pushModel(tightSession, container, { modelId: MODEL });
+      const dense = await inferOnDevice(tightSession, { mode: 'dense', input: { index: 0 } });
+      const trec = await inferOnDevice(tightSession, { mode: 'trec', input: { index: 0 } });
+      const check = compareWithReference(decodeContainer(container), { index: 0 }, 'trec', undefined, trec);
+      expect(check.clustersEqual).toBe(true);
+      expect(check.relativeL2).toBeLessThan(1e-4);
+      // And back to a dense run with the sparse weights now loaded: the same output as before.
+      const again = await inferOnDevice(tightSession, { mode: 'dense', input: { index: 0 } });
+      expect(relativeL2(again.output, dense.output)).toBeLessThan(1e-6);
+    } finally {
+      await tightSession.close();
+      await tight.release();
+    }
+  }, 60_000);
+
   // Needs a device whose inference memory can be set: the sim's --ram.
   it.runIf(targetKind() === 'sim')('on a device with too little memory, refuses INFER and TASKSET with the bytes needed and available', async () => {
     const small = await acquireTarget({ ramBytes: 32 * 1024 });

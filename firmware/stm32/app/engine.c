@@ -21,6 +21,8 @@ static size_t s_pool_bytes = RTINFER_NN_ARENA_BYTES;
 static rtm_decoder s_decoder;
 static rtnn_model s_model;
 static int s_loaded_slot = -1;
+static uint32_t s_loaded_size;
+static int s_loaded_sparse;
 static uint8_t s_loaded_sha[32];
 static size_t s_model_bytes;
 /* Loading must leave room to run the model densely at least. */
@@ -110,18 +112,19 @@ static const rtnn_model *decode(uint8_t slot, uint32_t size, int sparse, engine_
         return fail(err, RTP_ERR_INVALID, rtnn_status_name(nst), 0, 0, 0);
     }
     s_model_bytes = scratch + weights;
+    s_loaded_sparse = sparse;
     return &s_model;
 }
 
-/* Bytes beyond the model to run it densely: one input and the runtime's work. */
-static size_t dense_run_bytes(const rtnn_model *model)
+/* Bytes beyond the model to run it with `config`: one input and the runtime's work. */
+static size_t run_bytes(const rtnn_model *model, const rtnn_config *config)
 {
-    return engine_pool_need(0, 0, rtnn_input_count(model), rtnn_work_bytes(model, &k_dense));
+    return engine_pool_need(0, 0, rtnn_input_count(model), rtnn_work_bytes(model, config));
 }
 
-static int fits_to_run(const rtnn_model *model)
+static int fits_to_run(const rtnn_model *model, const rtnn_config *config)
 {
-    return s_model_bytes + dense_run_bytes(model) <= s_pool_bytes;
+    return s_model_bytes + run_bytes(model, config) <= s_pool_bytes;
 }
 
 const rtnn_model *engine_load(uint8_t slot, engine_error_t *err)
@@ -136,11 +139,11 @@ const rtnn_model *engine_load(uint8_t slot, engine_error_t *err)
     engine_reset();
     /* Dense weights run fastest; fall back to sparse x codebook when dense leaves no room to run. */
     const rtnn_model *model = decode(slot, info.size, 0, err);
-    if (model == NULL || !fits_to_run(model)) {
+    if (model == NULL || !fits_to_run(model, &k_dense)) {
         engine_reset();
         model = decode(slot, info.size, 1, err);
-        if (model != NULL && !fits_to_run(model)) {
-            size_t need = s_model_bytes + dense_run_bytes(model);
+        if (model != NULL && !fits_to_run(model, &k_dense)) {
+            size_t need = s_model_bytes + run_bytes(model, &k_dense);
             engine_reset();
             return fail(err, RTP_ERR_TOO_LARGE, "model and its activations do not fit the inference memory", need,
                         s_pool_bytes, 1);
@@ -150,8 +153,35 @@ const rtnn_model *engine_load(uint8_t slot, engine_error_t *err)
         }
     }
     s_loaded_slot = slot;
+    s_loaded_size = info.size;
     memcpy(s_loaded_sha, info.sha256, sizeof s_loaded_sha);
     return model;
+}
+
+const rtnn_model *engine_fit(const rtnn_config *config, engine_error_t *err)
+{
+    if (s_loaded_slot < 0) {
+        return fail(err, RTP_ERR_INTERNAL, "no model loaded", 0, 0, 0);
+    }
+    if (fits_to_run(&s_model, config)) {
+        return &s_model;
+    }
+    if (!s_loaded_sparse) {
+        /* Sparse x codebook weights leave more room (TREC expands a layer's weights only while it runs). */
+        uint8_t slot = (uint8_t)s_loaded_slot;
+        uint32_t size = s_loaded_size;
+        engine_reset();
+        if (decode(slot, size, 1, err) == NULL) {
+            return NULL;
+        }
+        s_loaded_slot = slot;
+        s_loaded_size = size;
+        if (fits_to_run(&s_model, config)) {
+            return &s_model;
+        }
+    }
+    return fail(err, RTP_ERR_TOO_LARGE, "model, input and activations do not fit the inference memory",
+                s_model_bytes + run_bytes(&s_model, config), s_pool_bytes, 1);
 }
 
 void *engine_work(size_t *bytes)

@@ -38,6 +38,10 @@ uint32_t engine_pool_bytes(void);
  * firmware cannot run its graph (invalid). */
 const rtnn_model *engine_load(uint8_t slot, engine_error_t *err);
 
+/* The loaded model, made to fit a run with `config`: dense weights are reloaded as sparse when that is what
+ * leaves room. NULL with *err (too_large: need, have) if neither form fits. */
+const rtnn_model *engine_fit(const rtnn_config *config, engine_error_t *err);
+
 /* The work buffer left after the loaded model, and its size. */
 void *engine_work(size_t *bytes);
 

@@ -90,7 +90,7 @@ void infer_handle(const rtp_msg_t *req)
     float *input = NULL;
     if (model == NULL ||
         run_config_build(&s_config, model, r->mode, r->trec, r->has_trec ? r->trec_count : 0u, &err) != 0 ||
-        (input = inference_input(model, &s_config, &err)) == NULL || load_input(r, model, input, &err) != 0 ||
+        (model = engine_fit(&s_config.config, &err)) == NULL || (input = inference_input(model, &s_config, &err)) == NULL || load_input(r, model, input, &err) != 0 ||
         inference_run(model, &s_config, NULL, &s_result, &err) != 0) {
         reply_engine_error(req->id, &err);
         return;

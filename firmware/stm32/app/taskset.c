@@ -94,8 +94,14 @@ static int check_tasks(const rtp_taskset_req_t *r, engine_error_t *err)
         }
     }
     for (uint8_t i = 0; i < r->task_count; i++) {
-        if (inference_input(model, &s_modes[r->tasks[i].mode], err) == NULL) {
+        model = engine_fit(&s_modes[r->tasks[i].mode].config, err);
+        if (model == NULL) {
             return -1; /* this task's mode does not fit the inference memory */
+        }
+    }
+    for (uint8_t i = 0; i < r->task_count; i++) {
+        if (inference_input(model, &s_modes[r->tasks[i].mode], err) == NULL) {
+            return -1;
         }
     }
     uint64_t utilisation_ppm = 0;

@@ -50,6 +50,8 @@ describe('fitting models to boards with the firmware planner', () => {
   it('picks dense weights where they leave room to run, as the engine does', () => {
     const fit = fitOnBoard(classic, boards.nucleo_f746zg!);
     expect(fit.dense.weights).toBe(classic.pool.denseWeights.dense <= boards.nucleo_f746zg!.inferenceBytes ? 'dense' : 'sparse');
+    expect(fit.trec.weights).toBe(classic.pool.denseWeights.trec <= boards.nucleo_f746zg!.inferenceBytes ? 'dense' : 'sparse');
+    expect(fit.trec.fits).toBe(true); // with sparse weights when dense ones leave no room for TREC's scratch
   });
 
   it('reports a corrupt container as a typed error from the planner', () => {

@@ -48,9 +48,9 @@ export interface BoardFit {
   trec: ModeFit;
 }
 
-/** As the engine decides (firmware/stm32/app/engine.c): dense weights when the model then runs, else sparse. */
+/** As the engine decides (firmware/stm32/app/engine.c, engine_fit): dense weights when the run fits with them, else sparse. */
 function modeFit(plan: EnginePlan, mode: 'dense' | 'trec', have: number): ModeFit {
-  const denseFits = plan.pool.denseWeights.dense <= have;
+  const denseFits = plan.pool.denseWeights[mode] <= have;
   const weights = denseFits ? 'dense' : 'sparse';
   const need = (denseFits ? plan.pool.denseWeights : plan.pool.sparseWeights)[mode];
   return { fits: need <= have, weights, need, have, headroom: have - need };
