@@ -89,9 +89,10 @@ describe('device against bad input', () => {
     expect((await counters()).malformed).toBeGreaterThanOrEqual(3);
   });
 
-  it('answers requests this firmware does not implement with ERROR(unsupported), not silence', async () => {
+  it('answers a device-to-host message type sent to it with ERROR(unsupported), not silence', async () => {
     const id = nextId++;
-    await port.sendHost({ type: 'STOP', id, body: {} });
+    // LOG only travels device → host: to the device it is a type it has no request for.
+    await port.sendDevice({ type: 'LOG', id, body: { level: 2, ticks: 0n, text: 'not a request' } });
     await expectError(ErrorCode.unsupported, id);
   });
 

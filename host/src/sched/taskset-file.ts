@@ -5,12 +5,14 @@ import { TasksetError, type EntryLocation } from './errors.js';
 import { cortexA53Enclave } from './cost-model.js';
 import { layerMemory } from './layer-shapes.js';
 import { csvLayerProfiles, zooLayerProfiles } from './layer-profiles.js';
+import { traceLayerProfiles } from './trace-layer-profiles.js';
 import type { LayerProfile, LayerShape, Platform, Task, Taskset } from './task-model.js';
 import { duration, field, integer, mapping, parseYamlRoot, size, type Fields } from './taskset-fields.js';
 import { zooNetworkNames, type ZooNetworkName } from './zoo-shapes.js';
 
 const platformFields = ['enclave_capacity', 'world_switch', 'cores', 'max_slice_time'];
-const layerSources = ['dnn', 'layers', 'layers_csv'];
+const layerSources = ['dnn', 'layers', 'layers_csv', 'layers_trace'];
+const traceSourceFields = ['file', 'task', 'percentile', 'memory'];
 const taskFields = ['name', 'kind', 'period', 'deadline', 'offset', 'wcet', ...layerSources];
 const layerFields = ['name', 'wcet', 'memory', 'conv', 'fc', 'pool'];
 const shapeFields: Record<LayerShape['kind'], string[]> = {
@@ -69,13 +71,15 @@ function readTask(value: unknown, at: EntryLocation, file: string | undefined): 
     return { kind, ...timing, wcet: duration(fields, 'wcet', at, { positive: true }) };
   }
   if (kind !== 'enclave') throw new TasksetError(field(at, 'kind'), `expected "enclave" or "normal", got ${JSON.stringify(kind)}`);
-  if (fields.wcet !== undefined) throw new TasksetError(field(at, 'wcet'), 'an enclave task takes its WCET from its layers (dnn, layers or layers_csv)');
+  if (fields.wcet !== undefined) throw new TasksetError(field(at, 'wcet'), 'an enclave task takes its WCET from its layers (dnn, layers, layers_csv or layers_trace)');
   const sources = layerSources.filter((key) => fields[key] !== undefined);
-  if (sources.length !== 1) throw new TasksetError(at, `give exactly one of dnn, layers, layers_csv (got ${sources.length ? sources.join(', ') : 'none'})`);
+  if (sources.length !== 1) throw new TasksetError(at, `give exactly one of dnn, layers, layers_csv, layers_trace (got ${sources.length ? sources.join(', ') : 'none'})`);
   let layers: LayerProfile[];
   if (fields.dnn !== undefined) {
     if (!zooNetworkNames.includes(fields.dnn as ZooNetworkName)) throw new TasksetError(field(at, 'dnn'), `unknown network ${JSON.stringify(fields.dnn)} (known: ${zooNetworkNames.join(', ')})`);
     layers = zooLayerProfiles(fields.dnn as ZooNetworkName, cortexA53Enclave);
+  } else if (fields.layers_trace !== undefined) {
+    layers = readTraceSource(fields.layers_trace, field(at, 'layers_trace'), file);
   } else if (fields.layers_csv !== undefined) {
     if (typeof fields.layers_csv !== 'string') throw new TasksetError(field(at, 'layers_csv'), 'expected a path');
     const path = resolve(file ? dirname(file) : '.', fields.layers_csv);
@@ -92,6 +96,17 @@ function readTask(value: unknown, at: EntryLocation, file: string | undefined): 
   }
   if (layers.length === 0) throw new TasksetError(at, 'the DNN has no layers');
   return { kind: 'enclave', ...timing, layers };
+}
+
+/** layers_trace: { file, task, percentile?, memory? }: WCETs measured on a device (a recording with layer events). */
+function readTraceSource(value: unknown, at: EntryLocation, file: string | undefined): LayerProfile[] {
+  const fields = mapping(value, at, traceSourceFields);
+  if (typeof fields.file !== 'string') throw new TasksetError(field(at, 'file'), 'expected the path of a recording (rtinfer run --record)');
+  const percentile = fields.percentile === undefined ? undefined : Number(fields.percentile);
+  if (percentile !== undefined && !(percentile > 0 && percentile <= 100)) throw new TasksetError(field(at, 'percentile'), `expected a percentile in (0, 100], got ${JSON.stringify(fields.percentile)}`);
+  const memory = fields.memory === undefined ? undefined : size(fields.memory, field(at, 'memory'));
+  const path = resolve(file ? dirname(file) : '.', fields.file);
+  return traceLayerProfiles({ file: path, task: integer(fields, 'task', at, undefined, 0), ...(percentile !== undefined ? { percentile } : {}), ...(memory !== undefined ? { memory } : {}) }, at);
 }
 
 function readPlatform(value: unknown, at: EntryLocation): Platform {
