@@ -97,7 +97,7 @@ describe('rtinfer trace check', () => {
     writeFileSync(taskset, 'tasks:\n  - { task: 0, period: soon }\n');
     const { stdout, code } = await run(TraceCheck, [recording, '--taskset', taskset, '--json']);
     expect(code).toBe(2);
-    expect(lastJsonObject(stdout)).toMatchObject({ code: 'invalid_taskset_spec', taskIndex: 0, field: 'period' });
+    expect(lastJsonObject(stdout)).toMatchObject({ code: 'invalid_taskset', taskIndex: 0, field: 'period' });
   });
 });
 
