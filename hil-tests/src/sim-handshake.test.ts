@@ -30,8 +30,10 @@ describe('handshake and ping over the pty', () => {
       expect(info.board).toBe('posix_sim');
       expect(info.deviceId).toBe(target.sim.deviceId);
       expect(info.clockHz).toBe(BigInt(target.sim.clockHz));
-      // Only what this firmware implements may be claimed.
-      expect(info.caps & (Capability.DENSE_INFERENCE | Capability.TREC | Capability.TASK_SETS)).toBe(0);
+      // What this firmware implements, and nothing it does not (the TEE is the Pi's).
+      const implemented = Capability.MODEL_STORE | Capability.DENSE_INFERENCE | Capability.TREC | Capability.TASK_SETS | Capability.TRACE;
+      expect(info.caps).toBe(implemented);
+      expect(info.ram).toBeGreaterThan(0);
     }
     expect(session.transport.peerMaxMessageBytes).toBe(info.maxFrame - 9);
   });
