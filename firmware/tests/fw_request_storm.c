@@ -1,0 +1,280 @@
+/*
+ * A seeded storm of well-formed but arbitrary requests against the whole app (fake port, POSIX flash model, a
+ * real LeNet-5 container in the store): INFER with random modes, TREC parameters, inputs and slots; TASKSET
+ * with random tasks; RUN, STOP, PING, MODEL_STATUS and MODEL_BEGIN interleaved, with the main loop's task set
+ * polling in between. Under ASan/UBSan (ctest) any out-of-bounds access or undefined behaviour fails the
+ * test; beyond that, every request with an id gets exactly one answer, and the device still answers PING at
+ * the end. The wire parser is fuzzed by libFuzzer (protocol/c); this drives the handlers behind it.
+ *
+ *   fw_request_storm <case> | all
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "app.h"
+#include "fake_port.h"
+#include "model_store.h"
+#include "posix_flash.h"
+#include "rtinfer_nn/sha256.h"
+#include "taskset.h"
+#include "test_util.h"
+
+#define MAX_RX 1024
+#define REQUESTS 3000u
+
+static char s_path[64];
+static tu_host_t s_host;
+static tu_rx_t s_rx[MAX_RX];
+static uint8_t s_wire[70000];
+static uint8_t s_container[200000];
+static uint64_t s_rng = 0x9e3779b97f4a7c15ull;
+
+static uint32_t next_random(void)
+{
+    /* xorshift64*: reproducible without libc's rand() state */
+    s_rng ^= s_rng >> 12;
+    s_rng ^= s_rng << 25;
+    s_rng ^= s_rng >> 27;
+    return (uint32_t)((s_rng * 0x2545f4914f6cdd1dull) >> 32);
+}
+
+static uint32_t below(uint32_t n)
+{
+    return n == 0 ? 0 : next_random() % n;
+}
+
+/* Stores the runtime vector container in slot 0 through the model store, verified and active. */
+static void store_model(void)
+{
+    FILE *f = fopen(RTINFER_STORM_MODEL, "rb");
+    CHECK(f != NULL);
+    if (f == NULL) {
+        exit(1);
+    }
+    size_t size = fread(s_container, 1, sizeof s_container, f);
+    fclose(f);
+    uint8_t sha[32];
+    rtm_sha256 hash;
+    rtm_sha256_init(&hash);
+    rtm_sha256_update(&hash, s_container, size);
+    rtm_sha256_final(&hash, sha);
+    uint32_t next = 0;
+    CHECK_EQ_U(model_store_begin(0, "storm", 5, (uint32_t)size, sha, &next), MODEL_OK);
+    for (uint32_t offset = 0; offset < size; offset += MODEL_BLOCK_BYTES) {
+        uint32_t n = size - offset < MODEL_BLOCK_BYTES ? (uint32_t)(size - offset) : MODEL_BLOCK_BYTES;
+        bool duplicate = false;
+        CHECK_EQ_U(model_store_write(0, offset, s_container + offset, n, &duplicate), MODEL_OK);
+    }
+    CHECK_EQ_U(model_store_commit(0, true), MODEL_OK);
+}
+
+static void setup(void)
+{
+    snprintf(s_path, sizeof s_path, "/tmp/rtinfer-storm-XXXXXX");
+    int fd = mkstemp(s_path);
+    CHECK(fd >= 0);
+    close(fd);
+    unlink(s_path);
+    char err[128];
+    int busy = 0;
+    CHECK(posix_flash_open(s_path, err, sizeof err, &busy) == 0);
+    fake_port_reset_state();
+    fake_port_set_ticks(0, 50); /* 50 µs (at the fake 1 MHz clock) per reading: jobs take simulated time */
+    tu_host_init(&s_host);
+    model_store_init();
+    store_model();
+    app_init(NULL);
+    /* HELLO first: before it the device takes frames of 256 bytes only, and an inline input is 3 KiB. */
+    rtp_msg_t hello;
+    tu_hello_req(&hello, 1, 1, 8192);
+    fake_port_inject(s_wire, tu_wire_msg(&hello, 0, s_wire, sizeof s_wire));
+    (void)app_poll();
+    const uint8_t *out;
+    size_t n = fake_port_take_output(&out);
+    (void)tu_host_feed(&s_host, out, n, s_rx, MAX_RX);
+}
+
+static void teardown(void)
+{
+    posix_flash_close();
+    unlink(s_path);
+}
+
+static void random_infer(rtp_msg_t *m)
+{
+    rtp_infer_t *r = &m->body.infer;
+    r->mode = (uint8_t)below(2);
+    if (below(4) == 0) {
+        r->has_slot = true;
+        r->slot = (uint8_t)below(3);
+    }
+    if (below(2) == 0) {
+        r->has_trec = true;
+        r->trec_count = (uint8_t)below(4);
+        for (uint8_t i = 0; i < r->trec_count; i++) {
+            r->trec[i].layer = (uint16_t)below(12);
+            r->trec[i].l = (uint16_t)(below(3) == 0 ? below(600) : 25u * (1u + below(4)));
+            r->trec[i].h = (uint8_t)(1u + below(32));
+        }
+    }
+    if (below(3) == 0) {
+        static uint8_t input[784 * 4];
+        for (size_t i = 0; i < sizeof input; i++) {
+            input[i] = (uint8_t)next_random();
+        }
+        r->has_input = true;
+        r->input.ptr = input;
+        r->input.len = below(4) == 0 ? below(sizeof input) : sizeof input; /* NaNs and infinities included */
+    } else {
+        r->has_input_index = true;
+        r->input_index = (uint16_t)below(3);
+    }
+    if (below(2) == 0) {
+        r->has_want = true;
+        r->want = (uint8_t)below(8);
+    }
+}
+
+static void random_taskset(rtp_msg_t *m)
+{
+    rtp_taskset_req_t *r = &m->body.taskset_req;
+    r->task_count = (uint8_t)(1u + below(4));
+    for (uint8_t i = 0; i < r->task_count; i++) {
+        rtp_task_t *t = &r->tasks[i];
+        t->task = (uint8_t)below(5);
+        t->period_us = 1u + below(below(2) ? 50000u : 500u);
+        t->deadline_us = 1u + below(t->period_us * 2u);
+        t->mode = (uint8_t)below(2);
+        t->has_offset_us = below(2);
+        t->offset_us = below(1000);
+        t->has_input_index = below(2);
+        t->input_index = (uint16_t)below(2);
+        t->has_budget_us = below(2);
+        t->budget_us = 1u + below(20000);
+        t->has_slot = below(4) == 0;
+        t->slot = (uint8_t)below(2);
+    }
+}
+
+/* One random request; returns its id (0 for the id-0 MODEL_CHUNK). */
+static uint32_t random_request(rtp_msg_t *m, uint32_t id)
+{
+    memset(m, 0, sizeof *m);
+    m->dir = RTP_DIR_H2D;
+    m->id = id;
+    switch (below(10)) {
+    case 0:
+    case 1:
+    case 2:
+        m->type = RTP_MSG_INFER;
+        random_infer(m);
+        break;
+    case 3:
+        m->type = RTP_MSG_TASKSET;
+        random_taskset(m);
+        break;
+    case 4:
+        m->type = RTP_MSG_RUN;
+        m->body.run_req.duration_us = below(3) == 0 ? 0u : below(50000);
+        m->body.run_req.has_trace = true;
+        m->body.run_req.trace = (uint8_t)below(8);
+        break;
+    case 5:
+        m->type = RTP_MSG_STOP;
+        break;
+    case 6:
+        m->type = RTP_MSG_MODEL_STATUS;
+        break;
+    case 7:
+        m->type = RTP_MSG_MODEL_BEGIN; /* into slot 1 only: slot 0 holds the active model */
+        m->body.model_begin.model_id.ptr = "junk";
+        m->body.model_begin.model_id.len = 4;
+        m->body.model_begin.size = 1u + below(100000);
+        static const uint8_t junk_sha[32] = {1, 2, 3};
+        m->body.model_begin.sha256.ptr = junk_sha;
+        m->body.model_begin.sha256.len = sizeof junk_sha;
+        m->body.model_begin.has_slot = true;
+        m->body.model_begin.slot = 1;
+        m->body.model_begin.chunk = (uint16_t)(1u + below(4096));
+        m->body.model_begin.window = (uint16_t)(1u + below(32));
+        break;
+    default:
+        m->type = RTP_MSG_PING;
+        m->body.ping_req.t1 = id;
+        break;
+    }
+    return id;
+}
+
+static void t_storm(void)
+{
+    static rtp_msg_t req;
+    uint32_t answered = 0;
+    uint32_t sent = 0;
+    uint32_t results = 0, accepted = 0, runs = 0, traces = 0;
+    for (uint32_t i = 2; i <= REQUESTS + 1; i++) {
+        random_request(&req, i);
+        rtp_decode_error_t why;
+        if (!rtp_msg_check(&req, &why)) {
+            fprintf(stderr, "request %u (type 0x%02x) fails its schema: %s, key %d\n", i, req.type,
+                    rtp_decode_reason_name(why.reason), why.key);
+            CHECK(false);
+            return;
+        }
+        size_t n = tu_wire_msg(&req, (uint16_t)i, s_wire, sizeof s_wire);
+        fake_port_inject(s_wire, n);
+        sent++;
+        (void)app_poll();
+        for (unsigned polls = below(8); polls > 0; polls--) {
+            taskset_poll(); /* the main loop: release and run due jobs */
+        }
+        const uint8_t *out;
+        size_t got = fake_port_take_output(&out);
+        size_t frames = tu_host_feed(&s_host, out, got, s_rx, MAX_RX);
+        uint32_t before = answered;
+        for (size_t f = 0; f < frames && f < MAX_RX; f++) {
+            CHECK_EQ_U(s_rx[f].status, RTP_DECODE_OK);
+            if (s_rx[f].msg.id == i) {
+                answered++;
+            }
+            results += s_rx[f].msg.type == RTP_MSG_RESULT;
+            accepted += s_rx[f].msg.type == RTP_MSG_TASKSET;
+            runs += s_rx[f].msg.type == RTP_MSG_RUN;
+            traces += s_rx[f].msg.type == RTP_MSG_TRACE;
+        }
+        if (answered == before && getenv("STORM_DEBUG")) {
+            fprintf(stderr, "request %u type 0x%02x unanswered (%zu frames out)\n", i, req.type, frames);
+        }
+    }
+    /* Every request has an id and was answered in the same poll (the firmware never defers an answer). */
+    CHECK_EQ_U(answered, sent);
+    /* The storm reached the interesting paths, not only their refusals. */
+    fprintf(stderr, "storm: %u requests, %u RESULTs, %u task sets accepted, %u runs, %u TRACE batches\n", sent, results,
+            accepted, runs, traces);
+    CHECK(results > 100 && accepted > 10 && runs > 10 && traces > 5);
+    /* And the device is still itself. */
+    rtp_msg_t ping;
+    tu_ping_req(&ping, 999999, 42);
+    fake_port_inject(s_wire, tu_wire_msg(&ping, 1, s_wire, sizeof s_wire));
+    (void)app_poll();
+    const uint8_t *out;
+    size_t got = fake_port_take_output(&out);
+    size_t frames = tu_host_feed(&s_host, out, got, s_rx, MAX_RX);
+    bool pinged = false;
+    for (size_t f = 0; f < frames && f < MAX_RX; f++) {
+        pinged = pinged || (s_rx[f].msg.type == RTP_MSG_PING && s_rx[f].msg.id == 999999);
+    }
+    CHECK(pinged);
+}
+
+static const tu_case_t k_cases[] = {
+    {"storm", t_storm},
+};
+
+int main(int argc, char **argv)
+{
+    return tu_main(argc, argv, k_cases, sizeof k_cases / sizeof k_cases[0], setup, teardown);
+}
