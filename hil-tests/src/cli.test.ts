@@ -21,6 +21,12 @@ describe('rtinfer CLI', () => {
     // The compressed model went into a slot and the device verified and activated it.
     expect(report.model.containerBytes).toBeLessThan(report.model.denseBytes / 20);
     expect(report.push).toMatchObject({ modelId: 'lenet-5', bytes: report.model.containerBytes, active: true });
+    // It ran on the device, densely and with TREC, as the host's references predict.
+    expect(report.inference.map((run: { mode: string }) => run.mode)).toEqual(['dense', 'trec']);
+    expect(report.inference[0].check).toMatchObject({ reference: 'dense', topAgrees: true });
+    expect(report.inference[1].check).toMatchObject({ reference: 'TREC', topAgrees: true, clustersEqual: true });
+    // The impossible task misses every one of its 4 deadlines in the 1 s run; the other task misses none.
+    expect(report.periodic).toMatchObject({ misses: 4, overruns: 4, deviceSummary: { missed: 4, dropped: 0 } });
   });
 
   it('demo (text) prints the HELLO facts and the ping statistics', async () => {

@@ -1,8 +1,10 @@
 // Bench daemons as a lab runs them: a real broker (Mosquitto, else Aedes), two
 // `rtinfer daemon` processes each owning a POSIX sim on a pty, and the built
 // CLI finding both benches, pushing through the other bench's daemon, and
-// seeing a killed sim go offline and come back.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+// seeing a killed sim go offline and come back. It runs a task set on that
+// device through its daemon and checks its deadlines live from the TRACE
+// batches the daemon forwards (run --bench, monitor --bench).
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -123,6 +125,92 @@ describe(`bench daemons on ${brokerName}`, () => {
     } finally {
       await client.close();
     }
+  });
+
+  describe('a periodic run on the device on the other bench, through its daemon', () => {
+    // As sim-trace.test.ts runs it locally: "hog" cannot finish one inference in 20 µs, so every one of its
+    // jobs misses its deadline and overruns its budget; "ok" meets every deadline.
+    const DURATION_S = 1;
+    const HOG_PERIOD_MS = 200;
+    const OK_PERIOD_MS = 100;
+    const hogJobs = (DURATION_S * 1000) / HOG_PERIOD_MS;
+    const okJobs = (DURATION_S * 1000) / OK_PERIOD_MS;
+    const expectedMisses = [...Array(hogJobs).keys()].map((job) => [1, job]);
+    const taskArgs = () => ['--bench', benchB, '-d', deviceB, '-t', 'tasks.yaml', '--duration', `${DURATION_S}s`];
+
+    beforeAll(async () => {
+      const compressed = await rtinferIn(dir, 'compress', 'lenet-5-classic', '-o', 'lenet-5-classic.rtm', '--test-inputs', '1');
+      expect(compressed.code, compressed.stderr).toBe(0);
+      const pushed = await cli('push', 'lenet-5-classic.rtm', '--bench', benchB, '--device', deviceB);
+      expect(pushed.code, pushed.stderr).toBe(0);
+      expect(JSON.parse(pushed.stdout)).toMatchObject({ modelId: 'lenet-5-classic', active: true });
+      writeFileSync(
+        join(dir, 'tasks.yaml'),
+        `tasks:\n  - { name: ok, task: 0, period: ${OK_PERIOD_MS}ms, mode: dense }\n  - { name: hog, task: 1, period: ${HOG_PERIOD_MS}ms, deadline: 20us, budget: 10us, mode: trec }\n`,
+      );
+    }, 120_000);
+
+    it('run --bench reports exactly the expected misses and overruns, and records the run', async () => {
+      const run = await cli('run', ...taskArgs(), '--trace', 'jobs,layers,trec', '--record', 'bench-run.rtrace.jsonl');
+      expect(run.code, run.stderr).toBe(0);
+      const verdicts = run.stdout.trim().split('\n').map((line) => JSON.parse(line) as { kind: string; task?: number; job?: number });
+      const summary = verdicts.pop() as unknown as { kind: string; device: string; jobs: number; misses: number; overruns: number; deviceSummary: Record<string, number> };
+      expect(summary).toMatchObject({ kind: 'summary', device: `${deviceB} on bench ${benchB}`, jobs: hogJobs + okJobs, misses: hogJobs, overruns: hogJobs });
+      expect(verdicts.filter((verdict) => verdict.kind === 'miss').map((miss) => [miss.task, miss.job])).toEqual(expectedMisses);
+      expect(verdicts.filter((verdict) => verdict.kind === 'budget_overrun').map((overrun) => [overrun.task, overrun.job])).toEqual(expectedMisses);
+      // Nothing lost on the way through the daemon and the broker: no batch gaps, duplicates or shed items.
+      expect(verdicts.filter((verdict) => ['batch_gap', 'batch_duplicate', 'shed', 'dropped'].includes(verdict.kind))).toEqual([]);
+      expect(summary.deviceSummary).toMatchObject({ released: hogJobs + okJobs, completed: hogJobs + okJobs, missed: hogJobs, dropped: 0 });
+      // The recording checks the same afterwards, with the clock rate its header took from the bench's table.
+      const header = JSON.parse(readFileSync(join(dir, 'bench-run.rtrace.jsonl'), 'utf8').split('\n')[0]!);
+      expect(header).toMatchObject({ device: { deviceId: deviceB, board: 'posix_sim' } });
+      const checked = await rtinferIn(dir, 'trace', 'check', 'bench-run.rtrace.jsonl', '--json');
+      expect(checked.code, checked.stderr).toBe(0);
+      expect(JSON.parse(checked.stdout.trim().split('\n').at(-1)!)).toMatchObject({ kind: 'summary', jobs: hogJobs + okJobs, misses: hogJobs, overruns: hogJobs });
+    });
+
+    it('monitor --bench exits 0 and prints the per-task table; a push meanwhile is refused device_busy', async () => {
+      const from = daemonB.events.length;
+      const monitored = rtinferIn(dir, 'monitor', ...taskArgs(), '--lab', lab);
+      // Once the daemon has taken the run request, the device is held until the run ends.
+      await daemonB.waitFor((event) => event.event === 'request' && event.method === 'run', 30_000, 'the run request', from);
+      const client = await BenchClient.connect({ url: broker.url });
+      try {
+        const container = readFileSync(join(dir, 'lenet-5-classic.rtm')).toString('base64');
+        await expect(client.call(benchB, 'push', { device: deviceB, container, modelId: 'lenet-5-classic' })).rejects.toMatchObject({
+          code: 'device_busy',
+          facts: { device: deviceB, job: 'a run of 2 tasks' },
+        });
+      } finally {
+        await client.close();
+      }
+      const { code, stdout, stderr } = await monitored;
+      expect(code, stderr).toBe(0);
+      // The last redraw (each begins by clearing the screen) is the final table.
+      const lines = stdout.split('\x1b[2J').at(-1)!.split('\n');
+      const headerAt = lines.findIndex((line) => /^task\s+jobs\s+miss\s+over\s+R p50/.test(line));
+      expect(headerAt, stdout).toBeGreaterThanOrEqual(0);
+      // Not a TTY: a task with misses is marked "!" instead of drawn red.
+      expect(lines.slice(headerAt + 1, headerAt + 3)).toEqual([
+        expect.stringMatching(new RegExp(`^ok\\s+${okJobs}\\s+0\\s+0\\s`)),
+        expect.stringMatching(new RegExp(`^! hog\\s+${hogJobs}\\s+${hogJobs}\\s+${hogJobs}\\s`)),
+      ]);
+      expect(stdout).toContain(`run         2 tasks for ${DURATION_S.toFixed(3)} s on ${deviceB} on bench ${benchB}: device counted ${hogJobs + okJobs} released`);
+    });
+
+    it('names an unknown device, an unknown bench and an unreachable broker with typed errors', async () => {
+      const unknown = await cli('run', '--bench', benchB, '-d', 'no-such-device', '-t', 'tasks.yaml', '--duration', '10ms');
+      expect(unknown.code).toBe(2);
+      expect(JSON.parse(unknown.stdout)).toMatchObject({ code: 'unknown_device', bench: benchB, device: 'no-such-device', known: deviceB });
+      const noBench = await cli('monitor', '--bench', `hil-none-${tag}`, '-d', deviceB, '-t', 'tasks.yaml', '--duration', '10ms');
+      expect(noBench.code).toBe(2);
+      expect(JSON.parse(noBench.stdout)).toMatchObject({ code: 'unknown_bench', bench: `hil-none-${tag}`, broker: broker.url });
+      const gone = await startAedesBroker();
+      await gone.stop();
+      const unreachable = await rtinferIn(dir, 'run', '--bench', benchB, '-d', deviceB, '-t', 'tasks.yaml', '--broker', gone.url, '--json');
+      expect(unreachable.code).toBe(2);
+      expect(JSON.parse(unreachable.stdout)).toMatchObject({ code: 'broker_unreachable', broker: gone.url, attempts: 4 });
+    });
   });
 
   it('reports a killed sim offline, and online again once it is restarted', async () => {

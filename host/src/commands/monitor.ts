@@ -6,6 +6,7 @@ export default class Monitor extends Run {
   static override examples = [
     { command: '<%= config.bin %> monitor --taskset tasks.yaml --duration 30s', description: 'Watch the only running sim for 30 s.' },
     { command: '<%= config.bin %> monitor -d /dev/ttyACM0 -t tasks.yaml --record run.rtrace.jsonl', description: 'Watch a board, and keep the recording.' },
+    { command: '<%= config.bin %> monitor --bench bench-b -d f7-2 -t tasks.yaml', description: 'Watch device f7-2 of bench-b, through its daemon.' },
   ];
 
   protected override live = true;

@@ -1,14 +1,16 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { Flags } from '@oclif/core';
-import { asyncScheduler, tap } from 'rxjs';
+import { tap } from 'rxjs';
 import { deviceFlag, RtinferCommand } from '../cli/base-command.js';
 import { readDeviceTaskset, toTasksetSpec } from '../device/device-taskset-file.js';
+import { benchRunTarget } from '../daemon/bench-run-target.js';
+import { benchFlag, brokerFlag, labFlag, resolveBroker } from '../daemon/cli-support.js';
 import { openSession } from '../device/open-session.js';
 import { runPeriodic, TRACE_JOBS, TRACE_LAYERS, TRACE_TREC } from '../device/periodic-run.js';
 import { RtinferError } from '../errors.js';
 import { parseDuration } from '../sched/units.js';
 import { collectVerdicts, deadlineCheck$ } from '../trace/deadline-check.js';
-import { liveDeviceStream } from '../trace/live-device.js';
+import { hostClock, liveDeviceStream, type LiveRunTarget } from '../trace/live-device.js';
 import { initialMonitorState, renderMonitor, updateMonitor } from '../trace/monitor-view.js';
 import { formatHeader, formatRecord } from '../trace/recorded/format.js';
 import { toJsonSafe } from '../trace/sinks/json-safe.js';
@@ -21,11 +23,14 @@ export default class Run extends RtinferCommand {
   static override summary = 'Run a periodic task set on a device and check every deadline as its trace streams in.';
   static override description = `Loads the task set file onto the device (TASKSET: the device refuses a set that is over-utilised or does not fit its memory, with the numbers), releases its jobs for --duration (RUN), and feeds every TRACE batch, with PINGs for clock sync, through the deadline check while the run goes on: deadline misses (with what ran instead), budget overruns, lost or repeated batches and events the device dropped. STOP then brings the device's own summary.
 
-The task set file is YAML or JSON: tasks with task (id), name, period, deadline, offset, mode (dense or trec), input (stored test input), budget. --record keeps the run as a recording for \`rtinfer trace check\` and \`rtinfer trace export\`.`;
+The task set file is YAML or JSON: tasks with task (id), name, period, deadline, offset, mode (dense or trec), input (stored test input), budget. --record keeps the run as a recording for \`rtinfer trace check\` and \`rtinfer trace export\`.
+
+With --bench the device is one of that bench's (--device: its id in the bench's table), run by the bench's daemon, which forwards every TRACE batch over MQTT; the check, printing and recording are the same. No PINGs cross the broker: misses are found from the trace itself, not by a host timer. Ctrl-C asks the daemon to STOP the run.`;
   static override examples = [
     { command: '<%= config.bin %> run --taskset tasks.yaml --duration 5s', description: 'On the only running sim; prints the per-task table and every miss.' },
     { command: '<%= config.bin %> run -d /dev/ttyACM0 -t tasks.yaml --record run.rtrace.jsonl --trace jobs,layers', description: 'On a board, recording job and layer events.' },
     { command: '<%= config.bin %> run -t tasks.yaml --json --fail-on-miss', description: 'Verdicts as NDJSON; exit 1 on any miss (for CI).' },
+    { command: '<%= config.bin %> run --bench bench-b -d f7-2 -t tasks.yaml', description: 'On device f7-2 of bench-b, through its daemon (its TRACE batches over MQTT).' },
   ];
   static override flags = {
     device: deviceFlag(),
@@ -35,6 +40,9 @@ The task set file is YAML or JSON: tasks with task (id), name, period, deadline,
     record: Flags.string({ summary: 'Write the run as a recording (JSON Lines) to this file.' }),
     window: Flags.integer({ summary: 'Statistics window, ms of device time.', default: 1000, min: 1 }),
     'fail-on-miss': Flags.boolean({ summary: 'Exit with status 1 if a deadline was missed or a budget overrun.', default: false }),
+    bench: benchFlag('Run through this bench\'s daemon over MQTT; --device is then the bench\'s device id.'),
+    broker: brokerFlag,
+    lab: labFlag,
   };
 
   /** `rtinfer monitor` redraws a live table while the run goes on. */
@@ -53,18 +61,19 @@ The task set file is YAML or JSON: tasks with task (id), name, period, deadline,
       if (bit === undefined) throw new RtinferError('bad_flag', `--trace "${kind}": use jobs, layers or trec`, { flag: 'trace' });
       return bits | bit;
     }, 0);
-    const { session, device } = await openSession(flags.device);
+    const target = flags.bench !== undefined ? await benchRunTarget(resolveBroker(flags, flags.bench).access, flags.bench, flags.device) : await localTarget(flags.device);
     const json = this.jsonEnabled();
     const recording = flags.record ? createWriteStream(flags.record) : undefined;
     try {
-      recording?.write(formatHeader({ device: { deviceId: session.info!.deviceId, board: session.info!.board, clockHz: Number(session.info!.clockHz), bootId: session.info!.bootId }, taskset: spec, created: new Date().toISOString() }));
-      const stream = liveDeviceStream(session);
+      recording?.write(formatHeader({ device: target.hello, taskset: spec, created: new Date().toISOString() }));
+      const { stream, label } = target;
       let state = initialMonitorState();
-      const draw = () => process.stdout.write(`\x1b[H\x1b[2J${renderMonitor(state, { spec, color: process.stdout.isTTY, device: device.path ?? device.via })}`);
+      const draw = () => process.stdout.write(`\x1b[H\x1b[2J${renderMonitor(state, { spec, color: process.stdout.isTTY, device: label })}`);
       const redraw = this.live && !json ? setInterval(draw, REDRAW_MS) : undefined;
       const verdicts$ = deadlineCheck$(stream.messages$.pipe(tap((received) => recording?.write(formatRecord(received)))), spec, {
         windowUs: flags.window * 1000,
-        clock: asyncScheduler,
+        clockHz: target.hello.clockHz,
+        clock: hostClock,
       }).pipe(
         tap((verdict) => {
           state = updateMonitor(state, verdict);
@@ -76,7 +85,7 @@ The task set file is YAML or JSON: tasks with task (id), name, period, deadline,
       stream.start();
       let run;
       try {
-        run = await runPeriodic(session, { tasks, durationUs, trace });
+        run = await target.run({ tasks, durationUs, trace });
         stream.push({ type: 'STOP', id: 0, body: run.summary });
       } finally {
         await stream.close();
@@ -85,20 +94,33 @@ The task set file is YAML or JSON: tasks with task (id), name, period, deadline,
       const summary = await summary$;
       if (this.live && !json) draw();
       const counts = summaryCounts(summary);
-      if (json) this.jsonLine({ kind: 'summary', device: device.path ?? device.via, deviceSummary: toJsonSafe(run.summary), ...counts });
+      if (json) this.jsonLine({ kind: 'summary', device: label, deviceSummary: toJsonSafe(run.summary), ...counts });
       else {
         const s = run.summary;
-        this.log(`run         ${tasks.length} tasks for ${(durationUs / 1e6).toFixed(3)} s on ${device.path ?? device.via}: device counted ${s.released} released, ${s.completed} completed, ${s.missed} missed, ${s.dropped} trace events dropped`);
+        this.log(`run         ${tasks.length} tasks for ${(durationUs / 1e6).toFixed(3)} s on ${label}: device counted ${s.released} released, ${s.completed} completed, ${s.missed} missed, ${s.dropped} trace events dropped`);
         for (const line of describeVerdicts(summary, spec, { color: process.stdout.isTTY })) this.log(line);
         if (flags.record) this.log(`recorded    ${flags.record} (rtinfer trace check / trace export)`);
       }
       if (flags['fail-on-miss'] && (summary.misses.length || summary.overruns.length)) process.exitCode = 1;
       return undefined;
     } finally {
-      await session.close();
+      await target.close();
       await closeStream(recording);
     }
   }
+}
+
+/** A device on this machine: a session, PINGs for clock sync beside the TRACE batches. */
+async function localTarget(deviceSpec: string | undefined): Promise<LiveRunTarget> {
+  const { session, device } = await openSession(deviceSpec);
+  const info = session.info!;
+  return {
+    label: device.path ?? device.via,
+    hello: { deviceId: info.deviceId, board: info.board, clockHz: Number(info.clockHz), bootId: info.bootId },
+    stream: liveDeviceStream(session),
+    run: (options) => runPeriodic(session, options),
+    close: () => session.close(),
+  };
 }
 
 function closeStream(stream: WriteStream | undefined): Promise<void> {

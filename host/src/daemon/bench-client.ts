@@ -2,6 +2,7 @@
 // retained info and device tables) and calls a bench's daemon, with progress
 // notices, matched to the request by its id.
 import { randomBytes } from 'node:crypto';
+import { type DeviceMessage, decodeMessage } from '@rtinfer/protocol';
 import type { MqttClient } from 'mqtt';
 import type { BrokerAccess } from '../lab/broker-access.js';
 import { ALL_BENCHES, benchOfTopic, benchTopics } from './bench-topics.js';
@@ -29,12 +30,14 @@ export class BenchClient {
   readonly clientId = `rtinfer-cli-${process.pid}-${randomBytes(4).toString('hex')}`;
   private readonly calls = new Map<string, { onReply: (reply: RpcReply) => void }>();
   private readonly replyTopics = new Set<string>();
+  private readonly traceTopics = new Map<string, (payload: Buffer) => void>();
 
   private constructor(
     readonly client: MqttClient,
     readonly brokerUrl: string,
   ) {
-    client.on('message', (_topic, payload) => {
+    client.on('message', (topic, payload) => {
+      if (this.traceTopics.has(topic)) return this.traceTopics.get(topic)!(payload);
       const reply = parseJson(payload) as RpcReply | undefined;
       if (reply && typeof reply.id === 'string') this.calls.get(reply.id)?.onReply(reply);
     });
@@ -142,6 +145,30 @@ export class BenchClient {
       this.calls.delete(id);
       options.signal?.removeEventListener('abort', cancel);
     }
+  }
+
+  /**
+   * Receives the TRACE batches a bench's daemon forwards for a device (during a
+   * `run`, or after `trace.subscribe`), decoded, each as it arrives. Subscribe
+   * before starting the run: the topic keeps nothing. Resolves once subscribed,
+   * with the way to stop.
+   */
+  async subscribeTrace(bench: string, device: string, onMessage: (message: DeviceMessage) => void): Promise<() => Promise<void>> {
+    const topic = benchTopics(bench).trace(device);
+    this.traceTopics.set(topic, (payload) => {
+      let message: DeviceMessage;
+      try {
+        message = decodeMessage('d2h', new Uint8Array(payload));
+      } catch {
+        return; // not a protocol message: nothing a deadline check could use
+      }
+      onMessage(message);
+    });
+    await this.client.subscribeAsync(topic, { qos: 1 });
+    return async () => {
+      this.traceTopics.delete(topic);
+      await this.client.unsubscribeAsync(topic).catch(() => {});
+    };
   }
 
   async close(): Promise<void> {

@@ -1,10 +1,9 @@
 // `rtinfer daemon`: owns one bench's devices and serves them over MQTT. It
 // publishes, retained, the bench's info (with a last will marking it offline)
 // and its device table, answers RPC requests on the bench's rpc topic, and
-// forwards TRACE batches of devices someone subscribed to.
+// forwards TRACE batches of devices someone subscribed to or runs a task set on.
 import { hostname } from 'node:os';
 import { basename } from 'node:path';
-import { encodeMessage } from '@rtinfer/protocol';
 import type { MqttClient } from 'mqtt';
 import type { SerialPortInfo } from '../device/resolve-device.js';
 import { RtinferError } from '../errors.js';
@@ -18,6 +17,7 @@ import { ManagedDevice } from './managed-device.js';
 import { ALL_DEVICE_STATUS, idPatternMatches, onlineDevice } from './mqtt-discovery.js';
 import { type BenchState, RPC_METHODS } from './rpc-methods.js';
 import { asRequest, type BenchInfo, type DeviceTable, errorReply, parseJson, type RpcReply, toPayload } from './rpc-messages.js';
+import { TraceForwarding } from './trace-forwarding.js';
 
 export interface BenchDaemonOptions {
   bench: LabBench;
@@ -36,8 +36,8 @@ export interface BenchDaemonOptions {
 
 export class BenchDaemon {
   private readonly devices: ManagedDevice[] = [];
-  private readonly traced = new Set<string>();
   private readonly topics: ReturnType<typeof benchTopics>;
+  private readonly traces: TraceForwarding;
   private readonly startedAt = new Date().toISOString();
   private tablePending = false;
   private discoverTimer: NodeJS.Timeout | undefined;
@@ -51,6 +51,9 @@ export class BenchDaemon {
     private readonly client: MqttClient,
   ) {
     this.topics = benchTopics(options.bench.name);
+    this.traces = new TraceForwarding(this.topics.trace, (topic, payload, qos) => {
+      if (this.client.connected) this.client.publish(topic, payload, { qos });
+    });
   }
 
   static async start(options: BenchDaemonOptions): Promise<BenchDaemon> {
@@ -91,11 +94,8 @@ export class BenchDaemon {
       bench: this.bench,
       devices: () => this.devices,
       table: () => this.table().devices,
-      setTrace: (deviceId, on) => {
-        if (on) this.traced.add(deviceId);
-        else this.traced.delete(deviceId);
-        return this.topics.trace(deviceId);
-      },
+      setTrace: (deviceId, on) => this.traces.set(deviceId, on),
+      holdTrace: (deviceId) => this.traces.hold(deviceId),
       cancel: (requestId) => {
         const request = this.inflight.get(requestId);
         request?.abort();
@@ -140,9 +140,7 @@ export class BenchDaemon {
       lastState = row.state;
       this.scheduleTable();
     });
-    device.on('trace', (message) => {
-      if (this.traced.has(id) && this.client.connected) this.client.publish(this.topics.trace(id), Buffer.from(encodeMessage('d2h', message)), { qos: 0 });
-    });
+    device.on('trace', (message) => this.traces.forward(id, message));
     this.devices.push(device);
     device.start();
   }

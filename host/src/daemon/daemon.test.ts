@@ -3,8 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mosquittoInstalled, startAedesBroker, startMosquitto, type RunningBroker } from '../transport/mqtt/brokers.js';
 import { encodeStatus } from '../transport/mqtt/status.js';
 import { Backoff } from './backoff.js';
+import type { DeviceTask } from '../device/periodic-run.js';
+import type { ReceivedDeviceMessage } from '../trace/from-device-messages.js';
 import { BenchClient } from './bench-client.js';
 import { BenchDaemon } from './bench-daemon.js';
+import { benchRunTarget } from './bench-run-target.js';
 import { connectBroker } from './broker-connect.js';
 import { endpointFor } from './device-endpoint.js';
 import { ManagedDevice } from './managed-device.js';
@@ -200,6 +203,101 @@ describe('bench daemon and client over Aedes', () => {
     } finally {
       await traced.stop();
     }
+  });
+
+  describe('run', () => {
+    const tasks = [{ task: 0, periodUs: 100_000, deadlineUs: 100_000, mode: 'dense' }];
+    const trace = (batch: number) => ({ type: 'TRACE' as const, id: 0, body: { batch, events: [[1, 0, batch, BigInt(batch * 100), 0n]] as [number, number, number, bigint, bigint][] } });
+    let fake: FakeDevice;
+    let runner: BenchDaemon;
+
+    beforeAll(async () => {
+      fake = new FakeDevice();
+      runner = await BenchDaemon.start({
+        bench: { name: 'unit-run', devices: [{ id: 'dev', source: { kind: 'serial', path: '/dev/fake' } }], discover: [] },
+        broker: { url: broker.url },
+        reconnect: { initialMs: 20, maxMs: 100 },
+        healthIntervalMs: 1000,
+        endpoint: () => ({ kind: 'serial', describe: () => 'fake', locate: () => 'fake', open: () => fake.open(), present: () => true }),
+      });
+      await until(runner.device('dev')!, (row) => row.state === 'online');
+    });
+
+    afterAll(async () => {
+      await runner?.stop();
+    });
+
+    it('runs a task set, forwards every TRACE batch of the run without a trace.subscribe, and answers with the STOP summary', async () => {
+      fake.runTrace = [trace(1), trace(2), trace(3)];
+      const received: number[] = [];
+      const stop = await client.subscribeTrace('unit-run', 'dev', (message) => {
+        if (message.type === 'TRACE') received.push(message.body.batch);
+      });
+      try {
+        const result = await client.call('unit-run', 'run', { device: 'dev', tasks, durationUs: 100_000, trace: 1 });
+        expect(result).toEqual({ device: 'dev', start: 1000, summary: { ticks: 5000, released: 3, completed: 2, missed: 1, dropped: 0 }, batches: 3, lastBatch: 3, cancelled: false });
+        // Forwarded at QoS 1 before the result: all here (bounded wait, in case the topics interleave).
+        for (let waited = 0; received.length < 3 && waited < 2000; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
+        expect(received).toEqual([1, 2, 3]);
+      } finally {
+        await stop();
+      }
+      // After the run nothing is forwarded: no one subscribed.
+      const watcher = await connectBroker({ url: broker.url });
+      const after: Buffer[] = [];
+      watcher.on('message', (_topic, payload) => after.push(payload));
+      await watcher.subscribeAsync('rtinfer/v1/bench/unit-run/trace/dev', { qos: 1 });
+      fake.emit(trace(9));
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(after).toEqual([]);
+      await watcher.endAsync();
+    });
+
+    it('is the target of rtinfer run --bench: the forwarded batches, stamped on receipt, then the summary; typed errors from the table', async () => {
+      fake.runTrace = [trace(4), trace(5)];
+      const target = await benchRunTarget({ url: broker.url }, 'unit-run', undefined); // the bench's only device
+      const received: ReceivedDeviceMessage[] = [];
+      target.stream.messages$.subscribe((message) => received.push(message));
+      try {
+        expect(target).toMatchObject({ label: 'dev on bench unit-run', hello: { deviceId: 'fake-1', board: 'fake', clockHz: 1_000_000, bootId: 1 } });
+        target.stream.start();
+        const { summary } = await target.run({ tasks: tasks as DeviceTask[], durationUs: 50_000, trace: 1 });
+        expect(summary).toEqual({ ticks: 5000n, released: 3, completed: 2, missed: 1, dropped: 0 });
+        // Every batch of the run is in the stream by the time run() resolves.
+        expect(received.map(({ message }) => message.type === 'TRACE' && message.body.batch)).toEqual([4, 5]);
+        expect(received.every(({ rxNs }) => typeof rxNs === 'bigint' && rxNs > 0n)).toBe(true);
+      } finally {
+        await target.stream.close();
+        await target.close();
+      }
+      await expect(benchRunTarget({ url: broker.url }, 'unit-run', 'nope')).rejects.toMatchObject({ code: 'unknown_device', facts: { bench: 'unit-run', device: 'nope', known: 'dev' } });
+      await expect(benchRunTarget({ url: broker.url }, 'unit-a', 'gone')).rejects.toMatchObject({ code: 'device_offline', facts: { bench: 'unit-a', device: 'gone' } });
+    });
+
+    it('refuses a second run and a push while a run holds the device, and cancel sends STOP', async () => {
+      fake.runTrace = [];
+      const stopsBefore = fake.stops;
+      const abort = new AbortController();
+      const first = client.call('unit-run', 'run', { device: 'dev', tasks, durationUs: 3_000_000 }, { signal: abort.signal });
+      // The first run's heartbeat (every 2 s) is too slow to wait for: retry until the device is taken.
+      let busy: unknown;
+      for (let attempt = 0; attempt < 50 && busy === undefined; attempt++) {
+        busy = await client.call('unit-run', 'run', { device: 'dev', tasks, durationUs: 1000 }).then(() => undefined, (error: unknown) => error);
+      }
+      expect(busy).toMatchObject({ code: 'device_busy', facts: { device: 'dev', job: 'a run of 1 task' } });
+      await expect(client.call('unit-run', 'push', { device: 'dev', container: 'AA==', modelId: 'm' })).rejects.toMatchObject({ code: 'device_busy' });
+      const started = performance.now();
+      abort.abort();
+      expect(await first).toMatchObject({ device: 'dev', cancelled: true, summary: { released: 3 }, batches: 0 });
+      expect(performance.now() - started).toBeLessThan(1500);
+      expect(fake.stops).toBeGreaterThan(stopsBefore);
+    });
+
+    it('refuses malformed run params with bad_request', async () => {
+      await expect(client.call('unit-run', 'run', { device: 'dev', tasks: [], durationUs: 1000 })).rejects.toMatchObject({ code: 'bad_request' });
+      await expect(client.call('unit-run', 'run', { device: 'dev', tasks: [{ ...tasks[0], mode: 'fast' }], durationUs: 1000 })).rejects.toMatchObject({ code: 'bad_request', message: expect.stringContaining('params.tasks[0].mode') });
+      await expect(client.call('unit-run', 'run', { device: 'dev', tasks, durationUs: -1 })).rejects.toMatchObject({ code: 'bad_request', message: expect.stringContaining('params.durationUs') });
+    });
   });
 
   it('finds USB devices by VID/PID/serial number and adopts ports matching its discover rules', async () => {

@@ -8,4 +8,6 @@ export { type DeviceEndpoint, endpointFor } from './device-endpoint.js';
 export { ManagedDevice, type ManagedDeviceOptions } from './managed-device.js';
 export { BenchDaemon, type BenchDaemonOptions } from './bench-daemon.js';
 export { BenchClient, type CallOptions, type SeenBench } from './bench-client.js';
+export { benchRunTarget } from './bench-run-target.js';
+export type { RunResult } from './rpc-run.js';
 export { type SimBench, startSimBench } from './sim-bench.js';

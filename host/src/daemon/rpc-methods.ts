@@ -5,32 +5,12 @@ import { toJsonable } from '@rtinfer/protocol';
 import { pingSeries } from '../device/ping.js';
 import { pingReport } from '../device/ping-report.js';
 import { listModels, pushModel } from '../transfer/push-model.js';
-import { BadRequestError, DeviceOfflineError, UnknownDeviceError } from './daemon-errors.js';
+import { BadRequestError, DeviceOfflineError } from './daemon-errors.js';
 import type { ManagedDevice } from './managed-device.js';
-import type { DeviceRow } from './rpc-messages.js';
+import { type BenchState, deviceOf, type RpcHandler } from './rpc-context.js';
+import { run } from './rpc-run.js';
 
-export interface BenchState {
-  bench: string;
-  devices(): ManagedDevice[];
-  table(): DeviceRow[];
-  setTrace(deviceId: string, on: boolean): string;
-  /** Aborts a running request by its id; false if none runs. */
-  cancel(requestId: string): boolean;
-}
-
-/** `signal` aborts when a `cancel` request names this request (the CLI's Ctrl-C). */
-export type RpcHandler = (params: Record<string, unknown>, bench: BenchState, progress: (data: unknown) => void, signal: AbortSignal) => Promise<unknown>;
-
-/** The device a request names; the bench's only device when it names none. */
-export function deviceOf(bench: BenchState, params: Record<string, unknown>): ManagedDevice {
-  const devices = bench.devices();
-  const id = params.device;
-  if (id === undefined && devices.length === 1) return devices[0]!;
-  if (typeof id !== 'string') throw new BadRequestError(`params.device must name one of bench "${bench.bench}"'s devices: ${devices.map((d) => d.id).join(', ') || 'none'}`);
-  const device = devices.find((candidate) => candidate.id === id);
-  if (!device) throw new UnknownDeviceError(bench.bench, id, devices.map((d) => d.id));
-  return device;
-}
+export type { BenchState, RpcHandler } from './rpc-context.js';
 
 async function onSession<T>(bench: BenchState, device: ManagedDevice, work: Parameters<ManagedDevice['withSession']>[0], exclusive?: string): Promise<T> {
   const result = await device.withSession(work, exclusive);
@@ -88,6 +68,8 @@ export const RPC_METHODS: Record<string, RpcHandler> = {
       `a push of ${modelId}`,
     );
   },
+
+  run,
 
   async cancel(params, bench) {
     if (typeof params.request !== 'string') throw new BadRequestError('params.request must be the id of the request to cancel');

@@ -2,8 +2,9 @@
 // at receipt, PING exchanges made on the side for clock sync (their replies come back as request replies,
 // not as unsolicited messages, so they are injected here with t4 as the receipt time), and the STOP summary.
 // All times are process.hrtime, the clock PING's t1 is taken on.
-import { type DeviceMessage } from '@rtinfer/protocol';
-import { Subject } from 'rxjs';
+import type { DeviceBody, DeviceMessage } from '@rtinfer/protocol';
+import { asyncScheduler, type SchedulerLike, Subject } from 'rxjs';
+import type { DeviceTask } from '../device/periodic-run.js';
 import { pingOnce } from '../device/ping.js';
 import type { DeviceSession } from '../device/session.js';
 import type { ReceivedDeviceMessage } from './from-device-messages.js';
@@ -15,6 +16,32 @@ export interface LiveDeviceStream {
   /** Feeds one device message as received now (or at `rxNs`). */
   push(message: DeviceMessage, rxNs?: bigint): void;
   /** Stops the PINGs and completes the stream. */
+  close(): Promise<void>;
+}
+
+/**
+ * The scheduler for deadlineCheck$'s live `clock`: now() is process.hrtime in ms, the clock the stream's
+ * receipt times and PING samples are taken on (asyncScheduler's own now() is Date.now(), another origin:
+ * every host deadline would look long past, and a job spanning two batches would be reported overdue at once).
+ */
+export const hostClock: SchedulerLike = {
+  now: () => Number(process.hrtime.bigint()) / 1e6,
+  schedule: asyncScheduler.schedule.bind(asyncScheduler),
+};
+
+/**
+ * A device a periodic run goes to, as `rtinfer run` drives it: a local session,
+ * or a device on another bench through its daemon (daemon/bench-run-target.ts).
+ * Only the message source differs; the check, printing and recording are shared.
+ */
+export interface LiveRunTarget {
+  /** How the device is named in the output. */
+  label: string;
+  /** The device's HELLO facts (for the recording's header). */
+  hello: { deviceId: string; board: string; clockHz: number; bootId: number };
+  stream: LiveDeviceStream;
+  /** TASKSET, RUN for the duration, STOP: resolves with the device's summary once every TRACE batch is in the stream. */
+  run(options: { tasks: DeviceTask[]; durationUs: number; trace: number }): Promise<{ summary: DeviceBody<'STOP'> }>;
   close(): Promise<void>;
 }
 

@@ -2,6 +2,7 @@
 // over a Transport until it is "unplugged" — silently, as a hung USB link is:
 // no close, no error, just no replies. It accepts a model push (MODEL_STATUS,
 // MODEL_BEGIN) but never acknowledges a chunk, so a push stalls until cancelled.
+// A periodic run (TASKSET, RUN, STOP) sends `runTrace` after RUN and counts STOPs.
 import { decodeMessage, type DeviceMessage, encodeMessage, maxMessageBytes } from '@rtinfer/protocol';
 import { DeviceSession } from '../../device/session.js';
 import { type LinkStatistics, type Transport, TransportEmitter } from '../../transport/transport.js';
@@ -25,6 +26,9 @@ export class FakeDevice {
   /** False: the device is gone; opening fails, and open links get no replies. */
   plugged = true;
   opened = 0;
+  /** TRACE batches the device sends once it has answered RUN. */
+  runTrace: DeviceMessage[] = [];
+  stops = 0;
   private link: FakeLink | undefined;
 
   /** A session to the device, as DeviceEndpoint.open makes one. */
@@ -62,6 +66,14 @@ class FakeLink extends TransportEmitter implements Transport {
     else if (request.type === 'PING') this.deliver({ type: 'PING', id: request.id, body: { t1: request.body.t1, t2: 1n, t3: 2n } });
     else if (request.type === 'MODEL_STATUS') this.deliver({ type: 'MODEL_STATUS', id: request.id, body: { slots: [] } });
     else if (request.type === 'MODEL_BEGIN') this.deliver({ type: 'MODEL_ACK', id: request.id, body: { slot: 0, next: 0, chunk: 256, window: 2 } });
+    else if (request.type === 'TASKSET') this.deliver({ type: 'TASKSET', id: request.id, body: { tasks: request.body.tasks.length } });
+    else if (request.type === 'RUN') {
+      this.deliver({ type: 'RUN', id: request.id, body: { start: 1000n } });
+      for (const message of this.device.runTrace) this.deliver(message);
+    } else if (request.type === 'STOP') {
+      this.device.stops++;
+      this.deliver({ type: 'STOP', id: request.id, body: { ticks: 5000n, released: 3, completed: 2, missed: 1, dropped: 0 } });
+    }
   }
 
   deliver(message: DeviceMessage): void {

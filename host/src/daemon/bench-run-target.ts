@@ -1,0 +1,97 @@
+// `rtinfer run --bench` / `monitor --bench`: a device on another bench as the
+// target of a periodic run. Its daemon runs the task set (the `run` method) and
+// forwards every TRACE batch to the bench's trace topic; this side subscribes to
+// that topic first, stamps each batch with its receipt time, and feeds the same
+// stream the local path feeds. The device clock rate comes from the bench's
+// device table (the device's HELLO). No PING exchanges cross the broker, so
+// events carry no host time: misses are found from the trace itself (a later
+// event past the deadline, or the job's end), not by a host timer.
+import type { DeviceBody, DeviceMessage } from '@rtinfer/protocol';
+import { Subject } from 'rxjs';
+import { RtinferError } from '../errors.js';
+import type { BrokerAccess } from '../lab/broker-access.js';
+import type { ReceivedDeviceMessage } from '../trace/from-device-messages.js';
+import type { LiveRunTarget } from '../trace/live-device.js';
+import { BenchClient } from './bench-client.js';
+import { DeviceOfflineError, UnknownDeviceError } from './daemon-errors.js';
+import type { DeviceRow } from './rpc-messages.js';
+import type { RunResult } from './rpc-run.js';
+
+/** After the result, how long the last forwarded batch may still be on its way (it went out before the result). */
+const LAST_BATCH_WAIT_MS = 2000;
+
+/** The bench's device a run goes to: the named one, or the bench's only device. */
+function pickDevice(bench: string, rows: DeviceRow[], deviceId: string | undefined): DeviceRow & { hello: NonNullable<DeviceRow['hello']> } {
+  const known = rows.map((row) => row.id);
+  if (deviceId === undefined && rows.length !== 1) {
+    throw new RtinferError('bad_flag', `--device: bench "${bench}" has ${rows.length} devices (${known.join(', ') || 'none'}); name one`, { flag: 'device', bench, known: known.join(', ') });
+  }
+  const row = deviceId === undefined ? rows[0]! : rows.find((candidate) => candidate.id === deviceId);
+  if (!row) throw new UnknownDeviceError(bench, deviceId!, known);
+  if (row.state !== 'online' || !row.hello) throw new DeviceOfflineError(bench, row.id, row.lastError);
+  return { ...row, hello: row.hello };
+}
+
+export async function benchRunTarget(access: BrokerAccess, bench: string, deviceId: string | undefined): Promise<LiveRunTarget> {
+  const client = await BenchClient.connect(access);
+  try {
+    const seen = await client.requireBench(bench);
+    const device = pickDevice(bench, seen.table?.devices ?? [], deviceId);
+    const messages$ = new Subject<ReceivedDeviceMessage>();
+    const push = (message: DeviceMessage, rxNs = process.hrtime.bigint()) => messages$.next({ rxNs, message });
+    let started = false;
+    const batches = new Set<number>();
+    let onBatch: () => void = () => {};
+    const unsubscribe = await client.subscribeTrace(bench, device.id, (message) => {
+      if (!started || message.type !== 'TRACE') return;
+      push(message);
+      batches.add(message.body.batch);
+      onBatch();
+    });
+    /** Resolves when `batch` has arrived, or after a bounded wait (a lost batch shows in the check as a gap). */
+    const batchArrived = (batch: number | undefined) =>
+      new Promise<void>((resolve) => {
+        if (batch === undefined || batches.has(batch)) return resolve();
+        const timer = setTimeout(resolve, LAST_BATCH_WAIT_MS);
+        onBatch = () => {
+          if (!batches.has(batch)) return;
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    return {
+      label: `${device.id} on bench ${bench}`,
+      hello: { deviceId: device.hello.deviceId, board: device.hello.board, clockHz: device.hello.clockHz, bootId: device.hello.bootId },
+      stream: {
+        messages$,
+        start: () => void (started = true),
+        push,
+        close: async () => {
+          started = false;
+          messages$.complete();
+        },
+      },
+      async run({ tasks, durationUs, trace }) {
+        // Ctrl-C asks the daemon to STOP the run; its summary then ends the check as usual.
+        const abort = new AbortController();
+        const interrupt = () => abort.abort();
+        process.once('SIGINT', interrupt);
+        try {
+          const result = (await client.call(bench, 'run', { device: device.id, tasks, durationUs, trace }, { signal: abort.signal })) as RunResult;
+          await batchArrived(result.lastBatch);
+          const summary: DeviceBody<'STOP'> = { ...result.summary, ticks: BigInt(result.summary.ticks) };
+          return { summary };
+        } finally {
+          process.off('SIGINT', interrupt);
+        }
+      },
+      async close() {
+        await unsubscribe();
+        await client.close();
+      },
+    };
+  } catch (error) {
+    await client.close();
+    throw error;
+  }
+}

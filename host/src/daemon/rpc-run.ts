@@ -1,0 +1,101 @@
+// The `run` method: a periodic task set on a device (device/periodic-run.ts
+// does the run), its TRACE batches forwarded to the bench's trace topic for as
+// long as it lasts, the STOP summary as the result. A run holds the device as a
+// push does: a second run or push is refused `device_busy`. `cancel` sends STOP.
+import { type DeviceBody, Limits, toJsonable } from '@rtinfer/protocol';
+import { type DeviceTask, runPeriodic, TRACE_JOBS, TRACE_LAYERS, TRACE_TREC } from '../device/periodic-run.js';
+import { BadRequestError, DeviceOfflineError } from './daemon-errors.js';
+import { deviceOf, type RpcHandler } from './rpc-context.js';
+import type { TraceHold } from './trace-forwarding.js';
+
+export interface RunParams {
+  tasks: DeviceTask[];
+  durationUs: number;
+  trace: number;
+}
+
+/** What `run` answers (JSON: ticks as numbers). */
+export interface RunResult {
+  device: string;
+  /** Device ticks of the first release (absent when cancelled). */
+  start?: number;
+  /** The device's STOP reply. */
+  summary: { ticks: number; released: number; completed: number; missed: number; dropped: number };
+  /** TRACE batches forwarded during the run, and the last one's counter: the client waits for it. */
+  batches: number;
+  lastBatch?: number;
+  cancelled: boolean;
+}
+
+/** Progress notices keep the client's idle timeout from firing on a long run. */
+const HEARTBEAT_MS = 2000;
+const U32 = 0xffff_ffff;
+
+function integerIn(value: unknown, name: string, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) throw new BadRequestError(`${name} must be an integer in ${min}…${max}, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+function optionalIn(task: Record<string, unknown>, key: string, at: string, min: number, max: number): Record<string, number> {
+  return task[key] === undefined ? {} : { [key]: integerIn(task[key], `${at}.${key}`, min, max) };
+}
+
+function asTask(value: unknown, index: number): DeviceTask {
+  const at = `params.tasks[${index}]`;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new BadRequestError(`${at} must be a task object`);
+  const task = value as Record<string, unknown>;
+  if (task.mode !== 'dense' && task.mode !== 'trec') throw new BadRequestError(`${at}.mode must be "dense" or "trec", got ${JSON.stringify(task.mode)}`);
+  return {
+    task: integerIn(task.task, `${at}.task`, 0, 255),
+    periodUs: integerIn(task.periodUs, `${at}.periodUs`, 1, U32),
+    deadlineUs: integerIn(task.deadlineUs, `${at}.deadlineUs`, 1, U32),
+    mode: task.mode,
+    ...optionalIn(task, 'offsetUs', at, 0, U32),
+    ...optionalIn(task, 'slot', at, 0, 255),
+    ...optionalIn(task, 'inputIndex', at, 0, 0xffff),
+    ...optionalIn(task, 'budgetUs', at, 1, U32),
+  };
+}
+
+export function runParams(params: Record<string, unknown>): RunParams {
+  if (!Array.isArray(params.tasks) || params.tasks.length === 0 || params.tasks.length > Limits.tasks) {
+    throw new BadRequestError(`params.tasks must be a list of 1–${Limits.tasks} tasks (the task set file, as rtinfer run reads it)`);
+  }
+  const trace = params.trace === undefined ? TRACE_JOBS : integerIn(params.trace, 'params.trace', 0, TRACE_JOBS | TRACE_LAYERS | TRACE_TREC);
+  return { tasks: params.tasks.map(asTask), durationUs: integerIn(params.durationUs, 'params.durationUs', 1, U32), trace };
+}
+
+export const run: RpcHandler = async (params, bench, progress, signal) => {
+  const device = deviceOf(bench, params);
+  const { tasks, durationUs, trace } = runParams(params);
+  let hold: TraceHold | undefined;
+  const forwarded = () => hold?.forwarded() ?? { batches: 0 };
+  const heartbeat = setInterval(() => progress({ running: true, ...forwarded() }), HEARTBEAT_MS);
+  let cancelled: (stop: DeviceBody<'STOP'>) => void = () => {};
+  const early = new Promise<DeviceBody<'STOP'>>((resolve) => (cancelled = resolve));
+  // The device stays held (busy, forwarding) until runPeriodic has finished, even when a cancel answered earlier.
+  const whole = device.withSession(async (session) => {
+    hold = bench.holdTrace(device.id);
+    const onAbort = () => void session.request('STOP', {}, { timeoutMs: 30_000, retries: 0 }).then((reply) => cancelled(reply.body), () => {});
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      return await runPeriodic(session, { tasks, durationUs, trace });
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+      hold.release();
+    }
+  }, `a run of ${tasks.length} task${tasks.length === 1 ? '' : 's'}`);
+  whole.catch(() => {}); // awaited below, unless a cancel answers first
+  try {
+    const outcome = await Promise.race([whole, early.then((summary) => ({ cancelledWith: summary }))]);
+    if (outcome === undefined) throw new DeviceOfflineError(bench.bench, device.id, device.row().lastError);
+    const result =
+      'cancelledWith' in outcome
+        ? { device: device.id, summary: outcome.cancelledWith, ...forwarded(), cancelled: true }
+        : { device: device.id, start: outcome.start, summary: outcome.summary, ...forwarded(), cancelled: false };
+    return toJsonable(result, 'number-when-safe');
+  } finally {
+    clearInterval(heartbeat);
+  }
+};
