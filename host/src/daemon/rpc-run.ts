@@ -71,29 +71,18 @@ export const run: RpcHandler = async (params, bench, progress, signal) => {
   let hold: TraceHold | undefined;
   const forwarded = () => hold?.forwarded() ?? { batches: 0 };
   const heartbeat = setInterval(() => progress({ running: true, ...forwarded() }), HEARTBEAT_MS);
-  let cancelled: (stop: DeviceBody<'STOP'>) => void = () => {};
-  const early = new Promise<DeviceBody<'STOP'>>((resolve) => (cancelled = resolve));
-  // The device stays held (busy, forwarding) until runPeriodic has finished, even when a cancel answered earlier.
-  const whole = device.withSession(async (session) => {
-    hold = bench.holdTrace(device.id);
-    const onAbort = () => void session.request('STOP', {}, { timeoutMs: 30_000, retries: 0 }).then((reply) => cancelled(reply.body), () => {});
-    if (signal.aborted) onAbort();
-    else signal.addEventListener('abort', onAbort, { once: true });
-    try {
-      return await runPeriodic(session, { tasks, durationUs, trace });
-    } finally {
-      signal.removeEventListener('abort', onAbort);
-      hold.release();
-    }
-  }, `a run of ${tasks.length} task${tasks.length === 1 ? '' : 's'}`);
-  whole.catch(() => {}); // awaited below, unless a cancel answers first
   try {
-    const outcome = await Promise.race([whole, early.then((summary) => ({ cancelledWith: summary }))]);
+    // A cancel ends runPeriodic's wait at once (it then sends STOP), so the device is released with the reply.
+    const outcome = await device.withSession(async (session) => {
+      hold = bench.holdTrace(device.id);
+      try {
+        return await runPeriodic(session, { tasks, durationUs, trace, signal });
+      } finally {
+        hold.release();
+      }
+    }, `a run of ${tasks.length} task${tasks.length === 1 ? '' : 's'}`);
     if (outcome === undefined) throw new DeviceOfflineError(bench.bench, device.id, device.row().lastError);
-    const result =
-      'cancelledWith' in outcome
-        ? { device: device.id, summary: outcome.cancelledWith, ...forwarded(), cancelled: true }
-        : { device: device.id, start: outcome.start, summary: outcome.summary, ...forwarded(), cancelled: false };
+    const result = { device: device.id, ...(outcome.start !== undefined ? { start: outcome.start } : {}), summary: outcome.summary, ...forwarded(), cancelled: outcome.cancelled };
     return toJsonable(result, 'number-when-safe');
   } finally {
     clearInterval(heartbeat);

@@ -35,11 +35,15 @@ export interface PeriodicRunOptions {
   onBatch?: (batch: ReceivedTrace) => void;
   /** TASKSET may take a while: the device measures tasks that have no budget. */
   tasksetTimeoutMs?: number;
+  /** Ends the run early: no RUN if it has not been sent yet, else STOP at once. */
+  signal?: AbortSignal;
 }
 
 export interface PeriodicRunResult {
-  /** Device ticks of the first release (RUN's reply). */
-  start: bigint;
+  /** Device ticks of the first release (RUN's reply); undefined if cancelled before RUN. */
+  start: bigint | undefined;
+  /** The signal ended the run before its duration. */
+  cancelled: boolean;
   summary: DeviceBody<'STOP'>;
   batches: ReceivedTrace[];
 }
@@ -71,13 +75,27 @@ export async function runPeriodic(session: DeviceSession, options: PeriodicRunOp
   session.on('unsolicited', onMessage);
   try {
     await session.request('TASKSET', toTasksetBody(options.tasks), { timeoutMs: options.tasksetTimeoutMs ?? 60_000, retries: 0 });
-    const run = await session.request('RUN', { durationUs: options.durationUs, trace: options.trace ?? TRACE_JOBS }, { retries: 0 });
+    const run = options.signal?.aborted ? undefined : await session.request('RUN', { durationUs: options.durationUs, trace: options.trace ?? TRACE_JOBS }, { retries: 0 });
     // The device stops releasing at the end of the duration by itself; STOP then collects its summary. The
     // device flushes its trace ring before it answers STOP, and the link keeps order, so no batch comes later.
-    await new Promise((resolve) => setTimeout(resolve, Math.ceil(options.durationUs / 1000) + 50));
+    if (run) await abortableDelay(Math.ceil(options.durationUs / 1000) + 50, options.signal);
     const stop = await session.request('STOP', {}, { timeoutMs: 30_000, retries: 0 });
-    return { start: run.body.start, summary: stop.body, batches };
+    return { start: run?.body.start, cancelled: options.signal?.aborted ?? false, summary: stop.body, batches };
   } finally {
     session.off('unsolicited', onMessage);
   }
+}
+
+/** Resolves after `ms`, or as soon as `signal` aborts. */
+function abortableDelay(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }
