@@ -150,6 +150,15 @@ describe(`bench daemons on ${brokerName}`, () => {
       );
     }, 120_000);
 
+    it('infer --bench runs TREC on the other bench\'s device, checked against the host reference', async () => {
+      const { code, stdout, stderr } = await cli('infer', '--bench', benchB, '-d', deviceB, '--model', 'lenet-5-classic.rtm', '--mode', 'trec', '--check');
+      expect(code, stderr).toBe(0);
+      const result = JSON.parse(stdout);
+      expect(result.device).toBe(`${benchB}/${deviceB}`);
+      expect(result.trec.length).toBeGreaterThan(0);
+      expect(result.check).toMatchObject({ reference: 'TREC', clustersEqual: true, topAgrees: true });
+    });
+
     it('run --bench reports exactly the expected misses and overruns, and records the run', async () => {
       const run = await cli('run', ...taskArgs(), '--trace', 'jobs,layers,trec', '--record', 'bench-run.rtrace.jsonl');
       expect(run.code, run.stderr).toBe(0);

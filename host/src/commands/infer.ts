@@ -6,7 +6,10 @@ import { decodeContainer, type DecodedContainer } from '../compress/container.js
 import { inferOnDevice, type InferResult, type InferRequest } from '../device/infer.js';
 import { openSession } from '../device/open-session.js';
 import { RtinferError } from '../errors.js';
-import { bytesToFloat32 } from '../model/float32-bytes.js';
+import { bytesToFloat32, float32ToBytes } from '../model/float32-bytes.js';
+import { BenchClient } from '../daemon/bench-client.js';
+import { benchFlag, brokerFlag, labFlag, resolveBroker } from '../daemon/cli-support.js';
+import { inferResultFromJson } from '../daemon/rpc-infer.js';
 import { compareWithReference, type ReferenceComparison } from '../nn/device-reference.js';
 
 export default class Infer extends RtinferCommand {
@@ -18,6 +21,7 @@ export default class Infer extends RtinferCommand {
     { command: '<%= config.bin %> infer --model lenet-5.rtm --mode trec --check', description: 'TREC with the firmware\'s default L and H, checked against the host reference.' },
     { command: '<%= config.bin %> infer --model cifarnet.rtm --mode trec --trec conv2=25:10 --json', description: 'TREC with chosen parameters for one layer, as JSON.' },
     { command: '<%= config.bin %> infer -d /dev/ttyACM0 --input image.f32', description: 'A board, on an input file (float32 little-endian).' },
+    { command: '<%= config.bin %> infer --bench bench-b -d f7-2 --model lenet-5.rtm --check', description: 'A device of another bench, through its daemon.' },
   ];
   static override flags = {
     device: deviceFlag(),
@@ -29,6 +33,9 @@ export default class Infer extends RtinferCommand {
     slot: Flags.string({ summary: 'Model slot (default: the active one).', options: ['a', 'b', 'c', 'd'] }),
     check: Flags.boolean({ summary: 'Compare the output with the host reference (needs --model).' }),
     timeout: Flags.integer({ summary: 'Timeout for the inference, in milliseconds.', default: 60_000, min: 1 }),
+    bench: benchFlag('Run on a device of this bench, through its daemon over MQTT; --device is then the bench\'s device id.'),
+    broker: brokerFlag,
+    lab: labFlag,
   };
 
   async run() {
@@ -38,18 +45,13 @@ export default class Infer extends RtinferCommand {
     const mode = flags.mode as InferRequest['mode'];
     const trec = flags.trec ? parseTrecFlag(flags.trec, model?.graph) : undefined;
     const input = flags.input ? await readInput(flags.input) : { index: flags['input-index'] ?? 0 };
-    const { session, device } = await openSession(flags.device);
-    let result: InferResult;
-    try {
-      result = await inferOnDevice(session, { mode, trec, input, timeoutMs: flags.timeout, ...(flags.slot ? { slot: flags.slot.charCodeAt(0) - 97 } : {}) });
-    } finally {
-      await session.close();
-    }
+    const request: InferRequest = { mode, trec, input, timeoutMs: flags.timeout, ...(flags.slot ? { slot: flags.slot.charCodeAt(0) - 97 } : {}) };
+    const { result, device } = flags.bench !== undefined ? await inferThroughBench(flags, flags.bench, request) : await inferLocal(flags.device, request);
     const check = flags.check && model ? compareWithReference(model, input, mode, trec, result) : undefined;
     const layerNames = model?.graph.layers.map((layer) => layer.name);
-    if (!this.jsonEnabled()) for (const line of describeInference(result, layerNames, check, device.path ?? device.via)) this.log(line);
+    if (!this.jsonEnabled()) for (const line of describeInference(result, layerNames, check, device)) this.log(line);
     return {
-      device: device.path ?? device.via,
+      device,
       mode,
       ticks: result.ticks.toString(),
       seconds: result.seconds,
@@ -60,6 +62,33 @@ export default class Infer extends RtinferCommand {
       trec: result.trec.map((stat) => ({ ...stat, layer: layerNames?.[stat.layer] ?? stat.layer })),
       ...(check ? { check } : {}),
     };
+  }
+}
+
+async function inferLocal(deviceFlag: string | undefined, request: InferRequest): Promise<{ result: InferResult; device: string }> {
+  const { session, device } = await openSession(deviceFlag);
+  try {
+    return { result: await inferOnDevice(session, request), device: device.path ?? device.via };
+  } finally {
+    await session.close();
+  }
+}
+
+async function inferThroughBench(flags: { lab?: string; broker?: string; device?: string }, bench: string, request: InferRequest): Promise<{ result: InferResult; device: string }> {
+  const client = await BenchClient.connect(resolveBroker(flags, bench).access);
+  try {
+    await client.requireBench(bench);
+    const params = {
+      mode: request.mode,
+      ...(request.trec?.length ? { trec: request.trec } : {}),
+      ...(request.input instanceof Float32Array ? { input: Buffer.from(float32ToBytes(request.input)).toString('base64') } : { inputIndex: request.input.index }),
+      ...(request.slot !== undefined ? { slot: request.slot } : {}),
+      ...(flags.device !== undefined ? { device: flags.device } : {}),
+    };
+    const reply = (await client.call(bench, 'infer', params)) as Record<string, unknown> & { device: string };
+    return { result: inferResultFromJson(reply), device: `${bench}/${reply.device}` };
+  } finally {
+    await client.close();
   }
 }
 

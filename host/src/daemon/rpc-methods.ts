@@ -8,6 +8,7 @@ import { listModels, pushModel } from '../transfer/push-model.js';
 import { BadRequestError, DeviceOfflineError } from './daemon-errors.js';
 import type { ManagedDevice } from './managed-device.js';
 import { type BenchState, deviceOf, type RpcHandler } from './rpc-context.js';
+import { infer } from './rpc-infer.js';
 import { run } from './rpc-run.js';
 
 export type { BenchState, RpcHandler } from './rpc-context.js';
@@ -70,6 +71,8 @@ export const RPC_METHODS: Record<string, RpcHandler> = {
   },
 
   run,
+
+  infer,
 
   async cancel(params, bench) {
     if (typeof params.request !== 'string') throw new BadRequestError('params.request must be the id of the request to cancel');
