@@ -128,7 +128,7 @@ export class BenchDaemon {
       id,
       endpoint:
         this.options.endpoint?.(entry) ??
-        endpointFor(entry.source, { brokerUrl: this.options.broker.url, ...(this.options.listPorts ? { listPorts: this.options.listPorts } : {}) }),
+        endpointFor(entry.source, { brokerUrl: this.options.broker.url, username: this.options.broker.username, password: this.options.broker.password, ...(this.options.listPorts ? { listPorts: this.options.listPorts } : {}) }),
       reconnect: this.options.reconnect,
       healthIntervalMs: this.options.healthIntervalMs,
       discovered,

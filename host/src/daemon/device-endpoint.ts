@@ -30,6 +30,9 @@ export function usbMatches(port: SerialPortInfo, match: UsbMatch): boolean {
 
 export interface EndpointContext {
   brokerUrl: string;
+  /** Credentials for MQTT devices on that broker. */
+  username?: string;
+  password?: string;
   listPorts?: () => SerialPortInfo[];
   /** How long to wait for an MQTT device's retained status. */
   statusTimeoutMs?: number;
@@ -55,7 +58,7 @@ export function endpointFor(source: LabDeviceSource, context: EndpointContext): 
         kind: 'mqtt',
         describe: () => address,
         locate: () => address,
-        open: () => DeviceSession.connect(new MqttTransport({ brokerUrl: context.brokerUrl, deviceId: source.deviceId, statusTimeoutMs: context.statusTimeoutMs ?? 2000 })),
+        open: () => DeviceSession.connect(new MqttTransport({ brokerUrl: context.brokerUrl, username: context.username, password: context.password, deviceId: source.deviceId, statusTimeoutMs: context.statusTimeoutMs ?? 2000 })),
         // The transport itself fails when the retained status turns offline.
         present: () => true,
       };

@@ -12,6 +12,9 @@ import { deviceTopics, disableNagle } from './topics.js';
 export interface MqttTransportOptions {
   brokerUrl: string;
   deviceId: string;
+  /** Broker credentials (a lab config takes them from the environment). */
+  username?: string;
+  password?: string;
   connectTimeoutMs?: number;
   /** Wait this long for the device's retained status before giving up. */
   statusTimeoutMs?: number;
@@ -50,6 +53,8 @@ export class MqttTransport extends TransportEmitter implements Transport {
         reconnectPeriod: 0, // a lost broker is a lost link, as a pulled cable is
         connectTimeout: this.options.connectTimeoutMs ?? 5000,
         clientId: `rtinfer-host-${process.pid}-${Math.random().toString(16).slice(2, 10)}`,
+        ...(this.options.username !== undefined ? { username: this.options.username } : {}),
+        ...(this.options.password !== undefined ? { password: this.options.password } : {}),
       })
       .catch((error: Error) => {
         throw new RtinferError('broker_unreachable', `cannot reach the MQTT broker at ${this.options.brokerUrl}: ${error.message}`, {
