@@ -11,6 +11,7 @@ import {
   DeviceSession,
   inferOnDevice,
   pushModel,
+  relativeL2,
   runGraph,
   runPeriodic,
   SerialTransport,
@@ -29,17 +30,6 @@ let session: DeviceSession;
 let reference: Graph;
 let inputs: Float32Array[];
 let container: Uint8Array;
-
-/** ‖a − b‖₂ / ‖b‖₂ */
-function relativeL2(actual: Float32Array, expected: Float32Array): number {
-  let difference = 0;
-  let norm = 0;
-  expected.forEach((value, i) => {
-    difference += (actual[i]! - value) ** 2;
-    norm += value ** 2;
-  });
-  return Math.sqrt(difference / norm);
-}
 
 beforeAll(async () => {
   target = await acquireTarget();
@@ -64,7 +54,7 @@ describe('inference on the target', () => {
       const expected = runGraph(reference, inputs[index]!).get(reference.outputs[0]!)!.data;
       expect(result.shape).toEqual([10]);
       expect(result.output).toHaveLength(10);
-      expect(relativeL2(result.output, expected)).toBeLessThan(1e-4);
+      expect(relativeL2(expected, result.output)).toBeLessThan(1e-4);
       expect(result.top).toBe(expected.indexOf(Math.max(...expected)));
       expect(result.layerTicks).toHaveLength(reference.layers.length);
       expect(result.layerTicks.every((ticks) => ticks > 0n)).toBe(true);
@@ -172,7 +162,7 @@ describe('task sets the device refuses', () => {
       expect(check.relativeL2).toBeLessThan(1e-4);
       // And back to a dense run with the sparse weights now loaded: the same output as before.
       const again = await inferOnDevice(tightSession, { mode: 'dense', input: { index: 0 } });
-      expect(relativeL2(again.output, dense.output)).toBeLessThan(1e-6);
+      expect(relativeL2(dense.output, again.output)).toBeLessThan(1e-6);
     } finally {
       await tightSession.close();
       await tight.release();

@@ -9,6 +9,7 @@ import {
   DeviceSession,
   inferOnDevice,
   pushModel,
+  relativeL2,
   SerialTransport,
   startQemu,
   structuredInputs,
@@ -50,13 +51,7 @@ try {
       const denseResult = await inferOnDevice(session, { mode: 'dense', input: { index: input } });
       const check = compareWithReference(decoded, { index: input }, 'trec', trec, result);
       clustersEqual &&= check.clustersEqual === true;
-      let difference = 0;
-      let norm = 0;
-      denseResult.output.forEach((value, i) => {
-        difference += (result.output[i]! - value) ** 2;
-        norm += value ** 2;
-      });
-      l2 += Math.sqrt(difference / norm) / INPUTS;
+      l2 += relativeL2(denseResult.output, result.output) / INPUTS;
       for (const stat of result.trec) {
         const entry = sums.get(stat.layer) ?? { instructions: 0, clusters: 0, vectors: 0 };
         entry.instructions += toInstructions(result.layerTicks[stat.layer]!) / INPUTS;
