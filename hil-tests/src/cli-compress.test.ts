@@ -4,14 +4,13 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { rtinferIn } from './support/cli.js';
+import { rtinferIn, unwrapped } from './support/cli.js';
 
 const work = mkdtempSync(join(tmpdir(), 'rtinfer-compress-'));
 const rtinfer = (...args: string[]) => rtinferIn(work, ...args);
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 /** oclif wraps long error lines on stderr; join them back. */
-const unwrapped = (text: string) => text.replace(/\s*\n\s*›\s*/g, ' ');
 
 
 describe('rtinfer compress, inspect, model export', () => {

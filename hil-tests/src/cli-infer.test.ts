@@ -3,11 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rtinfer } from './support/cli.js';
+import { rtinfer, unwrapped } from './support/cli.js';
 import { acquireTarget, type Target } from './support/target.js';
-
-/** oclif wraps long error messages over lines that start with " ›": one line again. */
-const unwrapped = (stderr: string) => stderr.replace(/\s*\n\s*›\s*/g, ' ');
 
 let dir: string;
 let target: Target;

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repositoryRoot } from 'rtinfer';
 import { describe, expect, it } from 'vitest';
-import { rtinfer } from './support/cli.js';
+import { rtinfer, unwrapped } from './support/cli.js';
 
 const tasksets = join(repositoryRoot, 'examples', 'tasksets');
 
@@ -20,6 +20,28 @@ describe('rtinfer schedule', () => {
     expect(lw.simulation).toMatchObject({ schedulable: true, horizonKind: 'hyperperiod' });
     expect(lw.simulation.tasks[0]).toHaveProperty('worstResponseTime');
     expect(report.policies[1].simulation.worldSwitches).toBeLessThan(lw.simulation.worldSwitches);
+  });
+
+  it('takes the memory model from the taskset file, says which, and fuses more when less counts', async () => {
+    const full = JSON.parse((await rtinfer('schedule', join(tasksets, 'alexnet-three-tasks.yaml'), '--json')).stdout);
+    const weights = JSON.parse((await rtinfer('schedule', join(tasksets, 'alexnet-weights-only-memory.yaml'), '--json')).stdout);
+    expect(weights.notes).toContainEqual(expect.stringMatching(/enclave memory per layer: weights/));
+    const switches = (report: { policies: { policy: string; simulation: { worldSwitches: number } }[] }, policy: string) => report.policies.find((entry) => entry.policy === policy)!.simulation.worldSwitches;
+    expect(switches(weights, 'fusion-greedy')).toBeLessThan(switches(weights, 'lw'));
+    expect(switches(weights, 'lw') / switches(weights, 'fusion-greedy')).toBeGreaterThan(switches(full, 'lw') / switches(full, 'fusion-greedy'));
+  });
+
+  it('names an unknown memory model with its place in the file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rtinfer-memory-model-'));
+    try {
+      const file = join(dir, 'm.yaml');
+      (await import('node:fs')).writeFileSync(file, 'platform:\n  memory_model: weights+output\ntasks:\n  - { name: a, period: 100ms, dnn: alexnet-squeezed }\n');
+      const { code, stderr } = await rtinfer('schedule', file);
+      expect(code).toBe(2);
+      expect(unwrapped(stderr)).toMatch(/platform.memory_model: unknown memory model "weights\+output"/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('explains a "no": the task, the window, demand against supply, and the first miss', async () => {

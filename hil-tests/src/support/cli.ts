@@ -27,3 +27,8 @@ export async function rtinferIn(cwd: string, ...args: string[]): Promise<CliOutc
     return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
   }
 }
+
+/** oclif wraps long error messages over lines that start with " ›": one line again. */
+export function unwrapped(stderr: string): string {
+  return stderr.replace(/\s*\n\s*›\s*/g, ' ');
+}

@@ -1,6 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { RtinferCommand } from '../cli/base-command.js';
 import { describeCostModel, cortexA53Enclave } from '../sched/cost-model.js';
+import { defaultMemoryModel, describeMemoryModel } from '../sched/memory-model.js';
 import { formatPolicyReport, plannedViews, policyReport } from '../sched/schedule-report.js';
 import { readTasksetFile } from '../sched/taskset-file.js';
 import { policies, type Policy } from '../sched/task-model.js';
@@ -31,7 +32,8 @@ Times are integer microseconds. Zoo networks (dnn: ...) take their WCETs from ou
     const chosen: Policy[] = flags.policy === 'all' ? [...policies] : [flags.policy === 'fusion' ? 'fusion-greedy' : (flags.policy as Policy)];
     const reports = chosen.map((policy) => policyReport(views, policy));
     const estimated = taskset.tasks.some((task) => task.kind === 'enclave' && task.layers.some((layer) => layer.estimated));
-    const notes = estimated ? [`zoo network WCETs are estimates from the ${describeCostModel(cortexA53Enclave)}`] : [];
+    const memoryModel = taskset.platform.memoryModel ?? defaultMemoryModel;
+    const notes = [describeMemoryModel(memoryModel), ...(estimated ? [`zoo network WCETs are estimates from the ${describeCostModel(cortexA53Enclave)}`] : [])];
     if (!this.jsonEnabled()) {
       const { enclaveCapacity, worldSwitch } = taskset.platform;
       this.log(`taskset     ${args.taskset}: ${taskset.tasks.length} tasks, enclave ${enclaveCapacity} B, world switch ${formatDuration(worldSwitch)}`);
@@ -41,6 +43,6 @@ Times are integer microseconds. Zoo networks (dnn: ...) take their WCETs from ou
         for (const line of formatPolicyReport(report)) this.log(line);
       }
     }
-    return { taskset: args.taskset, platform: taskset.platform, timeUnit: 'µs', notes, policies: reports };
+    return { taskset: args.taskset, platform: { ...taskset.platform, memoryModel }, timeUnit: 'µs', notes, policies: reports };
   }
 }

@@ -2,6 +2,7 @@
 export * from './task-model.js';
 export * from './errors.js';
 export * from './units.js';
+export * from './memory-model.js';
 export * from './layer-shapes.js';
 export * from './cost-model.js';
 export * from './zoo-shapes.js';

@@ -2,16 +2,18 @@
 import { percentile } from '../device/clock-estimate.js';
 import { cortexA53Enclave, estimateWcet, type CostModel } from './cost-model.js';
 import { TasksetError } from './errors.js';
-import { layerMemory } from './layer-shapes.js';
+import { bytesPerValue, layerMemory } from './layer-shapes.js';
+import { countedValues, defaultMemoryModel, type MemoryModel } from './memory-model.js';
 import type { LayerProfile, LayerShape } from './task-model.js';
 import { zooNetworks, type ZooNetworkName } from './zoo-shapes.js';
 
-/** Profiles of a zoo network: memory exact from shapes, WCET from the cost model. */
-export function zooLayerProfiles(network: ZooNetworkName, model: CostModel = cortexA53Enclave): LayerProfile[] {
+/** Profiles of a zoo network: memory exact from shapes (counted as `memoryModel` says), WCET from the cost model. */
+export function zooLayerProfiles(network: ZooNetworkName, model: CostModel = cortexA53Enclave, memoryModel: MemoryModel = defaultMemoryModel): LayerProfile[] {
   return zooNetworks[network].map((layer) => {
-    if (layer.shape) return { name: layer.name, wcet: estimateWcet(layer.shape, model), memory: layerMemory(layer.shape), shape: layer.shape, estimated: true };
+    if (layer.shape) return { name: layer.name, wcet: estimateWcet(layer.shape, model), memory: layerMemory(layer.shape, undefined, undefined, memoryModel), shape: layer.shape, estimated: true };
     const operations = layer.opaqueOperations ?? 0;
-    return { name: layer.name, wcet: Math.ceil((operations * model.nanosecondsPerPoolOperation) / 1000) + model.overheadPerInvocation, memory: layer.opaqueMemory ?? 0, estimated: true };
+    const memory = layer.opaqueFootprint ? countedValues(layer.opaqueFootprint, memoryModel) * bytesPerValue : 0;
+    return { name: layer.name, wcet: Math.ceil((operations * model.nanosecondsPerPoolOperation) / 1000) + model.overheadPerInvocation, memory, estimated: true };
   });
 }
 
@@ -52,6 +54,8 @@ export interface TimingProfileOptions {
   percentile?: number;
   /** Layer order, memory and shapes; when absent, layers appear in first-seen order with `memory` 0. */
   layers?: { name: string; memory?: number; shape?: LayerShape }[];
+  /** How the memory of layers with a shape is counted (default `full`). */
+  memoryModel?: MemoryModel;
 }
 
 /** Profiles from per-layer timing records: the WCET of a layer is the maximum (or a percentile) of its records, in µs rounded up. */
@@ -71,7 +75,7 @@ export function timingLayerProfiles(records: readonly LayerTimingRecord[], optio
     const profile: LayerProfile = {
       name: layer.name,
       wcet: Math.ceil((statistic * 1e6) / options.clockHz),
-      memory: layer.shape ? layerMemory(layer.shape) : (layer.memory ?? 0),
+      memory: layer.shape ? layerMemory(layer.shape, undefined, undefined, options.memoryModel) : (layer.memory ?? 0),
     };
     if (layer.shape) profile.shape = layer.shape;
     return profile;

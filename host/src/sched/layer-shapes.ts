@@ -1,9 +1,11 @@
 // Enclave memory and arithmetic of a layer (or of a slice of it) computed from its shapes.
-// Tensors are float32. Memory = weights + input + output + scratch, the working set the TA must hold
-// during one enclave entry for that layer or slice.
+// Tensors are float32. The working set the TA holds during one enclave entry for a layer or slice is
+// weights + input + output + scratch; how much of it counts against the enclave is the memory model
+// (memory-model.ts; `full` by default).
+import { countedValues, defaultMemoryModel, type LayerFootprint, type MemoryModel } from './memory-model.js';
 import type { LayerShape } from './task-model.js';
 
-const bytesPerValue = 4;
+export const bytesPerValue = 4;
 
 /** The axes a layer can be sliced along. Slices along `outputs`/`outputChannels`/`channels` split the output
  *  tensor by channel; `rows` splits it by output rows (each slice reads the input rows it needs, with halo). */
@@ -55,8 +57,8 @@ export function layerOperations(shape: LayerShape, axis?: SlicingAxis, part?: nu
   }
 }
 
-/** Enclave bytes for the part of the layer that produces `part` units along `axis` (the whole layer without). */
-export function layerMemory(shape: LayerShape, axis?: SlicingAxis, part?: number): number {
+/** The working set, by part and in float32 values, of the part of the layer that produces `part` units along `axis` (the whole layer without). */
+export function layerFootprint(shape: LayerShape, axis?: SlicingAxis, part?: number): LayerFootprint {
   switch (shape.kind) {
     case 'conv': {
       const outH = outputSize(shape.inHeight, shape.kernel, shape.stride, shape.padding);
@@ -65,24 +67,30 @@ export function layerMemory(shape: LayerShape, axis?: SlicingAxis, part?: number
       const rows = axis === 'rows' && part !== undefined ? part : outH;
       // A row slice reads (rows-1)·stride + kernel input rows (its halo included), never more than the padded input.
       const inputRows = Math.min(shape.inHeight, (rows - 1) * shape.stride + shape.kernel);
-      const weights = channels * shape.inChannels * shape.kernel * shape.kernel + channels;
-      const input = shape.inChannels * inputRows * shape.inWidth;
-      const output = channels * rows * outW;
-      // im2col: every output channel needs the whole patch matrix of its rows; a 1×1 stride-1 conv needs none.
-      const scratch = shape.kernel === 1 && shape.stride === 1 ? 0 : shape.inChannels * shape.kernel * shape.kernel * rows * outW;
-      return (weights + input + output + scratch) * bytesPerValue;
+      return {
+        weights: channels * shape.inChannels * shape.kernel * shape.kernel + channels,
+        input: shape.inChannels * inputRows * shape.inWidth,
+        output: channels * rows * outW,
+        // im2col: every output channel needs the whole patch matrix of its rows; a 1×1 stride-1 conv needs none.
+        scratch: shape.kernel === 1 && shape.stride === 1 ? 0 : shape.inChannels * shape.kernel * shape.kernel * rows * outW,
+      };
     }
     case 'fc': {
       const outputs = part ?? shape.outputs;
-      return (outputs * shape.inputs + outputs + shape.inputs + outputs) * bytesPerValue;
+      return { weights: outputs * shape.inputs + outputs, input: shape.inputs, output: outputs, scratch: 0 };
     }
     case 'pool': {
       const channels = part ?? shape.channels;
       const outH = outputSize(shape.inHeight, shape.kernel, shape.stride, 0);
       const outW = outputSize(shape.inWidth, shape.kernel, shape.stride, 0);
-      return channels * (shape.inHeight * shape.inWidth + outH * outW) * bytesPerValue;
+      return { weights: 0, input: channels * shape.inHeight * shape.inWidth, output: channels * outH * outW, scratch: 0 };
     }
   }
+}
+
+/** Enclave bytes of the part of the layer that produces `part` units along `axis` (the whole layer without), as `model` counts them. */
+export function layerMemory(shape: LayerShape, axis?: SlicingAxis, part?: number, model: MemoryModel = defaultMemoryModel): number {
+  return countedValues(layerFootprint(shape, axis, part), model) * bytesPerValue;
 }
 
 /** Sizes of `slices` near-equal parts of `extent` (the first ones one larger). */

@@ -10,7 +10,7 @@ import { formatDuration } from './units.js';
 export function plannedViews(taskset: Taskset, file?: string): PlannedViews {
   return {
     platform: taskset.platform,
-    slicedTasks: taskset.tasks.map((task, taskIndex) => planTask(task, taskset.platform.enclaveCapacity, { file, taskIndex }, taskset.platform.maxSliceTime)),
+    slicedTasks: taskset.tasks.map((task, taskIndex) => planTask(task, taskset.platform, { file, taskIndex })),
     wholeLayerTasks: taskset.tasks.map(unslicedTask),
   };
 }

@@ -3,6 +3,8 @@
 // Time is an integer number of microseconds (a JS number; exact up to 2^53 µs ≈ 285 years), so the
 // demand-bound test and the simulator add and compare exactly, with no float drift. Memory is in bytes.
 
+import type { MemoryModel } from './memory-model.js';
+
 /** How a layer's work can be cut so that each piece fits the enclave (see layer-shapes.ts). */
 export type LayerShape =
   | { kind: 'conv'; inChannels: number; inHeight: number; inWidth: number; outChannels: number; kernel: number; stride: number; padding: number }
@@ -14,7 +16,7 @@ export interface LayerProfile {
   name: string;
   /** Worst-case execution time of the whole layer, µs. */
   wcet: number;
-  /** Enclave memory of the whole layer (weights + input + output + scratch), bytes. */
+  /** Enclave memory of the whole layer, bytes: as given, or from its shape as the platform's memory model counts it. */
   memory: number;
   /** Present when the layer can be sliced; absent for an opaque layer (no slicing axis). */
   shape?: LayerShape;
@@ -55,6 +57,8 @@ export interface Platform {
   cores: number;
   /** Optional: LW also slices layers longer than this (µs), so short-period tasks can run between slices. */
   maxSliceTime?: number;
+  /** Which parts of a layer's working set count against the capacity (memory-model.ts); `full` when absent. */
+  memoryModel?: MemoryModel;
 }
 
 export interface Taskset {

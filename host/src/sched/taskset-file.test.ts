@@ -67,8 +67,32 @@ tasks:
     expect(() => parseTaskset('platform: { enclave_capacity: lots }\ntasks: []')).toThrowError(/platform.enclave_capacity: cannot read "lots"/);
   });
 
+  it('platform.memory_model chooses how shape-computed layer memory is counted; given memory stays as given', () => {
+    const text = (model: string) => `
+platform: { enclave_capacity: 8MiB, memory_model: ${model} }
+tasks:
+  - name: net
+    period: 1s
+    layers:
+      - { name: c, wcet: 2ms, conv: { in_channels: 3, in_height: 32, in_width: 32, out_channels: 8, kernel: 3 } }
+      - { name: f, wcet: 1ms, memory: 64KiB }
+  - { name: zoo, period: 2s, dnn: alexnet-squeezed }
+`;
+    const taskset = parseTaskset(text('weights'));
+    expect(taskset.platform.memoryModel).toBe('weights');
+    const [net, zoo] = taskset.tasks;
+    expect(net!.kind === 'enclave' && net!.layers.map((layer) => layer.memory)).toEqual([(8 * 3 * 3 * 3 + 8) * 4, 65536]);
+    expect(zoo!.kind === 'enclave' && zoo!.layers[0]!.memory).toBe((48 * 3 * 11 * 11 + 48) * 4);
+    expect(parseTaskset(text('full')).tasks[1]).not.toEqual(zoo);
+    expect(parseTaskset('tasks: [{ name: a, period: 10s, dnn: alexnet-squeezed }]').platform.memoryModel).toBeUndefined();
+    const error = failure(() => parseTaskset(text('weights+output'), 'm.yaml'));
+    expect(error).toBeInstanceOf(TasksetError);
+    expect(error.code).toBe('unknown_memory_model');
+    expect(error.message).toMatch(/^m\.yaml: platform\.memory_model: unknown memory model "weights\+output" \(known: full, weights\+activations, weights, input\)/);
+  });
+
   it('the example tasksets parse and plan', () => {
-    for (const file of ['alexnet-three-tasks.yaml', 'custom-layers.yaml', 'fused-entry-blocks-control.yaml']) {
+    for (const file of ['alexnet-three-tasks.yaml', 'custom-layers.yaml', 'fused-entry-blocks-control.yaml', 'alexnet-weights-only-memory.yaml']) {
       const path = join(examples, file);
       expect(plannedViews(readTasksetFile(path), path).slicedTasks.length).toBeGreaterThan(1);
     }

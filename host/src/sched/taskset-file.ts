@@ -4,13 +4,14 @@ import { dirname, resolve } from 'node:path';
 import { TasksetError, type EntryLocation } from './errors.js';
 import { cortexA53Enclave } from './cost-model.js';
 import { layerMemory } from './layer-shapes.js';
+import { defaultMemoryModel, isMemoryModel, memoryModels, type MemoryModel } from './memory-model.js';
 import { csvLayerProfiles, zooLayerProfiles } from './layer-profiles.js';
 import { traceLayerProfiles } from './trace-layer-profiles.js';
 import type { LayerProfile, LayerShape, Platform, Task, Taskset } from './task-model.js';
 import { duration, field, integer, mapping, parseYamlRoot, size, type Fields } from './taskset-fields.js';
 import { zooNetworkNames, type ZooNetworkName } from './zoo-shapes.js';
 
-const platformFields = ['enclave_capacity', 'world_switch', 'cores', 'max_slice_time'];
+const platformFields = ['enclave_capacity', 'world_switch', 'cores', 'max_slice_time', 'memory_model'];
 const layerSources = ['dnn', 'layers', 'layers_csv', 'layers_trace'];
 const traceSourceFields = ['file', 'task', 'percentile', 'memory'];
 const taskFields = ['name', 'kind', 'period', 'deadline', 'offset', 'wcet', ...layerSources];
@@ -41,7 +42,7 @@ function readShape(fields: Fields, at: EntryLocation): LayerShape | undefined {
   }
 }
 
-function readLayer(value: unknown, at: EntryLocation): LayerProfile {
+function readLayer(value: unknown, at: EntryLocation, memoryModel: MemoryModel): LayerProfile {
   const fields = mapping(value, at, layerFields);
   const name = typeof fields.name === 'string' ? fields.name : undefined;
   if (!name) throw new TasksetError(field(at, 'name'), 'a layer needs a name');
@@ -50,12 +51,12 @@ function readLayer(value: unknown, at: EntryLocation): LayerProfile {
   const wcet = duration(fields, 'wcet', layerAt, { positive: true });
   let memory: number;
   if (fields.memory !== undefined) memory = size(fields.memory, field(layerAt, 'memory'));
-  else if (shape) memory = layerMemory(shape);
+  else if (shape) memory = layerMemory(shape, undefined, undefined, memoryModel);
   else throw new TasksetError(field(layerAt, 'memory'), 'missing (give memory, or a conv/fc/pool shape to compute it from)');
   return shape ? { name, wcet, memory, shape } : { name, wcet, memory };
 }
 
-function readTask(value: unknown, at: EntryLocation, file: string | undefined): Task {
+function readTask(value: unknown, at: EntryLocation, file: string | undefined, memoryModel: MemoryModel): Task {
   const fields = mapping(value, at, taskFields);
   const name = typeof fields.name === 'string' && fields.name !== '' ? fields.name : undefined;
   if (!name) throw new TasksetError(field(at, 'name'), 'every task needs a name');
@@ -77,7 +78,7 @@ function readTask(value: unknown, at: EntryLocation, file: string | undefined): 
   let layers: LayerProfile[];
   if (fields.dnn !== undefined) {
     if (!zooNetworkNames.includes(fields.dnn as ZooNetworkName)) throw new TasksetError(field(at, 'dnn'), `unknown network ${JSON.stringify(fields.dnn)} (known: ${zooNetworkNames.join(', ')})`);
-    layers = zooLayerProfiles(fields.dnn as ZooNetworkName, cortexA53Enclave);
+    layers = zooLayerProfiles(fields.dnn as ZooNetworkName, cortexA53Enclave, memoryModel);
   } else if (fields.layers_trace !== undefined) {
     layers = readTraceSource(fields.layers_trace, field(at, 'layers_trace'), file);
   } else if (fields.layers_csv !== undefined) {
@@ -92,7 +93,7 @@ function readTask(value: unknown, at: EntryLocation, file: string | undefined): 
     layers = csvLayerProfiles(text, path);
   } else {
     if (!Array.isArray(fields.layers) || fields.layers.length === 0) throw new TasksetError(field(at, 'layers'), 'expected a non-empty list of layers');
-    layers = fields.layers.map((layer, index) => readLayer(layer, field(at, `layers[${index}]`)));
+    layers = fields.layers.map((layer, index) => readLayer(layer, field(at, `layers[${index}]`), memoryModel));
   }
   if (layers.length === 0) throw new TasksetError(at, 'the DNN has no layers');
   return { kind: 'enclave', ...timing, layers };
@@ -116,6 +117,10 @@ function readPlatform(value: unknown, at: EntryLocation): Platform {
   const cores = integer(fields, 'cores', at, 1);
   const platform: Platform = { enclaveCapacity: capacity, worldSwitch, cores };
   if (fields.max_slice_time !== undefined) platform.maxSliceTime = duration(fields, 'max_slice_time', at, { positive: true });
+  if (fields.memory_model !== undefined) {
+    if (!isMemoryModel(fields.memory_model)) throw new TasksetError(field(at, 'memory_model'), `unknown memory model ${JSON.stringify(fields.memory_model)} (known: ${memoryModels.join(', ')})`, {}, 'unknown_memory_model');
+    platform.memoryModel = fields.memory_model;
+  }
   return platform;
 }
 
@@ -124,7 +129,7 @@ export function parseTaskset(text: string, file?: string): Taskset {
   const root = parseYamlRoot(text, file, ['platform', 'tasks']);
   const platform = readPlatform(root.platform, { file, field: 'platform' });
   if (!Array.isArray(root.tasks) || root.tasks.length === 0) throw new TasksetError({ file, field: 'tasks' }, 'expected a non-empty list of tasks');
-  const tasks = root.tasks.map((task, taskIndex) => readTask(task, { file, taskIndex }, file));
+  const tasks = root.tasks.map((task, taskIndex) => readTask(task, { file, taskIndex }, file, platform.memoryModel ?? defaultMemoryModel));
   const names = new Set<string>();
   tasks.forEach((task, taskIndex) => {
     if (names.has(task.name)) throw new TasksetError({ file, taskIndex, task: task.name, field: 'name' }, 'duplicate task name');

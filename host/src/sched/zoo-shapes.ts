@@ -2,13 +2,14 @@
 // AlexNet-squeezed: AlexNet's topology with narrower layers (our reconstruction; the paper gives no shapes).
 // Tiny Darknet: darknet's cfg/tiny.cfg (22 layers). YOLOv3-tiny: darknet's cfg/yolov3-tiny.cfg, with the
 // route/upsample/yolo bookkeeping layers as small opaque layers.
+import type { LayerFootprint } from './memory-model.js';
 import type { LayerShape } from './task-model.js';
 
 export interface ZooLayer {
   name: string;
   shape?: LayerShape;
-  /** For opaque layers (no shape): their enclave memory in bytes and operation count. */
-  opaqueMemory?: number;
+  /** For opaque layers (no shape): their working set (float32 values) and operation count. */
+  opaqueFootprint?: LayerFootprint;
   opaqueOperations?: number;
 }
 
@@ -21,7 +22,7 @@ const pool = (name: string, channels: number, size: number, kernel = 2, stride =
   shape: { kind: 'pool', channels, inHeight: size, inWidth: size, kernel, stride },
 });
 const fc = (name: string, inputs: number, outputs: number): ZooLayer => ({ name, shape: { kind: 'fc', inputs, outputs } });
-const opaque = (name: string, values: number): ZooLayer => ({ name, opaqueMemory: values * 2 * 4, opaqueOperations: values });
+const opaque = (name: string, values: number): ZooLayer => ({ name, opaqueFootprint: { weights: 0, input: values, output: values, scratch: 0 }, opaqueOperations: values });
 
 const alexnetSqueezed: ZooLayer[] = [
   conv('conv1', 3, 227, 48, 11, 4, 0),

@@ -11,6 +11,7 @@
 // Tasks without a fixed rate in µs (3 Hz) are left out so the hyperperiod stays short (2 s with a 2 s DNN).
 import type { PlannedViews } from '../dispatch.js';
 import { evaluatePolicy } from '../evaluate.js';
+import { cortexA53Enclave } from '../cost-model.js';
 import { zooLayerProfiles } from '../layer-profiles.js';
 import { plannedViews } from '../schedule-report.js';
 import type { EnclaveTask, NormalWorldTask, Platform, Policy } from '../task-model.js';
@@ -63,7 +64,7 @@ export interface ArdupilotOutcome {
 
 export function scenarioViews(scenario: ArdupilotScenario): PlannedViews {
   const platform = { ...scenario.platform, maxSliceTime: scenario.maxSliceTime };
-  const dnn: EnclaveTask = { kind: 'enclave', name: `dnn_${scenario.network}`, period: scenario.dnnPeriod, deadline: scenario.dnnPeriod, offset: 0, layers: zooLayerProfiles(scenario.network) };
+  const dnn: EnclaveTask = { kind: 'enclave', name: `dnn_${scenario.network}`, period: scenario.dnnPeriod, deadline: scenario.dnnPeriod, offset: 0, layers: zooLayerProfiles(scenario.network, cortexA53Enclave, platform.memoryModel) };
   return plannedViews({ platform, tasks: [...arducopterTasks(scenario.fastLoopWcet), dnn] });
 }
 

@@ -3,6 +3,7 @@
 import { cortexA53Enclave, type CostModel } from '../cost-model.js';
 import type { PlannedViews } from '../dispatch.js';
 import { zooLayerProfiles } from '../layer-profiles.js';
+import { defaultMemoryModel, type MemoryModel } from '../memory-model.js';
 import { sliceLayer, wholeLayerUnit } from '../lw-slicing.js';
 import type { ZooNetworkName } from '../zoo-shapes.js';
 import { evaluatePolicy } from '../evaluate.js';
@@ -31,15 +32,21 @@ export interface SweepPointResult extends SweepPoint {
   /** Tasksets actually generated (the paper rule can fail to hit a target within its attempt budget). */
   generated: number;
   policies: Record<Policy, PolicyCounts>;
+  /** How layer memory was counted against the enclave: the platform's memory model, which the networks must be planned with (sweep-worker.ts does). */
+  memoryModel: MemoryModel;
   /** Largest per-taskset ratio of LW to FUSION (greedy) world switches. */
   maxSwitchReduction: number;
+  /** Σ of the per-taskset ratios of LW to FUSION (greedy) world switches, and how many tasksets had one. */
+  switchReductionSum: number;
+  switchReductionTasksets: number;
 }
 
-/** Plans a zoo network once for a sweep: LW units at the enclave capacity, and whole layers. */
-export function planNetwork(name: ZooNetworkName, capacity: number, model: CostModel = cortexA53Enclave): PlannedNetwork {
-  const layers = zooLayerProfiles(name, model);
+/** Plans a zoo network once for a sweep: LW units at the enclave capacity (memory counted by `memoryModel`), and whole layers. */
+export function planNetwork(name: ZooNetworkName, capacity: number, model: CostModel = cortexA53Enclave, memoryModel: MemoryModel = defaultMemoryModel): PlannedNetwork {
+  const layers = zooLayerProfiles(name, model, memoryModel);
   const wholeLayers = layers.map(wholeLayerUnit);
-  return { name, slicedUnits: layers.flatMap((layer) => sliceLayer(layer, capacity)), wholeLayers, executionTime: wholeLayers.reduce((sum, unit) => sum + unit.wcet, 0) };
+  const slicedUnits = layers.flatMap((layer) => sliceLayer(layer, capacity, {}, Infinity, memoryModel));
+  return { name, slicedUnits, wholeLayers, executionTime: wholeLayers.reduce((sum, unit) => sum + unit.wcet, 0) };
 }
 
 export function runSweepPoint(point: SweepPoint, networks: PlannedNetwork[], platform: Platform): SweepPointResult {
@@ -47,6 +54,8 @@ export function runSweepPoint(point: SweepPoint, networks: PlannedNetwork[], pla
   const counts = Object.fromEntries(policies.map((policy) => [policy, { analysis: 0, simulation: 0, worldSwitches: 0 }])) as Record<Policy, PolicyCounts>;
   let generated = 0;
   let maxSwitchReduction = 0;
+  let switchReductionSum = 0;
+  let switchReductionTasksets = 0;
   for (let index = 0; index < point.count; index++) {
     const taskset: GeneratedTaskset | undefined = point.generator.startsWith('paper')
       ? paperTaskset(random, networks, point.tasks, point.utilisation)
@@ -68,7 +77,13 @@ export function runSweepPoint(point: SweepPoint, networks: PlannedNetwork[], pla
       count.worldSwitches += simulation.worldSwitches;
       switches[policy] = simulation.worldSwitches;
     }
-    if (switches['fusion-greedy']) maxSwitchReduction = Math.max(maxSwitchReduction, (switches.lw ?? 0) / switches['fusion-greedy']);
+    if (switches['fusion-greedy']) {
+      const reduction = (switches.lw ?? 0) / switches['fusion-greedy'];
+      maxSwitchReduction = Math.max(maxSwitchReduction, reduction);
+      switchReductionSum += reduction;
+      switchReductionTasksets++;
+    }
   }
-  return { ...point, generated, policies: counts, maxSwitchReduction };
+  const memoryModel = platform.memoryModel ?? defaultMemoryModel;
+  return { ...point, generated, policies: counts, memoryModel, maxSwitchReduction, switchReductionSum, switchReductionTasksets };
 }

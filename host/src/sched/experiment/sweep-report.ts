@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vega from 'vega';
 import * as vegaLite from 'vega-lite';
+import { describeMemoryModel, type MemoryModel } from '../memory-model.js';
 import { policies, policyTitles, type Policy } from '../task-model.js';
 import { paperAcceptance } from './paper-results.js';
 import { generatorTitles } from './run-sweep.js';
@@ -14,6 +15,8 @@ export interface AcceptanceRow {
   tasks: number;
   utilisation: number;
   policy: Policy;
+  /** How layer memory was counted against the enclave. */
+  memoryModel: MemoryModel;
   tasksets: number;
   /** % of tasksets the analysis proves schedulable / the simulation shows without a miss. */
   analysisPercent: number;
@@ -33,6 +36,7 @@ export function acceptanceRows(results: readonly SweepPointResult[]): Acceptance
         tasks: result.tasks,
         utilisation: result.utilisation,
         policy,
+        memoryModel: result.memoryModel,
         tasksets: result.generated,
         analysisPercent: percent(counts.analysis),
         simulationPercent: percent(counts.simulation),
@@ -43,21 +47,38 @@ export function acceptanceRows(results: readonly SweepPointResult[]): Acceptance
 }
 
 export function rowsToCsv(rows: readonly AcceptanceRow[]): string {
-  const columns = ['generator', 'tasks', 'utilisation', 'policy', 'tasksets', 'analysisPercent', 'simulationPercent', 'meanWorldSwitches'] as const;
+  const columns = ['generator', 'tasks', 'utilisation', 'policy', 'memoryModel', 'tasksets', 'analysisPercent', 'simulationPercent', 'meanWorldSwitches'] as const;
   return [columns.join(','), ...rows.map((row) => columns.map((column) => row[column]).join(','))].join('\n') + '\n';
 }
 
-/** World-switch reduction of FUSION (greedy) against LW: the ratio of summed switches, and the largest per taskset. */
-export function switchReduction(results: readonly SweepPointResult[]): { overall: number; largest: number } {
+export interface SwitchReduction {
+  /** Σ LW switches / Σ FUSION (greedy) switches. */
+  overall: number;
+  /** Mean over tasksets of LW switches / FUSION (greedy) switches. */
+  mean: number;
+  /** Largest per-taskset ratio. */
+  largest: number;
+}
+
+/** World-switch reduction of FUSION (greedy) against LW: the ratio of summed switches, the mean and the largest per-taskset ratio. */
+export function switchReduction(results: readonly SweepPointResult[]): SwitchReduction {
   let lw = 0;
   let fusion = 0;
   let largest = 0;
+  let sum = 0;
+  let tasksets = 0;
   for (const result of results) {
     lw += result.policies.lw.worldSwitches;
     fusion += result.policies['fusion-greedy'].worldSwitches;
     largest = Math.max(largest, result.maxSwitchReduction);
+    sum += result.switchReductionSum;
+    tasksets += result.switchReductionTasksets;
   }
-  return { overall: fusion ? lw / fusion : 0, largest };
+  return { overall: fusion ? lw / fusion : 0, mean: tasksets ? sum / tasksets : 0, largest };
+}
+
+export function formatSwitchReduction(reduction: SwitchReduction): string {
+  return `world switches, FUSION (greedy) vs LW over the simulated horizon: ${reduction.overall.toFixed(2)}× fewer overall, ${reduction.mean.toFixed(2)}× per taskset on average, up to ${reduction.largest.toFixed(2)}× for one taskset (paper: up to 11.12×)`;
 }
 
 export interface ComparisonLine {
@@ -136,16 +157,17 @@ export async function writeSweepOutputs(directory: string, results: readonly Swe
   const rows = acceptanceRows(results);
   const comparison = paperComparison(rows);
   const reduction = switchReduction(results);
+  const memoryModels = [...new Set(results.map((result) => result.memoryModel))];
   const files = ['results.csv', 'results.json'];
   writeFileSync(join(directory, 'results.csv'), rowsToCsv(rows));
-  writeFileSync(join(directory, 'results.json'), JSON.stringify({ context, notes, switchReduction: reduction, rows, comparison }, null, 2) + '\n');
+  writeFileSync(join(directory, 'results.json'), JSON.stringify({ context, notes, memoryModels, switchReduction: reduction, rows, comparison }, null, 2) + '\n');
   const sections: string[] = [];
   const groups = [...new Set(rows.map((row) => `${row.generator}|${row.tasks}`))];
   for (const group of groups) {
     const [generator, tasks] = group.split('|') as [GeneratorName, string];
     const selected = rows.filter((row) => row.generator === generator && String(row.tasks) === tasks);
     const name = `acceptance-${generator}-n${tasks}.svg`;
-    writeFileSync(join(directory, name), await renderSvg(chartSpec(selected, `n = ${tasks}, ${generator}`)));
+    writeFileSync(join(directory, name), await renderSvg(chartSpec(selected, `n = ${tasks}, ${generator}, memory: ${memoryModels.join(', ')}`)));
     files.push(name);
     sections.push(`<figure><img src="${name}" alt="acceptance ratio, ${generator}, n=${tasks}"><figcaption>${escapeHtml(generatorTitles[generator])}</figcaption></figure>`);
   }
@@ -153,8 +175,9 @@ export async function writeSweepOutputs(directory: string, results: readonly Swe
 <html lang="en"><meta charset="utf-8"><title>rtinfer schedulability sweep</title>
 <style>body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto}figure{display:inline-block;margin:1em}pre{background:#f6f6f6;padding:1em;overflow-x:auto}</style>
 <h1>DeepTrust^RT schedulability sweep</h1>
+<p><strong>${escapeHtml(memoryModels.map(describeMemoryModel).join('; '))}</strong></p>
 <ul>${notes.map((note) => `<li>${escapeHtml(note)}</li>`).join('')}</ul>
-<p>World switches, FUSION (greedy) against LW over the simulated horizon: ${reduction.overall.toFixed(2)}× fewer overall, up to ${reduction.largest.toFixed(2)}× for one taskset (paper: up to 11.12×).</p>
+<p>${escapeHtml(formatSwitchReduction(reduction))}.</p>
 <h2>Paper vs ours</h2>
 <pre>${escapeHtml(formatComparison(comparison).join('\n'))}</pre>
 <h2>Acceptance ratio against utilisation</h2>

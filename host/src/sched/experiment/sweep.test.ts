@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { policies } from '../task-model.js';
 import { runSweep } from './run-sweep.js';
 import { planNetwork, runSweepPoint } from './sweep-point.js';
-import { acceptanceRows, formatComparison, paperComparison, rowsToCsv, writeSweepOutputs } from './sweep-report.js';
+import { acceptanceRows, formatComparison, paperComparison, rowsToCsv, switchReduction, writeSweepOutputs } from './sweep-report.js';
 
 const platform = { enclaveCapacity: 8 * 1024 * 1024, worldSwitch: 20_000, cores: 1 };
 const networks = [planNetwork('alexnet-squeezed', platform.enclaveCapacity)];
@@ -26,11 +26,35 @@ describe('schedulability sweep', () => {
     for (const policy of policies) expect(first.policies[policy].analysis).toBeLessThanOrEqual(first.policies[policy].simulation);
   });
 
+  it('records the memory model, and counting only inputs lets FUSION fuse whole jobs (more switches saved)', () => {
+    const point = { generator: 'paper' as const, tasks: 10, utilisation: 0.5, count: 10, seed: 5 };
+    const full = runSweepPoint(point, networks, platform);
+    const inputPlatform = { ...platform, memoryModel: 'input' as const };
+    const input = runSweepPoint(point, [planNetwork('alexnet-squeezed', platform.enclaveCapacity, undefined, 'input')], inputPlatform);
+    expect(full.memoryModel).toBe('full');
+    expect(input.memoryModel).toBe('input');
+    // Same periods (the WCETs do not depend on the memory model), so the same tasksets are drawn.
+    expect(input.generated).toBe(full.generated);
+    const [fullReduction, inputReduction] = [switchReduction([full]), switchReduction([input])];
+    expect(fullReduction.mean).toBeGreaterThan(1);
+    expect(inputReduction.mean).toBeGreaterThan(fullReduction.mean);
+    expect(inputReduction.largest).toBeGreaterThanOrEqual(inputReduction.mean);
+    expect(input.switchReductionTasksets).toBe(input.generated);
+  });
+
+  it('plans the networks in the workers with the platform\'s memory model', async () => {
+    const results = await runSweep({ generators: ['paper'], tasks: [5], count: 1, seed: 2, network: 'alexnet-squeezed', platform: { ...platform, memoryModel: 'input' }, workers: 1 });
+    expect(results.map((result) => result.memoryModel)).toEqual(results.map(() => 'input'));
+    const sameInMain = runSweepPoint(results[0]!, [planNetwork('alexnet-squeezed', platform.enclaveCapacity, undefined, 'input')], { ...platform, memoryModel: 'input' });
+    expect(sameInMain).toEqual(results[0]);
+  }, 30_000);
+
   it('runs points on worker threads and writes CSV, JSON, SVG and HTML', async () => {
     const results = await runSweep({ generators: ['paper', 'uunifast-mix'], tasks: [5], count: 2, seed: 1, network: 'alexnet-squeezed', platform, workers: 2 });
     expect(results).toHaveLength(2 * 12);
     const rows = acceptanceRows(results);
-    expect(rowsToCsv(rows).split('\n')[0]).toBe('generator,tasks,utilisation,policy,tasksets,analysisPercent,simulationPercent,meanWorldSwitches');
+    expect(rowsToCsv(rows).split('\n')[0]).toBe('generator,tasks,utilisation,policy,memoryModel,tasksets,analysisPercent,simulationPercent,meanWorldSwitches');
+    expect(rowsToCsv(rows).split('\n')[1]).toMatch(/^paper,5,0\.1,lw,full,2,/);
     const comparison = paperComparison(rows);
     // The authors' rule may hit U = 0.9 with 5 tasks too rarely to produce any taskset; that point is left out.
     expect(comparison.length).toBeGreaterThanOrEqual(11);
@@ -41,7 +65,10 @@ describe('schedulability sweep', () => {
       expect(outputs.files).toContain('acceptance-paper-n5.svg');
       expect(readFileSync(join(directory, 'acceptance-paper-n5.svg'), 'utf8')).toMatch(/^<svg/);
       expect(readFileSync(join(directory, 'index.html'), 'utf8')).toContain('Paper vs ours');
-      expect(JSON.parse(readFileSync(join(directory, 'results.json'), 'utf8')).rows).toHaveLength(rows.length);
+      const json = JSON.parse(readFileSync(join(directory, 'results.json'), 'utf8'));
+      expect(json.rows).toHaveLength(rows.length);
+      expect(json.memoryModels).toEqual(['full']);
+      expect(readFileSync(join(directory, 'index.html'), 'utf8')).toContain('enclave memory per layer: full = weights + input + output + im2col scratch');
     } finally {
       rmSync(directory, { recursive: true, force: true });
     }
