@@ -159,6 +159,17 @@ describe(`bench daemons on ${brokerName}`, () => {
       expect(result.check).toMatchObject({ reference: 'TREC', clustersEqual: true, topAgrees: true });
     });
 
+    it('ping --bench and models --bench reach the other bench\'s device through its daemon', async () => {
+      const ping = await cli('ping', '--bench', benchB, '-d', deviceB, '--count', '5');
+      expect(ping.code, ping.stderr).toBe(0);
+      expect(JSON.parse(ping.stdout)).toMatchObject({ bench: benchB, device: deviceB, roundTrip: { count: 5 }, lost: 0 });
+      const models = await cli('models', '--bench', benchB, '-d', deviceB);
+      expect(models.code, models.stderr).toBe(0);
+      const { device, slots } = JSON.parse(models.stdout) as { device: string; slots: { state: string; active: boolean; modelId?: string; sha256?: string }[] };
+      expect(device).toBe(`${benchB}/${deviceB}`);
+      expect(slots).toContainEqual(expect.objectContaining({ state: 'verified', active: true, modelId: 'lenet-5-classic', sha256: expect.stringMatching(/^[0-9a-f]{64}$/) }));
+    });
+
     it('run --bench reports exactly the expected misses and overruns, and records the run', async () => {
       const run = await cli('run', ...taskArgs(), '--trace', 'jobs,layers,trec', '--record', 'bench-run.rtrace.jsonl');
       expect(run.code, run.stderr).toBe(0);

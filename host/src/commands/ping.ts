@@ -2,6 +2,10 @@ import { Flags } from '@oclif/core';
 import { deviceFlag, RtinferCommand, timeoutFlag } from '../cli/base-command.js';
 import { pingAndReport } from '../cli/ping-and-report.js';
 import { openSession } from '../device/open-session.js';
+import { describeClock, describeCounters, describeRoundTrips } from '../cli/format.js';
+import { BenchClient } from '../daemon/bench-client.js';
+import { benchFlag, brokerFlag, labFlag, resolveBroker } from '../daemon/cli-support.js';
+import type { PingReport } from '../device/ping-report.js';
 
 export default class Ping extends RtinferCommand {
   static override summary = 'Measure round trips to a device and estimate its clock offset and drift.';
@@ -11,6 +15,7 @@ export default class Ping extends RtinferCommand {
     { command: '<%= config.bin %> ping', description: 'Ping the only running sim 10 times.' },
     { command: '<%= config.bin %> ping --device /dev/ttyACM0 --count 1000', description: 'A board on a port, 1000 times.' },
     { command: '<%= config.bin %> ping -d sim-1 --size 1000 --json', description: 'With 1000-byte PINGs, as JSON.' },
+    { command: '<%= config.bin %> ping --bench bench-b -d f7-2', description: 'A device of another bench, from its daemon (the round trips are the daemon\'s).' },
   ];
   static override flags = {
     device: deviceFlag(),
@@ -18,10 +23,14 @@ export default class Ping extends RtinferCommand {
     interval: Flags.integer({ summary: 'Pause between PINGs, in milliseconds.', default: 0, min: 0 }),
     size: Flags.integer({ summary: 'Padding bytes per PING, to probe with larger frames.', default: 0, min: 0, max: 60_000 }),
     timeout: timeoutFlag,
+    bench: benchFlag('Ask this bench\'s daemon to ping its device over its own link; --device is then the bench\'s device id.'),
+    broker: brokerFlag,
+    lab: labFlag,
   };
 
   async run() {
     const { flags } = await this.parse(Ping);
+    if (flags.bench !== undefined) return this.pingThroughBench(flags, flags.bench);
     const { session, device } = await openSession(flags.device, { timeoutMs: flags.timeout });
     try {
       return await pingAndReport(
@@ -32,6 +41,23 @@ export default class Ping extends RtinferCommand {
       );
     } finally {
       await session.close();
+    }
+  }
+
+  private async pingThroughBench(flags: { lab?: string; broker?: string; device?: string; count: number }, bench: string) {
+    const client = await BenchClient.connect(resolveBroker(flags, bench).access);
+    try {
+      await client.requireBench(bench);
+      const report = (await client.call(bench, 'ping', { count: flags.count, ...(flags.device !== undefined ? { device: flags.device } : {}) })) as PingReport & { device: string };
+      if (!this.jsonEnabled()) {
+        this.log(`device      ${bench}/${report.device}, pinged by its daemon`);
+        this.log(describeRoundTrips(report.roundTrip, report.lost));
+        this.log(describeClock(report.clock));
+        this.log(describeCounters(report.deviceCounters));
+      }
+      return { bench, ...report };
+    } finally {
+      await client.close();
     }
   }
 }
