@@ -34,7 +34,12 @@ export function describeVerdicts(summary: VerdictSummary, spec: TasksetSpec, opt
   for (const event of summary.clock) lines.push(`clock       ${event.kind}: ${JSON.stringify(event)}`);
   if (summary.unknownTasks.length) lines.push(`unknown     tasks not in the task set: ${summary.unknownTasks.join(', ')}`);
   if (summary.misses.length) lines.push(`misses      ${summary.misses.length}:`);
-  for (const miss of summary.misses) lines.push(`  ${describeMiss(miss, spec)}`);
+  for (const miss of summary.misses) {
+    // An overdue miss is reported at its deadline; the job record says how late it finally ended.
+    const job = miss.overdue ? summary.jobs.find((record) => record.task === miss.task && record.job === miss.job) : undefined;
+    const ended = job?.latenessUs !== undefined ? `; it ended ${formatDuration(job.latenessUs)} late` : '';
+    lines.push(`  ${describeMiss(miss, spec)}${ended}`);
+  }
   if (summary.overruns.length) lines.push(`overruns    ${summary.overruns.length}:`);
   for (const overrun of summary.overruns) lines.push(`  ${taskName(spec, overrun.task)} #${overrun.job} ran ${formatDuration(overrun.executionUs)}, budget ${formatDuration(overrun.budgetUs)} (+${formatDuration(overrun.excessUs)})`);
   for (const job of summary.unfinished) lines.push(`unfinished  ${taskName(spec, job.task)} #${job.job} (released at ${job.releaseUs === undefined ? 'an unknown time' : `${(job.releaseUs / 1000).toFixed(3)} ms`}) had not ended when the recording stopped${summary.lost.batches || summary.dropped ? ', or its end was lost' : ''}`);
