@@ -270,8 +270,70 @@ static void t_storm(void)
     CHECK(pinged);
 }
 
+/* Sends one request and returns the number of frames the device wrote in answer (decoded into s_rx). */
+static size_t exchange(rtp_msg_t *m, uint16_t seq)
+{
+    fake_port_inject(s_wire, tu_wire_msg(m, seq, s_wire, sizeof s_wire));
+    (void)app_poll();
+    const uint8_t *out;
+    size_t n = fake_port_take_output(&out);
+    return tu_host_feed(&s_host, out, n, s_rx, MAX_RX);
+}
+
+/* A STOP and then an INFER arrive while a job runs: both are served between its layers, and the INFER is
+ * refused busy (the job's model and work buffer are in use) although the STOP has already ended the run. */
+static void t_requests_during_a_job(void)
+{
+    static rtp_msg_t m;
+    memset(&m, 0, sizeof m);
+    m.dir = RTP_DIR_H2D;
+    m.type = RTP_MSG_TASKSET;
+    m.id = 10;
+    m.body.taskset_req.task_count = 1;
+    m.body.taskset_req.tasks[0] = (rtp_task_t){.task = 0, .period_us = 100000, .deadline_us = 100000, .mode = 0,
+                                               .has_budget_us = true, .budget_us = 1000};
+    CHECK_EQ_U(exchange(&m, 2), 1);
+    CHECK_EQ_U(s_rx[0].msg.type, RTP_MSG_TASKSET);
+    memset(&m.body, 0, sizeof m.body);
+    m.type = RTP_MSG_RUN;
+    m.id = 11;
+    CHECK_EQ_U(exchange(&m, 3), 1);
+    CHECK_EQ_U(s_rx[0].msg.type, RTP_MSG_RUN);
+    /* Past the first release; the two requests wait in the UART until the job's first layer ends. */
+    memset(&m.body, 0, sizeof m.body);
+    m.type = RTP_MSG_STOP;
+    m.id = 12;
+    fake_port_inject(s_wire, tu_wire_msg(&m, 4, s_wire, sizeof s_wire));
+    memset(&m.body, 0, sizeof m.body);
+    m.type = RTP_MSG_INFER;
+    m.id = 13;
+    m.body.infer.has_input_index = true;
+    fake_port_inject(s_wire, tu_wire_msg(&m, 5, s_wire, sizeof s_wire));
+    fake_port_set_ticks(1000000, 50);
+    taskset_poll();
+    const uint8_t *out;
+    size_t n = fake_port_take_output(&out);
+    size_t frames = tu_host_feed(&s_host, out, n, s_rx, MAX_RX);
+    bool stopped = false, refused = false;
+    for (size_t f = 0; f < frames && f < MAX_RX; f++) {
+        stopped = stopped || (s_rx[f].msg.type == RTP_MSG_STOP && s_rx[f].msg.id == 12);
+        refused = refused || (s_rx[f].msg.type == RTP_MSG_ERROR && s_rx[f].msg.id == 13 &&
+                              s_rx[f].msg.body.error.code == RTP_ERR_BUSY);
+    }
+    CHECK(stopped);
+    CHECK(refused);
+    /* After the job, the engine is free again. */
+    memset(&m.body, 0, sizeof m.body);
+    m.type = RTP_MSG_INFER;
+    m.id = 14;
+    m.body.infer.has_input_index = true;
+    frames = exchange(&m, 6);
+    CHECK(frames >= 1 && s_rx[frames - 1].msg.type == RTP_MSG_RESULT);
+}
+
 static const tu_case_t k_cases[] = {
     {"storm", t_storm},
+    {"requests_during_a_job", t_requests_during_a_job},
 };
 
 int main(int argc, char **argv)

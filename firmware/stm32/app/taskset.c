@@ -35,6 +35,9 @@ static run_config_t s_modes[2]; /* dense, TREC (defaults) */
 static inference_result_t s_job_result;
 
 static bool s_running;
+/* A job is executing: requests served between its layers must not touch the engine (its work buffer and model
+ * are in use), even after a STOP in the same breath has ended the run. */
+static bool s_in_job;
 static uint8_t s_trace_bits;
 static uint64_t s_end; /* 0: until STOP */
 static rtp_stop_reply_t s_summary;
@@ -43,13 +46,14 @@ void taskset_init(void)
 {
     s_task_count = 0;
     s_running = false;
+    s_in_job = false;
     memset(&s_summary, 0, sizeof s_summary);
     trace_ring_reset();
 }
 
 bool taskset_running(void)
 {
-    return s_running;
+    return s_running || s_in_job;
 }
 
 static uint64_t us_to_ticks(uint64_t us)
@@ -139,7 +143,7 @@ void taskset_handle(const rtp_msg_t *req)
 {
     const rtp_taskset_req_t *r = &req->body.taskset_req;
     engine_error_t err;
-    if (s_running) {
+    if (taskset_running()) {
         reply_facts_t facts = {.type = RTP_MSG_TASKSET};
         reply_error_facts(req->id, RTP_ERR_BUSY, "a task set is running; STOP it first", &facts);
         return;
@@ -166,7 +170,7 @@ void taskset_handle(const rtp_msg_t *req)
 void run_handle(const rtp_msg_t *req)
 {
     reply_facts_t facts = {.type = RTP_MSG_RUN};
-    if (s_running) {
+    if (taskset_running()) {
         reply_error_facts(req->id, RTP_ERR_BUSY, "a task set is already running", &facts);
         return;
     }
@@ -302,8 +306,11 @@ static void run_job(task_state_t *t)
     uint64_t start = port_ticks();
     record_job_event(RTP_EV_JOB_START, t, context.job, start, 0);
     inference_hooks_t hooks = {.context = &context, .layer = on_layer, .trec = on_trec};
-    if (input == NULL || rtnn_test_input(model, input_index, input) != RTNN_OK ||
-        inference_run(model, config, &hooks, &s_job_result, &err) != 0) {
+    s_in_job = true;
+    int failed = input == NULL || rtnn_test_input(model, input_index, input) != RTNN_OK ||
+                 inference_run(model, config, &hooks, &s_job_result, &err) != 0;
+    s_in_job = false;
+    if (failed) {
         finish_run(); /* the model changed under the run (its slot was rewritten): nothing more can run */
         return;
     }

@@ -19,6 +19,7 @@ void taskset_handle(const rtp_msg_t *req);
 void run_handle(const rtp_msg_t *req);
 void stop_handle(const rtp_msg_t *req);
 
+/* A run is in progress, or a job is executing (requests served between its layers see this). */
 bool taskset_running(void);
 
 /* Releases due jobs and runs at most one; sends trace batches when idle. Called from the main loop. */
