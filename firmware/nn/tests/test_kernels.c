@@ -8,17 +8,8 @@
 #include <string.h>
 
 #include "rtinfer_nn/kernels.h"
+#include "nn_test.h"
 
-static int failures;
-#define CHECK(condition, ...)                                                  \
-  do {                                                                         \
-    if (!(condition)) {                                                        \
-      failures++;                                                              \
-      fprintf(stderr, "%s:%d: FAILED %s: ", __FILE__, __LINE__, #condition);   \
-      fprintf(stderr, __VA_ARGS__);                                            \
-      fputc('\n', stderr);                                                     \
-    }                                                                          \
-  } while (0)
 
 static uint32_t seed = 12345u;
 static float uniform(void) { /* [-1, 1) */
@@ -354,22 +345,7 @@ static void test_tensor(void) {
 }
 
 int main(int argc, char **argv) {
-  static const struct {
-    const char *name;
-    void (*run)(void);
-  } tests[] = {{"conv", test_conv}, {"sparse_conv", test_sparse_conv}, {"dense", test_dense}, {"pool", test_pool},
-               {"global_pool", test_global_pool}, {"activations", test_activations}, {"tensor", test_tensor}};
-  int ran = 0;
-  for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++) {
-    if (argc < 2 || strcmp(argv[1], tests[i].name) == 0) {
-      tests[i].run();
-      ran++;
-    }
-  }
-  if (!ran) {
-    fprintf(stderr, "unknown test %s\n", argv[1]);
-    return 2;
-  }
-  if (failures) fprintf(stderr, "%d check(s) failed\n", failures);
-  return failures ? 1 : 0;
+  static const nn_test_case tests[] = {{"conv", test_conv}, {"sparse_conv", test_sparse_conv}, {"dense", test_dense}, {"pool", test_pool},
+                                       {"global_pool", test_global_pool}, {"activations", test_activations}, {"tensor", test_tensor}};
+  return nn_test_main(argc, argv, tests, sizeof tests / sizeof tests[0]);
 }

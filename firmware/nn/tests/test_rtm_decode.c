@@ -7,21 +7,12 @@
 
 #include "rtinfer_nn/rtm_decode.h"
 #include "rtinfer_nn/sha256.h"
+#include "nn_test.h"
 
 #ifndef RTM_VECTORS_DIR
 #error "RTM_VECTORS_DIR must name firmware/nn/tests/vectors"
 #endif
 
-static int failures;
-#define CHECK(condition, ...)                                  \
-  do {                                                         \
-    if (!(condition)) {                                        \
-      failures++;                                              \
-      fprintf(stderr, "%s:%d: FAILED %s: ", __FILE__, __LINE__, #condition); \
-      fprintf(stderr, __VA_ARGS__);                            \
-      fputc('\n', stderr);                                     \
-    }                                                          \
-  } while (0)
 
 typedef struct {
   char file[64];
@@ -301,38 +292,29 @@ static void test_buffers_and_misuse(void) {
   CHECK(rtm_feed(NULL, v->bytes, 1, &consumed) == RTM_ERR_ARGUMENT, "NULL decoder");
 }
 
+static void test_vectors_whole(void) { test_vectors("whole", whole); }
+static void test_vectors_bytewise(void) { test_vectors("bytewise", bytewise); }
+static void test_vectors_random_chunks(void) { test_vectors("random chunks", random_sizes); }
+static void test_vectors_sparse(void) {
+  sparse_mode = 1;
+  test_vectors("sparse, random chunks", random_sizes);
+  sparse_mode = 0;
+}
+
 int main(int argc, char **argv) {
-  load_vectors();
-  const char *only = argc > 1 ? argv[1] : NULL;
-  struct { const char *name; void (*run)(void); } cases[] = {
+  static const nn_test_case cases[] = {
     {"sha256_known_answers", test_sha256_known_answers},
-    {"vectors_whole", NULL},
-    {"vectors_bytewise", NULL},
-    {"vectors_random_chunks", NULL},
-    {"vectors_sparse", NULL},
+    {"vectors_whole", test_vectors_whole},
+    {"vectors_bytewise", test_vectors_bytewise},
+    {"vectors_random_chunks", test_vectors_random_chunks},
+    {"vectors_sparse", test_vectors_sparse},
     {"layer_views", test_layer_views},
     {"truncated", test_truncated},
     {"corrupted", test_corrupted},
     {"buffers_and_misuse", test_buffers_and_misuse},
   };
-  int ran = 0;
-  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-    if (only && strcmp(only, cases[i].name) != 0) continue;
-    ran++;
-    if (cases[i].run) cases[i].run();
-    else if (strcmp(cases[i].name, "vectors_whole") == 0) test_vectors("whole", whole);
-    else if (strcmp(cases[i].name, "vectors_bytewise") == 0) test_vectors("bytewise", bytewise);
-    else if (strcmp(cases[i].name, "vectors_sparse") == 0) {
-      sparse_mode = 1;
-      test_vectors("sparse, random chunks", random_sizes);
-      sparse_mode = 0;
-    } else test_vectors("random chunks", random_sizes);
-  }
+  load_vectors();
+  int status = nn_test_main(argc, argv, cases, sizeof cases / sizeof cases[0]);
   for (size_t i = 0; i < vector_count; i++) free(vectors[i].bytes);
-  if (!ran) {
-    fprintf(stderr, "no test named %s\n", only);
-    return 2;
-  }
-  if (failures) fprintf(stderr, "%d check(s) failed\n", failures);
-  return failures ? 1 : 0;
+  return status;
 }

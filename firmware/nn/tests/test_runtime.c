@@ -9,21 +9,12 @@
 
 #include "rtinfer_nn/model.h"
 #include "rtinfer_nn/sha256.h"
+#include "nn_test.h"
 
 #ifndef RTNN_RUNTIME_VECTORS_DIR
 #error "RTNN_RUNTIME_VECTORS_DIR must name firmware/nn/tests/runtime-vectors"
 #endif
 
-static int failures;
-#define CHECK(condition, ...)                                                  \
-  do {                                                                         \
-    if (!(condition)) {                                                        \
-      failures++;                                                              \
-      fprintf(stderr, "%s:%d: FAILED %s: ", __FILE__, __LINE__, #condition);   \
-      fprintf(stderr, __VA_ARGS__);                                            \
-      fputc('\n', stderr);                                                     \
-    }                                                                          \
-  } while (0)
 
 static uint8_t *read_file(const char *name, size_t *length) {
   char path[512];
@@ -575,25 +566,14 @@ static void test_header_mutations(void) {
   CHECK(tried > 100 && refused > 10, "too few mutations reached the loader");
 }
 
+static void test_vectors_dense(void) { test_vectors(0); }
+static void test_vectors_sparse(void) { test_vectors(1); }
+
 int main(int argc, char **argv) {
-  static const struct {
-    const char *name;
-    void (*run)(void);
-  } tests[] = {{"vectors_dense", NULL}, {"vectors_sparse", NULL}, {"sparse_equals_dense", test_sparse_equals_dense},
-               {"liveness", test_liveness}, {"work_bytes", test_work_bytes}, {"graph_errors", test_graph_errors},
-               {"trec_config", test_trec_config}, {"header_mutations", test_header_mutations}};
+  static const nn_test_case tests[] = {{"vectors_dense", test_vectors_dense}, {"vectors_sparse", test_vectors_sparse},
+                                       {"sparse_equals_dense", test_sparse_equals_dense}, {"liveness", test_liveness},
+                                       {"work_bytes", test_work_bytes}, {"graph_errors", test_graph_errors},
+                                       {"trec_config", test_trec_config}, {"header_mutations", test_header_mutations}};
   load_index();
-  int ran = 0;
-  for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++) {
-    if (argc >= 2 && strcmp(argv[1], tests[i].name) != 0) continue;
-    if (i < 2) test_vectors((int)i);
-    else tests[i].run();
-    ran++;
-  }
-  if (!ran) {
-    fprintf(stderr, "unknown test %s\n", argv[1]);
-    return 2;
-  }
-  if (failures) fprintf(stderr, "%d check(s) failed\n", failures);
-  return failures ? 1 : 0;
+  return nn_test_main(argc, argv, tests, sizeof tests / sizeof tests[0]);
 }

@@ -8,17 +8,8 @@
 #include <string.h>
 
 #include "rtinfer_nn/trec_conv.h"
+#include "nn_test.h"
 
-static int failures;
-#define CHECK(condition, ...)                                                    \
-  do {                                                                           \
-    if (!(condition)) {                                                          \
-      failures++;                                                                \
-      fprintf(stderr, "%s:%d: FAILED %s: ", __FILE__, __LINE__, #condition);     \
-      fprintf(stderr, __VA_ARGS__);                                              \
-      fputc('\n', stderr);                                                       \
-    }                                                                            \
-  } while (0)
 
 /* xorshift32: deterministic test data without libc rand(). */
 static uint32_t rng_state = 12345u;
@@ -332,27 +323,13 @@ static void test_check(void)
 
 int main(int argc, char **argv)
 {
-  static const struct {
-    const char *name;
-    void (*run)(void);
-  } tests[] = {{"h1", test_h1},
-               {"h16", test_h16},
-               {"single_cluster", test_single_cluster},
-               {"all_distinct", test_all_distinct},
-               {"whole_row", test_whole_row},
-               {"stride_padding", test_stride_padding},
-               {"scratch_too_small", test_scratch_too_small},
-               {"check", test_check}};
-  int ran = 0;
-  for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++)
-    if (argc < 2 || strcmp(argv[1], tests[i].name) == 0) {
-      tests[i].run();
-      ran++;
-    }
-  if (!ran) {
-    fprintf(stderr, "unknown test %s\n", argv[1]);
-    return 2;
-  }
-  if (failures) fprintf(stderr, "%d check(s) failed\n", failures);
-  return failures ? 1 : 0;
+  static const nn_test_case tests[] = {{"h1", test_h1},
+                                       {"h16", test_h16},
+                                       {"single_cluster", test_single_cluster},
+                                       {"all_distinct", test_all_distinct},
+                                       {"whole_row", test_whole_row},
+                                       {"stride_padding", test_stride_padding},
+                                       {"scratch_too_small", test_scratch_too_small},
+                                       {"check", test_check}};
+  return nn_test_main(argc, argv, tests, sizeof tests / sizeof tests[0]);
 }
