@@ -81,14 +81,9 @@ int port_storage_program(uint32_t addr, const void *data, uint32_t len)
         return rc;
     }
     const uint8_t *src = data;
-    /* First pass: refuse the whole program if any word would need a 0 -> 1. */
-    for (uint32_t off = 0; off < len; off += WORD) {
-        uint32_t want;
-        memcpy(&want, src + off, WORD);
-        uint32_t have = *(const volatile uint32_t *)stm32_storage_phys(addr + off);
-        if (want & ~have) {
-            return PORT_STORAGE_EBITS;
-        }
+    /* Refuse the whole program before writing anything if any bit would need a 0 -> 1. */
+    if (stm32_storage_would_set_bits(addr, src, len)) {
+        return PORT_STORAGE_EBITS;
     }
     wait_idle();
     unlock();

@@ -48,10 +48,8 @@ int port_storage_program(uint32_t addr, const void *data, uint32_t len)
         return rc;
     }
     const uint8_t *src = data;
-    for (uint32_t i = 0; i < len; i++) {
-        if (src[i] & ~*(const uint8_t *)stm32_storage_phys(addr + i)) {
-            return PORT_STORAGE_EBITS;
-        }
+    if (stm32_storage_would_set_bits(addr, src, len)) {
+        return PORT_STORAGE_EBITS;
     }
     for (uint32_t i = 0; i < len; i++) {
         *(uint8_t *)stm32_storage_phys(addr + i) = src[i];

@@ -60,3 +60,13 @@ int port_storage_read(uint32_t addr, void *buf, uint32_t len)
     }
     return PORT_STORAGE_OK;
 }
+
+int stm32_storage_would_set_bits(uint32_t addr, const uint8_t *data, uint32_t len)
+{
+    for (uint32_t i = 0; i < len; i++) {
+        if (data[i] & ~*(const volatile uint8_t *)stm32_storage_phys(addr + i)) {
+            return 1;
+        }
+    }
+    return 0;
+}
