@@ -1,10 +1,9 @@
 // Starts the POSIX build of the STM32 firmware as a child process on a
 // pseudo-terminal and reports how to reach it (the line it prints at start).
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { createInterface } from 'node:readline';
-import { RtinferError } from '../errors.js';
+import { exitOf, keepTail, stopChild, waitForLine } from './child-process.js';
 import { simBinaryPath } from './sim-binary.js';
 import { listRunningSims, registerSim, type SimRecord } from './sim-registry.js';
 
@@ -59,14 +58,18 @@ export async function startSim(options: SimOptions = {}): Promise<RunningSim> {
   const logFd = options.detached ? openSync(options.detached.logFile, 'a') : undefined;
   const child = spawn(binary, args, { stdio: ['ignore', 'pipe', logFd ?? 'pipe'], detached: options.detached !== undefined });
   if (logFd !== undefined) closeSync(logFd);
-  const stderr: string[] = [];
-  child.stderr?.setEncoding('utf8').on('data', (text: string) => {
-    stderr.push(text);
-    if (stderr.length > 50) stderr.shift();
-  });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const stderrTail = () => stderr.join('').trim().split('\n').slice(-10).join('\n');
-  const record = await readStartupLine(child, exited, options.startTimeoutMs ?? 10_000, stderrTail);
+  const tail = keepTail([child.stderr]);
+  const exited = exitOf(child);
+  const stderrTail = () => tail.text();
+  const match = await waitForLine(child, [child.stdout], STARTUP_LINE, { what: 'sim', timeoutMs: options.startTimeoutMs ?? 10_000, exited, tail });
+  const record: SimRecord = {
+    pty: match[1]!,
+    ...(match[2] !== '-' ? { link: match[2]! } : {}),
+    deviceId: match[3]!,
+    pid: Number(match[4]),
+    clockHz: Number(match[5]),
+    startedAt: new Date().toISOString(),
+  };
   if (options.detached) {
     // The sim prints nothing more on stdout; let it run on without us.
     child.stdout!.destroy();
@@ -78,56 +81,6 @@ export async function startSim(options: SimOptions = {}): Promise<RunningSim> {
     ...record,
     exited,
     stderrTail,
-    async stop(graceMs = 3000) {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-        const code = await exited;
-        clearTimeout(timer);
-        return code;
-      }
-      return exited;
-    },
+    stop: (graceMs = 3000) => stopChild(child, exited, graceMs),
   };
-}
-
-async function readStartupLine(
-  child: ChildProcess,
-  exited: Promise<number | null>,
-  timeoutMs: number,
-  stderrTail: () => string,
-): Promise<SimRecord> {
-  const lines = createInterface({ input: child.stdout! });
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      new Promise<SimRecord>((resolve) => {
-        lines.on('line', (line) => {
-          const match = STARTUP_LINE.exec(line);
-          if (match) {
-            resolve({
-              pty: match[1]!,
-              ...(match[2] !== '-' ? { link: match[2]! } : {}),
-              deviceId: match[3]!,
-              pid: Number(match[4]),
-              clockHz: Number(match[5]),
-              startedAt: new Date().toISOString(),
-            });
-          }
-        });
-      }),
-      exited.then((code) => {
-        throw new RtinferError('sim_exited', `the sim exited (code ${code}) before it was ready: ${stderrTail() || 'no output'}`, { code: code ?? -1 });
-      }),
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => {
-          child.kill('SIGKILL');
-          reject(new RtinferError('sim_timeout', `the sim did not report its pty within ${timeoutMs} ms`, { timeoutMs }));
-        }, timeoutMs);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-    lines.close();
-  }
 }

@@ -6,7 +6,7 @@ import { randomInt } from 'node:crypto';
 import { accessSync, constants, existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { RtinferError } from '../errors.js';
-import { exitOf, keepTail, stopChild, waitForLine } from './qemu-child.js';
+import { exitOf, keepTail, stopChild, waitForLine } from './child-process.js';
 import { repositoryRoot } from './sim-binary.js';
 
 export interface QemuOptions {

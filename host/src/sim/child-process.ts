@@ -1,8 +1,7 @@
-// Child-process plumbing for board simulators that announce themselves with
-// one line of output (QEMU: "char device redirected to /dev/pts/N"): wait for
-// that line while watching for an early exit or a timeout, keep a tail of the
-// output for error messages, and stop with SIGTERM then SIGKILL.
-// Generic on purpose: posix-sim.ts does the same by hand and could use it.
+// Child-process plumbing for the simulated boards, which announce themselves with one line of output (the
+// POSIX sim: "RTINFER_SIM pty=…"; QEMU: "char device redirected to /dev/pts/N"): wait for that line while
+// watching for an early exit or a timeout, keep a tail of the output for error messages, and stop with
+// SIGTERM then SIGKILL. Used by posix-sim.ts and qemu.ts.
 import type { ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
