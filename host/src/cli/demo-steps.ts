@@ -3,7 +3,8 @@
 import { from } from 'rxjs';
 import type { DecodedContainer } from '../compress/container.js';
 import { inferOnDevice, type InferMode } from '../device/infer.js';
-import { runPeriodic, TRACE_JOBS, type DeviceTask } from '../device/periodic-run.js';
+import { type NamedDeviceTask, toTasksetSpec } from '../device/device-taskset-file.js';
+import { runPeriodic, TRACE_JOBS } from '../device/periodic-run.js';
 import type { DeviceSession } from '../device/session.js';
 import { compareWithReference } from '../nn/device-reference.js';
 import { collectVerdicts, deadlineCheck$ } from '../trace/deadline-check.js';
@@ -26,7 +27,7 @@ export async function inferBothWays(session: DeviceSession, model: DecodedContai
 }
 
 /** Two tasks: one the device meets, one with a 20 µs deadline and 10 µs budget no inference can meet. */
-const DEMO_TASKS: (DeviceTask & { name: string })[] = [
+const DEMO_TASKS: NamedDeviceTask[] = [
   { name: 'camera', task: 0, periodUs: 100_000, deadlineUs: 100_000, mode: 'dense' },
   { name: 'impossible', task: 1, periodUs: 250_000, deadlineUs: 20, budgetUs: 10, mode: 'trec' },
 ];
@@ -38,9 +39,9 @@ export async function runDemoTaskset(session: DeviceSession, seconds: number, sa
     ...run.batches.map((batch) => ({ rxNs: batch.receivedNs, message: { type: 'TRACE' as const, id: 0, body: batch.body } })),
     { rxNs: process.hrtime.bigint(), message: { type: 'STOP', id: 0, body: run.summary } },
   ];
-  const spec = { tasks: DEMO_TASKS.map(({ name, task, periodUs, deadlineUs, budgetUs }) => ({ name, task, periodUs, deadlineUs, ...(budgetUs ? { budgetUs } : {}) })) };
+  const spec = toTasksetSpec(DEMO_TASKS);
   const summary = await collectVerdicts(deadlineCheck$(from(messages), spec));
-  say(`task set    ${DEMO_TASKS.map((task) => `${task.name} every ${task.periodUs / 1000} ms`).join(', ')}, for ${seconds} s: the device counted ${run.summary.released} released, ${run.summary.missed} missed`);
+  say(`task set    ${DEMO_TASKS.map((task) => `${task.name ?? task.task} every ${task.periodUs / 1000} ms`).join(', ')}, for ${seconds} s: the device counted ${run.summary.released} released, ${run.summary.missed} missed`);
   for (const line of describeVerdicts(summary, spec)) say(`            ${line}`);
   return { deviceSummary: { ...run.summary, ticks: run.summary.ticks.toString() }, ...summaryCounts(summary) };
 }

@@ -118,7 +118,7 @@ async function localTarget(deviceSpec: string | undefined): Promise<LiveRunTarge
     label: device.path ?? device.via,
     hello: { deviceId: info.deviceId, board: info.board, clockHz: Number(info.clockHz), bootId: info.bootId },
     stream: liveDeviceStream(session),
-    run: (options) => runPeriodic(session, options),
+    run: (options) => runPeriodic(session, { ...options, keepBatches: false }), // the live stream has them
     close: () => session.close(),
   };
 }

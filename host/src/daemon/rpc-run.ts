@@ -76,7 +76,7 @@ export const run: RpcHandler = async (params, bench, progress, signal) => {
     const outcome = await device.withSession(async (session) => {
       hold = bench.holdTrace(device.id);
       try {
-        return await runPeriodic(session, { tasks, durationUs, trace, signal });
+        return await runPeriodic(session, { tasks, durationUs, trace, signal, keepBatches: false }); // forwarded as they come
       } finally {
         hold.release();
       }

@@ -33,6 +33,9 @@ export interface PeriodicRunOptions {
   /** TRACE_* bits; default jobs only. */
   trace?: number;
   onBatch?: (batch: ReceivedTrace) => void;
+  /** Keep every batch in the result (default true). A caller that streams them elsewhere (a live check, the
+   * daemon's forwarding) says false, so a long run does not hold its whole trace in memory twice. */
+  keepBatches?: boolean;
   /** TASKSET may take a while: the device measures tasks that have no budget. */
   tasksetTimeoutMs?: number;
   /** Ends the run early: no RUN if it has not been sent yet, else STOP at once. */
@@ -45,6 +48,7 @@ export interface PeriodicRunResult {
   /** The signal ended the run before its duration. */
   cancelled: boolean;
   summary: DeviceBody<'STOP'>;
+  /** Every TRACE batch of the run, unless keepBatches was false (then empty). */
   batches: ReceivedTrace[];
 }
 
@@ -69,7 +73,7 @@ export async function runPeriodic(session: DeviceSession, options: PeriodicRunOp
   const onMessage = (message: { type: string; body: unknown }) => {
     if (message.type !== 'TRACE') return;
     const batch = { receivedNs: process.hrtime.bigint(), body: message.body as DeviceBody<'TRACE'> };
-    batches.push(batch);
+    if (options.keepBatches ?? true) batches.push(batch);
     options.onBatch?.(batch);
   };
   session.on('unsolicited', onMessage);
