@@ -200,22 +200,17 @@ export function toJobs(options: ToJobsOptions = {}): OperatorFunction<TraceItem,
             else (job.openLayers ??= new Map()).set(event.arg as number, event.atUs);
             return;
           }
-          case 'layer_end': {
-            const job = pending.get(key);
-            const startUs = job?.openLayers?.get(event.arg as number);
-            if (job && startUs !== undefined) {
-              job.openLayers!.delete(event.arg as number);
-              job.layers.push({ layer: event.arg as number, startUs, endUs: event.atUs });
-            }
-            return;
-          }
+          case 'layer_end':
           case 'slice_end': {
             const job = pending.get(key);
-            const startUs = job?.openSlices?.get(event.arg as number);
-            if (job && startUs !== undefined) {
-              job.openSlices!.delete(event.arg as number);
-              job.slices.push({ slice: event.arg as number, startUs, endUs: event.atUs });
-            }
+            const isLayer = event.kind === 'layer_end';
+            const open = isLayer ? job?.openLayers : job?.openSlices;
+            const index = event.arg as number;
+            const startUs = open?.get(index);
+            if (!job || startUs === undefined) return;
+            open!.delete(index);
+            if (isLayer) job.layers.push({ layer: index, startUs, endUs: event.atUs });
+            else job.slices.push({ slice: index, startUs, endUs: event.atUs });
             return;
           }
           case 'world_enter':
