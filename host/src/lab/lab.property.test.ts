@@ -4,24 +4,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { LabConfigError } from './lab-error.js';
 import { parseLab } from './parse-lab.js';
+import { GOOD } from './test-support/example-lab.js';
 
-const GOOD = `brokers:
-  lab:
-    url: mqtt://10.0.0.2:1883
-benches:
-  bench-a:
-    broker: lab
-    devices:
-      - { id: f7-1, serial: /dev/ttyACM0 }
-      - { id: f7-2, usb: { vendorId: "0483", productId: "374B", serialNumber: 0671FF55 } }
-    discover:
-      mqtt: ["pi-*"]
-  bench-b:
-    devices:
-      - { id: sim-b, serial: /tmp/sim-b }
-defaults:
-  bench: bench-a
-`;
 
 const edit = fc.oneof(
   fc.record({ kind: fc.constant('delete' as const), at: fc.nat(), length: fc.integer({ min: 1, max: 8 }) }),

@@ -6,29 +6,8 @@ import { benchBroker, brokerAccess } from './broker-access.js';
 import { findLabFile, LAB_FILE_NAME } from './find-lab.js';
 import { LabConfigError } from './lab-error.js';
 import { parseLab } from './parse-lab.js';
+import { GOOD } from './test-support/example-lab.js';
 
-const GOOD = `brokers:
-  lab:
-    url: mqtt://10.0.0.2:1883
-    username: rtinfer
-    passwordEnv: RTINFER_BROKER_PASSWORD
-benches:
-  bench-a:
-    broker: lab
-    devices:
-      - { id: f7-1, serial: /dev/ttyACM0 }
-      - { id: f7-2, usb: { vendorId: "0483", productId: "374B", serialNumber: 0671FF55 } }
-      - { id: pi-1, mqtt: pi-1 }
-    discover:
-      usb: [{ vendorId: "0483", productId: "374b" }]
-      mqtt: ["pi-*"]
-  bench-b:
-    devices:
-      - { id: sim-b, serial: /tmp/sim-b }
-defaults:
-  bench: bench-a
-  reconnect: { initialMs: 100, maxMs: 5000 }
-`;
 
 function failure(text: string): LabConfigError {
   try {
