@@ -4,7 +4,9 @@
 #define RTINFER_NN_TEST_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int failures;
@@ -22,6 +24,19 @@ typedef struct {
   const char *name;
   void (*run)(void);
 } nn_test_case;
+
+/* The whole file, malloc'ed (the caller frees it); NULL if it cannot be opened. */
+static inline uint8_t *nn_test_read_file(const char *path, size_t *length) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return NULL;
+  fseek(f, 0, SEEK_END);
+  long size = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  uint8_t *data = malloc(size > 0 ? (size_t)size : 1u);
+  *length = fread(data, 1, (size_t)size, f);
+  fclose(f);
+  return data;
+}
 
 /* 0 if every check passed, 1 if one failed, 2 if argv[1] names no case. */
 static inline int nn_test_main(int argc, char **argv, const nn_test_case *cases, size_t count) {

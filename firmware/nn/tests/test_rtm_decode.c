@@ -26,18 +26,6 @@ typedef struct {
 static vector vectors[8];
 static size_t vector_count;
 
-static uint8_t *read_file(const char *path, size_t *length) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
-  fseek(f, 0, SEEK_END);
-  long size = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  uint8_t *data = malloc(size > 0 ? (size_t)size : 1u);
-  *length = fread(data, 1, (size_t)size, f);
-  fclose(f);
-  return data;
-}
-
 static void load_vectors(void) {
   FILE *index = fopen(RTM_VECTORS_DIR "/vectors.txt", "r");
   if (!index) {
@@ -48,7 +36,7 @@ static void load_vectors(void) {
   while (vector_count < 8 && fscanf(index, "%63s %u %zu %64s", v->file, &v->layers, &v->arena_bytes, v->arena_sha) == 4) {
     char path[512];
     snprintf(path, sizeof path, "%s/%s", RTM_VECTORS_DIR, v->file);
-    v->bytes = read_file(path, &v->length);
+    v->bytes = nn_test_read_file(path, &v->length);
     if (!v->bytes) {
       fprintf(stderr, "cannot read %s\n", path);
       exit(1);

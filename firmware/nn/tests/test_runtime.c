@@ -19,17 +19,11 @@
 static uint8_t *read_file(const char *name, size_t *length) {
   char path[512];
   snprintf(path, sizeof path, "%s/%s", RTNN_RUNTIME_VECTORS_DIR, name);
-  FILE *f = fopen(path, "rb");
-  if (!f) {
+  uint8_t *data = nn_test_read_file(path, length);
+  if (!data) {
     fprintf(stderr, "cannot open %s\n", path);
     exit(1);
   }
-  fseek(f, 0, SEEK_END);
-  long size = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  uint8_t *data = malloc(size > 0 ? (size_t)size : 1u);
-  *length = fread(data, 1, (size_t)size, f);
-  fclose(f);
   return data;
 }
 

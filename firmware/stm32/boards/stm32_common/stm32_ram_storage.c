@@ -43,13 +43,11 @@ int port_storage_erase(uint16_t index)
 
 int port_storage_program(uint32_t addr, const void *data, uint32_t len)
 {
-    int rc = stm32_storage_check(addr, len, 1);
+    const uint8_t *src = data;
+    /* Refuse the whole program before writing anything if it is out of range or would set a bit. */
+    int rc = stm32_storage_check_program(addr, src, len);
     if (rc != PORT_STORAGE_OK) {
         return rc;
-    }
-    const uint8_t *src = data;
-    if (stm32_storage_would_set_bits(addr, src, len)) {
-        return PORT_STORAGE_EBITS;
     }
     for (uint32_t i = 0; i < len; i++) {
         *(uint8_t *)stm32_storage_phys(addr + i) = src[i];

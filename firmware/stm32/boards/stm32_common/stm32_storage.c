@@ -61,12 +61,16 @@ int port_storage_read(uint32_t addr, void *buf, uint32_t len)
     return PORT_STORAGE_OK;
 }
 
-int stm32_storage_would_set_bits(uint32_t addr, const uint8_t *data, uint32_t len)
+int stm32_storage_check_program(uint32_t addr, const uint8_t *data, uint32_t len)
 {
+    int rc = stm32_storage_check(addr, len, 1);
+    if (rc != PORT_STORAGE_OK) {
+        return rc;
+    }
     for (uint32_t i = 0; i < len; i++) {
         if (data[i] & ~*(const volatile uint8_t *)stm32_storage_phys(addr + i)) {
-            return 1;
+            return PORT_STORAGE_EBITS;
         }
     }
-    return 0;
+    return PORT_STORAGE_OK;
 }

@@ -28,9 +28,9 @@ extern const stm32_storage_t g_storage;
 int stm32_storage_check(uint32_t addr, uint32_t len, int aligned);
 /* CPU address of storage byte `addr` (which must be inside the map). */
 uintptr_t stm32_storage_phys(uint32_t addr);
-/* Nonzero if programming `len` bytes of `data` at `addr` would turn a 0 bit into a 1 (PORT_STORAGE_EBITS:
- * flash can only clear bits). [addr, addr+len) must be inside the map. */
-int stm32_storage_would_set_bits(uint32_t addr, const uint8_t *data, uint32_t len);
+/* What every driver checks before a program: the range and alignment (stm32_storage_check), then that no bit
+ * would go from 0 to 1 (flash can only clear bits). PORT_STORAGE_OK or the error; nothing is written. */
+int stm32_storage_check_program(uint32_t addr, const uint8_t *data, uint32_t len);
 /* RAM storage only: formats it (all 0xFF) unless it survived a reset. */
 void stm32_ram_storage_init(void);
 
