@@ -26,9 +26,8 @@ int run_config_build(run_config_t *out, const rtnn_model *model, uint8_t mode, c
         out->trec[params[i].layer].L = params[i].l;
         out->trec[params[i].layer].H = params[i].h;
     }
-    uint32_t layer = 0, need = 0, have = 0;
-    if (rtnn_config_check(model, &out->config, &layer, &need, &have) != RTNN_OK) {
-        (void)layer;
+    uint32_t need = 0, have = 0;
+    if (rtnn_config_check(model, &out->config, NULL, &need, &have) != RTNN_OK) {
         engine_error_set(err, RTP_ERR_INVALID,
                          "TREC cannot run a layer with these parameters (L must divide the row, 1 <= H <= out channels)",
                          need, have, 1);
