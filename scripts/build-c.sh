@@ -16,6 +16,10 @@ if command -v ninja >/dev/null 2>&1; then generator=(-G Ninja); fi
 
 build() {
   local dir="$root/$1"; shift
+  # One build of a tree at a time: parallel test runs (and people) share build/.
+  mkdir -p "$dir"
+  exec {lock}>"$dir.lock"
+  flock "$lock"
   # Re-configure when the tree is new or was configured with another
   # firmware setting; otherwise leave the cache alone (fast path).
   if [[ ! -f "$dir/CMakeCache.txt" ]] || ! grep -q "^RTINFER_FIRMWARE:BOOL=$firmware\$" "$dir/CMakeCache.txt"; then
@@ -26,6 +30,8 @@ build() {
     fi
   fi
   cmake --build "$dir" --parallel "$jobs"
+  flock -u "$lock"
+  exec {lock}>&-
 }
 
 build build/c -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_FLAGS_RELEASE="-O2 -DNDEBUG" -DRTINFER_SANITIZE=OFF
