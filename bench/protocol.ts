@@ -7,9 +7,10 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Channel, decodeMessage, encodeFrame, encodeMessage, FrameDecoder, type HostMessage } from '@rtinfer/protocol';
 import { closeSerialPort, DeviceSession, openSerialPort, pingSeries, percentile, repositoryRoot, roundTripStatistics, SerialTransport, startSim } from 'rtinfer';
+import { announceQuick, resultsFile, sized } from './quick.js';
 
-const budgetSeconds = Number(process.env.BENCH_SECONDS ?? 1);
-const pings = Number(process.env.BENCH_PINGS ?? 2000);
+const budgetSeconds = Number(process.env.BENCH_SECONDS ?? sized(1, 0.02));
+const pings = Number(process.env.BENCH_PINGS ?? sized(2000, 50));
 const sizes = [64, 256, 1024] as const;
 const benchDir = join(repositoryRoot, 'build', 'bench');
 
@@ -84,7 +85,7 @@ async function simPingRoundTrips(count: number) {
   const sim = await startSim({ deviceId: 'bench' });
   try {
     const session = await DeviceSession.connect(new SerialTransport({ path: sim.pty }));
-    await pingSeries(session, { count: 100 }); // warm-up
+    await pingSeries(session, { count: sized(100, 5) }); // warm-up
     const results = await pingSeries(session, { count });
     await session.close();
     return roundTripStatistics(results);
@@ -129,6 +130,7 @@ const fmt = (value: number, digits = 0) => value.toLocaleString('en-US', { maxim
 async function main() {
   mkdirSync(benchDir, { recursive: true });
   console.log(`rtinfer bench:protocol  (budget ${budgetSeconds} s per figure, ${pings} pings)\n`);
+  announceQuick();
 
   const ts = sizes.map(typescriptCodec);
   const c = cCodec();
@@ -158,7 +160,7 @@ async function main() {
   const target = wire.find((row) => row.bytes === 1024)!;
   console.log(`  target: ≤ 1.02 for 1 KiB bodies → frame on a 1 KiB body: ${fmt(target.frameOnBody, 4)} ${target.frameOnBody <= 1.02 ? '(met)' : '(MISSED)'}`);
 
-  writeFileSync(join(benchDir, 'protocol.json'), `${JSON.stringify({ budgetSeconds, pings, codec: { typescript: ts, c }, roundTrip: { ping, anchorMedianUs: percentile(anchor, 0.5), anchorP99Us: percentile(anchor, 0.99) }, wire }, null, 2)}\n`);
+  writeFileSync(join(benchDir, resultsFile('protocol')), `${JSON.stringify({ budgetSeconds, pings, codec: { typescript: ts, c }, roundTrip: { ping, anchorMedianUs: percentile(anchor, 0.5), anchorP99Us: percentile(anchor, 0.99) }, wire }, null, 2)}\n`);
 }
 
 await main();

@@ -25,6 +25,7 @@ import {
   startMqttDeviceBridge,
   startSim,
 } from 'rtinfer';
+import { announceQuick, sized } from './quick.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'rtinfer-bench-push-'));
 let simCount = 0;
@@ -92,9 +93,10 @@ async function mqttRow(name: string, startBroker: () => Promise<RunningBroker>, 
 }
 
 console.log('rtinfer bench:push\n');
+announceQuick();
 console.log('Serial, the sim UART paced to the baud rate (8N1, baud/10 bytes/s each way); goodput = container bytes per second');
 console.log('  baud     line rate     ours (fraction of line)     stop-and-wait base64     stop-and-wait hex     ours ÷ base64   ours ÷ hex');
-const serial = [await serialRow(115_200, 100_000, 10_000), await serialRow(921_600, 200_000, 30_000)];
+const serial = [await serialRow(115_200, sized(100_000, 8_000), sized(10_000, 500)), await serialRow(921_600, sized(200_000, 16_000), sized(30_000, 1_000))];
 for (const row of serial) {
   console.log(
     `  ${String(row.baud).padEnd(8)} ${kib(row.lineRate).padStart(12)}   ${`${kib(row.ours)} (${row.oursFraction.toFixed(3)})`.padStart(24)}   ${kib(row.base64).padStart(20)}   ${kib(row.hex).padStart(18)}   ${`${(row.ours / row.base64).toFixed(1)}×`.padStart(13)}   ${`${(row.ours / row.hex).toFixed(1)}×`.padStart(9)}`,
@@ -103,8 +105,9 @@ for (const row of serial) {
 const at921 = serial[1]!;
 console.log(`  target: ≥ 0.95 of line rate at 921600 → ${at921.oursFraction.toFixed(3)} ${at921.oursFraction >= 0.95 ? '(met)' : '(MISSED)'}\n`);
 
-console.log('MQTT on loopback (host → broker → device bridge → sim, unpaced), 250 KB container');
-for (const row of [await mqttRow('Aedes (in-process)', startAedesBroker, 250_000), await mqttRow('Mosquitto', () => startMosquitto(), 250_000)]) {
+const mqttBytes = sized(250_000, 16_000);
+console.log(`MQTT on loopback (host → broker → device bridge → sim, unpaced), ${mqttBytes / 1000} KB container`);
+for (const row of [await mqttRow('Aedes (in-process)', startAedesBroker, mqttBytes), await mqttRow('Mosquitto', () => startMosquitto(), mqttBytes)]) {
   console.log(`  ${row.broker.padEnd(20)} ${(row.goodput / 1e6).toFixed(2)} MB/s`);
 }
 rmSync(dir, { recursive: true, force: true });

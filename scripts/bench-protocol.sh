@@ -8,4 +8,4 @@ mkdir -p build/bench
 gcc -O2 -Wall -Wextra -Werror -Iprotocol/c/include protocol/c/src/*.c bench/c/bench_protocol.c -o build/bench/bench_protocol
 gcc -O2 -Wall -Wextra -Werror bench/c/pty_echo.c -o build/bench/pty_echo
 npx tsc -b protocol host
-exec npx tsx --conditions=source bench/protocol.ts
+exec npx tsx --conditions=source bench/protocol.ts "$@"

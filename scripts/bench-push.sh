@@ -5,4 +5,4 @@ cd "$(dirname "$0")/.."
 bash scripts/ensure-deps.sh test
 bash scripts/build-c.sh release >/dev/null
 npx tsc -b protocol host
-exec npx tsx --conditions=source bench/push.ts
+exec npx tsx --conditions=source bench/push.ts "$@"
