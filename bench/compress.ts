@@ -16,14 +16,17 @@ import { elementCount, weightedLayers } from '../host/src/model/ir.js';
 import { inferShapes, weightShape } from '../host/src/model/shapes.js';
 import { zooModel } from '../host/src/model/zoo/index.js';
 import { measureFidelity } from '../host/src/nn/fidelity.js';
+import { driverPath, resultsDirectory } from './paths.js';
+import { announceQuick, resultsFile, sized } from './quick.js';
 
-const root = join(fileURLToPath(import.meta.url), '..', '..');
-const benchDir = join(root, 'build', 'bench');
-const fidelityInputs = Number(process.env.BENCH_FIDELITY_INPUTS ?? 16);
+const benchDir = resultsDirectory;
+const fidelityInputs = Number(process.env.BENCH_FIDELITY_INPUTS ?? sized(16, 1));
 const baselineIterations = Number(process.env.BENCH_BASELINE_ITERATIONS ?? 2);
-const paperModels = ['lenet-300-100', 'lenet-5', 'alexnet', 'vgg-16'] as const;
-const timedModels = ['alexnet', 'vgg-16'];
-const fidelityModels = ['lenet-300-100', 'lenet-5', 'cifarnet', 'squeezenet-cifar', 'alexnet-squeezed', 'zfnet-cifar', 'tiny-darknet', 'yolov3-tiny', 'alexnet', 'vgg-16'];
+// --quick: the LeNets stand in for AlexNet and VGG-16 in every section.
+const paperModels = sized(['lenet-300-100', 'lenet-5', 'alexnet', 'vgg-16'] as const, ['lenet-300-100', 'lenet-5'] as const);
+const timedModels = sized(['alexnet', 'vgg-16'], ['lenet-300-100']);
+const fidelityModels = sized(['lenet-300-100', 'lenet-5', 'cifarnet', 'squeezenet-cifar', 'alexnet-squeezed', 'zfnet-cifar', 'tiny-darknet', 'yolov3-tiny', 'alexnet', 'vgg-16'], ['lenet-5']);
+const compressTargetSeconds = new Map([['alexnet', 20], ['vgg-16', 60]]);
 // The JS reference forward pass takes seconds on the ImageNet-sized models (VGG-16: ~15 s per pass), so those get fewer inputs.
 const fewerInputs = new Map([
   ...['zfnet-cifar', 'tiny-darknet', 'yolov3-tiny', 'alexnet'].map((model) => [model, Number(process.env.BENCH_FIDELITY_INPUTS_LARGE ?? 2)] as const),
@@ -122,9 +125,9 @@ function fidelity() {
 
 function cDecode(model: string, entries: number, withCallgrind = true) {
   const file = join(benchDir, `${model}.rtm`);
-  const native = JSON.parse(execFileSync(join(benchDir, 'bench_rtm_decode'), [file, process.env.BENCH_SECONDS ?? '2'], { encoding: 'utf8' })) as { containerBytes: number; arenaBytes: number; megabytesPerSecond: number };
+  const native = JSON.parse(execFileSync(driverPath('bench_rtm_decode'), [file, process.env.BENCH_SECONDS ?? sized('2', '0.05')], { encoding: 'utf8' })) as { containerBytes: number; arenaBytes: number; megabytesPerSecond: number };
   let instructionsPerEntry: number | undefined;
-  const callgrind = !withCallgrind ? undefined : spawnSync('valgrind', ['--tool=callgrind', '--toggle-collect=rtm_feed', `--callgrind-out-file=${join(benchDir, `callgrind.${model}.out`)}`, join(benchDir, 'bench_rtm_decode'), file, 'once'], { encoding: 'utf8' });
+  const callgrind = !withCallgrind ? undefined : spawnSync('valgrind', ['--tool=callgrind', '--toggle-collect=rtm_feed', `--callgrind-out-file=${join(benchDir, `callgrind.${model}.out`)}`, driverPath('bench_rtm_decode'), file, 'once'], { encoding: 'utf8' });
   const collected = /Collected : (\d+)/.exec(callgrind?.stderr ?? '');
   if (collected) instructionsPerEntry = Number(collected[1]) / entries;
   return { model, ...native, entries, entriesPerSecond: (native.megabytesPerSecond * 1e6 * entries) / native.containerBytes, instructionsPerEntry };
@@ -132,6 +135,7 @@ function cDecode(model: string, entries: number, withCallgrind = true) {
 
 function main() {
   mkdirSync(benchDir, { recursive: true });
+  announceQuick();
   const timed = new Map(timedModels.map((model) => [model, runChild(model)]));
   const ratios = paperModels.map((model) => paperComparison(model, timed.get(model)));
   console.log('Compression ratio at the paper\'s per-layer settings (seeded He-normal weights; dense fp32 weights+biases ÷ blobs+codebooks+code tables+biases)');
@@ -142,8 +146,8 @@ function main() {
   console.log('\nCompressing (prune, k-means, sparse, Huffman, container), one process per model, 2-core machine');
   console.log('model      ours     target  peak memory   weights drawn   baseline (per-weight k-means)   k-means: ours vs baseline');
   for (const [model, t] of timed) {
-    const target = model === 'alexnet' ? 20 : 60;
-    console.log(`${model.padEnd(9)} ${`${t.compressSeconds.toFixed(1)} s`.padStart(7)} ${`≤ ${target} s`.padStart(8)} ${`${(t.peakMemoryBytes / 2 ** 30).toFixed(2)} GiB`.padStart(12)} ${`${t.drawSeconds.toFixed(1)} s`.padStart(15)} ${`${t.baselineCompressSeconds.toFixed(1)} s`.padStart(31)}   ${t.oursKMeansSeconds.toFixed(2)} s vs ${t.baselineKMeansSeconds.toFixed(1)} s (${(t.baselineKMeansSeconds / t.oursKMeansSeconds).toFixed(0)}×)`);
+    const target = compressTargetSeconds.get(model);
+    console.log(`${model.padEnd(9)} ${`${t.compressSeconds.toFixed(1)} s`.padStart(7)} ${(target ? `≤ ${target} s` : '-').padStart(8)} ${`${(t.peakMemoryBytes / 2 ** 30).toFixed(2)} GiB`.padStart(12)} ${`${t.drawSeconds.toFixed(1)} s`.padStart(15)} ${`${t.baselineCompressSeconds.toFixed(1)} s`.padStart(31)}   ${t.oursKMeansSeconds.toFixed(2)} s vs ${t.baselineKMeansSeconds.toFixed(1)} s (${(t.baselineKMeansSeconds / t.oursKMeansSeconds).toFixed(0)}×)`);
   }
   const fidelityRows = fidelity();
   console.log('\nFidelity, original vs compressed, over seeded uniform inputs, on the logits (no retraining)');
@@ -160,7 +164,7 @@ function main() {
   for (const row of c) {
     console.log(`${row.model.padEnd(14)} ${`${(row.containerBytes / 1e6).toFixed(2)} MB`.padStart(9)} ${row.megabytesPerSecond.toFixed(1).padStart(6)} ${(row.entriesPerSecond / 1e6).toFixed(1).padStart(12)}   ${row.instructionsPerEntry?.toFixed(0) ?? '-'}`);
   }
-  writeFileSync(join(benchDir, 'compress.json'), JSON.stringify({ ratios, timed: [...timed.values()], fidelity: fidelityRows, cDecode: c }, null, 2));
+  writeFileSync(join(benchDir, resultsFile('compress')), JSON.stringify({ ratios, timed: [...timed.values()], fidelity: fidelityRows, cDecode: c }, null, 2));
 }
 
 if (process.argv[2] === '--child') console.log(JSON.stringify(child(process.argv[3]!)));

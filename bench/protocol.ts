@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Channel, decodeMessage, encodeFrame, encodeMessage, FrameDecoder, type HostMessage } from '@rtinfer/protocol';
 import { closeSerialPort, DeviceSession, openSerialPort, pingSeries, percentile, repositoryRoot, roundTripStatistics, SerialTransport, startSim } from 'rtinfer';
+import { driverPath } from './paths.js';
 import { announceQuick, resultsFile, sized } from './quick.js';
 
 const budgetSeconds = Number(process.env.BENCH_SECONDS ?? sized(1, 0.02));
@@ -41,7 +42,7 @@ function typescriptCodec(length: number) {
   });
   // The anchor: what ad-hoc harnesses do — JSON with base64 data, one message per line.
   const jsonLine = `${JSON.stringify({ type: 'MODEL_CHUNK', slot: 1, offset: 4096, data: Buffer.from(payload(length)).toString('base64') })}\n`;
-  const jsonEncode = rate(() => `${JSON.stringify({ type: 'MODEL_CHUNK', slot: 1, offset: 4096, data: Buffer.from(message.body.data as Uint8Array).toString('base64') })}\n`);
+  const jsonEncode = rate(() => `${JSON.stringify({ type: 'MODEL_CHUNK', slot: 1, offset: 4096, data: Buffer.from((message.body as { data: Uint8Array }).data).toString('base64') })}\n`);
   const jsonDecode = rate(() => {
     const parsed = JSON.parse(jsonLine.slice(0, -1));
     Buffer.from(parsed.data, 'base64');
@@ -50,13 +51,13 @@ function typescriptCodec(length: number) {
 }
 
 function cCodec() {
-  const output = execFileSync(join(benchDir, 'bench_protocol'), [String(budgetSeconds)], { encoding: 'utf8' });
+  const output = execFileSync(driverPath('bench_protocol'), [String(budgetSeconds)], { encoding: 'utf8' });
   return output.trim().split('\n').map((line) => JSON.parse(line) as { dataBytes: number; encodeFramesPerSecond: number; decodeFramesPerSecond: number });
 }
 
 /** Round trips of a 25-byte write through a C echo on a pty: the floor under any protocol on this path. */
 async function ptyEchoRoundTrips(count: number): Promise<number[]> {
-  const echo = spawn(join(benchDir, 'pty_echo'), { stdio: ['ignore', 'pipe', 'inherit'] });
+  const echo = spawn(driverPath('pty_echo'), { stdio: ['ignore', 'pipe', 'inherit'] });
   const line = await new Promise<string>((resolve) => createInterface({ input: echo.stdout! }).once('line', resolve));
   const path = /pty=(\S+)/.exec(line)![1]!;
   const port = await openSerialPort(path);

@@ -3,7 +3,8 @@
 # AlexNet/VGG-16 compression time and peak memory against a per-weight k-means baseline, fidelity, C decode speed).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-mkdir -p build/bench
-gcc -O2 -std=c11 -Wall -Wextra -Werror -Ifirmware/nn/include firmware/nn/src/*.c bench/c/bench_rtm_decode.c -lmbedcrypto -o build/bench/bench_rtm_decode
-npx tsc -b protocol host
+bash scripts/ensure-deps.sh demo
+# The release tree builds bench_rtm_decode against firmware/nn's own target (bench/CMakeLists.txt), libraries included.
+bash scripts/build-c.sh release >/dev/null
+npx tsc -b bench
 exec npx tsx --conditions=source bench/compress.ts "$@"

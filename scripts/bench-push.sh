@@ -4,5 +4,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure-deps.sh test
 bash scripts/build-c.sh release >/dev/null
-npx tsc -b protocol host
+npx tsc -b bench
 exec npx tsx --conditions=source bench/push.ts "$@"

@@ -2,5 +2,5 @@
 # npm run bench:sched — builds the TypeScript, then runs bench/sched.ts (analysis and simulation rates).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-npx tsc -b protocol host
+npx tsc -b bench
 exec npx tsx --conditions=source bench/sched.ts
