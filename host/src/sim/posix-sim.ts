@@ -5,7 +5,7 @@ import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { exitOf, keepTail, stopChild, waitForLine } from './child-process.js';
 import { simBinaryPath } from './sim-binary.js';
-import { listRunningSims, registerSim, type SimRecord } from './sim-registry.js';
+import { listRunningSims, registerSim, type SimClock, type SimRecord } from './sim-registry.js';
 
 export interface SimOptions {
   deviceId?: string;
@@ -18,6 +18,8 @@ export interface SimOptions {
   baud?: number;
   /** Inference memory in bytes (HELLO `ram`), to act like a board with less SRAM; default: all the sim has. */
   ramBytes?: number;
+  /** What the device clock counts (default wall); cpu: a loaded host does not bend job times or releases. */
+  clock?: SimClock;
   /** Register in the sim registry so other rtinfer processes find it. */
   register?: boolean;
   /** Let the sim outlive this process; its stderr goes to `logFile`. */
@@ -34,7 +36,8 @@ export interface RunningSim extends SimRecord {
   stderrTail(): string;
 }
 
-const STARTUP_LINE = /^RTINFER_SIM pty=(\S+) link=(\S+) device_id=(\S+) pid=(\d+) clock_hz=(\d+)/;
+// `clock=` is absent from the line of a sim built before --clock existed: that one counts wall time.
+const STARTUP_LINE = /^RTINFER_SIM pty=(\S+) link=(\S+) device_id=(\S+) pid=(\d+) clock_hz=(\d+)(?: clock=(wall|cpu))?/;
 
 export function nextSimDeviceId(): string {
   const taken = new Set(listRunningSims().map((sim) => sim.deviceId));
@@ -52,6 +55,7 @@ export async function startSim(options: SimOptions = {}): Promise<RunningSim> {
   if (options.maxFrame) args.push('--max-frame', String(options.maxFrame));
   if (options.baud) args.push('--baud', String(options.baud));
   if (options.ramBytes) args.push('--ram', String(options.ramBytes));
+  if (options.clock) args.push('--clock', options.clock);
   // Unless it is meant to outlive us, a sim must not outlive a crash of this process.
   if (!options.detached) args.push('--exit-with-parent');
   if (options.detached) mkdirSync(dirname(options.detached.logFile), { recursive: true });
@@ -68,6 +72,7 @@ export async function startSim(options: SimOptions = {}): Promise<RunningSim> {
     deviceId: match[3]!,
     pid: Number(match[4]),
     clockHz: Number(match[5]),
+    clock: (match[6] as SimClock | undefined) ?? 'wall',
     startedAt: new Date().toISOString(),
   };
   if (options.detached) {

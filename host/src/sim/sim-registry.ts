@@ -10,8 +10,17 @@ export interface SimRecord {
   link?: string;
   pid: number;
   clockHz: number;
+  /** What the sim's device clock counts (rtinfer-sim --clock); absent from records of older sims: wall. */
+  clock?: SimClock;
   startedAt: string;
 }
+
+/**
+ * wall: real time, like a board. cpu: a virtual clock that advances with the sim's CPU time while it
+ * computes and by at most what each wait asked for while it waits, so a loaded host does not bend the trace.
+ */
+export type SimClock = 'wall' | 'cpu';
+export const SIM_CLOCKS: readonly SimClock[] = ['wall', 'cpu'];
 
 export function simRegistryDir(): string {
   const uid = process.getuid?.() ?? 0;

@@ -3,10 +3,11 @@
  * whose serial port is a pseudo-terminal.
  *
  *   rtinfer-sim [--link PATH] [--name DEVICE_ID] [--storage FILE]
- *               [--max-frame N] [--baud N] [--ram BYTES] [--exit-with-parent] [--help]
+ *               [--max-frame N] [--baud N] [--ram BYTES] [--clock wall|cpu]
+ *               [--exit-with-parent] [--help]
  *
  * On startup it prints exactly one line to stdout (then nothing else):
- *   RTINFER_SIM pty=<slave> link=<link or -> device_id=<id> pid=<pid> clock_hz=1000000000
+ *   RTINFER_SIM pty=<slave> link=<link or -> device_id=<id> pid=<pid> clock_hz=1000000000 clock=<wall|cpu>
  * Diagnostics go to stderr. SIGTERM/SIGINT/SIGHUP: clean exit 0 (the --link
  * symlink is removed). SIGUSR1: device reset (firmware restarts, BOOT flag,
  * same pty). Bad usage: exit 2. Setup failure: exit 1.
@@ -28,12 +29,13 @@
 
 #include "app.h"
 #include "posix_board.h"
+#include "posix_clock.h"
 #include "posix_flash.h"
 
 #define DEFAULT_DEVICE_ID "posix-sim"
 
 static const char k_usage[] =
-    "usage: rtinfer-sim [--link PATH] [--name DEVICE_ID] [--storage FILE] [--max-frame N] [--baud N] [--ram BYTES] [--exit-with-parent] [--help]\n"
+    "usage: rtinfer-sim [--link PATH] [--name DEVICE_ID] [--storage FILE] [--max-frame N] [--baud N] [--ram BYTES] [--clock wall|cpu] [--exit-with-parent] [--help]\n"
     "\n"
     "Runs the rtinfer device firmware on a pseudo-terminal (rtinfer wire protocol v1).\n"
     "\n"
@@ -43,11 +45,16 @@ static const char k_usage[] =
     "  --max-frame N     max_frame advertised in HELLO, 256..%u (default %u)\n"
     "  --baud N          pace the UART to N baud, 8N1, like a board (default: unpaced)\n"
     "  --ram BYTES       inference memory (HELLO ram), to act like a board with less SRAM (default: all of it)\n"
+    "  --clock wall|cpu  what the device clock counts (default wall):\n"
+    "                    wall  real time, like a board; a loaded host stretches jobs and delays releases\n"
+    "                    cpu   this thread's CPU time while computing, plus waits up to what each wait asked\n"
+    "                          for: the same task set gives the same trace however loaded the host is.\n"
+    "                          With --baud, bytes still take baud/10 s each, of this clock's time.\n"
     "  --exit-with-parent  stop when the process that started the sim dies (Linux)\n"
     "  --help            show this help\n"
     "\n"
     "Prints one line on stdout once the pty is ready:\n"
-    "  RTINFER_SIM pty=<slave path> link=<link path or -> device_id=<id> pid=<pid> clock_hz=1000000000\n"
+    "  RTINFER_SIM pty=<slave path> link=<link path or -> device_id=<id> pid=<pid> clock_hz=1000000000 clock=<wall|cpu>\n"
     "SIGTERM/SIGINT: exit 0. SIGUSR1: reset the device.\n";
 
 static void usage(FILE *f)
@@ -200,6 +207,7 @@ int main(int argc, char **argv)
     const char *storage = NULL;
     const char *name = DEFAULT_DEVICE_ID;
     unsigned long max_frame = 0;
+    posix_clock_kind_t clock_kind = POSIX_CLOCK_WALL;
 
     static const struct option opts[] = {
         {"link", required_argument, NULL, 'l'},
@@ -208,6 +216,7 @@ int main(int argc, char **argv)
         {"max-frame", required_argument, NULL, 'm'},
         {"baud", required_argument, NULL, 'b'},
         {"ram", required_argument, NULL, 'r'},
+        {"clock", required_argument, NULL, 'c'},
         {"exit-with-parent", no_argument, NULL, 'p'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -258,6 +267,11 @@ int main(int argc, char **argv)
             s_cfg.nn_ram = (uint32_t)ram;
             break;
         }
+        case 'c':
+            if (posix_clock_parse(optarg, &clock_kind) != 0) {
+                return bad_usage("bad --clock (wall or cpu)", optarg);
+            }
+            break;
         case 'p':
             /* A host that crashes must not leave a sim holding its pty and flash file. */
             if (exit_with_parent() != 0) {
@@ -277,6 +291,7 @@ int main(int argc, char **argv)
 
     snprintf(s_device_id, sizeof s_device_id, "%s", name);
     s_cfg.max_frame = (uint16_t)max_frame;
+    posix_clock_select(clock_kind);
     posix_port_set_device_id(s_device_id);
 
     char err[512];
@@ -299,9 +314,9 @@ int main(int argc, char **argv)
         return 1;
     }
 
-    printf("RTINFER_SIM pty=%s link=%s device_id=%s pid=%ld clock_hz=%llu\n", posix_pty_slave_path(),
+    printf("RTINFER_SIM pty=%s link=%s device_id=%s pid=%ld clock_hz=%llu clock=%s\n", posix_pty_slave_path(),
            s_link_path != NULL ? s_link_path : "-", s_device_id, (long)getpid(),
-           (unsigned long long)POSIX_CLOCK_HZ);
+           (unsigned long long)POSIX_CLOCK_HZ, posix_clock_name(posix_clock_kind()));
     fflush(stdout);
     fprintf(stderr, "rtinfer-sim: device_id=%s storage=%s%s max_frame=%u\n", s_device_id, s_storage_path,
             s_temp_storage == 1 ? " (private, unlinked)" : "", (unsigned)app_effective_max_frame(s_cfg.max_frame));

@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "port.h"
 #include "posix_board.h"
+#include "posix_clock.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -14,17 +15,9 @@
 
 static const char *g_device_id = "posix-sim";
 static sigjmp_buf *g_reset_env;
-static uint64_t g_t0_ns;
 static int g_sigpipe[2] = {-1, -1};
 static volatile sig_atomic_t g_stop_signal;
 static volatile sig_atomic_t g_reset_requested;
-
-static uint64_t mono_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 void posix_port_set_device_id(const char *id)
 {
@@ -38,7 +31,7 @@ void posix_port_set_reset_target(sigjmp_buf *env)
 
 void posix_port_restart_clock(void)
 {
-    g_t0_ns = mono_ns();
+    posix_clock_restart();
 }
 
 int posix_port_stop_signal(void)
@@ -90,7 +83,10 @@ int posix_port_install_signals(char *err, size_t errlen)
  * UART at baud/10 bytes per second (8N1). Each direction has a timeline of
  * when its line is next free, and a DMA ring of UART_RING_BYTES: received
  * bytes that waited in the pty count as already arrived up to the ring's size,
- * and the app blocks on transmit only when it is a ring ahead of the line. */
+ * and the app blocks on transmit only when it is a ring ahead of the line.
+ * The line runs on the board's clock (posix_clock.h): with --clock cpu a byte
+ * still takes baud/10 s of device time, and time spent blocked on the line
+ * counts as a wait (what was asked for, not what a loaded host made of it). */
 #define UART_RING_BYTES 1024u
 
 static uint64_t g_byte_ns;  /* 0: not paced */
@@ -104,16 +100,6 @@ void posix_port_set_baud(uint32_t baud)
     g_rx_line_ns = g_tx_line_ns = 0;
 }
 
-static void sleep_until(uint64_t t_ns)
-{
-    uint64_t now = mono_ns();
-    if (t_ns > now) {
-        uint64_t d = t_ns - now;
-        struct timespec ts = {(time_t)(d / 1000000000ull), (long)(d % 1000000000ull)};
-        nanosleep(&ts, NULL);
-    }
-}
-
 size_t port_uart_read(uint8_t *buf, size_t cap)
 {
     if (g_byte_ns == 0) {
@@ -125,7 +111,7 @@ size_t port_uart_read(uint8_t *buf, size_t cap)
         g_rx_streaming = false; /* the line went idle */
         return 0;
     }
-    uint64_t now = mono_ns();
+    uint64_t now = posix_clock_now_ns();
     uint64_t ring_ns = UART_RING_BYTES * g_byte_ns;
     if (!g_rx_streaming) {
         g_rx_line_ns = now; /* bytes after an idle line start arriving now */
@@ -134,21 +120,21 @@ size_t port_uart_read(uint8_t *buf, size_t cap)
     }
     g_rx_streaming = true;
     g_rx_line_ns += n * g_byte_ns;
-    sleep_until(g_rx_line_ns);
+    posix_clock_sleep_until(g_rx_line_ns);
     return n;
 }
 
 void port_uart_write(const uint8_t *data, size_t len)
 {
     if (g_byte_ns != 0) {
-        uint64_t now = mono_ns();
+        uint64_t now = posix_clock_now_ns();
         if (g_tx_line_ns < now) {
             g_tx_line_ns = now;
         }
         g_tx_line_ns += len * g_byte_ns;
         uint64_t ring_ns = UART_RING_BYTES * g_byte_ns;
         if (g_tx_line_ns > now + ring_ns) {
-            sleep_until(g_tx_line_ns - ring_ns);
+            posix_clock_sleep_until(g_tx_line_ns - ring_ns);
         }
     }
     posix_pty_write(data, len);
@@ -156,7 +142,7 @@ void port_uart_write(const uint8_t *data, size_t len)
 
 uint64_t port_ticks(void)
 {
-    return mono_ns() - g_t0_ns;
+    return posix_clock_now_ns(); /* POSIX_CLOCK_HZ is 1 GHz: ticks are ns */
 }
 
 uint64_t port_clock_hz(void)
@@ -192,8 +178,12 @@ bool port_idle(uint32_t timeout_us)
             {posix_pty_master_fd(), POLLIN, 0},
             {g_sigpipe[0], POLLIN, 0},
         };
-        int ms = timeout_us == PORT_IDLE_FOREVER ? -1 : (int)(((uint64_t)timeout_us + 999u) / 1000u);
-        int n = poll(p, 2, ms);
+        /* ppoll, not poll: to the µs, so a release waited for is not rounded up to the next ms. */
+        uint64_t asked_ns = timeout_us == PORT_IDLE_FOREVER ? POSIX_CLOCK_WAIT_UNBOUNDED : (uint64_t)timeout_us * 1000u;
+        struct timespec timeout = {(time_t)(timeout_us / 1000000u), (long)(timeout_us % 1000000u) * 1000L};
+        posix_clock_wait_t waiting = posix_clock_wait_begin();
+        int n = ppoll(p, 2, timeout_us == PORT_IDLE_FOREVER ? NULL : &timeout, NULL);
+        posix_clock_wait_end(&waiting, asked_ns);
         if (n > 0 && (p[1].revents & POLLIN)) {
             char buf[64];
             while (read(g_sigpipe[0], buf, sizeof buf) > 0) {

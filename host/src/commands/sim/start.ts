@@ -5,7 +5,7 @@ import { startSim } from '../../sim/posix-sim.js';
 import { startQemu } from '../../sim/qemu.js';
 import { startAedesBroker } from '../../transport/mqtt/brokers.js';
 import { startMqttDeviceBridge } from '../../transport/mqtt/device-bridge.js';
-import { simRegistryDir } from '../../sim/sim-registry.js';
+import { SIM_CLOCKS, type SimClock, simRegistryDir } from '../../sim/sim-registry.js';
 import { describeDaemonEvent } from '../../daemon/bench-table.js';
 import { startSimBench } from '../../daemon/sim-bench.js';
 
@@ -17,6 +17,7 @@ export default class SimStart extends RtinferCommand {
     { command: '<%= config.bin %> sim start', description: 'Start sim-1 in the foreground.' },
     { command: '<%= config.bin %> sim start --detach --name bench-a', description: 'Start in the background, named bench-a.' },
     { command: '<%= config.bin %> sim start --link /tmp/ttySIM0', description: 'Also reachable at a stable path.' },
+    { command: '<%= config.bin %> sim start --clock cpu', description: 'Device time is the sim\'s CPU time: a loaded machine does not bend job times or releases.' },
     { command: '<%= config.bin %> sim start --broker', description: 'Also on an embedded MQTT broker, as a Pi agent would be.' },
     { command: '<%= config.bin %> sim start --mqtt mqtt://127.0.0.1:1883', description: 'Also on a running broker (Mosquitto).' },
     { command: '<%= config.bin %> sim start --bench sim-bench --count 2', description: 'A simulated bench: two sims, an embedded broker and a daemon.' },
@@ -28,6 +29,12 @@ export default class SimStart extends RtinferCommand {
     storage: Flags.string({ summary: 'File that models the board flash (kept across restarts).' }),
     'max-frame': Flags.integer({ summary: 'Largest frame the sim accepts, in bytes.', min: 256, max: 65535 }),
     baud: Flags.integer({ summary: 'Pace the UART to this baud rate (8N1), as a board would; default: unpaced.', min: 300 }),
+    clock: Flags.string({
+      summary: 'What the device clock counts: wall (default: real time, like a board) or cpu (the sim\'s CPU time while it computes, and each wait up to what it asked for).',
+      description:
+        'With --clock cpu the same task set gives the same trace however loaded the host is: time the host takes the CPU away is not on the device clock. The host\'s clock sync then sees a device clock that runs slower than its own while the host is loaded (see `rtinfer ping`). With --baud, each byte still takes 10/baud s of device time.',
+      options: [...SIM_CLOCKS],
+    }),
     detach: Flags.boolean({ summary: 'Leave the sim running in the background and return.' }),
     mqtt: Flags.string({ summary: 'Also put the sim on this MQTT broker (mqtt://host:port), as a Pi agent would be.', exclusive: ['broker', 'detach'] }),
     broker: Flags.boolean({ summary: 'Start an embedded MQTT broker (Aedes) on a free loopback port and put the sim on it.', exclusive: ['mqtt', 'detach'] }),
@@ -38,7 +45,7 @@ export default class SimStart extends RtinferCommand {
     count: Flags.integer({ summary: 'How many sims the bench has (default 1).', min: 1, max: 16, dependsOn: ['bench'] }),
     qemu: Flags.boolean({
       summary: 'Boot the netduinoplus2 image (npm run build:arm) under qemu-system-arm instead of the POSIX sim.',
-      exclusive: ['bench', 'detach', 'broker', 'mqtt', 'name', 'link', 'storage', 'max-frame', 'baud'],
+      exclusive: ['bench', 'detach', 'broker', 'mqtt', 'name', 'link', 'storage', 'max-frame', 'baud', 'clock'],
     }),
     icount: Flags.boolean({ summary: 'With --qemu: device ticks count executed instructions (-icount shift=0).', dependsOn: ['qemu'] }),
   };
@@ -54,12 +61,13 @@ export default class SimStart extends RtinferCommand {
       storage: flags.storage,
       maxFrame: flags['max-frame'],
       baud: flags.baud,
+      clock: (flags.clock ?? 'wall') as SimClock,
       register: true,
       ...(flags.detach ? { detached: { logFile: join(simRegistryDir(), `${name ?? 'sim'}-${process.pid}.log`) } } : {}),
     });
-    const summary = { deviceId: sim.deviceId, pty: sim.pty, link: sim.link, pid: sim.pid, clockHz: sim.clockHz, detached: flags.detach };
+    const summary = { deviceId: sim.deviceId, pty: sim.pty, link: sim.link, pid: sim.pid, clockHz: sim.clockHz, clock: sim.clock, detached: flags.detach };
     if (flags.detach) {
-      if (!this.jsonEnabled()) this.log(`${sim.deviceId} running (pid ${sim.pid}) on ${sim.link ?? sim.pty}; stop it with: kill ${sim.pid}`);
+      if (!this.jsonEnabled()) this.log(`${sim.deviceId} running (pid ${sim.pid}, ${sim.clock} clock) on ${sim.link ?? sim.pty}; stop it with: kill ${sim.pid}`);
       return summary;
     }
     const broker = flags.broker ? await startAedesBroker() : undefined;
@@ -68,7 +76,7 @@ export default class SimStart extends RtinferCommand {
     const mqttDevice = brokerUrl ? `${brokerUrl}/${sim.deviceId}` : undefined;
     if (this.jsonEnabled()) this.jsonLine({ event: 'started', ...summary, ...(mqttDevice ? { mqtt: mqttDevice } : {}) });
     else {
-      this.log(`${sim.deviceId} is running on ${sim.pty}${sim.link ? ` (also ${sim.link})` : ''}, pid ${sim.pid}`);
+      this.log(`${sim.deviceId} is running on ${sim.pty}${sim.link ? ` (also ${sim.link})` : ''}, pid ${sim.pid}, ${sim.clock} clock`);
       this.log(`reach it with:  rtinfer ping --device ${sim.deviceId}   (or --device ${sim.link ?? sim.pty})`);
       if (mqttDevice) this.log(`and over MQTT:  rtinfer ping --device ${mqttDevice}${broker ? '   (embedded Aedes broker)' : ''}`);
       this.log('Ctrl-C stops it.');
