@@ -11,8 +11,10 @@ import { chooseBudget } from '../host/src/sched/plan-budget.js';
 import { seededRandom } from '../host/src/util/seeded-random.js';
 import { simulate } from '../host/src/sched/simulator.js';
 import { paperTaskset } from '../host/src/sched/taskset-generators.js';
+import { resultsDirectory } from './paths.js';
+import { announceQuick, resultsFile, sized } from './quick.js';
 
-const budgetSeconds = Number(process.env.BENCH_SECONDS ?? 2);
+const budgetSeconds = Number(process.env.BENCH_SECONDS ?? sized(2, 0.05));
 const platform = { enclaveCapacity: 8 * 1024 * 1024, worldSwitch: 20_000, cores: 1 };
 const network = planNetwork('alexnet-squeezed', platform.enclaveCapacity);
 const random = seededRandom(7);
@@ -52,7 +54,8 @@ function authorsHorizon(views: PlannedViews): { releaseHorizon: number } {
   return { releaseHorizon: 2 * Math.max(...views.slicedTasks.map((task) => task.period)) };
 }
 
-const pool = tasksets(600);
+announceQuick();
+const pool = tasksets(sized(600, 12));
 // Half the pool is rejected at once (utilisation with world switches > 1); this part needs every window.
 const needsWindows = pool.filter((views) => demandTest(demandModel(fixedDispatch(views, 'lw'))).inconclusive === undefined);
 const results = {
@@ -66,8 +69,8 @@ const results = {
     lwWindowsOnly: rate(needsWindows, (views) => demandTest(demandModel(fixedDispatch(views, 'lw')))),
   },
   simulation: {
-    lw: rate(pool.slice(0, 100), (views) => simulate(fixedDispatch(views, 'lw'), authorsHorizon(views))),
-    fusionGreedy: rate(pool.slice(0, 100), (views) => simulate(fixedDispatch(views, 'fusion-greedy'), authorsHorizon(views))),
+    lw: rate(pool.slice(0, sized(100, 4)), (views) => simulate(fixedDispatch(views, 'lw'), authorsHorizon(views))),
+    fusionGreedy: rate(pool.slice(0, sized(100, 4)), (views) => simulate(fixedDispatch(views, 'fusion-greedy'), authorsHorizon(views))),
   },
 };
 
@@ -80,6 +83,5 @@ console.log(`  analysis FUSION greedy (full)              ${fmt(results.analysis
 console.log(`  analysis FUSION ours (budget search)       ${fmt(results.analysis.fusionBudget)}`);
 console.log(`  simulation LW, 2·max(period) horizon       ${fmt(results.simulation.lw)}`);
 console.log(`  simulation FUSION greedy, same horizon     ${fmt(results.simulation.fusionGreedy)}`);
-const directory = join(import.meta.dirname, '..', 'build', 'bench');
-mkdirSync(directory, { recursive: true });
-writeFileSync(join(directory, 'sched.json'), JSON.stringify(results, null, 2) + '\n');
+mkdirSync(resultsDirectory, { recursive: true });
+writeFileSync(join(resultsDirectory, resultsFile('sched')), JSON.stringify(results, null, 2) + '\n');
