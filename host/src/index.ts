@@ -24,6 +24,8 @@ export * from './transport/mqtt/status.js';
 export * from './transport/mqtt/mqtt-transport.js';
 export * from './transport/mqtt/device-bridge.js';
 export * from './transport/mqtt/brokers.js';
+export * from './transport/mqtt/tcp-nodelay.js';
+export * from './transport/mqtt/tcp-nodelay-audit.js';
 export * from './util/seeded-random.js';
 export * from './model/ir.js';
 export * from './model/shapes.js';

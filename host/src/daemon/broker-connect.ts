@@ -1,8 +1,8 @@
 // Connects to a broker, retrying with backoff, and fails with the URL and the
 // number of attempts rather than hanging.
-import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import type { IClientOptions, MqttClient } from 'mqtt';
 import type { BrokerAccess } from '../lab/broker-access.js';
-import { disableNagle } from '../transport/mqtt/topics.js';
+import { connectMqtt } from '../transport/mqtt/tcp-nodelay.js';
 import { Backoff, seedFor, sleep } from './backoff.js';
 import { BrokerUnreachableError } from './daemon-errors.js';
 
@@ -24,7 +24,7 @@ export async function connectBroker(access: BrokerAccess, options: ConnectOption
   let lastError = '';
   for (let attempt = 1; attempt <= attempts; attempt++) {
     try {
-      const client = await mqtt.connectAsync(
+      const client = await connectMqtt(
         access.url,
         {
           clientId: options.clientId ?? `rtinfer-cli-${process.pid}-${Math.random().toString(16).slice(2, 10)}`,
@@ -37,7 +37,6 @@ export async function connectBroker(access: BrokerAccess, options: ConnectOption
         },
         false,
       );
-      disableNagle(client);
       return client;
     } catch (error) {
       lastError = (error as Error).message || String(error);

@@ -2,17 +2,25 @@
 // real Mosquitto process on a free port.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Aedes } from 'aedes';
 import { RtinferError } from '../../errors.js';
+import { createNoDelayServer } from './tcp-nodelay.js';
 
 export interface RunningBroker {
   kind: 'aedes' | 'mosquitto';
   url: string;
   port: number;
+  /** The process that holds the broker's connections (this one, for Aedes). */
+  pid: number;
   stop(): Promise<void>;
+}
+
+export interface BrokerOptions {
+  /** false leaves Nagle's algorithm on for the broker's connections, as a broker at its defaults would: only to measure what TCP_NODELAY saves. */
+  tcpNoDelay?: boolean;
 }
 
 function listen(server: Server, port: number): Promise<number> {
@@ -22,18 +30,16 @@ function listen(server: Server, port: number): Promise<number> {
   });
 }
 
-export async function startAedesBroker(port = 0): Promise<RunningBroker> {
+export async function startAedesBroker(port = 0, options: BrokerOptions = {}): Promise<RunningBroker> {
   const broker = await Aedes.createBroker();
-  // Small request/reply messages: without TCP_NODELAY, Nagle and delayed ACKs add ~40 ms per hop.
-  const server = createServer((socket) => {
-    socket.setNoDelay(true);
-    broker.handle(socket);
-  });
+  const handle = (socket: Socket) => broker.handle(socket);
+  const server = options.tcpNoDelay === false ? createServer(handle) : createNoDelayServer(handle);
   const bound = await listen(server, port);
   return {
     kind: 'aedes',
     url: `mqtt://127.0.0.1:${bound}`,
     port: bound,
+    pid: process.pid,
     async stop() {
       // The broker first: it disconnects its clients, and only then can the server's close() finish
       // (net.Server waits for open connections).
@@ -54,12 +60,14 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-export async function startMosquitto(port?: number): Promise<RunningBroker> {
+export async function startMosquitto(port?: number, options: BrokerOptions = {}): Promise<RunningBroker> {
   if (!mosquittoInstalled()) throw new RtinferError('mosquitto_missing', 'mosquitto is not installed: apt-get install mosquitto', {});
   const bound = port ?? (await freePort());
   const dir = mkdtempSync(join(tmpdir(), 'rtinfer-mosquitto-'));
   const config = join(dir, 'mosquitto.conf');
-  writeFileSync(config, `listener ${bound} 127.0.0.1\nallow_anonymous true\npersistence false\nset_tcp_nodelay true\n`);
+  // set_tcp_nodelay: Mosquitto leaves Nagle on by default (see tcp-nodelay.ts, and the README's lab broker settings).
+  const noDelay = options.tcpNoDelay === false ? '' : 'set_tcp_nodelay true\n';
+  writeFileSync(config, `listener ${bound} 127.0.0.1\nallow_anonymous true\npersistence false\n${noDelay}`);
   const child: ChildProcess = spawn('mosquitto', ['-c', config], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (text: Buffer) => (stderr += text.toString()));
@@ -83,6 +91,7 @@ export async function startMosquitto(port?: number): Promise<RunningBroker> {
     kind: 'mosquitto',
     url: `mqtt://127.0.0.1:${bound}`,
     port: bound,
+    pid: child.pid!,
     async stop() {
       child.kill('SIGTERM');
       await exited;

@@ -4,13 +4,14 @@
 // HELLO) and leaves a last will that marks the device offline. This is how the
 // POSIX sim, or a board on a bench machine, is reached over MQTT.
 import { Channel, MessageType } from '@rtinfer/protocol';
-import mqtt, { type MqttClient } from 'mqtt';
+import type { MqttClient } from 'mqtt';
 import { RtinferError } from '../../errors.js';
 import { type DeviceInfo, DeviceSession } from '../../device/session.js';
 import { SerialTransport } from '../serial-transport.js';
 import type { ReceivedMessage } from '../transport.js';
 import { encodeStatus } from './status.js';
-import { deviceTopics, disableNagle } from './topics.js';
+import { connectMqtt } from './tcp-nodelay.js';
+import { deviceTopics } from './topics.js';
 
 export interface MqttDeviceBridge {
   readonly deviceId: string;
@@ -43,7 +44,7 @@ export async function startMqttDeviceBridge(options: { devicePath: string; broke
   const topics = deviceTopics(deviceId);
   let client: MqttClient;
   try {
-    client = await mqtt.connectAsync(options.brokerUrl, {
+    client = await connectMqtt(options.brokerUrl, {
       clientId: `rtinfer-device-${deviceId}`,
       reconnectPeriod: 0,
       will: { topic: topics.status, payload: Buffer.from(encodeStatus({ online: false })), qos: 1, retain: true },
@@ -52,7 +53,6 @@ export async function startMqttDeviceBridge(options: { devicePath: string; broke
     await session.close();
     throw new RtinferError('broker_unreachable', `cannot reach the MQTT broker at ${options.brokerUrl}: ${(error as Error).message}`, { broker: options.brokerUrl });
   }
-  disableNagle(client);
   const stats = { down: 0, downDelivered: 0, downFailed: 0, up: 0, lastDownError: undefined as string | undefined };
   const publishUp = (received: ReceivedMessage) => {
     stats.up++;

@@ -3,11 +3,12 @@
 // TCP already frames and checks. Works with MQTT 3.1.1 brokers (Aedes) and
 // MQTT 5 ones (Mosquitto), because replies are matched by message id.
 import { LARGEST_MAX_FRAME, maxMessageBytes } from '@rtinfer/protocol';
-import mqtt, { type MqttClient } from 'mqtt';
+import type { MqttClient } from 'mqtt';
 import { LinkClosedError, RtinferError } from '../../errors.js';
 import { type LinkStatistics, type Transport, TransportEmitter } from '../transport.js';
 import { decodeStatus, type DeviceStatus } from './status.js';
-import { deviceTopics, disableNagle } from './topics.js';
+import { connectMqtt } from './tcp-nodelay.js';
+import { deviceTopics } from './topics.js';
 
 export interface MqttTransportOptions {
   brokerUrl: string;
@@ -47,22 +48,19 @@ export class MqttTransport extends TransportEmitter implements Transport {
   }
 
   async open(): Promise<void> {
-    const client = await mqtt
-      .connectAsync(this.options.brokerUrl, {
-        clean: true,
-        reconnectPeriod: 0, // a lost broker is a lost link, as a pulled cable is
-        connectTimeout: this.options.connectTimeoutMs ?? 5000,
-        clientId: `rtinfer-host-${process.pid}-${Math.random().toString(16).slice(2, 10)}`,
-        ...(this.options.username !== undefined ? { username: this.options.username } : {}),
-        ...(this.options.password !== undefined ? { password: this.options.password } : {}),
-      })
-      .catch((error: Error) => {
-        throw new RtinferError('broker_unreachable', `cannot reach the MQTT broker at ${this.options.brokerUrl}: ${error.message}`, {
-          broker: this.options.brokerUrl,
-        });
+    const client = await connectMqtt(this.options.brokerUrl, {
+      clean: true,
+      reconnectPeriod: 0, // a lost broker is a lost link, as a pulled cable is
+      connectTimeout: this.options.connectTimeoutMs ?? 5000,
+      clientId: `rtinfer-host-${process.pid}-${Math.random().toString(16).slice(2, 10)}`,
+      ...(this.options.username !== undefined ? { username: this.options.username } : {}),
+      ...(this.options.password !== undefined ? { password: this.options.password } : {}),
+    }).catch((error: Error) => {
+      throw new RtinferError('broker_unreachable', `cannot reach the MQTT broker at ${this.options.brokerUrl}: ${error.message}`, {
+        broker: this.options.brokerUrl,
       });
+    });
     this.client = client;
-    disableNagle(client);
     const statusSeen = new Promise<void>((resolve) => {
       client.on('message', (topic, payload) => {
         if (topic === this.topics.status) {

@@ -30,9 +30,3 @@ export function parseMqttDeviceUrl(url: string): { brokerUrl: string; deviceId: 
   if (!deviceId) throw new RtinferError('bad_device_url', `"${url}" names no device: add /<device-id>`, { url });
   return { brokerUrl: `${parsed.protocol}//${parsed.host}`, deviceId: checkDeviceId(deviceId) };
 }
-
-/** Request/reply traffic: turn Nagle off on a client's socket (see brokers.ts). */
-export function disableNagle(client: { stream?: unknown }): void {
-  const stream = client.stream as { setNoDelay?: (on: boolean) => void } | undefined;
-  stream?.setNoDelay?.(true);
-}

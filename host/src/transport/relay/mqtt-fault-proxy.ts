@@ -3,7 +3,8 @@
 // duplicated, reordered or delayed per the fault plan, as MQTT's QoS 1 allows
 // brokers to deliver them. Other packets pass through untouched. Packets are
 // parsed and regenerated with mqtt-packet, the library mqtt.js itself uses.
-import { createConnection, createServer, type Socket } from 'node:net';
+import { createConnection, type Socket } from 'node:net';
+import { createNoDelayServer, setTcpNoDelay } from '../mqtt/tcp-nodelay.js';
 import mqttPacket from 'mqtt-packet';
 import { type FaultCounters, FaultInjector } from './fault-injector.js';
 import { checkMqttFaultPlan, type FaultPlan } from './fault-plan.js';
@@ -38,10 +39,9 @@ export async function startMqttFaultProxy(brokerUrl: string, plan: FaultPlan): P
   const totals = { toBroker: emptyCounters(), toClients: emptyCounters() };
   const live = new Set<{ toBroker: FaultInjector; toClient: FaultInjector; sockets: Socket[] }>();
   let connection = 0;
-  const server = createServer((client) => {
+  const server = createNoDelayServer((client) => {
     const upstream = createConnection({ host: broker.hostname, port: Number(broker.port || 1883) });
-    client.setNoDelay(true);
-    upstream.setNoDelay(true);
+    setTcpNoDelay(upstream);
     // A salt per connection and direction: each stream of units gets its own, repeatable, draws.
     const salt = ++connection * 2;
     const toBroker = new FaultInjector(plan, (bytes) => upstream.write(bytes), salt);
