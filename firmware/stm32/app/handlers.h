@@ -24,6 +24,8 @@ void ping_handle(const rtp_msg_t *req, uint64_t t_done);
 
 /* The model transfer (SPEC §4.3), model_transfer.c. */
 void model_transfer_init(void);
+/* Off: no immediate ACK for a chunk that fills a hole (for the push bench's comparison only). */
+void model_transfer_set_gap_fill_ack(bool on);
 void model_begin_handle(const rtp_msg_t *req);
 void model_chunk_handle(const rtp_msg_t *req); /* id 0: no reply, ACKs as SPEC §4.3 says */
 void model_commit_handle(const rtp_msg_t *req);

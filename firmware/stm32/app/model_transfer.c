@@ -27,7 +27,17 @@ static struct {
     uint16_t window;
     uint32_t expected;       /* offset the next in-order chunk starts at */
     uint16_t since_ack;      /* in-order chunks since the last ACK */
+    bool gap;                /* the last ACK reported ranges beyond `next`: a hole is open */
 } s_transfer;
+
+/* Immediate ACKs of chunks that fill a hole (RFC 5681 §4.2); only the push
+ * bench turns them off, to measure what they are worth. */
+static bool s_gap_fill_ack = true;
+
+void model_transfer_set_gap_fill_ack(bool on)
+{
+    s_gap_fill_ack = on;
+}
 
 static model_slot_info_t s_info[RTP_MAX_SLOTS]; /* referenced by MODEL_STATUS until it is encoded */
 
@@ -60,8 +70,29 @@ static uint32_t send_ack(uint32_t id)
     ack->chunk = s_transfer.chunk;
     ack->window = s_transfer.window;
     s_transfer.since_ack = 0;
+    s_transfer.gap = count > 0;
+    s_transfer.expected = ack->next; /* in order from now on means: at what the store holds */
     (void)reply_send_on(RTP_CHANNEL_BULK, m);
     return ack->next;
+}
+
+/* In-order chunks per ACK: two, as TCP's delayed ACK, or one if the window is
+ * smaller (the host must always be able to send the chunk that draws an ACK). */
+static uint16_t ack_every(void)
+{
+    return s_transfer.window < 2u ? 1u : 2u;
+}
+
+/* The length a chunk at a block-aligned `offset` must have: a whole number of
+ * blocks, or exactly what is left of the container. */
+static uint32_t chunk_length_wanted(uint32_t offset, uint32_t len)
+{
+    uint32_t left = s_transfer.size - offset;
+    uint32_t whole = len / MODEL_BLOCK_BYTES * MODEL_BLOCK_BYTES;
+    if (whole > 0) {
+        return whole; /* the nearest valid length below it */
+    }
+    return left < MODEL_BLOCK_BYTES ? left : MODEL_BLOCK_BYTES;
 }
 
 /* The largest whole number of blocks that fits both the proposal and our frames. */
@@ -128,6 +159,10 @@ void model_begin_handle(const rtp_msg_t *req)
 void model_chunk_handle(const rtp_msg_t *req)
 {
     const rtp_model_chunk_t *c = &req->body.model_chunk;
+    if (c->slot >= model_store_slot_count()) {
+        error_facts(0, RTP_ERR_OUT_OF_RANGE, "no such model slot", RTP_MSG_MODEL_CHUNK, c->slot, model_store_slot_count());
+        return;
+    }
     if (!s_transfer.open || c->slot != s_transfer.slot) {
         /* SPEC §3.3: a chunk the device cannot place draws ERROR with id 0. */
         error_facts(0, RTP_ERR_BAD_STATE, "no transfer in progress for this slot", RTP_MSG_MODEL_CHUNK, c->slot,
@@ -135,7 +170,8 @@ void model_chunk_handle(const rtp_msg_t *req)
         return;
     }
     if (c->data.len > s_transfer.chunk) {
-        error_facts(0, RTP_ERR_TOO_LARGE, "chunk larger than agreed", RTP_MSG_MODEL_CHUNK, c->data.len, s_transfer.chunk);
+        /* need = the limit, have = the length (SPEC §4.3, chunk placement). */
+        error_facts(0, RTP_ERR_TOO_LARGE, "chunk larger than agreed", RTP_MSG_MODEL_CHUNK, s_transfer.chunk, c->data.len);
         return;
     }
     bool duplicate = false;
@@ -146,7 +182,14 @@ void model_chunk_handle(const rtp_msg_t *req)
         return;
     }
     if (err == MODEL_ERR_ALIGN) {
-        error_facts(0, RTP_ERR_INVALID, "chunk not on a block boundary", RTP_MSG_MODEL_CHUNK, c->offset, MODEL_BLOCK_BYTES);
+        /* The facts point at what is wrong: the offset if it is off a block boundary, else the length. */
+        if (c->offset % MODEL_BLOCK_BYTES != 0) {
+            error_facts(0, RTP_ERR_INVALID, "chunk offset not on a block boundary", RTP_MSG_MODEL_CHUNK,
+                        (uint64_t)c->offset / MODEL_BLOCK_BYTES * MODEL_BLOCK_BYTES, c->offset);
+        } else {
+            error_facts(0, RTP_ERR_INVALID, "chunk length not whole blocks and not ending the container",
+                        RTP_MSG_MODEL_CHUNK, chunk_length_wanted(c->offset, (uint32_t)c->data.len), c->data.len);
+        }
         return;
     }
     if (err != MODEL_OK) {
@@ -159,13 +202,14 @@ void model_chunk_handle(const rtp_msg_t *req)
         s_transfer.expected = c->offset + (uint32_t)c->data.len;
         s_transfer.since_ack++;
     }
-    /* SPEC §4.3: ACK every ⌈window/2⌉ in-order chunks, at once on anything else, and at the end. */
+    /* SPEC §4.3: ACK every second in-order chunk (RFC 1122's delayed ACK, and
+     * the host's timers count on it), at once on a chunk out of order or
+     * duplicated, on one that fills (part of) a hole (RFC 5681 §4.2: the host
+     * is waiting on it with a full window), and at the end. */
     bool ended = s_transfer.expected >= s_transfer.size;
-    if (!in_order || ended || s_transfer.since_ack >= (s_transfer.window + 1u) / 2u) {
-        uint32_t next = send_ack(0);
-        if (!in_order) {
-            s_transfer.expected = next; /* resynchronise on what the store holds */
-        }
+    bool fills_gap = in_order && s_transfer.gap && s_gap_fill_ack;
+    if (!in_order || fills_gap || ended || s_transfer.since_ack >= ack_every()) {
+        (void)send_ack(0);
     }
 }
 

@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "app.h"
+#include "handlers.h"
 #include "posix_board.h"
 #include "posix_clock.h"
 #include "posix_flash.h"
@@ -35,7 +36,7 @@
 #define DEFAULT_DEVICE_ID "posix-sim"
 
 static const char k_usage[] =
-    "usage: rtinfer-sim [--link PATH] [--name DEVICE_ID] [--storage FILE] [--max-frame N] [--baud N] [--ram BYTES] [--clock wall|cpu] [--exit-with-parent] [--help]\n"
+    "usage: rtinfer-sim [--link PATH] [--name DEVICE_ID] [--storage FILE] [--max-frame N] [--baud N] [--ram BYTES] [--clock wall|cpu] [--no-gap-fill-ack] [--exit-with-parent] [--help]\n"
     "\n"
     "Runs the rtinfer device firmware on a pseudo-terminal (rtinfer wire protocol v1).\n"
     "\n"
@@ -50,6 +51,7 @@ static const char k_usage[] =
     "                    cpu   this thread's CPU time while computing, plus waits up to what each wait asked\n"
     "                          for: the same task set gives the same trace however loaded the host is.\n"
     "                          With --baud, bytes still take baud/10 s each, of this clock's time.\n"
+    "  --no-gap-fill-ack do not ACK at once a chunk that fills a hole (for the push bench's comparison)\n"
     "  --exit-with-parent  stop when the process that started the sim dies (Linux)\n"
     "  --help            show this help\n"
     "\n"
@@ -217,6 +219,7 @@ int main(int argc, char **argv)
         {"baud", required_argument, NULL, 'b'},
         {"ram", required_argument, NULL, 'r'},
         {"clock", required_argument, NULL, 'c'},
+        {"no-gap-fill-ack", no_argument, NULL, 'g'},
         {"exit-with-parent", no_argument, NULL, 'p'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -271,6 +274,9 @@ int main(int argc, char **argv)
             if (posix_clock_parse(optarg, &clock_kind) != 0) {
                 return bad_usage("bad --clock (wall or cpu)", optarg);
             }
+            break;
+        case 'g':
+            model_transfer_set_gap_fill_ack(false);
             break;
         case 'p':
             /* A host that crashes must not leave a sim holding its pty and flash file. */
