@@ -2,7 +2,7 @@
  * encoded (message + frame) and decoded (streaming parser + message decode),
  * for MODEL_CHUNK messages carrying 64, 256 and 1024 data bytes, the same
  * messages bench/protocol.ts measures in TypeScript. Prints one JSON object
- * per size. Built with -O2 by scripts/bench-protocol.sh. */
+ * per size. Built by bench/CMakeLists.txt; bench/protocol.sh runs the release (-O2) copy. */
 #define _POSIX_C_SOURCE 199309L
 #include <rtp/rtp.h>
 #include <stdio.h>

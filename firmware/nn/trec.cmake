@@ -11,11 +11,3 @@ if(BUILD_TESTING OR NOT DEFINED BUILD_TESTING)
     set_tests_properties(nn.trec.${case} PROPERTIES TIMEOUT 120)
   endforeach()
 endif()
-
-# bench:trec's driver (scripts/bench-trec.sh builds it in a release tree). Needs valgrind's callgrind.h.
-find_path(RTNN_VALGRIND_INCLUDE valgrind/callgrind.h)
-if(RTNN_VALGRIND_INCLUDE)
-  add_executable(bench_trec bench/bench_trec.c)
-  target_include_directories(bench_trec PRIVATE ${RTNN_VALGRIND_INCLUDE})
-  target_link_libraries(bench_trec PRIVATE rtinfer_nn m)
-endif()

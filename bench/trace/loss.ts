@@ -3,8 +3,8 @@
 // "unfinished", or an anomaly naming it) and every fault counted; a consumer
 // too slow for the stream must see delivered + shed = produced.
 import { asapScheduler, from, lastValueFrom, reduce } from 'rxjs';
-import { collectVerdicts, deadlineCheck$ } from '../deadline-check.js';
-import { type SyntheticTraceOptions, synthesizePeriodicTrace } from '../synthetic/periodic-trace.js';
+import { collectVerdicts, deadlineCheck$ } from '../../host/src/trace/deadline-check.js';
+import { type SyntheticTraceOptions, synthesizePeriodicTrace } from '../../host/src/trace/synthetic/periodic-trace.js';
 
 export interface LossResult {
   batches: number;

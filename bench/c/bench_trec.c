@@ -1,4 +1,4 @@
-/* bench:trec's C side (scripts/bench-trec.sh, firmware/nn/bench/bench-trec.ts). One conv layer per run:
+/* bench:trec's C side (bench/trec.sh, bench/trec.ts). One conv layer per run:
  * the dense kernel rtnn_conv() once, then rtnn_trec_conv() for each candidate (L, H), each call followed by a
  * callgrind dump named after it, so under `valgrind --tool=callgrind --collect-atstart=no
  * --toggle-collect=rtnn_conv --toggle-collect=rtnn_trec_conv` every dump holds exactly one call's instructions.

@@ -16,9 +16,10 @@ import {
   zooModel,
   type TrecLayerParams,
 } from 'rtinfer';
+import { announceQuick, sized } from './quick.js';
 
 const MODEL = 'lenet-5-classic';
-const INPUTS = 2; // each test input adds 3 KiB to the container; two keep it within the 25 KiB slot
+const INPUTS = sized(2, 1); // each test input adds 3 KiB to the container; two keep it within the 25 KiB slot
 
 const graph = zooModel(MODEL);
 const { container } = compressToContainer(graph, {}, undefined, structuredInputs(graph.input.shape, INPUTS, 2000));
@@ -30,6 +31,7 @@ const configs: { label: string; trec: TrecLayerParams[] | undefined }[] = [
   { label: 'L = k·k, H = 4', trec: conv.map(({ index }) => ({ layer: index, L: 25, H: 4 })) },
 ];
 
+announceQuick();
 const qemu = await startQemu({ icount: true });
 const session = await DeviceSession.connect(new SerialTransport({ path: qemu.path }));
 try {

@@ -1,7 +1,7 @@
 // The bench's task set: EDF over three tasks with ten enclave layers per job
 // (43 events per job, ~73,000 events per device second); every tenth detector
 // job runs 4.5 ms of layers instead of 0.8 ms, so misses happen and cascade.
-import type { SyntheticTraceOptions } from '../synthetic/periodic-trace.js';
+import type { SyntheticTraceOptions } from '../../host/src/trace/synthetic/periodic-trace.js';
 
 const layers = (us: number) => Array.from({ length: 10 }, () => us);
 export const benchTaskset: Pick<SyntheticTraceOptions, 'tasks' | 'policy'> = {

@@ -15,20 +15,23 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import type { ConvLayer, Graph } from '../../../host/src/model/ir.js';
-import { zooModel } from '../../../host/src/model/zoo/index.js';
-import { argMax, relativeL2 } from '../../../host/src/nn/fidelity.js';
-import { runGraph, type Activation } from '../../../host/src/nn/forward.js';
-import { structuredInput } from '../../../host/src/nn/structured-input.js';
-import { convGeometry, rowLength, runGraphTrec, type ConvGeometry, type TrecParams } from '../../../host/src/nn/trec.js';
+import type { ConvLayer, Graph } from '../host/src/model/ir.js';
+import { zooModel } from '../host/src/model/zoo/index.js';
+import { argMax, relativeL2 } from '../host/src/nn/fidelity.js';
+import { runGraph, type Activation } from '../host/src/nn/forward.js';
+import { structuredInput } from '../host/src/nn/structured-input.js';
+import { convGeometry, rowLength, runGraphTrec, type ConvGeometry, type TrecParams } from '../host/src/nn/trec.js';
+import { driverPath, resultsDirectory } from './paths.js';
+import { announceQuick, resultsFile, sized } from './quick.js';
 
-const root = join(fileURLToPath(import.meta.url), '..', '..', '..', '..');
-const driver = process.env.BENCH_TREC_DRIVER ?? join(root, 'build', 'h-trec-rel', 'firmware', 'nn', 'bench_trec');
+const driver = driverPath('bench_trec');
 const maxL2 = Number(process.env.BENCH_TREC_MAX_L2 ?? 0.4);
-const shortlist = Number(process.env.BENCH_TREC_SHORTLIST ?? 4);
-const images = Number(process.env.BENCH_TREC_IMAGES ?? 16);
-const networks: Array<[string, string]> = [['cifarnet', 'CifarNet'], ['zfnet-cifar', 'ZfNet (CIFAR)'], ['squeezenet-cifar', 'SqueezeNet (CIFAR)']];
+const shortlist = Number(process.env.BENCH_TREC_SHORTLIST ?? sized(4, 1));
+const images = Number(process.env.BENCH_TREC_IMAGES ?? sized(16, 1));
+const allNetworks: Array<[string, string]> = [['cifarnet', 'CifarNet'], ['zfnet-cifar', 'ZfNet (CIFAR)'], ['squeezenet-cifar', 'SqueezeNet (CIFAR)']];
+// --quick: CifarNet's first conv layer alone.
+const networks = sized(allNetworks, allNetworks.slice(0, 1));
+const layersPerNetwork = sized(Number.POSITIVE_INFINITY, 1);
 const geometryOrder = ['inChannels', 'inH', 'inW', 'outChannels', 'outH', 'outW', 'kernelH', 'kernelW', 'strideH', 'strideW', 'padTop', 'padLeft', 'groups'] as const;
 const work = mkdtempSync(join(tmpdir(), 'bench-trec-'));
 
@@ -155,6 +158,7 @@ const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 const kib = (bytes: number) => (bytes >= 1 << 30 ? `${(bytes / 2 ** 30).toFixed(1)} GiB` : bytes >= 1 << 20 ? `${(bytes / 2 ** 20).toFixed(1)} MiB` : `${(bytes / 1024).toFixed(1)} KiB`);
 
 function main() {
+  announceQuick();
   const all: LayerResult[] = [];
   const summaries = [];
   for (const [name, label] of networks) {
@@ -166,7 +170,7 @@ function main() {
       return undefined;
     });
     const rows: LayerResult[] = [];
-    for (const { layer, input, outShape } of inputs.values()) {
+    for (const { layer, input, outShape } of [...inputs.values()].slice(0, layersPerNetwork)) {
       const row = benchLayer(label, layer, input, outShape);
       rows.push(row);
       const b = row.best;
@@ -201,8 +205,8 @@ function main() {
   console.log('');
   const overChosen = chosen.length ? `mean speedup ${mean(speedups).toFixed(2)}× (max ${Math.max(...speedups).toFixed(2)}×), mean redundancy removed ${pct(mean(removed))}` : 'none within the bound';
   console.log(`Over the ${chosen.length} layers on TREC: ${overChosen}; all conv instructions of the three networks ${(totalDense / 1e6).toFixed(0)}M dense → ${(totalTrec / 1e6).toFixed(0)}M (${(totalDense / totalTrec).toFixed(2)}×). Bound: layer rel. L2 ≤ ${maxL2}.`);
-  mkdirSync(join(root, 'build', 'bench'), { recursive: true });
-  writeFileSync(join(root, 'build', 'bench', 'trec.json'), JSON.stringify({ maxL2, images, layers: all, networks: summaries }, null, 2));
+  mkdirSync(resultsDirectory, { recursive: true });
+  writeFileSync(join(resultsDirectory, resultsFile('trec')), JSON.stringify({ maxL2, images, layers: all, networks: summaries }, null, 2));
 }
 
 main();

@@ -6,17 +6,19 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { from } from 'rxjs';
-import { collectVerdicts, deadlineCheck$ } from '../deadline-check.js';
-import { formatRecord, parseRecordedTrace, formatHeader } from '../recorded/format.js';
-import { replay } from '../recorded/replay.js';
-import { synthesizePeriodicTrace } from '../synthetic/periodic-trace.js';
-import { benchTaskset } from './bench-taskset.js';
-import { baselineLoop } from './baseline-loop.js';
-import { measureLatency } from './latency.js';
-import { accountForLoss } from './loss.js';
+import { collectVerdicts, deadlineCheck$ } from '../host/src/trace/deadline-check.js';
+import { formatRecord, parseRecordedTrace, formatHeader } from '../host/src/trace/recorded/format.js';
+import { replay } from '../host/src/trace/recorded/replay.js';
+import { synthesizePeriodicTrace } from '../host/src/trace/synthetic/periodic-trace.js';
+import { benchTaskset } from './trace/taskset.js';
+import { baselineLoop } from './trace/baseline-loop.js';
+import { measureLatency } from './trace/latency.js';
+import { accountForLoss } from './trace/loss.js';
+import { resultsDirectory } from './paths.js';
+import { announceQuick, resultsFile, sized } from './quick.js';
 
-const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
-const deviceSeconds = Number(process.env.BENCH_TRACE_SECONDS ?? 20);
+const rounds = Number(process.env.BENCH_ROUNDS ?? sized(5, 1));
+const deviceSeconds = Number(process.env.BENCH_TRACE_SECONDS ?? sized(20, 0.5));
 
 /** Best of `rounds` (the machine is shared: the best round is the least disturbed). */
 function best<T>(work: () => T): { seconds: number; result: T } {
@@ -43,6 +45,7 @@ function runPipeline(messages: Parameters<typeof from>[0], spec: Parameters<type
 }
 
 async function main() {
+  announceQuick();
   process.stdout.write(`synthesising ${deviceSeconds} s of a 3-task EDF set with 10 enclave layers per job …\n`);
   const trace = synthesizePeriodicTrace({ ...benchTaskset, durationUs: deviceSeconds * 1_000_000 });
   const spec = trace.header.taskset;
@@ -62,7 +65,7 @@ async function main() {
     return jobs;
   });
 
-  const latency = await measureLatency(benchTaskset, { eventsPerSecond: 10_000, seconds: Number(process.env.BENCH_LATENCY_SECONDS ?? 10) });
+  const latency = await measureLatency(benchTaskset, { eventsPerSecond: 10_000, seconds: Number(process.env.BENCH_LATENCY_SECONDS ?? sized(10, 0.5)) });
   const loss = await accountForLoss(benchTaskset);
   const summary = await collectVerdicts(deadlineCheck$(from(trace.messages), spec));
 
@@ -91,8 +94,8 @@ async function main() {
     `loss        ${loss.description}`,
   ];
   for (const line of lines) process.stdout.write(`${line}\n`);
-  mkdirSync(join('build', 'bench'), { recursive: true });
-  writeFileSync(join('build', 'bench', 'trace.json'), `${JSON.stringify(result, null, 2)}\n`);
+  mkdirSync(resultsDirectory, { recursive: true });
+  writeFileSync(join(resultsDirectory, resultsFile('trace')), `${JSON.stringify(result, null, 2)}\n`);
 }
 
 await main();

@@ -3,7 +3,7 @@
 // (task, job) in a Map, and check each end against its deadline and budget.
 // No clock alignment, no loss accounting, no statistics, no Observables.
 import { type DeviceMessage, TraceEventKind } from '@rtinfer/protocol';
-import type { TasksetSpec } from '../spec.js';
+import type { TasksetSpec } from '../../host/src/trace/spec.js';
 
 export function baselineLoop(messages: readonly { message: DeviceMessage }[], spec: TasksetSpec, clockHz: number): { jobs: number; misses: number; overruns: number } {
   const deadline = new Map(spec.tasks.map((task) => [task.task, task.deadlineUs]));

@@ -2,12 +2,12 @@
 // rate through a Subject into deadlineCheck$ with its bounded output buffer on
 // the asap scheduler (as a live session would run it); for every job record,
 // the time from the arrival of the message holding its job_end to the record.
-import { percentile } from '../../device/clock-estimate.js';
+import { percentile } from '../../host/src/device/clock-estimate.js';
 import { asapScheduler, Subject } from 'rxjs';
 import { TraceEventKind } from '@rtinfer/protocol';
-import { deadlineCheck$ } from '../deadline-check.js';
-import type { ReceivedDeviceMessage } from '../from-device-messages.js';
-import { type SyntheticTraceOptions, synthesizePeriodicTrace } from '../synthetic/periodic-trace.js';
+import { deadlineCheck$ } from '../../host/src/trace/deadline-check.js';
+import type { ReceivedDeviceMessage } from '../../host/src/trace/from-device-messages.js';
+import { type SyntheticTraceOptions, synthesizePeriodicTrace } from '../../host/src/trace/synthetic/periodic-trace.js';
 
 export interface LatencyResult {
   eventsPerSecond: number;

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# npm run bench:trec — builds the bench_trec driver (bench/CMakeLists.txt, in the release tree) and runs bench/trec.ts:
+# TREC vs the dense rtnn_conv on CifarNet, ZfNet and SqueezeNet conv layers, instructions counted by callgrind.
+# Knobs: BENCH_TREC_MAX_L2 (0.4), BENCH_TREC_SHORTLIST (4), BENCH_TREC_IMAGES (16). Writes build/bench/trec.json.
+# Then the same comparison on the STM32F405 image in QEMU, instructions counted with -icount (bench/trec-qemu.ts).
+# --quick runs both halves on one layer, one image, one inference.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/ensure-deps.sh test # valgrind, the ARM toolchain and QEMU
+bash scripts/build-c.sh release >/dev/null
+# A tree configured before valgrind was installed has no bench_trec: configuring again finds callgrind.h.
+if [[ ! -x build/c/bench/bench_trec ]]; then
+  cmake build/c >/dev/null
+  bash scripts/build-c.sh release >/dev/null
+fi
+npx tsc -b bench
+npx tsx --conditions=source bench/trec.ts "$@"
+echo
+bash scripts/build-arm.sh netduinoplus2 >/dev/null
+exec npx tsx --conditions=source bench/trec-qemu.ts "$@"
