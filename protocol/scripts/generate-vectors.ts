@@ -71,6 +71,7 @@ function invalidVector(testCase: (typeof invalidCases)[number]): InvalidVector {
   const decoder = new FrameDecoder({ maxFrame: DEFAULT_MAX_FRAME });
   const events = decoder.push(wire);
   let outcome: string;
+  let errorId: number | undefined;
   const first = events[0];
   if (events.length !== 1 || !first) throw new Error(`${testCase.name}: ${events.length} frame events`);
   if (first.kind === 'drop') outcome = first.error.reason;
@@ -81,16 +82,18 @@ function invalidVector(testCase: (typeof invalidCases)[number]): InvalidVector {
     } catch (error) {
       if (!(error instanceof MessageError)) throw error;
       outcome = error.wireOutcome;
+      errorId = Number(error.facts.id ?? 0);
     }
   }
   if (outcome !== testCase.expected) throw new Error(`${testCase.name}: expected ${testCase.expected}, codec says ${outcome}`);
+  if ('errorId' in testCase && errorId !== testCase.errorId) throw new Error(`${testCase.name}: expected error id ${testCase.errorId}, codec says ${errorId}`);
   return {
     name: testCase.name,
     direction: testCase.direction,
     maxFrame: DEFAULT_MAX_FRAME,
     expected: testCase.expected,
     wireHex: hex(wire),
-    ...('messageHex' in testCase ? { messageHex: testCase.messageHex } : {}),
+    ...('messageHex' in testCase ? { messageHex: testCase.messageHex, errorId: testCase.errorId } : {}),
     note: testCase.note,
   };
 }

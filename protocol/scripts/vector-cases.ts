@@ -19,7 +19,8 @@ export interface LenientCase extends ValidCase {
 }
 
 export type InvalidCase =
-  | { name: string; direction: 'h2d' | 'd2h'; expected: 'malformed' | 'unsupported'; messageHex: string; note: string }
+  /** errorId: the id of the ERROR a device answers with: the message's id when it can be read, else 0 (SPEC.md §3.4). */
+  | { name: string; direction: 'h2d' | 'd2h'; expected: 'malformed' | 'unsupported'; errorId: number; messageHex: string; note: string }
   | { name: string; direction: 'h2d' | 'd2h'; expected: 'cobs' | 'short' | 'crc' | 'oversize' | 'version'; wire: (frame: FrameBuilder) => Uint8Array; note: string };
 
 export interface FrameBuilder {
@@ -88,6 +89,13 @@ export const validCases: ValidCase[] = [
   { name: 'error_unsupported', direction: 'd2h', message: { type: 'ERROR', id: 40, body: { code: 1, message: 'unknown message type 0x55', type: 0x55 } } },
   { name: 'hello_request_utf8_host', direction: 'h2d', message: { type: 'HELLO', id: 9, body: { proto: 1, maxFrame: 1024, host: 'läb-µ-實驗室' } }, note: 'text is UTF-8; limits count bytes' },
   { name: 'error_no_space', direction: 'd2h', message: { type: 'ERROR', id: 41, body: { code: 10, message: 'container does not fit a slot', type: 0x10, need: 412_160n, have: 327_680n } } },
+  {
+    name: 'hello_info_utf8_32_bytes',
+    direction: 'd2h',
+    message: { type: 'HELLO', id: 1, body: { proto: 1, maxFrame: 4096, board: 'posix_sim', firmware: '0.1.0', deviceId: '實'.repeat(10) + 'µ', clockHz: 1_000_000_000n, caps: 0, ram: 327_680, slotSize: 262_144, slots: 2, bootId: 1, uptime: 0n } },
+    note: 'device_id of 11 characters and 32 bytes: exactly at the limit, which counts UTF-8 bytes (SPEC.md §3.2)',
+  },
+  { name: 'ping_request_id_0', direction: 'h2d', message: { type: 'PING', id: 0, body: { t1: 5n } }, note: 'well-formed, but id 0 asks for no reply: a device answers nothing (SPEC.md §3.3)' },
 ];
 
 export const lenientCases: LenientCase[] = [
@@ -133,37 +141,57 @@ export const invalidCases: InvalidCase[] = [
   { name: 'truncated_frame', direction: 'h2d', expected: 'cobs', wire: (f) => { const wire = f.wire('830101a20001011910'.concat('00')); return Uint8Array.from([...wire.subarray(0, wire.length - 4), 0]); }, note: 'the end of the frame was lost; the last code byte now points past the end of the run' },
   { name: 'oversize', direction: 'h2d', expected: 'oversize', wire: (f) => f.wire(encodeHex({ type: 'PING', id: 1, body: { t1: 1n, pad: bytes(300) } })), note: 'frame of 318 bytes against max_frame 256' },
   { name: 'bad_version', direction: 'h2d', expected: 'version', wire: (f) => f.wire('830202a10001', { version: 2 }), note: 'frame version 2 with a correct CRC' },
-  { name: 'cbor_truncated', direction: 'h2d', expected: 'malformed', messageHex: '830101a3000101191000', note: 'map announces 3 entries, holds 2' },
-  { name: 'cbor_trailing_bytes', direction: 'h2d', expected: 'malformed', messageHex: '830202a1000100', note: 'a byte after the message' },
-  { name: 'cbor_indefinite_array', direction: 'h2d', expected: 'malformed', messageHex: '9f0202a10001ff', note: 'indefinite-length array' },
-  { name: 'cbor_tag', direction: 'h2d', expected: 'malformed', messageHex: '830202a100c11a00000001', note: 'tagged value (epoch time)' },
-  { name: 'cbor_reserved_info', direction: 'h2d', expected: 'malformed', messageHex: '830202a1001c', note: 'additional information 28 is reserved' },
-  { name: 'nesting_depth_9', direction: 'h2d', expected: 'malformed', messageHex: '830207a2000105' + '81'.repeat(7) + '00', note: 'nine levels of nesting' },
-  { name: 'duplicate_key', direction: 'h2d', expected: 'malformed', messageHex: '830202a200010002', note: 'key 0 twice' },
-  { name: 'text_key', direction: 'h2d', expected: 'malformed', messageHex: '830202a20001617401', note: 'a map key that is not a uint' },
-  { name: 'not_an_array', direction: 'h2d', expected: 'malformed', messageHex: 'a10102', note: 'the message is a map' },
-  { name: 'array_of_two', direction: 'h2d', expected: 'malformed', messageHex: '820202', note: '[type, id] without body' },
-  { name: 'type_is_text', direction: 'h2d', expected: 'malformed', messageHex: '83617002a0', note: 'type is a text string' },
-  { name: 'id_above_u32', direction: 'h2d', expected: 'malformed', messageHex: '83021b0000000100000000a10001', note: 'id 2^32' },
-  { name: 'body_not_map', direction: 'h2d', expected: 'malformed', messageHex: '83020280', note: 'body is an array' },
-  { name: 'unknown_type', direction: 'h2d', expected: 'unsupported', messageHex: '83185509a0', note: 'type 0x55 does not exist' },
-  { name: 'device_type_sent_to_device', direction: 'h2d', expected: 'unsupported', messageHex: '83182109a10005', note: 'RESULT is a device-to-host message' },
-  { name: 'host_type_sent_to_host', direction: 'd2h', expected: 'unsupported', messageHex: '83182009a0', note: 'INFER is a host-to-device message' },
-  { name: 'missing_required_key', direction: 'h2d', expected: 'malformed', messageHex: '830101a10001', note: 'HELLO without max_frame' },
-  { name: 'max_frame_below_256', direction: 'h2d', expected: 'malformed', messageHex: '830101a20001011864', note: 'HELLO max_frame 100' },
-  { name: 'wrong_field_type', direction: 'h2d', expected: 'malformed', messageHex: '830202a1006131', note: 'PING t1 as text' },
-  { name: 'float_for_uint', direction: 'h2d', expected: 'malformed', messageHex: '830101a200f93c0001190100', note: 'HELLO proto as float 1.0' },
-  { name: 'negative_for_uint', direction: 'd2h', expected: 'malformed', messageHex: '830202a3000001200202', note: 'PING reply t2 = -1' },
-  { name: 'text_not_utf8', direction: 'h2d', expected: 'malformed', messageHex: '830101a3000101190100' + '0262c328', note: 'HELLO host is not valid UTF-8 (c3 28)' },
-  { name: 'simple_value_two_byte_form', direction: 'h2d', expected: 'malformed', messageHex: '830201a2000109f810', note: 'simple value 16 written as f8 10: not well-formed (RFC 8949 §3.3), even in an unknown key' },
-  { name: 'model_id_too_long', direction: 'h2d', expected: 'malformed', messageHex: encodeHex({ type: 'MODEL_BEGIN', id: 1, body: { modelId: 'm'.repeat(64), size: 1, sha256: sha(3), chunk: 1, window: 1 } }).replace('7840' + '6d'.repeat(64), '7841' + '6d'.repeat(65)), note: 'model_id of 65 bytes' },
-  { name: 'sha256_wrong_length', direction: 'h2d', expected: 'malformed', messageHex: encodeHex({ type: 'MODEL_BEGIN', id: 1, body: { modelId: 'm', size: 1, sha256: sha(3), chunk: 1, window: 1 } }).replace('5820' + Buffer.from(sha(3)).toString('hex'), '581f' + Buffer.from(sha(3)).subarray(0, 31).toString('hex')), note: 'sha256 of 31 bytes' },
-  { name: 'infer_both_inputs', direction: 'h2d', expected: 'malformed', messageHex: '831820' + '01' + 'a3' + '0100' + '034400000000' + '0400', note: 'INFER with input and input_index' },
-  { name: 'infer_no_input', direction: 'h2d', expected: 'malformed', messageHex: '831820' + '01' + 'a10100', note: 'INFER with neither input nor input_index' },
-  { name: 'trec_h_out_of_range', direction: 'h2d', expected: 'malformed', messageHex: '831820' + '01' + 'a3' + '0101' + '0281' + '83010a1821' + '0400', note: 'TREC H = 33' },
-  { name: 'taskset_empty', direction: 'h2d', expected: 'malformed', messageHex: '831830' + '01' + 'a10080', note: 'a task set needs at least one task' },
-  { name: 'sack_too_many', direction: 'd2h', expected: 'malformed', messageHex: '8312' + '00' + 'a5' + '0001' + '0100' + '0289' + '820101'.repeat(9) + '030a' + '0401', note: '9 sack ranges, limit 8' },
-  { name: 'trace_event_arity', direction: 'd2h', expected: 'malformed', messageHex: '831840' + '00' + 'a2' + '0000' + '0181' + '8401000000', note: 'a trace event of 4 items' },
+  { name: 'cbor_truncated', direction: 'h2d', expected: 'malformed', errorId: 1, messageHex: '830101a3000101191000', note: 'map announces 3 entries, holds 2' },
+  { name: 'cbor_trailing_bytes', direction: 'h2d', expected: 'malformed', errorId: 2, messageHex: '830202a1000100', note: 'a byte after the message' },
+  { name: 'cbor_indefinite_array', direction: 'h2d', expected: 'malformed', errorId: 0, messageHex: '9f0202a10001ff', note: 'indefinite-length array' },
+  { name: 'cbor_tag', direction: 'h2d', expected: 'malformed', errorId: 2, messageHex: '830202a100c11a00000001', note: 'tagged value (epoch time)' },
+  { name: 'cbor_reserved_info', direction: 'h2d', expected: 'malformed', errorId: 2, messageHex: '830202a1001c', note: 'additional information 28 is reserved' },
+  { name: 'nesting_depth_9', direction: 'h2d', expected: 'malformed', errorId: 7, messageHex: '830207a2000105' + '81'.repeat(7) + '00', note: 'nine levels of nesting' },
+  { name: 'duplicate_key', direction: 'h2d', expected: 'malformed', errorId: 2, messageHex: '830202a200010002', note: 'key 0 twice' },
+  { name: 'text_key', direction: 'h2d', expected: 'malformed', errorId: 2, messageHex: '830202a20001617401', note: 'a map key that is not a uint' },
+  { name: 'not_an_array', direction: 'h2d', expected: 'malformed', errorId: 0, messageHex: 'a10102', note: 'the message is a map' },
+  { name: 'array_of_two', direction: 'h2d', expected: 'malformed', errorId: 2, messageHex: '820202', note: '[type, id] without body' },
+  { name: 'type_is_text', direction: 'h2d', expected: 'malformed', errorId: 2, messageHex: '83617002a0', note: 'type is a text string' },
+  { name: 'id_above_u32', direction: 'h2d', expected: 'malformed', errorId: 0, messageHex: '83021b0000000100000000a10001', note: 'id 2^32' },
+  { name: 'body_not_map', direction: 'h2d', expected: 'malformed', errorId: 2, messageHex: '83020280', note: 'body is an array' },
+  { name: 'unknown_type', direction: 'h2d', expected: 'unsupported', errorId: 9, messageHex: '83185509a0', note: 'type 0x55 does not exist' },
+  { name: 'device_type_sent_to_device', direction: 'h2d', expected: 'unsupported', errorId: 9, messageHex: '83182109a10005', note: 'RESULT is a device-to-host message' },
+  { name: 'host_type_sent_to_host', direction: 'd2h', expected: 'unsupported', errorId: 9, messageHex: '83182009a0', note: 'INFER is a host-to-device message' },
+  { name: 'missing_required_key', direction: 'h2d', expected: 'malformed', errorId: 1, messageHex: '830101a10001', note: 'HELLO without max_frame' },
+  { name: 'max_frame_below_256', direction: 'h2d', expected: 'malformed', errorId: 1, messageHex: '830101a20001011864', note: 'HELLO max_frame 100' },
+  { name: 'wrong_field_type', direction: 'h2d', expected: 'malformed', errorId: 2, messageHex: '830202a1006131', note: 'PING t1 as text' },
+  { name: 'float_for_uint', direction: 'h2d', expected: 'malformed', errorId: 1, messageHex: '830101a200f93c0001190100', note: 'HELLO proto as float 1.0' },
+  { name: 'negative_for_uint', direction: 'd2h', expected: 'malformed', errorId: 2, messageHex: '830202a3000001200202', note: 'PING reply t2 = -1' },
+  { name: 'text_not_utf8', direction: 'h2d', expected: 'malformed', errorId: 1, messageHex: '830101a3000101190100' + '0262c328', note: 'HELLO host is not valid UTF-8 (c3 28)' },
+  { name: 'simple_value_two_byte_form', direction: 'h2d', expected: 'malformed', errorId: 1, messageHex: '830201a2000109f810', note: 'simple value 16 written as f8 10: not well-formed (RFC 8949 §3.3), even in an unknown key' },
+  { name: 'model_id_too_long', direction: 'h2d', expected: 'malformed', errorId: 1, messageHex: encodeHex({ type: 'MODEL_BEGIN', id: 1, body: { modelId: 'm'.repeat(64), size: 1, sha256: sha(3), chunk: 1, window: 1 } }).replace('7840' + '6d'.repeat(64), '7841' + '6d'.repeat(65)), note: 'model_id of 65 bytes' },
+  { name: 'sha256_wrong_length', direction: 'h2d', expected: 'malformed', errorId: 1, messageHex: encodeHex({ type: 'MODEL_BEGIN', id: 1, body: { modelId: 'm', size: 1, sha256: sha(3), chunk: 1, window: 1 } }).replace('5820' + Buffer.from(sha(3)).toString('hex'), '581f' + Buffer.from(sha(3)).subarray(0, 31).toString('hex')), note: 'sha256 of 31 bytes' },
+  { name: 'infer_both_inputs', direction: 'h2d', expected: 'malformed', errorId: 1, messageHex: '831820' + '01' + 'a3' + '0100' + '034400000000' + '0400', note: 'INFER with input and input_index' },
+  { name: 'infer_no_input', direction: 'h2d', expected: 'malformed', errorId: 1, messageHex: '831820' + '01' + 'a10100', note: 'INFER with neither input nor input_index' },
+  { name: 'trec_h_out_of_range', direction: 'h2d', expected: 'malformed', errorId: 1, messageHex: '831820' + '01' + 'a3' + '0101' + '0281' + '83010a1821' + '0400', note: 'TREC H = 33' },
+  { name: 'taskset_empty', direction: 'h2d', expected: 'malformed', errorId: 1, messageHex: '831830' + '01' + 'a10080', note: 'a task set needs at least one task' },
+  { name: 'sack_too_many', direction: 'd2h', expected: 'malformed', errorId: 0, messageHex: '8312' + '00' + 'a5' + '0001' + '0100' + '0289' + '820101'.repeat(9) + '030a' + '0401', note: '9 sack ranges, limit 8' },
+  { name: 'trace_event_arity', direction: 'd2h', expected: 'malformed', errorId: 0, messageHex: '831840' + '00' + 'a2' + '0000' + '0181' + '8401000000', note: 'a trace event of 4 items' },
+  { name: 'type_above_u8', direction: 'h2d', expected: 'malformed', errorId: 9, messageHex: '8319012c09a0', note: '[300, 9, {}]: type is not a u8, but the id is readable, so the ERROR carries 9 (SPEC.md §3.4)' },
+  {
+    name: 'model_id_33_chars_66_bytes',
+    direction: 'h2d',
+    expected: 'malformed',
+    errorId: 1,
+    messageHex: encodeHex({ type: 'MODEL_BEGIN', id: 1, body: { modelId: 'é'.repeat(32), size: 1, sha256: sha(3), chunk: 1, window: 1 } }).replace('7840' + 'c3a9'.repeat(32), '7842' + 'c3a9'.repeat(33)),
+    note: 'model_id of 33 characters but 66 bytes: the limit of 64 counts UTF-8 bytes',
+  },
+  {
+    name: 'device_id_11_chars_33_bytes',
+    direction: 'd2h',
+    expected: 'malformed',
+    errorId: 1,
+    messageHex: encodeHex({ type: 'HELLO', id: 1, body: { proto: 1, maxFrame: 4096, board: 'b', firmware: '1', deviceId: '實'.repeat(10) + 'ab', clockHz: 1n, caps: 0, ram: 0, slotSize: 0, slots: 1, bootId: 1, uptime: 0n } }, 'd2h').replace(
+      '7820' + Buffer.from('實'.repeat(10) + 'ab').toString('hex'),
+      '7821' + Buffer.from('實'.repeat(11)).toString('hex'),
+    ),
+    note: 'device_id of 11 characters but 33 bytes: the limit of 32 counts UTF-8 bytes',
+  },
 ];
 
 export function encodeHex(message: HostMessage | DeviceMessage, direction: 'h2d' | 'd2h' = 'h2d'): string {

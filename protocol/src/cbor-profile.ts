@@ -45,6 +45,25 @@ export function checkCborProfile(bytes: Uint8Array): ProfileCheck {
   return { ok: true, facts: { floats: walker.floats, invalidText: walker.invalidText, mapProblems: walker.mapProblems } };
 }
 
+/**
+ * The id of a message, if it can be read whatever else is wrong with it (SPEC.md §3.4): the message starts
+ * with a definite-length array of at least two items, the first well-formed (any type, even one that is not
+ * a u8), the second a uint ≤ 2^32−1. Otherwise undefined, and an ERROR answering it carries id 0.
+ */
+export function readMessageId(bytes: Uint8Array): number | undefined {
+  const walker = new HeaderWalker(bytes);
+  try {
+    const array = walker.head();
+    if (array.major !== 4 || array.argument < 2) return undefined;
+    walker.item(1);
+    const id = walker.head();
+    return id.major === 0 && id.argument <= 0xffff_ffff ? id.argument : undefined;
+  } catch (error) {
+    if (error instanceof ViolationSignal) return undefined;
+    throw error;
+  }
+}
+
 class ViolationSignal {
   constructor(readonly violation: ProfileViolation) {}
 }
@@ -62,7 +81,7 @@ class HeaderWalker {
   }
 
   /** Reads an item header; returns major type and argument (as a number: lengths beyond 2^53 cannot fit anyway). */
-  private header(): { major: number; argument: number; start: number } {
+  head(): { major: number; argument: number; start: number } {
     const start = this.position;
     if (start >= this.bytes.length) this.fail(start, 'truncated: an item is missing');
     const initial = this.bytes[this.position++]!;
@@ -79,7 +98,7 @@ class HeaderWalker {
   }
 
   item(depth: number): { major: number; argument: number } {
-    const { major, argument, start } = this.header();
+    const { major, argument, start } = this.head();
     switch (major) {
       case 0:
       case 1:

@@ -1,7 +1,7 @@
 // Message codec (SPEC.md §3): [type, id, body] in deterministic CBOR via cbor-x,
 // with the profile and schema checked on every decode.
 import { Decoder, Encoder } from 'cbor-x';
-import { checkCborProfile } from './cbor-profile.js';
+import { checkCborProfile, readMessageId } from './cbor-profile.js';
 import { MessageError } from './errors.js';
 import {
   type DeviceMessage,
@@ -56,20 +56,21 @@ export function decodeMessage(direction: 'h2d', bytes: Uint8Array): HostMessage;
 export function decodeMessage(direction: 'd2h', bytes: Uint8Array): DeviceMessage;
 export function decodeMessage(direction: Direction, bytes: Uint8Array): HostMessage | DeviceMessage;
 export function decodeMessage(direction: Direction, bytes: Uint8Array): HostMessage | DeviceMessage {
+  // Read first, so that every error below can carry the request's id when it is readable (SPEC.md §3.4).
+  const id = readMessageId(bytes);
   const profile = checkCborProfile(bytes);
   if (!profile.ok) {
-    throw new MessageError('cbor', `not a well-formed message: ${profile.violation.detail}`, { at: profile.violation.at });
+    throw new MessageError('cbor', `not a well-formed message: ${profile.violation.detail}`, { at: profile.violation.at, id });
   }
   let raw: unknown;
   try {
     raw = decodeCbor(bytes);
   } catch (error) {
-    throw new MessageError('cbor', `not a well-formed message: ${(error as Error).message}`);
+    throw new MessageError('cbor', `not a well-formed message: ${(error as Error).message}`, { id });
   }
-  if (!Array.isArray(raw) || raw.length !== 3) throw new MessageError('shape', 'message is not a 3-item array [type, id, body]');
-  const [rawType, rawId, rawBody] = raw as [unknown, unknown, unknown];
+  if (!Array.isArray(raw) || raw.length !== 3) throw new MessageError('shape', 'message is not a 3-item array [type, id, body]', { id });
+  const [rawType, , rawBody] = raw as [unknown, unknown, unknown];
   const { floats } = profile.facts;
-  const id = isU32(rawId, '1', floats) ? Number(rawId) : undefined;
   if (!isUint(rawType, '0', floats) || Number(rawType) > 0xff) {
     throw new MessageError('shape', 'message type is not a u8', { id });
   }
@@ -101,8 +102,4 @@ export function decodeMessage(direction: Direction, bytes: Uint8Array): HostMess
 function isUint(value: unknown, path: string, floats: ReadonlySet<string>): value is number | bigint {
   if (floats.has(path)) return false;
   return (typeof value === 'number' && Number.isInteger(value) && value >= 0) || (typeof value === 'bigint' && value >= 0n);
-}
-
-function isU32(value: unknown, path: string, floats: ReadonlySet<string>): value is number | bigint {
-  return isUint(value, path, floats) && Number(value) <= MAX_ID;
 }

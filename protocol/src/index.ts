@@ -1,3 +1,4 @@
+export * from './channel.js';
 export * from './cobs.js';
 export * from './codec.js';
 export * from './crc32c.js';
@@ -6,6 +7,6 @@ export * from './frame.js';
 export * from './frame-decoder.js';
 export * from './messages.js';
 export * from './schema.js';
-export { type CborFacts, checkCborProfile, MAX_NESTING } from './cbor-profile.js';
+export { type CborFacts, checkCborProfile, MAX_NESTING, readMessageId } from './cbor-profile.js';
 export * from './jsonable.js';
 export * from './vectors.js';

@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { channelFor } from './channel.js';
 import { decodeMessage, encodeMessage } from './codec.js';
 import { MessageError } from './errors.js';
 import { encodeFrame } from './frame.js';
@@ -34,6 +35,7 @@ describe('golden vectors', () => {
     expect(Buffer.from(frame!.message).toString('hex')).toBe(vector.messageHex);
     const message = decodeMessage(vector.direction, frame!.message);
     expect(toJsonable(message)).toEqual(vector.message);
+    expect(vector.header.channel, 'the channel of SPEC.md §2.1').toBe(channelFor(message.type, message.id));
     const reencoded = encodeFrame(vector.header, encodeMessage(vector.direction, message));
     expect(Buffer.from(reencoded).toString('hex')).toBe(vector.reencodedWireHex ?? vector.wireHex);
   });
@@ -53,6 +55,8 @@ describe('golden vectors', () => {
       decodeMessage(vector.direction, event.frame.message);
     } catch (error) {
       expect((error as MessageError).wireOutcome).toBe(vector.expected);
+      expect(vector.errorId, 'every message-level invalid vector states the ERROR id').toBeDefined();
+      expect((error as MessageError).facts.id ?? 0).toBe(vector.errorId);
     }
   });
 

@@ -27,6 +27,8 @@ export interface InvalidVector {
   expected: InvalidExpectation;
   wireHex: string;
   messageHex?: string;
+  /** For a message error: the id of the ERROR a device answers with, the message's id if readable, else 0 (SPEC.md §3.4). */
+  errorId?: number;
   note: string;
 }
 
@@ -34,9 +36,9 @@ export function renderVectorsText(valid: readonly ValidVector[], invalid: readon
   const lines = [
     '# rtinfer protocol v1 golden vectors, generated from valid.json and invalid.json (do not edit by hand).',
     '# valid   <name> <h2d|d2h> <max_frame> <wire-hex> <reencoded-wire-hex or =>',
-    '# invalid <name> <h2d|d2h> <max_frame> <expected> <wire-hex>',
+    '# invalid <name> <h2d|d2h> <max_frame> <expected> <wire-hex> [<error-id> for malformed and unsupported]',
     ...valid.map((v) => `valid ${v.name} ${v.direction} ${v.maxFrame} ${v.wireHex} ${v.reencodedWireHex ?? '='}`),
-    ...invalid.map((v) => `invalid ${v.name} ${v.direction} ${v.maxFrame} ${v.expected} ${v.wireHex}`),
+    ...invalid.map((v) => `invalid ${v.name} ${v.direction} ${v.maxFrame} ${v.expected} ${v.wireHex}${v.errorId === undefined ? '' : ` ${v.errorId}`}`),
   ];
   return `${lines.join('\n')}\n`;
 }

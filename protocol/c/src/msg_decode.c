@@ -271,7 +271,10 @@ void rtp_decode_error_clear(rtp_decode_error_t *e)
 }
 
 /* Best effort: read type and id from the front of the message even when the
- * rest is broken, so the ERROR can carry the request's id (SPEC §3.4). */
+ * rest is broken, so the ERROR can carry the request's id (SPEC §3.4). The
+ * id is readable when the message starts with a definite-length array of at
+ * least two items whose first item is well-formed (a type above 255, or no
+ * uint at all, does not hide the id) and whose second is a uint <= 2^32-1. */
 static void read_type_and_id(const uint8_t *bytes, size_t len, rtp_decode_error_t *e)
 {
     rtp_cbor_reader_t r;
@@ -279,10 +282,15 @@ static void read_type_and_id(const uint8_t *bytes, size_t len, rtp_decode_error_
     rtp_cbor_reader_init(&r, bytes, len);
     if (rtp_cbor_read_array(&r, &n) != RTP_CBOR_OK || n < 2)
         return;
-    if (rtp_cbor_read_uint(&r, &type) != RTP_CBOR_OK || type > UINT8_MAX)
-        return;
-    e->has_type = true;
-    e->type = (uint8_t)type;
+    size_t type_at = r.pos;
+    if (rtp_cbor_read_uint(&r, &type) == RTP_CBOR_OK && type <= UINT8_MAX) {
+        e->has_type = true;
+        e->type = (uint8_t)type;
+    } else {
+        r.pos = type_at;
+        if (rtp_cbor_skip(&r, RTP_CBOR_MAX_DEPTH - 1) != RTP_CBOR_OK)
+            return;
+    }
     if (rtp_cbor_read_uint(&r, &id) != RTP_CBOR_OK || id > UINT32_MAX)
         return;
     e->has_id = true;

@@ -3,6 +3,7 @@
  * struct in messages.h, a field list here and a row in `defs`. */
 #include <string.h>
 
+#include "rtp/frame.h"
 #include "schema.h"
 
 #define FLD(st, f) offsetof(st, f)
@@ -346,5 +347,20 @@ void rtp_schema_put_uint(void *p, unsigned size, uint64_t v)
     case 2: { uint16_t x = (uint16_t)v; memcpy(p, &x, 2); break; }
     case 4: { uint32_t x = (uint32_t)v; memcpy(p, &x, 4); break; }
     default: memcpy(p, &v, 8); break;
+    }
+}
+
+uint8_t rtp_msg_channel(uint8_t type, uint32_t id)
+{
+    switch (type) {
+    case RTP_MSG_MODEL_CHUNK:
+    case RTP_MSG_MODEL_ACK:
+        return id == 0 ? RTP_CHANNEL_BULK : RTP_CHANNEL_CONTROL;
+    case RTP_MSG_TRACE:
+        return RTP_CHANNEL_TRACE;
+    case RTP_MSG_LOG:
+        return RTP_CHANNEL_LOG;
+    default:
+        return RTP_CHANNEL_CONTROL;
     }
 }

@@ -420,6 +420,12 @@ void rtp_msg_make_error(rtp_msg_t *out, uint32_t id, uint16_t code, const char *
  * text is a static string naming the reason. */
 void rtp_msg_make_decode_error(rtp_msg_t *out, const rtp_decode_error_t *err);
 
+/* The frame channel a message travels on (SPEC §2.1): a message with an id
+ * (a request, or the reply to one, including the MODEL_ACK answering
+ * MODEL_BEGIN) and every ERROR on control; MODEL_CHUNK and the id-0
+ * MODEL_ACK on bulk; TRACE on trace; LOG on log. Returns an RTP_CHANNEL_*. */
+uint8_t rtp_msg_channel(uint8_t type, uint32_t id);
+
 #ifdef __cplusplus
 }
 #endif
