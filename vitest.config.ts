@@ -11,11 +11,15 @@ const resolve = { conditions };
 const ssr = { resolve: { conditions, externalConditions: ['source'] } };
 const server = { deps: { inline: ['rtinfer', '@rtinfer/protocol'] } };
 
+// Every property test runs from one fixed seed, printed once (FC_SEED replays or varies it): vitest.fast-check.ts.
+const fastCheck = { setupFiles: ['./vitest.fast-check.ts'] };
+
 export default defineConfig({
   test: {
+    globalSetup: ['./vitest.fast-check.ts'],
     projects: [
-      { resolve, ssr, test: { name: 'unit', include: ['protocol/src/**/*.test.ts', 'host/src/**/*.test.ts'], server } },
-      { resolve, ssr, test: { name: 'hil', include: ['hil-tests/src/**/*.test.ts'], fileParallelism: false, testTimeout: 60_000, hookTimeout: 60_000, server } },
+      { resolve, ssr, test: { name: 'unit', include: ['protocol/src/**/*.test.ts', 'host/src/**/*.test.ts'], ...fastCheck, server } },
+      { resolve, ssr, test: { name: 'hil', include: ['hil-tests/src/**/*.test.ts'], fileParallelism: false, testTimeout: 60_000, hookTimeout: 60_000, ...fastCheck, server } },
     ],
   },
 });
