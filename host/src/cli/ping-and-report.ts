@@ -7,6 +7,8 @@ import type { DeviceSession } from '../device/session.js';
 import { describeClock, describeCounters, describeDevice, describeRoundTrips } from './format.js';
 import { ProgressLine } from './progress.js';
 import { RtinferError } from '../errors.js';
+import { brokerLatencyWarning } from '../transport/mqtt/latency-warning.js';
+import { MqttTransport } from '../transport/mqtt/mqtt-transport.js';
 
 export async function pingAndReport(
   session: DeviceSession,
@@ -30,6 +32,9 @@ export async function pingAndReport(
   say(describeRoundTrips(report.roundTrip, report.lost));
   say(describeClock(report.clock));
   say(describeCounters(report.deviceCounters));
+  const transport = session.transport;
+  const warning = transport instanceof MqttTransport ? brokerLatencyWarning(transport.brokerAddress, report.roundTrip.medianUs) : undefined;
+  if (warning) say(`warning: ${warning}`);
   // An object in, an object out: toJsonable keeps the shape.
-  return toJsonable({ device: { ...info, ...extra }, ...report, link: session.transport.statistics() }, 'number-when-safe') as { [key: string]: Jsonable };
+  return toJsonable({ device: { ...info, ...extra }, ...report, link: transport.statistics(), ...(warning ? { warning } : {}) }, 'number-when-safe') as { [key: string]: Jsonable };
 }

@@ -42,6 +42,9 @@ export class MqttTransport extends TransportEmitter implements Transport {
     return this.client?.connected === true;
   }
 
+  /** The IP address of the broker this transport is connected to, once open (for ping's Nagle warning). */
+  brokerAddress: string | undefined;
+
   /** The device's last retained status, once open. */
   get deviceStatus(): DeviceStatus | undefined {
     return this.status;
@@ -61,6 +64,7 @@ export class MqttTransport extends TransportEmitter implements Transport {
       });
     });
     this.client = client;
+    this.brokerAddress = (client.stream as { remoteAddress?: string }).remoteAddress;
     const statusSeen = new Promise<void>((resolve) => {
       client.on('message', (topic, payload) => {
         if (topic === this.topics.status) {
