@@ -48,8 +48,18 @@ if [[ -f build/vitest-qemu.json ]]; then
   ts_passed=$((ts_passed + q_passed)) ts_failed=$((ts_failed + q_failed))
 fi
 
+stage "benchmarks, quick (every bench:* script with --quick: tiny inputs, no timing checks; each counts as one test)"
+bench_passed=0 bench_failed=0
+for bench in $(node -p 'Object.keys(require("./package.json").scripts).filter((name) => name.startsWith("bench:")).join(" ")'); do
+  started=$SECONDS
+  # A quick bench takes seconds; the bound only turns a hang into a named failure.
+  if timeout --kill-after=10 300 npm run -s "$bench" -- --quick; then bench_passed=$((bench_passed + 1)); verdict=passed
+  else bench_failed=$((bench_failed + 1)); failed_stages+=("$bench"); verdict=FAILED; fi
+  echo "-- $bench --quick: $verdict ($((SECONDS - started)) s)"
+done
+
 echo
 if (( ${#failed_stages[@]} > 0 )); then echo "failed: ${failed_stages[*]}"; fi
-echo "C: $c_passed passed, $c_failed failed; TypeScript: $ts_passed passed, $ts_failed failed"
-echo "$((c_passed + ts_passed)) passed, $((c_failed + ts_failed)) failed"
+echo "C: $c_passed passed, $c_failed failed; TypeScript: $ts_passed passed, $ts_failed failed; benchmarks: $bench_passed passed, $bench_failed failed"
+echo "$((c_passed + ts_passed + bench_passed)) passed, $((c_failed + ts_failed + bench_failed)) failed"
 (( ${#failed_stages[@]} == 0 ))
