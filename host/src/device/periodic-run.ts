@@ -3,6 +3,7 @@
 // pipeline can check deadlines live (onBatch) or afterwards.
 import type { DeviceBody, HostBody } from '@rtinfer/protocol';
 import { RtinferError } from '../errors.js';
+import { awaitDeviceTicks } from './await-device-time.js';
 import type { InferMode } from './infer.js';
 import type { DeviceSession } from './session.js';
 
@@ -82,7 +83,13 @@ export async function runPeriodic(session: DeviceSession, options: PeriodicRunOp
     const run = options.signal?.aborted ? undefined : await session.request('RUN', { durationUs: options.durationUs, trace: options.trace ?? TRACE_JOBS }, { retries: 0 });
     // The device stops releasing at the end of the duration by itself; STOP then collects its summary. The
     // device flushes its trace ring before it answers STOP, and the link keeps order, so no batch comes later.
-    if (run) await abortableDelay(Math.ceil(options.durationUs / 1000) + 50, options.signal);
+    // The end is on the device's clock (50 ms later, for the last job to finish), which may run slower than ours.
+    if (run) {
+      const graceUs = 50_000;
+      await abortableDelay(Math.ceil((options.durationUs + graceUs) / 1000), options.signal);
+      const clockHz = Number(session.info?.clockHz ?? 0);
+      if (clockHz > 0) await awaitDeviceTicks(session, run.body.start + BigInt(Math.ceil(((options.durationUs + graceUs) * clockHz) / 1e6)), clockHz, options.signal);
+    }
     const stop = await session.request('STOP', {}, { timeoutMs: 30_000, retries: 0 });
     return { start: run?.body.start, cancelled: options.signal?.aborted ?? false, summary: stop.body, batches };
   } finally {
