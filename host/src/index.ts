@@ -41,6 +41,7 @@ export * from './model/float32-bytes.js';
 export { heNormal, fillNormal, uniformInput } from './model/random.js';
 export * from './compress/compress-model.js';
 export * from './compress/container.js';
+export * from './seal/index.js';
 export * from './compress/layer-codec.js';
 export * from './compress/settings.js';
 export * from './compress/paper-settings.js';

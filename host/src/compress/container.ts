@@ -95,7 +95,7 @@ function concat(parts: Uint8Array[]): Uint8Array {
 }
 
 /** Reads a byte-string item at `at`; returns its payload bounds, or throws naming what was expected there. */
-function readByteString(bytes: Uint8Array, at: number, file: string, what: string): { start: number; end: number } {
+export function readByteString(bytes: Uint8Array, at: number, file: string, what: string): { start: number; end: number } {
   const truncated = () => new ContainerError('container_truncated', file, `ends at byte ${bytes.length}, inside ${what} (at byte ${at})`, { at, length: bytes.length, expected: what });
   if (at >= bytes.length) throw truncated();
   const initial = bytes[at]!;
@@ -211,8 +211,13 @@ export interface DecodedContainer extends CompressedModel {
 
 /** Parses and verifies a container; every failure is a ContainerError naming `file`, the place and what was expected. */
 export function decodeContainer(bytes: Uint8Array, file = 'container'): DecodedContainer {
-  if (bytes.length < CONTAINER_MAGIC.length) throw new ContainerError('container_truncated', file, `${bytes.length} bytes is too short for a container`, { length: bytes.length });
-  if (!CONTAINER_MAGIC.every((byte, i) => bytes[i] === byte)) throw new ContainerError('container_format', file, 'does not start with the self-described CBOR tag (d9 d9 f7): not an .rtm container', {});
+  // What the file is not comes first; the bytes that show it follow.
+  const hex = (part: Uint8Array) => Buffer.from(part).toString('hex').replace(/(..)(?=.)/g, '$1 ');
+  if (bytes.length < CONTAINER_MAGIC.length) throw new ContainerError('container_truncated', file, `not an rtinfer model container (.rtm): ${bytes.length} bytes is too short for one`, { length: bytes.length });
+  if (!CONTAINER_MAGIC.every((byte, i) => bytes[i] === byte)) {
+    const start = hex(bytes.subarray(0, CONTAINER_MAGIC.length));
+    throw new ContainerError('container_format', file, `not an rtinfer model container (.rtm): it starts with ${start}, where every .rtm starts with the self-described CBOR tag ${hex(CONTAINER_MAGIC)}`, { start });
+  }
   // Check the digest first when the trailer is where it belongs, so tampering is reported as such rather than
   // as whatever structural damage it happens to cause.
   const trailerAt = bytes.length - 2 - DIGEST_BYTES;
