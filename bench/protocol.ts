@@ -1,17 +1,37 @@
 // npm run bench:protocol — codec throughput (TS and C), PING round trip over the
-// sim's pseudo-terminal, and wire overhead, each next to an anchor measured or
-// computed in the same run. Writes build/bench/protocol.json as well.
+// sim's pseudo-terminal and over MQTT (Aedes, Mosquitto), and wire overhead,
+// each next to an anchor measured or computed in the same run. Writes
+// build/bench/protocol.json as well.
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Channel, decodeMessage, encodeFrame, encodeMessage, FrameDecoder, type HostMessage } from '@rtinfer/protocol';
-import { closeSerialPort, DeviceSession, openSerialPort, pingSeries, percentile, repositoryRoot, roundTripStatistics, SerialTransport, startSim } from 'rtinfer';
+import {
+  type BrokerOptions,
+  closeSerialPort,
+  DeviceSession,
+  mosquittoInstalled,
+  MqttTransport,
+  openSerialPort,
+  pingSeries,
+  percentile,
+  repositoryRoot,
+  type RunningBroker,
+  roundTripStatistics,
+  SerialTransport,
+  startAedesBroker,
+  startMosquitto,
+  startMqttDeviceBridge,
+  startSim,
+} from 'rtinfer';
 import { driverPath } from './paths.js';
 import { announceQuick, resultsFile, sized } from './quick.js';
 
 const budgetSeconds = Number(process.env.BENCH_SECONDS ?? sized(1, 0.02));
 const pings = Number(process.env.BENCH_PINGS ?? sized(2000, 50));
+// With Nagle on, each round trip waits ~44 ms for a delayed ACK: fewer of those.
+const naglePings = Number(process.env.BENCH_NAGLE_PINGS ?? sized(50, 3));
 const sizes = [64, 256, 1024] as const;
 const benchDir = join(repositoryRoot, 'build', 'bench');
 
@@ -95,6 +115,45 @@ async function simPingRoundTrips(count: number) {
   }
 }
 
+/**
+ * PINGs to a sim through a broker: device bridge → broker → MqttTransport, every rtinfer socket with TCP_NODELAY.
+ * `tcpNoDelay: false` leaves the broker's connections with Nagle on, as Mosquitto's defaults do: the anchor.
+ */
+async function mqttPingRoundTrips(devicePath: string, start: (options: BrokerOptions) => Promise<RunningBroker>, tcpNoDelay: boolean, count: number) {
+  const broker = await start({ tcpNoDelay });
+  try {
+    const bridge = await startMqttDeviceBridge({ devicePath, brokerUrl: broker.url });
+    try {
+      const session = await DeviceSession.connect(new MqttTransport({ brokerUrl: broker.url, deviceId: bridge.deviceId }));
+      try {
+        await pingSeries(session, { count: Math.ceil(count / 10) }); // warm-up
+        return roundTripStatistics(await pingSeries(session, { count }));
+      } finally {
+        await session.close();
+      }
+    } finally {
+      await bridge.stop();
+    }
+  } finally {
+    await broker.stop();
+  }
+}
+
+async function mqttRows() {
+  const brokers: [string, (options: BrokerOptions) => Promise<RunningBroker>][] = [['Aedes (in-process)', (options) => startAedesBroker(0, options)]];
+  if (mosquittoInstalled()) brokers.push(['Mosquitto', (options) => startMosquitto(undefined, options)]);
+  const sim = await startSim({ deviceId: 'bench-mqtt' });
+  try {
+    const rows = [];
+    for (const [broker, start] of brokers) {
+      rows.push({ broker, ping: await mqttPingRoundTrips(sim.pty, start, true, pings), nagle: await mqttPingRoundTrips(sim.pty, start, false, naglePings) });
+    }
+    return rows;
+  } finally {
+    await sim.stop();
+  }
+}
+
 /** A PING whose CBOR message is exactly `length` bytes: the frame's overhead on a body of that size. */
 function messageOfLength(length: number): Uint8Array {
   for (let pad = Math.max(0, length - 20); pad <= length; pad++) {
@@ -152,6 +211,16 @@ async function main() {
   console.log(`  rtinfer PING      median ${fmt(ping.medianUs, 1)} µs   p99 ${fmt(ping.p99Us, 1)} µs`);
   console.log(`  anchor: raw echo  median ${fmt(percentile(anchor, 0.5), 1)} µs   p99 ${fmt(percentile(anchor, 0.99), 1)} µs   (25 bytes through a C pty echo, same serialport path, no protocol)\n`);
 
+  const mqtt = await mqttRows();
+  console.log(`PING round trip over MQTT on loopback, ${pings} pings (host → mqtt.js → broker → device bridge → pty → firmware → and back; QoS 1), TCP_NODELAY on every socket`);
+  console.log(`  anchor: the broker's connections with Nagle on (Mosquitto without set_tcp_nodelay, Aedes without noDelay), ${naglePings} pings`);
+  for (const row of mqtt) {
+    console.log(`  ${row.broker.padEnd(18)} median ${fmt(row.ping.medianUs, 1).padStart(8)} µs   p99 ${fmt(row.ping.p99Us, 1).padStart(8)} µs   | anchor: median ${fmt(row.nagle.medianUs, 1)} µs   p99 ${fmt(row.nagle.p99Us, 1)} µs`);
+  }
+  if (!mosquittoInstalled()) console.log('  Mosquitto: not installed (apt-get install mosquitto), no row');
+  const slowest = Math.max(...mqtt.map((row) => row.ping.medianUs));
+  console.log(`  target: median ≤ 2 ms through ${mosquittoInstalled() ? 'both brokers' : 'Aedes'} → slowest median ${fmt(slowest / 1000, 3)} ms ${slowest <= 2000 ? '(met)' : '(MISSED)'}\n`);
+
   const wire = overhead();
   console.log('Wire overhead = bytes on the wire ÷ payload bytes');
   console.log('  payload B | frame on a CBOR body | MODEL_CHUNK data | anchor: ASCII hex db% | anchor: SMP base64 lines');
@@ -161,7 +230,7 @@ async function main() {
   const target = wire.find((row) => row.bytes === 1024)!;
   console.log(`  target: ≤ 1.02 for 1 KiB bodies → frame on a 1 KiB body: ${fmt(target.frameOnBody, 4)} ${target.frameOnBody <= 1.02 ? '(met)' : '(MISSED)'}`);
 
-  writeFileSync(join(benchDir, resultsFile('protocol')), `${JSON.stringify({ budgetSeconds, pings, codec: { typescript: ts, c }, roundTrip: { ping, anchorMedianUs: percentile(anchor, 0.5), anchorP99Us: percentile(anchor, 0.99) }, wire }, null, 2)}\n`);
+  writeFileSync(join(benchDir, resultsFile('protocol')), `${JSON.stringify({ budgetSeconds, pings, codec: { typescript: ts, c }, roundTrip: { ping, anchorMedianUs: percentile(anchor, 0.5), anchorP99Us: percentile(anchor, 0.99) }, mqtt, naglePings, wire }, null, 2)}\n`);
 }
 
 await main();
