@@ -37,12 +37,34 @@ export class LinkClosedError extends RtinferError {
 
 export class PortError extends RtinferError {}
 
+/** No device matches --device (or none was given and not exactly one sim runs): says what exists and how to get one. */
 export class NoSuchDeviceError extends RtinferError {
-  constructor(spec: string, known: string[]) {
-    super('no_such_device', `no device matches "${spec}"${known.length ? `; known: ${known.join(', ')}` : '; no serial ports or simulated devices found'}`, {
-      spec,
-      known: known.join(', '),
-    });
+  constructor(spec: string | undefined, found: { sims: string[]; ports: string[] }) {
+    const { sims, ports } = found;
+    const portText = ports.length ? `serial ports: ${ports.join(', ')}` : 'no serial ports';
+    let message: string;
+    if (sims.length === 0) {
+      const what = spec === undefined ? 'no --device given and no sim is running' : `no device matches "${spec}" and no sim is running`;
+      message = `${what}; start one with \`rtinfer sim start\` (${portText})`;
+    } else if (spec === undefined) {
+      message = `no --device given and ${sims.length} sims are running: choose one with --device (sims: ${sims.join(', ')}; ${portText})`;
+    } else {
+      message = `no device matches "${spec}"; running sims: ${sims.join(', ')}; ${portText}`;
+    }
+    super('no_such_device', message, { spec: spec ?? '(none given)', known: [...sims, ...ports].join(', '), sims: sims.join(', '), ports: ports.join(', ') });
+  }
+}
+
+/** An INFER whose input does not fit one frame to the device: the host cannot send it (yet). */
+export class InferInputTooLargeError extends RtinferError {
+  constructor(facts: { device: string; inputBytes: number; messageBytes: number; limit: number; maxFrame?: number }) {
+    const frame = facts.maxFrame === undefined ? '' : ` (max frame ${facts.maxFrame} B)`;
+    super(
+      'input_too_large',
+      `an input of ${facts.inputBytes} B (${facts.inputBytes / 4} float32 values) does not fit one INFER request to ${facts.device}: the request is ${facts.messageBytes} B, the device takes at most ${facts.limit} B per message${frame}. ` +
+        'Inputs larger than a frame need the int8 / large-tensor work (inputs sent in parts), which will lift this limit; until then use a stored test input (--input-index)',
+      facts,
+    );
   }
 }
 

@@ -1,6 +1,6 @@
 // What every rtinfer command shares: --json, and errors shown with their facts
 // (as JSON under --json) and a non-zero exit, never a stack trace for a user error.
-import { Command, Flags } from '@oclif/core';
+import { Command, Flags, ux } from '@oclif/core';
 import { RtinferError } from '../errors.js';
 
 export abstract class RtinferCommand extends Command {
@@ -12,7 +12,10 @@ export abstract class RtinferCommand extends Command {
         this.logJson(error.toJSON());
         this.exit(2);
       }
-      this.error(error.message, { code: error.code, exit: 2 });
+      // Printed as oclif prints errors, but not wrapped: oclif breaks lines at 80 columns when stderr is not a
+      // terminal, inside paths and hex. A terminal wraps long lines itself; a log keeps them whole.
+      this.logToStderr(formatUserError(error));
+      this.exit(2);
     }
     return super.catch(error);
   }
@@ -29,6 +32,12 @@ export abstract class RtinferCommand extends Command {
   protected override toErrorJson(error: unknown): unknown {
     return error instanceof RtinferError ? error.toJSON() : super.toErrorJson(error);
   }
+}
+
+/** " ›   Error: <message>" and " ›   Code: <code>", each on one line however long. */
+export function formatUserError(error: RtinferError): string {
+  const bang = ux.colorize('red', '›');
+  return [`Error: ${error.message}`, `Code: ${error.code}`].map((line) => ` ${bang}   ${line}`).join('\n');
 }
 
 export function deviceFlag(description = 'Defaults to the only running sim, if exactly one is running.') {

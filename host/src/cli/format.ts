@@ -4,6 +4,10 @@ import { type ClockEstimate, MIN_DRIFT_SPAN_NS, type RoundTripStatistics } from 
 import type { DeviceLinkCounters } from '../device/ping.js';
 import type { DeviceInfo } from '../device/session.js';
 import type { PushSummary } from '../transfer/push-model.js';
+import { formatBytes } from '../sched/units.js';
+
+// Sizes print as taskset files write them, through the one formatter beside the parser.
+export { formatBytes };
 
 export function capabilityNames(caps: number): string[] {
   return Object.entries(Capability)
@@ -18,11 +22,6 @@ export function formatHertz(hz: number): string {
   return `${hz} Hz`;
 }
 
-export function formatBytes(bytes: number): string {
-  if (bytes >= 1 << 20) return `${(bytes / (1 << 20)).toFixed(1)} MiB`;
-  if (bytes >= 1 << 10) return `${(bytes / (1 << 10)).toFixed(1)} KiB`;
-  return `${bytes} B`;
-}
 
 export function describeDevice(info: DeviceInfo, link: string): string[] {
   const caps = capabilityNames(info.caps);

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Args, Flags } from '@oclif/core';
 import { RtinferCommand } from '../cli/base-command.js';
 import { formatBytes } from '../cli/format.js';
+import { renderTable } from '../cli/table.js';
 import { boardByName, boardNames, boards } from '../boards/boards.js';
 import { type BoardFit, fitOnBoard, type ModeFit, planContainer } from '../boards/fit.js';
 import { compressToContainer } from '../compress/compress-model.js';
@@ -53,16 +54,18 @@ function planZooModel(name: string) {
 
 function describeMode(fit: ModeFit): string {
   const verdict = fit.fits ? `fits, ${formatBytes(fit.headroom)} spare` : `needs ${formatBytes(-fit.headroom)} more`;
-  return `${formatBytes(fit.need)} (${fit.weights}) ${verdict}`.padEnd(38);
+  return `${formatBytes(fit.need)} (${fit.weights}) ${verdict}`;
 }
 
 function describeFits(results: { model: string; fits: BoardFit[] }[]): string[] {
-  const lines = [`${'model'.padEnd(18)} ${'board'.padEnd(15)} ${'container / slot'.padEnd(26)} ${'dense inference'.padEnd(38)} TREC inference`];
-  for (const { model, fits } of results) {
-    for (const fit of fits) {
-      const slot = `${formatBytes(fit.container.bytes)} / ${formatBytes(fit.container.slotBytes)} ${fit.container.fits ? 'ok' : 'TOO BIG'}`;
-      lines.push(`${model.padEnd(18)} ${fit.board.padEnd(15)} ${slot.padEnd(26)} ${describeMode(fit.dense)} ${describeMode(fit.trec)}`);
-    }
-  }
-  return lines;
+  const rows = results.flatMap(({ model, fits }) =>
+    fits.map((fit) => [
+      model,
+      fit.board,
+      `${formatBytes(fit.container.bytes)} / ${formatBytes(fit.container.slotBytes)} ${fit.container.fits ? 'ok' : 'TOO BIG'}`,
+      describeMode(fit.dense),
+      describeMode(fit.trec),
+    ]),
+  );
+  return renderTable([{ header: 'model' }, { header: 'board' }, { header: 'container / slot' }, { header: 'dense inference' }, { header: 'TREC inference' }], rows);
 }

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { Flags } from '@oclif/core';
 import { deviceFlag, RtinferCommand } from '../cli/base-command.js';
+import { renderTable } from '../cli/table.js';
 import { parseTrecFlag } from '../cli/trec-flag.js';
 import { decodeContainer, type DecodedContainer } from '../compress/container.js';
 import { inferOnDevice, type InferResult, type InferRequest } from '../device/infer.js';
@@ -110,11 +111,8 @@ async function readInput(file: string): Promise<Float32Array> {
 function describeInference(result: InferResult, layerNames: string[] | undefined, check: ReferenceComparison | undefined, device: string): string[] {
   const ms = (ticks: bigint) => ((Number(ticks) / Number(result.ticks)) * result.seconds * 1000).toFixed(3);
   const lines = [`${device}: top ${result.top ?? '-'} in ${(result.seconds * 1000).toFixed(3)} ms (${result.ticks} ticks), output ${JSON.stringify(result.shape)}`];
-  lines.push('layer                ms        share');
-  for (const [index, ticks] of result.layerTicks.entries()) {
-    const share = ((100 * Number(ticks)) / Number(result.ticks)).toFixed(1);
-    lines.push(`${String(layerNames?.[index] ?? index).padEnd(20)} ${ms(ticks).padStart(9)} ${share.padStart(7)}%`);
-  }
+  const rows = result.layerTicks.map((ticks, index) => [String(layerNames?.[index] ?? index), ms(ticks), `${((100 * Number(ticks)) / Number(result.ticks)).toFixed(1)}%`]);
+  lines.push(...renderTable([{ header: 'layer' }, { header: 'ms', align: 'right' }, { header: 'share', align: 'right' }], rows));
   for (const stat of result.trec) {
     const removed = (100 * (1 - stat.clusters / stat.vectors)).toFixed(1);
     lines.push(`TREC ${layerNames?.[stat.layer] ?? stat.layer}: ${stat.clusters} clusters for ${stat.vectors} sub-vectors (${removed}% redundancy removed)`);

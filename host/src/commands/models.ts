@@ -1,5 +1,6 @@
 import { deviceFlag, RtinferCommand } from '../cli/base-command.js';
 import { formatBytes } from '../cli/format.js';
+import { renderTable } from '../cli/table.js';
 import { BenchClient } from '../daemon/bench-client.js';
 import { benchFlag, brokerFlag, labFlag, resolveBroker } from '../daemon/cli-support.js';
 import { openSession } from '../device/open-session.js';
@@ -44,10 +45,19 @@ export default class Models extends RtinferCommand {
       sha256: typeof slot.sha256 === 'string' ? slot.sha256.replace(/^h'(.*)'$/, '$1') : slot.sha256 ? Buffer.from(slot.sha256).toString('hex') : undefined,
     }));
     if (!this.jsonEnabled()) {
-      for (const slot of slots) {
-        const detail = slot.state === 'empty' ? '' : `  ${slot.modelId}  ${formatBytes(slot.size ?? 0)}  sha256 ${slot.sha256?.slice(0, 16)}…${slot.state === 'receiving' ? `  ${formatBytes(slot.received ?? 0)} received` : ''}`;
-        this.log(`${slot.active ? '*' : ' '} ${slot.slot}  ${slot.state.padEnd(9)}${detail}`);
-      }
+      const rows = slots.map((slot) => {
+        const filled = slot.state !== 'empty';
+        return [
+          `${slot.active ? '*' : ' '} ${slot.slot}`,
+          slot.state,
+          filled ? (slot.modelId ?? '-') : '',
+          filled ? formatBytes(slot.size ?? 0) : '',
+          slot.state === 'receiving' ? formatBytes(slot.received ?? 0) : '',
+          filled && slot.sha256 ? `${slot.sha256.slice(0, 16)}…` : '',
+        ];
+      });
+      const columns = [{ header: 'slot' }, { header: 'state' }, { header: 'model' }, { header: 'size', align: 'right' as const }, { header: 'received', align: 'right' as const }, { header: 'sha256' }];
+      for (const line of renderTable(columns, rows)) this.log(line);
     }
     return { device, slots };
   }

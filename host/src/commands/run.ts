@@ -2,6 +2,7 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { Flags } from '@oclif/core';
 import { tap } from 'rxjs';
 import { deviceFlag, RtinferCommand } from '../cli/base-command.js';
+import { FIRST_FEW, FirstFewPerKind, firstFewLimit, whereTheRestAre } from '../cli/first-few.js';
 import { readDeviceTaskset, toTasksetSpec } from '../device/device-taskset-file.js';
 import { benchRunTarget } from '../daemon/bench-run-target.js';
 import { benchFlag, brokerFlag, labFlag, resolveBroker } from '../daemon/cli-support.js';
@@ -14,20 +15,20 @@ import { hostClock, liveDeviceStream, type LiveRunTarget } from '../trace/live-d
 import { initialMonitorState, renderMonitor, updateMonitor } from '../trace/monitor-view.js';
 import { formatHeader, formatRecord } from '../trace/recorded/format.js';
 import { toJsonSafe } from '../trace/sinks/json-safe.js';
-import { describeVerdicts, summaryCounts } from '../trace/verdict-report.js';
+import { describeVerdicts, summaryCounts, taskSummaries } from '../trace/verdict-report.js';
 
 const TRACE_KINDS: Record<string, number> = { jobs: TRACE_JOBS, layers: TRACE_LAYERS, trec: TRACE_TREC };
 const REDRAW_MS = 250;
 
 export default class Run extends RtinferCommand {
   static override summary = 'Run a periodic task set on a device and check every deadline as its trace streams in.';
-  static override description = `Loads the task set file onto the device (TASKSET: the device refuses a set that is over-utilised or does not fit its memory, with the numbers), releases its jobs for --duration (RUN), and feeds every TRACE batch, with PINGs for clock sync, through the deadline check while the run goes on: deadline misses (with what ran instead), budget overruns, lost or repeated batches and events the device dropped. STOP then brings the device's own summary.
+  static override description = `Loads the task set file onto the device (TASKSET: the device refuses a set that is over-utilised or does not fit its memory, with the numbers), releases its jobs for --duration (RUN), and feeds every TRACE batch, with PINGs for clock sync, through the deadline check while the run goes on: deadline misses (with what ran instead), budget overruns, lost or repeated batches and events the device dropped. STOP then brings the device's own summary. It prints a summary per task and the first ${FIRST_FEW} misses, overruns and other verdicts of each kind, then how many more there are: --record keeps every one. --json does the same as NDJSON, one verdict per line, then a summary line.
 
 The task set file is YAML or JSON: tasks with task (id), name, period, deadline, offset, mode (dense or trec), input (stored test input), budget. --record keeps the run as a recording for \`rtinfer trace check\` and \`rtinfer trace export\`.
 
 With --bench the device is one of that bench's (--device: its id in the bench's table), run by the bench's daemon, which forwards every TRACE batch over MQTT; the check, printing and recording are the same. No PINGs cross the broker: misses are found from the trace itself, not by a host timer. Ctrl-C asks the daemon to STOP the run.`;
   static override examples = [
-    { command: '<%= config.bin %> run --taskset tasks.yaml --duration 5s', description: 'On the only running sim; prints the per-task table and every miss.' },
+    { command: '<%= config.bin %> run --taskset tasks.yaml --duration 5s', description: 'On the only running sim; prints the per-task table and the first misses and overruns.' },
     { command: '<%= config.bin %> run -d /dev/ttyACM0 -t tasks.yaml --record run.rtrace.jsonl --trace jobs,layers', description: 'On a board, recording job and layer events.' },
     { command: '<%= config.bin %> run -t tasks.yaml --json --fail-on-miss', description: 'Verdicts as NDJSON; exit 1 on any miss (for CI).' },
     { command: '<%= config.bin %> run --bench bench-b -d f7-2 -t tasks.yaml', description: 'On device f7-2 of bench-b, through its daemon (its TRACE batches over MQTT).' },
@@ -68,6 +69,7 @@ With --bench the device is one of that bench's (--device: its id in the bench's 
       recording?.write(formatHeader({ device: target.hello, taskset: spec, created: new Date().toISOString() }));
       const { stream, label } = target;
       let state = initialMonitorState();
+      const printed = new FirstFewPerKind();
       const draw = () => process.stdout.write(`\x1b[H\x1b[2J${renderMonitor(state, { spec, color: process.stdout.isTTY, device: label })}`);
       const redraw = this.live && !json ? setInterval(draw, REDRAW_MS) : undefined;
       const verdicts$ = deadlineCheck$(stream.messages$.pipe(tap((received) => recording?.write(formatRecord(received)))), spec, {
@@ -77,7 +79,7 @@ With --bench the device is one of that bench's (--device: its id in the bench's 
       }).pipe(
         tap((verdict) => {
           state = updateMonitor(state, verdict);
-          if (json && verdict.kind !== 'job' && verdict.kind !== 'stats') this.jsonLine(toJsonSafe(verdict));
+          if (json && verdict.kind !== 'job' && verdict.kind !== 'stats' && printed.admit(verdict.kind)) this.jsonLine(toJsonSafe(verdict));
         }),
       );
       const summary$ = collectVerdicts(verdicts$);
@@ -94,11 +96,15 @@ With --bench the device is one of that bench's (--device: its id in the bench's 
       const summary = await summary$;
       if (this.live && !json) draw();
       const counts = summaryCounts(summary);
-      if (json) this.jsonLine({ kind: 'summary', device: label, deviceSummary: toJsonSafe(run.summary), ...counts });
+      if (json) {
+        const heldBack = printed.heldBack();
+        const notPrinted = Object.keys(heldBack).length ? { notPrinted: heldBack, allIn: whereTheRestAre(flags.record) } : {};
+        this.jsonLine({ kind: 'summary', device: label, deviceSummary: toJsonSafe(run.summary), ...counts, tasks: taskSummaries(summary, spec), ...notPrinted });
+      }
       else {
         const s = run.summary;
         this.log(`run         ${tasks.length} tasks for ${(durationUs / 1e6).toFixed(3)} s on ${label}: device counted ${s.released} released, ${s.completed} completed, ${s.missed} missed, ${s.dropped} trace events dropped`);
-        for (const line of describeVerdicts(summary, spec, { color: process.stdout.isTTY })) this.log(line);
+        for (const line of describeVerdicts(summary, spec, { color: process.stdout.isTTY, limit: firstFewLimit(flags.record) })) this.log(line);
         if (flags.record) this.log(`recorded    ${flags.record} (rtinfer trace check / trace export)`);
       }
       if (flags['fail-on-miss'] && (summary.misses.length || summary.overruns.length)) process.exitCode = 1;

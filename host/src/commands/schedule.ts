@@ -5,7 +5,7 @@ import { defaultMemoryModel, describeMemoryModel } from '../sched/memory-model.j
 import { formatPolicyReport, plannedViews, policyReport } from '../sched/schedule-report.js';
 import { readTasksetFile } from '../sched/taskset-file.js';
 import { policies, type Policy } from '../sched/task-model.js';
-import { formatDuration } from '../sched/units.js';
+import { formatBytes, formatDuration } from '../sched/units.js';
 
 const policyChoices = ['lw', 'fusion', 'fusion-greedy', 'fusion-budget', 'no-tee', 'all'] as const;
 
@@ -36,7 +36,7 @@ Times are integer microseconds. Zoo networks (dnn: ...) take their WCETs from ou
     const notes = [describeMemoryModel(memoryModel), ...(estimated ? [`zoo network WCETs are estimates from the ${describeCostModel(cortexA53Enclave)}`] : [])];
     if (!this.jsonEnabled()) {
       const { enclaveCapacity, worldSwitch } = taskset.platform;
-      this.log(`taskset     ${args.taskset}: ${taskset.tasks.length} tasks, enclave ${enclaveCapacity} B, world switch ${formatDuration(worldSwitch)}`);
+      this.log(`taskset     ${args.taskset}: ${taskset.tasks.length} tasks, enclave ${formatBytes(enclaveCapacity)}, world switch ${formatDuration(worldSwitch)}`);
       for (const note of notes) this.log(`note        ${note}`);
       for (const report of reports) {
         this.log('');

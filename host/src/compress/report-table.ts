@@ -1,5 +1,6 @@
 // The per-layer table `rtinfer compress` and `rtinfer inspect` print.
 import { formatBytes as bytes } from '../cli/format.js';
+import { renderTable } from '../cli/table.js';
 import type { CompressionReport, LayerReport } from './compress-model.js';
 
 export function formatCompressionTable(report: CompressionReport): string[] {
@@ -14,9 +15,6 @@ export function formatCompressionTable(report: CompressionReport): string[] {
     bytes(r.bytesAfter),
     `${r.ratio.toFixed(1)}×`,
   ];
-  const rows = [header, ...report.layers.map(row), row(report.total)];
-  const widths = header.map((_, column) => Math.max(...rows.map((cells) => cells[column]!.length)));
-  const line = (cells: string[]) => cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  ');
-  const rule = widths.map((width) => '-'.repeat(width)).join('  ');
-  return [line(header), rule, ...rows.slice(1, -1).map(line), rule, line(rows.at(-1)!)];
+  const columns = header.map((title, index) => ({ header: title, align: index === 0 ? ('left' as const) : ('right' as const) }));
+  return renderTable(columns, [...report.layers.map(row), row(report.total)], { totalRow: true });
 }

@@ -1,14 +1,10 @@
 // The human rendering of bench device tables (`rtinfer devices --bench/--all-benches`).
+import { renderTable } from '../cli/table.js';
 import type { SeenBench } from './bench-client.js';
 import type { DeviceRow } from './rpc-messages.js';
 
-function aligned(rows: string[][]): string[] {
-  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
-  return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd());
-}
-
 export function benchDeviceTable(benches: { bench: string; online: boolean; devices: readonly DeviceRow[] }[]): string[] {
-  const rows: string[][] = [['BENCH', 'ID', 'STATE', 'KIND', 'ADDRESS', 'BOARD', 'NOTE']];
+  const rows: string[][] = [];
   for (const bench of benches) {
     if (bench.devices.length === 0) rows.push([bench.bench, '-', bench.online ? '-' : 'bench offline', '-', '-', '-', 'no devices']);
     for (const device of bench.devices) {
@@ -17,8 +13,8 @@ export function benchDeviceTable(benches: { bench: string; online: boolean; devi
       rows.push([bench.bench, device.id, bench.online ? device.state : 'bench offline', device.kind, device.address ?? '-', board, note]);
     }
   }
-  if (rows.length === 1) return ['no benches seen on the broker (start one with `rtinfer daemon` or `rtinfer sim start --bench <name>`)'];
-  return aligned(rows);
+  if (rows.length === 0) return ['no benches seen on the broker (start one with `rtinfer daemon` or `rtinfer sim start --bench <name>`)'];
+  return renderTable(['BENCH', 'ID', 'STATE', 'KIND', 'ADDRESS', 'BOARD', 'NOTE'].map((header) => ({ header })), rows);
 }
 
 export function seenBenchRows(seen: Map<string, SeenBench>): { bench: string; online: boolean; host?: string; devices: DeviceRow[] }[] {

@@ -1,5 +1,6 @@
 // One inference on a device (SPEC §4.4): INFER, and the RESULT read into host units.
-import type { HostBody } from '@rtinfer/protocol';
+import { encodeMessage, type HostBody } from '@rtinfer/protocol';
+import { InferInputTooLargeError } from '../errors.js';
 import { bytesToFloat32, float32ToBytes } from '../model/float32-bytes.js';
 import type { DeviceSession } from './session.js';
 
@@ -44,6 +45,7 @@ export async function inferOnDevice(session: DeviceSession, request: InferReques
     ...(request.trec?.length ? { trec: request.trec.map(({ layer, L, H }) => [layer, L, H] as [number, number, number]) } : {}),
     ...(request.input instanceof Float32Array ? { input: float32ToBytes(request.input) } : { inputIndex: request.input.index }),
   };
+  if (body.input) requireOneFrame(session, body);
   const reply = await session.request('INFER', body, { timeoutMs: request.timeoutMs ?? 60_000, retries: 0 });
   const result = reply.body;
   const clockHz = session.info ? Number(session.info.clockHz) : Number.NaN;
@@ -56,4 +58,12 @@ export async function inferOnDevice(session: DeviceSession, request: InferReques
     layerTicks: result.layerTicks ?? [],
     trec: (result.trec ?? []).map(([layer, clusters, vectors]) => ({ layer, clusters, vectors })),
   };
+}
+
+/** An input travels inside the one INFER message, so that message must fit the device's frame (HELLO maxFrame). */
+function requireOneFrame(session: DeviceSession, body: HostBody<'INFER'>): void {
+  // The largest request id the session may pick makes the largest encoding: a bound, not a guess.
+  const messageBytes = encodeMessage('h2d', { type: 'INFER', id: 0xffff_ffff, body }).length;
+  const limit = session.transport.peerMaxMessageBytes;
+  if (messageBytes > limit) throw new InferInputTooLargeError({ device: session.description, inputBytes: body.input!.length, messageBytes, limit, maxFrame: session.info?.maxFrame });
 }

@@ -42,7 +42,7 @@ export async function resolveDevice(spec: string | undefined): Promise<ResolvedD
   if (spec === undefined) {
     const only = sims.length === 1 ? sims[0] : undefined;
     if (only) return { path: only.pty, via: 'sim', name: only.deviceId };
-    throw new NoSuchDeviceError('(none given)', sims.map((sim) => sim.deviceId));
+    throw new NoSuchDeviceError(undefined, { sims: sims.map((s) => s.deviceId), ports: (await listSerialPorts()).map((p) => p.serialNumber ?? p.path) });
   }
   if (spec.startsWith('/')) return { path: spec, via: 'path', name: spec };
   const sim = sims.find((candidate) => candidate.deviceId === spec);
@@ -50,5 +50,5 @@ export async function resolveDevice(spec: string | undefined): Promise<ResolvedD
   const ports = await listSerialPorts();
   const board = ports.find((port) => port.serialNumber === spec);
   if (board) return { path: board.path, via: 'serial-number', name: spec };
-  throw new NoSuchDeviceError(spec, [...sims.map((s) => s.deviceId), ...ports.map((p) => p.serialNumber ?? p.path)]);
+  throw new NoSuchDeviceError(spec, { sims: sims.map((s) => s.deviceId), ports: ports.map((p) => p.serialNumber ?? p.path) });
 }

@@ -1,5 +1,6 @@
 // Typed errors of the scheduler: each names the entry at fault (file, task, layer, field) and the numbers.
 import { RtinferError } from '../errors.js';
+import { formatBytes } from './units.js';
 
 /** Where in a taskset an entry sits, for error messages: file, task name or index, field path. */
 export interface EntryLocation {
@@ -44,7 +45,7 @@ export class LayerTooLargeError extends RtinferError {
     at: EntryLocation = {},
   ) {
     const where = describeLocation(at);
-    super('layer_too_large', `${where ? `${where}: ` : ''}layer "${layer}" needs ${need} B of enclave memory, the enclave has ${have} B; ${reason}`, {
+    super('layer_too_large', `${where ? `${where}: ` : ''}layer "${layer}" needs ${formatBytes(need)} of enclave memory, the enclave has ${formatBytes(have)}; ${reason}`, {
       ...at,
       layer,
       need,

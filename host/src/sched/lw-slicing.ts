@@ -1,5 +1,6 @@
 // LW slicing: cut each layer into the fewest slices that each fit the enclave; each slice is one enclave entry.
 import { LayerTooLargeError, type EntryLocation } from './errors.js';
+import { formatBytes } from './units.js';
 import { axisExtent, layerMemory, layerOperations, partition, slicingAxes, type SlicingAxis } from './layer-shapes.js';
 import { defaultMemoryModel, type MemoryModel } from './memory-model.js';
 import type { ExecutionUnit, LayerProfile, Platform, PlannedTask, Task } from './task-model.js';
@@ -47,7 +48,7 @@ export function sliceLayer(layer: LayerProfile, capacity: number, at: EntryLocat
   }
   if (!best) {
     if (layer.memory <= capacity) return [wholeLayerUnit(layer)];
-    throw new LayerTooLargeError(layer.name, smallestNeed, capacity, `even its smallest slice along ${slicingAxes(shape).join(' or ')} needs ${smallestNeed} B`, at);
+    throw new LayerTooLargeError(layer.name, smallestNeed, capacity, `even its smallest slice along ${slicingAxes(shape).join(' or ')} needs ${formatBytes(smallestNeed)}`, at);
   }
   const { axis, parts } = best;
   const total = layerOperations(shape);

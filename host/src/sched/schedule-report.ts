@@ -1,4 +1,5 @@
 // `rtinfer schedule`: plan a taskset under each policy, analyse it, simulate it, and explain a "no".
+import { renderTable } from '../cli/table.js';
 import type { PlannedViews } from './dispatch.js';
 import { evaluatePolicy, type PolicyEvaluation } from './evaluate.js';
 import { planTask, unslicedTask } from './lw-slicing.js';
@@ -117,11 +118,18 @@ export function formatPolicyReport(report: PolicyReport): string[] {
   if (analysis.why) lines.push(`              why: ${analysis.why}`);
   lines.push(`  simulation  ${simulation.schedulable ? 'no deadline miss' : 'DEADLINE MISS'} over releases in [0, ${formatDuration(simulation.releaseHorizon)}) (${simulation.horizonKind}), ${simulation.worldSwitches} world switches`);
   if (simulation.why) lines.push(`              why: ${simulation.why}`);
-  lines.push('  task                activations  worst response  slack        misses  entries  preemptions  demand slack (analysis)');
-  for (const task of simulation.tasks) {
-    const analysisSlack = task.analysisSlack === undefined ? '-' : formatDuration(task.analysisSlack);
-    lines.push(`  ${task.name.padEnd(20)}${String(task.activations).padStart(11)}  ${formatDuration(task.worstResponseTime).padStart(14)}  ${formatDuration(task.slack).padStart(11)}  ${String(task.deadlineMisses).padStart(6)}  ${String(task.entries).padStart(7)}  ${String(task.preemptions).padStart(11)}  ${analysisSlack.padStart(12)}`);
-  }
+  const columns = ['task', 'activations', 'worst response', 'slack', 'misses', 'entries', 'preemptions', 'demand slack (analysis)'].map((header, index) => ({ header, align: index === 0 ? ('left' as const) : ('right' as const) }));
+  const rows = simulation.tasks.map((task) => [
+    task.name,
+    String(task.activations),
+    formatDuration(task.worstResponseTime),
+    formatDuration(task.slack),
+    String(task.deadlineMisses),
+    String(task.entries),
+    String(task.preemptions),
+    task.analysisSlack === undefined ? '-' : formatDuration(task.analysisSlack),
+  ]);
+  lines.push(...renderTable(columns, rows, { indent: '  ' }));
   lines.push('  (worst response and slack are observed in the simulation; demand slack is min over windows ending at the task\'s deadlines of L − demand(L))');
   return lines;
 }

@@ -1,6 +1,6 @@
 // Reading entries of YAML task set files (the scheduler's and the device's): typed errors that point at the
 // file, task and field for every bad value.
-import { parseDocument } from 'yaml';
+import { isCollection, isSeq, LineCounter, parseDocument, visit } from 'yaml';
 import { TasksetError, type EntryLocation } from './errors.js';
 import { parseDuration, parseSize } from './units.js';
 
@@ -47,11 +47,21 @@ export function integer(fields: Fields, name: string, at: EntryLocation, fallbac
 
 /** The root mapping of a YAML document, with its allowed keys; malformed YAML is reported with line and column. */
 export function parseYamlRoot(text: string, file: string | undefined, allowed: string[]): Fields {
-  const document = parseDocument(text, { uniqueKeys: true });
+  const lines = new LineCounter();
+  const document = parseDocument(text, { uniqueKeys: true, lineCounter: lines });
   const problem = document.errors[0];
   if (problem) {
     const position = problem.linePos?.[0];
     throw new TasksetError({ file, field: position ? `line ${position.line}, column ${position.col}` : undefined }, `malformed YAML: ${problem.message.split(' at line')[0]}`, {}, 'malformed_yaml');
   }
+  // A mapping or list used as a key (a stray ":" after "{ period: 1s }" makes one) names no field. toJS() would
+  // turn it into a string key and print a process warning; refuse it here, with its place in the file.
+  visit(document, {
+    Pair(_, pair) {
+      if (!isCollection(pair.key)) return;
+      const { line, col } = lines.linePos(pair.key.range?.[0] ?? 0);
+      throw new TasksetError({ file, field: `line ${line}, column ${col}` }, `malformed YAML: a ${isSeq(pair.key) ? 'list' : 'mapping'} used as a key; keys are field names`, {}, 'malformed_yaml');
+    },
+  });
   return mapping(document.toJS(), { file }, allowed);
 }

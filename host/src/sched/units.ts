@@ -39,6 +39,21 @@ export function formatDuration(microseconds: number): string {
   return `${Number(microseconds.toFixed(1))} µs`;
 }
 
+const byteUnits = ['B', 'KiB', 'MiB', 'GiB'] as const;
+
+/**
+ * A size in the units people write, and `parseSize` reads back: "8 MiB", "255 KiB", "512 B"; a size that is not a
+ * whole number of its unit gets one decimal ("50.2 KiB"). The one formatter of bytes for everything rtinfer prints.
+ */
+export function formatBytes(bytes: number): string {
+  if (!Number.isFinite(bytes)) return `${bytes} B`;
+  let unit = 0;
+  while (unit < byteUnits.length - 1 && Math.abs(bytes) >= 1024 ** (unit + 1) - 0.05 * 1024 ** unit) unit++;
+  const value = bytes / 1024 ** unit;
+  const text = Number.isInteger(value) ? String(value) : value.toFixed(1);
+  return `${text} ${byteUnits[unit]}`;
+}
+
 /** A duration or size given on the command line, or a typed error naming the flag. */
 export function requireQuantity(kind: 'duration' | 'size', value: string, flag: string, options: { allowZero?: boolean } = {}): number {
   const parsed = kind === 'duration' ? parseDuration(value) : parseSize(value);

@@ -3,6 +3,7 @@
 // without colour), the losses, and the latest misses. Pure: state in, string
 // out; `updateMonitor` folds verdicts into the state. `trace check` prints the
 // same table for a whole recording.
+import { renderTable } from '../cli/table.js';
 import { formatDuration } from '../sched/units.js';
 import { type TasksetSpec, taskName } from './spec.js';
 import type { DeadlineMiss, TaskWindowStats, Verdict, WindowStats } from './verdicts.js';
@@ -80,16 +81,12 @@ export interface TableRow {
 
 /** The per-task table; a task with misses is drawn red (colour) or marked "!" (plain). */
 export function renderTaskTable(rows: TableRow[], options: { spec?: TasksetSpec; color?: boolean } = {}): string[] {
-  const header = ['task', 'jobs', 'miss', 'over', 'R p50', 'R p99', 'R max', 'C p50', 'C max', 'jitter'];
-  const widths = [14, 7, 6, 6, 9, 9, 9, 9, 9, 9];
-  const line = (cells: string[]) => cells.map((cell, index) => (index === 0 ? cell.padEnd(widths[index]!) : cell.padStart(widths[index]!))).join(' ');
-  const out = [line(header)];
-  for (const row of rows) {
+  const columns = ['task', 'jobs', 'miss', 'over', 'R p50', 'R p99', 'R max', 'C p50', 'C max', 'jitter'].map((header, index) => ({ header, align: index === 0 ? ('left' as const) : ('right' as const) }));
+  const missed = (row: TableRow) => row.totals.misses > 0;
+  const cells = rows.map((row) => {
     const { stats } = row;
-    const missed = row.totals.misses > 0;
-    const name = `${missed && !options.color ? '! ' : ''}${taskName(options.spec, row.task)}`.slice(0, widths[0]);
-    const text = line([
-      name,
+    return [
+      `${missed(row) && !options.color ? '! ' : ''}${taskName(options.spec, row.task)}`,
       String(row.totals.jobs),
       String(row.totals.misses),
       String(row.totals.overruns),
@@ -99,10 +96,10 @@ export function renderTaskTable(rows: TableRow[], options: { spec?: TasksetSpec;
       ms(stats?.executionUs.p50 ?? Number.NaN),
       ms(stats?.executionUs.max ?? Number.NaN),
       ms(stats?.responseJitterUs ?? Number.NaN),
-    ]);
-    out.push(missed && options.color ? `\u001b[1;31m${text}\u001b[0m` : text);
-  }
-  return out;
+    ];
+  });
+  const styleRow = (index: number, line: string) => (options.color && missed(rows[index]!) ? `\u001b[1;31m${line}\u001b[0m` : line);
+  return renderTable(columns, cells, { styleRow });
 }
 
 export function describeMiss(miss: DeadlineMiss, spec?: TasksetSpec): string {

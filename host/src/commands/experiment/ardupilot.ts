@@ -3,7 +3,7 @@ import { RtinferCommand } from '../../cli/base-command.js';
 import { cortexA53Enclave, describeCostModel } from '../../sched/cost-model.js';
 import { runScenario, type ArdupilotOutcome } from '../../sched/experiment/ardupilot.js';
 import { describeMemoryModel, memoryModelFlagOptions, type MemoryModel } from '../../sched/memory-model.js';
-import { formatDuration, requireQuantity } from '../../sched/units.js';
+import { formatBytes, formatDuration, requireQuantity } from '../../sched/units.js';
 import type { ZooNetworkName } from '../../sched/zoo-shapes.js';
 
 export default class ExperimentArdupilot extends RtinferCommand {
@@ -41,7 +41,7 @@ For every (DNN period, LW slice bound) the command gives the analysis verdict an
       }
     }
     if (!this.jsonEnabled()) {
-      this.log(`ArduCopter main loop (13 normal-world tasks, 400 Hz fast loop ${formatDuration(fastLoopWcet)} assumed) + ${network} in an enclave of ${capacity} B, world switch ${formatDuration(worldSwitch)}`);
+      this.log(`ArduCopter main loop (13 normal-world tasks, 400 Hz fast loop ${formatDuration(fastLoopWcet)} assumed) + ${network} in an enclave of ${formatBytes(capacity)}, world switch ${formatDuration(worldSwitch)}`);
       this.log(describeMemoryModel(memoryModel));
       this.log('verdicts: analysis/simulation (yes = every deadline kept); fast loop: worst response time (deadline 2.5 ms); switches per DNN job');
       this.log('DNN period  LW slices ≤ | LW                                 | FUSION greedy                      | FUSION ours');
