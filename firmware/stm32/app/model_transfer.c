@@ -72,7 +72,7 @@ static uint32_t send_ack(uint32_t id)
     s_transfer.since_ack = 0;
     s_transfer.gap = count > 0;
     s_transfer.expected = ack->next; /* in order from now on means: at what the store holds */
-    (void)reply_send_on(RTP_CHANNEL_BULK, m);
+    (void)reply_send(m); /* bulk with id 0; the reply to MODEL_BEGIN goes on control (SPEC §2.1) */
     return ack->next;
 }
 

@@ -33,13 +33,8 @@ static bool encode_and_send(uint8_t channel, const rtp_msg_t *m, size_t *frame_l
 
 bool reply_send(const rtp_msg_t *m)
 {
-    return reply_send_on(RTP_CHANNEL_CONTROL, m);
-}
-
-bool reply_send_on(uint8_t channel, const rtp_msg_t *m)
-{
     size_t frame_len;
-    if (encode_and_send(channel, m, &frame_len)) {
+    if (encode_and_send(rtp_msg_channel(m->type, m->id), m, &frame_len)) {
         return true;
     }
     reply_facts_t facts = {.type = m->type, .has_need = true, .has_have = true};

@@ -14,7 +14,8 @@ rtp_msg_t *reply_msg(void);
 /* reply_msg(), emptied and addressed: a D->H message of `type` answering `id`. */
 rtp_msg_t *reply_begin(uint8_t type, uint32_t id);
 
-/* Encodes *m (dir D2H) and sends it on the control channel. If the frame
+/* Encodes *m (dir D2H) and sends it on its channel (SPEC §2.1, rtp_msg_channel:
+ * replies and ERRORs on control, the id-0 MODEL_ACK on bulk, TRACE on trace). If the frame
  * would exceed the peer's max_frame, sends ERROR(too_large) with the same
  * id instead; if *m fails its schema, ERROR(internal). Returns true if *m
  * itself was sent. */
@@ -35,8 +36,5 @@ typedef struct {
 
 /* Sends ERROR(code) for request `id` with its facts; message is kept by reference. */
 void reply_error_facts(uint32_t id, uint16_t code, const char *message, const reply_facts_t *facts);
-
-/* reply_send() on another channel (bulk for MODEL_ACK, SPEC §2.1). */
-bool reply_send_on(uint8_t channel, const rtp_msg_t *m);
 
 #endif

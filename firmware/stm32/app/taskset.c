@@ -222,29 +222,43 @@ static void record_job_event(uint8_t kind, const task_state_t *t, uint32_t job, 
     }
 }
 
-/* Releases every job due by `now` (and before the end of the run). */
-static void release_due(uint64_t now)
+/* The task with the earliest release due by `now` (and before the end of the run; ties: lower
+ * index), or NULL. */
+static task_state_t *earliest_due(uint64_t now)
 {
+    task_state_t *best = NULL;
     for (uint8_t i = 0; i < s_task_count; i++) {
         task_state_t *t = &s_tasks[i];
-        while (t->next_release <= now && (s_end == 0 || t->next_release < s_end)) {
-            uint32_t job = t->next_job++;
-            s_summary.released++;
-            record_job_event(RTP_EV_JOB_RELEASE, t, job, t->next_release, 0);
-            if (t->queue_count == TASK_QUEUE) {
-                /* The oldest waiting job cannot make it any more: skipped, and reported as missed. */
-                record_job_event(RTP_EV_DEADLINE_MISS, t, t->queued_job[t->queue_head], now,
-                                 now - t->queued_release[t->queue_head]);
-                s_summary.missed++;
-                t->queue_head = (uint8_t)((t->queue_head + 1u) % TASK_QUEUE);
-                t->queue_count--;
-            }
-            uint8_t tail = (uint8_t)((t->queue_head + t->queue_count) % TASK_QUEUE);
-            t->queued_release[tail] = t->next_release;
-            t->queued_job[tail] = job;
-            t->queue_count++;
-            t->next_release += t->period;
+        bool due = t->next_release <= now && (s_end == 0 || t->next_release < s_end);
+        if (due && (best == NULL || t->next_release < best->next_release)) {
+            best = t;
         }
+    }
+    return best;
+}
+
+/* Releases every job due by `now`, in release order across tasks. Each job_release carries its
+ * nominal release time, which is earlier than `now` when the release fell due while a job ran
+ * (SPEC §4.6): it then follows that job's events in the trace. */
+static void release_due(uint64_t now)
+{
+    for (task_state_t *t = earliest_due(now); t != NULL; t = earliest_due(now)) {
+        uint32_t job = t->next_job++;
+        s_summary.released++;
+        record_job_event(RTP_EV_JOB_RELEASE, t, job, t->next_release, 0);
+        if (t->queue_count == TASK_QUEUE) {
+            /* The oldest waiting job cannot make it any more: skipped, and reported as missed. */
+            record_job_event(RTP_EV_DEADLINE_MISS, t, t->queued_job[t->queue_head], now,
+                             now - t->queued_release[t->queue_head]);
+            s_summary.missed++;
+            t->queue_head = (uint8_t)((t->queue_head + 1u) % TASK_QUEUE);
+            t->queue_count--;
+        }
+        uint8_t tail = (uint8_t)((t->queue_head + t->queue_count) % TASK_QUEUE);
+        t->queued_release[tail] = t->next_release;
+        t->queued_job[tail] = job;
+        t->queue_count++;
+        t->next_release += t->period;
     }
 }
 

@@ -109,7 +109,7 @@ static void send_batch(uint32_t n)
             out->arg[a] = e->args[a];
         }
     }
-    if (reply_send_on(RTP_CHANNEL_TRACE, m)) {
+    if (reply_send(m)) { /* on the trace channel (SPEC §2.1) */
         s_dropped_unreported = 0;
     }
     /* Sent or refused as too large (the ERROR says so), the events leave the ring either way. */
