@@ -4,6 +4,12 @@
 // raw ticks are also checked: a 32-bit counter that wraps (the firmware did not
 // extend it, SPEC.md §4.2) is extended here and reported; ticks back near zero,
 // or a new boot id, is a device reset: the clock estimate restarts.
+//
+// One step back is data, not a clock fault (SPEC.md §4.6): a job_release carries
+// its nominal release time, and a release that fell due while a job ran is traced
+// after that job's events. It is never earlier than the events traced before that
+// job's job_start, so only a release within that bound passes; anything earlier
+// still goes through the wrap, reset and ticks_backwards checks.
 import { Observable, type OperatorFunction } from 'rxjs';
 import { type ClockEstimate, estimateClock, type PingSample } from '../../device/clock-estimate.js';
 import type { DeviceEvent, TraceItem } from '../events.js';
@@ -44,7 +50,10 @@ export function alignClock(options: AlignClockOptions = {}): OperatorFunction<Tr
       let toHostUs: ((deviceNs: number) => number) | undefined;
       let bootId: number | undefined;
       let extension = 0;
+      /** The latest raw ticks time reached (a late release does not move it). */
       let lastRaw = -1;
+      /** No release may be earlier: the latest event before the latest job_start (before any: the first event), extended ticks. */
+      let releaseFloor = Number.POSITIVE_INFINITY;
       const resetBelow = () => options.resetBelowTicks ?? 2 * clockHz;
 
       const restart = () => {
@@ -52,23 +61,31 @@ export function alignClock(options: AlignClockOptions = {}): OperatorFunction<Tr
         toHostUs = undefined;
         extension = 0;
         lastRaw = -1;
+        releaseFloor = Number.POSITIVE_INFINITY;
       };
+
+      const isLateRelease = (event: DeviceEvent) => event.kind === 'job_release' && event.ticks < lastRaw && event.ticks + extension >= releaseFloor;
 
       const align = (event: DeviceEvent): DeviceEvent => {
         const raw = event.ticks;
-        if (lastRaw >= 0 && raw < lastRaw) {
-          // Top quarter of 2^32 to the bottom half: the pattern of a 32-bit counter, not a reboot.
-          if (lastRaw < U32 && lastRaw >= U32 - U32 / 4 && raw < U32 / 2) {
-            extension += U32;
-            subscriber.next({ kind: 'clock_wrap', fromTicks: lastRaw, toTicks: raw, extension });
-          } else if (raw < resetBelow()) {
-            subscriber.next({ kind: 'device_reset', reason: 'ticks_to_zero', fromTicks: lastRaw, toTicks: raw });
-            restart();
-          } else {
-            subscriber.next({ kind: 'ticks_backwards', fromTicks: lastRaw, toTicks: raw });
+        if (lastRaw < 0) releaseFloor = raw + extension;
+        else if (event.kind === 'job_start') releaseFloor = lastRaw + extension;
+        // A late release keeps its nominal time, and time does not move back with it.
+        if (!isLateRelease(event)) {
+          if (lastRaw >= 0 && raw < lastRaw) {
+            // Top quarter of 2^32 to the bottom half: the pattern of a 32-bit counter, not a reboot.
+            if (lastRaw < U32 && lastRaw >= U32 - U32 / 4 && raw < U32 / 2) {
+              extension += U32;
+              subscriber.next({ kind: 'clock_wrap', fromTicks: lastRaw, toTicks: raw, extension });
+            } else if (raw < resetBelow()) {
+              subscriber.next({ kind: 'device_reset', reason: 'ticks_to_zero', fromTicks: lastRaw, toTicks: raw });
+              restart();
+            } else {
+              subscriber.next({ kind: 'ticks_backwards', fromTicks: lastRaw, toTicks: raw });
+            }
           }
+          lastRaw = raw;
         }
-        lastRaw = raw;
         const ticks = raw + extension;
         const deviceNs = (ticks * 1e9) / clockHz;
         return {
