@@ -10,7 +10,8 @@ import { rtinfer } from './support/cli.js';
 
 describe('rtinfer CLI', () => {
   it('demo --json: starts a sim, handshakes, pings and reports', async () => {
-    const { code, stdout } = await rtinfer('demo', '--pings', '50', '--json');
+    // The cpu clock keeps a loaded host from stretching the sim's jobs; the assertions below hold either way.
+    const { code, stdout } = await rtinfer('demo', '--pings', '50', '--clock', 'cpu', '--json');
     expect(code).toBe(0);
     const report = JSON.parse(stdout);
     expect(report.device).toMatchObject({ board: 'posix_sim', proto: 1, clockHz: 1_000_000_000 });
@@ -25,8 +26,14 @@ describe('rtinfer CLI', () => {
     expect(report.inference.map((run: { mode: string }) => run.mode)).toEqual(['dense', 'trec']);
     expect(report.inference[0].check).toMatchObject({ reference: 'dense', topAgrees: true });
     expect(report.inference[1].check).toMatchObject({ reference: 'TREC', topAgrees: true, clustersEqual: true });
-    // The impossible task misses every one of its 4 deadlines in the 1 s run; the other task misses none.
-    expect(report.periodic).toMatchObject({ misses: 4, overruns: 4, deviceSummary: { missed: 4, dropped: 0 } });
+    // What holds by construction, however loaded the host: in the 1 s run "camera" (every 100 ms) has 10 jobs
+    // and "impossible" (every 250 ms, a 20 µs deadline and 10 µs budget no inference meets) 4, each of which
+    // misses its deadline and overruns its budget (the only budget in the set); every job ran, and the host's
+    // verdicts count the misses the device counted. Whether "camera" misses depends on the host's load.
+    const { periodic } = report;
+    expect(periodic).toMatchObject({ jobs: 14, overruns: 4, deviceSummary: { released: 14, completed: 14, dropped: 0 } });
+    expect(periodic.misses).toBeGreaterThanOrEqual(4);
+    expect(periodic.deviceSummary.missed).toBe(periodic.misses);
   });
 
   it('demo (text) prints the HELLO facts and the ping statistics', async () => {

@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type RunningSim, startQemu, startSim } from 'rtinfer';
+import { type RunningSim, type SimClock, startQemu, startSim } from 'rtinfer';
 
 let simCount = 0;
 
@@ -21,8 +21,12 @@ export function targetKind(): TargetKind {
   return process.env.RTINFER_HIL_TARGET === 'qemu' ? 'qemu' : 'sim';
 }
 
-/** `ramBytes` limits a sim's inference memory; only the sim can do that (a board has what it has). */
-export async function acquireTarget(options: { ramBytes?: number } = {}): Promise<Target> {
+/**
+ * `ramBytes` limits a sim's inference memory; only the sim can do that (a board has what it has).
+ * `clock` is the sim's device clock: a test that asserts deadline outcomes asks for 'cpu', so that a loaded
+ * host does not stretch the sim's jobs or delay its releases (QEMU and boards keep their own clocks).
+ */
+export async function acquireTarget(options: { ramBytes?: number; clock?: SimClock } = {}): Promise<Target> {
   const kind = options.ramBytes !== undefined ? 'sim' : targetKind();
   if (kind === 'port') {
     const port = process.env.RTINFER_HIL_PORT!;

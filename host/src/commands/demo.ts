@@ -10,6 +10,7 @@ import { openSession } from '../device/open-session.js';
 import { decodeContainer } from '../compress/container.js';
 import { inferBothWays, runDemoTaskset } from '../cli/demo-steps.js';
 import { startSim, type RunningSim } from '../sim/posix-sim.js';
+import { SIM_CLOCKS, type SimClock } from '../sim/sim-registry.js';
 
 export default class Demo extends RtinferCommand {
   static override summary = 'Run the main job on the simulated bench: compress a model, push it, run it densely and with TREC, run a periodic task set and check every deadline.';
@@ -24,6 +25,11 @@ export default class Demo extends RtinferCommand {
     pings: Flags.integer({ summary: 'Number of PINGs.', default: 200, min: 1 }),
     model: Flags.string({ summary: 'Model to compress and push: a zoo name, an .onnx file or a darknet .cfg.', default: 'lenet-5' }),
     duration: Flags.integer({ summary: 'Seconds the periodic task set runs.', default: 1, min: 1, max: 600 }),
+    clock: Flags.string({
+      summary: 'The demo sim\'s device clock: wall (default, real time) or cpu (its CPU time: a loaded machine does not change the deadline verdicts).',
+      options: [...SIM_CLOCKS],
+      exclusive: ['device'],
+    }),
   };
 
   async run() {
@@ -31,7 +37,7 @@ export default class Demo extends RtinferCommand {
     let sim: RunningSim | undefined;
     if (flags.device === undefined) {
       // A fixed id: the demo board keeps one flash file across runs, as a real board keeps its flash.
-      sim = await startSim({ deviceId: 'demo' });
+      sim = await startSim({ deviceId: 'demo', clock: (flags.clock ?? 'wall') as SimClock });
       if (!this.jsonEnabled()) this.log(`started simulated STM32 ${sim.deviceId} on ${sim.pty}`);
     }
     try {
