@@ -97,8 +97,9 @@ export async function pushModel(session: DeviceSession, container: Uint8Array, o
     { timeoutMs: options.beginTimeoutMs ?? 10_000, retries },
   );
   const first = begin.body;
-  // No RTT seed from MODEL_BEGIN: on a slow line a full window queues for far longer than one small
-  // request takes, so the first timeout is RFC 6298's 1 s and samples from chunks take over.
+  // No RTT seed from MODEL_BEGIN: one small request says nothing of how long a window queues. The
+  // first timeout is RFC 6298's 1 s, counted from when a chunk can have crossed at the assumed line
+  // rate (SPEC.md §4.3); measurements from the first ACKs take over.
   const window = new TransferWindow({ size: container.length, chunkSize: first.chunk, window: first.window, resumeFrom: first.next });
   window.acknowledge(first, performance.now());
   let sentBytes = 0;

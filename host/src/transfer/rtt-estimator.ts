@@ -16,7 +16,8 @@ export class RttEstimator {
 
   constructor(options: RttEstimatorOptions = {}) {
     this.minRtoMs = options.minRtoMs ?? 50;
-    this.maxRtoMs = options.maxRtoMs ?? 5000;
+    // RFC 6298 §2.5: a ceiling, if any, of at least 60 s: on a slow line two chunks (one ACK) can take seconds.
+    this.maxRtoMs = options.maxRtoMs ?? 60_000;
   }
 
   /** Starts from a known round trip: the first timeout is then 4× it (SRTT + 4·RTTVAR with RTTVAR = 3/4 of it). */

@@ -32,6 +32,21 @@ export interface TransferWindowOptions {
   /** Later chunks acknowledged past a hole before it counts as lost rather than late. */
   fastRetransmitAfter?: number;
   rtt?: RttEstimator;
+  /**
+   * The line rate host → device to assume until the device has shown progress, in bytes/s (default
+   * 960, 9600 baud 8N1: slower than any link rtinfer drives, so no first timer fires early).
+   */
+  assumedLineBytesPerSecond?: number;
+}
+
+/** SPEC.md §4.3: what a host assumes of the line before the first ACK that stores a chunk. */
+export const ASSUMED_LINE_BYTES_PER_SECOND = 960;
+
+/** What one ACK newly stored: progress, and the chunks that give a round-trip sample. */
+interface Delivery {
+  bytes: number;
+  /** Chunks newly stored that were sent exactly once. */
+  sentOnce: number[];
 }
 
 const UNSENT = 0;
@@ -44,6 +59,14 @@ export class TransferWindow {
   retransmissions = 0;
   private readonly state: Uint8Array;
   private readonly sentAt: Float64Array;
+  /** Bytes in flight when the chunk was sent, itself included: what queues ahead of it on a slow line. */
+  private readonly queuedAtSend: Float64Array;
+  private inFlightBytes = 0;
+  /** When an ACK last stored new bytes: the link was busy delivering up to then. */
+  private progressAt = -Infinity;
+  /** When selective ACKs first showed later chunks stored past this one. */
+  private readonly suspectedAt: Float64Array;
+  private readonly assumedBytesPerMs: number;
   private readonly attempts: Uint16Array;
   /** Set when selective ACKs show chunks sent after this one arrived: lost, unless merely reordered. */
   private readonly suspectedLost: Uint8Array;
@@ -59,9 +82,12 @@ export class TransferWindow {
     this.chunkCount = Math.ceil(options.size / options.chunkSize);
     this.state = new Uint8Array(this.chunkCount);
     this.sentAt = new Float64Array(this.chunkCount);
+    this.queuedAtSend = new Float64Array(this.chunkCount);
+    this.suspectedAt = new Float64Array(this.chunkCount);
     this.attempts = new Uint16Array(this.chunkCount);
     this.suspectedLost = new Uint8Array(this.chunkCount);
     this.rtt = options.rtt ?? new RttEstimator();
+    this.assumedBytesPerMs = (options.assumedLineBytesPerSecond ?? ASSUMED_LINE_BYTES_PER_SECOND) / 1000;
     this.maxRetransmissions = options.maxRetransmissions ?? 12;
     this.fastRetransmitAfter = options.fastRetransmitAfter ?? 3;
     this.cumulative = 0;
@@ -114,71 +140,99 @@ export class TransferWindow {
 
   acknowledge(ack: AckView, now: number): void {
     const next = Math.min(ack.next, this.options.size);
-    // The device acknowledges every ⌈window/2⌉ chunks, so the oldest chunk an ACK
-    // covers waited longest for it: that wait is what the timeout must outlast.
-    let oldestSampleSentAt = Infinity;
-    const collect = (sentAt: number) => {
-      if (sentAt < oldestSampleSentAt) oldestSampleSentAt = sentAt;
-    };
+    const delivered: Delivery = { bytes: 0, sentOnce: [] };
     if (next > this.cumulative) {
-      this.markStored(this.cumulative, next, collect);
+      this.markStored(this.cumulative, next, delivered);
       this.cumulative = next;
     }
     let highestSacked = -1;
     for (const [offset, length] of ack.sack ?? []) {
-      this.markStored(offset, Math.min(offset + length, this.options.size), collect);
+      this.markStored(offset, Math.min(offset + length, this.options.size), delivered);
       highestSacked = Math.max(highestSacked, Math.floor((offset + length - 1) / this.options.chunkSize));
     }
-    if (oldestSampleSentAt !== Infinity) this.rtt.sample(now - oldestSampleSentAt);
+    // The oldest chunk this ACK covers waited longest for it, counted from when its timer ran (sent,
+    // or the previous progress): that wait is what a timeout must outlast. Karn's rule: only chunks
+    // sent exactly once give honest samples.
+    if (delivered.sentOnce.length > 0) {
+      const oldestStart = delivered.sentOnce.reduce((oldest, index) => Math.min(oldest, Math.max(this.sentAt[index]!, this.progressAt)), Infinity);
+      this.rtt.sample(now - oldestStart);
+    }
+    if (delivered.bytes > 0) this.progressAt = now;
     this.credits = Math.max(1, ack.window);
-    this.armFastRetransmit(highestSacked);
+    this.armFastRetransmit(highestSacked, now);
   }
 
   /** A chunk is stored when the whole of it lies inside an acknowledged range. */
-  private markStored(from: number, to: number, onSample?: (sentAt: number) => void): void {
+  private markStored(from: number, to: number, delivered?: Delivery): void {
     const { chunkSize, size } = this.options;
     for (let index = Math.ceil(from / chunkSize); index < this.chunkCount; index++) {
       const end = Math.min((index + 1) * chunkSize, size);
       if (end > to) break;
-      // Karn's rule: only a chunk sent exactly once gives an honest round-trip sample.
-      if (this.state[index] === IN_FLIGHT && this.attempts[index] === 1) onSample?.(this.sentAt[index]!);
+      if (this.state[index] === IN_FLIGHT && delivered) {
+        const length = end - index * chunkSize;
+        this.inFlightBytes -= length;
+        delivered.bytes += length;
+        if (this.attempts[index] === 1) delivered.sentOnce.push(index);
+      }
       this.state[index] = STORED;
     }
   }
 
   /**
+   * When a chunk's timer starts (SPEC.md §4.3). Once the device has shown
+   * progress: at the later of its sending and the last ACK that stored new
+   * bytes, as TCP restarts its timer on every ACK of new data (RFC 6298 §5.3):
+   * while ACKs keep coming, the bytes queued ahead of it are still crossing.
+   * Before that: when it can have crossed, behind the bytes in flight when it
+   * was sent and one chunk more (the device ACKs every second chunk), at the
+   * assumed slow line rate; so a first window queued on a slow line does not
+   * time out before it could even have arrived.
+   */
+  private timerStart(index: number): number {
+    const sentAt = this.sentAt[index]!;
+    if (this.progressAt === -Infinity) return sentAt + (this.queuedAtSend[index]! + this.options.chunkSize) / this.assumedBytesPerMs;
+    return Math.max(sentAt, this.progressAt);
+  }
+
+  /**
    * SACK beyond a hole means its chunk was lost or is merely late (MQTT may
    * reorder). Mark it; `deadline` then re-sends it once a round trip and some
-   * of its observed variation have passed since it was sent, instead of after a
+   * of its observed variation have passed since then, instead of after a
    * whole (backed-off) timeout, as TCP's RACK does.
    */
-  private armFastRetransmit(highestSacked: number): void {
+  private armFastRetransmit(highestSacked: number, now: number): void {
     const first = Math.floor(this.cumulative / this.options.chunkSize);
     for (let index = first; index < highestSacked - this.fastRetransmitAfter + 1; index++) {
       if (this.state[index] !== IN_FLIGHT || this.suspectedLost[index]) continue;
       let storedAfter = 0;
       for (let later = index + 1; later <= highestSacked && storedAfter < this.fastRetransmitAfter; later++) if (this.state[later] === STORED) storedAfter++;
-      if (storedAfter >= this.fastRetransmitAfter) this.suspectedLost[index] = 1;
+      if (storedAfter >= this.fastRetransmitAfter) {
+        this.suspectedLost[index] = 1;
+        this.suspectedAt[index] = now;
+      }
     }
   }
 
   private deadline(index: number): number {
-    const sentAt = this.sentAt[index]!;
     // Doubles with each retransmission of the same chunk (SPEC.md §4.3).
-    const timeout = sentAt + this.rtt.rtoMs * 2 ** Math.max(0, this.attempts[index]! - 1);
+    const timeout = this.timerStart(index) + this.rtt.rtoMs * 2 ** Math.max(0, this.attempts[index]! - 1);
     if (!this.suspectedLost[index]) return timeout;
-    return Math.min(timeout, sentAt + this.rtt.reorderDeadlineMs);
+    // Later chunks arrived: it is lost unless merely late, which a round trip and some settles.
+    return Math.min(timeout, this.suspectedAt[index]! + this.rtt.reorderDeadlineMs);
   }
 
   private take(index: number, now: number): ChunkToSend {
     const retransmission = this.attempts[index]!;
+    const offset = index * this.options.chunkSize;
+    const length = Math.min(this.options.chunkSize, this.options.size - offset);
     if (retransmission > 0) this.retransmissions++;
+    if (this.state[index] !== IN_FLIGHT) this.inFlightBytes += length;
     this.attempts[index] = retransmission + 1;
     this.state[index] = IN_FLIGHT;
     this.suspectedLost[index] = 0;
     if (index > this.highestSent) this.highestSent = index;
     this.sentAt[index] = now;
-    const offset = index * this.options.chunkSize;
-    return { index, offset, length: Math.min(this.options.chunkSize, this.options.size - offset), retransmission };
+    this.queuedAtSend[index] = this.inFlightBytes;
+    return { index, offset, length, retransmission };
   }
 }
