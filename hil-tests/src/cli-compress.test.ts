@@ -1,5 +1,6 @@
 // The built `rtinfer` CLI compressing models, as a user runs it: zoo export, import (ONNX, Darknet),
 // compress, inspect, and the bad inputs each refused with the file, layer or flag named.
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,9 +20,18 @@ describe('rtinfer compress, inspect, model export', () => {
     expect(compressed.code).toBe(0);
     expect(compressed.stdout).toMatch(/^layer +params +kept +weight bits +index bits +before +after +ratio$/m);
     expect(compressed.stdout).toMatch(/^ip1 +400,000 +8\.0%/m);
-    expect(compressed.stdout).toMatch(/wrote lenet-5.rtm: [\d,]+ bytes \([\d.]+× the dense fp32 weights\), sha256 [0-9a-f]{64}/);
+    // Two SHA-256s, named apart (issue 11 §3.7): the whole file's (sha256sum's, the device's) and the trailer's.
+    const file = readFileSync(join(work, 'lenet-5.rtm'));
+    const fileSha256 = createHash('sha256').update(file).digest('hex');
+    const contentDigest = createHash('sha256').update(file.subarray(0, file.length - 34)).digest('hex');
+    expect(compressed.stdout).toMatch(new RegExp(`wrote lenet-5.rtm: [\\d,]+ bytes \\([\\d.]+× the dense fp32 weights\\), file SHA-256 ${fileSha256}, in`));
+    expect(compressed.stdout).toMatch(new RegExp(`^content digest ${contentDigest} `, 'm'));
     const inspected = await rtinfer('inspect', 'lenet-5.rtm');
     expect(inspected.code).toBe(0);
+    expect(inspected.stdout).toContain(`file SHA-256 ${fileSha256}`);
+    expect(inspected.stdout).toMatch(new RegExp(`^content digest ${contentDigest} \\(verified`, 'm'));
+    const json = JSON.parse((await rtinfer('inspect', 'lenet-5.rtm', '--json')).stdout);
+    expect(json).toMatchObject({ sha256: fileSha256, contentDigest });
     const table = (text: string) => text.split('\n').filter((line) => /^(layer|conv|ip|total|-)/.test(line));
     expect(table(inspected.stdout)).toEqual(table(compressed.stdout));
   });

@@ -56,7 +56,7 @@ export function describeCounters(counters: DeviceLinkCounters): string {
 /** What a push did, in one line: sizes, speed, and whether anything had to move at all. */
 export function describePush(summary: PushSummary): string {
   const slot = String.fromCharCode('a'.charCodeAt(0) + summary.slot);
-  const state = `SHA-256 verified on the device${summary.active ? ', active' : ''}`;
+  const state = `file SHA-256 verified on the device${summary.active ? ', active' : ''}`;
   if (summary.resumedFrom === summary.bytes) return `${summary.modelId} (${formatBytes(summary.bytes)}) was already in slot ${slot}: nothing sent; ${state}`;
   const resumed = summary.resumedFrom ? `, resumed at ${formatBytes(summary.resumedFrom)}` : '';
   return `${summary.modelId} → slot ${slot}: ${formatBytes(summary.bytes)} (${formatBytes(summary.wireBytes)} on the wire${resumed}) in ${(summary.durationMs / 1000).toFixed(2)} s, ${formatBytes(summary.goodputBytesPerSecond)}/s, ${summary.retransmissions} retransmits; ${state}`;

@@ -60,12 +60,14 @@ export default class Compress extends RtinferCommand {
     }, structuredInputs(graph.input.shape, flags['test-inputs']));
     progress?.done();
     writeFileSync(flags.output, bytes);
-    const { sha256 } = decodeContainer(bytes, flags.output);
+    const { fileSha256, contentDigest } = decodeContainer(bytes, flags.output);
     const seconds = (performance.now() - started) / 1000;
     if (!this.jsonEnabled()) {
       for (const line of formatCompressionTable(report)) this.log(line);
-      this.log(`wrote ${flags.output}: ${bytes.length.toLocaleString('en-US')} bytes (${(report.total.bytesBefore / bytes.length).toFixed(1)}× the dense fp32 weights), sha256 ${sha256}, in ${seconds.toFixed(1)} s`);
+      this.log(`wrote ${flags.output}: ${bytes.length.toLocaleString('en-US')} bytes (${(report.total.bytesBefore / bytes.length).toFixed(1)}× the dense fp32 weights), file SHA-256 ${fileSha256}, in ${seconds.toFixed(1)} s`);
+      this.log(`content digest ${contentDigest} (the container's own trailer, over the bytes before it; not the file SHA-256 a device reports)`);
     }
-    return { file: flags.output, bytes: bytes.length, sha256, seconds, ...report };
+    // `sha256` is the whole file's, as in push, models and the protocol; `contentDigest` the trailer's (CONTAINER.md §4).
+    return { file: flags.output, bytes: bytes.length, sha256: fileSha256, contentDigest, seconds, ...report };
   }
 }

@@ -8,7 +8,7 @@ import { RtinferError } from '../errors.js';
 
 export default class Inspect extends RtinferCommand {
   static override summary = 'Verify an .rtm container and print its per-layer compression table.';
-  static override description = 'Checks the SHA-256 and the structure (protocol/CONTAINER.md), then prints the same table `rtinfer compress` printed.';
+  static override description = 'Checks the content digest (the SHA-256 trailer) and the structure (protocol/CONTAINER.md), then prints the same table `rtinfer compress` printed. It also prints the file SHA-256: the one a device verifies and `rtinfer models` shows.';
   static override examples = [
     { command: '<%= config.bin %> inspect alexnet.rtm', description: 'The table of a container.' },
     { command: '<%= config.bin %> inspect alexnet.rtm --json', description: 'The same, plus the graph, as JSON.' },
@@ -26,9 +26,10 @@ export default class Inspect extends RtinferCommand {
     const container = decodeContainer(bytes, args.container);
     const report = compressionReport(container.modelId, container.layers);
     if (!this.jsonEnabled()) {
-      this.log(`${args.container}: model ${container.modelId}, format ${container.version}, ${container.graph.layers.length} layers, ${bytes.length.toLocaleString('en-US')} bytes, sha256 ${container.sha256} (verified)`);
+      this.log(`${args.container}: model ${container.modelId}, format ${container.version}, ${container.graph.layers.length} layers, ${bytes.length.toLocaleString('en-US')} bytes, file SHA-256 ${container.fileSha256}`);
+      this.log(`content digest ${container.contentDigest} (verified: the container's own trailer, over the bytes before it)`);
       for (const line of formatCompressionTable(report)) this.log(line);
     }
-    return { file: args.container, bytes: bytes.length, sha256: container.sha256, version: container.version, graph: { name: container.graph.name, input: container.graph.input, outputs: container.graph.outputs, layers: container.graph.layers.map(({ name, op, inputs }) => ({ name, op, inputs })) }, ...report };
+    return { file: args.container, bytes: bytes.length, sha256: container.fileSha256, contentDigest: container.contentDigest, version: container.version, graph: { name: container.graph.name, input: container.graph.input, outputs: container.graph.outputs, layers: container.graph.layers.map(({ name, op, inputs }) => ({ name, op, inputs })) }, ...report };
   }
 }

@@ -19,7 +19,7 @@ interface SlotEntry {
 const STATE_NAMES = ['empty', 'receiving', 'complete', 'verified'];
 
 export default class Models extends RtinferCommand {
-  static override summary = "List a device's model slots: model id, SHA-256, size, progress, and which one is active.";
+  static override summary = "List a device's model slots: model id, file SHA-256, size, progress, and which one is active.";
   static override examples = [
     { command: '<%= config.bin %> models', description: 'The slots of the only running sim.' },
     { command: '<%= config.bin %> models --device /dev/ttyACM0 --json', description: "A board's slots as JSON." },
@@ -56,7 +56,7 @@ export default class Models extends RtinferCommand {
           filled && slot.sha256 ? `${slot.sha256.slice(0, 16)}…` : '',
         ];
       });
-      const columns = [{ header: 'slot' }, { header: 'state' }, { header: 'model' }, { header: 'size', align: 'right' as const }, { header: 'received', align: 'right' as const }, { header: 'sha256' }];
+      const columns = [{ header: 'slot' }, { header: 'state' }, { header: 'model' }, { header: 'size', align: 'right' as const }, { header: 'received', align: 'right' as const }, { header: 'file SHA-256' }];
       for (const line of renderTable(columns, rows)) this.log(line);
     }
     return { device, slots };

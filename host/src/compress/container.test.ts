@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { RtinferError } from '../errors.js';
@@ -5,6 +6,7 @@ import { weightedLayers } from '../model/ir.js';
 import { zooModel } from '../model/zoo/index.js';
 import { runGraph } from '../nn/forward.js';
 import { structuredInputs } from '../nn/structured-input.js';
+import { sha256Of } from '../transfer/push-model.js';
 import { compressGraph, compressionReport, decompressedGraph } from './compress-model.js';
 import { decodeContainer, encodeContainer } from './container.js';
 
@@ -24,6 +26,16 @@ describe('.rtm container', () => {
     expect(compressionReport('lenet-5', decoded.layers)).toEqual(compressionReport('lenet-5', model.layers));
   });
 
+  it('names its two SHA-256s apart: the content digest (the trailer) and the whole file\'s (what a device verifies)', () => {
+    const decoded = decodeContainer(bytes, 'lenet-5.rtm');
+    const sha = (part: Uint8Array) => createHash('sha256').update(part).digest('hex');
+    expect(decoded.contentDigest).toBe(sha(bytes.subarray(0, bytes.length - 34)));
+    expect(decoded.contentDigest).toBe(Buffer.from(bytes.subarray(bytes.length - 32)).toString('hex'));
+    expect(decoded.fileSha256).toBe(sha(bytes));
+    expect(decoded.fileSha256).toBe(Buffer.from(sha256Of(bytes)).toString('hex')); // what a push sends in MODEL_BEGIN
+    expect(decoded.fileSha256).not.toBe(decoded.contentDigest);
+  });
+
   it('carries test inputs in the header, and refuses one of the wrong size', () => {
     const inputs = structuredInputs([1, 28, 28], 2, 7);
     const decoded = decodeContainer(encodeContainer({ ...model, testInputs: inputs }), 'with-inputs.rtm');
@@ -39,7 +51,7 @@ describe('.rtm container', () => {
   it('reports a flipped byte as a SHA-256 mismatch', () => {
     const tampered = bytes.slice();
     tampered[Math.floor(bytes.length / 2)]! ^= 0x10;
-    expect(() => decodeContainer(tampered, 'm.rtm')).toThrow(/m.rtm: SHA-256 mismatch/);
+    expect(() => decodeContainer(tampered, 'm.rtm')).toThrow(/m.rtm: content digest mismatch/);
   });
 
   it('reports truncation at every length as a typed error naming the file (property)', () => {

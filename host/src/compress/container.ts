@@ -205,8 +205,11 @@ function graphFromData(file: string, raw: unknown): Graph {
 export interface DecodedContainer extends CompressedModel {
   modelId: string;
   version: number;
-  /** Hex SHA-256 of the content, as verified. */
-  sha256: string;
+  /** Hex SHA-256 over the bytes before the digest item (CONTAINER.md §4), as verified: the container's own check. */
+  contentDigest: string;
+  /** Hex SHA-256 of the whole file: what MODEL_BEGIN sends, the device verifies and MODEL_STATUS reports (SPEC.md
+   *  §4.3), and what sha256sum prints. Not the content digest: that one leaves out its own 34 bytes. */
+  fileSha256: string;
 }
 
 /** Parses and verifies a container; every failure is a ContainerError naming `file`, the place and what was expected. */
@@ -221,12 +224,12 @@ export function decodeContainer(bytes: Uint8Array, file = 'container'): DecodedC
   // Check the digest first when the trailer is where it belongs, so tampering is reported as such rather than
   // as whatever structural damage it happens to cause.
   const trailerAt = bytes.length - 2 - DIGEST_BYTES;
-  let sha256: string | undefined;
+  let contentDigest: string | undefined;
   if (trailerAt > CONTAINER_MAGIC.length && bytes[trailerAt] === 0x58 && bytes[trailerAt + 1] === DIGEST_BYTES) {
     const actual = createHash('sha256').update(bytes.subarray(0, trailerAt)).digest('hex');
     const expected = Buffer.from(bytes.subarray(trailerAt + 2)).toString('hex');
-    if (actual !== expected) throw new ContainerError('container_digest', file, `SHA-256 mismatch: the content hashes to ${actual}, the trailer says ${expected} (tampered or corrupted)`, { expected, actual });
-    sha256 = actual;
+    if (actual !== expected) throw new ContainerError('container_digest', file, `content digest mismatch: the bytes before the trailer hash (SHA-256) to ${actual}, the trailer says ${expected} (tampered or corrupted)`, { expected, actual });
+    contentDigest = actual;
   }
   const headerItem = readByteString(bytes, CONTAINER_MAGIC.length, file, 'the header');
   let header: Data;
@@ -252,14 +255,15 @@ export function decodeContainer(bytes: Uint8Array, file = 'container'): DecodedC
   if (digestItem.end - digestItem.start !== DIGEST_BYTES) throw new ContainerError('container_format', file, `the trailer holds ${digestItem.end - digestItem.start} bytes, expected a ${DIGEST_BYTES}-byte SHA-256`, {});
   if (digestItem.end !== bytes.length) throw new ContainerError('container_format', file, `${bytes.length - digestItem.end} unexpected bytes after the SHA-256 trailer`, {});
   // Only reachable with the trailer in place, which was verified above.
-  if (sha256 === undefined || at !== trailerAt) throw new ContainerError('container_format', file, 'the SHA-256 trailer is not where the layers end', { at });
+  if (contentDigest === undefined || at !== trailerAt) throw new ContainerError('container_format', file, 'the SHA-256 trailer is not where the layers end', { at });
   const graph = graphFromData(file, header.graph);
   const weighted = new Set(graph.layers.filter(isWeighted).map((layer) => layer.name));
   const coded = new Set(layers.map((layer) => layer.layer));
   for (const name of weighted) if (!coded.has(name)) throw new ContainerError('container_format', file, `graph layer "${name}" has no codec`, { layer: name });
   for (const name of coded) if (!weighted.has(name)) throw new ContainerError('container_format', file, `codec "${name}" names no conv or dense layer of the graph`, { layer: name });
   const testInputs = readTestInputs(file, header.testInputs, elementCount(graph.input.shape));
-  return { modelId: field(file, 'header', header, 'model', isString, 'a model id'), version, sha256, graph, layers, testInputs };
+  const fileSha256 = createHash('sha256').update(bytes).digest('hex');
+  return { modelId: field(file, 'header', header, 'model', isString, 'a model id'), version, contentDigest, fileSha256, graph, layers, testInputs };
 }
 
 /** The optional `testInputs` header key: float32 LE byte strings, each one graph input. */
