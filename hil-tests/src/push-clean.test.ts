@@ -1,0 +1,31 @@
+// A clean push sends every chunk once (issue 11 §3.11): on the sim, and on the netduinoplus2 image under QEMU
+// (RTINFER_HIL_TARGET=qemu; npm test runs this file both ways), where a loaded host slows the emulated
+// USART to a few KB/s and the whole container queues behind the first chunk. A retransmission there is
+// spurious: nothing was lost, the timer fired before the ACK could have come.
+import { randomBytes } from 'node:crypto';
+import { DeviceSession, pushModel, SerialTransport } from 'rtinfer';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { acquireTarget, type Target } from './support/target.js';
+
+let target: Target;
+let session: DeviceSession;
+
+beforeAll(async () => {
+  target = await acquireTarget();
+  session = await DeviceSession.connect(new SerialTransport({ path: target.path }));
+});
+
+afterAll(async () => {
+  await session?.close();
+  await target?.release();
+});
+
+describe(`a clean push (${process.env.RTINFER_HIL_TARGET ?? 'sim'})`, () => {
+  it('sends the container once: no retransmission, wire bytes within framing of its size', async () => {
+    // The size of the issue's LeNet container: 7 chunks of 3 KiB on the board, all in its first window.
+    const size = Math.min(20_607, session.info!.slotSize);
+    const summary = await pushModel(session, randomBytes(size), { modelId: 'clean' });
+    expect(summary).toMatchObject({ bytes: size, resumedFrom: 0, retransmissions: 0, sentBytes: size, active: true });
+    expect(summary.wireBytes / size).toBeLessThan(1.05);
+  });
+});
