@@ -1,0 +1,238 @@
+/*
+ * LOAD: the sealed stream into a staging model (protocol/CONTAINER.md §7.6). The header is checked before
+ * anything is decrypted; each segment is decrypted whole into a buffer and reaches the .rtm decoder only after
+ * its tag verified; at the end, the digest (the decoder's RTM_DONE), the signature, then the swap and the
+ * rollback counter. Any refusal drops the staging model; the active one is never touched before the swap.
+ */
+#include <string.h>
+
+#include "rtinfer_nn/sha256.h"
+#include "ta_crypto.h"
+#include "ta_memory.h"
+#include "ta_state.h"
+#include "ta_storage.h"
+
+ta_state g_ta;
+
+static uint32_t refuse(uint32_t code, uint32_t index, uint64_t need, uint64_t have, uint64_t at) {
+  ta_load_state *load = &g_ta.load;
+  memset(&load->facts, 0, sizeof load->facts);
+  load->facts.index = index;
+  load->facts.need = need;
+  load->facts.have = have;
+  load->facts.at = at;
+  return code;
+}
+
+static int same_key(const uint8_t *a, const uint8_t *b) { return TEE_MemCompare(a, b, RTMS_KEY_BYTES) == 0; }
+
+/* §7.6 at the header: recipient, device, rollback, the signer rule; then the content key and the buffers. */
+static uint32_t on_header(void *context, const uint8_t *bytes, size_t length, const rtms_header *header) {
+  ta_load_state *load = context;
+  uint8_t public_key[RTMS_KEY_BYTES], device[RTINFER_TA_MAX_DEVICE_ID];
+  size_t device_length = 0;
+  TEE_Result result = ta_storage_open_key(&load->key, public_key, device, &device_length);
+  if (result != TEE_SUCCESS) return refuse(result, 0, 0, 0, 0);
+  if (!same_key(header->recipient, public_key)) return refuse(RTINFER_TA_ERROR_RECIPIENT, 0, 0, 0, 0);
+  if (header->device_length != device_length || memcmp(header->device, device, device_length) != 0) {
+    return refuse(RTINFER_TA_ERROR_DEVICE, 0, device_length, header->device_length, 0);
+  }
+  uint64_t held = 0;
+  result = ta_storage_generation(&held);
+  if (result != TEE_SUCCESS) return refuse(result, 0, 0, 0, 0);
+  if (header->generation < held) return refuse(RTINFER_TA_ERROR_ROLLBACK, 0, held, header->generation, 0);
+  ta_signers signers;
+  result = ta_storage_signers(&signers);
+  if (result != TEE_SUCCESS) return refuse(result, 0, 0, 0, 0);
+  if (!header->signer) {
+    if (signers.required) return refuse(RTINFER_TA_ERROR_UNSIGNED, 0, 0, 0, 0);
+  } else {
+    uint32_t k = 0;
+    while (k < signers.count && !same_key(signers.keys[k], header->signer)) k++;
+    if (k == signers.count) return refuse(RTINFER_TA_ERROR_SIGNER_UNKNOWN, 0, signers.count, 0, 0);
+  }
+  rtm_sha256 hash;
+  rtm_sha256_init(&hash);
+  rtm_sha256_update(&hash, bytes, length);
+  rtm_sha256_final(&hash, load->header_hash);
+  result = ta_crypto_content_key(load->key, header->ephemeral, load->header_hash, &load->aes, load->nonce_base);
+  if (result != TEE_SUCCESS) return refuse(result == TEE_ERROR_SECURITY ? RTINFER_TA_ERROR_FORMAT : result, 0, 0, 0, 0);
+  /* The segment as it arrives (with its tag), then its plaintext: decrypted whole, used only once authentic. */
+  load->buffers_bytes = 2u * ((size_t)header->segment_size + RTMS_TAG_BYTES);
+  uint64_t need = 0, have = 0;
+  load->buffers = ta_memory_take(load->buffers_bytes, &need, &have);
+  if (!load->buffers) {
+    load->buffers_bytes = 0;
+    return refuse(need > have ? RTINFER_TA_ERROR_BUDGET : TEE_ERROR_OUT_OF_MEMORY, 0, need, have, 0);
+  }
+  rtms_stream_attach(&load->stream, load->buffers, (size_t)header->segment_size + RTMS_TAG_BYTES);
+  return 0;
+}
+
+/* Keeps the last RTMS_HASH_BYTES plaintext bytes: the container's digest item ends the plaintext. */
+static void keep_tail(ta_load_state *load, const uint8_t *plaintext, size_t length) {
+  if (length >= RTMS_HASH_BYTES) {
+    memcpy(load->tail, plaintext + length - RTMS_HASH_BYTES, RTMS_HASH_BYTES);
+  } else {
+    memmove(load->tail, load->tail + length, RTMS_HASH_BYTES - length);
+    memcpy(load->tail + RTMS_HASH_BYTES - length, plaintext, length);
+  }
+}
+
+static uint32_t on_segment(void *context, uint32_t index, int final, const uint8_t *sealed, size_t sealed_bytes) {
+  ta_load_state *load = context;
+  uint8_t nonce[RTMS_NONCE_BYTES];
+  rtms_segment_nonce(load->nonce_base, index, final, nonce);
+  size_t aad_length = 0;
+  const uint8_t *aad = rtms_stream_header_bytes(&load->stream, &aad_length);
+  uint8_t *plaintext = load->buffers + load->buffers_bytes / 2u;
+  const size_t length = sealed_bytes - RTMS_TAG_BYTES;
+  TEE_Result result = ta_crypto_open_segment(load->aes, nonce, aad, aad_length, sealed, sealed_bytes, plaintext);
+  if (result == TEE_ERROR_MAC_INVALID) {
+    return refuse(RTINFER_TA_ERROR_AUTHENTICATION, index, 0, 0, rtms_stream_segment_offset(&load->stream, index));
+  }
+  if (result != TEE_SUCCESS) return refuse(result, index, 0, 0, rtms_stream_segment_offset(&load->stream, index));
+  keep_tail(load, plaintext, length);
+  result = ta_model_feed(load->staging, plaintext, length, &load->facts);
+  if (result != TEE_SUCCESS) {
+    load->facts.index = index;
+    load->facts.at = rtms_stream_segment_offset(&load->stream, index);
+    return result;
+  }
+  if (final && !load->staging->decoded) {
+    /* Authentic, yet the container inside ends before its digest: the sealer sealed a truncated .rtm. */
+    uint32_t code = refuse(RTINFER_TA_ERROR_CONTAINER, index, 0, 0, rtms_stream_segment_offset(&load->stream, index));
+    load->facts.reason = (uint32_t)RTM_NEED_MORE;
+    return code;
+  }
+  return 0;
+}
+
+static uint32_t on_signature(void *context, const uint8_t signature[RTMS_SIGNATURE_BYTES]) {
+  ta_load_state *load = context;
+  uint8_t message[RTMS_SIGNED_MESSAGE_BYTES];
+  rtms_signed_message(load->header_hash, load->tail, message);
+  TEE_Result result = ta_crypto_verify(rtms_stream_header(&load->stream)->signer, message, sizeof message, signature);
+  if (result == TEE_ERROR_SIGNATURE_INVALID) return refuse(RTINFER_TA_ERROR_SIGNATURE, 0, 0, 0, rtms_stream_total(&load->stream) - RTMS_SIGNATURE_BYTES);
+  return result == TEE_SUCCESS ? 0 : refuse(result, 0, 0, 0, 0);
+}
+
+/* Frees the load's own buffers and handles (not the staging model). */
+static void close_load(void) {
+  ta_load_state *load = &g_ta.load;
+  ta_memory_give(load->buffers, load->buffers_bytes);
+  if (load->aes != TEE_HANDLE_NULL) TEE_FreeOperation(load->aes);
+  if (load->key != TEE_HANDLE_NULL) TEE_CloseObject(load->key);
+  TEE_MemFill(load->nonce_base, 0, sizeof load->nonce_base);
+  load->buffers = NULL;
+  load->buffers_bytes = 0;
+  load->aes = TEE_HANDLE_NULL;
+  load->key = TEE_HANDLE_NULL;
+  load->in_progress = 0;
+}
+
+void ta_load_abort(void) {
+  if (!g_ta.load.in_progress) return;
+  close_load();
+  ta_model_release(g_ta.load.staging);
+}
+
+static void begin(uint32_t flags) {
+  ta_load_state *load = &g_ta.load;
+  memset(load, 0, sizeof *load);
+  load->in_progress = 1;
+  load->key = TEE_HANDLE_NULL;
+  load->aes = TEE_HANDLE_NULL;
+  load->staging = g_ta.active == &g_ta.models[0] ? &g_ta.models[1] : &g_ta.models[0];
+  ta_model_release(load->staging);
+  uint32_t slots = (flags >> RTINFER_TA_LOAD_SLOTS_SHIFT) & 0xffu;
+  load->staging->slot_count = slots == 0 ? 1u : slots;
+  load->staging->sparse = (flags & RTINFER_TA_LOAD_SPARSE) != 0;
+  const rtms_stream_hooks hooks = {load, on_header, on_segment, on_signature};
+  rtms_stream_init(&load->stream, &hooks);
+}
+
+/* Everything passed: the staging model replaces the active one, and the counter moves up to its generation. */
+static TEE_Result activate(void) {
+  ta_load_state *load = &g_ta.load;
+  const uint64_t generation = rtms_stream_header(&load->stream)->generation;
+  uint64_t held = 0;
+  TEE_Result result = ta_storage_generation(&held);
+  if (result == TEE_SUCCESS && generation > held) result = ta_storage_set_generation(generation);
+  if (result != TEE_SUCCESS) return result;
+  load->staging->generation = generation;
+  ta_model *old = g_ta.active;
+  g_ta.active = load->staging;
+  if (old) ta_model_release(old);
+  close_load();
+  return TEE_SUCCESS;
+}
+
+static TEE_Result stream_refusal(rtms_stream_status status, rtinfer_ta_facts *facts) {
+  ta_load_state *load = &g_ta.load;
+  TEE_Result result;
+  switch (status) {
+    case RTMS_STREAM_HOOK:
+      result = rtms_stream_hook_result(&load->stream);
+      *facts = load->facts;
+      break;
+    case RTMS_STREAM_TRAILING:
+      result = RTINFER_TA_ERROR_TRAILING;
+      facts->need = rtms_stream_total(&load->stream);
+      facts->have = load->stream.received;
+      break;
+    case RTMS_STREAM_FRAMING:
+      result = RTINFER_TA_ERROR_FORMAT;
+      facts->reason = (uint32_t)rtms_stream_framing(&load->stream);
+      break;
+    default:
+      result = TEE_ERROR_BAD_STATE;
+      break;
+  }
+  ta_load_abort();
+  return result;
+}
+
+TEE_Result ta_load_command(const uint8_t *chunk, size_t length, uint32_t offset, uint32_t flags, uint32_t *received,
+                           uint32_t *active, rtinfer_ta_facts *facts) {
+  ta_load_state *load = &g_ta.load;
+  memset(facts, 0, sizeof *facts);
+  if (flags & RTINFER_TA_LOAD_RESTART) ta_load_abort();
+  *active = 0;
+  *received = load->in_progress ? (uint32_t)load->stream.received : 0;
+  if (!load->in_progress) {
+    if (offset != 0) {
+      facts->need = 0;
+      facts->have = offset;
+      return RTINFER_TA_ERROR_OFFSET;
+    }
+    if (((flags >> RTINFER_TA_LOAD_SLOTS_SHIFT) & 0xffu) > RTINFER_TA_MAX_JOB_SLOTS) return TEE_ERROR_BAD_PARAMETERS;
+    begin(flags);
+  }
+  const uint64_t have = load->stream.received;
+  if (offset > have) {
+    facts->need = have;
+    facts->have = offset;
+    return RTINFER_TA_ERROR_OFFSET; /* the load stays as it was: resume from `have` */
+  }
+  const size_t skip = (size_t)(have - offset) < length ? (size_t)(have - offset) : length;
+  rtms_stream_status status = rtms_stream_feed(&load->stream, chunk + skip, length - skip);
+  *received = (uint32_t)load->stream.received;
+  if (status < 0) return stream_refusal(status, facts);
+  if (status == RTMS_STREAM_DONE) {
+    TEE_Result result = activate();
+    if (result != TEE_SUCCESS) {
+      ta_load_abort();
+      return result;
+    }
+    *active = 1;
+    return TEE_SUCCESS;
+  }
+  if (flags & RTINFER_TA_LOAD_LAST) {
+    facts->need = rtms_stream_total(&load->stream);
+    facts->have = load->stream.received;
+    ta_load_abort();
+    return RTINFER_TA_ERROR_TRUNCATED;
+  }
+  return TEE_SUCCESS;
+}

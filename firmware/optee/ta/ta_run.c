@@ -1,0 +1,96 @@
+/*
+ * RUN: one entry. The unit list is checked whole first (run_units.c) and the output buffer sized, so an entry
+ * is refused before anything runs or runs whole. Each job's input and activations live in its slot between
+ * entries; a job's output is copied out only in the entry where it completes.
+ */
+#include <string.h>
+
+#include "run_units.h"
+#include "ta_state.h"
+
+static uint64_t now_us(void) {
+  TEE_Time time;
+  TEE_GetSystemTime(&time);
+  return (uint64_t)time.seconds * 1000000u + (uint64_t)time.millis * 1000u;
+}
+
+TEE_Result ta_run_command(const uint8_t *request, size_t request_bytes, uint8_t *out, size_t *out_bytes,
+                          uint32_t *completed, uint32_t *units_run, rtinfer_ta_facts *facts) {
+  memset(facts, 0, sizeof *facts);
+  *completed = 0;
+  *units_run = 0;
+  ta_model *model = g_ta.active;
+  if (!model) return RTINFER_TA_ERROR_NO_MODEL;
+  rtinfer_ta_run_request head;
+  if (request_bytes < sizeof head) return TEE_ERROR_BAD_PARAMETERS;
+  memcpy(&head, request, sizeof head);
+  if (head.unit_count == 0 || head.unit_count > RUN_UNITS_MAX) {
+    facts->need = RUN_UNITS_MAX;
+    facts->have = head.unit_count;
+    return RTINFER_TA_ERROR_UNIT;
+  }
+  /* Copied out of shared memory: the normal world cannot change a unit between its check and its run. */
+  static rtinfer_ta_unit units[RUN_UNITS_MAX];
+  const size_t units_bytes = (size_t)head.unit_count * sizeof *units;
+  if (request_bytes < sizeof head + units_bytes) return TEE_ERROR_BAD_PARAMETERS;
+  memcpy(units, request + sizeof head, units_bytes);
+  const uint32_t layers = model->model.layer_count;
+  static run_units_plan plan;
+  uint32_t refused = run_units_check(units, head.unit_count, layers, model->jobs, model->slot_count, &plan, facts);
+  if (refused == RTINFER_TA_ERROR_BUDGET) {
+    /* In bytes: the model and a slot per job the entry holds at once, against the budget's slots. */
+    facts->need = ta_model_bytes(model) + facts->need * model->slot_bytes;
+    facts->have = ta_model_bytes(model) + facts->have * model->slot_bytes;
+  }
+  if (refused) return refused;
+  const size_t input_bytes = (size_t)rtnn_input_count(&model->model) * sizeof(float);
+  if (request_bytes != sizeof head + units_bytes + plan.starts * input_bytes) {
+    facts->need = sizeof head + units_bytes + plan.starts * input_bytes;
+    facts->have = request_bytes;
+    return TEE_ERROR_BAD_PARAMETERS;
+  }
+  const uint32_t output_count = rtnn_shape_count(rtnn_output_shape(&model->model));
+  const size_t output_bytes = plan.completes * (sizeof(rtinfer_ta_output) + (size_t)output_count * sizeof(float));
+  if (*out_bytes < output_bytes) {
+    facts->need = output_bytes;
+    facts->have = *out_bytes;
+    *out_bytes = output_bytes;
+    return TEE_ERROR_SHORT_BUFFER;
+  }
+  const uint64_t started = now_us();
+  const uint8_t *inputs = request + sizeof head + units_bytes;
+  size_t written = 0;
+  for (uint32_t u = 0; u < head.unit_count; u++) {
+    const rtinfer_ta_unit *unit = &units[u];
+    const uint32_t slot = plan.slot[u];
+    ta_job_slot *job = &model->jobs[slot];
+    if (unit->first_layer == 0) {
+      memcpy(ta_model_slot_input(model, slot), inputs, input_bytes);
+      inputs += input_bytes;
+      *job = (ta_job_slot){unit->job, 0, 1};
+    }
+    TEE_Result result = ta_model_run_layers(model, slot, unit->first_layer, unit->end_layer);
+    if (result != TEE_SUCCESS) {
+      job->active = 0; /* its activations are not trustworthy any more */
+      facts->index = u;
+      return result;
+    }
+    job->next_layer = unit->end_layer;
+    (*units_run)++;
+    if (unit->end_layer == layers) {
+      const float *output = rtnn_layer_output(&model->model, ta_model_slot_work(model, slot), ta_model_slot_input(model, slot),
+                                              model->model.output_layer);
+      const rtinfer_ta_output record = {unit->job, output_count};
+      memcpy(out + written, &record, sizeof record);
+      memcpy(out + written + sizeof record, output, (size_t)output_count * sizeof(float));
+      written += sizeof record + (size_t)output_count * sizeof(float);
+      job->active = 0;
+      (*completed)++;
+    }
+  }
+  *out_bytes = written;
+  g_ta.entries++;
+  g_ta.units += *units_run;
+  g_ta.time_inside_us += now_us() - started;
+  return TEE_SUCCESS;
+}
