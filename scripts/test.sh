@@ -41,7 +41,7 @@ RTINFER_SIM_BIN="$PWD/build/c-asan/firmware/rtinfer-sim" \
 if [[ -f build/vitest-results.json ]]; then read -r ts_passed ts_failed < <(vitest_counts ./build/vitest-results.json); fi
 
 stage "HIL inference, trace and CLI tests on the netduinoplus2 image in QEMU"
-RTINFER_HIL_TARGET=qemu npx vitest run --project hil hil-tests/src/sim-infer.test.ts hil-tests/src/sim-trace.test.ts hil-tests/src/cli-infer.test.ts \
+RTINFER_HIL_TARGET=qemu npx vitest run --project hil hil-tests/src/sim-infer.test.ts hil-tests/src/sim-trace.test.ts hil-tests/src/cli-infer.test.ts hil-tests/src/push-clean.test.ts \
   --reporter=default --reporter=json --outputFile=build/vitest-qemu.json || failed_stages+=("vitest on QEMU")
 if [[ -f build/vitest-qemu.json ]]; then
   read -r q_passed q_failed < <(vitest_counts ./build/vitest-qemu.json)

@@ -119,14 +119,18 @@ describe('pushing models into the sim', () => {
     }
   });
 
-  it('does not retransmit on a clean but slow line, where a window queues for long', async () => {
+  it.each([
     // At 921600 baud a 16-chunk window takes ~0.5 s to cross: a timer that ignores queueing resends it all.
-    const paced = await startSim({ deviceId: `paced-${process.pid}`, storage: join(dir, 'paced.bin'), baud: 921_600 });
+    [921_600, 200_000],
+    // At 115200 a 16 × 3 KiB window takes 4.3 s, and one ACK (two chunks) 0.53 s: a real board's line.
+    [115_200, 50_000],
+  ])('does not retransmit on a clean but slow line, where a window queues for long (%i baud)', async (baud, size) => {
+    const paced = await startSim({ deviceId: `paced-${process.pid}`, storage: join(dir, `paced-${baud}.bin`), baud });
     try {
       const session = await DeviceSession.connect(new SerialTransport({ path: paced.pty }));
       try {
-        const summary = await pushModel(session, randomBytes(200_000), { modelId: 'slow-line' });
-        expect(summary).toMatchObject({ retransmissions: 0, sentBytes: 200_000, active: true });
+        const summary = await pushModel(session, randomBytes(size), { modelId: 'slow-line' });
+        expect(summary).toMatchObject({ retransmissions: 0, sentBytes: size, active: true });
       } finally {
         await session.close();
       }
