@@ -40,12 +40,24 @@ export function describeRoundTrips(stats: RoundTripStatistics, lost = 0): string
   return `round trip  ${stats.count} pings: min ${us(stats.minUs)}, median ${us(stats.medianUs)}, p99 ${us(stats.p99Us)}, max ${us(stats.maxUs)}${lossText}`;
 }
 
+/**
+ * How well the host knows the device clock: the uncertainty and the drift first. The raw offset reads like a fault
+ * to a newcomer ("device − host = -229884.250 ms"): it is mostly when the device booted on the host's clock, so it
+ * is said in those words, last.
+ */
 export function describeClock(clock: ClockEstimate | undefined): string {
   if (!clock) return 'clock sync  no samples';
-  const drift = Number.isNaN(clock.driftPpm)
-    ? `drift n/a (the series spans ${(clock.driftSpanNs / 1e9).toFixed(2)} s; drift needs ≥ ${MIN_DRIFT_SPAN_NS / 1e9} s, e.g. --interval)`
-    : `drift ${clock.driftPpm.toFixed(1)} ± ${clock.driftStandardErrorPpm.toFixed(1)} ppm`;
-  return `clock sync  device − host = ${(clock.offsetNs / 1e6).toFixed(3)} ms ± ${(clock.uncertaintyNs / 1000).toFixed(1)} µs, ${drift}`;
+  const sync = `clock sync  to ± ${(clock.uncertaintyNs / 1000).toFixed(1)} µs`;
+  const drift = `drift ${clock.driftPpm.toFixed(1)} ± ${clock.driftStandardErrorPpm.toFixed(1)} ppm`;
+  if (!clock.tracksHost) {
+    const pace = (1 + clock.driftPpm / 1e6).toFixed(2);
+    return `${sync}; the device clock ran at ${pace}× the host's pace (${drift}): a virtual clock, such as the sim's --clock cpu on a busy host, so device times are not placed on the host's timeline`;
+  }
+  const offset = `the device clock reads ${(Math.abs(clock.offsetNs) / 1e9).toFixed(6)} s ${clock.offsetNs <= 0 ? 'behind' : 'ahead of'} the host's (each counts from its own zero: the device's is its boot)`;
+  if (Number.isNaN(clock.driftPpm)) {
+    return `${sync}, drift n/a (the series spans ${(clock.driftSpanNs / 1e9).toFixed(2)} s; drift needs ≥ ${MIN_DRIFT_SPAN_NS / 1e9} s, e.g. --interval); ${offset}`;
+  }
+  return `${sync}, ${drift}; ${offset}`;
 }
 
 export function describeCounters(counters: DeviceLinkCounters): string {

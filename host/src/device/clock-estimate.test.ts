@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { estimateClock, percentile, type PingSample, roundTripStatistics } from './clock-estimate.js';
+import { estimateClock, MAX_OSCILLATOR_DRIFT_PPM, percentile, type PingSample, roundTripStatistics } from './clock-estimate.js';
 
 /** Exchanges against a device whose clock runs at clockHz·(1+drift) and started `offsetNs` after the host clock's zero. */
 function simulate(options: { offsetNs: number; driftPpm: number; clockHz: number; count: number; delays: (i: number) => [number, number]; gapNs?: number }): PingSample[] {
@@ -72,6 +72,36 @@ describe('estimateClock', () => {
     const clock = estimateClock(short.slice(0, 20), 1e9)!; // 20 exchanges ~1 ms apart: 20 ms
     expect(clock.driftPpm).toBeNaN();
     expect(clock.driftSpanNs).toBeLessThan(1e9);
+  });
+
+  it('copes with a device clock that runs slower than the host and stalls (sim --clock cpu on a loaded host)', () => {
+    // Between exchanges 20 ms apart on the host, the device clock counted only the 2 to 14 ms the host let
+    // the sim run: about 0.4 of the host's rate over 200 exchanges (4 s), and unevenly.
+    const samples: PingSample[] = [];
+    let host = 7e12;
+    let device = 0;
+    for (let i = 0; i < 200; i++) {
+      const t2 = device + 40_000;
+      samples.push({ t1: BigInt(host), t2: BigInt(t2), t3: BigInt(t2 + 20_000), t4: BigInt(host + 100_000) });
+      host += 20_000_000;
+      device += 2_000_000 + ((i * 7919) % 12_000_000);
+    }
+    const clock = estimateClock(samples, 1e9)!;
+    expect(clock.driftPpm).toBeLessThan(-MAX_OSCILLATOR_DRIFT_PPM);
+    expect(clock.driftPpm).toBeGreaterThan(-1e6); // slower, never backwards
+    expect(clock.tracksHost).toBe(false);
+    expect(Number.isFinite(clock.offsetNs) && Number.isFinite(clock.uncertaintyNs)).toBe(true);
+  });
+
+  it('takes any oscillator drift, crystal or RC, as tracking the host, and an unknown drift too', () => {
+    for (const driftPpm of [-40_000, -100, 0, 25, 40_000]) {
+      const samples = simulate({ offsetNs: 0, driftPpm, clockHz: 1e9, count: 200, delays: () => [50_000, 50_000], gapNs: 20_000_000 });
+      const clock = estimateClock(samples, 1e9)!;
+      expect(clock.driftPpm).toBeCloseTo(driftPpm, -1);
+      expect(clock.tracksHost).toBe(true);
+    }
+    const short = simulate({ offsetNs: 0, driftPpm: -600_000, clockHz: 1e9, count: 10, delays: () => [1000, 1000] });
+    expect(estimateClock(short, 1e9)!).toMatchObject({ driftPpm: Number.NaN, tracksHost: true });
   });
 
   it('says nothing without samples and gives no drift from two', () => {

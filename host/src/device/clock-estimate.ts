@@ -1,6 +1,14 @@
 // Clock sync from PING exchanges (SPEC.md §4.2): NTP-style offset and round
 // trip per exchange, the offset from the tightest exchanges, and drift as the
 // least-squares slope of offset against host time over those exchanges.
+//
+// Not every device clock is an oscillator. The sim's `--clock cpu` counts only
+// the time the sim ran (or waited, up to what it asked for), so on a loaded host
+// it runs slower than the host's clock, by however much the host held it up;
+// QEMU's -icount counts instructions. Such a clock has a drift no crystal or RC
+// oscillator has (beyond MAX_OSCILLATOR_DRIFT_PPM), and it does not keep that
+// drift: a device time cannot be placed on the host's timeline from a fit.
+// `tracksHost` says so; the offset, round trips and drift stay what was measured.
 
 export interface PingSample {
   /** Host clock at send and at receipt, ns. */
@@ -25,6 +33,12 @@ export interface ClockEstimate {
   driftStandardErrorPpm: number;
   /** Host time the exchanges used for drift span, ns. Drift is NaN below MIN_DRIFT_SPAN_NS. */
   driftSpanNs: number;
+  /**
+   * Whether the device clock keeps the host's pace as an oscillator does: false when the drift is beyond
+   * MAX_OSCILLATOR_DRIFT_PPM (a virtual clock: the sim's --clock cpu on a loaded host, QEMU -icount). Then
+   * device times must not be mapped to host times (no host-clock deadline watch). True while drift is unknown.
+   */
+  tracksHost: boolean;
   samplesUsed: number;
 }
 
@@ -91,9 +105,19 @@ export function estimateClock(samples: readonly PingSample[], clockHz: number): 
     offsetNs: best.offsetNs + originOffsetNs(origin, clockHz),
     atHostNs: origin.t1 + BigInt(Math.round(best.hostNs)),
     uncertaintyNs: best.delayNs / 2,
-    ...drift(tight),
+    ...withTracking(drift(tight)),
     samplesUsed: tight.length,
   };
+}
+
+/**
+ * The largest drift a device clock may have and still be an oscillator: crystals are within ±100 ppm, an
+ * STM32's internal RC oscillator within a few percent over temperature. 5%.
+ */
+export const MAX_OSCILLATOR_DRIFT_PPM = 50_000;
+
+function withTracking<T extends { driftPpm: number }>(estimate: T): T & { tracksHost: boolean } {
+  return { ...estimate, tracksHost: Number.isNaN(estimate.driftPpm) || Math.abs(estimate.driftPpm) <= MAX_OSCILLATOR_DRIFT_PPM };
 }
 
 function originOffsetNs(origin: PingSample, clockHz: number): number {

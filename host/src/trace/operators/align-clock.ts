@@ -125,7 +125,8 @@ export function alignClock(options: AlignClockOptions = {}): OperatorFunction<Tr
               if (samples.length > keep) samples.shift();
               if (Number.isFinite(clockHz)) {
                 const estimate = estimateClock(samples, clockHz);
-                toHostUs = estimate && hostMapping(estimate);
+                // A virtual device clock (sim --clock cpu under load) has no place on the host's timeline: hostUs stays NaN.
+                toHostUs = estimate?.tracksHost ? hostMapping(estimate) : undefined;
               }
               return;
             default:
