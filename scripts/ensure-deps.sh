@@ -20,6 +20,12 @@ declare -A wanted=([gcc]=gcc [make]=make [cmake]=cmake [c++]=g++)
 packages_also=()
 # The firmware hashes models with mbedTLS.
 [[ -f /usr/include/mbedtls/sha256.h ]] || packages_also+=(libmbedtls-dev)
+# The soft TEE (firmware/optee/teesim) takes X25519 and Ed25519 from libsodium. Its tee_client_api.h
+# comes from Debian's optee-client-dev, packaged for arm64 only (the header is architecture-independent):
+# scripts/optee-headers.sh downloads it once apt knows the arm64 architecture.
+[[ -f /usr/include/sodium.h ]] || packages_also+=(libsodium-dev)
+add_arm64=0
+if command -v dpkg >/dev/null && ! dpkg --print-foreign-architectures | grep -qx arm64; then add_arm64=1; fi
 if [[ "$mode" == test ]]; then
   wanted+=([clang]=clang [socat]=socat [mosquitto]=mosquitto [valgrind]=valgrind
            [arm-none-eabi-gcc]=gcc-arm-none-eabi [qemu-system-arm]=qemu-system-arm
@@ -39,15 +45,18 @@ for command in "${!wanted[@]}"; do
 done
 missing+=("${packages_also[@]}")
 
-if (( ${#missing[@]} > 0 )); then
+if (( ${#missing[@]} > 0 || add_arm64 )); then
   echo "installing Debian packages: ${missing[*]}"
   if [[ $(id -u) -eq 0 ]]; then sudo=(); elif command -v sudo >/dev/null; then sudo=(sudo); else
     echo "missing ${missing[*]} and not root: run  apt-get install ${missing[*]}  as root" >&2
     exit 1
   fi
   export DEBIAN_FRONTEND=noninteractive
+  if (( add_arm64 )); then "${sudo[@]}" dpkg --add-architecture arm64; fi
   "${sudo[@]}" apt-get update -qq
-  "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  if (( ${#missing[@]} > 0 )); then
+    "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
 fi
 
 # npm ci when node_modules is missing or older than the lock file.
