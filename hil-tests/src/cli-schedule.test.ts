@@ -87,3 +87,18 @@ describe('rtinfer experiment', () => {
     expect(row.outcomes.map((outcome: { simulation: boolean }) => outcome.simulation)).toEqual([false, false, true]);
   });
 });
+
+describe('rtinfer schedule sizes', () => {
+  it('prints the enclave in the units the file wrote it in (8MiB → 8 MiB, not 8388608 B)', async () => {
+    const { code, stdout } = await rtinfer('schedule', join(tasksets, 'alexnet-three-tasks.yaml'), '--policy', 'lw');
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^taskset {5}.*alexnet-three-tasks\.yaml: 3 tasks, enclave 8 MiB, world switch 20\.000 ms$/m);
+    expect(stdout).not.toMatch(/8388608/);
+  });
+
+  it('names a layer too large for the enclave in the same units', async () => {
+    const { code, stderr } = await rtinfer('schedule', join(tasksets, 'bad-layer-too-large.yaml'));
+    expect(code).toBe(2);
+    expect(unwrapped(stderr)).toMatch(/layer "blob" needs 12 MiB of enclave memory, the enclave has 4 MiB/);
+  });
+});
