@@ -19,10 +19,15 @@
 
 #define FILE_MAGIC 0x31424f53u /* "SOB1" */
 #define MAX_OPEN 32
+/* Sized so that each path built from the one before cannot be truncated:
+ * root (< 2048) + "/" + uuid, then + "/" + "-" + hex id (128), then + ".tmp". */
+#define DIR_MAX 2200
+#define PATH_MAX_OBJ (DIR_MAX + 160)
+#define PATH_MAX_TMP (PATH_MAX_OBJ + 8)
 
 /* The in-memory object, shared by every handle open on it. */
 struct teesim_pobj {
-	char path[4096];
+	char path[PATH_MAX_OBJ];
 	unsigned handles;
 	uint32_t share_flags_all; /* AND of the open handles' share flags */
 	uint32_t access_any;	  /* OR of the open handles' access flags */
@@ -35,7 +40,7 @@ static struct teesim_pobj *open_objects[MAX_OPEN];
 
 const char *teesim_storage_dir(void)
 {
-	static char dir[4096];
+	static char dir[DIR_MAX];
 	if (dir[0])
 		return dir;
 	uint8_t bytes[16];
@@ -61,7 +66,7 @@ const char *teesim_storage_dir(void)
 /* mkdir -p, 0700. */
 static TEE_Result ensure_dir(const char *path)
 {
-	char tmp[4096];
+	char tmp[DIR_MAX];
 	snprintf(tmp, sizeof(tmp), "%s", path);
 	for (char *p = tmp + 1; *p; p++) {
 		if (*p != '/')
@@ -115,7 +120,7 @@ static bool write_all(int fd, const void *p, size_t n)
 static TEE_Result save(const struct __TEE_ObjectHandle *o)
 {
 	const struct teesim_pobj *p = o->pobj;
-	char tmp[4200];
+	char tmp[PATH_MAX_TMP];
 	snprintf(tmp, sizeof(tmp), "%s.tmp", p->path);
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0)
@@ -261,7 +266,7 @@ static const TEE_Result open_results[] = { TEE_ERROR_ITEM_NOT_FOUND, TEE_ERROR_A
 TEE_Result TEE_OpenPersistentObject(uint32_t storageID, const void *objectID, uint32_t objectIDLen,
 				    uint32_t flags, TEE_ObjectHandle *object)
 {
-	char path[4096];
+	char path[PATH_MAX_OBJ];
 	if (!object)
 		TEE_Panic(0);
 	*object = TEE_HANDLE_NULL;
@@ -311,7 +316,7 @@ TEE_Result TEE_CreatePersistentObject(uint32_t storageID, const void *objectID, 
 				      uint32_t flags, TEE_ObjectHandle attributes, const void *initialData,
 				      uint32_t initialDataLen, TEE_ObjectHandle *object)
 {
-	char path[4096];
+	char path[PATH_MAX_OBJ];
 	if (object)
 		*object = TEE_HANDLE_NULL;
 	if (!initialData && initialDataLen)
@@ -478,7 +483,7 @@ TEE_Result TEE_TruncateObjectData(TEE_ObjectHandle object, uint32_t size)
 TEE_Result TEE_SeekObjectData(TEE_ObjectHandle object, int32_t offset, TEE_Whence whence)
 {
 	struct __TEE_ObjectHandle *o = persistent(object, 0);
-	int64_t base;
+	int64_t base = 0;
 	switch (whence) {
 	case TEE_DATA_SEEK_SET:
 		base = 0;
