@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core';
 import { RtinferCommand } from '../../cli/base-command.js';
+import { renderTable } from '../../cli/table.js';
 import { cortexA53Enclave, describeCostModel } from '../../sched/cost-model.js';
 import { runScenario, type ArdupilotOutcome } from '../../sched/experiment/ardupilot.js';
 import { describeMemoryModel, memoryModelFlagOptions, type MemoryModel } from '../../sched/memory-model.js';
@@ -43,15 +44,17 @@ For every (DNN period, LW slice bound) the command gives the analysis verdict an
     if (!this.jsonEnabled()) {
       this.log(`ArduCopter main loop (13 normal-world tasks, 400 Hz fast loop ${formatDuration(fastLoopWcet)} assumed) + ${network} in an enclave of ${formatBytes(capacity)}, world switch ${formatDuration(worldSwitch)}`);
       this.log(describeMemoryModel(memoryModel));
-      this.log('verdicts: analysis/simulation (yes = every deadline kept); fast loop: worst response time (deadline 2.5 ms); switches per DNN job');
-      this.log('DNN period  LW slices ≤ | LW                                 | FUSION greedy                      | FUSION ours');
-      const cell = (outcome: ArdupilotOutcome) => {
-        const verdict = `${outcome.analysis ? 'yes' : 'no'}/${outcome.simulation ? 'yes' : 'no'}`;
-        return `${verdict.padEnd(7)} ${formatDuration(outcome.fastLoopWorstResponse).padStart(12)} ${String(outcome.controlMisses).padStart(4)} miss ${String(outcome.worldSwitchesPerDnnJob).padStart(5)} sw`;
-      };
-      for (const row of rows) {
-        this.log(`${formatDuration(row.dnnPeriod).padEnd(11)} ${formatDuration(row.maxSliceTime).padStart(11)} | ${row.outcomes.map(cell).join(' | ')}`);
-      }
+      this.log('per policy: analysis/simulation (yes = every deadline kept); fast loop: worst response time (deadline 2.5 ms); its misses; world switches per DNN job');
+      const policyColumns = (name: string) => [{ header: name }, { header: 'fast loop', align: 'right' as const }, { header: 'misses', align: 'right' as const }, { header: 'sw/job', align: 'right' as const }];
+      const columns = [{ header: 'DNN period' }, { header: 'LW slices ≤', align: 'right' as const }, ...['LW', 'FUSION greedy', 'FUSION ours'].flatMap(policyColumns)];
+      const cells = (outcome: ArdupilotOutcome) => [
+        `${outcome.analysis ? 'yes' : 'no'}/${outcome.simulation ? 'yes' : 'no'}`,
+        formatDuration(outcome.fastLoopWorstResponse),
+        String(outcome.controlMisses),
+        String(outcome.worldSwitchesPerDnnJob),
+      ];
+      const table = rows.map((row) => [formatDuration(row.dnnPeriod), formatDuration(row.maxSliceTime), ...row.outcomes.flatMap(cells)]);
+      for (const line of renderTable(columns, table)) this.log(line);
       this.log('');
       this.log('LW pays a world switch per slice: fine slices overload the core (short DNN periods), coarse slices block the 2.5 ms fast loop.');
       this.log("The paper's greedy packs entries up to the enclave capacity, tens of ms long, and blocks the fast loop; ours packs runs under the");

@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vega from 'vega';
 import * as vegaLite from 'vega-lite';
+import { renderTable } from '../../cli/table.js';
 import { describeMemoryModel, type MemoryModel } from '../memory-model.js';
 import { policies, policyTitles, type Policy } from '../task-model.js';
 import { paperAcceptance } from './paper-results.js';
@@ -105,18 +106,24 @@ export function paperComparison(rows: readonly AcceptanceRow[]): ComparisonLine[
 }
 
 export function formatComparison(lines: readonly ComparisonLine[]): string[] {
-  const cell = (value: { analysis: number; simulation: number } | undefined) => (value ? `${value.simulation.toFixed(0).padStart(3)} (${value.analysis.toFixed(0).padStart(3)})` : '   -     ');
-  const out = [
+  const cell = (value: { analysis: number; simulation: number } | undefined) => (value ? `${value.simulation.toFixed(0)} (${value.analysis.toFixed(0)})` : '-');
+  const headers = ['n', 'U%', 'paper LW', 'paper FUSION', 'paper noTEE', 'LW', 'FUSION-greedy', 'FUSION-ours', 'no-TEE', 'tasksets'];
+  const rows = lines.map(({ tasks, utilisation, paper, ours, tasksets }) => [
+    String(tasks),
+    (utilisation * 100).toFixed(0),
+    String(paper.lw),
+    String(paper.fusion),
+    String(paper.noTee),
+    cell(ours.lw),
+    cell(ours['fusion-greedy']),
+    cell(ours['fusion-budget']),
+    cell(ours['no-tee']),
+    String(tasksets),
+  ]);
+  return [
     'acceptance % — paper | ours: simulation (analysis); authors\' generator, AlexNet-squeezed',
-    '  n    U%  | paper LW  FUSION  noTEE | LW         FUSION-greedy  FUSION-ours  no-TEE     tasksets',
+    ...renderTable(headers.map((header) => ({ header, align: 'right' as const })), rows, { indent: '  ' }),
   ];
-  for (const line of lines) {
-    const { paper, ours } = line;
-    out.push(
-      `  ${String(line.tasks).padStart(2)}  ${(line.utilisation * 100).toFixed(0).padStart(3)}  | ${String(paper.lw).padStart(8)}  ${String(paper.fusion).padStart(6)}  ${String(paper.noTee).padStart(5)} | ${cell(ours.lw)}  ${cell(ours['fusion-greedy'])}      ${cell(ours['fusion-budget'])}    ${cell(ours['no-tee'])}  ${String(line.tasksets).padStart(8)}`,
-    );
-  }
-  return out;
 }
 
 function chartSpec(rows: readonly AcceptanceRow[], title: string): vegaLite.TopLevelSpec {
