@@ -1,8 +1,14 @@
 // The simulated STM32 reached through node-serialport on its real pseudo-terminal:
 // HELLO, then 1,000 PINGs with clock sync, exactly as with a board.
-import { Capability } from '@rtinfer/protocol';
-import { DeviceSession, estimateClock, pingSeries, SerialTransport } from 'rtinfer';
+import { constants, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ReadStream } from 'node:tty';
+import { Capability, type DecodedFrame, decodeMessage, encodeFrame, encodeMessage, FrameDecoder, FrameFlag, LARGEST_MAX_FRAME } from '@rtinfer/protocol';
+import { DeviceSession, estimateClock, pingSeries, SerialTransport, startSim } from 'rtinfer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RawPort } from './support/raw-port.js';
 import { acquireTarget, type Target } from './support/target.js';
 
 let target: Target;
@@ -60,5 +66,77 @@ describe('handshake and ping over the pty', () => {
     const pad = session.transport.peerMaxMessageBytes - 32;
     const reply = await session.request('PING', { t1: 77n, pad: new Uint8Array(pad).fill(0xaa) });
     expect(reply.body.t1).toBe(77n);
+  });
+});
+
+// SPEC §4.1: a host that opens the link after the device booted may miss the boot HELLO, and never waits for
+// it: the reply to its own HELLO tells it what the boot HELLO would have (boot_id, uptime). A board's UART cannot
+// know whether anyone listens; the sim, like it, sends the boot HELLO at once, and its pty keeps it until a host
+// reads it or flushes it. node-serialport (and so rtinfer) flushes on open: that is how a client missed it.
+describe('the boot HELLO, for a host that opens a fresh sim 0.3 s after it started', () => {
+  const OPEN_AFTER_MS = 300;
+  const hello = { type: 'HELLO', id: 1, body: { proto: 1, maxFrame: 4096 } } as const;
+
+  /** A fresh sim; `run` gets its pty path OPEN_AFTER_MS after the sim printed its startup line. */
+  async function lateHost(run: (pty: string) => Promise<void>): Promise<void> {
+    const dir = mkdtempSync(join(tmpdir(), 'rtinfer-boot-hello-'));
+    const sim = await startSim({ deviceId: `boot-${process.pid}`, storage: join(dir, 'flash.bin') });
+    try {
+      await sleep(OPEN_AFTER_MS);
+      await run(sim.pty);
+    } finally {
+      expect(await sim.stop()).toBe(0);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  it('a host that opens the pty raw, without flushing, finds it waiting: id 0, BOOT flag, the boot_id its own HELLO gets', async () => {
+    await lateHost(async (pty) => {
+      const fd = openSync(pty, constants.O_RDWR | constants.O_NOCTTY);
+      const input = new ReadStream(fd); // a libuv tty handle: no flush, no termios change (the sim made it raw)
+      const decoder = new FrameDecoder({ maxFrame: LARGEST_MAX_FRAME });
+      const frames: DecodedFrame[] = [];
+      input.on('data', (chunk: Buffer) => {
+        for (const event of decoder.push(chunk)) if (event.kind === 'frame') frames.push(event.frame);
+      });
+      const nextFrame = async () => {
+        for (let waited = 0; frames.length === 0; waited += 10) {
+          if (waited > 5000) throw new Error('no frame within 5 s');
+          await sleep(10);
+        }
+        return frames.shift()!;
+      };
+      try {
+        const first = await nextFrame();
+        const boot = decodeMessage('d2h', first.message);
+        expect(boot).toMatchObject({ type: 'HELLO', id: 0 });
+        expect(first.header.flags & FrameFlag.BOOT).toBe(FrameFlag.BOOT);
+        writeSync(fd, encodeFrame({ version: 1, flags: 0, channel: 0, seq: 0 }, encodeMessage('h2d', hello)));
+        const reply = decodeMessage('d2h', (await nextFrame()).message);
+        expect(reply).toMatchObject({ type: 'HELLO', id: 1 });
+        if (reply.type !== 'HELLO' || boot.type !== 'HELLO') throw new Error('not HELLOs');
+        expect(reply.body.bootId).toBe(boot.body.bootId);
+      } finally {
+        input.destroy(); // closes fd
+      }
+    });
+  });
+
+  it('a host that flushes on open, as hosts do, misses it and learns the same from its own HELLO\'s reply', async () => {
+    await lateHost(async (pty) => {
+      const port = await RawPort.open(pty); // node-serialport: tcflush(TCIOFLUSH) on open
+      try {
+        await port.write(Uint8Array.of(0));
+        await port.sendHost(hello);
+        // The first frame is the reply: the boot HELLO went with the flush.
+        const reply = decodeMessage('d2h', (await port.nextFrame()).message);
+        expect(reply).toMatchObject({ type: 'HELLO', id: 1 });
+        if (reply.type !== 'HELLO') throw new Error('not a HELLO');
+        // Its uptime says the device booted before the host opened the link.
+        expect(reply.body.uptime).toBeGreaterThanOrEqual((BigInt(OPEN_AFTER_MS) * reply.body.clockHz) / 1000n);
+      } finally {
+        await port.close();
+      }
+    });
   });
 });
