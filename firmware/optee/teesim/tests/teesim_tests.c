@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <mbedtls/gcm.h>
 #include <sodium.h>
@@ -682,6 +683,46 @@ static void sessions_share_instance(TEEC_Session *s)
 	CHECK(op.params[0].value.a == 2);
 }
 
+static void ta_ram_too_small(TEEC_Session *s)
+{
+	/* TEESIM_TA_RAM_BYTES plays the secure RAM a TA's heap and stack are reserved from at load:
+	 * a TA that does not fit fails to open with TEEC_ERROR_OUT_OF_MEMORY, as on OP-TEE. */
+	TEEC_CloseSession(s);
+	setenv("TEESIM_TA_RAM_BYTES", "65536", 1); /* < 64 KiB heap + 32 KiB stack */
+	uint32_t origin = 0;
+	CHECK_RES(TEEC_OpenSession(&ctx, s, &test_uuid, TEEC_LOGIN_PUBLIC, NULL, NULL, &origin),
+		  TEEC_ERROR_OUT_OF_MEMORY);
+	setenv("TEESIM_TA_RAM_BYTES", "98304", 1); /* exactly heap + stack */
+	open_session(s);
+	unsetenv("TEESIM_TA_RAM_BYTES");
+}
+
+static uint64_t now_us(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000u + (uint64_t)t.tv_nsec / 1000u;
+}
+
+static void switch_cost_lower_bound(TEEC_Session *s)
+{
+	(void)s;
+	/* A context made with TEESIM_SWITCH_COST_US spends at least that per entry. Only the lower
+	 * bound is checked: a loaded machine can make it slower, never faster. */
+	TEEC_Context costly;
+	TEEC_Session t;
+	setenv("TEESIM_SWITCH_COST_US", "2000", 1);
+	CHECK_RES(TEEC_InitializeContext(NULL, &costly), TEEC_SUCCESS);
+	unsetenv("TEESIM_SWITCH_COST_US");
+	CHECK_RES(TEEC_OpenSession(&costly, &t, &test_uuid, TEEC_LOGIN_PUBLIC, NULL, NULL, NULL), TEEC_SUCCESS);
+	uint64_t t0 = now_us();
+	for (int i = 0; i < 5; i++)
+		CHECK_RES(invoke(&t, TEST_CMD_NOP, NULL, NULL), TEEC_SUCCESS);
+	CHECK(now_us() - t0 >= 5 * 2000);
+	TEEC_CloseSession(&t);
+	TEEC_FinalizeContext(&costly);
+}
+
 static void properties(TEEC_Session *s)
 {
 	TEEC_Operation op = op_of(TEEC_PARAM_TYPES(TEEC_VALUE_OUTPUT, TEEC_NONE, TEEC_NONE, TEEC_NONE));
@@ -710,7 +751,7 @@ int main(int argc, char **argv)
 		CASE(x25519_agreement), CASE(hkdf_rfc5869), CASE(aes_gcm_nist), CASE(aes_gcm_streaming),
 		CASE(aes_gcm_bad_tag), CASE(sha256_vectors), CASE(ed25519_rfc8032), CASE(ed25519_sign_verify),
 		CASE(ta_panic_is_target_dead), CASE(ta_crash_is_target_dead), CASE(ta_not_found),
-		CASE(sessions_share_instance), CASE(properties),
+		CASE(sessions_share_instance), CASE(properties), CASE(ta_ram_too_small), CASE(switch_cost_lower_bound),
 #undef CASE
 	};
 	if (argc != 2) {

@@ -251,6 +251,8 @@ int main(int argc, char **argv)
 		print_uuid();
 		return 0;
 	}
+	/* The secure world holds none of the normal world's files or sockets: only its own channel. */
+	close_range(TEESIM_RUNNER_FD + 1, ~0u, 0);
 	signal(SIGPIPE, SIG_IGN);
 	if (sodium_init() < 0) {
 		fprintf(stderr, "teesim runner: sodium_init failed\n");
