@@ -1,0 +1,540 @@
+/*
+ * The rtinfer TA through teesim, as the agent drives it: the TEE Client API into the TA's own process.
+ * Sealed inputs are the golden vectors of protocol/vectors/sealed (made by the TypeScript sealer); the test
+ * build of the TA (RTINFER_TA_TEST_HOOKS, its own UUID) imports the fixed key they are sealed to. Outputs are
+ * compared with firmware/nn run directly on the plaintext container (bit for bit: the same code).
+ * Usage: test_ta_teesim <case>.
+ */
+#define _GNU_SOURCE
+#include <ftw.h>
+#include <stdlib.h>
+#include <string.h>
+#include <tee_client_api.h>
+#include <unistd.h>
+
+#include "rtinfer_nn/model.h"
+#include "rtinfer_ta.h"
+#include "sealed_format.h"
+#include "sealed_test_vectors.h"
+
+#define TEST_IMPORT_KEY 0x7e570001u
+static const TEEC_UUID k_test_ta = {0x7d2b6a51, 0x3c8e, 0x4f0a, {0x9b, 0x14, 0x6e, 0x5d, 0x2c, 0x8a, 0x7e, 0x57}};
+#define SEGMENT 16384u
+
+static TEEC_Context s_context;
+static TEEC_Session s_session;
+static char s_storage[] = "/tmp/rtinfer-ta-test-XXXXXX";
+
+static void open_ta(void) {
+  uint32_t origin = 0;
+  if (TEEC_InitializeContext(NULL, &s_context) != TEEC_SUCCESS ||
+      TEEC_OpenSession(&s_context, &s_session, &k_test_ta, TEEC_LOGIN_PUBLIC, NULL, NULL, &origin) != TEEC_SUCCESS) {
+    fprintf(stderr, "cannot open the test TA (origin %u)\n", origin);
+    exit(1);
+  }
+}
+
+static void close_ta(void) {
+  TEEC_CloseSession(&s_session);
+  TEEC_FinalizeContext(&s_context);
+}
+
+static TEEC_Result invoke(uint32_t command, TEEC_Operation *op, rtinfer_ta_facts *facts) {
+  static rtinfer_ta_facts ignored;
+  rtinfer_ta_facts *out = facts ? facts : &ignored;
+  memset(out, 0, sizeof *out);
+  op->paramTypes |= TEEC_PARAM_TYPES(0, 0, 0, TEEC_MEMREF_TEMP_OUTPUT);
+  op->params[3].tmpref.buffer = out;
+  op->params[3].tmpref.size = sizeof *out;
+  uint32_t origin = 0;
+  return TEEC_InvokeCommand(&s_session, command, op, &origin);
+}
+
+static TEEC_Result key(const char *device, uint8_t public_key[32]) {
+  TEEC_Operation op;
+  memset(&op, 0, sizeof op);
+  op.paramTypes = TEEC_PARAM_TYPES(TEEC_MEMREF_TEMP_INPUT, TEEC_MEMREF_TEMP_OUTPUT, TEEC_NONE, TEEC_NONE);
+  op.params[0].tmpref.buffer = (void *)device;
+  op.params[0].tmpref.size = strlen(device);
+  op.params[1].tmpref.buffer = public_key;
+  op.params[1].tmpref.size = 32;
+  return invoke(RTINFER_TA_CMD_KEY, &op, NULL);
+}
+
+static void import_vector_key(void) {
+  uint8_t keys[64];
+  CHECK(sealed_vector_key("ta", 0, keys) == 0 && sealed_vector_key("ta", 1, keys + 32) == 0, "keys.txt");
+  TEEC_Operation op;
+  memset(&op, 0, sizeof op);
+  op.paramTypes = TEEC_PARAM_TYPES(TEEC_MEMREF_TEMP_INPUT, TEEC_MEMREF_TEMP_INPUT, TEEC_NONE, TEEC_NONE);
+  op.params[0].tmpref.buffer = keys;
+  op.params[0].tmpref.size = sizeof keys;
+  op.params[1].tmpref.buffer = (void *)SEALED_VECTOR_DEVICE;
+  op.params[1].tmpref.size = strlen(SEALED_VECTOR_DEVICE);
+  CHECK(invoke(TEST_IMPORT_KEY, &op, NULL) == TEEC_SUCCESS, "import the vectors' key");
+}
+
+static TEEC_Result pin_signer(const char *name, int required) {
+  uint8_t signer[32];
+  CHECK(sealed_vector_key(name, 1, signer) == 0, "signer key");
+  TEEC_Operation op;
+  memset(&op, 0, sizeof op);
+  op.paramTypes = TEEC_PARAM_TYPES(TEEC_MEMREF_TEMP_INPUT, TEEC_VALUE_INPUT, TEEC_NONE, TEEC_NONE);
+  op.params[0].tmpref.buffer = signer;
+  op.params[0].tmpref.size = 32;
+  op.params[1].value.a = (uint32_t)required;
+  return invoke(RTINFER_TA_CMD_SIGNERS, &op, NULL);
+}
+
+typedef struct {
+  TEEC_Result result;
+  rtinfer_ta_facts facts;
+  uint32_t received, active;
+} load_outcome;
+
+static load_outcome load_chunk(const uint8_t *bytes, size_t length, uint32_t offset, uint32_t flags) {
+  load_outcome out;
+  memset(&out, 0, sizeof out);
+  TEEC_Operation op;
+  memset(&op, 0, sizeof op);
+  op.paramTypes = TEEC_PARAM_TYPES(TEEC_MEMREF_TEMP_INPUT, TEEC_VALUE_INPUT, TEEC_VALUE_OUTPUT, TEEC_NONE);
+  op.params[0].tmpref.buffer = (void *)bytes;
+  op.params[0].tmpref.size = length;
+  op.params[1].value.a = offset;
+  op.params[1].value.b = flags;
+  out.result = invoke(RTINFER_TA_CMD_LOAD, &op, &out.facts);
+  out.received = op.params[2].value.a;
+  out.active = op.params[2].value.b;
+  return out;
+}
+
+/* The whole stream in chunks of `chunk` bytes, the last one flagged; stops at the first refusal. */
+static load_outcome load_bytes(const uint8_t *bytes, size_t length, size_t chunk, uint32_t flags) {
+  load_outcome out;
+  memset(&out, 0, sizeof out);
+  for (size_t at = 0; at < length; at += chunk) {
+    const size_t n = length - at < chunk ? length - at : chunk;
+    out = load_chunk(bytes + at, n, (uint32_t)at, flags | (at + n == length ? RTINFER_TA_LOAD_LAST : 0u));
+    if (out.result != TEEC_SUCCESS) break;
+  }
+  return out;
+}
+
+static load_outcome load_file(const char *file, size_t chunk, uint32_t flags) {
+  size_t length = 0;
+  uint8_t *bytes = sealed_vector(file, &length);
+  load_outcome out = bytes ? load_bytes(bytes, length, chunk, flags) : (load_outcome){TEEC_ERROR_ITEM_NOT_FOUND, {0}, 0, 0};
+  free(bytes);
+  return out;
+}
+
+static rtinfer_ta_stats stats(void) {
+  rtinfer_ta_stats out;
+  memset(&out, 0, sizeof out);
+  TEEC_Operation op;
+  memset(&op, 0, sizeof op);
+  op.paramTypes = TEEC_PARAM_TYPES(TEEC_NONE, TEEC_MEMREF_TEMP_OUTPUT, TEEC_NONE, TEEC_NONE);
+  op.params[1].tmpref.buffer = &out;
+  op.params[1].tmpref.size = sizeof out;
+  CHECK(invoke(RTINFER_TA_CMD_STATS, &op, NULL) == TEEC_SUCCESS, "stats");
+  return out;
+}
+
+/* firmware/nn on the plaintext lenet-5: the reference output for its first stored test input. */
+typedef struct {
+  float input[4096];
+  uint32_t input_count;
+  float output[16];
+  uint32_t output_count, layer_count;
+  size_t model_bytes, slot_bytes;
+} reference;
+
+static reference s_reference;
+
+static void make_reference(void) {
+  size_t length = 0;
+  uint8_t *container = nn_test_read_file(RUNTIME_VECTORS_DIR "/lenet-5.rtm", &length);
+  CHECK(container != NULL, "lenet-5.rtm");
+  if (!container) exit(1);
+  static rtm_decoder decoder;
+  static rtnn_model model;
+  size_t header = 0;
+  rtm_header_bytes(container, RTM_PREFIX_BYTES, &header);
+  const size_t scratch_bytes = (rtm_scratch_bytes(header) + 7u) & ~(size_t)7u;
+  uint8_t *scratch = malloc(scratch_bytes);
+  rtm_init(&decoder, scratch, scratch_bytes);
+  size_t used = 0;
+  CHECK(rtm_feed(&decoder, container, length, &used) == RTM_HEADER_READY, "header");
+  const size_t weights_bytes = (rtm_arena_bytes(&decoder) + 7u) & ~(size_t)7u;
+  float *weights = malloc(weights_bytes);
+  rtm_set_arena(&decoder, weights, weights_bytes);
+  size_t rest = 0;
+  CHECK(rtm_feed(&decoder, container + used, length - used, &rest) == RTM_DONE, "done");
+  CHECK(rtnn_model_load(&model, &decoder) == RTNN_OK, "model");
+  s_reference.input_count = rtnn_input_count(&model);
+  CHECK(rtnn_test_input(&model, 0, s_reference.input) == RTNN_OK, "test input");
+  const size_t work_bytes = rtnn_work_bytes(&model, NULL);
+  void *work = aligned_alloc(8, (work_bytes + 7u) & ~(size_t)7u);
+  const float *output = NULL;
+  CHECK(rtnn_run(&model, NULL, s_reference.input, s_reference.input_count, work, work_bytes, NULL, &output) == RTNN_OK, "run");
+  s_reference.output_count = rtnn_shape_count(rtnn_output_shape(&model));
+  memcpy(s_reference.output, output, s_reference.output_count * sizeof(float));
+  s_reference.layer_count = model.layer_count;
+  s_reference.model_bytes = scratch_bytes + weights_bytes;
+  s_reference.slot_bytes = ((s_reference.input_count * sizeof(float) + 7u) & ~(size_t)7u) + work_bytes;
+  free(work);
+  free(weights);
+  free(scratch);
+  free(container);
+}
+
+/* One RUN entry: units, then an input per unit that starts a job (the reference input). */
+typedef struct {
+  TEEC_Result result;
+  rtinfer_ta_facts facts;
+  uint32_t completed, units;
+  uint8_t outputs[4096];
+  size_t output_bytes;
+} run_outcome;
+
+static run_outcome run_entry(const rtinfer_ta_unit *units, uint32_t count) {
+  static uint8_t request[65536];
+  run_outcome out;
+  memset(&out, 0, sizeof out);
+  rtinfer_ta_run_request head = {count, 0};
+  size_t at = 0;
+  memcpy(request, &head, sizeof head);
+  at += sizeof head;
+  memcpy(request + at, units, count * sizeof *units);
+  at += count * sizeof *units;
+  for (uint32_t u = 0; u < count; u++) {
+    if (units[u].first_layer != 0) continue;
+    memcpy(request + at, s_reference.input, s_reference.input_count * sizeof(float));
+    at += s_reference.input_count * sizeof(float);
+  }
+  TEEC_Operation op;
+  memset(&op, 0, sizeof op);
+  op.paramTypes = TEEC_PARAM_TYPES(TEEC_MEMREF_TEMP_INPUT, TEEC_MEMREF_TEMP_OUTPUT, TEEC_VALUE_OUTPUT, TEEC_NONE);
+  op.params[0].tmpref.buffer = request;
+  op.params[0].tmpref.size = at;
+  op.params[1].tmpref.buffer = out.outputs;
+  op.params[1].tmpref.size = sizeof out.outputs;
+  out.result = invoke(RTINFER_TA_CMD_RUN, &op, &out.facts);
+  out.output_bytes = op.params[1].tmpref.size;
+  out.completed = op.params[2].value.a;
+  out.units = op.params[2].value.b;
+  return out;
+}
+
+static rtinfer_ta_unit unit(uint32_t job, uint32_t first, uint32_t end) {
+  return (rtinfer_ta_unit){job, (uint16_t)first, (uint16_t)end, 0, 1, 0};
+}
+
+/* Output record `k` of an entry equals the reference, bit for bit. */
+static int output_is_reference(const run_outcome *run, uint32_t k, uint32_t job) {
+  const size_t record = sizeof(rtinfer_ta_output) + s_reference.output_count * sizeof(float);
+  if (run->output_bytes < (k + 1) * record) return 0;
+  rtinfer_ta_output head;
+  memcpy(&head, run->outputs + k * record, sizeof head);
+  return head.job == job && head.count == s_reference.output_count &&
+         memcmp(run->outputs + k * record + sizeof head, s_reference.output, s_reference.output_count * sizeof(float)) == 0;
+}
+
+/* A whole-model entry gives the reference output: the model that is active works. */
+static void check_active_model_runs(const char *when) {
+  const rtinfer_ta_unit whole = unit(42, 0, s_reference.layer_count);
+  run_outcome run = run_entry(&whole, 1);
+  CHECK(run.result == TEEC_SUCCESS && run.completed == 1 && output_is_reference(&run, 0, 42), "%s: the active model runs (0x%08x)", when, run.result);
+}
+
+/* The vectors' key imported, their signer pinned (signatures optional). */
+static void provision(void) {
+  import_vector_key();
+  CHECK(pin_signer("signer", 0) == TEEC_SUCCESS, "pin");
+}
+
+/* Provisioned, lenet-5 generation 3 active with `slots` job slots. */
+static void provision_and_load_slots(uint32_t slots) {
+  provision();
+  load_outcome out = load_file("lenet-5.rtms", 1000, slots << RTINFER_TA_LOAD_SLOTS_SHIFT);
+  CHECK(out.result == TEEC_SUCCESS && out.active == 1, "load lenet-5 (0x%08x reason %d index %u)", out.result, (int)out.facts.reason, out.facts.index);
+}
+
+static void provision_and_load(void) { provision_and_load_slots(1); }
+
+/* A refused load: its code, and the model before it still active with the heap as it was. */
+static void check_refused(load_outcome out, TEEC_Result expected, const rtinfer_ta_stats *before, const char *what) {
+  CHECK(out.result == expected, "%s: 0x%08x, expected 0x%08x", what, out.result, expected);
+  CHECK(out.active == 0, "%s: not activated", what);
+  rtinfer_ta_stats after = stats();
+  CHECK(after.loaded == 1 && after.generation == before->generation && after.heap_in_use == before->heap_in_use,
+        "%s: the old model stays, nothing leaks (in use %llu, was %llu)", what, (unsigned long long)after.heap_in_use,
+        (unsigned long long)before->heap_in_use);
+  check_active_model_runs(what);
+}
+
+/* Where segment 0 starts: after the magic, the header item's head and the header map. */
+static size_t segments_start(const uint8_t *sealed, size_t length) {
+  size_t start = 0, bytes = 0;
+  CHECK(rtms_header_item(sealed, length, &start, &bytes) == RTMS_OK, "header item");
+  return start + bytes;
+}
+
+/* --- cases ----------------------------------------------------------------------------------------- */
+
+static void key_case(void) {
+  uint8_t first[32], again[32], zero[32] = {0};
+  CHECK(key("pi-1", first) == TEEC_SUCCESS && memcmp(first, zero, 32) != 0, "a key");
+  CHECK(key("pi-1", again) == TEEC_SUCCESS && memcmp(first, again, 32) == 0, "the same key again");
+  close_ta();
+  open_ta();
+  CHECK(key("pi-1", again) == TEEC_SUCCESS && memcmp(first, again, 32) == 0, "the same key after the TA restarted");
+  CHECK(key("pi-2", again) == RTINFER_TA_ERROR_DEVICE, "another device id");
+  load_outcome out = load_file("lenet-5.rtms", 4096, 0);
+  CHECK(out.result == RTINFER_TA_ERROR_RECIPIENT, "vectors sealed to another key: 0x%08x", out.result);
+}
+
+static void load_and_run(void) {
+  provision_and_load();
+  rtinfer_ta_stats s = stats();
+  CHECK(s.loaded && s.generation == 3 && s.layer_count == s_reference.layer_count, "stats after load");
+  CHECK(s.model_bytes == s_reference.model_bytes && s.slot_bytes == s_reference.slot_bytes,
+        "memory as firmware/nn plans it: model %llu (planned %zu), slot %llu (planned %zu)", (unsigned long long)s.model_bytes,
+        s_reference.model_bytes, (unsigned long long)s.slot_bytes, s_reference.slot_bytes);
+  CHECK(s.heap_in_use == s.planned_bytes, "in use %llu = planned %llu", (unsigned long long)s.heap_in_use, (unsigned long long)s.planned_bytes);
+  /* The peak is the plan plus the load's two segment buffers, nothing hidden. */
+  CHECK(s.heap_peak <= s.planned_bytes + 2u * (SEGMENT + 16u), "peak %llu <= planned %llu + load buffers", (unsigned long long)s.heap_peak,
+        (unsigned long long)s.planned_bytes);
+  printf("lenet-5: model %llu B, slot %llu B, planned %llu B, peak %llu B, budget %llu B\n", (unsigned long long)s.model_bytes,
+         (unsigned long long)s.slot_bytes, (unsigned long long)s.planned_bytes, (unsigned long long)s.heap_peak,
+         (unsigned long long)s.heap_budget);
+  check_active_model_runs("whole model");
+  s = stats();
+  CHECK(s.entries == 1 && s.units == 1 && s.jobs_active == 0, "one entry, one unit");
+}
+
+static void run_in_entries(void) {
+  provision();
+  load_outcome out = load_file("lenet-5.rtms", 7000, 2u << RTINFER_TA_LOAD_SLOTS_SHIFT);
+  CHECK(out.result == TEEC_SUCCESS && out.active, "load with 2 job slots");
+  /* LW: job 1 one layer per entry; job 2 fused into the same entries two layers at a time. */
+  const uint32_t layers = s_reference.layer_count;
+  uint32_t done1 = 0, done2 = 0, entries = 0;
+  for (uint32_t l = 0; l < layers; l++) {
+    rtinfer_ta_unit units[2];
+    uint32_t count = 0;
+    units[count++] = unit(1, l, l + 1);
+    if (l % 2 == 0) units[count++] = unit(2, l, l + 2 < layers ? l + 2 : layers);
+    run_outcome run = run_entry(units, count);
+    entries++;
+    CHECK(run.result == TEEC_SUCCESS, "entry %u: 0x%08x (unit %u, need %llu have %llu)", l, run.result, run.facts.index,
+          (unsigned long long)run.facts.need, (unsigned long long)run.facts.have);
+    for (uint32_t k = 0; k < run.completed; k++) {
+      rtinfer_ta_output head;
+      memcpy(&head, run.outputs + k * (sizeof head + s_reference.output_count * sizeof(float)), sizeof head);
+      CHECK(output_is_reference(&run, k, head.job), "entry %u: job %u's output equals the one-call run", l, head.job);
+      done1 += head.job == 1;
+      done2 += head.job == 2;
+    }
+    if (run.completed == 0) CHECK(run.output_bytes == 0, "no output before a job completes");
+  }
+  CHECK(done1 == 1 && done2 == 1, "both jobs completed once");
+  rtinfer_ta_stats s = stats();
+  CHECK(s.entries == entries && s.jobs_active == 0, "entries %llu", (unsigned long long)s.entries);
+}
+
+static void tamper_other_key(void) {
+  provision_and_load();
+  rtinfer_ta_stats before = stats();
+  check_refused(load_file("lenet-5-other-key.rtms", 5000, 0), RTINFER_TA_ERROR_RECIPIENT, &before, "sealed to another key");
+}
+
+static void tamper_flipped(void) {
+  provision_and_load();
+  rtinfer_ta_stats before = stats();
+  size_t length = 0;
+  uint8_t *sealed = sealed_vector("lenet-5.rtms", &length);
+  const size_t segment2 = segments_start(sealed, length) + 2u * (SEGMENT + 16u);
+  sealed[segment2 + 100] ^= 0x20;
+  load_outcome out = load_bytes(sealed, length, 3000, 0);
+  CHECK(out.facts.index == 2 && out.facts.at == segment2, "refused at segment 2 (index %u at %llu, expected at %zu)", out.facts.index,
+        (unsigned long long)out.facts.at, segment2);
+  CHECK(out.received <= segment2 + SEGMENT + 16u, "nothing after segment 2 was taken (%u)", out.received);
+  check_refused(out, RTINFER_TA_ERROR_AUTHENTICATION, &before, "flipped ciphertext byte");
+  free(sealed);
+}
+
+static void tamper_truncated(void) {
+  provision_and_load();
+  rtinfer_ta_stats before = stats();
+  size_t length = 0;
+  uint8_t *sealed = sealed_vector("lenet-5.rtms", &length);
+  load_outcome out = load_bytes(sealed, length - 64 - 100, 4096, 0);
+  CHECK(out.facts.need == length && out.facts.have == length - 164, "truncated: need %llu have %llu", (unsigned long long)out.facts.need,
+        (unsigned long long)out.facts.have);
+  check_refused(out, RTINFER_TA_ERROR_TRUNCATED, &before, "truncated");
+  free(sealed);
+}
+
+/* Swaps two equal-sized whole segments of small.rtms (1 KiB segments). */
+static void tamper_reordered(void) {
+  provision_and_load();
+  rtinfer_ta_stats before = stats();
+  size_t length = 0;
+  uint8_t *sealed = sealed_vector("small.rtms", &length);
+  const size_t start = segments_start(sealed, length);
+  const size_t span = 1024u + 16u, a = start + 3u * span, b = start + 4u * span;
+  uint8_t held[1040];
+  memcpy(held, sealed + a, span);
+  memcpy(sealed + a, sealed + b, span);
+  memcpy(sealed + b, held, span);
+  load_outcome out = load_bytes(sealed, length, 999, 0);
+  CHECK(out.facts.index == 3, "refused at segment 3 (%u)", out.facts.index);
+  check_refused(out, RTINFER_TA_ERROR_AUTHENTICATION, &before, "reordered");
+  free(sealed);
+}
+
+static void tamper_spliced(void) {
+  provision_and_load();
+  rtinfer_ta_stats before = stats();
+  size_t length = 0, other_length = 0;
+  uint8_t *sealed = sealed_vector("lenet-5.rtms", &length);
+  uint8_t *other = sealed_vector("lenet-5-unsigned.rtms", &other_length);
+  /* Both carry the same container in 16 KiB segments; only their headers (and so their keys) differ. */
+  const size_t start = segments_start(sealed, length), other_start = segments_start(other, other_length);
+  memcpy(sealed + start + (SEGMENT + 16u), other + other_start + (SEGMENT + 16u), SEGMENT + 16u);
+  load_outcome out = load_bytes(sealed, length, 8192, 0);
+  CHECK(out.facts.index == 1, "refused at segment 1 (%u)", out.facts.index);
+  check_refused(out, RTINFER_TA_ERROR_AUTHENTICATION, &before, "spliced");
+  free(sealed);
+  free(other);
+}
+
+static void unsigned_when_required(void) {
+  provision_and_load();
+  CHECK(pin_signer("signer", 1) == TEEC_SUCCESS, "require signatures");
+  rtinfer_ta_stats before = stats();
+  check_refused(load_file("lenet-5-unsigned.rtms", 5000, 0), RTINFER_TA_ERROR_UNSIGNED, &before, "unsigned");
+  CHECK(pin_signer("stranger", 1) == RTINFER_TA_ERROR_PINNED, "a required set stays pinned");
+  CHECK(load_file("lenet-5.rtms", 5000, 0).result == TEEC_SUCCESS, "signed by the pinned key");
+}
+
+static void unknown_signer(void) {
+  provision_and_load();
+  rtinfer_ta_stats before = stats();
+  check_refused(load_file("lenet-5-stranger.rtms", 5000, 0), RTINFER_TA_ERROR_SIGNER_UNKNOWN, &before, "unknown signer");
+}
+
+static void bad_signature(void) {
+  provision_and_load();
+  rtinfer_ta_stats before = stats();
+  size_t length = 0;
+  uint8_t *sealed = sealed_vector("lenet-5.rtms", &length);
+  sealed[length - 1] ^= 0x01;
+  check_refused(load_bytes(sealed, length, 6000, 0), RTINFER_TA_ERROR_SIGNATURE, &before, "bad signature");
+  free(sealed);
+}
+
+static void rollback(void) {
+  provision_and_load();
+  rtinfer_ta_stats before = stats();
+  load_outcome out = load_file("lenet-5-gen2.rtms", 5000, 0);
+  CHECK(out.facts.need == 3 && out.facts.have == 2, "rollback facts: need %llu have %llu", (unsigned long long)out.facts.need,
+        (unsigned long long)out.facts.have);
+  check_refused(out, RTINFER_TA_ERROR_ROLLBACK, &before, "rollback");
+  close_ta();
+  open_ta();
+  CHECK(load_file("lenet-5-gen2.rtms", 5000, 0).result == RTINFER_TA_ERROR_ROLLBACK, "the counter survives a restart");
+  CHECK(load_file("lenet-5.rtms", 5000, 0).result == TEEC_SUCCESS, "the same generation loads again (a reboot's reload)");
+}
+
+static void budget_load(void) {
+  provision_and_load_slots(RTINFER_TA_MAX_JOB_SLOTS);
+  rtinfer_ta_stats before = stats();
+  /* A second lenet-5 beside the active one, both with the most job slots: over the budget at its slots. */
+  const uint64_t need = before.heap_in_use + before.model_bytes + (uint64_t)RTINFER_TA_MAX_JOB_SLOTS * before.slot_bytes;
+  CHECK(need > before.heap_budget, "the test needs a load over budget (%llu vs %llu)", (unsigned long long)need,
+        (unsigned long long)before.heap_budget);
+  load_outcome out = load_file("lenet-5.rtms", 5000, RTINFER_TA_MAX_JOB_SLOTS << RTINFER_TA_LOAD_SLOTS_SHIFT);
+  CHECK(out.facts.need > out.facts.have && out.facts.have == before.heap_budget, "need %llu > have %llu = budget",
+        (unsigned long long)out.facts.need, (unsigned long long)out.facts.have);
+  check_refused(out, RTINFER_TA_ERROR_BUDGET, &before, "over budget");
+}
+
+static void budget_entry(void) {
+  provision_and_load();
+  rtinfer_ta_unit two[] = {unit(1, 0, 1), unit(2, 0, 1)};
+  run_outcome run = run_entry(two, 2);
+  rtinfer_ta_stats s = stats();
+  CHECK(run.result == RTINFER_TA_ERROR_BUDGET && run.facts.index == 1, "two jobs, one slot: 0x%08x", run.result);
+  CHECK(run.facts.need == s.model_bytes + 2u * s.slot_bytes && run.facts.have == s.model_bytes + s.slot_bytes, "need/have in bytes");
+  CHECK(s.jobs_active == 0 && s.units == 0, "nothing ran");
+}
+
+static void units_refused(void) {
+  provision();
+  rtinfer_ta_unit whole = unit(1, 0, 1);
+  CHECK(run_entry(&whole, 1).result == RTINFER_TA_ERROR_NO_MODEL, "no model");
+  CHECK(load_file("lenet-5.rtms", 5000, 0).result == TEEC_SUCCESS, "load");
+  rtinfer_ta_unit first = unit(5, 0, 2);
+  CHECK(run_entry(&first, 1).result == TEEC_SUCCESS, "job 5 starts");
+  rtinfer_ta_unit skip = unit(5, 3, 4);
+  run_outcome run = run_entry(&skip, 1);
+  CHECK(run.result == RTINFER_TA_ERROR_UNIT && run.facts.need == 2 && run.facts.have == 3, "out of order");
+  rtinfer_ta_unit slice = {5, 2, 3, 0, 4, 0};
+  CHECK(run_entry(&slice, 1).result == RTINFER_TA_ERROR_UNSUPPORTED, "a slice");
+  rtinfer_ta_unit rest = unit(5, 2, s_reference.layer_count);
+  run = run_entry(&rest, 1);
+  CHECK(run.result == TEEC_SUCCESS && output_is_reference(&run, 0, 5), "the refusals left job 5 intact");
+}
+
+static void resume_by_offset(void) {
+  provision();
+  size_t length = 0;
+  uint8_t *sealed = sealed_vector("lenet-5.rtms", &length);
+  CHECK(load_chunk(sealed, 20000, 0, 0).received == 20000, "first 20000 bytes");
+  load_outcome gap = load_chunk(sealed + 30000, 1000, 30000, 0);
+  CHECK(gap.result == RTINFER_TA_ERROR_OFFSET && gap.facts.need == 20000 && gap.facts.have == 30000 && gap.received == 20000, "a gap");
+  CHECK(load_chunk(sealed + 15000, 10000, 15000, 0).received == 25000, "an overlap: the new part is taken");
+  CHECK(load_chunk(sealed + 15000, 5000, 15000, 0).received == 25000, "a duplicate: nothing changes");
+  load_outcome rest = load_chunk(sealed + 25000, length - 25000, 25000, RTINFER_TA_LOAD_LAST);
+  CHECK(rest.result == TEEC_SUCCESS && rest.active && rest.received == length, "the rest");
+  check_active_model_runs("resumed load");
+  free(sealed);
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
+  (void)st;
+  (void)flag;
+  (void)ftw;
+  return remove(path);
+}
+
+int main(int argc, char **argv) {
+  const nn_test_case cases[] = {
+      {"key", key_case},
+      {"load_and_run", load_and_run},
+      {"run_in_entries", run_in_entries},
+      {"tamper_other_key", tamper_other_key},
+      {"tamper_flipped", tamper_flipped},
+      {"tamper_truncated", tamper_truncated},
+      {"tamper_reordered", tamper_reordered},
+      {"tamper_spliced", tamper_spliced},
+      {"unsigned_when_required", unsigned_when_required},
+      {"unknown_signer", unknown_signer},
+      {"bad_signature", bad_signature},
+      {"rollback", rollback},
+      {"budget_load", budget_load},
+      {"budget_entry", budget_entry},
+      {"units_refused", units_refused},
+      {"resume_by_offset", resume_by_offset},
+  };
+  if (argc != 2 || !mkdtemp(s_storage)) return 2;
+  setenv("TEESIM_STORAGE_DIR", s_storage, 1);
+  make_reference();
+  open_ta();
+  int status = nn_test_main(argc, argv, cases, sizeof cases / sizeof *cases);
+  close_ta();
+  nftw(s_storage, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+  return status;
+}
