@@ -209,6 +209,52 @@ static void stream_refusals(void) {
   free(sealed);
 }
 
+/* Seeded mutations of a whole sealed stream (byte flips, cuts, inserted garbage in the header): the framing and
+ * the header parser return a status and never read or write out of bounds (ASan/UBSan watch). */
+static void stream_mutations(void) {
+  size_t length = 0;
+  uint8_t *sealed = sealed_vector("small.rtms", &length);
+  CHECK(sealed != NULL, "vector");
+  if (!sealed) return;
+  size_t start = 0, bytes = 0;
+  rtms_header_item(sealed, length, &start, &bytes);
+  uint8_t *mutated = malloc(length + 64);
+  uint32_t state = 20261203u, done = 0, refused = 0;
+  printf("mutation seed %u\n", state);
+  for (uint32_t round = 0; round < 3000; round++) {
+    memcpy(mutated, sealed, length);
+    size_t mutated_length = length;
+    const uint32_t edits = 1 + round % 4;
+    for (uint32_t e = 0; e < edits; e++) {
+      state = state * 1664525u + 1013904223u;
+      const size_t at = (state >> 8) % (start + bytes); /* within the magic, head and header */
+      state = state * 1664525u + 1013904223u;
+      switch (state >> 30) {
+        case 0: mutated[at] ^= (uint8_t)(1u << ((state >> 8) & 7)); break;
+        case 1: mutated[at] = (uint8_t)(state >> 12); break;
+        case 2: mutated_length = at + 1; break;
+        default: mutated[at] = (uint8_t)((state >> 16) & 0x1f) | 0xa0u; break; /* a map head of another size */
+      }
+    }
+    start_recording(0, -1);
+    rtms_stream_status status = feed_chunked(mutated, mutated_length, state, 200);
+    CHECK(status == RTMS_STREAM_DONE || status == RTMS_STREAM_MORE || status == RTMS_STREAM_FRAMING || status == RTMS_STREAM_TRAILING,
+          "round %u: status %d", round, status);
+    /* No tag is checked here (fake hooks), so only the framing can refuse; whatever passes is well-formed. */
+    if (status == RTMS_STREAM_DONE) {
+      done++;
+      const rtms_header *header = rtms_stream_header(&s_stream);
+      CHECK(header && header->segment_size >= RTMS_MIN_SEGMENT && header->segment_size <= RTMS_MAX_SEGMENT, "round %u: segment size", round);
+    } else {
+      refused++;
+    }
+  }
+  printf("mutations: %u framed whole, %u refused or short\n", done, refused);
+  CHECK(refused > 0, "mutations were refused");
+  free(mutated);
+  free(sealed);
+}
+
 static rtinfer_ta_unit unit(uint32_t job, uint16_t first, uint16_t end) { return (rtinfer_ta_unit){job, first, end, 0, 1, 0}; }
 
 static void units_accept(void) {
@@ -251,7 +297,8 @@ static void units_refuse(void) {
 int main(int argc, char **argv) {
   const nn_test_case cases[] = {
       {"header_vectors", header_vectors}, {"header_refusals", header_refusals},         {"nonce", nonce},
-      {"stream_any_chunking", stream_any_chunking}, {"stream_refusals", stream_refusals}, {"units_accept", units_accept},
+      {"stream_any_chunking", stream_any_chunking}, {"stream_refusals", stream_refusals},
+      {"stream_mutations", stream_mutations}, {"units_accept", units_accept},
       {"units_refuse", units_refuse},
   };
   return nn_test_main(argc, argv, cases, sizeof cases / sizeof *cases);

@@ -313,6 +313,31 @@ static void load_and_run(void) {
   CHECK(s.entries == 1 && s.units == 1 && s.jobs_active == 0, "one entry, one unit");
 }
 
+/* Sparse x codebook weights: a smaller model in the heap, the same answer (the sparse kernels sum in another
+ * order, so close rather than bit-equal). */
+static void sparse_weights(void) {
+  provision();
+  load_outcome out = load_file("lenet-5.rtms", 5000, RTINFER_TA_LOAD_SPARSE);
+  CHECK(out.result == TEEC_SUCCESS && out.active, "load sparse");
+  rtinfer_ta_stats s = stats();
+  CHECK(s.sparse == 1 && s.model_bytes < s_reference.model_bytes / 2, "sparse model %llu B vs dense %zu B", (unsigned long long)s.model_bytes,
+        s_reference.model_bytes);
+  const rtinfer_ta_unit whole = unit(1, 0, s_reference.layer_count);
+  run_outcome run = run_entry(&whole, 1);
+  CHECK(run.result == TEEC_SUCCESS && run.completed == 1, "run");
+  float output[16];
+  memcpy(output, run.outputs + sizeof(rtinfer_ta_output), s_reference.output_count * sizeof(float));
+  double error = 0, norm = 0;
+  uint32_t top = 0, reference_top = 0;
+  for (uint32_t i = 0; i < s_reference.output_count; i++) {
+    error += (output[i] - s_reference.output[i]) * (double)(output[i] - s_reference.output[i]);
+    norm += s_reference.output[i] * (double)s_reference.output[i];
+    if (output[i] > output[top]) top = i;
+    if (s_reference.output[i] > s_reference.output[reference_top]) reference_top = i;
+  }
+  CHECK(error <= 1e-10 * norm && top == reference_top, "relative L2^2 %g, top %u vs %u", norm > 0 ? error / norm : error, top, reference_top);
+}
+
 static void run_in_entries(void) {
   provision();
   load_outcome out = load_file("lenet-5.rtms", 7000, 2u << RTINFER_TA_LOAD_SLOTS_SHIFT);
@@ -515,6 +540,7 @@ int main(int argc, char **argv) {
       {"key", key_case},
       {"load_and_run", load_and_run},
       {"run_in_entries", run_in_entries},
+      {"sparse_weights", sparse_weights},
       {"tamper_other_key", tamper_other_key},
       {"tamper_flipped", tamper_flipped},
       {"tamper_truncated", tamper_truncated},
