@@ -48,7 +48,8 @@ missing+=("${packages_also[@]}")
 if (( ${#missing[@]} > 0 || add_arm64 )); then
   echo "installing Debian packages: ${missing[*]}"
   if [[ $(id -u) -eq 0 ]]; then sudo=(); elif command -v sudo >/dev/null; then sudo=(sudo); else
-    echo "missing ${missing[*]} and not root: run  apt-get install ${missing[*]}  as root" >&2
+    if (( add_arm64 )); then echo "not root: run  dpkg --add-architecture arm64 && apt-get update  as root" >&2; fi
+    if (( ${#missing[@]} > 0 )); then echo "missing ${missing[*]} and not root: run  apt-get install ${missing[*]}  as root" >&2; fi
     exit 1
   fi
   export DEBIAN_FRONTEND=noninteractive

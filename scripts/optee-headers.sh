@@ -53,8 +53,13 @@ for h in "${libutils_headers[@]}"; do cp "$src/lib/libutils/ext/include/$h" "$ou
 # --- optee_client: tee_client_api.h ------------------------------------------------------------
 client_ok() { [[ -f "$1" ]] && [[ "$(sha256sum "$1" | cut -d' ' -f1)" == "$client_header_sha256" ]]; }
 header=""
-if command -v apt-get >/dev/null && apt-cache show "optee-client-dev:arm64=$tag-1" >/dev/null 2>&1; then
-  (cd "$work" && apt-get download -q "optee-client-dev:arm64=$tag-1" >/dev/null 2>&1) || true
+# Any Debian revision of 3.19.0 (bookworm's is 3.19.0-1); the sha256 check below catches a patched header.
+deb_version=""
+if command -v apt-cache >/dev/null; then
+  deb_version="$(apt-cache policy optee-client-dev:arm64 2>/dev/null | awk '/Candidate:/ { print $2 }')"
+fi
+if [[ "$deb_version" == "$tag"-* ]]; then
+  (cd "$work" && apt-get download -q "optee-client-dev:arm64=$deb_version" >/dev/null 2>&1) || true
   deb="$(ls "$work"/optee-client-dev_*_arm64.deb 2>/dev/null | head -n1 || true)"
   if [[ -n "$deb" ]]; then
     dpkg -x "$deb" "$work/deb"
