@@ -216,7 +216,8 @@ TEE_Result ta_load_command(const uint8_t *chunk, size_t length, uint32_t offset,
     return RTINFER_TA_ERROR_OFFSET; /* the load stays as it was: resume from `have` */
   }
   const size_t skip = (size_t)(have - offset) < length ? (size_t)(have - offset) : length;
-  rtms_stream_status status = rtms_stream_feed(&load->stream, chunk + skip, length - skip);
+  /* An empty chunk (a bare LOAD_LAST) may come with no buffer at all. */
+  rtms_stream_status status = length == 0 ? RTMS_STREAM_MORE : rtms_stream_feed(&load->stream, chunk + skip, length - skip);
   *received = (uint32_t)load->stream.received;
   if (status < 0) return stream_refusal(status, facts);
   if (status == RTMS_STREAM_DONE) {

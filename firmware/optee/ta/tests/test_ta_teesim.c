@@ -398,6 +398,14 @@ static void tamper_truncated(void) {
   CHECK(out.facts.need == length && out.facts.have == length - 164, "truncated: need %llu have %llu", (unsigned long long)out.facts.need,
         (unsigned long long)out.facts.have);
   check_refused(out, RTINFER_TA_ERROR_TRUNCATED, &before, "truncated");
+  /* Cut at a segment boundary, then a bare LOAD_LAST with no buffer. */
+  const size_t boundary = segments_start(sealed, length) + 2u * (SEGMENT + 16u);
+  CHECK(load_bytes(sealed, boundary, 4096, 0).result == RTINFER_TA_ERROR_TRUNCATED, "the last chunk flagged LAST");
+  CHECK(load_chunk(sealed, boundary, 0, 0).received == boundary, "two segments in");
+  out = load_chunk(NULL, 0, (uint32_t)boundary, RTINFER_TA_LOAD_LAST);
+  CHECK(out.facts.need == length && out.facts.have == boundary, "a bare LAST: need %llu have %llu", (unsigned long long)out.facts.need,
+        (unsigned long long)out.facts.have);
+  check_refused(out, RTINFER_TA_ERROR_TRUNCATED, &before, "truncated at a segment boundary");
   free(sealed);
 }
 
