@@ -536,6 +536,26 @@ static void resume_by_offset(void) {
   free(sealed);
 }
 
+/* The TA as the agent runs it has no key-import command: a key only ever comes from KEY's own generation. */
+static void release_has_no_import(void) {
+  close_ta();
+  static const TEEC_UUID real = RTINFER_TA_UUID;
+  uint32_t origin = 0;
+  CHECK(TEEC_InitializeContext(NULL, &s_context) == TEEC_SUCCESS, "context");
+  CHECK(TEEC_OpenSession(&s_context, &s_session, &real, TEEC_LOGIN_PUBLIC, NULL, NULL, &origin) == TEEC_SUCCESS, "the real TA");
+  uint8_t keys[64] = {1};
+  TEEC_Operation op;
+  memset(&op, 0, sizeof op);
+  op.paramTypes = TEEC_PARAM_TYPES(TEEC_MEMREF_TEMP_INPUT, TEEC_MEMREF_TEMP_INPUT, TEEC_NONE, TEEC_NONE);
+  op.params[0].tmpref.buffer = keys;
+  op.params[0].tmpref.size = sizeof keys;
+  op.params[1].tmpref.buffer = (void *)"pi";
+  op.params[1].tmpref.size = 2;
+  CHECK(invoke(TEST_IMPORT_KEY, &op, NULL) == TEEC_ERROR_NOT_SUPPORTED, "no import");
+  uint8_t public_key[32];
+  CHECK(key("pi", public_key) == TEEC_SUCCESS, "KEY works");
+}
+
 static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
   (void)st;
   (void)flag;
@@ -562,6 +582,7 @@ int main(int argc, char **argv) {
       {"budget_entry", budget_entry},
       {"units_refused", units_refused},
       {"resume_by_offset", resume_by_offset},
+      {"release_has_no_import", release_has_no_import},
   };
   if (argc != 2 || !mkdtemp(s_storage)) return 2;
   setenv("TEESIM_STORAGE_DIR", s_storage, 1);
