@@ -660,6 +660,17 @@ static void ta_crash_is_target_dead(TEEC_Session *s)
 	dead_then_recovers(s, TEST_CMD_CRASH);
 }
 
+static void stack_overflow_is_target_dead(TEEC_Session *s)
+{
+	/* Half the TA's 32 KiB stack is fine; 4 MiB is far past TA_STACK_SIZE: the TA dies, as on OP-TEE. */
+	CHECK_RES(ta_size_cmd(s, TEST_CMD_STACK, 16 * 1024), TEEC_SUCCESS);
+	uint32_t origin = 0;
+	TEEC_Operation op = op_of(TEEC_PARAM_TYPES(TEEC_VALUE_INPUT, TEEC_NONE, TEEC_NONE, TEEC_NONE));
+	op.params[0].value.a = 4u << 20;
+	CHECK_RES(invoke(s, TEST_CMD_STACK, &op, &origin), TEEC_ERROR_TARGET_DEAD);
+	CHECK(origin == TEEC_ORIGIN_TEE);
+}
+
 static void ta_not_found(TEEC_Session *s)
 {
 	(void)s;
@@ -752,6 +763,7 @@ int main(int argc, char **argv)
 		CASE(aes_gcm_bad_tag), CASE(sha256_vectors), CASE(ed25519_rfc8032), CASE(ed25519_sign_verify),
 		CASE(ta_panic_is_target_dead), CASE(ta_crash_is_target_dead), CASE(ta_not_found),
 		CASE(sessions_share_instance), CASE(properties), CASE(ta_ram_too_small), CASE(switch_cost_lower_bound),
+		CASE(stack_overflow_is_target_dead),
 #undef CASE
 	};
 	if (argc != 2) {

@@ -7,6 +7,8 @@
 #include "../wire.h"
 
 #include <errno.h>
+#include <limits.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -244,22 +246,10 @@ static void print_uuid(void)
 	printf("%s\n", text);
 }
 
-int main(int argc, char **argv)
+/* The TA instance: its entry points, called on the client's requests, on a stack of TA_STACK_SIZE. */
+static void *secure_world(void *unused)
 {
-	/* `runner --uuid` names the file the build installs it as (<uuid>.ta). */
-	if (argc == 2 && strcmp(argv[1], "--uuid") == 0) {
-		print_uuid();
-		return 0;
-	}
-	/* The secure world holds none of the normal world's files or sockets: only its own channel. */
-	close_range(TEESIM_RUNNER_FD + 1, ~0u, 0);
-	signal(SIGPIPE, SIG_IGN);
-	if (sodium_init() < 0) {
-		fprintf(stderr, "teesim runner: sodium_init failed\n");
-		return 1;
-	}
-	teesim_heap_init(teesim_ta_props.data_size);
-
+	(void)unused;
 	struct teesim_reply hello = { .op = TEESIM_OP_HELLO, .origin = TEE_ORIGIN_TRUSTED_APP };
 	const TEE_UUID *u = &teesim_ta_props.uuid;
 	teesim_uuid_to_bytes(u->timeLow, u->timeMid, u->timeHiAndVersion, u->clockSeqAndNode, hello.uuid);
@@ -269,7 +259,7 @@ int main(int argc, char **argv)
 	hello.result = TA_CreateEntryPoint();
 	send_reply(&hello);
 	if (hello.result != TEE_SUCCESS)
-		return 0;
+		return NULL;
 
 	for (;;) {
 		struct teesim_request req;
@@ -298,7 +288,7 @@ int main(int argc, char **argv)
 			if (handle_close(&req, &rep)) {
 				send_reply(&rep);
 				TA_DestroyEntryPoint();
-				return 0;
+				return NULL;
 			}
 			break;
 		default:
@@ -309,4 +299,52 @@ int main(int argc, char **argv)
 			close(fd);
 		send_reply(&rep);
 	}
+}
+
+/* TA_STACK_SIZE, plus room for teesim's own API code (on OP-TEE it runs on the core's stack, not the
+ * TA's), times three under AddressSanitizer, whose frames carry redzones. A TA that overflows this
+ * overflows on OP-TEE too: it dies on the guard page, and the client sees TEEC_ERROR_TARGET_DEAD. */
+#define TEESIM_API_STACK (64u * 1024u)
+#if defined(__SANITIZE_ADDRESS__)
+#define TEESIM_STACK_FACTOR 3u
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TEESIM_STACK_FACTOR 3u
+#endif
+#endif
+#ifndef TEESIM_STACK_FACTOR
+#define TEESIM_STACK_FACTOR 1u
+#endif
+
+int main(int argc, char **argv)
+{
+	/* `runner --uuid` names the file the build installs it as (<uuid>.ta). */
+	if (argc == 2 && strcmp(argv[1], "--uuid") == 0) {
+		print_uuid();
+		return 0;
+	}
+	/* The secure world holds none of the normal world's files or sockets: only its own channel. */
+	close_range(TEESIM_RUNNER_FD + 1, ~0u, 0);
+	signal(SIGPIPE, SIG_IGN);
+	if (sodium_init() < 0) {
+		fprintf(stderr, "teesim runner: sodium_init failed\n");
+		return 1;
+	}
+	teesim_heap_init(teesim_ta_props.data_size);
+
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	size_t stack = (teesim_ta_props.stack_size + TEESIM_API_STACK) * TEESIM_STACK_FACTOR;
+	stack = (stack + page - 1) / page * page;
+	if (stack < (size_t)PTHREAD_STACK_MIN)
+		stack = (size_t)PTHREAD_STACK_MIN;
+	pthread_attr_t attr;
+	pthread_t thread;
+	pthread_attr_init(&attr);
+	if (pthread_attr_setstacksize(&attr, stack) != 0 || pthread_create(&thread, &attr, secure_world, NULL) != 0) {
+		fprintf(stderr, "teesim runner: cannot start the TA thread (%zu-byte stack)\n", stack);
+		return 1;
+	}
+	pthread_attr_destroy(&attr);
+	pthread_join(thread, NULL);
+	return 0;
 }

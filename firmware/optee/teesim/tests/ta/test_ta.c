@@ -480,6 +480,15 @@ static TEE_Result ed25519_sign(uint32_t types, TEE_Param p[4])
 	return res;
 }
 
+/* Touches n bytes of stack (and returns something of them, so the compiler keeps them). */
+static uint32_t use_stack(uint32_t n)
+{
+	volatile uint8_t buf[n ? n : 1];
+	for (uint32_t i = 0; i < n; i += 64)
+		buf[i] = (uint8_t)i;
+	return n ? buf[n / 2 - n / 2 % 64] : 0;
+}
+
 TEE_Result TA_InvokeCommandEntryPoint(void *ctx, uint32_t cmd, uint32_t types, TEE_Param p[4])
 {
 	(void)ctx;
@@ -567,6 +576,10 @@ TEE_Result TA_InvokeCommandEntryPoint(void *ctx, uint32_t cmd, uint32_t types, T
 		if (TEE_GetPropertyAsU32(TEE_PROPSET_CURRENT_TA, "gpd.ta.dataSize", &p[0].value.a) != TEE_SUCCESS ||
 		    TEE_GetPropertyAsU32(TEE_PROPSET_CURRENT_TA, "gpd.ta.stackSize", &p[0].value.b) != TEE_SUCCESS)
 			return TEE_ERROR_ITEM_NOT_FOUND;
+		return TEE_SUCCESS;
+	case TEST_CMD_STACK:
+		EXPECT_TYPES(VALUE_INPUT, NONE, NONE, NONE);
+		(void)use_stack(p[0].value.a);
 		return TEE_SUCCESS;
 	default:
 		return TEE_ERROR_NOT_SUPPORTED;

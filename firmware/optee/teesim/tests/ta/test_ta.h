@@ -36,6 +36,7 @@ enum test_ta_cmd {
 	TEST_CMD_CRASH,
 	TEST_CMD_OPEN_COUNT,	/* [0] value out a = sessions this instance opened so far */
 	TEST_CMD_PROPERTIES,	/* [0] value out (gpd.ta.dataSize, gpd.ta.stackSize) */
+	TEST_CMD_STACK,		/* [0] value in a = bytes of stack to use */
 };
 
 #endif
