@@ -40,7 +40,8 @@ static int start(struct teesim_gcm *g)
 	if (g->started)
 		return 0;
 	g->started = true;
-	int rc = mbedtls_gcm_starts(&g->ghash, MBEDTLS_GCM_DECRYPT, g->iv, g->iv_len, g->aad, g->aad_len);
+	int rc = mbedtls_gcm_starts(&g->ghash, g->encrypt ? MBEDTLS_GCM_ENCRYPT : MBEDTLS_GCM_DECRYPT, g->iv,
+				    g->iv_len, g->aad, g->aad_len);
 	/* J0, computed by mbedTLS for any nonce length; the payload keystream starts at inc32(J0). */
 	memcpy(g->ctr, g->ghash.y, sizeof(g->ctr));
 	return rc;
@@ -69,7 +70,23 @@ int teesim_gcm_update(struct teesim_gcm *g, const uint8_t *in, size_t len, uint8
 {
 	if (start(g) != 0)
 		return -1;
-	for (size_t i = 0; i < len; i++) {
+	size_t i = 0;
+	while (i < len) {
+		/* At a block boundary: hand over the kept blocks, then whole blocks go straight through. */
+		if (g->keystream_used == sizeof(g->keystream) && g->n_pending % 16 == 0) {
+			if (flush(g, false) != 0)
+				return -1;
+			size_t whole = (len - i) / 16 * 16;
+			if (whole) {
+				if (mbedtls_gcm_update(&g->ghash, whole, in + i, out + i) != 0)
+					return -1;
+				memcpy(g->ctr, g->ghash.y, sizeof(g->ctr));
+				i += whole;
+				continue;
+			}
+		}
+		/* A partial block: this byte now, its block to mbedTLS once complete (same counter, same
+		 * output, which it then discards; it hashes the ciphertext it sees or makes). */
 		if (g->keystream_used == sizeof(g->keystream)) {
 			inc32(g->ctr);
 			if (mbedtls_aes_crypt_ecb(&g->aes, MBEDTLS_AES_ENCRYPT, g->ctr, g->keystream) != 0)
@@ -77,11 +94,11 @@ int teesim_gcm_update(struct teesim_gcm *g, const uint8_t *in, size_t len, uint8
 			g->keystream_used = 0;
 		}
 		uint8_t x = in[i];
-		uint8_t y = x ^ g->keystream[g->keystream_used++];
-		out[i] = y;
-		g->pending[g->n_pending++] = g->encrypt ? y : x;
+		out[i] = x ^ g->keystream[g->keystream_used++];
+		g->pending[g->n_pending++] = x;
 		if (g->n_pending == sizeof(g->pending) && flush(g, false) != 0)
 			return -1;
+		i++;
 	}
 	return 0;
 }

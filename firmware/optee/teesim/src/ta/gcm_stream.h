@@ -1,7 +1,8 @@
 /* AES-GCM for any split of the data, as TEE_AEUpdate allows. mbedTLS 2.28's GCM takes the associated
- * data in one piece and payload in multiples of 16 bytes except the last; this produces the keystream
- * itself (AES-CTR from mbedTLS's J0, so any nonce length works) and feeds the ciphertext to an mbedTLS
- * GCM context in whole blocks only for the tag. */
+ * data in one piece, and payload in multiples of 16 bytes except the last. Whole blocks at a block
+ * boundary go straight through mbedTLS. The bytes of a partial block are produced here, with the
+ * keystream continuing mbedTLS's counter (so any nonce length works). They are also kept, and handed
+ * to mbedTLS once whole blocks are complete, for the tag only. */
 #ifndef TEESIM_GCM_STREAM_H
 #define TEESIM_GCM_STREAM_H
 
@@ -14,7 +15,7 @@
 #define TEESIM_GCM_BATCH 4096
 
 struct teesim_gcm {
-	mbedtls_gcm_context ghash; /* decrypt mode: it hashes its input, the ciphertext */
+	mbedtls_gcm_context ghash; /* the operation's mode: it hashes the ciphertext either way */
 	mbedtls_aes_context aes;
 	bool encrypt, started;
 	uint8_t iv[64];
@@ -23,7 +24,7 @@ struct teesim_gcm {
 	size_t aad_len;
 	uint8_t ctr[16], keystream[16];
 	unsigned keystream_used;
-	uint8_t pending[TEESIM_GCM_BATCH]; /* ciphertext not yet hashed */
+	uint8_t pending[TEESIM_GCM_BATCH]; /* input of partial blocks, not yet given to mbedTLS */
 	size_t n_pending;
 };
 
