@@ -770,12 +770,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: teesim_tests <case>\n");
 		return 2;
 	}
-	if (sodium_init() < 0 || !mkdtemp(storage))
-		return 2;
-	setenv("TEESIM_STORAGE_DIR", storage, 1);
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		if (strcmp(argv[1], cases[i].name) != 0)
 			continue;
+		if (sodium_init() < 0 || !mkdtemp(storage))
+			return 2;
+		setenv("TEESIM_STORAGE_DIR", storage, 1);
 		CHECK_RES(TEEC_InitializeContext(NULL, &ctx), TEEC_SUCCESS);
 		TEEC_Session s;
 		open_session(&s);
