@@ -15,7 +15,9 @@ export class RttEstimator {
   private readonly maxRtoMs: number;
 
   constructor(options: RttEstimatorOptions = {}) {
-    this.minRtoMs = options.minRtoMs ?? 50;
+    // Linux's TCP_RTO_MIN, not RFC 6298's 1 s: selective and gap-fill ACKs recover losses mid-stream without a
+    // timeout, so the floor only guards the tail against a loaded host pausing the device or this process.
+    this.minRtoMs = options.minRtoMs ?? 200;
     // RFC 6298 §2.5: a ceiling, if any, of at least 60 s: on a slow line two chunks (one ACK) can take seconds.
     this.maxRtoMs = options.maxRtoMs ?? 60_000;
   }

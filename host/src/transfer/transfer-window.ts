@@ -59,6 +59,9 @@ export class TransferWindow {
   retransmissions = 0;
   private readonly state: Uint8Array;
   private readonly sentAt: Float64Array;
+  /** The order of each chunk's last transmission (a counter: chunks of one burst share a time). */
+  private readonly sendOrder: Float64Array;
+  private sends = 0;
   /** Bytes in flight when the chunk was sent, itself included: what queues ahead of it on a slow line. */
   private readonly queuedAtSend: Float64Array;
   private inFlightBytes = 0;
@@ -82,6 +85,7 @@ export class TransferWindow {
     this.chunkCount = Math.ceil(options.size / options.chunkSize);
     this.state = new Uint8Array(this.chunkCount);
     this.sentAt = new Float64Array(this.chunkCount);
+    this.sendOrder = new Float64Array(this.chunkCount);
     this.queuedAtSend = new Float64Array(this.chunkCount);
     this.suspectedAt = new Float64Array(this.chunkCount);
     this.attempts = new Uint16Array(this.chunkCount);
@@ -198,14 +202,19 @@ export class TransferWindow {
    * SACK beyond a hole means its chunk was lost or is merely late (MQTT may
    * reorder). Mark it; `deadline` then re-sends it once a round trip and some
    * of its observed variation have passed since then, instead of after a
-   * whole (backed-off) timeout, as TCP's RACK does.
+   * whole (backed-off) timeout, as TCP's RACK does. Only chunks sent after
+   * its last transmission count (RACK's rule): a retransmission queued behind
+   * chunks sent earlier is not lost because those arrive first.
    */
   private armFastRetransmit(highestSacked: number, now: number): void {
     const first = Math.floor(this.cumulative / this.options.chunkSize);
     for (let index = first; index < highestSacked - this.fastRetransmitAfter + 1; index++) {
       if (this.state[index] !== IN_FLIGHT || this.suspectedLost[index]) continue;
       let storedAfter = 0;
-      for (let later = index + 1; later <= highestSacked && storedAfter < this.fastRetransmitAfter; later++) if (this.state[later] === STORED) storedAfter++;
+      const order = this.sendOrder[index]!;
+      for (let later = index + 1; later <= highestSacked && storedAfter < this.fastRetransmitAfter; later++) {
+        if (this.state[later] === STORED && this.sendOrder[later]! > order) storedAfter++;
+      }
       if (storedAfter >= this.fastRetransmitAfter) {
         this.suspectedLost[index] = 1;
         this.suspectedAt[index] = now;
@@ -232,6 +241,7 @@ export class TransferWindow {
     this.suspectedLost[index] = 0;
     if (index > this.highestSent) this.highestSent = index;
     this.sentAt[index] = now;
+    this.sendOrder[index] = ++this.sends;
     this.queuedAtSend[index] = this.inFlightBytes;
     return { index, offset, length, retransmission };
   }
