@@ -20,6 +20,8 @@ export interface SimOptions {
   ramBytes?: number;
   /** What the device clock counts (default wall); cpu: a loaded host does not bend job times or releases. */
   clock?: SimClock;
+  /** false: the device does not ACK at once a chunk that fills a hole (bench:push's comparison only). */
+  gapFillAck?: boolean;
   /** Register in the sim registry so other rtinfer processes find it. */
   register?: boolean;
   /** Let the sim outlive this process; its stderr goes to `logFile`. */
@@ -56,6 +58,7 @@ export async function startSim(options: SimOptions = {}): Promise<RunningSim> {
   if (options.baud) args.push('--baud', String(options.baud));
   if (options.ramBytes) args.push('--ram', String(options.ramBytes));
   if (options.clock) args.push('--clock', options.clock);
+  if (options.gapFillAck === false) args.push('--no-gap-fill-ack');
   // Unless it is meant to outlive us, a sim must not outlive a crash of this process.
   if (!options.detached) args.push('--exit-with-parent');
   if (options.detached) mkdirSync(dirname(options.detached.logFile), { recursive: true });
