@@ -193,13 +193,13 @@ static void t_chunk_refusals(void)
 {
     open_transfer(8);
     CHECK_EQ_U(send_chunk(0, 0, 2048), 1);
-    check_refusal(&s_rx[0], RTP_ERR_TOO_LARGE, 1024, 2048); /* need = agreed chunk, have = length */
+    check_refusal(&s_rx[0], RTP_ERR_TOO_LARGE, 2048, 1024); /* need = the length, have = the agreed chunk */
     CHECK_EQ_U(send_chunk(0, CONTAINER_BYTES, 1024), 1);
     check_refusal(&s_rx[0], RTP_ERR_OUT_OF_RANGE, CONTAINER_BYTES + 1024u, CONTAINER_BYTES);
     CHECK_EQ_U(send_chunk(0, 100, 1000), 1);
-    check_refusal(&s_rx[0], RTP_ERR_INVALID, 0, 100); /* the offset is wrong: need = block boundary below */
+    check_refusal(&s_rx[0], RTP_ERR_INVALID, 100, MODEL_BLOCK_BYTES); /* the offset is wrong: need = it */
     CHECK_EQ_U(send_chunk(0, 1024, 1000), 1);
-    check_refusal(&s_rx[0], RTP_ERR_INVALID, 1024, 1000); /* the length is wrong: need = a valid length */
+    check_refusal(&s_rx[0], RTP_ERR_INVALID, 1000, MODEL_BLOCK_BYTES); /* the length is wrong: need = it, not the offset */
     CHECK_EQ_U(send_chunk(7, 0, 1024), 1);
     check_refusal(&s_rx[0], RTP_ERR_OUT_OF_RANGE, 7, model_store_slot_count());
     CHECK_EQ_U(send_chunk(1, 0, 1024), 1);

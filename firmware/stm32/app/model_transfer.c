@@ -83,18 +83,6 @@ static uint16_t ack_every(void)
     return s_transfer.window < 2u ? 1u : 2u;
 }
 
-/* The length a chunk at a block-aligned `offset` must have: a whole number of
- * blocks, or exactly what is left of the container. */
-static uint32_t chunk_length_wanted(uint32_t offset, uint32_t len)
-{
-    uint32_t left = s_transfer.size - offset;
-    uint32_t whole = len / MODEL_BLOCK_BYTES * MODEL_BLOCK_BYTES;
-    if (whole > 0) {
-        return whole; /* the nearest valid length below it */
-    }
-    return left < MODEL_BLOCK_BYTES ? left : MODEL_BLOCK_BYTES;
-}
-
 /* The largest whole number of blocks that fits both the proposal and our frames. */
 static uint16_t agree_chunk(uint16_t proposed)
 {
@@ -170,8 +158,7 @@ void model_chunk_handle(const rtp_msg_t *req)
         return;
     }
     if (c->data.len > s_transfer.chunk) {
-        /* need = the limit, have = the length (SPEC §4.3, chunk placement). */
-        error_facts(0, RTP_ERR_TOO_LARGE, "chunk larger than agreed", RTP_MSG_MODEL_CHUNK, s_transfer.chunk, c->data.len);
+        error_facts(0, RTP_ERR_TOO_LARGE, "chunk larger than agreed", RTP_MSG_MODEL_CHUNK, c->data.len, s_transfer.chunk);
         return;
     }
     bool duplicate = false;
@@ -182,14 +169,12 @@ void model_chunk_handle(const rtp_msg_t *req)
         return;
     }
     if (err == MODEL_ERR_ALIGN) {
-        /* The facts point at what is wrong: the offset if it is off a block boundary, else the length. */
-        if (c->offset % MODEL_BLOCK_BYTES != 0) {
-            error_facts(0, RTP_ERR_INVALID, "chunk offset not on a block boundary", RTP_MSG_MODEL_CHUNK,
-                        (uint64_t)c->offset / MODEL_BLOCK_BYTES * MODEL_BLOCK_BYTES, c->offset);
-        } else {
-            error_facts(0, RTP_ERR_INVALID, "chunk length not whole blocks and not ending the container",
-                        RTP_MSG_MODEL_CHUNK, chunk_length_wanted(c->offset, (uint32_t)c->data.len), c->data.len);
-        }
+        /* The facts point at what is wrong (SPEC §4.3): need = the offset if it is off a block
+         * boundary, else the length; have = the block size both must be multiples of. */
+        bool offset_wrong = c->offset % MODEL_BLOCK_BYTES != 0;
+        error_facts(0, RTP_ERR_INVALID,
+                    offset_wrong ? "chunk offset not on a block boundary" : "chunk length not whole blocks and not ending the container",
+                    RTP_MSG_MODEL_CHUNK, offset_wrong ? c->offset : c->data.len, MODEL_BLOCK_BYTES);
         return;
     }
     if (err != MODEL_OK) {
