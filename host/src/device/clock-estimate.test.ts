@@ -51,6 +51,7 @@ describe('estimateClock', () => {
     const clock = estimateClock(samples, 1e9)!;
     expect(Math.abs(clock.offsetNs - 1e9)).toBeLessThanOrEqual(clock.uncertaintyNs);
     expect(clock.uncertaintyNs).toBeCloseTo(50_000, -2);
+    expect(clock.tracksHost).toBe(true); // asymmetric queueing is not a virtual clock
   });
 
   it('never misplaces the offset by more than its stated uncertainty', () => {
@@ -62,6 +63,7 @@ describe('estimateClock', () => {
           const samples = simulate({ offsetNs, driftPpm: 0, clockHz: 1e9, count: delays.length, delays: (i) => delays[i]! });
           const clock = estimateClock(samples, 1e9)!;
           expect(Math.abs(clock.offsetNs - offsetNs)).toBeLessThanOrEqual(clock.uncertaintyNs + 1);
+          expect(clock.tracksHost).toBe(true);
         },
       ),
     );
@@ -100,8 +102,14 @@ describe('estimateClock', () => {
       expect(clock.driftPpm).toBeCloseTo(driftPpm, -1);
       expect(clock.tracksHost).toBe(true);
     }
-    const short = simulate({ offsetNs: 0, driftPpm: -600_000, clockHz: 1e9, count: 10, delays: () => [1000, 1000] });
+    const short = simulate({ offsetNs: 0, driftPpm: 20_000, clockHz: 1e9, count: 10, delays: () => [1000, 1000] });
     expect(estimateClock(short, 1e9)!).toMatchObject({ driftPpm: Number.NaN, tracksHost: true });
+  });
+
+  it('tells a virtual clock within the first second, before any drift can be estimated', () => {
+    // 10 exchanges 20 ms apart (0.2 s): the device clock fell 30 ms behind, which no oscillator does in 0.2 s.
+    const samples = simulate({ offsetNs: 0, driftPpm: -150_000, clockHz: 1e9, count: 10, delays: () => [50_000, 50_000], gapNs: 20_000_000 });
+    expect(estimateClock(samples, 1e9)!).toMatchObject({ driftPpm: Number.NaN, tracksHost: false });
   });
 
   it('says nothing without samples and gives no drift from two', () => {

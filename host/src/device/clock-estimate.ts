@@ -9,6 +9,9 @@
 // oscillator has (beyond MAX_OSCILLATOR_DRIFT_PPM), and it does not keep that
 // drift: a device time cannot be placed on the host's timeline from a fit.
 // `tracksHost` says so; the offset, round trips and drift stay what was measured.
+// It needs no long series: each exchange brackets the true offset to ±δ/2, so
+// two exchanges further apart than an oscillator could drift in the time between
+// them prove the clock is not one, within the first second of a run.
 
 export interface PingSample {
   /** Host clock at send and at receipt, ns. */
@@ -35,8 +38,9 @@ export interface ClockEstimate {
   driftSpanNs: number;
   /**
    * Whether the device clock keeps the host's pace as an oscillator does: false when the drift is beyond
-   * MAX_OSCILLATOR_DRIFT_PPM (a virtual clock: the sim's --clock cpu on a loaded host, QEMU -icount). Then
-   * device times must not be mapped to host times (no host-clock deadline watch). True while drift is unknown.
+   * MAX_OSCILLATOR_DRIFT_PPM, or when two exchanges' offsets differ by more than such a drift and their
+   * round trips allow (a virtual clock: the sim's --clock cpu on a loaded host, QEMU -icount). Then device
+   * times must not be mapped to host times (no host-clock deadline watch).
    */
   tracksHost: boolean;
   samplesUsed: number;
@@ -105,7 +109,7 @@ export function estimateClock(samples: readonly PingSample[], clockHz: number): 
     offsetNs: best.offsetNs + originOffsetNs(origin, clockHz),
     atHostNs: origin.t1 + BigInt(Math.round(best.hostNs)),
     uncertaintyNs: best.delayNs / 2,
-    ...withTracking(drift(tight)),
+    ...withTracking(drift(tight), exchanges, best),
     samplesUsed: tight.length,
   };
 }
@@ -116,8 +120,15 @@ export function estimateClock(samples: readonly PingSample[], clockHz: number): 
  */
 export const MAX_OSCILLATOR_DRIFT_PPM = 50_000;
 
-function withTracking<T extends { driftPpm: number }>(estimate: T): T & { tracksHost: boolean } {
-  return { ...estimate, tracksHost: Number.isNaN(estimate.driftPpm) || Math.abs(estimate.driftPpm) <= MAX_OSCILLATOR_DRIFT_PPM };
+function withTracking<T extends { driftPpm: number }>(estimate: T, exchanges: readonly Exchange[], best: Exchange): T & { tracksHost: boolean } {
+  const driftFits = Number.isNaN(estimate.driftPpm) || Math.abs(estimate.driftPpm) <= MAX_OSCILLATOR_DRIFT_PPM;
+  return { ...estimate, tracksHost: driftFits && offsetsFitAnOscillator(exchanges, best) };
+}
+
+/** Every exchange's offset within what an oscillator could have drifted from the reference's, round trips allowing. */
+function offsetsFitAnOscillator(exchanges: readonly Exchange[], best: Exchange): boolean {
+  const rate = MAX_OSCILLATOR_DRIFT_PPM * 1e-6;
+  return exchanges.every((e) => Math.abs(e.offsetNs - best.offsetNs) <= rate * Math.abs(e.hostNs - best.hostNs) + (e.delayNs + best.delayNs) / 2);
 }
 
 function originOffsetNs(origin: PingSample, clockHz: number): number {
