@@ -96,6 +96,18 @@ export const validCases: ValidCase[] = [
     note: 'device_id of 11 characters and 32 bytes: exactly at the limit, which counts UTF-8 bytes (SPEC.md §3.2)',
   },
   { name: 'ping_request_id_0', direction: 'h2d', message: { type: 'PING', id: 0, body: { t1: 5n } }, note: 'well-formed, but id 0 asks for no reply: a device answers nothing (SPEC.md §3.3)' },
+  // TEE devices (the Pi's OP-TEE agent, SPEC.md §4.1, §4.4, §4.8).
+  { name: 'hello_request_want_tee_key', direction: 'h2d', message: { type: 'HELLO', id: 5, body: { proto: 1, maxFrame: 4096, host: 'lab1', want: 1 } }, note: 'asks a TEE device for its TA public key' },
+  {
+    name: 'hello_info_tee',
+    direction: 'd2h',
+    message: { type: 'HELLO', id: 5, body: { proto: 1, maxFrame: 4096, board: 'optee_sim', firmware: '0.1.0', deviceId: 'pi-sim-1', clockHz: 1_000_000_000n, caps: 0b100011, ram: 5_177_344, slotSize: 262_144, slots: 2, bootId: 3, uptime: 2_000_000n, teeHeap: 5_177_344, teeKeySha256: sha(5), teeKey: bytes(32, 9) } },
+    note: 'TEE capability, the TA heap budget, the key fingerprint and (asked for) the key',
+  },
+  { name: 'result_tee_entries', direction: 'd2h', maxFrame: 4096, message: { type: 'RESULT', id: 24, body: { ticks: 3_000_000n, output: bytes(40, 3), shape: [10], layerTicks: [1_000_000n, 1_500_000n, 500_000n], top: 7, entries: 3 } }, note: 'an enclave inference: one entry per layer (LW)' },
+  { name: 'error_budget', direction: 'd2h', message: { type: 'ERROR', id: 42, body: { code: 15, message: 'model does not fit the TA heap budget', type: 0x13, need: 6_000_000n, have: 5_177_344n } } },
+  { name: 'error_rollback', direction: 'd2h', message: { type: 'ERROR', id: 43, body: { code: 16, message: 'sealed generation older than the TA holds', type: 0x13, need: 2n, have: 1n } } },
+  { name: 'error_authentication', direction: 'd2h', message: { type: 'ERROR', id: 44, body: { code: 17, message: 'sealed segment failed authentication', type: 0x13, need: 1n, have: 16_531n } } },
 ];
 
 export const lenientCases: LenientCase[] = [
@@ -191,6 +203,17 @@ export const invalidCases: InvalidCase[] = [
       '7821' + Buffer.from('實'.repeat(11)).toString('hex'),
     ),
     note: 'device_id of 11 characters but 33 bytes: the limit of 32 counts UTF-8 bytes',
+  },
+  {
+    name: 'tee_key_31_bytes',
+    direction: 'd2h',
+    expected: 'malformed',
+    errorId: 5,
+    messageHex: encodeHex({ type: 'HELLO', id: 5, body: { proto: 1, maxFrame: 4096, board: 'optee_sim', firmware: '0.1.0', deviceId: 'pi-sim-1', clockHz: 1n, caps: 32, ram: 0, slotSize: 0, slots: 2, bootId: 1, uptime: 0n, teeKey: bytes(32, 9) } }, 'd2h').replace(
+      '0e5820' + Buffer.from(bytes(32, 9)).toString('hex'),
+      '0e581f' + Buffer.from(bytes(31, 9)).toString('hex'),
+    ),
+    note: 'HELLO tee_key of 31 bytes: an X25519 public key is 32',
   },
 ];
 

@@ -68,6 +68,9 @@ export const Capability = {
   TEE: 1 << 5,
 } as const;
 
+/** HELLO H→D `want` bits (SPEC.md §4.1). */
+export const HelloWant = { TEE_KEY: 1 << 0 } as const;
+
 /** The order of the PING reply's counters (SPEC.md §4.2); later versions append. */
 export const PING_COUNTER_NAMES = ['framesOk', 'cobs', 'short', 'crc', 'oversize', 'version', 'lost', 'malformed', 'unsupported'] as const;
 
@@ -89,6 +92,9 @@ export const ErrorCode = {
   invalid: 12,
   not_trusted: 13,
   internal: 14,
+  budget: 15,
+  rollback: 16,
+  authentication: 17,
 } as const;
 export type ErrorCodeName = keyof typeof ErrorCode;
 export const ERROR_CODE_NAMES: ReadonlyMap<number, ErrorCodeName> = new Map(
@@ -145,6 +151,7 @@ export const hostBodies = {
     proto: required(0, uint(8, 1)),
     maxFrame: required(1, uint(16, 256)),
     host: optional(2, tstr(Limits.hostName)),
+    want: optional(3, u8),
   }),
   PING: struct({
     t1: required(0, u64()),
@@ -198,6 +205,9 @@ export const deviceBodies = {
     slots: required(9, u8),
     bootId: required(10, u32),
     uptime: required(11, ticks),
+    teeHeap: optional(12, u32),
+    teeKeySha256: optional(13, sha256),
+    teeKey: optional(14, bstr({ exact: 32 })),
   }),
   PING: struct({
     t1: required(0, u64()),
@@ -223,6 +233,7 @@ export const deviceBodies = {
     layerTicks: optional(3, arrayOf(ticks, Limits.layers)),
     trec: optional(4, arrayOf(tuple(u16, u32, u32), Limits.trecLayers)),
     top: optional(5, u32),
+    entries: optional(6, u32),
   }),
   TASKSET: struct({ tasks: required(0, u8) }),
   RUN: struct({ start: required(0, ticks) }),

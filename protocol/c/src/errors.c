@@ -9,6 +9,7 @@ const char *rtp_err_code_name(uint16_t code)
     static const char *const names[] = {
         NULL, "unsupported", "malformed", "version", "too_large", "bad_state", "busy", "no_model",
         "hash_mismatch", "out_of_range", "no_space", "storage", "invalid", "not_trusted", "internal",
+        "budget", "rollback", "authentication",
     };
     return code < sizeof names / sizeof names[0] ? names[code] : NULL;
 }

@@ -53,6 +53,7 @@ static const field_t hello_req_f[] = {
     U(rtp_hello_req_t, 0, proto, 1, UINT8_MAX),
     U(rtp_hello_req_t, 1, max_frame, 256, UINT16_MAX),
     STRO(rtp_hello_req_t, 2, host, F_TSTR, 0, RTP_MAX_HOST_NAME),
+    UO(rtp_hello_req_t, 3, want, R8, 0),
 };
 MAP(hello_req, rtp_hello_req_t);
 
@@ -69,6 +70,9 @@ static const field_t hello_info_f[] = {
     U(rtp_hello_info_t, 9, slots, R8),
     U(rtp_hello_info_t, 10, boot_id, R32),
     U(rtp_hello_info_t, 11, uptime, R64),
+    UO(rtp_hello_info_t, 12, tee_heap, R32, 0),
+    STRO(rtp_hello_info_t, 13, tee_key_sha256, F_BSTR, RTP_SHA256_BYTES, RTP_SHA256_BYTES),
+    STRO(rtp_hello_info_t, 14, tee_key, F_BSTR, RTP_TEE_KEY_BYTES, RTP_TEE_KEY_BYTES),
 };
 MAP(hello_info, rtp_hello_info_t);
 
@@ -190,6 +194,7 @@ static const field_t result_f[] = {
     UINTS_O(rtp_result_t, 3, layer_ticks, layer_tick_count, RTP_MAX_LAYER_TICKS, R64),
     RECS_O(rtp_result_t, 4, trec, trec_count, 0, RTP_MAX_TREC, trec_stat_s),
     UO(rtp_result_t, 5, top, R32, 0),
+    UO(rtp_result_t, 6, entries, R32, 0),
 };
 MAP(result, rtp_result_t);
 

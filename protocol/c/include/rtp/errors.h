@@ -28,7 +28,10 @@ typedef enum {
     RTP_ERR_STORAGE = 11,      /* flash erase/program failed; need = address */
     RTP_ERR_INVALID = 12,      /* well-typed but unusable; need, have */
     RTP_ERR_NOT_TRUSTED = 13,  /* container signature missing or untrusted */
-    RTP_ERR_INTERNAL = 14      /* firmware fault */
+    RTP_ERR_INTERNAL = 14,     /* firmware fault */
+    RTP_ERR_BUDGET = 15,       /* TEE: does not fit the TA's heap budget; need, have in bytes */
+    RTP_ERR_ROLLBACK = 16,     /* TEE: sealed generation older than the TA's; need = held, have = sealed */
+    RTP_ERR_AUTHENTICATION = 17 /* TEE: a sealed segment failed its tag; need = segment, have = its byte offset */
 } rtp_err_code_t;
 
 /* Spec name of a wire code ("unsupported", ..., "internal"), or NULL if the

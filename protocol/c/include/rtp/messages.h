@@ -76,6 +76,10 @@ typedef enum {
 #define RTP_CAP_TASKSETS (1u << 3)
 #define RTP_CAP_TRACE (1u << 4)
 #define RTP_CAP_TEE (1u << 5)
+#define RTP_TEE_KEY_BYTES 32u
+
+/* HELLO H2D want bits */
+#define RTP_HELLO_WANT_TEE_KEY (1u << 0)
 
 /* INFER want bits (default RTP_WANT_OUTPUT) */
 #define RTP_WANT_OUTPUT (1u << 0)
@@ -123,6 +127,8 @@ typedef struct { /* HELLO H2D */
     uint16_t max_frame; /* 1: >= 256 */
     bool has_host;
     rtp_str_t host;     /* 2: <= 64 bytes, opt */
+    bool has_want;
+    uint8_t want;       /* 3: RTP_HELLO_WANT_*, opt, default 0 */
 } rtp_hello_req_t;
 
 typedef struct { /* HELLO D2H */
@@ -138,6 +144,12 @@ typedef struct { /* HELLO D2H */
     uint8_t slots;       /* 9 */
     uint32_t boot_id;    /* 10 */
     uint64_t uptime;     /* 11: ticks */
+    bool has_tee_heap;
+    uint32_t tee_heap;   /* 12: the TA's heap budget in bytes, opt (TEE devices) */
+    bool has_tee_key_sha256;
+    rtp_bytes_t tee_key_sha256; /* 13: = 32 bytes, SHA-256 of the TA's X25519 public key, opt */
+    bool has_tee_key;
+    rtp_bytes_t tee_key; /* 14: = 32 bytes, the TA's X25519 public key, opt (asked for by want) */
 } rtp_hello_info_t;
 
 typedef struct { /* PING H2D */
@@ -254,6 +266,8 @@ typedef struct { /* RESULT D2H */
     rtp_trec_stat_t trec[RTP_MAX_TREC]; /* 4: [[layer, clusters, vectors]...] <= 64, opt */
     bool has_top;
     uint32_t top; /* 5: opt */
+    bool has_entries;
+    uint32_t entries; /* 6: enclave entries (TA invocations) the inference used, opt */
 } rtp_result_t;
 
 typedef struct { /* TASKSET H2D task (a map) */
