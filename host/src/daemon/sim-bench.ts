@@ -2,6 +2,7 @@
 // broker (the embedded Aedes unless one is given) and a daemon serving them.
 import { DEFAULT_HEALTH_INTERVAL_MS, DEFAULT_RECONNECT, type LabBench } from '../lab/lab-config.js';
 import { type RunningSim, startSim } from '../sim/posix-sim.js';
+import type { SimClock } from '../sim/sim-registry.js';
 import { type RunningBroker, startAedesBroker } from '../transport/mqtt/brokers.js';
 import { BenchDaemon, type BenchDaemonOptions } from './bench-daemon.js';
 import { checkBenchName } from './bench-topics.js';
@@ -13,6 +14,8 @@ export interface SimBenchOptions {
   brokerUrl?: string;
   maxFrame?: number;
   baud?: number;
+  /** Every sim's device clock (rtinfer-sim --clock); default wall. */
+  clock?: SimClock;
   log?: BenchDaemonOptions['log'];
 }
 
@@ -35,7 +38,7 @@ export async function startSimBench(options: SimBenchOptions): Promise<SimBench>
   };
   try {
     for (let index = 1; index <= options.count; index++) {
-      sims.push(await startSim({ deviceId: `${bench}-sim-${index}`.slice(0, 32), maxFrame: options.maxFrame, baud: options.baud, register: true }));
+      sims.push(await startSim({ deviceId: `${bench}-sim-${index}`.slice(0, 32), maxFrame: options.maxFrame, baud: options.baud, clock: options.clock, register: true }));
     }
     broker = options.brokerUrl === undefined ? await startAedesBroker() : undefined;
     const brokerUrl = options.brokerUrl ?? broker!.url;

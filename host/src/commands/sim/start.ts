@@ -113,7 +113,7 @@ export default class SimStart extends RtinferCommand {
   }
 
   /** --bench: sims, broker and daemon in one process, until Ctrl-C. */
-  private async runBench(name: string, count: number, flags: { mqtt?: string; 'max-frame'?: number; baud?: number }) {
+  private async runBench(name: string, count: number, flags: { mqtt?: string; 'max-frame'?: number; baud?: number; clock?: string }) {
     const json = this.jsonEnabled();
     const bench = await startSimBench({
       bench: name,
@@ -121,6 +121,7 @@ export default class SimStart extends RtinferCommand {
       ...(flags.mqtt !== undefined ? { brokerUrl: flags.mqtt } : {}),
       maxFrame: flags['max-frame'],
       baud: flags.baud,
+      clock: flags.clock as SimClock | undefined,
       log: (event) => (json ? this.jsonLine(event) : event.event === 'device' ? this.log(describeDaemonEvent(event)) : undefined),
     });
     const devices = bench.sims.map((sim) => ({ deviceId: sim.deviceId, pty: sim.pty, pid: sim.pid }));
