@@ -50,7 +50,7 @@ static const char k_usage[] =
     "                    wall  real time, like a board; a loaded host stretches jobs and delays releases\n"
     "                    cpu   this thread's CPU time while computing, plus waits up to what each wait asked\n"
     "                          for: the same task set gives the same trace however loaded the host is.\n"
-    "                          With --baud, bytes still take baud/10 s each, of this clock's time.\n"
+    "                          With --baud, a byte still takes 10/baud s of this clock's time.\n"
     "  --no-gap-fill-ack do not ACK at once a chunk that fills a hole (for the push bench's comparison)\n"
     "  --exit-with-parent  stop when the process that started the sim dies (Linux)\n"
     "  --help            show this help\n"

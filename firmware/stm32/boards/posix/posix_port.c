@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 static const char *g_device_id = "posix-sim";
+static const char *g_board_name = POSIX_BOARD_NAME;
 static sigjmp_buf *g_reset_env;
 static int g_sigpipe[2] = {-1, -1};
 static volatile sig_atomic_t g_stop_signal;
@@ -22,6 +23,11 @@ static volatile sig_atomic_t g_reset_requested;
 void posix_port_set_device_id(const char *id)
 {
     g_device_id = id;
+}
+
+void posix_port_set_board_name(const char *name)
+{
+    g_board_name = name;
 }
 
 void posix_port_set_reset_target(sigjmp_buf *env)
@@ -85,7 +91,7 @@ int posix_port_install_signals(char *err, size_t errlen)
  * bytes that waited in the pty count as already arrived up to the ring's size,
  * and the app blocks on transmit only when it is a ring ahead of the line.
  * The line runs on the board's clock (posix_clock.h): with --clock cpu a byte
- * still takes baud/10 s of device time, and time spent blocked on the line
+ * still takes 10/baud s of device time, and time spent blocked on the line
  * counts as a wait (what was asked for, not what a loaded host made of it). */
 #define UART_RING_BYTES 1024u
 
@@ -157,7 +163,7 @@ const char *port_device_id(void)
 
 const char *port_board_name(void)
 {
-    return POSIX_BOARD_NAME;
+    return g_board_name;
 }
 
 _Noreturn void port_reset(void)
