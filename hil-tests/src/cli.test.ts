@@ -29,7 +29,7 @@ describe('rtinfer CLI', () => {
     // What holds by construction, however loaded the host: in the 1 s run "camera" (every 100 ms) has 10 jobs
     // and "impossible" (every 250 ms, a 20 µs deadline and 10 µs budget no inference meets) 4, each of which
     // misses its deadline and overruns its budget (the only budget in the set); every job ran, and the host's
-    // verdicts count the misses the device counted. Whether "camera" misses depends on the host's load.
+    // verdicts count the misses the device counted. On the wall clock, whether "camera" misses depends on the load.
     const { periodic } = report;
     expect(periodic).toMatchObject({ jobs: 14, overruns: 4, deviceSummary: { released: 14, completed: 14, dropped: 0 } });
     expect(periodic.misses).toBeGreaterThanOrEqual(4);
