@@ -29,6 +29,8 @@ export class FakeDevice {
   /** TRACE batches the device sends once it has answered RUN. */
   runTrace: DeviceMessage[] = [];
   stops = 0;
+  /** Set: PING answers with this device time forever, as a device whose counter stopped would. */
+  frozenClock: bigint | undefined;
   private link: FakeLink | undefined;
 
   /** A session to the device, as DeviceEndpoint.open makes one. */
@@ -63,7 +65,11 @@ class FakeLink extends TransportEmitter implements Transport {
     if (!this.device.plugged) return;
     const request = decodeMessage('h2d', bytes);
     if (request.type === 'HELLO') this.deliver({ type: 'HELLO', id: request.id, body: FAKE_HELLO });
-    else if (request.type === 'PING') this.deliver({ type: 'PING', id: request.id, body: { t1: request.body.t1, t2: 1n, t3: 2n } });
+    else if (request.type === 'PING') {
+      // A clock at FAKE_HELLO.clockHz (1 MHz) that runs with the host's, as a real device's does.
+      const now = this.device.frozenClock ?? BigInt(Math.round(performance.now() * 1000));
+      this.deliver({ type: 'PING', id: request.id, body: { t1: request.body.t1, t2: now, t3: now + 1n } });
+    }
     else if (request.type === 'MODEL_STATUS') this.deliver({ type: 'MODEL_STATUS', id: request.id, body: { slots: [] } });
     else if (request.type === 'MODEL_BEGIN') this.deliver({ type: 'MODEL_ACK', id: request.id, body: { slot: 0, next: 0, chunk: 256, window: 2 } });
     else if (request.type === 'TASKSET') this.deliver({ type: 'TASKSET', id: request.id, body: { tasks: request.body.tasks.length } });
