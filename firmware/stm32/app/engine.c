@@ -28,16 +28,6 @@ static size_t s_model_bytes;
 /* Loading must leave room to run the model densely at least. */
 static const rtnn_config k_dense = {.mode = 0, .trec = NULL};
 
-void engine_error_set(engine_error_t *err, uint16_t code, const char *message, uint64_t need, uint64_t have,
-                      int has_facts)
-{
-    err->code = code;
-    err->message = message;
-    err->need = need;
-    err->have = have;
-    err->has_facts = has_facts;
-}
-
 static const rtnn_model *fail(engine_error_t *err, uint16_t code, const char *message, uint64_t need, uint64_t have,
                               int has_facts)
 {
@@ -54,6 +44,20 @@ void engine_init(uint32_t limit)
 uint32_t engine_pool_bytes(void)
 {
     return (uint32_t)s_pool_bytes;
+}
+
+void engine_hello_info(rtp_hello_info_t *h, uint8_t want)
+{
+    (void)want; /* nothing to add on request */
+    h->caps = APP_CAPS;
+    h->ram = engine_pool_bytes();
+}
+
+int engine_admit(uint8_t slot, engine_error_t *err)
+{
+    (void)slot;
+    (void)err;
+    return 1;
 }
 
 void engine_reset(void)

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "rtinfer_nn/model.h"
+#include "rtp/messages.h"
 
 typedef struct {
     uint16_t code;       /* RTP_ERR_* */
@@ -32,6 +33,15 @@ void engine_reset(void);
 
 /* The inference memory in use (HELLO `ram`). */
 uint32_t engine_pool_bytes(void);
+
+/* What the engine declares in HELLO (SPEC §4.1): caps and ram, and what only its kind of engine has (a TEE
+ * engine: the TA's heap budget and key). want: the request's `want` bits (0 for the boot HELLO). */
+void engine_hello_info(rtp_hello_info_t *h, uint8_t want);
+
+/* MODEL_COMMIT is about to make the verified `slot` active: 1 to let it, or 0 with *err filled (the slot then
+ * stays verified but inactive, and the active model stays). This engine decodes a slot when it is first run,
+ * so it admits every slot; a TEE engine (firmware/optee/agent) loads the sealed container into its TA here. */
+int engine_admit(uint8_t slot, engine_error_t *err);
 
 /* The model of `slot` (verified), decoded into the pool if not already there; NULL with *err filled if
  * the slot holds no verified model (no_model), the container does not fit the pool (too_large), or the

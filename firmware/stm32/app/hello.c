@@ -17,7 +17,7 @@ static rtp_str_t str(const char *s)
     return v;
 }
 
-static void send_info(uint32_t id, uint8_t proto)
+static void send_info(uint32_t id, uint8_t proto, uint8_t want)
 {
     rtp_msg_t *m = reply_begin(RTP_MSG_HELLO, id);
     rtp_hello_info_t *h = &m->body.hello_info;
@@ -27,8 +27,7 @@ static void send_info(uint32_t id, uint8_t proto)
     h->firmware = str(RTINFER_FW_VERSION);
     h->device_id = str(port_device_id());
     h->clock_hz = port_clock_hz();
-    h->caps = APP_CAPS;
-    h->ram = engine_pool_bytes();
+    engine_hello_info(h, want); /* caps, ram, and the engine's own facts */
     h->slots = model_store_slot_count();
     h->slot_size = model_store_capacity(); /* data bytes: each slot's trailer is the store's */
     h->boot_id = app_boot_id();
@@ -38,7 +37,7 @@ static void send_info(uint32_t id, uint8_t proto)
 
 void hello_send_boot(void)
 {
-    send_info(0, APP_PROTO_MAX);
+    send_info(0, APP_PROTO_MAX, 0);
 }
 
 void hello_handle(const rtp_msg_t *req)
@@ -46,7 +45,7 @@ void hello_handle(const rtp_msg_t *req)
     const rtp_hello_req_t *r = &req->body.hello_req;
     /* The decoder enforces proto >= 1; version 1 is all we speak. */
     uint8_t proto = r->proto < APP_PROTO_MAX ? r->proto : (uint8_t)APP_PROTO_MAX;
-    send_info(req->id, proto);
+    send_info(req->id, proto, r->has_want ? r->want : 0u);
     link_hello_done(r->max_frame);
 }
 

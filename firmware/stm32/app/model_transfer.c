@@ -4,6 +4,7 @@
  * fate in flash, so a reset at any point leaves a resumable transfer. */
 #include <string.h>
 
+#include "engine.h"
 #include "handlers.h"
 #include "link.h"
 #include "model_store.h"
@@ -239,7 +240,17 @@ void model_commit_handle(const rtp_msg_t *req)
         return;
     }
     bool activate = c->has_activate ? c->activate : true;
-    int err = model_store_commit(c->slot, activate);
+    /* Verified first, then offered to the engine, and only then activated: an engine that refuses the
+     * container (a TA, CONTAINER.md §7.6) leaves the active slot as it was. */
+    int err = model_store_commit(c->slot, false);
+    engine_error_t refusal = {0};
+    bool admitted = true;
+    if (err == MODEL_OK && activate && (int)c->slot != model_store_active()) {
+        admitted = engine_admit(c->slot, &refusal) != 0;
+        if (admitted) {
+            err = model_store_commit(c->slot, true);
+        }
+    }
     if (err == MODEL_ERR_INCOMPLETE) {
         model_slot_info_t info;
         (void)model_store_info(c->slot, &info);
@@ -265,6 +276,12 @@ void model_commit_handle(const rtp_msg_t *req)
     }
     if (s_transfer.slot == c->slot) {
         s_transfer.open = false;
+    }
+    if (!admitted) {
+        reply_facts_t facts = {.type = RTP_MSG_MODEL_COMMIT, .has_need = refusal.has_facts != 0, .need = refusal.need,
+                               .has_have = refusal.has_facts != 0, .have = refusal.have};
+        reply_error_facts(req->id, refusal.code, refusal.message, &facts);
+        return;
     }
     send_status(req->id);
 }

@@ -32,6 +32,8 @@ uint64_t posix_pty_dropped(void);
 
 /* The id reported as device_id; must outlive the process. */
 void posix_port_set_device_id(const char *id);
+/* The board name reported in HELLO (default POSIX_BOARD_NAME; the OP-TEE agent on this board says its own). */
+void posix_port_set_board_name(const char *name);
 /* Where port_reset() jumps to (main re-enters the app from there). */
 void posix_port_set_reset_target(sigjmp_buf *env);
 /* Restarts port_ticks() at 0 (boot, and after a reset). */

@@ -1,0 +1,65 @@
+/*
+ * The agent's engine: the app's engine hooks (firmware/stm32/app/engine.h) served by the TA. The model store
+ * holds sealed containers exactly as received; a slot becomes active only once the TA has loaded it, and on
+ * every (re)start the active slot is loaded again, so a reboot of the Pi brings its model back into the enclave.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "agent_tee.h"
+#include "app.h"
+#include "engine.h"
+#include "model_store.h"
+
+/* What the agent implements (SPEC §4.1, TEE devices): no TREC, no task sets yet. */
+#define AGENT_CAPS (APP_CAP_MODEL_STORE | APP_CAP_DENSE | APP_CAP_TEE)
+
+void engine_init(uint32_t limit)
+{
+    (void)limit; /* the TA's heap budget is the limit */
+    int active = model_store_active();
+    model_slot_info_t info;
+    if (active < 0 || model_store_info((uint8_t)active, &info) != MODEL_OK) {
+        return;
+    }
+    engine_error_t err = {0};
+    if (!agent_tee_load_slot((uint8_t)active, info.size, &err)) {
+        fprintf(stderr, "rtinfer-agent: the active slot %d was not loaded into the TA: %s (need %llu, have %llu)\n",
+                active, err.message, (unsigned long long)err.need, (unsigned long long)err.have);
+    }
+}
+
+void engine_reset(void)
+{
+}
+
+uint32_t engine_pool_bytes(void)
+{
+    return agent_tee_heap_budget();
+}
+
+void engine_hello_info(rtp_hello_info_t *h, uint8_t want)
+{
+    h->caps = AGENT_CAPS;
+    h->ram = agent_tee_heap_budget();
+    h->has_tee_heap = true;
+    h->tee_heap = agent_tee_heap_budget();
+    h->has_tee_key_sha256 = true;
+    h->tee_key_sha256.ptr = agent_tee_key_sha256();
+    h->tee_key_sha256.len = 32;
+    if (want & RTP_HELLO_WANT_TEE_KEY) {
+        h->has_tee_key = true;
+        h->tee_key.ptr = agent_tee_public_key();
+        h->tee_key.len = RTP_TEE_KEY_BYTES;
+    }
+}
+
+int engine_admit(uint8_t slot, engine_error_t *err)
+{
+    model_slot_info_t info;
+    if (model_store_info(slot, &info) != MODEL_OK) {
+        engine_error_set(err, RTP_ERR_NO_MODEL, "the slot holds no container", slot, 0, 1);
+        return 0;
+    }
+    return agent_tee_load_slot(slot, info.size, err);
+}

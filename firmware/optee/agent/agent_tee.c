@@ -1,0 +1,252 @@
+/* The agent's TA session: see agent_tee.h. */
+#include "agent_tee.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <tee_client_api.h>
+
+#include "model_store.h"
+#include "rtinfer_nn/sha256.h"
+#include "rtp/errors.h"
+
+#ifdef RTINFER_AGENT_TEST_TA
+/* Tests only: the TA's test build (RTINFER_TA_TEST_HOOKS, firmware/optee/ta/user_ta_header_defines.h), whose
+ * storage a test can give the golden vectors' key. The agent's code is the same; only the TA it opens differs. */
+static const TEEC_UUID k_ta_uuid = {0x7d2b6a51, 0x3c8e, 0x4f0a, {0x9b, 0x14, 0x6e, 0x5d, 0x2c, 0x8a, 0x7e, 0x57}};
+#else
+static const TEEC_UUID k_ta_uuid = RTINFER_TA_UUID;
+#endif
+
+/* Sealed bytes per LOAD: one sealed segment at the sealer's default size (CONTAINER.md §7.2). */
+#define LOAD_CHUNK 16384u
+
+static struct {
+    TEEC_Context context;
+    TEEC_Session session;
+    int open;
+    uint8_t key[RTINFER_TA_KEY_BYTES];
+    uint8_t key_sha256[32];
+    uint32_t heap_budget;
+} s_tee;
+
+static uint8_t s_chunk[LOAD_CHUNK]; /* sealed bytes only */
+
+static TEEC_Result invoke(uint32_t command, TEEC_Operation *op, rtinfer_ta_facts *facts)
+{
+    memset(facts, 0, sizeof *facts);
+    op->paramTypes |= TEEC_PARAM_TYPES(0, 0, 0, TEEC_MEMREF_TEMP_OUTPUT);
+    op->params[3].tmpref.buffer = facts;
+    op->params[3].tmpref.size = sizeof *facts;
+    uint32_t origin = 0;
+    return TEEC_InvokeCommand(&s_tee.session, command, op, &origin);
+}
+
+static int fetch_key(const char *device_id)
+{
+    TEEC_Operation op;
+    rtinfer_ta_facts facts;
+    memset(&op, 0, sizeof op);
+    op.paramTypes = TEEC_PARAM_TYPES(TEEC_MEMREF_TEMP_INPUT, TEEC_MEMREF_TEMP_OUTPUT, TEEC_NONE, TEEC_NONE);
+    op.params[0].tmpref.buffer = (void *)device_id;
+    op.params[0].tmpref.size = strlen(device_id);
+    op.params[1].tmpref.buffer = s_tee.key;
+    op.params[1].tmpref.size = sizeof s_tee.key;
+    TEEC_Result r = invoke(RTINFER_TA_CMD_KEY, &op, &facts);
+    if (r != TEEC_SUCCESS) {
+        return (int)r;
+    }
+    rtm_sha256 sha;
+    rtm_sha256_init(&sha);
+    rtm_sha256_update(&sha, s_tee.key, sizeof s_tee.key);
+    rtm_sha256_final(&sha, s_tee.key_sha256);
+    return 0;
+}
+
+int agent_tee_stats(rtinfer_ta_stats *out)
+{
+    TEEC_Operation op;
+    rtinfer_ta_facts facts;
+    memset(&op, 0, sizeof op);
+    memset(out, 0, sizeof *out);
+    op.paramTypes = TEEC_PARAM_TYPES(TEEC_NONE, TEEC_MEMREF_TEMP_OUTPUT, TEEC_NONE, TEEC_NONE);
+    op.params[1].tmpref.buffer = out;
+    op.params[1].tmpref.size = sizeof *out;
+    return invoke(RTINFER_TA_CMD_STATS, &op, &facts) == TEEC_SUCCESS ? 0 : -1;
+}
+
+int agent_tee_open(const char *device_id, char *err, size_t errlen)
+{
+    agent_tee_close();
+    uint32_t origin = 0;
+    TEEC_Result r = TEEC_InitializeContext(NULL, &s_tee.context);
+    if (r != TEEC_SUCCESS) {
+        snprintf(err, errlen, "TEEC_InitializeContext: 0x%08x", (unsigned)r);
+        return -1;
+    }
+    r = TEEC_OpenSession(&s_tee.context, &s_tee.session, &k_ta_uuid, TEEC_LOGIN_PUBLIC, NULL, NULL, &origin);
+    if (r != TEEC_SUCCESS) {
+        TEEC_FinalizeContext(&s_tee.context);
+        snprintf(err, errlen, "cannot open the rtinfer TA: 0x%08x (origin %u)", (unsigned)r, (unsigned)origin);
+        return -1;
+    }
+    s_tee.open = 1;
+    int k = fetch_key(device_id);
+    if (k != 0) {
+        snprintf(err, errlen, "the TA's KEY for device id %s: 0x%08x%s", device_id, (unsigned)k,
+                 (uint32_t)k == RTINFER_TA_ERROR_DEVICE ? " (the TA's key is bound to another device id)" : "");
+        agent_tee_close();
+        return -1;
+    }
+    rtinfer_ta_stats stats;
+    if (agent_tee_stats(&stats) != 0) {
+        snprintf(err, errlen, "the TA's STATS failed");
+        agent_tee_close();
+        return -1;
+    }
+    s_tee.heap_budget = stats.heap_budget > UINT32_MAX ? UINT32_MAX : (uint32_t)stats.heap_budget;
+    return 0;
+}
+
+void agent_tee_close(void)
+{
+    if (s_tee.open) {
+        TEEC_CloseSession(&s_tee.session);
+        TEEC_FinalizeContext(&s_tee.context);
+        s_tee.open = 0;
+    }
+}
+
+int agent_tee_pin_signers(const uint8_t (*keys)[32], uint32_t count, int required, char *err, size_t errlen)
+{
+    TEEC_Operation op;
+    rtinfer_ta_facts facts;
+    memset(&op, 0, sizeof op);
+    op.paramTypes = TEEC_PARAM_TYPES(TEEC_MEMREF_TEMP_INPUT, TEEC_VALUE_INPUT, TEEC_NONE, TEEC_NONE);
+    op.params[0].tmpref.buffer = (void *)keys;
+    op.params[0].tmpref.size = (size_t)count * 32u;
+    op.params[1].value.a = required ? 1u : 0u;
+    TEEC_Result r = invoke(RTINFER_TA_CMD_SIGNERS, &op, &facts);
+    if (r != TEEC_SUCCESS) {
+        snprintf(err, errlen, "the TA's SIGNERS: 0x%08x%s", (unsigned)r,
+                 r == RTINFER_TA_ERROR_PINNED ? " (a required set is pinned already and cannot change)" : "");
+        return -1;
+    }
+    return 0;
+}
+
+const uint8_t *agent_tee_public_key(void)
+{
+    return s_tee.key;
+}
+
+const uint8_t *agent_tee_key_sha256(void)
+{
+    return s_tee.key_sha256;
+}
+
+uint32_t agent_tee_heap_budget(void)
+{
+    return s_tee.heap_budget;
+}
+
+/* The TA's refusal as the protocol's ERROR (SPEC §4.8, "TEE refusals"). */
+static void refusal(TEEC_Result r, const rtinfer_ta_facts *f, engine_error_t *err)
+{
+    switch (r) {
+    case RTINFER_TA_ERROR_BUDGET:
+    case TEEC_ERROR_OUT_OF_MEMORY:
+        engine_error_set(err, RTP_ERR_BUDGET, "does not fit the TA heap budget", f->need, f->have, 1);
+        return;
+    case RTINFER_TA_ERROR_ROLLBACK:
+        engine_error_set(err, RTP_ERR_ROLLBACK, "sealed generation older than the TA holds", f->need, f->have, 1);
+        return;
+    case RTINFER_TA_ERROR_AUTHENTICATION:
+        engine_error_set(err, RTP_ERR_AUTHENTICATION, "sealed segment failed authentication", f->index, f->at, 1);
+        return;
+    case RTINFER_TA_ERROR_RECIPIENT:
+        engine_error_set(err, RTP_ERR_NOT_TRUSTED, "sealed to another key", 0, 0, 1);
+        return;
+    case RTINFER_TA_ERROR_DEVICE:
+        engine_error_set(err, RTP_ERR_NOT_TRUSTED, "sealed for another device id", 1, 0, 1);
+        return;
+    case RTINFER_TA_ERROR_UNSIGNED:
+        engine_error_set(err, RTP_ERR_NOT_TRUSTED, "unsigned, and the TA requires a signature", 2, 0, 1);
+        return;
+    case RTINFER_TA_ERROR_SIGNER_UNKNOWN:
+        engine_error_set(err, RTP_ERR_NOT_TRUSTED, "signed by a key the TA has not pinned", 3, 0, 1);
+        return;
+    case RTINFER_TA_ERROR_SIGNATURE:
+        engine_error_set(err, RTP_ERR_NOT_TRUSTED, "the signature does not verify", 4, 0, 1);
+        return;
+    case RTINFER_TA_ERROR_FORMAT:
+    case RTINFER_TA_ERROR_TRUNCATED:
+    case RTINFER_TA_ERROR_TRAILING:
+    case RTINFER_TA_ERROR_CONTAINER:
+    case RTINFER_TA_ERROR_OFFSET:
+        engine_error_set(err, RTP_ERR_INVALID, "the TA refused the sealed container", r, f->at, 1);
+        return;
+    case RTINFER_TA_ERROR_NO_MODEL:
+        engine_error_set(err, RTP_ERR_NO_MODEL, "the TA holds no model", 0, 0, 0);
+        return;
+    default:
+        engine_error_set(err, RTP_ERR_INTERNAL, r == TEEC_ERROR_TARGET_DEAD ? "the TA died" : "the TA failed", r, 0, 1);
+        return;
+    }
+}
+
+int agent_tee_load_slot(uint8_t slot, uint32_t size, engine_error_t *err)
+{
+    if (!s_tee.open) {
+        engine_error_set(err, RTP_ERR_INTERNAL, "no TA session", 0, 0, 0);
+        return 0;
+    }
+    for (uint32_t at = 0; at < size; at += LOAD_CHUNK) {
+        uint32_t n = size - at < LOAD_CHUNK ? size - at : LOAD_CHUNK;
+        if (model_store_read(slot, at, s_chunk, n) != MODEL_OK) {
+            engine_error_set(err, RTP_ERR_STORAGE, "cannot read the slot", at, size, 1);
+            return 0;
+        }
+        TEEC_Operation op;
+        rtinfer_ta_facts facts;
+        memset(&op, 0, sizeof op);
+        op.paramTypes = TEEC_PARAM_TYPES(TEEC_MEMREF_TEMP_INPUT, TEEC_VALUE_INPUT, TEEC_VALUE_OUTPUT, TEEC_NONE);
+        op.params[0].tmpref.buffer = s_chunk;
+        op.params[0].tmpref.size = n;
+        op.params[1].value.a = at;
+        op.params[1].value.b = (at == 0 ? RTINFER_TA_LOAD_RESTART : 0u) | (at + n == size ? RTINFER_TA_LOAD_LAST : 0u);
+        TEEC_Result r = invoke(RTINFER_TA_CMD_LOAD, &op, &facts);
+        if (r != TEEC_SUCCESS) {
+            refusal(r, &facts, err);
+            return 0;
+        }
+        if (at + n == size && op.params[2].value.b != 1u) {
+            engine_error_set(err, RTP_ERR_INTERNAL, "the TA took every byte but did not activate", size,
+                             op.params[2].value.a, 1);
+            return 0;
+        }
+    }
+    return 1;
+}
+
+int agent_tee_run(const uint8_t *request, size_t request_bytes, uint8_t *out, size_t *out_bytes, engine_error_t *err)
+{
+    if (!s_tee.open) {
+        engine_error_set(err, RTP_ERR_INTERNAL, "no TA session", 0, 0, 0);
+        return -1;
+    }
+    TEEC_Operation op;
+    rtinfer_ta_facts facts;
+    memset(&op, 0, sizeof op);
+    op.paramTypes = TEEC_PARAM_TYPES(TEEC_MEMREF_TEMP_INPUT, TEEC_MEMREF_TEMP_OUTPUT, TEEC_VALUE_OUTPUT, TEEC_NONE);
+    op.params[0].tmpref.buffer = (void *)request;
+    op.params[0].tmpref.size = request_bytes;
+    op.params[1].tmpref.buffer = out;
+    op.params[1].tmpref.size = *out_bytes;
+    TEEC_Result r = invoke(RTINFER_TA_CMD_RUN, &op, &facts);
+    if (r != TEEC_SUCCESS) {
+        refusal(r, &facts, err);
+        return -1;
+    }
+    *out_bytes = op.params[1].tmpref.size;
+    return 0;
+}

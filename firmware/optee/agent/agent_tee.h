@@ -1,0 +1,41 @@
+/*
+ * The agent's side of the TA contract (firmware/optee/ta/include/rtinfer_ta.h), through the TEE Client API only:
+ * one session to the rtinfer TA, its key, its heap figures, loading a sealed slot, and one enclave entry.
+ * Sealed bytes and activations cross; no plaintext weight ever reaches this process.
+ */
+#ifndef RTINFER_AGENT_TEE_H
+#define RTINFER_AGENT_TEE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "engine.h"
+#include "rtinfer_ta.h"
+
+/* Opens the TA and makes sure it holds a key pair bound to device_id (KEY). Returns 0, or -1 with a message. */
+int agent_tee_open(const char *device_id, char *err, size_t errlen);
+void agent_tee_close(void);
+
+/* Pins the lab's signing keys in the TA (SIGNERS): `count` Ed25519 public keys of 32 bytes, and whether every
+ * container must be signed. 0, or -1 with a message (the TA refuses to change a required, pinned set). */
+int agent_tee_pin_signers(const uint8_t (*keys)[32], uint32_t count, int required, char *err, size_t errlen);
+
+/* The TA's X25519 public key and its SHA-256 (HELLO tee_key, tee_key_sha256). */
+const uint8_t *agent_tee_public_key(void);
+const uint8_t *agent_tee_key_sha256(void);
+
+/* STATS now; 0, or -1 when the TA does not answer. */
+int agent_tee_stats(rtinfer_ta_stats *out);
+
+/* The heap budget read at open (HELLO tee_heap and ram). */
+uint32_t agent_tee_heap_budget(void);
+
+/* Feeds the sealed container stored in `slot` to LOAD from offset 0, the last chunk flagged. Returns 1 once the
+ * TA made it its active model, else 0 with *err (the TA's refusal as a protocol ERROR, SPEC §4.8). */
+int agent_tee_load_slot(uint8_t slot, uint32_t size, engine_error_t *err);
+
+/* One enclave entry: `units` (with the job's input after them when a unit starts it, rtinfer_ta.h) in,
+ * the completed jobs' outputs into out (*out_bytes: capacity in, bytes written back). 0, or -1 with *err. */
+int agent_tee_run(const uint8_t *request, size_t request_bytes, uint8_t *out, size_t *out_bytes, engine_error_t *err);
+
+#endif

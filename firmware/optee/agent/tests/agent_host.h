@@ -1,0 +1,37 @@
+/* The host's side of the agent tests: start rtinfer-agent, read its startup line, talk protocol v1 over its
+ * pty (frames from firmware/tests/test_util), push a container the way SPEC §4.3 says, stop it. */
+#ifndef RTINFER_AGENT_HOST_H
+#define RTINFER_AGENT_HOST_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "test_util.h"
+
+typedef struct {
+    pid_t pid;
+    int fd;                /* the pty slave, raw */
+    char pty[256];
+    char key_sha256_hex[65]; /* from the startup line */
+    unsigned long tee_heap;
+    uint16_t seq;
+    tu_host_t host;
+} agent_proc;
+
+/* Starts `bin` with the NULL-terminated extra args, waits for its startup line, opens its pty and exchanges HELLO
+ * (max_frame 4096). Returns 0, or -1 (the agent did not start). */
+int agent_start(agent_proc *a, const char *bin, const char *const *args);
+
+/* SIGTERM and wait; returns the exit status (-1 if it did not exit within 10 s: then SIGKILL). */
+int agent_stop(agent_proc *a);
+
+/* Sends m and waits for the message answering it (its id; the reply type or ERROR). NULL on timeout. The result
+ * stays valid until the next call. */
+const tu_rx_t *agent_request(agent_proc *a, const rtp_msg_t *m);
+
+/* Pushes `bytes` into `slot` (MODEL_BEGIN, windowed chunks, MODEL_COMMIT with activate) and returns the
+ * commit's answer: MODEL_STATUS, or an ERROR (of the begin, or of the commit). NULL on timeout. */
+const tu_rx_t *agent_push(agent_proc *a, const uint8_t *bytes, size_t length, uint8_t slot, const char *model_id);
+
+#endif

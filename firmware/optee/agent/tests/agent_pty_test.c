@@ -1,0 +1,349 @@
+/*
+ * rtinfer-agent end to end, over its pty, against teesim running the rtinfer TA in its own process:
+ *   hello_and_key    HELLO's TEE fields, the key fetched with want bit 0, task sets unsupported, clean exit
+ *   push_and_infer   a sealed push (protocol/vectors/sealed/lenet-5.rtms) and INFER as LW entries, bit for bit
+ *                    firmware/nn's run of the plaintext container; per-layer ticks and entries
+ *   restart_reloads  a new agent process loads the active slot into the TA again: INFER without a push
+ *   tamper_refused   a flipped byte (authentication, at its segment), another key (not_trusted), an older
+ *                    generation (rollback): each a typed ERROR, the old model still active and still answering
+ *   real_ta_key      the TA as shipped (no key import): its own key, the same after a restart, and a container
+ *                    sealed to another key refused
+ * The tests' TA build has its own UUID and a key-import command; the test gives its storage the golden
+ * vectors' key before the agent (rtinfer-agent-test-ta, the same sources) opens it.
+ *
+ *   agent_pty_test <case>
+ */
+#define _GNU_SOURCE
+#include <ftw.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <tee_client_api.h>
+#include <unistd.h>
+
+#include "agent_host.h"
+#undef CHECK /* test_util's; the cases use nn_test's CHECK(condition, message...) */
+#include "rtinfer_nn/model.h"
+#include "rtinfer_nn/rtm_decode.h"
+#include "rtinfer_nn/sha256.h"
+#include "rtinfer_ta.h"
+#include "sealed_test_vectors.h"
+
+#define TEST_IMPORT_KEY 0x7e570001u /* the TA's test build only (RTINFER_TA_TEST_HOOKS) */
+static const TEEC_UUID k_test_ta = {0x7d2b6a51, 0x3c8e, 0x4f0a, {0x9b, 0x14, 0x6e, 0x5d, 0x2c, 0x8a, 0x7e, 0x57}};
+#define SEGMENT_STRIDE (16384u + 16u) /* the vectors' segment size and its GCM tag */
+
+static char s_dir[] = "/tmp/rtinfer-agent-test-XXXXXX";
+static char s_flash[128];
+static char s_signer_hex[65];
+static agent_proc s_agent;
+
+/* ---- firmware/nn on the plaintext lenet-5: the reference for its first stored test input ---- */
+static struct {
+  float input[4096];
+  uint32_t input_count, output_count, layer_count;
+  float output[16];
+} s_ref;
+
+static void make_reference(void) {
+  size_t length = 0, header = 0, used = 0, rest = 0;
+  uint8_t *container = nn_test_read_file(RUNTIME_VECTORS_DIR "/lenet-5.rtm", &length);
+  if (!container) exit(1);
+  static rtm_decoder decoder;
+  static rtnn_model model;
+  rtm_header_bytes(container, RTM_PREFIX_BYTES, &header);
+  const size_t scratch_bytes = (rtm_scratch_bytes(header) + 7u) & ~(size_t)7u;
+  uint8_t *scratch = malloc(scratch_bytes);
+  rtm_init(&decoder, scratch, scratch_bytes);
+  CHECK(rtm_feed(&decoder, container, length, &used) == RTM_HEADER_READY, "header");
+  const size_t weights_bytes = (rtm_arena_bytes(&decoder) + 7u) & ~(size_t)7u;
+  float *weights = malloc(weights_bytes);
+  rtm_set_arena(&decoder, weights, weights_bytes);
+  CHECK(rtm_feed(&decoder, container + used, length - used, &rest) == RTM_DONE, "decoded");
+  CHECK(rtnn_model_load(&model, &decoder) == RTNN_OK, "model");
+  s_ref.input_count = rtnn_input_count(&model);
+  CHECK(rtnn_test_input(&model, 0, s_ref.input) == RTNN_OK, "test input");
+  const size_t work_bytes = rtnn_work_bytes(&model, NULL);
+  void *work = aligned_alloc(8, (work_bytes + 7u) & ~(size_t)7u);
+  const float *output = NULL;
+  CHECK(rtnn_run(&model, NULL, s_ref.input, s_ref.input_count, work, work_bytes, NULL, &output) == RTNN_OK, "run");
+  s_ref.output_count = rtnn_shape_count(rtnn_output_shape(&model));
+  memcpy(s_ref.output, output, s_ref.output_count * sizeof(float));
+  s_ref.layer_count = model.layer_count;
+  free(work);
+  free(weights);
+  free(scratch);
+  free(container);
+}
+
+/* ---- setup: a private teesim storage holding the vectors' key, and the agent's slot file ---- */
+static void import_vector_key(void) {
+  TEEC_Context context;
+  TEEC_Session session;
+  uint32_t origin = 0;
+  CHECK(TEEC_InitializeContext(NULL, &context) == TEEC_SUCCESS, "context");
+  CHECK(TEEC_OpenSession(&context, &session, &k_test_ta, TEEC_LOGIN_PUBLIC, NULL, NULL, &origin) == TEEC_SUCCESS, "test TA");
+  uint8_t keys[64];
+  CHECK(sealed_vector_key("ta", 0, keys) == 0 && sealed_vector_key("ta", 1, keys + 32) == 0, "keys.txt");
+  TEEC_Operation op;
+  memset(&op, 0, sizeof op);
+  op.paramTypes = TEEC_PARAM_TYPES(TEEC_MEMREF_TEMP_INPUT, TEEC_MEMREF_TEMP_INPUT, TEEC_NONE, TEEC_NONE);
+  op.params[0].tmpref.buffer = keys;
+  op.params[0].tmpref.size = sizeof keys;
+  op.params[1].tmpref.buffer = (void *)SEALED_VECTOR_DEVICE;
+  op.params[1].tmpref.size = strlen(SEALED_VECTOR_DEVICE);
+  CHECK(TEEC_InvokeCommand(&session, TEST_IMPORT_KEY, &op, &origin) == TEEC_SUCCESS, "import the vectors' key");
+  TEEC_CloseSession(&session);
+  TEEC_FinalizeContext(&context);
+}
+
+static void setup(void) {
+  if (!mkdtemp(s_dir)) exit(1);
+  char tee[160];
+  snprintf(tee, sizeof tee, "%s/tee", s_dir);
+  mkdir(tee, 0700);
+  setenv("TEESIM_STORAGE_DIR", tee, 1);
+  snprintf(s_flash, sizeof s_flash, "%s/slots.flash", s_dir);
+  uint8_t signer[32];
+  CHECK(sealed_vector_key("signer", 1, signer) == 0, "signer key");
+  for (int i = 0; i < 32; i++) snprintf(s_signer_hex + 2 * i, 3, "%02x", signer[i]);
+  make_reference();
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
+  (void)st, (void)flag, (void)ftw;
+  return remove(path);
+}
+
+static void teardown(void) {
+  if (s_agent.pid > 0) agent_stop(&s_agent);
+  nftw(s_dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+}
+
+/* The agent on the tests' TA, the vectors' key imported and their signer pinned (signatures optional). */
+static int start_test_agent(void) {
+  const char *args[] = {"--name", SEALED_VECTOR_DEVICE, "--storage", s_flash, "--signer", s_signer_hex, NULL};
+  int started = agent_start(&s_agent, AGENT_TEST_TA_BIN, args);
+  CHECK(started == 0, "agent started");
+  return started;
+}
+
+static rtp_msg_t s_req;
+
+static rtp_msg_t *request(uint8_t type, uint32_t id) {
+  memset(&s_req, 0, sizeof s_req);
+  s_req.dir = RTP_DIR_H2D;
+  s_req.type = type;
+  s_req.id = id;
+  return &s_req;
+}
+
+static const tu_rx_t *infer(uint32_t id, uint8_t want) {
+  rtp_msg_t *m = request(RTP_MSG_INFER, id);
+  m->body.infer.mode = RTP_MODE_DENSE;
+  m->body.infer.has_input = true;
+  m->body.infer.input.ptr = (const uint8_t *)s_ref.input;
+  m->body.infer.input.len = s_ref.input_count * sizeof(float);
+  m->body.infer.has_want = true;
+  m->body.infer.want = want;
+  return agent_request(&s_agent, m);
+}
+
+/* INFER equals firmware/nn's plain run bit for bit (the TA runs the same code on the same weights). */
+static void check_infer_matches(uint32_t id, const char *when) {
+  const tu_rx_t *r = infer(id, RTP_WANT_OUTPUT | RTP_WANT_LAYER_TICKS);
+  CHECK(r && r->msg.type == RTP_MSG_RESULT, "%s: RESULT (got type 0x%02x, code %u)", when, r ? r->msg.type : 0,
+        r && r->msg.type == RTP_MSG_ERROR ? r->msg.body.error.code : 0);
+  if (!r || r->msg.type != RTP_MSG_RESULT) return;
+  const rtp_result_t *res = &r->msg.body.result;
+  CHECK(res->has_output && res->output.len == s_ref.output_count * sizeof(float) &&
+            memcmp(res->output.ptr, s_ref.output, res->output.len) == 0,
+        "%s: output equals firmware/nn's, bit for bit", when);
+  uint32_t top = 0;
+  for (uint32_t i = 1; i < s_ref.output_count; i++) top = s_ref.output[i] > s_ref.output[top] ? i : top;
+  CHECK(res->has_top && res->top == top, "%s: top %u, reference %u", when, res->top, top);
+  CHECK(res->has_entries && res->entries == s_ref.layer_count, "%s: %u entries for %u layers (LW: one per layer)", when,
+        res->entries, s_ref.layer_count);
+  CHECK(res->has_layer_ticks && res->layer_tick_count == s_ref.layer_count, "%s: layer ticks", when);
+  uint64_t sum = 0;
+  for (uint8_t i = 0; i < res->layer_tick_count; i++) sum += res->layer_ticks[i];
+  CHECK(sum <= res->ticks && sum > 0, "%s: the layers' ticks %llu within the whole %llu", when, (unsigned long long)sum,
+        (unsigned long long)res->ticks);
+  CHECK(res->has_shape && res->shape_count == 1 && res->shape[0] == s_ref.output_count, "%s: shape", when);
+  printf("%s: INFER lenet-5 in the enclave: %u entries, %.3f ms (device clock), layers %.3f ms\n", when, res->entries,
+         res->ticks / 1e6, sum / 1e6);
+}
+
+static uint8_t active_slot(uint32_t id) {
+  const tu_rx_t *r = agent_request(&s_agent, request(RTP_MSG_MODEL_STATUS, id));
+  CHECK(r && r->msg.type == RTP_MSG_MODEL_STATUS, "MODEL_STATUS");
+  if (!r || r->msg.type != RTP_MSG_MODEL_STATUS) return 0xFF;
+  return r->msg.body.model_status.has_active ? r->msg.body.model_status.active : 0xFE;
+}
+
+static void push_vector(const char *file, uint8_t slot) {
+  size_t length = 0;
+  uint8_t *bytes = sealed_vector(file, &length);
+  const tu_rx_t *r = agent_push(&s_agent, bytes, length, slot, "lenet-5");
+  CHECK(r && r->msg.type == RTP_MSG_MODEL_STATUS, "push %s: MODEL_STATUS (got 0x%02x, code %u)", file, r ? r->msg.type : 0,
+        r && r->msg.type == RTP_MSG_ERROR ? r->msg.body.error.code : 0);
+  free(bytes);
+}
+
+/* A push the TA must refuse: the typed ERROR answering MODEL_COMMIT, and its facts. */
+static void expect_refused(const uint8_t *bytes, size_t length, uint16_t code, uint64_t need, uint64_t have, const char *what) {
+  const tu_rx_t *r = agent_push(&s_agent, bytes, length, 1, "lenet-5");
+  CHECK(r && r->msg.type == RTP_MSG_ERROR, "%s: ERROR", what);
+  if (!r || r->msg.type != RTP_MSG_ERROR) return;
+  const rtp_error_body_t *e = &r->msg.body.error;
+  CHECK(e->code == code && e->has_type && e->type == RTP_MSG_MODEL_COMMIT, "%s: code %u (want %u), type 0x%02x", what, e->code,
+        code, e->type);
+  CHECK(e->has_need && e->need == need && e->has_have && e->have == have, "%s: need %llu have %llu (want %llu, %llu): %.*s",
+        what, (unsigned long long)e->need, (unsigned long long)e->have, (unsigned long long)need, (unsigned long long)have,
+        (int)e->message.len, e->message.ptr);
+}
+
+/* ---- cases ---- */
+static void hello_and_key(void) {
+  import_vector_key();
+  if (start_test_agent() != 0) return;
+  uint8_t vector_key[32], sha[32];
+  CHECK(sealed_vector_key("ta", 1, vector_key) == 0, "keys.txt");
+  rtp_msg_t *m = request(RTP_MSG_HELLO, 2);
+  m->body.hello_req = (rtp_hello_req_t){.proto = 1, .max_frame = 4096, .has_want = true, .want = RTP_HELLO_WANT_TEE_KEY};
+  const tu_rx_t *r = agent_request(&s_agent, m);
+  CHECK(r && r->msg.type == RTP_MSG_HELLO, "HELLO");
+  if (!r || r->msg.type != RTP_MSG_HELLO) return;
+  const rtp_hello_info_t *h = &r->msg.body.hello_info;
+  CHECK(tu_str_eq(h->board, "optee_sim") && tu_str_eq(h->device_id, SEALED_VECTOR_DEVICE), "board, device id");
+  CHECK(h->caps == (RTP_CAP_MODEL_STORE | RTP_CAP_DENSE | RTP_CAP_TEE), "caps 0x%x", h->caps);
+  CHECK(h->has_tee_heap && h->tee_heap == s_agent.tee_heap && h->ram == h->tee_heap && h->tee_heap > 0 &&
+            h->tee_heap <= RTINFER_TA_DEFAULT_HEAP_BYTES,
+        "tee_heap %u (startup line %lu), ram %u", h->tee_heap, s_agent.tee_heap, h->ram);
+  CHECK(h->has_tee_key && h->tee_key.len == 32 && memcmp(h->tee_key.ptr, vector_key, 32) == 0, "tee_key is the TA's key");
+  rtm_sha256 hash;
+  rtm_sha256_init(&hash);
+  rtm_sha256_update(&hash, vector_key, 32);
+  rtm_sha256_final(&hash, sha);
+  char hex[65];
+  for (int i = 0; i < 32; i++) snprintf(hex + 2 * i, 3, "%02x", sha[i]);
+  CHECK(h->has_tee_key_sha256 && memcmp(h->tee_key_sha256.ptr, sha, 32) == 0, "fingerprint = SHA-256 of the key");
+  CHECK(strcmp(hex, s_agent.key_sha256_hex) == 0, "the startup line's fingerprint");
+  CHECK(h->slots == 2 && h->slot_size > 58019u, "two slots of %u bytes", h->slot_size);
+
+  m = request(RTP_MSG_HELLO, 3);
+  m->body.hello_req = (rtp_hello_req_t){.proto = 1, .max_frame = 4096};
+  r = agent_request(&s_agent, m);
+  CHECK(r && r->msg.type == RTP_MSG_HELLO && !r->msg.body.hello_info.has_tee_key &&
+            r->msg.body.hello_info.has_tee_key_sha256,
+        "without want: the fingerprint only");
+  m = request(RTP_MSG_TASKSET, 4);
+  m->body.taskset_req.task_count = 1;
+  m->body.taskset_req.tasks[0] = (rtp_task_t){.task = 0, .period_us = 1000, .deadline_us = 1000, .mode = 0};
+  r = agent_request(&s_agent, m);
+  CHECK(r && r->msg.type == RTP_MSG_ERROR && r->msg.body.error.code == RTP_ERR_UNSUPPORTED, "TASKSET unsupported");
+  tu_ping_req(m, 5, 77);
+  r = agent_request(&s_agent, m);
+  CHECK(r && r->msg.type == RTP_MSG_PING && r->msg.body.ping_reply.t1 == 77, "PING");
+  int status = agent_stop(&s_agent);
+  CHECK(status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0, "SIGTERM: exit 0");
+}
+
+static void push_and_infer(void) {
+  import_vector_key();
+  if (start_test_agent() != 0) return;
+  const tu_rx_t *r = infer(2, RTP_WANT_OUTPUT);
+  CHECK(r && r->msg.type == RTP_MSG_ERROR && r->msg.body.error.code == RTP_ERR_NO_MODEL, "INFER before a push: no_model");
+  push_vector("lenet-5.rtms", 0);
+  CHECK(active_slot(3) == 0, "slot 0 active");
+  check_infer_matches(4, "push_and_infer");
+  rtp_msg_t *m = request(RTP_MSG_INFER, 5);
+  m->body.infer = (rtp_infer_t){.mode = RTP_MODE_TREC, .has_input_index = true, .input_index = 0};
+  r = agent_request(&s_agent, m);
+  CHECK(r && r->msg.type == RTP_MSG_ERROR && r->msg.body.error.code == RTP_ERR_UNSUPPORTED, "TREC: unsupported");
+  m = request(RTP_MSG_INFER, 6);
+  m->body.infer = (rtp_infer_t){.mode = RTP_MODE_DENSE, .has_input_index = true, .input_index = 0};
+  r = agent_request(&s_agent, m);
+  CHECK(r && r->msg.type == RTP_MSG_ERROR && r->msg.body.error.code == RTP_ERR_OUT_OF_RANGE, "input_index: out_of_range");
+  m = request(RTP_MSG_INFER, 7);
+  m->body.infer = (rtp_infer_t){.mode = RTP_MODE_DENSE, .has_input = true, .input = {(const uint8_t *)s_ref.input, 12}};
+  r = agent_request(&s_agent, m);
+  CHECK(r && r->msg.type == RTP_MSG_ERROR && r->msg.body.error.code == RTP_ERR_INVALID && r->msg.body.error.need == 12 &&
+            r->msg.body.error.have == s_ref.input_count * sizeof(float),
+        "a short input: invalid with the sizes");
+  check_infer_matches(8, "after refusals");
+}
+
+static void restart_reloads(void) {
+  import_vector_key();
+  if (start_test_agent() != 0) return;
+  push_vector("lenet-5.rtms", 0);
+  agent_stop(&s_agent);
+  if (start_test_agent() != 0) return;
+  CHECK(active_slot(2) == 0, "slot 0 still active");
+  check_infer_matches(3, "restarted agent");
+}
+
+static void tamper_refused(void) {
+  import_vector_key();
+  if (start_test_agent() != 0) return;
+  push_vector("lenet-5.rtms", 0);
+  size_t length = 0;
+  uint8_t *bytes = sealed_vector("lenet-5.rtms", &length);
+  /* The header item: magic (3), a byte-string head (0x58 n, or 0x59 nn), the header. Segment 1 starts a stride on. */
+  const size_t header = bytes[3] == 0x58 ? 3u + 2u + bytes[4] : 3u + 3u + ((size_t)bytes[4] << 8 | bytes[5]);
+  const size_t flip = header + SEGMENT_STRIDE + 100u;
+  bytes[flip] ^= 0x01;
+  expect_refused(bytes, length, RTP_ERR_AUTHENTICATION, 1, header + SEGMENT_STRIDE, "a flipped byte in segment 1");
+  free(bytes);
+  bytes = sealed_vector("lenet-5-other-key.rtms", &length);
+  expect_refused(bytes, length, RTP_ERR_NOT_TRUSTED, 0, 0, "sealed to another key");
+  free(bytes);
+  bytes = sealed_vector("lenet-5-gen2.rtms", &length);
+  expect_refused(bytes, length, RTP_ERR_ROLLBACK, 3, 2, "generation 2 after 3");
+  free(bytes);
+  CHECK(active_slot(9) == 0, "the old model stays active");
+  check_infer_matches(10, "after every refusal");
+}
+
+static void real_ta_key(void) {
+  const char *args[] = {"--name", SEALED_VECTOR_DEVICE, "--storage", s_flash, NULL};
+  uint8_t first[32] = {0}, vector_key[32];
+  CHECK(sealed_vector_key("ta", 1, vector_key) == 0, "keys.txt");
+  for (int round = 0; round < 2; round++) {
+    CHECK(agent_start(&s_agent, AGENT_BIN, args) == 0, "the agent on the real TA");
+    if (s_agent.pid <= 0) return;
+    rtp_msg_t *m = request(RTP_MSG_HELLO, 2);
+    m->body.hello_req = (rtp_hello_req_t){.proto = 1, .max_frame = 4096, .has_want = true, .want = RTP_HELLO_WANT_TEE_KEY};
+    const tu_rx_t *r = agent_request(&s_agent, m);
+    CHECK(r && r->msg.type == RTP_MSG_HELLO && r->msg.body.hello_info.has_tee_key, "HELLO with the key");
+    if (!r || r->msg.type != RTP_MSG_HELLO) return;
+    const uint8_t *key = r->msg.body.hello_info.tee_key.ptr;
+    CHECK(memcmp(key, vector_key, 32) != 0, "the TA generated its own key");
+    if (round == 0) {
+      memcpy(first, key, 32);
+    } else {
+      CHECK(memcmp(first, key, 32) == 0, "the same key after a restart (secure storage)");
+    }
+    if (round == 1) {
+      size_t length = 0;
+      uint8_t *bytes = sealed_vector("lenet-5.rtms", &length);
+      expect_refused(bytes, length, RTP_ERR_NOT_TRUSTED, 0, 0, "the vectors, sealed to another key");
+      free(bytes);
+      CHECK(active_slot(3) == 0xFE, "no model active");
+    }
+    agent_stop(&s_agent);
+  }
+}
+
+int main(int argc, char **argv) {
+  static const nn_test_case cases[] = {
+      {"hello_and_key", hello_and_key},   {"push_and_infer", push_and_infer}, {"restart_reloads", restart_reloads},
+      {"tamper_refused", tamper_refused}, {"real_ta_key", real_ta_key},
+  };
+  signal(SIGPIPE, SIG_IGN);
+  setup();
+  int status = nn_test_main(argc, argv, cases, sizeof cases / sizeof cases[0]);
+  teardown();
+  return status;
+}
