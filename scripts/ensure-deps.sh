@@ -24,6 +24,8 @@ packages_also=()
 # comes from Debian's optee-client-dev, packaged for arm64 only (the header is architecture-independent):
 # scripts/optee-headers.sh downloads it once apt knows the arm64 architecture.
 [[ -f /usr/include/sodium.h ]] || packages_also+=(libsodium-dev)
+# The OP-TEE agent (firmware/optee/agent) speaks MQTT through libmosquitto.
+[[ -f /usr/include/mosquitto.h ]] || packages_also+=(libmosquitto-dev)
 add_arm64=0
 if command -v dpkg >/dev/null && ! dpkg --print-foreign-architectures | grep -qx arm64; then add_arm64=1; fi
 if [[ "$mode" == test ]]; then

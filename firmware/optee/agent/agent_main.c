@@ -5,11 +5,13 @@
  * pseudo-terminal, as the POSIX sim's (firmware/stm32/boards/posix); its slots are the same file-backed store.
  *
  *   rtinfer-agent [--link PATH] [--name DEVICE_ID] [--storage FILE] [--board NAME] [--max-frame N]
- *                 [--signer HEX]... [--require-signed] [--exit-with-parent] [--help]
+ *                 [--signer HEX]... [--require-signed] [--mqtt URL [--mqtt-user NAME] [--mqtt-password-file FILE]
+ *                 [--mqtt-ca FILE]] [--exit-with-parent] [--help]
  *
  * On startup it prints exactly one line to stdout:
  *   RTINFER_AGENT pty=<slave> link=<link or -> device_id=<id> pid=<pid> clock_hz=1000000000 board=<board>
- *   tee_heap=<bytes> tee_key_sha256=<64 hex>
+ *   tee_heap=<bytes> tee_key_sha256=<64 hex> mqtt=<url or ->
+ * With --mqtt the protocol runs on MQTT (SPEC §5) instead of the pty (which is still made, and not served).
  * SIGTERM/SIGINT/SIGHUP: exit 0. SIGUSR1: restart (the active slot is loaded into the TA again). Bad usage:
  * exit 2. Setup failure (no TA, storage, pty): exit 1.
  */
@@ -26,6 +28,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "agent_mqtt.h"
 #include "agent_tee.h"
 #include "app.h"
 #include "posix_board.h"
@@ -33,7 +36,7 @@
 #include "posix_flash.h"
 
 static const char k_usage[] =
-    "usage: rtinfer-agent [--link PATH] [--name DEVICE_ID] [--storage FILE] [--board NAME] [--max-frame N] [--signer HEX]... [--require-signed] [--exit-with-parent] [--help]\n"
+    "usage: rtinfer-agent [--link PATH] [--name DEVICE_ID] [--storage FILE] [--board NAME] [--max-frame N] [--signer HEX]... [--require-signed] [--mqtt URL [--mqtt-user NAME] [--mqtt-password-file FILE] [--mqtt-ca FILE]] [--exit-with-parent] [--help]\n"
     "\n"
     "The rtinfer OP-TEE agent: protocol v1 on a pseudo-terminal, models sealed into the rtinfer TA.\n"
     "\n"
@@ -44,10 +47,13 @@ static const char k_usage[] =
     "  --max-frame N     max_frame advertised in HELLO, 256..65535 (default 4096)\n"
     "  --signer HEX      pin the lab's Ed25519 public key (64 hex digits) in the TA; up to 4 times\n"
     "  --require-signed  the TA refuses unsigned containers (the pinned set then cannot change)\n"
+    "  --mqtt URL        speak on MQTT instead of the pty: mqtt://host[:port] or mqtts://host[:port] (SPEC 5 topics)\n"
+    "  --mqtt-user NAME  the agent's own broker credentials; --mqtt-password-file FILE holds the password\n"
+    "  --mqtt-ca FILE    the CA the broker's certificate must chain to (required for mqtts)\n"
     "  --exit-with-parent  stop when the process that started the agent dies\n"
     "\n"
     "Prints one line on stdout once the pty is ready:\n"
-    "  RTINFER_AGENT pty=<slave> link=<link or -> device_id=<id> pid=<pid> clock_hz=1000000000 board=<board> tee_heap=<bytes> tee_key_sha256=<hex>\n";
+    "  RTINFER_AGENT pty=<slave> link=<link or -> device_id=<id> pid=<pid> clock_hz=1000000000 board=<board> tee_heap=<bytes> tee_key_sha256=<hex> mqtt=<url or ->\n";
 
 static int bad_usage(const char *what, const char *arg)
 {
@@ -113,11 +119,14 @@ int main(int argc, char **argv)
     static uint8_t signers[RTINFER_TA_MAX_SIGNERS][32];
     uint32_t signer_count = 0;
     int require_signed = 0;
+    agent_mqtt_config mqtt = {0};
     static const struct option opts[] = {
         {"link", required_argument, NULL, 'l'},      {"name", required_argument, NULL, 'n'},
         {"storage", required_argument, NULL, 's'},   {"board", required_argument, NULL, 'b'},
         {"max-frame", required_argument, NULL, 'm'}, {"exit-with-parent", no_argument, NULL, 'p'},
         {"signer", required_argument, NULL, 'k'},    {"require-signed", no_argument, NULL, 'r'},
+        {"mqtt", required_argument, NULL, 'q'},      {"mqtt-user", required_argument, NULL, 'u'},
+        {"mqtt-password-file", required_argument, NULL, 'w'}, {"mqtt-ca", required_argument, NULL, 'c'},
         {"help", no_argument, NULL, 'h'},            {NULL, 0, NULL, 0},
     };
     opterr = 0;
@@ -164,6 +173,18 @@ int main(int argc, char **argv)
         case 'r':
             require_signed = 1;
             break;
+        case 'q':
+            mqtt.url = optarg;
+            break;
+        case 'u':
+            mqtt.username = optarg;
+            break;
+        case 'w':
+            mqtt.password_file = optarg;
+            break;
+        case 'c':
+            mqtt.ca_file = optarg;
+            break;
         case 'p':
             if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() == 1) {
                 return bad_usage("--exit-with-parent: the parent is gone or the system cannot tell", "");
@@ -178,6 +199,9 @@ int main(int argc, char **argv)
     }
     if (optind < argc) {
         return bad_usage("unexpected argument", argv[optind]);
+    }
+    if (mqtt.url == NULL && (mqtt.username != NULL || mqtt.password_file != NULL || mqtt.ca_file != NULL)) {
+        return bad_usage("--mqtt-user, --mqtt-password-file and --mqtt-ca go with --mqtt", "");
     }
     snprintf(s_device_id, sizeof s_device_id, "%s", name);
     snprintf(s_board, sizeof s_board, "%s", board);
@@ -226,13 +250,23 @@ int main(int argc, char **argv)
         posix_flash_close();
         return 1;
     }
+    mqtt.device_id = s_device_id;
+    if (mqtt.url != NULL && agent_mqtt_start(&mqtt, err, sizeof err) != 0) {
+        fprintf(stderr, "rtinfer-agent: %s\n", err);
+        posix_pty_close();
+        agent_tee_close();
+        posix_flash_close();
+        return 1;
+    }
     char fingerprint[65];
     for (unsigned i = 0; i < 32; i++) {
         snprintf(fingerprint + 2 * i, 3, "%02x", agent_tee_key_sha256()[i]);
     }
-    printf("RTINFER_AGENT pty=%s link=%s device_id=%s pid=%ld clock_hz=%llu board=%s tee_heap=%u tee_key_sha256=%s\n",
+    printf("RTINFER_AGENT pty=%s link=%s device_id=%s pid=%ld clock_hz=%llu board=%s tee_heap=%u tee_key_sha256=%s "
+           "mqtt=%s\n",
            posix_pty_slave_path(), s_link_path != NULL ? s_link_path : "-", s_device_id, (long)getpid(),
-           (unsigned long long)POSIX_CLOCK_HZ, s_board, (unsigned)agent_tee_heap_budget(), fingerprint);
+           (unsigned long long)POSIX_CLOCK_HZ, s_board, (unsigned)agent_tee_heap_budget(), fingerprint,
+           mqtt.url != NULL ? mqtt.url : "-");
     fflush(stdout);
     fprintf(stderr, "rtinfer-agent: device_id=%s storage=%s max_frame=%u\n", s_device_id, storage_path,
             (unsigned)app_effective_max_frame(s_cfg.max_frame));
@@ -243,6 +277,7 @@ int main(int argc, char **argv)
     app_run(&s_cfg);
 
     fprintf(stderr, "rtinfer-agent: signal %d, exiting\n", posix_port_stop_signal());
+    agent_mqtt_stop();
     if (s_link_path != NULL) {
         (void)unlink(s_link_path);
     }

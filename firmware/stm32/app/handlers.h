@@ -11,6 +11,9 @@
  * max_frame exchange. */
 void hello_handle(const rtp_msg_t *req);
 
+/* The device description a HELLO reply carries (also the MQTT status, SPEC §5); want: the request's bits. */
+void hello_fill_info(rtp_hello_info_t *h, uint8_t proto, uint8_t want);
+
 /* Sends the unsolicited boot HELLO (id 0; BOOT flag is the link's). */
 void hello_send_boot(void);
 

@@ -17,10 +17,8 @@ static rtp_str_t str(const char *s)
     return v;
 }
 
-static void send_info(uint32_t id, uint8_t proto, uint8_t want)
+void hello_fill_info(rtp_hello_info_t *h, uint8_t proto, uint8_t want)
 {
-    rtp_msg_t *m = reply_begin(RTP_MSG_HELLO, id);
-    rtp_hello_info_t *h = &m->body.hello_info;
     h->proto = proto;
     h->max_frame = link_own_max_frame();
     h->board = str(port_board_name());
@@ -32,6 +30,12 @@ static void send_info(uint32_t id, uint8_t proto, uint8_t want)
     h->slot_size = model_store_capacity(); /* data bytes: each slot's trailer is the store's */
     h->boot_id = app_boot_id();
     h->uptime = port_ticks();
+}
+
+static void send_info(uint32_t id, uint8_t proto, uint8_t want)
+{
+    rtp_msg_t *m = reply_begin(RTP_MSG_HELLO, id);
+    hello_fill_info(&m->body.hello_info, proto, want);
     (void)reply_send(m);
 }
 

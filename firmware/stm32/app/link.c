@@ -1,6 +1,8 @@
 /* Link layer: see link.h. */
 #include "link.h"
 
+#include <string.h>
+
 #include "app.h"
 #include "port.h"
 
@@ -24,6 +26,36 @@ static struct {
     bool boot;
 } s_link;
 
+static const link_transport_t *s_transport; /* NULL: serial framing */
+
+void link_set_transport(const link_transport_t *transport)
+{
+    s_transport = transport;
+}
+
+/* A transport's next message as a frame without a header (SPEC §5: no channel, no seq on MQTT). */
+static bool next_message(rtp_frame_t *frame, uint64_t *t_done)
+{
+    const uint8_t *msg;
+    size_t len;
+    for (;;) {
+        if (!s_transport->receive(&msg, &len)) {
+            return false;
+        }
+        if (len >= 1 && len + RTP_FRAME_OVERHEAD <= s_link.own_max_frame) {
+            break;
+        }
+        s_link.parser.counters.oversize++; /* more than our buffers take: dropped, as an oversize frame */
+    }
+    memset(frame, 0, sizeof *frame);
+    frame->msg = msg;
+    frame->msg_len = len;
+    *t_done = port_ticks();
+    s_link.parser.counters.frames_ok++;
+    s_link.boot = false;
+    return true;
+}
+
 void link_init(uint16_t own_max_frame)
 {
     rtp_frame_parser_init(&s_link.parser, s_rx_buf, sizeof s_rx_buf);
@@ -38,6 +70,9 @@ void link_init(uint16_t own_max_frame)
 
 bool link_next_frame(rtp_frame_t *frame, uint64_t *t_done)
 {
+    if (s_transport != NULL) {
+        return next_message(frame, t_done);
+    }
     for (;;) {
         if (s_link.chunk_pos == s_link.chunk_len) {
             size_t n = port_uart_read(s_link.chunk, sizeof s_link.chunk);
@@ -99,6 +134,10 @@ bool link_send(uint8_t channel, const uint8_t *msg, size_t msg_len)
 {
     if (msg_len == 0 || msg_len + RTP_FRAME_OVERHEAD > s_link.tx_max_frame) {
         return false;
+    }
+    if (s_transport != NULL) {
+        s_transport->send(msg, msg_len); /* SPEC §5: the largest payload is max_frame - 9, as on serial */
+        return true;
     }
     rtp_frame_hdr_t hdr = {
         .flags = s_link.boot ? RTP_FLAG_BOOT : 0u,

@@ -9,6 +9,19 @@
 
 #include "rtp/frame.h"
 
+/* A transport that frames and checks messages itself (MQTT over TCP, SPEC §5): the link then has no COBS, CRC,
+ * sequence or channels, and passes whole messages. Functions are called from the main loop only. */
+typedef struct {
+    /* The next message received, if any (*msg valid until the next call); false when none is waiting. */
+    bool (*receive)(const uint8_t **msg, size_t *len);
+    /* Sends one message; the link has checked it against the peer's max_frame less the frame overhead. */
+    void (*send)(const uint8_t *msg, size_t len);
+} link_transport_t;
+
+/* Makes the link use `transport` instead of the serial framing over port_uart_* (NULL: serial again). Set
+ * before app_init(); it survives link_init(). */
+void link_set_transport(const link_transport_t *transport);
+
 /* Resets the link as at power-on: BOOT set, seq 0, parser empty with the
  * pre-HELLO limit of 256, peer limit 256. own_max_frame is what HELLO will
  * advertise (<= RTINFER_MAX_FRAME_CAP). */

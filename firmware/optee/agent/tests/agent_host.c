@@ -42,9 +42,9 @@ static int open_raw(const char *path)
     return tcsetattr(fd, TCSANOW, &t) == 0 ? fd : -1;
 }
 
-static void send_msg(agent_proc *a, const rtp_msg_t *m)
+static void pty_send(agent_proc *a, const uint8_t *msg, size_t len)
 {
-    size_t n = tu_wire_msg(m, a->seq++, s_wire, sizeof s_wire);
+    size_t n = tu_wire_raw(msg, len, a->seq++, s_wire, sizeof s_wire);
     const uint8_t *p = s_wire;
     while (n > 0) {
         ssize_t w = write(a->fd, p, n);
@@ -58,21 +58,36 @@ static void send_msg(agent_proc *a, const rtp_msg_t *m)
     }
 }
 
-/* The first frame with this id whose type is `type` or ERROR. */
+static size_t pty_receive(agent_proc *a, int timeout_ms, tu_rx_t *out, size_t max)
+{
+    struct pollfd p = {a->fd, POLLIN, 0};
+    if (poll(&p, 1, timeout_ms) <= 0) {
+        return 0;
+    }
+    uint8_t buf[4096];
+    ssize_t n = read(a->fd, buf, sizeof buf);
+    return n > 0 ? tu_host_feed(&a->host, buf, (size_t)n, out, max) : 0;
+}
+
+const agent_link agent_pty_link = {pty_send, pty_receive};
+
+static void send_msg(agent_proc *a, const rtp_msg_t *m)
+{
+    static uint8_t msg[70000];
+    size_t n = rtp_msg_encode(m, msg, sizeof msg);
+    if (n == 0) {
+        fprintf(stderr, "a test request does not encode (type 0x%02x)\n", m->type);
+        abort();
+    }
+    a->link->send(a, msg, n);
+}
+
+/* The first message with this id whose type is `type` or ERROR. */
 static const tu_rx_t *wait_for(agent_proc *a, uint8_t type, uint32_t id)
 {
     uint64_t deadline = now_ms() + REPLY_TIMEOUT_MS;
     while (now_ms() < deadline) {
-        struct pollfd p = {a->fd, POLLIN, 0};
-        if (poll(&p, 1, 100) <= 0) {
-            continue;
-        }
-        uint8_t buf[4096];
-        ssize_t n = read(a->fd, buf, sizeof buf);
-        if (n <= 0) {
-            continue;
-        }
-        size_t got = tu_host_feed(&a->host, buf, (size_t)n, s_rx, MAX_FRAMES);
+        size_t got = a->link->receive(a, 100, s_rx, MAX_FRAMES);
         for (size_t i = 0; i < got && i < MAX_FRAMES; i++) {
             const rtp_msg_t *m = &s_rx[i].msg;
             if (s_rx[i].status == RTP_DECODE_OK && m->id == id && (m->type == type || m->type == RTP_MSG_ERROR)) {
@@ -99,9 +114,20 @@ const tu_rx_t *agent_request(agent_proc *a, const rtp_msg_t *m)
     return wait_for(a, reply_type(m->type), m->id);
 }
 
+int agent_hello(agent_proc *a)
+{
+    rtp_msg_t hello;
+    tu_hello_req(&hello, 1, 1, 4096);
+    return agent_request(a, &hello) != NULL ? 0 : -1;
+}
+
 int agent_start(agent_proc *a, const char *bin, const char *const *args)
 {
+    const agent_link *link = a->link != NULL ? a->link : &agent_pty_link;
+    void *link_state = a->link_state;
     memset(a, 0, sizeof *a);
+    a->link = link;
+    a->link_state = link_state;
     a->fd = -1;
     int out[2];
     if (pipe(out) != 0) {
@@ -151,9 +177,7 @@ int agent_start(agent_proc *a, const char *bin, const char *const *args)
         return -1;
     }
     tu_host_init(&a->host);
-    rtp_msg_t hello;
-    tu_hello_req(&hello, 1, 1, 4096);
-    return agent_request(a, &hello) != NULL ? 0 : -1;
+    return a->link == &agent_pty_link ? agent_hello(a) : 0;
 }
 
 int agent_stop(agent_proc *a)

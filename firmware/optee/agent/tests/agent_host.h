@@ -9,19 +9,36 @@
 
 #include "test_util.h"
 
+typedef struct agent_proc agent_proc;
+
+/* How the host reaches the agent: its pty (frames), or MQTT (agent_mqtt_host.c). */
 typedef struct {
+    void (*send)(agent_proc *a, const uint8_t *msg, size_t len);
+    /* Messages received within timeout_ms, decoded into out (up to max); 0 if none came. */
+    size_t (*receive)(agent_proc *a, int timeout_ms, tu_rx_t *out, size_t max);
+} agent_link;
+
+struct agent_proc {
     pid_t pid;
+    const agent_link *link;
+    void *link_state;
     int fd;                /* the pty slave, raw */
     char pty[256];
     char key_sha256_hex[65]; /* from the startup line */
     unsigned long tee_heap;
     uint16_t seq;
     tu_host_t host;
-} agent_proc;
+};
 
-/* Starts `bin` with the NULL-terminated extra args, waits for its startup line, opens its pty and exchanges HELLO
- * (max_frame 4096). Returns 0, or -1 (the agent did not start). */
+/* The pty link (frames over the slave). */
+extern const agent_link agent_pty_link;
+
+/* Starts `bin` with the NULL-terminated extra args, waits for its startup line, opens its pty and, on the pty
+ * link, exchanges HELLO (max_frame 4096). Returns 0, or -1 (the agent did not start). */
 int agent_start(agent_proc *a, const char *bin, const char *const *args);
+
+/* HELLO with max_frame 4096 (id 1): 0 once answered. */
+int agent_hello(agent_proc *a);
 
 /* SIGTERM and wait; returns the exit status (-1 if it did not exit within 10 s: then SIGKILL). */
 int agent_stop(agent_proc *a);

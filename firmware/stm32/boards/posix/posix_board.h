@@ -41,6 +41,8 @@ void posix_port_restart_clock(void);
 
 /* Paces the UART to `baud` (8N1: baud/10 bytes per second each way); 0: as fast as the pty goes. */
 void posix_port_set_baud(uint32_t baud);
+/* Wakes port_idle() from another thread (a network library's callback). Thread- and signal-safe. */
+void posix_port_wake(void);
 /* Installs SIGTERM/SIGINT/SIGHUP (stop) and SIGUSR1 (reset) handlers. */
 int posix_port_install_signals(char *err, size_t errlen);
 /* Signal number that stopped the board, 0 if none. */

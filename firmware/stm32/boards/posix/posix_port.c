@@ -61,6 +61,15 @@ static void on_signal(int sig)
     errno = saved;
 }
 
+void posix_port_wake(void)
+{
+    if (g_sigpipe[1] >= 0) {
+        char c = 2;
+        ssize_t r = write(g_sigpipe[1], &c, 1); /* a full pipe already wakes it */
+        (void)r;
+    }
+}
+
 int posix_port_install_signals(char *err, size_t errlen)
 {
     if (pipe2(g_sigpipe, O_NONBLOCK | O_CLOEXEC) != 0) {

@@ -1,5 +1,5 @@
 /*
- * rtinfer-agent end to end, over its pty, against teesim running the rtinfer TA in its own process:
+ * rtinfer-agent end to end, over its pty (and MQTT), against teesim running the rtinfer TA in its own process:
  *   hello_and_key    HELLO's TEE fields, the key fetched with want bit 0, task sets unsupported, clean exit
  *   push_and_infer   a sealed push (protocol/vectors/sealed/lenet-5.rtms) and INFER as LW entries, bit for bit
  *                    firmware/nn's run of the plaintext container; per-layer ticks and entries
@@ -8,10 +8,13 @@
  *                    generation (rollback): each a typed ERROR, the old model still active and still answering
  *   real_ta_key      the TA as shipped (no key import): its own key, the same after a restart, and a container
  *                    sealed to another key refused
+ *   mqtt             on a Mosquitto broker of the test's own (SPEC §5): the retained status with the HELLO body,
+ *                    HELLO, a sealed push and INFER, a duplicated request answered with the same reply, the last
+ *                    will on SIGKILL and the clean {0: false} on SIGTERM
  * The tests' TA build has its own UUID and a key-import command; the test gives its storage the golden
  * vectors' key before the agent (rtinfer-agent-test-ta, the same sources) opens it.
  *
- *   agent_pty_test <case>
+ *   agent_e2e_test <case>
  */
 #define _GNU_SOURCE
 #include <ftw.h>
@@ -22,6 +25,7 @@
 #include <unistd.h>
 
 #include "agent_host.h"
+#include "agent_mqtt_host.h"
 #undef CHECK /* test_util's; the cases use nn_test's CHECK(condition, message...) */
 #include "rtinfer_nn/model.h"
 #include "rtinfer_nn/rtm_decode.h"
@@ -336,10 +340,67 @@ static void real_ta_key(void) {
   }
 }
 
+static void mqtt(void) {
+  import_vector_key();
+  int port = 0;
+  pid_t broker = 0;
+  CHECK(mqtt_broker_start(s_dir, &port, &broker) == 0, "mosquitto");
+  CHECK(mqtt_host_connect(port, SEALED_VECTOR_DEVICE) == 0, "the host's client on port %d", port);
+  char url[64];
+  snprintf(url, sizeof url, "mqtt://127.0.0.1:%d", port);
+  const char *args[] = {"--name", SEALED_VECTOR_DEVICE, "--storage", s_flash, "--signer", s_signer_hex, "--mqtt", url, NULL};
+  for (int round = 0; round < 2; round++) {
+    s_agent.link = &agent_mqtt_link;
+    CHECK(agent_start(&s_agent, AGENT_TEST_TA_BIN, args) == 0, "the agent on MQTT");
+    static uint8_t status[4096], message[4096];
+    size_t n = mqtt_host_status(1, 10000, status, sizeof status);
+    CHECK(n > 4 && status[0] == 0xA2 && status[3] == 0x01, "retained status {0: true, 1: HELLO body}");
+    if (n <= 4) break;
+    /* The body as a HELLO message: [1, 0, body]. */
+    message[0] = 0x83, message[1] = 0x01, message[2] = 0x00;
+    memcpy(message + 3, status + 4, n - 4);
+    static rtp_msg_t hello;
+    CHECK(rtp_msg_decode(RTP_DIR_D2H, message, n - 1, &hello, NULL) == RTP_DECODE_OK, "the status's HELLO body decodes");
+    CHECK(tu_str_eq(hello.body.hello_info.device_id, SEALED_VECTOR_DEVICE) && hello.body.hello_info.has_tee_key_sha256 &&
+              hello.body.hello_info.caps & RTP_CAP_TEE,
+          "the status describes the TEE device");
+    CHECK(agent_hello(&s_agent) == 0, "HELLO over MQTT");
+    if (round == 0) {
+      push_vector("lenet-5.rtms", 0);
+      check_infer_matches(20, "mqtt");
+      /* QoS 1 may deliver twice: the same id is answered with the same reply (SPEC §5), t2 and t3 included. */
+      rtp_msg_t *m = request(RTP_MSG_PING, 21);
+      m->body.ping_req.t1 = 5;
+      static uint8_t ping[64], first[256];
+      size_t len = rtp_msg_encode(m, ping, sizeof ping);
+      const tu_rx_t *r = agent_request(&s_agent, m);
+      CHECK(r && r->msg.type == RTP_MSG_PING, "PING");
+      size_t first_len = r ? r->raw_len : 0;
+      if (r) memcpy(first, r->raw, first_len);
+      mqtt_host_publish_down(ping, len);
+      tu_rx_t again[4];
+      size_t got = 0;
+      for (int tries = 0; tries < 100 && got == 0; tries++) got = agent_mqtt_link.receive(&s_agent, 100, again, 4);
+      CHECK(got == 1 && again[0].raw_len == first_len && memcmp(again[0].raw, first, first_len) == 0,
+            "the duplicate drew the same reply, byte for byte");
+      /* A crash: the broker publishes the last will. */
+      kill(s_agent.pid, SIGKILL);
+      CHECK(mqtt_host_status(0, 10000, status, sizeof status) == 3, "last will {0: false} after SIGKILL");
+      agent_stop(&s_agent);
+    } else {
+      check_infer_matches(22, "mqtt, restarted: the active slot reloaded");
+      CHECK(WIFEXITED(agent_stop(&s_agent)), "SIGTERM: exit");
+      CHECK(mqtt_host_status(0, 10000, status, sizeof status) == 3, "{0: false} on a clean shutdown");
+    }
+  }
+  mqtt_host_disconnect();
+  mqtt_broker_stop(broker);
+}
+
 int main(int argc, char **argv) {
   static const nn_test_case cases[] = {
       {"hello_and_key", hello_and_key},   {"push_and_infer", push_and_infer}, {"restart_reloads", restart_reloads},
-      {"tamper_refused", tamper_refused}, {"real_ta_key", real_ta_key},
+      {"tamper_refused", tamper_refused}, {"real_ta_key", real_ta_key},       {"mqtt", mqtt},
   };
   signal(SIGPIPE, SIG_IGN);
   setup();
