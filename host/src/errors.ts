@@ -11,7 +11,7 @@ export class DeviceError extends RtinferError {
     device: string,
   ) {
     const name = ERROR_CODE_NAMES.get(remote.code) ?? `code ${remote.code}`;
-    const sizes = remote.need !== undefined && remote.have !== undefined ? ` (need ${remote.need}, have ${remote.have})` : '';
+    const sizes = remote.need !== undefined && remote.have !== undefined ? ` (${describeNeedHave(name, remote.need, remote.have)})` : '';
     super(`device_${name}`, `${device} refused ${request}: ${name}: ${remote.message}${sizes}`, {
       device,
       request,
@@ -19,8 +19,19 @@ export class DeviceError extends RtinferError {
       type: remote.type,
       need: remote.need,
       have: remote.have,
+      // The TEE refusals' need/have under their own names (SPEC.md §7, codes 15–17).
+      ...(name === 'authentication' ? { segment: remote.need, offset: remote.have } : {}),
+      ...(name === 'rollback' ? { heldGeneration: remote.need, sealedGeneration: remote.have } : {}),
     });
   }
+}
+
+/** What need/have mean for an error code (SPEC.md §7). */
+function describeNeedHave(name: string, need: number | bigint, have: number | bigint): string {
+  if (name === 'budget') return `need ${need} bytes, have ${have}: the TA's heap budget`;
+  if (name === 'rollback') return `the TA holds generation ${need}, this container is sealed at generation ${have}: an older model`;
+  if (name === 'authentication') return `segment ${need}, at byte offset ${have} of the sealed container`;
+  return `need ${need}, have ${have}`;
 }
 
 export class RequestTimeoutError extends RtinferError {

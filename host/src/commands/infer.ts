@@ -12,17 +12,19 @@ import { BenchClient } from '../daemon/bench-client.js';
 import { benchFlag, brokerFlag, labFlag, resolveBroker } from '../daemon/cli-support.js';
 import { inferResultFromJson } from '../daemon/rpc-infer.js';
 import { compareWithReference, type ReferenceComparison } from '../nn/device-reference.js';
+import { isTeeDevice } from '../device/tee-key.js';
 
 export default class Infer extends RtinferCommand {
   static override summary = 'Run one inference on a device, densely or with TREC, and time every layer.';
   static override description =
-    'The device runs its active model (or --slot) on a stored test input (--input-index) or an input file of float32 values, and answers with the output, the device ticks of the whole run and of each layer, and for TREC the clusters per layer. With --model (the .rtm that was pushed) layers are named and --check compares the output with the host\'s own reference: the dense forward pass, or the TREC reference that predicts the device\'s clusters exactly.';
+    'The device runs its active model (or --slot) on a stored test input (--input-index) or an input file of float32 values, and answers with the output, the device ticks of the whole run and of each layer, and for TREC the clusters per layer. With --model (the .rtm that was pushed) layers are named and --check compares the output with the host\'s own reference: the dense forward pass, or the TREC reference that predicts the device\'s clusters exactly.\n\nOn a TEE device (a Pi\'s OP-TEE agent) the model runs in the enclave, one entry per layer, and the number of enclave entries is printed. Its container is sealed, so the device reads no stored test inputs: --input-index then sends the input stored in --model.';
   static override examples = [
     { command: '<%= config.bin %> infer --model lenet-5.rtm', description: 'Dense, on the first stored test input of the active model.' },
     { command: '<%= config.bin %> infer --model lenet-5.rtm --mode trec --check', description: 'TREC with the firmware\'s default L and H, checked against the host reference.' },
     { command: '<%= config.bin %> infer --model cifarnet.rtm --mode trec --trec conv2=25:10 --json', description: 'TREC with chosen parameters for one layer, as JSON.' },
     { command: '<%= config.bin %> infer -d /dev/ttyACM0 --input image.f32', description: 'A board, on an input file (float32 little-endian).' },
     { command: '<%= config.bin %> infer --bench bench-b -d f7-2 --model lenet-5.rtm --check', description: 'A device of another bench, through its daemon.' },
+    { command: '<%= config.bin %> infer -d mqtt://10.0.0.2:1883/pi-1 --model lenet-5.rtm --check', description: 'In the enclave of Pi pi-1: the entries used, checked against the host reference.' },
   ];
   static override flags = {
     device: deviceFlag(),
@@ -47,7 +49,7 @@ export default class Infer extends RtinferCommand {
     const trec = flags.trec ? parseTrecFlag(flags.trec, model?.graph) : undefined;
     const input = flags.input ? await readInput(flags.input) : { index: flags['input-index'] ?? 0 };
     const request: InferRequest = { mode, trec, input, timeoutMs: flags.timeout, ...(flags.slot ? { slot: flags.slot.charCodeAt(0) - 97 } : {}) };
-    const { result, device } = flags.bench !== undefined ? await inferThroughBench(flags, flags.bench, request) : await inferLocal(flags.device, request);
+    const { result, device } = flags.bench !== undefined ? await inferThroughBench(flags, flags.bench, request) : await inferLocal(flags.device, request, model);
     const check = flags.check && model ? compareWithReference(model, input, mode, trec, result) : undefined;
     const layerNames = model?.graph.layers.map((layer) => layer.name);
     if (!this.jsonEnabled()) for (const line of describeInference(result, layerNames, check, device)) this.log(line);
@@ -61,15 +63,17 @@ export default class Infer extends RtinferCommand {
       output: Array.from(result.output),
       layers: result.layerTicks.map((ticks, index) => ({ layer: layerNames?.[index] ?? index, ticks: ticks.toString() })),
       trec: result.trec.map((stat) => ({ ...stat, layer: layerNames?.[stat.layer] ?? stat.layer })),
+      ...(result.entries !== undefined ? { entries: result.entries } : {}),
       ...(check ? { check } : {}),
     };
   }
 }
 
-async function inferLocal(deviceFlag: string | undefined, request: InferRequest): Promise<{ result: InferResult; device: string }> {
+async function inferLocal(deviceFlag: string | undefined, request: InferRequest, model: DecodedContainer | undefined): Promise<{ result: InferResult; device: string }> {
   const { session, device } = await openSession(deviceFlag);
   try {
-    return { result: await inferOnDevice(session, request), device: device.path ?? device.via };
+    const input = isTeeDevice(session.info) ? storedInputForTee(request.input, model, session.description) : request.input;
+    return { result: await inferOnDevice(session, { ...request, input }), device: device.path ?? device.via };
   } finally {
     await session.close();
   }
@@ -93,6 +97,17 @@ async function inferThroughBench(flags: { lab?: string; broker?: string; device?
   }
 }
 
+/** A TEE device holds only the sealed container and reads no stored inputs (SPEC.md §4.4): the host sends its own copy. */
+function storedInputForTee(input: InferRequest['input'], model: DecodedContainer | undefined, device: string): InferRequest['input'] {
+  if (input instanceof Float32Array) return input;
+  const stored = model?.testInputs?.[input.index];
+  if (stored) return stored;
+  if (!model) {
+    throw new RtinferError('tee_needs_input', `${device} is a TEE device: its container is sealed and it reads no stored test inputs; give --model <file.rtm> (its stored input ${input.index} is sent) or --input <file>`, { device, inputIndex: input.index });
+  }
+  throw new RtinferError('bad_flag', `${model.modelId} stores ${model.testInputs?.length ?? 0} test inputs; --input-index ${input.index} is not one of them`, { need: input.index, have: model.testInputs?.length ?? 0 });
+}
+
 async function readContainer(file: string): Promise<DecodedContainer> {
   const bytes = await readFile(file).catch((error: NodeJS.ErrnoException) => {
     throw new RtinferError('bad_file', `cannot read ${file}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`, { file });
@@ -113,6 +128,7 @@ function describeInference(result: InferResult, layerNames: string[] | undefined
   const lines = [`${device}: top ${result.top ?? '-'} in ${(result.seconds * 1000).toFixed(3)} ms (${result.ticks} ticks), output ${JSON.stringify(result.shape)}`];
   const rows = result.layerTicks.map((ticks, index) => [String(layerNames?.[index] ?? index), ms(ticks), `${((100 * Number(ticks)) / Number(result.ticks)).toFixed(1)}%`]);
   lines.push(...renderTable([{ header: 'layer' }, { header: 'ms', align: 'right' }, { header: 'share', align: 'right' }], rows));
+  if (result.entries !== undefined) lines.push(`enclave: ${result.entries} entries into the TA (${result.layerTicks.length} layers)`);
   for (const stat of result.trec) {
     const removed = (100 * (1 - stat.clusters / stat.vectors)).toFixed(1);
     lines.push(`TREC ${layerNames?.[stat.layer] ?? stat.layer}: ${stat.clusters} clusters for ${stat.vectors} sub-vectors (${removed}% redundancy removed)`);

@@ -31,6 +31,8 @@ export interface InferResult {
   /** Per graph layer, in execution order. */
   layerTicks: bigint[];
   trec: { layer: number; clusters: number; vectors: number }[];
+  /** TEE devices: enclave entries (TA invocations) the inference used (RESULT `entries`). */
+  entries?: number;
 }
 
 export const WANT_OUTPUT = 1;
@@ -57,6 +59,7 @@ export async function inferOnDevice(session: DeviceSession, request: InferReques
     top: result.top,
     layerTicks: result.layerTicks ?? [],
     trec: (result.trec ?? []).map(([layer, clusters, vectors]) => ({ layer, clusters, vectors })),
+    ...(result.entries !== undefined ? { entries: result.entries } : {}),
   };
 }
 

@@ -35,6 +35,8 @@ export interface SessionOptions {
   timeoutMs?: number;
   helloTimeoutMs?: number;
   helloAttempts?: number;
+  /** HELLO `want` bits (SPEC.md §4.1): HelloWant.TEE_KEY asks a TEE device for its TA's public key. */
+  helloWant?: number;
 }
 
 export interface SessionStatistics {
@@ -76,6 +78,7 @@ export class DeviceSession extends EventEmitter {
   private readonly timeoutMs: number;
   private readonly helloTimeoutMs: number;
   private readonly helloAttempts: number;
+  private readonly helloWant: number;
 
   /** Opens the transport, flushes it and performs the HELLO handshake. */
   static async connect(transport: Transport, options: SessionOptions = {}): Promise<DeviceSession> {
@@ -98,6 +101,7 @@ export class DeviceSession extends EventEmitter {
     this.timeoutMs = options.timeoutMs ?? 1000;
     this.helloTimeoutMs = options.helloTimeoutMs ?? 500;
     this.helloAttempts = options.helloAttempts ?? 3;
+    this.helloWant = options.helloWant ?? 0;
     transport.on('message', (message) => this.receive(message));
     transport.on('dropped', (error) => this.emit('problem', error));
     transport.on('error', (error) => this.shutDown(error instanceof LinkClosedError ? error : new LinkClosedError(transport.description, error.message, error)));
@@ -166,7 +170,12 @@ export class DeviceSession extends EventEmitter {
     try {
       const reply = await this.request(
         'HELLO',
-        { proto: PROTOCOL_VERSION, maxFrame: maxFrameOf(this.transport.ownMaxMessageBytes), host: hostname().slice(0, 64) },
+        {
+          proto: PROTOCOL_VERSION,
+          maxFrame: maxFrameOf(this.transport.ownMaxMessageBytes),
+          host: hostname().slice(0, 64),
+          ...(this.helloWant !== 0 ? { want: this.helloWant } : {}),
+        },
         { timeoutMs, retries: attempts - 1 },
       );
       this.adopt(reply.body);

@@ -50,11 +50,26 @@ export interface LabDefaults {
   healthIntervalMs: number;
 }
 
+/** What the lab pins for one TEE device (keyed by its HELLO device_id): written by `rtinfer provision` and `push`. */
+export interface LabTeeDevice {
+  /** The TA's X25519 public key, 32 bytes, pinned on first sight. */
+  key: Uint8Array;
+  /** The last model generation sealed for this device; the next seal uses more (CONTAINER.md §7.6). */
+  generation?: number;
+}
+
+export interface LabTee {
+  /** The lab's Ed25519 signing key (PEM), an absolute path (the file gives it relative to itself). */
+  signingKey?: string;
+  devices: Map<string, LabTeeDevice>;
+}
+
 export interface LabConfig {
   file: string;
   brokers: Map<string, LabBroker>;
   benches: Map<string, LabBench>;
   defaults: LabDefaults;
+  tee: LabTee;
   /** Where a key path (`brokers.lab.passwordEnv`) is in the file. */
   positionOf(keyPath: string): LabPosition | undefined;
 }

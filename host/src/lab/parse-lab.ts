@@ -18,6 +18,11 @@
 //     broker: lab
 //     reconnect: { initialMs: 250, maxMs: 10000 }
 //     healthIntervalMs: 2000
+//   tee:                                 # TEE devices (the Pi's OP-TEE agent), by HELLO device_id
+//     signingKey: keys/lab-ed25519.pem   # Ed25519 private key (PEM) that signs sealed pushes; relative to this file
+//     devices:
+//       pi-1: { key: <64 hex digits>, generation: 3 }   # the TA's X25519 key (rtinfer provision), last generation sealed
+import { dirname, resolve } from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument, type Scalar, type YAMLMap } from 'yaml';
 import {
   DEFAULT_HEALTH_INTERVAL_MS,
@@ -27,6 +32,7 @@ import {
   type LabConfig,
   type LabDefaults,
   type LabDevice,
+  type LabTee,
   NAME_PATTERN,
   type UsbMatch,
 } from './lab-config.js';
@@ -194,6 +200,32 @@ function defaults(check: Checker, node: Node | null): LabDefaults {
   return result;
 }
 
+/** Generations are JSON-safe integers, as the sealed header's (CONTAINER.md §7.2). */
+const MAX_GENERATION = Number.MAX_SAFE_INTEGER;
+
+function tee(check: Checker, node: Node | null): LabTee {
+  const result: LabTee = { devices: new Map() };
+  if (node === null) return result;
+  const entries = check.map(node, 'tee', ['signingKey', 'devices']);
+  const signingKey = entries.get('signingKey');
+  if (signingKey) result.signingKey = resolve(dirname(check.file), check.string(signingKey.value, 'tee.signingKey'));
+  const devices = entries.get('devices');
+  if (!devices || devices.value === null) return result;
+  for (const [id, { key, value }] of check.map(devices.value, 'tee.devices')) {
+    const path = `tee.devices.${id}`;
+    if (!NAME_PATTERN.test(id)) check.fail('bad_value', path, key, `device id "${id}" must be 1–32 characters of [A-Za-z0-9_-]`);
+    const fields = check.map(value, path, ['key', 'generation']);
+    const keyNode = check.required(fields, path, 'key', value);
+    const hex = check.string(keyNode, `${path}.key`);
+    if (!/^[0-9a-fA-F]{64}$/.test(hex)) check.fail('bad_value', `${path}.key`, keyNode, `"${hex}" is not an X25519 public key: 64 hex digits (32 bytes)`);
+    const generation = fields.get('generation');
+    const parsedGeneration = generation ? check.integer(generation.value, `${path}.generation`, 0) : undefined;
+    if (parsedGeneration !== undefined && parsedGeneration > MAX_GENERATION) check.fail('bad_value', `${path}.generation`, generation!.value, `${parsedGeneration} is above ${MAX_GENERATION}`);
+    result.devices.set(id, { key: new Uint8Array(Buffer.from(hex, 'hex')), ...(parsedGeneration !== undefined ? { generation: parsedGeneration } : {}) });
+  }
+  return result;
+}
+
 /** What makes two device entries the same device. */
 function identities(entry: LabDevice): string[] {
   const source = entry.source;
@@ -214,12 +246,13 @@ export function parseLab(text: string, file: string): LabConfig {
   }
   const check = new Checker(file, lines);
   const root = (document.contents ?? null) as Node | null;
-  const top = check.map(root, '', ['brokers', 'benches', 'defaults']);
+  const top = check.map(root, '', ['brokers', 'benches', 'defaults', 'tee']);
   const config: LabConfig = {
     file,
     brokers: new Map(),
     benches: new Map(),
     defaults: defaults(check, top.get('defaults')?.value ?? null),
+    tee: tee(check, top.get('tee')?.value ?? null),
     positionOf: (keyPath) => check.positions.get(keyPath),
   };
   const brokers = top.get('brokers');

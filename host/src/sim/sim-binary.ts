@@ -23,3 +23,8 @@ export function simBinaryPath(): string {
 export function planBinaryPath(): string {
   return firmwareBinary('rtinfer-plan', process.env.RTINFER_PLAN_BIN, 'the firmware memory planner');
 }
+
+/** rtinfer-agent: the Pi's OP-TEE agent on teesim (firmware/optee/agent), for `rtinfer sim start --pi`. */
+export function agentBinaryPath(): string {
+  return firmwareBinary('rtinfer-agent', process.env.RTINFER_AGENT_BIN, 'the OP-TEE agent (rtinfer-agent)');
+}

@@ -1,0 +1,70 @@
+// Writes what the lab pins for TEE devices (the `tee` section, see parse-lab.ts) back into the lab config:
+// a TA's public key (`rtinfer provision`) and the last generation sealed for it (`rtinfer push`). The file is
+// edited through the YAML document, so the researcher's comments and layout stay; the result is checked with
+// the same parser before it replaces the file (written beside it, then renamed: never half a file).
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { parseDocument, Scalar } from 'yaml';
+import { findLabFile } from './find-lab.js';
+import type { LabConfig } from './lab-config.js';
+import { LabConfigError } from './lab-error.js';
+import { parseLab } from './parse-lab.js';
+
+/**
+ * The lab file pins go to: --lab (created when missing), else the lab config in use, else a new
+ * $XDG_CONFIG_HOME/rtinfer/lab.yaml (the last place the search looks, so a project's file still wins).
+ */
+export function labFileForPins(flag: string | undefined, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): string {
+  if (flag !== undefined) return resolve(cwd, flag);
+  const found = findLabFile({ env, cwd });
+  if (found !== undefined) return found;
+  const configHome = env.XDG_CONFIG_HOME || join(env.HOME || homedir(), '.config');
+  return join(configHome, 'rtinfer', 'lab.yaml');
+}
+
+/** The lab config at `file`, or an empty one when the file does not exist yet. */
+export function loadLabForPins(file: string): LabConfig {
+  if (!existsSync(file)) return parseLab('{}', file);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new LabConfigError('not_found', `cannot read the lab config: ${(error as Error).message}`, file, undefined, undefined);
+  }
+  return parseLab(text, file);
+}
+
+function editLab(file: string, edit: (document: ReturnType<typeof parseDocument>) => void): LabConfig {
+  const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
+  parseLab(text.trim() === '' ? '{}' : text, file); // refuse to edit a file that is already wrong, with its line:column
+  const document = parseDocument(text);
+  if (document.contents === null) document.contents = document.createNode({}) as never;
+  edit(document);
+  const updated = document.toString();
+  const config = parseLab(updated, file);
+  mkdirSync(dirname(file), { recursive: true });
+  const temporary = `${file}.${process.pid}.tmp`;
+  writeFileSync(temporary, updated);
+  renameSync(temporary, file);
+  return config;
+}
+
+/** Pins (or replaces) the TA public key of `deviceId`. */
+export function writeTeeKeyPin(file: string, deviceId: string, key: Uint8Array): LabConfig {
+  return editLab(file, (document) => {
+    // Quoted: 64 hex digits can read as a number in YAML.
+    const hex = new Scalar(Buffer.from(key).toString('hex'));
+    hex.type = Scalar.QUOTE_DOUBLE;
+    document.setIn(['tee', 'devices', deviceId, 'key'], hex);
+  });
+}
+
+/** Records the last generation sealed for `deviceId` (never lowers it). */
+export function writeTeeGeneration(file: string, deviceId: string, generation: number): LabConfig {
+  return editLab(file, (document) => {
+    const held = document.getIn(['tee', 'devices', deviceId, 'generation']);
+    if (typeof held === 'number' && held >= generation) return;
+    document.setIn(['tee', 'devices', deviceId, 'generation'], generation);
+  });
+}
