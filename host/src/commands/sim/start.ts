@@ -3,6 +3,8 @@ import { Flags } from '@oclif/core';
 import { RtinferCommand } from '../../cli/base-command.js';
 import { startSim } from '../../sim/posix-sim.js';
 import { startQemu } from '../../sim/qemu.js';
+import { type RunningPiAgent, startPiAgent } from '../../sim/pi-agent.js';
+import { RtinferError } from '../../errors.js';
 import { startAedesBroker } from '../../transport/mqtt/brokers.js';
 import { startMqttDeviceBridge } from '../../transport/mqtt/device-bridge.js';
 import { SIM_CLOCKS, type SimClock, simRegistryDir } from '../../sim/sim-registry.js';
@@ -22,6 +24,7 @@ export default class SimStart extends RtinferCommand {
     { command: '<%= config.bin %> sim start --mqtt mqtt://127.0.0.1:1883', description: 'Also on a running broker (Mosquitto).' },
     { command: '<%= config.bin %> sim start --bench sim-bench --count 2', description: 'A simulated bench: two sims, an embedded broker and a daemon.' },
     { command: '<%= config.bin %> sim start --qemu', description: 'The netduinoplus2 (STM32F405) firmware image under qemu-system-arm, its USART on a pty.' },
+    { command: '<%= config.bin %> sim start --pi --broker', description: 'A simulated Pi: the OP-TEE agent with the rtinfer TA in teesim, on a pty and an embedded MQTT broker.' },
   ];
   static override flags = {
     name: Flags.string({ summary: 'Device id of the sim (default: the first free sim-N).' }),
@@ -48,6 +51,14 @@ export default class SimStart extends RtinferCommand {
       exclusive: ['bench', 'detach', 'broker', 'mqtt', 'name', 'link', 'storage', 'max-frame', 'baud', 'clock'],
     }),
     icount: Flags.boolean({ summary: 'With --qemu: device ticks count executed instructions (-icount shift=0).', dependsOn: ['qemu'] }),
+    pi: Flags.boolean({
+      summary: 'A simulated Pi instead: rtinfer-agent (firmware/optee/agent) with the rtinfer TA in teesim\'s own process, on a pty.',
+      description: 'The TA keeps its key pair and rollback counter in teesim\'s secure storage (--tee-storage, default under $XDG_DATA_HOME), so a restarted Pi sim keeps its key. Pin it with `rtinfer provision`, then push and infer as to any device.',
+      exclusive: ['bench', 'detach', 'qemu', 'baud', 'clock'],
+    }),
+    'tee-storage': Flags.string({ summary: 'With --pi: the directory of teesim\'s secure storage (the TA\'s key and rollback counter).', dependsOn: ['pi'] }),
+    signer: Flags.string({ summary: 'With --pi: pin this Ed25519 public key (64 hex digits) as a signer in the TA; up to 4 times.', multiple: true, dependsOn: ['pi'] }),
+    'require-signed': Flags.boolean({ summary: 'With --pi: the TA refuses unsigned containers.', dependsOn: ['pi'] }),
   };
 
   async run() {
@@ -55,7 +66,7 @@ export default class SimStart extends RtinferCommand {
     if (flags.bench !== undefined) return this.runBench(flags.bench, flags.count ?? 1, flags);
     if (flags.qemu) return this.runQemu(flags.icount);
     const name = flags.name;
-    const sim = await startSim({
+    const sim = flags.pi ? await this.startPi(flags) : await startSim({
       deviceId: name,
       link: flags.link,
       storage: flags.storage,
@@ -65,7 +76,9 @@ export default class SimStart extends RtinferCommand {
       register: true,
       ...(flags.detach ? { detached: { logFile: join(simRegistryDir(), `${name ?? 'sim'}-${process.pid}.log`) } } : {}),
     });
-    const summary = { deviceId: sim.deviceId, pty: sim.pty, link: sim.link, pid: sim.pid, clockHz: sim.clockHz, clock: sim.clock, detached: flags.detach };
+    const pi = 'teeKeySha256' in sim ? (sim as RunningPiAgent) : undefined;
+    const tee = pi ? { board: pi.board, teeHeap: pi.teeHeap, teeKeySha256: pi.teeKeySha256 } : {};
+    const summary = { deviceId: sim.deviceId, pty: sim.pty, link: sim.link, pid: sim.pid, clockHz: sim.clockHz, clock: sim.clock, detached: flags.detach, ...tee };
     if (flags.detach) {
       if (!this.jsonEnabled()) this.log(`${sim.deviceId} running (pid ${sim.pid}, ${sim.clock} clock) on ${sim.link ?? sim.pty}; stop it with: kill ${sim.pid}`);
       return summary;
@@ -77,6 +90,10 @@ export default class SimStart extends RtinferCommand {
     if (this.jsonEnabled()) this.jsonLine({ event: 'started', ...summary, ...(mqttDevice ? { mqtt: mqttDevice } : {}) });
     else {
       this.log(`${sim.deviceId} is running on ${sim.pty}${sim.link ? ` (also ${sim.link})` : ''}, pid ${sim.pid}, ${sim.clock} clock`);
+      if ('teeKeySha256' in tee) {
+        this.log(`TEE         ${tee.board}, TA heap budget ${tee.teeHeap} B, TA key fingerprint ${tee.teeKeySha256}`);
+        this.log(`pin its key:    rtinfer provision --device ${sim.deviceId}   (then push and infer as to any device)`);
+      }
       this.log(`reach it with:  rtinfer ping --device ${sim.deviceId}   (or --device ${sim.link ?? sim.pty})`);
       if (mqttDevice) this.log(`and over MQTT:  rtinfer ping --device ${mqttDevice}${broker ? '   (embedded Aedes broker)' : ''}`);
       this.log('Ctrl-C stops it.');
@@ -93,6 +110,25 @@ export default class SimStart extends RtinferCommand {
     const code = await sim.exited;
     if (code !== 0 && code !== null) this.error(`the sim exited with code ${code}: ${sim.stderrTail()}`, { exit: 1 });
     return undefined;
+  }
+
+  /** --pi: rtinfer-agent with the TA in teesim, registered as a sim so that --device <id> finds it. */
+  private async startPi(flags: { name?: string; link?: string; storage?: string; 'max-frame'?: number; 'tee-storage'?: string; signer?: string[]; 'require-signed'?: boolean }) {
+    const signers = (flags.signer ?? []).map((hex) => {
+      if (!/^[0-9a-fA-F]{64}$/.test(hex)) throw new RtinferError('bad_flag', `--signer ${hex} is not an Ed25519 public key: 64 hex digits (32 bytes)`, { flag: 'signer', value: hex });
+      return new Uint8Array(Buffer.from(hex, 'hex'));
+    });
+    if (signers.length > 4) throw new RtinferError('bad_flag', `the TA pins at most 4 signers, ${signers.length} given`, { flag: 'signer', need: signers.length, have: 4 });
+    return startPiAgent({
+      ...(flags.name !== undefined ? { deviceId: flags.name } : {}),
+      ...(flags.link !== undefined ? { link: flags.link } : {}),
+      ...(flags.storage !== undefined ? { storage: flags.storage } : {}),
+      ...(flags['max-frame'] !== undefined ? { maxFrame: flags['max-frame'] } : {}),
+      ...(flags['tee-storage'] !== undefined ? { teeStorageDir: flags['tee-storage'] } : {}),
+      signers,
+      requireSigned: flags['require-signed'] ?? false,
+      register: true,
+    });
   }
 
   /** --qemu: the board image in QEMU, until Ctrl-C. */
