@@ -10,10 +10,16 @@
 #include "model_store.h"
 #include "reply.h"
 
-/* Chunks the host may have in flight beyond `next`. A board whose UART
- * buffer is smaller sets this so window × chunk fits it. */
+/* Chunks the host may have in flight beyond `next`. It costs no RAM: each
+ * chunk goes to flash as its frame arrives (the UART ring and the frame buffer
+ * hold one frame, whatever the window), and the flash bitmap remembers which
+ * blocks are stored. It is large so that a hole at `next` does not stop the
+ * host while the hole is repaired: on a line that corrupts one 1 KiB frame in
+ * ten, 16 chunks held ~1.6 holes and stalled the line after most of them.
+ * Beyond 8 holes the ACK cannot list them all (SPEC §4.3), which only delays
+ * the host's view of them. */
 #ifndef RTINFER_TRANSFER_WINDOW
-#define RTINFER_TRANSFER_WINDOW 16u
+#define RTINFER_TRANSFER_WINDOW 64u
 #endif
 
 /* Bytes of a MODEL_CHUNK message besides its data, at most: array, type, id 0,

@@ -10,7 +10,8 @@ import { TransferWindow } from './transfer-window.js';
 
 /** CBOR bytes of a MODEL_CHUNK besides its data, at most (SPEC.md §4.3 fields). */
 const CHUNK_ENVELOPE_BYTES = 20;
-const MAX_PROPOSED_WINDOW = 32;
+/** The device's window may run ahead of the chunks in flight (TransferWindow's pipe): room to keep sending past holes. */
+const MAX_PROPOSED_WINDOW = 64;
 /** A lost request or reply must not end a push on a bad line: STATUS, BEGIN (a resume) and COMMIT are idempotent. */
 const IDEMPOTENT_RETRIES = 4;
 

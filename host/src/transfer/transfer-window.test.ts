@@ -167,6 +167,41 @@ describe('TransferWindow', () => {
     expect(now).toBeGreaterThan(5 * 2 ** 11);
   });
 
+  it('keeps sending past a hole at next within the window, but never more than its pipe unaccounted for', () => {
+    const sender = new TransferWindow({ size: 10_000, chunkSize: 100, window: 64, pipe: 4 });
+    expect(sender.due(0).map((chunk) => chunk.index)).toEqual([0, 1, 2, 3]);
+    expect(sender.due(0)).toEqual([]);
+    // Chunk 0 lost, 1–3 stored: nothing is unaccounted for, so four new chunks go though next is still 0.
+    sender.acknowledge({ next: 0, sack: [[100, 300]], window: 64 }, 1);
+    expect(sender.due(1).map((chunk) => chunk.index)).toEqual([4, 5, 6, 7]);
+  });
+
+  it('doubles the timeout only after a timeout, not when a fast retransmission is lost again', () => {
+    const rtt = new RttEstimator({ minRtoMs: 100 });
+    const sender = new TransferWindow({ size: 400, chunkSize: 100, window: 4, rtt });
+    sender.due(0);
+    sender.acknowledge({ next: 0, sack: [[100, 300]], window: 4 }, 5);
+    const fast = sender.nextDeadline()!;
+    expect(sender.due(fast).map((chunk) => chunk.index)).toEqual([0]);
+    // Its retransmission is lost too: no later chunk can reveal it, so its timer (not doubled) ends it.
+    expect(sender.nextDeadline()).toBe(fast + rtt.rtoMs);
+    expect(sender.due(fast + rtt.rtoMs).map((chunk) => chunk.retransmission)).toEqual([2]);
+    expect(sender.nextDeadline()).toBe(fast + rtt.rtoMs + 2 * rtt.rtoMs);
+  });
+
+  it('restarts its timers on an ACK that lists as many ranges as the device can (it may hold more)', () => {
+    const rtt = new RttEstimator({ minRtoMs: 100 });
+    const sender = new TransferWindow({ size: 2000, chunkSize: 100, window: 20, pipe: 20, rtt });
+    sender.due(0);
+    // Chunks 1, 3, …, 15 stored: 8 ranges, the most an ACK carries; 16–19 may be stored beyond them.
+    const sack = Array.from({ length: 8 }, (_, n) => [100 + 200 * n, 100] as const);
+    sender.acknowledge({ next: 0, sack, window: 20 }, 10);
+    sender.acknowledge({ next: 0, sack, window: 20 }, 50);
+    const beyond = (now: number) => sender.due(now).filter((chunk) => chunk.index >= 16).map((chunk) => chunk.index);
+    expect(beyond(10 + rtt.rtoMs + 1)).toEqual([]);
+    expect(beyond(50 + rtt.rtoMs)).toEqual([16, 17, 18, 19]);
+  });
+
   it('finishes for any size, chunk, window and fault mix up to 20% loss', () => {
     // The seed is the suite's fixed one (vitest.fast-check.ts; FC_SEED replays another). At most 96
     // chunks per run on a virtual clock: the work is bounded whatever the draw and the machine.

@@ -2,6 +2,7 @@
 // machine: the caller passes the time in, sends what `due()` returns and feeds
 // back every MODEL_ACK. No timers or I/O here, so every schedule can be tested
 // on a virtual clock.
+import { Limits } from '@rtinfer/protocol';
 import { RttEstimator } from './rtt-estimator.js';
 
 export interface AckView {
@@ -31,6 +32,13 @@ export interface TransferWindowOptions {
   maxRetransmissions?: number;
   /** Later chunks acknowledged past a hole before it counts as lost rather than late. */
   fastRetransmitAfter?: number;
+  /**
+   * New chunks in flight that no ACK has accounted for (neither stored nor taken for lost), at most; default
+   * 16. The device's window counts from `next` and may be larger, so that a hole at `next` does not stop new
+   * chunks while it is repaired; this bound keeps what queues ahead of the line short, so that a
+   * retransmission does not wait behind a whole window (TCP's pipe against its receive window, RFC 6675).
+   */
+  pipe?: number;
   rtt?: RttEstimator;
   /**
    * The line rate host → device to assume until the device has shown progress, in bytes/s (default
@@ -71,6 +79,8 @@ export class TransferWindow {
   private readonly suspectedAt: Float64Array;
   private readonly assumedBytesPerMs: number;
   private readonly attempts: Uint16Array;
+  /** Retransmissions of the chunk that a timeout caused: only these double its timeout (RFC 6298 §5.5). */
+  private readonly timeouts: Uint16Array;
   /** Set when selective ACKs show chunks sent after this one arrived: lost, unless merely reordered. */
   private readonly suspectedLost: Uint8Array;
   /** Chunks above this were never sent: in-flight ones lie in [next / chunk, highestSent]. */
@@ -79,6 +89,7 @@ export class TransferWindow {
   private credits: number;
   private readonly maxRetransmissions: number;
   private readonly fastRetransmitAfter: number;
+  private readonly pipe: number;
 
   constructor(private readonly options: TransferWindowOptions) {
     if (options.chunkSize < 1 || options.window < 1 || options.size < 1) throw new RangeError('size, chunk size and window must be positive');
@@ -89,11 +100,13 @@ export class TransferWindow {
     this.queuedAtSend = new Float64Array(this.chunkCount);
     this.suspectedAt = new Float64Array(this.chunkCount);
     this.attempts = new Uint16Array(this.chunkCount);
+    this.timeouts = new Uint16Array(this.chunkCount);
     this.suspectedLost = new Uint8Array(this.chunkCount);
     this.rtt = options.rtt ?? new RttEstimator();
     this.assumedBytesPerMs = (options.assumedLineBytesPerSecond ?? ASSUMED_LINE_BYTES_PER_SECOND) / 1000;
     this.maxRetransmissions = options.maxRetransmissions ?? 12;
     this.fastRetransmitAfter = options.fastRetransmitAfter ?? 3;
+    this.pipe = Math.max(1, options.pipe ?? 16);
     this.cumulative = 0;
     this.credits = options.window;
     this.markStored(0, Math.min(options.resumeFrom ?? 0, options.size));
@@ -117,17 +130,34 @@ export class TransferWindow {
     return undefined;
   }
 
-  /** Chunks to put on the link now: timed-out and fast-retransmit ones first, then new ones the window allows. */
+  /**
+   * Chunks to put on the link now: timed-out and fast-retransmit ones first (a repair goes out before new
+   * data), then new ones that the window and the pipe allow.
+   */
   due(now: number): ChunkToSend[] {
     const out: ChunkToSend[] = [];
     const first = Math.floor(this.cumulative / this.options.chunkSize);
     const limit = Math.min(this.chunkCount, first + this.credits);
-    for (let index = first; index < limit; index++) {
-      const state = this.state[index];
-      if (state === IN_FLIGHT && now >= this.deadline(index)) out.push(this.take(index, now));
-      else if (state === UNSENT) out.push(this.take(index, now));
+    for (let index = first; index <= Math.min(this.highestSent, limit - 1); index++) {
+      if (this.state[index] !== IN_FLIGHT) continue;
+      const timeout = this.timeoutAt(index);
+      if (now >= timeout) {
+        this.timeouts[index] = this.timeouts[index]! + 1;
+        out.push(this.take(index, now));
+      } else if (this.suspectedLost[index] && now >= this.suspectedAt[index]! + this.rtt.reorderDeadlineMs) out.push(this.take(index, now));
     }
+    let unaccounted = this.unaccounted();
+    for (let index = Math.max(first, this.highestSent + 1); index < limit && unaccounted < this.pipe; index++, unaccounted++) out.push(this.take(index, now));
     return out;
+  }
+
+  /** Chunks in flight that no ACK has shown stored or lost: what may still queue ahead of the line. */
+  private unaccounted(): number {
+    let count = 0;
+    for (let index = Math.floor(this.cumulative / this.options.chunkSize); index <= this.highestSent; index++) {
+      if (this.state[index] === IN_FLIGHT && !this.suspectedLost[index]) count++;
+    }
+    return count;
   }
 
   /** When the earliest in-flight chunk times out (for the caller's timer), or undefined if none is in flight. */
@@ -161,7 +191,9 @@ export class TransferWindow {
       const oldestStart = delivered.sentOnce.reduce((oldest, index) => Math.min(oldest, Math.max(this.sentAt[index]!, this.progressAt)), Infinity);
       this.rtt.sample(now - oldestStart);
     }
-    if (delivered.bytes > 0) this.progressAt = now;
+    // An ACK whose ranges are all the device could list (SPEC.md §4.3: ≤ 8) may hide chunks stored beyond
+    // them: it still answers a chunk that arrived, so the line is delivering and timers restart.
+    if (delivered.bytes > 0 || (ack.sack?.length ?? 0) >= Limits.sackRanges) this.progressAt = now;
     this.credits = Math.max(1, ack.window);
     this.armFastRetransmit(highestSacked, now);
   }
@@ -222,9 +254,13 @@ export class TransferWindow {
     }
   }
 
+  /** Doubles with each timeout of the same chunk (SPEC.md §4.3); a fast retransmission lost again is not a silent device. */
+  private timeoutAt(index: number): number {
+    return this.timerStart(index) + this.rtt.rtoMs * 2 ** this.timeouts[index]!;
+  }
+
   private deadline(index: number): number {
-    // Doubles with each retransmission of the same chunk (SPEC.md §4.3).
-    const timeout = this.timerStart(index) + this.rtt.rtoMs * 2 ** Math.max(0, this.attempts[index]! - 1);
+    const timeout = this.timeoutAt(index);
     if (!this.suspectedLost[index]) return timeout;
     // Later chunks arrived: it is lost unless merely late, which a round trip and some settles.
     return Math.min(timeout, this.suspectedAt[index]! + this.rtt.reorderDeadlineMs);
