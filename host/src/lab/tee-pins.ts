@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { parseDocument, Scalar } from 'yaml';
+import { Document, isMap, isNode, isScalar, type Pair, parseDocument, Scalar, type YAMLMap } from 'yaml';
 import { findLabFile } from './find-lab.js';
 import type { LabConfig } from './lab-config.js';
 import { LabConfigError } from './lab-error.js';
@@ -35,19 +35,46 @@ export function loadLabForPins(file: string): LabConfig {
   return parseLab(text, file);
 }
 
-function editLab(file: string, edit: (document: ReturnType<typeof parseDocument>) => void): LabConfig {
+type LabDocument = ReturnType<typeof parseDocument>;
+
+/**
+ * Applies `edit` to the document and writes back only the top-level `tee` section: the rest of the file stays byte
+ * for byte as the researcher wrote it (a whole-document dump would reflow their flow lists and maps).
+ */
+function editLab(file: string, edit: (document: LabDocument) => void): LabConfig {
   const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
   parseLab(text.trim() === '' ? '{}' : text, file); // refuse to edit a file that is already wrong, with its line:column
   const document = parseDocument(text);
   if (document.contents === null) document.contents = document.createNode({}) as never;
+  const before = teePair(document);
   edit(document);
-  const updated = document.toString();
+  const pair = teePair(document);
+  if (!pair) return parseLab(text, file);
+  const section = new Document({});
+  (section.contents as YAMLMap).items.push(pair);
+  // No line folding: a key stays on one line.
+  const emitted = section.toString({ lineWidth: 0 });
+  let updated: string;
+  if (before && isNode(before.key) && isNode(before.value) && isMap(document.contents)) {
+    const from = before.key.range![0];
+    const to = before.value.range![2];
+    const rest = text.slice(to).replace(/^\n+/, '');
+    updated = text.slice(0, from) + emitted + (rest ? rest : '');
+  } else {
+    updated = `${text}${text === '' || text.endsWith('\n') ? '' : '\n'}${emitted}`;
+  }
   const config = parseLab(updated, file);
   mkdirSync(dirname(file), { recursive: true });
   const temporary = `${file}.${process.pid}.tmp`;
   writeFileSync(temporary, updated);
   renameSync(temporary, file);
   return config;
+}
+
+function teePair(document: LabDocument): Pair<unknown, unknown> | undefined {
+  const root = document.contents;
+  if (!isMap(root)) return undefined;
+  return root.items.find((item) => (isScalar(item.key) ? item.key.value : item.key) === 'tee');
 }
 
 /** Pins (or replaces) the TA public key of `deviceId`. */

@@ -1,0 +1,108 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Capability, type DeviceBody } from '@rtinfer/protocol';
+import { afterAll, describe, expect, it } from 'vitest';
+import { TeeKeyError } from '../device/tee-key.js';
+import { loadLabForPins, writeTeeKeyPin } from '../lab/tee-pins.js';
+import { sha256 } from '../seal/content-key.js';
+import { rawPublicKey } from '../seal/raw-keys.js';
+import { lenet5, opsMix, taPrivate, taPublic } from '../seal/test-support/seal-fixtures.js';
+import { unseal } from '../seal/unseal.js';
+import { readSigningKey, sealForDevice } from './seal-for-device.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'rtinfer-seal-for-device-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function hello(deviceId: string, key: Uint8Array): DeviceBody<'HELLO'> {
+  return {
+    proto: 1, maxFrame: 4096, board: 'optee_sim', firmware: 'test', deviceId, clockHz: 1_000_000_000n,
+    caps: Capability.MODEL_STORE | Capability.DENSE_INFERENCE | Capability.TEE, ram: 5 << 20, slotSize: 1 << 20, slots: 2,
+    bootId: 1, uptime: 0n, teeHeap: 5 << 20, teeKeySha256: sha256(key),
+  };
+}
+
+/** A lab with `deviceId`'s TA key pinned, and its own sealing cache. */
+function provisioned(name: string, deviceId = 'pi-1') {
+  const labFile = join(dir, `${name}.yaml`);
+  writeTeeKeyPin(labFile, deviceId, taPublic);
+  const cacheDir = join(dir, `${name}-cache`);
+  const sealFor = (container: Uint8Array, extra: { generation?: number; signingKey?: ReturnType<typeof readSigningKey> } = {}) =>
+    sealForDevice({ info: hello(deviceId, taPublic), device: 'pi', deviceSpec: deviceId, lab: loadLabForPins(labFile), container, cacheDir, ...extra });
+  return { labFile, sealFor };
+}
+
+describe('sealForDevice', () => {
+  it('seals to the pinned key: the TA private key unseals exactly the container, for this device and model', () => {
+    const { sealFor } = provisioned('exact');
+    const sealing = sealFor(lenet5);
+    expect(Buffer.from(sealing.sealed).includes(Buffer.from(lenet5.subarray(100, 116)))).toBe(false);
+    const opened = unseal(sealing.sealed, { recipientPrivateKey: taPrivate, device: 'pi-1' });
+    expect(Buffer.compare(opened.container, lenet5)).toBe(0);
+    expect(opened.header).toMatchObject({ device: 'pi-1', model: 'lenet-5', generation: 1 });
+    expect(sealing).toMatchObject({ deviceId: 'pi-1', modelId: 'lenet-5', generation: 1, reused: false, keyFingerprint: Buffer.from(sha256(taPublic)).toString('hex') });
+  });
+
+  it('raises the generation for every new sealing and records it beside the pin', () => {
+    const { labFile, sealFor } = provisioned('generations');
+    expect(sealFor(lenet5).generation).toBe(1);
+    expect(sealFor(opsMix).generation).toBe(2);
+    expect(loadLabForPins(labFile).tee.devices.get('pi-1')?.generation).toBe(2);
+    const explicit = sealFor(lenet5, { generation: 10 });
+    expect(unseal(explicit.sealed, { recipientPrivateKey: taPrivate }).header.generation).toBe(10);
+    expect(sealFor(opsMix).generation).toBe(11);
+  });
+
+  it('uses the last sealing again while it is the latest (so an interrupted push resumes), never an older one', () => {
+    const { sealFor } = provisioned('resume');
+    const first = sealFor(lenet5);
+    const again = sealFor(lenet5);
+    expect(again.reused).toBe(true);
+    expect(Buffer.compare(again.sealed, first.sealed)).toBe(0);
+    sealFor(opsMix); // generation 2 is now the latest
+    const later = sealFor(lenet5);
+    expect(later).toMatchObject({ reused: false, generation: 3 });
+    expect(Buffer.compare(later.sealed, first.sealed)).not.toBe(0);
+  });
+
+  it('signs with the given Ed25519 key, verifiable by a TA that pins it', () => {
+    const { privateKey } = generateKeyPairSync('ed25519');
+    const pem = join(dir, 'lab-ed25519.pem');
+    writeFileSync(pem, privateKey.export({ format: 'pem', type: 'pkcs8' }));
+    const { sealFor } = provisioned('signed');
+    const signingKey = readSigningKey(pem);
+    const sealing = sealFor(lenet5, { signingKey });
+    expect(sealing.signer).toBe(Buffer.from(rawPublicKey(privateKey)).toString('hex'));
+    const opened = unseal(sealing.sealed, { recipientPrivateKey: taPrivate, trustedSigners: [rawPublicKey(privateKey)], requireSignature: true });
+    expect(Buffer.compare(opened.container, lenet5)).toBe(0);
+  });
+
+  it('refuses a signing key that is not Ed25519, naming the file', () => {
+    const pem = join(dir, 'x25519.pem');
+    writeFileSync(pem, generateKeyPairSync('x25519').privateKey.export({ format: 'pem', type: 'pkcs8' }));
+    expect(() => readSigningKey(pem)).toThrow(/x25519\.pem holds a x25519 key/);
+    expect(() => readSigningKey(join(dir, 'none.pem'))).toThrow(/no such file/);
+  });
+
+  it('refuses a device with no pinned key, pointing at rtinfer provision', () => {
+    const { labFile } = provisioned('unpinned');
+    const run = () => sealForDevice({ info: hello('pi-9', taPublic), device: 'pi', deviceSpec: 'pi-9', lab: loadLabForPins(labFile), container: lenet5, cacheDir: join(dir, 'c') });
+    expect(run).toThrow(TeeKeyError);
+    expect(run).toThrow(/rtinfer provision --device pi-9/);
+  });
+
+  it('refuses, with both fingerprints, a device whose key is not the pinned one, and seals nothing', () => {
+    const { labFile } = provisioned('changed');
+    const other = rawPublicKey(generateKeyPairSync('x25519').publicKey);
+    let caught: unknown;
+    try {
+      sealForDevice({ info: hello('pi-1', other), device: 'pi', deviceSpec: 'pi-1', lab: loadLabForPins(labFile), container: lenet5, cacheDir: join(dir, 'c2') });
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(TeeKeyError);
+    expect((caught as TeeKeyError).facts).toMatchObject({ pinned: Buffer.from(sha256(taPublic)).toString('hex'), found: Buffer.from(sha256(other)).toString('hex') });
+    expect(loadLabForPins(labFile).tee.devices.get('pi-1')?.generation).toBeUndefined();
+  });
+});
