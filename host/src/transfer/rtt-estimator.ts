@@ -46,6 +46,11 @@ export class RttEstimator {
     return this.smoothed === undefined ? this.rtoMs : Math.min(this.rtoMs, this.smoothed + 2 * this.variation);
   }
 
+  /** When a tail loss probe goes (RFC 8985 §7.2): two round trips, and never later than the timeout. */
+  get probeMs(): number {
+    return this.smoothed === undefined ? this.rtoMs : Math.min(this.rtoMs, 2 * this.smoothed);
+  }
+
   get rtoMs(): number {
     const raw = this.smoothed === undefined ? 1000 : this.smoothed + 4 * this.variation;
     return Math.min(this.maxRtoMs, Math.max(this.minRtoMs, raw));

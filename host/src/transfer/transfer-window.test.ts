@@ -176,17 +176,32 @@ describe('TransferWindow', () => {
     expect(sender.due(1).map((chunk) => chunk.index)).toEqual([4, 5, 6, 7]);
   });
 
-  it('doubles the timeout only after a timeout, not when a fast retransmission is lost again', () => {
+  it('probes a lost retransmission at the tail once, then times out without doubling, then doubles', () => {
     const rtt = new RttEstimator({ minRtoMs: 100 });
     const sender = new TransferWindow({ size: 400, chunkSize: 100, window: 4, rtt });
     sender.due(0);
     sender.acknowledge({ next: 0, sack: [[100, 300]], window: 4 }, 5);
     const fast = sender.nextDeadline()!;
     expect(sender.due(fast).map((chunk) => chunk.index)).toEqual([0]);
-    // Its retransmission is lost too: no later chunk can reveal it, so its timer (not doubled) ends it.
-    expect(sender.nextDeadline()).toBe(fast + rtt.rtoMs);
-    expect(sender.due(fast + rtt.rtoMs).map((chunk) => chunk.retransmission)).toEqual([2]);
-    expect(sender.nextDeadline()).toBe(fast + rtt.rtoMs + 2 * rtt.rtoMs);
+    // Its retransmission is lost too, and no later chunk can reveal it: a probe two round trips on.
+    const probe = fast + rtt.probeMs;
+    expect(rtt.probeMs).toBeLessThan(rtt.rtoMs);
+    expect(sender.nextDeadline()).toBe(probe);
+    expect(sender.due(probe).map((chunk) => chunk.retransmission)).toEqual([2]);
+    // Then its timer, not doubled (no timeout yet), then doubled.
+    expect(sender.nextDeadline()).toBe(probe + rtt.rtoMs);
+    expect(sender.due(probe + rtt.rtoMs).map((chunk) => chunk.retransmission)).toEqual([3]);
+    expect(sender.nextDeadline()).toBe(probe + rtt.rtoMs + 2 * rtt.rtoMs);
+  });
+
+  it('takes a chunk for lost when every chunk sent after it at the tail is stored, fewer than three (early retransmit)', () => {
+    const rtt = new RttEstimator({ minRtoMs: 100 });
+    const sender = new TransferWindow({ size: 300, chunkSize: 100, window: 4, rtt });
+    sender.due(0);
+    sender.acknowledge({ next: 100, sack: [[200, 100]], window: 4 }, 5);
+    const resend = sender.nextDeadline()!;
+    expect(resend).toBeLessThan(5 + rtt.rtoMs);
+    expect(sender.due(resend).map((chunk) => chunk.index)).toEqual([1]);
   });
 
   it('restarts its timers on an ACK that lists as many ranges as the device can (it may hold more)', () => {

@@ -81,6 +81,8 @@ export class TransferWindow {
   private readonly attempts: Uint16Array;
   /** Retransmissions of the chunk that a timeout caused: only these double its timeout (RFC 6298 §5.5). */
   private readonly timeouts: Uint16Array;
+  /** The chunk has had its tail probe: any later transmission waits for its timer. */
+  private readonly probed: Uint8Array;
   /** Set when selective ACKs show chunks sent after this one arrived: lost, unless merely reordered. */
   private readonly suspectedLost: Uint8Array;
   /** Chunks above this were never sent: in-flight ones lie in [next / chunk, highestSent]. */
@@ -101,6 +103,7 @@ export class TransferWindow {
     this.suspectedAt = new Float64Array(this.chunkCount);
     this.attempts = new Uint16Array(this.chunkCount);
     this.timeouts = new Uint16Array(this.chunkCount);
+    this.probed = new Uint8Array(this.chunkCount);
     this.suspectedLost = new Uint8Array(this.chunkCount);
     this.rtt = options.rtt ?? new RttEstimator();
     this.assumedBytesPerMs = (options.assumedLineBytesPerSecond ?? ASSUMED_LINE_BYTES_PER_SECOND) / 1000;
@@ -140,15 +143,31 @@ export class TransferWindow {
     const limit = Math.min(this.chunkCount, first + this.credits);
     for (let index = first; index <= Math.min(this.highestSent, limit - 1); index++) {
       if (this.state[index] !== IN_FLIGHT) continue;
-      const timeout = this.timeoutAt(index);
-      if (now >= timeout) {
+      if (now >= this.timeoutAt(index)) {
         this.timeouts[index] = this.timeouts[index]! + 1;
         out.push(this.take(index, now));
       } else if (this.suspectedLost[index] && now >= this.suspectedAt[index]! + this.rtt.reorderDeadlineMs) out.push(this.take(index, now));
+      else if (this.probeAllowed(index) && now >= this.timerStart(index) + this.rtt.probeMs) out.push(this.take(index, now, true));
     }
     let unaccounted = this.unaccounted();
     for (let index = Math.max(first, this.highestSent + 1); index < limit && unaccounted < this.pipe; index++, unaccounted++) out.push(this.take(index, now));
     return out;
+  }
+
+  /** Every chunk the window allows has been sent: the transfer's tail, or a full window. */
+  private nothingNew(): boolean {
+    const first = Math.floor(this.cumulative / this.options.chunkSize);
+    return this.highestSent + 1 >= Math.min(this.chunkCount, first + this.credits);
+  }
+
+  /**
+   * A tail loss probe (RFC 8985 §7) for a chunk already lost once: with nothing new to send, no later chunk
+   * can reveal that its retransmission was lost too, so it goes again after two round trips rather than a
+   * whole timeout; once, then its timer rules. Only a chunk that selective ACKs showed lost is probed: a
+   * clean push sends each chunk once however late its ACK, and a silent device meets the timer's backoff.
+   */
+  private probeAllowed(index: number): boolean {
+    return this.attempts[index]! >= 2 && this.timeouts[index] === 0 && !this.probed[index] && this.nothingNew();
   }
 
   /** Chunks in flight that no ACK has shown stored or lost: what may still queue ahead of the line. */
@@ -240,14 +259,21 @@ export class TransferWindow {
    */
   private armFastRetransmit(highestSacked: number, now: number): void {
     const first = Math.floor(this.cumulative / this.options.chunkSize);
-    for (let index = first; index < highestSacked - this.fastRetransmitAfter + 1; index++) {
+    const tail = this.nothingNew();
+    for (let index = first; index < highestSacked; index++) {
       if (this.state[index] !== IN_FLIGHT || this.suspectedLost[index]) continue;
       let storedAfter = 0;
+      let sentAfter = 0;
       const order = this.sendOrder[index]!;
-      for (let later = index + 1; later <= highestSacked && storedAfter < this.fastRetransmitAfter; later++) {
-        if (this.state[later] === STORED && this.sendOrder[later]! > order) storedAfter++;
+      for (let later = index + 1; later <= this.highestSent; later++) {
+        if (this.state[later] === UNSENT || this.sendOrder[later]! <= order) continue;
+        sentAfter++;
+        if (this.state[later] === STORED) storedAfter++;
       }
-      if (storedAfter >= this.fastRetransmitAfter) {
+      // Early retransmit (RFC 5827): with nothing new to send, fewer chunks than the threshold may follow
+      // it; every one of them stored tells as much.
+      const needed = tail ? Math.max(1, Math.min(this.fastRetransmitAfter, sentAfter)) : this.fastRetransmitAfter;
+      if (storedAfter >= needed) {
         this.suspectedLost[index] = 1;
         this.suspectedAt[index] = now;
       }
@@ -260,13 +286,14 @@ export class TransferWindow {
   }
 
   private deadline(index: number): number {
-    const timeout = this.timeoutAt(index);
-    if (!this.suspectedLost[index]) return timeout;
+    let at = this.timeoutAt(index);
     // Later chunks arrived: it is lost unless merely late, which a round trip and some settles.
-    return Math.min(timeout, this.suspectedAt[index]! + this.rtt.reorderDeadlineMs);
+    if (this.suspectedLost[index]) at = Math.min(at, this.suspectedAt[index]! + this.rtt.reorderDeadlineMs);
+    if (this.probeAllowed(index)) at = Math.min(at, this.timerStart(index) + this.rtt.probeMs);
+    return at;
   }
 
-  private take(index: number, now: number): ChunkToSend {
+  private take(index: number, now: number, probe = false): ChunkToSend {
     const retransmission = this.attempts[index]!;
     const offset = index * this.options.chunkSize;
     const length = Math.min(this.options.chunkSize, this.options.size - offset);
@@ -275,6 +302,7 @@ export class TransferWindow {
     this.attempts[index] = retransmission + 1;
     this.state[index] = IN_FLIGHT;
     this.suspectedLost[index] = 0;
+    if (probe) this.probed[index] = 1;
     if (index > this.highestSent) this.highestSent = index;
     this.sentAt[index] = now;
     this.sendOrder[index] = ++this.sends;
