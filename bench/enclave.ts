@@ -1,0 +1,131 @@
+// npm run bench:enclave — the enclave on teesim (firmware/optee/teesim), each figure next to its baseline from the
+// same run:
+//   - one world entry: an empty TEEC_InvokeCommand round trip into a TA runner process (p50/p99), against a bare
+//     SOCK_SEQPACKET ping-pong of the same message sizes (bench/c/bench_teesim_invoke);
+//   - the rtinfer TA's peak heap against the model's weights + activations, per zoo model: compressed
+//     (host/src/compress), sealed to the TA's own key (host/src/seal), loaded into the real TA through the TEE Client
+//     API, run once, STATS read (bench/c/bench_ta_heap); the baseline is firmware/nn's own plan for the same
+//     container (rtinfer-plan, as `rtinfer fit` uses it): weights (dense float32, or sparse × codebook when dense
+//     does not fit) + the header copy + one job's input and planned activations. Target ≤ 1.1×; DarkneTZ ~2×.
+//     The 5 MiB TA (the default budget) takes what fits it; larger models go to a 64 MiB build of the same TA.
+//   - sealed push goodput over MQTT against unsealed: not measured here yet (see BENCHMARKS.md).
+// Writes build/bench/enclave.json.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { compressGraph } from '../host/src/compress/compress-model.js';
+import { encodeContainer } from '../host/src/compress/container.js';
+import type { EnginePlan, PoolNeed } from '../host/src/boards/fit.js';
+import { planContainer } from '../host/src/boards/fit.js';
+import { zooModel, zooNames } from '../host/src/model/zoo/index.js';
+import { seal } from '../host/src/seal/seal.js';
+import { repositoryRoot } from '../host/src/sim/sim-binary.js';
+import { driverPath, resultsDirectory } from './paths.js';
+import { announceQuick, quick, resultsFile, sized } from './quick.js';
+
+const MiB = 1024 * 1024;
+const SEGMENT = 16384; // the sealer's default segment: the TA holds two segment buffers while loading
+const DEVICE = 'bench-enclave';
+// --quick: the two LeNets (seconds); the full run takes the whole zoo.
+const models = sized([...zooNames], ['lenet-300-100', 'lenet-5']);
+const budgets = [
+  { name: '5 MiB', taDir: join(repositoryRoot, 'build', 'c', 'teesim-ta'), heap: 5 * MiB },
+  { name: '64 MiB', taDir: join(repositoryRoot, 'build', 'c', 'bench', 'teesim-ta-64mib'), heap: 64 * MiB },
+];
+// What the TA keeps for GP's library out of TA_DATA_SIZE (firmware/optee/ta/README.md, "Memory").
+const GP_RESERVE = 64 * 1024;
+
+interface Facts { result: number; reason: number; index: number; need: number; have: number }
+interface HeapRun {
+  load: Facts; run: Facts; heap_budget: number; heap_in_use: number; heap_peak: number; model_bytes: number; slot_bytes: number;
+  planned_bytes: number; entries: number; units: number; layer_count: number; sparse: number; sealed_bytes: number;
+}
+
+interface EntryCost {
+  invokes: number; switch_cost_us: number; invoke_p50_us: number; invoke_p99_us: number; invoke_1mib_in_p50_us: number;
+  invoke_1mib_in_p99_us: number; socket_pingpong_p50_us: number; socket_pingpong_p99_us: number;
+}
+
+function entryCost(): EntryCost {
+  const out = execFileSync(driverPath('bench_teesim_invoke'), quick ? ['--quick'] : [], { encoding: 'utf8' });
+  return JSON.parse(out) as EntryCost;
+}
+
+/** The plan's bytes for one weight form: weights + header copy + one job's input and activations. */
+function planned(plan: EnginePlan, form: 'dense' | 'sparse'): number {
+  const pool: PoolNeed = form === 'dense' ? plan.pool.denseWeights : plan.pool.sparseWeights;
+  return pool.dense;
+}
+
+/** The first budget and weight form whose plan, plus the two load buffers, fits: as an agent would choose. */
+function choose(plan: EnginePlan) {
+  const loadBuffers = 2 * (SEGMENT + 16);
+  for (const budget of budgets) {
+    for (const form of ['dense', 'sparse'] as const) {
+      if (planned(plan, form) + loadBuffers <= budget.heap - GP_RESERVE) return { budget, form };
+    }
+  }
+  return undefined;
+}
+
+function heapRow(model: string, work: string, storage: string) {
+  const container = encodeContainer(compressGraph(zooModel(model)));
+  const rtm = join(work, `${model}.rtm`);
+  writeFileSync(rtm, container);
+  const plan = planContainer(rtm);
+  const choice = choose(plan);
+  if (!choice) return { model, fits: false, planDense: planned(plan, 'dense'), planSparse: planned(plan, 'sparse') };
+  const env = { ...process.env, TEESIM_STORAGE_DIR: storage, TEESIM_TA_DIR: choice.budget.taDir };
+  const driver = driverPath('bench_ta_heap');
+  const recipient = Buffer.from(execFileSync(driver, ['key', DEVICE], { env, encoding: 'utf8' }).trim(), 'hex');
+  const sealed = seal(container, { recipient, device: DEVICE, model, generation: 1, segmentSize: SEGMENT });
+  const file = join(work, `${model}.rtms`);
+  writeFileSync(file, sealed);
+  // A fresh secure storage per model: the rollback counter would refuse generation 1 after the first model.
+  const args = ['load', DEVICE, file, ...(choice.form === 'sparse' ? ['--sparse'] : [])];
+  const run = JSON.parse(execFileSync(driver, args, { env, encoding: 'utf8' })) as HeapRun;
+  if (run.load.result !== 0 || run.run.result !== 0) {
+    throw new Error(`${model}: the TA refused (${JSON.stringify({ load: run.load, run: run.run })})`);
+  }
+  const plannedBytes = planned(plan, choice.form);
+  return {
+    model, fits: true, budget: choice.budget.name, weights: choice.form, layers: run.layer_count,
+    sealedBytes: run.sealed_bytes, planBytes: plannedBytes, taPlannedBytes: run.planned_bytes, heapPeak: run.heap_peak,
+    heapInUse: run.heap_in_use, ratio: run.heap_peak / plannedBytes, steadyRatio: run.heap_in_use / plannedBytes, units: run.units,
+  };
+}
+
+announceQuick();
+mkdirSync(resultsDirectory, { recursive: true });
+const work = mkdtempSync(join(tmpdir(), 'rtinfer-bench-enclave-'));
+try {
+  const entry = entryCost();
+  console.log('One enclave entry on teesim (empty TEEC_InvokeCommand round trip, TA in its own process):');
+  console.log(`  invoke        p50 ${entry.invoke_p50_us.toFixed(1)} µs   p99 ${entry.invoke_p99_us.toFixed(1)} µs   (${entry.invokes} calls, switch cost ${entry.switch_cost_us} µs)`);
+  console.log(`  baseline      p50 ${entry.socket_pingpong_p50_us.toFixed(1)} µs   p99 ${entry.socket_pingpong_p99_us.toFixed(1)} µs   (bare SOCK_SEQPACKET ping-pong, same sizes)`);
+  console.log(`  invoke + 1 MiB input memref   p50 ${entry.invoke_1mib_in_p50_us.toFixed(0)} µs   p99 ${entry.invoke_1mib_in_p99_us.toFixed(0)} µs`);
+  console.log(`  an entry costs ${(entry.invoke_p50_us / entry.socket_pingpong_p50_us).toFixed(2)}x the bare round trip (p50)\n`);
+
+  console.log('TA heap (STATS, after load + one run) against the plan (weights + header copy + one input + activations):');
+  console.log('  model             budget  weights  plan B       TA peak B    peak/plan  in use/plan  sealed B');
+  const heap = [];
+  for (const model of models) {
+    const storage = mkdtempSync(join(work, 'storage-'));
+    const row = heapRow(model, work, storage);
+    heap.push(row);
+    if (!row.fits) {
+      console.log(`  ${model.padEnd(17)} fits neither budget (plan: dense ${row.planDense} B, sparse ${row.planSparse} B)`);
+      continue;
+    }
+    console.log(`  ${model.padEnd(17)} ${row.budget!.padEnd(7)} ${row.weights!.padEnd(8)} ${String(row.planBytes).padStart(11)}  ${String(row.heapPeak).padStart(11)}  ${row.ratio!.toFixed(3)}x     ${row.steadyRatio!.toFixed(3)}x       ${row.sealedBytes}`);
+  }
+  const worst = Math.max(...heap.filter((row) => row.fits).map((row) => row.ratio!));
+  console.log(`  worst peak ratio ${worst.toFixed(3)}x (target ≤ 1.1x; DarkneTZ ~2x). Peak − plan is the two segment buffers of a load,`);
+  console.log(`  2 × (${SEGMENT} + 16) B, freed when the load ends; in use after it is the plan itself.\n`);
+
+  console.log('Sealed push goodput over MQTT against unsealed: not measured: needs the agent on MQTT in this bench (see BENCHMARKS.md).');
+  writeFileSync(join(resultsDirectory, resultsFile('enclave')), JSON.stringify({ entry, heap, sealedPush: 'not measured: needs the agent' }, null, 2));
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
