@@ -11,6 +11,10 @@
  *   mqtt             on a Mosquitto broker of the test's own (SPEC §5): the retained status with the HELLO body,
  *                    HELLO, a sealed push and INFER, a duplicated request answered with the same reply, the last
  *                    will on SIGKILL and the clean {0: false} on SIGTERM
+ *   mqtt_access      Mosquitto with TLS (certificates made here with openssl), passwords and the ACL of
+ *                    firmware/optee/agent/README.md: the agent connects with its own credentials and the CA pinned;
+ *                    an anonymous client is refused; another device's credentials can neither read the agent's
+ *                    topics nor make it act, while the lab's daemon can do both
  * The tests' TA build has its own UUID and a key-import command; the test gives its storage the golden
  * vectors' key before the agent (rtinfer-agent-test-ta, the same sources) opens it.
  *
@@ -18,6 +22,8 @@
  */
 #define _GNU_SOURCE
 #include <ftw.h>
+#include <mosquitto.h>
+#include <time.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -344,8 +350,8 @@ static void mqtt(void) {
   import_vector_key();
   int port = 0;
   pid_t broker = 0;
-  CHECK(mqtt_broker_start(s_dir, &port, &broker) == 0, "mosquitto");
-  CHECK(mqtt_host_connect(port, SEALED_VECTOR_DEVICE) == 0, "the host's client on port %d", port);
+  CHECK(mqtt_broker_start(s_dir, NULL, &port, &broker) == 0, "mosquitto");
+  CHECK(mqtt_host_connect(port, SEALED_VECTOR_DEVICE, NULL) == 0, "the host's client on port %d", port);
   char url[64];
   snprintf(url, sizeof url, "mqtt://127.0.0.1:%d", port);
   const char *args[] = {"--name", SEALED_VECTOR_DEVICE, "--storage", s_flash, "--signer", s_signer_hex, "--mqtt", url, NULL};
@@ -397,10 +403,105 @@ static void mqtt(void) {
   mqtt_broker_stop(broker);
 }
 
+static int run(const char *command) {
+  int status = system(command);
+  CHECK(status == 0, "%s", command);
+  return status;
+}
+
+static void mqtt_access(void) {
+  import_vector_key();
+  char cmd[2048];
+  /* A CA, the broker's certificate for 127.0.0.1, and a second CA nobody uses. EC keys: quick to make. */
+  snprintf(cmd, sizeof cmd,
+           "cd %s && exec >openssl.log 2>&1 && "
+           "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout ca.key -out ca.crt -days 2 -subj /CN=rtinfer-test-ca && "
+           "openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout server.key -out server.csr -subj /CN=127.0.0.1 && "
+           "printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' > san.ext && "
+           "openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out server.crt -days 2 -extfile san.ext && "
+           "mosquitto_passwd -c -b passwd pi-sim-1 agent-secret && mosquitto_passwd -b passwd other-dev other-secret && "
+           "mosquitto_passwd -b passwd lab lab-secret && printf 'agent-secret\n' > agent.pw && chmod 600 agent.pw passwd",
+           s_dir);
+  if (run(cmd) != 0) return;
+  /* The ACL firmware/optee/agent/README.md shows: each device its own topics, the lab's daemon every device's. */
+  snprintf(cmd, sizeof cmd,
+           "cd %s && printf 'user lab\ntopic readwrite rtinfer/v1/dev/#\n\npattern read rtinfer/v1/dev/%%%%u/down\n"
+           "pattern write rtinfer/v1/dev/%%%%u/up\npattern write rtinfer/v1/dev/%%%%u/status\n' > acl",
+           s_dir);
+  if (run(cmd) != 0) return;
+  char extra[1024];
+  snprintf(extra, sizeof extra,
+           "allow_anonymous false\npassword_file %s/passwd\nacl_file %s/acl\ncafile %s/ca.crt\ncertfile %s/server.crt\n"
+           "keyfile %s/server.key",
+           s_dir, s_dir, s_dir, s_dir, s_dir);
+  int port = 0;
+  pid_t broker = 0;
+  CHECK(mqtt_broker_start(s_dir, extra, &port, &broker) == 0, "mosquitto with TLS, passwords and the ACL");
+  char ca[256], pw[256], url[64];
+  snprintf(ca, sizeof ca, "%s/ca.crt", s_dir);
+  snprintf(pw, sizeof pw, "%s/agent.pw", s_dir);
+  snprintf(url, sizeof url, "mqtts://127.0.0.1:%d", port);
+  const mqtt_auth lab = {"lab", "lab-secret", ca};
+  CHECK(mqtt_host_connect(port, SEALED_VECTOR_DEVICE, &lab) == 0, "the lab's daemon connects over TLS");
+  const char *args[] = {"--name", SEALED_VECTOR_DEVICE, "--storage", s_flash, "--mqtt", url, "--mqtt-user",
+                        SEALED_VECTOR_DEVICE, "--mqtt-password-file", pw, "--mqtt-ca", ca, NULL};
+  s_agent.link = &agent_mqtt_link;
+  CHECK(agent_start(&s_agent, AGENT_TEST_TA_BIN, args) == 0, "the agent with its credentials");
+  static uint8_t status[4096];
+  CHECK(mqtt_host_status(1, 10000, status, sizeof status) > 4, "the lab reads the agent's status");
+  CHECK(agent_hello(&s_agent) == 0, "the lab's HELLO is answered");
+
+  /* Anonymous, over the same TLS: refused at CONNACK. */
+  struct mosquitto *anonymous = NULL, *other = NULL;
+  int anonymous_seen[3] = {0, 0, 0}, other_seen[3] = {0, 0, 0};
+  const mqtt_auth anonymous_auth = {NULL, NULL, ca};
+  CHECK(mqtt_client_open(&anonymous, port, "anonymous", &anonymous_auth, NULL, anonymous_seen) != 0, "anonymous refused");
+  mqtt_client_close(anonymous);
+  /* Another device: accepted, but confined to its own topics. */
+  const mqtt_auth other_auth = {"other-dev", "other-secret", ca};
+  CHECK(mqtt_client_open(&other, port, "other-dev", &other_auth, "rtinfer/v1/dev/" SEALED_VECTOR_DEVICE "/#", other_seen) == 0,
+        "other-dev connects");
+  rtp_msg_t *m = request(RTP_MSG_PING, 31);
+  m->body.ping_req.t1 = 31;
+  static uint8_t ping[64];
+  size_t len = rtp_msg_encode(m, ping, sizeof ping);
+  int mid = 0;
+  CHECK(mosquitto_publish(other, &mid, "rtinfer/v1/dev/" SEALED_VECTOR_DEVICE "/down", (int)len, ping, 1, false) == 0,
+        "other-dev publishes a PING to the agent");
+  /* Once the broker has taken it (PUBACK), the lab's own PING goes: the agent handles its messages in the order the
+   * broker routes them, so an answer to 31 would come before the answer to 32. */
+  for (int i = 0; i < 1000 && __atomic_load_n(&other_seen[2], __ATOMIC_SEQ_CST) == 0; i++) {
+    struct timespec ts = {0, 10 * 1000 * 1000};
+    nanosleep(&ts, NULL);
+  }
+  CHECK(__atomic_load_n(&other_seen[2], __ATOMIC_SEQ_CST) == 1, "the broker acknowledged other-dev's PING");
+  m = request(RTP_MSG_PING, 32);
+  m->body.ping_req.t1 = 32;
+  s_agent.seen_count = 0;
+  const tu_rx_t *r = agent_request(&s_agent, m);
+  CHECK(r && r->msg.type == RTP_MSG_PING && r->msg.id == 32, "the lab's PING answered");
+  for (uint32_t i = 0; i < s_agent.seen_count && i < 64; i++) CHECK(s_agent.seen[i] != 31, "other-dev's PING drew an answer");
+  /* A marker on other-dev's own down topic, sent after the agent's reply: other-dev gets it, and nothing of the agent's. */
+  mqtt_host_publish("rtinfer/v1/dev/other-dev/down", ping, len);
+  for (int i = 0; i < 1000 && __atomic_load_n(&other_seen[1], __ATOMIC_SEQ_CST) == 0; i++) {
+    struct timespec ts = {0, 10 * 1000 * 1000};
+    nanosleep(&ts, NULL);
+  }
+  CHECK(__atomic_load_n(&other_seen[1], __ATOMIC_SEQ_CST) == 1, "other-dev received the marker");
+  CHECK(__atomic_load_n(&other_seen[0], __ATOMIC_SEQ_CST) == 0, "other-dev read nothing of the agent's (%d messages)",
+        other_seen[0]);
+  mqtt_client_close(other);
+  agent_stop(&s_agent);
+  CHECK(mqtt_host_status(0, 10000, status, sizeof status) == 3, "{0: false}");
+  mqtt_host_disconnect();
+  mqtt_broker_stop(broker);
+}
+
 int main(int argc, char **argv) {
   static const nn_test_case cases[] = {
       {"hello_and_key", hello_and_key},   {"push_and_infer", push_and_infer}, {"restart_reloads", restart_reloads},
       {"tamper_refused", tamper_refused}, {"real_ta_key", real_ta_key},       {"mqtt", mqtt},
+      {"mqtt_access", mqtt_access},
   };
   signal(SIGPIPE, SIG_IGN);
   setup();

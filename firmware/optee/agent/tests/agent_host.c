@@ -90,6 +90,7 @@ static const tu_rx_t *wait_for(agent_proc *a, uint8_t type, uint32_t id)
         size_t got = a->link->receive(a, 100, s_rx, MAX_FRAMES);
         for (size_t i = 0; i < got && i < MAX_FRAMES; i++) {
             const rtp_msg_t *m = &s_rx[i].msg;
+            a->seen[a->seen_count++ % 64u] = s_rx[i].status == RTP_DECODE_OK ? m->id : 0u;
             if (s_rx[i].status == RTP_DECODE_OK && m->id == id && (m->type == type || m->type == RTP_MSG_ERROR)) {
                 return &s_rx[i];
             }

@@ -27,6 +27,8 @@ struct agent_proc {
     char key_sha256_hex[65]; /* from the startup line */
     unsigned long tee_heap;
     uint16_t seq;
+    uint32_t seen[64]; /* ids of every message received, in order (the last 64) */
+    uint32_t seen_count;
     tu_host_t host;
 };
 

@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,7 +51,7 @@ static int free_port(void)
     return ntohs(addr.sin_port);
 }
 
-int mqtt_broker_start(const char *dir, int *port, pid_t *pid)
+int mqtt_broker_start(const char *dir, const char *extra, int *port, pid_t *pid)
 {
     char conf[512];
     *port = free_port();
@@ -59,7 +60,10 @@ int mqtt_broker_start(const char *dir, int *port, pid_t *pid)
     if (f == NULL || *port < 0) {
         return -1;
     }
-    fprintf(f, "listener %d 127.0.0.1\nallow_anonymous true\nset_tcp_nodelay true\npersistence false\n", *port);
+    /* user root: run as root, Mosquitto would switch to its own user, who cannot read the test's 0700 directory
+     * (ignored when not root). */
+    fprintf(f, "user root\nlistener %d 127.0.0.1\n%s\nset_tcp_nodelay true\npersistence false\n", *port,
+            extra != NULL ? extra : "allow_anonymous true");
     fclose(f);
     *pid = fork();
     if (*pid == 0) {
@@ -111,7 +115,92 @@ static void on_connect(struct mosquitto *client, void *context, int rc)
     }
 }
 
-int mqtt_host_connect(int port, const char *device_id)
+static int apply_auth(struct mosquitto *client, const mqtt_auth *auth)
+{
+    if (auth == NULL) return 0;
+    if (auth->user != NULL && mosquitto_username_pw_set(client, auth->user, auth->password) != MOSQ_ERR_SUCCESS) return -1;
+    if (auth->cafile != NULL && mosquitto_tls_set(client, auth->cafile, NULL, NULL, NULL, NULL) != MOSQ_ERR_SUCCESS) return -1;
+    return 0;
+}
+
+/* What one client of mqtt_client_open() sees; its callbacks' context. */
+typedef struct {
+    int connack; /* CONNACK code + 1; 0 until one came */
+    int *received;
+} client_state;
+static client_state s_clients[8];
+static unsigned s_client_count;
+
+/* received[0]: messages on the subscribed device's topics; received[1]: on the client's own down topic. */
+static void count_message(struct mosquitto *client, void *context, const struct mosquitto_message *m)
+{
+    (void)client;
+    int *received = ((client_state *)context)->received;
+    __atomic_add_fetch(&received[strstr(m->topic, "/down") != NULL && strstr(m->topic, "pi-sim-1") == NULL ? 1 : 0], 1,
+                       __ATOMIC_SEQ_CST);
+}
+
+static void count_puback(struct mosquitto *client, void *context, int mid)
+{
+    (void)client, (void)mid;
+    __atomic_add_fetch(&((client_state *)context)->received[2], 1, __ATOMIC_SEQ_CST);
+}
+
+static void note_connack(struct mosquitto *client, void *context, int rc)
+{
+    (void)client;
+    __atomic_store_n(&((client_state *)context)->connack, rc + 1, __ATOMIC_SEQ_CST);
+}
+
+int mqtt_client_open(struct mosquitto **client, int port, const char *id, const mqtt_auth *auth, const char *subscribe,
+                     int received[3])
+{
+    if (s_client_count == sizeof s_clients / sizeof s_clients[0]) return -1;
+    client_state *state = &s_clients[s_client_count++];
+    state->connack = 0;
+    state->received = received;
+    mosquitto_lib_init();
+    *client = mosquitto_new(id, true, state);
+    if (*client == NULL || apply_auth(*client, auth) != 0) return -1;
+    mosquitto_connect_callback_set(*client, note_connack);
+    mosquitto_message_callback_set(*client, count_message);
+    mosquitto_publish_callback_set(*client, count_puback);
+    int rc = mosquitto_connect(*client, "127.0.0.1", port, 30);
+    if (rc != MOSQ_ERR_SUCCESS) {
+        fprintf(stderr, "%s: connect: %s\n", id, mosquitto_strerror(rc));
+        return -1;
+    }
+    for (int i = 0; i < 500; i++) {
+        rc = mosquitto_loop(*client, 10, 1);
+        int code = __atomic_load_n(&state->connack, __ATOMIC_SEQ_CST);
+        if (code != 0) {
+            if (code == 1 && subscribe != NULL) {
+                mosquitto_subscribe(*client, NULL, subscribe, 1);
+                char own[96];
+                snprintf(own, sizeof own, "rtinfer/v1/dev/%s/down", id);
+                mosquitto_subscribe(*client, NULL, own, 1);
+                mosquitto_loop_start(*client);
+            }
+            return code - 1;
+        }
+        if (rc != MOSQ_ERR_SUCCESS) {
+            fprintf(stderr, "%s: %s\n", id, mosquitto_strerror(rc));
+            return -1;
+        }
+    }
+    fprintf(stderr, "%s: no CONNACK\n", id);
+    return -1;
+}
+
+void mqtt_client_close(struct mosquitto *client)
+{
+    if (client == NULL) return;
+    mosquitto_disconnect(client);
+    mosquitto_loop_stop(client, true);
+    mosquitto_destroy(client);
+}
+
+int mqtt_host_connect(int port, const char *device_id, const mqtt_auth *auth)
 {
     snprintf(s_host.down, sizeof s_host.down, "rtinfer/v1/dev/%s/down", device_id);
     snprintf(s_host.up, sizeof s_host.up, "rtinfer/v1/dev/%s/up", device_id);
@@ -120,6 +209,7 @@ int mqtt_host_connect(int port, const char *device_id)
     s_host.client = mosquitto_new("agent-test-host", true, NULL);
     if (s_host.client == NULL) return -1;
     mosquitto_int_option(s_host.client, MOSQ_OPT_TCP_NODELAY, 1);
+    if (apply_auth(s_host.client, auth) != 0) return -1;
     mosquitto_connect_callback_set(s_host.client, on_connect);
     mosquitto_message_callback_set(s_host.client, on_message);
     /* The broker was just started: retry its port for a bounded number of attempts. */
@@ -150,6 +240,11 @@ void mqtt_host_disconnect(void)
     mosquitto_destroy(s_host.client);
     s_host.client = NULL;
     mosquitto_lib_cleanup();
+}
+
+void mqtt_host_publish(const char *topic, const uint8_t *bytes, size_t len)
+{
+    mosquitto_publish(s_host.client, NULL, topic, (int)len, bytes, 1, false);
 }
 
 void mqtt_host_publish_down(const uint8_t *bytes, size_t len)
