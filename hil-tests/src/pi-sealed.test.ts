@@ -1,0 +1,113 @@
+// The simulated Pi end to end (issue 12 §5): rtinfer-agent with the rtinfer TA in teesim, on a pty. The CLI
+// provisions it (its TA key pinned in a lab file), pushes lenet-5 sealed to that key (interrupted, then resumed
+// with the same sealed bytes), and runs it in the enclave: the output equals the host reference and RESULT counts
+// one entry per layer. An older generation is refused by the TA as a typed rollback error.
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import {
+  DeviceSession,
+  loadLabForPins,
+  pushModel,
+  type RunningPiAgent,
+  sealedCacheDir,
+  sealForDevice,
+  SerialTransport,
+  sha256Of,
+  startPiAgent,
+} from 'rtinfer';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rtinfer, unwrapped } from './support/cli.js';
+
+// Under npm test the sims are the sanitizer build (RTINFER_SIM_BIN): the agent beside it is too.
+const simBin = process.env.RTINFER_SIM_BIN;
+if (!process.env.RTINFER_AGENT_BIN && simBin && existsSync(join(dirname(simBin), 'rtinfer-agent'))) process.env.RTINFER_AGENT_BIN = join(dirname(simBin), 'rtinfer-agent');
+
+let dir: string;
+let agent: RunningPiAgent;
+let lab: string;
+let model: string;
+const savedCache = process.env.XDG_CACHE_HOME;
+const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'rtinfer-pi-hil-'));
+  // The CLI's sealing cache goes with the test (the CLI processes inherit it).
+  process.env.XDG_CACHE_HOME = join(dir, 'cache');
+  lab = join(dir, 'lab.yaml');
+  model = join(dir, 'lenet-5.rtm');
+  agent = await startPiAgent({ deviceId: `pi-hil-${process.pid}`, storage: join(dir, 'slots.flash'), teeStorageDir: join(dir, 'tee') });
+  const compressed = await rtinfer('compress', 'lenet-5', '-o', model);
+  expect(compressed.code, compressed.stderr).toBe(0);
+});
+
+afterAll(async () => {
+  await agent?.stop();
+  if (savedCache === undefined) delete process.env.XDG_CACHE_HOME;
+  else process.env.XDG_CACHE_HOME = savedCache;
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('a simulated Pi (rtinfer-agent + teesim)', () => {
+  it('refuses a push before provisioning, pointing at rtinfer provision', async () => {
+    const refused = await rtinfer('push', model, '--device', agent.pty, '--lab', lab);
+    expect(refused.code).toBe(2);
+    expect(unwrapped(refused.stderr)).toMatch(/no key is pinned for TEE device pi-hil-\d+ .*rtinfer provision --device/);
+  });
+
+  it('provisions: the pinned key is the one whose fingerprint the agent printed at start', async () => {
+    const provisioned = await rtinfer('provision', '--device', agent.pty, '--lab', lab, '--json');
+    expect(provisioned.code, provisioned.stderr).toBe(0);
+    expect(JSON.parse(provisioned.stdout)).toMatchObject({ outcome: 'pinned', deviceId: agent.deviceId, fingerprint: agent.teeKeySha256, board: 'optee_sim' });
+  });
+
+  it('pushes sealed, resumes an interrupted sealed push with the same bytes, and the device holds only the sealed form', async () => {
+    // The first attempt: sealed as the CLI seals (same lab, same cache), then cut after the first window.
+    const session = await DeviceSession.connect(new SerialTransport({ path: agent.pty }));
+    const container = new Uint8Array(readFileSync(model));
+    const sealing = sealForDevice({ info: session.info!, device: session.description, deviceSpec: agent.pty, lab: loadLabForPins(lab), container });
+    const abort = new AbortController();
+    await expect(
+      pushModel(session, sealing.sealed, { modelId: 'lenet-5', chunkBytes: 1024, window: 2, signal: abort.signal, onProgress: (p) => (p.stored >= 2048 ? abort.abort() : undefined) }),
+    ).rejects.toThrow(/interrupted/);
+    await session.close();
+
+    const pushed = await rtinfer('push', model, '--device', agent.pty, '--lab', lab, '--json');
+    expect(pushed.code, pushed.stderr).toBe(0);
+    const summary = JSON.parse(pushed.stdout);
+    expect(summary.sealed).toMatchObject({ deviceId: agent.deviceId, modelId: 'lenet-5', generation: 1, keyFingerprint: agent.teeKeySha256, reused: true });
+    expect(summary.resumedFrom).toBeGreaterThan(0);
+    expect(summary.active).toBe(true);
+    // What the device verified is the sealed stream, not the plaintext container.
+    expect(summary.sha256).toBe(hex(sha256Of(sealing.sealed)));
+    expect(summary.sha256).not.toBe(hex(sha256Of(container)));
+    expect(readFileSync(join(sealedCacheDir(), `${agent.deviceId}.rtms`))).toEqual(Buffer.from(sealing.sealed));
+    expect(loadLabForPins(lab).tee.devices.get(agent.deviceId)?.generation).toBe(1);
+  });
+
+  it('runs lenet-5 in the enclave: output equal to the host reference, one enclave entry per layer', async () => {
+    const inferred = await rtinfer('infer', '--device', agent.pty, '--model', model, '--check', '--json');
+    expect(inferred.code, inferred.stderr).toBe(0);
+    const result = JSON.parse(inferred.stdout);
+    expect(result.check.relativeL2).toBeLessThan(1e-4);
+    expect(result.check.topAgrees).toBe(true);
+    expect(result.layers).toHaveLength(8);
+    expect(result.entries).toBe(result.layers.length);
+
+    const text = await rtinfer('infer', '--device', agent.pty, '--model', model, '--check');
+    expect(text.stdout).toContain('enclave: 8 entries into the TA (8 layers)');
+  });
+
+  it('a push sealed at an older generation is refused by the TA as rollback, with both generations', async () => {
+    const again = await rtinfer('push', model, '--device', agent.pty, '--lab', lab, '--generation', '2');
+    expect(again.code, again.stderr).toBe(0);
+    const refused = await rtinfer('push', model, '--device', agent.pty, '--lab', lab, '--generation', '1');
+    expect(refused.code).toBe(2);
+    const message = unwrapped(refused.stderr);
+    expect(message).toContain('the TA holds generation 2, this container is sealed at generation 1');
+    expect(message).toContain('Code: device_rollback');
+    // The model that was active still answers.
+    const inferred = await rtinfer('infer', '--device', agent.pty, '--model', model, '--check', '--json');
+    expect(JSON.parse(inferred.stdout).check.topAgrees).toBe(true);
+  });
+});
