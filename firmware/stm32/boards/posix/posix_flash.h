@@ -16,7 +16,9 @@
 
 #include "port.h"
 
+#ifndef POSIX_FLASH_SLOT_BYTES /* the OP-TEE agent builds this file with larger slots for sealed zoo models */
 #define POSIX_FLASH_SLOT_BYTES (256u * 1024u)
+#endif
 #define POSIX_FLASH_META_BYTES (16u * 1024u)
 #define POSIX_FLASH_SLOTS 2u
 #define POSIX_FLASH_SIZE (POSIX_FLASH_SLOTS * POSIX_FLASH_SLOT_BYTES + POSIX_FLASH_META_BYTES)
