@@ -2,13 +2,15 @@
 // provisions it (its TA key pinned in a lab file), pushes lenet-5 sealed to that key (interrupted, then resumed
 // with the same sealed bytes), and runs it in the enclave: the output equals the host reference and RESULT counts
 // one entry per layer. An older generation is refused by the TA as a typed rollback error.
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { generateKeyPairSync } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import {
   DeviceSession,
   loadLabForPins,
   pushModel,
+  rawPublicKey,
   type RunningPiAgent,
   sealedCacheDir,
   sealForDevice,
@@ -109,5 +111,40 @@ describe('a simulated Pi (rtinfer-agent + teesim)', () => {
     // The model that was active still answers.
     const inferred = await rtinfer('infer', '--device', agent.pty, '--model', model, '--check', '--json');
     expect(JSON.parse(inferred.stdout).check.topAgrees).toBe(true);
+  });
+});
+
+describe('a simulated Pi whose TA requires the lab\'s signature', () => {
+  it('refuses an unsigned push as not trusted, and takes one signed with --sign or the lab\'s tee.signingKey', async () => {
+    const { privateKey } = generateKeyPairSync('ed25519');
+    const pem = join(dir, 'lab-ed25519.pem');
+    writeFileSync(pem, privateKey.export({ format: 'pem', type: 'pkcs8' }));
+    const strict = await startPiAgent({
+      deviceId: `pi-signed-${process.pid}`,
+      storage: join(dir, 'signed-slots.flash'),
+      teeStorageDir: join(dir, 'signed-tee'),
+      signers: [rawPublicKey(privateKey)],
+      requireSigned: true,
+    });
+    try {
+      const signedLab = join(dir, 'signed-lab.yaml');
+      expect((await rtinfer('provision', '--device', strict.pty, '--lab', signedLab)).code).toBe(0);
+      const unsigned = await rtinfer('push', model, '--device', strict.pty, '--lab', signedLab);
+      expect(unsigned.code).toBe(2);
+      expect(unwrapped(unsigned.stderr)).toContain('Code: device_not_trusted');
+
+      const signed = await rtinfer('push', model, '--device', strict.pty, '--lab', signedLab, '--sign', pem, '--json');
+      expect(signed.code, signed.stderr).toBe(0);
+      expect(JSON.parse(signed.stdout)).toMatchObject({ active: true, sealed: { signer: hex(rawPublicKey(privateKey)) } });
+
+      writeFileSync(signedLab, `${readFileSync(signedLab, 'utf8')}`.replace('tee:\n', 'tee:\n  signingKey: lab-ed25519.pem\n'));
+      // A new sealing (generation 3), signed with the key the lab file names.
+      const byLab = await rtinfer('push', model, '--device', strict.pty, '--lab', signedLab, '--generation', '3');
+      expect(byLab.code, byLab.stderr).toBe(0);
+      expect(byLab.stdout).toMatch(/sealed for pi-signed-\d+ \(key [0-9a-f]{16}…\): model lenet-5, generation 3, signed by [0-9a-f]{16}…\n.*active/);
+      expect(byLab.stdout).toContain(`signed by ${hex(rawPublicKey(privateKey)).slice(0, 16)}…`);
+    } finally {
+      await strict.stop();
+    }
   });
 });
