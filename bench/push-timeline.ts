@@ -1,7 +1,7 @@
 // Instrumented single push through the fault relay on the paced sim: a timeline of
 // chunk sends, ACKs and retransmissions, and the host → device line's idle time
 // (modelled as a FIFO draining at baud/10 bytes/s). For finding where goodput goes.
-// Usage: npx tsx --conditions=source bench/push-timeline.ts [corrupt|loss] [chunk] [seed] [gap|nogap]
+// Usage: npx tsx --conditions=source bench/push-timeline.ts [corrupt|loss|clean] [chunk] [seed] [gap|nogap]
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,7 +13,7 @@ const baud = 921_600;
 const line = baud / 10;
 const dir = mkdtempSync(join(tmpdir(), 'rtinfer-push-timeline-'));
 const sim = await startSim({ deviceId: 'timeline', storage: join(dir, 'flash.bin'), baud, gapFillAck: gapArg === 'gap' });
-const plan = kind === 'corrupt' ? { corruptByteRate: 1e-4 } : { dropFrameRate: 0.01 };
+const plan = kind === 'corrupt' ? { corruptByteRate: 1e-4 } : kind === 'loss' ? { dropFrameRate: 0.01 } : {};
 const relay = await startSerialRelay(sim.pty, { ...plan, seed: Number(seedArg) });
 const session = await DeviceSession.connect(new SerialTransport({ path: relay.hostPath }), { timeoutMs: 300, helloAttempts: 10, helloTimeoutMs: 300 });
 const events: string[] = [];
