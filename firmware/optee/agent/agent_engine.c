@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <tee_client_api.h>
+
 #include "agent_tee.h"
 #include "app.h"
 #include "engine.h"
@@ -14,9 +16,9 @@
 /* What the agent implements (SPEC §4.1, TEE devices): no TREC, no task sets yet. */
 #define AGENT_CAPS (APP_CAP_MODEL_STORE | APP_CAP_DENSE | APP_CAP_TEE)
 
-void engine_init(uint32_t limit)
+/* Loads the active slot into the TA (at start, and after the TA died). */
+static void load_active(void)
 {
-    (void)limit; /* the TA's heap budget is the limit */
     int active = model_store_active();
     model_slot_info_t info;
     if (active < 0 || model_store_info((uint8_t)active, &info) != MODEL_OK) {
@@ -29,8 +31,23 @@ void engine_init(uint32_t limit)
     }
 }
 
+void engine_init(uint32_t limit)
+{
+    (void)limit; /* the TA's heap budget is the limit */
+    load_active();
+}
+
 void engine_reset(void)
 {
+}
+
+int agent_engine_recover(void)
+{
+    if (agent_tee_revive() != 0) {
+        return -1;
+    }
+    load_active();
+    return 0;
 }
 
 uint32_t engine_pool_bytes(void)
@@ -61,5 +78,12 @@ int engine_admit(uint8_t slot, engine_error_t *err)
         engine_error_set(err, RTP_ERR_NO_MODEL, "the slot holds no container", slot, 0, 1);
         return 0;
     }
-    return agent_tee_load_slot(slot, info.size, err);
+    if (agent_tee_load_slot(slot, info.size, err)) {
+        return 1;
+    }
+    if (err->code == RTP_ERR_INTERNAL && err->has_facts && err->need == TEEC_ERROR_TARGET_DEAD &&
+        agent_engine_recover() == 0) {
+        return agent_tee_load_slot(slot, info.size, err); /* once more, on the new session */
+    }
+    return 0;
 }

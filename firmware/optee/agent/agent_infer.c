@@ -4,6 +4,7 @@
  * entry; activations stay in the TA between entries; the output leaves with the last.
  */
 #include <string.h>
+#include <tee_client_api.h>
 
 #include "agent_tee.h"
 #include "handlers.h"
@@ -47,7 +48,25 @@ static int enter(uint16_t layer, const rtp_bytes_t *input, size_t *out_bytes, en
     return agent_tee_run(s_request, n, s_out, out_bytes, err);
 }
 
+static void infer_once(const rtp_msg_t *req, int may_retry);
+
 void infer_handle(const rtp_msg_t *req)
+{
+    infer_once(req, 1);
+}
+
+/* The TA died under this request: a new TA instance with the active model loaded, and the request once more. */
+static int retried_after_death(const rtp_msg_t *req, const engine_error_t *e, int may_retry)
+{
+    if (!may_retry || e->code != RTP_ERR_INTERNAL || !e->has_facts || e->need != TEEC_ERROR_TARGET_DEAD ||
+        agent_engine_recover() != 0) {
+        return 0;
+    }
+    infer_once(req, 0);
+    return 1;
+}
+
+static void infer_once(const rtp_msg_t *req, int may_retry)
 {
     const rtp_infer_t *in = &req->body.infer;
     int active = model_store_active();
@@ -66,7 +85,10 @@ void infer_handle(const rtp_msg_t *req)
     }
     rtinfer_ta_stats stats;
     if (agent_tee_stats(&stats) != 0) {
-        refuse(req->id, RTP_ERR_INTERNAL, "the TA does not answer", 0, 0, 0);
+        const engine_error_t dead = {RTP_ERR_INTERNAL, "the TA died", TEEC_ERROR_TARGET_DEAD, 0, 1};
+        if (!retried_after_death(req, &dead, may_retry)) {
+            refuse(req->id, RTP_ERR_INTERNAL, "the TA does not answer", 0, 0, 0);
+        }
         return;
     }
     if (!stats.loaded) {
@@ -98,7 +120,9 @@ void infer_handle(const rtp_msg_t *req)
         engine_error_t err = {0};
         const uint64_t t0 = port_ticks();
         if (enter((uint16_t)layer, &in->input, &out_bytes, &err) != 0) {
-            refuse_engine(req->id, &err);
+            if (!retried_after_death(req, &err, may_retry)) {
+                refuse_engine(req->id, &err);
+            }
             return;
         }
         if (layer < RTP_MAX_LAYER_TICKS) {

@@ -62,7 +62,9 @@ static uint32_t peek_id(const uint8_t *msg, size_t len)
 static void publish(const char *topic, const uint8_t *bytes, size_t len, bool retain)
 {
     int rc = mosquitto_publish(s_mqtt.client, NULL, topic, (int)len, bytes, 1, retain);
-    if (rc != MOSQ_ERR_SUCCESS) {
+    /* Not connected (the boot HELLO, before the broker accepted us): lost, as on a serial line nobody reads;
+     * the status published on connect replaces the boot HELLO. */
+    if (rc != MOSQ_ERR_SUCCESS && rc != MOSQ_ERR_NO_CONN) {
         fprintf(stderr, "rtinfer-agent: publish on %s: %s\n", topic, mosquitto_strerror(rc));
     }
 }

@@ -27,6 +27,10 @@ static struct {
     uint8_t key[RTINFER_TA_KEY_BYTES];
     uint8_t key_sha256[32];
     uint32_t heap_budget;
+    char device_id[RTINFER_TA_MAX_DEVICE_ID + 1];
+    uint8_t signers[RTINFER_TA_MAX_SIGNERS][32]; /* pinned by agent_tee_pin_signers(), pinned again on revival */
+    uint32_t signer_count;
+    int signers_pinned, signers_required;
 } s_tee;
 
 static uint8_t s_chunk[LOAD_CHUNK]; /* sealed bytes only */
@@ -104,6 +108,21 @@ int agent_tee_open(const char *device_id, char *err, size_t errlen)
         return -1;
     }
     s_tee.heap_budget = stats.heap_budget > UINT32_MAX ? UINT32_MAX : (uint32_t)stats.heap_budget;
+    snprintf(s_tee.device_id, sizeof s_tee.device_id, "%s", device_id);
+    return 0;
+}
+
+int agent_tee_revive(void)
+{
+    char err[256], device_id[sizeof s_tee.device_id];
+    memcpy(device_id, s_tee.device_id, sizeof device_id);
+    if (agent_tee_open(device_id, err, sizeof err) != 0 ||
+        (s_tee.signers_pinned && agent_tee_pin_signers((const uint8_t(*)[32])s_tee.signers, s_tee.signer_count,
+                                                       s_tee.signers_required, err, sizeof err) != 0)) {
+        fprintf(stderr, "rtinfer-agent: the TA died and could not be opened again: %s\n", err);
+        return -1;
+    }
+    fprintf(stderr, "rtinfer-agent: the TA died; a new session is open\n");
     return 0;
 }
 
@@ -131,6 +150,12 @@ int agent_tee_pin_signers(const uint8_t (*keys)[32], uint32_t count, int require
                  r == RTINFER_TA_ERROR_PINNED ? " (a required set is pinned already and cannot change)" : "");
         return -1;
     }
+    if (keys != (const uint8_t(*)[32])s_tee.signers) {
+        memcpy(s_tee.signers, keys, (size_t)count * 32u);
+    }
+    s_tee.signer_count = count;
+    s_tee.signers_required = required;
+    s_tee.signers_pinned = 1;
     return 0;
 }
 

@@ -8,6 +8,8 @@
  *                    generation (rollback): each a typed ERROR, the old model still active and still answering
  *   real_ta_key      the TA as shipped (no key import): its own key, the same after a restart, and a container
  *                    sealed to another key refused
+ *   ta_death         the TA's process killed (a crash in the secure world): the next INFER opens a new TA
+ *                    instance, loads the active slot into it again and answers, equal to firmware/nn
  *   mqtt             on a Mosquitto broker of the test's own (SPEC §5): the retained status with the HELLO body,
  *                    HELLO, a sealed push and INFER, a duplicated request answered with the same reply, the last
  *                    will on SIGKILL and the clean {0: false} on SIGTERM
@@ -316,6 +318,40 @@ static void tamper_refused(void) {
   check_infer_matches(10, "after every refusal");
 }
 
+/* The pids of the agent's child processes (teesim's TA runner). */
+static size_t children(pid_t pid, pid_t *out, size_t max) {
+  char path[64], buf[512];
+  size_t n = 0;
+  snprintf(path, sizeof path, "/proc/%d/task/%d/children", (int)pid, (int)pid);
+  FILE *f = fopen(path, "r");
+  if (!f) return 0;
+  size_t len = fread(buf, 1, sizeof buf - 1, f);
+  fclose(f);
+  buf[len] = 0;
+  for (char *at = buf, *end; n < max; at = end) {
+    long child = strtol(at, &end, 10);
+    if (end == at) break;
+    out[n++] = (pid_t)child;
+  }
+  return n;
+}
+
+static void ta_death(void) {
+  import_vector_key();
+  if (start_test_agent() != 0) return;
+  push_vector("lenet-5.rtms", 0);
+  check_infer_matches(2, "before the TA dies");
+  pid_t runners[4];
+  size_t n = children(s_agent.pid, runners, 4);
+  CHECK(n == 1, "one TA runner under the agent (%zu)", n);
+  if (n != 1) return;
+  kill(runners[0], SIGKILL);
+  check_infer_matches(3, "after the TA died");
+  pid_t again[4];
+  CHECK(children(s_agent.pid, again, 4) == 1 && again[0] != runners[0], "a new TA instance");
+  check_infer_matches(4, "on the new instance");
+}
+
 static void real_ta_key(void) {
   const char *args[] = {"--name", SEALED_VECTOR_DEVICE, "--storage", s_flash, NULL};
   uint8_t first[32] = {0}, vector_key[32];
@@ -501,7 +537,7 @@ int main(int argc, char **argv) {
   static const nn_test_case cases[] = {
       {"hello_and_key", hello_and_key},   {"push_and_infer", push_and_infer}, {"restart_reloads", restart_reloads},
       {"tamper_refused", tamper_refused}, {"real_ta_key", real_ta_key},       {"mqtt", mqtt},
-      {"mqtt_access", mqtt_access},
+      {"mqtt_access", mqtt_access},       {"ta_death", ta_death},
   };
   signal(SIGPIPE, SIG_IGN);
   setup();
