@@ -1,11 +1,12 @@
-// `rtinfer sim start --pi --broker` as a user runs it: a simulated Pi on an embedded Aedes broker. Over MQTT the
-// CLI provisions it, pushes lenet-5 sealed, and runs it in the enclave against the host reference; Ctrl-C stops it.
+// `rtinfer sim start --pi` as a user runs it: a simulated Pi on the embedded Aedes broker (--broker) and on
+// Mosquitto (--mqtt URL). Over MQTT the CLI provisions it, pushes lenet-5 sealed, and runs it in the enclave against
+// the host reference; Ctrl-C stops it.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { repositoryRoot } from 'rtinfer';
+import { repositoryRoot, type RunningBroker, startMosquitto } from 'rtinfer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rtinfer } from './support/cli.js';
 
@@ -13,39 +14,45 @@ import { rtinfer } from './support/cli.js';
 const simBin = process.env.RTINFER_SIM_BIN;
 if (!process.env.RTINFER_AGENT_BIN && simBin && existsSync(join(dirname(simBin), 'rtinfer-agent'))) process.env.RTINFER_AGENT_BIN = join(dirname(simBin), 'rtinfer-agent');
 
-let dir: string;
-let sim: ChildProcess;
-let started: { deviceId: string; mqtt: string; teeKeySha256: string; board: string; teeHeap: number };
-const savedCache = process.env.XDG_CACHE_HOME;
+describe.each([
+  ['the embedded Aedes broker (--broker)', undefined],
+  ['Mosquitto (--mqtt)', () => startMosquitto()],
+] as const)('rtinfer sim start --pi on %s', (_name, startBroker) => {
+  let broker: RunningBroker | undefined;
+  let dir: string;
+  let sim: ChildProcess;
+  let started: { deviceId: string; mqtt: string; teeKeySha256: string; board: string; teeHeap: number };
+  const savedCache = process.env.XDG_CACHE_HOME;
 
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'rtinfer-pi-mqtt-'));
-  process.env.XDG_CACHE_HOME = join(dir, 'cache');
-  const args = ['sim', 'start', '--pi', '--broker', '--json', '--name', `pi-mqtt-${process.pid}`, '--storage', join(dir, 'slots.flash'), '--tee-storage', join(dir, 'tee')];
-  sim = spawn(process.execPath, [join(repositoryRoot, 'host', 'bin', 'run.js'), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const lines = createInterface({ input: sim.stdout! });
-  started = await new Promise((resolve, reject) => {
-    sim.once('exit', (code) => reject(new Error(`sim start --pi exited with ${code} before it started`)));
-    lines.on('line', (line) => {
-      const event = JSON.parse(line) as { event: string };
-      if (event.event === 'started') resolve(event as unknown as typeof started);
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'rtinfer-pi-mqtt-'));
+    process.env.XDG_CACHE_HOME = join(dir, 'cache');
+    broker = startBroker ? await startBroker() : undefined;
+    const args = ['sim', 'start', '--pi', ...(broker ? ['--mqtt', broker.url] : ['--broker']), '--json', '--name', `pi-mqtt-${process.pid}`, '--storage', join(dir, 'slots.flash'), '--tee-storage', join(dir, 'tee')];
+    sim = spawn(process.execPath, [join(repositoryRoot, 'host', 'bin', 'run.js'), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const lines = createInterface({ input: sim.stdout! });
+    started = await new Promise((resolve, reject) => {
+      sim.once('exit', (code) => reject(new Error(`sim start --pi exited with ${code} before it started`)));
+      lines.on('line', (line) => {
+        const event = JSON.parse(line) as { event: string };
+        if (event.event === 'started') resolve(event as unknown as typeof started);
+      });
     });
+    expect((await rtinfer('compress', 'lenet-5', '-o', join(dir, 'lenet-5.rtm'))).code).toBe(0);
   });
-  expect((await rtinfer('compress', 'lenet-5', '-o', join(dir, 'lenet-5.rtm'))).code).toBe(0);
-});
 
-afterAll(async () => {
-  if (sim && sim.exitCode === null) {
-    const exited = new Promise((resolve) => sim.once('exit', resolve));
-    sim.kill('SIGINT');
-    await exited;
-  }
-  if (savedCache === undefined) delete process.env.XDG_CACHE_HOME;
-  else process.env.XDG_CACHE_HOME = savedCache;
-  rmSync(dir, { recursive: true, force: true });
-});
+  afterAll(async () => {
+    if (sim && sim.exitCode === null) {
+      const exited = new Promise((resolve) => sim.once('exit', resolve));
+      sim.kill('SIGINT');
+      await exited;
+    }
+    if (savedCache === undefined) delete process.env.XDG_CACHE_HOME;
+    else process.env.XDG_CACHE_HOME = savedCache;
+    await broker?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
 
-describe('rtinfer sim start --pi --broker', () => {
   it('says what it started: an optee_sim board, its heap budget and key fingerprint, and its MQTT address', () => {
     expect(started).toMatchObject({ board: 'optee_sim', deviceId: `pi-mqtt-${process.pid}` });
     expect(started.teeHeap).toBeGreaterThan(0);
