@@ -12,7 +12,7 @@ import { describeDaemonEvent } from '../../daemon/bench-table.js';
 import { startSimBench } from '../../daemon/sim-bench.js';
 
 export default class SimStart extends RtinferCommand {
-  static override summary = 'Start a simulated STM32 (the firmware built for POSIX) on a pseudo-terminal.';
+  static override summary = 'Start a simulated STM32 (the firmware built for POSIX), or with --pi a simulated Pi (the OP-TEE agent on teesim), on a pseudo-terminal.';
   static override description =
     'The sim runs the same firmware sources as the boards and speaks the same protocol over a pty, so every rtinfer command reaches it exactly as it reaches a board on a serial port. It runs until Ctrl-C, or in the background with --detach.';
   static override examples = [
