@@ -8,6 +8,10 @@
  *                    generation (rollback): each a typed ERROR, the old model still active and still answering
  *   real_ta_key      the TA as shipped (no key import): its own key, the same after a restart, and a container
  *                    sealed to another key refused
+ *   confidential_memory  after a sealed push and INFER, the agent's whole readable memory (/proc/PID/mem), at every
+ *                    byte offset, holds none of lenet-5's decoded weights cut into 16-byte pieces at offsets 0, 16,
+ *                    32, ... (the pieces that look like data: pruned weights are mostly zeros), while the same scan
+ *                    of the TA's process finds every piece
  *   ta_death         the TA's process killed (a crash in the secure world): the next INFER opens a new TA
  *                    instance, loads the active slot into it again and answers, equal to firmware/nn
  *   mqtt             on a Mosquitto broker of the test's own (SPEC §5): the retained status with the HELLO body,
@@ -55,6 +59,8 @@ static struct {
   float input[4096];
   uint32_t input_count, output_count, layer_count;
   float output[16];
+  uint8_t *weights; /* the decoded weights (firmware/nn's arena): the plaintext the agent must never hold */
+  size_t weights_bytes;
 } s_ref;
 
 static void make_reference(void) {
@@ -83,7 +89,8 @@ static void make_reference(void) {
   memcpy(s_ref.output, output, s_ref.output_count * sizeof(float));
   s_ref.layer_count = model.layer_count;
   free(work);
-  free(weights);
+  s_ref.weights = (uint8_t *)weights; /* kept for confidential_memory */
+  s_ref.weights_bytes = rtm_arena_bytes(&decoder);
   free(scratch);
   free(container);
 }
@@ -318,6 +325,92 @@ static void tamper_refused(void) {
   check_infer_matches(10, "after every refusal");
 }
 
+/* ---- scanning a process's memory for pieces of the plaintext weights ---- */
+#define NEEDLE 16u
+#define TABLE_BITS 20u
+
+static uint64_t *s_table; /* open addressing: fingerprints of the needles, 0 = empty */
+
+static uint64_t fingerprint(const uint8_t *p) {
+  uint64_t a, b;
+  memcpy(&a, p, 8);
+  memcpy(&b, p + 8, 8);
+  uint64_t h = (a ^ (b * 0x9e3779b97f4a7c15ull)) * 0xff51afd7ed558ccdull;
+  return (h ^ (h >> 31)) | 1u;
+}
+
+/* Needles: the weights' 16-byte pieces at offsets 0, 16, 32, ... that look like data (8 distinct bytes or more:
+ * no runs of zeros or of one repeated weight, which any memory holds). */
+static size_t build_needles(void) {
+  s_table = calloc((size_t)1 << TABLE_BITS, sizeof *s_table);
+  size_t count = 0;
+  for (size_t at = 0; at + NEEDLE <= s_ref.weights_bytes; at += NEEDLE) {
+    const uint8_t *p = s_ref.weights + at;
+    uint8_t seen[256] = {0};
+    unsigned distinct = 0;
+    for (unsigned i = 0; i < NEEDLE; i++) distinct += !seen[p[i]]++;
+    if (distinct < 8) continue;
+    uint64_t h = fingerprint(p);
+    size_t slot = h & (((size_t)1 << TABLE_BITS) - 1u);
+    while (s_table[slot] && s_table[slot] != h) slot = (slot + 1u) & (((size_t)1 << TABLE_BITS) - 1u);
+    count += !s_table[slot];
+    s_table[slot] = h;
+  }
+  return count;
+}
+
+static int is_needle(const uint8_t *p) {
+  uint64_t h = fingerprint(p);
+  size_t slot = h & (((size_t)1 << TABLE_BITS) - 1u);
+  while (s_table[slot]) {
+    if (s_table[slot] == h) {
+      /* Confirm byte for byte against the blob (the fingerprint only narrows it down). */
+      for (size_t at = 0; at + NEEDLE <= s_ref.weights_bytes; at += NEEDLE)
+        if (memcmp(s_ref.weights + at, p, NEEDLE) == 0) return 1;
+      return 0;
+    }
+    slot = (slot + 1u) & (((size_t)1 << TABLE_BITS) - 1u);
+  }
+  return 0;
+}
+
+/* Hits of a needle at any byte offset of the process's readable memory: every mapping except reserved giants
+ * (ASan's shadow, GBs of untouched zero pages) and the kernel's [vvar]/[vsyscall]. */
+static size_t scan_process(pid_t pid, size_t *scanned) {
+  char path[64], line[512];
+  snprintf(path, sizeof path, "/proc/%d/maps", (int)pid);
+  FILE *maps = fopen(path, "r");
+  snprintf(path, sizeof path, "/proc/%d/mem", (int)pid);
+  FILE *mem = fopen(path, "rb");
+  CHECK(maps && mem, "open /proc/%d/maps and mem", (int)pid);
+  size_t hits = 0;
+  *scanned = 0;
+  static uint8_t chunk[(1u << 20) + NEEDLE];
+  while (maps && mem && fgets(line, sizeof line, maps)) {
+    unsigned long start, end;
+    char perms[8];
+    if (sscanf(line, "%lx-%lx %7s", &start, &end, perms) != 3 || perms[0] != 'r' || strstr(line, "[vvar]") ||
+        strstr(line, "[vsyscall]") || end - start > (1ul << 30))
+      continue;
+    size_t carry = 0;
+    for (unsigned long at = start; at < end;) {
+      size_t want = end - at < (1u << 20) ? (size_t)(end - at) : (1u << 20);
+      if (fseeko(mem, (off_t)at, SEEK_SET) != 0) break;
+      size_t got = fread(chunk + carry, 1, want, mem);
+      if (got == 0) break;
+      size_t have = carry + got;
+      for (size_t i = 0; i + NEEDLE <= have; i++) hits += is_needle(chunk + i);
+      *scanned += got;
+      carry = have >= NEEDLE - 1u ? NEEDLE - 1u : have;
+      memmove(chunk, chunk + have - carry, carry);
+      at += got;
+    }
+  }
+  if (maps) fclose(maps);
+  if (mem) fclose(mem);
+  return hits;
+}
+
 /* The pids of the agent's child processes (teesim's TA runner). */
 static size_t children(pid_t pid, pid_t *out, size_t max) {
   char path[64], buf[512];
@@ -350,6 +443,26 @@ static void ta_death(void) {
   pid_t again[4];
   CHECK(children(s_agent.pid, again, 4) == 1 && again[0] != runners[0], "a new TA instance");
   check_infer_matches(4, "on the new instance");
+}
+
+static void confidential_memory(void) {
+  import_vector_key();
+  if (start_test_agent() != 0) return;
+  push_vector("lenet-5.rtms", 0);
+  check_infer_matches(2, "confidential_memory");
+  size_t needles = build_needles(), scanned = 0;
+  CHECK(needles > 1000, "%zu needles from %zu bytes of weights", needles, s_ref.weights_bytes);
+  size_t agent_hits = scan_process(s_agent.pid, &scanned);
+  printf("agent pid %d: %zu bytes of memory scanned, %zu pieces of the weights found\n", (int)s_agent.pid, scanned,
+         agent_hits);
+  CHECK(scanned > 1000000 && agent_hits == 0, "the agent holds no piece of the plaintext weights (%zu hits)", agent_hits);
+  /* The positive control: the TA's process holds the decoded model. */
+  pid_t runner[2];
+  CHECK(children(s_agent.pid, runner, 2) == 1, "the TA runner");
+  size_t ta_hits = scan_process(runner[0], &scanned);
+  printf("TA pid %d: %zu bytes of memory scanned, %zu pieces of the weights found\n", (int)runner[0], scanned, ta_hits);
+  CHECK(ta_hits >= needles, "the TA's memory holds every piece (%zu of %zu)", ta_hits, needles);
+  free(s_table);
 }
 
 static void real_ta_key(void) {
@@ -537,7 +650,7 @@ int main(int argc, char **argv) {
   static const nn_test_case cases[] = {
       {"hello_and_key", hello_and_key},   {"push_and_infer", push_and_infer}, {"restart_reloads", restart_reloads},
       {"tamper_refused", tamper_refused}, {"real_ta_key", real_ta_key},       {"mqtt", mqtt},
-      {"mqtt_access", mqtt_access},       {"ta_death", ta_death},
+      {"mqtt_access", mqtt_access},       {"ta_death", ta_death},             {"confidential_memory", confidential_memory},
   };
   signal(SIGPIPE, SIG_IGN);
   setup();
