@@ -8,7 +8,8 @@
  *                    generation (rollback): each a typed ERROR, the old model still active and still answering
  *   real_ta_key      the TA as shipped (no key import): its own key, the same after a restart, and a container
  *                    sealed to another key refused
- *   confidential_memory  after a sealed push and INFER, the agent's whole readable memory (/proc/PID/mem), at every
+ *   confidential_memory  after a sealed push and INFER, the agent's slot file and its whole readable memory
+ *                    (/proc/PID/mem), at every
  *                    byte offset, holds none of lenet-5's decoded weights cut into 16-byte pieces at offsets 0, 16,
  *                    32, ... (the pieces that look like data: pruned weights are mostly zeros), while the same scan
  *                    of the TA's process finds every piece
@@ -411,6 +412,17 @@ static size_t scan_process(pid_t pid, size_t *scanned) {
   return hits;
 }
 
+/* Hits of a needle at any byte offset of a file. */
+static size_t scan_file(const char *path, size_t *scanned) {
+  size_t length = 0, hits = 0;
+  uint8_t *bytes = nn_test_read_file(path, &length);
+  CHECK(bytes != NULL, "read %s", path);
+  for (size_t i = 0; bytes && i + NEEDLE <= length; i++) hits += is_needle(bytes + i);
+  free(bytes);
+  *scanned = length;
+  return hits;
+}
+
 /* The pids of the agent's child processes (teesim's TA runner). */
 static size_t children(pid_t pid, pid_t *out, size_t max) {
   char path[64], buf[512];
@@ -456,6 +468,9 @@ static void confidential_memory(void) {
   printf("agent pid %d: %zu bytes of memory scanned, %zu pieces of the weights found\n", (int)s_agent.pid, scanned,
          agent_hits);
   CHECK(scanned > 1000000 && agent_hits == 0, "the agent holds no piece of the plaintext weights (%zu hits)", agent_hits);
+  size_t file_hits = scan_file(s_flash, &scanned);
+  CHECK(scanned > 4000000 && file_hits == 0, "the agent's slot file (%zu bytes) holds no piece (%zu hits)", scanned,
+        file_hits);
   /* The positive control: the TA's process holds the decoded model. */
   pid_t runner[2];
   CHECK(children(s_agent.pid, runner, 2) == 1, "the TA runner");
