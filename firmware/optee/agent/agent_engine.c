@@ -8,6 +8,7 @@
 
 #include <tee_client_api.h>
 
+#include "agent_engine.h"
 #include "agent_tee.h"
 #include "app.h"
 #include "engine.h"

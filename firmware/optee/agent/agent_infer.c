@@ -6,6 +6,7 @@
 #include <string.h>
 #include <tee_client_api.h>
 
+#include "agent_engine.h"
 #include "agent_tee.h"
 #include "handlers.h"
 #include "model_store.h"
@@ -30,7 +31,7 @@ static void refuse_engine(uint32_t id, const engine_error_t *e)
     refuse(id, e->code, e->message, e->has_facts, e->need, e->have);
 }
 
-/* One entry: layer `layer` of job s_job; the first carries the input. Returns the output bytes written. */
+/* One entry: layer `layer` of job s_job; the first carries the input. 0 with *out_bytes written, or -1 with *err. */
 static int enter(uint16_t layer, const rtp_bytes_t *input, size_t *out_bytes, engine_error_t *err)
 {
     rtinfer_ta_run_request head = {.unit_count = 1, .reserved = 0};

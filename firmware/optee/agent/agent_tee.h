@@ -20,9 +20,6 @@ void agent_tee_close(void);
  * container must be signed. 0, or -1 with a message (the TA refuses to change a required, pinned set). */
 int agent_tee_pin_signers(const uint8_t (*keys)[32], uint32_t count, int required, char *err, size_t errlen);
 
-/* agent_engine.c: agent_tee_revive(), then the active slot loaded into the new TA instance. 0, or -1. */
-int agent_engine_recover(void);
-
 /* The TA died (TEEC_ERROR_TARGET_DEAD: a panic, a crash): opens a new session as agent_tee_open() did, with the
  * same device id and signers. Its model is gone: the caller loads the active slot again. 0, or -1. */
 int agent_tee_revive(void);
