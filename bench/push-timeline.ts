@@ -1,7 +1,7 @@
 // Instrumented single push through the fault relay on the paced sim: a timeline of
 // chunk sends, ACKs and retransmissions, and the host → device line's idle time
 // (modelled as a FIFO draining at baud/10 bytes/s). For finding where goodput goes.
-// Usage: npx tsx --conditions=source bench/push-timeline.ts [corrupt|loss|clean] [chunk] [seed] [gap|nogap]
+// Usage: [WINDOW=n] npx tsx --conditions=source bench/push-timeline.ts [corrupt|loss|clean] [chunk] [seed] [gap|nogap]
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -54,7 +54,7 @@ session.on('unsolicited', (m) => {
 });
 t0 = performance.now();
 const bytes = 200_000;
-const summary = await pushModel(session, randomBytes(bytes), { modelId: 'timeline', chunkBytes: Number(chunkArg), beginTimeoutMs: 1000, commitTimeoutMs: 2000 });
+const summary = await pushModel(session, randomBytes(bytes), { modelId: 'timeline', chunkBytes: Number(chunkArg), beginTimeoutMs: 1000, commitTimeoutMs: 2000, ...(process.env.WINDOW ? { window: Number(process.env.WINDOW) } : {}) });
 const lastSendEnd = lineFreeAt;
 console.log(events.join('\n'));
 const c = relay.counters();
