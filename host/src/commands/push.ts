@@ -8,6 +8,7 @@ import { RtinferError } from '../errors.js';
 import { openSession } from '../device/open-session.js';
 import { BenchClient } from '../daemon/bench-client.js';
 import { benchFlag, brokerFlag, labFlag, resolveBroker } from '../daemon/cli-support.js';
+import type { DeviceRow } from '../daemon/rpc-messages.js';
 import { pushModel, type PushOptions, type PushProgress, type PushSummary } from '../transfer/push-model.js';
 import { isTeeDevice } from '../device/tee-key.js';
 import { labFileForPins, loadLabForPins } from '../lab/tee-pins.js';
@@ -71,6 +72,7 @@ export default class Push extends RtinferCommand {
     const client = await BenchClient.connect(resolveBroker(flags, bench).access);
     try {
       await client.requireBench(bench);
+      await refuseTeeThroughBench(client, bench, flags.device);
       const params = { container: container.toString('base64'), modelId: options.modelId, activate: options.activate, ...(flags.device !== undefined ? { device: flags.device } : {}), ...(options.slot !== undefined ? { slot: options.slot } : {}) };
       // Ctrl-C asks the daemon to stop sending; what arrived stays in the slot for the next push.
       const abort = new AbortController();
@@ -117,6 +119,23 @@ export default class Push extends RtinferCommand {
       await session.close();
     }
   }
+}
+
+/**
+ * A bench daemon pushes what it is given, and the container would cross the broker and the daemon in plaintext: a
+ * sealed push goes straight to the device (--device mqtt://broker/<id>) until the daemon can seal. TEE devices are
+ * known by their board names (SPEC.md §4.1: optee_*), which the daemon's device table carries.
+ */
+async function refuseTeeThroughBench(client: BenchClient, bench: string, device: string | undefined): Promise<void> {
+  const { devices } = (await client.call(bench, 'devices', {})) as { devices: DeviceRow[] };
+  const tee = devices.filter((row) => row.hello?.board.startsWith('optee_') && (device === undefined || row.id === device || row.hello.deviceId === device));
+  if (tee.length === 0) return;
+  const row = tee[0]!;
+  throw new RtinferError(
+    'tee_through_bench',
+    `${row.id} on bench ${bench} is a TEE device (${row.hello!.board}): a push through the bench daemon would carry the model in plaintext; push it directly, sealed: rtinfer push FILE --device mqtt://<broker>/${row.hello!.deviceId}`,
+    { bench, device: row.id, board: row.hello!.board },
+  );
 }
 
 function describeSealing(sealing: Omit<SealedForDevice, 'sealed'>): string {

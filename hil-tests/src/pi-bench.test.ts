@@ -1,0 +1,52 @@
+// A simulated Pi owned by a bench daemon: `rtinfer push --bench` refuses it (the daemon would carry the model over
+// the broker in plaintext) and says to push sealed, straight to the device; nothing reaches the device's slots.
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { type RunningBroker, type RunningPiAgent, startAedesBroker, startPiAgent } from 'rtinfer';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rtinfer, unwrapped } from './support/cli.js';
+import { DaemonProcess } from './support/daemon-process.js';
+
+const simBin = process.env.RTINFER_SIM_BIN;
+if (!process.env.RTINFER_AGENT_BIN && simBin && existsSync(join(dirname(simBin), 'rtinfer-agent'))) process.env.RTINFER_AGENT_BIN = join(dirname(simBin), 'rtinfer-agent');
+
+const bench = `pi-bench-${process.pid}`;
+let dir: string;
+let broker: RunningBroker;
+let agent: RunningPiAgent;
+let daemon: DaemonProcess;
+let lab: string;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'rtinfer-pi-bench-'));
+  broker = await startAedesBroker();
+  agent = await startPiAgent({ deviceId: 'pi-b', storage: join(dir, 'slots.flash'), teeStorageDir: join(dir, 'tee') });
+  lab = join(dir, 'lab.yaml');
+  writeFileSync(lab, ['brokers:', `  lab: { url: "${broker.url}" }`, 'benches:', `  ${bench}:`, `    devices: [{ id: pi-b, serial: ${agent.pty} }]`, ''].join('\n'));
+  daemon = await DaemonProcess.start(['daemon', '--lab', lab, '--bench', bench]);
+  await daemon.waitFor((event) => event.event === 'device' && event.device === 'pi-b' && event.state === 'online', 15_000, 'pi-b online');
+  expect((await rtinfer('compress', 'lenet-5', '-o', join(dir, 'lenet-5.rtm'))).code).toBe(0);
+});
+
+afterAll(async () => {
+  const code = await daemon?.stop();
+  await agent?.stop();
+  await broker?.stop();
+  rmSync(dir, { recursive: true, force: true });
+  expect(code).toBe(0);
+});
+
+describe('a Pi on a bench', () => {
+  it('push --bench refuses a TEE device instead of sending the model in plaintext', async () => {
+    const refused = await rtinfer('push', join(dir, 'lenet-5.rtm'), '--bench', bench, '--lab', lab, '--device', 'pi-b');
+    expect(refused.code).toBe(2);
+    const message = unwrapped(refused.stderr);
+    expect(message).toContain('pi-b on bench');
+    expect(message).toContain('is a TEE device (optee_sim)');
+    expect(message).toContain('Code: tee_through_bench');
+    const models = await rtinfer('models', '--bench', bench, '--lab', lab, '--device', 'pi-b', '--json');
+    expect(models.code, models.stderr).toBe(0);
+    expect(JSON.parse(models.stdout).slots.every((slot: { state: string }) => slot.state === 'empty')).toBe(true);
+  });
+});
