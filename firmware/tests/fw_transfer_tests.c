@@ -17,6 +17,7 @@
 #include "handlers.h"
 #include "model_store.h"
 #include "posix_flash.h"
+#include "temp_flash.h"
 #include "test_util.h"
 
 #define MAX_RX 8
@@ -31,20 +32,7 @@ static rtp_msg_t s_req;
 
 static void setup(void)
 {
-    const char *dir = getenv("TMPDIR");
-    snprintf(s_flash_path, sizeof s_flash_path, "%s/fw-transfer-XXXXXX", dir != NULL && dir[0] ? dir : "/tmp");
-    int fd = mkstemp(s_flash_path);
-    if (fd < 0) {
-        perror("mkstemp");
-        exit(1);
-    }
-    close(fd);
-    char err[256];
-    int busy;
-    if (posix_flash_open(s_flash_path, err, sizeof err, &busy) != 0) {
-        fprintf(stderr, "%s\n", err);
-        exit(1);
-    }
+    temp_flash_create(s_flash_path, sizeof s_flash_path, "fw-transfer");
     fake_port_reset_state();
     tu_host_init(&s_host);
     model_transfer_set_gap_fill_ack(true);
@@ -55,8 +43,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-    posix_flash_close();
-    unlink(s_flash_path);
+    temp_flash_remove(s_flash_path);
 }
 
 /* Runs the app on what was injected; decodes every message it wrote into s_rx. */

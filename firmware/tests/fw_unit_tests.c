@@ -21,6 +21,7 @@
 #include "model_store.h"
 #include "port.h"
 #include "posix_flash.h"
+#include "temp_flash.h"
 #include "test_util.h"
 
 #define MAX_RX 16
@@ -33,35 +34,16 @@ static rtp_msg_t s_req;
 
 /* ---------------------------------------------------------------- setup -- */
 
-static void open_flash(void)
-{
-    char err[256];
-    int busy;
-    if (posix_flash_open(s_flash_path, err, sizeof err, &busy) != 0) {
-        fprintf(stderr, "%s\n", err);
-        exit(1);
-    }
-}
-
 static void setup(void)
 {
-    const char *dir = getenv("TMPDIR");
-    snprintf(s_flash_path, sizeof s_flash_path, "%s/fw-unit-XXXXXX", dir != NULL && dir[0] ? dir : "/tmp");
-    int fd = mkstemp(s_flash_path);
-    if (fd < 0) {
-        perror("mkstemp");
-        exit(1);
-    }
-    close(fd);
-    open_flash();
+    temp_flash_create(s_flash_path, sizeof s_flash_path, "fw-unit");
     fake_port_reset_state();
     tu_host_init(&s_host);
 }
 
 static void teardown(void)
 {
-    posix_flash_close();
-    unlink(s_flash_path);
+    temp_flash_remove(s_flash_path);
 }
 
 /* Decodes everything the app wrote since the last call into s_rx. */
@@ -601,7 +583,7 @@ static void t_boot_id_changes(void)
     }
     /* The counter persists in storage across "power cycles". */
     posix_flash_close();
-    open_flash();
+    temp_flash_reopen(s_flash_path);
     app_init(NULL);
     CHECK_EQ_U(bootid_count(), 5);
     /* Even with the same clock, a new boot gets a new id. */
@@ -727,14 +709,14 @@ static void t_flash_bounds_and_persistence(void)
     posix_flash_close();
     CHECK_EQ_U(port_storage_map()->sector_count, 0);
     CHECK_EQ_U(port_storage_read(0, buf, 1), PORT_STORAGE_ERANGE);
-    open_flash();
+    temp_flash_reopen(s_flash_path);
     m = port_storage_map();
     CHECK_EQ_U(port_storage_read(m->sectors[2].addr + 3, buf, 5), PORT_STORAGE_OK);
     CHECK(memcmp(buf, data, 5) == 0);
     /* A file of the wrong size is reformatted to all 0xFF. */
     posix_flash_close();
     CHECK(truncate(s_flash_path, 1000) == 0);
-    open_flash();
+    temp_flash_reopen(s_flash_path);
     CHECK_EQ_U(port_storage_read(m->sectors[2].addr + 3, buf, 5), PORT_STORAGE_OK);
     for (unsigned i = 0; i < 5; i++) {
         CHECK_EQ_U(buf[i], 0xFF);

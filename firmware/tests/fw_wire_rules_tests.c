@@ -16,6 +16,7 @@
 #include "app.h"
 #include "fake_port.h"
 #include "posix_flash.h"
+#include "temp_flash.h"
 #include "test_util.h"
 
 #define MAX_RX 16
@@ -31,20 +32,7 @@ enum { C_OK, C_MALFORMED = 7, C_UNSUPPORTED = 8 };
 
 static void setup(void)
 {
-    const char *dir = getenv("TMPDIR");
-    snprintf(s_flash_path, sizeof s_flash_path, "%s/fw-wire-XXXXXX", dir != NULL && dir[0] ? dir : "/tmp");
-    int fd = mkstemp(s_flash_path);
-    if (fd < 0) {
-        perror("mkstemp");
-        exit(1);
-    }
-    close(fd);
-    char err[256];
-    int busy;
-    if (posix_flash_open(s_flash_path, err, sizeof err, &busy) != 0) {
-        fprintf(stderr, "%s\n", err);
-        exit(1);
-    }
+    temp_flash_create(s_flash_path, sizeof s_flash_path, "fw-wire");
     fake_port_reset_state();
     tu_host_init(&s_host);
     s_seq = 0;
@@ -52,8 +40,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-    posix_flash_close();
-    unlink(s_flash_path);
+    temp_flash_remove(s_flash_path);
 }
 
 static size_t run_app(void)
