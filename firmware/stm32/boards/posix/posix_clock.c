@@ -19,12 +19,12 @@ static uint64_t read_ns(clockid_t id)
 }
 
 /* The thread's, not the process's: ASan and libc may run threads of their own. */
-static uint64_t cpu_ns(void)
+uint64_t posix_clock_thread_cpu_ns(void)
 {
     return read_ns(CLOCK_THREAD_CPUTIME_ID);
 }
 
-static uint64_t wall_ns(void)
+uint64_t posix_clock_monotonic_ns(void)
 {
     return read_ns(CLOCK_MONOTONIC);
 }
@@ -60,22 +60,22 @@ posix_clock_kind_t posix_clock_kind(void)
 
 void posix_clock_restart(void)
 {
-    g_wall_t0_ns = wall_ns();
-    g_cpu_t0_ns = cpu_ns();
+    g_wall_t0_ns = posix_clock_monotonic_ns();
+    g_cpu_t0_ns = posix_clock_thread_cpu_ns();
     g_waited_ns = 0;
 }
 
 uint64_t posix_clock_now_ns(void)
 {
     if (g_kind == POSIX_CLOCK_CPU) {
-        return cpu_ns() - g_cpu_t0_ns + g_waited_ns;
+        return posix_clock_thread_cpu_ns() - g_cpu_t0_ns + g_waited_ns;
     }
-    return wall_ns() - g_wall_t0_ns;
+    return posix_clock_monotonic_ns() - g_wall_t0_ns;
 }
 
 posix_clock_wait_t posix_clock_wait_begin(void)
 {
-    posix_clock_wait_t w = {wall_ns(), cpu_ns()};
+    posix_clock_wait_t w = {posix_clock_monotonic_ns(), posix_clock_thread_cpu_ns()};
     return w;
 }
 
@@ -84,8 +84,8 @@ void posix_clock_wait_end(const posix_clock_wait_t *begun, uint64_t asked_ns)
     if (g_kind != POSIX_CLOCK_CPU) {
         return; /* the wall clock counted the wait by itself */
     }
-    uint64_t waited = wall_ns() - begun->wall_ns;
-    uint64_t spent = cpu_ns() - begun->cpu_ns; /* already on the clock */
+    uint64_t waited = posix_clock_monotonic_ns() - begun->wall_ns;
+    uint64_t spent = posix_clock_thread_cpu_ns() - begun->cpu_ns; /* already on the clock */
     /* A late wakeup (the host ran something else) counts only up to what was asked:
      * a release waited for lands on its release time, however late the host let us run. */
     uint64_t counted = waited < asked_ns ? waited : asked_ns;

@@ -35,6 +35,10 @@ const char *posix_clock_name(posix_clock_kind_t kind);
 void posix_clock_select(posix_clock_kind_t kind);
 posix_clock_kind_t posix_clock_kind(void);
 
+/* The host's own readings the two kinds are built from, in ns (tests compare against them). */
+uint64_t posix_clock_thread_cpu_ns(void);
+uint64_t posix_clock_monotonic_ns(void);
+
 /* Restarts the clock at 0 (boot, and after a reset). */
 void posix_clock_restart(void);
 
