@@ -18,6 +18,8 @@ export interface PiAgentOptions {
   /** Ed25519 public keys (32 bytes) the TA pins as signers (the agent's --signer). */
   signers?: Uint8Array[];
   requireSigned?: boolean;
+  /** Speak on MQTT through this broker (the agent's --mqtt, SPEC §5) instead of the pty. */
+  mqtt?: string;
   register?: boolean;
   startTimeoutMs?: number;
 }
@@ -49,6 +51,7 @@ export async function startPiAgent(options: PiAgentOptions = {}): Promise<Runnin
   if (options.storage) args.push('--storage', options.storage);
   for (const signer of options.signers ?? []) args.push('--signer', Buffer.from(signer).toString('hex'));
   if (options.requireSigned) args.push('--require-signed');
+  if (options.mqtt) args.push('--mqtt', options.mqtt);
   const env = { ...process.env };
   if (options.teeStorageDir) {
     mkdirSync(options.teeStorageDir, { recursive: true });
