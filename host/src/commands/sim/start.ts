@@ -66,7 +66,10 @@ export default class SimStart extends RtinferCommand {
     if (flags.bench !== undefined) return this.runBench(flags.bench, flags.count ?? 1, flags);
     if (flags.qemu) return this.runQemu(flags.icount);
     const name = flags.name;
-    const sim = flags.pi ? await this.startPi(flags) : await startSim({
+    // A Pi sim is on the broker itself (the agent's own MQTT client, SPEC.md §5), so the broker comes first.
+    const broker = flags.broker && !flags.detach ? await startAedesBroker() : undefined;
+    const brokerUrl = broker?.url ?? flags.mqtt;
+    const sim = flags.pi ? await this.startPi(flags, brokerUrl) : await startSim({
       deviceId: name,
       link: flags.link,
       storage: flags.storage,
@@ -83,18 +86,18 @@ export default class SimStart extends RtinferCommand {
       if (!this.jsonEnabled()) this.log(`${sim.deviceId} running (pid ${sim.pid}, ${sim.clock} clock) on ${sim.link ?? sim.pty}; stop it with: kill ${sim.pid}`);
       return summary;
     }
-    const broker = flags.broker ? await startAedesBroker() : undefined;
-    const brokerUrl = broker?.url ?? flags.mqtt;
-    const bridge = brokerUrl ? await startMqttDeviceBridge({ devicePath: sim.pty, brokerUrl, deviceId: sim.deviceId }) : undefined;
+    const bridge = brokerUrl && !flags.pi ? await startMqttDeviceBridge({ devicePath: sim.pty, brokerUrl, deviceId: sim.deviceId }) : undefined;
     const mqttDevice = brokerUrl ? `${brokerUrl}/${sim.deviceId}` : undefined;
     if (this.jsonEnabled()) this.jsonLine({ event: 'started', ...summary, ...(mqttDevice ? { mqtt: mqttDevice } : {}) });
     else {
-      this.log(`${sim.deviceId} is running on ${sim.pty}${sim.link ? ` (also ${sim.link})` : ''}, pid ${sim.pid}, ${sim.clock} clock`);
+      const where = flags.pi && brokerUrl ? `on the broker ${brokerUrl}` : `on ${sim.pty}${sim.link ? ` (also ${sim.link})` : ''}`;
+      this.log(`${sim.deviceId} is running ${where}, pid ${sim.pid}, ${sim.clock} clock`);
       if ('teeKeySha256' in tee) {
         this.log(`TEE         ${tee.board}, TA heap budget ${tee.teeHeap} B, TA key fingerprint ${tee.teeKeySha256}`);
-        this.log(`pin its key:    rtinfer provision --device ${sim.deviceId}   (then push and infer as to any device)`);
+        this.log(`pin its key:    rtinfer provision --device ${mqttDevice ?? sim.deviceId}   (then push and infer as to any device)`);
       }
-      this.log(`reach it with:  rtinfer ping --device ${sim.deviceId}   (or --device ${sim.link ?? sim.pty})`);
+      // With a broker the agent serves MQTT, not its pty.
+      if (!(flags.pi && mqttDevice)) this.log(`reach it with:  rtinfer ping --device ${sim.deviceId}   (or --device ${sim.link ?? sim.pty})`);
       if (mqttDevice) this.log(`and over MQTT:  rtinfer ping --device ${mqttDevice}${broker ? '   (embedded Aedes broker)' : ''}`);
       this.log('Ctrl-C stops it.');
     }
@@ -113,7 +116,7 @@ export default class SimStart extends RtinferCommand {
   }
 
   /** --pi: rtinfer-agent with the TA in teesim, registered as a sim so that --device <id> finds it. */
-  private async startPi(flags: { name?: string; link?: string; storage?: string; 'max-frame'?: number; 'tee-storage'?: string; signer?: string[]; 'require-signed'?: boolean }) {
+  private async startPi(flags: { name?: string; link?: string; storage?: string; 'max-frame'?: number; 'tee-storage'?: string; signer?: string[]; 'require-signed'?: boolean }, brokerUrl: string | undefined) {
     const signers = (flags.signer ?? []).map((hex) => {
       if (!/^[0-9a-fA-F]{64}$/.test(hex)) throw new RtinferError('bad_flag', `--signer ${hex} is not an Ed25519 public key: 64 hex digits (32 bytes)`, { flag: 'signer', value: hex });
       return new Uint8Array(Buffer.from(hex, 'hex'));
@@ -127,7 +130,9 @@ export default class SimStart extends RtinferCommand {
       ...(flags['tee-storage'] !== undefined ? { teeStorageDir: flags['tee-storage'] } : {}),
       signers,
       requireSigned: flags['require-signed'] ?? false,
-      register: true,
+      ...(brokerUrl !== undefined ? { mqtt: brokerUrl } : {}),
+      // On a broker the pty is not served: --device pi-N must not lead there.
+      register: brokerUrl === undefined,
     });
   }
 
