@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { DeviceSession, pushModel, SerialTransport } from 'rtinfer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { acquireTarget, type Target } from './support/target.js';
+import { acquireTarget, type Target, targetKind } from './support/target.js';
 
 let target: Target;
 let session: DeviceSession;
@@ -27,5 +27,22 @@ describe(`a clean push (${process.env.RTINFER_HIL_TARGET ?? 'sim'})`, () => {
     const summary = await pushModel(session, randomBytes(size), { modelId: 'clean' });
     expect(summary).toMatchObject({ bytes: size, resumedFrom: 0, retransmissions: 0, sentBytes: size, active: true });
     expect(summary.wireBytes / size).toBeLessThan(1.05);
+  });
+
+  it.runIf(targetKind() === 'sim')('resends nothing after this process stalled past its timers while the ACKs came', async () => {
+    // A loaded host can stop this process for longer than a retransmission timeout. The device's ACKs then
+    // wait, unread, while the timers are already due. Act it out: block the event loop for 600 ms right after
+    // the first window went out (3x the 200 ms floor; the sim stores and ACKs meanwhile).
+    let stalled = false;
+    const summary = await pushModel(session, randomBytes(60_000), {
+      modelId: 'stalled-host',
+      onProgress: () => {
+        if (stalled) return;
+        stalled = true;
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 600);
+      },
+    });
+    expect(stalled).toBe(true);
+    expect(summary).toMatchObject({ bytes: 60_000, retransmissions: 0, sentBytes: 60_000 });
   });
 });

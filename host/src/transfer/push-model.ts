@@ -14,6 +14,9 @@ const CHUNK_ENVELOPE_BYTES = 20;
 const MAX_PROPOSED_WINDOW = 64;
 /** A lost request or reply must not end a push on a bad line: STATUS, BEGIN (a resume) and COMMIT are idempotent. */
 const IDEMPOTENT_RETRIES = 4;
+/** How long the event loop reads input before a repair is decided on (see readInputFirst): a share of how late
+ *  the decision already is, within bounds. */
+const READ_INPUT_GRACE = { share: 0.25, minMs: 10, maxMs: 100 };
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return Buffer.compare(Buffer.from(a.buffer, a.byteOffset, a.length), Buffer.from(b.buffer, b.byteOffset, b.length)) === 0;
@@ -119,7 +122,26 @@ export async function pushModel(session: DeviceSession, container: Uint8Array, o
       if (error) reject(error);
       else resolve();
     };
+    // A repair (timeout, reorder deadline, probe) is decided on only once every ACK that came before it fell due
+    // has been read. A loaded host can stop this process past a timer while the device's ACKs wait unread; the
+    // timer then fires before the loop reads them, and the repair would be spurious. Input is known read up to
+    // the last message handled, or up to the start of a grace in which the loop polled (the serial binding's
+    // read completes a hop after the poll, hence a few ms rather than setImmediate; a host that stopped this
+    // process long may stop it again, so the later the decision, the longer the grace).
+    let inputReadUntil = performance.now();
+    const readInputFirst = (now: number): boolean => {
+      const deadline = window.nextDeadline();
+      if (deadline === undefined || deadline > now || inputReadUntil >= deadline) return false;
+      const graceMs = Math.min(READ_INPUT_GRACE.maxMs, Math.max(READ_INPUT_GRACE.minMs, (now - deadline) * READ_INPUT_GRACE.share));
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        inputReadUntil = Math.max(inputReadUntil, now);
+        void pump();
+      }, graceMs);
+      return true;
+    };
     const onMessage = (message: DeviceMessage) => {
+      inputReadUntil = performance.now();
       if (message.type === 'MODEL_ACK' && message.body.slot === first.slot) {
         window.acknowledge(message.body, performance.now());
         void pump();
@@ -147,7 +169,9 @@ export async function pushModel(session: DeviceSession, container: Uint8Array, o
             );
             return;
           }
-          const due = window.due(performance.now());
+          const now = performance.now();
+          if (readInputFirst(now)) return;
+          const due = window.due(now);
           if (due.length === 0) break;
           for (const chunk of due) {
             if (finished) return; // aborted, reset or closed while the window was going out
