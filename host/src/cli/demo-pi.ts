@@ -74,6 +74,7 @@ async function demoOnPi(session: DeviceSession, options: DemoPiOptions, agent: R
     // A device of the lab (--pi-device) may hold a later generation than this fresh lab file knows: seal above it.
     const held = error instanceof DeviceError ? (error.facts as { heldGeneration?: number }).heldGeneration : undefined;
     if (held === undefined) throw error;
+    say(`            ${info.deviceId}'s TA holds generation ${held}, above what this fresh lab file knows: sealed again at ${Number(held) + 1}`);
     sealing = seal(Number(held) + 1);
     push = await pushModel(session, sealing.sealed, { modelId: model.modelId });
   }
