@@ -17,6 +17,9 @@ fi
 
 # command → Debian package
 declare -A wanted=([gcc]=gcc [make]=make [cmake]=cmake [c++]=g++)
+# The release build (the demo's Pi part) configures teesim with OP-TEE's headers: scripts/optee-headers.sh
+# unpacks optee_os-3.19.0.tar.xz with xz, and takes tee_client_api.h from the arm64 .deb with apt-get download.
+wanted+=([xz]=xz-utils)
 packages_also=()
 # The firmware hashes models with mbedTLS.
 [[ -f /usr/include/mbedtls/sha256.h ]] || packages_also+=(libmbedtls-dev)
