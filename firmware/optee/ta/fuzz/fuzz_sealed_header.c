@@ -2,7 +2,8 @@
  * rtms_header_item() on the stream's first bytes, then rtms_parse_header() on the header map. The map is
  * copied into a buffer of exactly its length, so ASan sees any read past it; inputs whose framing fails go to
  * the map parser whole, so the parser is explored without a valid prefix. Every accepted header must keep
- * the promises the TA relies on (pointers inside the map, sizes in range, segment arithmetic that adds up). */
+ * the promises the TA relies on (pointers inside the map, sizes in range, segment arithmetic that adds up, a
+ * distinct nonce per segment and final flag). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +48,15 @@ static void check_header(const uint8_t *map, size_t map_bytes) {
     if (count > 1) EXPECT(rtms_segment_plaintext_bytes(&header, 0) == header.segment_size);
     EXPECT(rtms_segment_plaintext_bytes(&header, count) == 0);
     EXPECT(rtms_segment_plaintext_bytes(&header, UINT32_MAX) == 0);
+    /* Per-segment nonces (§7.3), from a base the input gives (the ephemeral key's first bytes): segment 0 not
+     * final is the base itself, and the index and the final flag each change the nonce. */
+    uint8_t first[RTMS_NONCE_BYTES], final_index[RTMS_NONCE_BYTES], final_flagged[RTMS_NONCE_BYTES];
+    rtms_segment_nonce(header.ephemeral, 0, 0, first);
+    rtms_segment_nonce(header.ephemeral, count - 1u, 0, final_index);
+    rtms_segment_nonce(header.ephemeral, count - 1u, 1, final_flagged);
+    EXPECT(memcmp(first, header.ephemeral, RTMS_NONCE_BYTES) == 0);
+    EXPECT(memcmp(final_index, final_flagged, RTMS_NONCE_BYTES) != 0);
+    EXPECT((count == 1) == (memcmp(first, final_index, RTMS_NONCE_BYTES) == 0));
     EXPECT(rtms_body_bytes(&header) == (uint64_t)header.plaintext_size + (uint64_t)RTMS_TAG_BYTES * count +
                                            (header.signer ? RTMS_SIGNATURE_BYTES : 0u));
   }
