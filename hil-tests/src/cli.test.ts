@@ -34,6 +34,22 @@ describe('rtinfer CLI', () => {
     expect(periodic).toMatchObject({ jobs: 14, overruns: 4, deviceSummary: { released: 14, completed: 14, dropped: 0 } });
     expect(periodic.misses).toBeGreaterThanOrEqual(4);
     expect(periodic.deviceSummary.missed).toBe(periodic.misses);
+    // Then the Pi part on the demo's own Pi sim: the key pinned is the one the agent printed, the same model
+    // pushed sealed and active, the enclave's output as the host reference predicts, one entry per layer (LW),
+    // and no piece of the plaintext layer blobs in what was pushed or in the agent's slot file.
+    const { pi } = report;
+    expect(pi).toMatchObject({ board: 'optee_sim', simulated: true, provision: { outcome: 'pinned' } });
+    expect(pi.provision.fingerprint).toMatch(/^[0-9a-f]{64}$/);
+    expect(pi.provision.fingerprint).toBe(pi.agentKeySha256);
+    expect(pi.sealing).toMatchObject({ modelId: 'lenet-5', keyFingerprint: pi.agentKeySha256, generation: 1 });
+    expect(pi.push).toMatchObject({ modelId: 'lenet-5', active: true });
+    expect(pi.push.sha256).not.toBe(report.push.sha256);
+    expect(pi.inference.check).toMatchObject({ reference: 'dense', topAgrees: true });
+    expect(pi.inference.check.relativeL2).toBeLessThan(1e-4);
+    expect(pi.inference.entries).toBe(8); // lenet-5's 8 layers
+    expect(pi.inference.layers).toBe(8);
+    expect(pi.confidentiality).toMatchObject({ pushedHits: 0, slotFileHits: 0, slotFileHoldsSealed: true });
+    expect(pi.confidentiality.containerHits).toBeGreaterThanOrEqual(pi.confidentiality.runs);
   });
 
   it('demo (text) prints the HELLO facts and the ping statistics', async () => {
