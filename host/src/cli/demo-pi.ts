@@ -61,7 +61,7 @@ async function demoOnPi(session: DeviceSession, options: DemoPiOptions, agent: R
   const provision = provisionTeeKey(session, labFile);
   const agentAgrees = agent ? (agent.teeKeySha256 === provision.fingerprint ? ', the same as the agent printed' : `, NOT the ${agent.teeKeySha256} the agent printed`) : '';
   say(`provisioned ${info.deviceId} (${info.board}, TA heap budget ${formatBytes(info.teeHeap ?? 0)}): TA key ${provision.outcome} on first sight (trust on first use)`);
-  say(`            fingerprint ${provision.fingerprint}${agentAgrees}; pinned in the demo's own lab file ${labFile}`);
+  say(`            fingerprint ${provision.fingerprint}${agentAgrees}; pinned in the demo's temporary lab file (not your lab config): ${labFile}`);
 
   const cacheDir = join(dir, 'sealed');
   const seal = (generation?: number) =>
