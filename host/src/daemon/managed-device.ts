@@ -93,7 +93,14 @@ export class ManagedDevice extends EventEmitter {
       state: this.state,
       since: this.since,
       ...(info
-        ? { hello: { deviceId: info.deviceId, board: info.board, firmware: info.firmware, maxFrame: info.maxFrame, clockHz: Number(info.clockHz), slots: info.slots, bootId: info.bootId } }
+        ? {
+            hello: {
+              deviceId: info.deviceId, board: info.board, firmware: info.firmware, maxFrame: info.maxFrame, clockHz: Number(info.clockHz), slots: info.slots, bootId: info.bootId,
+              // A TEE device's TA: its heap budget and key fingerprint, so a bench's listing tells which key to pin.
+              ...(info.teeHeap !== undefined ? { teeHeap: info.teeHeap } : {}),
+              ...(info.teeKeySha256 !== undefined ? { teeKeySha256: Buffer.from(info.teeKeySha256).toString('hex') } : {}),
+            },
+          }
         : {}),
       ...(this.lastError ? { lastError: this.lastError } : {}),
       reconnects: this.reconnects,

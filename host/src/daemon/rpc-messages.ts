@@ -31,7 +31,8 @@ export interface DeviceRow {
   address?: string;
   state: 'connecting' | 'online' | 'offline';
   since: string;
-  hello?: { deviceId: string; board: string; firmware: string; maxFrame: number; clockHz: number; slots: number; bootId: number };
+  /** teeHeap and teeKeySha256 (hex) for a TEE device (SPEC.md §4.1). */
+  hello?: { deviceId: string; board: string; firmware: string; maxFrame: number; clockHz: number; slots: number; bootId: number; teeHeap?: number; teeKeySha256?: string };
   lastError?: string;
   reconnects: number;
   discovered?: boolean;

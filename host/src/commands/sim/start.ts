@@ -23,6 +23,7 @@ export default class SimStart extends RtinferCommand {
     { command: '<%= config.bin %> sim start --broker', description: 'Also on an embedded MQTT broker, as a Pi agent would be.' },
     { command: '<%= config.bin %> sim start --mqtt mqtt://127.0.0.1:1883', description: 'Also on a running broker (Mosquitto).' },
     { command: '<%= config.bin %> sim start --bench sim-bench --count 2', description: 'A simulated bench: two sims, an embedded broker and a daemon.' },
+    { command: '<%= config.bin %> sim start --bench sim-bench --count 1 --pi-count 1', description: 'A simulated bench with an STM32 sim and a simulated Pi.' },
     { command: '<%= config.bin %> sim start --qemu', description: 'The netduinoplus2 (STM32F405) firmware image under qemu-system-arm, its USART on a pty.' },
     { command: '<%= config.bin %> sim start --pi --broker', description: 'A simulated Pi: the OP-TEE agent with the rtinfer TA in teesim, on a pty and an embedded MQTT broker.' },
   ];
@@ -45,7 +46,8 @@ export default class SimStart extends RtinferCommand {
       summary: 'Start a simulated bench of this name: the sims, a broker (embedded Aedes, or --mqtt) and a daemon serving them.',
       exclusive: ['detach', 'broker', 'name', 'link', 'storage'],
     }),
-    count: Flags.integer({ summary: 'How many sims the bench has (default 1).', min: 1, max: 16, dependsOn: ['bench'] }),
+    count: Flags.integer({ summary: 'How many STM32 sims the bench has (default 1, or 0 with --pi-count).', min: 0, max: 16, dependsOn: ['bench'] }),
+    'pi-count': Flags.integer({ summary: 'With --bench: how many simulated Pis (rtinfer-agent + teesim, on ptys the daemon owns) the bench also has.', min: 1, max: 16, dependsOn: ['bench'] }),
     qemu: Flags.boolean({
       summary: 'Boot the netduinoplus2 image (npm run build:arm) under qemu-system-arm instead of the POSIX sim.',
       exclusive: ['bench', 'detach', 'broker', 'mqtt', 'name', 'link', 'storage', 'max-frame', 'baud', 'clock'],
@@ -63,7 +65,7 @@ export default class SimStart extends RtinferCommand {
 
   async run() {
     const { flags } = await this.parse(SimStart);
-    if (flags.bench !== undefined) return this.runBench(flags.bench, flags.count ?? 1, flags);
+    if (flags.bench !== undefined) return this.runBench(flags.bench, flags.count ?? (flags['pi-count'] ? 0 : 1), flags);
     if (flags.qemu) return this.runQemu(flags.icount);
     const name = flags.name;
     // A Pi sim is on the broker itself (the agent's own MQTT client, SPEC.md §5), so the broker comes first.
@@ -154,23 +156,27 @@ export default class SimStart extends RtinferCommand {
   }
 
   /** --bench: sims, broker and daemon in one process, until Ctrl-C. */
-  private async runBench(name: string, count: number, flags: { mqtt?: string; 'max-frame'?: number; baud?: number; clock?: string }) {
+  private async runBench(name: string, count: number, flags: { mqtt?: string; 'max-frame'?: number; baud?: number; clock?: string; 'pi-count'?: number }) {
     const json = this.jsonEnabled();
+    if (count === 0 && flags['pi-count'] === undefined) throw new RtinferError('bad_flag', '--count 0 leaves the bench without devices: give --pi-count N or a --count above 0', { flag: 'count', need: 1, have: 0 });
     const bench = await startSimBench({
       bench: name,
       count,
+      ...(flags['pi-count'] !== undefined ? { piCount: flags['pi-count'] } : {}),
       ...(flags.mqtt !== undefined ? { brokerUrl: flags.mqtt } : {}),
       maxFrame: flags['max-frame'],
       baud: flags.baud,
       clock: flags.clock as SimClock | undefined,
       log: (event) => (json ? this.jsonLine(event) : event.event === 'device' ? this.log(describeDaemonEvent(event)) : undefined),
     });
-    const devices = bench.sims.map((sim) => ({ deviceId: sim.deviceId, pty: sim.pty, pid: sim.pid }));
+    const devices = bench.sims.map((sim) => ({ deviceId: sim.deviceId, pty: sim.pty, pid: sim.pid, ...('teeKeySha256' in sim ? { board: (sim as RunningPiAgent).board, teeKeySha256: (sim as RunningPiAgent).teeKeySha256 } : {}) }));
     if (json) this.jsonLine({ event: 'started', bench: bench.bench, broker: bench.brokerUrl, embeddedBroker: bench.embeddedBroker, devices });
     else {
-      this.log(`bench ${bench.bench}: ${devices.map((d) => `${d.deviceId} on ${d.pty}`).join(', ')}; broker ${bench.brokerUrl}${bench.embeddedBroker ? ' (embedded Aedes)' : ''}`);
+      this.log(`bench ${bench.bench}: ${devices.map((d) => `${d.deviceId} on ${d.pty}${d.board ? ` (${d.board}, TA key fingerprint ${d.teeKeySha256})` : ''}`).join(', ')}; broker ${bench.brokerUrl}${bench.embeddedBroker ? ' (embedded Aedes)' : ''}`);
       this.log(`reach it with:  rtinfer devices --bench ${bench.bench} --broker ${bench.brokerUrl}`);
-      this.log(`               rtinfer push <model.rtm> --bench ${bench.bench} --broker ${bench.brokerUrl} --device ${devices[0]!.deviceId}`);
+      // A Pi takes only sealed pushes, straight to it, never through the daemon (push refuses that).
+      const stm32 = devices.find((device) => device.board === undefined);
+      if (stm32) this.log(`               rtinfer push <model.rtm> --bench ${bench.bench} --broker ${bench.brokerUrl} --device ${stm32.deviceId}`);
       this.log('Ctrl-C stops it.');
     }
     await new Promise<void>((resolve) => {
