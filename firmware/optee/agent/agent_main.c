@@ -24,7 +24,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -32,6 +31,7 @@
 #include "agent_tee.h"
 #include "app.h"
 #include "posix_board.h"
+#include "posix_cli.h"
 #include "posix_clock.h"
 #include "posix_flash.h"
 
@@ -61,15 +61,6 @@ static int bad_usage(const char *what, const char *arg)
     return 2;
 }
 
-static int valid_device_id(const char *s)
-{
-    size_t n = strlen(s);
-    if (n < 1 || n > 32) {
-        return 0;
-    }
-    return strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") == n;
-}
-
 /* 64 hex digits -> 32 bytes; 0 if it is not that. */
 static int parse_key(const char *hex, uint8_t out[32])
 {
@@ -95,21 +86,6 @@ static char s_device_id[33];
 static char s_board[32];
 static const char *s_link_path;
 
-static int make_link(const char *path, const char *target)
-{
-    struct stat st;
-    if (lstat(path, &st) == 0 && !S_ISLNK(st.st_mode)) {
-        fprintf(stderr, "rtinfer-agent: --link %s exists and is not a symlink\n", path);
-        return -1;
-    }
-    (void)unlink(path);
-    if (symlink(target, path) != 0) {
-        fprintf(stderr, "rtinfer-agent: symlink %s: %s\n", path, strerror(errno));
-        return -1;
-    }
-    return 0;
-}
-
 int main(int argc, char **argv)
 {
     const char *storage = NULL;
@@ -131,7 +107,6 @@ int main(int argc, char **argv)
     };
     opterr = 0;
     for (int c; (c = getopt_long(argc, argv, "", opts, NULL)) != -1;) {
-        char *end = NULL;
         switch (c) {
         case 'l':
             if (optarg[0] == '\0') {
@@ -140,7 +115,7 @@ int main(int argc, char **argv)
             s_link_path = optarg;
             break;
         case 'n':
-            if (!valid_device_id(optarg)) {
+            if (!posix_cli_valid_device_id(optarg)) {
                 return bad_usage("bad --name (1-32 characters of [A-Za-z0-9_-])", optarg);
             }
             name = optarg;
@@ -158,9 +133,7 @@ int main(int argc, char **argv)
             board = optarg;
             break;
         case 'm':
-            errno = 0;
-            max_frame = strtoul(optarg, &end, 10);
-            if (errno != 0 || end == optarg || *end != '\0' || optarg[0] == '-' || max_frame < 256 || max_frame > 65535) {
+            if (!posix_cli_parse_ulong(optarg, 256, 65535, &max_frame)) {
                 return bad_usage("bad --max-frame (256..65535)", optarg);
             }
             break;
@@ -186,7 +159,7 @@ int main(int argc, char **argv)
             mqtt.ca_file = optarg;
             break;
         case 'p':
-            if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() == 1) {
+            if (posix_cli_exit_with_parent() != 0) {
                 return bad_usage("--exit-with-parent: the parent is gone or the system cannot tell", "");
             }
             break;
@@ -244,7 +217,7 @@ int main(int argc, char **argv)
     if (pty != 0) {
         fprintf(stderr, "rtinfer-agent: %s\n", err);
     }
-    if (pty != 0 || (s_link_path != NULL && make_link(s_link_path, posix_pty_slave_path()) != 0)) {
+    if (pty != 0 || (s_link_path != NULL && posix_cli_make_link("rtinfer-agent", s_link_path, posix_pty_slave_path()) != 0)) {
         posix_pty_close();
         agent_tee_close();
         posix_flash_close();
@@ -279,7 +252,7 @@ int main(int argc, char **argv)
     fprintf(stderr, "rtinfer-agent: signal %d, exiting\n", posix_port_stop_signal());
     agent_mqtt_stop();
     if (s_link_path != NULL) {
-        (void)unlink(s_link_path);
+        posix_cli_remove_link(s_link_path, posix_pty_slave_path());
     }
     posix_pty_close();
     agent_tee_close();

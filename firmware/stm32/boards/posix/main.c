@@ -15,9 +15,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <getopt.h>
-#ifdef __linux__
-#include <sys/prctl.h>
-#endif
 #include <limits.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -30,6 +27,7 @@
 #include "app.h"
 #include "handlers.h"
 #include "posix_board.h"
+#include "posix_cli.h"
 #include "posix_clock.h"
 #include "posix_flash.h"
 
@@ -76,77 +74,6 @@ static int bad_usage(const char *what, const char *arg)
 #define RTINFER_STR_(x) #x
 #define RTINFER_STR(x) RTINFER_STR_(x)
 
-/* A decimal option value in [min, max]; 0 if it is not one. */
-static int parse_ulong(const char *text, unsigned long min, unsigned long max, unsigned long *out)
-{
-    char *end = NULL;
-    errno = 0;
-    unsigned long value = strtoul(text, &end, 10);
-    if (errno != 0 || end == text || *end != '\0' || text[0] == '-' || value < min || value > max) {
-        return 0;
-    }
-    *out = value;
-    return 1;
-}
-
-static int valid_device_id(const char *s)
-{
-    size_t n = strlen(s);
-    if (n < 1 || n > 32) {
-        return 0;
-    }
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
-              c == '-')) {
-            return 0;
-        }
-    }
-    return 1;
-}
-
-/* --link: symlink PATH -> slave, atomically replacing an existing symlink.
- * Refuses to replace anything that is not a symlink. */
-static int make_link(const char *path, const char *target)
-{
-    struct stat st;
-    if (lstat(path, &st) == 0 && !S_ISLNK(st.st_mode)) {
-        fprintf(stderr, "rtinfer-sim: --link %s exists and is not a symlink\n", path);
-        return -1;
-    }
-    char tmp[PATH_MAX];
-    if (snprintf(tmp, sizeof tmp, "%s.%ld.tmp", path, (long)getpid()) >= (int)sizeof tmp) {
-        fprintf(stderr, "rtinfer-sim: --link path too long\n");
-        return -1;
-    }
-    (void)unlink(tmp);
-    if (symlink(target, tmp) != 0) {
-        fprintf(stderr, "rtinfer-sim: symlink %s: %s\n", tmp, strerror(errno));
-        return -1;
-    }
-    if (rename(tmp, path) != 0) {
-        fprintf(stderr, "rtinfer-sim: rename %s -> %s: %s\n", tmp, path, strerror(errno));
-        (void)unlink(tmp);
-        return -1;
-    }
-    return 0;
-}
-
-/* Removes the link only if it still points at our pty (another sim may have
- * taken the name over since). */
-static void remove_link(const char *path, const char *target)
-{
-    char buf[PATH_MAX];
-    ssize_t n = readlink(path, buf, sizeof buf - 1);
-    if (n < 0) {
-        return;
-    }
-    buf[n] = '\0';
-    if (strcmp(buf, target) == 0) {
-        (void)unlink(path);
-    }
-}
-
 static int open_storage(const char *explicit_path, const char *device_id, char *path, size_t pathlen)
 {
     char err[512];
@@ -192,18 +119,6 @@ static const char *s_link_path;
 static int s_temp_storage;
 static char s_storage_path[PATH_MAX];
 
-static int exit_with_parent(void)
-{
-#ifdef __linux__
-    if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0) {
-        return -1;
-    }
-    return getppid() == 1 ? -1 : 0; /* the parent may already be gone */
-#else
-    return -1;
-#endif
-}
-
 int main(int argc, char **argv)
 {
     const char *storage = NULL;
@@ -238,7 +153,7 @@ int main(int argc, char **argv)
             s_link_path = optarg;
             break;
         case 'n':
-            if (!valid_device_id(optarg)) {
+            if (!posix_cli_valid_device_id(optarg)) {
                 return bad_usage("bad --name (1-32 characters of [A-Za-z0-9_-])", optarg);
             }
             name = optarg;
@@ -250,13 +165,13 @@ int main(int argc, char **argv)
             storage = optarg;
             break;
         case 'm':
-            if (!parse_ulong(optarg, RTP_MAX_FRAME_DEFAULT, RTINFER_MAX_FRAME_CAP, &max_frame)) {
+            if (!posix_cli_parse_ulong(optarg, RTP_MAX_FRAME_DEFAULT, RTINFER_MAX_FRAME_CAP, &max_frame)) {
                 return bad_usage("bad --max-frame (256..65535 and within this build's limit)", optarg);
             }
             break;
         case 'b': {
             unsigned long baud = 0;
-            if (!parse_ulong(optarg, 300ul, 100000000ul, &baud)) {
+            if (!posix_cli_parse_ulong(optarg, 300ul, 100000000ul, &baud)) {
                 return bad_usage("bad --baud (300..100000000)", optarg);
             }
             posix_port_set_baud((uint32_t)baud);
@@ -264,7 +179,7 @@ int main(int argc, char **argv)
         }
         case 'r': {
             unsigned long ram = 0;
-            if (!parse_ulong(optarg, SIM_RAM_MIN, RTINFER_NN_ARENA_BYTES, &ram)) {
+            if (!posix_cli_parse_ulong(optarg, SIM_RAM_MIN, RTINFER_NN_ARENA_BYTES, &ram)) {
                 return bad_usage("bad --ram (4096..this build's inference memory, " RTINFER_STR(RTINFER_NN_ARENA_BYTES) " bytes)", optarg);
             }
             s_cfg.nn_ram = (uint32_t)ram;
@@ -280,7 +195,7 @@ int main(int argc, char **argv)
             break;
         case 'p':
             /* A host that crashes must not leave a sim holding its pty and flash file. */
-            if (exit_with_parent() != 0) {
+            if (posix_cli_exit_with_parent() != 0) {
                 return bad_usage("--exit-with-parent is not supported on this system", "");
             }
             break;
@@ -314,7 +229,7 @@ int main(int argc, char **argv)
         posix_flash_close();
         return 1;
     }
-    if (s_link_path != NULL && make_link(s_link_path, posix_pty_slave_path()) != 0) {
+    if (s_link_path != NULL && posix_cli_make_link("rtinfer-sim", s_link_path, posix_pty_slave_path()) != 0) {
         posix_pty_close();
         posix_flash_close();
         return 1;
@@ -334,7 +249,7 @@ int main(int argc, char **argv)
 
     fprintf(stderr, "rtinfer-sim: signal %d, exiting\n", posix_port_stop_signal());
     if (s_link_path != NULL) {
-        remove_link(s_link_path, posix_pty_slave_path());
+        posix_cli_remove_link(s_link_path, posix_pty_slave_path());
     }
     posix_pty_close();
     posix_flash_close();
