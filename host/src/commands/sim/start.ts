@@ -3,13 +3,13 @@ import { Flags } from '@oclif/core';
 import { RtinferCommand } from '../../cli/base-command.js';
 import { startSim } from '../../sim/posix-sim.js';
 import { startQemu } from '../../sim/qemu.js';
-import { type RunningPiAgent, startPiAgent } from '../../sim/pi-agent.js';
+import { nextPiDeviceId, type RunningPiAgent, startPiAgent } from '../../sim/pi-agent.js';
 import { RtinferError } from '../../errors.js';
 import { startAedesBroker } from '../../transport/mqtt/brokers.js';
 import { startMqttDeviceBridge } from '../../transport/mqtt/device-bridge.js';
 import { SIM_CLOCKS, type SimClock, simRegistryDir } from '../../sim/sim-registry.js';
 import { describeDaemonEvent } from '../../daemon/bench-table.js';
-import { startSimBench } from '../../daemon/sim-bench.js';
+import { piStorageDir, startSimBench } from '../../daemon/sim-bench.js';
 
 export default class SimStart extends RtinferCommand {
   static override summary = 'Start a simulated STM32 (the firmware built for POSIX), or with --pi a simulated Pi (the OP-TEE agent on teesim), on a pseudo-terminal.';
@@ -55,7 +55,7 @@ export default class SimStart extends RtinferCommand {
     icount: Flags.boolean({ summary: 'With --qemu: device ticks count executed instructions (-icount shift=0).', dependsOn: ['qemu'] }),
     pi: Flags.boolean({
       summary: 'A simulated Pi instead: rtinfer-agent (firmware/optee/agent) with the rtinfer TA in teesim\'s own process, on a pty.',
-      description: 'The TA keeps its key pair and rollback counter in teesim\'s secure storage (--tee-storage, default under $XDG_DATA_HOME), so a restarted Pi sim keeps its key. Pin it with `rtinfer provision`, then push and infer as to any device.',
+      description: 'The TA keeps its key pair and rollback counter in teesim\'s secure storage (--tee-storage, default $XDG_DATA_HOME/rtinfer/pi-sims/<name>), so a restarted Pi sim keeps its key. Pin it with `rtinfer provision`, then push and infer as to any device.',
       exclusive: ['bench', 'detach', 'qemu', 'baud', 'clock'],
     }),
     'tee-storage': Flags.string({ summary: 'With --pi: the directory of teesim\'s secure storage (the TA\'s key and rollback counter).', dependsOn: ['pi'] }),
@@ -124,12 +124,15 @@ export default class SimStart extends RtinferCommand {
       return new Uint8Array(Buffer.from(hex, 'hex'));
     });
     if (signers.length > 4) throw new RtinferError('bad_flag', `the TA pins at most 4 signers, ${signers.length} given`, { flag: 'signer', need: signers.length, have: 4 });
+    // Each Pi sim its own secure storage by default: the TA binds its key to one device id, so a second name on
+    // a shared storage could not start.
+    const deviceId = flags.name ?? nextPiDeviceId();
     return startPiAgent({
-      ...(flags.name !== undefined ? { deviceId: flags.name } : {}),
+      deviceId,
+      teeStorageDir: flags['tee-storage'] ?? piStorageDir(deviceId),
       ...(flags.link !== undefined ? { link: flags.link } : {}),
       ...(flags.storage !== undefined ? { storage: flags.storage } : {}),
       ...(flags['max-frame'] !== undefined ? { maxFrame: flags['max-frame'] } : {}),
-      ...(flags['tee-storage'] !== undefined ? { teeStorageDir: flags['tee-storage'] } : {}),
       signers,
       requireSigned: flags['require-signed'] ?? false,
       ...(brokerUrl !== undefined ? { mqtt: brokerUrl } : {}),
