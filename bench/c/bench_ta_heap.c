@@ -12,6 +12,7 @@
 #include <tee_client_api.h>
 
 #include "rtinfer_ta.h"
+#include "ta_invoke.h"
 
 #define CHUNK (64u * 1024u)
 
@@ -19,35 +20,7 @@ static TEEC_Context s_context;
 static TEEC_Session s_session;
 
 static TEEC_Result invoke(uint32_t command, TEEC_Operation *op, rtinfer_ta_facts *facts) {
-  memset(facts, 0, sizeof *facts);
-  op->paramTypes |= TEEC_PARAM_TYPES(0, 0, 0, TEEC_MEMREF_TEMP_OUTPUT);
-  op->params[3].tmpref.buffer = facts;
-  op->params[3].tmpref.size = sizeof *facts;
-  uint32_t origin = 0;
-  return TEEC_InvokeCommand(&s_session, command, op, &origin);
-}
-
-static TEEC_Result key(const char *device, uint8_t public_key[RTINFER_TA_KEY_BYTES]) {
-  TEEC_Operation op;
-  memset(&op, 0, sizeof op);
-  op.paramTypes = TEEC_PARAM_TYPES(TEEC_MEMREF_TEMP_INPUT, TEEC_MEMREF_TEMP_OUTPUT, TEEC_NONE, TEEC_NONE);
-  op.params[0].tmpref.buffer = (void *)device;
-  op.params[0].tmpref.size = strlen(device);
-  op.params[1].tmpref.buffer = public_key;
-  op.params[1].tmpref.size = RTINFER_TA_KEY_BYTES;
-  rtinfer_ta_facts facts;
-  return invoke(RTINFER_TA_CMD_KEY, &op, &facts);
-}
-
-static TEEC_Result stats(rtinfer_ta_stats *out) {
-  TEEC_Operation op;
-  memset(&op, 0, sizeof op);
-  memset(out, 0, sizeof *out);
-  op.paramTypes = TEEC_PARAM_TYPES(TEEC_NONE, TEEC_MEMREF_TEMP_OUTPUT, TEEC_NONE, TEEC_NONE);
-  op.params[1].tmpref.buffer = out;
-  op.params[1].tmpref.size = sizeof *out;
-  rtinfer_ta_facts facts;
-  return invoke(RTINFER_TA_CMD_STATS, &op, &facts);
+  return ta_invoke(&s_session, command, op, facts);
 }
 
 static uint8_t *read_file(const char *path, size_t *length) {
@@ -121,7 +94,7 @@ int main(int argc, char **argv) {
     return 1;
   }
   uint8_t public_key[RTINFER_TA_KEY_BYTES];
-  if (key(argv[2], public_key) != TEEC_SUCCESS) {
+  if (ta_invoke_key(&s_session, argv[2], public_key, NULL) != TEEC_SUCCESS) {
     fprintf(stderr, "bench_ta_heap: KEY failed for device %s\n", argv[2]);
     return 1;
   }
@@ -145,9 +118,9 @@ int main(int argc, char **argv) {
     memset(&run_facts, 0, sizeof run_facts);
     const TEEC_Result loaded = load(sealed, length, flags, &load_facts);
     rtinfer_ta_stats after;
-    stats(&after);
+    ta_invoke_stats(&s_session, &after);
     const TEEC_Result ran = loaded == TEEC_SUCCESS ? run_once(&after, &run_facts) : TEEC_ERROR_BAD_STATE;
-    stats(&after);
+    ta_invoke_stats(&s_session, &after);
     printf("{");
     print_facts("load", loaded, &load_facts);
     print_facts("run", ran, &run_facts);

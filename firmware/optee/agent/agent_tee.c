@@ -8,6 +8,7 @@
 #include "model_store.h"
 #include "rtinfer_nn/sha256.h"
 #include "rtp/errors.h"
+#include "ta_invoke.h"
 
 #ifdef RTINFER_AGENT_TEST_TA
 /* Tests only: the TA's test build (RTINFER_TA_TEST_HOOKS, firmware/optee/ta/user_ta_header_defines.h), whose
@@ -35,27 +36,15 @@ static struct {
 
 static uint8_t s_chunk[LOAD_CHUNK]; /* sealed bytes only */
 
+/* The agent's one session: every command goes through ta_invoke() on it. */
 static TEEC_Result invoke(uint32_t command, TEEC_Operation *op, rtinfer_ta_facts *facts)
 {
-    memset(facts, 0, sizeof *facts);
-    op->paramTypes |= TEEC_PARAM_TYPES(0, 0, 0, TEEC_MEMREF_TEMP_OUTPUT);
-    op->params[3].tmpref.buffer = facts;
-    op->params[3].tmpref.size = sizeof *facts;
-    uint32_t origin = 0;
-    return TEEC_InvokeCommand(&s_tee.session, command, op, &origin);
+    return ta_invoke(&s_tee.session, command, op, facts);
 }
 
 static int fetch_key(const char *device_id)
 {
-    TEEC_Operation op;
-    rtinfer_ta_facts facts;
-    memset(&op, 0, sizeof op);
-    op.paramTypes = TEEC_PARAM_TYPES(TEEC_MEMREF_TEMP_INPUT, TEEC_MEMREF_TEMP_OUTPUT, TEEC_NONE, TEEC_NONE);
-    op.params[0].tmpref.buffer = (void *)device_id;
-    op.params[0].tmpref.size = strlen(device_id);
-    op.params[1].tmpref.buffer = s_tee.key;
-    op.params[1].tmpref.size = sizeof s_tee.key;
-    TEEC_Result r = invoke(RTINFER_TA_CMD_KEY, &op, &facts);
+    TEEC_Result r = ta_invoke_key(&s_tee.session, device_id, s_tee.key, NULL);
     if (r != TEEC_SUCCESS) {
         return (int)r;
     }
@@ -68,14 +57,7 @@ static int fetch_key(const char *device_id)
 
 int agent_tee_stats(rtinfer_ta_stats *out)
 {
-    TEEC_Operation op;
-    rtinfer_ta_facts facts;
-    memset(&op, 0, sizeof op);
-    memset(out, 0, sizeof *out);
-    op.paramTypes = TEEC_PARAM_TYPES(TEEC_NONE, TEEC_MEMREF_TEMP_OUTPUT, TEEC_NONE, TEEC_NONE);
-    op.params[1].tmpref.buffer = out;
-    op.params[1].tmpref.size = sizeof *out;
-    return invoke(RTINFER_TA_CMD_STATS, &op, &facts) == TEEC_SUCCESS ? 0 : -1;
+    return ta_invoke_stats(&s_tee.session, out) == TEEC_SUCCESS ? 0 : -1;
 }
 
 int agent_tee_open(const char *device_id, char *err, size_t errlen)

@@ -16,6 +16,7 @@
 #include "rtinfer_ta.h"
 #include "sealed_format.h"
 #include "sealed_test_vectors.h"
+#include "ta_invoke.h"
 
 #define TEST_IMPORT_KEY 0x7e570001u
 static const TEEC_UUID k_test_ta = {0x7d2b6a51, 0x3c8e, 0x4f0a, {0x9b, 0x14, 0x6e, 0x5d, 0x2c, 0x8a, 0x7e, 0x57}};
@@ -40,25 +41,11 @@ static void close_ta(void) {
 }
 
 static TEEC_Result invoke(uint32_t command, TEEC_Operation *op, rtinfer_ta_facts *facts) {
-  static rtinfer_ta_facts ignored;
-  rtinfer_ta_facts *out = facts ? facts : &ignored;
-  memset(out, 0, sizeof *out);
-  op->paramTypes |= TEEC_PARAM_TYPES(0, 0, 0, TEEC_MEMREF_TEMP_OUTPUT);
-  op->params[3].tmpref.buffer = out;
-  op->params[3].tmpref.size = sizeof *out;
-  uint32_t origin = 0;
-  return TEEC_InvokeCommand(&s_session, command, op, &origin);
+  return ta_invoke(&s_session, command, op, facts);
 }
 
 static TEEC_Result key(const char *device, uint8_t public_key[32]) {
-  TEEC_Operation op;
-  memset(&op, 0, sizeof op);
-  op.paramTypes = TEEC_PARAM_TYPES(TEEC_MEMREF_TEMP_INPUT, TEEC_MEMREF_TEMP_OUTPUT, TEEC_NONE, TEEC_NONE);
-  op.params[0].tmpref.buffer = (void *)device;
-  op.params[0].tmpref.size = strlen(device);
-  op.params[1].tmpref.buffer = public_key;
-  op.params[1].tmpref.size = 32;
-  return invoke(RTINFER_TA_CMD_KEY, &op, NULL);
+  return ta_invoke_key(&s_session, device, public_key, NULL);
 }
 
 static void import_vector_key(void) {
@@ -130,13 +117,7 @@ static load_outcome load_file(const char *file, size_t chunk, uint32_t flags) {
 
 static rtinfer_ta_stats stats(void) {
   rtinfer_ta_stats out;
-  memset(&out, 0, sizeof out);
-  TEEC_Operation op;
-  memset(&op, 0, sizeof op);
-  op.paramTypes = TEEC_PARAM_TYPES(TEEC_NONE, TEEC_MEMREF_TEMP_OUTPUT, TEEC_NONE, TEEC_NONE);
-  op.params[1].tmpref.buffer = &out;
-  op.params[1].tmpref.size = sizeof out;
-  CHECK(invoke(RTINFER_TA_CMD_STATS, &op, NULL) == TEEC_SUCCESS, "stats");
+  CHECK(ta_invoke_stats(&s_session, &out) == TEEC_SUCCESS, "stats");
   return out;
 }
 

@@ -1,0 +1,40 @@
+/* The normal world's calls of the rtinfer TA's commands: see ta_invoke.h. */
+#include "ta_invoke.h"
+
+#include <string.h>
+
+TEEC_Result ta_invoke(TEEC_Session *session, uint32_t command, TEEC_Operation *op, rtinfer_ta_facts *facts)
+{
+    rtinfer_ta_facts ignored;
+    rtinfer_ta_facts *out = facts != NULL ? facts : &ignored;
+    memset(out, 0, sizeof *out);
+    op->paramTypes |= TEEC_PARAM_TYPES(0, 0, 0, TEEC_MEMREF_TEMP_OUTPUT);
+    op->params[3].tmpref.buffer = out;
+    op->params[3].tmpref.size = sizeof *out;
+    uint32_t origin = 0;
+    return TEEC_InvokeCommand(session, command, op, &origin);
+}
+
+TEEC_Result ta_invoke_key(TEEC_Session *session, const char *device_id, uint8_t public_key[RTINFER_TA_KEY_BYTES],
+                          rtinfer_ta_facts *facts)
+{
+    TEEC_Operation op;
+    memset(&op, 0, sizeof op);
+    op.paramTypes = TEEC_PARAM_TYPES(TEEC_MEMREF_TEMP_INPUT, TEEC_MEMREF_TEMP_OUTPUT, TEEC_NONE, TEEC_NONE);
+    op.params[0].tmpref.buffer = (void *)device_id;
+    op.params[0].tmpref.size = strlen(device_id);
+    op.params[1].tmpref.buffer = public_key;
+    op.params[1].tmpref.size = RTINFER_TA_KEY_BYTES;
+    return ta_invoke(session, RTINFER_TA_CMD_KEY, &op, facts);
+}
+
+TEEC_Result ta_invoke_stats(TEEC_Session *session, rtinfer_ta_stats *out)
+{
+    TEEC_Operation op;
+    memset(&op, 0, sizeof op);
+    memset(out, 0, sizeof *out);
+    op.paramTypes = TEEC_PARAM_TYPES(TEEC_NONE, TEEC_MEMREF_TEMP_OUTPUT, TEEC_NONE, TEEC_NONE);
+    op.params[1].tmpref.buffer = out;
+    op.params[1].tmpref.size = sizeof *out;
+    return ta_invoke(session, RTINFER_TA_CMD_STATS, &op, NULL);
+}
