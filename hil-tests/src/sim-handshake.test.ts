@@ -122,18 +122,21 @@ describe('the boot HELLO, for a host that opens a fresh sim 0.3 s after it start
     });
   });
 
-  it('a host that flushes on open, as hosts do, misses it and learns the same from its own HELLO\'s reply', async () => {
+  it('a host that flushes on open, as hosts do, may miss it and learns the same from its own HELLO\'s reply', async () => {
     await lateHost(async (pty) => {
       const port = await RawPort.open(pty); // node-serialport: tcflush(TCIOFLUSH) on open
       try {
         await port.write(Uint8Array.of(0));
         await port.sendHost(hello);
-        // The first frame is the reply: the boot HELLO went with the flush.
-        const reply = decodeMessage('d2h', (await port.nextFrame()).message);
+        // The first frame is the reply: the boot HELLO went with the flush. Only if a loaded host kept the sim
+        // from writing its boot HELLO until after this open did it survive the flush; then it comes first.
+        let reply = decodeMessage('d2h', (await port.nextFrame()).message);
+        if (reply.type === 'HELLO' && reply.id === 0) reply = decodeMessage('d2h', (await port.nextFrame()).message);
         expect(reply).toMatchObject({ type: 'HELLO', id: 1 });
         if (reply.type !== 'HELLO') throw new Error('not a HELLO');
-        // Its uptime says the device booted before the host opened the link.
-        expect(reply.body.uptime).toBeGreaterThanOrEqual((BigInt(OPEN_AFTER_MS) * reply.body.clockHz) / 1000n);
+        // Its uptime says the device booted well before the host opened the link (half the wait: the sim starts
+        // its clock a moment after it prints the line the wait is counted from, more than a moment on a loaded host).
+        expect(reply.body.uptime).toBeGreaterThanOrEqual((BigInt(OPEN_AFTER_MS / 2) * reply.body.clockHz) / 1000n);
       } finally {
         await port.close();
       }

@@ -25,6 +25,8 @@ export function targetKind(): TargetKind {
  * `ramBytes` limits a sim's inference memory; only the sim can do that (a board has what it has).
  * `clock` is the sim's device clock: a test that asserts deadline outcomes asks for 'cpu', so that a loaded
  * host does not stretch the sim's jobs or delay its releases (QEMU and boards keep their own clocks).
+ * QEMU always runs with `-icount shift=0`: its SysTick then counts executed instructions, which a loaded host
+ * cannot bend (on QEMU's host-time clock, a starved timer thread once left a whole inference at 0 ticks).
  */
 export async function acquireTarget(options: { ramBytes?: number; clock?: SimClock } = {}): Promise<Target> {
   const kind = options.ramBytes !== undefined ? 'sim' : targetKind();
@@ -33,7 +35,7 @@ export async function acquireTarget(options: { ramBytes?: number; clock?: SimClo
     return { path: port, description: `port ${port}`, release: async () => {} };
   }
   if (kind === 'qemu') {
-    const qemu = await startQemu();
+    const qemu = await startQemu({ icount: true });
     return {
       path: qemu.path,
       description: `QEMU ${qemu.deviceId}`,
