@@ -5,7 +5,7 @@ import { mkdirSync } from 'node:fs';
 import { exitOf, keepTail, stopChild, waitForLine } from './child-process.js';
 import type { RunningSim } from './posix-sim.js';
 import { agentBinaryPath } from './sim-binary.js';
-import { listRunningSims, registerSim, type SimRecord } from './sim-registry.js';
+import { nextFreeDeviceId, registerSim, type SimRecord } from './sim-registry.js';
 
 export interface PiAgentOptions {
   deviceId?: string;
@@ -37,10 +37,7 @@ export const PI_SIM_MAX_FRAME = 16384;
 const STARTUP_LINE = /^RTINFER_AGENT pty=(\S+) link=(\S+) device_id=(\S+) pid=(\d+) clock_hz=(\d+) board=(\S+) tee_heap=(\d+) tee_key_sha256=([0-9a-f]{64})/;
 
 export function nextPiDeviceId(): string {
-  const taken = new Set(listRunningSims().map((sim) => sim.deviceId));
-  let n = 1;
-  while (taken.has(`pi-${n}`)) n++;
-  return `pi-${n}`;
+  return nextFreeDeviceId('pi');
 }
 
 export async function startPiAgent(options: PiAgentOptions = {}): Promise<RunningPiAgent> {

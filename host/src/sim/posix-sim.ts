@@ -5,7 +5,7 @@ import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { exitOf, keepTail, stopChild, waitForLine } from './child-process.js';
 import { simBinaryPath } from './sim-binary.js';
-import { listRunningSims, registerSim, type SimClock, type SimRecord } from './sim-registry.js';
+import { nextFreeDeviceId, registerSim, type SimClock, type SimRecord } from './sim-registry.js';
 
 export interface SimOptions {
   deviceId?: string;
@@ -42,10 +42,7 @@ export interface RunningSim extends SimRecord {
 const STARTUP_LINE = /^RTINFER_SIM pty=(\S+) link=(\S+) device_id=(\S+) pid=(\d+) clock_hz=(\d+)(?: clock=(wall|cpu))?/;
 
 export function nextSimDeviceId(): string {
-  const taken = new Set(listRunningSims().map((sim) => sim.deviceId));
-  let n = 1;
-  while (taken.has(`sim-${n}`)) n++;
-  return `sim-${n}`;
+  return nextFreeDeviceId('sim');
 }
 
 export async function startSim(options: SimOptions = {}): Promise<RunningSim> {

@@ -65,3 +65,11 @@ export function listRunningSims(): SimRecord[] {
   }
   return records.sort((a, b) => a.deviceId.localeCompare(b.deviceId, undefined, { numeric: true }));
 }
+
+/** The first `<prefix>-N` no running sim uses: the default name of a new sim (`sim-1`) or Pi sim (`pi-1`). */
+export function nextFreeDeviceId(prefix: string): string {
+  const taken = new Set(listRunningSims().map((sim) => sim.deviceId));
+  let n = 1;
+  while (taken.has(`${prefix}-${n}`)) n++;
+  return `${prefix}-${n}`;
+}
