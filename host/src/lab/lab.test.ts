@@ -7,17 +7,9 @@ import { findLabFile, LAB_FILE_NAME } from './find-lab.js';
 import { LabConfigError } from './lab-error.js';
 import { parseLab } from './parse-lab.js';
 import { GOOD } from './test-support/example-lab.js';
+import { labFailure } from './test-support/lab-failure.js';
 
 
-function failure(text: string): LabConfigError {
-  try {
-    parseLab(text, 'lab.yaml');
-  } catch (error) {
-    if (error instanceof LabConfigError) return error;
-    throw error;
-  }
-  throw new Error('parsed without error');
-}
 
 describe('parseLab', () => {
   it('reads brokers, benches, devices of each kind and defaults', () => {
@@ -36,48 +28,48 @@ describe('parseLab', () => {
   });
 
   it('names an unknown key with its path, line and column', () => {
-    const error = failure(GOOD.replace('    broker: lab\n', '    brokr: lab\n'));
+    const error = labFailure(GOOD.replace('    broker: lab\n', '    brokr: lab\n'));
     expect(error).toMatchObject({ reason: 'unknown_key', key: 'benches.bench-a.brokr', position: { line: 8, column: 5 } });
     expect(error.message).toMatch(/^lab\.yaml:8:5: benches\.bench-a\.brokr: unknown key "brokr"; expected one of: broker, devices, discover$/);
     expect(error.toJSON()).toMatchObject({ code: 'lab_config', reason: 'unknown_key', line: 8, column: 5 });
   });
 
   it('names a wrong type, and hints at quoting a USB id YAML read as a number', () => {
-    const error = failure(GOOD.replace('productId: "374b" }]', 'productId: 3740 }]'));
+    const error = labFailure(GOOD.replace('productId: "374b" }]', 'productId: 3740 }]'));
     expect(error).toMatchObject({ reason: 'wrong_type', key: 'benches.bench-a.discover.usb[0].productId', position: { line: 14, column: 44 } });
     expect(error.message).toContain('quote USB ids');
-    expect(failure('benches: [a, b]\n')).toMatchObject({ reason: 'wrong_type', key: 'benches', position: { line: 1, column: 10 } });
-    expect(failure(GOOD.replace('initialMs: 100', 'initialMs: soon'))).toMatchObject({ key: 'defaults.reconnect.initialMs', position: { line: 21, column: 27 } });
+    expect(labFailure('benches: [a, b]\n')).toMatchObject({ reason: 'wrong_type', key: 'benches', position: { line: 1, column: 10 } });
+    expect(labFailure(GOOD.replace('initialMs: 100', 'initialMs: soon'))).toMatchObject({ key: 'defaults.reconnect.initialMs', position: { line: 21, column: 27 } });
   });
 
   it('refuses a device listed in two benches', () => {
-    const error = failure(GOOD.replace('{ id: sim-b, serial: /tmp/sim-b }', '{ id: sim-b, serial: /dev/ttyACM0 }'));
+    const error = labFailure(GOOD.replace('{ id: sim-b, serial: /tmp/sim-b }', '{ id: sim-b, serial: /dev/ttyACM0 }'));
     expect(error).toMatchObject({ reason: 'duplicate_device', key: 'benches.bench-b.devices[0]', position: { line: 18, column: 9 } });
     expect(error.message).toContain('serial port /dev/ttyACM0 is listed in benches bench-a and bench-b');
-    expect(failure(GOOD.replace('id: sim-b', 'id: f7-1')).message).toContain('id f7-1 is listed in benches bench-a and bench-b');
+    expect(labFailure(GOOD.replace('id: sim-b', 'id: f7-1')).message).toContain('id f7-1 is listed in benches bench-a and bench-b');
   });
 
   it('refuses a device without a source, or with two', () => {
-    expect(failure(GOOD.replace('{ id: pi-1, mqtt: pi-1 }', '{ id: pi-1 }'))).toMatchObject({ reason: 'missing_key', key: 'benches.bench-a.devices[2]', position: { line: 12, column: 9 } });
-    expect(failure(GOOD.replace('{ id: pi-1, mqtt: pi-1 }', '{ id: pi-1, mqtt: pi-1, serial: /dev/x }')).reason).toBe('bad_value');
+    expect(labFailure(GOOD.replace('{ id: pi-1, mqtt: pi-1 }', '{ id: pi-1 }'))).toMatchObject({ reason: 'missing_key', key: 'benches.bench-a.devices[2]', position: { line: 12, column: 9 } });
+    expect(labFailure(GOOD.replace('{ id: pi-1, mqtt: pi-1 }', '{ id: pi-1, mqtt: pi-1, serial: /dev/x }')).reason).toBe('bad_value');
   });
 
   it('refuses references to brokers and benches that do not exist', () => {
-    expect(failure(GOOD.replace('    broker: lab\n', '    broker: nope\n'))).toMatchObject({ reason: 'unknown_reference', key: 'benches.bench-a.broker', position: { line: 8, column: 13 } });
-    expect(failure(GOOD.replace('bench: bench-a', 'bench: bench-z'))).toMatchObject({ reason: 'unknown_reference', key: 'defaults.bench', position: { line: 20, column: 10 } });
+    expect(labFailure(GOOD.replace('    broker: lab\n', '    broker: nope\n'))).toMatchObject({ reason: 'unknown_reference', key: 'benches.bench-a.broker', position: { line: 8, column: 13 } });
+    expect(labFailure(GOOD.replace('bench: bench-a', 'bench: bench-z'))).toMatchObject({ reason: 'unknown_reference', key: 'defaults.bench', position: { line: 20, column: 10 } });
   });
 
   it('reports YAML syntax errors with their line and column', () => {
-    const error = failure('benches:\n  a: [1,\n b: {\n');
+    const error = labFailure('benches:\n  a: [1,\n b: {\n');
     expect(error.reason).toBe('syntax');
     expect(error.position?.line).toBeGreaterThanOrEqual(2);
     expect(error.message).toMatch(/^lab\.yaml:\d+:\d+: YAML syntax error/);
-    expect(failure('a: 1\na: 2\n').reason).toBe('syntax'); // a key given twice
+    expect(labFailure('a: 1\na: 2\n').reason).toBe('syntax'); // a key given twice
   });
 
   it('refuses bad broker URLs and bench names', () => {
-    expect(failure(GOOD.replace('mqtt://10.0.0.2:1883', 'http://x'))).toMatchObject({ reason: 'bad_value', key: 'brokers.lab.url', position: { line: 3, column: 10 } });
-    expect(failure(GOOD.replace('bench-b:', 'bench b/1:'))).toMatchObject({ reason: 'bad_value', key: 'benches.bench b/1' });
+    expect(labFailure(GOOD.replace('mqtt://10.0.0.2:1883', 'http://x'))).toMatchObject({ reason: 'bad_value', key: 'brokers.lab.url', position: { line: 3, column: 10 } });
+    expect(labFailure(GOOD.replace('bench-b:', 'bench b/1:'))).toMatchObject({ reason: 'bad_value', key: 'benches.bench b/1' });
   });
 });
 

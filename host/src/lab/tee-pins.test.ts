@@ -2,10 +2,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { LabConfigError } from './lab-error.js';
 import { parseLab } from './parse-lab.js';
 import { labFileForPins, loadLabForPins, writeTeeGeneration, writeTeeKeyPin } from './tee-pins.js';
 import { GOOD } from './test-support/example-lab.js';
+import { labFailure } from './test-support/lab-failure.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'rtinfer-tee-pins-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -13,15 +13,6 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const KEY = '00'.repeat(31) + '01';
 const key = (hex: string) => new Uint8Array(Buffer.from(hex, 'hex'));
 
-function failure(text: string): LabConfigError {
-  try {
-    parseLab(text, 'lab.yaml');
-  } catch (error) {
-    if (error instanceof LabConfigError) return error;
-    throw error;
-  }
-  throw new Error('parsed without error');
-}
 
 describe('the lab config tee section', () => {
   it('is optional: a lab without pins is valid and pins nothing', () => {
@@ -36,16 +27,16 @@ describe('the lab config tee section', () => {
   });
 
   it('refuses a key that is not 64 hex digits, at its line and column', () => {
-    const error = failure(`tee:\n  devices:\n    pi-1:\n      key: "abc"\n`);
+    const error = labFailure(`tee:\n  devices:\n    pi-1:\n      key: "abc"\n`);
     expect(error).toMatchObject({ reason: 'bad_value', key: 'tee.devices.pi-1.key', position: { line: 4, column: 12 } });
   });
 
   it('refuses an unquoted all-digit key (YAML reads a number), a missing key, a negative generation, an unknown field', () => {
-    expect(failure(`tee:\n  devices:\n    pi-1: { key: ${'1'.repeat(64)} }\n`)).toMatchObject({ reason: 'wrong_type', key: 'tee.devices.pi-1.key', position: { line: 3, column: 18 } });
-    expect(failure(`tee:\n  devices:\n    pi-1: { generation: 1 }\n`)).toMatchObject({ reason: 'missing_key', key: 'tee.devices.pi-1.key' });
-    expect(failure(`tee:\n  devices:\n    pi-1: { key: "${KEY}", generation: -1 }\n`)).toMatchObject({ reason: 'wrong_type', key: 'tee.devices.pi-1.generation' });
-    expect(failure(`tee:\n  devices:\n    pi-1: { key: "${KEY}", fingerprint: x }\n`)).toMatchObject({ reason: 'unknown_key', key: 'tee.devices.pi-1.fingerprint', position: { line: 3, column: 86 } });
-    expect(failure(`tee:\n  devices:\n    "pi 1": { key: "${KEY}" }\n`)).toMatchObject({ reason: 'bad_value', key: 'tee.devices.pi 1' });
+    expect(labFailure(`tee:\n  devices:\n    pi-1: { key: ${'1'.repeat(64)} }\n`)).toMatchObject({ reason: 'wrong_type', key: 'tee.devices.pi-1.key', position: { line: 3, column: 18 } });
+    expect(labFailure(`tee:\n  devices:\n    pi-1: { generation: 1 }\n`)).toMatchObject({ reason: 'missing_key', key: 'tee.devices.pi-1.key' });
+    expect(labFailure(`tee:\n  devices:\n    pi-1: { key: "${KEY}", generation: -1 }\n`)).toMatchObject({ reason: 'wrong_type', key: 'tee.devices.pi-1.generation' });
+    expect(labFailure(`tee:\n  devices:\n    pi-1: { key: "${KEY}", fingerprint: x }\n`)).toMatchObject({ reason: 'unknown_key', key: 'tee.devices.pi-1.fingerprint', position: { line: 3, column: 86 } });
+    expect(labFailure(`tee:\n  devices:\n    "pi 1": { key: "${KEY}" }\n`)).toMatchObject({ reason: 'bad_value', key: 'tee.devices.pi 1' });
   });
 });
 
