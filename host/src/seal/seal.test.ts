@@ -1,7 +1,7 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { createHash, generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { rawPrivateKey, rawPublicKey } from './raw-keys.js';
-import { seal } from './seal.js';
+import { checkContainer, seal, sealChecked } from './seal.js';
 import { SealError, type SealErrorCode } from './seal-errors.js';
 import { lenet5, opsMix, segmentSpans, signerKey, signerPublic, strangerKey, taPrivate, taPublic } from './test-support/seal-fixtures.js';
 import { decodeSealedHeader } from './sealed-header.js';
@@ -39,6 +39,21 @@ describe('seal and unseal', () => {
         expect(header.signer === undefined).toBe(signingKey === undefined);
       }
     }
+  });
+
+  it('hashes as it seals: the container check gives both of its hashes, the sealing the hash of its own bytes', () => {
+    const sha = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+    const checked = checkContainer(lenet5);
+    expect(Buffer.from(checked.fileSha256).toString('hex')).toBe(sha(lenet5));
+    expect(Buffer.from(checked.digest).toString('hex')).toBe(sha(lenet5.subarray(0, lenet5.length - 34)));
+    for (const signingKey of [undefined, signerKey]) {
+      const sealing = sealChecked(lenet5, checked, { ...base, segmentSize: 1024, ...(signingKey ? { signingKey } : {}) });
+      expect(Buffer.from(sealing.sha256).toString('hex')).toBe(sha(sealing.sealed));
+      expect(Buffer.from(unseal(sealing.sealed, { ...trusting, requireSignature: signingKey !== undefined }).container).equals(Buffer.from(lenet5))).toBe(true);
+    }
+    const damaged = Uint8Array.from(lenet5);
+    damaged[100]! ^= 1;
+    expectRefused(() => checkContainer(damaged), 'seal_container');
   });
 
   it('draws a fresh ephemeral key for every seal, so two seals share no ciphertext', () => {

@@ -1,11 +1,11 @@
 // Seals an .rtm container to a TA's X25519 public key (protocol/CONTAINER.md §7), optionally signed with Ed25519.
-import { createCipheriv, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
+import { createCipheriv, createHash, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import { byteStringHead, CONTAINER_MAGIC } from '../compress/container.js';
-import { deriveContentKey, sha256, sharedSecret, signedMessage } from './content-key.js';
+import { deriveContentKey, sharedSecret, signedMessage } from './content-key.js';
 import { privateKeyFromRaw, publicKeyFromRaw, rawPublicKey } from './raw-keys.js';
 import { SealError } from './seal-errors.js';
 import { DEFAULT_SEGMENT_SIZE, encodeSealedHeader, type SealedHeader } from './sealed-header.js';
-import { segmentCount, segmentNonce, segmentPlaintextBytes, TAG_BYTES } from './segments.js';
+import { sealedBodyBytes, segmentCount, segmentNonce, segmentPlaintextBytes, TAG_BYTES } from './segments.js';
 
 const DIGEST_BYTES = 32;
 
@@ -22,16 +22,34 @@ export interface SealOptions {
   ephemeralPrivateKeyForTests?: Uint8Array;
 }
 
-/** The .rtm's own digest (its last item), after checking that it is one and that it matches the content. */
-export function containerDigest(container: Uint8Array): Uint8Array {
+/** A container checked for sealing: its own digest (its last item) and the SHA-256 of the whole file. */
+export interface CheckedContainer {
+  /** The content digest (CONTAINER.md §4), which a signature covers. */
+  digest: Uint8Array;
+  /** SHA-256 of every byte: what names this exact container (e.g. for a cache of sealings). */
+  fileSha256: Uint8Array;
+}
+
+/**
+ * Checks that `container` is an .rtm whose digest item matches its content, and returns both hashes from one pass
+ * over the bytes: the content digest covers everything before the trailer, the file's SHA-256 continues the same
+ * hash over the trailer.
+ */
+export function checkContainer(container: Uint8Array): CheckedContainer {
   const at = container.length - 2 - DIGEST_BYTES;
   const refuse = (what: string) => new SealError('seal_container', `the plaintext is not an .rtm container: ${what}`, { length: container.length });
   if (at < CONTAINER_MAGIC.length || !CONTAINER_MAGIC.every((byte, i) => container[i] === byte)) throw refuse('no magic or too short');
   if (container[at] !== 0x58 || container[at + 1] !== DIGEST_BYTES) throw refuse('no SHA-256 trailer at its end');
   const digest = container.subarray(at + 2);
-  const actual = sha256(container.subarray(0, at));
-  if (!actual.every((byte, i) => byte === digest[i])) throw refuse('its SHA-256 trailer does not match its content');
-  return Uint8Array.from(digest);
+  const content = createHash('sha256').update(container.subarray(0, at));
+  const actual = content.copy().digest();
+  if (!actual.equals(digest)) throw refuse('its SHA-256 trailer does not match its content');
+  return { digest: Uint8Array.from(digest), fileSha256: new Uint8Array(content.update(container.subarray(at)).digest()) };
+}
+
+/** The .rtm's own digest (its last item), after checking that it is one and that it matches the content. */
+export function containerDigest(container: Uint8Array): Uint8Array {
+  return checkContainer(container).digest;
 }
 
 function ephemeralKeyPair(fixed: Uint8Array | undefined): { privateKey: KeyObject; publicKey: KeyObject } {
@@ -40,8 +58,21 @@ function ephemeralKeyPair(fixed: Uint8Array | undefined): { privateKey: KeyObjec
   return { privateKey, publicKey: publicKeyFromRaw('x25519', rawPublicKey(privateKey)) };
 }
 
+/** A sealing and the SHA-256 of its bytes (what MODEL_BEGIN carries for it), hashed while they were made. */
+export interface Sealing {
+  sealed: Uint8Array;
+  sha256: Uint8Array;
+}
+
 export function seal(container: Uint8Array, options: SealOptions): Uint8Array {
-  const digest = containerDigest(container);
+  return sealChecked(container, checkContainer(container), options).sealed;
+}
+
+/**
+ * Seals a container `checkContainer` has already checked (so a caller that needs its hashes too reads the bytes
+ * once). The output is written into one buffer of its final size and hashed segment by segment as it is made.
+ */
+export function sealChecked(container: Uint8Array, checked: CheckedContainer, options: SealOptions): Sealing {
   const recipientKey = options.recipient instanceof Uint8Array ? publicKeyFromRaw('x25519', options.recipient, 'recipient public key') : options.recipient;
   if (recipientKey.asymmetricKeyType !== 'x25519') throw new SealError('seal_key', `the recipient key is ${recipientKey.asymmetricKeyType}, expected X25519`, { which: 'recipient' });
   if (options.signingKey && (options.signingKey.type !== 'private' || options.signingKey.asymmetricKeyType !== 'ed25519')) {
@@ -60,15 +91,35 @@ export function seal(container: Uint8Array, options: SealOptions): Uint8Array {
   };
   const headerBytes = encodeSealedHeader(header);
   const { key, nonceBase } = deriveContentKey(sharedSecret(ephemeral.privateKey, recipientKey), headerBytes);
-  const parts: Uint8Array[] = [CONTAINER_MAGIC, byteStringHead(headerBytes.length), headerBytes];
+  const head = byteStringHead(headerBytes.length);
+  const out = Buffer.allocUnsafe(CONTAINER_MAGIC.length + head.length + headerBytes.length + sealedBodyBytes(header.plaintextSize, header.segmentSize, options.signingKey !== undefined));
+  const hash = createHash('sha256');
+  let at = 0;
+  const put = (part: Uint8Array) => {
+    out.set(part, at);
+    at += part.length;
+  };
+  put(CONTAINER_MAGIC);
+  put(head);
+  put(headerBytes);
   const count = segmentCount(header.plaintextSize, header.segmentSize);
   for (let index = 0; index < count; index++) {
     const start = index * header.segmentSize;
     const plaintext = container.subarray(start, start + segmentPlaintextBytes(index, header.plaintextSize, header.segmentSize));
     const cipher = createCipheriv('aes-256-gcm', key, segmentNonce(nonceBase, index, index === count - 1), { authTagLength: TAG_BYTES });
     cipher.setAAD(headerBytes);
-    parts.push(cipher.update(plaintext), cipher.final(), cipher.getAuthTag());
+    const from = at;
+    put(cipher.update(plaintext));
+    put(cipher.final());
+    put(cipher.getAuthTag());
+    // Hashed while the segment is still in cache; the first one takes the header with it.
+    hash.update(out.subarray(index === 0 ? 0 : from, at));
   }
-  if (options.signingKey) parts.push(sign(null, signedMessage(headerBytes, digest), options.signingKey));
-  return new Uint8Array(Buffer.concat(parts));
+  if (options.signingKey) {
+    const from = at;
+    put(sign(null, signedMessage(headerBytes, checked.digest), options.signingKey));
+    hash.update(out.subarray(from, at));
+  }
+  if (at !== out.length) throw new Error(`sealed ${at} bytes, expected ${out.length}`); // a broken size formula, not bad input
+  return { sealed: new Uint8Array(out.buffer, out.byteOffset, out.length), sha256: new Uint8Array(hash.digest()) };
 }

@@ -33,6 +33,9 @@ export interface PushOptions {
   onProgress?: (progress: PushProgress) => void;
   beginTimeoutMs?: number;
   commitTimeoutMs?: number;
+  /** SHA-256 of `container` when the caller already has it (a sealer hashes as it seals), so it is not hashed twice;
+   *  a wrong one is caught by the device at MODEL_COMMIT. */
+  sha256?: Uint8Array;
 }
 
 export interface PushProgress {
@@ -83,7 +86,7 @@ export function chooseSlot(models: ModelSlots, sha256: Uint8Array, size: number,
 export async function pushModel(session: DeviceSession, container: Uint8Array, options: PushOptions): Promise<PushSummary> {
   const started = performance.now();
   const wireBefore = session.transport.statistics().bytesOut;
-  const sha256 = sha256Of(container);
+  const sha256 = options.sha256 ?? sha256Of(container);
   const slot = chooseSlot(await listModels(session), sha256, container.length, options.slot);
   const retries = IDEMPOTENT_RETRIES;
   const proposedChunk = Math.min(options.chunkBytes ?? 0xffff, session.transport.peerMaxMessageBytes - CHUNK_ENVELOPE_BYTES, 0xffff);

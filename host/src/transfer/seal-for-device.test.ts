@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Capability, type DeviceBody } from '@rtinfer/protocol';
@@ -10,7 +10,7 @@ import { sha256 } from '../seal/content-key.js';
 import { rawPublicKey } from '../seal/raw-keys.js';
 import { lenet5, opsMix, taPrivate, taPublic } from '../seal/test-support/seal-fixtures.js';
 import { unseal } from '../seal/unseal.js';
-import { readSigningKey, sealForDevice } from './seal-for-device.js';
+import { readSigningKey, sealedCacheWritten, sealForDevice } from './seal-for-device.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'rtinfer-seal-for-device-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -30,7 +30,7 @@ function provisioned(name: string, deviceId = 'pi-1') {
   const cacheDir = join(dir, `${name}-cache`);
   const sealFor = (container: Uint8Array, extra: { generation?: number; signingKey?: ReturnType<typeof readSigningKey> } = {}) =>
     sealForDevice({ info: hello(deviceId, taPublic), device: 'pi', deviceSpec: deviceId, lab: loadLabForPins(labFile), container, cacheDir, ...extra });
-  return { labFile, sealFor };
+  return { labFile, cacheDir, sealFor };
 }
 
 describe('sealForDevice', () => {
@@ -64,6 +64,22 @@ describe('sealForDevice', () => {
     const later = sealFor(lenet5);
     expect(later).toMatchObject({ reused: false, generation: 3 });
     expect(Buffer.compare(later.sealed, first.sealed)).not.toBe(0);
+  });
+
+  it('keeps the sealing on disk for a later process, with its hash, and leaves a pair of files that disagree unused', async () => {
+    const { cacheDir, sealFor } = provisioned('on-disk');
+    const first = sealFor(lenet5);
+    expect(first.sha256).toBe(Buffer.from(sha256(first.sealed)).toString('hex'));
+    await sealedCacheWritten();
+    // Written, so what follows is read back from the files, as a new process would.
+    expect(Buffer.compare(new Uint8Array(readFileSync(join(cacheDir, 'pi-1.rtms'))), first.sealed)).toBe(0);
+    const again = sealFor(lenet5);
+    expect(again).toMatchObject({ reused: true, sha256: first.sha256 });
+    expect(Buffer.compare(again.sealed, first.sealed)).toBe(0);
+    // Other bytes beside this description (as after a crash between the two renames): sealed anew, not pushed.
+    writeFileSync(join(cacheDir, 'pi-1.rtms'), first.sealed.subarray(0, first.sealed.length - 1));
+    expect(existsSync(join(cacheDir, 'pi-1.json'))).toBe(true);
+    expect(sealFor(lenet5)).toMatchObject({ reused: false, generation: 2 });
   });
 
   it('signs with the given Ed25519 key, verifiable by a TA that pins it', () => {

@@ -5,19 +5,21 @@
 // Resume: every seal draws a fresh ephemeral key, so sealing again gives other bytes, and a device holding half of
 // the first sealing could not resume. The last sealing for each device is kept in the user's cache
 // ($XDG_CACHE_HOME/rtinfer/sealed/<device id>.rtms, with what it was sealed from beside it) and used again as long
-// as it is the same container, key, signer and model, and still the device's latest generation.
+// as it is the same container, key, signer and model, and still the device's latest generation. It is written in
+// the background (see writeCache), so that keeping it does not delay the first chunk.
 import { createPrivateKey, type KeyObject } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { rename, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { DeviceBody } from '@rtinfer/protocol';
-import { decodeContainer } from '../compress/container.js';
+import { containerModelId } from '../compress/container.js';
 import { RtinferError } from '../errors.js';
 import { requirePinnedKey, keyFingerprint, hex } from '../device/tee-key.js';
 import type { LabConfig } from '../lab/lab-config.js';
 import { writeTeeGeneration } from '../lab/tee-pins.js';
 import { rawPublicKey } from '../seal/raw-keys.js';
-import { seal } from '../seal/seal.js';
+import { checkContainer, sealChecked } from '../seal/seal.js';
 import { sha256Of } from './push-model.js';
 
 export interface SealForDeviceOptions {
@@ -36,6 +38,8 @@ export interface SealForDeviceOptions {
 
 export interface SealedForDevice {
   sealed: Uint8Array;
+  /** SHA-256 of `sealed`, hex: what MODEL_BEGIN carries (pushModel's `sha256` option takes it, so it is not hashed twice). */
+  sha256: string;
   deviceId: string;
   modelId: string;
   /** SHA-256 of the TA key sealed to, hex. */
@@ -49,6 +53,8 @@ export interface SealedForDevice {
 
 interface CachedSealing {
   containerSha256: string;
+  /** SHA-256 of the sealed bytes beside it: a pair of files that do not belong together is not used. */
+  sealedSha256: string;
   keyFingerprint: string;
   signer: string | null;
   modelId: string;
@@ -79,24 +85,85 @@ export function readSigningKey(file: string): KeyObject {
   return key;
 }
 
-function readCache(dir: string, deviceId: string): { meta: CachedSealing; sealed: Uint8Array } | undefined {
-  const metaFile = join(dir, `${deviceId}.json`);
-  const sealedFile = join(dir, `${deviceId}.rtms`);
-  if (!existsSync(metaFile) || !existsSync(sealedFile)) return undefined;
+interface CacheEntry {
+  meta: CachedSealing;
+  sealed: Uint8Array;
+}
+
+/** Sealings handed out but not yet on disk, by cache file stem (dir/deviceId): the newest one per device. */
+const unwritten = new Map<string, CacheEntry>();
+/** Cache writes go one after another, so a later sealing's files are never overtaken by an earlier one's. */
+let writes: Promise<void> = Promise.resolve();
+let exitHookInstalled = false;
+
+function readCache(dir: string, deviceId: string, wanted: Omit<CachedSealing, 'generation' | 'sealedSha256'>, generation: number | undefined): CacheEntry | undefined {
+  const stem = join(dir, deviceId);
+  const matches = (meta: CachedSealing) =>
+    meta.containerSha256 === wanted.containerSha256 && meta.keyFingerprint === wanted.keyFingerprint && meta.signer === wanted.signer && meta.modelId === wanted.modelId && meta.generation === generation;
+  const pending = unwritten.get(stem);
+  if (pending) return matches(pending.meta) ? pending : undefined;
   try {
-    return { meta: JSON.parse(readFileSync(metaFile, 'utf8')) as CachedSealing, sealed: new Uint8Array(readFileSync(sealedFile)) };
+    const meta = JSON.parse(readFileSync(`${stem}.json`, 'utf8')) as CachedSealing;
+    if (!matches(meta)) return undefined;
+    const sealed = new Uint8Array(readFileSync(`${stem}.rtms`));
+    // The two files are written one after the other: only bytes whose hash the description names are these.
+    return hex(sha256Of(sealed)) === meta.sealedSha256 ? { meta, sealed } : undefined;
   } catch {
-    return undefined; // a damaged cache only costs the resume
+    return undefined; // missing or damaged: that only costs the resume
   }
 }
 
-function writeCache(dir: string, deviceId: string, meta: CachedSealing, sealed: Uint8Array): void {
-  mkdirSync(dir, { recursive: true });
-  for (const [name, bytes] of [[`${deviceId}.rtms`, sealed], [`${deviceId}.json`, JSON.stringify(meta)]] as const) {
-    const temporary = join(dir, `${name}.${process.pid}.tmp`);
+function writeFilesSync(stem: string, entry: CacheEntry): void {
+  for (const [file, bytes] of [[`${stem}.rtms`, entry.sealed], [`${stem}.json`, JSON.stringify(entry.meta)]] as const) {
+    const temporary = `${file}.${process.pid}.tmp`;
     writeFileSync(temporary, bytes);
-    renameSync(temporary, join(dir, name));
+    renameSync(temporary, file);
   }
+}
+
+async function writeFiles(stem: string): Promise<void> {
+  const entry = unwritten.get(stem);
+  if (!entry) return; // a later write (or the exit hook) already put it there
+  for (const [file, bytes] of [[`${stem}.rtms`, entry.sealed], [`${stem}.json`, JSON.stringify(entry.meta)]] as const) {
+    const temporary = `${file}.${process.pid}.tmp`;
+    await writeFile(temporary, bytes);
+    await rename(temporary, file);
+  }
+  if (unwritten.get(stem) === entry) unwritten.delete(stem);
+}
+
+/** Whatever is still unwritten when the process exits (process.exit, or the end of the loop) is written now. */
+function flushOnExit(): void {
+  for (const [stem, entry] of unwritten) {
+    try {
+      writeFilesSync(stem, entry);
+    } catch {
+      // a cache that cannot be written only costs the resume
+    }
+  }
+  unwritten.clear();
+}
+
+/**
+ * Keeps a sealing for the next push without holding up this one: the old description goes at once (so no reader
+ * pairs it with the new bytes), the files are written in the background, and this process sees the sealing
+ * in memory until they are. A process that exits first writes them on its way out.
+ */
+function writeCache(dir: string, deviceId: string, entry: CacheEntry): void {
+  mkdirSync(dir, { recursive: true });
+  const stem = join(dir, deviceId);
+  rmSync(`${stem}.json`, { force: true });
+  unwritten.set(stem, entry);
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.once('exit', flushOnExit);
+  }
+  writes = writes.then(() => writeFiles(stem)).catch(() => undefined);
+}
+
+/** Resolves once every sealing handed out so far is in the cache (tests, and callers about to exit on their own). */
+export function sealedCacheWritten(): Promise<void> {
+  return writes;
 }
 
 export function sealForDevice(options: SealForDeviceOptions): SealedForDevice {
@@ -104,41 +171,36 @@ export function sealForDevice(options: SealForDeviceOptions): SealedForDevice {
   const deviceId = info.deviceId;
   const pin = lab.tee.devices.get(deviceId);
   const key = requirePinnedKey(info, options.device, pin?.key, lab.file, options.deviceSpec);
-  const modelId = decodeContainer(options.container).modelId;
-  const wanted: Omit<CachedSealing, 'generation'> = {
-    containerSha256: hex(sha256Of(options.container)),
+  // One pass over the container checks its digest and gives the file hash that names it in the cache; the model id
+  // comes from the header alone. Nothing else reads the container before the first segment is sealed.
+  const checked = checkContainer(options.container);
+  const modelId = containerModelId(options.container);
+  const wanted = {
+    containerSha256: hex(checked.fileSha256),
     keyFingerprint: keyFingerprint(key),
     signer: options.signingKey ? hex(rawPublicKey(options.signingKey)) : null,
     modelId,
   };
   const dir = options.cacheDir ?? sealedCacheDir();
-  const cached = readCache(dir, deviceId);
   const latest = pin?.generation;
-  const describe = (sealed: Uint8Array, generation: number, reused: boolean): SealedForDevice => ({
+  const describe = ({ sealed, meta }: CacheEntry, reused: boolean): SealedForDevice => ({
     sealed,
+    sha256: meta.sealedSha256,
     deviceId,
     modelId,
     keyFingerprint: wanted.keyFingerprint,
-    generation,
+    generation: meta.generation,
     ...(wanted.signer ? { signer: wanted.signer } : {}),
     reused,
   });
-  if (
-    cached &&
-    cached.meta.containerSha256 === wanted.containerSha256 &&
-    cached.meta.keyFingerprint === wanted.keyFingerprint &&
-    cached.meta.signer === wanted.signer &&
-    cached.meta.modelId === wanted.modelId &&
-    cached.meta.generation === latest &&
-    (options.generation === undefined || options.generation === latest)
-  ) {
-    return describe(cached.sealed, cached.meta.generation, true);
-  }
+  const cached = options.generation === undefined || options.generation === latest ? readCache(dir, deviceId, wanted, latest) : undefined;
+  if (cached) return describe(cached, true);
   const generation = options.generation ?? (latest ?? 0) + 1;
   if (!Number.isSafeInteger(generation) || generation < 0) throw new RtinferError('bad_flag', `generation ${generation} is not an integer in 0 … 2^53−1`, { generation });
-  const sealed = seal(options.container, { recipient: key, device: deviceId, model: modelId, generation, ...(options.signingKey ? { signingKey: options.signingKey } : {}) });
+  const sealing = sealChecked(options.container, checked, { recipient: key, device: deviceId, model: modelId, generation, ...(options.signingKey ? { signingKey: options.signingKey } : {}) });
   // The counter moves before anything is sent: a generation is never sealed twice with different bytes.
   writeTeeGeneration(lab.file, deviceId, generation);
-  writeCache(dir, deviceId, { ...wanted, generation }, sealed);
-  return describe(sealed, generation, false);
+  const entry = { meta: { ...wanted, generation, sealedSha256: hex(sealing.sha256) }, sealed: sealing.sealed };
+  writeCache(dir, deviceId, entry);
+  return describe(entry, false);
 }
