@@ -266,6 +266,21 @@ export function decodeContainer(bytes: Uint8Array, file = 'container'): DecodedC
   return { modelId: field(file, 'header', header, 'model', isString, 'a model id'), version, contentDigest, fileSha256, graph, layers, testInputs };
 }
 
+/** The model id from the header item alone: no blob is read and nothing is verified (a sealer, which checks the
+ *  digest itself, names the model with it without decoding megabytes of weights). */
+export function containerModelId(bytes: Uint8Array, file = 'container'): string {
+  if (!CONTAINER_MAGIC.every((byte, i) => bytes[i] === byte)) throw new ContainerError('container_format', file, 'not an rtinfer model container (.rtm): no self-described CBOR tag (d9 d9 f7) at its start', {});
+  const item = readByteString(bytes, CONTAINER_MAGIC.length, file, 'the header');
+  let header: Data;
+  try {
+    header = decoder.decode(bytes.subarray(item.start, item.end)) as Data;
+  } catch (error) {
+    throw new ContainerError('container_format', file, `the header is not valid CBOR: ${(error as Error).message}`, {});
+  }
+  if (typeof header !== 'object' || header === null || header.format !== 'rtm') throw new ContainerError('container_format', file, 'the header is not an rtm header map', {});
+  return field(file, 'header', header, 'model', isString, 'a model id');
+}
+
 /** The optional `testInputs` header key: float32 LE byte strings, each one graph input. */
 function readTestInputs(file: string, raw: unknown, inputCount: number): Float32Array[] {
   if (raw === undefined) return [];
