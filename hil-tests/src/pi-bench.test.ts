@@ -1,5 +1,6 @@
-// A simulated Pi owned by a bench daemon: `rtinfer push --bench` refuses it (the daemon would carry the model over
-// the broker in plaintext) and says to push sealed, straight to the device; nothing reaches the device's slots.
+// A simulated Pi owned by a bench daemon, never provisioned: `rtinfer push --bench` seals on the CLI's host, so with no
+// key pinned it refuses with the direct push's "provision first" error (telling where to provision a Pi whose port the
+// daemon holds) and nothing reaches the device's slots. The sealed push itself: pi-bench-sealed.test.ts.
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -38,13 +39,13 @@ afterAll(async () => {
 });
 
 describe('a Pi on a bench', () => {
-  it('push --bench refuses a TEE device instead of sending the model in plaintext', async () => {
+  it('push --bench to a TEE device with no pinned key says to provision it first', async () => {
     const refused = await rtinfer('push', join(dir, 'lenet-5.rtm'), '--bench', bench, '--lab', lab, '--device', 'pi-b');
     expect(refused.code).toBe(2);
     const message = unwrapped(refused.stderr);
-    expect(message).toContain('pi-b on bench');
-    expect(message).toContain('is a TEE device (optee_sim)');
-    expect(message).toContain('Code: tee_through_bench');
+    expect(message).toContain(`no key is pinned for TEE device pi-b in ${lab}`);
+    expect(message).toContain(`provision it where it is plugged in (rtinfer provision --device ${agent.pty}) while the daemon of bench ${bench} does not hold its port`);
+    expect(message).toContain('Code: tee_not_provisioned');
     const models = await rtinfer('models', '--bench', bench, '--lab', lab, '--device', 'pi-b', '--json');
     expect(models.code, models.stderr).toBe(0);
     expect(JSON.parse(models.stdout).slots.every((slot: { state: string }) => slot.state === 'empty')).toBe(true);

@@ -60,6 +60,7 @@ export * from './sim/pi-agent.js';
 export * from './device/tee-key.js';
 export * from './device/tee-provision.js';
 export * from './transfer/seal-for-device.js';
+export * from './seal/plaintext-runs.js';
 export * from './trace/index.js';
 export * from './nn/device-reference.js';
 export * from './nn/trec.js';

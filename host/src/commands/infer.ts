@@ -11,6 +11,7 @@ import { bytesToFloat32, float32ToBytes } from '../model/float32-bytes.js';
 import { BenchClient } from '../daemon/bench-client.js';
 import { benchFlag, brokerFlag, labFlag, resolveBroker } from '../daemon/cli-support.js';
 import { inferResultFromJson } from '../daemon/rpc-infer.js';
+import { benchDeviceRow, isTeeRow } from '../daemon/bench-tee.js';
 import { compareWithReference, type ReferenceComparison } from '../nn/device-reference.js';
 import { isTeeDevice } from '../device/tee-key.js';
 
@@ -25,6 +26,7 @@ export default class Infer extends RtinferCommand {
     { command: '<%= config.bin %> infer -d /dev/ttyACM0 --input image.f32', description: 'A board, on an input file (float32 little-endian).' },
     { command: '<%= config.bin %> infer --bench bench-b -d f7-2 --model lenet-5.rtm --check', description: 'A device of another bench, through its daemon.' },
     { command: '<%= config.bin %> infer -d mqtt://10.0.0.2:1883/pi-1 --model lenet-5.rtm --check', description: 'In the enclave of Pi pi-1: the entries used, checked against the host reference.' },
+    { command: '<%= config.bin %> infer --bench bench-b -d pi-2 --model lenet-5.rtm --check', description: 'In the enclave of Pi pi-2 of bench-b, through its daemon (the input stored in --model is sent).' },
   ];
   static override flags = {
     device: deviceFlag(),
@@ -49,7 +51,7 @@ export default class Infer extends RtinferCommand {
     const trec = flags.trec ? parseTrecFlag(flags.trec, model?.graph) : undefined;
     const input = flags.input ? await readInput(flags.input) : { index: flags['input-index'] ?? 0 };
     const request: InferRequest = { mode, trec, input, timeoutMs: flags.timeout, ...(flags.slot ? { slot: flags.slot.charCodeAt(0) - 97 } : {}) };
-    const { result, device } = flags.bench !== undefined ? await inferThroughBench(flags, flags.bench, request) : await inferLocal(flags.device, request, model);
+    const { result, device } = flags.bench !== undefined ? await inferThroughBench(flags, flags.bench, request, model) : await inferLocal(flags.device, request, model);
     const check = flags.check && model ? compareWithReference(model, input, mode, trec, result) : undefined;
     const layerNames = model?.graph.layers.map((layer) => layer.name);
     if (!this.jsonEnabled()) for (const line of describeInference(result, layerNames, check, device)) this.log(line);
@@ -79,16 +81,18 @@ async function inferLocal(deviceFlag: string | undefined, request: InferRequest,
   }
 }
 
-async function inferThroughBench(flags: { lab?: string; broker?: string; device?: string }, bench: string, request: InferRequest): Promise<{ result: InferResult; device: string }> {
+async function inferThroughBench(flags: { lab?: string; broker?: string; device?: string }, bench: string, request: InferRequest, model: DecodedContainer | undefined): Promise<{ result: InferResult; device: string }> {
   const client = await BenchClient.connect(resolveBroker(flags, bench).access);
   try {
     await client.requireBench(bench);
+    const row = await benchDeviceRow(client, bench, flags.device);
+    if (isTeeRow(row)) request = { ...request, input: storedInputForTee(request.input, model, `${row.id} on bench ${bench}`) };
     const params = {
       mode: request.mode,
       ...(request.trec?.length ? { trec: request.trec } : {}),
       ...(request.input instanceof Float32Array ? { input: Buffer.from(float32ToBytes(request.input)).toString('base64') } : { inputIndex: request.input.index }),
       ...(request.slot !== undefined ? { slot: request.slot } : {}),
-      ...(flags.device !== undefined ? { device: flags.device } : {}),
+      device: row.id,
     };
     const reply = (await client.call(bench, 'infer', params)) as Record<string, unknown> & { device: string };
     return { result: inferResultFromJson(reply), device: `${bench}/${reply.device}` };

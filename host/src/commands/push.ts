@@ -9,8 +9,10 @@ import { openSession } from '../device/open-session.js';
 import { BenchClient } from '../daemon/bench-client.js';
 import { benchFlag, brokerFlag, labFlag, resolveBroker } from '../daemon/cli-support.js';
 import type { DeviceRow } from '../daemon/rpc-messages.js';
+import { benchDeviceRow, helloOfRow, isTeeRow, requireHello } from '../daemon/bench-tee.js';
 import { pushModel, type PushOptions, type PushProgress, type PushSummary } from '../transfer/push-model.js';
-import { isTeeDevice } from '../device/tee-key.js';
+import type { DeviceBody } from '@rtinfer/protocol';
+import { isTeeDevice, TeeKeyError } from '../device/tee-key.js';
 import { labFileForPins, loadLabForPins } from '../lab/tee-pins.js';
 import { readSigningKey, sealForDevice, type SealedForDevice } from '../transfer/seal-for-device.js';
 
@@ -19,13 +21,14 @@ type SealedPushSummary = PushSummary & { sealed?: Omit<SealedForDevice, 'sealed'
 export default class Push extends RtinferCommand {
   static override summary = 'Stream a model container into a device slot: windowed, verified on the device, resumable.';
   static override description =
-    'The device keeps its active model until the new one has arrived whole and its SHA-256 matched. An interrupted push (Ctrl-C, a pulled cable, a device reset) leaves what arrived in the slot; pushing the same file again continues from there.\n\nTo a TEE device (a Pi\'s OP-TEE agent: HELLO caps bit 5) the container is sealed first (protocol/CONTAINER.md §7): to the TA key pinned in the lab config by `rtinfer provision`, for the device id and the container\'s model id, at a generation one above the last sealed for that device (kept beside the pin, tee.devices.<id>.generation; --generation overrides), and signed with --sign or the lab\'s tee.signingKey. Only sealed bytes leave the host; the last sealing per device is kept in ~/.cache/rtinfer/sealed so that an interrupted sealed push resumes.';
+    'The device keeps its active model until the new one has arrived whole and its SHA-256 matched. An interrupted push (Ctrl-C, a pulled cable, a device reset) leaves what arrived in the slot; pushing the same file again continues from there.\n\nTo a TEE device (a Pi\'s OP-TEE agent: HELLO caps bit 5) the container is sealed first (protocol/CONTAINER.md §7): to the TA key pinned in the lab config by `rtinfer provision`, for the device id and the container\'s model id, at a generation one above the last sealed for that device (kept beside the pin, tee.devices.<id>.generation; --generation overrides), and signed with --sign or the lab\'s tee.signingKey. Only sealed bytes leave the host; the last sealing per device is kept in ~/.cache/rtinfer/sealed so that an interrupted sealed push resumes. Through a bench daemon (--bench) it is the same: the CLI seals to the key pinned for the device the daemon\'s table names, and the daemon pushes the sealed bytes as they are.';
   static override examples = [
     { command: '<%= config.bin %> push cifarnet.rtm', description: 'Into the only running sim, in the slot that is not active.' },
     { command: '<%= config.bin %> push cifarnet.rtm --device /dev/ttyACM0 --slot b', description: 'Into slot b of a board.' },
     { command: '<%= config.bin %> push model.rtm -d sim-1 --json', description: 'The summary as JSON.' },
     { command: '<%= config.bin %> push model.rtm --bench bench-b -d f7-2', description: 'Into device f7-2 of bench-b, through its daemon.' },
     { command: '<%= config.bin %> push lenet-5.rtm -d mqtt://10.0.0.2:1883/pi-1 --sign lab-ed25519.pem', description: 'Sealed to the pinned key of Pi pi-1 (rtinfer provision first) and signed.' },
+    { command: '<%= config.bin %> push lenet-5.rtm --bench bench-b -d pi-2 --json', description: 'Sealed here to the pinned key of Pi pi-2 of bench-b, then pushed by its daemon: only sealed bytes cross the broker.' },
   ];
   static override args = { file: Args.string({ description: 'Model container (.rtm) to push', required: true }) };
   static override flags = {
@@ -68,18 +71,35 @@ export default class Push extends RtinferCommand {
     return summary;
   }
 
-  private async pushThroughBench(flags: { lab?: string; broker?: string; device?: string }, bench: string, container: Buffer, options: PushOptions): Promise<PushSummary> {
+  private async pushThroughBench(flags: TeeFlags & { broker?: string; device?: string }, bench: string, container: Buffer, options: PushOptions): Promise<SealedPushSummary> {
     const client = await BenchClient.connect(resolveBroker(flags, bench).access);
     try {
       await client.requireBench(bench);
-      await refuseTeeThroughBench(client, bench, flags.device);
-      const params = { container: container.toString('base64'), modelId: options.modelId, activate: options.activate, ...(flags.device !== undefined ? { device: flags.device } : {}), ...(options.slot !== undefined ? { slot: options.slot } : {}) };
-      // Ctrl-C asks the daemon to stop sending; what arrived stays in the slot for the next push.
+      const row = await benchDeviceRow(client, bench, flags.device);
+      const hello = requireHello(bench, row);
+      const description = `${row.id} on bench ${bench}`;
+      // A TEE device's container is sealed here, on the caller's host: the broker and the daemon carry only sealed bytes.
+      const sealing = isTeeRow(row)
+        ? provisionFirstOnBench(bench, row, () => sealFor(flags, helloOfRow(bench, row), description, row.address ?? hello.deviceId, container))
+        : refuseTeeFlags(flags, description);
+      const params = {
+        container: Buffer.from(sealing?.sealed ?? container).toString('base64'),
+        ...(sealing ? { sealed: true } : {}),
+        modelId: options.modelId,
+        activate: options.activate,
+        device: row.id,
+        ...(options.slot !== undefined ? { slot: options.slot } : {}),
+      };
+      // Ctrl-C asks the daemon to stop sending; what arrived stays in the slot for the next push (which resumes: the
+      // same sealing is used again, see seal-for-device.ts).
       const abort = new AbortController();
       const interrupt = () => abort.abort();
       process.once('SIGINT', interrupt);
       try {
-        return (await client.call(bench, 'push', params, { onProgress: (data) => options.onProgress?.(data as PushProgress), signal: abort.signal })) as PushSummary;
+        const summary = (await client.call(bench, 'push', params, { onProgress: (data) => options.onProgress?.(data as PushProgress), signal: abort.signal })) as PushSummary;
+        if (!sealing) return summary;
+        const { sealed: _bytes, ...facts } = sealing;
+        return { ...summary, sealed: facts };
       } finally {
         process.off('SIGINT', interrupt);
       }
@@ -88,7 +108,7 @@ export default class Push extends RtinferCommand {
     }
   }
 
-  private async pushLocal(flags: { device?: string; lab?: string; sign?: string; generation?: number }, container: Buffer, options: PushOptions): Promise<SealedPushSummary> {
+  private async pushLocal(flags: TeeFlags & { device?: string }, container: Buffer, options: PushOptions): Promise<SealedPushSummary> {
     const { session, device } = await openSession(flags.device);
     const abort = new AbortController();
     // Ctrl-C stops sending; what arrived stays in the slot for the next push.
@@ -96,23 +116,10 @@ export default class Push extends RtinferCommand {
     process.once('SIGINT', interrupt);
     try {
       if (!isTeeDevice(session.info)) {
-        if (flags.sign !== undefined || flags.generation !== undefined) {
-          throw new RtinferError('bad_flag', `--sign and --generation are for TEE devices; ${session.description} is not one (no TEE capability in its HELLO)`, { device: session.description });
-        }
+        refuseTeeFlags(flags, session.description);
         return await pushModel(session, container, { ...options, signal: abort.signal });
       }
-      const lab = loadLabForPins(labFileForPins(flags.lab));
-      const signingKeyFile = flags.sign ?? lab.tee.signingKey;
-      const sealing = sealForDevice({
-        info: session.info!,
-        device: session.description,
-        deviceSpec: flags.device ?? device.name ?? device.path ?? session.info!.deviceId,
-        lab,
-        container,
-        ...(signingKeyFile !== undefined ? { signingKey: readSigningKey(signingKeyFile) } : {}),
-        ...(flags.generation !== undefined ? { generation: flags.generation } : {}),
-      });
-      const { sealed, ...facts } = sealing;
+      const { sealed, ...facts } = sealFor(flags, session.info!, session.description, flags.device ?? device.name ?? device.path ?? session.info!.deviceId, container);
       return { ...(await pushModel(session, sealed, { ...options, signal: abort.signal })), sealed: facts };
     } finally {
       process.off('SIGINT', interrupt);
@@ -121,21 +128,48 @@ export default class Push extends RtinferCommand {
   }
 }
 
+interface TeeFlags {
+  lab?: string;
+  sign?: string;
+  generation?: number;
+}
+
+function refuseTeeFlags(flags: TeeFlags, device: string): undefined {
+  if (flags.sign !== undefined || flags.generation !== undefined) {
+    throw new RtinferError('bad_flag', `--sign and --generation are for TEE devices; ${device} is not one (no TEE capability in its HELLO)`, { device });
+  }
+  return undefined;
+}
+
+/** Seals the container for a TEE device to the key the lab pinned for it, signed with --sign or the lab's key. */
+function sealFor(flags: TeeFlags, info: DeviceBody<'HELLO'>, device: string, deviceSpec: string, container: Buffer): SealedForDevice {
+  const lab = loadLabForPins(labFileForPins(flags.lab));
+  const signingKeyFile = flags.sign ?? lab.tee.signingKey;
+  return sealForDevice({
+    info,
+    device,
+    deviceSpec,
+    lab,
+    container,
+    ...(signingKeyFile !== undefined ? { signingKey: readSigningKey(signingKeyFile) } : {}),
+    ...(flags.generation !== undefined ? { generation: flags.generation } : {}),
+  });
+}
+
 /**
- * A bench daemon pushes what it is given, and the container would cross the broker and the daemon in plaintext: a
- * sealed push goes straight to the device (--device mqtt://broker/<id>) until the daemon can seal. TEE devices are
- * known by their board names (SPEC.md §4.1: optee_*), which the daemon's device table carries.
+ * A bench's Pi on a serial port is held by its daemon: provisioning it means reaching it where it is plugged in
+ * while no daemon holds the port (there is no provision through a bench). The same error, with that hint.
  */
-async function refuseTeeThroughBench(client: BenchClient, bench: string, device: string | undefined): Promise<void> {
-  const { devices } = (await client.call(bench, 'devices', {})) as { devices: DeviceRow[] };
-  const tee = devices.filter((row) => row.hello?.board.startsWith('optee_') && (device === undefined || row.id === device || row.hello.deviceId === device));
-  if (tee.length === 0) return;
-  const row = tee[0]!;
-  throw new RtinferError(
-    'tee_through_bench',
-    `${row.id} on bench ${bench} is a TEE device (${row.hello!.board}): a push through the bench daemon would carry the model in plaintext; push it directly, sealed: rtinfer push FILE --device mqtt://<broker>/${row.hello!.deviceId}`,
-    { bench, device: row.id, board: row.hello!.board },
-  );
+function provisionFirstOnBench<T>(bench: string, row: DeviceRow, seal: () => T): T {
+  try {
+    return seal();
+  } catch (error) {
+    if (!(error instanceof TeeKeyError) || error.teeCode !== 'tee_not_provisioned' || row.kind === 'mqtt') throw error;
+    throw new TeeKeyError('tee_not_provisioned', `${error.message.replace(/: run `.*$/, '')}: provision it where it is plugged in (rtinfer provision --device ${row.address ?? row.hello!.deviceId}) while the daemon of bench ${bench} does not hold its port, then push through the bench`, {
+      ...(error.facts as Record<string, string | number | undefined>),
+      bench,
+    });
+  }
 }
 
 function describeSealing(sealing: Omit<SealedForDevice, 'sealed'>): string {

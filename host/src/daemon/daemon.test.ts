@@ -176,6 +176,26 @@ describe('bench daemon and client over Aedes', () => {
     }
   });
 
+  it('pushes sealed bytes only to a TEE device, and refuses a sealed flag that is not a boolean', async () => {
+    const fake = new FakeDevice();
+    const plain = await BenchDaemon.start({
+      bench: { name: 'unit-s', devices: [{ id: 'dev', source: { kind: 'serial', path: '/dev/fake' } }], discover: [] },
+      broker: { url: broker.url },
+      reconnect: { initialMs: 20, maxMs: 100 },
+      healthIntervalMs: 1000,
+      endpoint: () => ({ kind: 'serial', describe: () => 'fake', locate: () => 'fake', open: () => fake.open(), present: () => true }),
+    });
+    try {
+      await until(plain.device('dev')!, (row) => row.state === 'online');
+      // The row carries HELLO's caps: how the CLI knows whether to seal.
+      expect(plain.device('dev')!.row().hello).toMatchObject({ caps: 0 });
+      await expect(client.call('unit-s', 'push', { device: 'dev', container: 'AA==', modelId: 'm', sealed: true })).rejects.toMatchObject({ code: 'tee_not_tee', facts: { bench: 'unit-s', device: 'dev', board: 'fake' } });
+      await expect(client.call('unit-s', 'push', { device: 'dev', container: 'AA==', modelId: 'm', sealed: 'yes' })).rejects.toMatchObject({ code: 'bad_request', message: expect.stringContaining('params.sealed') });
+    } finally {
+      await plain.stop();
+    }
+  });
+
   it('names an unknown bench after a bounded wait, with the benches it saw', async () => {
     await expect(client.requireBench('unit-z', 300)).rejects.toMatchObject({ code: 'unknown_bench', facts: { bench: 'unit-z', known: expect.stringContaining('unit-a') } });
   });

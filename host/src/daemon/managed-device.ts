@@ -95,7 +95,7 @@ export class ManagedDevice extends EventEmitter {
       ...(info
         ? {
             hello: {
-              deviceId: info.deviceId, board: info.board, firmware: info.firmware, maxFrame: info.maxFrame, clockHz: Number(info.clockHz), slots: info.slots, bootId: info.bootId,
+              deviceId: info.deviceId, board: info.board, firmware: info.firmware, maxFrame: info.maxFrame, clockHz: Number(info.clockHz), caps: info.caps, slots: info.slots, bootId: info.bootId,
               // A TEE device's TA: its heap budget and key fingerprint, so a bench's listing tells which key to pin.
               ...(info.teeHeap !== undefined ? { teeHeap: info.teeHeap } : {}),
               ...(info.teeKeySha256 !== undefined ? { teeKeySha256: Buffer.from(info.teeKeySha256).toString('hex') } : {}),

@@ -18,6 +18,10 @@ describe('the infer RPC parameters', () => {
     expect(() => inferParams(params)).toThrow(expect.objectContaining({ code: 'bad_request', message: expect.stringMatching(message) }));
   });
 
+  it('keeps the enclave entries of a TEE device\'s result', () => {
+    expect(inferResultFromJson({ ticks: 10, seconds: 1e-8, output: [1], shape: [1], top: 0, layerTicks: [6, 4], trec: [], entries: 2 }).entries).toBe(2);
+  });
+
   it('turns the JSON result back into device units', () => {
     const result = inferResultFromJson({ ticks: 1234, seconds: 1.234e-6, output: [0.25, 0.75], shape: [2], top: 1, layerTicks: [1000, 234], trec: [{ layer: 0, clusters: 3, vectors: 10 }] });
     expect(result).toEqual({ ticks: 1234n, seconds: 1.234e-6, output: Float32Array.of(0.25, 0.75), shape: [2], top: 1, layerTicks: [1000n, 234n], trec: [{ layer: 0, clusters: 3, vectors: 10 }] });

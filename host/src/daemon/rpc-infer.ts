@@ -1,8 +1,12 @@
 // RPC `infer`: one INFER on a bench device (SPEC §4.4), the request and the result in JSON:
 //   params {device?, mode: "dense"|"trec", trec?: [{layer, L, H}], inputIndex? | input? (float32 LE, base64), slot?}
-//   result {device, ticks, seconds, output: number[], shape, top, layerTicks: number[], trec: [{layer, clusters, vectors}]}
+//   result {device, ticks, seconds, output: number[], shape, top, layerTicks: number[], trec: [{layer, clusters, vectors}], entries?}
+// On a TEE device (a Pi's OP-TEE agent) the model runs in the enclave and `entries` counts the TA entries; its
+// container is sealed, so it reads no stored inputs: params.input is then required (the CLI sends its own copy).
 import { toJsonable } from '@rtinfer/protocol';
 import { inferOnDevice, type InferRequest, type InferResult, type TrecLayerParams } from '../device/infer.js';
+import { isTeeDevice } from '../device/tee-key.js';
+import { RtinferError } from '../errors.js';
 import { bytesToFloat32 } from '../model/float32-bytes.js';
 import { BadRequestError, DeviceOfflineError } from './daemon-errors.js';
 import { deviceOf, type RpcHandler } from './rpc-context.js';
@@ -33,14 +37,19 @@ export function inferParams(params: Record<string, unknown>): InferRequest {
 export const infer: RpcHandler = async (params, bench) => {
   const device = deviceOf(bench, params);
   const request = inferParams(params);
-  const result = (await device.withSession((session) => inferOnDevice(session, request), 'an inference')) as InferResult | undefined;
+  const result = (await device.withSession((session) => {
+    if (isTeeDevice(session.info) && !(request.input instanceof Float32Array)) {
+      throw new RtinferError('tee_needs_input', `${device.id} on bench "${bench.bench}" is a TEE device: its container is sealed and it reads no stored test inputs; send params.input (rtinfer infer --bench sends the one stored in --model)`, { bench: bench.bench, device: device.id, inputIndex: request.input.index });
+    }
+    return inferOnDevice(session, request);
+  }, 'an inference')) as InferResult | undefined;
   if (result === undefined) throw new DeviceOfflineError(bench.bench, device.id, device.row().lastError);
   return toJsonable({ device: device.id, ...result, output: Array.from(result.output) }, 'number-when-safe');
 };
 
 /** The JSON result back into an InferResult (the CLI's side). */
 export function inferResultFromJson(value: Record<string, unknown>): InferResult {
-  const result = value as { ticks: number; seconds: number; output: number[]; shape: number[]; top?: number; layerTicks: number[]; trec: InferResult['trec'] };
+  const result = value as { ticks: number; seconds: number; output: number[]; shape: number[]; top?: number; layerTicks: number[]; trec: InferResult['trec']; entries?: number };
   return {
     ticks: BigInt(result.ticks),
     seconds: result.seconds,
@@ -49,5 +58,6 @@ export function inferResultFromJson(value: Record<string, unknown>): InferResult
     top: result.top,
     layerTicks: result.layerTicks.map((ticks) => BigInt(ticks)),
     trec: result.trec,
+    ...(result.entries !== undefined ? { entries: result.entries } : {}),
   };
 }

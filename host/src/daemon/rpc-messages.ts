@@ -31,8 +31,8 @@ export interface DeviceRow {
   address?: string;
   state: 'connecting' | 'online' | 'offline';
   since: string;
-  /** teeHeap and teeKeySha256 (hex) for a TEE device (SPEC.md §4.1). */
-  hello?: { deviceId: string; board: string; firmware: string; maxFrame: number; clockHz: number; slots: number; bootId: number; teeHeap?: number; teeKeySha256?: string };
+  /** caps: HELLO's capability bits (bit 5: TEE); teeHeap and teeKeySha256 (hex) for a TEE device (SPEC.md §4.1). */
+  hello?: { deviceId: string; board: string; firmware: string; maxFrame: number; clockHz: number; caps?: number; slots: number; bootId: number; teeHeap?: number; teeKeySha256?: string };
   lastError?: string;
   reconnects: number;
   discovered?: boolean;

@@ -5,6 +5,9 @@ import { toJsonable } from '@rtinfer/protocol';
 import { pingSeries } from '../device/ping.js';
 import { pingReport } from '../device/ping-report.js';
 import { listModels, pushModel } from '../transfer/push-model.js';
+import { RtinferError } from '../errors.js';
+import { isTeeDevice } from '../device/tee-key.js';
+import type { DeviceSession } from '../device/session.js';
 import { BadRequestError, DeviceOfflineError } from './daemon-errors.js';
 import type { ManagedDevice } from './managed-device.js';
 import { type BenchState, deviceOf, type RpcHandler } from './rpc-context.js';
@@ -37,6 +40,17 @@ function throttled(send: (data: unknown) => void, intervalMs = 200): (data: { st
   };
 }
 
+/** A push's `sealed` flag against the device's HELLO: sealed containers (CONTAINER.md §7) go to TEE devices, and only they do. */
+function checkSealedFor(bench: string, device: string, info: DeviceSession['info'], sealed: boolean): void {
+  const tee = isTeeDevice(info);
+  if (tee && !sealed) {
+    throw new RtinferError('tee_needs_sealed', `${device} on bench "${bench}" is a TEE device (${info!.board}): it takes only a container sealed to its TA key (params.sealed: true); rtinfer push --bench seals on the caller's host`, { bench, device, board: info!.board });
+  }
+  if (!tee && sealed) {
+    throw new RtinferError('tee_not_tee', `${device} on bench "${bench}" (board ${info?.board ?? 'unknown'}) is not a TEE device: it cannot open a sealed container; push the .rtm itself`, { bench, device, board: info?.board });
+  }
+}
+
 export const RPC_METHODS: Record<string, RpcHandler> = {
   async devices(_params, bench) {
     return { bench: bench.bench, devices: bench.table() };
@@ -63,11 +77,14 @@ export const RPC_METHODS: Record<string, RpcHandler> = {
     const container = new Uint8Array(Buffer.from(params.container, 'base64'));
     const slot = optionalInteger(params, 'slot', 0, 255);
     const activate = params.activate === undefined ? true : params.activate === true;
+    if (params.sealed !== undefined && typeof params.sealed !== 'boolean') throw new BadRequestError('params.sealed must be true (the container is sealed for a TEE device) or false');
+    const sealed = params.sealed === true;
     const modelId = params.modelId;
-    return onSession(bench, device, (session) =>
-      pushModel(session, container, { modelId, ...(slot !== undefined ? { slot } : {}), activate, signal, onProgress: throttled(progress) }),
-      `a push of ${modelId}`,
-    );
+    return onSession(bench, device, (session) => {
+      // Sealed bytes are opaque here: the TA authenticates them. Only a TEE device takes them, and it takes nothing else.
+      checkSealedFor(bench.bench, device.id, session.info, sealed);
+      return pushModel(session, container, { modelId, ...(slot !== undefined ? { slot } : {}), activate, signal, onProgress: throttled(progress) });
+    }, `a push of ${modelId}`);
   },
 
   run,

@@ -177,9 +177,11 @@ export default class SimStart extends RtinferCommand {
     else {
       this.log(`bench ${bench.bench}: ${devices.map((d) => `${d.deviceId} on ${d.pty}${d.board ? ` (${d.board}, TA key fingerprint ${d.teeKeySha256})` : ''}`).join(', ')}; broker ${bench.brokerUrl}${bench.embeddedBroker ? ' (embedded Aedes)' : ''}`);
       this.log(`reach it with:  rtinfer devices --bench ${bench.bench} --broker ${bench.brokerUrl}`);
-      // A Pi takes only sealed pushes, straight to it, never through the daemon (push refuses that).
       const stm32 = devices.find((device) => device.board === undefined);
       if (stm32) this.log(`               rtinfer push <model.rtm> --bench ${bench.bench} --broker ${bench.brokerUrl} --device ${stm32.deviceId}`);
+      // A Pi's push is sealed by the CLI to the key the lab config pins for it (push says so when none is pinned).
+      const pi = devices.find((device) => device.board !== undefined);
+      if (pi) this.log(`               rtinfer push <model.rtm> --bench ${bench.bench} --broker ${bench.brokerUrl} --device ${pi.deviceId}   (sealed on this host to the key pinned for it)`);
       this.log('Ctrl-C stops it.');
     }
     await new Promise<void>((resolve) => {
