@@ -8,6 +8,8 @@ target_sources(rtinfer_nn PRIVATE
   src/plan.c
   src/model.c
   src/run.c
+  src/run_slice.c
+  src/lw_slicing.c
   src/kernel_conv.c
   src/kernel_sparse.c
   src/kernel_dense.c
@@ -39,5 +41,17 @@ if(BUILD_TESTING OR NOT DEFINED BUILD_TESTING)
   foreach(case vectors_dense vectors_sparse sparse_equals_dense liveness work_bytes graph_errors trec_config header_mutations)
     add_test(NAME nn.runtime.${case} COMMAND test_runtime ${case})
     set_tests_properties(nn.runtime.${case} PROPERTIES TIMEOUT 300)
+  endforeach()
+endif()
+
+if(BUILD_TESTING OR NOT DEFINED BUILD_TESTING)
+  # LW slices (rtinfer_nn/lw.h): slice by slice equals the whole layer; the rule's numbers.
+  add_executable(test_lw tests/test_lw.c)
+  target_compile_options(test_lw PRIVATE -ffp-contract=off)
+  target_compile_definitions(test_lw PRIVATE RTNN_RUNTIME_VECTORS_DIR="${CMAKE_CURRENT_SOURCE_DIR}/tests/runtime-vectors")
+  target_link_libraries(test_lw PRIVATE rtinfer_nn)
+  foreach(case slices_dense slices_sparse ranges_chain rule_by_hand)
+    add_test(NAME nn.lw.${case} COMMAND test_lw ${case})
+    set_tests_properties(nn.lw.${case} PROPERTIES TIMEOUT 300)
   endforeach()
 endif()

@@ -29,6 +29,21 @@ rtnn_status rtnn_sparse_expand(const rtnn_sparse_weights *w, float *dense, uint3
   return RTNN_OK;
 }
 
+rtnn_status rtnn_sparse_expand_range(const rtnn_sparse_weights *w, uint32_t total, uint32_t first, uint32_t count,
+                                     float *dense) {
+  if (!sparse_valid(w) || (!dense && count > 0) || first > total || count > total - first) return RTNN_ERR_ARGUMENT;
+  if (count > 0) memset(dense, 0, (size_t)count * sizeof(float));
+  const int64_t end = (int64_t)first + count;
+  int64_t p = -1;
+  for (uint32_t e = 0; e < w->entries; e++) {
+    float weight;
+    if (!entry_at(w, e, &p, total, &weight)) return RTNN_ERR_WEIGHTS;
+    if (p >= end) break; /* entries come in position order */
+    if (p >= (int64_t)first) dense[p - first] = weight;
+  }
+  return RTNN_OK;
+}
+
 rtnn_status rtnn_sparse_dense(const float *input, uint32_t inputs, const rtnn_sparse_weights *w, const float *bias,
                               uint32_t units, float *output) {
   if (!input || !output || !sparse_valid(w) || inputs == 0) return RTNN_ERR_ARGUMENT;

@@ -120,10 +120,11 @@ static rtnn_status run_layer(const run_state *run, uint32_t index) {
   return RTNN_ERR_GRAPH;
 }
 
-rtnn_status rtnn_run(const rtnn_model *model, const rtnn_config *config, const float *input, uint32_t input_count,
-                     void *work, size_t work_bytes, const rtnn_observer *observer, const float **output) {
-  if (output) *output = NULL;
-  if (!model || !input || !work || !output || model->layer_count == 0) return RTNN_ERR_ARGUMENT;
+rtnn_status rtnn_run_layers(const rtnn_model *model, const rtnn_config *config, const float *input,
+                            uint32_t input_count, void *work, size_t work_bytes, uint32_t first, uint32_t end,
+                            const rtnn_observer *observer) {
+  if (!model || !input || !work || model->layer_count == 0 || first >= end || end > model->layer_count)
+    return RTNN_ERR_ARGUMENT;
   if ((uintptr_t)work % _Alignof(float) != 0) return RTNN_ERR_ARGUMENT;
   if (input_count != rtnn_input_count(model)) return RTNN_ERR_INPUT;
   rtnn_status status = rtnn_config_check(model, config, NULL, NULL, NULL);
@@ -132,12 +133,21 @@ rtnn_status rtnn_run(const rtnn_model *model, const rtnn_config *config, const f
   if (work_bytes < rtnn_work_bytes(model, config)) return RTNN_ERR_SCRATCH;
   run_state run = {model, config, input, work, (uint8_t *)work + model->activation_bytes,
                    work_bytes - model->activation_bytes, observer};
-  for (uint32_t i = 0; i < model->layer_count; i++) {
+  for (uint32_t i = first; i < end; i++) {
     if (observer && observer->layer_start) observer->layer_start(observer->context, i);
     status = run_layer(&run, i);
     if (status != RTNN_OK) return status;
     if (observer && observer->layer_end) observer->layer_end(observer->context, i);
   }
+  return RTNN_OK;
+}
+
+rtnn_status rtnn_run(const rtnn_model *model, const rtnn_config *config, const float *input, uint32_t input_count,
+                     void *work, size_t work_bytes, const rtnn_observer *observer, const float **output) {
+  if (output) *output = NULL;
+  if (!model || !output) return RTNN_ERR_ARGUMENT;
+  rtnn_status status = rtnn_run_layers(model, config, input, input_count, work, work_bytes, 0, model->layer_count, observer);
+  if (status != RTNN_OK) return status;
   *output = rtnn_layer_output(model, work, input, model->output_layer);
   return RTNN_OK;
 }

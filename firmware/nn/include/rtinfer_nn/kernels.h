@@ -56,6 +56,11 @@ rtnn_status rtnn_sparse_conv(const rtnn_conv_geometry *g, const float *input, co
  * weights are kept sparse. RTNN_ERR_WEIGHTS as for rtnn_sparse_conv. */
 rtnn_status rtnn_sparse_expand(const rtnn_sparse_weights *w, float *dense, uint32_t count);
 
+/* Weights [first, first + count) of the dense tensor of `total` weights that `w` encodes (zeros included):
+ * a slice of a layer without expanding the rest. RTNN_ERR_WEIGHTS as for rtnn_sparse_conv. */
+rtnn_status rtnn_sparse_expand_range(const rtnn_sparse_weights *w, uint32_t total, uint32_t first, uint32_t count,
+                                     float *dense);
+
 /* Fully connected: output[u] = bias[u] + sum_i weights[u * inputs + i] * input[i]. bias may be NULL. */
 void rtnn_dense(const float *input, uint32_t inputs, const float *weights, const float *bias, uint32_t units,
                 float *output);

@@ -159,6 +159,13 @@ rtnn_status rtnn_run(const rtnn_model *model, const rtnn_config *config, const f
                      uint32_t input_count, void *work, size_t work_bytes, const rtnn_observer *observer,
                      const float **output);
 
+/* Runs layers [first, end) only, on a work buffer that already holds what they read from earlier layers (the
+ * same plan as rtnn_run, so a run split into ranges gives the same floats as one rtnn_run). The checks and
+ * statuses of rtnn_run, and RTNN_ERR_ARGUMENT unless first < end <= layer_count. */
+rtnn_status rtnn_run_layers(const rtnn_model *model, const rtnn_config *config, const float *input,
+                            uint32_t input_count, void *work, size_t work_bytes, uint32_t first, uint32_t end,
+                            const rtnn_observer *observer);
+
 /* Where layer `layer`'s output lives in `work` (or `input`, for a flatten of the graph input); NULL for a bad
  * index. Valid from the layer's end until a later layer overwrites it: after its last reader, or during that
  * reader when the reader runs in place (relu, leaky relu, softmax, add). Graph outputs stay valid. */
