@@ -3,6 +3,7 @@
 // yolov3-tiny.cfg; the CIFAR-10 networks follow the sources named beside them.
 import type { Graph, Pads } from '../ir.js';
 import { ZooBuilder } from './builder.js';
+import { deeptrustAlexnetSqueezed } from './sched-networks.js';
 
 /** Darknet pads a max pool by size−1 in total, the extra cell at the bottom and right. */
 const darknetPoolPads = (size: number): Pads => {
@@ -209,4 +210,6 @@ export const zooNetworks = {
   'yolov3-tiny': yolov3Tiny,
   alexnet,
   'vgg-16': vgg16,
+  // The scheduler's AlexNet-squeezed (sched/zoo-shapes.ts), runnable: not the CIFAR-10 'alexnet-squeezed' above.
+  'deeptrust-alexnet-squeezed': deeptrustAlexnetSqueezed,
 } as const satisfies Record<string, (seed: number) => Graph>;

@@ -17,6 +17,7 @@ const expected: Record<string, { params: number; outputs: string[] }> = {
   'yolov3-tiny': { params: 8_849_182, outputs: ['255x13x13', '255x26x26'] },
   alexnet: { params: 60_965_224, outputs: ['1000'] },
   'vgg-16': { params: 138_357_544, outputs: ['1000'] },
+  'deeptrust-alexnet-squeezed': { params: 4_723_048, outputs: ['1000'] },
 };
 
 describe('model zoo', () => {

@@ -1,0 +1,119 @@
+// A profile from N inferences' RESULTs (SPEC.md §4.4): per-layer WCETs from `layer_ticks` (through
+// timingLayerProfiles, the same statistic as every other timing source), memory from the layer's shape under the
+// memory model, and on a TEE device the world-switch cost from the same runs.
+//
+// What RESULT offers on a TEE device: `layer_ticks[i]` is the agent's clock around layer i's enclave entry, so it is
+// the layer's work *and* one world switch; RESULT carries no time taken inside the TA. The world switch is then
+// bounded from above by the shortest entry of each run (the entry of the layer with the least work: an activation or
+// a softmax), which is the world switch plus that layer's little work. A layer's WCET keeps its switch: the analysis
+// charges S per entry on top, so each layer's switch is counted twice, which is pessimistic by at most S per layer.
+import { percentile } from '../device/clock-estimate.js';
+import { RtinferError } from '../errors.js';
+import { timingLayerProfiles, type LayerTimingRecord } from './layer-profiles.js';
+import { defaultMemoryModel, type MemoryModel } from './memory-model.js';
+import { profileFormat, type Profile, type ProfileLayer, type TargetKind, type TimeSpread } from './profile-file.js';
+import { graphLayerMemory, type GraphLayerShape } from './profile-layers.js';
+
+/** What the device is, from its HELLO, and what it means for the times measured on it. */
+export function describeTarget(board: string): { kind: TargetKind; statement: string } {
+  switch (board) {
+    case 'optee_sim':
+      return { kind: 'simulated', statement: "teesim, the soft TEE: the TA runs in its own host process, so these are the host CPU's times, not a Raspberry Pi's; a world switch is a process round trip, not an SMC" };
+    case 'optee_qemu_v8':
+      return { kind: 'emulated', statement: 'OP-TEE under QEMU (TCG): the times are those of emulated Armv8 code on the host, not of a Cortex-A53' };
+    case 'posix_sim':
+      return { kind: 'simulated', statement: "the STM32 firmware compiled for the host (posix_sim): the host CPU's times, not a microcontroller's" };
+    case 'netduinoplus2':
+      return { kind: 'emulated', statement: 'the netduinoplus2 (STM32F405) image under qemu-system-arm: emulated times, not a Cortex-M4\'s' };
+    default:
+      return { kind: 'hardware', statement: `measured on the board itself (${board})` };
+  }
+}
+
+export interface ProfileRun {
+  /** Per graph layer, in execution order, device ticks (RESULT `layer_ticks`). */
+  layerTicks: readonly bigint[];
+}
+
+export interface ProfileMeasurementInput {
+  runs: readonly ProfileRun[];
+  warmup: number;
+  layers: readonly (GraphLayerShape & { inputs: string[] })[];
+  device: Profile['device'];
+  model: Profile['model'];
+  input: string;
+  /** 100 (default): the maximum; else a percentile in (0, 100). */
+  percentile?: number;
+  memoryModel?: MemoryModel;
+  date?: Date;
+}
+
+export class ProfileError extends RtinferError {}
+
+function spread(microseconds: number[]): TimeSpread {
+  const sorted = [...microseconds].sort((a, b) => a - b);
+  const at = (fraction: number) => Number(percentile(sorted, fraction).toFixed(3));
+  return { min_us: at(0), p50_us: at(0.5), p99_us: at(0.99), max_us: at(1) };
+}
+
+export function measureProfile(input: ProfileMeasurementInput): Profile {
+  const { runs, layers, device } = input;
+  const chosen = input.percentile ?? 100;
+  const memoryModel = input.memoryModel ?? defaultMemoryModel;
+  const microseconds = (ticks: bigint) => (Number(ticks) * 1e6) / device.clock_hz;
+  runs.forEach((run, index) => {
+    if (run.layerTicks.length === 0) {
+      throw new ProfileError('profile_no_layer_timings', `${device.id} (${device.board}) answered INFER run ${index + 1} without per-layer ticks (RESULT layer_ticks): its firmware does not time layers, or the graph has more than 64 layers (SPEC.md §4.4)`, { device: device.id, board: device.board, layers: layers.length });
+    }
+    if (run.layerTicks.length !== layers.length) {
+      throw new ProfileError('profile_model_mismatch', `${device.id} ran ${run.layerTicks.length} layers, the model file ${input.model.id} has ${layers.length}: the device's active model is not this file's`, { device: device.id, need: layers.length, have: run.layerTicks.length });
+    }
+  });
+  const records: LayerTimingRecord[] = runs.flatMap((run) => run.layerTicks.map((ticks, index) => ({ layer: layers[index]!.name, ticks: Number(ticks) })));
+  const timed = timingLayerProfiles(records, {
+    clockHz: device.clock_hz,
+    percentile: chosen,
+    memoryModel,
+    layers: layers.map((layer) => ({ name: layer.name, memory: graphLayerMemory(layer, memoryModel), ...(layer.shape ? { shape: layer.shape } : {}) })),
+  });
+  const profileLayers: ProfileLayer[] = layers.map((layer, index) => ({
+    name: layer.name,
+    op: layer.op,
+    inputs: layer.inputs,
+    // A layer that ran in under a microsecond still takes time: at least 1 µs (the sched model's unit).
+    wcet_us: Math.max(1, timed[index]!.wcet),
+    memory_bytes: timed[index]!.memory,
+    ...(layer.shape ? { shape: layer.shape } : {}),
+    footprint: layer.footprint,
+    samples: spread(runs.map((run) => microseconds(run.layerTicks[index]!))),
+  }));
+  const profile: Profile = {
+    format: profileFormat,
+    model: input.model,
+    device,
+    target: describeTarget(device.board),
+    measurement: {
+      date: (input.date ?? new Date()).toISOString(),
+      runs: runs.length,
+      warmup: input.warmup,
+      percentile: chosen,
+      input: input.input,
+      layer_time: device.tee
+        ? "the agent's clock around the layer's enclave entry (RESULT layer_ticks): the layer's work and one world switch; RESULT carries no time taken inside the TA"
+        : "the device's clock around the layer (RESULT layer_ticks)",
+    },
+    memory_model: memoryModel,
+    layers: profileLayers,
+  };
+  if (device.tee) {
+    const shortest = runs.map((run) => Math.min(...run.layerTicks.map(microseconds)));
+    const sorted = [...shortest].sort((a, b) => a - b);
+    profile.world_switch = {
+      method: "upper bound: each run's shortest enclave entry (RESULT layer_ticks), i.e. one world switch plus the work of the layer with the least of it; RESULT carries no time taken inside the TA, so the switch cannot be separated further",
+      wcet_us: Math.max(1, Math.ceil(percentile(sorted, chosen / 100))),
+      samples: spread(shortest),
+      runs: runs.length,
+    };
+  }
+  return profile;
+}
