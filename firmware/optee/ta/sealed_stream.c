@@ -8,11 +8,6 @@ void rtms_stream_init(rtms_stream *stream, const rtms_stream_hooks *hooks) {
   stream->hooks = *hooks;
 }
 
-void rtms_stream_attach(rtms_stream *stream, uint8_t *buffer, size_t capacity) {
-  stream->segment = buffer;
-  stream->segment_capacity = buffer ? capacity : 0;
-}
-
 uint64_t rtms_stream_total(const rtms_stream *stream) { return stream->have_header ? stream->total : 0; }
 
 const uint8_t *rtms_stream_header_bytes(const rtms_stream *stream, size_t *length) {
@@ -78,10 +73,6 @@ static size_t take_header(rtms_stream *stream, const uint8_t *data, size_t lengt
         *status = fail(stream, RTMS_STREAM_HOOK);
         return take;
       }
-      if (stream->segment_capacity < (size_t)stream->header.segment_size + RTMS_TAG_BYTES) {
-        *status = fail(stream, RTMS_STREAM_NO_BUFFER);
-        return take;
-      }
     }
   }
   return take;
@@ -100,17 +91,31 @@ rtms_stream_status rtms_stream_feed(rtms_stream *stream, const uint8_t *data, si
   if (stream->have_header && stream->received + (length - at) > stream->total) return fail(stream, RTMS_STREAM_TRAILING);
   while (at < length) {
     if (stream->segment_index < stream->segment_count) {
-      const int final = stream->segment_index + 1u == stream->segment_count;
-      const size_t want = rtms_segment_plaintext_bytes(&stream->header, stream->segment_index) + RTMS_TAG_BYTES;
-      size_t n = want - stream->segment_used < length - at ? want - stream->segment_used : length - at;
-      memcpy(stream->segment + stream->segment_used, data + at, n);
-      stream->segment_used += n;
-      at += n;
-      stream->received += n;
-      if (stream->segment_used < want) break;
-      uint32_t refused = stream->hooks.segment(stream->hooks.context, stream->segment_index, final, stream->segment, want);
-      stream->segment_used = 0;
-      stream->segment_index++;
+      const uint32_t index = stream->segment_index;
+      const size_t plaintext = rtms_segment_plaintext_bytes(&stream->header, index);
+      uint32_t refused = 0;
+      size_t n;
+      if (stream->segment_used < plaintext) {
+        /* Ciphertext: handed on where it lies, never copied (`received` is still where the piece starts). */
+        n = plaintext - stream->segment_used < length - at ? plaintext - stream->segment_used : length - at;
+        refused = stream->hooks.ciphertext(stream->hooks.context, index, stream->segment_used, data + at, n);
+        stream->segment_used += n;
+        at += n;
+        stream->received += n;
+      } else {
+        /* The tag: 16 bytes, possibly split across feeds, so collected; the hook sees the segment consumed. */
+        n = RTMS_TAG_BYTES - stream->tag_used < length - at ? RTMS_TAG_BYTES - stream->tag_used : length - at;
+        memcpy(stream->tag + stream->tag_used, data + at, n);
+        stream->tag_used += n;
+        at += n;
+        stream->received += n;
+        if (stream->tag_used == RTMS_TAG_BYTES) {
+          stream->segment_used = 0;
+          stream->tag_used = 0;
+          stream->segment_index++;
+          refused = stream->hooks.segment_end(stream->hooks.context, index, index + 1u == stream->segment_count, stream->tag);
+        }
+      }
       if (refused) {
         stream->hook_result = refused;
         return fail(stream, RTMS_STREAM_HOOK);

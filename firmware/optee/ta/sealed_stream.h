@@ -1,9 +1,11 @@
 /*
  * The sealed stream's framing (protocol/CONTAINER.md §7.1, §7.3): bytes in with any chunking; out come the
- * header, then each whole segment (ciphertext and tag) in order with its final flag, then the signature.
- * What to do with them (key derivation, decryption, decoding) is the hooks' job, so this part has no crypto
- * and no GP API and is unit-tested alone. A hook returns 0, or a nonzero code that stops the stream: the feed
- * returns RTMS_STREAM_HOOK and rtms_stream_hook_result() gives the code.
+ * header, then each segment's ciphertext in order, in pieces that point straight into the bytes fed (nothing is
+ * copied: each ciphertext byte is handed on once, so a reader decrypting from parameter memory reads it once and
+ * needs no buffer for it), then that segment's tag with its final flag, then the signature. What to do with them
+ * (key derivation, decryption, decoding) is the hooks' job, so this part has no crypto and no GP API and is
+ * unit-tested alone. A hook returns 0, or a nonzero code that stops the stream: the feed returns
+ * RTMS_STREAM_HOOK and rtms_stream_hook_result() gives the code.
  */
 #ifndef RTINFER_TA_SEALED_STREAM_H
 #define RTINFER_TA_SEALED_STREAM_H
@@ -15,10 +17,13 @@
 
 typedef struct {
   void *context;
-  /* The header item is complete and parsed. The hook attaches a segment buffer (rtms_stream_attach) or refuses. */
+  /* The header item is complete and parsed. */
   uint32_t (*header)(void *context, const uint8_t *header_bytes, size_t length, const rtms_header *header);
-  /* Segment `index` (ciphertext followed by its tag), complete. */
-  uint32_t (*segment)(void *context, uint32_t index, int final, const uint8_t *sealed, size_t sealed_bytes);
+  /* The next `length` (>= 1) ciphertext bytes of segment `index`, from offset `at` within it, pointing into the
+   * bytes fed. A segment's pieces come in order and add up to its plaintext length; its tag follows. */
+  uint32_t (*ciphertext)(void *context, uint32_t index, size_t at, const uint8_t *bytes, size_t length);
+  /* Segment `index`'s ciphertext is complete and here is its tag: the segment is whole. */
+  uint32_t (*segment_end)(void *context, uint32_t index, int final, const uint8_t tag[RTMS_TAG_BYTES]);
   /* The signature after the last segment (signed streams only). */
   uint32_t (*signature)(void *context, const uint8_t signature[RTMS_SIGNATURE_BYTES]);
 } rtms_stream_hooks;
@@ -29,8 +34,7 @@ typedef enum {
   RTMS_STREAM_FRAMING = -1,   /* the header item is malformed: rtms_stream_framing() says how */
   RTMS_STREAM_HOOK = -2,      /* a hook refused: rtms_stream_hook_result() */
   RTMS_STREAM_TRAILING = -3,  /* bytes past the end of the stream */
-  RTMS_STREAM_NO_BUFFER = -4, /* the header hook attached no segment buffer, or a too small one */
-  RTMS_STREAM_FAILED = -5,    /* fed again after a failure */
+  RTMS_STREAM_FAILED = -5,    /* fed again after a failure (-4 was a missing segment buffer: there is none now) */
 } rtms_stream_status;
 
 typedef struct {
@@ -46,10 +50,10 @@ typedef struct {
   int have_header;
   rtms_header header;
   uint64_t total; /* the whole stream's length, once the header is known */
-  /* The segment being collected, then the signature. */
-  uint8_t *segment;
-  size_t segment_capacity;
+  /* The segment under way: ciphertext bytes handed on, then its tag collected; then the signature. */
   size_t segment_used;
+  uint8_t tag[RTMS_TAG_BYTES];
+  size_t tag_used;
   uint32_t segment_index;
   uint32_t segment_count;
   uint8_t signature[RTMS_SIGNATURE_BYTES];
@@ -57,9 +61,6 @@ typedef struct {
 } rtms_stream;
 
 void rtms_stream_init(rtms_stream *stream, const rtms_stream_hooks *hooks);
-
-/* For the header hook: where segments are collected; at least segment_size + RTMS_TAG_BYTES bytes. */
-void rtms_stream_attach(rtms_stream *stream, uint8_t *buffer, size_t capacity);
 
 rtms_stream_status rtms_stream_feed(rtms_stream *stream, const uint8_t *data, size_t length);
 

@@ -84,16 +84,26 @@ TEE_Result ta_crypto_content_key(TEE_ObjectHandle key_pair, const uint8_t epheme
   return result;
 }
 
-TEE_Result ta_crypto_open_segment(TEE_OperationHandle aes, const uint8_t nonce[RTMS_NONCE_BYTES], const uint8_t *aad,
-                                  size_t aad_length, const uint8_t *sealed, size_t sealed_bytes, uint8_t *plaintext) {
-  if (sealed_bytes < RTMS_TAG_BYTES) return TEE_ERROR_BAD_PARAMETERS;
-  const size_t length = sealed_bytes - RTMS_TAG_BYTES;
+TEE_Result ta_crypto_segment_begin(TEE_OperationHandle aes, const uint8_t nonce[RTMS_NONCE_BYTES], const uint8_t *aad,
+                                   size_t aad_length, size_t length) {
   TEE_Result result = TEE_AEInit(aes, nonce, RTMS_NONCE_BYTES, RTMS_TAG_BYTES * 8u, aad_length, length);
-  if (result != TEE_SUCCESS) return result;
-  TEE_AEUpdateAAD(aes, aad, aad_length);
-  uint32_t out = (uint32_t)length;
-  result = TEE_AEDecryptFinal(aes, sealed, length, plaintext, &out, (void *)(uintptr_t)(sealed + length), RTMS_TAG_BYTES);
-  if (result == TEE_SUCCESS && out != length) result = TEE_ERROR_BAD_STATE;
+  if (result == TEE_SUCCESS) TEE_AEUpdateAAD(aes, aad, aad_length);
+  return result;
+}
+
+TEE_Result ta_crypto_segment_update(TEE_OperationHandle aes, const uint8_t *ciphertext, size_t length, uint8_t *plaintext,
+                                    size_t room, size_t *written) {
+  uint32_t out = (uint32_t)room;
+  TEE_Result result = TEE_AEUpdate(aes, ciphertext, (uint32_t)length, plaintext, &out);
+  *written = result == TEE_SUCCESS ? out : 0;
+  return result;
+}
+
+TEE_Result ta_crypto_segment_finish(TEE_OperationHandle aes, const uint8_t tag[RTMS_TAG_BYTES], uint8_t *plaintext,
+                                    size_t room, size_t *written) {
+  uint32_t out = (uint32_t)room;
+  TEE_Result result = TEE_AEDecryptFinal(aes, NULL, 0, plaintext, &out, (void *)(uintptr_t)tag, RTMS_TAG_BYTES);
+  *written = result == TEE_SUCCESS ? out : 0;
   return result;
 }
 

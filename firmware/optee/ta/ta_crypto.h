@@ -14,10 +14,17 @@ TEE_Result ta_crypto_content_key(TEE_ObjectHandle key_pair, const uint8_t epheme
                                  const uint8_t header_hash[RTMS_HASH_BYTES], TEE_OperationHandle *aes,
                                  uint8_t nonce_base[RTMS_NONCE_BYTES]);
 
-/* Decrypts one segment (ciphertext || tag) into `plaintext`; TEE_ERROR_MAC_INVALID if its tag fails, and then
- * nothing of it may be used. */
-TEE_Result ta_crypto_open_segment(TEE_OperationHandle aes, const uint8_t nonce[RTMS_NONCE_BYTES], const uint8_t *aad,
-                                  size_t aad_length, const uint8_t *sealed, size_t sealed_bytes, uint8_t *plaintext);
+/* One segment decrypted as its ciphertext arrives (so no copy of the ciphertext is kept): begin with its nonce
+ * and the header as associated data, update with each piece (plaintext out at `plaintext`; *written says how
+ * much, which GP lets lag behind by a partial block), then finish with the tag, which writes the rest. Until
+ * finish returns TEE_SUCCESS the plaintext is unauthenticated and nothing of it may be used; a failed tag is
+ * TEE_ERROR_MAC_INVALID. */
+TEE_Result ta_crypto_segment_begin(TEE_OperationHandle aes, const uint8_t nonce[RTMS_NONCE_BYTES], const uint8_t *aad,
+                                   size_t aad_length, size_t length);
+TEE_Result ta_crypto_segment_update(TEE_OperationHandle aes, const uint8_t *ciphertext, size_t length, uint8_t *plaintext,
+                                    size_t room, size_t *written);
+TEE_Result ta_crypto_segment_finish(TEE_OperationHandle aes, const uint8_t tag[RTMS_TAG_BYTES], uint8_t *plaintext,
+                                    size_t room, size_t *written);
 
 /* Ed25519 (pure) over `message`; TEE_ERROR_SIGNATURE_INVALID if it does not verify. */
 TEE_Result ta_crypto_verify(const uint8_t signer[RTMS_KEY_BYTES], const uint8_t *message, size_t length,

@@ -1,8 +1,10 @@
 /*
  * LOAD: the sealed stream into a staging model (protocol/CONTAINER.md §7.6). The header is checked before
- * anything is decrypted; each segment is decrypted whole into a buffer and reaches the .rtm decoder only after
- * its tag verified; at the end, the digest (the decoder's RTM_DONE), the signature, then the swap and the
- * rollback counter. Any refusal drops the staging model; the active one is never touched before the swap.
+ * anything is decrypted; each segment is decrypted straight from the parameter memory as its pieces arrive (each
+ * ciphertext byte read once, never copied) into the load's one buffer, and that plaintext reaches the .rtm
+ * decoder only after the segment's tag verified; at the end, the digest (the decoder's RTM_DONE), the signature,
+ * then the swap and the rollback counter. Any refusal drops the staging model; the active one is never touched
+ * before the swap.
  */
 #include <string.h>
 
@@ -26,7 +28,7 @@ static uint32_t refuse(uint32_t code, uint32_t index, uint64_t need, uint64_t ha
 
 static int same_key(const uint8_t *a, const uint8_t *b) { return TEE_MemCompare(a, b, RTMS_KEY_BYTES) == 0; }
 
-/* §7.6 at the header: recipient, device, rollback, the signer rule; then the content key and the buffers. */
+/* §7.6 at the header: recipient, device, rollback, the signer rule; then the content key and the plaintext buffer. */
 static uint32_t on_header(void *context, const uint8_t *bytes, size_t length, const rtms_header *header) {
   ta_load_state *load = context;
   uint8_t public_key[RTMS_KEY_BYTES], device[RTINFER_TA_MAX_DEVICE_ID];
@@ -57,15 +59,14 @@ static uint32_t on_header(void *context, const uint8_t *bytes, size_t length, co
   rtm_sha256_final(&hash, load->header_hash);
   result = ta_crypto_content_key(load->key, header->ephemeral, load->header_hash, &load->aes, load->nonce_base);
   if (result != TEE_SUCCESS) return refuse(result == TEE_ERROR_SECURITY ? RTINFER_TA_ERROR_FORMAT : result, 0, 0, 0, 0);
-  /* The segment as it arrives (with its tag), then its plaintext: decrypted whole, used only once authentic. */
-  load->buffers_bytes = 2u * ((size_t)header->segment_size + RTMS_TAG_BYTES);
+  /* One segment's plaintext, decrypted as it arrives and used only once authentic: the load's only buffer. */
+  load->plaintext_bytes = header->segment_size;
   uint64_t need = 0, have = 0;
-  load->buffers = ta_memory_take(load->buffers_bytes, &need, &have);
-  if (!load->buffers) {
-    load->buffers_bytes = 0;
+  load->plaintext = ta_memory_take(load->plaintext_bytes, &need, &have);
+  if (!load->plaintext) {
+    load->plaintext_bytes = 0;
     return refuse(need > have ? RTINFER_TA_ERROR_BUDGET : TEE_ERROR_OUT_OF_MEMORY, 0, need, have, 0);
   }
-  rtms_stream_attach(&load->stream, load->buffers, (size_t)header->segment_size + RTMS_TAG_BYTES);
   return 0;
 }
 
@@ -79,21 +80,49 @@ static void keep_tail(ta_load_state *load, const uint8_t *plaintext, size_t leng
   }
 }
 
-static uint32_t on_segment(void *context, uint32_t index, int final, const uint8_t *sealed, size_t sealed_bytes) {
+/* A failure of the AES operation itself (not a tag): refused at that segment. */
+static uint32_t refuse_segment(TEE_Result result, uint32_t index) {
+  return refuse(result == TEE_ERROR_MAC_INVALID ? RTINFER_TA_ERROR_AUTHENTICATION : result, index, 0, 0,
+                rtms_stream_segment_offset(&g_ta.load.stream, index));
+}
+
+static uint32_t on_ciphertext(void *context, uint32_t index, size_t at, const uint8_t *bytes, size_t length) {
   ta_load_state *load = context;
-  uint8_t nonce[RTMS_NONCE_BYTES];
-  rtms_segment_nonce(load->nonce_base, index, final, nonce);
-  size_t aad_length = 0;
-  const uint8_t *aad = rtms_stream_header_bytes(&load->stream, &aad_length);
-  uint8_t *plaintext = load->buffers + load->buffers_bytes / 2u;
-  const size_t length = sealed_bytes - RTMS_TAG_BYTES;
-  TEE_Result result = ta_crypto_open_segment(load->aes, nonce, aad, aad_length, sealed, sealed_bytes, plaintext);
-  if (result == TEE_ERROR_MAC_INVALID) {
-    return refuse(RTINFER_TA_ERROR_AUTHENTICATION, index, 0, 0, rtms_stream_segment_offset(&load->stream, index));
+  TEE_Result result = TEE_SUCCESS;
+  if (at == 0) {
+    uint8_t nonce[RTMS_NONCE_BYTES];
+    const int final = index + 1u == rtms_segment_count(rtms_stream_header(&load->stream));
+    rtms_segment_nonce(load->nonce_base, index, final, nonce);
+    size_t aad_length = 0;
+    const uint8_t *aad = rtms_stream_header_bytes(&load->stream, &aad_length);
+    load->plaintext_used = 0;
+    result = ta_crypto_segment_begin(load->aes, nonce, aad, aad_length,
+                                     rtms_segment_plaintext_bytes(rtms_stream_header(&load->stream), index));
   }
-  if (result != TEE_SUCCESS) return refuse(result, index, 0, 0, rtms_stream_segment_offset(&load->stream, index));
-  keep_tail(load, plaintext, length);
-  result = ta_model_feed(load->staging, plaintext, length, &load->facts);
+  size_t written = 0;
+  if (result == TEE_SUCCESS) {
+    result = ta_crypto_segment_update(load->aes, bytes, length, load->plaintext + load->plaintext_used,
+                                      load->plaintext_bytes - load->plaintext_used, &written);
+  }
+  if (result != TEE_SUCCESS) return refuse_segment(result, index);
+  load->plaintext_used += written;
+  return 0;
+}
+
+static uint32_t on_segment_end(void *context, uint32_t index, int final, const uint8_t tag[RTMS_TAG_BYTES]) {
+  ta_load_state *load = context;
+  size_t written = 0;
+  TEE_Result result = ta_crypto_segment_finish(load->aes, tag, load->plaintext + load->plaintext_used,
+                                               load->plaintext_bytes - load->plaintext_used, &written);
+  if (result != TEE_SUCCESS) return refuse_segment(result, index);
+  const size_t length = load->plaintext_used + written;
+  load->plaintext_used = 0;
+  if (length != rtms_segment_plaintext_bytes(rtms_stream_header(&load->stream), index)) {
+    return refuse_segment(TEE_ERROR_BAD_STATE, index);
+  }
+  /* Authentic: only now does any of it reach the decoder. */
+  keep_tail(load, load->plaintext, length);
+  result = ta_model_feed(load->staging, load->plaintext, length, &load->facts);
   if (result != TEE_SUCCESS) {
     load->facts.index = index;
     load->facts.at = rtms_stream_segment_offset(&load->stream, index);
@@ -117,15 +146,15 @@ static uint32_t on_signature(void *context, const uint8_t signature[RTMS_SIGNATU
   return result == TEE_SUCCESS ? 0 : refuse(result, 0, 0, 0, 0);
 }
 
-/* Frees the load's own buffers and handles (not the staging model). */
+/* Frees the load's own buffer and handles (not the staging model). */
 static void close_load(void) {
   ta_load_state *load = &g_ta.load;
-  ta_memory_give(load->buffers, load->buffers_bytes);
+  ta_memory_give(load->plaintext, load->plaintext_bytes);
   if (load->aes != TEE_HANDLE_NULL) TEE_FreeOperation(load->aes);
   if (load->key != TEE_HANDLE_NULL) TEE_CloseObject(load->key);
   TEE_MemFill(load->nonce_base, 0, sizeof load->nonce_base);
-  load->buffers = NULL;
-  load->buffers_bytes = 0;
+  load->plaintext = NULL;
+  load->plaintext_bytes = 0;
   load->aes = TEE_HANDLE_NULL;
   load->key = TEE_HANDLE_NULL;
   load->in_progress = 0;
@@ -148,7 +177,7 @@ static void begin(uint32_t flags) {
   uint32_t slots = (flags >> RTINFER_TA_LOAD_SLOTS_SHIFT) & 0xffu;
   load->staging->slot_count = slots == 0 ? 1u : slots;
   load->staging->sparse = (flags & RTINFER_TA_LOAD_SPARSE) != 0;
-  const rtms_stream_hooks hooks = {load, on_header, on_segment, on_signature};
+  const rtms_stream_hooks hooks = {load, on_header, on_ciphertext, on_segment_end, on_signature};
   rtms_stream_init(&load->stream, &hooks);
 }
 

@@ -20,8 +20,9 @@ typedef struct {
   uint8_t header_hash[RTMS_HASH_BYTES];
   uint8_t tail[RTMS_HASH_BYTES]; /* the last plaintext bytes: the container's digest at the end */
   uint32_t plaintext_seen;
-  uint8_t *buffers;              /* one segment as received, then its plaintext */
-  size_t buffers_bytes;
+  uint8_t *plaintext;            /* the segment under way, decrypted as its ciphertext arrives: the load's one buffer */
+  size_t plaintext_bytes;        /* its size: segmentSize */
+  size_t plaintext_used;         /* bytes of it the AES operation has written so far */
   uint32_t slots;                /* job slots asked for */
   int sparse;
   rtinfer_ta_facts facts;        /* filled by the hooks when they refuse */
@@ -32,6 +33,7 @@ typedef struct {
   ta_model *active; /* NULL, or one of models[] */
   ta_load_state load;
   uint64_t entries, units, time_inside_us;
+  uint64_t entry_budget; /* ENTRY_BUDGET: the most one layer or slice may need (0: the arena decides) */
 } ta_state;
 
 extern ta_state g_ta;

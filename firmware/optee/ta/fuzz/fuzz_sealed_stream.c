@@ -1,13 +1,14 @@
 /* libFuzzer target: the sealed stream's framing (protocol/CONTAINER.md §7.1, §7.3), the part of LOAD before
  * any crypto. Input: [chunk][mode][stream...]. `chunk` picks the chunk sizes the stream is fed in; `mode` picks
- * whether the header hook attaches a segment buffer of exactly segmentSize + tag bytes or one byte short, and
- * which segment the segment hook refuses (as a bad GCM tag would). Checked on every input:
- *   - each segment reaches the hook whole, in order, once, with the right length and final flag, at the offset
- *     the header predicts; the signature comes last and only for a signed header;
+ * which segment the hooks refuse (as a bad GCM tag would), and whether at its tag or at its first ciphertext
+ * piece (as a failing AES operation would). Checked on every input:
+ *   - each segment's ciphertext reaches the hook in order, in non-empty pieces that point into the bytes fed at
+ *     exactly the offset the header predicts, adding up to the segment's length; then its tag, as sent, with the
+ *     right final flag; the signature comes last and only for a signed header;
  *   - DONE exactly when the header's total length has arrived, and bytes past it are refused;
  *   - the same hooks see the same bytes and the feed ends the same way whatever the chunking (fed whole too),
  *     except for an over-long stream, which fed whole is refused before its segments.
- * The segment buffer is malloc'd to its exact size, so ASan sees any write past it. */
+ * Each chunk is fed from its own malloc'd copy of exactly its size, so ASan sees any read past what was fed. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,10 +22,13 @@
 
 typedef struct {
   rtms_stream *stream;
-  int short_buffer;
+  int refuse_at_ciphertext;
   uint32_t refuse_segment; /* UINT32_MAX: none */
-  uint8_t *buffer;
+  const uint8_t *chunk;    /* the chunk being fed, and the stream offset of its first byte */
+  uint64_t chunk_offset;
+  size_t chunk_length;
   uint32_t segments_seen;
+  size_t segment_bytes; /* ciphertext of the segment under way */
   int headers_seen, signatures_seen;
   uint64_t digest; /* FNV-1a over everything the hooks saw */
 } run_state;
@@ -42,26 +46,41 @@ static uint32_t on_header(void *context, const uint8_t *header_bytes, size_t len
   EXPECT(rtms_stream_header(run->stream) == header);
   EXPECT(rtms_stream_total(run->stream) == rtms_stream_segment_offset(run->stream, 0) + rtms_body_bytes(header));
   mix(run, header_bytes, length);
-  const size_t capacity = (size_t)header->segment_size + RTMS_TAG_BYTES - (run->short_buffer ? 1u : 0u);
-  run->buffer = malloc(capacity);
-  rtms_stream_attach(run->stream, run->buffer, capacity);
   return 0;
 }
 
-static uint32_t on_segment(void *context, uint32_t index, int final, const uint8_t *sealed, size_t sealed_bytes) {
+static uint32_t on_ciphertext(void *context, uint32_t index, size_t at, const uint8_t *bytes, size_t length) {
   run_state *run = context;
   const rtms_header *header = rtms_stream_header(run->stream);
-  EXPECT(header && !run->short_buffer && run->signatures_seen == 0);
+  EXPECT(header && run->signatures_seen == 0 && length > 0);
+  EXPECT(index == run->segments_seen && at == run->segment_bytes);
+  EXPECT(at + length <= rtms_segment_plaintext_bytes(header, index));
+  /* In place: inside the chunk being fed, at the stream offset the header predicts. */
+  const uint64_t offset = rtms_stream_segment_offset(run->stream, index) + at;
+  EXPECT(offset >= run->chunk_offset && offset + length <= run->chunk_offset + run->chunk_length);
+  EXPECT(bytes == run->chunk + (offset - run->chunk_offset));
+  EXPECT(run->stream->received == offset);
+  /* Refused before its first piece is looked at: how far a refused segment got depends on the chunking. */
+  if (run->refuse_at_ciphertext && at == 0 && index == run->refuse_segment) return 0x52540099u;
+  run->segment_bytes += length;
+  mix(run, bytes, length);
+  return 0;
+}
+
+static uint32_t on_segment_end(void *context, uint32_t index, int final, const uint8_t tag[RTMS_TAG_BYTES]) {
+  run_state *run = context;
+  const rtms_header *header = rtms_stream_header(run->stream);
+  EXPECT(header && run->signatures_seen == 0);
   EXPECT(index == run->segments_seen++);
   const uint32_t count = rtms_segment_count(header);
   EXPECT(index < count && final == (index + 1u == count));
-  EXPECT(sealed == run->buffer);
-  EXPECT(sealed_bytes == (size_t)rtms_segment_plaintext_bytes(header, index) + RTMS_TAG_BYTES);
-  /* The segment ends exactly where the header says the next one starts. */
-  EXPECT(run->stream->received == rtms_stream_segment_offset(run->stream, index) + sealed_bytes);
+  EXPECT(run->segment_bytes == rtms_segment_plaintext_bytes(header, index));
+  /* The tag ends exactly where the header says the next segment starts. */
+  EXPECT(run->stream->received == rtms_stream_segment_offset(run->stream, index) + run->segment_bytes + RTMS_TAG_BYTES);
+  run->segment_bytes = 0;
   mix(run, &index, sizeof index);
-  mix(run, sealed, sealed_bytes);
-  return index == run->refuse_segment ? 0x52540099u : 0u;
+  mix(run, tag, RTMS_TAG_BYTES);
+  return !run->refuse_at_ciphertext && index == run->refuse_segment ? 0x52540099u : 0u;
 }
 
 static uint32_t on_signature(void *context, const uint8_t signature[RTMS_SIGNATURE_BYTES]) {
@@ -85,9 +104,9 @@ static size_t chunk_size(uint8_t choice, size_t n, const uint8_t *data, size_t s
 /* Feeds the stream, checks the statuses' promises, returns the final status and the hooks' digest. */
 static rtms_stream_status feed(const uint8_t *data, size_t size, uint8_t chunk, uint8_t mode, uint64_t *digest) {
   rtms_stream stream;
-  run_state run = {&stream, mode & 1u, (mode >> 1) == 127u ? UINT32_MAX : (uint32_t)(mode >> 1), NULL, 0, 0, 0,
+  run_state run = {&stream, mode & 1u, (mode >> 1) == 127u ? UINT32_MAX : (uint32_t)(mode >> 1), NULL, 0, 0, 0, 0, 0, 0,
                    0xcbf29ce484222325ull};
-  const rtms_stream_hooks hooks = {&run, on_header, on_segment, on_signature};
+  const rtms_stream_hooks hooks = {&run, on_header, on_ciphertext, on_segment_end, on_signature};
   rtms_stream_init(&stream, &hooks);
   rtms_stream_status status = RTMS_STREAM_MORE;
   size_t at = 0;
@@ -95,7 +114,13 @@ static rtms_stream_status feed(const uint8_t *data, size_t size, uint8_t chunk, 
     size_t take = chunk_size(chunk, n, data, size);
     if (take > size - at) take = size - at;
     const uint64_t before = stream.received;
-    status = rtms_stream_feed(&stream, data + at, take);
+    uint8_t *copy = malloc(take ? take : 1u);
+    if (take) memcpy(copy, data + at, take);
+    run.chunk = copy;
+    run.chunk_offset = before;
+    run.chunk_length = take;
+    status = rtms_stream_feed(&stream, copy, take);
+    free(copy);
     EXPECT(stream.received >= before && stream.received - before <= take);
     if (status == RTMS_STREAM_MORE) EXPECT(stream.received - before == take);
     at += take;
@@ -114,9 +139,7 @@ static rtms_stream_status feed(const uint8_t *data, size_t size, uint8_t chunk, 
   } else if (status == RTMS_STREAM_MORE) {
     EXPECT(stream.received == size && (!total || size < total));
   } else {
-    EXPECT(status == RTMS_STREAM_FRAMING || status == RTMS_STREAM_HOOK || status == RTMS_STREAM_TRAILING ||
-           status == RTMS_STREAM_NO_BUFFER);
-    if (status == RTMS_STREAM_NO_BUFFER) EXPECT(run.short_buffer);
+    EXPECT(status == RTMS_STREAM_FRAMING || status == RTMS_STREAM_HOOK || status == RTMS_STREAM_TRAILING);
     if (status == RTMS_STREAM_TRAILING) EXPECT(total && size > total);
     if (status == RTMS_STREAM_HOOK) EXPECT(rtms_stream_hook_result(&stream) == 0x52540099u);
     if (status == RTMS_STREAM_FRAMING) EXPECT(rtms_stream_framing(&stream) < 0 && !total);
@@ -124,7 +147,6 @@ static rtms_stream_status feed(const uint8_t *data, size_t size, uint8_t chunk, 
     const rtms_stream_status again = rtms_stream_feed(&stream, data, size);
     EXPECT(again == RTMS_STREAM_FAILED || (again == RTMS_STREAM_TRAILING && stream.done));
   }
-  free(run.buffer);
   *digest = run.digest ^ (uint64_t)run.segments_seen << 32 ^ (uint64_t)run.signatures_seen << 48;
   return status;
 }

@@ -85,13 +85,13 @@ static void nonce(void) {
 /* Fake hooks: record what the framing hands out; refuse at a chosen point. */
 typedef struct {
   rtms_stream *stream;
-  uint8_t buffer[RTMS_MAX_SEGMENT + RTMS_TAG_BYTES];
-  int attach;
+  const uint8_t *fed; /* the bytes being fed, and where each ciphertext piece must point into them */
   uint32_t refuse_header;
   int refuse_segment; /* index, or -1 */
   uint32_t segments, finals, signatures;
   uint64_t sealed_bytes;
-  int in_order;
+  size_t segment_bytes; /* ciphertext of the segment under way */
+  int in_order, in_place;
   uint8_t signature[64];
 } recorder;
 
@@ -100,17 +100,27 @@ static uint32_t on_header(void *context, const uint8_t *bytes, size_t length, co
   (void)bytes;
   (void)length;
   (void)header;
-  if (r->attach) rtms_stream_attach(r->stream, r->buffer, sizeof r->buffer);
   return r->refuse_header;
 }
 
-static uint32_t on_segment(void *context, uint32_t index, int final, const uint8_t *sealed, size_t sealed_bytes) {
+static uint32_t on_ciphertext(void *context, uint32_t index, size_t at, const uint8_t *bytes, size_t length) {
   recorder *r = context;
-  (void)sealed;
-  if (index != r->segments) r->in_order = 0;
+  if (index != r->segments || at != r->segment_bytes || length == 0) r->in_order = 0;
+  /* Handed on where it lies in what was fed: the framing copies no ciphertext. */
+  if (bytes != r->fed + rtms_stream_segment_offset(r->stream, index) + at) r->in_place = 0;
+  r->segment_bytes += length;
+  return 0;
+}
+
+static uint32_t on_segment_end(void *context, uint32_t index, int final, const uint8_t tag[RTMS_TAG_BYTES]) {
+  recorder *r = context;
+  const rtms_header *header = rtms_stream_header(r->stream);
+  if (index != r->segments || !header || r->segment_bytes != rtms_segment_plaintext_bytes(header, index)) r->in_order = 0;
+  if (memcmp(tag, r->fed + rtms_stream_segment_offset(r->stream, index) + r->segment_bytes, RTMS_TAG_BYTES) != 0) r->in_place = 0;
   r->segments++;
   r->finals += final != 0;
-  r->sealed_bytes += sealed_bytes;
+  r->sealed_bytes += r->segment_bytes + RTMS_TAG_BYTES;
+  r->segment_bytes = 0;
   return r->refuse_segment == (int)index ? 99u : 0u;
 }
 
@@ -124,14 +134,15 @@ static uint32_t on_signature(void *context, const uint8_t signature[64]) {
 static rtms_stream s_stream;
 static recorder s_recorder;
 
-static void start_recording(uint32_t refuse_header, int refuse_segment) {
+static void start_recording(const uint8_t *fed, uint32_t refuse_header, int refuse_segment) {
   memset(&s_recorder, 0, sizeof s_recorder);
   s_recorder.stream = &s_stream;
-  s_recorder.attach = 1;
+  s_recorder.fed = fed;
   s_recorder.refuse_header = refuse_header;
   s_recorder.refuse_segment = refuse_segment;
   s_recorder.in_order = 1;
-  const rtms_stream_hooks hooks = {&s_recorder, on_header, on_segment, on_signature};
+  s_recorder.in_place = 1;
+  const rtms_stream_hooks hooks = {&s_recorder, on_header, on_ciphertext, on_segment_end, on_signature};
   rtms_stream_init(&s_stream, &hooks);
 }
 
@@ -160,12 +171,13 @@ static void stream_any_chunking(void) {
     if (!sealed) continue;
     for (uint32_t round = 0; round < 12; round++) {
       const size_t max_chunk = round == 0 ? 1 : round < 6 ? 97 : 40000;
-      start_recording(0, -1);
+      start_recording(sealed, 0, -1);
       rtms_stream_status status = feed_chunked(sealed, length, seed + round, max_chunk);
       const rtms_header *header = rtms_stream_header(&s_stream);
       CHECK(status == RTMS_STREAM_DONE, "%s round %u: done (%d)", files[f], round, status);
       CHECK(header && s_recorder.segments == rtms_segment_count(header), "%s round %u: every segment", files[f], round);
       CHECK(s_recorder.in_order && s_recorder.finals == 1, "%s round %u: in order, one final", files[f], round);
+      CHECK(s_recorder.in_place, "%s round %u: ciphertext handed on in place, tags as sent", files[f], round);
       CHECK(header && s_recorder.sealed_bytes == header->plaintext_size + 16u * s_recorder.segments, "%s: sealed bytes", files[f]);
       const int signed_stream = header && header->signer;
       CHECK(s_recorder.signatures == (uint32_t)signed_stream, "%s: signature seen iff signed", files[f]);
@@ -183,25 +195,21 @@ static void stream_refusals(void) {
   uint8_t *sealed = sealed_vector("small.rtms", &length);
   CHECK(sealed != NULL, "vector");
   if (!sealed) return;
-  start_recording(0, -1);
+  start_recording(sealed, 0, -1);
   CHECK(rtms_stream_feed(&s_stream, sealed, length - 1) == RTMS_STREAM_MORE, "all but one byte");
   uint8_t two[2] = {sealed[length - 1], 0};
   CHECK(rtms_stream_feed(&s_stream, two, 2) == RTMS_STREAM_TRAILING, "one byte too many in the last chunk");
   CHECK(rtms_stream_feed(&s_stream, two, 1) == RTMS_STREAM_FAILED, "fed after a failure");
 
-  start_recording(77, -1);
+  start_recording(sealed, 77, -1);
   CHECK(rtms_stream_feed(&s_stream, sealed, length) == RTMS_STREAM_HOOK && rtms_stream_hook_result(&s_stream) == 77, "header hook refusal");
   CHECK(s_recorder.segments == 0, "no segment after a refused header");
 
-  start_recording(0, 2);
+  start_recording(sealed, 0, 2);
   CHECK(feed_chunked(sealed, length, 5, 300) == RTMS_STREAM_HOOK && rtms_stream_hook_result(&s_stream) == 99, "segment refusal");
   CHECK(s_recorder.segments == 3, "segment 2 was the last handed out (%u)", s_recorder.segments);
 
-  start_recording(0, -1);
-  s_recorder.attach = 0;
-  CHECK(rtms_stream_feed(&s_stream, sealed, length) == RTMS_STREAM_NO_BUFFER, "no segment buffer");
-
-  start_recording(0, -1);
+  start_recording(sealed, 0, -1);
   uint8_t bad[8];
   memcpy(bad, sealed, sizeof bad);
   bad[1] = 0;
@@ -236,7 +244,7 @@ static void stream_mutations(void) {
         default: mutated[at] = (uint8_t)((state >> 16) & 0x1f) | 0xa0u; break; /* a map head of another size */
       }
     }
-    start_recording(0, -1);
+    start_recording(mutated, 0, -1);
     rtms_stream_status status = feed_chunked(mutated, mutated_length, state, 200);
     CHECK(status == RTMS_STREAM_DONE || status == RTMS_STREAM_MORE || status == RTMS_STREAM_FRAMING || status == RTMS_STREAM_TRAILING,
           "round %u: status %d", round, status);
