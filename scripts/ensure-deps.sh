@@ -65,6 +65,9 @@ if (( ${#missing[@]} > 0 || add_arm64 )); then
   fi
 fi
 
+# The real OP-TEE target (scripts/build-optee.sh): its cross compiler, Python modules, u-boot and QEMU.
+if [[ "$mode" == test ]]; then bash scripts/optee/deps.sh qemu; fi
+
 # npm ci when node_modules is missing or older than the lock file.
 if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
   npm ci --no-audit --no-fund
