@@ -52,6 +52,7 @@ export const Limits = {
   layers: 64,
   shapeDims: 4,
   tasks: 16,
+  units: 160,
   traceEvents: 64,
   slots: 4,
   pingCounters: 16,
@@ -76,6 +77,9 @@ export const PING_COUNTER_NAMES = ['framesOk', 'cobs', 'short', 'crc', 'oversize
 
 export const SlotState = { EMPTY: 0, RECEIVING: 1, COMPLETE: 2, VERIFIED: 3 } as const;
 export const InferenceMode = { DENSE: 0, TREC: 1 } as const;
+/** TASKSET task key 8 (SPEC.md §4.5): how a TEE device dispatches the task's work. */
+export const TaskPolicy = { lw: 0, 'fusion-greedy': 1, 'fusion-budget': 2, 'no-tee': 3, normal: 4 } as const;
+export type TaskPolicyName = keyof typeof TaskPolicy;
 
 export const ErrorCode = {
   unsupported: 1,
@@ -141,7 +145,12 @@ const task = struct({
   slot: optional(5, u8),
   inputIndex: optional(6, u16),
   budgetUs: optional(7, u32),
+  policy: optional(8, u8),
+  workUs: optional(9, u32),
 });
+
+/** [layer, slice, slices, memory, wcet_us]: one enclave unit of a TEE task set's plan. */
+const unit = tuple(u16, u16, uint(16, 1), u32, u32);
 
 const traceEvent = tuple(u8, u8, u32, ticks, oneOrMany(u64(), Limits.eventArgs));
 const empty = struct({});
@@ -186,7 +195,13 @@ export const hostBodies = {
     },
     (body) => ((body.input === undefined) === (body.inputIndex === undefined) ? 'exactly one of input (3) and input_index (4) is required' : undefined),
   ),
-  TASKSET: struct({ tasks: required(0, arrayOf(task, Limits.tasks, 1)) }),
+  TASKSET: struct({
+    tasks: required(0, arrayOf(task, Limits.tasks, 1)),
+    units: optional(1, arrayOf(unit, Limits.units)),
+    capacity: optional(2, u32),
+    entryBudgetUs: optional(3, u32),
+    worldSwitchUs: optional(4, u32),
+  }),
   RUN: struct({ durationUs: required(0, u32), trace: optional(1, u8) }),
   STOP: empty,
 } as const;

@@ -13,9 +13,10 @@
 #include "app.h"
 #include "engine.h"
 #include "model_store.h"
+#include "taskset.h"
 
-/* What the agent implements (SPEC §4.1, TEE devices): no TREC, no task sets yet. */
-#define AGENT_CAPS (APP_CAP_MODEL_STORE | APP_CAP_DENSE | APP_CAP_TEE)
+/* What the agent implements (SPEC §4.1, TEE devices): no TREC; task sets with their trace (agent_taskset.c). */
+#define AGENT_CAPS (APP_CAP_MODEL_STORE | APP_CAP_DENSE | APP_CAP_TEE | APP_CAP_TASKSETS | APP_CAP_TRACE)
 
 /* Loads the active slot into the TA (at start, and after the TA died). */
 static void load_active(void)
@@ -74,6 +75,11 @@ void engine_hello_info(rtp_hello_info_t *h, uint8_t want)
 
 int engine_admit(uint8_t slot, engine_error_t *err)
 {
+    if (taskset_running()) {
+        /* The dispatcher's entries use the TA's model: it does not change under a run. */
+        engine_error_set(err, RTP_ERR_BUSY, "a task set is running; STOP it first", slot, 0, 0);
+        return 0;
+    }
     model_slot_info_t info;
     if (model_store_info(slot, &info) != MODEL_OK) {
         engine_error_set(err, RTP_ERR_NO_MODEL, "the slot holds no container", slot, 0, 1);

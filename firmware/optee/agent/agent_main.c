@@ -6,7 +6,7 @@
  *
  *   rtinfer-agent [--link PATH] [--name DEVICE_ID] [--storage FILE] [--board NAME] [--max-frame N]
  *                 [--signer HEX]... [--require-signed] [--mqtt URL [--mqtt-user NAME] [--mqtt-password-file FILE]
- *                 [--mqtt-ca FILE]] [--exit-with-parent] [--help]
+ *                 [--mqtt-ca FILE]] [--allow-no-tee] [--exit-with-parent] [--help]
  *
  * On startup it prints exactly one line to stdout:
  *   RTINFER_AGENT pty=<slave> link=<link or -> device_id=<id> pid=<pid> clock_hz=1000000000 board=<board>
@@ -27,6 +27,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "agent_dispatch_taskset.h"
 #include "agent_mqtt.h"
 #include "agent_tee.h"
 #include "app.h"
@@ -36,7 +37,7 @@
 #include "posix_flash.h"
 
 static const char k_usage[] =
-    "usage: rtinfer-agent [--link PATH] [--name DEVICE_ID] [--storage FILE] [--board NAME] [--max-frame N] [--signer HEX]... [--require-signed] [--mqtt URL [--mqtt-user NAME] [--mqtt-password-file FILE] [--mqtt-ca FILE]] [--exit-with-parent] [--help]\n"
+    "usage: rtinfer-agent [--link PATH] [--name DEVICE_ID] [--storage FILE] [--board NAME] [--max-frame N] [--signer HEX]... [--require-signed] [--mqtt URL [--mqtt-user NAME] [--mqtt-password-file FILE] [--mqtt-ca FILE]] [--allow-no-tee] [--exit-with-parent] [--help]\n"
     "\n"
     "The rtinfer OP-TEE agent: protocol v1 on a pseudo-terminal, models sealed into the rtinfer TA.\n"
     "\n"
@@ -50,6 +51,7 @@ static const char k_usage[] =
     "  --mqtt URL        speak on MQTT instead of the pty: mqtt://host[:port] or mqtts://host[:port] (SPEC 5 topics)\n"
     "  --mqtt-user NAME  the agent's own broker credentials; --mqtt-password-file FILE holds the password\n"
     "  --mqtt-ca FILE    the CA the broker's certificate must chain to (required for mqtts)\n"
+    "  --allow-no-tee    a task set may ask for the no-TEE baseline policy (refused all the same: no plaintext model here)\n"
     "  --exit-with-parent  stop when the process that started the agent dies\n"
     "\n"
     "Prints one line on stdout once the pty is ready:\n"
@@ -103,6 +105,7 @@ int main(int argc, char **argv)
         {"signer", required_argument, NULL, 'k'},    {"require-signed", no_argument, NULL, 'r'},
         {"mqtt", required_argument, NULL, 'q'},      {"mqtt-user", required_argument, NULL, 'u'},
         {"mqtt-password-file", required_argument, NULL, 'w'}, {"mqtt-ca", required_argument, NULL, 'c'},
+        {"allow-no-tee", no_argument, NULL, 'N'},
         {"help", no_argument, NULL, 'h'},            {NULL, 0, NULL, 0},
     };
     opterr = 0;
@@ -162,6 +165,9 @@ int main(int argc, char **argv)
             if (posix_cli_exit_with_parent() != 0) {
                 return bad_usage("--exit-with-parent: the parent is gone or the system cannot tell", "");
             }
+            break;
+        case 'N':
+            agent_taskset_allow_no_tee(1);
             break;
         case 'h':
             fputs(k_usage, stdout);

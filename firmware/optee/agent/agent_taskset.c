@@ -1,46 +1,450 @@
 /*
- * TASKSET, RUN and STOP on a TEE device: not yet. Enclave scheduling (LW/FUSION task sets, SPEC §4.1 "TEE
- * devices") is the next issue's; until then the agent answers them ERROR(unsupported) and has nothing to poll.
- * These are the app's taskset.h hooks, so dispatch and the main loop are the STM32 app's own.
+ * TASKSET, RUN and STOP on a TEE device (SPEC §4.5, "TEE devices"): the app's taskset.h hooks, so dispatch and
+ * the main loop stay the STM32 app's own. TASKSET checks a DeepTrust^RT task set against the TA (policies, the
+ * plan's units from the host's LW planner, the heap budget, the job slots every task needs) and keeps it; RUN
+ * starts the EDF dispatcher's thread (agent_dispatch_thread.c); the main loop drains its trace events into the
+ * app's trace ring and sends them; STOP (or the end of the duration) joins it and answers the summary.
  */
+#include <stdio.h>
+#include <string.h>
+
+#include "agent_dispatch_taskset.h"
+#include "agent_dispatch_thread.h"
+#include "agent_tee.h"
+#include "model_store.h"
 #include "port.h"
 #include "reply.h"
 #include "taskset.h"
+#include "trace_ring.h"
+
+/* The first release is this far after RUN, so that the reply goes out before any job runs. */
+#define RUN_LEAD_US 2000u
+#define PPM 1000000u
+/* How often the main loop drains the dispatcher's events while a run goes on. */
+#define DRAIN_EVERY_US 5000u
+#define NS_PER_US 1000u
+
+static ad_plan s_plan;
+static int s_have_plan;
+static uint8_t s_slot;
+static agent_dispatch_model s_model;
+static uint32_t s_layer_count;
+static uint32_t s_enclave_tasks;
+static int s_allow_no_tee;
+static rtp_stop_reply_t s_summary;
+
+static int reload(engine_error_t *err);
+
+void agent_taskset_allow_no_tee(int allow)
+{
+    s_allow_no_tee = allow;
+}
 
 void taskset_init(void)
 {
-}
-
-void taskset_poll(void)
-{
+    if (agent_dispatch_thread_active()) {
+        (void)agent_dispatch_thread_join(NULL); /* a reset: the app starts over, the run does not survive it */
+    }
+    s_have_plan = 0;
+    memset(&s_summary, 0, sizeof s_summary);
+    trace_ring_reset();
 }
 
 bool taskset_running(void)
 {
-    return false;
+    return agent_dispatch_thread_active() != 0;
 }
 
-uint32_t taskset_idle_timeout_us(void)
+static uint32_t supported_policies(void)
 {
-    return PORT_IDLE_FOREVER;
+    return (1u << RTP_POLICY_LW) | (1u << RTP_POLICY_FUSION_GREEDY) | (1u << RTP_POLICY_FUSION_BUDGET) |
+           (1u << RTP_POLICY_NORMAL) | (s_allow_no_tee ? 1u << RTP_POLICY_NO_TEE : 0u);
 }
 
-static void unsupported(const rtp_msg_t *req)
+static int fail(engine_error_t *err, uint16_t code, const char *message, uint64_t need, uint64_t have)
 {
-    reply_error(req->id, RTP_ERR_UNSUPPORTED, "task sets do not run in the enclave yet", req->type);
+    engine_error_set(err, code, message, need, have, 1);
+    return -1;
+}
+
+/* Each task's policy: one enclave policy for the set (one packing rule, as the analysis has), normal-world tasks
+ * with their work. Sets *enclave_policy (or 0xff when no task enters the enclave). */
+static int check_policies(const rtp_taskset_req_t *r, uint8_t *enclave_policy, engine_error_t *err)
+{
+    *enclave_policy = 0xffu;
+    for (uint8_t i = 0; i < r->task_count; i++) {
+        const rtp_task_t *t = &r->tasks[i];
+        for (uint8_t j = 0; j < i; j++) {
+            if (r->tasks[j].task == t->task) {
+                return fail(err, RTP_ERR_INVALID, "two tasks have the same id", t->task, t->task);
+            }
+        }
+        if (!t->has_policy) {
+            return fail(err, RTP_ERR_INVALID, "a task on a TEE device names its policy (key 8): need = task id", t->task, 0);
+        }
+        if (t->policy > RTP_POLICY_NORMAL || !(supported_policies() & (1u << t->policy))) {
+            return fail(err, RTP_ERR_UNSUPPORTED,
+                        t->policy == RTP_POLICY_NO_TEE
+                            ? "no-tee is a baseline only: start the agent with --allow-no-tee (need = policy, have = policies)"
+                            : "a policy this device lacks: need = policy, have = bit mask of the policies it has",
+                        t->policy, supported_policies());
+        }
+        if (t->policy == RTP_POLICY_NO_TEE) {
+            return fail(err, RTP_ERR_NO_MODEL,
+                        "no-tee needs plaintext weights in the normal world; this agent holds sealed models only",
+                        t->has_slot ? t->slot : 0u, 0);
+        }
+        if (t->policy == RTP_POLICY_NORMAL) {
+            if (!t->has_work_us || t->work_us == 0) {
+                return fail(err, RTP_ERR_INVALID, "a normal-world task needs its work_us (key 9): need = task id", t->task, 0);
+            }
+            continue;
+        }
+        if (*enclave_policy != 0xffu && *enclave_policy != t->policy) {
+            return fail(err, RTP_ERR_INVALID, "one enclave policy per task set: need = this task's, have = the first's",
+                        t->policy, *enclave_policy);
+        }
+        *enclave_policy = t->policy;
+    }
+    return 0;
+}
+
+/* The enclave tasks' model: the active slot, loaded in the TA. Fills s_model and s_layer_count. */
+static int check_model(const rtp_taskset_req_t *r, rtinfer_ta_stats *stats, engine_error_t *err)
+{
+    const int active = model_store_active();
+    for (uint8_t i = 0; i < r->task_count; i++) {
+        const rtp_task_t *t = &r->tasks[i];
+        if (t->policy == RTP_POLICY_NORMAL) {
+            continue;
+        }
+        const uint8_t slot = t->has_slot ? t->slot : (uint8_t)(active < 0 ? 0 : active);
+        model_slot_info_t info;
+        if (active < 0 || model_store_info(slot, &info) != MODEL_OK) {
+            return fail(err, RTP_ERR_NO_MODEL, "a task's model slot is empty: need = slot", slot, 0);
+        }
+        if (slot != (uint8_t)active) {
+            return fail(err, RTP_ERR_INVALID, "the enclave holds the active slot's model only: need = slot, have = active",
+                        slot, (uint64_t)active);
+        }
+        s_slot = slot;
+    }
+    if (agent_tee_stats(stats) != 0) {
+        return fail(err, RTP_ERR_INTERNAL, "the TA does not answer STATS", 0, 0);
+    }
+    if (!stats->loaded) {
+        return fail(err, RTP_ERR_NO_MODEL, "the TA holds no model: need = slot", s_slot, 0);
+    }
+    if ((uint64_t)stats->input_count * sizeof(float) > AGENT_DISPATCH_MAX_INPUT_BYTES ||
+        (uint64_t)stats->output_count * sizeof(float) > AGENT_DISPATCH_MAX_OUTPUT_BYTES) {
+        return fail(err, RTP_ERR_TOO_LARGE, "the model's input or output is too large for an entry (bytes)",
+                    (uint64_t)(stats->input_count > stats->output_count ? stats->input_count : stats->output_count) *
+                        sizeof(float),
+                    AGENT_DISPATCH_MAX_INPUT_BYTES);
+    }
+    s_model.input_count = stats->input_count;
+    s_model.output_count = stats->output_count;
+    s_layer_count = stats->layer_count;
+    return 0;
+}
+
+/* The plan's units: every layer of the model in order, each whole or as slices 0..k-1, once; each within the
+ * capacity, which is within the TA's heap budget. */
+static int check_units(const rtp_taskset_req_t *r, uint64_t capacity, engine_error_t *err)
+{
+    if (!r->has_units || r->unit_count == 0) {
+        return fail(err, RTP_ERR_INVALID, "the plan's units (key 1) are missing: need = the model's layers", s_layer_count, 0);
+    }
+    if (capacity > agent_tee_heap_budget()) {
+        return fail(err, RTP_ERR_BUDGET, "the plan's capacity exceeds the TA heap budget (bytes)", capacity,
+                    agent_tee_heap_budget());
+    }
+    uint32_t layer = 0;
+    uint16_t slice = 0, slices = 1;
+    for (uint16_t u = 0; u < r->unit_count; u++) {
+        const rtp_unit_t *unit = &r->units[u];
+        if (unit->layer != layer) {
+            return fail(err, RTP_ERR_INVALID, "a unit skips or repeats a layer: need = the layer expected, have = given",
+                        layer, unit->layer);
+        }
+        if (unit->slice != slice || (slice > 0 && unit->slices != slices) || unit->slice >= unit->slices) {
+            return fail(err, RTP_ERR_INVALID, "a layer's slices are out of order: need = the slice expected, have = given",
+                        slice, unit->slice);
+        }
+        if (unit->memory > capacity) {
+            return fail(err, RTP_ERR_BUDGET, "a unit does not fit the enclave: need = its memory, have = the capacity",
+                        unit->memory, capacity);
+        }
+        slices = unit->slices;
+        slice = (uint16_t)(unit->slice + 1u);
+        if (slice == slices) {
+            slice = 0;
+            layer++;
+        }
+    }
+    if (layer != s_layer_count || slice != 0) {
+        return fail(err, RTP_ERR_INVALID, "the units end before the model's last layer: need = layers, have = covered",
+                    s_layer_count, layer);
+    }
+    return 0;
+}
+
+/* Whether the TA runs layer slices. A probe unit past the model's last layer is refused by any TA without side
+ * effects: a TA that runs whole layers only refuses its slices first (RTINFER_TA_ERROR_UNSUPPORTED), a TA with
+ * slices refuses the layer (RTINFER_TA_ERROR_UNIT). */
+static int ta_runs_slices(void)
+{
+    struct {
+        rtinfer_ta_run_request head;
+        rtinfer_ta_unit unit;
+    } probe = {{1u, 0u}, {0xffffffffu, (uint16_t)s_layer_count, (uint16_t)(s_layer_count + 1u), 0u, 2u, 0u}};
+    uint8_t out[16];
+    size_t out_bytes = sizeof out;
+    engine_error_t e = {0};
+    if (agent_tee_run((const uint8_t *)&probe, sizeof probe, out, &out_bytes, &e) == 0) {
+        return 1;
+    }
+    return !(e.has_facts && e.need == RTINFER_TA_ERROR_UNSUPPORTED);
+}
+
+static int check_utilisation(const rtp_taskset_req_t *r, engine_error_t *err)
+{
+    uint64_t job_us = 0;
+    for (uint16_t u = 0; u < r->unit_count; u++) {
+        job_us += r->units[u].wcet_us;
+    }
+    uint64_t ppm = 0;
+    for (uint8_t i = 0; i < r->task_count; i++) {
+        const rtp_task_t *t = &r->tasks[i];
+        const uint64_t c = t->policy == RTP_POLICY_NORMAL ? t->work_us : job_us;
+        ppm += c * PPM / t->period_us;
+    }
+    if (ppm > PPM) {
+        return fail(err, RTP_ERR_INVALID, "utilisation over 1: need = sum of WCET/period in ppm, have = 1000000", ppm, PPM);
+    }
+    return 0;
+}
+
+static int build_plan(const rtp_taskset_req_t *r, engine_error_t *err)
+{
+    uint8_t policy = 0xffu;
+    if (check_policies(r, &policy, err) != 0) {
+        return -1;
+    }
+    memset(&s_plan, 0, sizeof s_plan);
+    s_enclave_tasks = 0;
+    for (uint8_t i = 0; i < r->task_count; i++) {
+        s_enclave_tasks += r->tasks[i].policy != RTP_POLICY_NORMAL;
+    }
+    if (s_enclave_tasks > 0) {
+        rtinfer_ta_stats stats;
+        const uint64_t capacity = r->has_capacity ? r->capacity : agent_tee_heap_budget();
+        if (check_model(r, &stats, err) != 0 || check_units(r, capacity, err) != 0) {
+            return -1;
+        }
+        for (uint16_t u = 0; u < r->unit_count; u++) {
+            if (r->units[u].slices > 1 && !ta_runs_slices()) {
+                return fail(err, RTP_ERR_UNSUPPORTED, "this TA runs whole layers only: need = slices, have = 1",
+                            r->units[u].slices, 1);
+            }
+        }
+        if (policy == RTP_POLICY_FUSION_BUDGET &&
+            (!r->has_entry_budget_us || r->entry_budget_us <= (r->has_world_switch_us ? r->world_switch_us : 0u))) {
+            return fail(err, RTP_ERR_INVALID,
+                        "fusion-budget needs entry_budget_us (key 3) above world_switch_us (key 4): need, have",
+                        (uint64_t)(r->has_world_switch_us ? r->world_switch_us : 0u) + 1u,
+                        r->has_entry_budget_us ? r->entry_budget_us : 0u);
+        }
+        /* Every enclave task may have a job in flight at once, its activations kept in a TA job slot. */
+        if (stats.job_slots < s_enclave_tasks) {
+            agent_tee_set_job_slots(s_enclave_tasks);
+            if (reload(err) != 0) {
+                agent_tee_set_job_slots(stats.job_slots); /* the TA kept its model and slots; later loads do too */
+                return -1; /* the TA's budget refusal (need/have bytes) or another */
+            }
+        }
+        memcpy(s_plan.units, r->units, sizeof r->units[0] * r->unit_count);
+        s_plan.unit_count = r->unit_count;
+        s_plan.capacity = capacity;
+        s_plan.rule = policy == RTP_POLICY_LW ? AD_RULE_SINGLE : policy == RTP_POLICY_FUSION_GREEDY ? AD_RULE_GREEDY : AD_RULE_BUDGET;
+        s_plan.run_budget_us = policy == RTP_POLICY_FUSION_BUDGET
+                                   ? r->entry_budget_us - (r->has_world_switch_us ? r->world_switch_us : 0u)
+                                   : UINT64_MAX;
+        s_plan.ta_slots = s_enclave_tasks;
+    }
+    if (check_utilisation(r, err) != 0) {
+        return -1;
+    }
+    for (uint8_t i = 0; i < r->task_count; i++) {
+        const rtp_task_t *t = &r->tasks[i];
+        s_plan.tasks[i] = (ad_task){
+            .id = t->task,
+            .enclave = t->policy != RTP_POLICY_NORMAL,
+            .period = (uint64_t)t->period_us * NS_PER_US,
+            .deadline = (uint64_t)t->deadline_us * NS_PER_US,
+            .offset = (uint64_t)(t->has_offset_us ? t->offset_us : 0u) * NS_PER_US,
+            .budget = (uint64_t)(t->has_budget_us ? t->budget_us : 0u) * NS_PER_US,
+            .work = (uint64_t)(t->policy == RTP_POLICY_NORMAL ? t->work_us : 0u) * NS_PER_US,
+        };
+    }
+    s_plan.task_count = r->task_count;
+    return 0;
+}
+
+/* Loads the task set's slot into the TA again (with the job slots set by agent_tee_set_job_slots()). */
+static int reload(engine_error_t *err)
+{
+    model_slot_info_t info;
+    if (model_store_info(s_slot, &info) != MODEL_OK) {
+        return fail(err, RTP_ERR_NO_MODEL, "a task's model slot is empty: need = slot", s_slot, 0);
+    }
+    return agent_tee_load_slot(s_slot, info.size, err) ? 0 : -1;
+}
+
+static void refuse(uint32_t id, uint8_t type, const engine_error_t *err)
+{
+    reply_facts_t facts = {.type = type, .has_need = err->has_facts != 0, .need = err->need,
+                           .has_have = err->has_facts != 0, .have = err->have};
+    reply_error_facts(id, err->code, err->message, &facts);
 }
 
 void taskset_handle(const rtp_msg_t *req)
 {
-    unsupported(req);
+    if (taskset_running()) {
+        reply_facts_t facts = {.type = RTP_MSG_TASKSET};
+        reply_error_facts(req->id, RTP_ERR_BUSY, "a task set is running; STOP it first", &facts);
+        return;
+    }
+    s_have_plan = 0; /* a refused set leaves none, never half of one */
+    engine_error_t err = {0};
+    if (build_plan(&req->body.taskset_req, &err) != 0) {
+        refuse(req->id, RTP_MSG_TASKSET, &err);
+        return;
+    }
+    s_have_plan = 1;
+    rtp_msg_t *m = reply_begin(RTP_MSG_TASKSET, req->id);
+    m->body.taskset_reply.tasks = s_plan.task_count;
+    (void)reply_send(m);
+}
+
+/* The model the plan was checked against is still the TA's, with the job slots the plan needs. */
+static int model_unchanged(engine_error_t *err)
+{
+    if (s_enclave_tasks == 0) {
+        return 1;
+    }
+    rtinfer_ta_stats stats;
+    if (agent_tee_stats(&stats) != 0 || !stats.loaded || stats.layer_count != s_layer_count ||
+        stats.job_slots < s_enclave_tasks || model_store_active() != (int)s_slot) {
+        engine_error_set(err, RTP_ERR_BAD_STATE, "the model changed since TASKSET: send TASKSET again", 0, 0, 0);
+        return 0;
+    }
+    return 1;
 }
 
 void run_handle(const rtp_msg_t *req)
 {
-    unsupported(req);
+    reply_facts_t facts = {.type = RTP_MSG_RUN};
+    if (taskset_running()) {
+        reply_error_facts(req->id, RTP_ERR_BUSY, "a task set is already running", &facts);
+        return;
+    }
+    if (!s_have_plan) {
+        reply_error_facts(req->id, RTP_ERR_BAD_STATE, "no task set: send TASKSET first", &facts);
+        return;
+    }
+    engine_error_t err = {0};
+    if (!model_unchanged(&err)) {
+        refuse(req->id, RTP_MSG_RUN, &err);
+        return;
+    }
+    const rtp_run_req_t *r = &req->body.run_req;
+    const uint64_t start = port_ticks() + (uint64_t)RUN_LEAD_US * NS_PER_US;
+    const uint64_t end = r->duration_us == 0 ? 0u : start + (uint64_t)r->duration_us * NS_PER_US;
+    s_plan.trace_bits = r->has_trace ? r->trace : (uint8_t)RTP_TRACE_JOBS;
+    memset(&s_summary, 0, sizeof s_summary);
+    trace_ring_reset();
+    if (agent_dispatch_thread_start(&s_plan, &s_model, start, end) != 0) {
+        reply_error_facts(req->id, RTP_ERR_INTERNAL, "the dispatcher thread did not start", &facts);
+        return;
+    }
+    rtp_msg_t *m = reply_begin(RTP_MSG_RUN, req->id);
+    m->body.run_reply.start = start;
+    (void)reply_send(m);
+}
+
+/* Moves the dispatcher's events into the trace ring and sends them, never overfilling the ring. */
+static void drain_and_send(void)
+{
+    for (;;) {
+        const uint32_t room = RTINFER_TRACE_RING_EVENTS - trace_pending();
+        if (agent_dispatch_drain(room) == 0) {
+            break;
+        }
+        trace_flush(0);
+    }
+    trace_flush(0);
+}
+
+static void log_line(uint8_t level, const char *text)
+{
+    rtp_msg_t *m = reply_begin(RTP_MSG_LOG, 0);
+    m->body.log.level = level;
+    m->body.log.ticks = port_ticks();
+    m->body.log.text.ptr = text;
+    m->body.log.text.len = strlen(text);
+    (void)reply_send(m);
+}
+
+static void finish_run(void)
+{
+    engine_error_t failure = {0};
+    const ad_run *run = agent_dispatch_thread_join(&failure);
+    drain_and_send();
+    s_summary.ticks = port_ticks();
+    s_summary.released = run->released;
+    s_summary.completed = run->completed;
+    s_summary.missed = run->missed;
+    s_summary.dropped = trace_dropped_total() + agent_dispatch_lost();
+    if (run->failed) {
+        static char text[200];
+        snprintf(text, sizeof text, "the run stopped: an enclave entry failed: %s (code %u, need %llu, have %llu)",
+                 failure.message != NULL ? failure.message : "?", (unsigned)failure.code,
+                 (unsigned long long)failure.need, (unsigned long long)failure.have);
+        log_line(RTP_LOG_ERROR, text);
+    }
+    if (ad_jobs_in_flight(run) > 0 && s_enclave_tasks > 0) {
+        /* Jobs stopped half way keep TA job slots: a fresh load of the same model frees them. */
+        engine_error_t err = {0};
+        if (reload(&err) != 0) {
+            log_line(RTP_LOG_WARNING, "the model could not be loaded again after STOP: its job slots stay taken");
+        }
+    }
 }
 
 void stop_handle(const rtp_msg_t *req)
 {
-    unsupported(req);
+    if (agent_dispatch_thread_active()) {
+        finish_run();
+    }
+    rtp_msg_t *m = reply_begin(RTP_MSG_STOP, req->id);
+    m->body.stop_reply = s_summary;
+    (void)reply_send(m);
+}
+
+void taskset_poll(void)
+{
+    if (!agent_dispatch_thread_active()) {
+        return;
+    }
+    if (agent_dispatch_thread_done()) {
+        finish_run();
+        return;
+    }
+    drain_and_send();
+}
+
+uint32_t taskset_idle_timeout_us(void)
+{
+    return agent_dispatch_thread_active() ? DRAIN_EVERY_US : PORT_IDLE_FOREVER;
 }

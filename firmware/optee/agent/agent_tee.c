@@ -32,6 +32,7 @@ static struct {
     uint8_t signers[RTINFER_TA_MAX_SIGNERS][32]; /* pinned by agent_tee_pin_signers(), pinned again on revival */
     uint32_t signer_count;
     int signers_pinned, signers_required;
+    uint32_t job_slots; /* LOAD reserves these (0: the TA's default of one) */
 } s_tee;
 
 static uint8_t s_chunk[LOAD_CHUNK]; /* sealed bytes only */
@@ -201,6 +202,11 @@ static void refusal(TEEC_Result r, const rtinfer_ta_facts *f, engine_error_t *er
     }
 }
 
+void agent_tee_set_job_slots(uint32_t slots)
+{
+    s_tee.job_slots = slots > RTINFER_TA_MAX_JOB_SLOTS ? RTINFER_TA_MAX_JOB_SLOTS : slots;
+}
+
 int agent_tee_load_slot(uint8_t slot, uint32_t size, engine_error_t *err)
 {
     if (!s_tee.open) {
@@ -220,7 +226,8 @@ int agent_tee_load_slot(uint8_t slot, uint32_t size, engine_error_t *err)
         op.params[0].tmpref.buffer = s_chunk;
         op.params[0].tmpref.size = n;
         op.params[1].value.a = at;
-        op.params[1].value.b = (at == 0 ? RTINFER_TA_LOAD_RESTART : 0u) | (at + n == size ? RTINFER_TA_LOAD_LAST : 0u);
+        op.params[1].value.b = (at == 0 ? RTINFER_TA_LOAD_RESTART : 0u) | (at + n == size ? RTINFER_TA_LOAD_LAST : 0u) |
+                               (s_tee.job_slots << RTINFER_TA_LOAD_SLOTS_SHIFT);
         TEEC_Result r = invoke(RTINFER_TA_CMD_LOAD, &op, &facts);
         if (r != TEEC_SUCCESS) {
             refusal(r, &facts, err);

@@ -34,6 +34,10 @@ int agent_tee_stats(rtinfer_ta_stats *out);
 /* The heap budget read at open (HELLO tee_heap and ram). */
 uint32_t agent_tee_heap_budget(void);
 
+/* Job slots every later load reserves in the TA (LOAD flags bits 8..15): how many jobs may keep activations there
+ * at once (a task set needs one per enclave task). 0 or 1: one. */
+void agent_tee_set_job_slots(uint32_t slots);
+
 /* Feeds the sealed container stored in `slot` to LOAD from offset 0, the last chunk flagged. Returns 1 once the
  * TA made it its active model, else 0 with *err (the TA's refusal as a protocol ERROR, SPEC §4.8). */
 int agent_tee_load_slot(uint8_t slot, uint32_t size, engine_error_t *err);

@@ -208,11 +208,26 @@ static const field_t task_f[] = {
     UO(rtp_task_t, 5, slot, R8, 0),
     UO(rtp_task_t, 6, input_index, R16, 0),
     UO(rtp_task_t, 7, budget_us, R32, 0),
+    UO(rtp_task_t, 8, policy, R8, 0),
+    UO(rtp_task_t, 9, work_us, R32, 0),
 };
 MAP(task, rtp_task_t);
 
+static const field_t unit_f[] = {
+    U(rtp_unit_t, 0, layer, R16),
+    U(rtp_unit_t, 1, slice, R16),
+    U(rtp_unit_t, 2, slices, 1, UINT16_MAX),
+    U(rtp_unit_t, 3, memory, R32),
+    U(rtp_unit_t, 4, wcet_us, R32),
+};
+TUPLE(unit, rtp_unit_t);
+
 static const field_t taskset_req_f[] = {
     RECS(rtp_taskset_req_t, 0, tasks, task_count, 1, RTP_MAX_TASKS, task_s),
+    RECS_O(rtp_taskset_req_t, 1, units, unit_count, 0, RTP_MAX_UNITS, unit_s),
+    UO(rtp_taskset_req_t, 2, capacity, R32, 0),
+    UO(rtp_taskset_req_t, 3, entry_budget_us, R32, 0),
+    UO(rtp_taskset_req_t, 4, world_switch_us, R32, 0),
 };
 MAP(taskset_req, rtp_taskset_req_t);
 

@@ -1,6 +1,6 @@
 /*
  * rtinfer-agent end to end, over its pty (and MQTT), against teesim running the rtinfer TA in its own process:
- *   hello_and_key    HELLO's TEE fields, the key fetched with want bit 0, task sets unsupported, clean exit
+ *   hello_and_key    HELLO's TEE fields, the key fetched with want bit 0, a task set without policies refused, clean exit
  *   push_and_infer   a sealed push (protocol/vectors/sealed/lenet-5.rtms) and INFER as LW entries, bit for bit
  *                    firmware/nn's run of the plaintext container; per-layer ticks and entries
  *   restart_reloads  a new agent process loads the active slot into the TA again: INFER without a push
@@ -236,7 +236,8 @@ static void hello_and_key(void) {
   if (!r || r->msg.type != RTP_MSG_HELLO) return;
   const rtp_hello_info_t *h = &r->msg.body.hello_info;
   CHECK(tu_str_eq(h->board, "optee_sim") && tu_str_eq(h->device_id, SEALED_VECTOR_DEVICE), "board, device id");
-  CHECK(h->caps == (RTP_CAP_MODEL_STORE | RTP_CAP_DENSE | RTP_CAP_TEE), "caps 0x%x", h->caps);
+  CHECK(h->caps == (RTP_CAP_MODEL_STORE | RTP_CAP_DENSE | RTP_CAP_TEE | RTP_CAP_TASKSETS | RTP_CAP_TRACE), "caps 0x%x",
+        h->caps);
   CHECK(h->has_tee_heap && h->tee_heap == s_agent.tee_heap && h->ram == h->tee_heap && h->tee_heap > 0 &&
             h->tee_heap <= RTINFER_TA_DEFAULT_HEAP_BYTES,
         "tee_heap %u (startup line %lu), ram %u", h->tee_heap, s_agent.tee_heap, h->ram);
@@ -261,7 +262,9 @@ static void hello_and_key(void) {
   m->body.taskset_req.task_count = 1;
   m->body.taskset_req.tasks[0] = (rtp_task_t){.task = 0, .period_us = 1000, .deadline_us = 1000, .mode = 0};
   r = agent_request(&s_agent, m);
-  CHECK(r && r->msg.type == RTP_MSG_ERROR && r->msg.body.error.code == RTP_ERR_UNSUPPORTED, "TASKSET unsupported");
+  CHECK(r && r->msg.type == RTP_MSG_ERROR && r->msg.body.error.code == RTP_ERR_INVALID &&
+            r->msg.body.error.has_need && r->msg.body.error.need == 0,
+        "TASKSET without a policy: invalid, need = the task id");
   tu_ping_req(m, 5, 77);
   r = agent_request(&s_agent, m);
   CHECK(r && r->msg.type == RTP_MSG_PING && r->msg.body.ping_reply.t1 == 77, "PING");

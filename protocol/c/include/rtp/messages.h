@@ -64,6 +64,7 @@ typedef enum {
 #define RTP_MAX_SHAPE 4u
 #define RTP_MAX_LAYER_TICKS 64u
 #define RTP_MAX_TASKS 16u
+#define RTP_MAX_UNITS 160u /* TASKSET units: sized so a TASKSET body is no larger than a TRACE batch's */
 #define RTP_MAX_EVENTS 64u
 #define RTP_MAX_EVENT_ARGS 4u
 #define RTP_TREC_H_MIN 1u
@@ -92,6 +93,8 @@ typedef enum {
 #define RTP_TRACE_TREC (1u << 2)
 
 enum { RTP_MODE_DENSE = 0, RTP_MODE_TREC = 1 };
+/* TASKSET task policy (key 8): how a TEE device dispatches the task's work (SPEC §4.5) */
+enum { RTP_POLICY_LW = 0, RTP_POLICY_FUSION_GREEDY = 1, RTP_POLICY_FUSION_BUDGET = 2, RTP_POLICY_NO_TEE = 3, RTP_POLICY_NORMAL = 4 };
 enum { RTP_SLOT_EMPTY = 0, RTP_SLOT_RECEIVING = 1, RTP_SLOT_COMPLETE = 2, RTP_SLOT_VERIFIED = 3 };
 enum { RTP_LOG_ERROR = 0, RTP_LOG_WARNING = 1, RTP_LOG_INFO = 2, RTP_LOG_DEBUG = 3 };
 enum {
@@ -283,11 +286,33 @@ typedef struct { /* TASKSET H2D task (a map) */
     uint16_t input_index; /* 6: opt, default 0 */
     bool has_budget_us;
     uint32_t budget_us; /* 7: opt */
+    bool has_policy;
+    uint8_t policy; /* 8: opt, RTP_POLICY_* (TEE devices) */
+    bool has_work_us;
+    uint32_t work_us; /* 9: opt, a normal-world task's busy work per job */
 } rtp_task_t;
+
+/* [layer, slice, slices, memory, wcet_us]: one enclave unit of the plan (SPEC §4.5, TEE devices) */
+typedef struct {
+    uint16_t layer;
+    uint16_t slice;
+    uint16_t slices; /* >= 1 */
+    uint32_t memory;
+    uint32_t wcet_us;
+} rtp_unit_t;
 
 typedef struct { /* TASKSET H2D */
     uint8_t task_count;
     rtp_task_t tasks[RTP_MAX_TASKS]; /* 0: 1..16 */
+    bool has_units;
+    uint8_t unit_count;
+    rtp_unit_t units[RTP_MAX_UNITS]; /* 1: opt, <= 160 */
+    bool has_capacity;
+    uint32_t capacity; /* 2: opt, bytes */
+    bool has_entry_budget_us;
+    uint32_t entry_budget_us; /* 3: opt */
+    bool has_world_switch_us;
+    uint32_t world_switch_us; /* 4: opt */
 } rtp_taskset_req_t;
 
 typedef struct { /* TASKSET D2H */
