@@ -48,8 +48,9 @@ static rtnn_status plan_slice(const rtnn_model *model, uint32_t layer, rtnn_lw_a
       p->ys = (uint32_t)ys;
       p->ye = (uint32_t)ye;
       const size_t row_length = rtnn_conv_row_length(&l->conv);
-      p->weights = (size_t)p->nc * row_length;
-      p->bias = p->nc;
+      /* Dense weights are read where they are; sparse ones are decoded for the slice only. */
+      p->weights = model->sparse ? (size_t)p->nc * row_length : 0;
+      p->bias = model->sparse ? p->nc : 0;
       p->input = (size_t)s->in_channels * (p->ye - p->ys) * s->in_width;
       p->output = (size_t)p->nc * p->nr * s->out_width;
       /* The dense kernel unfolds at most RTNN_CONV_TILE_ROWS pixels at a time; a 1x1 stride-1 conv none. */
@@ -60,8 +61,8 @@ static rtnn_status plan_slice(const rtnn_model *model, uint32_t layer, rtnn_lw_a
     case RTNN_LW_FC:
       p->c0 = start;
       p->nc = count;
-      p->weights = (size_t)count * s->inputs;
-      p->bias = count;
+      p->weights = model->sparse ? (size_t)count * s->inputs : 0;
+      p->bias = model->sparse ? count : 0;
       p->input = s->inputs;
       p->output = count;
       return RTNN_OK;
@@ -83,17 +84,20 @@ size_t rtnn_slice_arena_bytes(const rtnn_model *model, uint32_t layer, rtnn_lw_a
   return plan_slice(model, layer, axis, start, count, &p) == RTNN_OK ? plan_bytes(&p) : 0;
 }
 
-/* The slice's weights (`first` weight of the layer, `count` of them) into the arena, and its biases. */
+/* The slice's weights (`first` weight of the layer, `count` of them) and biases: where they are in a dense
+ * arena; decoded into the entry arena (`*weights`, `*bias` on entry) from sparse x codebook. */
 static rtnn_status gather_weights(const rtnn_model *model, const rtnn_layer *l, uint32_t first, uint32_t count,
-                                  const slice_plan *p, float *weights, float *bias) {
-  if (model->sparse) {
-    const rtnn_sparse_weights sparse = {l->codebook, l->codebook_length, l->gaps, l->indices, l->entries};
-    rtnn_status status = rtnn_sparse_expand_range(&sparse, l->weight_count, first, count, weights);
-    if (status != RTNN_OK) return status;
-  } else {
-    memcpy(weights, l->weights + first, (size_t)count * sizeof(float));
+                                  const slice_plan *p, const float **weights, const float **bias) {
+  if (!model->sparse) {
+    *weights = l->weights + first;
+    *bias = l->bias ? l->bias + p->c0 : NULL;
+    return RTNN_OK;
   }
-  if (l->bias) memcpy(bias, l->bias + p->c0, (size_t)p->nc * sizeof(float));
+  const rtnn_sparse_weights sparse = {l->codebook, l->codebook_length, l->gaps, l->indices, l->entries};
+  rtnn_status status = rtnn_sparse_expand_range(&sparse, l->weight_count, first, count, (float *)*weights);
+  if (status != RTNN_OK) return status;
+  if (l->bias) memcpy((float *)*bias, l->bias + p->c0, (size_t)p->nc * sizeof(float));
+  else *bias = NULL;
   return RTNN_OK;
 }
 
@@ -115,7 +119,7 @@ static void pointwise(const rtnn_conv_geometry *g, const float *input, const flo
   }
 }
 
-static rtnn_status run_conv(const rtnn_layer *l, const slice_plan *p, const float *in, float *weights, float *bias,
+static rtnn_status run_conv(const rtnn_layer *l, const slice_plan *p, const float *in, const float *weights, const float *bias,
                             float *input, float *output, float *scratch, float *out) {
   const rtnn_lw_shape *s = &p->shape;
   const rtnn_conv_geometry *g = &l->conv;
@@ -128,11 +132,10 @@ static rtnn_status run_conv(const rtnn_layer *l, const slice_plan *p, const floa
   sub.out_h = p->nr;
   sub.in_h = (uint32_t)in_rows;
   sub.pad_top = (uint32_t)((int64_t)p->ys + g->pad_top - (int64_t)p->r0 * g->stride_h);
-  const float *b = l->bias ? bias : NULL;
   if (is_pointwise(s)) {
-    pointwise(&sub, input, weights, b, output);
+    pointwise(&sub, input, weights, bias, output);
   } else {
-    rtnn_status status = rtnn_conv(&sub, input, weights, b, output, scratch, p->scratch * sizeof(float));
+    rtnn_status status = rtnn_conv(&sub, input, weights, bias, output, scratch, p->scratch * sizeof(float));
     if (status != RTNN_OK) return status;
   }
   /* Into the layer's planned place: channel c's rows [r0, r0 + nr). */
@@ -153,20 +156,21 @@ rtnn_status rtnn_run_layer_slice(const rtnn_model *model, uint32_t layer, rtnn_l
   const uint16_t producer = l->inputs[0];
   const float *in = producer == RTNN_GRAPH_INPUT ? input : rtnn_layer_output(model, work, input, producer);
   float *out = (float *)(void *)((uint8_t *)work + l->offset);
-  float *weights = arena, *bias = weights + p.weights, *staged = bias + p.bias, *output = staged + p.input;
+  float *decoded = arena, *decoded_bias = decoded + p.weights, *staged = decoded_bias + p.bias, *output = staged + p.input;
   float *scratch = output + p.output;
+  const float *weights = decoded, *bias = decoded_bias;
   switch (p.shape.kind) {
     case RTNN_LW_CONV: {
       const uint32_t row_length = rtnn_conv_row_length(&l->conv);
-      status = gather_weights(model, l, p.c0 * row_length, p.nc * row_length, &p, weights, bias);
+      status = gather_weights(model, l, p.c0 * row_length, p.nc * row_length, &p, &weights, &bias);
       return status != RTNN_OK ? status : run_conv(l, &p, in, weights, bias, staged, output, scratch, out);
     }
     case RTNN_LW_FC: {
       const uint32_t inputs = p.shape.inputs;
-      status = gather_weights(model, l, p.c0 * inputs, p.nc * inputs, &p, weights, bias);
+      status = gather_weights(model, l, p.c0 * inputs, p.nc * inputs, &p, &weights, &bias);
       if (status != RTNN_OK) return status;
       memcpy(staged, in, (size_t)inputs * sizeof(float));
-      rtnn_dense(staged, inputs, weights, l->bias ? bias : NULL, p.nc, output);
+      rtnn_dense(staged, inputs, weights, bias, p.nc, output);
       memcpy(out + p.c0, output, (size_t)p.nc * sizeof(float));
       return RTNN_OK;
     }

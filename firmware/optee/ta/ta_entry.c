@@ -2,6 +2,7 @@
 #include <string.h>
 #include <tee_internal_api.h>
 
+#include "rtinfer_nn/lw.h"
 #include "rtinfer_ta.h"
 #include "ta_memory.h"
 #include "ta_state.h"
@@ -140,7 +141,9 @@ static TEE_Result stats_command(uint32_t types, TEE_Param params[4]) {
     stats.sparse = (uint32_t)model->sparse;
     stats.model_bytes = ta_model_bytes(model);
     stats.slot_bytes = model->slot_bytes;
-    stats.planned_bytes = stats.model_bytes + (uint64_t)model->slot_count * model->slot_bytes;
+    stats.planned_bytes = stats.model_bytes + (uint64_t)model->slot_count * model->slot_bytes + model->arena_bytes;
+    stats.arena_bytes = model->arena_bytes;
+    stats.entry_budget = ta_model_entry_budget(model);
     stats.layer_count = model->model.layer_count;
     stats.input_count = rtnn_input_count(&model->model);
     stats.output_count = rtnn_shape_count(rtnn_output_shape(&model->model));
@@ -149,6 +152,31 @@ static TEE_Result stats_command(uint32_t types, TEE_Param params[4]) {
   }
   memcpy(params[1].memref.buffer, &stats, sizeof stats);
   params[1].memref.size = sizeof stats;
+  return TEE_SUCCESS;
+}
+
+/* The active model's layers as the LW rule sees them: shapes, never weights. */
+static TEE_Result shapes_command(uint32_t types, TEE_Param params[4]) {
+  if (!params_are(types, PARAMS(NONE, OUT, NONE))) return TEE_ERROR_BAD_PARAMETERS;
+  const ta_model *model = g_ta.active;
+  if (!model) return RTINFER_TA_ERROR_NO_MODEL;
+  const size_t bytes = (size_t)model->model.layer_count * sizeof(rtnn_lw_shape);
+  if (params[1].memref.size < bytes) {
+    params[1].memref.size = bytes;
+    return TEE_ERROR_SHORT_BUFFER;
+  }
+  for (uint32_t layer = 0; layer < model->model.layer_count; layer++) {
+    rtnn_lw_shape shape;
+    if (rtnn_lw_describe(&model->model, layer, &shape) != RTNN_OK) return TEE_ERROR_GENERIC;
+    memcpy((uint8_t *)params[1].memref.buffer + (size_t)layer * sizeof shape, &shape, sizeof shape);
+  }
+  params[1].memref.size = bytes;
+  return TEE_SUCCESS;
+}
+
+static TEE_Result entry_budget_command(uint32_t types, TEE_Param params[4]) {
+  if (!params_are(types, PARAMS(VALUE_IN, NONE, NONE))) return TEE_ERROR_BAD_PARAMETERS;
+  g_ta.entry_budget = params[0].value.a;
   return TEE_SUCCESS;
 }
 
@@ -163,6 +191,8 @@ TEE_Result TA_InvokeCommandEntryPoint(void *session, uint32_t command, uint32_t 
     case RTINFER_TA_CMD_LOAD: result = load_command(types, params, &facts); break;
     case RTINFER_TA_CMD_RUN: result = run_command(types, params, &facts); break;
     case RTINFER_TA_CMD_STATS: result = stats_command(types, params); break;
+    case RTINFER_TA_CMD_SHAPES: result = shapes_command(types, params); break;
+    case RTINFER_TA_CMD_ENTRY_BUDGET: result = entry_budget_command(types, params); break;
     case RTINFER_TA_CMD_TEST_IMPORT_KEY: result = import_key_command(types, params); break;
     default: return TEE_ERROR_NOT_SUPPORTED;
   }

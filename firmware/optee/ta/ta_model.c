@@ -3,7 +3,9 @@
 
 #include <string.h>
 
+#include "rtinfer_nn/lw.h"
 #include "ta_memory.h"
+#include "ta_state.h"
 
 #define ALIGN8(n) (((n) + 7u) & ~(size_t)7u)
 
@@ -20,6 +22,7 @@ static TEE_Result take(void **block, size_t bytes, rtinfer_ta_facts *facts) {
 }
 
 void ta_model_release(ta_model *model) {
+  ta_memory_give(model->arena, model->arena_bytes);
   ta_memory_give(model->slots, model->slot_bytes * model->slot_count);
   ta_memory_give(model->weights, model->weights_bytes);
   ta_memory_give(model->scratch, model->scratch_bytes);
@@ -66,6 +69,33 @@ static TEE_Result finish(ta_model *model, rtinfer_ta_facts *facts) {
     model->slot_bytes = 0;
     return result;
   }
+  /* The entry arena: what the largest slice of the LW plan at the entry budget uses (whole layers without one). */
+  const uint64_t largest = rtnn_lw_largest_layer(&model->model);
+  model->planned_budget = g_ta.entry_budget != 0 && g_ta.entry_budget < largest ? g_ta.entry_budget : largest;
+  size_t arena = 8u;
+  for (uint32_t layer = 0; layer < model->model.layer_count; layer++) {
+    rtnn_lw_shape shape;
+    rtnn_lw_cut cut;
+    uint64_t need = 0;
+    if (rtnn_lw_describe(&model->model, layer, &shape) != RTNN_OK || shape.kind == RTNN_LW_OPAQUE) continue;
+    if (rtnn_lw_plan_layer(&shape, model->planned_budget, &cut, &need) != 0) {
+      /* Not even its smallest slice fits: the model cannot run under this entry budget. */
+      facts->need = need;
+      facts->have = model->planned_budget;
+      facts->index = layer;
+      return RTINFER_TA_ERROR_BUDGET;
+    }
+    uint32_t start = 0, count = 1;
+    rtnn_lw_part(cut.extent, cut.slices, 0, &start, &count); /* part 0 is the largest */
+    const size_t bytes = rtnn_slice_arena_bytes(&model->model, layer, (rtnn_lw_axis)cut.axis, start, count);
+    if (bytes > arena) arena = bytes;
+  }
+  model->arena_bytes = ALIGN8(arena);
+  result = take((void **)&model->arena, model->arena_bytes, facts);
+  if (result != TEE_SUCCESS) {
+    model->arena_bytes = 0;
+    return result;
+  }
   model->decoded = 1;
   return TEE_SUCCESS;
 }
@@ -103,24 +133,68 @@ void *ta_model_slot_work(const ta_model *model, uint32_t slot) {
   return model->slots + (size_t)slot * model->slot_bytes + model->input_bytes;
 }
 
-/*
- * firmware/nn runs a whole graph per rtnn_run(); a job that crosses entries needs layers [first, end) on work
- * that already holds the earlier layers' planned activations. A copy of the model in which the layers before
- * `first` are flattens (which rtnn_run executes as nothing: they alias their input's bytes, plan.c) and which
- * ends at `end` runs exactly those layers, in the same order, on the same offsets, as one rtnn_run would.
- */
-static rtnn_model s_range;
+uint64_t ta_model_entry_budget(const ta_model *model) {
+  const uint64_t planned = model->planned_budget;
+  return g_ta.entry_budget != 0 && g_ta.entry_budget < planned ? g_ta.entry_budget : planned;
+}
 
-TEE_Result ta_model_run_layers(const ta_model *model, uint32_t slot, uint32_t first, uint32_t end) {
-  const rtnn_model *run = &model->model;
-  if (first != 0 || end != model->model.layer_count) {
-    s_range = model->model;
-    for (uint32_t i = 0; i < first; i++) s_range.layers[i].op = RTNN_OP_FLATTEN;
-    s_range.layer_count = end;
-    run = &s_range;
+uint32_t ta_model_unit_fits(const ta_model *model, const rtinfer_ta_unit *unit, uint32_t *axis, rtinfer_ta_facts *facts) {
+  const uint64_t budget = ta_model_entry_budget(model);
+  rtnn_lw_shape shape;
+  *axis = RTNN_LW_WHOLE;
+  for (uint32_t layer = unit->first_layer; layer < unit->end_layer; layer++) {
+    if (rtnn_lw_describe(&model->model, layer, &shape) != RTNN_OK) return TEE_ERROR_GENERIC;
+    rtnn_lw_axis chosen = RTNN_LW_WHOLE;
+    uint64_t need = 0;
+    if (rtnn_lw_axis_for(&shape, unit->slices, budget, &chosen, &need) == 0) {
+      *axis = chosen;
+      if (shape.kind == RTNN_LW_OPAQUE) continue;
+      /* A cut the load did not plan for may use more of the arena than any planned slice does. */
+      uint32_t start = 0, count = 0;
+      if (unit->slices > 1) rtnn_lw_part(rtnn_lw_extent(&shape, chosen), unit->slices, 0, &start, &count);
+      const size_t used = rtnn_slice_arena_bytes(&model->model, layer, unit->slices > 1 ? chosen : RTNN_LW_WHOLE, start, count);
+      if (used <= model->arena_bytes) continue;
+      facts->need = used;
+      facts->have = model->arena_bytes;
+      return RTINFER_TA_ERROR_BUDGET;
+    }
+    if (need == 0) {
+      /* More slices than any axis of the layer has. */
+      rtnn_lw_axis axes[2];
+      uint32_t most = 1;
+      for (uint32_t a = 0; a < rtnn_lw_axes(&shape, axes); a++) {
+        if (rtnn_lw_extent(&shape, axes[a]) > most) most = rtnn_lw_extent(&shape, axes[a]);
+      }
+      facts->reason = RTINFER_TA_UNIT_SLICE;
+      facts->need = most;
+      facts->have = unit->slices;
+      return RTINFER_TA_ERROR_UNIT;
+    }
+    facts->need = need;
+    facts->have = budget;
+    return RTINFER_TA_ERROR_BUDGET;
   }
-  const float *output = NULL;
-  rtnn_status status = rtnn_run(run, NULL, ta_model_slot_input(model, slot), rtnn_input_count(&model->model),
-                                ta_model_slot_work(model, slot), model->slot_bytes - model->input_bytes, NULL, &output);
-  return status == RTNN_OK ? TEE_SUCCESS : TEE_ERROR_GENERIC;
+  return 0;
+}
+
+TEE_Result ta_model_run_unit(ta_model *model, uint32_t slot, const rtinfer_ta_unit *unit, uint32_t axis) {
+  const rtnn_model *m = &model->model;
+  const float *input = ta_model_slot_input(model, slot);
+  void *work = ta_model_slot_work(model, slot);
+  const size_t work_bytes = model->slot_bytes - model->input_bytes;
+  for (uint32_t layer = unit->first_layer; layer < unit->end_layer; layer++) {
+    rtnn_lw_shape shape;
+    rtnn_status status = rtnn_lw_describe(m, layer, &shape);
+    if (status == RTNN_OK && shape.kind == RTNN_LW_OPAQUE) {
+      /* Element-wise and bookkeeping layers run in place on the job's planned activations. */
+      status = rtnn_run_layers(m, NULL, input, rtnn_input_count(m), work, work_bytes, layer, layer + 1u, NULL);
+    } else if (status == RTNN_OK) {
+      uint32_t start = 0, count = 0;
+      if (unit->slices > 1) rtnn_lw_part(rtnn_lw_extent(&shape, (rtnn_lw_axis)axis), unit->slices, unit->slice, &start, &count);
+      status = rtnn_run_layer_slice(m, layer, unit->slices > 1 ? (rtnn_lw_axis)axis : RTNN_LW_WHOLE, start, count, input, work,
+                                    model->arena, model->arena_bytes);
+    }
+    if (status != RTNN_OK) return TEE_ERROR_GENERIC;
+  }
+  return TEE_SUCCESS;
 }

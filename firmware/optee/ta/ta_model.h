@@ -5,6 +5,9 @@
  *   scratch   the .rtm header copy (rtm_scratch_bytes), at the first plaintext bytes
  *   weights   dense float32 or sparse x codebook (rtm_arena_bytes / rtm_sparse_arena_bytes), at RTM_HEADER_READY
  *   slots     job_slots x (input + rtnn_work_bytes), at RTM_DONE: each job in flight keeps its activations
+ *   arena     the entry arena, at RTM_DONE: where each conv, dense or pool layer or slice of an entry is computed
+ *             (rtnn_run_layer_slice: its input, output and scratch, and its weights decoded when they are kept
+ *             sparse), sized for the largest slice of the LW plan at the entry budget (planned_budget)
  * Nothing else is allocated for a model, and nothing at all per entry.
  */
 #ifndef RTINFER_TA_MODEL_H
@@ -31,6 +34,9 @@ typedef struct {
   size_t slot_bytes; /* one slot: input (8-aligned) then the work buffer */
   size_t input_bytes;
   uint32_t slot_count;
+  float *arena;
+  size_t arena_bytes;
+  uint64_t planned_budget; /* the entry budget the arena was sized for: min(ENTRY_BUDGET, the largest layer) */
   ta_job_slot jobs[RTINFER_TA_MAX_JOB_SLOTS];
   uint64_t generation;
 } ta_model;
@@ -49,7 +55,15 @@ TEE_Result ta_model_feed(ta_model *model, const uint8_t *plaintext, size_t lengt
 float *ta_model_slot_input(const ta_model *model, uint32_t slot);
 void *ta_model_slot_work(const ta_model *model, uint32_t slot);
 
-/* Runs layers [first, end) of the job in `slot` on its work buffer. */
-TEE_Result ta_model_run_layers(const ta_model *model, uint32_t slot, uint32_t first, uint32_t end);
+/* What one layer or slice may need now (rtnn_lw_bytes): min(the ENTRY_BUDGET setting, planned_budget). */
+uint64_t ta_model_entry_budget(const ta_model *model);
+
+/* Whether unit `unit` fits the entry budget: each layer of a range whole, or its slice along the axis
+ * rtnn_lw_axis_for() picks. 0 with *axis (RTNN_LW_WHOLE for a range), or RTINFER_TA_ERROR_BUDGET (need = the
+ * bytes, have = the budget) or _UNIT (reason slice: need = the most slices the layer allows, have = slices). */
+uint32_t ta_model_unit_fits(const ta_model *model, const rtinfer_ta_unit *unit, uint32_t *axis, rtinfer_ta_facts *facts);
+
+/* Runs unit `unit` of the job in `slot` on its work buffer, conv/dense/pool layers and slices in the arena. */
+TEE_Result ta_model_run_unit(ta_model *model, uint32_t slot, const rtinfer_ta_unit *unit, uint32_t axis);
 
 #endif

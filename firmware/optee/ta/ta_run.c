@@ -1,7 +1,9 @@
 /*
- * RUN: one entry. The unit list is checked whole first (run_units.c) and the output buffer sized, so an entry
- * is refused before anything runs or runs whole. Each job's input and activations live in its slot between
- * entries; a job's output is copied out only in the entry where it completes.
+ * RUN: one entry. The unit list is checked whole first (run_units.c: order; ta_model_unit_fits: each layer or
+ * slice within the entry budget) and the output buffer sized, so an entry is refused before anything runs or
+ * runs whole. Each job's input and activations live in its slot between entries; conv, dense and pool layers
+ * and slices are computed in the model's entry arena; a job's output is copied out only in the entry where it
+ * completes.
  */
 #include <string.h>
 
@@ -37,12 +39,20 @@ TEE_Result ta_run_command(const uint8_t *request, size_t request_bytes, uint8_t 
   const uint32_t layers = model->model.layer_count;
   static run_units_plan plan;
   uint32_t refused = run_units_check(units, head.unit_count, layers, model->jobs, model->slot_count, &plan, facts);
-  if (refused == RTINFER_TA_ERROR_BUDGET) {
+  if (refused == RTINFER_TA_ERROR_BUDGET && facts->reason == RTINFER_TA_BUDGET_SLOTS) {
     /* In bytes: the model and a slot per job the entry holds at once, against the budget's slots. */
     facts->need = ta_model_bytes(model) + facts->need * model->slot_bytes;
     facts->have = ta_model_bytes(model) + facts->have * model->slot_bytes;
   }
   if (refused) return refused;
+  static uint32_t axes[RUN_UNITS_MAX];
+  for (uint32_t u = 0; u < head.unit_count; u++) {
+    refused = ta_model_unit_fits(model, &units[u], &axes[u], facts);
+    if (refused) {
+      facts->index = u;
+      return refused;
+    }
+  }
   const size_t input_bytes = (size_t)rtnn_input_count(&model->model) * sizeof(float);
   if (request_bytes != sizeof head + units_bytes + plan.starts * input_bytes) {
     facts->need = sizeof head + units_bytes + plan.starts * input_bytes;
@@ -64,20 +74,24 @@ TEE_Result ta_run_command(const uint8_t *request, size_t request_bytes, uint8_t 
     const rtinfer_ta_unit *unit = &units[u];
     const uint32_t slot = plan.slot[u];
     ta_job_slot *job = &model->jobs[slot];
-    if (unit->first_layer == 0) {
+    if (plan.start[u]) {
       memcpy(ta_model_slot_input(model, slot), inputs, input_bytes);
       inputs += input_bytes;
-      *job = (ta_job_slot){unit->job, 0, 1};
+      *job = (ta_job_slot){unit->job, 0, 1, 0, 0};
     }
-    TEE_Result result = ta_model_run_layers(model, slot, unit->first_layer, unit->end_layer);
+    TEE_Result result = ta_model_run_unit(model, slot, unit, axes[u]);
     if (result != TEE_SUCCESS) {
       job->active = 0; /* its activations are not trustworthy any more */
       facts->index = u;
       return result;
     }
-    job->next_layer = unit->end_layer;
+    /* As run_units_check played it: inside a layer, the next slice; after its last slice, the next layer. */
+    const int layer_done = unit->slice + 1u == unit->slices;
+    job->next_slice = layer_done ? 0 : (uint16_t)(unit->slice + 1u);
+    job->slices = layer_done ? 0 : unit->slices;
+    if (layer_done) job->next_layer = unit->end_layer;
     (*units_run)++;
-    if (unit->end_layer == layers) {
+    if (plan.complete[u]) {
       const float *output = rtnn_layer_output(&model->model, ta_model_slot_work(model, slot), ta_model_slot_input(model, slot),
                                               model->model.output_layer);
       const rtinfer_ta_output record = {unit->job, output_count};

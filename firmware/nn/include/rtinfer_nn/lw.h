@@ -81,8 +81,9 @@ uint64_t rtnn_lw_largest_layer(const rtnn_model *model);
 /*
  * One slice of a conv, dense or pool layer (one rtnn_lw_describe() does not call opaque), computed in `arena`:
  * units [start, start + count) along `axis` (RTNN_LW_WHOLE: the whole layer). The arena holds, as floats, the
- * slice's weights and biases (copied from the dense arena, or expanded from sparse x codebook), its input (a row
- * slice: only the rows it reads), its output and the kernel's scratch; the output part is then copied into the
+ * slice's weights and biases when the model keeps them sparse x codebook (decoded for this slice only; dense
+ * weights are read where they are), its input (a row slice: only the rows it reads), its output and the
+ * kernel's scratch; the output part is then copied into the
  * layer's planned place in `work`, which must hold the layer's inputs already (rtnn_run_layers up to it).
  * Slices computed one by one give the whole layer's output bit for bit: each output value is summed by the
  * same kernel in the same order (bias, then weight-row order), only fewer of them at a time.

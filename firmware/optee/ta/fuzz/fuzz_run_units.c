@@ -1,6 +1,6 @@
 /* libFuzzer target: RUN's entry check (run_units.c) over a sequence of entries, with the job slots carried
  * from one entry to the next exactly as ta_run.c carries them. ta_run.c trusts the accepted plan: it reads one
- * input per unit with first_layer 0 (and sized the request by plan.starts), overwrites the slot plan.slot[u]
+ * input per unit plan.start names (and sized the request by plan.starts), overwrites the slot plan.slot[u]
  * names for a start, continues a job in the slot named for it, and sizes the output by plan.completes. So for
  * every accepted entry this checks exactly those facts, and for every refusal that it names a unit of the
  * entry and left the slots alone.
@@ -46,7 +46,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     const uint32_t refused = run_units_check(units, count, layer_count, slots, slot_count, &plan, &facts);
     EXPECT(memcmp(before, slots, sizeof slots) == 0);
     if (refused) {
-      EXPECT(refused == RTINFER_TA_ERROR_UNIT || refused == RTINFER_TA_ERROR_UNSUPPORTED || refused == RTINFER_TA_ERROR_BUDGET);
+      EXPECT(refused == RTINFER_TA_ERROR_UNIT || refused == RTINFER_TA_ERROR_BUDGET);
       EXPECT(count == 0 || count > RUN_UNITS_MAX || facts.index < count);
       if (refused == RTINFER_TA_ERROR_BUDGET) EXPECT(facts.need == (uint64_t)usable + 1u && facts.have == usable);
       continue;
@@ -56,19 +56,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     uint32_t starts = 0, completes = 0;
     for (uint32_t u = 0; u < count; u++) {
       const rtinfer_ta_unit *unit = &units[u];
-      EXPECT(unit->slices == 1 && unit->slice == 0);
+      EXPECT(unit->slice < unit->slices && (unit->slices == 1 || unit->end_layer == unit->first_layer + 1u));
       EXPECT(unit->first_layer < unit->end_layer && unit->end_layer <= layer_count);
       const uint32_t s = plan.slot[u];
       EXPECT(s < usable);
-      if (unit->first_layer == 0) {
+      if (plan.start[u]) {
+        EXPECT(unit->first_layer == 0 && unit->slice == 0);
         EXPECT(!slots[s].active); /* a start never overwrites a job in flight */
         starts++;
-        slots[s] = (ta_job_slot){unit->job, 0, 1};
+        slots[s] = (ta_job_slot){unit->job, 0, 1, 0, 0};
       } else {
         EXPECT(slots[s].active && slots[s].job == unit->job && slots[s].next_layer == unit->first_layer);
+        EXPECT(slots[s].next_slice == unit->slice && (unit->slice == 0 || slots[s].slices == unit->slices));
       }
-      slots[s].next_layer = unit->end_layer;
-      if (unit->end_layer == layer_count) {
+      const int layer_done = unit->slice + 1u == unit->slices;
+      slots[s].next_slice = layer_done ? 0 : (uint16_t)(unit->slice + 1u);
+      slots[s].slices = layer_done ? 0 : unit->slices;
+      if (layer_done) slots[s].next_layer = unit->end_layer;
+      EXPECT(plan.complete[u] == (layer_done && unit->end_layer == layer_count));
+      if (plan.complete[u]) {
         slots[s].active = 0;
         completes++;
       }

@@ -60,6 +60,19 @@ enum rtinfer_ta_command {
    * STATS: [1] MEMREF_TEMP_OUTPUT sizeof(rtinfer_ta_stats).
    */
   RTINFER_TA_CMD_STATS = 4,
+  /*
+   * SHAPES: the active model's layers as the LW slicing rule sees them (shapes only, never a weight), so the
+   * normal world can plan units with the same rule (firmware/nn/include/rtinfer_nn/lw.h).
+   *   [1] MEMREF_TEMP_OUTPUT layer_count x rtnn_lw_shape (its size on return: the bytes written)
+   */
+  RTINFER_TA_CMD_SHAPES = 5,
+  /*
+   * ENTRY_BUDGET: the most one entry's layer or slice may need, in bytes as rtnn_lw_bytes() counts them (0: no
+   * limit beyond the arena). Takes effect at once; the entry arena is sized at the next load as
+   * min(budget, the model's largest layer), so a smaller budget is honoured by the model already active too.
+   *   [0] VALUE_INPUT a: the budget in bytes
+   */
+  RTINFER_TA_CMD_ENTRY_BUDGET = 6,
 };
 
 #define RTINFER_TA_MAX_SIGNERS 4u
@@ -80,9 +93,12 @@ typedef struct {
 } rtinfer_ta_run_request;
 
 /* Layers [first_layer, end_layer) of job `job`, as the container's graph numbers them. A job starts with a unit
- * at first_layer 0 (its input follows the units), continues where its previous unit ended, and completes with
- * the unit that reaches the model's layer_count. slice/slices: a part of one layer (slices > 1); this TA runs
- * whole layers only (slices 1), see RTINFER_TA_ERROR_UNSUPPORTED. */
+ * at first_layer 0, slice 0 (its input follows the units), continues where its previous unit ended, and
+ * completes with the unit that reaches the model's layer_count (its last slice). slice/slices: part `slice` of
+ * `slices` of one layer (end_layer = first_layer + 1), cut as rtnn_lw_part() and along the axis
+ * rtnn_lw_axis_for() picks at the entry budget (for the LW planner's own count, the planner's axis). A job's
+ * slices of a layer run in order, 0 to slices - 1, before its next layer. Every layer or slice of an entry runs
+ * alone in the entry arena and must fit the entry budget (RTINFER_TA_ERROR_BUDGET). */
 typedef struct {
   uint32_t job;
   uint16_t first_layer;
@@ -103,7 +119,7 @@ typedef struct {
   uint64_t heap_peak;    /* the most it ever held */
   uint64_t model_bytes;  /* the active model: header copy and weights */
   uint64_t slot_bytes;   /* one job slot: its input and rtnn_work_bytes() */
-  uint64_t planned_bytes; /* model_bytes + job_slots * slot_bytes: what the planner says the model needs */
+  uint64_t planned_bytes; /* model_bytes + job_slots * slot_bytes + arena_bytes: what the model needs */
   uint64_t entries;      /* RUN commands that ran units */
   uint64_t units;        /* units run */
   uint64_t time_inside_us; /* summed over RUN commands, from TEE_GetSystemTime (millisecond resolution) */
@@ -116,6 +132,8 @@ typedef struct {
   uint32_t job_slots;
   uint32_t jobs_active;
   uint32_t reserved;
+  uint64_t entry_budget; /* what one layer or slice may need: min(ENTRY_BUDGET, arena_bytes); 0 without a model */
+  uint64_t arena_bytes;  /* the active model's entry arena (part of planned_bytes) */
 } rtinfer_ta_stats;
 
 /* Why the TA refused, beside its TEE_Result. */
@@ -126,6 +144,11 @@ typedef struct {
   uint64_t have;
   uint64_t at; /* LOAD: the sealed byte offset concerned */
 } rtinfer_ta_facts;
+
+/* rtinfer_ta_facts.reason of a RUN refusal. */
+#define RTINFER_TA_UNIT_LAYER 0u /* UNIT: a layer out of order or range */
+#define RTINFER_TA_UNIT_SLICE 2u /* UNIT: a slice out of order, or a count the layer cannot be cut into */
+#define RTINFER_TA_BUDGET_SLOTS 1u /* BUDGET: more jobs at once than job slots (need/have in bytes) */
 
 /* Result codes of the TA's own refusals (GP leaves values below 0xF0000000 to TAs). The GP codes
  * TEE_ERROR_BAD_PARAMETERS, _SHORT_BUFFER and _OUT_OF_MEMORY keep their GP meaning. */
@@ -138,14 +161,18 @@ typedef struct {
 #define RTINFER_TA_ERROR_AUTHENTICATION 0x52540007u /* a segment's tag failed: index = segment, at = its offset */
 #define RTINFER_TA_ERROR_SIGNATURE 0x52540008u      /* the Ed25519 signature does not verify */
 #define RTINFER_TA_ERROR_CONTAINER 0x52540009u      /* the decrypted .rtm is refused (reason: rtm/rtnn status) */
-#define RTINFER_TA_ERROR_BUDGET 0x5254000Au         /* does not fit the heap budget: need/have in bytes */
+#define RTINFER_TA_ERROR_BUDGET 0x5254000Au         /* does not fit the heap budget: need/have in bytes; RUN: a layer or
+                                                       slice over the entry budget (index = unit, need = its bytes,
+                                                       have = the entry budget) or job slots (reason 1) */
 #define RTINFER_TA_ERROR_OFFSET 0x5254000Bu         /* a chunk past the resume point: need = resume point, have = offset */
 #define RTINFER_TA_ERROR_TRUNCATED 0x5254000Cu      /* LOAD_LAST with bytes missing: need = stream length, have = received */
 #define RTINFER_TA_ERROR_TRAILING 0x5254000Du       /* bytes past the end of the sealed stream: need = its length, have */
 #define RTINFER_TA_ERROR_NO_KEY 0x5254000Eu         /* LOAD before KEY */
 #define RTINFER_TA_ERROR_NO_MODEL 0x5254000Fu       /* RUN without an active model */
-#define RTINFER_TA_ERROR_UNIT 0x52540010u           /* a unit out of order or range: index = unit, need = the layer expected, have = given */
-#define RTINFER_TA_ERROR_UNSUPPORTED 0x52540011u    /* a layer slice (slices > 1): index = unit */
+#define RTINFER_TA_ERROR_UNIT 0x52540010u           /* a unit out of order or range: index = unit, need = the layer expected, have = given;
+                                                       reason RTINFER_TA_UNIT_SLICE: need = the slice expected (or the
+                                                       most slices the layer allows), have = given */
+#define RTINFER_TA_ERROR_UNSUPPORTED 0x52540011u    /* not used by RUN any more (slices run since issue 12's LW part) */
 #define RTINFER_TA_ERROR_PINNED 0x52540012u         /* SIGNERS would change a required, pinned set */
 
 #endif

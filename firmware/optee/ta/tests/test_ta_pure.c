@@ -266,7 +266,7 @@ static void stream_mutations(void) {
 static rtinfer_ta_unit unit(uint32_t job, uint16_t first, uint16_t end) { return (rtinfer_ta_unit){job, first, end, 0, 1, 0}; }
 
 static void units_accept(void) {
-  ta_job_slot slots[2] = {{0, 0, 0}, {0, 0, 0}};
+  ta_job_slot slots[2] = {{0, 0, 0, 0, 0}, {0, 0, 0, 0, 0}};
   run_units_plan plan;
   rtinfer_ta_facts facts;
   rtinfer_ta_unit whole[] = {unit(1, 0, 10)};
@@ -275,14 +275,25 @@ static void units_accept(void) {
   CHECK(run_units_check(fused, 4, 10, slots, 2, &plan, &facts) == 0, "two jobs, one completes, a third takes its slot");
   CHECK(plan.slot[0] == 0 && plan.slot[1] == 1 && plan.slot[2] == 0 && plan.slot[3] == 0, "slots %u %u %u %u", plan.slot[0], plan.slot[1], plan.slot[2], plan.slot[3]);
   CHECK(plan.starts == 3 && plan.completes == 1, "starts %u completes %u", plan.starts, plan.completes);
-  ta_job_slot held[2] = {{7, 5, 1}, {0, 0, 0}};
+  ta_job_slot held[2] = {{7, 5, 1, 0, 0}, {0, 0, 0, 0, 0}};
   rtinfer_ta_unit resume[] = {unit(7, 5, 6), unit(7, 6, 10)};
   CHECK(run_units_check(resume, 2, 10, held, 2, &plan, &facts) == 0 && plan.starts == 0 && plan.completes == 1, "a job held between entries");
   CHECK(held[0].next_layer == 5 && held[0].active, "the check changes no slot");
+  /* LW slices: a job starts with slice 0 of layer 0, its slices run in order, then its next layer. */
+  rtinfer_ta_unit sliced[] = {{3, 0, 1, 0, 3, 0}, {3, 0, 1, 1, 3, 0}, {3, 0, 1, 2, 3, 0}, {3, 1, 2, 0, 2, 0}};
+  CHECK(run_units_check(sliced, 4, 10, slots, 2, &plan, &facts) == 0 && plan.starts == 1 && plan.start[0] == 1 && plan.start[1] == 0,
+        "slices in order, then the next layer's");
+  ta_job_slot mid[2] = {{3, 1, 1, 1, 2}, {0, 0, 0, 0, 0}};
+  rtinfer_ta_unit last_slice[] = {{3, 1, 2, 1, 2, 0}, unit(3, 2, 10)};
+  CHECK(run_units_check(last_slice, 2, 10, mid, 2, &plan, &facts) == 0 && plan.completes == 1 && plan.complete[1] == 1,
+        "a job held between entries inside a layer resumes at its next slice");
+  rtinfer_ta_unit sliced_end[] = {{4, 0, 9, 0, 1, 0}, {4, 9, 10, 0, 2, 0}, {4, 9, 10, 1, 2, 0}};
+  CHECK(run_units_check(sliced_end, 3, 10, slots, 2, &plan, &facts) == 0 && plan.completes == 1 && plan.complete[2] == 1 && plan.complete[1] == 0,
+        "a job completes with its last layer's last slice");
 }
 
 static void units_refuse(void) {
-  ta_job_slot held[2] = {{7, 4, 1}, {0, 0, 0}};
+  ta_job_slot held[2] = {{7, 4, 1, 0, 0}, {0, 0, 0, 0, 0}};
   run_units_plan plan;
   rtinfer_ta_facts facts;
   rtinfer_ta_unit skip[] = {unit(7, 5, 6)};
@@ -293,8 +304,22 @@ static void units_refuse(void) {
   CHECK(run_units_check(past_end, 1, 10, held, 2, &plan, &facts) == RTINFER_TA_ERROR_UNIT && facts.need == 10 && facts.have == 11, "past the last layer");
   rtinfer_ta_unit empty[] = {unit(7, 4, 4)};
   CHECK(run_units_check(empty, 1, 10, held, 2, &plan, &facts) == RTINFER_TA_ERROR_UNIT, "empty range");
-  rtinfer_ta_unit slice[] = {{8, 0, 1, 0, 2, 0}};
-  CHECK(run_units_check(slice, 1, 10, held, 2, &plan, &facts) == RTINFER_TA_ERROR_UNSUPPORTED && facts.have == 2, "a slice");
+  /* Slices: skipping one, starting a job mid-layer, a slice spanning layers, a cut changed mid-layer. */
+  ta_job_slot mid[2] = {{3, 1, 1, 1, 4}, {0, 0, 0, 0, 0}};
+  rtinfer_ta_unit skip_slice[] = {{3, 1, 2, 2, 4, 0}};
+  CHECK(run_units_check(skip_slice, 1, 10, mid, 2, &plan, &facts) == RTINFER_TA_ERROR_UNIT && facts.reason == RTINFER_TA_UNIT_SLICE &&
+            facts.need == 1 && facts.have == 2, "a skipped slice: need %llu have %llu", (unsigned long long)facts.need, (unsigned long long)facts.have);
+  rtinfer_ta_unit next_layer_early[] = {unit(3, 2, 3)};
+  CHECK(run_units_check(next_layer_early, 1, 10, mid, 2, &plan, &facts) == RTINFER_TA_ERROR_UNIT && facts.need == 1 && facts.have == 2,
+        "the next layer before the last slice");
+  rtinfer_ta_unit whole_mid[] = {unit(3, 1, 2)};
+  CHECK(run_units_check(whole_mid, 1, 10, mid, 2, &plan, &facts) == RTINFER_TA_ERROR_UNIT && facts.reason == RTINFER_TA_UNIT_SLICE &&
+            facts.need == 4 && facts.have == 1, "the layer whole after one of its slices");
+  rtinfer_ta_unit start_mid[] = {{8, 0, 1, 1, 2, 0}};
+  CHECK(run_units_check(start_mid, 1, 10, held, 2, &plan, &facts) == RTINFER_TA_ERROR_UNIT && facts.reason == RTINFER_TA_UNIT_SLICE,
+        "a job starting at slice 1");
+  rtinfer_ta_unit wide[] = {{8, 0, 2, 0, 2, 0}};
+  CHECK(run_units_check(wide, 1, 10, held, 2, &plan, &facts) == RTINFER_TA_ERROR_UNIT && facts.need == 1 && facts.have == 2, "a slice of two layers");
   rtinfer_ta_unit bad_slice[] = {{8, 0, 1, 2, 2, 0}};
   CHECK(run_units_check(bad_slice, 1, 10, held, 2, &plan, &facts) == RTINFER_TA_ERROR_UNIT, "slice index past slices");
   rtinfer_ta_unit crowd[] = {unit(8, 0, 1), unit(9, 0, 1)};

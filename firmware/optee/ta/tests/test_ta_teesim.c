@@ -12,6 +12,7 @@
 #include <tee_client_api.h>
 #include <unistd.h>
 
+#include "rtinfer_nn/lw.h"
 #include "rtinfer_nn/model.h"
 #include "rtinfer_ta.h"
 #include "sealed_format.h"
@@ -495,11 +496,140 @@ static void units_refused(void) {
   rtinfer_ta_unit skip = unit(5, 3, 4);
   run_outcome run = run_entry(&skip, 1);
   CHECK(run.result == RTINFER_TA_ERROR_UNIT && run.facts.need == 2 && run.facts.have == 3, "out of order");
-  rtinfer_ta_unit slice = {5, 2, 3, 0, 4, 0};
-  CHECK(run_entry(&slice, 1).result == RTINFER_TA_ERROR_UNSUPPORTED, "a slice");
+  rtinfer_ta_unit wide = {5, 2, 4, 0, 4, 0};
+  CHECK(run_entry(&wide, 1).result == RTINFER_TA_ERROR_UNIT, "a slice of two layers");
   rtinfer_ta_unit rest = unit(5, 2, s_reference.layer_count);
   run = run_entry(&rest, 1);
   CHECK(run.result == TEEC_SUCCESS && output_is_reference(&run, 0, 5), "the refusals left job 5 intact");
+}
+
+/* ENTRY_BUDGET: the most one layer or slice may need (0: the arena decides). */
+static TEEC_Result set_entry_budget(uint32_t bytes) {
+  TEEC_Operation op;
+  memset(&op, 0, sizeof op);
+  op.paramTypes = TEEC_PARAM_TYPES(TEEC_VALUE_INPUT, TEEC_NONE, TEEC_NONE, TEEC_NONE);
+  op.params[0].value.a = bytes;
+  return invoke(RTINFER_TA_CMD_ENTRY_BUDGET, &op, NULL);
+}
+
+/* SHAPES: the active model's layers as the LW rule sees them. */
+static uint32_t shapes(rtnn_lw_shape *out, uint32_t most) {
+  TEEC_Operation op;
+  memset(&op, 0, sizeof op);
+  op.paramTypes = TEEC_PARAM_TYPES(TEEC_NONE, TEEC_MEMREF_TEMP_OUTPUT, TEEC_NONE, TEEC_NONE);
+  op.params[1].tmpref.buffer = out;
+  op.params[1].tmpref.size = most * sizeof *out;
+  CHECK(invoke(RTINFER_TA_CMD_SHAPES, &op, NULL) == TEEC_SUCCESS, "shapes");
+  return (uint32_t)(op.params[1].tmpref.size / sizeof *out);
+}
+
+/* A 128 KiB entry budget before the load (conv2's smallest slice needs 120 KB): lenet-5 runs as LW units from
+ * the C rule, one per entry, several slices for the layers over the budget; the output is the reference bit for
+ * bit (dense weights), and the TA's peak is its plan (with the arena) plus the load buffers. */
+static void sliced_lw(void) {
+  const uint32_t budget = 128u * 1024u;
+  CHECK(set_entry_budget(budget) == TEEC_SUCCESS, "entry budget");
+  provision_and_load();
+  rtinfer_ta_stats s = stats();
+  CHECK(s.arena_bytes > 0 && s.arena_bytes <= budget && s.entry_budget == budget, "arena %llu, entry budget %llu", (unsigned long long)s.arena_bytes,
+        (unsigned long long)s.entry_budget);
+  CHECK(s.planned_bytes == s.model_bytes + s.slot_bytes + s.arena_bytes && s.heap_in_use == s.planned_bytes, "planned with the arena");
+  rtnn_lw_shape layers[64];
+  const uint32_t count = shapes(layers, 64);
+  CHECK(count == s_reference.layer_count, "a shape per layer (%u)", count);
+  uint32_t entries = 0, sliced_layers = 0, completed = 0;
+  for (uint32_t layer = 0; layer < count; layer++) {
+    rtnn_lw_cut cut;
+    uint64_t need = 0;
+    CHECK(rtnn_lw_plan_layer(&layers[layer], budget, &cut, &need) == 0 && need <= budget, "layer %u fits in slices", layer);
+    sliced_layers += cut.slices > 1;
+    for (uint32_t slice = 0; slice < cut.slices; slice++) {
+      const rtinfer_ta_unit u = {9, (uint16_t)layer, (uint16_t)(layer + 1u), (uint16_t)slice, (uint16_t)cut.slices, 0};
+      run_outcome run = run_entry(&u, 1);
+      entries++;
+      CHECK(run.result == TEEC_SUCCESS, "layer %u slice %u/%u: 0x%08x (need %llu have %llu)", layer, slice, cut.slices, run.result,
+            (unsigned long long)run.facts.need, (unsigned long long)run.facts.have);
+      if (run.completed) {
+        completed++;
+        CHECK(output_is_reference(&run, 0, 9), "sliced output equals the one-call run bit for bit");
+      }
+    }
+  }
+  CHECK(completed == 1 && sliced_layers >= 2 && entries > count, "%u entries for %u layers, %u of them sliced", entries, count, sliced_layers);
+  s = stats();
+  CHECK(s.entries == entries && s.units == entries && s.jobs_active == 0, "the TA counted %llu entries", (unsigned long long)s.entries);
+  CHECK(s.heap_peak <= s.planned_bytes + 2u * (SEGMENT + 16u), "peak %llu <= planned %llu + load buffers", (unsigned long long)s.heap_peak,
+        (unsigned long long)s.planned_bytes);
+  printf("lenet-5 at a %u B entry budget: %u entries for %u layers (%u sliced); planned %llu B (arena %llu), peak %llu B\n", budget, entries, count,
+         sliced_layers, (unsigned long long)s.planned_bytes, (unsigned long long)s.arena_bytes, (unsigned long long)s.heap_peak);
+}
+
+/* A slice over the entry budget is refused with its bytes and the budget, before anything runs; the model and
+ * the job stay; with the budget back the same units run. */
+static void slice_over_budget(void) {
+  provision_and_load();
+  const rtinfer_ta_stats before = stats();
+  rtnn_lw_shape layers[64];
+  shapes(layers, 64);
+  /* ip1 (layer 4, 800 -> 500) in 2 slices needs 250 outputs' weights: about 800 KB. */
+  const uint32_t fc = 4;
+  CHECK(layers[fc].kind == RTNN_LW_FC, "layer 4 is ip1");
+  const uint64_t two = rtnn_lw_bytes(&layers[fc], RTNN_LW_OUTPUTS, 250);
+  const uint32_t budget = 256u * 1024u;
+  CHECK(set_entry_budget(budget) == TEEC_SUCCESS, "a smaller entry budget");
+  const rtinfer_ta_unit head = unit(6, 0, fc);
+  CHECK(run_entry(&head, 1).result == TEEC_SUCCESS, "job 6 up to ip1");
+  const rtinfer_ta_unit over[] = {{6, fc, fc + 1, 0, 2, 0}};
+  run_outcome run = run_entry(over, 1);
+  CHECK(run.result == RTINFER_TA_ERROR_BUDGET && run.facts.index == 0 && run.facts.need == two && run.facts.have == budget,
+        "over the entry budget: 0x%08x need %llu (expected %llu) have %llu", run.result, (unsigned long long)run.facts.need, (unsigned long long)two,
+        (unsigned long long)run.facts.have);
+  const rtinfer_ta_unit too_many = {6, fc, fc + 1, 0, 501, 0};
+  run = run_entry(&too_many, 1);
+  CHECK(run.result == RTINFER_TA_ERROR_UNIT && run.facts.reason == RTINFER_TA_UNIT_SLICE && run.facts.need == 500 && run.facts.have == 501,
+        "more slices than outputs");
+  rtinfer_ta_stats s = stats();
+  CHECK(s.loaded && s.jobs_active == 1 && s.heap_in_use == before.heap_in_use && s.units == before.units + 1u, "the model and job 6 stay");
+  /* Under this budget the LW count fits: the job goes on from where it stopped. */
+  rtnn_lw_cut cut;
+  uint64_t need = 0;
+  CHECK(rtnn_lw_plan_layer(&layers[fc], budget, &cut, &need) == 0 && cut.slices > 2, "ip1 in %u slices at 256 KiB", cut.slices);
+  for (uint32_t slice = 0; slice < cut.slices; slice++) {
+    const rtinfer_ta_unit u = {6, fc, fc + 1, (uint16_t)slice, (uint16_t)cut.slices, 0};
+    CHECK(run_entry(&u, 1).result == TEEC_SUCCESS, "slice %u", slice);
+  }
+  const rtinfer_ta_unit rest = unit(6, fc + 1, s_reference.layer_count);
+  run = run_entry(&rest, 1);
+  CHECK(run.result == TEEC_SUCCESS && output_is_reference(&run, 0, 6), "the job completes with the reference output");
+  CHECK(set_entry_budget(0) == TEEC_SUCCESS, "no entry budget");
+  check_active_model_runs("after the refusals");
+}
+
+/* A unit order that skips a slice is refused with the slice expected; the job resumes at that slice. */
+static void slice_skipped(void) {
+  CHECK(set_entry_budget(128u * 1024u) == TEEC_SUCCESS, "entry budget");
+  provision_and_load();
+  rtnn_lw_shape layers[64];
+  shapes(layers, 64);
+  rtnn_lw_cut cut;
+  uint64_t need = 0;
+  CHECK(rtnn_lw_plan_layer(&layers[2], 128u * 1024u, &cut, &need) == 0 && cut.slices >= 3, "conv2 in %u slices", cut.slices);
+  const rtinfer_ta_unit head = unit(7, 0, 2);
+  CHECK(run_entry(&head, 1).result == TEEC_SUCCESS, "job 7 up to conv2");
+  rtinfer_ta_unit u = {7, 2, 3, 0, (uint16_t)cut.slices, 0};
+  CHECK(run_entry(&u, 1).result == TEEC_SUCCESS, "slice 0");
+  u.slice = 2;
+  run_outcome run = run_entry(&u, 1);
+  CHECK(run.result == RTINFER_TA_ERROR_UNIT && run.facts.reason == RTINFER_TA_UNIT_SLICE && run.facts.need == 1 && run.facts.have == 2,
+        "slice 2 after slice 0: 0x%08x need %llu have %llu", run.result, (unsigned long long)run.facts.need, (unsigned long long)run.facts.have);
+  const rtinfer_ta_unit next = unit(7, 3, 4);
+  CHECK(run_entry(&next, 1).result == RTINFER_TA_ERROR_UNIT, "the next layer before conv2's last slice");
+  for (uint32_t slice = 1; slice < cut.slices; slice++) {
+    u.slice = (uint16_t)slice;
+    CHECK(run_entry(&u, 1).result == TEEC_SUCCESS, "slice %u", slice);
+  }
+  rtinfer_ta_stats s = stats();
+  CHECK(s.loaded && s.jobs_active == 1, "job 7 held, model active");
 }
 
 static void resume_by_offset(void) {
@@ -563,6 +693,9 @@ int main(int argc, char **argv) {
       {"budget_entry", budget_entry},
       {"units_refused", units_refused},
       {"resume_by_offset", resume_by_offset},
+      {"sliced_lw", sliced_lw},
+      {"slice_over_budget", slice_over_budget},
+      {"slice_skipped", slice_skipped},
       {"release_has_no_import", release_has_no_import},
   };
   if (argc != 2 || !mkdtemp(s_storage)) return 2;
