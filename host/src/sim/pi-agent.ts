@@ -2,6 +2,7 @@
 // in teesim's own process behind it, and reports how to reach it (the line the agent prints at start).
 import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { exitOf, keepTail, stopChild, waitForLine } from './child-process.js';
 import type { RunningSim } from './posix-sim.js';
 import { agentBinaryPath } from './sim-binary.js';
@@ -18,8 +19,15 @@ export interface PiAgentOptions {
   /** Ed25519 public keys (32 bytes) the TA pins as signers (the agent's --signer). */
   signers?: Uint8Array[];
   requireSigned?: boolean;
-  /** Speak on MQTT through this broker (the agent's --mqtt, SPEC §5) instead of the pty. */
+  /** Speak on MQTT through this broker (the agent's --mqtt, SPEC §5) instead of the pty: mqtt:// or mqtts://. */
   mqtt?: string;
+  /** The agent's own broker account (its --mqtt-user); the password is read from a file, so it does not show in ps. */
+  mqttUsername?: string;
+  mqttPasswordFile?: string;
+  /** mqtts: the CA the broker's certificate must chain to (PEM; the agent's --mqtt-ca). */
+  mqttCa?: string;
+  /** Each line the agent writes on stderr (a refused broker connection, for one), as it comes. */
+  onStderrLine?: (line: string) => void;
   register?: boolean;
   startTimeoutMs?: number;
 }
@@ -49,6 +57,9 @@ export async function startPiAgent(options: PiAgentOptions = {}): Promise<Runnin
   for (const signer of options.signers ?? []) args.push('--signer', Buffer.from(signer).toString('hex'));
   if (options.requireSigned) args.push('--require-signed');
   if (options.mqtt) args.push('--mqtt', options.mqtt);
+  if (options.mqttUsername !== undefined) args.push('--mqtt-user', options.mqttUsername);
+  if (options.mqttPasswordFile !== undefined) args.push('--mqtt-password-file', options.mqttPasswordFile);
+  if (options.mqttCa !== undefined) args.push('--mqtt-ca', options.mqttCa);
   const env = { ...process.env };
   if (options.teeStorageDir) {
     mkdirSync(options.teeStorageDir, { recursive: true });
@@ -56,6 +67,7 @@ export async function startPiAgent(options: PiAgentOptions = {}): Promise<Runnin
   }
   const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
   const tail = keepTail([child.stderr]);
+  if (options.onStderrLine) createInterface({ input: child.stderr! }).on('line', options.onStderrLine);
   const exited = exitOf(child);
   const match = await waitForLine(child, [child.stdout], STARTUP_LINE, { what: 'OP-TEE agent', timeoutMs: options.startTimeoutMs ?? 10_000, exited, tail });
   const record: SimRecord = {

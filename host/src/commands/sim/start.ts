@@ -1,8 +1,10 @@
-import { join } from 'node:path';
+import { accessSync, constants, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { Flags } from '@oclif/core';
 import { RtinferCommand } from '../../cli/base-command.js';
 import { startSim } from '../../sim/posix-sim.js';
 import { startQemu } from '../../sim/qemu.js';
+import { startOpteeQemu } from '../../sim/optee-qemu.js';
 import { nextPiDeviceId, type RunningPiAgent, startPiAgent } from '../../sim/pi-agent.js';
 import { RtinferError } from '../../errors.js';
 import { startAedesBroker } from '../../transport/mqtt/brokers.js';
@@ -25,7 +27,12 @@ export default class SimStart extends RtinferCommand {
     { command: '<%= config.bin %> sim start --bench sim-bench --count 2', description: 'A simulated bench: two sims, an embedded broker and a daemon.' },
     { command: '<%= config.bin %> sim start --bench sim-bench --count 1 --pi-count 1', description: 'A simulated bench with an STM32 sim and a simulated Pi.' },
     { command: '<%= config.bin %> sim start --qemu', description: 'The netduinoplus2 (STM32F405) firmware image under qemu-system-arm, its USART on a pty.' },
+    { command: '<%= config.bin %> sim start --optee --broker', description: 'The agent and the TA in a real OP-TEE 3.19 secure world under qemu-system-aarch64 (npm run build:optee), on a pty and, through the serial-to-MQTT bridge, an embedded broker.' },
     { command: '<%= config.bin %> sim start --pi --broker', description: 'A simulated Pi: the OP-TEE agent with the rtinfer TA in teesim, on a pty and an embedded MQTT broker.' },
+    {
+      command: '<%= config.bin %> sim start --pi --name pi-lab-1 --mqtt mqtts://broker.lab:8883 --mqtt-ca ca.crt --mqtt-username pi-lab-1 --mqtt-password-file pi-lab-1.pw',
+      description: 'A simulated Pi on a lab broker: over TLS with the broker\'s CA pinned, with its own account (the ACL of firmware/optee/agent/README.md).',
+    },
   ];
   static override flags = {
     name: Flags.string({ summary: 'Device id of the sim (default: the first free sim-N).' }),
@@ -53,6 +60,11 @@ export default class SimStart extends RtinferCommand {
       exclusive: ['bench', 'detach', 'broker', 'mqtt', 'name', 'link', 'storage', 'max-frame', 'baud', 'clock'],
     }),
     icount: Flags.boolean({ summary: 'With --qemu: device ticks count executed instructions (-icount shift=0).', dependsOn: ['qemu'] }),
+    optee: Flags.boolean({
+      summary: 'A Pi in a real OP-TEE 3.19 secure world: TF-A, OP-TEE and Debian\'s arm64 kernel under qemu-system-aarch64 (npm run build:optee), the agent on the guest\'s virtio console, on a pty.',
+      description: 'The guest has no network device: --broker/--mqtt reach it through the host\'s serial-to-MQTT bridge. The TA\'s secure storage is in the guest\'s RAM, so each boot is a new device key. The console log and OP-TEE\'s own log go to files whose paths are printed.',
+      exclusive: ['bench', 'detach', 'qemu', 'pi', 'link', 'storage', 'baud', 'clock'],
+    }),
     pi: Flags.boolean({
       summary: 'A simulated Pi instead: rtinfer-agent (firmware/optee/agent) with the rtinfer TA in teesim\'s own process, on a pty.',
       description: 'The TA keeps its key pair and rollback counter in teesim\'s secure storage (--tee-storage, default $XDG_DATA_HOME/rtinfer/pi-sims/<name>), so a restarted Pi sim keeps its key. Pin it with `rtinfer provision`, then push and infer as to any device.',
@@ -61,12 +73,25 @@ export default class SimStart extends RtinferCommand {
     'tee-storage': Flags.string({ summary: 'With --pi: the directory of teesim\'s secure storage (the TA\'s key and rollback counter).', dependsOn: ['pi'] }),
     signer: Flags.string({ summary: 'With --pi: pin this Ed25519 public key (64 hex digits) as a signer in the TA; up to 4 times.', multiple: true, dependsOn: ['pi'] }),
     'require-signed': Flags.boolean({ summary: 'With --pi: the TA refuses unsigned containers.', dependsOn: ['pi'] }),
+    'mqtt-username': Flags.string({
+      summary: 'With --pi --mqtt: the agent\'s own broker account (a lab broker\'s ACL confines it to its device\'s topics).',
+      dependsOn: ['pi', 'mqtt'],
+    }),
+    'mqtt-password-file': Flags.string({
+      summary: 'With --mqtt-username: a file whose first line is that account\'s password (read by the agent, so it shows in no command line).',
+      dependsOn: ['mqtt-username'],
+    }),
+    'mqtt-ca': Flags.string({
+      summary: 'With --pi and an mqtts:// --mqtt: the CA certificate (PEM) the broker\'s certificate must chain to; its host name is checked too.',
+      dependsOn: ['pi', 'mqtt'],
+    }),
   };
 
   async run() {
     const { flags } = await this.parse(SimStart);
     if (flags.bench !== undefined) return this.runBench(flags.bench, flags.count ?? (flags['pi-count'] ? 0 : 1), flags);
     if (flags.qemu) return this.runQemu(flags.icount);
+    if (flags.optee) return this.runOptee(flags);
     const name = flags.name;
     // A Pi sim is on the broker itself (the agent's own MQTT client, SPEC.md §5), so the broker comes first.
     const broker = flags.broker && !flags.detach ? await startAedesBroker() : undefined;
@@ -118,7 +143,7 @@ export default class SimStart extends RtinferCommand {
   }
 
   /** --pi: rtinfer-agent with the TA in teesim, registered as a sim so that --device <id> finds it. */
-  private async startPi(flags: { name?: string; link?: string; storage?: string; 'max-frame'?: number; 'tee-storage'?: string; signer?: string[]; 'require-signed'?: boolean }, brokerUrl: string | undefined) {
+  private async startPi(flags: PiFlags, brokerUrl: string | undefined) {
     const signers = (flags.signer ?? []).map((hex) => {
       if (!/^[0-9a-fA-F]{64}$/.test(hex)) throw new RtinferError('bad_flag', `--signer ${hex} is not an Ed25519 public key: 64 hex digits (32 bytes)`, { flag: 'signer', value: hex });
       return new Uint8Array(Buffer.from(hex, 'hex'));
@@ -136,6 +161,11 @@ export default class SimStart extends RtinferCommand {
       signers,
       requireSigned: flags['require-signed'] ?? false,
       ...(brokerUrl !== undefined ? { mqtt: brokerUrl } : {}),
+      ...brokerAccount(flags, brokerUrl),
+      // A refused connection (wrong password, an ACL, a certificate that does not chain) is only on the agent's
+      // stderr, and it keeps retrying: say it here, or the sim looks up and nothing reaches it.
+      // (straight to stderr: oclif's logToStderr is silent under --json).
+      onStderrLine: (line) => process.stderr.write(`${line}\n`),
       // On a broker the pty is not served: --device pi-N must not lead there.
       register: brokerUrl === undefined,
     });
@@ -155,6 +185,50 @@ export default class SimStart extends RtinferCommand {
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
     await qemu.exited;
+    return undefined;
+  }
+
+  /** --optee: the agent with the TA in OP-TEE under qemu-system-aarch64, until Ctrl-C or `sim stop`'s SIGTERM (the guest is powered off). */
+  private async runOptee(flags: { name?: string; mqtt?: string; broker?: boolean; 'max-frame'?: number }) {
+    const broker = flags.broker ? await startAedesBroker() : undefined;
+    const brokerUrl = broker?.url ?? flags.mqtt;
+    const optee = await startOpteeQemu({
+      ...(flags.name !== undefined ? { deviceId: flags.name } : {}),
+      ...(flags['max-frame'] !== undefined ? { maxFrame: flags['max-frame'] } : {}),
+      // On a broker the bridge holds the pty: --device <id> must not lead there.
+      register: brokerUrl === undefined,
+    }).catch(async (error: unknown) => {
+      await broker?.stop();
+      throw error;
+    });
+    // The guest has no network: MQTT goes through the host's serial-to-MQTT bridge on the agent's pty.
+    const bridge = brokerUrl ? await startMqttDeviceBridge({ devicePath: optee.pty, brokerUrl, deviceId: optee.deviceId }) : undefined;
+    const mqttDevice = brokerUrl ? `${brokerUrl}/${optee.deviceId}` : undefined;
+    const summary = {
+      deviceId: optee.deviceId, pty: optee.pty, pid: optee.pid, clockHz: optee.clockHz, board: optee.board, teeHeap: optee.teeHeap,
+      teeKeySha256: optee.teeKeySha256, bootMs: optee.bootMs, consoleLog: optee.consoleLog, secureLog: optee.secureLog, ...(mqttDevice ? { mqtt: mqttDevice } : {}),
+    };
+    if (this.jsonEnabled()) this.jsonLine({ event: 'started', ...summary });
+    else {
+      this.log(`${optee.deviceId} is running in OP-TEE under qemu-system-aarch64 (booted in ${(optee.bootMs / 1000).toFixed(1)} s) on ${optee.pty}, pid ${optee.pid}`);
+      this.log(`TEE         ${optee.board}, TA heap budget ${optee.teeHeap} B, TA key fingerprint ${optee.teeKeySha256}`);
+      this.log(`logs        console ${optee.consoleLog}, OP-TEE ${optee.secureLog}`);
+      this.log(`pin its key:    rtinfer provision --device ${mqttDevice ?? optee.deviceId}   (then push and infer as to any device)`);
+      if (mqttDevice) this.log(`over MQTT:      rtinfer ping --device ${mqttDevice}${broker ? '   (embedded Aedes broker)' : ''}`);
+      else this.log(`reach it with:  rtinfer ping --device ${optee.deviceId}   (or --device ${optee.pty})`);
+      this.log('Ctrl-C powers it off.');
+    }
+    const stop = () => {
+      void (async () => {
+        await bridge?.stop();
+        await broker?.stop();
+        await optee.stop();
+      })();
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    const code = await optee.exited;
+    if (code !== 0 && code !== null) this.error(`qemu-system-aarch64 exited with code ${code}: ${optee.stderrTail()}`, { exit: 1 });
     return undefined;
   }
 
@@ -192,4 +266,47 @@ export default class SimStart extends RtinferCommand {
     await bench.stop();
     return undefined;
   }
+}
+
+interface PiFlags {
+  name?: string;
+  link?: string;
+  storage?: string;
+  'max-frame'?: number;
+  'tee-storage'?: string;
+  signer?: string[];
+  'require-signed'?: boolean;
+  'mqtt-username'?: string;
+  'mqtt-password-file'?: string;
+  'mqtt-ca'?: string;
+}
+
+/** The agent's broker account and the broker's CA, checked here so that a wrong path is a typed error, not an agent exit. */
+function brokerAccount(flags: PiFlags, brokerUrl: string | undefined): { mqttUsername?: string; mqttPasswordFile?: string; mqttCa?: string } {
+  const tls = brokerUrl?.startsWith('mqtts://') ?? false;
+  if (tls && flags['mqtt-ca'] === undefined) {
+    throw new RtinferError('bad_flag', `--mqtt ${brokerUrl} is TLS: give --mqtt-ca FILE, the CA certificate the broker's certificate must chain to (the agent pins it)`, { flag: 'mqtt-ca', url: brokerUrl });
+  }
+  if (!tls && flags['mqtt-ca'] !== undefined) {
+    throw new RtinferError('bad_flag', `--mqtt-ca is for a TLS broker (mqtts://host:port); --mqtt ${brokerUrl ?? '(none)'} is not one`, { flag: 'mqtt-ca', url: brokerUrl });
+  }
+  return {
+    ...(flags['mqtt-username'] !== undefined ? { mqttUsername: flags['mqtt-username'] } : {}),
+    ...(flags['mqtt-password-file'] !== undefined ? { mqttPasswordFile: readableFile('mqtt-password-file', flags['mqtt-password-file']) } : {}),
+    ...(flags['mqtt-ca'] !== undefined ? { mqttCa: readableFile('mqtt-ca', flags['mqtt-ca']) } : {}),
+  };
+}
+
+/** The file's absolute path (the agent runs elsewhere), or bad_file saying why it cannot be read. */
+function readableFile(flag: string, file: string): string {
+  const path = resolve(file);
+  try {
+    if (!statSync(path).isFile()) throw new RtinferError('bad_file', `--${flag} ${file} is not a file`, { flag, file: path });
+    accessSync(path, constants.R_OK);
+  } catch (error) {
+    if (error instanceof RtinferError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new RtinferError('bad_file', `--${flag} ${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'not readable' : (error as Error).message}`, { flag, file: path });
+  }
+  return path;
 }

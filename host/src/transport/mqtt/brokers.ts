@@ -53,7 +53,7 @@ export function mosquittoInstalled(): boolean {
   return !spawnSync('mosquitto', ['-h']).error;
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   const server = createServer();
   const port = await listen(server, 0);
   await new Promise<void>((resolve) => server.close(() => resolve()));
