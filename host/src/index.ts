@@ -57,6 +57,7 @@ export * from './lab/index.js';
 export * from './daemon/index.js';
 export * from './sim/qemu.js';
 export * from './sim/pi-agent.js';
+export * from './sim/optee-qemu.js';
 export * from './device/tee-key.js';
 export * from './device/tee-provision.js';
 export * from './transfer/seal-for-device.js';

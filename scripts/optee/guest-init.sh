@@ -1,7 +1,7 @@
 #!/bin/busybox sh
 # /init of the OP-TEE guest (scripts/optee/normal-world.sh puts it in the initramfs). It loads Debian's tee and optee
 # modules, starts tee-supplicant, and runs rtinfer-agent with the rtinfer TA in the secure world. The agent serves a
-# pty of its own; two cats join that pty to the virtio console /dev/hvc0, which QEMU gives the host as a pty. The
+# pty of its own; two cats join that pty to the virtio console /dev/hvc0 (raw), which QEMU gives the host as a pty. The
 # console (ttyAMA0) then gets a root shell: the host powers the guest off with `poweroff -f` on it.
 #
 # The host passes the agent's options on the kernel command line (`rtinfer sim start --optee` does):
@@ -66,13 +66,15 @@ start_agent() {
   done
   line="$(grep -m1 '^RTINFER_AGENT ' /run/agent.out)"
   pty="$(echo "$line" | sed -n 's/^RTINFER_AGENT pty=\([^ ]*\) .*/\1/p')"
-  stty -F /dev/hvc0 raw -echo
-  cat /dev/hvc0 > "$pty" &
-  cat "$pty" > /dev/hvc0 &
+  # The hvc driver resets a console's termios when its last user closes it: hold it open (fd 9) while raw.
+  exec 9<>/dev/hvc0
+  stty raw -echo <&9
+  cat <&9 > "$pty" &
+  cat "$pty" >&9 &
   echo "$agent" > /run/agent.pid
   echo "$line"
 }
 
 start_agent
 # A shell on the console, for the host (and a person at -nographic's terminal).
-while :; do setsid cttyhack sh; done
+while :; do setsid cttyhack sh 9>&-; done

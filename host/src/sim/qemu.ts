@@ -61,7 +61,7 @@ export function findQemu(): string | undefined {
   return onPath('qemu-system-arm');
 }
 
-function onPath(name: string): string | undefined {
+export function onPath(name: string): string | undefined {
   for (const dir of (process.env.PATH ?? '').split(delimiter)) {
     if (dir && isExecutable(join(dir, name))) return join(dir, name);
   }
