@@ -55,3 +55,6 @@ if(BUILD_TESTING OR NOT DEFINED BUILD_TESTING)
     set_tests_properties(nn.lw.${case} PROPERTIES TIMEOUT 300)
   endforeach()
 endif()
+# The C LW rule as a filter: host/src/sched/lw-equal-c.test.ts checks it against the TypeScript rule.
+add_executable(rtinfer-lw tests/lw_plan_cli.c)
+target_link_libraries(rtinfer-lw PRIVATE rtinfer_nn)

@@ -1,7 +1,10 @@
 /*
- * INFER on a TEE device (SPEC §4.4): the whole model in the enclave as LW entries, one layer per entry (one RUN
- * command of one unit each), timed on the agent's clock around each entry. The input goes in with the first
- * entry; activations stay in the TA between entries; the output leaves with the last.
+ * INFER on a TEE device (SPEC §4.4): the whole model in the enclave as LW entries. Each layer is cut by the LW
+ * rule (firmware/nn's rtnn_lw_plan_layer, the C twin of host/src/sched's sliceLayer) into the fewest slices that
+ * fit the TA's entry budget, from the layer shapes the TA reports (SHAPES: no weights), and each slice (or
+ * whole layer) is one entry: one RUN command of one unit, timed on the agent's clock. The input goes in with the
+ * first entry; activations stay in the TA between entries; the output leaves with the last. RESULT `entries` is
+ * the number of entries made.
  */
 #include <string.h>
 #include <tee_client_api.h>
@@ -12,6 +15,7 @@
 #include "model_store.h"
 #include "port.h"
 #include "reply.h"
+#include "taskset.h"
 
 #define MAX_INPUT_BYTES 65535u  /* an INFER input is a bstr in one message: below max_frame */
 #define MAX_OUTPUT_BYTES 65536u /* a RESULT output travels in one message too */
@@ -31,17 +35,18 @@ static void refuse_engine(uint32_t id, const engine_error_t *e)
     refuse(id, e->code, e->message, e->has_facts, e->need, e->have);
 }
 
-/* One entry: layer `layer` of job s_job; the first carries the input. 0 with *out_bytes written, or -1 with *err. */
-static int enter(uint16_t layer, const rtp_bytes_t *input, size_t *out_bytes, engine_error_t *err)
+/* One entry: slice `slice` of `slices` of layer `layer` of job s_job; the first carries the input. 0 with
+ * *out_bytes written, or -1 with *err. */
+static int enter(uint16_t layer, uint16_t slice, uint16_t slices, const rtp_bytes_t *input, size_t *out_bytes, engine_error_t *err)
 {
     rtinfer_ta_run_request head = {.unit_count = 1, .reserved = 0};
-    rtinfer_ta_unit unit = {.job = s_job, .first_layer = layer, .end_layer = (uint16_t)(layer + 1u), .slice = 0, .slices = 1};
+    rtinfer_ta_unit unit = {.job = s_job, .first_layer = layer, .end_layer = (uint16_t)(layer + 1u), .slice = slice, .slices = slices};
     size_t n = 0;
     memcpy(s_request + n, &head, sizeof head);
     n += sizeof head;
     memcpy(s_request + n, &unit, sizeof unit);
     n += sizeof unit;
-    if (layer == 0) {
+    if (layer == 0 && slice == 0) {
         memcpy(s_request + n, input->ptr, input->len);
         n += input->len;
     }
@@ -71,6 +76,11 @@ static void infer_once(const rtp_msg_t *req, int may_retry)
 {
     const rtp_infer_t *in = &req->body.infer;
     int active = model_store_active();
+    if (taskset_running()) {
+        /* The dispatcher's entries hold the TA's job slots and model; INFER waits for STOP (SPEC §4.4: busy). */
+        refuse(req->id, RTP_ERR_BUSY, "a task set is running; STOP it first", 0, 0, 0);
+        return;
+    }
     if (in->mode != RTP_MODE_DENSE) {
         refuse(req->id, RTP_ERR_UNSUPPORTED, "TREC does not run in the enclave", 0, 0, 0);
         return;
@@ -111,23 +121,47 @@ static void infer_once(const rtp_msg_t *req, int may_retry)
         return;
     }
 
+    /* LW: every layer cut to fit the entry budget, before any entry is made. */
+    static rtnn_lw_shape shapes[RTNN_MAX_LAYERS];
+    static uint16_t slices[RTNN_MAX_LAYERS];
+    uint32_t shape_count = 0;
+    if (agent_tee_shapes(shapes, RTNN_MAX_LAYERS, &shape_count) != 0 || shape_count != stats.layer_count) {
+        refuse(req->id, RTP_ERR_INTERNAL, "the TA's layer shapes", 1, shape_count, stats.layer_count);
+        return;
+    }
+    for (uint32_t layer = 0; layer < stats.layer_count; layer++) {
+        rtnn_lw_cut cut;
+        uint64_t need = 0;
+        if (rtnn_lw_plan_layer(&shapes[layer], stats.entry_budget, &cut, &need) != 0 || cut.slices > UINT16_MAX) {
+            refuse(req->id, RTP_ERR_BUDGET, "a layer's smallest slice does not fit the TA's entry budget", 1, need, stats.entry_budget);
+            return;
+        }
+        slices[layer] = (uint16_t)cut.slices;
+    }
+
     rtp_msg_t *m = reply_begin(RTP_MSG_RESULT, req->id);
     rtp_result_t *r = &m->body.result;
     uint8_t want = in->has_want ? in->want : (uint8_t)RTP_WANT_OUTPUT;
     s_job++;
     const uint64_t started = port_ticks();
     size_t out_bytes = 0;
+    uint32_t entries = 0;
     for (uint32_t layer = 0; layer < stats.layer_count; layer++) {
-        engine_error_t err = {0};
-        const uint64_t t0 = port_ticks();
-        if (enter((uint16_t)layer, &in->input, &out_bytes, &err) != 0) {
-            if (!retried_after_death(req, &err, may_retry)) {
-                refuse_engine(req->id, &err);
+        uint64_t layer_ticks = 0;
+        for (uint16_t slice = 0; slice < slices[layer]; slice++) {
+            engine_error_t err = {0};
+            const uint64_t t0 = port_ticks();
+            if (enter((uint16_t)layer, slice, slices[layer], &in->input, &out_bytes, &err) != 0) {
+                if (!retried_after_death(req, &err, may_retry)) {
+                    refuse_engine(req->id, &err);
+                }
+                return;
             }
-            return;
+            layer_ticks += port_ticks() - t0;
+            entries++;
         }
         if (layer < RTP_MAX_LAYER_TICKS) {
-            r->layer_ticks[layer] = port_ticks() - t0;
+            r->layer_ticks[layer] = layer_ticks;
         }
     }
     r->ticks = port_ticks() - started;
@@ -147,7 +181,7 @@ static void infer_once(const rtp_msg_t *req, int may_retry)
     r->has_top = true;
     r->top = top;
     r->has_entries = true;
-    r->entries = stats.layer_count;
+    r->entries = entries;
     r->has_shape = true;
     r->shape_count = 1;
     r->shape[0] = record.count;

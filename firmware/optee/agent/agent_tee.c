@@ -2,6 +2,7 @@
 #include "agent_tee.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <tee_client_api.h>
 
@@ -91,6 +92,21 @@ int agent_tee_open(const char *device_id, char *err, size_t errlen)
         return -1;
     }
     s_tee.heap_budget = stats.heap_budget > UINT32_MAX ? UINT32_MAX : (uint32_t)stats.heap_budget;
+    /* RTINFER_TA_ENTRY_BUDGET=<bytes>: the TA's per-entry budget (tests run LW slices under a small one). */
+    const char *entry = getenv("RTINFER_TA_ENTRY_BUDGET");
+    if (entry && *entry) {
+        char *end = NULL;
+        unsigned long bytes = strtoul(entry, &end, 10);
+        TEEC_Operation op;
+        memset(&op, 0, sizeof op);
+        op.paramTypes = TEEC_PARAM_TYPES(TEEC_VALUE_INPUT, TEEC_NONE, TEEC_NONE, TEEC_NONE);
+        op.params[0].value.a = (uint32_t)bytes;
+        if (*end != 0 || bytes > UINT32_MAX || invoke(RTINFER_TA_CMD_ENTRY_BUDGET, &op, NULL) != TEEC_SUCCESS) {
+            snprintf(err, errlen, "RTINFER_TA_ENTRY_BUDGET=%s: not a byte count the TA takes", entry);
+            agent_tee_close();
+            return -1;
+        }
+    }
     snprintf(s_tee.device_id, sizeof s_tee.device_id, "%s", device_id);
     return 0;
 }
@@ -240,6 +256,20 @@ int agent_tee_load_slot(uint8_t slot, uint32_t size, engine_error_t *err)
         }
     }
     return 1;
+}
+
+int agent_tee_shapes(rtnn_lw_shape *out, uint32_t most, uint32_t *count)
+{
+    TEEC_Operation op;
+    memset(&op, 0, sizeof op);
+    op.paramTypes = TEEC_PARAM_TYPES(TEEC_NONE, TEEC_MEMREF_TEMP_OUTPUT, TEEC_NONE, TEEC_NONE);
+    op.params[1].tmpref.buffer = out;
+    op.params[1].tmpref.size = (size_t)most * sizeof *out;
+    if (!s_tee.open || invoke(RTINFER_TA_CMD_SHAPES, &op, NULL) != TEEC_SUCCESS) {
+        return -1;
+    }
+    *count = (uint32_t)(op.params[1].tmpref.size / sizeof *out);
+    return 0;
 }
 
 int agent_tee_run(const uint8_t *request, size_t request_bytes, uint8_t *out, size_t *out_bytes, engine_error_t *err)

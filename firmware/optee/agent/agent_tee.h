@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "engine.h"
+#include "rtinfer_nn/lw.h"
 #include "rtinfer_ta.h"
 
 /* Opens the TA and makes sure it holds a key pair bound to device_id (KEY). Returns 0, or -1 with a message. */
@@ -41,6 +42,9 @@ void agent_tee_set_job_slots(uint32_t slots);
 /* Feeds the sealed container stored in `slot` to LOAD from offset 0, the last chunk flagged. Returns 1 once the
  * TA made it its active model, else 0 with *err (the TA's refusal as a protocol ERROR, SPEC §4.8). */
 int agent_tee_load_slot(uint8_t slot, uint32_t size, engine_error_t *err);
+
+/* SHAPES: the active model's layers as the LW rule sees them (shapes only), at most `most`. 0, or -1. */
+int agent_tee_shapes(rtnn_lw_shape *out, uint32_t most, uint32_t *count);
 
 /* One enclave entry: `units` (with the job's input after them when a unit starts it, rtinfer_ta.h) in,
  * the completed jobs' outputs into out (*out_bytes: capacity in, bytes written back). 0, or -1 with *err. */
