@@ -23,3 +23,8 @@ export * from './experiment/sweep-point.js';
 export * from './experiment/run-sweep.js';
 export * from './experiment/sweep-report.js';
 export * from './experiment/ardupilot.js';
+export * from './profile-file.js';
+export * from './profile-layers.js';
+export * from './profile-measure.js';
+export * from './profile-network.js';
+export * from './experiment/paper-shape.js';

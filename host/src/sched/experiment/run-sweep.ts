@@ -8,7 +8,8 @@ import { Worker } from 'node:worker_threads';
 import type { Platform } from '../task-model.js';
 import { zooNetworkNames, type ZooNetworkName } from '../zoo-shapes.js';
 import { paperAcceptance } from './paper-results.js';
-import type { GeneratorName, SweepPoint, SweepPointResult } from './sweep-point.js';
+import type { GeneratorName, SweepNetwork, SweepPoint, SweepPointResult } from './sweep-point.js';
+import { RtinferError } from '../../errors.js';
 
 export const generatorNames: GeneratorName[] = ['paper', 'uunifast', 'paper-mix', 'uunifast-mix'];
 
@@ -24,9 +25,19 @@ export interface SweepConfig {
   tasks: number[];
   count: number;
   seed: number;
-  network: ZooNetworkName;
+  network: ZooNetworkName | string;
   platform: Platform;
   workers?: number;
+  /** Measured networks (profiles): single-network generators run the one named `network`, the mixes run them all. Without: the zoo networks and the cost model. */
+  measured?: SweepNetwork[];
+}
+
+/** What each generator's tasks draw from. */
+export function sweepNetworks(config: Pick<SweepConfig, 'generators' | 'network' | 'measured'>): Record<string, SweepNetwork[]> {
+  const all: SweepNetwork[] = config.measured?.length ? config.measured : zooNetworkNames.map((name) => ({ name }));
+  const single = all.filter((network) => network.name === config.network);
+  if (single.length !== 1) throw new RtinferError('unknown_network', `no network "${config.network}" to run (have: ${all.map((network) => network.name).join(', ')})`, { network: String(config.network), have: all.map((network) => network.name).join(', ') });
+  return Object.fromEntries(config.generators.map((generator) => [generator, generator.endsWith('-mix') ? all : single]));
 }
 
 /** The paper's utilisation points for n tasks (the union of its table's columns when n is not in it). */
@@ -61,8 +72,7 @@ function startWorker(workerData: unknown): Worker {
 
 export async function runSweep(config: SweepConfig, onProgress: (done: number, total: number) => void = () => {}): Promise<SweepPointResult[]> {
   const points = sweepPoints(config);
-  const networks: Record<string, ZooNetworkName[]> = {};
-  for (const generator of config.generators) networks[generator] = generator.endsWith('-mix') ? zooNetworkNames : [config.network];
+  const networks = sweepNetworks(config);
   const workerCount = Math.max(1, Math.min(config.workers ?? availableParallelism(), points.length));
   const results: SweepPointResult[] = [];
   let next = 0;

@@ -9,7 +9,7 @@ import type { ZooNetworkName } from '../zoo-shapes.js';
 import { evaluatePolicy } from '../evaluate.js';
 import { seededRandom } from '../../util/seeded-random.js';
 import { paperTaskset, uunifastTaskset, type GeneratedTaskset, type PlannedNetwork } from '../taskset-generators.js';
-import { policies, type Platform, type Policy } from '../task-model.js';
+import { policies, type LayerProfile, type Platform, type Policy } from '../task-model.js';
 
 export type GeneratorName = 'paper' | 'uunifast' | 'paper-mix' | 'uunifast-mix';
 
@@ -43,7 +43,18 @@ export interface SweepPointResult extends SweepPoint {
 
 /** Plans a zoo network once for a sweep: LW units at the enclave capacity (memory counted by `memoryModel`), and whole layers. */
 export function planNetwork(name: ZooNetworkName, capacity: number, model: CostModel = cortexA53Enclave, memoryModel: MemoryModel = defaultMemoryModel): PlannedNetwork {
-  const layers = zooLayerProfiles(name, model, memoryModel);
+  return planLayers(name, zooLayerProfiles(name, model, memoryModel), capacity, memoryModel);
+}
+
+/** A network the sweep runs: a zoo network (WCETs from the cost model), or measured layers (a profile's). */
+export type SweepNetwork = { name: ZooNetworkName; layers?: undefined } | { name: string; layers: LayerProfile[] };
+
+export function planSweepNetwork(network: SweepNetwork, capacity: number, memoryModel: MemoryModel = defaultMemoryModel): PlannedNetwork {
+  return network.layers ? planLayers(network.name, network.layers, capacity, memoryModel) : planNetwork(network.name, capacity, cortexA53Enclave, memoryModel);
+}
+
+/** Plans given layers once for a sweep: LW units at the enclave capacity, and whole layers. */
+export function planLayers(name: string, layers: readonly LayerProfile[], capacity: number, memoryModel: MemoryModel = defaultMemoryModel): PlannedNetwork {
   const wholeLayers = layers.map(wholeLayerUnit);
   const slicedUnits = layers.flatMap((layer) => sliceLayer(layer, capacity, {}, Infinity, memoryModel));
   return { name, slicedUnits, wholeLayers, executionTime: wholeLayers.reduce((sum, unit) => sum + unit.wcet, 0) };

@@ -7,6 +7,7 @@ import { renderTable } from '../../cli/table.js';
 import { describeMemoryModel, type MemoryModel } from '../memory-model.js';
 import { policies, policyTitles, type Policy } from '../task-model.js';
 import { paperAcceptance } from './paper-results.js';
+import { checkShape, formatBand, formatShapeCheck, fusionLwBand } from './paper-shape.js';
 import { generatorTitles } from './run-sweep.js';
 import type { GeneratorName, SweepPointResult } from './sweep-point.js';
 import { escapeHtml } from '../../util/escape-html.js';
@@ -105,7 +106,8 @@ export function paperComparison(rows: readonly AcceptanceRow[]): ComparisonLine[
   return lines;
 }
 
-export function formatComparison(lines: readonly ComparisonLine[]): string[] {
+/** `network` and `wcets` name what our side ran: the paper's side is always AlexNet-squeezed on the authors' data. */
+export function formatComparison(lines: readonly ComparisonLine[], network = 'AlexNet-squeezed', wcets = 'cost model'): string[] {
   const cell = (value: { analysis: number; simulation: number } | undefined) => (value ? `${value.simulation.toFixed(0)} (${value.analysis.toFixed(0)})` : '-');
   const headers = ['n', 'U%', 'paper LW', 'paper FUSION', 'paper noTEE', 'LW', 'FUSION-greedy', 'FUSION-ours', 'no-TEE', 'tasksets'];
   const rows = lines.map(({ tasks, utilisation, paper, ours, tasksets }) => [
@@ -121,30 +123,61 @@ export function formatComparison(lines: readonly ComparisonLine[]): string[] {
     String(tasksets),
   ]);
   return [
-    'acceptance % — paper | ours: simulation (analysis); authors\' generator, AlexNet-squeezed',
+    `acceptance % — paper (AlexNet-squeezed, the authors' C[] and W[]) | ours (${network}, WCETs: ${wcets}): simulation (analysis); authors' generator`,
     ...renderTable(headers.map((header) => ({ header, align: 'right' as const })), rows, { indent: '  ' }),
   ];
 }
 
-function chartSpec(rows: readonly AcceptanceRow[], title: string): vegaLite.TopLevelSpec {
-  const values = rows.flatMap((row) => [
-    { utilisation: row.utilisation * 100, percent: row.simulationPercent, policy: policyTitles[row.policy], judged: 'simulation' },
-    { utilisation: row.utilisation * 100, percent: row.analysisPercent, policy: policyTitles[row.policy], judged: 'analysis' },
+/** The paper's points for n tasks, in the colours of the policies they correspond to (the paper's FUSION is the greedy). */
+export function paperPoints(tasks: number): { utilisation: number; percent: number; policy: string; source: string }[] {
+  const row = paperAcceptance.find((candidate) => candidate.tasks === tasks);
+  if (!row) return [];
+  const source = paperSource;
+  return row.utilisation.flatMap((utilisation, index) => [
+    { utilisation: percentOf(utilisation), percent: row.lw[index]!, policy: policyTitles.lw, source },
+    { utilisation: percentOf(utilisation), percent: row.fusion[index]!, policy: policyTitles['fusion-greedy'], source },
+    { utilisation: percentOf(utilisation), percent: row.noTee[index]!, policy: policyTitles['no-tee'], source },
   ]);
+}
+
+/** U as a percentage without float residue (0.55 · 100 is 55.00000000000001). */
+const percentOf = (utilisation: number) => Number((utilisation * 100).toFixed(3));
+
+export const paperSource = "the paper's figure (AlexNet-squeezed; authors' rule)";
+
+/** Ours as lines (solid: simulation, dashed: analysis); with `paper`, the paper's points for the same n as diamonds on the same axes. Legends are never cut short. */
+export function chartSpec(rows: readonly AcceptanceRow[], title: string, options: { subtitle?: string[]; paper?: number } = {}): vegaLite.TopLevelSpec {
+  const values = rows.flatMap((row) => [
+    { utilisation: percentOf(row.utilisation), percent: row.simulationPercent, policy: policyTitles[row.policy], judged: 'simulation' },
+    { utilisation: percentOf(row.utilisation), percent: row.analysisPercent, policy: policyTitles[row.policy], judged: 'analysis' },
+  ]);
+  const x = { field: 'utilisation', type: 'quantitative' as const, title: 'utilisation (%)' };
+  const y = { field: 'percent', type: 'quantitative' as const, title: 'acceptance ratio (%)', scale: { domain: [0, 100] } };
+  const color = { field: 'policy', type: 'nominal' as const, title: 'policy', scale: { domain: policies.map((policy) => policyTitles[policy]) }, legend: { orient: 'bottom' as const, columns: 1, labelLimit: 0, titleLimit: 0 } };
+  const ours = {
+    data: { values },
+    mark: { type: 'line' as const, point: true },
+    encoding: { x, y, color, strokeDash: { field: 'judged', type: 'nominal' as const, title: 'ours, judged by', legend: { orient: 'bottom' as const, labelLimit: 0, titleLimit: 0 } } },
+  };
+  const paper = options.paper === undefined ? [] : paperPoints(options.paper);
+  const layers = paper.length
+    ? [
+        ours,
+        {
+          data: { values: paper },
+          mark: { type: 'point' as const, filled: true, size: 90, opacity: 0.85 },
+          encoding: { x, y, color, shape: { field: 'source', type: 'nominal' as const, title: 'paper', scale: { range: ['diamond'] }, legend: { orient: 'bottom' as const, labelLimit: 0, titleLimit: 0 } } },
+        },
+      ]
+    : [ours];
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    title,
-    width: 420,
-    height: 260,
-    data: { values },
-    mark: { type: 'line', point: true },
-    encoding: {
-      x: { field: 'utilisation', type: 'quantitative', title: 'utilisation (%)' },
-      y: { field: 'percent', type: 'quantitative', title: 'acceptance ratio (%)', scale: { domain: [0, 100] } },
-      color: { field: 'policy', type: 'nominal', legend: { orient: 'bottom', columns: 2 } },
-      strokeDash: { field: 'judged', type: 'nominal', title: 'judged by' },
-    },
-  };
+    title: { text: title, ...(options.subtitle?.length ? { subtitle: options.subtitle } : {}), limit: 0, subtitleLimit: 0 } as never,
+    width: 520,
+    height: 300,
+    layer: layers,
+    config: { legend: { labelLimit: 0, titleLimit: 0 } },
+  } as vegaLite.TopLevelSpec;
 }
 
 export async function renderSvg(spec: vegaLite.TopLevelSpec): Promise<string> {
@@ -158,23 +191,43 @@ export interface SweepOutputs {
   files: string[];
 }
 
-/** Writes results.csv, results.json, one SVG per (generator, n) and index.html into `directory`. */
-export async function writeSweepOutputs(directory: string, results: readonly SweepPointResult[], context: Record<string, unknown>, notes: string[]): Promise<SweepOutputs> {
-  mkdirSync(directory, { recursive: true });
+/** What our side of the comparison ran: the network's name, where its WCETs came from, and each measurement used. */
+export interface SweepSource {
+  network: string;
+  /** In a few words: "cost model" or "measured profiles". */
+  wcets: string;
+  /** One line per measured profile used (device, board, runs, date…); empty for the cost model. */
+  measurements: string[];
+}
+
+export const costModelSource: SweepSource = { network: 'AlexNet-squeezed', wcets: 'cost model', measurements: [] };
+
+/** Everything a sweep's outputs say, computed once for the text, the JSON and the HTML. */
+export function readSweep(results: readonly SweepPointResult[]) {
   const rows = acceptanceRows(results);
   const comparison = paperComparison(rows);
-  const reduction = switchReduction(results);
+  return { rows, comparison, switchReduction: switchReduction(results), band: fusionLwBand(comparison), shape: checkShape(rows) };
+}
+
+/** Writes results.csv, results.json, one SVG per (generator, n) and index.html into `directory`. */
+export async function writeSweepOutputs(directory: string, results: readonly SweepPointResult[], context: Record<string, unknown>, notes: string[], source: SweepSource = costModelSource): Promise<SweepOutputs> {
+  mkdirSync(directory, { recursive: true });
+  const reading = readSweep(results);
+  const { rows, comparison, switchReduction: reduction, band, shape } = reading;
   const memoryModels = [...new Set(results.map((result) => result.memoryModel))];
   const files = ['results.csv', 'results.json'];
   writeFileSync(join(directory, 'results.csv'), rowsToCsv(rows));
-  writeFileSync(join(directory, 'results.json'), JSON.stringify({ context, notes, memoryModels, switchReduction: reduction, rows, comparison }, null, 2) + '\n');
+  writeFileSync(join(directory, 'results.json'), JSON.stringify({ context, notes, source, memoryModels, switchReduction: reduction, rows, comparison, band, shape }, null, 2) + '\n');
   const sections: string[] = [];
   const groups = [...new Set(rows.map((row) => `${row.generator}|${row.tasks}`))];
+  const subtitle = [`WCETs: ${source.wcets}${source.measurements.length ? ` (${source.measurements.length} profile${source.measurements.length > 1 ? 's' : ''}, listed on the page)` : ''}; memory: ${memoryModels.join(', ')}`, ...source.measurements.map((line) => line.replace(/^.*\//, ''))];
   for (const group of groups) {
     const [generator, tasks] = group.split('|') as [GeneratorName, string];
     const selected = rows.filter((row) => row.generator === generator && String(row.tasks) === tasks);
     const name = `acceptance-${generator}-n${tasks}.svg`;
-    writeFileSync(join(directory, name), await renderSvg(chartSpec(selected, `n = ${tasks}, ${generator}, memory: ${memoryModels.join(', ')}`)));
+    // The paper's points belong on the charts of the authors' rule, at the same n.
+    const spec = chartSpec(selected, `n = ${tasks}, ${generator}, ${generator.endsWith('-mix') ? 'mixed networks' : source.network}`, { subtitle, ...(generator.startsWith('paper') ? { paper: Number(tasks) } : {}) });
+    writeFileSync(join(directory, name), await renderSvg(spec));
     files.push(name);
     sections.push(`<figure><img src="${name}" alt="acceptance ratio, ${generator}, n=${tasks}"><figcaption>${escapeHtml(generatorTitles[generator])}</figcaption></figure>`);
   }
@@ -183,11 +236,16 @@ export async function writeSweepOutputs(directory: string, results: readonly Swe
 <style>body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto}figure{display:inline-block;margin:1em}pre{background:#f6f6f6;padding:1em;overflow-x:auto}</style>
 <h1>DeepTrust^RT schedulability sweep</h1>
 <p><strong>${escapeHtml(memoryModels.map(describeMemoryModel).join('; '))}</strong></p>
+<p><strong>WCETs: ${escapeHtml(source.wcets)}</strong>${source.measurements.length ? '; the measurements used:' : ''}</p>
+${source.measurements.length ? `<ul>${source.measurements.map((line) => `<li>${escapeHtml(line)}</li>`).join('')}</ul>` : ''}
 <ul>${notes.map((note) => `<li>${escapeHtml(note)}</li>`).join('')}</ul>
 <p>${escapeHtml(formatSwitchReduction(reduction))}.</p>
 <h2>Paper vs ours</h2>
-<pre>${escapeHtml(formatComparison(comparison).join('\n'))}</pre>
+<pre>${escapeHtml(formatComparison(comparison, source.network, source.wcets).join('\n'))}</pre>
+<pre>${escapeHtml(formatBand(band).join('\n'))}</pre>
+<p><strong>${escapeHtml(formatShapeCheck(shape).join('\n'))}</strong></p>
 <h2>Acceptance ratio against utilisation</h2>
+<p>Lines: ours (solid: simulation, dashed: analysis). Diamonds: the paper's points, on the charts of the authors' rule.</p>
 ${sections.join('\n')}
 <h2>Configuration</h2>
 <pre>${escapeHtml(JSON.stringify(context, null, 2))}</pre>

@@ -1,12 +1,10 @@
 // Worker thread of a schedulability sweep: plans the networks once, then runs the points it is sent.
 import { parentPort, workerData } from 'node:worker_threads';
-import { cortexA53Enclave } from '../cost-model.js';
 import type { Platform } from '../task-model.js';
-import type { ZooNetworkName } from '../zoo-shapes.js';
-import { planNetwork, runSweepPoint, type SweepPoint } from './sweep-point.js';
+import { planSweepNetwork, runSweepPoint, type SweepNetwork, type SweepPoint } from './sweep-point.js';
 
-const { platform, networks } = workerData as { platform: Platform; networks: Record<string, ZooNetworkName[]> };
-const planned = new Map(Object.entries(networks).map(([generator, names]) => [generator, names.map((name) => planNetwork(name, platform.enclaveCapacity, cortexA53Enclave, platform.memoryModel))]));
+const { platform, networks } = workerData as { platform: Platform; networks: Record<string, SweepNetwork[]> };
+const planned = new Map(Object.entries(networks).map(([generator, list]) => [generator, list.map((network) => planSweepNetwork(network, platform.enclaveCapacity, platform.memoryModel))]));
 
 parentPort!.on('message', (point: SweepPoint | null) => {
   if (point === null) {

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { policies } from '../task-model.js';
+import { policies, policyTitles } from '../task-model.js';
 import { runSweep } from './run-sweep.js';
 import { planNetwork, runSweepPoint } from './sweep-point.js';
 import { acceptanceRows, formatComparison, paperComparison, rowsToCsv, switchReduction, writeSweepOutputs } from './sweep-report.js';
@@ -62,10 +62,21 @@ describe('schedulability sweep', () => {
     const directory = mkdtempSync(join(tmpdir(), 'rtinfer-sweep-'));
     try {
       const outputs = await writeSweepOutputs(directory, results, { seed: 1 }, ['a note']);
-      expect(outputs.files).toContain('acceptance-paper-n5.svg');
-      expect(readFileSync(join(directory, 'acceptance-paper-n5.svg'), 'utf8')).toMatch(/^<svg/);
-      expect(readFileSync(join(directory, 'index.html'), 'utf8')).toContain('Paper vs ours');
       const json = JSON.parse(readFileSync(join(directory, 'results.json'), 'utf8'));
+      expect(outputs.files).toContain('acceptance-paper-n5.svg');
+      const svg = readFileSync(join(directory, 'acceptance-paper-n5.svg'), 'utf8');
+      expect(svg).toMatch(/^<svg/);
+      // The paper's points are in the legend, and no legend label is cut short (Vega writes "…" where it truncates).
+      expect(svg).toContain("legend-label\" pointer-events=\"none\"><text text-anchor=\"start\" transform=\"translate(16,9)\" font-family=\"sans-serif\" font-size=\"10px\" fill=\"#000\" opacity=\"1\">the paper's figure (AlexNet-squeezed; authors' rule)</text>");
+      expect(svg.match(/aria-label="[^"]*paper: the paper's figure[^"]*"/g)).toHaveLength(3 * 12);
+      for (const policy of policies) expect(svg).toContain(`>${policyTitles[policy]}</text>`);
+      expect(svg).not.toContain('…');
+      // The UUniFast chart has no paper points: the paper used the authors' rule.
+      expect(readFileSync(join(directory, 'acceptance-uunifast-mix-n5.svg'), 'utf8')).not.toContain("the paper's figure");
+      expect(json.shape.points).toBe(json.rows.length / policies.length);
+      expect(json.source).toEqual({ network: 'AlexNet-squeezed', wcets: 'cost model', measurements: [] });
+      expect(readFileSync(join(directory, 'index.html'), 'utf8')).toContain('Paper vs ours');
+      expect(readFileSync(join(directory, 'index.html'), 'utf8')).toContain('FUSION / LW in the 55–70% utilisation band');
       expect(json.rows).toHaveLength(rows.length);
       expect(json.memoryModels).toEqual(['full']);
       expect(readFileSync(join(directory, 'index.html'), 'utf8')).toContain('enclave memory per layer: full = weights + input + output + im2col scratch');

@@ -1,0 +1,105 @@
+// rtinfer profile on a simulated Pi (rtinfer-agent + teesim), issue 13: lenet-5 pushed sealed, profiled over a few
+// INFER runs; the profile holds every layer of the model with a positive WCET, the memory its shape (or working set)
+// gives under the memory model, a world-switch bound, and says the target is simulated. Then the schedulability sweep
+// runs on it with a tiny --count and names the measurement it used. Bounded work; no timing thresholds.
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { decodeContainer, graphLayerMemory, graphLayerShapes, parseProfile, type RunningPiAgent, startPiAgent } from 'rtinfer';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rtinfer, unwrapped } from './support/cli.js';
+
+// Under npm test the sims are the sanitizer build (RTINFER_SIM_BIN): the agent beside it is too.
+const simBin = process.env.RTINFER_SIM_BIN;
+if (!process.env.RTINFER_AGENT_BIN && simBin && existsSync(join(dirname(simBin), 'rtinfer-agent'))) process.env.RTINFER_AGENT_BIN = join(dirname(simBin), 'rtinfer-agent');
+
+let dir: string;
+let agent: RunningPiAgent;
+let lab: string;
+let model: string;
+const savedCache = process.env.XDG_CACHE_HOME;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'rtinfer-pi-profile-'));
+  process.env.XDG_CACHE_HOME = join(dir, 'cache');
+  lab = join(dir, 'lab.yaml');
+  model = join(dir, 'lenet-5.rtm');
+  agent = await startPiAgent({ deviceId: `pi-prof-${process.pid}`, storage: join(dir, 'slots.flash'), teeStorageDir: join(dir, 'tee') });
+  const compressed = await rtinfer('compress', 'lenet-5', '-o', model);
+  expect(compressed.code, compressed.stderr).toBe(0);
+  const provisioned = await rtinfer('provision', '--device', agent.pty, '--lab', lab);
+  expect(provisioned.code, provisioned.stderr).toBe(0);
+});
+
+afterAll(async () => {
+  await agent?.stop();
+  if (savedCache === undefined) delete process.env.XDG_CACHE_HOME;
+  else process.env.XDG_CACHE_HOME = savedCache;
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('rtinfer profile on a simulated Pi', () => {
+  it('refuses a model the device does not run, naming what it holds', async () => {
+    const refused = await rtinfer('profile', model, '--device', agent.pty, '--runs', '2', '-o', join(dir, 'none.json'));
+    expect(refused.code).toBe(2);
+    expect(unwrapped(refused.stderr)).toMatch(/does not run lenet-5: its active slot holds nothing .*push .*lenet-5\.rtm first/);
+    expect(unwrapped(refused.stderr)).toContain('Code: profile_model_not_on_device');
+    expect(existsSync(join(dir, 'none.json'))).toBe(false);
+  });
+
+  it('profiles lenet-5 in the enclave: every layer, a positive WCET, the memory of its shape, a world-switch bound, the target named', async () => {
+    const pushed = await rtinfer('push', model, '--device', agent.pty, '--lab', lab);
+    expect(pushed.code, pushed.stderr).toBe(0);
+    const file = join(dir, 'lenet-5.profile.json');
+    const profiled = await rtinfer('profile', model, '--device', agent.pty, '--runs', '3', '-o', file, '--json');
+    expect(profiled.code, profiled.stderr).toBe(0);
+    const summary = JSON.parse(profiled.stdout);
+    expect(summary).toMatchObject({ file, schedNetwork: null, target: { kind: 'simulated' } });
+
+    const profile = parseProfile(readFileSync(file, 'utf8'), file);
+    const container = decodeContainer(readFileSync(model), model);
+    const layers = graphLayerShapes(container.graph);
+    expect(profile.layers.map((layer) => layer.name)).toEqual(container.graph.layers.map((layer) => layer.name));
+    profile.layers.forEach((layer, index) => {
+      expect(layer.wcet_us, layer.name).toBeGreaterThan(0);
+      expect(layer.samples.max_us, layer.name).toBeGreaterThan(0);
+      expect(layer.shape).toEqual(layers[index]!.shape);
+      expect(layer.memory_bytes, layer.name).toBe(graphLayerMemory(layers[index]!, 'full'));
+    });
+    // The conv, pool and fc layers have their shapes; the ReLU and the softmax are counted from their working sets.
+    expect(profile.layers.filter((layer) => layer.shape).map((layer) => layer.name)).toEqual(['conv1', 'pool1', 'conv2', 'pool2', 'ip1', 'ip2']);
+    expect(profile.device).toMatchObject({ id: agent.deviceId, board: 'optee_sim', tee: true, tee_heap: agent.teeHeap });
+    expect(profile.model).toMatchObject({ id: 'lenet-5', content_digest: container.contentDigest, file_sha256: container.fileSha256, layers: 8 });
+    expect(profile.measurement).toMatchObject({ runs: 3, warmup: 1, percentile: 100 });
+    expect(profile.target.statement).toContain("not a Raspberry Pi's");
+    expect(profile.world_switch!.wcet_us).toBeGreaterThan(0);
+    // The bound is each run's shortest entry, so no layer's shortest sample is below the bound's smallest.
+    for (const layer of profile.layers) expect(layer.samples.min_us).toBeGreaterThanOrEqual(profile.world_switch!.samples.min_us);
+
+    const text = await rtinfer('profile', model, '--device', agent.pty, '--runs', '2', '--percentile', '50', '-o', join(dir, 'p50.json'));
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(/^world switch \d+ µs \(p50; /m);
+    expect(text.stdout).toMatch(/^target {6}simulated: teesim/m);
+  });
+
+  it('experiment schedulability --profile runs on it with a tiny --count and names the measurement it used', async () => {
+    const file = join(dir, 'lenet-5.profile.json');
+    const out = join(dir, 'sweep');
+    const swept = await rtinfer('experiment', 'schedulability', '--profile', file, '--generator', 'uunifast', '--tasks', '5', '--count', '2', '--workers', '1', '--out', out, '--json');
+    expect(swept.code, swept.stderr).toBe(0);
+    const report = JSON.parse(swept.stdout);
+    const profile = parseProfile(readFileSync(file, 'utf8'), file);
+    expect(report.source.network).toBe('lenet-5');
+    expect(report.source.measurements).toHaveLength(1);
+    expect(report.source.measurements[0]).toContain(`lenet-5 measured on ${agent.deviceId} (optee_sim, firmware ${profile.device.firmware}, simulated), 3 runs`);
+    // The measured world switch, not the paper's 20 ms.
+    expect(report.context.platform.worldSwitch).toBe(profile.world_switch!.wcet_us);
+    expect(report.rows.length).toBeGreaterThan(0);
+    expect(typeof report.shape.holds).toBe('boolean');
+    expect(readFileSync(join(out, 'index.html'), 'utf8')).toContain(`lenet-5 measured on ${agent.deviceId}`);
+
+    const missing = await rtinfer('experiment', 'schedulability', '--profile', join(dir, 'nope.json'), '--count', '1', '--out', out);
+    expect(missing.code).toBe(2);
+    expect(unwrapped(missing.stderr)).toContain('Code: invalid_profile');
+  });
+});
