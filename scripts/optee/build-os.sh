@@ -5,7 +5,7 @@
 #   tee-header_v2.bin tee-pager_v2.bin tee-pageable_v2.bin tee.elf   OP-TEE OS (BL32)
 #   bl1.bin fip.bin                      TF-A
 #   qemu: flash.bin  64 MiB, bl1.bin at 0 and fip.bin at 0x40000, for qemu-system-aarch64 -bios
-#   rpi3: armstub8.bin  bl1.bin padded to 128 KiB, then fip.bin (the Pi firmware loads it; config.txt)
+#   rpi3: armstub8.bin  TF-A's: bl1.bin padded to 128 KiB, then fip.bin (the Pi's firmware loads it at 0)
 #   BUILD-INFO                           what went in: commits, flags, compiler, BL33
 # Usage: scripts/optee/build-os.sh qemu|rpi3   (scripts/build-optee.sh calls it under the cache lock)
 # The flags follow ../shared/docs/DESIGN.md, "Facts checked: OP-TEE under QEMU".
@@ -100,10 +100,8 @@ case "$platform" in
     dd if="$out/fip.bin" of="$out/flash.bin" bs=4096 seek=$((0x40000 / 4096)) conv=notrunc status=none
     ;;
   rpi3)
-    # TF-A's rpi3 port: the FIP follows BL1 at 128 KiB in one armstub8.bin.
-    cp "$out/bl1.bin" "$work/bl1.pad.bin"
-    truncate -s 128K "$work/bl1.pad.bin"
-    cat "$work/bl1.pad.bin" "$out/fip.bin" >"$out/armstub8.bin"
+    # TF-A's rpi3 port makes it itself: BL1 padded to 128 KiB, then the FIP.
+    cp "$tfa_out/armstub8.bin" "$out/"
     ;;
 esac
 {

@@ -25,7 +25,7 @@ cmake_sources() {
 }
 
 want="$( {
-  cmake_sources optee/ta 'set\\(RTINFER_TA_SOURCES' "$firmware/optee/ta/CMakeLists.txt"
+  cmake_sources optee/ta '(set|list)\\((APPEND )?RTINFER_TA_SOURCES' "$firmware/optee/ta/CMakeLists.txt"
   cmake_sources nn '(add_library|target_sources)\\(rtinfer_nn[ )]' "$firmware"/nn/CMakeLists.txt "$firmware"/nn/*.cmake
 } | LC_ALL=C sort -u)"
 [[ -n "$want" ]] || { echo "check-ta-sources: found no sources in the CMake files under $firmware" >&2; exit 1; }
