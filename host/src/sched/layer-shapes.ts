@@ -50,8 +50,8 @@ export function layerOperations(shape: LayerShape, axis?: SlicingAxis, part?: nu
     case 'fc':
       return shape.inputs * shape.outputs * fraction;
     case 'pool': {
-      const outH = outputSize(shape.inHeight, shape.kernel, shape.stride, 0);
-      const outW = outputSize(shape.inWidth, shape.kernel, shape.stride, 0);
+      const outH = shape.outHeight ?? outputSize(shape.inHeight, shape.kernel, shape.stride, 0);
+      const outW = shape.outWidth ?? outputSize(shape.inWidth, shape.kernel, shape.stride, 0);
       return outH * outW * shape.channels * shape.kernel * shape.kernel * fraction;
     }
   }
@@ -81,8 +81,8 @@ export function layerFootprint(shape: LayerShape, axis?: SlicingAxis, part?: num
     }
     case 'pool': {
       const channels = part ?? shape.channels;
-      const outH = outputSize(shape.inHeight, shape.kernel, shape.stride, 0);
-      const outW = outputSize(shape.inWidth, shape.kernel, shape.stride, 0);
+      const outH = shape.outHeight ?? outputSize(shape.inHeight, shape.kernel, shape.stride, 0);
+      const outW = shape.outWidth ?? outputSize(shape.inWidth, shape.kernel, shape.stride, 0);
       return { weights: 0, input: channels * shape.inHeight * shape.inWidth, output: channels * outH * outW, scratch: 0 };
     }
   }

@@ -9,7 +9,8 @@ import type { MemoryModel } from './memory-model.js';
 export type LayerShape =
   | { kind: 'conv'; inChannels: number; inHeight: number; inWidth: number; outChannels: number; kernel: number; stride: number; padding: number }
   | { kind: 'fc'; inputs: number; outputs: number }
-  | { kind: 'pool'; channels: number; inHeight: number; inWidth: number; kernel: number; stride: number };
+  /** `outHeight`/`outWidth`, when given, are the pool's output size (padding or ceil mode); else (in − kernel) / stride + 1. */
+  | { kind: 'pool'; channels: number; inHeight: number; inWidth: number; kernel: number; stride: number; outHeight?: number; outWidth?: number };
 
 /** One DNN layer as the planners see it: its worst-case execution time and its enclave memory. */
 export interface LayerProfile {
