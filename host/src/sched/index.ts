@@ -8,6 +8,7 @@ export * from './cost-model.js';
 export * from './zoo-shapes.js';
 export * from './layer-profiles.js';
 export * from './lw-slicing.js';
+export * from './graph-profiles.js';
 export * from './packing.js';
 export * from './dispatch.js';
 export * from './demand-model.js';
