@@ -3,17 +3,21 @@
 //   - one world entry: an empty TEEC_InvokeCommand round trip into a TA runner process (p50/p99), against a bare
 //     SOCK_SEQPACKET ping-pong of the same message sizes (bench/c/bench_teesim_invoke);
 //   - the rtinfer TA's peak heap against the model's weights + activations, per zoo model: compressed
-//     (host/src/compress), sealed to the TA's own key (host/src/seal), loaded into the real TA through the TEE Client
+//     (host/src/compress), sealed to the TA's own key (host/src/seal; the sealer's default segment size, or
+//     --segment=N), loaded into the real TA through the TEE Client
 //     API, run once, STATS read (bench/c/bench_ta_heap); the baseline is firmware/nn's own plan for the same
 //     container (rtinfer-plan, as `rtinfer fit` uses it): weights (dense float32, or sparse × codebook when dense
 //     does not fit) + the header copy + one job's input and planned activations. Target ≤ 1.1×; DarkneTZ ~2×.
 //     The 5 MiB TA (the default budget) takes what fits it; larger models go to a 64 MiB build of the same TA.
 //   - sealed push goodput over MQTT, against unsealed in the same run: rtinfer-agent (firmware/optee/agent) on the
-//     same broker (Aedes in-process, then Mosquitto when installed), the same container. Sealed: seal on the host to
-//     the key the agent's HELLO gives, then push and commit (stored and SHA-256-verified). Unsealed: the plain
-//     container pushed and committed the same way to the same agent (neither activated: the TA would refuse a plain
-//     container). Goodput = container bytes / time. Activation of the sealed one (the TA decrypts, checks and
-//     decodes it) is timed apart, once.
+//     same broker (Aedes in-process, then Mosquitto when installed), the same container. Sealed is what `rtinfer push`
+//     does for a TEE device: sealForDevice (host/src/transfer/seal-for-device.ts: container check, sealing to the key
+//     pinned in a lab file, the generation written back, the resume cache written in the background) then pushModel
+//     with the sealing's SHA-256, committed (stored and SHA-256-verified). Unsealed: the plain container pushed and
+//     committed the same way to the same agent (neither activated: the TA would refuse a plain container). The two
+//     by turns, many times; each sealed push against the mean of the unsealed pushes either side of it; medians of
+//     each and of those ratios. Goodput = container bytes / time. Activation of the sealed one (the TA decrypts, checks and decodes
+//     it) is timed apart, once.
 // Writes build/bench/enclave.json.
 import { execFileSync } from 'node:child_process';
 import { HelloWant } from '@rtinfer/protocol';
@@ -26,13 +30,18 @@ import { encodeContainer } from '../host/src/compress/container.js';
 import type { EnginePlan, PoolNeed } from '../host/src/boards/fit.js';
 import { planContainer } from '../host/src/boards/fit.js';
 import { zooModel, zooNames } from '../host/src/model/zoo/index.js';
+import { loadLabForPins, writeTeeKeyPin } from '../host/src/lab/tee-pins.js';
 import { seal } from '../host/src/seal/seal.js';
+import { defaultSegmentSize } from '../host/src/seal/sealed-header.js';
+import { sealedCacheWritten, sealForDevice } from '../host/src/transfer/seal-for-device.js';
 import { repositoryRoot } from '../host/src/sim/sim-binary.js';
 import { driverPath, resultsDirectory } from './paths.js';
 import { announceQuick, quick, resultsFile, sized } from './quick.js';
 
 const MiB = 1024 * 1024;
-const SEGMENT = 16384; // the sealer's default segment: the TA holds two segment buffers while loading
+// --segment=N seals the heap rows with N-byte segments; default: the sealer's own choice per container (CONTAINER.md §7.7).
+const segmentFlag = process.argv.find((arg) => arg.startsWith('--segment='));
+const forcedSegment = segmentFlag ? Number(segmentFlag.slice('--segment='.length)) : undefined;
 const DEVICE = 'bench-enclave';
 // --quick: the two LeNets (seconds); the full run takes the whole zoo.
 const models = sized([...zooNames], ['lenet-300-100', 'lenet-5']);
@@ -65,23 +74,23 @@ function planned(plan: EnginePlan, form: 'dense' | 'sparse'): number {
   return pool.dense;
 }
 
-/** The first budget and weight form whose plan, plus the two load buffers, fits: as an agent would choose. */
-function choose(plan: EnginePlan) {
-  const loadBuffers = 2 * (SEGMENT + 16);
+/** The first budget and weight form whose plan, plus the load's one segment buffer, fits: as an agent would choose. */
+function choose(plan: EnginePlan, segmentSize: number) {
   for (const budget of budgets) {
     for (const form of ['dense', 'sparse'] as const) {
-      if (planned(plan, form) + loadBuffers <= budget.heap - GP_RESERVE) return { budget, form };
+      if (planned(plan, form) + segmentSize <= budget.heap - GP_RESERVE) return { budget, form };
     }
   }
   return undefined;
 }
 
-function heapRow(model: string, work: string, storage: string, segmentSize = SEGMENT) {
+function heapRow(model: string, work: string, storage: string) {
   const container = encodeContainer(compressGraph(zooModel(model)));
+  const segmentSize = forcedSegment ?? defaultSegmentSize(container.length);
   const rtm = join(work, `${model}.rtm`);
   writeFileSync(rtm, container);
   const plan = planContainer(rtm);
-  const choice = choose(plan);
+  const choice = choose(plan, segmentSize);
   if (!choice) return { model, fits: false, planDense: planned(plan, 'dense'), planSparse: planned(plan, 'sparse') };
   const env = { ...process.env, TEESIM_STORAGE_DIR: storage, TEESIM_TA_DIR: choice.budget.taDir };
   const driver = driverPath('bench_ta_heap');
@@ -103,6 +112,16 @@ function heapRow(model: string, work: string, storage: string, segmentSize = SEG
   };
 }
 
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+};
+const quartiles = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return [sorted[Math.floor((sorted.length - 1) / 4)]!, sorted[Math.ceil((3 * (sorted.length - 1)) / 4)]!] as const;
+};
+
 /** Sealed and unsealed pushes of one container to one agent on one broker: goodput in container bytes per second. */
 async function pushRow(name: string, startBroker: () => Promise<RunningBroker>, container: Uint8Array, rounds: number) {
   const broker = await startBroker();
@@ -118,19 +137,26 @@ async function pushRow(name: string, startBroker: () => Promise<RunningBroker>, 
   try {
     const session = await DeviceSession.connect(new MqttTransport({ brokerUrl: broker.url, deviceId }), { helloWant: HelloWant.TEE_KEY });
     try {
-      const recipient = teeKeyFromHello(session.info!, deviceId);
+      // What `rtinfer provision` leaves behind: the TA key pinned in a lab file; the sealing cache beside it.
+      const labFile = join(work, `${name}-lab.yaml`);
+      writeTeeKeyPin(labFile, deviceId, teeKeyFromHello(session.info!, deviceId));
+      const cacheDir = mkdtempSync(join(work, 'sealed-cache-'));
       const sealed: number[] = [];
       const sealMs: number[] = [];
       const pushOnly: number[] = [];
       const plain: number[] = [];
       let generation = 0;
       const pushSealed = async (activate: boolean) => {
+        const lab = loadLabForPins(labFile); // as the CLI reads it before it connects
         const started = performance.now();
-        const sealedBytes = seal(container, { recipient, device: deviceId, model: 'bench', generation: ++generation });
+        // A new generation every time, so each round seals anew (the cache would hand back the last sealing).
+        const sealing = sealForDevice({ info: session.info!, device: deviceId, deviceSpec: deviceId, lab, container, generation: ++generation, cacheDir });
         const sealedAt = performance.now();
-        const summary = await pushModel(session, sealedBytes, { modelId: 'bench', activate: false });
+        const summary = await pushModel(session, sealing.sealed, { modelId: 'bench', activate: false, sha256: Buffer.from(sealing.sha256, 'hex') });
         if (summary.resumedFrom !== 0) throw new Error(`${name}: the sealed push resumed at ${summary.resumedFrom}`);
         const pushed = performance.now();
+        // The cache write overlaps the push, as in the CLI; it must not spill into the next (unsealed) measurement.
+        await sealedCacheWritten();
         if (!activate) {
           sealMs.push(sealedAt - started);
           sealed.push(container.length / ((pushed - started) / 1000));
@@ -149,18 +175,24 @@ async function pushRow(name: string, startBroker: () => Promise<RunningBroker>, 
         plain.push(container.length / ((performance.now() - started) / 1000));
       };
       // First a sealed push activated (its activation timed; once, since a model being replaced stays held and a
-      // second would need twice the heap). Then paired rounds, unsealed then sealed, into the free slot: each finds
-      // the other's bytes there, so neither resumes (a sealing is new bytes every time: a fresh ephemeral key). The
-      // ratio is the median of the rounds' ratios, so load drift on the shared machine hits both alike.
+      // second would need twice the heap). Then unsealed and sealed pushes by turns into the one free slot,
+      // unsealed first and last: each finds the other's bytes there, so neither resumes (a sealing is new bytes
+      // every time: a fresh ephemeral key). Each sealed push is compared with the mean of the unsealed ones just
+      // before and after it, so a drift in the shared machine's load cancels. A warm-up pair is not counted.
       const activationMs = await pushSealed(true);
+      await pushPlain();
+      await pushSealed(false);
+      plain.length = sealed.length = sealMs.length = pushOnly.length = 0;
+      await pushPlain();
       for (let round = 0; round < rounds; round++) {
-        await pushPlain();
         await pushSealed(false);
+        await pushPlain();
       }
-      const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+      const around = (i: number) => (plain[i]! + plain[i + 1]!) / 2;
+      const ratios = sealed.map((value, i) => value / around(i));
       return {
-        broker: name, sealed: median(sealed), unsealed: median(plain), ratio: median(sealed.map((value, i) => value / plain[i]!)),
-        sealMs: median(sealMs), pushOnlyRatio: median(pushOnly.map((value, i) => value / plain[i]!)), activationMs, rounds,
+        broker: name, rounds, sealed: median(sealed), unsealed: median(plain), ratio: median(ratios), ratioQuartiles: quartiles(ratios),
+        sealMs: median(sealMs), pushOnlyRatio: median(pushOnly.map((value, i) => value / around(i))), activationMs,
       };
     } finally {
       await session.close();
@@ -180,26 +212,26 @@ const mosquittoInstalled = (() => {
   }
 })();
 
-announceQuick();
-mkdirSync(resultsDirectory, { recursive: true });
-const work = mkdtempSync(join(tmpdir(), 'rtinfer-bench-enclave-'));
-try {
+function entrySection() {
   const entry = entryCost();
   console.log('One enclave entry on teesim (empty TEEC_InvokeCommand round trip, TA in its own process):');
   console.log(`  invoke        p50 ${entry.invoke_p50_us.toFixed(1)} µs   p99 ${entry.invoke_p99_us.toFixed(1)} µs   (${entry.invokes} calls, switch cost ${entry.switch_cost_us} µs)`);
   console.log(`  baseline      p50 ${entry.socket_pingpong_p50_us.toFixed(1)} µs   p99 ${entry.socket_pingpong_p99_us.toFixed(1)} µs   (bare SOCK_SEQPACKET ping-pong, same sizes)`);
   console.log(`  invoke + 1 MiB input memref   p50 ${entry.invoke_1mib_in_p50_us.toFixed(0)} µs   p99 ${entry.invoke_1mib_in_p99_us.toFixed(0)} µs`);
   console.log(`  an entry costs ${(entry.invoke_p50_us / entry.socket_pingpong_p50_us).toFixed(2)}x the bare round trip (p50)\n`);
+  return entry;
+}
 
+function heapSection() {
   console.log('TA heap (STATS, after load + one run) against the plan (weights + header copy + one input + activations):');
-  console.log('  model             budget  weights  plan B       TA peak B    peak/plan  in use/plan  sealed B');
+  console.log(`  model             budget  weights  plan B       TA peak B    peak/plan  in use/plan  sealed B   segment B (${forcedSegment ? '--segment' : "the sealer's default"})`);
   const heap = [];
   const printRow = (row: ReturnType<typeof heapRow>, label: string) => {
     if (!row.fits) {
       console.log(`  ${label.padEnd(17)} fits neither budget (plan: dense ${row.planDense} B, sparse ${row.planSparse} B)`);
       return;
     }
-    console.log(`  ${label.padEnd(17)} ${row.budget!.padEnd(7)} ${row.weights!.padEnd(8)} ${String(row.planBytes).padStart(11)}  ${String(row.heapPeak).padStart(11)}  ${row.ratio!.toFixed(3)}x     ${row.steadyRatio!.toFixed(3)}x       ${row.sealedBytes}`);
+    console.log(`  ${label.padEnd(17)} ${row.budget!.padEnd(7)} ${row.weights!.padEnd(8)} ${String(row.planBytes).padStart(11)}  ${String(row.heapPeak).padStart(11)}  ${row.ratio!.toFixed(3)}x     ${row.steadyRatio!.toFixed(3)}x       ${String(row.sealedBytes).padEnd(10)} ${row.segmentSize}`);
   };
   for (const model of models) {
     const row = heapRow(model, work, mkdtempSync(join(work, 'storage-')));
@@ -207,24 +239,18 @@ try {
     printRow(row, model);
   }
   const worst = Math.max(...heap.filter((row) => row.fits).map((row) => row.ratio!));
-  // A model so small that the load's two segment buffers pass a tenth of it: the same model sealed with 4 KiB
-  // segments (the sealer's choice, CONTAINER.md §7.3), measured too.
-  const small = heap.filter((row) => row.fits && row.ratio! > 1.1);
-  if (small.length) console.log('  with 4 KiB segments:');
-  for (const row of small) {
-    const again = heapRow(row.model, work, mkdtempSync(join(work, 'storage-')), 4096);
-    heap.push(again);
-    printRow(again, `  ${row.model}`);
-  }
-  console.log(`  worst peak ratio with 16 KiB segments ${worst.toFixed(3)}x (target ≤ 1.1x; DarkneTZ ~2x). Peak − plan is the two segment buffers of a load,`);
-  console.log(`  2 × (${SEGMENT} + 16) B, freed when the load ends; in use after it is the plan itself.\n`);
+  console.log(`  worst peak ratio ${worst.toFixed(3)}x (target ≤ 1.1x: ${worst <= 1.1 ? 'met' : 'MISSED'}; DarkneTZ ~2x). Peak − plan is the load's one plaintext segment`);
+  console.log(`  buffer (the ciphertext is decrypted in place), freed when the load ends; in use after it is the plan itself.\n`);
+  return heap;
+}
 
-  // 3 MB sealed, so a push is not all round trips and the load of the shared machine averages out over it.
+async function pushSection() {
+  // 3 MB sealed, so a push is not all round trips; many pushes by turns, so the shared machine's load hits both alike.
   const pushModelName = sized('zfnet-cifar', 'lenet-300-100');
   const pushContainer = encodeContainer(compressGraph(zooModel(pushModelName)));
-  const rounds = sized(9, 1);
-  console.log(`Push over MQTT to rtinfer-agent (loopback; its TA the 64 MiB build), ${pushModelName} (${pushContainer.length} B), median of ${rounds} paired rounds:`);
-  console.log('  broker      sealed (seal + push + verify)  of which sealing  unsealed (push + verify)  sealed ÷ unsealed  without sealing  activation into the TA');
+  const rounds = sized(21, 3);
+  console.log(`Push over MQTT to rtinfer-agent (loopback; its TA the 64 MiB build), ${pushModelName} (${pushContainer.length} B), ${rounds} sealed pushes between ${rounds + 1} unsealed, medians:`);
+  console.log('  broker      sealed (as rtinfer push: seal + push + verify)  of which sealing  unsealed (push + verify)  sealed ÷ unsealed (target ≥ 0.9)  quartiles      push alone ÷ unsealed  activation into the TA');
   const brokers: Array<[string, () => Promise<RunningBroker>]> = [['Aedes', startAedesBroker]];
   if (mosquittoInstalled) brokers.push(['Mosquitto', () => startMosquitto()]);
   else console.log('  (Mosquitto not installed: its row is skipped)');
@@ -232,10 +258,27 @@ try {
   for (const [name, start] of brokers) {
     const row = await pushRow(name, start, pushContainer, rounds);
     pushes.push(row);
-    console.log(`  ${name.padEnd(11)} ${`${(row.sealed / 1e6).toFixed(2)} MB/s`.padStart(29)}  ${`${row.sealMs.toFixed(1)} ms`.padStart(16)}  ${`${(row.unsealed / 1e6).toFixed(2)} MB/s`.padStart(24)}  ${`${row.ratio.toFixed(3)}x`.padStart(17)}  ${`${row.pushOnlyRatio.toFixed(3)}x`.padStart(15)}  ${`${row.activationMs.toFixed(1)} ms`.padStart(22)}`);
+    const verdict = `${row.ratio.toFixed(3)}x ${row.ratio >= 0.9 ? 'met' : 'MISSED'}`;
+    console.log(`  ${name.padEnd(11)} ${`${(row.sealed / 1e6).toFixed(2)} MB/s`.padStart(48)}  ${`${row.sealMs.toFixed(1)} ms`.padStart(16)}  ${`${(row.unsealed / 1e6).toFixed(2)} MB/s`.padStart(24)}  ${verdict.padStart(32)}  ${`${row.ratioQuartiles[0].toFixed(3)}–${row.ratioQuartiles[1].toFixed(3)}`.padStart(12)}  ${`${row.pushOnlyRatio.toFixed(3)}x`.padStart(21)}  ${`${row.activationMs.toFixed(1)} ms`.padStart(22)}`);
   }
   console.log(`  target: sealed ÷ unsealed ≥ 0.9 → worst ${Math.min(...pushes.map((row) => row.ratio)).toFixed(3)}x; activation (decoding into the TA, not part of moving the bytes) apart, once`);
-  writeFileSync(join(resultsDirectory, resultsFile('enclave')), JSON.stringify({ entry, heap, pushes }, null, 2));
+  return pushes;
+}
+
+// --only=entry,heap,push runs some sections (all by default); the results file then holds those.
+const onlyFlag = process.argv.find((arg) => arg.startsWith('--only='));
+const sections = new Set(onlyFlag ? onlyFlag.slice('--only='.length).split(',') : ['entry', 'heap', 'push']);
+for (const section of sections) if (!['entry', 'heap', 'push'].includes(section)) throw new Error(`--only: no section "${section}" (entry, heap, push)`);
+
+announceQuick();
+mkdirSync(resultsDirectory, { recursive: true });
+const work = mkdtempSync(join(tmpdir(), 'rtinfer-bench-enclave-'));
+try {
+  const results: Record<string, unknown> = {};
+  if (sections.has('entry')) results.entry = entrySection();
+  if (sections.has('heap')) results.heap = heapSection();
+  if (sections.has('push')) results.pushes = await pushSection();
+  writeFileSync(join(resultsDirectory, resultsFile(sections.size === 3 ? 'enclave' : `enclave-${[...sections].join('-')}`)), JSON.stringify(results, null, 2));
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

@@ -4,7 +4,7 @@ import { rawPrivateKey, rawPublicKey } from './raw-keys.js';
 import { checkContainer, seal, sealChecked } from './seal.js';
 import { SealError, type SealErrorCode } from './seal-errors.js';
 import { lenet5, opsMix, segmentSpans, signerKey, signerPublic, strangerKey, taPrivate, taPublic } from './test-support/seal-fixtures.js';
-import { decodeSealedHeader } from './sealed-header.js';
+import { decodeSealedHeader, defaultSegmentSize } from './sealed-header.js';
 import { sealedHeaderItem, SealedStreamReader, unseal, type UnsealOptions } from './unseal.js';
 
 const device = 'pi-1';
@@ -54,6 +54,13 @@ describe('seal and unseal', () => {
     const damaged = Uint8Array.from(lenet5);
     damaged[100]! ^= 1;
     expectRefused(() => checkContainer(damaged), 'seal_container');
+  });
+
+  it('picks the segment size from the container: a power of two at most a sixteenth of it, 1 KiB to 64 KiB', () => {
+    expect([1, 16 * 1024 - 1, 16 * 2048, 16 * 3000, 16 * 65536, 2 ** 32 - 1].map(defaultSegmentSize)).toEqual([1024, 1024, 2048, 2048, 65536, 65536]);
+    const item = (sealed: Uint8Array) => sealedHeaderItem(sealed);
+    const sealed = seal(lenet5, base);
+    expect(decodeSealedHeader(sealed.subarray(item(sealed).start, item(sealed).end)).segmentSize).toBe(defaultSegmentSize(lenet5.length));
   });
 
   it('draws a fresh ephemeral key for every seal, so two seals share no ciphertext', () => {

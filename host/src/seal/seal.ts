@@ -4,7 +4,7 @@ import { byteStringHead, CONTAINER_MAGIC } from '../compress/container.js';
 import { deriveContentKey, sharedSecret, signedMessage } from './content-key.js';
 import { privateKeyFromRaw, publicKeyFromRaw, rawPublicKey } from './raw-keys.js';
 import { SealError } from './seal-errors.js';
-import { DEFAULT_SEGMENT_SIZE, encodeSealedHeader, type SealedHeader } from './sealed-header.js';
+import { defaultSegmentSize, encodeSealedHeader, type SealedHeader } from './sealed-header.js';
 import { sealedBodyBytes, segmentCount, segmentNonce, segmentPlaintextBytes, TAG_BYTES } from './segments.js';
 
 const DIGEST_BYTES = 32;
@@ -15,6 +15,7 @@ export interface SealOptions {
   device: string;
   model: string;
   generation: number;
+  /** Plaintext bytes per segment; default: defaultSegmentSize of the container's length. */
   segmentSize?: number;
   /** An Ed25519 private key: the sealed stream then ends with its signature (§7.5). */
   signingKey?: KeyObject;
@@ -85,7 +86,7 @@ export function sealChecked(container: Uint8Array, checked: CheckedContainer, op
     generation: options.generation,
     ephemeral: rawPublicKey(ephemeral.publicKey),
     recipient: rawPublicKey(recipientKey),
-    segmentSize: options.segmentSize ?? DEFAULT_SEGMENT_SIZE,
+    segmentSize: options.segmentSize ?? defaultSegmentSize(container.length),
     plaintextSize: container.length,
     ...(options.signingKey ? { signer: rawPublicKey(options.signingKey) } : {}),
   };

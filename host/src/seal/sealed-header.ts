@@ -5,9 +5,23 @@ import { RAW_KEY_BYTES } from './raw-keys.js';
 
 export const SEALED_FORMAT = 'rtm-sealed';
 export const SEALED_VERSION = 1;
-export const DEFAULT_SEGMENT_SIZE = 16384;
 export const MIN_SEGMENT_SIZE = 1024;
 export const MAX_SEGMENT_SIZE = 65536;
+/** The default cuts a container into at least this many segments (CONTAINER.md §7.7). */
+export const MIN_DEFAULT_SEGMENTS = 16;
+
+/**
+ * The sealer's default segment size for a container of `plaintextSize` bytes: the largest power of two at most
+ * a sixteenth of it, within MIN_SEGMENT_SIZE … MAX_SEGMENT_SIZE. A TA holds one segment while loading, and a
+ * model's memory (weights, decoded) is never below its container's size, so that buffer stays within a sixteenth
+ * of the model above the minimum; large containers get large segments, which seal and open faster (fewer GCM
+ * initialisations and tags).
+ */
+export function defaultSegmentSize(plaintextSize: number): number {
+  let size = MAX_SEGMENT_SIZE;
+  while (size > MIN_SEGMENT_SIZE && size * MIN_DEFAULT_SEGMENTS > plaintextSize) size /= 2;
+  return size;
+}
 /** The TA keeps the header bytes (they are every segment's associated data), so they are bounded. */
 export const MAX_SEALED_HEADER_BYTES = 1024;
 export const MAX_ID_BYTES = 64;
