@@ -53,6 +53,8 @@ export * from './transport/relay/mqtt-fault-proxy.js';
 export * from './nn/structured-input.js';
 export * from './device/infer.js';
 export * from './device/periodic-run.js';
+export * from './device/device-taskset-file.js';
+export * from './device/tee-taskset.js';
 export * from './lab/index.js';
 export * from './daemon/index.js';
 export * from './sim/qemu.js';

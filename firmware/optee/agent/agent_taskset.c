@@ -120,8 +120,8 @@ static int check_model(const rtp_taskset_req_t *r, rtinfer_ta_stats *stats, engi
         }
         const uint8_t slot = t->has_slot ? t->slot : (uint8_t)(active < 0 ? 0 : active);
         model_slot_info_t info;
-        if (active < 0 || model_store_info(slot, &info) != MODEL_OK) {
-            return fail(err, RTP_ERR_NO_MODEL, "a task's model slot is empty: need = slot", slot, 0);
+        if (active < 0 || model_store_info(slot, &info) != MODEL_OK || info.state != RTP_SLOT_VERIFIED) {
+            return fail(err, RTP_ERR_NO_MODEL, "a task's model slot holds no verified model: need = slot", slot, 0);
         }
         if (slot != (uint8_t)active) {
             return fail(err, RTP_ERR_INVALID, "the enclave holds the active slot's model only: need = slot, have = active",

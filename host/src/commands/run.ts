@@ -1,9 +1,12 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { Flags } from '@oclif/core';
+import type { HostBody } from '@rtinfer/protocol';
 import { tap } from 'rxjs';
 import { deviceFlag, RtinferCommand } from '../cli/base-command.js';
 import { FIRST_FEW, FirstFewPerKind, firstFewLimit, whereTheRestAre } from '../cli/first-few.js';
-import { readDeviceTaskset, toTasksetSpec } from '../device/device-taskset-file.js';
+import { deviceTaskPolicies, readDeviceTaskset, toTasksetSpec, type DeviceTaskPolicy, type NamedDeviceTask } from '../device/device-taskset-file.js';
+import { isTeeDevice } from '../device/tee-key.js';
+import { loadTeeModel, planTeeTaskset, readTeeTasksetSettings, type TeeTasksetPlan } from '../device/tee-taskset.js';
 import { benchRunTarget } from '../daemon/bench-run-target.js';
 import { benchFlag, brokerFlag, labFlag, resolveBroker } from '../daemon/cli-support.js';
 import { openSession } from '../device/open-session.js';
@@ -44,10 +47,19 @@ With --bench the device is one of that bench's (--device: its id in the bench's 
     bench: benchFlag('Run through this bench\'s daemon over MQTT; --device is then the bench\'s device id.'),
     broker: brokerFlag,
     lab: labFlag,
+    policy: Flags.string({ summary: 'TEE devices: every enclave task\'s policy (lw, fusion, fusion-budget), instead of each task\'s own.', options: deviceTaskPolicies.filter((p) => p !== 'normal') }),
   };
 
   /** `rtinfer monitor` redraws a live table while the run goes on. */
   protected live = false;
+
+  /** What the host planned for a TEE device, before it runs. */
+  protected describePlan(plan: TeeTasksetPlan): void {
+    const budget = plan.budgetChoice ? ` (fusion-budget: ${plan.budgetChoice.chosen}${plan.budgetChoice.budget !== undefined ? `, Q = ${plan.budgetChoice.budget} µs` : ''})` : '';
+    const text = `plan        ${plan.units.length} LW units per job, policy ${plan.devicePolicy}${budget}, capacity ${plan.body.capacity} B, WCETs from the cost model`;
+    if (this.jsonEnabled()) this.jsonLine({ kind: 'plan', policy: plan.devicePolicy, units: plan.units.length, capacity: plan.body.capacity, ...(plan.budgetChoice ? { budgetChoice: plan.budgetChoice } : {}) });
+    else this.log(text);
+  }
 
   async run() {
     const { flags } = await this.parse(this.constructor as typeof Run);
@@ -62,7 +74,8 @@ With --bench the device is one of that bench's (--device: its id in the bench's 
       if (bit === undefined) throw new RtinferError('bad_flag', `--trace "${kind}": use jobs, layers or trec`, { flag: 'trace' });
       return bits | bit;
     }, 0);
-    const target = flags.bench !== undefined ? await benchRunTarget(resolveBroker(flags, flags.bench).access, flags.bench, flags.device) : await localTarget(flags.device);
+    const tee = { file: flags.taskset, tasks, ...(flags.policy !== undefined ? { policy: flags.policy as DeviceTaskPolicy } : {}) };
+    const target = flags.bench !== undefined ? await benchRunTarget(resolveBroker(flags, flags.bench).access, flags.bench, flags.device) : await localTarget(flags.device, tee, (plan) => this.describePlan(plan));
     const json = this.jsonEnabled();
     const recording = flags.record ? createWriteStream(flags.record) : undefined;
     try {
@@ -116,15 +129,29 @@ With --bench the device is one of that bench's (--device: its id in the bench's 
   }
 }
 
-/** A device on this machine: a session, PINGs for clock sync beside the TRACE batches. */
-async function localTarget(deviceSpec: string | undefined): Promise<LiveRunTarget> {
+/** A device on this machine: a session, PINGs for clock sync beside the TRACE batches. A TEE device gets the
+ * task set the host plans for it (tee-taskset.ts: the model's LW units, each task's policy). */
+async function localTarget(deviceSpec: string | undefined, tee: { file: string; tasks: NamedDeviceTask[]; policy?: DeviceTaskPolicy }, describe: (plan: TeeTasksetPlan) => void): Promise<LiveRunTarget> {
   const { session, device } = await openSession(deviceSpec);
   const info = session.info!;
+  let tasksetBody: HostBody<'TASKSET'> | undefined;
+  try {
+    if (isTeeDevice(info)) {
+      const settings = readTeeTasksetSettings(tee.file);
+      if (settings.model === undefined) throw new RtinferError('bad_taskset', `${tee.file}: a TEE device's task set names its model (model: a zoo name or the .rtm pushed), to plan its units`, { file: tee.file });
+      const plan = planTeeTaskset(tee.tasks, { graph: loadTeeModel(settings.model), teeHeap: info.teeHeap ?? info.ram, settings, ...(tee.policy ? { policy: tee.policy } : {}) });
+      describe(plan);
+      tasksetBody = plan.body;
+    }
+  } catch (error) {
+    await session.close();
+    throw error;
+  }
   return {
     label: device.path ?? device.via,
     hello: { deviceId: info.deviceId, board: info.board, clockHz: Number(info.clockHz), bootId: info.bootId },
     stream: liveDeviceStream(session),
-    run: (options) => runPeriodic(session, { ...options, keepBatches: false }), // the live stream has them
+    run: (options) => runPeriodic(session, { ...options, keepBatches: false, ...(tasksetBody ? { tasksetBody } : {}) }), // the live stream has them
     close: () => session.close(),
   };
 }

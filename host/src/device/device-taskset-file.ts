@@ -11,18 +11,30 @@
 //       mode: trec            # dense (default) or trec
 //       input: 0              # stored test input
 //       budget: 20ms          # optional: exceeding it is traced as an overrun
+//       policy: lw            # TEE devices: lw, fusion (the greedy), fusion-budget, or normal (a busy loop of `work`)
+//       work: 2ms             # policy normal: the normal-world work per job
+//   model: lenet-5            # TEE devices: the model the device's active slot holds (zoo name, .rtm, .onnx, .cfg)
+//   platform: { enclave_capacity: 4MiB, world_switch: 50us, max_slice_time: 5ms, memory_model: full }
+// (tee-taskset.ts plans a TEE device's units from `model` and `platform`)
 import { readFileSync } from 'node:fs';
 import { TasksetError, type EntryLocation } from '../sched/errors.js';
 import { duration, field, integer, mapping, parseYamlRoot } from '../sched/taskset-fields.js';
 import type { TasksetSpec } from '../trace/spec.js';
 import type { DeviceTask } from './periodic-run.js';
 
-const taskFields = ['name', 'task', 'period', 'deadline', 'offset', 'mode', 'input', 'budget', 'slot'];
+const taskFields = ['name', 'task', 'period', 'deadline', 'offset', 'mode', 'input', 'budget', 'slot', 'policy', 'work'];
+/** What a task may name as `policy` (TEE devices); `fusion` is the paper's greedy. */
+export const deviceTaskPolicies = ['lw', 'fusion', 'fusion-greedy', 'fusion-budget', 'no-tee', 'normal'] as const;
+export type DeviceTaskPolicy = (typeof deviceTaskPolicies)[number];
 const MAX_TASKS = 16;
 const U32 = 0xffff_ffff;
 
 export interface NamedDeviceTask extends DeviceTask {
   name?: string;
+  /** TEE devices: how the task's work is dispatched (tee-taskset.ts). */
+  policy?: DeviceTaskPolicy;
+  /** policy normal: µs of normal-world work per job. */
+  workUs?: number;
 }
 
 function within32Bits(value: number, at: EntryLocation, name: string): number {
@@ -45,11 +57,22 @@ function readTask(value: unknown, taskIndex: number, file: string | undefined): 
   const inputIndex = integer(fields, 'input', at, 0, 0);
   const budgetUs = fields.budget === undefined ? undefined : within32Bits(duration(fields, 'budget', at, { positive: true }), at, 'budget');
   const slot = fields.slot === undefined ? undefined : integer(fields, 'slot', at, 0, 0);
-  return { ...(name !== undefined ? { name } : {}), task, periodUs, deadlineUs, offsetUs, mode, inputIndex, ...(budgetUs !== undefined ? { budgetUs } : {}), ...(slot !== undefined ? { slot } : {}) };
+  const policy = fields.policy;
+  if (policy !== undefined && !deviceTaskPolicies.includes(policy as DeviceTaskPolicy)) throw new TasksetError(field(at, 'policy'), `expected one of ${deviceTaskPolicies.join(', ')}, got ${JSON.stringify(policy)}`);
+  if ((policy === 'normal') !== (fields.work !== undefined)) throw new TasksetError(field(at, 'work'), policy === 'normal' ? 'a normal-world task needs its work per job' : 'work is for policy normal (a normal-world busy task)');
+  const workUs = fields.work === undefined ? undefined : within32Bits(duration(fields, 'work', at, { positive: true }), at, 'work');
+  return {
+    ...(name !== undefined ? { name } : {}), task, periodUs, deadlineUs, offsetUs, mode, inputIndex,
+    ...(budgetUs !== undefined ? { budgetUs } : {}), ...(slot !== undefined ? { slot } : {}),
+    ...(policy !== undefined ? { policy: policy as DeviceTaskPolicy } : {}), ...(workUs !== undefined ? { workUs } : {}),
+  };
 }
 
+/** The file's top-level keys: `model` and `platform` are a TEE device's (tee-taskset.ts reads them). */
+export const deviceTasksetRootKeys = ['tasks', 'model', 'platform'];
+
 export function parseDeviceTaskset(text: string, file?: string): NamedDeviceTask[] {
-  const root = parseYamlRoot(text, file, ['tasks']);
+  const root = parseYamlRoot(text, file, deviceTasksetRootKeys);
   if (!Array.isArray(root.tasks) || root.tasks.length === 0) throw new TasksetError({ file, field: 'tasks' }, 'expected a non-empty list of tasks');
   if (root.tasks.length > MAX_TASKS) throw new TasksetError({ file, field: 'tasks' }, `a device runs at most ${MAX_TASKS} tasks, got ${root.tasks.length}`, { count: root.tasks.length, limit: MAX_TASKS });
   const tasks = root.tasks.map((task, index) => readTask(task, index, file));

@@ -41,6 +41,8 @@ export interface PeriodicRunOptions {
   tasksetTimeoutMs?: number;
   /** Ends the run early: no RUN if it has not been sent yet, else STOP at once. */
   signal?: AbortSignal;
+  /** The TASKSET body to send instead of toTasksetBody(tasks): a TEE device's plan (tee-taskset.ts). */
+  tasksetBody?: HostBody<'TASKSET'>;
 }
 
 export interface PeriodicRunResult {
@@ -79,7 +81,7 @@ export async function runPeriodic(session: DeviceSession, options: PeriodicRunOp
   };
   session.on('unsolicited', onMessage);
   try {
-    await session.request('TASKSET', toTasksetBody(options.tasks), { timeoutMs: options.tasksetTimeoutMs ?? 60_000, retries: 0 });
+    await session.request('TASKSET', options.tasksetBody ?? toTasksetBody(options.tasks), { timeoutMs: options.tasksetTimeoutMs ?? 60_000, retries: 0 });
     const run = options.signal?.aborted ? undefined : await session.request('RUN', { durationUs: options.durationUs, trace: options.trace ?? TRACE_JOBS }, { retries: 0 });
     // The device stops releasing at the end of the duration by itself; STOP then collects its summary. The
     // device flushes its trace ring before it answers STOP, and the link keeps order, so no batch comes later.

@@ -1,0 +1,197 @@
+// DeepTrust^RT dispatch on the simulated Pi (issue 13 §1–§3): rtinfer-agent's EDF dispatcher thread entering the
+// rtinfer TA in teesim. Two lenet-5 tasks released together run under LW and under FUSION (the paper's greedy);
+// the world entries counted in the trace equal what the host's simulator (sched/simulator.ts) counts for the same
+// plan and releases. The counts do not depend on the machine's load: LW enters once per unit, and the greedy's
+// entries depend only on which jobs are ready together, which generous periods fix. Then the bad inputs of §2:
+// each refused with its facts, and the agent still answers PING.
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import {
+  DeviceError,
+  DeviceSession,
+  loadTeeModel,
+  openRecording,
+  parseDeviceTaskset,
+  parseTeeTasksetSettings,
+  planTeeTaskset,
+  type RunningPiAgent,
+  SerialTransport,
+  simulate,
+  startPiAgent,
+} from 'rtinfer';
+import type { HostBody } from '@rtinfer/protocol';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rtinfer } from './support/cli.js';
+
+// Under npm test the sims are the sanitizer build (RTINFER_SIM_BIN): the agent beside it is too.
+const simBin = process.env.RTINFER_SIM_BIN;
+if (!process.env.RTINFER_AGENT_BIN && simBin && existsSync(join(dirname(simBin), 'rtinfer-agent'))) process.env.RTINFER_AGENT_BIN = join(dirname(simBin), 'rtinfer-agent');
+
+const EV_WORLD_ENTER = 8;
+const EV_WORLD_EXIT = 9;
+const EV_JOB_END = 3;
+const DURATION_US = 1_000_000;
+
+let dir: string;
+let agent: RunningPiAgent;
+let model: string;
+const savedCache = process.env.XDG_CACHE_HOME;
+
+/** Two lenet-5 tasks released together every 100 ms (a job takes about 1 ms, 15 ms under ASan). The capacity
+ * holds one job's units and part of another's, so the greedy fuses: it is not LW with another name. */
+function tasksetYaml(): string {
+  return [
+    `model: ${model}`,
+    'platform: { enclave_capacity: 2.5MiB }',
+    'tasks:',
+    '  - { name: camera, task: 0, period: 100ms, deadline: 100ms, policy: lw }',
+    '  - { name: lidar, task: 1, period: 100ms, deadline: 100ms, policy: lw }',
+    '',
+  ].join('\n');
+}
+
+function entriesInRecording(file: string): { enters: number; exits: number; jobEnds: number; enterArgs: number[] } {
+  const { records } = openRecording(file, undefined);
+  const counts = { enters: 0, exits: 0, jobEnds: 0, enterArgs: [] as number[] };
+  for (const { message } of records) {
+    if (message.type !== 'TRACE') continue;
+    for (const [kind, , , , arg] of message.body.events) {
+      if (kind === EV_WORLD_ENTER) {
+        counts.enters++;
+        counts.enterArgs.push(Number(arg));
+      }
+      if (kind === EV_WORLD_EXIT) counts.exits++;
+      if (kind === EV_JOB_END) counts.jobEnds++;
+    }
+  }
+  return counts;
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'rtinfer-pi-dispatch-'));
+  process.env.XDG_CACHE_HOME = join(dir, 'cache');
+  const lab = join(dir, 'lab.yaml');
+  model = join(dir, 'lenet-5.rtm');
+  agent = await startPiAgent({ deviceId: `pi-dispatch-${process.pid}`, storage: join(dir, 'slots.flash'), teeStorageDir: join(dir, 'tee') });
+  for (const args of [
+    ['compress', 'lenet-5', '-o', model],
+    ['provision', '--device', agent.pty, '--lab', lab],
+    ['push', model, '--device', agent.pty, '--lab', lab],
+  ]) {
+    const result = await rtinfer(...args);
+    expect(result.code, result.stderr).toBe(0);
+  }
+  writeFileSync(join(dir, 'tasks.yaml'), tasksetYaml());
+}, 180_000);
+
+afterAll(async () => {
+  await agent?.stop();
+  if (savedCache === undefined) delete process.env.XDG_CACHE_HOME;
+  else process.env.XDG_CACHE_HOME = savedCache;
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('the agent dispatches two lenet-5 tasks in the enclave', () => {
+  it.each(['lw', 'fusion'] as const)('under %s: the world entries in the trace equal the simulator\'s count', async (policy) => {
+    const tasksFile = join(dir, 'tasks.yaml');
+    const recording = join(dir, `${policy}.rtrace.jsonl`);
+    const run = await rtinfer('run', '-d', agent.pty, '-t', tasksFile, '--policy', policy, '--duration', '1s', '--trace', 'jobs,layers', '--record', recording, '--json');
+    expect(run.code, run.stderr).toBe(0);
+    const lines = run.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    const summary = lines.at(-1) as { kind: string; deviceSummary: { released: number; completed: number; dropped: number } };
+    expect(summary.kind).toBe('summary');
+    // 1 s of 100 ms periods: 10 jobs per task, every one run to completion, nothing lost.
+    expect(summary.deviceSummary).toMatchObject({ released: 20, completed: 20, dropped: 0 });
+    expect(lines[0]).toMatchObject({ kind: 'plan', policy: policy === 'lw' ? 'lw' : 'fusion-greedy', units: 8 });
+
+    // The simulator on the same plan (the host's LW units and the device's capacity) and the same releases.
+    const text = tasksetYaml();
+    const plan = planTeeTaskset(parseDeviceTaskset(text), { graph: loadTeeModel(model), teeHeap: agent.teeHeap, settings: parseTeeTasksetSettings(text), policy });
+    const simulated = simulate(plan.dispatch, { releaseHorizon: DURATION_US, validate: true });
+    const measured = entriesInRecording(recording);
+    expect(measured.jobEnds).toBe(20);
+    expect(measured.enters).toBe(simulated.worldSwitches);
+    expect(measured.exits).toBe(measured.enters);
+    // The entry count each world_enter carries runs 1, 2, …
+    expect(measured.enterArgs).toEqual(Array.from({ length: measured.enters }, (_, index) => index + 1));
+    if (policy === 'lw') expect(measured.enters).toBe(20 * 8);
+    else expect(measured.enters).toBeLessThan(20 * 8);
+    console.log(`pi-dispatch ${policy}: ${measured.enters} world entries measured, ${simulated.worldSwitches} simulated (20 jobs of ${plan.units.length} units)`);
+  }, 120_000);
+});
+
+describe('bad task sets are refused with their facts, and the agent keeps serving', () => {
+  let session: DeviceSession;
+  beforeAll(async () => {
+    session = await DeviceSession.connect(new SerialTransport({ path: agent.pty }));
+  });
+  afterAll(async () => {
+    await session?.close();
+  });
+
+  const lw = (units: [number, number, number, number, number][], overrides: Partial<HostBody<'TASKSET'>> = {}): HostBody<'TASKSET'> => ({
+    tasks: [{ task: 0, periodUs: 100_000, deadlineUs: 100_000, mode: 0, policy: 0 }],
+    units,
+    ...overrides,
+  });
+  const wholeLayers = (memory = 1024) => Array.from({ length: 8 }, (_, layer) => [layer, 0, 1, memory, 100] as [number, number, number, number, number]);
+
+  async function refused(body: HostBody<'TASKSET'>): Promise<DeviceError> {
+    const error = await session.request('TASKSET', body, { retries: 0 }).then(
+      () => undefined,
+      (caught: unknown) => caught,
+    );
+    expect(error).toBeInstanceOf(DeviceError);
+    // The agent still answers.
+    const ping = await session.request('PING', { t1: 42n });
+    expect(ping.body.t1).toBe(42n);
+    return error as DeviceError;
+  }
+
+  it('a plan over the TA heap budget: budget, with need and have in bytes', async () => {
+    const over = await refused(lw(wholeLayers(agent.teeHeap + 1)));
+    expect(over.remote).toMatchObject({ code: 15, need: BigInt(agent.teeHeap + 1), have: BigInt(agent.teeHeap) });
+    const capacity = await refused(lw(wholeLayers(), { capacity: agent.teeHeap + 4096 }));
+    expect(capacity.remote).toMatchObject({ code: 15, need: BigInt(agent.teeHeap + 4096), have: BigInt(agent.teeHeap) });
+  });
+
+  it('a unit order that skips a layer: invalid, need = the layer expected, have = the one given', async () => {
+    const units = wholeLayers().filter(([layer]) => layer !== 3);
+    const error = await refused(lw(units));
+    expect(error.remote).toMatchObject({ code: 12, need: 3n, have: 4n });
+    const short = await refused(lw(wholeLayers().slice(0, 6)));
+    expect(short.remote).toMatchObject({ code: 12, need: 8n, have: 6n });
+  });
+
+  it('a policy the device lacks: unsupported, need = the policy, have = the policies it has', async () => {
+    const unknown = await refused({ ...lw(wholeLayers()), tasks: [{ task: 0, periodUs: 100_000, deadlineUs: 100_000, mode: 0, policy: 9 }] });
+    expect(unknown.remote).toMatchObject({ code: 1, need: 9n, have: 0b10111n });
+    const noTee = await refused({ ...lw(wholeLayers()), tasks: [{ task: 0, periodUs: 100_000, deadlineUs: 100_000, mode: 0, policy: 3 }] });
+    expect(noTee.remote).toMatchObject({ code: 1, need: 3n });
+    expect(noTee.remote.message).toContain('--allow-no-tee');
+  });
+
+  it('a task whose model slot is empty: no_model, need = the slot', async () => {
+    const error = await refused({ ...lw(wholeLayers()), tasks: [{ task: 0, periodUs: 100_000, deadlineUs: 100_000, mode: 0, policy: 0, slot: 1 }] });
+    expect(error.remote).toMatchObject({ code: 7, need: 1n });
+  });
+
+  it('a good plan after the refusals is accepted and runs', async () => {
+    const accepted = await session.request('TASKSET', lw(wholeLayers()));
+    expect(accepted.body.tasks).toBe(1);
+    const run = await session.request('RUN', { durationUs: 250_000, trace: 1 });
+    expect(run.body.start).toBeGreaterThan(0n);
+    // INFER and a push's commit wait for STOP while a task set runs.
+    const busy = await session.request('INFER', { mode: 0, input: new Uint8Array(784 * 4) }, { retries: 0 }).then(
+      () => undefined,
+      (caught: unknown) => caught as DeviceError,
+    );
+    expect(busy?.remote.code).toBe(6);
+    const stop = await session.request('STOP', {});
+    expect(stop.body.released).toBeGreaterThan(0);
+    expect(stop.body.completed).toBeLessThanOrEqual(stop.body.released);
+    const ping = await session.request('PING', { t1: 7n });
+    expect(ping.body.t1).toBe(7n);
+  });
+});

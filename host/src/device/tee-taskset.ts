@@ -1,0 +1,161 @@
+// A task set for a TEE device (SPEC.md §4.5, "TEE devices"): the host plans it with the scheduler's own LW
+// slicing (sched/lw-slicing.ts, the one TypeScript implementation of the rule) and sends the units, so the agent
+// does not derive them again. Each task names its policy; the enclave tasks share one (one packing rule, as the
+// analysis has), and `fusion-budget` becomes the budget plan-budget.ts certifies, or the greedy when none is.
+//
+// The same plan gives the simulator's dispatch (sched/simulator.ts), so a trace can be compared with it.
+import { readFileSync } from 'node:fs';
+import { TaskPolicy, type HostBody, type TaskPolicyName } from '@rtinfer/protocol';
+import { decodeContainer } from '../compress/container.js';
+import type { Graph } from '../model/ir.js';
+import { loadModel } from '../model/load-model.js';
+import { cortexA53Enclave, estimateWcet } from '../sched/cost-model.js';
+import { fixedDispatch, type Dispatch, type PlannedViews } from '../sched/dispatch.js';
+import { TasksetError } from '../sched/errors.js';
+import { planTask, unslicedTask } from '../sched/lw-slicing.js';
+import { isMemoryModel, memoryModels, type MemoryModel } from '../sched/memory-model.js';
+import { chooseBudget } from '../sched/plan-budget.js';
+import { graphLayerMemory, graphLayerShapes } from '../sched/profile-layers.js';
+import type { ExecutionUnit, LayerProfile, Platform, Task } from '../sched/task-model.js';
+import { duration, field, mapping, parseYamlRoot, size } from '../sched/taskset-fields.js';
+import { deviceTasksetRootKeys, type DeviceTaskPolicy, type NamedDeviceTask } from './device-taskset-file.js';
+
+/** The most units a TASKSET carries (SPEC.md §7). */
+export const MAX_TEE_UNITS = 160;
+
+/** What a device task set file says for a TEE device besides its tasks. */
+export interface TeeTasksetSettings {
+  /** The model in the device's active slot: a zoo name, an .rtm container, an .onnx file or a darknet .cfg. */
+  model?: string;
+  capacity?: number;
+  worldSwitchUs: number;
+  maxSliceTimeUs?: number;
+  memoryModel?: MemoryModel;
+}
+
+const platformFields = ['enclave_capacity', 'world_switch', 'max_slice_time', 'memory_model'];
+
+export function parseTeeTasksetSettings(text: string, file?: string): TeeTasksetSettings {
+  const root = parseYamlRoot(text, file, deviceTasksetRootKeys);
+  const at = { file, field: 'platform' };
+  const platform = mapping(root.platform ?? {}, at, platformFields);
+  const settings: TeeTasksetSettings = { worldSwitchUs: duration(platform, 'world_switch', at, { fallback: 0 }) };
+  if (root.model !== undefined) {
+    if (typeof root.model !== 'string' || root.model === '') throw new TasksetError({ file, field: 'model' }, 'expected a zoo name or a model file');
+    settings.model = root.model;
+  }
+  if (platform.enclave_capacity !== undefined) settings.capacity = size(platform.enclave_capacity, field(at, 'enclave_capacity'), { positive: true });
+  if (platform.max_slice_time !== undefined) settings.maxSliceTimeUs = duration(platform, 'max_slice_time', at, { positive: true });
+  if (platform.memory_model !== undefined) {
+    if (!isMemoryModel(platform.memory_model)) throw new TasksetError(field(at, 'memory_model'), `unknown memory model ${JSON.stringify(platform.memory_model)} (known: ${memoryModels.join(', ')})`, {}, 'unknown_memory_model');
+    settings.memoryModel = platform.memory_model;
+  }
+  return settings;
+}
+
+export function readTeeTasksetSettings(path: string): TeeTasksetSettings {
+  return parseTeeTasksetSettings(readFileSync(path, 'utf8'), path);
+}
+
+/** The graph of a model as the user names it; an .rtm container is decoded (its graph is the device's). */
+export function loadTeeModel(spec: string): Graph {
+  if (spec.endsWith('.rtm')) return decodeContainer(new Uint8Array(readFileSync(spec)), spec).graph;
+  return loadModel(spec);
+}
+
+/**
+ * Each graph layer as the planners see it: its shape (so LW can slice it), its enclave memory under the memory
+ * model, and a WCET from the cost model (labelled estimated; a layer without a shape costs its output values).
+ */
+export function teeLayerProfiles(graph: Graph, memoryModel?: MemoryModel): LayerProfile[] {
+  return graphLayerShapes(graph).map((layer) => {
+    const memory = graphLayerMemory(layer, memoryModel);
+    if (layer.shape) return { name: layer.name, wcet: estimateWcet(layer.shape, cortexA53Enclave), memory, shape: layer.shape, estimated: true };
+    const wcet = Math.ceil((layer.footprint.output * cortexA53Enclave.nanosecondsPerPoolOperation) / 1000) + cortexA53Enclave.overheadPerInvocation;
+    return { name: layer.name, wcet, memory, estimated: true };
+  });
+}
+
+export interface TeeTasksetPlan {
+  body: HostBody<'TASKSET'>;
+  /** The policy the device is asked for (fusion-budget falls back to the greedy when no budget is certified). */
+  devicePolicy: TaskPolicyName;
+  /** fusion-budget: which packing the analysis chose, and the budget Q when one was certified. */
+  budgetChoice?: { chosen: string; budget?: number };
+  /** The plan's units, with the graph layer each one runs. */
+  units: (ExecutionUnit & { layerIndex: number })[];
+  /** The scheduler's view of the same set: what sched/simulator.ts simulates. */
+  dispatch: Dispatch;
+  views: PlannedViews;
+}
+
+export interface TeeTasksetOptions {
+  graph: Graph;
+  /** The device's TA heap budget (HELLO tee_heap): the capacity unless the file gives a smaller one. */
+  teeHeap: number;
+  settings: TeeTasksetSettings;
+  /** --policy: every enclave task's policy. */
+  policy?: DeviceTaskPolicy;
+}
+
+const canonical = (policy: DeviceTaskPolicy): TaskPolicyName => (policy === 'fusion' ? 'fusion-greedy' : policy);
+
+export function planTeeTaskset(tasks: readonly NamedDeviceTask[], options: TeeTasksetOptions): TeeTasksetPlan {
+  const { graph, settings } = options;
+  const name = (task: NamedDeviceTask) => task.name ?? `task${task.task}`;
+  const policies = tasks.map((task) => {
+    if (task.policy === 'normal') return 'normal' as const;
+    const policy = options.policy ?? task.policy;
+    if (policy === undefined) throw new TasksetError({ task: name(task), field: 'policy' }, 'a task on a TEE device names its policy (lw, fusion, fusion-budget or normal), or give --policy');
+    return canonical(policy);
+  });
+  const enclavePolicies = [...new Set(policies.filter((policy) => policy !== 'normal'))];
+  if (enclavePolicies.length > 1) throw new TasksetError({ field: 'policy' }, `one enclave policy per task set (one packing rule, as the analysis has), got ${enclavePolicies.join(' and ')}`);
+  const enclavePolicy = enclavePolicies[0];
+  const capacity = settings.capacity ?? options.teeHeap;
+  const platform: Platform = { enclaveCapacity: capacity, worldSwitch: settings.worldSwitchUs, cores: 1 };
+  if (settings.maxSliceTimeUs !== undefined) platform.maxSliceTime = settings.maxSliceTimeUs;
+  if (settings.memoryModel !== undefined) platform.memoryModel = settings.memoryModel;
+  const layers = teeLayerProfiles(graph, settings.memoryModel);
+  const schedTasks: Task[] = tasks.map((task, index) => {
+    const timing = { name: name(task), period: task.periodUs, deadline: task.deadlineUs, offset: task.offsetUs ?? 0 };
+    return policies[index] === 'normal' ? { kind: 'normal', ...timing, wcet: task.workUs! } : { kind: 'enclave', ...timing, layers };
+  });
+  const views: PlannedViews = { platform, slicedTasks: schedTasks.map((task) => planTask(task, platform)), wholeLayerTasks: schedTasks.map(unslicedTask) };
+  const layerIndex = new Map(graph.layers.map((layer, index) => [layer.name, index]));
+  const enclave = views.slicedTasks.find((task) => task.kind === 'enclave');
+  const units = enclave?.kind === 'enclave' ? enclave.units.map((unit) => ({ ...unit, layerIndex: layerIndex.get(unit.layer)! })) : [];
+  if (units.length > MAX_TEE_UNITS) throw new TasksetError({ field: 'model' }, `the plan has ${units.length} units; a TASKSET carries at most ${MAX_TEE_UNITS}`, { units: units.length, limit: MAX_TEE_UNITS });
+
+  let devicePolicy: TaskPolicyName = enclavePolicy ?? 'lw';
+  let dispatch: Dispatch;
+  let budgetChoice: TeeTasksetPlan['budgetChoice'];
+  let entryBudgetUs: number | undefined;
+  if (enclavePolicy === 'fusion-budget') {
+    const choice = chooseBudget(views);
+    dispatch = choice.dispatch;
+    budgetChoice = choice.budget === undefined ? { chosen: choice.chosen } : { chosen: choice.chosen, budget: choice.budget };
+    if (choice.budget !== undefined) entryBudgetUs = choice.budget;
+    else devicePolicy = 'fusion-greedy'; // ours keeps the greedy when the analysis certifies it, or nothing
+  } else {
+    dispatch = fixedDispatch(views, (enclavePolicy ?? 'lw') as Exclude<TaskPolicyName, 'fusion-budget' | 'normal'>);
+  }
+  const body: HostBody<'TASKSET'> = {
+    tasks: tasks.map((task, index) => ({
+      task: task.task,
+      periodUs: task.periodUs,
+      deadlineUs: task.deadlineUs,
+      mode: 0,
+      ...(task.offsetUs ? { offsetUs: task.offsetUs } : {}),
+      ...(task.slot !== undefined ? { slot: task.slot } : {}),
+      ...(task.budgetUs !== undefined ? { budgetUs: task.budgetUs } : {}),
+      policy: TaskPolicy[policies[index] === 'normal' ? 'normal' : devicePolicy],
+      ...(task.workUs !== undefined ? { workUs: task.workUs } : {}),
+    })),
+    ...(units.length ? { units: units.map((unit) => [unit.layerIndex, unit.slice, unit.slices, unit.memory, unit.wcet] as [number, number, number, number, number]) } : {}),
+    capacity,
+    worldSwitchUs: settings.worldSwitchUs,
+    ...(entryBudgetUs !== undefined ? { entryBudgetUs } : {}),
+  };
+  return { body, devicePolicy, ...(budgetChoice ? { budgetChoice } : {}), units, dispatch, views };
+}
