@@ -1,4 +1,5 @@
-// The simulated Pi end to end (issue 12 §5): rtinfer-agent with the rtinfer TA in teesim, on a pty. The CLI
+// The simulated Pi end to end (issue 12 §5): rtinfer-agent with the rtinfer TA in teesim, on a pty, or in a real
+// OP-TEE 3.19 secure world under qemu-system-aarch64 with RTINFER_HIL_PI_TARGET=optee-qemu (support/pi-target.ts). The CLI
 // provisions it (its TA key pinned in a lab file), pushes lenet-5 sealed to that key (interrupted, then resumed
 // with the same sealed bytes), and runs it in the enclave: the output equals the host reference and RESULT counts
 // one entry per layer. An older generation is refused by the TA as a typed rollback error.
@@ -16,10 +17,10 @@ import {
   sealForDevice,
   SerialTransport,
   sha256Of,
-  startPiAgent,
 } from 'rtinfer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rtinfer, unwrapped } from './support/cli.js';
+import { attachPiLogsOnFailure, piTargetBoard, piTargetKind, piTargetStartMs, startPiTarget } from './support/pi-target.js';
 
 // Under npm test the sims are the sanitizer build (RTINFER_SIM_BIN): the agent beside it is too.
 const simBin = process.env.RTINFER_SIM_BIN;
@@ -38,10 +39,11 @@ beforeAll(async () => {
   process.env.XDG_CACHE_HOME = join(dir, 'cache');
   lab = join(dir, 'lab.yaml');
   model = join(dir, 'lenet-5.rtm');
-  agent = await startPiAgent({ deviceId: `pi-hil-${process.pid}`, storage: join(dir, 'slots.flash'), teeStorageDir: join(dir, 'tee') });
+  agent = await startPiTarget({ deviceId: `pi-hil-${process.pid}`, dir });
   const compressed = await rtinfer('compress', 'lenet-5', '-o', model);
   expect(compressed.code, compressed.stderr).toBe(0);
-});
+}, piTargetStartMs());
+attachPiLogsOnFailure(() => agent);
 
 afterAll(async () => {
   await agent?.stop();
@@ -50,7 +52,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-describe('a simulated Pi (rtinfer-agent + teesim)', () => {
+describe(`a simulated Pi (rtinfer-agent, ${piTargetKind()})`, () => {
   it('refuses a push before provisioning, pointing at rtinfer provision', async () => {
     const refused = await rtinfer('push', model, '--device', agent.pty, '--lab', lab);
     expect(refused.code).toBe(2);
@@ -60,7 +62,7 @@ describe('a simulated Pi (rtinfer-agent + teesim)', () => {
   it('provisions: the pinned key is the one whose fingerprint the agent printed at start', async () => {
     const provisioned = await rtinfer('provision', '--device', agent.pty, '--lab', lab, '--json');
     expect(provisioned.code, provisioned.stderr).toBe(0);
-    expect(JSON.parse(provisioned.stdout)).toMatchObject({ outcome: 'pinned', deviceId: agent.deviceId, fingerprint: agent.teeKeySha256, board: 'optee_sim' });
+    expect(JSON.parse(provisioned.stdout)).toMatchObject({ outcome: 'pinned', deviceId: agent.deviceId, fingerprint: agent.teeKeySha256, board: piTargetBoard() });
   });
 
   it('pushes sealed, resumes an interrupted sealed push with the same bytes, and the device holds only the sealed form', async () => {
@@ -119,13 +121,7 @@ describe('a simulated Pi whose TA requires the lab\'s signature', () => {
     const { privateKey } = generateKeyPairSync('ed25519');
     const pem = join(dir, 'lab-ed25519.pem');
     writeFileSync(pem, privateKey.export({ format: 'pem', type: 'pkcs8' }));
-    const strict = await startPiAgent({
-      deviceId: `pi-signed-${process.pid}`,
-      storage: join(dir, 'signed-slots.flash'),
-      teeStorageDir: join(dir, 'signed-tee'),
-      signers: [rawPublicKey(privateKey)],
-      requireSigned: true,
-    });
+    const strict = await startPiTarget({ deviceId: `pi-signed-${process.pid}`, dir: join(dir, 'signed'), signers: [rawPublicKey(privateKey)], requireSigned: true });
     try {
       const signedLab = join(dir, 'signed-lab.yaml');
       expect((await rtinfer('provision', '--device', strict.pty, '--lab', signedLab)).code).toBe(0);
@@ -146,5 +142,5 @@ describe('a simulated Pi whose TA requires the lab\'s signature', () => {
     } finally {
       await strict.stop();
     }
-  });
+  }, piTargetStartMs() + 60_000);
 });
