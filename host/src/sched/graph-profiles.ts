@@ -12,7 +12,7 @@ import type { LayerProfile, LayerShape } from './task-model.js';
 function shapeOf(layer: Graph['layers'][number], input: number[], output: number[]): LayerShape | undefined {
   switch (layer.op) {
     case 'conv': {
-      const [inChannels, inHeight, inWidth] = input;
+      const [inChannels = 0, inHeight = 0, inWidth = 0] = input;
       const [kernel, kernelW] = layer.kernel;
       const [stride, strideW] = layer.stride;
       const [top, left] = layer.pads;
@@ -24,7 +24,8 @@ function shapeOf(layer: Graph['layers'][number], input: number[], output: number
       return { kind: 'fc', inputs: elementCount(input), outputs: layer.units };
     case 'maxPool':
     case 'avgPool':
-      return { kind: 'pool', channels: input[0], inHeight: input[1], inWidth: input[2], kernel: layer.kernel[0], stride: layer.stride[0], outHeight: output[1], outWidth: output[2] };
+      const [channels = 0, inHeight = 0, inWidth = 0] = input;
+      return { kind: 'pool', channels, inHeight, inWidth, kernel: layer.kernel[0], stride: layer.stride[0], outHeight: output[1], outWidth: output[2] };
     default:
       return undefined;
   }
@@ -34,11 +35,11 @@ function shapeOf(layer: Graph['layers'][number], input: number[], output: number
 export function graphLayerProfiles(graph: Graph, model: CostModel = cortexA53Enclave): LayerProfile[] {
   const shapes = inferShapes(graph);
   return graph.layers.map((layer) => {
-    const input = shapes.get(layer.inputs[0])!;
+    const input = shapes.get(layer.inputs[0] ?? '') ?? [];
     const output = shapes.get(layer.name)!;
     const shape = shapeOf(layer, input, output);
     if (shape) return { name: layer.name, wcet: estimateWcet(shape, model), memory: layerMemory(shape), shape, estimated: true };
-    const weights = layer.op === 'conv' ? (layer.outChannels * input[0] * layer.kernel[0] * layer.kernel[1]) / layer.groups + layer.outChannels : 0;
+    const weights = layer.op === 'conv' ? (layer.outChannels * (input[0] ?? 0) * layer.kernel[0] * layer.kernel[1]) / layer.groups + layer.outChannels : 0;
     const values = weights + layer.inputs.reduce((sum, name) => sum + elementCount(shapes.get(name)!), 0) + elementCount(output);
     return { name: layer.name, wcet: model.overheadPerInvocation, memory: values * bytesPerValue, estimated: true };
   });
