@@ -46,6 +46,8 @@ export interface ProfileMeasurementInput {
   percentile?: number;
   memoryModel?: MemoryModel;
   date?: Date;
+  /** What a layer's time is, when not the device's RESULT layer_ticks (a driver that times the TA's entries itself). */
+  layerTime?: string;
 }
 
 export class ProfileError extends RtinferError {}
@@ -98,9 +100,9 @@ export function measureProfile(input: ProfileMeasurementInput): Profile {
       warmup: input.warmup,
       percentile: chosen,
       input: input.input,
-      layer_time: device.tee
+      layer_time: input.layerTime ?? (device.tee
         ? "the agent's clock around the layer's enclave entry (RESULT layer_ticks): the layer's work and one world switch; RESULT carries no time taken inside the TA"
-        : "the device's clock around the layer (RESULT layer_ticks)",
+        : "the device's clock around the layer (RESULT layer_ticks)"),
     },
     memory_model: memoryModel,
     layers: profileLayers,
@@ -109,7 +111,7 @@ export function measureProfile(input: ProfileMeasurementInput): Profile {
     const shortest = runs.map((run) => Math.min(...run.layerTicks.map(microseconds)));
     const sorted = [...shortest].sort((a, b) => a - b);
     profile.world_switch = {
-      method: "upper bound: each run's shortest enclave entry (RESULT layer_ticks), i.e. one world switch plus the work of the layer with the least of it; RESULT carries no time taken inside the TA, so the switch cannot be separated further",
+      method: "upper bound: each run's shortest enclave entry, i.e. one world switch plus the work of the layer with the least of it; RESULT carries no time taken inside the TA, so the switch cannot be separated further",
       wcet_us: Math.max(1, Math.ceil(percentile(sorted, chosen / 100))),
       samples: spread(shortest),
       runs: runs.length,

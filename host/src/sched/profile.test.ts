@@ -1,7 +1,8 @@
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { zooModel } from '../model/zoo/index.js';
 import { layerMemory } from './layer-shapes.js';
-import { parseProfile, profileToJson, type Profile } from './profile-file.js';
+import { parseProfile, profileToJson, readProfileFile, type Profile } from './profile-file.js';
 import { graphLayerShapes } from './profile-layers.js';
 import { describeTarget, measureProfile } from './profile-measure.js';
 import { foldInPlaceLayers, matchSchedNetwork, profileNetwork } from './profile-network.js';
@@ -143,5 +144,22 @@ describe('profiles and the scheduler\'s networks', () => {
     expect(network.worldSwitch).toBe(12);
     expect(network.name).toBe('lenet-5');
     expect(network.source).toMatch(/^p\.json: lenet-5 measured on pi-t \(optee_sim, firmware 0\.1\.0, simulated\), 3 runs, WCET = max of each layer/);
+  });
+});
+
+describe('the committed profiles of the paper\'s networks (profiles/, bench/paper-profiles.ts)', () => {
+  it.each([
+    ['deeptrust-alexnet-squeezed', 'alexnet-squeezed'],
+    ['tiny-darknet', 'tiny-darknet'],
+    ['yolov3-tiny', 'yolov3-tiny'],
+  ] as const)('%s.profile.json reads back, is of the sched %s, every layer timed, and says it was simulated', (model, network) => {
+    const file = fileURLToPath(new URL(`./profiles/${model}.profile.json`, import.meta.url));
+    const profile = readProfileFile(file);
+    expect(profile.model.id).toBe(model);
+    expect(profile.model.layers).toBe(zooModel(model).layers.length);
+    expect(profile.layers.every((layer) => layer.wcet_us > 0)).toBe(true);
+    expect(profile.target.kind).toBe('simulated');
+    expect(profile.world_switch).toBeDefined();
+    expect(profileNetwork(profile, 'full').match?.network).toBe(network);
   });
 });
