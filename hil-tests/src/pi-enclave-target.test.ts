@@ -1,0 +1,151 @@
+// The Pi target itself (support/pi-target.ts: teesim, or OP-TEE 3.19 under qemu-system-aarch64 with
+// RTINFER_HIL_PI_TARGET=optee-qemu), booted once for this file: on OP-TEE, the logs show the real secure world at
+// work; on either, a sealed container with one byte flipped is refused by the TA with where it failed, and the
+// model that was active still answers; the device reaches MQTT through the host's serial-to-MQTT bridge; and
+// stopping it (a guest power-off on OP-TEE) ends it with status 0.
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import {
+  DeviceSession,
+  loadLabForPins,
+  provisionTeeKey,
+  pushModel,
+  repositoryRoot,
+  type RunningBroker,
+  type RunningPiAgent,
+  sealForDevice,
+  SerialTransport,
+  startAedesBroker,
+  startMqttDeviceBridge,
+} from 'rtinfer';
+import { HelloWant } from '@rtinfer/protocol';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rtinfer, unwrapped } from './support/cli.js';
+import { attachPiLogsOnFailure, isOptee, piTargetBoard, piTargetKind, piTargetStartMs, startPiTarget } from './support/pi-target.js';
+
+const simBin = process.env.RTINFER_SIM_BIN;
+if (!process.env.RTINFER_AGENT_BIN && simBin && existsSync(join(dirname(simBin), 'rtinfer-agent'))) process.env.RTINFER_AGENT_BIN = join(dirname(simBin), 'rtinfer-agent');
+
+let dir: string;
+let agent: RunningPiAgent;
+let model: string;
+let lab: string;
+
+/** The TA's UUID as the contract between the worlds spells it (the comment above RTINFER_TA_UUID). */
+function taUuid(): string {
+  const header = readFileSync(join(repositoryRoot, 'firmware', 'optee', 'ta', 'include', 'rtinfer_ta.h'), 'utf8');
+  const match = /\/\* ([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}) \*\/\s*#define RTINFER_TA_UUID/.exec(header);
+  if (!match) throw new Error('rtinfer_ta.h: no UUID comment above RTINFER_TA_UUID');
+  return match[1]!;
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'rtinfer-pi-target-'));
+  lab = join(dir, 'lab.yaml');
+  model = join(dir, 'lenet-5.rtm');
+  agent = await startPiTarget({ deviceId: `pi-target-${process.pid}`, dir });
+  expect((await rtinfer('compress', 'lenet-5', '-o', model)).code).toBe(0);
+}, piTargetStartMs());
+attachPiLogsOnFailure(() => agent);
+
+afterAll(async () => {
+  await agent?.stop(); // already stopped by the last test, unless an earlier one failed
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe.runIf(piTargetKind() === 'optee-qemu')('OP-TEE under QEMU', () => {
+  it('the normal world found OP-TEE 3.19 and the secure world loaded the rtinfer TA by its UUID', () => {
+    if (!isOptee(agent)) throw new Error('not an OP-TEE target');
+    const consoleText = readFileSync(agent.consoleLog, 'utf8');
+    expect(consoleText).toContain('optee: revision 3.19');
+    expect(consoleText).toContain('optee: dynamic shared memory is enabled');
+    const secureText = readFileSync(agent.secureLog, 'utf8');
+    // OP-TEE's core log at debug level (CFG_TEE_CORE_LOG_LEVEL=3): the TA looked up from the normal world's
+    // file system (tee-supplicant) and loaded by ldelf.
+    expect(secureText).toMatch(new RegExp(`Lookup user TA ELF ${taUuid()} \\(REE\\)`));
+    expect(secureText).toContain(`Loading TS ${taUuid()}`);
+    expect(agent.board).toBe('optee_qemu_v8');
+  });
+});
+
+describe(`the Pi target (${piTargetKind()})`, () => {
+  it('refuses a sealed container with one flipped byte as authentication (segment, offset), and the active model still answers', async () => {
+    const session = await DeviceSession.connect(new SerialTransport({ path: agent.pty }), { helloWant: HelloWant.TEE_KEY });
+    try {
+      expect(session.info?.board).toBe(piTargetBoard());
+      expect(provisionTeeKey(session, lab).outcome).toBe('pinned');
+      const container = new Uint8Array(readFileSync(model));
+      const first = sealForDevice({ info: session.info!, device: session.description, deviceSpec: agent.pty, lab: loadLabForPins(lab), container, cacheDir: join(dir, 'cache') });
+      expect(await pushModel(session, first.sealed, { modelId: 'lenet-5' })).toMatchObject({ active: true });
+
+      // A newer generation, so that only the flipped byte can be the reason for a refusal.
+      const second = sealForDevice({ info: session.info!, device: session.description, deviceSpec: agent.pty, lab: loadLabForPins(lab), container, generation: 2, cacheDir: join(dir, 'cache') });
+      const tampered = new Uint8Array(second.sealed);
+      const flipAt = Math.floor(tampered.length * 0.6);
+      tampered[flipAt]! ^= 0x01;
+      const refused = await pushModel(session, tampered, { modelId: 'lenet-5' }).then(
+        () => undefined,
+        (error: unknown) => error as { code?: string; message: string; facts?: Record<string, unknown> },
+      );
+      expect(refused?.code).toBe('device_authentication');
+      expect(refused?.message).toMatch(/segment \d+, at byte offset \d+ of the sealed container/);
+      // The TA names the segment holding the flipped byte: it starts at or before it.
+      expect(Number(refused?.facts?.offset)).toBeLessThanOrEqual(flipAt);
+    } finally {
+      await session.close();
+    }
+    const inferred = await rtinfer('infer', '--device', agent.pty, '--model', model, '--check', '--json');
+    expect(inferred.code, inferred.stderr).toBe(0);
+    const result = JSON.parse(inferred.stdout);
+    expect(result.check.topAgrees).toBe(true);
+    expect(result.check.relativeL2).toBeLessThan(1e-4);
+    expect(result.entries).toBe(result.layers.length);
+  });
+
+  it('is reached over MQTT through the host\'s serial-to-MQTT bridge on its pty', async () => {
+    let broker: RunningBroker | undefined;
+    let bridge: Awaited<ReturnType<typeof startMqttDeviceBridge>> | undefined;
+    try {
+      broker = await startAedesBroker();
+      bridge = await startMqttDeviceBridge({ devicePath: agent.pty, brokerUrl: broker.url, deviceId: agent.deviceId });
+      const pinged = await rtinfer('ping', '--device', `${broker.url}/${agent.deviceId}`, '--count', '3');
+      expect(pinged.code, pinged.stderr).toBe(0);
+      expect(pinged.stdout).toMatch(new RegExp(`device\\s+${agent.deviceId} \\(${piTargetBoard()},`));
+      expect(pinged.stdout).toMatch(/round trip\s+3 pings/);
+    } finally {
+      await bridge?.stop();
+      await broker?.stop();
+    }
+  });
+
+  it('stops with status 0 (OP-TEE: the guest powers off and QEMU exits)', async () => {
+    expect(await agent.stop()).toBe(0);
+    if (isOptee(agent)) expect(readFileSync(agent.consoleLog, 'utf8')).toContain('poweroff -f');
+  });
+});
+
+describe('rtinfer sim start --optee without an OP-TEE build', () => {
+  it('is a typed error that says to run npm run build:optee', async () => {
+    const missing = join(dir, 'no-optee-build');
+    const started = await rtinferWithEnv({ RTINFER_OPTEE_DIR: missing }, 'sim', 'start', '--optee');
+    expect(started.code).toBe(2);
+    const message = unwrapped(started.stderr);
+    expect(message).toContain(`the OP-TEE build is missing flash.bin, Image, initramfs.cpio.gz in ${missing}: run \`npm run build:optee\``);
+    expect(message).toContain('Code: optee_build_missing');
+  });
+});
+
+/** The CLI with extra environment variables (the support's rtinfer() passes this process's environment on). */
+async function rtinferWithEnv(env: Record<string, string>, ...args: string[]) {
+  const saved = Object.fromEntries(Object.keys(env).map((key) => [key, process.env[key]]));
+  Object.assign(process.env, env);
+  try {
+    return await rtinfer(...args);
+  } finally {
+    for (const [key, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
+  }
+}
