@@ -52,6 +52,15 @@ optee_say "building the TA $uuid for $platform (log: $log)"
 make -C "$firmware/optee/ta" -j"$jobs" CROSS_COMPILE="$optee_cross" TA_DEV_KIT_DIR="$dev_kit" \
   PYTHON3="$optee_python3" >"$log" 2>&1 \
   || { grep -E 'error|Error' "$log" | head -n 40 >&2; optee_fail "the TA did not build (whole log: $log)"; }
+# tee-supplicant finds the TA by file name and ldelf refuses one whose header holds another UUID: the Makefile's
+# BINARY and user_ta_header_defines.h's TA_UUID must agree. The header's first 16 bytes are the TEE_UUID
+# (three little-endian fields, then 8 bytes).
+le() { local hex="$1" out="" i; for ((i = ${#hex} - 2; i >= 0; i -= 2)); do out+="${hex:i:2}"; done; echo "$out"; }
+head_hex="$("${optee_cross}objcopy" -O binary --only-section=.ta_head "$firmware/optee/ta/$uuid.elf" /dev/stdout \
+  | head -c 16 | od -An -tx1 | tr -d ' \n')"
+built_uuid="$(le "${head_hex:0:8}")-$(le "${head_hex:8:4}")-$(le "${head_hex:12:4}")-${head_hex:16:4}-${head_hex:20:12}"
+[[ "$built_uuid" == "$uuid" ]] \
+  || optee_fail "the TA's header says UUID $built_uuid (TA_UUID), its file is named $uuid (BINARY in the Makefile)"
 bash "$(dirname "${BASH_SOURCE[0]}")/check-ta-sources.sh" "$firmware" \
   || optee_fail "the OP-TEE TA and the teesim TA are built from different sources (see above)"
 
