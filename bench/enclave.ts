@@ -69,9 +69,10 @@ function entryCost(): EntryCost {
 }
 
 /** The plan's bytes for one weight form: weights + header copy + one job's input and activations. */
+/** The engine's pool (header, weights, input, planned activations) plus the TA's entry arena (its LW slices). */
 function planned(plan: EnginePlan, form: 'dense' | 'sparse'): number {
   const pool: PoolNeed = form === 'dense' ? plan.pool.denseWeights : plan.pool.sparseWeights;
-  return pool.dense;
+  return pool.dense + pool.enclaveArena;
 }
 
 /** The first budget and weight form whose plan, plus the load's one segment buffer, fits: as an agent would choose. */
@@ -223,7 +224,7 @@ function entrySection() {
 }
 
 function heapSection() {
-  console.log('TA heap (STATS, after load + one run) against the plan (weights + header copy + one input + activations):');
+  console.log('TA heap (STATS, after load + one run) against the plan (weights + header copy + one input + activations + the entry arena where layers and slices run):');
   console.log(`  model             budget  weights  plan B       TA peak B    peak/plan  in use/plan  sealed B   segment B (${forcedSegment ? '--segment' : "the sealer's default"})`);
   const heap = [];
   const printRow = (row: ReturnType<typeof heapRow>, label: string) => {

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "engine_budget.h"
+#include "rtinfer_nn/lw.h"
 #include "rtinfer_nn/model.h"
 #include "rtinfer_nn/rtm_decode.h"
 #include "rtinfer_nn/trec_defaults.h"
@@ -22,6 +23,7 @@ typedef struct {
     uint32_t input_count;
     size_t work_dense;
     size_t work_trec;
+    size_t enclave_arena; /* the rtinfer TA's entry arena without an entry budget (rtnn_lw_arena_bytes) */
     uint32_t layers;
     uint32_t test_inputs;
 } plan_t;
@@ -88,6 +90,7 @@ static const char *plan_with(const unsigned char *bytes, size_t size, int sparse
                 out->input_count = rtnn_input_count(&model);
                 out->work_dense = rtnn_work_bytes(&model, &dense);
                 out->work_trec = rtnn_work_bytes(&model, &with_trec);
+                out->enclave_arena = rtnn_lw_arena_bytes(&model, 0, NULL, NULL);
                 out->layers = model.layer_count;
                 out->test_inputs = model.test_inputs;
             }
@@ -100,9 +103,9 @@ static const char *plan_with(const unsigned char *bytes, size_t size, int sparse
 
 static void print_form(const char *name, const plan_t *p, int last)
 {
-    printf("    \"%s\": {\"weights\": %zu, \"dense\": %zu, \"trec\": %zu}%s\n", name, p->weights,
+    printf("    \"%s\": {\"weights\": %zu, \"dense\": %zu, \"trec\": %zu, \"enclaveArena\": %zu}%s\n", name, p->weights,
            engine_pool_need(p->scratch, p->weights, p->input_count, p->work_dense),
-           engine_pool_need(p->scratch, p->weights, p->input_count, p->work_trec), last ? "" : ",");
+           engine_pool_need(p->scratch, p->weights, p->input_count, p->work_trec), p->enclave_arena, last ? "" : ",");
 }
 
 int main(int argc, char **argv)

@@ -187,3 +187,29 @@ rtnn_status rtnn_run_layer_slice(const rtnn_model *model, uint32_t layer, rtnn_l
     }
   }
 }
+
+uint64_t rtnn_lw_planned_budget(const rtnn_model *model, uint64_t budget) {
+  const uint64_t largest = rtnn_lw_largest_layer(model);
+  return budget != 0 && budget < largest ? budget : largest;
+}
+
+size_t rtnn_lw_arena_bytes(const rtnn_model *model, uint64_t budget, uint32_t *layer, uint64_t *need) {
+  const uint64_t planned = rtnn_lw_planned_budget(model, budget);
+  size_t arena = 8u;
+  for (uint32_t i = 0; model && i < model->layer_count; i++) {
+    rtnn_lw_shape shape;
+    rtnn_lw_cut cut;
+    uint64_t bytes = 0;
+    if (rtnn_lw_describe(model, i, &shape) != RTNN_OK || shape.kind == RTNN_LW_OPAQUE) continue;
+    if (rtnn_lw_plan_layer(&shape, planned, &cut, &bytes) != 0) {
+      if (layer) *layer = i;
+      if (need) *need = bytes;
+      return 0;
+    }
+    uint32_t start = 0, count = 1;
+    rtnn_lw_part(cut.extent, cut.slices, 0, &start, &count); /* part 0 is the largest */
+    const size_t used = rtnn_slice_arena_bytes(model, i, (rtnn_lw_axis)cut.axis, start, count);
+    if (used > arena) arena = used;
+  }
+  return rtnn_align8(arena);
+}

@@ -70,27 +70,15 @@ static TEE_Result finish(ta_model *model, rtinfer_ta_facts *facts) {
     return result;
   }
   /* The entry arena: what the largest slice of the LW plan at the entry budget uses (whole layers without one). */
-  const uint64_t largest = rtnn_lw_largest_layer(&model->model);
-  model->planned_budget = g_ta.entry_budget != 0 && g_ta.entry_budget < largest ? g_ta.entry_budget : largest;
-  size_t arena = 8u;
-  for (uint32_t layer = 0; layer < model->model.layer_count; layer++) {
-    rtnn_lw_shape shape;
-    rtnn_lw_cut cut;
-    uint64_t need = 0;
-    if (rtnn_lw_describe(&model->model, layer, &shape) != RTNN_OK || shape.kind == RTNN_LW_OPAQUE) continue;
-    if (rtnn_lw_plan_layer(&shape, model->planned_budget, &cut, &need) != 0) {
-      /* Not even its smallest slice fits: the model cannot run under this entry budget. */
-      facts->need = need;
-      facts->have = model->planned_budget;
-      facts->index = layer;
-      return RTINFER_TA_ERROR_BUDGET;
-    }
-    uint32_t start = 0, count = 1;
-    rtnn_lw_part(cut.extent, cut.slices, 0, &start, &count); /* part 0 is the largest */
-    const size_t bytes = rtnn_slice_arena_bytes(&model->model, layer, (rtnn_lw_axis)cut.axis, start, count);
-    if (bytes > arena) arena = bytes;
+  model->planned_budget = rtnn_lw_planned_budget(&model->model, g_ta.entry_budget);
+  uint32_t layer = 0;
+  model->arena_bytes = rtnn_lw_arena_bytes(&model->model, g_ta.entry_budget, &layer, &facts->need);
+  if (model->arena_bytes == 0) {
+    /* Not even a layer's smallest slice fits: the model cannot run under this entry budget. */
+    facts->have = model->planned_budget;
+    facts->index = layer;
+    return RTINFER_TA_ERROR_BUDGET;
   }
-  model->arena_bytes = ALIGN8(arena);
   result = take((void **)&model->arena, model->arena_bytes, facts);
   if (result != TEE_SUCCESS) {
     model->arena_bytes = 0;

@@ -10,6 +10,8 @@ export interface PoolNeed {
   weights: number;
   dense: number;
   trec: number;
+  /** The rtinfer TA's entry arena on top (conv/dense/pool layers are computed there), without an entry budget. */
+  enclaveArena: number;
 }
 
 export interface EnginePlan {

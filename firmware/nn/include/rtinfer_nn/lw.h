@@ -78,6 +78,15 @@ rtnn_status rtnn_lw_describe(const rtnn_model *model, uint32_t layer, rtnn_lw_sh
 /* The largest whole-layer bytes over the model: an entry arena of this size never needs a slice. */
 uint64_t rtnn_lw_largest_layer(const rtnn_model *model);
 
+/* The entry budget a model's LW plan is made for: `budget`, or the largest layer's bytes when that is smaller or
+ * `budget` is 0 (then no layer is sliced). */
+uint64_t rtnn_lw_planned_budget(const rtnn_model *model, uint64_t budget);
+
+/* The entry arena for the LW plan at rtnn_lw_planned_budget(model, budget): the most rtnn_slice_arena_bytes() of
+ * any layer's largest planned slice (at least 8, 8-aligned). 0 when a layer's smallest slice does not fit, with
+ * *layer and *need (its bytes); layer/need may be NULL. */
+size_t rtnn_lw_arena_bytes(const rtnn_model *model, uint64_t budget, uint32_t *layer, uint64_t *need);
+
 /*
  * One slice of a conv, dense or pool layer (one rtnn_lw_describe() does not call opaque), computed in `arena`:
  * units [start, start + count) along `axis` (RTNN_LW_WHOLE: the whole layer). The arena holds, as floats, the
