@@ -53,7 +53,9 @@ The text, the JSON and the HTML print the paper's acceptance ratios beside ours,
     const duplicate = names.find((name, index) => names.indexOf(name) !== index);
     if (duplicate) throw new RtinferError('bad_flag', `two profiles are of ${duplicate}: give one profile per network`, { flag: 'profile', network: duplicate });
     const network = flags.network ?? profiles[0]?.name ?? 'alexnet-squeezed';
-    const worldSwitch = flags['world-switch'] !== undefined ? requireQuantity('duration', flags['world-switch'], '--world-switch', { allowZero: true }) : profiles.length ? measuredWorldSwitch(profiles) : 20_000;
+    // The profiles the sweep runs: the --network one for single-network generators, all of them for the mixes.
+    const used = (flags.generator as GeneratorName[]).some((generator) => generator.endsWith('-mix')) ? profiles : profiles.filter((profile) => profile.name === network);
+    const worldSwitch = flags['world-switch'] !== undefined ? requireQuantity('duration', flags['world-switch'], '--world-switch', { allowZero: true }) : used.length ? measuredWorldSwitch(used) : 20_000;
     const config = {
       generators: flags.generator as GeneratorName[],
       tasks: flags.tasks,
@@ -66,24 +68,24 @@ The text, the JSON and the HTML print the paper's acceptance ratios beside ours,
     };
     sweepNetworks(config); // a --network that names no network is refused before any work
     const source: SweepSource = profiles.length
-      ? { network, wcets: `measured (${profiles.map((profile) => profile.name).join(', ')})`, measurements: profiles.map((profile) => profile.source) }
+      ? { network, wcets: `measured (${used.map((profile) => profile.name).join(', ') || network})`, measurements: used.map((profile) => profile.source) }
       : { ...costModelSource, network };
     const progress = new ProgressLine('sweep points', sweepPoints(config).length, !this.jsonEnabled());
     const started = Date.now();
     const results = await runSweep(config, (done) => progress.update(done));
     progress.done();
     const seconds = (Date.now() - started) / 1000;
-    const worldSwitchSource = flags['world-switch'] !== undefined ? 'as given' : profiles.length ? `measured: the largest of the profiles' (${profiles.map((profile) => `${profile.name} ${profile.worldSwitch} µs`).join(', ')})` : "the paper's 20 ms";
+    const worldSwitchSource = flags['world-switch'] !== undefined ? 'as given' : profiles.length ? `measured: the largest of the profiles used (${used.map((profile) => `${profile.name} ${profile.worldSwitch} µs`).join(', ')})` : "the paper's 20 ms";
     const notes = [
       profiles.length
-        ? `time unit: µs; per-layer WCETs measured (rtinfer profile), in-place activations folded into their layers: ${profiles.map((profile) => profile.source).join('; ')}`
+        ? `time unit: µs; per-layer WCETs measured (rtinfer profile), in-place activations folded into their layers: ${used.map((profile) => profile.source).join('; ')}`
         : `time unit: µs; ${describeCostModel(cortexA53Enclave)}`,
       `world switch ${worldSwitch} µs per entry (${worldSwitchSource})`,
       'acceptance judged by the processor-demand analysis (sound) and by simulation from a synchronous release over 2·max(period) (the authors\' horizon)',
       'FUSION-ours: the greedy when the analysis certifies it, else head-only runs under the largest certified blocking budget, else the greedy (so never worse than the greedy)',
       ...config.generators.map((generator) => `${generator}: ${generatorTitles[generator]}${profiles.length ? (generator.endsWith('-mix') ? ` — here each task a random profiled network (${names.join(', ')})` : ` — here ${network}, measured`) : ''}`),
     ];
-    const context = { ...config, measured: undefined, profiles: profiles.map((profile) => profile.source), out: resolve(flags.out), seconds, tasksets: results.reduce((sum, result) => sum + result.generated, 0) };
+    const context = { ...config, measured: undefined, profiles: used.map((profile) => profile.source), out: resolve(flags.out), seconds, tasksets: results.reduce((sum, result) => sum + result.generated, 0) };
     const outputs = await writeSweepOutputs(resolve(flags.out), results, context, notes, source);
     const { rows, comparison, switchReduction: reduction, band, shape } = readSweep(results);
     if (!this.jsonEnabled()) {
