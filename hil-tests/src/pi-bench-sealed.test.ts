@@ -3,11 +3,13 @@
 // runs it in the enclave as the host reference does, with the entries the direct path reports. A client subscribed
 // to `#` records every payload meanwhile: no 16-byte run of any plaintext layer blob crosses the broker, raw or in the
 // base64 of a push request. Positive controls: the pushed bytes are the CLI's cached sealing, and the same scan finds
-// every run in the plaintext container. The daemon itself refuses a plaintext container for the TEE device.
+// every run in the plaintext container. The daemon itself refuses a plaintext container for the TEE device. A push
+// of zfnet-cifar (3 MB) cut by Ctrl-C resumes from what the device holds, with the same sealing.
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { BenchClient, connectMqtt, decodeContainer, plaintextRuns, type RunningBroker, type RunningPiAgent, startAedesBroker, startPiAgent } from 'rtinfer';
+import { BenchClient, connectMqtt, decodeContainer, plaintextRuns, repositoryRoot, type RunningBroker, type RunningPiAgent, startAedesBroker, startPiAgent } from 'rtinfer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rtinfer, unwrapped } from './support/cli.js';
 import { DaemonProcess } from './support/daemon-process.js';
@@ -127,17 +129,60 @@ describe('a sealed push and enclave inference through a bench daemon', () => {
     expect(unwrapped(refused.stderr)).toContain('Code: tee_needs_input');
   });
 
+  it('a sealed push through the bench cut by Ctrl-C resumes where it stopped, with the same sealing', async () => {
+    // zfnet-cifar (3 MB) takes long enough over the pty for Ctrl-C to land mid-push: at the daemon's first progress notice.
+    const big = join(dir, 'zfnet-cifar.rtm');
+    expect((await rtinfer('compress', 'zfnet-cifar', '-o', big)).code).toBe(0);
+    const notices: { stored: number; total: number }[] = [];
+    const onReply = (topic: string, payload: Buffer) => {
+      if (!topic.includes('/rpc/reply/')) return;
+      const reply = JSON.parse(payload.toString('utf8')) as { kind: string; data?: { stored: number; total: number } };
+      if (reply.kind === 'progress') notices.push(reply.data!);
+    };
+    spy.on('message', onReply);
+    const child = spawn(process.execPath, [join(repositoryRoot, 'host', 'bin', 'run.js'), 'push', big, '--bench', bench, '--lab', lab, '--device', deviceId, '--no-activate', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    child.stdout!.setEncoding('utf8').on('data', (text: string) => (stdout += text));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    try {
+      for (let attempt = 0; attempt < 600 && notices.length === 0 && child.exitCode === null; attempt++) await new Promise((resolve) => setTimeout(resolve, 50));
+      child.kill('SIGINT');
+      const code = await exited;
+      expect(notices[0]!.stored).toBeLessThan(notices[0]!.total);
+      // Under --json the typed error is the output: the push stopped (interrupted), what arrived stays in the slot.
+      expect(code, stdout).toBe(2);
+      expect(JSON.parse(stdout)).toMatchObject({ code: 'interrupted' });
+    } finally {
+      spy.off('message', onReply);
+    }
+
+    const resumed = await rtinfer('push', big, '--bench', bench, '--lab', lab, '--device', deviceId, '--no-activate', '--json');
+    expect(resumed.code, resumed.stderr).toBe(0);
+    const summary = JSON.parse(resumed.stdout);
+    expect(summary.sealed).toMatchObject({ modelId: 'zfnet-cifar', reused: true });
+    expect(summary.resumedFrom).toBeGreaterThan(0);
+    expect(summary.resumedFrom).toBeLessThan(summary.bytes);
+    expect(summary.active).toBe(false);
+    const sealed = readFileSync(join(dir, 'cache', 'rtinfer', 'sealed', `${deviceId}.rtms`));
+    expect(summary.bytes).toBe(sealed.length);
+    console.log(`cut after ${notices[0]!.stored} of ${notices[0]!.total} sealed bytes; resumed from ${summary.resumedFrom}`);
+  });
+
   it('put no piece of a plaintext layer blob on the broker', () => {
-    const container = new Uint8Array(readFileSync(model));
-    const blobs = decodeContainer(container).layers.map((layer) => layer.blob);
+    const containers = [model, join(dir, 'zfnet-cifar.rtm')].map((file) => new Uint8Array(readFileSync(file)));
+    const [small, big] = containers.map((container) => decodeContainer(container).layers.map((layer) => layer.blob));
+    // lenet-5: every run. zfnet-cifar (3 MB): its blobs cut into aligned 16-byte pieces, which keeps the scan small;
+    // any stretch of 31 bytes or more of a blob holds one of them.
+    const pieces = big!.flatMap((blob) => Array.from({ length: Math.floor(blob.length / 16) }, (_, index) => blob.subarray(16 * index, 16 * index + 16)));
+    const blobs = [...small!, ...pieces];
     const runs = plaintextRuns(blobs);
     const traffic = Buffer.concat(captured);
     const pushed = pushedContainers().map((push) => push.bytes);
     // Positive control: the scan finds every run in the plaintext container.
-    expect(runs.hits(container)).toBeGreaterThanOrEqual(runs.count);
+    expect(containers.reduce((sum, container) => sum + runs.hits(container), 0)).toBeGreaterThanOrEqual(runs.count);
     expect(pushed.length).toBeGreaterThan(0);
     expect(runs.hits(traffic)).toBe(0);
     for (const bytes of pushed) expect(runs.hits(bytes)).toBe(0);
-    console.log(`scanned ${traffic.length} bytes of MQTT payloads (${captured.length} messages) and the ${pushed.length} pushed containers they carried for ${runs.count} runs of ${blobs.length} blobs: no hit`);
+    console.log(`scanned ${traffic.length} bytes of MQTT payloads (${captured.length} messages) and the ${pushed.length} pushed containers they carried for ${runs.count} runs (lenet-5's ${small!.length} blobs whole, zfnet-cifar's ${big!.length} in 16-byte pieces): no hit`);
   });
 });
