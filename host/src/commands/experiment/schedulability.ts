@@ -53,6 +53,8 @@ The text, the JSON and the HTML print the paper's acceptance ratios beside ours,
     const duplicate = names.find((name, index) => names.indexOf(name) !== index);
     if (duplicate) throw new RtinferError('bad_flag', `two profiles are of ${duplicate}: give one profile per network`, { flag: 'profile', network: duplicate });
     const network = flags.network ?? profiles[0]?.name ?? 'alexnet-squeezed';
+    // A --network that names no network is refused before any work.
+    sweepNetworks({ generators: flags.generator as GeneratorName[], network, ...(profiles.length ? { measured: profiles } : {}) });
     // The profiles the sweep runs: the --network one for single-network generators, all of them for the mixes.
     const used = (flags.generator as GeneratorName[]).some((generator) => generator.endsWith('-mix')) ? profiles : profiles.filter((profile) => profile.name === network);
     const worldSwitch = flags['world-switch'] !== undefined ? requireQuantity('duration', flags['world-switch'], '--world-switch', { allowZero: true }) : used.length ? measuredWorldSwitch(used) : 20_000;
@@ -66,7 +68,6 @@ The text, the JSON and the HTML print the paper's acceptance ratios beside ours,
       workers: flags.workers,
       ...(profiles.length ? { measured: profiles.map(({ name, layers }) => ({ name, layers })) } : {}),
     };
-    sweepNetworks(config); // a --network that names no network is refused before any work
     const source: SweepSource = profiles.length
       ? { network, wcets: `measured (${used.map((profile) => profile.name).join(', ') || network})`, measurements: used.map((profile) => profile.source) }
       : { ...costModelSource, network };
