@@ -1,9 +1,10 @@
 // The Pi target itself (support/pi-target.ts: teesim, or OP-TEE 3.19 under qemu-system-aarch64 with
 // RTINFER_HIL_PI_TARGET=optee-qemu), booted once for this file: on OP-TEE, the logs show the real secure world at
 // work; on either, a sealed container with one byte flipped is refused by the TA with where it failed, and the
-// model that was active still answers; the device reaches MQTT through the host's serial-to-MQTT bridge; and
+// model that was active still answers; a bench daemon holds its port and lists it with its TA key's fingerprint;
+// the device reaches MQTT through the host's serial-to-MQTT bridge; and
 // stopping it (a guest power-off on OP-TEE) ends it with status 0.
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import {
@@ -22,6 +23,7 @@ import {
 import { HelloWant } from '@rtinfer/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rtinfer, unwrapped } from './support/cli.js';
+import { DaemonProcess } from './support/daemon-process.js';
 import { attachPiLogsOnFailure, isOptee, piTargetBoard, piTargetKind, piTargetStartMs, startPiTarget } from './support/pi-target.js';
 
 const simBin = process.env.RTINFER_SIM_BIN;
@@ -63,8 +65,9 @@ describe.runIf(piTargetKind() === 'optee-qemu')('OP-TEE under QEMU', () => {
     const secureText = readFileSync(agent.secureLog, 'utf8');
     // OP-TEE's core log at debug level (CFG_TEE_CORE_LOG_LEVEL=3): the TA looked up from the normal world's
     // file system (tee-supplicant) and loaded by ldelf.
-    expect(secureText).toMatch(new RegExp(`Lookup user TA ELF ${taUuid()} \\(REE\\)`));
-    expect(secureText).toContain(`Loading TS ${taUuid()}`);
+    const built = 'OP-TEE logs TA loads at debug level: is flash.bin built with CFG_TEE_CORE_LOG_LEVEL=3?';
+    expect(secureText, built).toMatch(new RegExp(`Lookup user TA ELF ${taUuid()} \\(REE\\)`));
+    expect(secureText, built).toContain(`Loading TS ${taUuid()}`);
     expect(agent.board).toBe('optee_qemu_v8');
   });
 });
@@ -101,6 +104,26 @@ describe(`the Pi target (${piTargetKind()})`, () => {
     expect(result.check.topAgrees).toBe(true);
     expect(result.check.relativeL2).toBeLessThan(1e-4);
     expect(result.entries).toBe(result.layers.length);
+  });
+
+  it('a bench daemon holds its pty and lists it online with its board and TA key fingerprint', async () => {
+    const broker = await startAedesBroker();
+    let daemon: DaemonProcess | undefined;
+    try {
+      const bench = `pi-target-${process.pid}`;
+      const benchLab = join(dir, 'bench-lab.yaml');
+      writeFileSync(benchLab, ['brokers:', `  lab: { url: "${broker.url}" }`, 'benches:', `  ${bench}:`, `    devices: [{ id: ${agent.deviceId}, serial: ${agent.pty} }]`, ''].join('\n'));
+      daemon = await DaemonProcess.start(['daemon', '--lab', benchLab, '--bench', bench]);
+      await daemon.waitFor((event) => event.event === 'device' && event.device === agent.deviceId && event.state === 'online', 30_000, `${agent.deviceId} online`);
+      const listed = await rtinfer('devices', '--bench', bench, '--lab', benchLab, '--json');
+      expect(listed.code, listed.stderr).toBe(0);
+      const rows = JSON.parse(listed.stdout).devices as { id: string; state: string; hello?: { board: string; teeKeySha256?: string } }[];
+      expect(rows).toHaveLength(1);
+      expect(rows[0]).toMatchObject({ id: agent.deviceId, state: 'online', hello: { board: piTargetBoard(), teeKeySha256: agent.teeKeySha256 } });
+    } finally {
+      expect(await daemon?.stop()).toBe(0);
+      await broker.stop();
+    }
   });
 
   it('is reached over MQTT through the host\'s serial-to-MQTT bridge on its pty', async () => {
