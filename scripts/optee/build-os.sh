@@ -27,6 +27,9 @@ case "$platform" in
     # Debian's arm64 kernel Image (32 MiB at 0x40400000) covers the default reserved SHM at 0x42000000:
     # without it the driver uses dynamic shared memory.
     os_flags+=(PLATFORM=vexpress-qemu_armv8a CFG_CORE_RESERVED_SHM=n)
+    # Debug level in the secure world's log, so it shows each TA being looked up and loaded, by UUID (the HIL
+    # tests attach that log). It logs per session, not per invoke.
+    os_flags+=(CFG_TEE_CORE_LOG_LEVEL=3)
     bl33=/usr/lib/u-boot/qemu_arm64/u-boot.bin
     [[ -f "$bl33" ]] || optee_fail "no $bl33 (Debian's u-boot-qemu; scripts/optee/deps.sh qemu installs it)"
     bl33_id="u-boot-qemu $(dpkg-query -W -f='${Version}' u-boot-qemu 2>/dev/null || echo '?') $(sha256sum < "$bl33" | cut -c1-16)"
