@@ -126,12 +126,14 @@ int main(int argc, char **argv) {
     print_facts("run", ran, &run_facts);
     printf("\"heap_budget\":%llu,\"heap_in_use\":%llu,\"heap_peak\":%llu,\"model_bytes\":%llu,\"slot_bytes\":%llu,"
            "\"planned_bytes\":%llu,\"entries\":%llu,\"units\":%llu,\"layer_count\":%u,\"input_count\":%u,"
-           "\"output_count\":%u,\"job_slots\":%u,\"sparse\":%u,\"sealed_bytes\":%zu}\n",
+           "\"output_count\":%u,\"job_slots\":%u,\"sparse\":%u,\"sealed_bytes\":%zu,\"arena_bytes\":%llu,"
+           "\"entry_budget\":%llu}\n",
            (unsigned long long)after.heap_budget, (unsigned long long)after.heap_in_use,
            (unsigned long long)after.heap_peak, (unsigned long long)after.model_bytes,
            (unsigned long long)after.slot_bytes, (unsigned long long)after.planned_bytes,
            (unsigned long long)after.entries, (unsigned long long)after.units, after.layer_count, after.input_count,
-           after.output_count, after.job_slots, after.sparse, length);
+           after.output_count, after.job_slots, after.sparse, length, (unsigned long long)after.arena_bytes,
+           (unsigned long long)after.entry_budget);
     free(sealed);
   }
   TEEC_CloseSession(&s_session);
