@@ -5,15 +5,14 @@
 // answered; another device's account reads nothing of the agent's and its PING draws no answer; an anonymous client
 // is refused. Started with a wrong password, the CLI says the broker refused it.
 // Missing files and a TLS URL without a CA are typed errors before anything starts.
-import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { decodeMessage, type DeviceMessage, encodeMessage } from '@rtinfer/protocol';
-import { connectMqtt, decodeStatus, repositoryRoot } from 'rtinfer';
+import { connectMqtt, decodeStatus } from 'rtinfer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rtinfer, unwrapped } from './support/cli.js';
+import { DaemonProcess } from './support/daemon-process.js';
 import { type SecureMosquitto, startSecureMosquitto } from './support/secure-mosquitto.js';
 
 // Under npm test the sims are the sanitizer build (RTINFER_SIM_BIN): the agent beside it is too.
@@ -24,29 +23,13 @@ const deviceId = `pi-tls-${process.pid}`;
 const LAB = { username: 'lab', password: 'lab-secret' };
 let broker: SecureMosquitto;
 let dir: string;
-const sims: ChildProcess[] = [];
+const sims: DaemonProcess[] = [];
 
-/** `rtinfer sim start --pi … --json` as a child; resolves with its started event, its stderr so far, and the child. */
-async function startPiSim(args: string[]): Promise<{ started: Record<string, unknown>; stderr: () => string; child: ChildProcess }> {
-  const child = spawn(process.execPath, [join(repositoryRoot, 'host', 'bin', 'run.js'), 'sim', 'start', '--pi', '--json', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  sims.push(child);
-  let stderr = '';
-  child.stderr!.setEncoding('utf8').on('data', (text: string) => (stderr += text));
-  const started = await new Promise<Record<string, unknown>>((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`sim start --pi exited with ${code} before it started: ${stderr}`)));
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      const event = JSON.parse(line) as { event: string };
-      if (event.event === 'started') resolve(event);
-    });
-  });
-  return { started, stderr: () => stderr, child };
-}
-
-async function stopSim(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGINT');
-  await exited;
+/** `rtinfer sim start --pi … --json`, run as a user runs it, once it has said it started. */
+async function startPiSim(args: string[]): Promise<DaemonProcess> {
+  const sim = await DaemonProcess.start(['sim', 'start', '--pi', ...args]);
+  sims.push(sim);
+  return sim;
 }
 
 /** Waits for `condition` on output that grows, for at most `tries` × 50 ms. */
@@ -64,18 +47,18 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const child of sims) await stopSim(child);
+  for (const sim of sims) expect(await sim.stop()).toBe(0);
   await broker?.stop();
   rmSync(dir, { recursive: true, force: true });
 });
 
 describe('rtinfer sim start --pi on Mosquitto with TLS, passwords and an ACL', () => {
   it('with its account and the CA pinned, the lab reads its status over TLS and its PING is answered; another device and anonymous get nothing', async () => {
-    const { started, child } = await startPiSim([
+    const sim = await startPiSim([
       '--name', deviceId, '--storage', join(dir, 'slots.flash'), '--tee-storage', join(dir, 'tee'),
       '--mqtt', broker.url, '--mqtt-ca', broker.ca, '--mqtt-username', deviceId, '--mqtt-password-file', broker.passwordFile(deviceId, 'agent-secret'),
     ]);
-    expect(started).toMatchObject({ deviceId, board: 'optee_sim', mqtt: `${broker.url}/${deviceId}` });
+    expect(sim.started).toMatchObject({ deviceId, board: 'optee_sim', mqtt: `${broker.url}/${deviceId}` });
 
     const ca = readFileSync(broker.ca);
     const lab = await connectMqtt(broker.url, { ca, ...LAB, clientId: `lab-${process.pid}`, reconnectPeriod: 0 });
@@ -118,17 +101,17 @@ describe('rtinfer sim start --pi on Mosquitto with TLS, passwords and an ACL', (
 
     // Anonymous, over the same TLS: refused at CONNACK.
     await expect(connectMqtt(broker.url, { ca, clientId: `anonymous-${process.pid}`, reconnectPeriod: 0 }, false)).rejects.toThrow(/authori[sz]ed/i);
-    await stopSim(child);
+    expect(await sim.stop()).toBe(0);
   });
 
   it('with a wrong password, says the broker refused the agent', async () => {
-    const { stderr, child } = await startPiSim([
+    const sim = await startPiSim([
       '--name', deviceId, '--storage', join(dir, 'slots.flash'), '--tee-storage', join(dir, 'tee'),
       '--mqtt', broker.url, '--mqtt-ca', broker.ca, '--mqtt-username', deviceId, '--mqtt-password-file', broker.passwordFile('wrong', 'not-the-secret'),
     ]);
-    await eventually(() => stderr().includes('the broker refused the connection'), 200, `the refusal on stderr (so far: ${stderr()})`);
-    expect(stderr()).toMatch(/not authori[sz]ed/i);
-    await stopSim(child);
+    await eventually(() => sim.stderrText.includes('the broker refused the connection'), 200, `the refusal on stderr (so far: ${sim.stderrText})`);
+    expect(sim.stderrText).toMatch(/not authori[sz]ed/i);
+    expect(await sim.stop()).toBe(0);
   });
 
   it.each([

@@ -75,6 +75,11 @@ export class DaemonProcess {
     return this.exited;
   }
 
+  /** Everything it wrote on stderr so far. */
+  get stderrText(): string {
+    return this.stderr;
+  }
+
   /** The `started` event. */
   get started(): DaemonEvent {
     return this.events.find((event) => event.event === 'started')!;

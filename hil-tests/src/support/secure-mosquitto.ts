@@ -1,7 +1,7 @@
 // A lab broker as firmware/optee/agent/README.md ("Access on a lab broker") sets one up: Mosquitto over TLS only,
 // with certificates this helper makes with openssl (a CA and the broker's certificate for 127.0.0.1), a password file
 // (mosquitto_passwd) and the README's ACL: each device reads its own down topic and writes its own up and status
-// topics, the lab's account every device's. The agent test `optee.agent.mqtt_access` runs the same setup in C.
+// topics, the lab's account every device's and the benches'. The agent test `optee.agent.mqtt_access` runs the same setup in C.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -20,7 +20,9 @@ export interface SecureMosquitto {
   stop(): Promise<void>;
 }
 
-const ACL = ['user lab', 'topic readwrite rtinfer/v1/dev/#', '', 'pattern read rtinfer/v1/dev/%u/down', 'pattern write rtinfer/v1/dev/%u/up', 'pattern write rtinfer/v1/dev/%u/status', ''].join('\n');
+// The lab's account also gets the bench topics (host/src/daemon/README.md, "Access on a lab broker"): its daemon
+// publishes there and its CLIs call the daemon there.
+const ACL = ['user lab', 'topic readwrite rtinfer/v1/dev/#', 'topic readwrite rtinfer/v1/bench/#', '', 'pattern read rtinfer/v1/dev/%u/down', 'pattern write rtinfer/v1/dev/%u/up', 'pattern write rtinfer/v1/dev/%u/status', ''].join('\n');
 
 /** Starts it with these accounts (user name → password); waits (bounded) until it listens. */
 export async function startSecureMosquitto(accounts: Record<string, string>): Promise<SecureMosquitto> {
