@@ -1,0 +1,56 @@
+import { TaskPolicy } from '@rtinfer/protocol';
+import { describe, expect, it } from 'vitest';
+import { zooModel } from '../model/zoo/index.js';
+import { TasksetError } from '../sched/errors.js';
+import { simulate } from '../sched/simulator.js';
+import { parseDeviceTaskset } from './device-taskset-file.js';
+import { parseTeeTasksetSettings, planTeeTaskset } from './tee-taskset.js';
+
+const lenet = zooModel('lenet-5', 1);
+const MiB = 1024 * 1024;
+const text = (tasks: string, extra = '') => `model: lenet-5\n${extra}tasks:\n${tasks}`;
+const plan = (yaml: string, policy?: 'lw' | 'fusion' | 'fusion-budget') =>
+  planTeeTaskset(parseDeviceTaskset(yaml), { graph: lenet, teeHeap: 5 * MiB, settings: parseTeeTasksetSettings(yaml), ...(policy ? { policy } : {}) });
+
+describe('a TEE device task set, planned on the host', () => {
+  it('sends the model\'s LW units with their graph layers, each task\'s policy code, a normal task\'s work', () => {
+    const planned = plan(text('  - { task: 0, period: 100ms, policy: lw }\n  - { task: 3, period: 50ms, deadline: 10ms, policy: normal, work: 2ms }\n'));
+    expect(planned.units.map((unit) => unit.layerIndex)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    expect(planned.body.units).toEqual(planned.units.map((unit) => [unit.layerIndex, 0, 1, unit.memory, unit.wcet]));
+    expect(planned.body.tasks.map((task) => [task.task, task.policy, task.workUs])).toEqual([[0, TaskPolicy.lw, undefined], [3, TaskPolicy.normal, 2000]]);
+    expect(planned.body.capacity).toBe(5 * MiB);
+    // What the simulator runs is the same plan: LW enters once per unit of every job (10 jobs in 1 s).
+    expect(simulate(planned.dispatch, { releaseHorizon: 1_000_000, validate: true }).worldSwitches).toBe(10 * 8);
+  });
+
+  it('slices a layer over the capacity into units of that layer, each within it', () => {
+    const planned = plan(text('  - { task: 0, period: 1s, policy: lw }\n', 'platform: { enclave_capacity: 1MiB }\n'));
+    const ip1 = lenet.layers.findIndex((layer) => layer.name === 'ip1');
+    const slices = planned.units.filter((unit) => unit.layerIndex === ip1);
+    expect(slices.length).toBeGreaterThan(1);
+    expect(slices.map((unit) => unit.slice)).toEqual(slices.map((_, index) => index));
+    expect(planned.units.every((unit) => unit.memory <= MiB)).toBe(true);
+    expect(planned.body.capacity).toBe(MiB);
+  });
+
+  it('--policy overrides every enclave task\'s; fusion is the greedy, and fusion-budget keeps it when the analysis certifies it', () => {
+    const yaml = text('  - { task: 0, period: 100ms, policy: lw }\n  - { task: 1, period: 100ms, policy: lw }\n');
+    expect(plan(yaml, 'fusion').devicePolicy).toBe('fusion-greedy');
+    const budget = plan(yaml, 'fusion-budget');
+    expect(budget.budgetChoice?.chosen).toBe('greedy-certified');
+    expect(budget.devicePolicy).toBe('fusion-greedy');
+    expect(budget.body.entryBudgetUs).toBeUndefined();
+    expect(budget.body.tasks.every((task) => task.policy === TaskPolicy['fusion-greedy'])).toBe(true);
+  });
+
+  it('refuses mixed enclave policies, a task with no policy, a normal task without work, with typed errors', () => {
+    expect(() => plan(text('  - { task: 0, period: 100ms, policy: lw }\n  - { task: 1, period: 100ms, policy: fusion }\n'))).toThrow(/one enclave policy per task set/);
+    expect(() => plan(text('  - { task: 0, period: 100ms }\n'))).toThrow(TasksetError);
+    expect(() => plan(text('  - { task: 0, period: 100ms }\n'))).toThrow(/--policy/);
+    expect(() => parseDeviceTaskset(text('  - { task: 0, period: 100ms, policy: normal }\n'))).toThrow(/needs its work per job/);
+    expect(() => parseDeviceTaskset(text('  - { task: 0, period: 100ms, policy: lw, work: 1ms }\n'))).toThrow(/work is for policy normal/);
+    expect(() => parseDeviceTaskset(text('  - { task: 0, period: 100ms, policy: turbo }\n'))).toThrow(/expected one of lw, fusion/);
+    expect(() => parseTeeTasksetSettings(text('  - { task: 0, period: 1s }\n', 'platform: { memory_model: most }\n'))).toThrow(/unknown memory model/);
+    expect(() => parseTeeTasksetSettings(text('  - { task: 0, period: 1s }\n', 'platform: { cores: 2 }\n'))).toThrow(/unknown field "cores"/);
+  });
+});
