@@ -37,15 +37,26 @@ export interface CheckedContainer {
  * hash over the trailer.
  */
 export function checkContainer(container: Uint8Array): CheckedContainer {
+  const digest = claimedDigest(container);
   const at = container.length - 2 - DIGEST_BYTES;
   const refuse = (what: string) => new SealError('seal_container', `the plaintext is not an .rtm container: ${what}`, { length: container.length });
-  if (at < CONTAINER_MAGIC.length || !CONTAINER_MAGIC.every((byte, i) => container[i] === byte)) throw refuse('no magic or too short');
-  if (container[at] !== 0x58 || container[at + 1] !== DIGEST_BYTES) throw refuse('no SHA-256 trailer at its end');
-  const digest = container.subarray(at + 2);
   const content = createHash('sha256').update(container.subarray(0, at));
   const actual = content.copy().digest();
   if (!actual.equals(digest)) throw refuse('its SHA-256 trailer does not match its content');
   return { digest: Uint8Array.from(digest), fileSha256: new Uint8Array(content.update(container.subarray(at)).digest()) };
+}
+
+/**
+ * The digest an .rtm's trailer claims (its last item), after checking the framing only: the magic and a 32-byte
+ * trailer at the end. Whether it matches the content is not checked here: the TA checks that before anything is
+ * activated (CONTAINER.md §7.6), so a sealer on the push's critical path may leave that pass to it.
+ */
+export function claimedDigest(container: Uint8Array): Uint8Array {
+  const at = container.length - 2 - DIGEST_BYTES;
+  const refuse = (what: string) => new SealError('seal_container', `the plaintext is not an .rtm container: ${what}`, { length: container.length });
+  if (at < CONTAINER_MAGIC.length || !CONTAINER_MAGIC.every((byte, i) => container[i] === byte)) throw refuse('no magic or too short');
+  if (container[at] !== 0x58 || container[at + 1] !== DIGEST_BYTES) throw refuse('no SHA-256 trailer at its end');
+  return Uint8Array.from(container.subarray(at + 2));
 }
 
 /** The .rtm's own digest (its last item), after checking that it is one and that it matches the content. */
@@ -70,10 +81,11 @@ export function seal(container: Uint8Array, options: SealOptions): Uint8Array {
 }
 
 /**
- * Seals a container `checkContainer` has already checked (so a caller that needs its hashes too reads the bytes
- * once). The output is written into one buffer of its final size and hashed segment by segment as it is made.
+ * Seals a container whose digest (which a signature covers) the caller has from checkContainer, or from
+ * claimedDigest when it leaves the content check to the TA. The output is written into one buffer of its final
+ * size and hashed segment by segment as it is made.
  */
-export function sealChecked(container: Uint8Array, checked: CheckedContainer, options: SealOptions): Sealing {
+export function sealChecked(container: Uint8Array, checked: Pick<CheckedContainer, 'digest'>, options: SealOptions): Sealing {
   const recipientKey = options.recipient instanceof Uint8Array ? publicKeyFromRaw('x25519', options.recipient, 'recipient public key') : options.recipient;
   if (recipientKey.asymmetricKeyType !== 'x25519') throw new SealError('seal_key', `the recipient key is ${recipientKey.asymmetricKeyType}, expected X25519`, { which: 'recipient' });
   if (options.signingKey && (options.signingKey.type !== 'private' || options.signingKey.asymmetricKeyType !== 'ed25519')) {

@@ -82,6 +82,15 @@ describe('sealForDevice', () => {
     expect(sealFor(lenet5)).toMatchObject({ reused: false, generation: 2 });
   });
 
+  it('leaves the content check to the TA: a damaged container is sealed as it is and refused on unsealing; a file that is no .rtm is refused at once', () => {
+    const { sealFor } = provisioned('damaged');
+    const damaged = Uint8Array.from(lenet5);
+    damaged[200]! ^= 1;
+    const sealing = sealFor(damaged);
+    expect(() => unseal(sealing.sealed, { recipientPrivateKey: taPrivate })).toThrow(/does not match its content/);
+    expect(() => sealFor(new Uint8Array(100))).toThrow(/not an .rtm container/);
+  });
+
   it('signs with the given Ed25519 key, verifiable by a TA that pins it', () => {
     const { privateKey } = generateKeyPairSync('ed25519');
     const pem = join(dir, 'lab-ed25519.pem');
