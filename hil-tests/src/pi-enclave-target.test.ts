@@ -46,7 +46,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'rtinfer-pi-target-'));
   lab = join(dir, 'lab.yaml');
   model = join(dir, 'lenet-5.rtm');
-  agent = await startPiTarget({ deviceId: `pi-target-${process.pid}`, dir });
+  agent = await startPiTarget({ deviceId: `pi-target-${process.pid}`, dir, register: true });
   expect((await rtinfer('compress', 'lenet-5', '-o', model)).code).toBe(0);
 }, piTargetStartMs());
 attachPiLogsOnFailure(() => agent);
@@ -73,6 +73,18 @@ describe.runIf(piTargetKind() === 'optee-qemu')('OP-TEE under QEMU', () => {
 });
 
 describe(`the Pi target (${piTargetKind()})`, () => {
+  it('is listed by rtinfer devices, and --device <its id> reaches it', async () => {
+    const listed = await rtinfer('devices', '--json');
+    expect(listed.code, listed.stderr).toBe(0);
+    const sims = JSON.parse(listed.stdout).sims as { deviceId: string; pty: string; description?: string }[];
+    const row = sims.find((sim) => sim.deviceId === agent.deviceId);
+    expect(row?.pty).toBe(agent.pty);
+    if (isOptee(agent)) expect(row?.description).toBe('OP-TEE 3.19 under QEMU (optee_qemu_v8)');
+    const pinged = await rtinfer('ping', '--device', agent.deviceId, '--count', '3');
+    expect(pinged.code, pinged.stderr).toBe(0);
+    expect(pinged.stdout).toMatch(new RegExp(`device\\s+${agent.deviceId} \\(${piTargetBoard()},`));
+  });
+
   it('refuses a sealed container with one flipped byte as authentication (segment, offset), and the active model still answers', async () => {
     const session = await DeviceSession.connect(new SerialTransport({ path: agent.pty }), { helloWant: HelloWant.TEE_KEY });
     try {

@@ -35,11 +35,17 @@ export interface PiTargetOptions {
   dir: string;
   signers?: Uint8Array[];
   requireSigned?: boolean;
+  /** In the sim registry, so that `rtinfer devices` lists it and `--device <id>` finds it. */
+  register?: boolean;
 }
 
 export async function startPiTarget(options: PiTargetOptions): Promise<RunningPiAgent> {
   mkdirSync(options.dir, { recursive: true });
-  const pinning = { ...(options.signers ? { signers: options.signers } : {}), ...(options.requireSigned ? { requireSigned: true } : {}) };
+  const pinning = {
+    ...(options.signers ? { signers: options.signers } : {}),
+    ...(options.requireSigned ? { requireSigned: true } : {}),
+    ...(options.register ? { register: true } : {}),
+  };
   if (piTargetKind() === 'optee-qemu') {
     const optee = await startOpteeQemu({ deviceId: options.deviceId, logDir: join(options.dir, `optee-${options.deviceId}`), ...pinning });
     console.log(`${optee.deviceId}: OP-TEE under QEMU booted in ${optee.bootMs} ms; logs ${optee.consoleLog}, ${optee.secureLog}`);

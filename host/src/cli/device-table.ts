@@ -4,7 +4,7 @@ import { renderTable } from './table.js';
 
 export function deviceTable(ports: readonly SerialPortInfo[], sims: readonly SimRecord[]): string[] {
   const rows: string[][] = [];
-  for (const sim of sims) rows.push(['sim', sim.deviceId, sim.link ?? sim.pty, '-', '-', `POSIX sim, pid ${sim.pid}`]);
+  for (const sim of sims) rows.push(['sim', sim.deviceId, sim.link ?? sim.pty, '-', '-', `${sim.description ?? 'POSIX sim'}, pid ${sim.pid}`]);
   for (const port of ports) {
     const usb = port.vendorId ? `${port.vendorId}:${port.productId ?? '?'}` : '-';
     rows.push(['serial', port.serialNumber ?? port.path, port.path, usb, port.serialNumber ?? '-', port.manufacturer ?? '-']);

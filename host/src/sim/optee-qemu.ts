@@ -170,6 +170,7 @@ export async function startOpteeQemu(options: OpteeQemuOptions = {}): Promise<Ru
     pid: child.pid!,
     clockHz: Number(agentLine[5]),
     clock: 'wall',
+    description: `OP-TEE 3.19 under QEMU (${agentLine[6]!})`,
     startedAt: new Date(started).toISOString(),
   };
   const unregister = options.register ? registerSim(record) : () => {};

@@ -12,6 +12,8 @@ export interface SimRecord {
   clockHz: number;
   /** What the sim's device clock counts (rtinfer-sim --clock); absent from records of older sims: wall. */
   clock?: SimClock;
+  /** What it is, when not the POSIX sim: e.g. `OP-TEE 3.19 under QEMU (optee_qemu_v8)` (`rtinfer devices` shows it). */
+  description?: string;
   startedAt: string;
 }
 
