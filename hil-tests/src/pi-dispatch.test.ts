@@ -128,6 +128,23 @@ describe('the agent dispatches two lenet-5 tasks in the enclave', () => {
   }, 120_000);
 });
 
+describe('misses and overruns in the enclave', () => {
+  it('a task that cannot meet its deadline: every job traced as missed and overrun, found by the host\'s check', async () => {
+    // A lenet-5 job (8 entries into another process) cannot end within 20 µs of its release, nor run within 10 µs.
+    const tasksFile = join(dir, 'impossible.yaml');
+    writeFileSync(tasksFile, [`model: ${model}`, 'tasks:', '  - { name: impossible, task: 0, period: 250ms, deadline: 20us, budget: 10us, policy: lw }', ''].join('\n'));
+    const run = await rtinfer('run', '-d', agent.pty, '-t', tasksFile, '--duration', '1s', '--json');
+    expect(run.code, run.stderr).toBe(0);
+    const lines = run.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    const summary = lines.at(-1) as { deviceSummary: { released: number; missed: number }; tasks: { jobs: number; misses: number; overruns: number }[] };
+    expect(summary.deviceSummary.released).toBe(4);
+    expect(summary.deviceSummary.missed).toBe(4);
+    expect(summary.tasks[0]).toMatchObject({ jobs: 4, misses: 4, overruns: 4 });
+    const miss = lines.find((line) => line.kind === 'miss') as { task: number; detectedBy?: string } | undefined;
+    expect(miss?.task).toBe(0);
+  }, 60_000);
+});
+
 describe('bad task sets are refused with their facts, and the agent keeps serving', () => {
   let session: DeviceSession;
   beforeAll(async () => {
