@@ -27,7 +27,7 @@ export default class Run extends RtinferCommand {
   static override summary = 'Run a periodic task set on a device and check every deadline as its trace streams in.';
   static override description = `Loads the task set file onto the device (TASKSET: the device refuses a set that is over-utilised or does not fit its memory, with the numbers), releases its jobs for --duration (RUN), and feeds every TRACE batch, with PINGs for clock sync, through the deadline check while the run goes on: deadline misses (with what ran instead), budget overruns, lost or repeated batches and events the device dropped. STOP then brings the device's own summary. It prints a summary per task and the first ${FIRST_FEW} misses, overruns and other verdicts of each kind, then how many more there are: --record keeps every one. --json does the same as NDJSON, one verdict per line, then a summary line.
 
-The task set file is YAML or JSON: tasks with task (id), name, period, deadline, offset, mode (dense or trec), input (stored test input), budget. --record keeps the run as a recording for \`rtinfer trace check\` and \`rtinfer trace export\`.
+The task set file is YAML or JSON: tasks with task (id), name, period, deadline, offset, mode (dense or trec), input (stored test input), budget. On a TEE device (a Pi's OP-TEE agent) the file also names the model its active slot holds (model: a zoo name or the .rtm pushed) and optionally platform (enclave_capacity, world_switch, max_slice_time, memory_model), and each task its policy: lw, fusion (the paper's greedy), fusion-budget (ours) or normal (a normal-world busy loop of work per job); --policy sets every enclave task's. The host plans the model's LW units with the scheduler's slicing rule and sends them; the device dispatches them as EDF enclave entries and traces every world switch. --record keeps the run as a recording for \`rtinfer trace check\` and \`rtinfer trace export\`.
 
 With --bench the device is one of that bench's (--device: its id in the bench's table), run by the bench's daemon, which forwards every TRACE batch over MQTT; the check, printing and recording are the same. No PINGs cross the broker: misses are found from the trace itself, not by a host timer. Ctrl-C asks the daemon to STOP the run.`;
   static override examples = [
@@ -35,6 +35,7 @@ With --bench the device is one of that bench's (--device: its id in the bench's 
     { command: '<%= config.bin %> run -d /dev/ttyACM0 -t tasks.yaml --record run.rtrace.jsonl --trace jobs,layers', description: 'On a board, recording job and layer events.' },
     { command: '<%= config.bin %> run -t tasks.yaml --json --fail-on-miss', description: 'Verdicts as NDJSON; exit 1 on any miss (for CI).' },
     { command: '<%= config.bin %> run --bench bench-b -d f7-2 -t tasks.yaml', description: 'On device f7-2 of bench-b, through its daemon (its TRACE batches over MQTT).' },
+    { command: '<%= config.bin %> run -d pi-sim-1 -t pi-tasks.yaml --policy fusion --duration 2s', description: 'On a simulated Pi: the enclave tasks under FUSION (the greedy).' },
   ];
   static override flags = {
     device: deviceFlag(),
