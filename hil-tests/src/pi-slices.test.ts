@@ -6,7 +6,7 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { graphLayerProfiles, sliceLayer, startPiAgent, zooModel, type RunningPiAgent } from 'rtinfer';
+import { predictLwEntries, startPiAgent, zooModel, type RunningPiAgent } from 'rtinfer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rtinfer } from './support/cli.js';
 
@@ -41,8 +41,9 @@ afterAll(async () => {
 
 /** host/src/sched's LW plan of a zoo model at the budget: entries (one per unit) and layers sliced. */
 function predicted(name: string): { entries: number; layers: number; sliced: number } {
-  const units = graphLayerProfiles(zooModel(name)).map((layer) => sliceLayer(layer, budget));
-  return { entries: units.reduce((sum, slices) => sum + slices.length, 0), layers: units.length, sliced: units.filter((slices) => slices.length > 1).length };
+  const plan = predictLwEntries(zooModel(name), budget);
+  if (!('entries' in plan)) throw new Error(`${name}: ${plan.tooLarge.layer} does not fit ${budget} B`);
+  return plan;
 }
 
 describe(`a simulated Pi with a ${budget / 1024} KiB entry budget`, () => {
@@ -61,6 +62,9 @@ describe(`a simulated Pi with a ${budget / 1024} KiB entry budget`, () => {
     console.log(`${name} at ${budget} B: ${result.entries} entries measured, ${plan.entries} predicted, ${plan.layers} layers, ${plan.sliced} sliced`);
     expect(result.layers).toHaveLength(plan.layers);
     expect(result.entries).toBe(plan.entries);
+    // The CLI reads the budget from HELLO tee_entry and prints the same prediction beside the measurement.
+    expect(result.entryBudget).toBe(budget);
+    expect(result.predictedEntries).toBe(plan.entries);
     expect(result.entries).toBeGreaterThan(plan.layers);
     // The bigger model needs two or more slices in several layers (cifarnet: conv1-3 and pool1); lenet-5 in ip1.
     expect(plan.sliced).toBeGreaterThanOrEqual(name === 'cifarnet' ? 2 : 1);

@@ -101,8 +101,8 @@ export const validCases: ValidCase[] = [
   {
     name: 'hello_info_tee',
     direction: 'd2h',
-    message: { type: 'HELLO', id: 5, body: { proto: 1, maxFrame: 4096, board: 'optee_sim', firmware: '0.1.0', deviceId: 'pi-sim-1', clockHz: 1_000_000_000n, caps: 0b100011, ram: 5_177_344, slotSize: 262_144, slots: 2, bootId: 3, uptime: 2_000_000n, teeHeap: 5_177_344, teeKeySha256: sha(5), teeKey: bytes(32, 9) } },
-    note: 'TEE capability, the TA heap budget, the key fingerprint and (asked for) the key',
+    message: { type: 'HELLO', id: 5, body: { proto: 1, maxFrame: 4096, board: 'optee_sim', firmware: '0.1.0', deviceId: 'pi-sim-1', clockHz: 1_000_000_000n, caps: 0b100011, ram: 5_177_344, slotSize: 262_144, slots: 2, bootId: 3, uptime: 2_000_000n, teeHeap: 5_177_344, teeKeySha256: sha(5), teeKey: bytes(32, 9), teeEntry: 262_144 } },
+    note: 'TEE capability, the TA heap budget, the key fingerprint, (asked for) the key and the entry budget',
   },
   { name: 'result_tee_entries', direction: 'd2h', maxFrame: 4096, message: { type: 'RESULT', id: 24, body: { ticks: 3_000_000n, output: bytes(40, 3), shape: [10], layerTicks: [1_000_000n, 1_500_000n, 500_000n], top: 7, entries: 3 } }, note: 'an enclave inference: one entry per layer (LW)' },
   { name: 'error_budget', direction: 'd2h', message: { type: 'ERROR', id: 42, body: { code: 15, message: 'model does not fit the TA heap budget', type: 0x13, need: 6_000_000n, have: 5_177_344n } } },

@@ -223,6 +223,7 @@ export const deviceBodies = {
     teeHeap: optional(12, u32),
     teeKeySha256: optional(13, sha256),
     teeKey: optional(14, bstr({ exact: 32 })),
+    teeEntry: optional(15, u32),
   }),
   PING: struct({
     t1: required(0, u64()),

@@ -63,6 +63,12 @@ void engine_hello_info(rtp_hello_info_t *h, uint8_t want)
     h->ram = agent_tee_heap_budget();
     h->has_tee_heap = true;
     h->tee_heap = agent_tee_heap_budget();
+    /* The entry budget the host's LW planner cuts layers at (INFER's entries): the TA's for its active model. */
+    uint64_t entry = agent_tee_entry_budget();
+    if (entry > 0) {
+        h->has_tee_entry = true;
+        h->tee_entry = entry > UINT32_MAX ? UINT32_MAX : (uint32_t)entry;
+    }
     h->has_tee_key_sha256 = true;
     h->tee_key_sha256.ptr = agent_tee_key_sha256();
     h->tee_key_sha256.len = 32;

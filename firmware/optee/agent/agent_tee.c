@@ -29,6 +29,7 @@ static struct {
     uint8_t key[RTINFER_TA_KEY_BYTES];
     uint8_t key_sha256[32];
     uint32_t heap_budget;
+    uint64_t entry_budget; /* RTINFER_TA_ENTRY_BUDGET, 0 if not set */
     char device_id[RTINFER_TA_MAX_DEVICE_ID + 1];
     uint8_t signers[RTINFER_TA_MAX_SIGNERS][32]; /* pinned by agent_tee_pin_signers(), pinned again on revival */
     uint32_t signer_count;
@@ -106,6 +107,7 @@ int agent_tee_open(const char *device_id, char *err, size_t errlen)
             agent_tee_close();
             return -1;
         }
+        s_tee.entry_budget = bytes;
     }
     snprintf(s_tee.device_id, sizeof s_tee.device_id, "%s", device_id);
     return 0;
@@ -256,6 +258,15 @@ int agent_tee_load_slot(uint8_t slot, uint32_t size, engine_error_t *err)
         }
     }
     return 1;
+}
+
+uint64_t agent_tee_entry_budget(void)
+{
+    rtinfer_ta_stats stats;
+    if (s_tee.open && agent_tee_stats(&stats) == 0 && stats.loaded) {
+        return stats.entry_budget;
+    }
+    return s_tee.entry_budget;
 }
 
 int agent_tee_shapes(rtnn_lw_shape *out, uint32_t most, uint32_t *count)

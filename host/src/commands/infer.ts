@@ -14,11 +14,13 @@ import { inferResultFromJson } from '../daemon/rpc-infer.js';
 import { benchDeviceRow, isTeeRow } from '../daemon/bench-tee.js';
 import { compareWithReference, type ReferenceComparison } from '../nn/device-reference.js';
 import { isTeeDevice } from '../device/tee-key.js';
+import { predictLwEntries, type LwEntryPrediction } from '../sched/predicted-entries.js';
+import { formatBytes } from '../sched/units.js';
 
 export default class Infer extends RtinferCommand {
   static override summary = 'Run one inference on a device, densely or with TREC, and time every layer.';
   static override description =
-    'The device runs its active model (or --slot) on a stored test input (--input-index) or an input file of float32 values, and answers with the output, the device ticks of the whole run and of each layer, and for TREC the clusters per layer. With --model (the .rtm that was pushed) layers are named and --check compares the output with the host\'s own reference: the dense forward pass, or the TREC reference that predicts the device\'s clusters exactly.\n\nOn a TEE device (a Pi\'s OP-TEE agent) the model runs in the enclave, one entry per layer, and the number of enclave entries is printed. Its container is sealed, so the device reads no stored test inputs: --input-index then sends the input stored in --model.';
+    'The device runs its active model (or --slot) on a stored test input (--input-index) or an input file of float32 values, and answers with the output, the device ticks of the whole run and of each layer, and for TREC the clusters per layer. With --model (the .rtm that was pushed) layers are named and --check compares the output with the host\'s own reference: the dense forward pass, or the TREC reference that predicts the device\'s clusters exactly.\n\nOn a TEE device (a Pi\'s OP-TEE agent) the model runs in the enclave as LW entries (each layer in the fewest slices that fit the TA\'s entry budget), and the number of enclave entries is printed beside what the host\'s LW planner predicts for that budget (with --model). Its container is sealed, so the device reads no stored test inputs: --input-index then sends the input stored in --model.';
   static override examples = [
     { command: '<%= config.bin %> infer --model lenet-5.rtm', description: 'Dense, on the first stored test input of the active model.' },
     { command: '<%= config.bin %> infer --model lenet-5.rtm --mode trec --check', description: 'TREC with the firmware\'s default L and H, checked against the host reference.' },
@@ -51,10 +53,12 @@ export default class Infer extends RtinferCommand {
     const trec = flags.trec ? parseTrecFlag(flags.trec, model?.graph) : undefined;
     const input = flags.input ? await readInput(flags.input) : { index: flags['input-index'] ?? 0 };
     const request: InferRequest = { mode, trec, input, timeoutMs: flags.timeout, ...(flags.slot ? { slot: flags.slot.charCodeAt(0) - 97 } : {}) };
-    const { result, device } = flags.bench !== undefined ? await inferThroughBench(flags, flags.bench, request, model) : await inferLocal(flags.device, request, model);
+    const { result, device, entryBudget } = flags.bench !== undefined ? await inferThroughBench(flags, flags.bench, request, model) : await inferLocal(flags.device, request, model);
+    // On a TEE device that declares its entry budget (HELLO tee_entry), the host's LW planner predicts the entries.
+    const lw = model && entryBudget !== undefined && result.entries !== undefined ? predictLwEntries(model.graph, entryBudget) : undefined;
     const check = flags.check && model ? compareWithReference(model, input, mode, trec, result) : undefined;
     const layerNames = model?.graph.layers.map((layer) => layer.name);
-    if (!this.jsonEnabled()) for (const line of describeInference(result, layerNames, check, device)) this.log(line);
+    if (!this.jsonEnabled()) for (const line of describeInference(result, layerNames, check, device, entryBudget, lw)) this.log(line);
     return {
       device,
       mode,
@@ -66,22 +70,25 @@ export default class Infer extends RtinferCommand {
       layers: result.layerTicks.map((ticks, index) => ({ layer: layerNames?.[index] ?? index, ticks: ticks.toString() })),
       trec: result.trec.map((stat) => ({ ...stat, layer: layerNames?.[stat.layer] ?? stat.layer })),
       ...(result.entries !== undefined ? { entries: result.entries } : {}),
+      ...(entryBudget !== undefined ? { entryBudget } : {}),
+      ...(lw ? ('entries' in lw ? { predictedEntries: lw.entries, slicedLayers: lw.sliced } : { predictedTooLarge: lw.tooLarge }) : {}),
       ...(check ? { check } : {}),
     };
   }
 }
 
-async function inferLocal(deviceFlag: string | undefined, request: InferRequest, model: DecodedContainer | undefined): Promise<{ result: InferResult; device: string }> {
+async function inferLocal(deviceFlag: string | undefined, request: InferRequest, model: DecodedContainer | undefined): Promise<{ result: InferResult; device: string; entryBudget?: number }> {
   const { session, device } = await openSession(deviceFlag);
   try {
     const input = isTeeDevice(session.info) ? storedInputForTee(request.input, model, session.description) : request.input;
-    return { result: await inferOnDevice(session, { ...request, input }), device: device.path ?? device.via };
+    const entryBudget = session.info?.teeEntry;
+    return { result: await inferOnDevice(session, { ...request, input }), device: device.path ?? device.via, ...(entryBudget !== undefined ? { entryBudget } : {}) };
   } finally {
     await session.close();
   }
 }
 
-async function inferThroughBench(flags: { lab?: string; broker?: string; device?: string }, bench: string, request: InferRequest, model: DecodedContainer | undefined): Promise<{ result: InferResult; device: string }> {
+async function inferThroughBench(flags: { lab?: string; broker?: string; device?: string }, bench: string, request: InferRequest, model: DecodedContainer | undefined): Promise<{ result: InferResult; device: string; entryBudget?: number }> {
   const client = await BenchClient.connect(resolveBroker(flags, bench).access);
   try {
     await client.requireBench(bench);
@@ -127,12 +134,17 @@ async function readInput(file: string): Promise<Float32Array> {
   return bytesToFloat32(bytes);
 }
 
-function describeInference(result: InferResult, layerNames: string[] | undefined, check: ReferenceComparison | undefined, device: string): string[] {
+function describeInference(result: InferResult, layerNames: string[] | undefined, check: ReferenceComparison | undefined, device: string, entryBudget?: number, lw?: LwEntryPrediction): string[] {
   const ms = (ticks: bigint) => ((Number(ticks) / Number(result.ticks)) * result.seconds * 1000).toFixed(3);
   const lines = [`${device}: top ${result.top ?? '-'} in ${(result.seconds * 1000).toFixed(3)} ms (${result.ticks} ticks), output ${JSON.stringify(result.shape)}`];
   const rows = result.layerTicks.map((ticks, index) => [String(layerNames?.[index] ?? index), ms(ticks), `${((100 * Number(ticks)) / Number(result.ticks)).toFixed(1)}%`]);
   lines.push(...renderTable([{ header: 'layer' }, { header: 'ms', align: 'right' }, { header: 'share', align: 'right' }], rows));
   if (result.entries !== undefined) lines.push(`enclave: ${result.entries} entries into the TA (${result.layerTicks.length} layers)`);
+  if (lw && entryBudget !== undefined) {
+    lines.push('entries' in lw
+      ? `LW plan: ${lw.entries} entries predicted at the TA's ${formatBytes(entryBudget)} entry budget (${lw.sliced} layers sliced)${lw.entries === result.entries ? ', as measured' : `, ${result.entries} MEASURED`}`
+      : `LW plan: ${lw.tooLarge.layer} needs ${formatBytes(lw.tooLarge.need)} in its smallest slice, over the TA's ${formatBytes(entryBudget)} entry budget`);
+  }
   for (const stat of result.trec) {
     const removed = (100 * (1 - stat.clusters / stat.vectors)).toFixed(1);
     lines.push(`TREC ${layerNames?.[stat.layer] ?? stat.layer}: ${stat.clusters} clusters for ${stat.vectors} sub-vectors (${removed}% redundancy removed)`);

@@ -33,7 +33,8 @@ function shapeOf(layer: Graph['layers'][number], input: number[], output: number
 
 /** One profile per layer of `graph` (already folded, as `rtinfer compress` stores it), memory under `full`. */
 export function graphLayerProfiles(graph: Graph, model: CostModel = cortexA53Enclave): LayerProfile[] {
-  const shapes = inferShapes(graph);
+  // Shapes only: the weights are not read (a decoded container's graph has none; a zoo graph's are drawn lazily).
+  const shapes = inferShapes(graph, { checkWeights: false });
   return graph.layers.map((layer) => {
     const input = shapes.get(layer.inputs[0] ?? '') ?? [];
     const output = shapes.get(layer.name)!;

@@ -9,6 +9,7 @@ export * from './zoo-shapes.js';
 export * from './layer-profiles.js';
 export * from './lw-slicing.js';
 export * from './graph-profiles.js';
+export * from './predicted-entries.js';
 export * from './packing.js';
 export * from './dispatch.js';
 export * from './demand-model.js';

@@ -67,7 +67,7 @@ const allCapacities = [16 * 1024, 64 * 1024, 128 * 1024, 256 * 1024, 1024 * 1024
 
 // ImageNet-sized networks cut into thousands of slices at KiB capacities: they are compared from 1 MiB up, so the
 // test's work stays bounded (the rule is the same code at every capacity).
-const bigNetworks = new Set(['alexnet']);
+const bigNetworks = new Set(['alexnet', 'vgg-16']);
 
 function compare(name: string, profiles: LayerProfile[]): { sliced: number; tooLarge: number } {
   const capacities = bigNetworks.has(name) ? allCapacities.filter((capacity) => capacity >= 1024 * 1024) : allCapacities;
@@ -78,8 +78,7 @@ function compare(name: string, profiles: LayerProfile[]): { sliced: number; tooL
 }
 
 describe('LW slicing: the C rule (firmware/nn) equals the TypeScript rule (host/src/sched)', () => {
-  // vgg-16 is left out: building its profiles takes about 10 s here (in shape inference; not yet looked into).
-  it.each(zooNames.filter((name) => name !== 'vgg-16'))('zoo model %s, as the device runs it', (name) => {
+  it.each(zooNames)('zoo model %s, as the device runs it', (name) => {
     // Folding draws the lazy weights: only the networks with batch norm need it (it removes those layers).
     const graph = zooModel(name);
     const profiles = graphLayerProfiles(graph.layers.some((layer) => layer.op === 'batchNorm') ? foldBatchNorm(graph) : graph);

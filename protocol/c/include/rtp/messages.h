@@ -153,6 +153,8 @@ typedef struct { /* HELLO D2H */
     rtp_bytes_t tee_key_sha256; /* 13: = 32 bytes, SHA-256 of the TA's X25519 public key, opt */
     bool has_tee_key;
     rtp_bytes_t tee_key; /* 14: = 32 bytes, the TA's X25519 public key, opt (asked for by want) */
+    bool has_tee_entry;
+    uint32_t tee_entry;  /* 15: the TA's entry budget in bytes (one layer or LW slice), opt (TEE devices) */
 } rtp_hello_info_t;
 
 typedef struct { /* PING H2D */
