@@ -8,14 +8,14 @@
 #                                         u-boot-qemu as BL33) at 0x40000; qemu-system-aarch64 -machine
 #                                         virt,secure=on -bios flash.bin. OP-TEE logs on the second -serial.
 #   build/optee/qemu/ta/<uuid>.ta         our TA, signed with the dev kit's default key (goes to /lib/optee_armtz)
-#   build/optee/qemu/export-ta_arm64/     the TA dev kit it was built with (for other TAs, e.g. one signed with
-#                                         another key)
+#   build/optee/qemu/ta-elf/<uuid>.stripped.elf   the TA before signing (to sign it with another key)
+#   build/optee/qemu/export-ta_arm64/     the TA dev kit it was built with (scripts/sign_encrypt.py signs)
 #   build/optee/qemu/BUILD-INFO           commits, flags, compiler, the cache folders used
 #   build/optee/qemu/{Image,initramfs.cpio.gz}   written by scripts/optee/normal-world.sh (not by this script),
 #                                         which is called as  normal-world.sh --ta build/optee/qemu/ta/<uuid>.ta
 #                                         --out build/optee/qemu  when it exists (--no-normal-world skips it)
 #   build/optee/rpi3/armstub8.bin         TF-A (bl1 padded to 128 KiB + fip with OP-TEE and Debian's rpi_3 u-boot)
-#   build/optee/rpi3/tee-{header,pager,pageable}_v2.bin, ta/<uuid>.ta, export-ta_arm64/, BUILD-INFO
+#   build/optee/rpi3/tee-{header,pager,pageable}_v2.bin, ta/<uuid>.ta, ta-elf/, export-ta_arm64/, BUILD-INFO
 # flash.bin, armstub8.bin, the tee-*.bin files and export-ta_arm64 are symlinks into the cache; the .ta is a copy.
 #
 # Sources: RTINFER_VENDOR_DIR when set, else <repo>/../shared/vendor when it exists, else shallow clones of the
@@ -66,8 +66,10 @@ case "$platform" in
   rpi3) images=(armstub8.bin tee-header_v2.bin tee-pager_v2.bin tee-pageable_v2.bin) ;;
 esac
 for name in "${images[@]}" export-ta_arm64; do ln -sfn "$os_dir/$name" "$out/$name"; done
-rm -f "$out"/ta/*.ta
+rm -f "$out"/ta/*.ta "$out"/ta-elf/*.elf
+mkdir -p "$out/ta-elf"
 cp "$ta_dir"/*.ta "$out/ta/"
+cp "$ta_dir"/*.stripped.elf "$out/ta-elf/"
 ta_file="$(ls "$out"/ta/*.ta)"
 {
   echo "# scripts/build-optee.sh --platform $platform"

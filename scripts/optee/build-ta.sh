@@ -3,6 +3,7 @@
 # signed with the dev kit's default key, cached by its inputs. Prints the cache folder, which holds:
 #   <uuid>.ta     the signed TA, as OP-TEE loads it from /lib/optee_armtz
 #   <uuid>.elf    the unstripped ELF, for symbolising a TA panic's call stack
+#   <uuid>.stripped.elf  what was signed: sign it with another key to get a TA this OP-TEE must refuse
 #   warnings.txt  the compiler's warnings (OP-TEE's TA flags are stricter than the project's)
 #   BUILD-INFO
 # The sources are copied first and built in the copy: nothing is written into the checkout, and edits made
@@ -66,7 +67,7 @@ bash "$(dirname "${BASH_SOURCE[0]}")/check-ta-sources.sh" "$firmware" \
 
 out="$work/out"
 mkdir -p "$out"
-cp "$firmware/optee/ta/$uuid.ta" "$firmware/optee/ta/$uuid.elf" "$out/"
+cp "$firmware/optee/ta/$uuid.ta" "$firmware/optee/ta/$uuid.elf" "$firmware/optee/ta/$uuid.stripped.elf" "$out/"
 grep -E 'warning:' "$log" | sed "s|$firmware/||" >"$out/warnings.txt" || true
 {
   echo "platform: $platform"
