@@ -116,7 +116,8 @@ function readCache(dir: string, deviceId: string, wanted: Omit<CachedSealing, 'g
 
 function writeFilesSync(stem: string, entry: CacheEntry): void {
   for (const [file, bytes] of [[`${stem}.rtms`, entry.sealed], [`${stem}.json`, JSON.stringify(entry.meta)]] as const) {
-    const temporary = `${file}.${process.pid}.tmp`;
+    // Not the background write's temporary file, which a write still in flight may be filling.
+    const temporary = `${file}.${process.pid}.exit.tmp`;
     writeFileSync(temporary, bytes);
     renameSync(temporary, file);
   }
