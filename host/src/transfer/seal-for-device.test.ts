@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -80,6 +81,14 @@ describe('sealForDevice', () => {
     writeFileSync(join(cacheDir, 'pi-1.rtms'), first.sealed.subarray(0, first.sealed.length - 1));
     expect(existsSync(join(cacheDir, 'pi-1.json'))).toBe(true);
     expect(sealFor(lenet5)).toMatchObject({ reused: false, generation: 2 });
+  });
+
+  it('a process that exits right after sealing still leaves the sealing in the cache (written on the way out)', () => {
+    const { labFile, cacheDir } = provisioned('exit');
+    const script = join(import.meta.dirname, 'test-support', 'seal-and-exit.ts');
+    const printed = execFileSync(process.execPath, ['--import', 'tsx', '--conditions=source', script, labFile, cacheDir, 'pi-1'], { encoding: 'utf8' }).trim();
+    expect(Buffer.from(sha256(new Uint8Array(readFileSync(join(cacheDir, 'pi-1.rtms'))))).toString('hex')).toBe(printed);
+    expect(JSON.parse(readFileSync(join(cacheDir, 'pi-1.json'), 'utf8'))).toMatchObject({ sealedSha256: printed, generation: 1 });
   });
 
   it('leaves the content check to the TA: a damaged container is sealed as it is and refused on unsealing; a file that is no .rtm is refused at once', () => {
