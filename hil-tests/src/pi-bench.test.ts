@@ -1,7 +1,8 @@
 // A simulated Pi owned by a bench daemon, never provisioned: `rtinfer push --bench` seals on the CLI's host, so with no
 // key pinned it refuses with the direct push's "provision first" error (telling where to provision a Pi whose port the
-// daemon holds) and nothing reaches the device's slots. The sealed push itself: pi-bench-sealed.test.ts.
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+// daemon holds), a pin that is not the device's key is refused as the key changed, and nothing reaches the device's
+// slots. The sealed push itself: pi-bench-sealed.test.ts.
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { type RunningBroker, type RunningPiAgent, startAedesBroker, startPiAgent } from 'rtinfer';
@@ -39,13 +40,21 @@ afterAll(async () => {
 });
 
 describe('a Pi on a bench', () => {
-  it('push --bench to a TEE device with no pinned key says to provision it first', async () => {
+  it('push --bench to a TEE device with no pinned key says to provision it first, and refuses a pin of another key', async () => {
     const refused = await rtinfer('push', join(dir, 'lenet-5.rtm'), '--bench', bench, '--lab', lab, '--device', 'pi-b');
     expect(refused.code).toBe(2);
     const message = unwrapped(refused.stderr);
     expect(message).toContain(`no key is pinned for TEE device pi-b in ${lab}`);
     expect(message).toContain(`provision it where it is plugged in (rtinfer provision --device ${agent.pty}) while the daemon of bench ${bench} does not hold its port`);
     expect(message).toContain('Code: tee_not_provisioned');
+
+    // A pin that is not the device's key (the daemon's row carries the fingerprint of its HELLO): refused loudly.
+    const wrongPin = join(dir, 'wrong-pin.yaml');
+    writeFileSync(wrongPin, [readFileSync(lab, 'utf8').trimEnd(), 'tee:', '  devices:', `    pi-b: { key: "${'11'.repeat(32)}" }`, ''].join('\n'));
+    const changed = await rtinfer('push', join(dir, 'lenet-5.rtm'), '--bench', bench, '--lab', wrongPin, '--device', 'pi-b', '--json');
+    expect(changed.code).toBe(2);
+    expect(JSON.parse(changed.stdout)).toMatchObject({ code: 'tee_key_changed' });
+    expect(changed.stdout).toContain(agent.teeKeySha256);
     const models = await rtinfer('models', '--bench', bench, '--lab', lab, '--device', 'pi-b', '--json');
     expect(models.code, models.stderr).toBe(0);
     expect(JSON.parse(models.stdout).slots.every((slot: { state: string }) => slot.state === 'empty')).toBe(true);
