@@ -29,7 +29,8 @@ export function simRegistryDir(): string {
   return process.env.RTINFER_RUNTIME_DIR ?? join(tmpdir(), `rtinfer-${uid}`, 'sims');
 }
 
-function isAlive(pid: number): boolean {
+/** Whether process `pid` exists (EPERM: it does, owned by someone else). */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
