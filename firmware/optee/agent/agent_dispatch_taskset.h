@@ -6,4 +6,7 @@
  * agent never holds: such a task set is then refused with no_model). Off by default. */
 void agent_taskset_allow_no_tee(int allow);
 
+/* Ends a run in progress (after its entry in progress) and joins the dispatcher: before the TA session closes. */
+void agent_taskset_shutdown(void);
+
 #endif

@@ -256,6 +256,7 @@ int main(int argc, char **argv)
     app_run(&s_cfg);
 
     fprintf(stderr, "rtinfer-agent: signal %d, exiting\n", posix_port_stop_signal());
+    agent_taskset_shutdown(); /* the dispatcher's entries use the TA session closed below */
     agent_mqtt_stop();
     if (s_link_path != NULL) {
         posix_cli_remove_link(s_link_path, posix_pty_slave_path());

@@ -40,11 +40,16 @@ void agent_taskset_allow_no_tee(int allow)
     s_allow_no_tee = allow;
 }
 
-void taskset_init(void)
+void agent_taskset_shutdown(void)
 {
     if (agent_dispatch_thread_active()) {
-        (void)agent_dispatch_thread_join(NULL); /* a reset: the app starts over, the run does not survive it */
+        (void)agent_dispatch_thread_join(NULL);
     }
+}
+
+void taskset_init(void)
+{
+    agent_taskset_shutdown(); /* a reset: the app starts over, the run does not survive it */
     s_have_plan = 0;
     memset(&s_summary, 0, sizeof s_summary);
     trace_ring_reset();
