@@ -69,8 +69,10 @@ export interface ProfileNetwork {
   name: string;
   layers: LayerProfile[];
   match?: SchedMatch;
-  /** One line naming the measurement: model, device, target kind, runs, statistic, date. */
+  /** One line naming the measurement: file, model, device, board, firmware, target kind, runs, statistic, date. */
   source: string;
+  /** The same in few words, for a chart: model, device, target kind, runs, statistic, day. */
+  brief: string;
   worldSwitch?: number;
 }
 
@@ -81,5 +83,6 @@ export function profileNetwork(profile: Profile, memoryModel: MemoryModel, file?
   const { match } = matchSchedNetwork(layers);
   const statistic = profile.measurement.percentile === 100 ? 'max' : `p${profile.measurement.percentile}`;
   const source = `${file ? `${file}: ` : ''}${profile.model.id}${match ? ` (= sched ${match.network} by shapes)` : ''} measured on ${profile.device.id} (${profile.device.board}, firmware ${profile.device.firmware}, ${profile.target.kind}), ${profile.measurement.runs} runs, WCET = ${statistic} of each layer, ${profile.measurement.date}`;
-  return { name: match?.network ?? profile.model.id, layers, ...(match ? { match } : {}), source, ...(profile.world_switch ? { worldSwitch: profile.world_switch.wcet_us } : {}) };
+  const brief = `${profile.model.id} on ${profile.device.id} (${profile.device.board}, ${profile.target.kind}), ${profile.measurement.runs} runs, WCET ${statistic}, ${profile.measurement.date.slice(0, 10)}`;
+  return { name: match?.network ?? profile.model.id, layers, ...(match ? { match } : {}), source, brief, ...(profile.world_switch ? { worldSwitch: profile.world_switch.wcet_us } : {}) };
 }

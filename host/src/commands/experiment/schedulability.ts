@@ -69,7 +69,7 @@ The text, the JSON and the HTML print the paper's acceptance ratios beside ours,
       ...(profiles.length ? { measured: profiles.map(({ name, layers }) => ({ name, layers })) } : {}),
     };
     const source: SweepSource = profiles.length
-      ? { network, wcets: `measured (${used.map((profile) => profile.name).join(', ') || network})`, measurements: used.map((profile) => profile.source) }
+      ? { network, wcets: `measured (${used.map((profile) => profile.name).join(', ') || network})`, measurements: used.map((profile) => profile.source), briefs: used.map((profile) => profile.brief) }
       : { ...costModelSource, network };
     const progress = new ProgressLine('sweep points', sweepPoints(config).length, !this.jsonEnabled());
     const started = Date.now();

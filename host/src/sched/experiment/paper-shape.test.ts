@@ -35,8 +35,11 @@ describe('the paper\'s points on our charts', () => {
     expect(paper.encoding.color).toEqual(ours.encoding.color);
     expect(ours.encoding.color.legend.labelLimit).toBe(0);
     expect(paper.encoding.shape.legend.labelLimit).toBe(0);
+    expect(paper.mark).toMatchObject({ type: 'point', filled: true });
+    expect(paper.encoding.shape.scale.range).toEqual(['diamond']);
     expect(spec.config.legend).toEqual({ labelLimit: 0, titleLimit: 0 });
-    expect(spec.title.subtitle).toEqual(['WCETs: measured (tiny-darknet)']);
+    expect(spec.title.subtitle).toEqual(["lines: ours (solid: simulation, dashed: analysis); diamonds: the paper's points", 'WCETs: measured (tiny-darknet)']);
+    expect(ours.encoding.strokeDash.scale).toEqual({ domain: ['simulation', 'analysis'], range: [[1, 0], [4, 2]] });
   });
 
   it('leaves the paper out where it has no points (another n, or no paper option)', () => {

@@ -157,7 +157,8 @@ export function chartSpec(rows: readonly AcceptanceRow[], title: string, options
   const ours = {
     data: { values },
     mark: { type: 'line' as const, point: true },
-    encoding: { x, y, color, strokeDash: { field: 'judged', type: 'nominal' as const, title: 'ours, judged by', legend: { orient: 'bottom' as const, labelLimit: 0, titleLimit: 0 } } },
+    encoding: { x, y, color, // Solid: simulation, dashed: analysis; said in the subtitle (a legend of dashes renders as plain dots).
+      strokeDash: { field: 'judged', type: 'nominal' as const, scale: { domain: ['simulation', 'analysis'], range: [[1, 0], [4, 2]] }, legend: null } },
   };
   const paper = options.paper === undefined ? [] : paperPoints(options.paper);
   const layers = paper.length
@@ -172,7 +173,8 @@ export function chartSpec(rows: readonly AcceptanceRow[], title: string, options
     : [ours];
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    title: { text: title, ...(options.subtitle?.length ? { subtitle: options.subtitle } : {}), limit: 0, subtitleLimit: 0 } as never,
+    // Anchored at the start, so a long subtitle grows the chart to the right instead of both ways.
+    title: { text: title, subtitle: [`lines: ours (solid: simulation, dashed: analysis)${paper.length ? "; diamonds: the paper's points" : ''}`, ...(options.subtitle ?? [])], anchor: 'start', limit: 0, subtitleLimit: 0 } as never,
     width: 520,
     height: 300,
     layer: layers,
@@ -198,6 +200,8 @@ export interface SweepSource {
   wcets: string;
   /** One line per measured profile used (device, board, runs, date…); empty for the cost model. */
   measurements: string[];
+  /** The same in few words each, for the charts' subtitles. */
+  briefs?: string[];
 }
 
 export const costModelSource: SweepSource = { network: 'AlexNet-squeezed', wcets: 'cost model', measurements: [] };
@@ -220,7 +224,7 @@ export async function writeSweepOutputs(directory: string, results: readonly Swe
   writeFileSync(join(directory, 'results.json'), JSON.stringify({ context, notes, source, memoryModels, switchReduction: reduction, rows, comparison, band, shape }, null, 2) + '\n');
   const sections: string[] = [];
   const groups = [...new Set(rows.map((row) => `${row.generator}|${row.tasks}`))];
-  const subtitle = [`WCETs: ${source.wcets}${source.measurements.length ? ` (${source.measurements.length} profile${source.measurements.length > 1 ? 's' : ''}, listed on the page)` : ''}; memory: ${memoryModels.join(', ')}`, ...source.measurements.map((line) => line.replace(/^.*\//, ''))];
+  const subtitle = [`WCETs: ${source.wcets}; memory: ${memoryModels.join(', ')}`, ...(source.briefs ?? [])];
   for (const group of groups) {
     const [generator, tasks] = group.split('|') as [GeneratorName, string];
     const selected = rows.filter((row) => row.generator === generator && String(row.tasks) === tasks);
