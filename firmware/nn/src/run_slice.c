@@ -200,12 +200,13 @@ size_t rtnn_lw_arena_bytes(const rtnn_model *model, uint64_t budget, uint32_t *l
     rtnn_lw_shape shape;
     rtnn_lw_cut cut;
     uint64_t bytes = 0;
-    if (rtnn_lw_describe(model, i, &shape) != RTNN_OK || shape.kind == RTNN_LW_OPAQUE) continue;
+    if (rtnn_lw_describe(model, i, &shape) != RTNN_OK) continue;
     if (rtnn_lw_plan_layer(&shape, planned, &cut, &bytes) != 0) {
       if (layer) *layer = i;
       if (need) *need = bytes;
       return 0;
     }
+    if (cut.slices == 1) continue; /* a whole layer runs in place on the job's planned work buffer */
     uint32_t start = 0, count = 1;
     rtnn_lw_part(cut.extent, cut.slices, 0, &start, &count); /* part 0 is the largest */
     const size_t used = rtnn_slice_arena_bytes(model, i, (rtnn_lw_axis)cut.axis, start, count);

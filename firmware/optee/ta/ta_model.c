@@ -136,11 +136,11 @@ uint32_t ta_model_unit_fits(const ta_model *model, const rtinfer_ta_unit *unit, 
     uint64_t need = 0;
     if (rtnn_lw_axis_for(&shape, unit->slices, budget, &chosen, &need) == 0) {
       *axis = chosen;
-      if (shape.kind == RTNN_LW_OPAQUE) continue;
+      if (unit->slices == 1) continue; /* whole layers run in place on the job's slot */
       /* A cut the load did not plan for may use more of the arena than any planned slice does. */
       uint32_t start = 0, count = 0;
-      if (unit->slices > 1) rtnn_lw_part(rtnn_lw_extent(&shape, chosen), unit->slices, 0, &start, &count);
-      const size_t used = rtnn_slice_arena_bytes(&model->model, layer, unit->slices > 1 ? chosen : RTNN_LW_WHOLE, start, count);
+      rtnn_lw_part(rtnn_lw_extent(&shape, chosen), unit->slices, 0, &start, &count);
+      const size_t used = rtnn_slice_arena_bytes(&model->model, layer, chosen, start, count);
       if (used <= model->arena_bytes) continue;
       facts->need = used;
       facts->have = model->arena_bytes;
@@ -169,20 +169,19 @@ TEE_Result ta_model_run_unit(ta_model *model, uint32_t slot, const rtinfer_ta_un
   const rtnn_model *m = &model->model;
   const float *input = ta_model_slot_input(model, slot);
   void *work = ta_model_slot_work(model, slot);
-  const size_t work_bytes = model->slot_bytes - model->input_bytes;
-  for (uint32_t layer = unit->first_layer; layer < unit->end_layer; layer++) {
+  rtnn_status status;
+  if (unit->slices == 1) {
+    /* Whole layers in place on the job's planned activations, with firmware/nn's own kernels. */
+    status = rtnn_run_layers(m, NULL, input, rtnn_input_count(m), work, model->slot_bytes - model->input_bytes, unit->first_layer,
+                             unit->end_layer, NULL);
+  } else {
+    /* A slice in the entry arena (its weights decoded there when the model keeps them sparse). */
     rtnn_lw_shape shape;
-    rtnn_status status = rtnn_lw_describe(m, layer, &shape);
-    if (status == RTNN_OK && shape.kind == RTNN_LW_OPAQUE) {
-      /* Element-wise and bookkeeping layers run in place on the job's planned activations. */
-      status = rtnn_run_layers(m, NULL, input, rtnn_input_count(m), work, work_bytes, layer, layer + 1u, NULL);
-    } else if (status == RTNN_OK) {
-      uint32_t start = 0, count = 0;
-      if (unit->slices > 1) rtnn_lw_part(rtnn_lw_extent(&shape, (rtnn_lw_axis)axis), unit->slices, unit->slice, &start, &count);
-      status = rtnn_run_layer_slice(m, layer, unit->slices > 1 ? (rtnn_lw_axis)axis : RTNN_LW_WHOLE, start, count, input, work,
-                                    model->arena, model->arena_bytes);
-    }
-    if (status != RTNN_OK) return TEE_ERROR_GENERIC;
+    uint32_t start = 0, count = 0;
+    status = rtnn_lw_describe(m, unit->first_layer, &shape);
+    rtnn_lw_part(rtnn_lw_extent(&shape, (rtnn_lw_axis)axis), unit->slices, unit->slice, &start, &count);
+    if (status == RTNN_OK)
+      status = rtnn_run_layer_slice(m, unit->first_layer, (rtnn_lw_axis)axis, start, count, input, work, model->arena, model->arena_bytes);
   }
-  return TEE_SUCCESS;
+  return status == RTNN_OK ? TEE_SUCCESS : TEE_ERROR_GENERIC;
 }

@@ -5,9 +5,10 @@
  *   scratch   the .rtm header copy (rtm_scratch_bytes), at the first plaintext bytes
  *   weights   dense float32 or sparse x codebook (rtm_arena_bytes / rtm_sparse_arena_bytes), at RTM_HEADER_READY
  *   slots     job_slots x (input + rtnn_work_bytes), at RTM_DONE: each job in flight keeps its activations
- *   arena     the entry arena, at RTM_DONE: where each conv, dense or pool layer or slice of an entry is computed
+ *   arena     the entry arena, at RTM_DONE: where each LW slice of a conv, dense or pool layer is computed
  *             (rtnn_run_layer_slice: its input, output and scratch, and its weights decoded when they are kept
- *             sparse), sized for the largest slice of the LW plan at the entry budget (planned_budget)
+ *             sparse), sized for the largest slice of the LW plan at the entry budget (planned_budget); whole
+ *             layers run in place on the job's slot
  * Nothing else is allocated for a model, and nothing at all per entry.
  */
 #ifndef RTINFER_TA_MODEL_H

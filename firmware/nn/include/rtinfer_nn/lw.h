@@ -83,8 +83,9 @@ uint64_t rtnn_lw_largest_layer(const rtnn_model *model);
 uint64_t rtnn_lw_planned_budget(const rtnn_model *model, uint64_t budget);
 
 /* The entry arena for the LW plan at rtnn_lw_planned_budget(model, budget): the most rtnn_slice_arena_bytes() of
- * any layer's largest planned slice (at least 8, 8-aligned). 0 when a layer's smallest slice does not fit, with
- * *layer and *need (its bytes); layer/need may be NULL. */
+ * the largest slice of any layer the plan cuts (whole layers run in place, rtnn_run_layers; at least 8,
+ * 8-aligned). 0 when a layer's smallest slice does not fit, with *layer and *need (its bytes); layer/need may be
+ * NULL. */
 size_t rtnn_lw_arena_bytes(const rtnn_model *model, uint64_t budget, uint32_t *layer, uint64_t *need);
 
 /*

@@ -564,9 +564,30 @@ static void sliced_lw(void) {
          sliced_layers, (unsigned long long)s.planned_bytes, (unsigned long long)s.arena_bytes, (unsigned long long)s.heap_peak);
 }
 
-/* A slice over the entry budget is refused with its bytes and the budget, before anything runs; the model and
- * the job stay; with the budget back the same units run. */
+/* Job `job` through the whole model as LW units at `budget`, one per entry; 1 if it ends with the reference. */
+static int lw_job(uint32_t job, uint32_t budget, uint32_t first_layer) {
+  rtnn_lw_shape layers[64];
+  const uint32_t count = shapes(layers, 64);
+  run_outcome run;
+  memset(&run, 0, sizeof run);
+  for (uint32_t layer = first_layer; layer < count; layer++) {
+    rtnn_lw_cut cut;
+    uint64_t need = 0;
+    if (rtnn_lw_plan_layer(&layers[layer], budget, &cut, &need) != 0) return 0;
+    for (uint32_t slice = 0; slice < cut.slices; slice++) {
+      const rtinfer_ta_unit u = {job, (uint16_t)layer, (uint16_t)(layer + 1u), (uint16_t)slice, (uint16_t)cut.slices, 0};
+      run = run_entry(&u, 1);
+      if (run.result != TEEC_SUCCESS) return 0;
+    }
+  }
+  return run.completed == 1 && output_is_reference(&run, 0, job);
+}
+
+/* A slice over the entry budget is refused with its bytes and the budget, and a cut the arena was not sized
+ * for with its arena bytes and the arena, before anything runs; the model and the job stay and go on. */
 static void slice_over_budget(void) {
+  const uint32_t budget = 256u * 1024u;
+  CHECK(set_entry_budget(budget) == TEEC_SUCCESS, "entry budget");
   provision_and_load();
   const rtinfer_ta_stats before = stats();
   rtnn_lw_shape layers[64];
@@ -575,34 +596,38 @@ static void slice_over_budget(void) {
   const uint32_t fc = 4;
   CHECK(layers[fc].kind == RTNN_LW_FC, "layer 4 is ip1");
   const uint64_t two = rtnn_lw_bytes(&layers[fc], RTNN_LW_OUTPUTS, 250);
-  const uint32_t budget = 256u * 1024u;
-  CHECK(set_entry_budget(budget) == TEEC_SUCCESS, "a smaller entry budget");
   const rtinfer_ta_unit head = unit(6, 0, fc);
-  CHECK(run_entry(&head, 1).result == TEEC_SUCCESS, "job 6 up to ip1");
+  CHECK(run_entry(&head, 1).result == TEEC_SUCCESS, "job 6 up to ip1 (whole layers that fit)");
   const rtinfer_ta_unit over[] = {{6, fc, fc + 1, 0, 2, 0}};
   run_outcome run = run_entry(over, 1);
   CHECK(run.result == RTINFER_TA_ERROR_BUDGET && run.facts.index == 0 && run.facts.need == two && run.facts.have == budget,
         "over the entry budget: 0x%08x need %llu (expected %llu) have %llu", run.result, (unsigned long long)run.facts.need, (unsigned long long)two,
         (unsigned long long)run.facts.have);
+  const rtinfer_ta_unit whole = unit(6, fc, fc + 1);
+  run = run_entry(&whole, 1);
+  CHECK(run.result == RTINFER_TA_ERROR_BUDGET && run.facts.need == rtnn_lw_bytes(&layers[fc], RTNN_LW_WHOLE, 0), "ip1 whole: over the budget");
   const rtinfer_ta_unit too_many = {6, fc, fc + 1, 0, 501, 0};
   run = run_entry(&too_many, 1);
   CHECK(run.result == RTINFER_TA_ERROR_UNIT && run.facts.reason == RTINFER_TA_UNIT_SLICE && run.facts.need == 500 && run.facts.have == 501,
         "more slices than outputs");
   rtinfer_ta_stats s = stats();
   CHECK(s.loaded && s.jobs_active == 1 && s.heap_in_use == before.heap_in_use && s.units == before.units + 1u, "the model and job 6 stay");
-  /* Under this budget the LW count fits: the job goes on from where it stopped. */
+  CHECK(lw_job(6, budget, fc), "job 6 goes on from ip1 in LW slices and ends with the reference output");
+  /* A smaller budget after the load: conv1 now needs slices, and its slices need more arena than the load
+   * planned (it ran conv1 whole, in place). */
+  CHECK(set_entry_budget(64u * 1024u) == TEEC_SUCCESS, "a smaller entry budget");
   rtnn_lw_cut cut;
   uint64_t need = 0;
-  CHECK(rtnn_lw_plan_layer(&layers[fc], budget, &cut, &need) == 0 && cut.slices > 2, "ip1 in %u slices at 256 KiB", cut.slices);
-  for (uint32_t slice = 0; slice < cut.slices; slice++) {
-    const rtinfer_ta_unit u = {6, fc, fc + 1, (uint16_t)slice, (uint16_t)cut.slices, 0};
-    CHECK(run_entry(&u, 1).result == TEEC_SUCCESS, "slice %u", slice);
-  }
-  const rtinfer_ta_unit rest = unit(6, fc + 1, s_reference.layer_count);
-  run = run_entry(&rest, 1);
-  CHECK(run.result == TEEC_SUCCESS && output_is_reference(&run, 0, 6), "the job completes with the reference output");
-  CHECK(set_entry_budget(0) == TEEC_SUCCESS, "no entry budget");
-  check_active_model_runs("after the refusals");
+  CHECK(rtnn_lw_plan_layer(&layers[0], 64u * 1024u, &cut, &need) == 0 && cut.slices > 1, "conv1 sliced at 64 KiB");
+  const rtinfer_ta_unit unplanned = {8, 0, 1, 0, (uint16_t)cut.slices, 0};
+  run = run_entry(&unplanned, 1);
+  CHECK(run.result == RTINFER_TA_ERROR_BUDGET && run.facts.have == s.arena_bytes && run.facts.need > s.arena_bytes,
+        "a cut the arena was not sized for: 0x%08x need %llu have %llu (arena %llu)", run.result, (unsigned long long)run.facts.need,
+        (unsigned long long)run.facts.have, (unsigned long long)s.arena_bytes);
+  CHECK(set_entry_budget(budget) == TEEC_SUCCESS, "the budget of the load");
+  CHECK(lw_job(8, budget, 0), "after the refusals a new job runs in LW units to the reference output");
+  s = stats();
+  CHECK(s.loaded && s.jobs_active == 0 && s.heap_in_use == before.heap_in_use, "nothing held, nothing leaked");
 }
 
 /* A unit order that skips a slice is refused with the slice expected; the job resumes at that slice. */
