@@ -1,5 +1,7 @@
-// The simulated bench of `rtinfer sim start --bench`: N POSIX sims and M simulated Pis (rtinfer-agent with the TA
-// in teesim) on ptys, a broker (the embedded Aedes unless one is given) and a daemon serving them.
+// The simulated bench of `rtinfer sim start --bench`: N POSIX sims on ptys and M simulated Pis (rtinfer-agent with
+// the TA in teesim) on the broker, as a lab's Pis are (the embedded Aedes unless one is given), and a daemon serving
+// them. A Pi on the broker can be provisioned straight (rtinfer provision --device mqtt://<broker>/<id>) while the
+// daemon serves it, and then takes sealed pushes through the daemon.
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_HEALTH_INTERVAL_MS, DEFAULT_RECONNECT, type LabBench } from '../lab/lab-config.js';
@@ -14,7 +16,7 @@ export interface SimBenchOptions {
   bench: string;
   /** STM32 sims (rtinfer-sim). */
   count: number;
-  /** Simulated Pis (rtinfer-agent + teesim), on their ptys like the STM32 sims; each keeps its TA key in its own secure storage (piStorageDir). */
+  /** Simulated Pis (rtinfer-agent + teesim), on the broker; each keeps its TA key in its own secure storage (piStorageDir). */
   piCount?: number;
   /** A running broker; default: start Aedes on a free loopback port. */
   brokerUrl?: string;
@@ -38,21 +40,29 @@ export async function startSimBench(options: SimBenchOptions): Promise<SimBench>
   const bench = checkBenchName(options.bench);
   const sims: RunningSim[] = [];
   let broker: RunningBroker | undefined;
+  // The sims first: a Pi says goodbye (its retained status) on the broker.
   const stopAll = async () => {
     await Promise.all(sims.map((sim) => sim.stop()));
     await broker?.stop();
   };
   try {
+    broker = options.brokerUrl === undefined ? await startAedesBroker() : undefined;
+    const brokerUrl = options.brokerUrl ?? broker!.url;
     for (let index = 1; index <= options.count; index++) {
       sims.push(await startSim({ deviceId: `${bench}-sim-${index}`.slice(0, 32), maxFrame: options.maxFrame, baud: options.baud, clock: options.clock, register: true }));
     }
+    const pis = new Set<string>();
     for (let index = 1; index <= (options.piCount ?? 0); index++) {
       const deviceId = `${bench}-pi-${index}`.slice(0, 32);
-      sims.push(await startPiAgent({ deviceId, teeStorageDir: piStorageDir(deviceId), ...(options.maxFrame !== undefined ? { maxFrame: options.maxFrame } : {}), register: true }));
+      pis.add(deviceId);
+      // On the broker the agent does not serve its pty: not registered, so --device <id> does not lead there.
+      sims.push(await startPiAgent({ deviceId, teeStorageDir: piStorageDir(deviceId), ...(options.maxFrame !== undefined ? { maxFrame: options.maxFrame } : {}), mqtt: brokerUrl }));
     }
-    broker = options.brokerUrl === undefined ? await startAedesBroker() : undefined;
-    const brokerUrl = options.brokerUrl ?? broker!.url;
-    const config: LabBench = { name: bench, devices: sims.map((sim) => ({ id: sim.deviceId, source: { kind: 'serial', path: sim.pty } })), discover: [] };
+    const config: LabBench = {
+      name: bench,
+      devices: sims.map((sim) => ({ id: sim.deviceId, source: pis.has(sim.deviceId) ? { kind: 'mqtt', deviceId: sim.deviceId } : { kind: 'serial', path: sim.pty } })),
+      discover: [],
+    };
     const daemon = await BenchDaemon.start({
       bench: config,
       broker: { url: brokerUrl },

@@ -54,7 +54,7 @@ export default class SimStart extends RtinferCommand {
       exclusive: ['detach', 'broker', 'name', 'link', 'storage'],
     }),
     count: Flags.integer({ summary: 'How many STM32 sims the bench has (default 1, or 0 with --pi-count).', min: 0, max: 16, dependsOn: ['bench'] }),
-    'pi-count': Flags.integer({ summary: 'With --bench: how many simulated Pis (rtinfer-agent + teesim, on ptys the daemon owns) the bench also has.', min: 1, max: 16, dependsOn: ['bench'] }),
+    'pi-count': Flags.integer({ summary: 'With --bench: how many simulated Pis (rtinfer-agent + teesim, on the bench\'s broker) the bench also has.', min: 1, max: 16, dependsOn: ['bench'] }),
     qemu: Flags.boolean({
       summary: 'Boot the netduinoplus2 image (npm run build:arm) under qemu-system-arm instead of the POSIX sim.',
       exclusive: ['bench', 'detach', 'broker', 'mqtt', 'name', 'link', 'storage', 'max-frame', 'baud', 'clock'],
@@ -246,16 +246,25 @@ export default class SimStart extends RtinferCommand {
       clock: flags.clock as SimClock | undefined,
       log: (event) => (json ? this.jsonLine(event) : event.event === 'device' ? this.log(describeDaemonEvent(event)) : undefined),
     });
-    const devices = bench.sims.map((sim) => ({ deviceId: sim.deviceId, pty: sim.pty, pid: sim.pid, ...('teeKeySha256' in sim ? { board: (sim as RunningPiAgent).board, teeKeySha256: (sim as RunningPiAgent).teeKeySha256 } : {}) }));
+    // A Pi is on the broker (its mqtt address is how to provision it), an STM32 sim on its pty.
+    const devices = bench.sims.map((sim) => ({
+      deviceId: sim.deviceId,
+      pty: sim.pty,
+      pid: sim.pid,
+      ...('teeKeySha256' in sim ? { board: (sim as RunningPiAgent).board, teeKeySha256: (sim as RunningPiAgent).teeKeySha256, mqtt: `${bench.brokerUrl}/${sim.deviceId}` } : {}),
+    }));
     if (json) this.jsonLine({ event: 'started', bench: bench.bench, broker: bench.brokerUrl, embeddedBroker: bench.embeddedBroker, devices });
     else {
-      this.log(`bench ${bench.bench}: ${devices.map((d) => `${d.deviceId} on ${d.pty}${d.board ? ` (${d.board}, TA key fingerprint ${d.teeKeySha256})` : ''}`).join(', ')}; broker ${bench.brokerUrl}${bench.embeddedBroker ? ' (embedded Aedes)' : ''}`);
+      this.log(`bench ${bench.bench}: ${devices.map((d) => (d.board ? `${d.deviceId} on the broker (${d.board}, TA key fingerprint ${d.teeKeySha256})` : `${d.deviceId} on ${d.pty}`)).join(', ')}; broker ${bench.brokerUrl}${bench.embeddedBroker ? ' (embedded Aedes)' : ''}`);
       this.log(`reach it with:  rtinfer devices --bench ${bench.bench} --broker ${bench.brokerUrl}`);
       const stm32 = devices.find((device) => device.board === undefined);
       if (stm32) this.log(`               rtinfer push <model.rtm> --bench ${bench.bench} --broker ${bench.brokerUrl} --device ${stm32.deviceId}`);
-      // A Pi's push is sealed by the CLI to the key the lab config pins for it (push says so when none is pinned).
+      // A Pi's push is sealed by the CLI to the key the lab config pins for it: pinned straight over the broker first.
       const pi = devices.find((device) => device.board !== undefined);
-      if (pi) this.log(`               rtinfer push <model.rtm> --bench ${bench.bench} --broker ${bench.brokerUrl} --device ${pi.deviceId}   (sealed on this host to the key pinned for it)`);
+      if (pi) {
+        this.log(`pin a Pi's key: rtinfer provision --device ${pi.mqtt}`);
+        this.log(`               rtinfer push <model.rtm> --bench ${bench.bench} --broker ${bench.brokerUrl} --device ${pi.deviceId}   (sealed on this host to that key)`);
+      }
       this.log('Ctrl-C stops it.');
     }
     await new Promise<void>((resolve) => {
