@@ -129,6 +129,8 @@ describe('the agent dispatches two lenet-5 tasks in the enclave', () => {
     expect(measured.jobEnds).toBe(16);
     expect(measured.enters).toBe(simulated.worldSwitches);
     expect(measured.exits).toBe(measured.enters);
+    // rtinfer run says the same: the entries deadlineCheck$'s worldSwitches counted, beside its own simulation.
+    expect((summary as unknown as { enclave: unknown }).enclave).toEqual({ policy: policy === 'lw' ? 'lw' : 'fusion-greedy', entries: measured.enters, simulated: simulated.worldSwitches });
     // The entry count each world_enter carries runs 1, 2, …
     expect(measured.enterArgs).toEqual(Array.from({ length: measured.enters }, (_, index) => index + 1));
     if (policy === 'lw') {

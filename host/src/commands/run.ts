@@ -12,6 +12,7 @@ import { benchFlag, brokerFlag, labFlag, resolveBroker } from '../daemon/cli-sup
 import { openSession } from '../device/open-session.js';
 import { runPeriodic, TRACE_JOBS, TRACE_LAYERS, TRACE_TREC } from '../device/periodic-run.js';
 import { RtinferError } from '../errors.js';
+import { simulate } from '../sched/simulator.js';
 import { parseDuration } from '../sched/units.js';
 import { collectVerdicts, deadlineCheck$ } from '../trace/deadline-check.js';
 import { hostClock, liveDeviceStream, type LiveRunTarget } from '../trace/live-device.js';
@@ -54,8 +55,12 @@ With --bench the device is one of that bench's (--device: its id in the bench's 
   /** `rtinfer monitor` redraws a live table while the run goes on. */
   protected live = false;
 
+  /** A TEE device's plan, once made: the simulator predicts its world entries. */
+  private teePlan: TeeTasksetPlan | undefined;
+
   /** What the host planned for a TEE device, before it runs. */
   protected describePlan(plan: TeeTasksetPlan): void {
+    this.teePlan = plan;
     const budget = plan.budgetChoice ? ` (fusion-budget: ${plan.budgetChoice.chosen}${plan.budgetChoice.budget !== undefined ? `, Q = ${plan.budgetChoice.budget} µs` : ''})` : '';
     const text = `plan        ${plan.units.length} LW units per job, policy ${plan.devicePolicy}${budget}, capacity ${plan.body.capacity} B, WCETs from the cost model`;
     if (this.jsonEnabled()) this.jsonLine({ kind: 'plan', policy: plan.devicePolicy, units: plan.units.length, capacity: plan.body.capacity, ...(plan.budgetChoice ? { budgetChoice: plan.budgetChoice } : {}) });
@@ -110,15 +115,22 @@ With --bench the device is one of that bench's (--device: its id in the bench's 
       const summary = await summary$;
       if (this.live && !json) draw();
       const counts = summaryCounts(summary);
+      // Each entry is a world_enter and a world_exit in the trace (SPEC.md §4.6); the simulator counts entries.
+      const enclave = this.teePlan && {
+        policy: this.teePlan.devicePolicy,
+        entries: summary.worldSwitches.reduce((sum, window) => sum + window.total, 0) / 2,
+        simulated: simulate(this.teePlan.dispatch, { releaseHorizon: durationUs }).worldSwitches,
+      };
       if (json) {
         const heldBack = printed.heldBack();
         const notPrinted = Object.keys(heldBack).length ? { notPrinted: heldBack, allIn: whereTheRestAre(flags.record) } : {};
-        this.jsonLine({ kind: 'summary', device: label, deviceSummary: toJsonSafe(run.summary), ...counts, tasks: taskSummaries(summary, spec), ...notPrinted });
+        this.jsonLine({ kind: 'summary', device: label, deviceSummary: toJsonSafe(run.summary), ...counts, tasks: taskSummaries(summary, spec), ...notPrinted, ...(enclave ? { enclave } : {}) });
       }
       else {
         const s = run.summary;
         this.log(`run         ${tasks.length} tasks for ${(durationUs / 1e6).toFixed(3)} s on ${label}: device counted ${s.released} released, ${s.completed} completed, ${s.missed} missed, ${s.dropped} trace events dropped`);
         for (const line of describeVerdicts(summary, spec, { color: process.stdout.isTTY, limit: firstFewLimit(flags.record) })) this.log(line);
+        if (enclave) this.log(`enclave     ${enclave.entries} world entries in the trace; the simulator predicts ${enclave.simulated} for this plan and these releases (${enclave.policy})`);
         if (flags.record) this.log(`recorded    ${flags.record} (rtinfer trace check / trace export)`);
       }
       if (flags['fail-on-miss'] && (summary.misses.length || summary.overruns.length)) process.exitCode = 1;
