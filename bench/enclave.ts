@@ -259,7 +259,7 @@ async function pushSection() {
   // 3 MB sealed, so a push is not all round trips; many pushes by turns, so the shared machine's load hits both alike.
   const pushModelName = sized('zfnet-cifar', 'lenet-300-100');
   const pushContainer = encodeContainer(compressGraph(zooModel(pushModelName)));
-  const rounds = sized(21, 3);
+  const rounds = sized(41, 3);
   console.log(`Push over MQTT to rtinfer-agent (loopback; its TA the 64 MiB build), ${pushModelName} (${pushContainer.length} B), ${rounds} sealed pushes between ${rounds + 1} unsealed, medians:`);
   console.log('  broker      sealed (as rtinfer push: seal + push + verify)  of which sealing  unsealed (push + verify)  sealed ÷ unsealed (target ≥ 0.9)  quartiles      push alone ÷ unsealed  activation into the TA');
   const brokers: Array<[string, () => Promise<RunningBroker>]> = [['Aedes', startAedesBroker]];
