@@ -118,8 +118,12 @@ export async function startOpteeQemu(options: OpteeQemuOptions = {}): Promise<Ru
   process.once('exit', killOnExit);
   const exited = exitOf(child).finally(() => process.off('exit', killOnExit));
   const log = createWriteStream(consoleLog);
-  child.stdout!.pipe(log);
+  // Both streams into one file, which ends once both have closed ('close' comes after the last output).
+  child.stdout!.pipe(log, { end: false });
   child.stderr!.pipe(log, { end: false });
+  child.once('close', () => log.end());
+  // A line typed into a shell that QEMU has just left must not crash this process (EPIPE).
+  child.stdin!.on('error', () => undefined);
   const tail = keepTail([child.stdout, child.stderr]);
   const describe = () => `${tail.text() || 'no output'}\n(console log ${consoleLog}, OP-TEE log ${secureLog})`;
 
