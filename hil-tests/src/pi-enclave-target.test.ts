@@ -76,10 +76,10 @@ describe(`the Pi target (${piTargetKind()})`, () => {
   it('is listed by rtinfer devices, and --device <its id> reaches it', async () => {
     const listed = await rtinfer('devices', '--json');
     expect(listed.code, listed.stderr).toBe(0);
-    const sims = JSON.parse(listed.stdout).sims as { deviceId: string; pty: string; description?: string }[];
+    const sims = JSON.parse(listed.stdout).sims as { deviceId: string; pty: string; description?: string; logs?: Record<string, string> }[];
     const row = sims.find((sim) => sim.deviceId === agent.deviceId);
     expect(row?.pty).toBe(agent.pty);
-    if (isOptee(agent)) expect(row?.description).toBe('OP-TEE 3.19 under QEMU (optee_qemu_v8)');
+    if (isOptee(agent)) expect(row).toMatchObject({ description: 'OP-TEE 3.19 under QEMU (optee_qemu_v8)', logs: { console: agent.consoleLog, secure: agent.secureLog } });
     const pinged = await rtinfer('ping', '--device', agent.deviceId, '--count', '3');
     expect(pinged.code, pinged.stderr).toBe(0);
     expect(pinged.stdout).toMatch(new RegExp(`device\\s+${agent.deviceId} \\(${piTargetBoard()},`));

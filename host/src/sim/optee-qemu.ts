@@ -175,6 +175,7 @@ export async function startOpteeQemu(options: OpteeQemuOptions = {}): Promise<Ru
     clockHz: Number(agentLine[5]),
     clock: 'wall',
     description: `OP-TEE 3.19 under QEMU (${agentLine[6]!})`,
+    logs: { console: consoleLog, secure: secureLog },
     startedAt: new Date(started).toISOString(),
   };
   const unregister = options.register ? registerSim(record) : () => {};

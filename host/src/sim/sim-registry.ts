@@ -14,6 +14,8 @@ export interface SimRecord {
   clock?: SimClock;
   /** What it is, when not the POSIX sim: e.g. `OP-TEE 3.19 under QEMU (optee_qemu_v8)` (`rtinfer devices` shows it). */
   description?: string;
+  /** Log files it writes, by name (an OP-TEE sim: `console`, the normal world's; `secure`, OP-TEE's own). */
+  logs?: Record<string, string>;
   startedAt: string;
 }
 
