@@ -40,9 +40,16 @@ mkdir -p "$cache/debs" "$cache/trees" "$out"
 out="$(cd "$out" && pwd)"
 
 # --- Debian arm64 packages: resolved, downloaded and unpacked once per version ---------------------------------
-candidate() { apt-cache policy "$1:arm64" 2>/dev/null | awk '/Candidate:/ { print $2 }'; }
 kernel_pkg="$(apt-cache depends linux-image-arm64:arm64 2>/dev/null | awk '/Depends: linux-image-[0-9]/ { sub(/:arm64$/, "", $2); print $2; exit }')"
 [[ -n "$kernel_pkg" ]] || fail "apt cannot resolve linux-image-arm64:arm64 (run apt-get update)"
+runtime_pkgs=(libc6 libteec1 tee-supplicant libmosquitto1 libssl3 libmbedcrypto7 busybox-static)
+build_pkgs=(libc6-dev linux-libc-dev optee-client-dev libmosquitto-dev libmbedtls-dev)
+# Every candidate version from one apt-cache call (each call reads apt's whole cache: seconds on a loaded machine).
+declare -A candidate_of
+while read -r pkg version; do candidate_of[$pkg]="$version"; done < <(
+  apt-cache policy "$kernel_pkg:arm64" "${runtime_pkgs[@]/%/:arm64}" "${build_pkgs[@]/%/:arm64}" 2>/dev/null \
+    | awk '/^[^ ].*:arm64:$/ { name = $1; sub(/:arm64:$/, "", name) } /^  Candidate:/ { print name, $2 }')
+candidate() { printf '%s\n' "${candidate_of[$1]:-}"; }
 
 # unpacked PKG: the folder holding PKG (its candidate version) unpacked with dpkg -x; prints the path.
 unpacked() {
@@ -73,8 +80,6 @@ unpacked() {
 }
 
 kernel_tree="$(unpacked "$kernel_pkg")"
-runtime_pkgs=(libc6 libteec1 tee-supplicant libmosquitto1 libssl3 libmbedcrypto7 busybox-static)
-build_pkgs=(libc6-dev linux-libc-dev optee-client-dev libmosquitto-dev libmbedtls-dev)
 declare -A tree_of
 for pkg in "${runtime_pkgs[@]}" "${build_pkgs[@]}"; do tree_of[$pkg]="$(unpacked "$pkg")"; done
 
