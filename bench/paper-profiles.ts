@@ -30,7 +30,11 @@ const networks = ['deeptrust-alexnet-squeezed', 'tiny-darknet', 'yolov3-tiny'];
 const DEVICE = 'paper-profiles';
 const taDir = join(repositoryRoot, 'build', 'c', 'bench', 'teesim-ta-64mib');
 const cli = join(repositoryRoot, 'host', 'bin', 'run.js');
-const firmware = /RTINFER_FW_VERSION "([^"]+)"/.exec(readFileSync(join(repositoryRoot, 'firmware', 'stm32', 'app', 'app.h'), 'utf8'))![1]!;
+// The firmware version, and the commit the TA was built from (other work changes the TA: a profile names its sources).
+const version = /RTINFER_FW_VERSION "([^"]+)"/.exec(readFileSync(join(repositoryRoot, 'firmware', 'stm32', 'app', 'app.h'), 'utf8'))![1]!;
+const commit = execFileSync('git', ['-C', repositoryRoot, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+const modified = execFileSync('git', ['-C', repositoryRoot, 'status', '--porcelain', '--', 'firmware'], { encoding: 'utf8' }).trim() !== '';
+const firmware = `${version} (git ${commit}${modified ? ', firmware/ modified in the working tree' : ''})`;
 
 mkdirSync(out, { recursive: true });
 const work = mkdtempSync(join(tmpdir(), 'rtinfer-paper-profiles-'));
@@ -56,7 +60,8 @@ try {
       sparse = true;
       output = measure(true);
     }
-    const lines = output.trim().split('\n').map((line) => JSON.parse(line) as { layer_ns?: number[]; stats?: { heap_budget: number; heap_peak: number } });
+    const lines = output.trim().split('\n').map((line) => JSON.parse(line) as { layer_ns?: number[]; empty_entry_ns?: number[]; stats?: { heap_budget: number; heap_peak: number } });
+    const empty = lines.find((line) => line.empty_entry_ns)!.empty_entry_ns!;
     const stats = lines.find((line) => line.stats)!.stats!;
     const measured = lines.filter((line) => line.layer_ns).slice(warmup);
     const graphLayers = graphLayerShapes(container.graph).map((layer, index) => ({ ...layer, inputs: container.graph.layers[index]!.inputs }));
@@ -67,13 +72,17 @@ try {
       device: { id: DEVICE, board: 'optee_sim', firmware, clock_hz: 1e9, link: `TEE Client API, bench/c/bench_ta_layers (no agent): the rtinfer TA's 64 MiB teesim build, ${sparse ? 'sparse × codebook' : 'dense float32'} weights, heap peak ${stats.heap_peak} B`, tee: true, tee_heap: stats.heap_budget },
       model: { id: container.modelId, content_digest: container.contentDigest, file_sha256: container.fileSha256, layers: graphLayers.length },
       input: `test input 0 stored in ${container.modelId} (rtinfer compress ${name}), sent with the first entry`,
+      emptyEntries: {
+        microseconds: empty.map((ns) => ns / 1000),
+        method: `empty entry round trip: ${empty.length} STATS invocations (an entry that runs no layer and returns the TA's stats record), timed like the layers around TEEC_InvokeCommand`,
+      },
       layerTime: "bench_ta_layers' CLOCK_MONOTONIC around the layer's TEEC_InvokeCommand (one entry per layer, as the agent's INFER): the layer's work and one world switch; nothing is timed inside the TA",
     });
     const file = join(out, `${name}.profile.json`);
     writeFileSync(file, profileToJson(profile));
     const network = profileNetwork(profile, profile.memory_model);
     const total = profile.layers.reduce((sum, layer) => sum + layer.wcet_us, 0);
-    console.log(`${name}: ${profile.layers.length} layers (${network.layers.length} after folding; sched ${network.match?.network ?? 'none'}), Σ WCET ${(total / 1000).toFixed(1)} ms, world switch ≤ ${profile.world_switch!.wcet_us} µs (p50 ${profile.world_switch!.samples.p50_us} µs), ${sparse ? 'sparse' : 'dense'} weights, heap peak ${(stats.heap_peak / 1048576).toFixed(1)} MiB → ${file}`);
+    console.log(`${name}: ${profile.layers.length} layers (${network.layers.length} after folding; sched ${network.match?.network ?? 'none'}), Σ WCET ${(total / 1000).toFixed(1)} ms, world switch (empty entry) ${profile.world_switch!.wcet_us} µs max (p50 ${profile.world_switch!.samples.p50_us} µs), ${sparse ? 'sparse' : 'dense'} weights, heap peak ${(stats.heap_peak / 1048576).toFixed(1)} MiB → ${file}`);
   }
 } finally {
   rmSync(work, { recursive: true, force: true });

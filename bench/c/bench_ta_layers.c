@@ -4,7 +4,8 @@
  * layer_ticks). For models whose input does not fit one INFER message to the agent (the DeepTrust^RT networks'
  * 588 KiB to 2 MiB), so that `rtinfer profile`'s measurement (host/src/sched/profile-measure.ts) can be made anyway.
  *   bench_ta_layers DEVICE SEALED INPUT.f32 RUNS [--sparse]
- * prints one JSON line per inference, {"layer_ns":[...]}, then {"stats":{...}} (the TA's heap after the runs).
+ * prints one JSON line per inference, {"layer_ns":[...]}, then {"empty_entry_ns":[...]} (2000 STATS entries, which run
+ * no layer: the world switch's round trip) and {"stats":{...}} (the TA's heap after the runs).
  * TEESIM_STORAGE_DIR holds the TA key (fetch it with bench_ta_heap key DEVICE); TEESIM_TA_DIR picks the TA build. */
 #define _POSIX_C_SOURCE 200809L /* clock_gettime, CLOCK_MONOTONIC */
 #include <stdint.h>
@@ -18,6 +19,7 @@
 #include "ta_invoke.h"
 
 #define CHUNK (64u * 1024u)
+#define EMPTY_ENTRIES 2000
 
 static TEEC_Context s_context;
 static TEEC_Session s_session;
@@ -130,6 +132,14 @@ int main(int argc, char **argv) {
     printf("]}\n");
     fflush(stdout);
   }
+  /* The world switch alone: entries that run no layer (STATS: a fixed record back), timed the same way. */
+  printf("{\"empty_entry_ns\":[");
+  for (int i = 0; i < EMPTY_ENTRIES; i++) {
+    const uint64_t t0 = now_ns();
+    ta_invoke_stats(&s_session, &stats);
+    printf("%s%llu", i ? "," : "", (unsigned long long)(now_ns() - t0));
+  }
+  printf("]}\n");
   ta_invoke_stats(&s_session, &stats);
   printf("{\"stats\":{\"heap_budget\":%llu,\"heap_peak\":%llu,\"entries\":%llu,\"layer_count\":%u,\"sparse\":%u}}\n",
          (unsigned long long)stats.heap_budget, (unsigned long long)stats.heap_peak, (unsigned long long)stats.entries,

@@ -48,6 +48,8 @@ export interface ProfileMeasurementInput {
   date?: Date;
   /** What a layer's time is, when not the device's RESULT layer_ticks (a driver that times the TA's entries itself). */
   layerTime?: string;
+  /** Round trips of entries that run no layer, µs, when the measuring side can make them (a driver can; INFER cannot). */
+  emptyEntries?: { microseconds: number[]; method: string };
 }
 
 export class ProfileError extends RtinferError {}
@@ -107,7 +109,11 @@ export function measureProfile(input: ProfileMeasurementInput): Profile {
     memory_model: memoryModel,
     layers: profileLayers,
   };
-  if (device.tee) {
+  if (device.tee && input.emptyEntries?.microseconds.length) {
+    const { microseconds: samples, method } = input.emptyEntries;
+    const sorted = [...samples].sort((a, b) => a - b);
+    profile.world_switch = { method, wcet_us: Math.max(1, Math.ceil(percentile(sorted, chosen / 100))), samples: spread(samples), runs: samples.length };
+  } else if (device.tee) {
     const shortest = runs.map((run) => Math.min(...run.layerTicks.map(microseconds)));
     const sorted = [...shortest].sort((a, b) => a - b);
     profile.world_switch = {

@@ -51,6 +51,11 @@ describe('profile measurement', () => {
     expect(p50.world_switch!.wcet_us).toBe(11);
   });
 
+  it('takes the world switch from empty entries when the measuring side made them', () => {
+    const profile = measureProfile({ ...inputOf(lenetProfile()), emptyEntries: { microseconds: [3.2, 2.9, 4.5, 3.0], method: 'empty entry round trip: 4 STATS invocations' } });
+    expect(profile.world_switch).toEqual({ method: 'empty entry round trip: 4 STATS invocations', wcet_us: 5, samples: { min_us: 2.9, p50_us: 3, p99_us: 4.5, max_us: 4.5 }, runs: 4 });
+  });
+
   it('has no world switch on a device without a TEE, and says what each board\'s times are', () => {
     const profile = measureProfile({ ...inputOf(lenetProfile()), device: { id: 'sim-1', board: 'posix_sim', firmware: '0.1.0', clock_hz: 1e9, link: '/dev/pts/1', tee: false } });
     expect(profile.world_switch).toBeUndefined();
