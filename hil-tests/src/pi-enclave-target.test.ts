@@ -70,6 +70,19 @@ describe.runIf(piTargetKind() === 'optee-qemu')('OP-TEE under QEMU', () => {
     expect(secureText, built).toContain(`Loading TS ${taUuid()}`);
     expect(agent.board).toBe('optee_qemu_v8');
   });
+
+  it('inside the guest: an aarch64 kernel with no network interface but loopback, tee-supplicant and the agent running, /dev/tee0', async () => {
+    if (!isOptee(agent)) throw new Error('not an OP-TEE target');
+    expect(await agent.run('uname -m')).toEqual({ output: 'aarch64', status: 0 });
+    // Only lo: the agent's traffic can leave the guest by its serial link alone.
+    const links = await agent.run('ls /sys/class/net');
+    expect(links.status).toBe(0);
+    expect(links.output.split(/\s+/).filter(Boolean)).toEqual(['lo']);
+    const pids = await agent.run('pidof tee-supplicant; pidof rtinfer-agent; ls -1 /dev/tee0 /dev/teepriv0');
+    expect(pids.status).toBe(0);
+    expect(pids.output.split('\n')).toEqual([expect.stringMatching(/^\d+$/), expect.stringMatching(/^\d+$/), '/dev/tee0', '/dev/teepriv0']);
+    expect(await agent.run('false')).toEqual({ output: '', status: 1 });
+  });
 });
 
 describe(`the Pi target (${piTargetKind()})`, () => {

@@ -43,6 +43,11 @@ export interface RunningOptee extends RunningPiAgent {
   readonly bootMs: number;
   /** Types a command line into the guest's root shell on the console; its output goes to consoleLog. */
   shell(command: string): void;
+  /**
+   * Runs a command line in the guest's root shell and resolves with what it printed and its exit status
+   * (e.g. `pidof tee-supplicant`, `kill -9 $(pidof tee-supplicant)`). One at a time; typed error after `timeoutMs`.
+   */
+  run(command: string, timeoutMs?: number): Promise<{ output: string; status: number }>;
   /** Powers the guest off (`poweroff -f` on its console), then SIGTERM and SIGKILL if QEMU has not exited. */
   stop(graceMs?: number): Promise<number | null>;
 }
@@ -183,6 +188,46 @@ export async function startOpteeQemu(options: OpteeQemuOptions = {}): Promise<Ru
   const shell = (line: string) => {
     if (child.exitCode === null && child.signalCode === null) child.stdin!.write(`${line}\n`);
   };
+  // The console's lines after boot, for run(): the reader that watched the boot goes on reading stdout.
+  const consoleLines = lines[0]!;
+  let runs = 0;
+  const run = async (command: string, timeoutMs = 30_000) => {
+    // Markers the typed line (which the console echoes) cannot contain as they are printed: "@@""B-n" types as is.
+    const n = ++runs;
+    const begin = `@@B-${n}-${process.pid}`;
+    const end = new RegExp(`^@@E-${n}-${process.pid}:(\\d+)$`);
+    const output: string[] = [];
+    let inside = false;
+    let onLine: ((raw: string) => void) | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      return await Promise.race([
+        new Promise<{ output: string; status: number }>((resolve) => {
+          onLine = (raw) => {
+            const line = raw.replace(/\r$/, '');
+            if (!inside) {
+              inside = line === begin;
+              return;
+            }
+            const done = end.exec(line);
+            if (done) resolve({ output: output.join('\n'), status: Number(done[1]) });
+            else output.push(line);
+          };
+          consoleLines.on('line', onLine);
+          shell(`echo "@@""B-${n}-${process.pid}"; ${command}; echo "@@""E-${n}-${process.pid}:$?"`);
+        }),
+        exited.then((code) => {
+          throw new RtinferError('optee_exited', `QEMU exited (code ${code}) while the guest ran \`${command}\``, { code: code ?? -1, consoleLog, secureLog });
+        }),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new RtinferError('optee_timeout', `the guest did not finish \`${command}\` within ${timeoutMs} ms (console log ${consoleLog})`, { timeoutMs, consoleLog })), timeoutMs);
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+      if (onLine) consoleLines.off('line', onLine);
+    }
+  };
   return {
     ...record,
     board: agentLine[6]!,
@@ -195,6 +240,7 @@ export async function startOpteeQemu(options: OpteeQemuOptions = {}): Promise<Ru
     exited,
     stderrTail: () => tail.text(),
     shell,
+    run,
     async stop(graceMs = 10_000) {
       if (child.exitCode === null && child.signalCode === null) {
         // poweroff -f makes TF-A switch the machine off, and QEMU exits with 0.
