@@ -228,7 +228,7 @@ function entrySection() {
 }
 
 function heapSection() {
-  console.log('TA heap (STATS, after load + one run) against the plan (weights + header copy + one input + activations + the TA's entry arena, where LW slices run):');
+  console.log("TA heap (STATS, after load + one run) against the plan (weights + header copy + one input + activations + the TA's entry arena, where LW slices run):");
   console.log(`  model             budget  weights  plan B       TA peak B    peak/plan  in use/plan  sealed B   segment B entry arena B (part of the plan); segment: ${forcedSegment ? '--segment' : "the sealer's default"}`);
   const heap = [];
   const printRow = (row: ReturnType<typeof heapRow>, label: string) => {

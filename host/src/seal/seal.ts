@@ -23,29 +23,6 @@ export interface SealOptions {
   ephemeralPrivateKeyForTests?: Uint8Array;
 }
 
-/** A container checked for sealing: its own digest (its last item) and the SHA-256 of the whole file. */
-export interface CheckedContainer {
-  /** The content digest (CONTAINER.md §4), which a signature covers. */
-  digest: Uint8Array;
-  /** SHA-256 of every byte: what names this exact container (e.g. for a cache of sealings). */
-  fileSha256: Uint8Array;
-}
-
-/**
- * Checks that `container` is an .rtm whose digest item matches its content, and returns both hashes from one pass
- * over the bytes: the content digest covers everything before the trailer, the file's SHA-256 continues the same
- * hash over the trailer.
- */
-export function checkContainer(container: Uint8Array): CheckedContainer {
-  const digest = claimedDigest(container);
-  const at = container.length - 2 - DIGEST_BYTES;
-  const refuse = (what: string) => new SealError('seal_container', `the plaintext is not an .rtm container: ${what}`, { length: container.length });
-  const content = createHash('sha256').update(container.subarray(0, at));
-  const actual = content.copy().digest();
-  if (!actual.equals(digest)) throw refuse('its SHA-256 trailer does not match its content');
-  return { digest: Uint8Array.from(digest), fileSha256: new Uint8Array(content.update(container.subarray(at)).digest()) };
-}
-
 /**
  * The digest an .rtm's trailer claims (its last item), after checking the framing only: the magic and a 32-byte
  * trailer at the end. Whether it matches the content is not checked here: the TA checks that before anything is
@@ -61,7 +38,10 @@ export function claimedDigest(container: Uint8Array): Uint8Array {
 
 /** The .rtm's own digest (its last item), after checking that it is one and that it matches the content. */
 export function containerDigest(container: Uint8Array): Uint8Array {
-  return checkContainer(container).digest;
+  const digest = claimedDigest(container);
+  const actual = createHash('sha256').update(container.subarray(0, container.length - 2 - DIGEST_BYTES)).digest();
+  if (!actual.equals(digest)) throw new SealError('seal_container', 'the plaintext is not an .rtm container: its SHA-256 trailer does not match its content', { length: container.length });
+  return digest;
 }
 
 function ephemeralKeyPair(fixed: Uint8Array | undefined): { privateKey: KeyObject; publicKey: KeyObject } {
@@ -77,15 +57,15 @@ export interface Sealing {
 }
 
 export function seal(container: Uint8Array, options: SealOptions): Uint8Array {
-  return sealChecked(container, checkContainer(container), options).sealed;
+  return sealWithDigest(container, containerDigest(container), options).sealed;
 }
 
 /**
- * Seals a container whose digest (which a signature covers) the caller has from checkContainer, or from
+ * Seals a container whose content digest (which a signature covers) the caller has from containerDigest, or from
  * claimedDigest when it leaves the content check to the TA. The output is written into one buffer of its final
  * size and hashed segment by segment as it is made.
  */
-export function sealChecked(container: Uint8Array, checked: Pick<CheckedContainer, 'digest'>, options: SealOptions): Sealing {
+export function sealWithDigest(container: Uint8Array, digest: Uint8Array, options: SealOptions): Sealing {
   const recipientKey = options.recipient instanceof Uint8Array ? publicKeyFromRaw('x25519', options.recipient, 'recipient public key') : options.recipient;
   if (recipientKey.asymmetricKeyType !== 'x25519') throw new SealError('seal_key', `the recipient key is ${recipientKey.asymmetricKeyType}, expected X25519`, { which: 'recipient' });
   if (options.signingKey && (options.signingKey.type !== 'private' || options.signingKey.asymmetricKeyType !== 'ed25519')) {
@@ -130,7 +110,7 @@ export function sealChecked(container: Uint8Array, checked: Pick<CheckedContaine
   }
   if (options.signingKey) {
     const from = at;
-    put(sign(null, signedMessage(headerBytes, checked.digest), options.signingKey));
+    put(sign(null, signedMessage(headerBytes, digest), options.signingKey));
     hash.update(out.subarray(from, at));
   }
   if (at !== out.length) throw new Error(`sealed ${at} bytes, expected ${out.length}`); // a broken size formula, not bad input

@@ -19,7 +19,7 @@ import { requirePinnedKey, keyFingerprint, hex } from '../device/tee-key.js';
 import type { LabConfig } from '../lab/lab-config.js';
 import { writeTeeGeneration } from '../lab/tee-pins.js';
 import { rawPublicKey } from '../seal/raw-keys.js';
-import { claimedDigest, sealChecked } from '../seal/seal.js';
+import { claimedDigest, sealWithDigest } from '../seal/seal.js';
 import { sha256Of } from './push-model.js';
 
 export interface SealForDeviceOptions {
@@ -177,10 +177,10 @@ export function sealForDevice(options: SealForDeviceOptions): SealedForDevice {
   // digest the trailer claims names the container in the cache (its length beside it) and goes into a signature.
   // Whether the content matches that digest, the TA checks before it activates anything (CONTAINER.md §7.6); a
   // second pass here would cost the push ~0.5 ms per MB on its critical path.
-  const checked = { digest: claimedDigest(options.container) };
+  const digest = claimedDigest(options.container);
   const modelId = containerModelId(options.container);
   const wanted = {
-    containerDigest: `${hex(checked.digest)}:${options.container.length}`,
+    containerDigest: `${hex(digest)}:${options.container.length}`,
     keyFingerprint: keyFingerprint(key),
     signer: options.signingKey ? hex(rawPublicKey(options.signingKey)) : null,
     modelId,
@@ -201,7 +201,7 @@ export function sealForDevice(options: SealForDeviceOptions): SealedForDevice {
   if (cached) return describe(cached, true);
   const generation = options.generation ?? (latest ?? 0) + 1;
   if (!Number.isSafeInteger(generation) || generation < 0) throw new RtinferError('bad_flag', `generation ${generation} is not an integer in 0 … 2^53−1`, { generation });
-  const sealing = sealChecked(options.container, checked, { recipient: key, device: deviceId, model: modelId, generation, ...(options.signingKey ? { signingKey: options.signingKey } : {}) });
+  const sealing = sealWithDigest(options.container, digest, { recipient: key, device: deviceId, model: modelId, generation, ...(options.signingKey ? { signingKey: options.signingKey } : {}) });
   // The counter moves before anything is sent: a generation is never sealed twice with different bytes.
   writeTeeGeneration(lab.file, deviceId, generation);
   const entry = { meta: { ...wanted, generation, sealedSha256: hex(sealing.sha256) }, sealed: sealing.sealed };
