@@ -32,6 +32,7 @@ const EV_WORLD_ENTER = 8;
 const EV_WORLD_EXIT = 9;
 const EV_JOB_END = 3;
 const EV_LAYER_START = 4;
+const EV_SLICE_START = 6;
 const DURATION_US = 2_000_000;
 
 let dir: string;
@@ -44,10 +45,10 @@ const savedCache = process.env.XDG_CACHE_HOME;
  * under ASan on two cores at load 14 a job took 100 ms: the periods leave room for that, so every job ends before
  * the next release and before the host's STOP, whatever the load. The capacity holds one job's units and part of
  * another's, so the greedy fuses: it is not LW with another name. */
-function tasksetYaml(): string {
+function tasksetYaml(capacity = '2.5MiB'): string {
   return [
     `model: ${model}`,
-    'platform: { enclave_capacity: 2.5MiB }',
+    `platform: { enclave_capacity: ${capacity} }`,
     'tasks:',
     '  - { name: camera, task: 0, period: 500ms, deadline: 500ms, policy: lw }',
     '  - { name: lidar, task: 1, period: 500ms, deadline: 500ms, policy: lw }',
@@ -57,9 +58,9 @@ function tasksetYaml(): string {
 }
 
 /** World entries in a recording, and the entries whose layer events belong to more than one task (fused). */
-function entriesInRecording(file: string): { enters: number; exits: number; jobEnds: number; enterArgs: number[]; fused: number } {
+function entriesInRecording(file: string): { enters: number; exits: number; jobEnds: number; enterArgs: number[]; fused: number; slices: number } {
   const { records } = openRecording(file, undefined);
-  const counts = { enters: 0, exits: 0, jobEnds: 0, enterArgs: [] as number[], fused: 0 };
+  const counts = { enters: 0, exits: 0, jobEnds: 0, enterArgs: [] as number[], fused: 0, slices: 0 };
   let inside: Set<number> | undefined;
   for (const { message } of records) {
     if (message.type !== 'TRACE') continue;
@@ -70,6 +71,7 @@ function entriesInRecording(file: string): { enters: number; exits: number; jobE
         inside = new Set();
       }
       if (kind === EV_LAYER_START) inside?.add(task);
+      if (kind === EV_SLICE_START) counts.slices++;
       if (kind === EV_WORLD_EXIT) {
         counts.exits++;
         if ((inside?.size ?? 0) > 1) counts.fused++;
@@ -142,6 +144,27 @@ describe('the agent dispatches two lenet-5 tasks in the enclave', () => {
       expect(measured.fused).toBe(4);
     }
     console.log(`pi-dispatch ${policy}: ${measured.enters} world entries measured, ${simulated.worldSwitches} simulated (8 DNN jobs of ${plan.units.length} units)`);
+  }, 120_000);
+});
+
+describe('layer slices', () => {
+  it('a capacity of 1 MiB cuts lenet-5\'s ip1 in two slices, each its own LW entry in the TA: entries as simulated', async () => {
+    const tasksFile = join(dir, 'sliced.yaml');
+    writeFileSync(tasksFile, tasksetYaml('1MiB'));
+    const recording = join(dir, 'sliced.rtrace.jsonl');
+    const run = await rtinfer('run', '-d', agent.pty, '-t', tasksFile, '--duration', '2s', '--trace', 'jobs,layers', '--record', recording, '--json');
+    expect(run.code, run.stderr).toBe(0);
+    const lines = run.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines[0]).toMatchObject({ kind: 'plan', policy: 'lw', units: 9 });
+    const text = tasksetYaml('1MiB');
+    const plan = planTeeTaskset(parseDeviceTaskset(text), { graph: loadTeeModel(model), teeHeap: agent.teeHeap, settings: parseTeeTasksetSettings(text) });
+    expect(plan.units.filter((unit) => unit.slices > 1)).toHaveLength(2);
+    const simulated = simulate(plan.dispatch, { releaseHorizon: DURATION_US, validate: true });
+    const measured = entriesInRecording(recording);
+    expect(measured.jobEnds).toBe(16);
+    expect(measured.enters).toBe(8 * 9);
+    expect(measured.enters).toBe(simulated.worldSwitches);
+    expect(measured.slices).toBe(8 * 2); // a slice_start for each slice of each DNN job
   }, 120_000);
 });
 

@@ -31,6 +31,8 @@ static agent_dispatch_model s_model;
 static uint32_t s_layer_count;
 static uint32_t s_enclave_tasks;
 static int s_allow_no_tee;
+/* The entry budget TASKSET last gave the TA (UINT64_MAX: none yet, or unknown after a refused load). */
+static uint64_t s_entry_budget_set = UINT64_MAX;
 static rtp_stop_reply_t s_summary;
 
 static int reload(engine_error_t *err);
@@ -260,11 +262,25 @@ static int build_plan(const rtp_taskset_req_t *r, engine_error_t *err)
                         (uint64_t)(r->has_world_switch_us ? r->world_switch_us : 0u) + 1u,
                         r->has_entry_budget_us ? r->entry_budget_us : 0u);
         }
+        /* Slices run alone in the TA's entry arena, which a load sizes for the entry budget: the plan's capacity. A
+         * plan of whole layers runs them in place on the job's slot, with no budget (0) and no arena to hold. */
+        int sliced = 0;
+        for (uint16_t u = 0; u < r->unit_count; u++) {
+            sliced |= r->units[u].slices > 1;
+        }
+        const uint32_t entry_budget = !sliced ? 0u : capacity > UINT32_MAX ? UINT32_MAX : (uint32_t)capacity;
+        const int new_budget = s_entry_budget_set != entry_budget;
+        if (new_budget && agent_tee_set_entry_budget(entry_budget) != 0) {
+            return fail(err, RTP_ERR_BUDGET, "the TA refused the plan's capacity as its entry budget (bytes)", capacity,
+                        agent_tee_heap_budget());
+        }
         /* Every enclave task may have a job in flight at once, its activations kept in a TA job slot. */
-        if (stats.job_slots < s_enclave_tasks) {
-            agent_tee_set_job_slots(s_enclave_tasks);
+        s_entry_budget_set = entry_budget;
+        if (stats.job_slots < s_enclave_tasks || new_budget) {
+            agent_tee_set_job_slots(s_enclave_tasks > stats.job_slots ? s_enclave_tasks : stats.job_slots);
             if (reload(err) != 0) {
                 agent_tee_set_job_slots(stats.job_slots); /* the TA kept its model and slots; later loads do too */
+                s_entry_budget_set = UINT64_MAX;          /* the budget set applies to the next load, whichever */
                 return -1; /* the TA's budget refusal (need/have bytes) or another */
             }
         }

@@ -260,6 +260,19 @@ int agent_tee_load_slot(uint8_t slot, uint32_t size, engine_error_t *err)
     return 1;
 }
 
+int agent_tee_set_entry_budget(uint32_t bytes)
+{
+    TEEC_Operation op;
+    memset(&op, 0, sizeof op);
+    op.paramTypes = TEEC_PARAM_TYPES(TEEC_VALUE_INPUT, TEEC_NONE, TEEC_NONE, TEEC_NONE);
+    op.params[0].value.a = bytes;
+    if (invoke(RTINFER_TA_CMD_ENTRY_BUDGET, &op, NULL) != TEEC_SUCCESS) {
+        return -1;
+    }
+    s_tee.entry_budget = bytes;
+    return 0;
+}
+
 uint64_t agent_tee_entry_budget(void)
 {
     rtinfer_ta_stats stats;

@@ -43,6 +43,10 @@ void agent_tee_set_job_slots(uint32_t slots);
  * TA made it its active model, else 0 with *err (the TA's refusal as a protocol ERROR, SPEC §4.8). */
 int agent_tee_load_slot(uint8_t slot, uint32_t size, engine_error_t *err);
 
+/* ENTRY_BUDGET: what one layer or slice may need from now on (0: no limit beyond the arena); the arena is sized at
+ * the next load. 0, or -1 when the TA refuses it. */
+int agent_tee_set_entry_budget(uint32_t bytes);
+
 /* The TA's entry budget (STATS entry_budget) with a model active, else the RTINFER_TA_ENTRY_BUDGET setting;
  * 0 for neither (HELLO tee_entry is then left out). */
 uint64_t agent_tee_entry_budget(void);
