@@ -33,6 +33,7 @@ let dir: string;
 let agent: RunningPiAgent;
 let model: string;
 let lab: string;
+let scratch: string;
 
 /** The TA's UUID as the contract between the worlds spells it (the comment above RTINFER_TA_UUID). */
 function taUuid(): string {
@@ -46,7 +47,9 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'rtinfer-pi-target-'));
   lab = join(dir, 'lab.yaml');
   model = join(dir, 'lenet-5.rtm');
-  agent = await startPiTarget({ deviceId: `pi-target-${process.pid}`, dir, register: true });
+  scratch = join(dir, 'scratch.img');
+  writeFileSync(scratch, Buffer.alloc(1 << 20));
+  agent = await startPiTarget({ deviceId: `pi-target-${process.pid}`, dir, register: true, scratchDisk: scratch });
   expect((await rtinfer('compress', 'lenet-5', '-o', model)).code).toBe(0);
 }, piTargetStartMs());
 attachPiLogsOnFailure(() => agent);
@@ -82,6 +85,13 @@ describe.runIf(piTargetKind() === 'optee-qemu')('OP-TEE under QEMU', () => {
     expect(pids.status).toBe(0);
     expect(pids.output.split('\n')).toEqual([expect.stringMatching(/^\d+$/), expect.stringMatching(/^\d+$/), '/dev/tee0', '/dev/teepriv0']);
     expect(await agent.run('false')).toEqual({ output: '', status: 1 });
+  });
+
+  it('the scratch disk carries bytes out of the guest: written to /dev/vda there, read from its image file here', async () => {
+    if (!isOptee(agent)) throw new Error('not an OP-TEE target');
+    const written = await agent.run('echo "from the guest $((6 * 7))" | dd of=/dev/vda conv=fsync 2>/dev/null');
+    expect(written.status).toBe(0);
+    expect(readFileSync(scratch).subarray(0, 21).toString()).toBe('from the guest 42\n\0\0\0');
   });
 });
 

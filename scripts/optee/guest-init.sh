@@ -21,7 +21,8 @@ guest_error() {
   echo "RTINFER_GUEST_ERROR $*"
 }
 
-for module in tee optee virtio_mmio virtio_console; do
+# virtio_blk: a scratch disk the host may attach (/dev/vda), e.g. to take a memory dump out of the guest.
+for module in tee optee virtio_mmio virtio_console virtio_blk; do
   insmod "/lib/modules/$module.ko" || guest_error "insmod $module failed"
 done
 

@@ -51,12 +51,18 @@ while read -r pkg version; do candidate_of[$pkg]="$version"; done < <(
     | awk '/^[^ ].*:arm64:$/ { name = $1; sub(/:arm64:$/, "", name) } /^  Candidate:/ { print name, $2 }')
 candidate() { printf '%s\n' "${candidate_of[$1]:-}"; }
 
+# Only the kernel and the modules the guest loads come out of the kernel package (it unpacks to hundreds of MB).
+kernel_members=('./boot/vmlinuz-*' './lib/modules/*/kernel/drivers/tee/*' './lib/modules/*/kernel/drivers/virtio/virtio_mmio.ko'
+  './lib/modules/*/kernel/drivers/char/virtio_console.ko' './lib/modules/*/kernel/drivers/block/virtio_blk.ko')
+
 # unpacked PKG: the folder holding PKG (its candidate version) unpacked with dpkg -x; prints the path.
 unpacked() {
   local pkg="$1" version tree deb
   version="$(candidate "$pkg")"
   [[ -n "$version" && "$version" != "(none)" ]] || fail "apt has no $pkg:arm64 (run apt-get update)"
   tree="$cache/trees/${pkg}_${version//:/%3a}"
+  # The kernel's partial tree is named by what was taken out of it, too.
+  [[ "$pkg" == linux-image-* ]] && tree="$tree-$(printf '%s\n' "${kernel_members[@]}" | sha256sum | cut -c1-8)"
   if [[ ! -f "$tree/.done" ]]; then
     deb="$(ls "$cache/debs/${pkg}_${version//:/%3a}_arm64.deb" 2>/dev/null || true)"
     if [[ -z "$deb" ]]; then
@@ -67,10 +73,7 @@ unpacked() {
     rm -rf "$tree"
     mkdir -p "$tree"
     if [[ "$pkg" == linux-image-* ]]; then
-      # Only the kernel and the modules the guest loads: the whole package unpacks to hundreds of MB.
-      dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$tree" --wildcards './boot/vmlinuz-*' \
-        './lib/modules/*/kernel/drivers/tee/*' './lib/modules/*/kernel/drivers/virtio/virtio_mmio.ko' \
-        './lib/modules/*/kernel/drivers/char/virtio_console.ko'
+      dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$tree" --wildcards "${kernel_members[@]}"
     else
       dpkg -x "$deb" "$tree"
     fi
@@ -123,7 +126,7 @@ cp "$ta" "$stage/lib/optee_armtz/"
 # The modules, flat, in the order /init loads them (optee.ko depends on tee.ko).
 kernel_release="$(basename "$(ls -d "$kernel_tree"/lib/modules/*)")"
 mods="$kernel_tree/lib/modules/$kernel_release/kernel/drivers"
-for ko in tee/tee.ko tee/optee/optee.ko virtio/virtio_mmio.ko char/virtio_console.ko; do
+for ko in tee/tee.ko tee/optee/optee.ko virtio/virtio_mmio.ko char/virtio_console.ko block/virtio_blk.ko; do
   [[ -f "$mods/$ko" ]] || fail "$kernel_pkg has no $ko"
   cp "$mods/$ko" "$stage/lib/modules/"
 done

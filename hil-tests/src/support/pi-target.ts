@@ -37,6 +37,8 @@ export interface PiTargetOptions {
   requireSigned?: boolean;
   /** In the sim registry, so that `rtinfer devices` lists it and `--device <id>` finds it. */
   register?: boolean;
+  /** OP-TEE only: a raw image file the guest gets as /dev/vda (startOpteeQemu's scratchDisk). */
+  scratchDisk?: string;
 }
 
 export async function startPiTarget(options: PiTargetOptions): Promise<RunningPiAgent> {
@@ -47,7 +49,12 @@ export async function startPiTarget(options: PiTargetOptions): Promise<RunningPi
     ...(options.register ? { register: true } : {}),
   };
   if (piTargetKind() === 'optee-qemu') {
-    const optee = await startOpteeQemu({ deviceId: options.deviceId, logDir: join(options.dir, `optee-${options.deviceId}`), ...pinning });
+    const optee = await startOpteeQemu({
+      deviceId: options.deviceId,
+      logDir: join(options.dir, `optee-${options.deviceId}`),
+      ...pinning,
+      ...(options.scratchDisk !== undefined ? { scratchDisk: options.scratchDisk } : {}),
+    });
     console.log(`${optee.deviceId}: OP-TEE under QEMU booted in ${optee.bootMs} ms; logs ${optee.consoleLog}, ${optee.secureLog}`);
     return optee;
   }

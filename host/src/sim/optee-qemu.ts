@@ -28,6 +28,11 @@ export interface OpteeQemuOptions {
   requireSigned?: boolean;
   /** Register in the sim registry, so `rtinfer devices` and `--device <id>` find it. */
   register?: boolean;
+  /**
+   * A raw image file (of the size wanted) given to the guest as the virtio disk /dev/vda: a way out of the guest for
+   * bulk data, e.g. a memory dump written with dd and read here. The guest has no network to send it by.
+   */
+  scratchDisk?: string;
   /** From QEMU's start to the agent's startup line; a boot takes about 10 s on an idle machine. */
   bootTimeoutMs?: number;
 }
@@ -114,6 +119,12 @@ export async function startOpteeQemu(options: OpteeQemuOptions = {}): Promise<Ru
     // The agent's link: a virtio console (/dev/hvc0 in the guest) on a host pty.
     '-chardev', 'pty,id=agent', '-device', 'virtio-serial-device', '-device', 'virtconsole,chardev=agent',
   ];
+  if (options.scratchDisk !== undefined) {
+    if (!existsSync(options.scratchDisk)) throw new RtinferError('bad_file', `the scratch disk ${options.scratchDisk} does not exist (create it at the size wanted)`, { path: options.scratchDisk });
+    // QEMU's -drive takes commas as separators: a path with one would be misread.
+    if (options.scratchDisk.includes(',')) throw new RtinferError('bad_file', `the scratch disk's path ${options.scratchDisk} has a comma, which QEMU's -drive cannot take`, { path: options.scratchDisk });
+    args.push('-drive', `file=${options.scratchDisk},format=raw,if=none,id=scratch`, '-device', 'virtio-blk-device,drive=scratch');
+  }
   // As qemu.ts: setpriv gives QEMU a parent-death signal, so it goes when this process dies, even by SIGKILL.
   const setpriv = process.platform === 'linux' ? onPath('setpriv') : undefined;
   const [command, argv] = setpriv ? [setpriv, ['--pdeathsig', 'TERM', qemu, ...args]] : [qemu, args];
