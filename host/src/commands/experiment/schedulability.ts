@@ -88,20 +88,22 @@ The text, the JSON and the HTML print the paper's acceptance ratios beside ours,
     ];
     const context = { ...config, measured: undefined, profiles: used.map((profile) => profile.source), out: resolve(flags.out), seconds, tasksets: results.reduce((sum, result) => sum + result.generated, 0) };
     const outputs = await writeSweepOutputs(resolve(flags.out), results, context, notes, source);
-    const { rows, comparison, switchReduction: reduction, band, shape } = readSweep(results);
+    const { rows, comparison, switchReduction: reduction, bands, shape } = readSweep(results);
     if (!this.jsonEnabled()) {
       this.log(describeMemoryModel(memoryModel));
       for (const note of notes) this.log(note);
       this.log('');
       for (const line of formatComparison(comparison, source.network, source.wcets)) this.log(line);
       this.log('');
-      for (const line of formatBand(band)) this.log(line);
-      this.log('');
+      for (const band of bands) {
+        for (const line of formatBand(band)) this.log(line);
+        this.log('');
+      }
       for (const line of formatShapeCheck(shape)) this.log(line);
       this.log(formatSwitchReduction(reduction));
       this.log(`${context.tasksets} tasksets in ${seconds.toFixed(1)} s on ${config.workers} workers; wrote ${outputs.files.join(', ')} to ${outputs.directory}`);
     }
-    return { context, notes, source, switchReduction: reduction, comparison, band, shape, rows, outputs };
+    return { context, notes, source, switchReduction: reduction, comparison, bands, shape, rows, outputs };
   }
 }
 

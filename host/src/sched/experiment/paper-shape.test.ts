@@ -52,6 +52,7 @@ describe('FUSION / LW in the 55–70% band, and the shape', () => {
   it('lists the band\'s points beside the paper\'s and sums the ratios per n', () => {
     const rows = [...point(15, 0.5, 100, 100, 100), ...point(15, 0.55, 40, 60, 70), ...point(15, 0.58, 20, 20, 30), ...point(15, 0.6, 0, 10, 20), ...point(15, 0.7, 0, 0, 0), ...point(15, 0.8, 0, 0, 0)];
     const band = fusionLwBand(paperComparison(rows));
+    expect(band.generator).toBe('paper');
     expect(band.lines.map((line) => line.utilisation)).toEqual([0.55, 0.58, 0.6, 0.7]);
     expect(band.lines[0]).toEqual({ tasks: 15, utilisation: 0.55, paper: { lw: 42, fusion: 51 }, ours: { lw: 40, fusion: 60, fusionOurs: 70 } });
     // Paper: (51 + 26 + 17 + 7) / (42 + 14 + 4 + 0); ours: (60 + 20 + 10 + 0) / (40 + 20 + 0 + 0).
@@ -60,6 +61,10 @@ describe('FUSION / LW in the 55–70% band, and the shape', () => {
     expect(text).toContain('∞ (LW 0)');
     expect(text).toContain('- (both 0)');
     expect(text).toContain('n = 15: Σ FUSION ÷ Σ LW over the band: paper 1.68×, ours (greedy) 1.50×, ours (FUSION-ours) 2.00×');
+    // Another generator's tasksets, beside the same paper numbers; and a generator that reached no U in the band.
+    const uunifast = rows.map((each) => ({ ...each, generator: 'uunifast' as const }));
+    expect(fusionLwBand(paperComparison(uunifast, 'uunifast'), 'uunifast').lines[0]).toEqual(band.lines[0]);
+    expect(formatBand(fusionLwBand(paperComparison(rows.filter((each) => each.utilisation < 0.55)))).join('\n')).toMatch(/no paper taskset in the band: the generator reached none of its U points/);
   });
 
   it('says the shape holds, or names each point and rule where it fails', () => {

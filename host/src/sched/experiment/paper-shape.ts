@@ -5,6 +5,7 @@ import { renderTable } from '../../cli/table.js';
 import { policies } from '../task-model.js';
 import { paperAcceptance } from './paper-results.js';
 import type { AcceptanceRow, ComparisonLine } from './sweep-report.js';
+import type { GeneratorName } from './sweep-point.js';
 
 export const bandLow = 0.55;
 export const bandHigh = 0.7;
@@ -25,8 +26,15 @@ export interface BandSummary {
   oursFusionOursRatio?: number;
 }
 
-/** The comparison lines whose U lies in [55%, 70%], and per n the band's Σ FUSION ÷ Σ LW, paper and ours. */
-export function fusionLwBand(lines: readonly ComparisonLine[]): { lines: BandLine[]; summaries: BandSummary[] } {
+export interface Band {
+  /** Whose tasksets ours are; the paper's side is always the authors' rule. */
+  generator: GeneratorName;
+  lines: BandLine[];
+  summaries: BandSummary[];
+}
+
+/** The comparison lines (of `generator`'s tasksets) whose U lies in [55%, 70%], and per n the band's Σ FUSION ÷ Σ LW, paper and ours. */
+export function fusionLwBand(lines: readonly ComparisonLine[], generator: GeneratorName = 'paper'): Band {
   const band = lines
     .filter((line) => line.utilisation >= bandLow - 1e-9 && line.utilisation <= bandHigh + 1e-9 && line.ours.lw && line.ours['fusion-greedy'])
     .map((line) => ({
@@ -51,10 +59,10 @@ export function fusionLwBand(lines: readonly ComparisonLine[]): { lines: BandLin
       if (oursFusionOursRatio !== undefined) summary.oursFusionOursRatio = oursFusionOursRatio;
       return summary;
     });
-  return { lines: band, summaries };
+  return { generator, lines: band, summaries };
 }
 
-export function formatBand(band: ReturnType<typeof fusionLwBand>): string[] {
+export function formatBand(band: Band): string[] {
   const ratio = (fusion: number, lw: number) => (lw > 0 ? `${(fusion / lw).toFixed(2)}×` : fusion > 0 ? '∞ (LW 0)' : '- (both 0)');
   const rows = band.lines.map(({ tasks, utilisation, paper, ours }) => [
     String(tasks),
@@ -72,8 +80,10 @@ export function formatBand(band: ReturnType<typeof fusionLwBand>): string[] {
     const text = (value: number | undefined) => (value === undefined ? 'undefined (Σ LW = 0)' : `${value.toFixed(2)}×`);
     return `  n = ${tasks}: Σ FUSION ÷ Σ LW over the band: paper ${text(paperRatio)}, ours (greedy) ${text(oursRatio)}, ours (FUSION-ours) ${text(oursFusionOursRatio)}`;
   });
+  const title = `FUSION / LW in the ${Math.round(bandLow * 100)}–${Math.round(bandHigh * 100)}% utilisation band, ${band.generator} tasksets, acceptance % by simulation (the paper: the authors' rule, by simulation)`;
+  if (band.lines.length === 0) return [title, `  no ${band.generator} taskset in the band: the generator reached none of its U points (the authors' rule cannot, with short jobs and integer periods of at least 1 s)`];
   return [
-    `FUSION / LW in the ${Math.round(bandLow * 100)}–${Math.round(bandHigh * 100)}% utilisation band, acceptance % by simulation (the paper judged by simulation)`,
+    title,
     ...renderTable(headers.map((header) => ({ header, align: 'right' as const })), rows, { indent: '  ' }),
     ...sums,
   ];
