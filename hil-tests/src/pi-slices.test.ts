@@ -83,3 +83,51 @@ describe.each([
     expect(plan.sliced).toBeGreaterThanOrEqual(name === 'cifarnet' ? 2 : 1);
   });
 });
+
+describe('a simulated Pi whose entry budget is below a layer\'s smallest slice', () => {
+  const small = 128 * 1024;
+  let dir: string;
+  let agent: RunningPiAgent;
+  let lab: string;
+  const savedCache = process.env.XDG_CACHE_HOME;
+  const savedBudget = process.env.RTINFER_TA_ENTRY_BUDGET;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'rtinfer-pi-small-'));
+    process.env.XDG_CACHE_HOME = join(dir, 'cache');
+    lab = join(dir, 'lab.yaml');
+    process.env.RTINFER_TA_ENTRY_BUDGET = String(small);
+    agent = await startPiAgent({ deviceId: `pi-small-${process.pid}`, storage: join(dir, 'slots.flash'), teeStorageDir: join(dir, 'tee') });
+    expect((await rtinfer('provision', '--device', agent.pty, '--lab', lab)).code).toBe(0);
+  });
+
+  afterAll(async () => {
+    await agent?.stop();
+    for (const [key, saved] of [['XDG_CACHE_HOME', savedCache], ['RTINFER_TA_ENTRY_BUDGET', savedBudget]] as const) {
+      if (saved === undefined) delete process.env[key];
+      else process.env[key] = saved;
+    }
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('refuses cifarnet at activation with conv2\'s need and the budget, and lenet-5 stays active and runs in slices', async () => {
+    for (const name of ['lenet-5', 'cifarnet']) expect((await rtinfer('compress', name, '-o', join(dir, `${name}.rtm`))).code).toBe(0);
+    expect((await rtinfer('push', join(dir, 'lenet-5.rtm'), '--device', agent.pty, '--lab', lab)).code).toBe(0);
+    const refused = await rtinfer('push', join(dir, 'cifarnet.rtm'), '--device', agent.pty, '--lab', lab, '--json');
+    expect(refused.code).toBe(2);
+    const plan = predictLwEntries(zooModel('cifarnet'), small);
+    expect(plan).toMatchObject({ tooLarge: { layer: 'conv2', have: small } });
+    const need = 'tooLarge' in plan ? plan.tooLarge.need : 0;
+    const output = refused.stdout + refused.stderr;
+    console.log(output.trim());
+    expect(output).toMatch(/budget/);
+    expect(output).toContain(String(need));
+    expect(output).toContain(String(small));
+    const inferred = await rtinfer('infer', '--device', agent.pty, '--model', join(dir, 'lenet-5.rtm'), '--check', '--json');
+    expect(inferred.code, inferred.stderr).toBe(0);
+    const result = JSON.parse(inferred.stdout);
+    expect(result.check.topAgrees).toBe(true);
+    expect(result.entries).toBe(result.predictedEntries);
+    expect(result.entries).toBeGreaterThan(result.layers.length);
+  });
+});

@@ -28,7 +28,8 @@ export class DeviceError extends RtinferError {
 
 /** What need/have mean for an error code (SPEC.md §7). */
 function describeNeedHave(name: string, need: number | bigint, have: number | bigint): string {
-  if (name === 'budget') return `need ${need} bytes, have ${have}: the TA's heap budget`;
+  // Which budget (a TA's heap, or its entry budget per layer or slice) is in the device's own message.
+  if (name === 'budget') return `need ${need} bytes, have ${have} bytes`;
   if (name === 'rollback') return `the TA holds generation ${need}, this container is sealed at generation ${have}: an older model`;
   if (name === 'authentication') return `segment ${need}, at byte offset ${have} of the sealed container`;
   return `need ${need}, have ${have}`;

@@ -180,6 +180,11 @@ static void refusal(TEEC_Result r, const rtinfer_ta_facts *f, engine_error_t *er
 {
     switch (r) {
     case RTINFER_TA_ERROR_BUDGET:
+        engine_error_set(err, RTP_ERR_BUDGET,
+                         f->reason == RTINFER_TA_BUDGET_ENTRY ? "a layer or slice does not fit the TA's entry budget"
+                                                               : "does not fit the TA heap budget",
+                         f->need, f->have, 1);
+        return;
     case TEEC_ERROR_OUT_OF_MEMORY:
         engine_error_set(err, RTP_ERR_BUDGET, "does not fit the TA heap budget", f->need, f->have, 1);
         return;

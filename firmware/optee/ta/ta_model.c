@@ -77,6 +77,7 @@ static TEE_Result finish(ta_model *model, rtinfer_ta_facts *facts) {
     /* Not even a layer's smallest slice fits: the model cannot run under this entry budget. */
     facts->have = model->planned_budget;
     facts->index = layer;
+    facts->reason = RTINFER_TA_BUDGET_ENTRY;
     return RTINFER_TA_ERROR_BUDGET;
   }
   result = take((void **)&model->arena, model->arena_bytes, facts);
@@ -144,6 +145,7 @@ uint32_t ta_model_unit_fits(const ta_model *model, const rtinfer_ta_unit *unit, 
       if (used <= model->arena_bytes) continue;
       facts->need = used;
       facts->have = model->arena_bytes;
+      facts->reason = RTINFER_TA_BUDGET_ENTRY;
       return RTINFER_TA_ERROR_BUDGET;
     }
     if (need == 0) {
@@ -160,6 +162,7 @@ uint32_t ta_model_unit_fits(const ta_model *model, const rtinfer_ta_unit *unit, 
     }
     facts->need = need;
     facts->have = budget;
+    facts->reason = RTINFER_TA_BUDGET_ENTRY;
     return RTINFER_TA_ERROR_BUDGET;
   }
   return 0;

@@ -149,6 +149,8 @@ typedef struct {
 #define RTINFER_TA_UNIT_LAYER 0u /* UNIT: a layer out of order or range */
 #define RTINFER_TA_UNIT_SLICE 2u /* UNIT: a slice out of order, or a count the layer cannot be cut into */
 #define RTINFER_TA_BUDGET_SLOTS 1u /* BUDGET: more jobs at once than job slots (need/have in bytes) */
+#define RTINFER_TA_BUDGET_ENTRY 2u /* BUDGET: a layer or slice over the entry budget, or a cut over the arena (LOAD: a
+                                      layer whose smallest slice does not fit) */
 
 /* Result codes of the TA's own refusals (GP leaves values below 0xF0000000 to TAs). The GP codes
  * TEE_ERROR_BAD_PARAMETERS, _SHORT_BUFFER and _OUT_OF_MEMORY keep their GP meaning. */
