@@ -4,6 +4,7 @@
  *                            pool C inH inW outH outW kernel stride | opaque values
  * Per capacity, per layer, one output line: "<capacity> <layer> <slices> <bytes of each slice, comma-separated>",
  * or "<capacity> <layer> too-large <need>". Exit 2 on a line it cannot read. */
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,16 +22,16 @@ static int read_layer(const char *line, rtnn_lw_shape *s) {
   if (sscanf(line, "%15s", kind) != 1) return 0;
   if (strcmp(kind, "conv") == 0) {
     s->kind = RTNN_LW_CONV;
-    return sscanf(line, "conv %u %u %u %u %u %u %u %u", &s->in_channels, &s->in_height, &s->in_width, &s->out_channels, &s->out_height,
+    return sscanf(line, "conv %" SCNu32 " %" SCNu32 " %" SCNu32 " %" SCNu32 " %" SCNu32 " %" SCNu32 " %" SCNu32 " %" SCNu32, &s->in_channels, &s->in_height, &s->in_width, &s->out_channels, &s->out_height,
                   &s->out_width, &s->kernel, &s->stride) == 8;
   }
   if (strcmp(kind, "fc") == 0) {
     s->kind = RTNN_LW_FC;
-    return sscanf(line, "fc %u %u", &s->inputs, &s->outputs) == 2;
+    return sscanf(line, "fc %" SCNu32 " %" SCNu32, &s->inputs, &s->outputs) == 2;
   }
   if (strcmp(kind, "pool") == 0) {
     s->kind = RTNN_LW_POOL;
-    if (sscanf(line, "pool %u %u %u %u %u %u %u", &s->in_channels, &s->in_height, &s->in_width, &s->out_height, &s->out_width, &s->kernel,
+    if (sscanf(line, "pool %" SCNu32 " %" SCNu32 " %" SCNu32 " %" SCNu32 " %" SCNu32 " %" SCNu32 " %" SCNu32, &s->in_channels, &s->in_height, &s->in_width, &s->out_height, &s->out_width, &s->kernel,
                &s->stride) != 7)
       return 0;
     s->out_channels = s->in_channels;
@@ -64,7 +65,7 @@ int main(int argc, char **argv) {
         printf("%llu %u too-large %llu\n", capacity, l, (unsigned long long)need);
         continue;
       }
-      printf("%llu %u %u ", capacity, l, cut.slices);
+      printf("%llu %u %" PRIu32 " ", capacity, l, cut.slices);
       for (uint32_t s = 0; s < cut.slices; s++) {
         uint32_t start = 0, part = 0;
         rtnn_lw_part(cut.extent, cut.slices, s, &start, &part);
