@@ -96,6 +96,8 @@ export interface TeeTasksetOptions {
   settings: TeeTasksetSettings;
   /** --policy: every enclave task's policy. */
   policy?: DeviceTaskPolicy;
+  /** Layer WCETs measured on the device (by graph layer name), in place of the cost model's estimates. */
+  layerWcetUs?: ReadonlyMap<string, number>;
 }
 
 const canonical = (policy: DeviceTaskPolicy): TaskPolicyName => (policy === 'fusion' ? 'fusion-greedy' : policy);
@@ -116,7 +118,12 @@ export function planTeeTaskset(tasks: readonly NamedDeviceTask[], options: TeeTa
   const platform: Platform = { enclaveCapacity: capacity, worldSwitch: settings.worldSwitchUs, cores: 1 };
   if (settings.maxSliceTimeUs !== undefined) platform.maxSliceTime = settings.maxSliceTimeUs;
   if (settings.memoryModel !== undefined) platform.memoryModel = settings.memoryModel;
-  const layers = teeLayerProfiles(graph, settings.memoryModel);
+  const layers = teeLayerProfiles(graph, settings.memoryModel).map((layer) => {
+    const measured = options.layerWcetUs?.get(layer.name);
+    if (measured === undefined) return layer;
+    const { estimated: _estimated, ...rest } = layer;
+    return { ...rest, wcet: measured };
+  });
   const schedTasks: Task[] = tasks.map((task, index) => {
     const timing = { name: name(task), period: task.periodUs, deadline: task.deadlineUs, offset: task.offsetUs ?? 0 };
     return policies[index] === 'normal' ? { kind: 'normal', ...timing, wcet: task.workUs! } : { kind: 'enclave', ...timing, layers };

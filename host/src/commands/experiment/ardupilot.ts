@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core';
 import { RtinferCommand } from '../../cli/base-command.js';
+import { runOnDevice } from '../../sched/experiment/ardupilot-device-report.js';
 import { renderTable } from '../../cli/table.js';
 import { cortexA53Enclave, describeCostModel } from '../../sched/cost-model.js';
 import { runScenario, type ArdupilotOutcome } from '../../sched/experiment/ardupilot.js';
@@ -19,24 +20,28 @@ For every (DNN period, LW slice bound) the command gives the analysis verdict an
   ];
   static override flags = {
     network: Flags.string({ summary: 'The DNN in the enclave.', options: ['tiny-darknet', 'yolov3-tiny', 'alexnet-squeezed'], default: 'tiny-darknet' }),
-    'dnn-period': Flags.string({ summary: 'DNN periods (implicit deadlines).', multiple: true, default: ['1.5s', '2s', '3s'] }),
+    'dnn-period': Flags.string({ summary: 'DNN periods (implicit deadlines); default 1.5s, 2s and 3s, or 100ms on a device.', multiple: true }),
     'max-slice-time': Flags.string({ summary: "LW's slice-length bounds.", multiple: true, default: ['250us', '500us', '1ms', '2ms'] }),
     'world-switch': Flags.string({ summary: 'Cost of one enclave entry and exit.', default: '200us' }),
     'fast-loop-wcet': Flags.string({ summary: "Assumed WCET of the 400 Hz fast loop's tasks together.", default: '600us' }),
-    capacity: Flags.string({ summary: 'Enclave capacity.', default: '8MiB' }),
+    capacity: Flags.string({ summary: 'Enclave capacity; default 8 MiB, or the TA heap on a device.' }),
     'memory-model': Flags.custom<MemoryModel>(memoryModelFlagOptions)(),
+    device: Flags.string({ char: 'd', summary: 'Run the scenario on this TEE device (a Pi agent: a port path or a running sim id) instead of simulating it: the 400 Hz loop as a normal-world busy task beside --model in the enclave, under LW and FUSION.' }),
+    model: Flags.string({ summary: "With --device: the model the device's active slot holds (a zoo name or the .rtm pushed).", dependsOn: ['device'] }),
+    duration: Flags.string({ summary: 'With --device: device time per policy.', default: '5s', dependsOn: ['device'] }),
   };
 
   async run() {
     const { flags } = await this.parse(ExperimentArdupilot);
-    const capacity = requireQuantity('size', flags.capacity, '--capacity');
+    const capacity = requireQuantity('size', flags.capacity ?? '8MiB', '--capacity');
     const worldSwitch = requireQuantity('duration', flags['world-switch'], '--world-switch', { allowZero: true });
     const fastLoopWcet = requireQuantity('duration', flags['fast-loop-wcet'], '--fast-loop-wcet');
     const memoryModel = flags['memory-model'];
     const platform = { enclaveCapacity: capacity, worldSwitch, cores: 1, memoryModel };
+    if (flags.device !== undefined) return runOnDevice(this, { device: flags.device, model: flags.model, duration: flags.duration, dnnPeriods: flags['dnn-period'] ?? ['100ms'], fastLoopWcet, ...(flags.capacity !== undefined ? { capacity } : {}) });
     const network = flags.network as ZooNetworkName;
     const rows: { dnnPeriod: number; maxSliceTime: number; outcomes: ArdupilotOutcome[] }[] = [];
-    for (const dnnPeriod of flags['dnn-period'].map((value) => requireQuantity('duration', value, '--dnn-period'))) {
+    for (const dnnPeriod of (flags['dnn-period'] ?? ['1.5s', '2s', '3s']).map((value) => requireQuantity('duration', value, '--dnn-period'))) {
       for (const maxSliceTime of flags['max-slice-time'].map((value) => requireQuantity('duration', value, '--max-slice-time'))) {
         rows.push({ dnnPeriod, maxSliceTime, outcomes: runScenario({ network, dnnPeriod, maxSliceTime, platform, fastLoopWcet }) });
       }
