@@ -18,11 +18,11 @@ import {
   type RunningPiAgent,
   SerialTransport,
   simulate,
-  startPiAgent,
 } from 'rtinfer';
 import type { HostBody } from '@rtinfer/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rtinfer } from './support/cli.js';
+import { attachPiLogsOnFailure, piTargetKind, piTargetStartMs, startPiTarget } from './support/pi-target.js';
 
 // Under npm test the sims are the sanitizer build (RTINFER_SIM_BIN): the agent beside it is too.
 const simBin = process.env.RTINFER_SIM_BIN;
@@ -88,7 +88,7 @@ beforeAll(async () => {
   process.env.XDG_CACHE_HOME = join(dir, 'cache');
   const lab = join(dir, 'lab.yaml');
   model = join(dir, 'lenet-5.rtm');
-  agent = await startPiAgent({ deviceId: `pi-dispatch-${process.pid}`, storage: join(dir, 'slots.flash'), teeStorageDir: join(dir, 'tee') });
+  agent = await startPiTarget({ deviceId: `pi-dispatch-${process.pid}`, dir });
   for (const args of [
     ['compress', 'lenet-5', '-o', model],
     ['provision', '--device', agent.pty, '--lab', lab],
@@ -98,7 +98,8 @@ beforeAll(async () => {
     expect(result.code, result.stderr).toBe(0);
   }
   writeFileSync(join(dir, 'tasks.yaml'), tasksetYaml());
-}, 180_000);
+}, 120_000 + piTargetStartMs());
+attachPiLogsOnFailure(() => agent);
 
 afterAll(async () => {
   await agent?.stop();
@@ -107,7 +108,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-describe('the agent dispatches two lenet-5 tasks in the enclave', () => {
+describe(`the agent dispatches two lenet-5 tasks in the enclave (${piTargetKind()})`, () => {
   it.each(['lw', 'fusion'] as const)('under %s: the world entries in the trace equal the simulator\'s count', async (policy) => {
     const tasksFile = join(dir, 'tasks.yaml');
     const recording = join(dir, `${policy}.rtrace.jsonl`);
