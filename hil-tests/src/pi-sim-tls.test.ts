@@ -47,7 +47,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const sim of sims) expect(await sim.stop()).toBe(0);
+  for (const sim of sims) expect(await sim.stop(), `signal ${sim.exitSignal}; stderr: ${sim.stderrText}`).toBe(0);
   await broker?.stop();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -101,7 +101,7 @@ describe('rtinfer sim start --pi on Mosquitto with TLS, passwords and an ACL', (
 
     // Anonymous, over the same TLS: refused at CONNACK.
     await expect(connectMqtt(broker.url, { ca, clientId: `anonymous-${process.pid}`, reconnectPeriod: 0 }, false)).rejects.toThrow(/authori[sz]ed/i);
-    expect(await sim.stop()).toBe(0);
+    expect(await sim.stop(), `signal ${sim.exitSignal}; stderr: ${sim.stderrText}`).toBe(0);
   });
 
   it('with a wrong password, says the broker refused the agent', async () => {
@@ -111,7 +111,7 @@ describe('rtinfer sim start --pi on Mosquitto with TLS, passwords and an ACL', (
     ]);
     await eventually(() => sim.stderrText.includes('the broker refused the connection'), 200, `the refusal on stderr (so far: ${sim.stderrText})`);
     expect(sim.stderrText).toMatch(/not authori[sz]ed/i);
-    expect(await sim.stop()).toBe(0);
+    expect(await sim.stop(), `signal ${sim.exitSignal}; stderr: ${sim.stderrText}`).toBe(0);
   });
 
   it.each([

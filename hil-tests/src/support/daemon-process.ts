@@ -75,6 +75,11 @@ export class DaemonProcess {
     return this.exited;
   }
 
+  /** The signal that ended it, if one did (a stop() that answers null: killed, by its SIGKILL or by someone else). */
+  get exitSignal(): NodeJS.Signals | null {
+    return this.child.signalCode;
+  }
+
   /** Everything it wrote on stderr so far. */
   get stderrText(): string {
     return this.stderr;
