@@ -98,16 +98,11 @@ int agent_tee_open(const char *device_id, char *err, size_t errlen)
     if (entry && *entry) {
         char *end = NULL;
         unsigned long bytes = strtoul(entry, &end, 10);
-        TEEC_Operation op;
-        memset(&op, 0, sizeof op);
-        op.paramTypes = TEEC_PARAM_TYPES(TEEC_VALUE_INPUT, TEEC_NONE, TEEC_NONE, TEEC_NONE);
-        op.params[0].value.a = (uint32_t)bytes;
-        if (*end != 0 || bytes > UINT32_MAX || invoke(RTINFER_TA_CMD_ENTRY_BUDGET, &op, NULL) != TEEC_SUCCESS) {
+        if (*end != 0 || bytes > UINT32_MAX || agent_tee_set_entry_budget((uint32_t)bytes) != 0) {
             snprintf(err, errlen, "RTINFER_TA_ENTRY_BUDGET=%s: not a byte count the TA takes", entry);
             agent_tee_close();
             return -1;
         }
-        s_tee.entry_budget = bytes;
     }
     snprintf(s_tee.device_id, sizeof s_tee.device_id, "%s", device_id);
     return 0;
