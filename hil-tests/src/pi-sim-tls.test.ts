@@ -47,9 +47,11 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const sim of sims) expect(await sim.stop(), `signal ${sim.exitSignal}; stderr: ${sim.stderrText}`).toBe(0);
+  const stopped = [];
+  for (const sim of sims) stopped.push({ code: await sim.stop(), signal: sim.exitSignal, stderr: sim.stderrText });
   await broker?.stop();
   rmSync(dir, { recursive: true, force: true });
+  for (const { code, signal, stderr } of stopped) expect(code, `signal ${signal}; stderr: ${stderr}`).toBe(0);
 });
 
 describe('rtinfer sim start --pi on Mosquitto with TLS, passwords and an ACL', () => {
