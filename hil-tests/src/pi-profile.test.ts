@@ -5,9 +5,16 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { decodeContainer, graphLayerMemory, graphLayerShapes, parseProfile, type RunningPiAgent, startPiAgent } from 'rtinfer';
+import { decodeContainer, graphLayerMemory, graphLayerShapes, parseProfile, type RunningPiAgent } from 'rtinfer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rtinfer, unwrapped } from './support/cli.js';
+import { attachPiLogsOnFailure, piTargetBoard, piTargetKind, piTargetStartMs, startPiTarget } from './support/pi-target.js';
+
+// What the profile says of the target: teesim's times are the host CPU's; OP-TEE under QEMU's are emulated (TCG).
+const target =
+  piTargetKind() === 'optee-qemu'
+    ? { kind: 'emulated', says: 'not of a Cortex-A53', line: /^target {6}emulated: OP-TEE under QEMU \(TCG\)/m }
+    : { kind: 'simulated', says: "not a Raspberry Pi's", line: /^target {6}simulated: teesim/m };
 
 // Under npm test the sims are the sanitizer build (RTINFER_SIM_BIN): the agent beside it is too.
 const simBin = process.env.RTINFER_SIM_BIN;
@@ -24,12 +31,13 @@ beforeAll(async () => {
   process.env.XDG_CACHE_HOME = join(dir, 'cache');
   lab = join(dir, 'lab.yaml');
   model = join(dir, 'lenet-5.rtm');
-  agent = await startPiAgent({ deviceId: `pi-prof-${process.pid}`, storage: join(dir, 'slots.flash'), teeStorageDir: join(dir, 'tee') });
+  agent = await startPiTarget({ deviceId: `pi-prof-${process.pid}`, dir });
   const compressed = await rtinfer('compress', 'lenet-5', '-o', model);
   expect(compressed.code, compressed.stderr).toBe(0);
   const provisioned = await rtinfer('provision', '--device', agent.pty, '--lab', lab);
   expect(provisioned.code, provisioned.stderr).toBe(0);
-});
+}, piTargetStartMs());
+attachPiLogsOnFailure(() => agent);
 
 afterAll(async () => {
   await agent?.stop();
@@ -38,7 +46,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-describe('rtinfer profile on a simulated Pi', () => {
+describe(`rtinfer profile on a simulated Pi (${piTargetKind()})`, () => {
   it('refuses a model the device does not run, naming what it holds', async () => {
     const refused = await rtinfer('profile', model, '--device', agent.pty, '--runs', '2', '-o', join(dir, 'none.json'));
     expect(refused.code).toBe(2);
@@ -54,7 +62,7 @@ describe('rtinfer profile on a simulated Pi', () => {
     const profiled = await rtinfer('profile', model, '--device', agent.pty, '--runs', '3', '-o', file, '--json');
     expect(profiled.code, profiled.stderr).toBe(0);
     const summary = JSON.parse(profiled.stdout);
-    expect(summary).toMatchObject({ file, schedNetwork: null, target: { kind: 'simulated' } });
+    expect(summary).toMatchObject({ file, schedNetwork: null, target: { kind: target.kind } });
 
     const profile = parseProfile(readFileSync(file, 'utf8'), file);
     const container = decodeContainer(readFileSync(model), model);
@@ -68,10 +76,10 @@ describe('rtinfer profile on a simulated Pi', () => {
     });
     // The conv, pool and fc layers have their shapes; the ReLU and the softmax are counted from their working sets.
     expect(profile.layers.filter((layer) => layer.shape).map((layer) => layer.name)).toEqual(['conv1', 'pool1', 'conv2', 'pool2', 'ip1', 'ip2']);
-    expect(profile.device).toMatchObject({ id: agent.deviceId, board: 'optee_sim', tee: true, tee_heap: agent.teeHeap });
+    expect(profile.device).toMatchObject({ id: agent.deviceId, board: piTargetBoard(), tee: true, tee_heap: agent.teeHeap });
     expect(profile.model).toMatchObject({ id: 'lenet-5', content_digest: container.contentDigest, file_sha256: container.fileSha256, layers: 8 });
     expect(profile.measurement).toMatchObject({ runs: 3, warmup: 1, percentile: 100 });
-    expect(profile.target.statement).toContain("not a Raspberry Pi's");
+    expect(profile.target.statement).toContain(target.says);
     expect(profile.world_switch!.wcet_us).toBeGreaterThan(0);
     // The bound is each run's shortest entry, so no layer's shortest sample is below the bound's smallest.
     for (const layer of profile.layers) expect(layer.samples.min_us).toBeGreaterThanOrEqual(profile.world_switch!.samples.min_us);
@@ -79,7 +87,7 @@ describe('rtinfer profile on a simulated Pi', () => {
     const text = await rtinfer('profile', model, '--device', agent.pty, '--runs', '2', '--percentile', '50', '-o', join(dir, 'p50.json'));
     expect(text.code, text.stderr).toBe(0);
     expect(text.stdout).toMatch(/^world switch \d+ µs \(p50; /m);
-    expect(text.stdout).toMatch(/^target {6}simulated: teesim/m);
+    expect(text.stdout).toMatch(target.line);
   });
 
   it('experiment schedulability --profile runs on it with a tiny --count and names the measurement it used', async () => {
@@ -91,7 +99,7 @@ describe('rtinfer profile on a simulated Pi', () => {
     const profile = parseProfile(readFileSync(file, 'utf8'), file);
     expect(report.source.network).toBe('lenet-5');
     expect(report.source.measurements).toHaveLength(1);
-    expect(report.source.measurements[0]).toContain(`lenet-5 measured on ${agent.deviceId} (optee_sim, firmware ${profile.device.firmware}, simulated), 3 runs`);
+    expect(report.source.measurements[0]).toContain(`lenet-5 measured on ${agent.deviceId} (${piTargetBoard()}, firmware ${profile.device.firmware}, ${target.kind}), 3 runs`);
     // The measured world switch, not the paper's 20 ms.
     expect(report.context.platform.worldSwitch).toBe(profile.world_switch!.wcet_us);
     expect(report.rows.length).toBeGreaterThan(0);
