@@ -120,7 +120,8 @@ export default class Push extends RtinferCommand {
         return await pushModel(session, container, { ...options, signal: abort.signal });
       }
       const { sealed, ...facts } = sealFor(flags, session.info!, session.description, flags.device ?? device.name ?? device.path ?? session.info!.deviceId, container);
-      return { ...(await pushModel(session, sealed, { ...options, signal: abort.signal })), sealed: facts };
+      // The sealing's SHA-256 is MODEL_BEGIN's: pushModel need not hash the sealed bytes again.
+      return { ...(await pushModel(session, sealed, { ...options, sha256: Buffer.from(facts.sha256, 'hex'), signal: abort.signal })), sealed: facts };
     } finally {
       process.off('SIGINT', interrupt);
       await session.close();
