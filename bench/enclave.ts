@@ -35,6 +35,7 @@ import { seal } from '../host/src/seal/seal.js';
 import { defaultSegmentSize } from '../host/src/seal/sealed-header.js';
 import { sealedCacheWritten, sealForDevice } from '../host/src/transfer/seal-for-device.js';
 import { repositoryRoot } from '../host/src/sim/sim-binary.js';
+import { dispatchSection } from './enclave-dispatch.js';
 import { driverPath, resultsDirectory } from './paths.js';
 import { announceQuick, quick, resultsFile, sized } from './quick.js';
 
@@ -276,10 +277,11 @@ async function pushSection() {
   return pushes;
 }
 
-// --only=entry,heap,push runs some sections (all by default); the results file then holds those.
+// --only=entry,heap,push,dispatch runs some sections (all by default); the results file then holds those.
 const onlyFlag = process.argv.find((arg) => arg.startsWith('--only='));
-const sections = new Set(onlyFlag ? onlyFlag.slice('--only='.length).split(',') : ['entry', 'heap', 'push']);
-for (const section of sections) if (!['entry', 'heap', 'push'].includes(section)) throw new Error(`--only: no section "${section}" (entry, heap, push)`);
+const allSections = ['entry', 'heap', 'push', 'dispatch'];
+const sections = new Set(onlyFlag ? onlyFlag.slice('--only='.length).split(',') : allSections);
+for (const section of sections) if (!allSections.includes(section)) throw new Error(`--only: no section "${section}" (${allSections.join(', ')})`);
 
 announceQuick();
 mkdirSync(resultsDirectory, { recursive: true });
@@ -289,7 +291,8 @@ try {
   if (sections.has('entry')) results.entry = entrySection();
   if (sections.has('heap')) results.heap = heapSection();
   if (sections.has('push')) results.pushes = await pushSection();
-  writeFileSync(join(resultsDirectory, resultsFile(sections.size === 3 ? 'enclave' : `enclave-${[...sections].join('-')}`)), JSON.stringify(results, null, 2));
+  if (sections.has('dispatch')) results.dispatch = await dispatchSection(work);
+  writeFileSync(join(resultsDirectory, resultsFile(sections.size === allSections.length ? 'enclave' : `enclave-${[...sections].join('-')}`)), JSON.stringify(results, null, 2));
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
