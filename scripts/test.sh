@@ -48,6 +48,23 @@ if [[ -f build/vitest-qemu.json ]]; then
   ts_passed=$((ts_passed + q_passed)) ts_failed=$((ts_failed + q_failed))
 fi
 
+stage "the enclave HIL suite on OP-TEE 3.19 + TF-A 2.7 under qemu-system-aarch64 (build-optee.sh, cached by source hash)"
+# The build counts as one test, as the fuzz stage does; each suite boots the secure world once.
+if bash scripts/build-optee.sh; then
+  c_passed=$((c_passed + 1))
+  rm -f build/vitest-optee.json
+  optee_suites=(pi-sealed pi-enclave-target pi-dispatch pi-profile)
+  [[ -f hil-tests/src/pi-optee-real.test.ts ]] && optee_suites+=(pi-optee-real)
+  RTINFER_HIL_PI_TARGET=optee-qemu npx vitest run --project hil "${optee_suites[@]/#/hil-tests/src/}" \
+    --reporter=default --reporter=json --outputFile=build/vitest-optee.json || failed_stages+=("vitest on OP-TEE")
+  if [[ -f build/vitest-optee.json ]]; then
+    read -r o_passed o_failed < <(vitest_counts ./build/vitest-optee.json)
+    ts_passed=$((ts_passed + o_passed)) ts_failed=$((ts_failed + o_failed))
+  fi
+else
+  c_failed=$((c_failed + 1)); failed_stages+=("OP-TEE build")
+fi
+
 stage "benchmarks, quick (every bench:* script with --quick: tiny inputs, no timing checks; each counts as one test)"
 bench_passed=0 bench_failed=0
 for bench in $(node -p 'Object.keys(require("./package.json").scripts).filter((name) => name.startsWith("bench:")).join(" ")'); do
