@@ -9,9 +9,10 @@ import { TaskPolicy, type HostBody, type TaskPolicyName } from '@rtinfer/protoco
 import { decodeContainer } from '../compress/container.js';
 import type { Graph } from '../model/ir.js';
 import { loadModel } from '../model/load-model.js';
-import { cortexA53Enclave, estimateWcet } from '../sched/cost-model.js';
+import { cortexA53Enclave } from '../sched/cost-model.js';
 import { fixedDispatch, type Dispatch, type PlannedViews } from '../sched/dispatch.js';
 import { TasksetError } from '../sched/errors.js';
+import { estimatedLayerProfile } from '../sched/graph-profiles.js';
 import { planTask, unslicedTask } from '../sched/lw-slicing.js';
 import { isMemoryModel, memoryModels, type MemoryModel } from '../sched/memory-model.js';
 import { chooseBudget } from '../sched/plan-budget.js';
@@ -69,10 +70,8 @@ export function loadTeeModel(spec: string): Graph {
  */
 export function teeLayerProfiles(graph: Graph, memoryModel?: MemoryModel): LayerProfile[] {
   return graphLayerShapes(graph).map((layer) => {
-    const memory = graphLayerMemory(layer, memoryModel);
-    if (layer.shape) return { name: layer.name, wcet: estimateWcet(layer.shape, cortexA53Enclave), memory, shape: layer.shape, estimated: true };
-    const wcet = Math.ceil((layer.footprint.output * cortexA53Enclave.nanosecondsPerPoolOperation) / 1000) + cortexA53Enclave.overheadPerInvocation;
-    return { name: layer.name, wcet, memory, estimated: true };
+    const opaqueWcet = Math.ceil((layer.footprint.output * cortexA53Enclave.nanosecondsPerPoolOperation) / 1000) + cortexA53Enclave.overheadPerInvocation;
+    return estimatedLayerProfile(layer, graphLayerMemory(layer, memoryModel), opaqueWcet);
   });
 }
 
