@@ -31,7 +31,7 @@ With --device the scenario runs on a TEE device (a Pi agent): the fast loop as a
     'memory-model': Flags.custom<MemoryModel>(memoryModelFlagOptions)(),
     device: Flags.string({ char: 'd', summary: 'Run the scenario on this TEE device (a Pi agent: a port path or a running sim id) instead of simulating it: the 400 Hz loop as a normal-world busy task beside --model in the enclave, under LW and FUSION.' }),
     model: Flags.string({ summary: "With --device: the model the device's active slot holds (a zoo name or the .rtm pushed).", dependsOn: ['device'] }),
-    duration: Flags.string({ summary: 'With --device: device time per policy.', default: '5s', dependsOn: ['device'] }),
+    duration: Flags.string({ summary: 'With --device: device time per policy (default 5s).', dependsOn: ['device'] }),
   };
 
   async run() {
@@ -41,7 +41,7 @@ With --device the scenario runs on a TEE device (a Pi agent): the fast loop as a
     const fastLoopWcet = requireQuantity('duration', flags['fast-loop-wcet'], '--fast-loop-wcet');
     const memoryModel = flags['memory-model'];
     const platform = { enclaveCapacity: capacity, worldSwitch, cores: 1, memoryModel };
-    if (flags.device !== undefined) return runOnDevice(this, { device: flags.device, model: flags.model, duration: flags.duration, dnnPeriods: flags['dnn-period'] ?? ['100ms'], fastLoopWcet, ...(flags.capacity !== undefined ? { capacity } : {}) });
+    if (flags.device !== undefined) return runOnDevice(this, { device: flags.device, model: flags.model, duration: flags.duration ?? '5s', dnnPeriods: flags['dnn-period'] ?? ['100ms'], fastLoopWcet, ...(flags.capacity !== undefined ? { capacity } : {}) });
     const network = flags.network as ZooNetworkName;
     const rows: { dnnPeriod: number; maxSliceTime: number; outcomes: ArdupilotOutcome[] }[] = [];
     for (const dnnPeriod of (flags['dnn-period'] ?? ['1.5s', '2s', '3s']).map((value) => requireQuantity('duration', value, '--dnn-period'))) {
