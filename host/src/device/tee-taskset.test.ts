@@ -4,7 +4,8 @@ import { zooModel } from '../model/zoo/index.js';
 import { TasksetError } from '../sched/errors.js';
 import { simulate } from '../sched/simulator.js';
 import { parseDeviceTaskset } from './device-taskset-file.js';
-import { parseTeeTasksetSettings, planTeeTaskset } from './tee-taskset.js';
+import { graphLayerProfiles } from '../sched/graph-profiles.js';
+import { parseTeeTasksetSettings, planTeeTaskset, teeLayerProfiles } from './tee-taskset.js';
 
 const lenet = zooModel('lenet-5', 1);
 const MiB = 1024 * 1024;
@@ -31,6 +32,15 @@ describe('a TEE device task set, planned on the host', () => {
     expect(slices.map((unit) => unit.slice)).toEqual(slices.map((_, index) => index));
     expect(planned.units.every((unit) => unit.memory <= MiB)).toBe(true);
     expect(planned.body.capacity).toBe(MiB);
+  });
+
+  it('plans with the device\'s view of each layer (the C rule\'s shapes), so a layer the TA runs whole is never sliced', () => {
+    // tiny-darknet's global average pool has no shape under the C rule; the profile view would cut it at 512 KiB.
+    const darknet = zooModel('tiny-darknet', 1);
+    const device = graphLayerProfiles(darknet);
+    expect(teeLayerProfiles(darknet).map((layer) => [layer.name, layer.shape, layer.memory])).toEqual(device.map((layer) => [layer.name, layer.shape, layer.memory]));
+    const pool = device.find((layer) => darknet.layers.find((each) => each.name === layer.name)?.op === 'globalAvgPool')!;
+    expect(pool.shape).toBeUndefined();
   });
 
   it('--policy overrides every enclave task\'s; fusion is the greedy, and fusion-budget keeps it when the analysis certifies it', () => {

@@ -12,11 +12,10 @@ import { loadModel } from '../model/load-model.js';
 import { cortexA53Enclave } from '../sched/cost-model.js';
 import { fixedDispatch, type Dispatch, type PlannedViews } from '../sched/dispatch.js';
 import { TasksetError } from '../sched/errors.js';
-import { estimatedLayerProfile } from '../sched/graph-profiles.js';
+import { estimatedLayerProfile, graphLayerMemory, graphLayers } from '../sched/graph-profiles.js';
 import { planTask, unslicedTask } from '../sched/lw-slicing.js';
 import { isMemoryModel, memoryModels, type MemoryModel } from '../sched/memory-model.js';
 import { chooseBudget } from '../sched/plan-budget.js';
-import { graphLayerMemory, graphLayerShapes } from '../sched/profile-layers.js';
 import type { ExecutionUnit, LayerProfile, Platform, Task } from '../sched/task-model.js';
 import { duration, field, mapping, parseYamlRoot, size } from '../sched/taskset-fields.js';
 import { deviceTasksetRootKeys, type DeviceTaskPolicy, type NamedDeviceTask } from './device-taskset-file.js';
@@ -69,9 +68,11 @@ export function loadTeeModel(spec: string): Graph {
  * model, and a WCET from the cost model (labelled estimated; a layer without a shape costs its output values).
  */
 export function teeLayerProfiles(graph: Graph, memoryModel?: MemoryModel): LayerProfile[] {
-  return graphLayerShapes(graph).map((layer) => {
-    const opaqueWcet = Math.ceil((layer.footprint.output * cortexA53Enclave.nanosecondsPerPoolOperation) / 1000) + cortexA53Enclave.overheadPerInvocation;
-    return estimatedLayerProfile(layer, graphLayerMemory(layer, memoryModel), opaqueWcet);
+  // The device's view of the layers (graphLayers: the C rule's shapes), since the TA checks every unit against it:
+  // the profile view would slice a layer the TA runs whole (yolov3-tiny's pool11, tiny-darknet's global pool).
+  return graphLayers(graph).map((layer) => {
+    const opaqueWcet = Math.ceil((layer.opaque.output * cortexA53Enclave.nanosecondsPerPoolOperation) / 1000) + cortexA53Enclave.overheadPerInvocation;
+    return estimatedLayerProfile(layer, graphLayerMemory({ ...layer, footprint: layer.opaque }, memoryModel), opaqueWcet);
   });
 }
 
