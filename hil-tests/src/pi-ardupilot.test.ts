@@ -78,3 +78,12 @@ it('the fast loop beside lenet-5 under LW and FUSION: every task ran, entries as
     console.log(`pi-ardupilot ${policy}: control ${measured.controlMisses}/${measured.controlJobs} missed; predicted ${predicted.controlMisses} (analysis ${predicted.schedulable ? 'schedulable' : 'not schedulable'}, worst response ${predicted.controlWorstResponseUs} µs${comfortably ? ', margin 4×: no miss asserted' : ''}); ${measured.worldEntries} entries`);
   }
 }, 120_000);
+
+it('bad flags are refused with their facts (exit 2): no --model, two DNN periods', async () => {
+  const noModel = await rtinfer('experiment', 'ardupilot', '--device', agent.pty, '--json');
+  expect(noModel.code).toBe(2);
+  expect(JSON.parse(noModel.stdout)).toMatchObject({ code: 'bad_flag', flag: 'model' });
+  const twoPeriods = await rtinfer('experiment', 'ardupilot', '--device', agent.pty, '--model', model, '--dnn-period', '1s', '--dnn-period', '2s', '--json');
+  expect(twoPeriods.code).toBe(2);
+  expect(JSON.parse(twoPeriods.stdout)).toMatchObject({ code: 'bad_flag', flag: 'dnn-period', given: 2, limit: 1 });
+});
