@@ -22,7 +22,7 @@ import type { NamedDeviceTask } from '../host/src/device/device-taskset-file.js'
 import { runPeriodic, TRACE_JOBS } from '../host/src/device/periodic-run.js';
 import { loadTeeModel, planTeeTaskset } from '../host/src/device/tee-taskset.js';
 import { loadModel } from '../host/src/model/load-model.js';
-import { idleReleaseLateness, runArdupilotOnDevice } from '../host/src/sched/experiment/ardupilot-device.js';
+import { idleReleaseLateness, latenessSummary, runArdupilotOnDevice } from '../host/src/sched/experiment/ardupilot-device.js';
 import { writeReducedInputDarknet } from '../host/src/sched/experiment/reduced-input.js';
 import { simulate } from '../host/src/sched/simulator.js';
 import { repositoryRoot } from '../host/src/sim/sim-binary.js';
@@ -41,15 +41,6 @@ function periodFor(network: Network, unitWcetsUs: readonly number[]): number {
   const job = unitWcetsUs.reduce((sum, wcet) => sum + wcet, 0);
   const needed = Math.ceil((2.5 * job) / 0.6 / 50_000) * 50_000;
   return Math.max(network.periodUs, needed);
-}
-
-function percentile(sorted: readonly number[], q: number): number {
-  return sorted.length ? sorted[Math.round(q * (sorted.length - 1))]! : Number.NaN;
-}
-
-function quantiles(values: readonly number[]) {
-  const sorted = [...values].sort((a, b) => a - b);
-  return { samples: sorted.length, p50_us: percentile(sorted, 0.5), p99_us: percentile(sorted, 0.99), max_us: percentile(sorted, 1) };
 }
 
 export async function dispatchSection(work: string) {
@@ -135,7 +126,8 @@ export async function dispatchSection(work: string) {
     const dispatcher = await withSession(async (session) => {
       const plan = planTeeTaskset(jitterTasks, { graph: loadTeeModel(ardupilotModel), teeHeap: session.info!.teeHeap ?? session.info!.ram, settings: { model: ardupilotModel, worldSwitchUs: 0 } });
       const run = await runPeriodic(session, { tasks: jitterTasks, durationUs: jitterJobs * JITTER_PERIOD_US, trace: TRACE_JOBS, tasksetBody: plan.body });
-      return quantiles(idleReleaseLateness(run.batches, 0, Number(session.info!.clockHz)));
+      const { samples, p50Us, p99Us, maxUs } = latenessSummary(idleReleaseLateness(run.batches, 0, Number(session.info!.clockHz)));
+      return { samples, p50_us: p50Us, p99_us: p99Us, max_us: maxUs };
     });
     const floor = JSON.parse(execFileSync(driverPath('bench_nanosleep'), [String(JITTER_PERIOD_US), String(JITTER_WORK_US), String(jitterJobs)], { encoding: 'utf8' })) as { samples: number; fifo: boolean; p50_us: number; p99_us: number; max_us: number };
     const fmt = (q: { p50_us: number; p99_us: number; max_us: number }) => `${q.p50_us.toFixed(1)} / ${q.p99_us.toFixed(1)} / ${q.max_us.toFixed(1)} µs`;

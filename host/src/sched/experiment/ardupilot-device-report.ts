@@ -80,6 +80,7 @@ function print(printer: Printer, result: DeviceArdupilotResult, device: string):
   ]);
   for (const line of renderTable(columns, rows)) printer.log(line);
   for (const { policy, predicted } of result.outcomes) if (predicted.why) printer.log(`${policy}: the analysis fails at ${predicted.why}`);
+  for (const { policy, measured: { idleReleaseLateness: late } } of result.outcomes) printer.log(`${policy}: the dispatcher woke ${late.p50Us.toFixed(1)} / ${late.p99Us.toFixed(1)} / ${late.maxUs.toFixed(1)} µs (p50 / p99 / max) after the ${late.samples} control releases that found the core idle`);
   const layers = Object.entries(result.measuredLayerWcetUs);
   printer.log(`layer times measured in the LW run (max): ${layers.map(([name, us]) => `${name} ${formatDuration(us)}`).join(', ')}`);
 }

@@ -10,6 +10,7 @@ import { from } from 'rxjs';
 import type { DeviceMessage } from '@rtinfer/protocol';
 import type { NamedDeviceTask } from '../../device/device-taskset-file.js';
 import { toTasksetSpec } from '../../device/device-taskset-file.js';
+import { percentile } from '../../device/clock-estimate.js';
 import { runPeriodic, TRACE_JOBS, TRACE_LAYERS, type ReceivedTrace } from '../../device/periodic-run.js';
 import type { DeviceSession } from '../../device/session.js';
 import { planTeeTaskset, type TeeTasksetPlan } from '../../device/tee-taskset.js';
@@ -59,8 +60,8 @@ export interface DevicePolicyOutcome {
     worldEntries: number;
     /** World entries per hyperperiod of the two tasks (the DNN period: the fast loop's divides it). */
     entriesPerHyperperiod: number;
-    /** Job start − release of control jobs released while the core was idle: the dispatcher's wake-up lateness, µs. */
-    idleReleaseLatenessUs: number[];
+    /** Job start − release of control jobs released while the core was idle: the dispatcher's wake-up lateness. */
+    idleReleaseLateness: LatenessSummary;
   };
   /** The analysis and the simulator on the layer times measured in the LW run (this same run's device). */
   predicted: {
@@ -79,6 +80,18 @@ export interface DeviceArdupilotResult {
   /** Per layer (graph name): the largest LW entry time measured, µs. */
   measuredLayerWcetUs: Record<string, number>;
   outcomes: DevicePolicyOutcome[];
+}
+
+export interface LatenessSummary {
+  samples: number;
+  p50Us: number;
+  p99Us: number;
+  maxUs: number;
+}
+
+export function latenessSummary(valuesUs: readonly number[]): LatenessSummary {
+  const sorted = [...valuesUs].sort((a, b) => a - b);
+  return { samples: sorted.length, p50Us: percentile(sorted, 0.5), p99Us: percentile(sorted, 0.99), maxUs: sorted.at(-1) ?? Number.NaN };
 }
 
 export function scenarioTasks(options: Pick<DeviceArdupilotOptions, 'dnnPeriodUs' | 'fastLoopWcetUs'>): NamedDeviceTask[] {
@@ -125,7 +138,7 @@ export async function runArdupilotOnDevice(options: DeviceArdupilotOptions): Pro
         dnnMisses: dnn.misses,
         worldEntries,
         entriesPerHyperperiod: (worldEntries * options.dnnPeriodUs) / options.durationUs,
-        idleReleaseLatenessUs: idleReleaseLateness(batches, CONTROL_TASK, clockHz),
+        idleReleaseLateness: latenessSummary(idleReleaseLateness(batches, CONTROL_TASK, clockHz)),
       },
       predicted: predict(measuredPlan, policy, options.durationUs),
     };
