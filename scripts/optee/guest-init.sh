@@ -55,12 +55,20 @@ start_agent() {
   set -- --name "$name" --board optee_qemu_v8 --max-frame "$max_frame" --storage /tmp/rtinfer-slots.flash
   for signer in $(echo "$signers" | tr ',' ' '); do set -- "$@" --signer "$signer"; done
   [ "$require_signed" = 1 ] && set -- "$@" --require-signed
-  rtinfer-agent "$@" > /run/agent.out 2> /dev/console &
+  # Its stderr goes to the console as it comes, and into /run/agent.err, so that a refusal at start (e.g. OP-TEE
+  # refusing a TA signed with another key) reaches the host in the RTINFER_GUEST_ERROR line.
+  : > /run/agent.err
+  tail -f /run/agent.err > /dev/console &
+  rtinfer-agent "$@" > /run/agent.out 2>> /run/agent.err &
   agent=$!
   # Opening the TA's session (tee-supplicant loads the TA) takes about half a second under TCG.
   n=0
   while ! grep -q '^RTINFER_AGENT ' /run/agent.out 2>/dev/null; do
-    if ! kill -0 "$agent" 2>/dev/null; then guest_error "rtinfer-agent exited before it was ready"; return 1; fi
+    if ! kill -0 "$agent" 2>/dev/null; then
+      wait "$agent"
+      guest_error "rtinfer-agent exited (status $?) before it was ready: $(tail -n 1 /run/agent.err)"
+      return 1
+    fi
     [ "$n" -ge 600 ] && { guest_error "rtinfer-agent not ready after 60 s"; return 1; }
     sleep 0.1
     n=$((n + 1))

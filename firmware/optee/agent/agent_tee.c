@@ -63,6 +63,46 @@ int agent_tee_stats(rtinfer_ta_stats *out)
     return ta_invoke_stats(&s_tee.session, out) == TEEC_SUCCESS ? 0 : -1;
 }
 
+/* The GlobalPlatform name of a TEEC result the session open can give, so a refusal reads as what it is (a TA signed
+ * with another key: TEE_ERROR_SECURITY from OP-TEE; no TA file: TEE_ERROR_ITEM_NOT_FOUND). */
+static const char *teec_result_name(TEEC_Result r)
+{
+    switch (r) {
+    case TEEC_ERROR_SECURITY:
+        return "TEE_ERROR_SECURITY";
+    case TEEC_ERROR_ITEM_NOT_FOUND:
+        return "TEE_ERROR_ITEM_NOT_FOUND";
+    case TEEC_ERROR_ACCESS_DENIED:
+        return "TEE_ERROR_ACCESS_DENIED";
+    case TEEC_ERROR_BAD_FORMAT:
+        return "TEE_ERROR_BAD_FORMAT";
+    case TEEC_ERROR_OUT_OF_MEMORY:
+        return "TEE_ERROR_OUT_OF_MEMORY";
+    case TEEC_ERROR_COMMUNICATION:
+        return "TEE_ERROR_COMMUNICATION";
+    case TEEC_ERROR_TARGET_DEAD:
+        return "TEE_ERROR_TARGET_DEAD";
+    default:
+        return "TEE_ERROR_GENERIC";
+    }
+}
+
+static const char *teec_origin_name(uint32_t origin)
+{
+    switch (origin) {
+    case TEEC_ORIGIN_API:
+        return "the client API";
+    case TEEC_ORIGIN_COMMS:
+        return "the TEE driver";
+    case TEEC_ORIGIN_TEE:
+        return "the trusted OS";
+    case TEEC_ORIGIN_TRUSTED_APP:
+        return "the TA";
+    default:
+        return "unknown";
+    }
+}
+
 int agent_tee_open(const char *device_id, char *err, size_t errlen)
 {
     agent_tee_close();
@@ -75,7 +115,9 @@ int agent_tee_open(const char *device_id, char *err, size_t errlen)
     r = TEEC_OpenSession(&s_tee.context, &s_tee.session, &k_ta_uuid, TEEC_LOGIN_PUBLIC, NULL, NULL, &origin);
     if (r != TEEC_SUCCESS) {
         TEEC_FinalizeContext(&s_tee.context);
-        snprintf(err, errlen, "cannot open the rtinfer TA: 0x%08x (origin %u)", (unsigned)r, (unsigned)origin);
+        /* One line the OP-TEE guest and the host parse (host/src/sim/optee-qemu.ts): name, code, origin. */
+        snprintf(err, errlen, "cannot open the rtinfer TA: %s (0x%08x, origin %u: %s)", teec_result_name(r), (unsigned)r,
+                 (unsigned)origin, teec_origin_name(origin));
         return -1;
     }
     s_tee.open = 1;

@@ -33,6 +33,11 @@ export interface OpteeQemuOptions {
    * bulk data, e.g. a memory dump written with dd and read here. The guest has no network to send it by.
    */
   scratchDisk?: string;
+  /**
+   * The initramfs to boot instead of buildDir's (e.g. that one with a second archive appended, whose files replace
+   * its own: a TA signed with another key in /lib/optee_armtz).
+   */
+  initrd?: string;
   /** From QEMU's start to the agent's startup line; a boot takes about 10 s on an idle machine. */
   bootTimeoutMs?: number;
 }
@@ -63,6 +68,8 @@ const PI_MAX_FRAME = 16384;
 const AGENT_LINE = /^RTINFER_AGENT pty=(\S+) link=(\S+) device_id=(\S+) pid=(\d+) clock_hz=(\d+) board=(\S+) tee_heap=(\d+) tee_key_sha256=([0-9a-f]{64})/;
 const PTY_LINE = /char device redirected to (\/dev\/\S+) \(label agent\)/;
 const GUEST_ERROR = /RTINFER_GUEST_ERROR (.*)/;
+/** The agent's reason when OP-TEE refuses to open the TA (firmware/optee/agent/agent_tee.c), in a guest error. */
+const TA_OPEN_REFUSED = /cannot open the rtinfer TA: (TEE_ERROR_\w+) \((0x[0-9a-f]{8}), origin (\d+): ([^)]*)\)/;
 /** The boot images scripts/build-optee.sh and scripts/optee/normal-world.sh leave in the build folder. */
 const IMAGES = ['flash.bin', 'Image', 'initramfs.cpio.gz'] as const;
 
@@ -86,6 +93,8 @@ function findQemuAarch64(): string {
 export async function startOpteeQemu(options: OpteeQemuOptions = {}): Promise<RunningOptee> {
   const buildDir = options.buildDir ?? opteeBuildDir();
   const missing = IMAGES.filter((name) => !existsSync(join(buildDir, name)));
+  const initrd = options.initrd ?? join(buildDir, 'initramfs.cpio.gz');
+  if (options.initrd !== undefined && !existsSync(initrd)) throw new RtinferError('bad_file', `no initramfs at ${initrd}`, { path: initrd });
   if (missing.length > 0) {
     throw new RtinferError('optee_build_missing', `the OP-TEE build is missing ${missing.join(', ')} in ${buildDir}: run \`npm run build:optee\``, { path: buildDir, missing: missing.join(', ') });
   }
@@ -111,7 +120,7 @@ export async function startOpteeQemu(options: OpteeQemuOptions = {}): Promise<Ru
   const args = [
     '-machine', 'virt,secure=on', '-cpu', 'cortex-a57', '-smp', '2', '-m', '1057',
     '-nographic', '-nic', 'none',
-    '-bios', join(buildDir, 'flash.bin'), '-kernel', join(buildDir, 'Image'), '-initrd', join(buildDir, 'initramfs.cpio.gz'),
+    '-bios', join(buildDir, 'flash.bin'), '-kernel', join(buildDir, 'Image'), '-initrd', initrd,
     '-append', append,
     // The first PL011 is the normal world's console, on our stdin/stdout (muxed with the monitor, which we never
     // enter); the second is OP-TEE's UART.
@@ -156,7 +165,7 @@ export async function startOpteeQemu(options: OpteeQemuOptions = {}): Promise<Ru
             const pty = PTY_LINE.exec(line);
             if (pty) ptyPath = pty[1];
             const error = GUEST_ERROR.exec(line);
-            if (error) reject(new RtinferError('optee_guest_failed', `the OP-TEE guest could not start the agent: ${error[1]}\n${describe()}`, { consoleLog, secureLog }));
+            if (error) reject(guestError(error[1]!, describe(), consoleLog, secureLog));
             const agent = AGENT_LINE.exec(line);
             if (agent) resolve(agent);
           });
@@ -266,6 +275,22 @@ export async function startOpteeQemu(options: OpteeQemuOptions = {}): Promise<Ru
       return exited;
     },
   };
+}
+
+/** A guest's RTINFER_GUEST_ERROR as a typed error: OP-TEE refusing to open the TA is one of its own. */
+function guestError(reason: string, described: string, consoleLog: string, secureLog: string): RtinferError {
+  const refused = TA_OPEN_REFUSED.exec(reason);
+  if (refused) {
+    const [, result, code, origin, originName] = refused;
+    return new RtinferError('tee_open_refused', `OP-TEE refused to open the rtinfer TA: ${result} (${code}) from ${originName}${result === 'TEE_ERROR_SECURITY' ? ' (a TA signed with a key other than the one OP-TEE was built with is refused this way)' : ''}\n${described}`, {
+      result: result!,
+      code: code!,
+      origin: Number(origin),
+      consoleLog,
+      secureLog,
+    });
+  }
+  return new RtinferError('optee_guest_failed', `the OP-TEE guest could not start the agent: ${reason}\n${described}`, { consoleLog, secureLog });
 }
 
 function defaultLogDir(deviceId: string): string {

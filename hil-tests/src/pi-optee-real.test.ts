@@ -1,0 +1,233 @@
+// What only a real secure world can show (issue 14, "Must show"), on the Pi target of support/pi-target.ts booted
+// once for this file (RTINFER_HIL_PI_TARGET=optee-qemu: OP-TEE 3.19 under qemu-system-aarch64):
+// - confidentiality inside the guest: after provision, a sealed push over MQTT (the host's serial-to-MQTT bridge) and
+//   an inference, the agent's whole readable memory (/proc/PID/maps + /proc/PID/mem, read in the guest, carried out
+//   on the scratch disk) and every MQTT payload hold no 16-byte run of any plaintext layer blob; the same scan finds
+//   them in the unsealed .rtm, and the dump does hold the sealed stream (the agent's slot file is mapped);
+// - a model over the TA's heap is refused at commit with need/have, and the old model still answers (also on teesim);
+// - a TA signed with another key than OP-TEE's is refused by OP-TEE at open, and the host gets the agent's reason
+//   as a typed error (tee_open_refused, TEE_ERROR_SECURITY).
+import { generateKeyPairSync } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import {
+  connectMqtt,
+  decodeContainer,
+  opteeBuildDir,
+  plaintextRuns,
+  type RunningPiAgent,
+  startAedesBroker,
+  startMqttDeviceBridge,
+  startOpteeQemu,
+} from 'rtinfer';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rtinfer, unwrapped } from './support/cli.js';
+import { attachPiLogsOnFailure, isOptee, piTargetKind, piTargetStartMs, startPiTarget } from './support/pi-target.js';
+
+const simBin = process.env.RTINFER_SIM_BIN;
+if (!process.env.RTINFER_AGENT_BIN && simBin && existsSync(join(dirname(simBin), 'rtinfer-agent'))) process.env.RTINFER_AGENT_BIN = join(dirname(simBin), 'rtinfer-agent');
+
+const onOptee = piTargetKind() === 'optee-qemu';
+const SCRATCH_BYTES = 96 << 20;
+let dir: string;
+let agent: RunningPiAgent;
+let lab: string;
+let scratch: string;
+const models: Record<string, string> = {};
+const savedCache = process.env.XDG_CACHE_HOME;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'rtinfer-pi-optee-real-'));
+  process.env.XDG_CACHE_HOME = join(dir, 'cache');
+  lab = join(dir, 'lab.yaml');
+  scratch = join(dir, 'scratch.img');
+  writeFileSync(scratch, '');
+  truncateSync(scratch, SCRATCH_BYTES); // sparse
+  agent = await startPiTarget({ deviceId: `pi-real-${process.pid}`, dir, scratchDisk: scratch });
+  // lenet-5: model A; tiny-darknet: over the TA's 5 MiB heap.
+  for (const name of ['lenet-5', 'tiny-darknet']) {
+    models[name] = join(dir, `${name}.rtm`);
+    const compressed = await rtinfer('compress', name, '-o', models[name]!);
+    expect(compressed.code, compressed.stderr).toBe(0);
+  }
+}, piTargetStartMs());
+attachPiLogsOnFailure(() => agent);
+
+afterAll(async () => {
+  await agent?.stop();
+  if (savedCache === undefined) delete process.env.XDG_CACHE_HOME;
+  else process.env.XDG_CACHE_HOME = savedCache;
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** The plaintext layer blobs of a container, as runs to look for. */
+function runsOf(container: Uint8Array) {
+  return plaintextRuns(decodeContainer(container).layers.map((layer) => layer.blob));
+}
+
+/** Model A (lenet-5) active, pinned in the lab file: the confidentiality test leaves it so; a test run alone does it. */
+let modelAActive = false;
+async function ensureModelA(): Promise<void> {
+  if (modelAActive) return;
+  const provisioned = await rtinfer('provision', '--device', agent.pty, '--lab', lab);
+  expect(provisioned.code, provisioned.stderr).toBe(0);
+  const pushed = await rtinfer('push', models['lenet-5']!, '--device', agent.pty, '--lab', lab);
+  expect(pushed.code, pushed.stderr).toBe(0);
+  modelAActive = true;
+}
+
+async function inferChecked(model: string) {
+  const inferred = await rtinfer('infer', '--device', agent.pty, '--model', model, '--check', '--json');
+  expect(inferred.code, inferred.stderr).toBe(0);
+  return JSON.parse(inferred.stdout) as { check: { topAgrees: boolean; relativeL2: number }; entries: number; layers: unknown[] };
+}
+
+/**
+ * In the guest: every readable mapping of rtinfer-agent (/proc/PID/maps) copied from /proc/PID/mem onto /dev/vda,
+ * one after the other, page by page. Resolves with the pages written and the mappings that could not be read.
+ */
+async function dumpAgentMemory(): Promise<{ bytes: Buffer; mappings: number; unreadable: string[] }> {
+  if (!isOptee(agent)) throw new Error('not an OP-TEE target');
+  // One line for the guest's shell (busybox ash); the mappings' addresses are page-aligned.
+  const script = [
+    'pid=$(cat /run/agent.pid); off=0; n=0',
+    'while read range perms o d i path; do',
+    'case "$perms" in r*) ;; *) continue ;; esac',
+    'case "$path" in "[vvar]"|"[vsyscall]") continue ;; esac',
+    'start=$((0x${range%-*})); end=$((0x${range#*-})); pages=$(((end - start) / 4096))',
+    'if dd if=/proc/$pid/mem of=/dev/vda bs=4096 skip=$((start / 4096)) seek=$off count=$pages conv=notrunc 2>/dev/null; then off=$((off + pages)); n=$((n + 1)); else echo "unreadable $range $path"; fi',
+    'done < /proc/$pid/maps; sync; echo "dumped $n $off"',
+  ].join('; ').replace('do; ', 'do ');
+  const ran = await agent.run(script, 60_000);
+  expect(ran.status, ran.output).toBe(0);
+  const summary = /^dumped (\d+) (\d+)$/m.exec(ran.output);
+  expect(summary, ran.output).not.toBeNull();
+  const pages = Number(summary![2]);
+  expect(pages * 4096).toBeLessThanOrEqual(SCRATCH_BYTES);
+  const bytes = Buffer.alloc(pages * 4096);
+  const fd = openSync(scratch, 'r');
+  try {
+    readSync(fd, bytes, 0, bytes.length, 0);
+  } finally {
+    closeSync(fd);
+  }
+  return { bytes, mappings: Number(summary![1]), unreadable: ran.output.split('\n').filter((line) => line.startsWith('unreadable')) };
+}
+
+describe.runIf(onOptee)('confidentiality in a real OP-TEE guest', () => {
+  it('the agent\'s memory in the guest and every MQTT payload hold no 16-byte run of a plaintext layer blob; the .rtm does', async () => {
+    const broker = await startAedesBroker();
+    const spy = await connectMqtt(broker.url, { clientId: `spy-${process.pid}` });
+    const captured: Buffer[] = [];
+    spy.on('message', (_topic, payload) => captured.push(Buffer.from(payload)));
+    await spy.subscribeAsync('#', { qos: 1 });
+    const bridge = await startMqttDeviceBridge({ devicePath: agent.pty, brokerUrl: broker.url, deviceId: agent.deviceId });
+    try {
+      const device = `${broker.url}/${agent.deviceId}`;
+      for (const args of [['provision', '--device', device, '--lab', lab], ['push', models['lenet-5']!, '--device', device, '--lab', lab], ['infer', '--device', device, '--model', models['lenet-5']!, '--check']]) {
+        const outcome = await rtinfer(...args);
+        expect(outcome.code, `${args[0]}: ${outcome.stderr}`).toBe(0);
+      }
+      modelAActive = true;
+    } finally {
+      await bridge.stop();
+      await spy.endAsync();
+      await broker.stop();
+    }
+    const container = new Uint8Array(readFileSync(models['lenet-5']!));
+    const runs = runsOf(container);
+    const sealed = readFileSync(join(dir, 'cache', 'rtinfer', 'sealed', `${agent.deviceId}.rtms`));
+    const traffic = Buffer.concat(captured);
+    const dump = await dumpAgentMemory();
+
+    // Positive controls: the scan finds the blobs in the plaintext container; the capture holds the sealed stream;
+    // the dump holds it too (the agent's slot file is mapped into its memory), so it did read the agent's data.
+    expect(runs.hits(container)).toBeGreaterThanOrEqual(runs.count);
+    const piece = sealed.subarray(10 * 1024 + 100, 10 * 1024 + 356);
+    expect(traffic.includes(piece)).toBe(true);
+    expect(dump.bytes.includes(piece)).toBe(true);
+
+    expect(runs.hits(traffic)).toBe(0);
+    expect(runs.hits(dump.bytes)).toBe(0);
+    console.log(
+      `confidentiality on OP-TEE: ${runs.count} runs of the plaintext blobs; 0 in ${dump.bytes.length} bytes of rtinfer-agent's memory (${dump.mappings} mappings` +
+        `${dump.unreadable.length > 0 ? `; not readable: ${dump.unreadable.join(', ')}` : ''}), 0 in ${traffic.length} bytes of MQTT payloads (${captured.length} messages); ` +
+        `${runs.hits(container)} in the plaintext .rtm`,
+    );
+  }, 120_000);
+});
+
+describe(`bad input on the TEE (${piTargetKind()})`, () => {
+  it('a model over the TA\'s heap is refused at commit with need and have, and the old model still answers', async () => {
+    await ensureModelA();
+    const refused = await rtinfer('push', models['tiny-darknet']!, '--device', agent.pty, '--lab', lab);
+    expect(refused.code).toBe(2);
+    const message = unwrapped(refused.stderr);
+    expect(message).toContain('Code: device_budget');
+    const budget = /refused MODEL_COMMIT: budget: does not fit the TA heap budget \(need (\d+) bytes, have (\d+) bytes\)/.exec(message);
+    expect(budget, message).not.toBeNull();
+    expect(Number(budget![2])).toBe(agent.teeHeap);
+    expect(Number(budget![1])).toBeGreaterThan(agent.teeHeap);
+    const still = await inferChecked(models['lenet-5']!);
+    expect(still.check.topAgrees).toBe(true);
+    expect(still.check.relativeL2).toBeLessThan(1e-4);
+  }, 120_000);
+});
+
+/** A gzip'd newc cpio archive of the given files (and their folders), owned by root; appended to an initramfs, its
+ * files replace those of the same name (the kernel unpacks the archives in order). */
+function cpioArchive(files: Record<string, Uint8Array>): Buffer {
+  const parts: Buffer[] = [];
+  let ino = 1;
+  const pad = (n: number) => Buffer.alloc((4 - (n % 4)) % 4);
+  const entry = (name: string, mode: number, data: Uint8Array) => {
+    const fields = [ino++, mode, 0, 0, mode & 0o040000 ? 2 : 1, 0, data.length, 0, 0, 0, 0, name.length + 1, 0];
+    const header = Buffer.from(`070701${fields.map((f) => f.toString(16).toUpperCase().padStart(8, '0')).join('')}${name}\0`, 'latin1');
+    parts.push(header, pad(header.length), Buffer.from(data), pad(data.length));
+  };
+  const folders = new Set<string>();
+  for (const name of Object.keys(files)) for (let at = name.indexOf('/'); at > 0; at = name.indexOf('/', at + 1)) folders.add(name.slice(0, at));
+  for (const folder of [...folders].sort()) entry(folder, 0o040755, new Uint8Array());
+  for (const [name, data] of Object.entries(files)) entry(name, 0o100444, data);
+  entry('TRAILER!!!', 0, new Uint8Array());
+  return gzipSync(Buffer.concat(parts));
+}
+
+describe.runIf(onOptee)('a TA signed with another key (real OP-TEE)', () => {
+  it('OP-TEE refuses to open it, and the host gets the agent\'s reason as a typed error', async () => {
+    await agent.stop(); // one guest at a time on a 2-core machine
+    const build = opteeBuildDir();
+    const uuid = readdirSync(join(build, 'ta')).find((name) => name.endsWith('.ta'))!.replace(/\.ta$/, '');
+    const key = join(dir, 'other-ta-key.pem');
+    writeFileSync(key, generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'pem', type: 'pkcs1' }));
+    const other = join(dir, `${uuid}.ta`);
+    execFileSync('/usr/bin/python3', [join(build, 'export-ta_arm64', 'scripts', 'sign_encrypt.py'), '--key', key, '--uuid', uuid, '--ta-version', '0', '--in', join(build, 'ta-elf', `${uuid}.stripped.elf`), '--out', other]);
+    const ours = readFileSync(join(build, 'ta', `${uuid}.ta`));
+    const theirs = readFileSync(other);
+    // The same ELF, so only the signature differs in what follows the header.
+    expect(theirs.length).toBe(ours.length);
+    expect(theirs.equals(ours)).toBe(false);
+    const initrd = join(dir, 'initramfs-other-key.cpio.gz');
+    writeFileSync(initrd, Buffer.concat([readFileSync(join(build, 'initramfs.cpio.gz')), cpioArchive({ [`lib/optee_armtz/${uuid}.ta`]: theirs })]));
+
+    const refused = await startOpteeQemu({ deviceId: `pi-other-key-${process.pid}`, logDir: join(dir, 'other-key'), initrd }).then(
+      async (started) => {
+        await started.stop();
+        return undefined;
+      },
+      (error: unknown) => error as { code?: string; message: string; facts?: Record<string, unknown> },
+    );
+    expect(refused?.code, refused?.message).toBe('tee_open_refused');
+    expect(refused?.facts).toMatchObject({ result: 'TEE_ERROR_SECURITY', code: '0xffff000f' });
+    expect(refused?.message).toContain('OP-TEE refused to open the rtinfer TA: TEE_ERROR_SECURITY (0xffff000f)');
+    // The secure world's own log: the TA from the normal world's file system (REE) failed its check, and no session
+    // opened (OP-TEE's debug log level names the result of each step).
+    const secure = readFileSync(join(dir, 'other-key', 'secure.log'), 'utf8');
+    expect(secure).toMatch(new RegExp(`Lookup user TA ELF ${uuid} \\(REE\\)\\s*\\n[^\\n]*ldelf_syscall_open_bin:\\d+ res=0xffff000f`));
+    expect(secure).toMatch(/tee_ta_open_session:\d+ init session failed 0xffff000f/);
+    console.log(`a TA signed with another key: ${refused?.message.split('\n')[0]}`);
+  }, piTargetStartMs());
+});
