@@ -4,9 +4,9 @@ import type { HostBody } from '@rtinfer/protocol';
 import { tap } from 'rxjs';
 import { deviceFlag, RtinferCommand } from '../cli/base-command.js';
 import { FIRST_FEW, FirstFewPerKind, firstFewLimit, whereTheRestAre } from '../cli/first-few.js';
-import { deviceTaskPolicies, readDeviceTaskset, toTasksetSpec, type DeviceTaskPolicy, type NamedDeviceTask } from '../device/device-taskset-file.js';
+import { deviceTaskPolicies, readDeviceTaskset, toTasksetSpec, type DeviceTaskPolicy } from '../device/device-taskset-file.js';
 import { isTeeDevice } from '../device/tee-key.js';
-import { loadTeeModel, planTeeTaskset, readTeeTasksetSettings, type TeeTasksetPlan } from '../device/tee-taskset.js';
+import { planTeeTasksetFile, type TeeTasksetPlan, type TeeTasksetSource } from '../device/tee-taskset.js';
 import { benchRunTarget } from '../daemon/bench-run-target.js';
 import { benchFlag, brokerFlag, labFlag, resolveBroker } from '../daemon/cli-support.js';
 import { openSession } from '../device/open-session.js';
@@ -62,8 +62,8 @@ With --bench the device is one of that bench's (--device: its id in the bench's 
   protected describePlan(plan: TeeTasksetPlan): void {
     this.teePlan = plan;
     const budget = plan.budgetChoice ? ` (fusion-budget: ${plan.budgetChoice.chosen}${plan.budgetChoice.budget !== undefined ? `, Q = ${plan.budgetChoice.budget} µs` : ''})` : '';
-    const text = `plan        ${plan.units.length} LW units per job, policy ${plan.devicePolicy}${budget}, capacity ${plan.body.capacity} B, WCETs from the cost model`;
-    if (this.jsonEnabled()) this.jsonLine({ kind: 'plan', policy: plan.devicePolicy, units: plan.units.length, capacity: plan.body.capacity, ...(plan.budgetChoice ? { budgetChoice: plan.budgetChoice } : {}) });
+    const text = `plan        ${plan.units.length} LW units per job, policy ${plan.devicePolicy}${budget}, capacity ${plan.body.capacity} B, ${plan.wcetSource}`;
+    if (this.jsonEnabled()) this.jsonLine({ kind: 'plan', policy: plan.devicePolicy, units: plan.units.length, capacity: plan.body.capacity, wcets: plan.wcetSource, ...(plan.budgetChoice ? { budgetChoice: plan.budgetChoice } : {}) });
     else this.log(text);
   }
 
@@ -80,8 +80,9 @@ With --bench the device is one of that bench's (--device: its id in the bench's 
       if (bit === undefined) throw new RtinferError('bad_flag', `--trace "${kind}": use jobs, layers or trec`, { flag: 'trace' });
       return bits | bit;
     }, 0);
-    const tee = { file: flags.taskset, tasks, ...(flags.policy !== undefined ? { policy: flags.policy as DeviceTaskPolicy } : {}) };
-    const target = flags.bench !== undefined ? await benchRunTarget(resolveBroker(flags, flags.bench).access, flags.bench, flags.device) : await localTarget(flags.device, tee, (plan) => this.describePlan(plan));
+    const tee: TeeTasksetSource = { file: flags.taskset, tasks, ...(flags.policy !== undefined ? { policy: flags.policy as DeviceTaskPolicy } : {}) };
+    const describe = (plan: TeeTasksetPlan) => this.describePlan(plan);
+    const target = flags.bench !== undefined ? await benchRunTarget(resolveBroker(flags, flags.bench).access, flags.bench, flags.device, tee, describe) : await localTarget(flags.device, tee, describe);
     const json = this.jsonEnabled();
     const recording = flags.record ? createWriteStream(flags.record) : undefined;
     try {
@@ -144,15 +145,13 @@ With --bench the device is one of that bench's (--device: its id in the bench's 
 
 /** A device on this machine: a session, PINGs for clock sync beside the TRACE batches. A TEE device gets the
  * task set the host plans for it (tee-taskset.ts: the model's LW units, each task's policy). */
-async function localTarget(deviceSpec: string | undefined, tee: { file: string; tasks: NamedDeviceTask[]; policy?: DeviceTaskPolicy }, describe: (plan: TeeTasksetPlan) => void): Promise<LiveRunTarget> {
+async function localTarget(deviceSpec: string | undefined, tee: TeeTasksetSource, describe: (plan: TeeTasksetPlan) => void): Promise<LiveRunTarget> {
   const { session, device } = await openSession(deviceSpec);
   const info = session.info!;
   let tasksetBody: HostBody<'TASKSET'> | undefined;
   try {
     if (isTeeDevice(info)) {
-      const settings = readTeeTasksetSettings(tee.file);
-      if (settings.model === undefined) throw new RtinferError('bad_taskset', `${tee.file}: a TEE device's task set names its model (model: a zoo name or the .rtm pushed), to plan its units`, { file: tee.file });
-      const plan = planTeeTaskset(tee.tasks, { graph: loadTeeModel(settings.model), teeHeap: info.teeHeap ?? info.ram, settings, ...(tee.policy ? { policy: tee.policy } : {}) });
+      const plan = planTeeTasksetFile(tee, info.teeHeap ?? info.ram);
       describe(plan);
       tasksetBody = plan.body;
     }

@@ -6,13 +6,19 @@
 // device table (the device's HELLO). No PING exchanges cross the broker, so
 // events carry no host time: misses are found from the trace itself (a later
 // event past the deadline, or the job's end), not by a host timer.
+//
+// A TEE device (a Pi's agent: HELLO caps bit 5 in its row) gets the plan the local path sends
+// (tee-taskset.ts planTeeTasksetFile, on this host, where the task set file and the model are, with the
+// row's tee_heap): the daemon passes the TEE TASKSET on as it is.
 import type { DeviceBody, DeviceMessage } from '@rtinfer/protocol';
 import { Subject } from 'rxjs';
 import { RtinferError } from '../errors.js';
 import type { BrokerAccess } from '../lab/broker-access.js';
 import type { ReceivedDeviceMessage } from '../trace/from-device-messages.js';
 import type { LiveRunTarget } from '../trace/live-device.js';
+import { planTeeTasksetFile, type TeeTasksetPlan, type TeeTasksetSource } from '../device/tee-taskset.js';
 import { BenchClient } from './bench-client.js';
+import { isTeeRow } from './bench-tee.js';
 import { DeviceOfflineError, UnknownDeviceError } from './daemon-errors.js';
 import type { DeviceRow } from './rpc-messages.js';
 import type { RunResult } from './rpc-run.js';
@@ -32,11 +38,20 @@ function pickDevice(bench: string, rows: DeviceRow[], deviceId: string | undefin
   return { ...row, hello: row.hello };
 }
 
-export async function benchRunTarget(access: BrokerAccess, bench: string, deviceId: string | undefined): Promise<LiveRunTarget> {
+/** A TEE device's plan from its row's HELLO: its TA heap bounds the capacity, as a direct run's HELLO does. */
+function planForRow(bench: string, row: DeviceRow & { hello: NonNullable<DeviceRow['hello']> }, tee: TeeTasksetSource): TeeTasksetPlan {
+  const teeHeap = row.hello.teeHeap;
+  if (teeHeap === undefined) throw new RtinferError('tee_heap_unknown', `${row.id} on bench "${bench}" is a TEE device, but its row carries no TA heap (HELLO tee_heap) to plan against; is the daemon older than the CLI?`, { bench, device: row.id });
+  return planTeeTasksetFile(tee, teeHeap);
+}
+
+export async function benchRunTarget(access: BrokerAccess, bench: string, deviceId: string | undefined, tee?: TeeTasksetSource, describePlan?: (plan: TeeTasksetPlan) => void): Promise<LiveRunTarget> {
   const client = await BenchClient.connect(access);
   try {
     const seen = await client.requireBench(bench);
     const device = pickDevice(bench, seen.table?.devices ?? [], deviceId);
+    const plan = tee && isTeeRow(device) ? planForRow(bench, device, tee) : undefined;
+    if (plan) describePlan?.(plan);
     const messages$ = new Subject<ReceivedDeviceMessage>();
     const push = (message: DeviceMessage, rxNs = process.hrtime.bigint()) => messages$.next({ rxNs, message });
     let started = false;
@@ -77,7 +92,8 @@ export async function benchRunTarget(access: BrokerAccess, bench: string, device
         const interrupt = () => abort.abort();
         process.once('SIGINT', interrupt);
         try {
-          const result = (await client.call(bench, 'run', { device: device.id, tasks, durationUs, trace }, { signal: abort.signal })) as RunResult;
+          const params = { device: device.id, tasks, durationUs, trace, ...(plan ? { taskset: plan.body } : {}) };
+          const result = (await client.call(bench, 'run', params, { signal: abort.signal })) as RunResult;
           await batchArrived(result.lastBatch);
           const summary: DeviceBody<'STOP'> = { ...result.summary, ticks: BigInt(result.summary.ticks) };
           return { summary };

@@ -2,8 +2,14 @@
 // does the run), its TRACE batches forwarded to the bench's trace topic for as
 // long as it lasts, the STOP summary as the result. A run holds the device as a
 // push does: a second run or push is refused `device_busy`. `cancel` sends STOP.
-import { type DeviceBody, Limits, toJsonable } from '@rtinfer/protocol';
+//
+// A TEE device (a Pi's agent) takes the task set its caller planned (`taskset`: the TEE TASKSET body of SPEC.md
+// §4.5, tee-taskset.ts's plan made on the CLI's host, where the task set file and the model are), passed on as it
+// is after the protocol's own schema check; the STM32 form of `tasks` alone would be refused by the agent.
+import { hostBodies, type HostBody, Limits, toJsonable } from '@rtinfer/protocol';
 import { type DeviceTask, runPeriodic, TRACE_JOBS, TRACE_LAYERS, TRACE_TREC } from '../device/periodic-run.js';
+import { isTeeDevice } from '../device/tee-key.js';
+import { RtinferError } from '../errors.js';
 import { BadRequestError, DeviceOfflineError } from './daemon-errors.js';
 import { deviceOf, type RpcHandler } from './rpc-context.js';
 import type { TraceHold } from './trace-forwarding.js';
@@ -12,6 +18,8 @@ export interface RunParams {
   tasks: DeviceTask[];
   durationUs: number;
   trace: number;
+  /** A TEE device's TASKSET body, planned by the caller. */
+  taskset?: HostBody<'TASKSET'>;
 }
 
 /** What `run` answers (JSON: ticks as numbers). */
@@ -62,21 +70,48 @@ export function runParams(params: Record<string, unknown>): RunParams {
     throw new BadRequestError(`params.tasks must be a list of 1–${Limits.tasks} tasks (the task set file, as rtinfer run reads it)`);
   }
   const trace = params.trace === undefined ? TRACE_JOBS : integerIn(params.trace, 'params.trace', 0, TRACE_JOBS | TRACE_LAYERS | TRACE_TREC);
-  return { tasks: params.tasks.map(asTask), durationUs: integerIn(params.durationUs, 'params.durationUs', 1, U32), trace };
+  const tasks = params.tasks.map(asTask);
+  return { tasks, durationUs: integerIn(params.durationUs, 'params.durationUs', 1, U32), trace, ...(params.taskset !== undefined ? { taskset: teeTaskset(params.taskset, tasks) } : {}) };
+}
+
+/** `params.taskset` checked by the protocol's schema of TASKSET (ranges, limits, units' shape), and for the same task ids as `tasks`. */
+function teeTaskset(value: unknown, tasks: DeviceTask[]): HostBody<'TASKSET'> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new BadRequestError('params.taskset must be a TEE device\'s TASKSET body (SPEC.md §4.5), as rtinfer run --bench plans it');
+  const body = value as HostBody<'TASKSET'>;
+  try {
+    hostBodies.TASKSET.encode(body);
+  } catch (error) {
+    throw new BadRequestError(`params.taskset is not a TASKSET body: ${(error as Error).message}`);
+  }
+  const ids = (list: { task: number }[]) => list.map((task) => task.task).join(',');
+  if (ids(body.tasks) !== ids(tasks)) throw new BadRequestError(`params.taskset has tasks ${ids(body.tasks)}, params.tasks ${ids(tasks)}: the plan must be of the same task set`);
+  return body;
+}
+
+/** A TEE device runs only a planned task set, and only a TEE device takes one. */
+function checkPlanFor(bench: string, device: string, info: Parameters<typeof isTeeDevice>[0], taskset: HostBody<'TASKSET'> | undefined): void {
+  const tee = isTeeDevice(info);
+  if (tee && !taskset) {
+    throw new RtinferError('tee_needs_plan', `${device} on bench "${bench}" is a TEE device (${info!.board}): its task set carries each task's policy and the model's LW units (params.taskset, SPEC.md §4.5), which rtinfer run --bench plans on the caller's host`, { bench, device, board: info!.board });
+  }
+  if (!tee && taskset) {
+    throw new RtinferError('tee_not_tee', `${device} on bench "${bench}" (board ${info?.board ?? 'unknown'}) is not a TEE device: it takes no TEE task set (policies, enclave units); send the tasks alone`, { bench, device, board: info?.board });
+  }
 }
 
 export const run: RpcHandler = async (params, bench, progress, signal) => {
   const device = deviceOf(bench, params);
-  const { tasks, durationUs, trace } = runParams(params);
+  const { tasks, durationUs, trace, taskset } = runParams(params);
   let hold: TraceHold | undefined;
   const forwarded = () => hold?.forwarded() ?? { batches: 0 };
   const heartbeat = setInterval(() => progress({ running: true, ...forwarded() }), HEARTBEAT_MS);
   try {
     // A cancel ends runPeriodic's wait at once (it then sends STOP), so the device is released with the reply.
     const outcome = await device.withSession(async (session) => {
+      checkPlanFor(bench.bench, device.id, session.info, taskset);
       hold = bench.holdTrace(device.id);
       try {
-        return await runPeriodic(session, { tasks, durationUs, trace, signal, keepBatches: false }); // forwarded as they come
+        return await runPeriodic(session, { tasks, durationUs, trace, signal, keepBatches: false, ...(taskset ? { tasksetBody: taskset } : {}) }); // forwarded as they come
       } finally {
         hold.release();
       }

@@ -15,7 +15,8 @@
 //       work: 2ms             # policy normal: the normal-world work per job
 //   model: lenet-5            # TEE devices: the model the device's active slot holds (zoo name, .rtm, .onnx, .cfg)
 //   platform: { enclave_capacity: 4MiB, world_switch: 50us, max_slice_time: 5ms, memory_model: full }
-// (tee-taskset.ts plans a TEE device's units from `model` and `platform`)
+//   profile: lenet-5.profile.json  # TEE devices, optional: layer WCETs measured by `rtinfer profile` (else the cost model)
+// (tee-taskset.ts plans a TEE device's units from `model`, `platform` and `profile`)
 import { readFileSync } from 'node:fs';
 import { TasksetError, type EntryLocation } from '../sched/errors.js';
 import { duration, field, integer, mapping, parseYamlRoot } from '../sched/taskset-fields.js';
@@ -68,8 +69,8 @@ function readTask(value: unknown, taskIndex: number, file: string | undefined): 
   };
 }
 
-/** The file's top-level keys: `model` and `platform` are a TEE device's (tee-taskset.ts reads them). */
-export const deviceTasksetRootKeys = ['tasks', 'model', 'platform'];
+/** The file's top-level keys: `model`, `platform` and `profile` are a TEE device's (tee-taskset.ts reads them). */
+export const deviceTasksetRootKeys = ['tasks', 'model', 'platform', 'profile'];
 
 export function parseDeviceTaskset(text: string, file?: string): NamedDeviceTask[] {
   const root = parseYamlRoot(text, file, deviceTasksetRootKeys);

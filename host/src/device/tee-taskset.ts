@@ -5,6 +5,7 @@
 //
 // The same plan gives the simulator's dispatch (sched/simulator.ts), so a trace can be compared with it.
 import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { TaskPolicy, type HostBody, type TaskPolicyName } from '@rtinfer/protocol';
 import { decodeContainer } from '../compress/container.js';
 import type { Graph } from '../model/ir.js';
@@ -16,6 +17,7 @@ import { estimatedLayerProfile, graphLayerMemory, graphLayers } from '../sched/g
 import { planTask, unslicedTask } from '../sched/lw-slicing.js';
 import { isMemoryModel, memoryModels, type MemoryModel } from '../sched/memory-model.js';
 import { chooseBudget } from '../sched/plan-budget.js';
+import { profileFieldError, readProfileFile } from '../sched/profile-file.js';
 import type { ExecutionUnit, LayerProfile, Platform, Task } from '../sched/task-model.js';
 import { duration, field, mapping, parseYamlRoot, size } from '../sched/taskset-fields.js';
 import { deviceTasksetRootKeys, type DeviceTaskPolicy, type NamedDeviceTask } from './device-taskset-file.js';
@@ -31,6 +33,8 @@ export interface TeeTasksetSettings {
   worldSwitchUs: number;
   maxSliceTimeUs?: number;
   memoryModel?: MemoryModel;
+  /** A profile `rtinfer profile` measured (rtinfer-profile/1), resolved against the task set file: the layer WCETs. */
+  profile?: string;
 }
 
 const platformFields = ['enclave_capacity', 'world_switch', 'max_slice_time', 'memory_model'];
@@ -43,6 +47,10 @@ export function parseTeeTasksetSettings(text: string, file?: string): TeeTaskset
   if (root.model !== undefined) {
     if (typeof root.model !== 'string' || root.model === '') throw new TasksetError({ file, field: 'model' }, 'expected a zoo name or a model file');
     settings.model = root.model;
+  }
+  if (root.profile !== undefined) {
+    if (typeof root.profile !== 'string' || root.profile === '') throw new TasksetError({ file, field: 'profile' }, 'expected the path of a profile file (rtinfer profile -o FILE)');
+    settings.profile = resolve(file ? dirname(file) : '.', root.profile);
   }
   if (platform.enclave_capacity !== undefined) settings.capacity = size(platform.enclave_capacity, field(at, 'enclave_capacity'), { positive: true });
   if (platform.max_slice_time !== undefined) settings.maxSliceTimeUs = duration(platform, 'max_slice_time', at, { positive: true });
@@ -78,6 +86,8 @@ export function teeLayerProfiles(graph: Graph, memoryModel?: MemoryModel): Layer
 
 export interface TeeTasksetPlan {
   body: HostBody<'TASKSET'>;
+  /** Where the units' WCETs come from, in words: the cost model, or the profile measured on a device. */
+  wcetSource: string;
   /** The policy the device is asked for (fusion-budget falls back to the greedy when no budget is certified). */
   devicePolicy: TaskPolicyName;
   /** fusion-budget: which packing the analysis chose, and the budget Q when one was certified. */
@@ -164,5 +174,44 @@ export function planTeeTaskset(tasks: readonly NamedDeviceTask[], options: TeeTa
     worldSwitchUs: settings.worldSwitchUs,
     ...(entryBudgetUs !== undefined ? { entryBudgetUs } : {}),
   };
-  return { body, devicePolicy, ...(budgetChoice ? { budgetChoice } : {}), units, dispatch, views };
+  const wcetSource = options.layerWcetUs ? 'measured layer WCETs' : 'WCETs from the cost model';
+  return { body, wcetSource, devicePolicy, ...(budgetChoice ? { budgetChoice } : {}), units, dispatch, views };
+}
+
+/**
+ * The layer WCETs of a profile `rtinfer profile` measured in a TEE device's enclave, by graph layer name, checked
+ * against the model the task set names: the same layers in the same order (a profile of another model is refused at
+ * its first differing layer, with the profile's file and line).
+ */
+export function profileLayerWcets(profileFile: string, graph: Graph, model: string, tasksetFile?: string): Map<string, number> {
+  const profile = readProfileFile(profileFile);
+  const facts = { profile: profileFile, ...(tasksetFile !== undefined ? { taskset: tasksetFile } : {}), model };
+  if (!profile.device.tee) profileFieldError(profileFile, ['device', 'tee'], `measured on ${profile.device.id} (${profile.device.board}), which has no TEE: a TEE task set takes layer times measured in an enclave`, facts);
+  const names = graph.layers.map((layer) => layer.name);
+  const differs = profile.layers.findIndex((layer, index) => layer.name !== names[index]);
+  if (differs >= 0 && differs < names.length) {
+    profileFieldError(profileFile, ['layers', differs, 'name'], `layer ${differs} is "${profile.layers[differs]!.name}", but ${model} has "${names[differs]}" there: the profile is of ${profile.model.id}, another model`, { ...facts, need: names[differs]!, have: profile.layers[differs]!.name });
+  }
+  if (profile.layers.length !== names.length) profileFieldError(profileFile, ['layers'], `${profile.layers.length} layers, but ${model} has ${names.length}: the profile is of ${profile.model.id}, another model`, { ...facts, need: names.length, have: profile.layers.length });
+  return new Map(profile.layers.map((layer) => [layer.name, layer.wcet_us]));
+}
+
+/** What `rtinfer run` knows before it sees the device: the task set file, its tasks, and --policy. */
+export interface TeeTasksetSource {
+  file: string;
+  tasks: readonly NamedDeviceTask[];
+  policy?: DeviceTaskPolicy;
+}
+
+/**
+ * The plan for a TEE device of a device task set file (`rtinfer run` on a Pi, directly or through a bench daemon):
+ * its model and platform, the layer WCETs of its `profile` when it names one, the device's TA heap (HELLO tee_heap).
+ */
+export function planTeeTasksetFile({ file, tasks, policy }: TeeTasksetSource, teeHeap: number): TeeTasksetPlan {
+  const settings = readTeeTasksetSettings(file);
+  if (settings.model === undefined) throw new TasksetError({ file, field: 'model' }, 'a TEE device\'s task set names its model (model: a zoo name or the .rtm pushed), to plan its units');
+  const graph = loadTeeModel(settings.model);
+  const layerWcetUs = settings.profile !== undefined ? profileLayerWcets(settings.profile, graph, settings.model, file) : undefined;
+  const plan = planTeeTaskset(tasks, { graph, teeHeap, settings, ...(policy ? { policy } : {}), ...(layerWcetUs ? { layerWcetUs } : {}) });
+  return settings.profile !== undefined ? { ...plan, wcetSource: `layer WCETs measured in ${settings.profile}` } : plan;
 }

@@ -240,3 +240,17 @@ export function readProfileFile(path: string): Profile {
   }
   return parseProfile(text, path);
 }
+
+/**
+ * An `invalid_profile` error at a field of a profile file read before, with its line: for checks made against
+ * something else (the model a task set names), after the file itself was found well-formed.
+ */
+export function profileFieldError(path: string, fieldPath: (string | number)[], problem: string, facts: Record<string, string | number> = {}): never {
+  let text = '';
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    // Read a moment ago; without it the error names the field without its line.
+  }
+  return new ProfileReader(text, path).fail(fieldPath, problem, facts);
+}

@@ -1,0 +1,177 @@
+// DeepTrust^RT dispatch on a Pi through a bench daemon (issue 13 §3): a simulated bench holding a Pi sim
+// (`rtinfer sim start --bench B --pi-count 1`), the Pi provisioned over the bench's broker and lenet-5 pushed sealed
+// through the daemon, then `rtinfer run --bench` of two lenet-5 tasks under LW and under FUSION (the paper's greedy).
+// The CLI plans the TEE task set on its host from the row's HELLO (tee-taskset.ts, the function a direct run uses),
+// the daemon passes it on, and every TRACE batch comes back over MQTT: the world entries counted in the recording
+// equal what the host's simulator counts for the same plan and releases, as pi-dispatch.test.ts asserts for a direct
+// run. The counts do not depend on the machine's load (LW enters once per unit; the greedy's entries depend only on
+// which jobs are ready together, which 500 ms periods fix). `monitor --bench` shows the same run's table and count.
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { loadTeeModel, openRecording, parseDeviceTaskset, parseTeeTasksetSettings, planTeeTaskset, simulate } from 'rtinfer';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rtinfer, unwrapped } from './support/cli.js';
+import { DaemonProcess } from './support/daemon-process.js';
+
+const simBin = process.env.RTINFER_SIM_BIN;
+if (!process.env.RTINFER_AGENT_BIN && simBin && existsSync(join(dirname(simBin), 'rtinfer-agent'))) process.env.RTINFER_AGENT_BIN = join(dirname(simBin), 'rtinfer-agent');
+
+const EV_JOB_END = 3;
+const EV_LAYER_START = 4;
+const EV_WORLD_ENTER = 8;
+const EV_WORLD_EXIT = 9;
+const DURATION_US = 2_000_000;
+
+const bench = `hil-pibenchrun-${process.pid}`;
+const saved = { tmp: process.env.TMPDIR, data: process.env.XDG_DATA_HOME, cache: process.env.XDG_CACHE_HOME };
+let dir: string;
+let started: DaemonProcess;
+let broker: string;
+let pi: { deviceId: string; mqtt: string };
+let teeHeap: number;
+let model: string;
+let tasksFile: string;
+
+function restore(name: 'TMPDIR' | 'XDG_DATA_HOME' | 'XDG_CACHE_HOME', value: string | undefined): void {
+  if (value === undefined) delete process.env[name];
+  else process.env[name] = value;
+}
+
+/** Two lenet-5 tasks released together every 500 ms (a job takes about 1 ms, 15 ms under ASan, 100 ms seen at load
+ * 14 on two cores: every job ends before the next release). The capacity holds one job's units and part of
+ * another's, so the greedy fuses: it is not LW with another name. */
+function tasksetYaml(): string {
+  return [
+    `model: ${model}`,
+    'platform: { enclave_capacity: 2.5MiB }',
+    'tasks:',
+    '  - { name: camera, task: 0, period: 500ms, deadline: 500ms, policy: lw }',
+    '  - { name: lidar, task: 1, period: 500ms, deadline: 500ms, policy: lw }',
+    '',
+  ].join('\n');
+}
+
+/** World entries in a recording, job ends, and the entries whose layer events belong to more than one task (fused). */
+function entriesInRecording(file: string): { enters: number; exits: number; jobEnds: number; fused: number } {
+  const { records } = openRecording(file, undefined);
+  const counts = { enters: 0, exits: 0, jobEnds: 0, fused: 0 };
+  let inside: Set<number> | undefined;
+  for (const { message } of records) {
+    if (message.type !== 'TRACE') continue;
+    for (const [kind, task] of message.body.events) {
+      if (kind === EV_WORLD_ENTER) {
+        counts.enters++;
+        inside = new Set();
+      }
+      if (kind === EV_LAYER_START) inside?.add(task);
+      if (kind === EV_WORLD_EXIT) {
+        counts.exits++;
+        if ((inside?.size ?? 0) > 1) counts.fused++;
+        inside = undefined;
+      }
+      if (kind === EV_JOB_END) counts.jobEnds++;
+    }
+  }
+  return counts;
+}
+
+/** The simulator's world entries for the plan a direct run would make, with the same releases. */
+function simulatedEntries(policy: 'lw' | 'fusion'): number {
+  const text = tasksetYaml();
+  const plan = planTeeTaskset(parseDeviceTaskset(text), { graph: loadTeeModel(model), teeHeap, settings: parseTeeTasksetSettings(text), policy });
+  return simulate(plan.dispatch, { releaseHorizon: DURATION_US, validate: true }).worldSwitches;
+}
+
+const onBench = () => ['--bench', bench, '--broker', broker, '-d', pi.deviceId];
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'rtinfer-pi-bench-run-'));
+  // The children's slot files (TMPDIR), teesim storage (XDG_DATA_HOME) and the CLI's cached sealing in the test's directory.
+  Object.assign(process.env, { TMPDIR: dir, XDG_DATA_HOME: join(dir, 'data'), XDG_CACHE_HOME: join(dir, 'cache') });
+  started = await DaemonProcess.start(['sim', 'start', '--bench', bench, '--count', '0', '--pi-count', '1']);
+  const event = started.started as unknown as { broker: string; devices: { deviceId: string; mqtt: string }[] };
+  broker = event.broker;
+  pi = event.devices[0]!;
+  await started.waitFor((e) => e.event === 'device' && e.device === pi.deviceId && e.state === 'online', 15_000, 'the Pi online');
+  const lab = join(dir, 'lab.yaml');
+  model = join(dir, 'lenet-5.rtm');
+  for (const args of [
+    ['compress', 'lenet-5', '-o', model],
+    ['provision', '--device', pi.mqtt, '--lab', lab],
+    ['push', model, '--bench', bench, '--broker', broker, '--lab', lab, '--device', pi.deviceId],
+  ]) {
+    const result = await rtinfer(...args);
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+  }
+  const devices = await rtinfer('devices', '--bench', bench, '--broker', broker, '--json');
+  expect(devices.code, devices.stderr).toBe(0);
+  const row = (JSON.parse(devices.stdout) as { devices: { id: string; hello?: { teeHeap?: number } }[] }).devices.find((candidate) => candidate.id === pi.deviceId);
+  teeHeap = row!.hello!.teeHeap!;
+  expect(teeHeap).toBeGreaterThan(0);
+  tasksFile = join(dir, 'tasks.yaml');
+  writeFileSync(tasksFile, tasksetYaml());
+}, 120_000);
+
+afterAll(async () => {
+  const code = await started?.stop();
+  restore('TMPDIR', saved.tmp);
+  restore('XDG_DATA_HOME', saved.data);
+  restore('XDG_CACHE_HOME', saved.cache);
+  rmSync(dir, { recursive: true, force: true });
+  expect(code).toBe(0);
+});
+
+describe('rtinfer run --bench on a Pi: the daemon runs the TEE task set the CLI planned', () => {
+  it.each(['lw', 'fusion'] as const)('under %s: the world entries in the trace equal the simulator\'s count', async (policy) => {
+    const recording = join(dir, `${policy}.rtrace.jsonl`);
+    const run = await rtinfer('run', ...onBench(), '-t', tasksFile, '--policy', policy, '--duration', '2s', '--trace', 'jobs,layers', '--record', recording, '--json');
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    const lines = run.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    const devicePolicy = policy === 'lw' ? 'lw' : 'fusion-greedy';
+    expect(lines[0]).toMatchObject({ kind: 'plan', policy: devicePolicy, units: 8, capacity: 2.5 * 1024 * 1024 });
+    const summary = lines.at(-1) as { kind: string; deviceSummary: { released: number; completed: number; dropped: number }; tasks: { task: number; jobs: number }[]; lost: Record<string, number>; enclave: unknown };
+    expect(summary.kind).toBe('summary');
+    // 2 s: 4 jobs of each task, every one run to completion, no batch lost on the broker; the host paired every job.
+    expect(summary.deviceSummary).toMatchObject({ released: 8, completed: 8, dropped: 0 });
+    expect(summary.tasks.map(({ task, jobs }) => [task, jobs])).toEqual([[0, 4], [1, 4]]);
+    expect(Object.values(summary.lost).every((count) => count === 0)).toBe(true);
+
+    const simulated = simulatedEntries(policy);
+    const measured = entriesInRecording(recording);
+    expect(measured.jobEnds).toBe(8);
+    expect(measured.enters).toBe(simulated);
+    expect(measured.exits).toBe(measured.enters);
+    // The run's own summary: the entries deadlineCheck$ counted beside its simulation of the plan it sent.
+    expect(summary.enclave).toEqual({ policy: devicePolicy, entries: measured.enters, simulated });
+    if (policy === 'lw') {
+      expect(measured.enters).toBe(8 * 8);
+      expect(measured.fused).toBe(0);
+    } else {
+      // At each of the 4 releases one entry holds all of camera's units and a prefix of lidar's.
+      expect(measured.enters).toBeLessThan(8 * 8);
+      expect(measured.fused).toBe(4);
+    }
+    console.log(`pi-bench-run ${policy}: ${measured.enters} world entries in the trace forwarded by the daemon, ${simulated} simulated`);
+  }, 120_000);
+
+  it('monitor --bench shows the Pi\'s run: the per-task table, and the entries beside the simulator\'s', async () => {
+    const monitor = await rtinfer('monitor', ...onBench(), '-t', tasksFile, '--policy', 'fusion', '--duration', '1s');
+    expect(monitor.code, monitor.stdout + monitor.stderr).toBe(0);
+    expect(monitor.stdout).toMatch(/plan +8 LW units per job, policy fusion-greedy/);
+    expect(monitor.stdout).toContain('camera');
+    expect(monitor.stdout).toContain('lidar');
+    const enclave = /enclave +(\d+) world entries in the trace; the simulator predicts (\d+)/.exec(monitor.stdout);
+    expect(enclave, monitor.stdout).not.toBeNull();
+    expect(Number(enclave![1])).toBe(Number(enclave![2]));
+    expect(Number(enclave![1])).toBeGreaterThan(0);
+  }, 120_000);
+
+  it('a TEE task set without its model is refused on the CLI\'s host, exit 2, before the daemon is asked', async () => {
+    const bad = join(dir, 'no-model.yaml');
+    writeFileSync(bad, tasksetYaml().split('\n').slice(1).join('\n'));
+    const run = await rtinfer('run', ...onBench(), '-t', bad, '--duration', '100ms');
+    expect(run.code).toBe(2);
+    expect(unwrapped(run.stderr)).toContain('names its model');
+  }, 60_000);
+});
