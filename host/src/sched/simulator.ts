@@ -14,6 +14,36 @@ export interface SimulationOptions {
   validate?: boolean;
   /** Stop at the first deadline miss (faster; what acceptance ratios need). */
   stopAtFirstMiss?: boolean;
+  /** Replay a run observed on a device instead of the plan's WCETs and periodic releases (see ReplayInput). */
+  replay?: ReplayInput;
+}
+
+/** One enclave entry as the simulator dispatched it: which units of which jobs, and when. */
+export interface SimulatedEntry {
+  /** 1, 2, … in dispatch order (the agent numbers its entries the same way, SPEC.md §4.6). */
+  number: number;
+  start: number;
+  end: number;
+  members: { task: number; job: number; from: number; count: number }[];
+}
+
+/**
+ * What a replay takes from a device's trace. Packing still follows the plan (the budgeted rule sums the plan's
+ * WCETs, as the agent does); only time comes from the trace, so the entries the simulator forms are the ones the
+ * agent's rules give for the same times.
+ */
+export interface ReplayInput {
+  /** Each task's activation times, in job order (job k of task i is releases[i][k]); no other job is released. */
+  releases: readonly (readonly number[])[];
+  /** How long units [from, from + count) of job `job` of enclave task `task` took, world switch included. */
+  entryTime: (task: number, job: number, from: number, count: number) => number;
+  /** When the agent decided entry k (its world_enter), 0-based: the dispatcher's time is moved up to it, since the
+   *  agent's wake-ups and its work between entries take time the plan does not model. */
+  entryStarts?: readonly number[];
+  /** The agent holds one started job per enclave task: another job of that task joins an entry only as its head. */
+  oneStartedJobPerTask?: boolean;
+  /** Called at each entry as it is dispatched; returning true ends the simulation there. */
+  onEntry?: (entry: SimulatedEntry) => boolean | void;
 }
 
 export interface TaskRecord {
@@ -79,7 +109,11 @@ export function simulate(dispatch: Dispatch, options: SimulationOptions = {}): S
     : defaultReleaseHorizon(tasks.map((task) => task.period), tasks.map((task) => task.offset), options.maxJobs);
   const { releaseHorizon } = chosen;
   const records: TaskRecord[] = tasks.map((task) => ({ name: task.name, activations: 0, completed: 0, worstResponseTime: 0, worstLateness: -Infinity, deadlineMisses: 0, entries: 0, preemptions: 0 }));
-  const nextRelease = tasks.map((task) => task.offset);
+  const replay = options.replay;
+  // A replay releases the traced activations only: a task's next release is its next traced one.
+  const releaseCursor = tasks.map(() => 0);
+  const replayNext = (index: number) => replay!.releases[index]?.[releaseCursor[index]!] ?? Infinity;
+  const nextRelease = tasks.map((task, index) => (replay ? replayNext(index) : task.offset));
   const ready: Job[] = [];
   let now = 0;
   let worldSwitches = 0;
@@ -104,7 +138,10 @@ export function simulate(dispatch: Dispatch, options: SimulationOptions = {}): S
           waiting: false,
           runningIn: 0,
         });
-        nextRelease[index] = activation + task.period;
+        if (replay) {
+          releaseCursor[index]!++;
+          nextRelease[index] = replayNext(index);
+        } else nextRelease[index] = activation + task.period;
       }
     }
   };
@@ -150,6 +187,13 @@ export function simulate(dispatch: Dispatch, options: SimulationOptions = {}): S
     // EDF order; ties by activation, then task index, so runs are deterministic.
     ready.sort((a, b) => a.absoluteDeadline - b.absoluteDeadline || a.activation - b.activation || a.task - b.task);
     const head = ready[0]!;
+    const observedStart = replay?.entryStarts?.[worldSwitches];
+    if (tasks[head.task]!.kind === 'enclave' && observedStart !== undefined && observedStart > now) {
+      // The agent decided this entry later than the plan's time says: decide it at the agent's time, with what
+      // was released by then (the next pass of the loop releases and sorts again).
+      now = observedStart;
+      continue;
+    }
     if (tasks[head.task]!.kind === 'normal') {
       // Normal-world work is preemptive: run until it finishes or the next activation, whichever is first.
       const slice = Math.min(head.remaining, earliestRelease() - now);
@@ -166,12 +210,16 @@ export function simulate(dispatch: Dispatch, options: SimulationOptions = {}): S
         enclaveReady.length = 0;
         for (const job of ready) if (tasks[job.task]!.kind === 'enclave') enclaveReady.push(job);
       }
-      const group = formGroup(gatherEnclaveJobs ? enclaveReady : ready, rule);
+      let candidates = gatherEnclaveJobs ? enclaveReady : ready;
+      if (replay?.oneStartedJobPerTask) candidates = candidates.filter((job, at) => at === 0 || job.started || !ready.some((other) => other !== job && other.task === job.task && other.started));
+      const group = formGroup(candidates, rule);
       if (options.validate) checkGroup(group, capacity);
-      let duration = worldSwitch;
+      let duration = replay ? 0 : worldSwitch;
       for (const member of group) {
-        for (let index = member.from; index < member.from + member.count; index++) duration += member.job.units[index]!.wcet;
+        if (replay) duration += replay.entryTime(member.job.task, member.job.index, member.from, member.count);
+        else for (let index = member.from; index < member.from + member.count; index++) duration += member.job.units[index]!.wcet;
       }
+      const stop = replay?.onEntry?.({ number: worldSwitches + 1, start: now, end: now + duration, members: group.map((member) => ({ task: member.job.task, job: member.job.index, from: member.from, count: member.count })) });
       dispatchNumber++;
       for (const member of group) member.job.runningIn = dispatchNumber;
       markWaiting();
@@ -188,6 +236,7 @@ export function simulate(dispatch: Dispatch, options: SimulationOptions = {}): S
         records[job.task]!.entries++;
         if (job.next === job.units.length) finish(job);
       }
+      if (stop) break;
     }
     if (firstMiss && options.stopAtFirstMiss) break;
   }

@@ -1,0 +1,34 @@
+// What ran instead of a missed job on a TEE device, as enclave entries: deadlineCheck$'s ranInstead names the
+// jobs that held the processor, but an entry is the unit of blocking there (non-preemptive, maybe fused), so a
+// miss is told as "entry N (task a job j + task b job k) blocked task t job m from s to e".
+import type { DeadlineMiss } from '../verdicts.js';
+import { type ObservedEntry } from './observed-entries.js';
+import type { SchedulePlan } from './schedule-plan.js';
+
+export interface BlockingEntry {
+  number: number;
+  start: number;
+  end: number;
+  /** The jobs the entry ran, task ids as the trace names them. */
+  jobs: { task: number; job: number }[];
+}
+
+export interface MissBlocking {
+  task: number;
+  job: number;
+  releaseUs: number;
+  deadlineUs: number;
+  /** Entries that ran between the missed job's release and its deadline without any unit of it. */
+  blockedBy: BlockingEntry[];
+}
+
+/** For each miss, the entries that ran inside [release, deadline] and did not serve the missed job. */
+export function blockingEntries(misses: readonly DeadlineMiss[], entries: readonly ObservedEntry[], plan: SchedulePlan): MissBlocking[] {
+  return misses.map((miss) => {
+    const taskIndex = plan.taskIds.indexOf(miss.task);
+    const blockedBy = entries
+      .filter((entry) => entry.end > miss.releaseUs && entry.start < miss.deadlineUs && !entry.members.some((m) => m.task === taskIndex && m.job === miss.job))
+      .map((entry) => ({ number: entry.number, start: entry.start, end: entry.end, jobs: entry.members.map((m) => ({ task: plan.taskIds[m.task]!, job: m.job })) }));
+    return { task: miss.task, job: miss.job, releaseUs: miss.releaseUs, deadlineUs: miss.deadlineUs, blockedBy };
+  });
+}
