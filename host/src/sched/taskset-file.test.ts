@@ -1,9 +1,13 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RtinferError } from '../errors.js';
 import { LayerTooLargeError, TasksetError } from './errors.js';
 import { plannedViews } from './schedule-report.js';
 import { parseTaskset, readTasksetFile } from './taskset-file.js';
+import { readProfileFile } from './profile-file.js';
+import { profileNetwork } from './profile-network.js';
 
 const examples = join(import.meta.dirname, '..', '..', '..', 'examples', 'tasksets');
 
@@ -96,5 +100,59 @@ tasks:
       const path = join(examples, file);
       expect(plannedViews(readTasksetFile(path), path).slicedTasks.length).toBeGreaterThan(1);
     }
+  });
+
+  describe('profile: FILE, the layers rtinfer profile measured', () => {
+    const profiles = join(import.meta.dirname, 'profiles');
+    const darknet = join(profiles, 'tiny-darknet.profile.json');
+
+    it('takes the measured layers, in-place layers folded as the sweep folds them, memory under the task set\'s model', () => {
+      // A task set file beside the profiles: the path resolves against it, as layers_csv does.
+      const text = (memory: string) => `platform: { enclave_capacity: 64MiB, memory_model: ${memory} }\ntasks:\n  - { name: net, period: 10s, profile: tiny-darknet.profile.json }\n`;
+      const taskset = parseTaskset(text('full'), join(profiles, 'tasks.yaml'));
+      const net = taskset.tasks[0]!;
+      expect(net.kind).toBe('enclave');
+      const layers = net.kind === 'enclave' ? net.layers : [];
+      expect(layers).toEqual(profileNetwork(readProfileFile(darknet), 'full').layers);
+      // 38 graph layers, the leaky activations folded into their convs; every measured microsecond kept.
+      const measured = readProfileFile(darknet).layers;
+      expect(measured).toHaveLength(38);
+      expect(layers.length).toBeLessThan(38);
+      expect(layers[0]!.name).toBe('conv0');
+      expect(layers.reduce((sum, layer) => sum + layer.wcet, 0)).toBe(measured.reduce((sum, layer) => sum + layer.wcet_us, 0));
+      expect(layers[0]!.wcet).toBe(measured[0]!.wcet_us + measured[1]!.wcet_us); // conv0 + conv0_leaky
+      const weightsOnly = parseTaskset(text('weights'), join(profiles, 'tasks.yaml')).tasks[0]!;
+      expect(weightsOnly.kind === 'enclave' && weightsOnly.layers).toEqual(profileNetwork(readProfileFile(darknet), 'weights').layers);
+      expect(plannedViews(taskset, 'tasks.yaml').slicedTasks).toHaveLength(1);
+    });
+
+    it('a bad profile is refused as invalid_profile with the task and the profile\'s file and line', () => {
+      const dir = mkdtempSync(join(tmpdir(), 'rtinfer-taskset-profile-'));
+      try {
+        const broken = JSON.parse(readFileSync(darknet, 'utf8')) as { layers: { memory_bytes: number }[]; device: { tee: boolean } };
+        broken.layers[4]!.memory_bytes += 1;
+        writeFileSync(join(dir, 'edited.json'), JSON.stringify(broken, null, 2));
+        const task = (profile: string) => `tasks:\n  - { name: net, period: 10s, profile: ${profile} }\n`;
+        const edited = failure(() => parseTaskset(task('edited.json'), join(dir, 't.yaml')));
+        expect(edited).toBeInstanceOf(TasksetError);
+        expect(edited.code).toBe('invalid_profile');
+        expect(edited.message).toMatch(/t\.yaml: task #0 "net": profile: .*edited\.json: layers\[4\]\.memory_bytes \(line \d+\): \d+ bytes, but its/);
+        expect(edited.facts).toMatchObject({ file: join(dir, 't.yaml'), task: 'net', profile: join(dir, 'edited.json'), line: expect.any(Number), profileField: expect.stringMatching(/^layers\[4\]\.memory_bytes/) });
+
+        broken.layers[4]!.memory_bytes -= 1;
+        broken.device.tee = false;
+        writeFileSync(join(dir, 'normal.json'), JSON.stringify(broken, null, 2));
+        const normal = failure(() => parseTaskset(task('normal.json'), join(dir, 't.yaml')));
+        expect(normal.code).toBe('invalid_profile');
+        expect(normal.message).toMatch(/device\.tee \(line \d+\): measured on paper-profiles \(optee_sim\), which has no TEE/);
+
+        const missing = failure(() => parseTaskset(task('nowhere.json'), join(dir, 't.yaml')));
+        expect(missing.message).toMatch(/nowhere\.json: no such file \(write one with rtinfer profile\)/);
+        const both = failure(() => parseTaskset('tasks:\n  - { name: net, period: 10s, profile: x.json, dnn: lenet-5 }\n'));
+        expect(both.message).toContain('give exactly one of dnn, layers, layers_csv, layers_trace, profile (got dnn, profile)');
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
   });
 });

@@ -7,12 +7,15 @@ import { layerMemory } from './layer-shapes.js';
 import { defaultMemoryModel, isMemoryModel, memoryModels, type MemoryModel } from './memory-model.js';
 import { csvLayerProfiles, zooLayerProfiles } from './layer-profiles.js';
 import { traceLayerProfiles } from './trace-layer-profiles.js';
+import { profileFieldError, readProfileFile } from './profile-file.js';
+import { profileNetwork } from './profile-network.js';
+import { RtinferError } from '../errors.js';
 import type { LayerProfile, LayerShape, Platform, Task, Taskset } from './task-model.js';
 import { duration, field, integer, mapping, parseYamlRoot, size, type Fields } from './taskset-fields.js';
 import { zooNetworkNames, type ZooNetworkName } from './zoo-shapes.js';
 
 const platformFields = ['enclave_capacity', 'world_switch', 'cores', 'max_slice_time', 'memory_model'];
-const layerSources = ['dnn', 'layers', 'layers_csv', 'layers_trace'];
+const layerSources = ['dnn', 'layers', 'layers_csv', 'layers_trace', 'profile'];
 const traceSourceFields = ['file', 'task', 'percentile', 'memory'];
 const taskFields = ['name', 'kind', 'period', 'deadline', 'offset', 'wcet', ...layerSources];
 const layerFields = ['name', 'wcet', 'memory', 'conv', 'fc', 'pool'];
@@ -72,13 +75,15 @@ function readTask(value: unknown, at: EntryLocation, file: string | undefined, m
     return { kind, ...timing, wcet: duration(fields, 'wcet', at, { positive: true }) };
   }
   if (kind !== 'enclave') throw new TasksetError(field(at, 'kind'), `expected "enclave" or "normal", got ${JSON.stringify(kind)}`);
-  if (fields.wcet !== undefined) throw new TasksetError(field(at, 'wcet'), 'an enclave task takes its WCET from its layers (dnn, layers, layers_csv or layers_trace)');
+  if (fields.wcet !== undefined) throw new TasksetError(field(at, 'wcet'), 'an enclave task takes its WCET from its layers (dnn, layers, layers_csv, layers_trace or profile)');
   const sources = layerSources.filter((key) => fields[key] !== undefined);
-  if (sources.length !== 1) throw new TasksetError(at, `give exactly one of dnn, layers, layers_csv, layers_trace (got ${sources.length ? sources.join(', ') : 'none'})`);
+  if (sources.length !== 1) throw new TasksetError(at, `give exactly one of dnn, layers, layers_csv, layers_trace, profile (got ${sources.length ? sources.join(', ') : 'none'})`);
   let layers: LayerProfile[];
   if (fields.dnn !== undefined) {
     if (!zooNetworkNames.includes(fields.dnn as ZooNetworkName)) throw new TasksetError(field(at, 'dnn'), `unknown network ${JSON.stringify(fields.dnn)} (known: ${zooNetworkNames.join(', ')})`);
     layers = zooLayerProfiles(fields.dnn as ZooNetworkName, cortexA53Enclave, memoryModel);
+  } else if (fields.profile !== undefined) {
+    layers = readProfileSource(fields.profile, field(at, 'profile'), file, memoryModel);
   } else if (fields.layers_trace !== undefined) {
     layers = readTraceSource(fields.layers_trace, field(at, 'layers_trace'), file);
   } else if (fields.layers_csv !== undefined) {
@@ -108,6 +113,27 @@ function readTraceSource(value: unknown, at: EntryLocation, file: string | undef
   const memory = fields.memory === undefined ? undefined : size(fields.memory, field(at, 'memory'));
   const path = resolve(file ? dirname(file) : '.', fields.file);
   return traceLayerProfiles({ file: path, task: integer(fields, 'task', at, undefined, 0), ...(percentile !== undefined ? { percentile } : {}), ...(memory !== undefined ? { memory } : {}) }, at);
+}
+
+/**
+ * profile: FILE: the layers `rtinfer profile` measured in a TEE device's enclave (rtinfer-profile/1), in-place layers
+ * folded as the sweep folds them (profile-network.ts), memory counted under the task set's memory model. A bad
+ * profile is refused with the task's place and the profile's file and line.
+ */
+function readProfileSource(value: unknown, at: EntryLocation, file: string | undefined, memoryModel: MemoryModel): LayerProfile[] {
+  if (typeof value !== 'string' || value === '') throw new TasksetError(at, 'expected the path of a profile file (rtinfer profile -o FILE)');
+  const path = resolve(file ? dirname(file) : '.', value);
+  try {
+    const profile = readProfileFile(path);
+    // The times of a device without a TEE are normal-world times: no enclave entry was measured.
+    if (!profile.device.tee) profileFieldError(path, ['device', 'tee'], `measured on ${profile.device.id} (${profile.device.board}), which has no TEE: an enclave task takes layer times measured in an enclave`);
+    return profileNetwork(profile, memoryModel, path).layers;
+  } catch (error) {
+    if (!(error instanceof RtinferError)) throw error;
+    // The profile's own place (file, field with its line) under its own names; the task set's place is `at`.
+    const { file: _file, field: profileField, problem: _problem, task: _task, taskIndex: _taskIndex, ...facts } = error.facts as Record<string, string | number | undefined>;
+    throw new TasksetError(at, error.message, { ...facts, profile: path, ...(profileField !== undefined ? { profileField } : {}) }, error.code);
+  }
 }
 
 function readPlatform(value: unknown, at: EntryLocation): Platform {
