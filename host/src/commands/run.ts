@@ -19,6 +19,9 @@ import { hostClock, liveDeviceStream, type LiveRunTarget } from '../trace/live-d
 import { initialMonitorState, renderMonitor, updateMonitor } from '../trace/monitor-view.js';
 import { formatHeader, formatRecord } from '../trace/recorded/format.js';
 import { toJsonSafe } from '../trace/sinks/json-safe.js';
+import type { ReceivedDeviceMessage } from '../trace/from-device-messages.js';
+import { alignedItems, checkAgainstPlan, describePlanCheck } from '../trace/crosscheck/report.js';
+import { schedulePlanOf } from '../trace/crosscheck/schedule-plan.js';
 import { describeVerdicts, summaryCounts, taskSummaries } from '../trace/verdict-report.js';
 
 const TRACE_KINDS: Record<string, number> = { jobs: TRACE_JOBS, layers: TRACE_LAYERS, trec: TRACE_TREC };
@@ -49,6 +52,7 @@ With --bench the device is one of that bench's (--device: its id in the bench's 
     bench: benchFlag('Run through this bench\'s daemon over MQTT; --device is then the bench\'s device id.'),
     broker: brokerFlag,
     lab: labFlag,
+    'check-plan': Flags.boolean({ summary: 'TEE devices: at the end, check that the host simulator, given the traced times, forms the agent\'s entries (needs --trace jobs,layers); exit 1 where they part.', default: false }),
     policy: Flags.string({ summary: 'TEE devices: every enclave task\'s policy (lw, fusion, fusion-budget), instead of each task\'s own.', options: deviceTaskPolicies.filter((p) => p !== 'normal') }),
   };
 
@@ -84,15 +88,22 @@ With --bench the device is one of that bench's (--device: its id in the bench's 
     const describe = (plan: TeeTasksetPlan) => this.describePlan(plan);
     const target = flags.bench !== undefined ? await benchRunTarget(resolveBroker(flags, flags.bench).access, flags.bench, flags.device, tee, describe) : await localTarget(flags.device, tee, describe);
     const json = this.jsonEnabled();
+    const schedulePlan = this.teePlan && schedulePlanOf(this.teePlan);
+    if (flags['check-plan'] && !schedulePlan) {
+      await target.close();
+      throw new RtinferError('bad_flag', '--check-plan: only a TEE device run on this machine has a plan to check (not through --bench, not a device without an enclave)', { flag: 'check-plan' });
+    }
     const recording = flags.record ? createWriteStream(flags.record) : undefined;
+    // --check-plan keeps the run's messages: the cross-check reads the whole trace once the run has ended.
+    const kept: ReceivedDeviceMessage[] | undefined = flags['check-plan'] ? [] : undefined;
     try {
-      recording?.write(formatHeader({ device: target.hello, taskset: spec, created: new Date().toISOString() }));
+      recording?.write(formatHeader({ device: target.hello, taskset: spec, created: new Date().toISOString(), ...(schedulePlan ? { schedulePlan } : {}) }));
       const { stream, label } = target;
       let state = initialMonitorState();
       const printed = new FirstFewPerKind();
       const draw = () => process.stdout.write(`\x1b[H\x1b[2J${renderMonitor(state, { spec, color: process.stdout.isTTY, device: label })}`);
       const redraw = this.live && !json ? setInterval(draw, REDRAW_MS) : undefined;
-      const verdicts$ = deadlineCheck$(stream.messages$.pipe(tap((received) => recording?.write(formatRecord(received)))), spec, {
+      const verdicts$ = deadlineCheck$(stream.messages$.pipe(tap((received) => { recording?.write(formatRecord(received)); kept?.push(received); })), spec, {
         windowUs: flags.window * 1000,
         clockHz: target.hello.clockHz,
         clock: hostClock,
@@ -122,7 +133,10 @@ With --bench the device is one of that bench's (--device: its id in the bench's 
         entries: summary.worldSwitches.reduce((sum, window) => sum + window.total, 0) / 2,
         simulated: simulate(this.teePlan.dispatch, { releaseHorizon: durationUs }).worldSwitches,
       };
+      const planCheck = kept && schedulePlan && checkAgainstPlan(alignedItems(kept, target.hello.clockHz), schedulePlan, summary);
+      if (planCheck && planCheck.result.kind !== 'reproduced') process.exitCode = 1;
       if (json) {
+        if (planCheck) this.jsonLine(toJsonSafe({ kind: 'plan_check', ...planCheck }));
         const heldBack = printed.heldBack();
         const notPrinted = Object.keys(heldBack).length ? { notPrinted: heldBack, allIn: whereTheRestAre(flags.record) } : {};
         this.jsonLine({ kind: 'summary', device: label, deviceSummary: toJsonSafe(run.summary), ...counts, tasks: taskSummaries(summary, spec), ...notPrinted, ...(enclave ? { enclave } : {}) });
@@ -132,6 +146,7 @@ With --bench the device is one of that bench's (--device: its id in the bench's 
         this.log(`run         ${tasks.length} tasks for ${(durationUs / 1e6).toFixed(3)} s on ${label}: device counted ${s.released} released, ${s.completed} completed, ${s.missed} missed, ${s.dropped} trace events dropped`);
         for (const line of describeVerdicts(summary, spec, { color: process.stdout.isTTY, limit: firstFewLimit(flags.record) })) this.log(line);
         if (enclave) this.log(`enclave     ${enclave.entries} world entries in the trace; the simulator predicts ${enclave.simulated} for this plan and these releases (${enclave.policy})`);
+        if (planCheck) for (const line of describePlanCheck(planCheck, schedulePlan!)) this.log(line);
         if (flags.record) this.log(`recorded    ${flags.record} (rtinfer trace check / trace export)`);
       }
       if (flags['fail-on-miss'] && (summary.misses.length || summary.overruns.length)) process.exitCode = 1;

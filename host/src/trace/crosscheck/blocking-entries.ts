@@ -18,16 +18,18 @@ export interface MissBlocking {
   job: number;
   releaseUs: number;
   deadlineUs: number;
-  /** Entries that ran between the missed job's release and its deadline without any unit of it. */
+  /** Entries that ran while the missed job was pending (released, not yet ended) without any unit of it. */
   blockedBy: BlockingEntry[];
 }
 
-/** For each miss, the entries that ran inside [release, deadline] and did not serve the missed job. */
+/** For each miss, the entries that ran inside [release, end] (or detection, for a job that never ended) and did
+ *  not serve the missed job: on one core, the work that held it back. */
 export function blockingEntries(misses: readonly DeadlineMiss[], entries: readonly ObservedEntry[], plan: SchedulePlan): MissBlocking[] {
   return misses.map((miss) => {
     const taskIndex = plan.taskIds.indexOf(miss.task);
+    const until = miss.endUs ?? miss.detectedAtUs;
     const blockedBy = entries
-      .filter((entry) => entry.end > miss.releaseUs && entry.start < miss.deadlineUs && !entry.members.some((m) => m.task === taskIndex && m.job === miss.job))
+      .filter((entry) => entry.end > miss.releaseUs && entry.start < until && !entry.members.some((m) => m.task === taskIndex && m.job === miss.job))
       .map((entry) => ({ number: entry.number, start: entry.start, end: entry.end, jobs: entry.members.map((m) => ({ task: plan.taskIds[m.task]!, job: m.job })) }));
     return { task: miss.task, job: miss.job, releaseUs: miss.releaseUs, deadlineUs: miss.deadlineUs, blockedBy };
   });

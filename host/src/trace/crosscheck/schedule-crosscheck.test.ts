@@ -140,8 +140,9 @@ describe('schedule cross-check', () => {
   it('names the entries that blocked a missed job', () => {
     const fusion = plan('fusion');
     const { entries } = observeEntries(trace(fusionEntries(), fusion), fusion);
-    const miss = { kind: 'miss', task: 5, job: 0, releaseUs: 0, deadlineUs: 200 } as Parameters<typeof blockingEntries>[0][number];
+    const miss = { kind: 'miss', task: 5, job: 0, releaseUs: 0, deadlineUs: 200, endUs: 290 } as Parameters<typeof blockingEntries>[0][number];
     expect(blockingEntries([miss], entries, fusion)).toEqual([
+      // Entry 2 fused task 5's first units with task 7's last: it served task 5, so it did not block it.
       { task: 5, job: 0, releaseUs: 0, deadlineUs: 200, blockedBy: [{ number: 1, start: 1, end: 120, jobs: [{ task: 7, job: 0 }] }] },
     ]);
   });

@@ -7,6 +7,7 @@ import { decodeMessage, type DeviceMessage, encodeMessage, MessageError } from '
 import type { ReceivedDeviceMessage } from '../from-device-messages.js';
 import { TraceFileError } from '../errors.js';
 import type { TasksetSpec } from '../spec.js';
+import type { SchedulePlan } from '../crosscheck/schedule-plan.js';
 
 export const TRACE_FORMAT = 'rtinfer-trace';
 export const TRACE_FORMAT_VERSION = 1;
@@ -20,6 +21,8 @@ export interface RecordedTraceHeader {
   taskset?: TasksetSpec;
   /** When the recording started, ISO 8601. */
   created?: string;
+  /** A TEE device's plan (units, policy, the simulator's dispatch), so `trace check --against-plan` needs nothing else. */
+  schedulePlan?: SchedulePlan;
 }
 
 interface RecordLine {
