@@ -9,7 +9,7 @@
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { loadTeeModel, openRecording, parseDeviceTaskset, parseTeeTasksetSettings, planTeeTaskset, simulate } from 'rtinfer';
+import { BenchClient, loadTeeModel, openRecording, parseDeviceTaskset, parseTeeTasksetSettings, planTeeTaskset, simulate } from 'rtinfer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rtinfer, unwrapped } from './support/cli.js';
 import { DaemonProcess } from './support/daemon-process.js';
@@ -165,6 +165,31 @@ describe('rtinfer run --bench on a Pi: the daemon runs the TEE task set the CLI 
     expect(enclave, monitor.stdout).not.toBeNull();
     expect(Number(enclave![1])).toBe(Number(enclave![2]));
     expect(Number(enclave![1])).toBeGreaterThan(0);
+  }, 120_000);
+
+  it('the daemon refuses a run of a Pi without a TEE plan (tee_needs_plan) or with a malformed one (bad_request); the Pi still runs', async () => {
+    const client = await BenchClient.connect({ url: broker });
+    try {
+      const tasks = [{ task: 0, periodUs: 500_000, deadlineUs: 500_000, mode: 'dense' }];
+      const refused = (params: Record<string, unknown>) =>
+        client.call(bench, 'run', { device: pi.deviceId, tasks, durationUs: 100_000, ...params }).then(
+          () => undefined,
+          (error: unknown) => error as { code: string; message: string; facts: Record<string, unknown> },
+        );
+      // The STM32 form alone: before this change the agent got it and refused it for lacking a policy.
+      const unplanned = await refused({});
+      expect(unplanned).toMatchObject({ code: 'tee_needs_plan', facts: { device: pi.deviceId, board: 'optee_sim' } });
+      const malformed = await refused({ taskset: { tasks: [{ task: 0, periodUs: 0, deadlineUs: 500_000, mode: 0, policy: 0 }], units: [[0, 0, 1, 10, 5]] } });
+      expect(malformed?.code).toBe('bad_request');
+      expect(malformed?.message).toContain('params.taskset is not a TASKSET body');
+      const otherTasks = await refused({ taskset: { tasks: [{ task: 7, periodUs: 500_000, deadlineUs: 500_000, mode: 0, policy: 0 }] } });
+      expect(otherTasks?.message).toContain('params.taskset has tasks 7, params.tasks 0');
+    } finally {
+      await client.close();
+    }
+    const after = await rtinfer('run', ...onBench(), '-t', tasksFile, '--policy', 'lw', '--duration', '500ms', '--json');
+    expect(after.code, after.stdout + after.stderr).toBe(0);
+    expect(JSON.parse(after.stdout.trim().split('\n').at(-1)!)).toMatchObject({ kind: 'summary', deviceSummary: { released: 2, completed: 2 } });
   }, 120_000);
 
   it('a TEE task set without its model is refused on the CLI\'s host, exit 2, before the daemon is asked', async () => {
