@@ -6,6 +6,7 @@ import { collectVerdicts, deadlineCheck$ } from '../../trace/deadline-check.js';
 import { openRecording } from '../../trace/recorded/open-recording.js';
 import { replay } from '../../trace/recorded/replay.js';
 import { jobsToCsv, verdictsToCsv } from '../../trace/sinks/csv.js';
+import { entriesOfMessages } from '../../trace/sinks/enclave-entries.js';
 import { renderHtmlReport } from '../../trace/sinks/html-report.js';
 import { verdictsToJsonl } from '../../trace/sinks/jsonl.js';
 import { toPerfetto } from '../../trace/sinks/perfetto.js';
@@ -19,7 +20,7 @@ export default class TraceExport extends RtinferCommand {
   perfetto  Chrome trace-event JSON (open in ui.perfetto.dev or chrome://tracing): a track per task, jobs as slices with their layers nested, misses and overruns as instant events;
   jsonl     every verdict, job records included, one JSON object per line;
   csv       one row per job (--records jobs) or per miss and overrun (--records verdicts);
-  html      a report with a response-time histogram and a scatter over time per task, misses marked (SVG, no script).`;
+  html      a report: a timeline lane per task (jobs, enclave entries — a fused one across the lanes it served —, world switches, misses; a bounded window of a long run), the misses with what ran instead, a response-time histogram and a scatter over time per task (SVG, no script).`;
   static override examples = [
     { command: '<%= config.bin %> trace export run.rtrace.jsonl --format perfetto -o run.trace.json', description: 'For ui.perfetto.dev.' },
     { command: '<%= config.bin %> trace export run.rtrace.jsonl --format html -o report.html', description: 'An HTML report.' },
@@ -52,9 +53,13 @@ export default class TraceExport extends RtinferCommand {
       case 'csv':
         text = flags.records === 'jobs' ? jobsToCsv(summary.jobs) : verdictsToCsv([...summary.misses, ...summary.overruns]);
         break;
-      case 'html':
-        text = await renderHtmlReport(summary, { spec, title: `trace report: ${args.recording}`, source: header.device ? `${header.device.deviceId} (${header.device.board})` : undefined });
+      case 'html': {
+        // A second pass over the recording for the enclave entries, which the verdicts do not carry.
+        const { entries, incomplete } = await entriesOfMessages(replay(openRecording(args.recording, flags.taskset).records), { clockHz: header.device?.clockHz });
+        const source = header.device ? `${header.device.deviceId} (${header.device.board})` : undefined;
+        text = await renderHtmlReport(summary, { spec, title: `trace report: ${args.recording}`, source, entries, incompleteEntries: incomplete });
         break;
+      }
     }
     writeFileSync(flags.output, text);
     const result = { recording: args.recording, format: flags.format, output: flags.output, bytes: Buffer.byteLength(text), jobs: summary.jobs.length, misses: summary.misses.length, overruns: summary.overruns.length };
