@@ -4,8 +4,10 @@
 //
 // LW runs first. Its trace gives each layer's measured time (LW enters once per layer: the entry's bounds are the
 // layer's, its world switch included), the largest over its jobs. The analysis and the simulator then take those
-// WCETs instead of the cost model's, and the FUSION run sends units with them. So each policy's measured control
-// misses sit next to what the analysis predicted from times measured on the same device in the same run.
+// WCETs instead of the cost model's, so each policy's measured control misses sit next to what the analysis
+// predicted from times measured on the same device in the same run. Both runs send the same plan (the cost model's
+// WCETs, which the device uses only to admit the set): measured maxima on a loaded machine can sum past the
+// device's utilisation bound, and the greedy's groups depend on memory alone.
 import { from } from 'rxjs';
 import type { DeviceMessage } from '@rtinfer/protocol';
 import type { NamedDeviceTask } from '../../device/device-taskset-file.js';
@@ -114,7 +116,7 @@ export async function runArdupilotOnDevice(options: DeviceArdupilotOptions): Pro
   const runs = new Map<DevicePolicy, { batches: ReceivedTrace[]; summary: Awaited<ReturnType<typeof summarise>> }>();
   let layerWcet = new Map<string, number>();
   for (const policy of ['lw' as const, ...policies.filter((p) => p !== 'lw')]) {
-    const planned = plan(policy, policy === 'lw' ? undefined : layerWcet);
+    const planned = plan(policy);
     const result = await runPeriodic(options.session, { tasks, durationUs: options.durationUs, trace: TRACE_JOBS | TRACE_LAYERS, tasksetBody: planned.body });
     const summary = await summarise(result.batches, result.summary, spec, clockHz);
     runs.set(policy, { batches: result.batches, summary });
