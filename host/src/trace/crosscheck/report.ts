@@ -24,10 +24,10 @@ export interface PlanCheck {
   blocking: MissBlocking[];
 }
 
-export function checkAgainstPlan(items: readonly TraceItem[], plan: SchedulePlan, summary: Pick<VerdictSummary, 'misses'>): PlanCheck {
+export function checkAgainstPlan(items: readonly TraceItem[], plan: SchedulePlan, summary: Pick<VerdictSummary, 'misses' | 'jobs'>): PlanCheck {
   const result = crossCheckTrace(items, plan);
   const entries = observeEntries(items.filter(isDeviceEvent), plan).entries;
-  return { result, blocking: blockingEntries(summary.misses, entries, plan) };
+  return { result, blocking: blockingEntries(summary.misses, entries, plan, summary.jobs) };
 }
 
 const FEW = 5;
