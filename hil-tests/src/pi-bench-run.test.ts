@@ -9,7 +9,7 @@
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { BenchClient, loadTeeModel, openRecording, parseDeviceTaskset, parseTeeTasksetSettings, planTeeTaskset, simulate } from 'rtinfer';
+import { BenchClient, loadTeeModel, openRecording, parseDeviceTaskset, parseTeeTasksetSettings, planTeeTaskset, profileLayerWcets, readProfileFile, simulate } from 'rtinfer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rtinfer, unwrapped } from './support/cli.js';
 import { DaemonProcess } from './support/daemon-process.js';
@@ -41,9 +41,10 @@ function restore(name: 'TMPDIR' | 'XDG_DATA_HOME' | 'XDG_CACHE_HOME', value: str
 /** Two lenet-5 tasks released together every 500 ms (a job takes about 1 ms, 15 ms under ASan, 100 ms seen at load
  * 14 on two cores: every job ends before the next release). The capacity holds one job's units and part of
  * another's, so the greedy fuses: it is not LW with another name. */
-function tasksetYaml(): string {
+function tasksetYaml(extra: string[] = []): string {
   return [
     `model: ${model}`,
+    ...extra,
     'platform: { enclave_capacity: 2.5MiB }',
     'tasks:',
     '  - { name: camera, task: 0, period: 500ms, deadline: 500ms, policy: lw }',
@@ -165,6 +166,29 @@ describe('rtinfer run --bench on a Pi: the daemon runs the TEE task set the CLI 
     expect(enclave, monitor.stdout).not.toBeNull();
     expect(Number(enclave![1])).toBe(Number(enclave![2]));
     expect(Number(enclave![1])).toBeGreaterThan(0);
+  }, 120_000);
+
+  it('a task set naming a profile measured in the Pi\'s enclave: the plan sent carries the measured layer WCETs', async () => {
+    // rtinfer profile straight over the bench's broker (as provision is), while the daemon serves the Pi.
+    const profile = join(dir, 'lenet-5.profile.json');
+    const profiled = await rtinfer('profile', model, '--device', pi.mqtt, '--runs', '3', '-o', profile);
+    expect(profiled.code, profiled.stdout + profiled.stderr).toBe(0);
+    const file = join(dir, 'profiled.yaml');
+    const text = tasksetYaml(['profile: lenet-5.profile.json']);
+    writeFileSync(file, text);
+    const recording = join(dir, 'profiled.rtrace.jsonl');
+    const run = await rtinfer('run', ...onBench(), '-t', file, '--policy', 'fusion', '--duration', '1s', '--trace', 'jobs,layers', '--record', recording, '--json');
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    const lines = run.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines[0]).toMatchObject({ kind: 'plan', policy: 'fusion-greedy', units: 8, wcets: `layer WCETs measured in ${profile}` });
+    // The units' WCETs are the profile's, layer by layer (lenet-5's layers are whole units at 2.5 MiB).
+    const layerWcetUs = profileLayerWcets(profile, loadTeeModel(model), model);
+    expect([...layerWcetUs.values()]).toEqual(readProfileFile(profile).layers.map((layer) => layer.wcet_us));
+    const plan = planTeeTaskset(parseDeviceTaskset(text), { graph: loadTeeModel(model), teeHeap, settings: parseTeeTasksetSettings(text, file), policy: 'fusion', layerWcetUs });
+    expect(plan.units.map((unit) => unit.wcet)).toEqual([...layerWcetUs.values()]);
+    const simulated = simulate(plan.dispatch, { releaseHorizon: 1_000_000, validate: true }).worldSwitches;
+    expect(entriesInRecording(recording).enters).toBe(simulated);
+    expect((lines.at(-1) as { enclave: unknown }).enclave).toEqual({ policy: 'fusion-greedy', entries: simulated, simulated });
   }, 120_000);
 
   it('the daemon refuses a run of a Pi without a TEE plan (tee_needs_plan) or with a malformed one (bad_request); the Pi still runs', async () => {
