@@ -5,6 +5,10 @@
 //   on the scratch disk) and every MQTT payload hold no 16-byte run of any plaintext layer blob; the same scan finds
 //   them in the unsealed .rtm, and the dump does hold the sealed stream (the agent's slot file is mapped);
 // - a model over the TA's heap is refused at commit with need/have, and the old model still answers (also on teesim);
+// - tee-supplicant killed mid-push (and the push cut): the agent's next call into the TA waits in the kernel until
+//   a supplicant is back (Linux's optee driver holds OP-TEE's request for supplicant memory), so the host's command
+//   fails typed (no HELLO); with tee-supplicant started again the old model is still the active one and answers as
+//   the host reference, the same sealing's push resumes and the new model is active;
 // - a TA signed with another key than OP-TEE's is refused by OP-TEE at open, and the host gets the agent's reason
 //   as a typed error (tee_open_refused, TEE_ERROR_SECURITY).
 import { generateKeyPairSync } from 'node:crypto';
@@ -16,9 +20,14 @@ import { gzipSync } from 'node:zlib';
 import {
   connectMqtt,
   decodeContainer,
+  DeviceSession,
+  loadLabForPins,
   opteeBuildDir,
   plaintextRuns,
+  pushModel,
   type RunningPiAgent,
+  sealForDevice,
+  SerialTransport,
   startAedesBroker,
   startMqttDeviceBridge,
   startOpteeQemu,
@@ -47,8 +56,8 @@ beforeAll(async () => {
   writeFileSync(scratch, '');
   truncateSync(scratch, SCRATCH_BYTES); // sparse
   agent = await startPiTarget({ deviceId: `pi-real-${process.pid}`, dir, scratchDisk: scratch });
-  // lenet-5: model A; tiny-darknet: over the TA's 5 MiB heap.
-  for (const name of ['lenet-5', 'tiny-darknet']) {
+  // lenet-5: model A; alexnet-squeezed: the bigger model B (301 KiB); tiny-darknet: over the TA's 5 MiB heap.
+  for (const name of ['lenet-5', 'alexnet-squeezed', 'tiny-darknet']) {
     models[name] = join(dir, `${name}.rtm`);
     const compressed = await rtinfer('compress', name, '-o', models[name]!);
     expect(compressed.code, compressed.stderr).toBe(0);
@@ -81,7 +90,7 @@ async function ensureModelA(): Promise<void> {
 
 async function inferChecked(model: string) {
   const inferred = await rtinfer('infer', '--device', agent.pty, '--model', model, '--check', '--json');
-  expect(inferred.code, inferred.stderr).toBe(0);
+  expect(inferred.code, `${inferred.stderr}${inferred.stdout}`).toBe(0);
   return JSON.parse(inferred.stdout) as { check: { topAgrees: boolean; relativeL2: number }; entries: number; layers: unknown[] };
 }
 
@@ -175,6 +184,72 @@ describe(`bad input on the TEE (${piTargetKind()})`, () => {
     expect(still.check.topAgrees).toBe(true);
     expect(still.check.relativeL2).toBeLessThan(1e-4);
   }, 120_000);
+});
+
+describe.runIf(onOptee)('tee-supplicant killed mid-push (real OP-TEE)', () => {
+  it('the push is cut and the agent waits for tee-supplicant in the kernel (typed no_hello on the host); with it back the old model answers as the host reference, the push resumes and the new model is active', async () => {
+    const optee = agent;
+    if (!isOptee(optee)) throw new Error('not an OP-TEE target');
+    await ensureModelA();
+    const container = new Uint8Array(readFileSync(models['alexnet-squeezed']!));
+    const outcome = (promise: Promise<unknown>) => promise.then(
+      (result) => ({ result: result as { resumedFrom: number; sentBytes: number }, error: undefined }),
+      (error: unknown) => ({ result: undefined, error: error as { code?: string; message: string; facts?: Record<string, unknown> } }),
+    );
+
+    // 1. Model B's push: tee-supplicant killed a quarter in, the push cut at half (as a Ctrl-C would).
+    let session = await DeviceSession.connect(new SerialTransport({ path: agent.pty }));
+    const sealing = sealForDevice({ info: session.info!, device: session.description, deviceSpec: agent.pty, lab: loadLabForPins(lab), container });
+    const total = sealing.sealed.length;
+    let killed: Promise<{ output: string; status: number }> | undefined;
+    const abort = new AbortController();
+    const first = await outcome(
+      pushModel(session, sealing.sealed, {
+        modelId: 'alexnet-squeezed',
+        // Small chunks and window, so that progress comes as the device stores them.
+        chunkBytes: 1024,
+        window: 2,
+        signal: abort.signal,
+        onProgress: (p) => {
+          if (killed === undefined && p.stored >= total / 4) killed = optee.run('kill -9 $(pidof tee-supplicant) && echo killed');
+          if (p.stored >= total / 2) abort.abort();
+        },
+      }),
+    ).finally(() => session.close());
+    expect(killed, 'the push ended before a quarter of it was stored').toBeDefined();
+    expect((await killed!).output).toContain('killed');
+    expect(first.error?.code, first.error?.message).toBe('interrupted');
+    expect((await optee.run('pidof tee-supplicant')).status).toBe(1);
+
+    // 2. While tee-supplicant is gone, the agent's next call into the TA (HELLO's) waits in the kernel: OP-TEE asks
+    //    the normal world for shared memory that tee-supplicant allocates (optee_rpc_cmd_alloc_suppl), and Linux's
+    //    optee driver holds such a request until a supplicant is there. The host's command fails typed.
+    const stuck = await rtinfer('infer', '--device', agent.pty, '--model', models['lenet-5']!, '--json');
+    expect(stuck.code).toBe(2);
+    expect(JSON.parse(stuck.stdout || stuck.stderr)).toMatchObject({ code: 'no_hello' });
+    const waiting = await optee.run('cat /proc/$(cat /run/agent.pid)/wchan; echo; grep -c optee_rpc_cmd_alloc_suppl /proc/$(cat /run/agent.pid)/stack');
+    expect(waiting.output.split('\n')).toEqual(['optee_supp_thrd_req', '1']);
+
+    // 3. tee-supplicant back: the waiting call completes, and model A, still the active one, answers as the host
+    //    reference says (the interrupted push of B left it alone).
+    expect((await optee.run('tee-supplicant -d -f /data/tee && pidof tee-supplicant')).status).toBe(0);
+    const old = await inferChecked(models['lenet-5']!);
+    expect(old.check.topAgrees).toBe(true);
+    expect(old.check.relativeL2).toBeLessThan(1e-4);
+
+    // 4. The push of the same sealing resumes where it was cut (bytes sent less than the total), and B is active.
+    const pushed = await rtinfer('push', models['alexnet-squeezed']!, '--device', agent.pty, '--lab', lab, '--json');
+    expect(pushed.code, pushed.stderr).toBe(0);
+    const summary = JSON.parse(pushed.stdout);
+    expect(summary.sealed).toMatchObject({ reused: true });
+    expect(summary.resumedFrom).toBeGreaterThan(0);
+    expect(summary.sentBytes).toBeLessThan(total);
+    expect(summary.active).toBe(true);
+    console.log(`resumed: ${summary.resumedFrom} of ${total} sealed bytes already on the device, ${summary.sentBytes} sent`);
+    const now = await inferChecked(models['alexnet-squeezed']!);
+    expect(now.check.topAgrees).toBe(true);
+    expect(now.check.relativeL2).toBeLessThan(1e-4);
+  }, 180_000);
 });
 
 /** A gzip'd newc cpio archive of the given files (and their folders), owned by root; appended to an initramfs, its
