@@ -36,7 +36,7 @@ const ms = (us: number) => formatDuration(us);
 export function describePlanCheck(check: PlanCheck, plan: SchedulePlan): string[] {
   const { result } = check;
   const lines: string[] = [];
-  if (result.kind === 'reproduced') lines.push(`schedule    reproduced: ${result.entries} entries`);
+  if (result.kind === 'reproduced') lines.push(`schedule    reproduced: ${result.entries} entries${result.fused ? ` (${result.fused} fused)` : ''}`);
   else if (result.kind === 'incomplete') lines.push(`schedule    not checked: ${result.problem}`);
   else {
     lines.push(`schedule    DIVERGES at entry ${result.entry} (${ms(result.at)}): ${result.problem}`);

@@ -72,9 +72,9 @@ const lwEntries = () =>
 describe('schedule cross-check', () => {
   it('reproduces the agent’s FUSION and LW schedules from the traced times', () => {
     const fusion = plan('fusion');
-    expect(crossCheckSchedule(trace(fusionEntries(), fusion), fusion)).toEqual({ kind: 'reproduced', entries: 3 });
+    expect(crossCheckSchedule(trace(fusionEntries(), fusion), fusion)).toEqual({ kind: 'reproduced', entries: 3, fused: 1 });
     const lw = plan('lw');
-    expect(crossCheckSchedule(trace(lwEntries(), lw), lw)).toEqual({ kind: 'reproduced', entries: 8 });
+    expect(crossCheckSchedule(trace(lwEntries(), lw), lw)).toEqual({ kind: 'reproduced', entries: 8, fused: 0 });
   });
 
   it('reports swapped entries at the first one', () => {
@@ -127,7 +127,7 @@ describe('schedule cross-check', () => {
     // and both were ready: task 7 (earlier deadline) went first. The replay decides at the agent's 30.
     const entries = lwEntries().map((entry) => ({ ...entry, start: entry.start + 20, end: entry.end + 20 }));
     const events = trace(entries, lw).map((event) => (event.kind === 'job_release' && event.task === 7 ? { ...event, atUs: 25, ticks: 25 } : event));
-    expect(crossCheckSchedule(events, lw)).toEqual({ kind: 'reproduced', entries: 8 });
+    expect(crossCheckSchedule(events, lw)).toEqual({ kind: 'reproduced', entries: 8, fused: 0 });
   });
 
   it('refuses a trace that lost events, and one without layer events', () => {

@@ -10,7 +10,8 @@ import { type EntryMember, type ObservedEntry, observeEntries } from './observed
 import type { SchedulePlan } from './schedule-plan.js';
 
 export type CrossCheckResult =
-  | { kind: 'reproduced'; entries: number }
+  /** `fused`: entries that ran units of more than one job. */
+  | { kind: 'reproduced'; entries: number; fused: number }
   /** The trace lost events (batches, the device's ring), so the agent's schedule is not known whole. */
   | { kind: 'incomplete'; problem: string }
   | {
@@ -101,7 +102,7 @@ export function crossCheckSchedule(events: readonly DeviceEvent[], plan: Schedul
     const agent = entries[simulatedCount]!;
     return { kind: 'divergence', entry: agent.number, at: agent.start, agent: agent.members, problem: `the simulator ends after ${simulatedCount} entries; the agent ran entry ${agent.number}` };
   }
-  return { kind: 'reproduced', entries: entries.length };
+  return { kind: 'reproduced', entries: entries.length, fused: entries.filter((entry) => entry.members.length > 1).length };
 }
 
 /** The cross-check over a whole trace (clock aligned): refused as incomplete when the trace says it lost events. */
