@@ -89,7 +89,7 @@ function teeTaskset(value: unknown, tasks: DeviceTask[]): HostBody<'TASKSET'> {
 }
 
 /** A TEE device runs only a planned task set, and only a TEE device takes one. */
-function checkPlanFor(bench: string, device: string, info: Parameters<typeof isTeeDevice>[0], taskset: HostBody<'TASKSET'> | undefined): void {
+export function checkPlanFor(bench: string, device: string, info: Parameters<typeof isTeeDevice>[0], taskset: HostBody<'TASKSET'> | undefined): void {
   const tee = isTeeDevice(info);
   if (tee && !taskset) {
     throw new RtinferError('tee_needs_plan', `${device} on bench "${bench}" is a TEE device (${info!.board}): its task set carries each task's policy and the model's LW units (params.taskset, SPEC.md §4.5), which rtinfer run --bench plans on the caller's host`, { bench, device, board: info!.board });
