@@ -106,7 +106,8 @@ describe('rtinfer trace export', () => {
     ['perfetto', (text: string) => expect(validateTraceEvents(JSON.parse(text))).toEqual([])],
     ['jsonl', (text: string) => expect(text.trimEnd().split('\n').map((line) => JSON.parse(line).kind)).toContain('miss')],
     ['csv', (text: string) => expect(text.split('\n')[0]).toMatch(/^task,job,release_us,start_us,end_us,response_us/)],
-    ['html', (text: string) => expect(text.match(/<svg/g)).toHaveLength(2)],
+    // The timeline, its close-up around the worst miss (with the recording's enclave entries), two charts.
+    ['html', (text: string) => expect([text.match(/<svg/g)?.length, text.includes('secure world'), text.includes('id="miss-list"')]).toEqual([4, true, true])],
   ])('--format %s writes a valid file', async (format, check) => {
     const output = join(directory, `out.${format}`);
     const { code, stdout } = await run(TraceExport, [recording, '--format', format, '-o', output, '--json']);

@@ -33,6 +33,11 @@ export interface MissRow {
   latenessMs: number;
   ranInstead: Blocker[];
   runningAtDetection: string | undefined;
+  /**
+   * Enclave entries in its interval that neither ran its units nor a job of ranInstead: the deadline check counts
+   * finished jobs only, so the entries of a job still running at the miss show here.
+   */
+  otherEntries: { entry: number; jobs: string; ms: number }[];
 }
 
 export function missRows(summary: VerdictSummary, entries: readonly EnclaveEntry[], spec: TasksetSpec | undefined): { rows: MissRow[]; total: number } {
@@ -45,6 +50,8 @@ export function missRows(summary: VerdictSummary, entries: readonly EnclaveEntry
     const endUs = miss.endUs ?? ends.get(`${miss.task}/${miss.job}`);
     // Entries inside the miss's interval that did not run the missed job's own units.
     const window = sorted.filter((entry) => entry.endUs > miss.releaseUs && entry.startUs < untilUs && !entry.served.some((ref) => ref.task === miss.task && ref.job === miss.job));
+    const entryFacts = (entry: EnclaveEntry) => ({ entry: entry.entry, jobs: entry.served.map((ref) => name(ref.task, ref.job)).join(' + '), ms: (Math.min(entry.endUs, untilUs) - Math.max(entry.startUs, miss.releaseUs)) / 1000 });
+    const ranEntry = (entry: EnclaveEntry, other: { task: number; job: number }) => entry.served.some((ref) => ref.task === other.task && ref.job === other.job);
     return {
       task: taskName(spec, miss.task),
       job: miss.job,
@@ -60,23 +67,25 @@ export function missRows(summary: VerdictSummary, entries: readonly EnclaveEntry
           job: name(other.task, other.job),
           busyMs: other.busyUs / 1000,
           layers: other.layers,
-          entries: window
-            .filter((entry) => entry.served.some((ref) => ref.task === other.task && ref.job === other.job))
-            .map((entry) => ({ entry: entry.entry, jobs: entry.served.map((ref) => name(ref.task, ref.job)).join(' + '), ms: (Math.min(entry.endUs, untilUs) - Math.max(entry.startUs, miss.releaseUs)) / 1000 })),
+          entries: window.filter((entry) => ranEntry(entry, other)).map(entryFacts),
         })),
+      otherEntries: window.filter((entry) => !miss.ranInstead.some((other) => ranEntry(entry, other))).map(entryFacts),
       runningAtDetection: miss.runningAtDetection ? name(miss.runningAtDetection.task, miss.runningAtDetection.job) : undefined,
     };
   };
   return { rows: listed.map(row), total: summary.misses.length };
 }
 
+function entriesText(entries: MissRow['otherEntries'], withTime: boolean): string {
+  const shown = entries.slice(0, MAX_ENTRIES_PER_MISS);
+  const more = entries.length - shown.length;
+  const one = (entry: MissRow['otherEntries'][number]) => `#${entry.entry}${entry.jobs.includes(' + ') ? ` (fused: ${entry.jobs})` : withTime ? ` (${entry.jobs})` : ''}${withTime ? ` ${entry.ms.toFixed(3)} ms` : ''}`;
+  return `${shown.map(one).join(', ')}${more > 0 ? ` and ${more} more` : ''}`;
+}
+
 function blockerHtml(blocker: Blocker): string {
   const layers = blocker.layers.length ? `, layers ${blocker.layers.join(' ')}` : '';
-  const shown = blocker.entries.slice(0, MAX_ENTRIES_PER_MISS);
-  const more = blocker.entries.length - shown.length;
-  const entries = shown.length
-    ? ` in entr${shown.length > 1 ? 'ies' : 'y'} ${shown.map((entry) => `#${entry.entry}${entry.jobs.includes(' + ') ? ` (fused: ${entry.jobs})` : ''}`).join(', ')}${more > 0 ? ` and ${more} more` : ''}`
-    : '';
+  const entries = blocker.entries.length ? ` in entr${blocker.entries.length > 1 ? 'ies' : 'y'} ${entriesText(blocker.entries, false)}` : '';
   return `<li>${escapeHtml(`${blocker.job}: ${blocker.busyMs.toFixed(3)} ms${layers}${entries}`)}</li>`;
 }
 
@@ -86,7 +95,8 @@ export function missListHtml(summary: VerdictSummary, entries: readonly EnclaveE
   const ms = (value: number | undefined) => (value === undefined ? 'not ended' : value.toFixed(3));
   const body = rows
     .map((row) => {
-      const ran = row.ranInstead.length ? `<ul>${row.ranInstead.map(blockerHtml).join('')}</ul>` : 'no other job ran in its interval';
+      const others = row.otherEntries.length ? `<li>${escapeHtml(`other enclave entries in its interval: ${entriesText(row.otherEntries, true)}`)}</li>` : '';
+      const ran = row.ranInstead.length || others ? `<ul>${row.ranInstead.map(blockerHtml).join('')}${others}</ul>` : 'no other job ran in its interval';
       const running = row.runningAtDetection ? `<br><span class="note">running when detected: ${escapeHtml(row.runningAtDetection)}</span>` : '';
       const cells = [`${row.task}#${row.job}`, ms(row.releaseMs), ms(row.deadlineMs), ms(row.endMs), `${row.overdue ? '≥ ' : ''}${ms(row.latenessMs)}`].map((cell) => `<td>${escapeHtml(cell)}</td>`);
       return `<tr class="miss">${cells.join('')}<td class="ran">${ran}${running}</td></tr>`;

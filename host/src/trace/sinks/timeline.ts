@@ -221,14 +221,17 @@ export function timelineSpec(data: TimelineData, title = 'Timeline'): TopLevelSp
     { calculate: `datum.lane + ${bottom}`, as: 'bottom' },
   ];
   const spanY = { y: { ...y, field: 'top' }, y2: { field: 'bottom' } };
-  const layers: object[] = [
-    {
-      data: { values: data.fragments },
+  const running: object = {
+    name: 'running',
+    data: { values: data.fragments },
       transform: rows(-0.32, -0.04),
       mark: { type: 'rect', color: COLORS.running, clip: true },
-      encoding: { x, x2: { field: 'toMs' }, ...spanY },
-    },
+    encoding: { x, x2: { field: 'toMs' }, ...spanY },
+  };
+  // Only a trace with enclave entries gets their layers and legends (none on STM32).
+  const enclave: object[] = [
     {
+      name: 'entries',
       data: { values: data.entries },
       transform: rows(-0.36, -0.02),
       mark: { type: 'rect', stroke: '#333', strokeWidth: 0.4, clip: true },
@@ -241,11 +244,13 @@ export function timelineSpec(data: TimelineData, title = 'Timeline'): TopLevelSp
       },
     },
     {
+      name: 'fused_links',
       data: { values: data.links },
       mark: { type: 'rule', color: COLORS.fused, strokeWidth: 3, clip: true },
       encoding: { x: { ...x, field: 'atMs' }, y: { ...y, field: 'fromLane' }, y2: { field: 'toLane' } },
     },
     {
+      name: 'world_switches',
       data: { values: data.switches },
       // The secure-world lane has no jobs: its lower half holds the switches.
       transform: [{ calculate: '0.04', as: 'top' }, { calculate: '0.4', as: 'bottom' }],
@@ -257,7 +262,10 @@ export function timelineSpec(data: TimelineData, title = 'Timeline'): TopLevelSp
         stroke: { field: 'switch', type: 'nominal', title: 'world switch', scale: { domain: ['world enter', 'world exit'], range: [COLORS.enter, COLORS.exit] } },
       },
     },
+  ];
+  const outcomes: object[] = [
     {
+      name: 'jobs',
       data: { values: data.jobs },
       transform: rows(0.06, 0.3),
       mark: { type: 'rect', clip: true },
@@ -270,12 +278,14 @@ export function timelineSpec(data: TimelineData, title = 'Timeline'): TopLevelSp
       },
     },
     {
+      name: 'deadlines',
       data: { values: data.jobs.filter((job) => job.deadlineMs !== undefined) },
       transform: rows(-0.4, 0.4),
       mark: { type: 'rule', color: '#000', strokeDash: [2, 2], clip: true },
       encoding: { x: { ...x, field: 'deadlineMs' }, ...spanY },
     },
     {
+      name: 'misses',
       data: { values: data.misses },
       mark: { type: 'point', shape: 'cross', filled: true, size: 140, color: COLORS.missed, clip: true },
       encoding: { x: { ...x, field: 'atMs' }, y, tooltip: [{ field: 'task' }, { field: 'job' }, { field: 'latenessMs', title: 'late by (ms)' }] },
@@ -283,10 +293,10 @@ export function timelineSpec(data: TimelineData, title = 'Timeline'): TopLevelSp
   ];
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    title: { text: `${title}: ${data.window.anchor}`, subtitle: 'below each lane line: jobs, release → end (dashed: deadline); above it: what ran'  },
+    title: { text: `${title}: ${data.window.anchor}`, subtitle: 'below each lane line: jobs, release → end (dashed: deadline); above it: what ran' },
     width: 900,
     height: Math.max(90, 46 * laneCount),
-    layer: layers,
+    layer: [running, ...(data.entries.length ? enclave : []), ...outcomes],
     resolve: { scale: { color: 'independent', fill: 'independent', stroke: 'independent' } },
     config: { legend: { orient: 'bottom', direction: 'horizontal', labelLimit: 0, titleLimit: 0 } },
   } as TopLevelSpec;
