@@ -3,6 +3,9 @@
 // records count a job's world switches but not the entries themselves, and a
 // fused entry is traced once, on its head job: the other jobs it serves are
 // the ones with a job_start, layer or slice event between its enter and exit.
+// crosscheck/observed-entries.ts reads entries too, but against a schedule plan
+// (units matched to the plan's order, stopping at the first deviation); the
+// report draws any trace: STM32, recordings without a plan, malformed ones.
 import { lastValueFrom, type Observable, reduce } from 'rxjs';
 import { type DeviceEvent, isDeviceEvent, type TraceItem } from '../events.js';
 import { fromDeviceMessages, type ReceivedDeviceMessage } from '../from-device-messages.js';

@@ -46,8 +46,10 @@ export function missRows(summary: VerdictSummary, entries: readonly EnclaveEntry
   const ends = new Map(summary.jobs.map((job) => [`${job.task}/${job.job}`, job.endUs]));
   const listed = [...summary.misses].sort((a, b) => b.latenessUs - a.latenessUs).slice(0, MAX_LISTED_MISSES);
   const row = (miss: DeadlineMiss): MissRow => {
-    const untilUs = miss.endUs ?? miss.detectedAtUs;
     const endUs = miss.endUs ?? ends.get(`${miss.task}/${miss.job}`);
+    // The entries that held it back run until it ended (as crosscheck/blocking-entries.ts counts them), not only
+    // until an overdue miss was detected.
+    const untilUs = endUs ?? miss.detectedAtUs;
     // Entries inside the miss's interval that did not run the missed job's own units.
     const window = sorted.filter((entry) => entry.endUs > miss.releaseUs && entry.startUs < untilUs && !entry.served.some((ref) => ref.task === miss.task && ref.job === miss.job));
     const entryFacts = (entry: EnclaveEntry) => ({ entry: entry.entry, jobs: entry.served.map((ref) => name(ref.task, ref.job)).join(' + '), ms: (Math.min(entry.endUs, untilUs) - Math.max(entry.startUs, miss.releaseUs)) / 1000 });
