@@ -18,6 +18,8 @@
 //     by turns, many times; each sealed push against the mean of the unsealed pushes either side of it; medians of
 //     each and of those ratios. Goodput = container bytes / time. Activation of the sealed one (the TA decrypts, checks and decodes
 //     it) is timed apart, once.
+//   - the same agent and TA in a real OP-TEE 3.19 under QEMU beside teesim: boot, entry round trip, world switches LW
+//     vs FUSION (bench/enclave-optee.ts; skipped under --quick and without build/optee/qemu).
 // Writes build/bench/enclave.json.
 import { execFileSync } from 'node:child_process';
 import { HelloWant } from '@rtinfer/protocol';
@@ -36,6 +38,7 @@ import { defaultSegmentSize } from '../host/src/seal/sealed-header.js';
 import { sealedCacheWritten, sealForDevice } from '../host/src/transfer/seal-for-device.js';
 import { repositoryRoot } from '../host/src/sim/sim-binary.js';
 import { dispatchSection } from './enclave-dispatch.js';
+import { opteeSection } from './enclave-optee.js';
 import { driverPath, resultsDirectory } from './paths.js';
 import { announceQuick, quick, resultsFile, sized } from './quick.js';
 
@@ -277,9 +280,9 @@ async function pushSection() {
   return pushes;
 }
 
-// --only=entry,heap,push,dispatch runs some sections (all by default); the results file then holds those.
+// --only=entry,heap,push,dispatch,optee runs some sections (all by default); the results file then holds those.
 const onlyFlag = process.argv.find((arg) => arg.startsWith('--only='));
-const allSections = ['entry', 'heap', 'push', 'dispatch'];
+const allSections = ['entry', 'heap', 'push', 'dispatch', 'optee'];
 const sections = new Set(onlyFlag ? onlyFlag.slice('--only='.length).split(',') : allSections);
 for (const section of sections) if (!allSections.includes(section)) throw new Error(`--only: no section "${section}" (${allSections.join(', ')})`);
 
@@ -292,6 +295,7 @@ try {
   if (sections.has('heap')) results.heap = heapSection();
   if (sections.has('push')) results.pushes = await pushSection();
   if (sections.has('dispatch')) results.dispatch = await dispatchSection(work);
+  if (sections.has('optee')) results.optee = await opteeSection(work);
   writeFileSync(join(resultsDirectory, resultsFile(sections.size === allSections.length ? 'enclave' : `enclave-${[...sections].join('-')}`)), JSON.stringify(results, null, 2));
 } finally {
   rmSync(work, { recursive: true, force: true });
