@@ -37,10 +37,10 @@ const planCheckOf = (stdout: string) => lines(stdout).find((line) => line.kind =
 /** Three lenet-5 tasks whose jobs overlap (the lidar's offset and the radar's period put their releases among the
  * camera's entries) and a normal-world busy task with the earliest deadline; the capacity holds one job's units
  * and part of another's, so FUSION fuses jobs. */
-function tasksetYaml(): string {
+function tasksetYaml(capacity = '2.5MiB'): string {
   return [
     `model: ${model}`,
-    'platform: { enclave_capacity: 2.5MiB }',
+    `platform: { enclave_capacity: ${capacity} }`,
     'tasks:',
     '  - { name: camera, task: 0, period: 400ms, deadline: 400ms, policy: lw }',
     '  - { name: lidar, task: 1, period: 400ms, deadline: 300ms, offset: 1ms, policy: lw }',
@@ -65,6 +65,7 @@ beforeAll(async () => {
     expect(result.code, result.stderr).toBe(0);
   }
   writeFileSync(join(dir, 'tasks.yaml'), tasksetYaml());
+  writeFileSync(join(dir, 'sliced.yaml'), tasksetYaml('1MiB'));
 }, 120_000 + piTargetStartMs());
 attachPiLogsOnFailure(() => agent);
 
@@ -99,6 +100,16 @@ describe(`the host simulator reproduces the agent's schedule (${piTargetKind()})
     const text = await rtinfer('trace', 'check', recording, '--against-plan');
     expect(text.stdout).toContain(`schedule    reproduced: ${entries} entries`);
     console.log(`pi-crosscheck ${policy}: schedule reproduced, ${entries} entries, ${fused} fused`);
+  }, 120_000);
+
+  it.each(['lw', 'fusion-budget'] as const)('under %s with sliced layers (1 MiB cuts ip1 in two): reproduced, entry by entry', async (policy) => {
+    const run = await rtinfer('run', '-d', agent.pty, '-t', join(dir, 'sliced.yaml'), '--policy', policy, '--duration', '1s', '--trace', 'jobs,layers', '--check-plan', '--json');
+    const live = planCheckOf(run.stdout);
+    expect(live?.result, run.stderr).toMatchObject({ kind: 'reproduced' });
+    expect(run.code, run.stderr).toBe(0);
+    // LW: 11 DNN jobs of 9 units (ip1 in two slices), one entry each.
+    if (policy === 'lw') expect(live!.result.entries).toBe(11 * 9);
+    console.log(`pi-crosscheck sliced ${policy}: schedule reproduced, ${live!.result.entries} entries, ${live!.result.fused} fused`);
   }, 120_000);
 
   it('a recording without the plan, or without layer events, is refused with its facts (exit 2)', async () => {
