@@ -64,4 +64,16 @@ describe('simulator replay', () => {
     expect(second(false)).toEqual({ number: 2, start: 6, end: 12, members: [{ task: 0, job: 0, from: 2, count: 1 }, { task: 0, job: 1, from: 0, count: 1 }] });
     expect(second(true)).toEqual({ number: 2, start: 6, end: 9, members: [{ task: 0, job: 0, from: 2, count: 1 }] });
   });
+
+  it('a job queue: a release beyond it skips the task’s oldest job not started, which never runs', () => {
+    // One unit of 10 every 2: job 0 runs 0–10 while jobs 1–5 fall due. The dispatcher releases them at its next
+    // point, 10, as the agent does (job 0 has ended by then): with a queue of 3, job 4's release skips job 1 and
+    // job 5's skips job 2, the oldest not started; jobs 3, 4 and 5 run.
+    const tasks: PlannedTask[] = [{ kind: 'enclave', name: 'a', period: 2, deadline: 2, offset: 0, units: [{ layer: 'l', slice: 0, slices: 1, wcet: 10, memory: 1 }] }];
+    const dispatch = fixedDispatch({ platform: { enclaveCapacity: 10, worldSwitch: 0, cores: 1 }, slicedTasks: tasks, wholeLayerTasks: tasks }, 'lw');
+    const jobs: number[] = [];
+    const result = simulate(dispatch, { releaseHorizon: Infinity, replay: { ...replayOfPlan(dispatch, 11), jobQueue: 3, onEntry: (entry) => void jobs.push(entry.members[0]!.job) } });
+    expect(jobs).toEqual([0, 3, 4, 5]);
+    expect(result.tasks[0]).toMatchObject({ activations: 6, completed: 4, deadlineMisses: 6 });
+  });
 });

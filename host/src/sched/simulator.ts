@@ -42,6 +42,9 @@ export interface ReplayInput {
   entryStarts?: readonly number[];
   /** The agent holds one started job per enclave task: another job of that task joins an entry only as its head. */
   oneStartedJobPerTask?: boolean;
+  /** The agent keeps at most this many jobs of a task in flight: a release beyond it skips the task's oldest job
+   *  that has not started (counted as a miss, never run), as agent_dispatch.c's AD_QUEUE. */
+  jobQueue?: number;
   /** Called at each entry as it is dispatched; returning true ends the simulation there. */
   onEntry?: (entry: SimulatedEntry) => boolean | void;
 }
@@ -126,6 +129,7 @@ export function simulate(dispatch: Dispatch, options: SimulationOptions = {}): S
       while (nextRelease[index]! <= now && nextRelease[index]! < releaseHorizon) {
         const activation = nextRelease[index]!;
         const record = records[index]!;
+        if (replay?.jobQueue !== undefined) skipOldestBeyondQueue(index, replay.jobQueue, activation);
         ready.push({
           task: index,
           index: record.activations++,
@@ -144,6 +148,19 @@ export function simulate(dispatch: Dispatch, options: SimulationOptions = {}): S
         } else nextRelease[index] = activation + task.period;
       }
     }
+  };
+  const skipOldestBeyondQueue = (task: number, queue: number, now: number) => {
+    let inFlight = 0;
+    let oldest: Job | undefined;
+    for (const job of ready) {
+      if (job.task !== task) continue;
+      inFlight++;
+      if (!job.started && (!oldest || job.activation < oldest.activation)) oldest = job;
+    }
+    if (inFlight < queue || !oldest) return;
+    ready.splice(ready.indexOf(oldest), 1);
+    records[task]!.deadlineMisses++;
+    firstMiss ??= { task: tasks[task]!.name, job: oldest.index, activation: oldest.activation, absoluteDeadline: oldest.absoluteDeadline, end: now };
   };
   const earliestRelease = () => {
     let earliest = Infinity;

@@ -9,6 +9,9 @@ import { type DeviceEvent, isDeviceEvent, type TraceItem } from '../events.js';
 import { type EntryMember, type ObservedEntry, observeEntries } from './observed-entries.js';
 import type { SchedulePlan } from './schedule-plan.js';
 
+/** Jobs of one task the agent keeps in flight (agent_dispatch.h AD_QUEUE); a release beyond skips the oldest. */
+export const AGENT_JOB_QUEUE = 8;
+
 export type CrossCheckResult =
   /** `fused`: entries that ran units of more than one job. */
   | { kind: 'reproduced'; entries: number; fused: number }
@@ -93,6 +96,7 @@ export function crossCheckSchedule(events: readonly DeviceEvent[], plan: Schedul
       entryTime: (task, job, from, count) => times.get(`${task}:${job}:${from}:${count}`) ?? 0,
       entryStarts: entries.map((entry) => entry.start),
       oneStartedJobPerTask: true,
+      jobQueue: AGENT_JOB_QUEUE,
       onEntry: compare,
     },
   });
