@@ -40,6 +40,18 @@ export interface MissRow {
   otherEntries: { entry: number; jobs: string; ms: number }[];
 }
 
+/** Entries run one at a time, so sorted by start they are sorted by end too: the first ending after `us`. */
+function firstEndingAfter(sorted: readonly EnclaveEntry[], us: number): number {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (sorted[middle]!.endUs > us) high = middle;
+    else low = middle + 1;
+  }
+  return low;
+}
+
 export function missRows(summary: VerdictSummary, entries: readonly EnclaveEntry[], spec: TasksetSpec | undefined): { rows: MissRow[]; total: number } {
   const name = (task: number, job: number) => `${taskName(spec, task)}#${job}`;
   const sorted = [...entries].sort((a, b) => a.startUs - b.startUs);
@@ -51,7 +63,11 @@ export function missRows(summary: VerdictSummary, entries: readonly EnclaveEntry
     // until an overdue miss was detected.
     const untilUs = endUs ?? miss.detectedAtUs;
     // Entries inside the miss's interval that did not run the missed job's own units.
-    const window = sorted.filter((entry) => entry.endUs > miss.releaseUs && entry.startUs < untilUs && !entry.served.some((ref) => ref.task === miss.task && ref.job === miss.job));
+    const window: EnclaveEntry[] = [];
+    for (let i = firstEndingAfter(sorted, miss.releaseUs); i < sorted.length && sorted[i]!.startUs < untilUs; i++) {
+      const entry = sorted[i]!;
+      if (!entry.served.some((ref) => ref.task === miss.task && ref.job === miss.job)) window.push(entry);
+    }
     const entryFacts = (entry: EnclaveEntry) => ({ entry: entry.entry, jobs: entry.served.map((ref) => name(ref.task, ref.job)).join(' + '), ms: (Math.min(entry.endUs, untilUs) - Math.max(entry.startUs, miss.releaseUs)) / 1000 });
     const ranEntry = (entry: EnclaveEntry, other: { task: number; job: number }) => entry.served.some((ref) => ref.task === other.task && ref.job === other.job);
     return {

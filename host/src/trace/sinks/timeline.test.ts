@@ -13,7 +13,7 @@ import { referenceTaskset, synthesizePeriodicTrace } from '../synthetic/periodic
 import { collectEntries, type EnclaveEntry } from './enclave-entries.js';
 import { renderHtmlReport } from './html-report.js';
 import { missRows } from './miss-list.js';
-import { MAX_TIMELINE_JOBS, SECURE_LANE, timelineData, timelineSpec } from './timeline.js';
+import { detailWindow, MAX_TIMELINE_ENTRIES, MAX_TIMELINE_JOBS, SECURE_LANE, timelineData, timelineSpec } from './timeline.js';
 
 const CLOCK_HZ = 1_000_000;
 
@@ -159,6 +159,30 @@ describe('timelineData', () => {
     const worst = summary.misses.reduce((a, b) => (b.latenessUs > a.latenessUs ? b : a));
     expect(data.window.fromMs).toBeLessThanOrEqual(worst.releaseUs / 1000);
     expect(data.window.toMs).toBeGreaterThanOrEqual(worst.deadlineUs / 1000);
+  });
+
+  it('a run of 200 000 jobs and entries: bounded marks around its one miss, without overflowing the stack', async () => {
+    const count = 200_000;
+    const { summary: small } = await check(stream(false));
+    const template = small.jobs.find((job) => job.task === 0)!;
+    const jobs = Array.from({ length: count }, (_, index) => ({ ...template, task: 0, job: index, releaseUs: index * 100, startUs: index * 100, endUs: index * 100 + 50, deadlineUs: index * 100 + 100, fragments: [index * 100, index * 100 + 50], exceededDeadline: false }));
+    const late = 150_000;
+    jobs[late] = { ...jobs[late]!, endUs: late * 100 + 180, exceededDeadline: true };
+    const miss = { ...small.misses[0]!, task: 0, job: late, releaseUs: late * 100, deadlineUs: late * 100 + 100, endUs: late * 100 + 180, latenessUs: 80, ranInstead: [] };
+    const entries: EnclaveEntry[] = jobs.map((job) => ({ entry: job.job + 1, startUs: job.startUs, endUs: job.endUs, head: { task: 0, job: job.job }, served: [{ task: 0, job: job.job }] }));
+    const summary = { ...small, jobs, misses: [miss] };
+    const data = timelineData(summary, entries, spec);
+    expect(data.window.whole).toBe(false);
+    expect(data.jobs.length).toBeLessThanOrEqual(MAX_TIMELINE_JOBS);
+    expect(data.switches.length / 2).toBeLessThanOrEqual(MAX_TIMELINE_ENTRIES);
+    expect(data.misses.map((mark) => mark.job)).toEqual([late]);
+    expect(data.window.runToMs - data.window.runFromMs).toBeCloseTo((count - 1) * 0.1 + 0.05, 6);
+    const detail = timelineData(summary, entries, spec, detailWindow(summary, entries, spec));
+    expect(detail.jobs.map((job) => job.job)).toContain(late);
+    expect(detail.jobs.length).toBeLessThan(10);
+    // The miss list finds the entries around the late job among all of them, none of its own.
+    const { rows } = missRows(summary, entries, spec);
+    expect(rows[0]!.otherEntries.map((entry) => entry.entry)).toEqual([late + 2]);
   });
 });
 

@@ -74,6 +74,21 @@ export interface TimelineData {
 }
 
 const jobBegin = (job: JobRecord) => job.releaseUs ?? job.startUs ?? job.endUs;
+
+/** The run's first and last instants: a loop, as a long run's millions of jobs overflow Math.min(...spread). */
+function runSpan(jobs: readonly JobRecord[], entries: readonly EnclaveEntry[]): { fromUs: number; toUs: number } {
+  let fromUs = Number.POSITIVE_INFINITY;
+  let toUs = Number.NEGATIVE_INFINITY;
+  for (const job of jobs) {
+    fromUs = Math.min(fromUs, jobBegin(job));
+    toUs = Math.max(toUs, job.endUs);
+  }
+  for (const entry of entries) {
+    fromUs = Math.min(fromUs, entry.startUs);
+    toUs = Math.max(toUs, entry.endUs);
+  }
+  return { fromUs, toUs };
+}
 const key = (task: number, job: number) => `${task}/${job}`;
 
 export interface TimelineWindow {
@@ -89,16 +104,13 @@ const worstMiss = (summary: VerdictSummary) => summary.misses.reduce<VerdictSumm
 /** The overview: the whole run if it is small, else a run of jobs around the worst miss (or the first jobs). */
 export function overviewWindow(summary: VerdictSummary, entries: readonly EnclaveEntry[]): TimelineWindow {
   const jobs = [...summary.jobs].sort((a, b) => jobBegin(a) - jobBegin(b));
-  const runFrom = Math.min(...jobs.map(jobBegin), ...entries.map((entry) => entry.startUs));
-  const runTo = Math.max(...jobs.map((job) => job.endUs), ...entries.map((entry) => entry.endUs));
-  if (jobs.length <= MAX_TIMELINE_JOBS && entries.length <= MAX_TIMELINE_ENTRIES) return { fromUs: runFrom, toUs: runTo, whole: true, anchor: 'the whole run' };
+  if (jobs.length <= MAX_TIMELINE_JOBS && entries.length <= MAX_TIMELINE_ENTRIES) return { ...runSpan(jobs, entries), whole: true, anchor: 'the whole run' };
   const worst = worstMiss(summary);
   const anchorIndex = worst ? Math.max(0, jobs.findIndex((job) => job.task === worst.task && job.job === worst.job)) : 0;
   // A quarter of the window before the anchor, so that what led to the miss shows.
   const first = Math.max(0, Math.min(anchorIndex - Math.floor(MAX_TIMELINE_JOBS / 4), jobs.length - MAX_TIMELINE_JOBS));
   const shown = jobs.slice(first, first + MAX_TIMELINE_JOBS);
-  let fromUs = Math.min(...shown.map(jobBegin));
-  let toUs = Math.max(...shown.map((job) => job.endUs));
+  let { fromUs, toUs } = runSpan(shown, []);
   const anchorUs = worst ? worst.releaseUs : fromUs;
   const inside = entries.filter((entry) => entry.endUs >= fromUs && entry.startUs <= toUs);
   if (inside.length > MAX_TIMELINE_ENTRIES) {
@@ -131,8 +143,7 @@ export function detailWindow(summary: VerdictSummary, entries: readonly EnclaveE
     const entry = entries.find(isFused) ?? entries[0];
     const served = entry ? summary.jobs.filter((job) => entry.served.some((ref) => ref.task === job.task && ref.job === job.job)) : summary.jobs.slice(0, 1);
     if (served.length === 0 && !entry) return undefined;
-    fromUs = Math.min(...served.map(jobBegin), ...(entry ? [entry.startUs] : []));
-    toUs = Math.max(...served.map((job) => job.endUs), ...(entry ? [entry.endUs] : []));
+    ({ fromUs, toUs } = runSpan(served, entry ? [entry] : []));
     anchor = entry ? `the jobs of the first ${isFused(entry) ? 'fused ' : ''}entry, #${entry.entry} (${entry.served.map((ref) => name(ref.task, ref.job)).join(' + ')})` : `the first job, ${name(served[0]!.task, served[0]!.job)}`;
   }
   const margin = Math.max(toUs - fromUs, 1);
@@ -148,8 +159,7 @@ export function timelineData(summary: VerdictSummary, entries: readonly EnclaveE
   const name = (task: number, job: number) => `${taskName(spec, task)}#${job}`;
   const empty = summary.jobs.length === 0 && entries.length === 0;
   const window = chosen ?? (empty ? { fromUs: 0, toUs: 0, whole: true, anchor: 'the whole run' } : overviewWindow(summary, entries));
-  const runFromUs = empty ? 0 : Math.min(...summary.jobs.map(jobBegin), ...entries.map((entry) => entry.startUs));
-  const runToUs = empty ? 0 : Math.max(...summary.jobs.map((job) => job.endUs), ...entries.map((entry) => entry.endUs));
+  const run = empty ? { fromUs: 0, toUs: 0 } : runSpan(summary.jobs, entries);
   const overlaps = (fromUs: number, toUs: number) => toUs >= window.fromUs && fromUs <= window.toUs;
   const ms = (us: number) => us / 1000;
 
@@ -197,7 +207,7 @@ export function timelineData(summary: VerdictSummary, entries: readonly EnclaveE
     links,
     switches,
     misses,
-    window: { fromMs: ms(window.fromUs), toMs: ms(window.toUs), runFromMs: ms(runFromUs), runToMs: ms(runToUs), whole: window.whole, anchor: window.anchor },
+    window: { fromMs: ms(window.fromUs), toMs: ms(window.toUs), runFromMs: ms(run.fromUs), runToMs: ms(run.toUs), whole: window.whole, anchor: window.anchor },
     left,
   };
 }
