@@ -5,11 +5,13 @@
 //     the agent's clock around an INFER's entries), on both targets by the same method;
 //   - world switches per hyperperiod, LW against FUSION, counted in the agent's trace (world_enter events) for three
 //     lenet-5 tasks (periods P, P, 2P), beside the simulator's count for the same plan.
-// The TA's peak heap is not here: the protocol carries no TA STATS (teesim's comes from bench_ta_heap, a TEE Client
-// API driver). Skipped, with the reason printed, under --quick and when build/optee/qemu is missing.
+//   - OP-TEE only: the TA's heap after the load and the profile's runs, read by STATS from a second session to the
+//     agent's TA instance (bench/enclave-optee-stats.c, cross-compiled here against the guest's libteec and carried
+//     in on its scratch disk: the protocol carries no TA STATS). teesim's figure is the heap section's.
+// Skipped, with the reason printed, under --quick and when build/optee/qemu is missing.
 // TCG emulation times, not a Pi's.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DeviceSession, opteeBuildDir, type RunningPiAgent, SerialTransport, startOpteeQemu, startPiAgent } from 'rtinfer';
 import type { NamedDeviceTask } from '../host/src/device/device-taskset-file.js';
@@ -28,11 +30,29 @@ const PROFILE_RUNS = 30;
 interface TargetRow {
   target: string;
   bootMs?: number;
+  taStats?: TaStats;
   entry: { bound_us: number; p50_us: number; min_us: number; method: string };
   switches: Record<'lw' | 'fusion', { perHyperperiod: number; simulatedPerHyperperiod: number; missed: number }>;
 }
 
-async function measure(label: string, agent: RunningPiAgent, model: string, work: string, bootMs?: number): Promise<TargetRow> {
+interface TaStats { heap_budget: number; heap_in_use: number; heap_peak: number; model_bytes: number; planned_bytes: number; entries: number; units: number; loaded: number; layer_count: number }
+
+/** bench/enclave-optee-stats.c for the guest, built against the sysroot the guest's agent was built with. */
+function buildStatsClient(work: string): string {
+  const cache = readFileSync(join(repositoryRoot, 'build', 'optee', 'agent-aarch64', 'CMakeCache.txt'), 'utf8');
+  const sysroot = /^RTINFER_ARM64_ROOT:\w+=(.*)$/m.exec(cache)?.[1];
+  if (!sysroot) throw new Error('build/optee/agent-aarch64/CMakeCache.txt names no RTINFER_ARM64_ROOT: run npm run build:optee');
+  const out = join(work, 'enclave-optee-stats');
+  const ta = join(repositoryRoot, 'firmware', 'optee', 'ta');
+  execFileSync('aarch64-linux-gnu-gcc', [
+    `--sysroot=${sysroot}`, '-O2', '-Wall', '-Wextra', '-Werror', '-I', join(ta, 'include'), '-I', join(ta, 'client'),
+    join(repositoryRoot, 'bench', 'enclave-optee-stats.c'), join(ta, 'client', 'ta_invoke.c'),
+    `-Wl,-rpath-link,${sysroot}/usr/lib/aarch64-linux-gnu`, '-lteec', '-o', out,
+  ]);
+  return out;
+}
+
+async function measure(label: string, agent: RunningPiAgent, model: string, work: string, bootMs?: number, afterProfile?: () => Promise<TaStats>): Promise<TargetRow> {
   const cli = (...args: string[]) =>
     execFileSync(process.execPath, [join(repositoryRoot, 'host', 'bin', 'run.js'), ...args], { encoding: 'utf8', env: { ...process.env, XDG_CACHE_HOME: join(work, `${label}-cache`) } });
   const lab = join(work, `${label}-lab.yaml`);
@@ -40,6 +60,7 @@ async function measure(label: string, agent: RunningPiAgent, model: string, work
   cli('push', model, '--device', agent.pty, '--lab', lab);
   const profile = JSON.parse(cli('profile', model, '--device', agent.pty, '--runs', String(PROFILE_RUNS), '-o', join(work, `${label}.profile.json`), '--json'));
   const ws = profile.worldSwitch as { wcet_us: number; samples: { p50_us: number; min_us: number }; method: string };
+  const taStats = await afterProfile?.();
 
   const tasks: NamedDeviceTask[] = [0, 1, 2].map((task) => ({ task, name: `dnn${task}`, periodUs: PERIOD_US * (task === 2 ? 2 : 1), deadlineUs: PERIOD_US * (task === 2 ? 2 : 1), mode: 'dense', policy: 'lw' }));
   const durationUs = HYPERPERIODS * 2 * PERIOD_US;
@@ -58,7 +79,7 @@ async function measure(label: string, agent: RunningPiAgent, model: string, work
   } finally {
     await session.close();
   }
-  return { target: label, ...(bootMs !== undefined ? { bootMs } : {}), entry: { bound_us: ws.wcet_us, p50_us: ws.samples.p50_us, min_us: ws.samples.min_us, method: ws.method }, switches };
+  return { target: label, ...(bootMs !== undefined ? { bootMs } : {}), ...(taStats ? { taStats } : {}), entry: { bound_us: ws.wcet_us, p50_us: ws.samples.p50_us, min_us: ws.samples.min_us, method: ws.method }, switches };
 }
 
 export async function opteeSection(work: string) {
@@ -81,9 +102,17 @@ export async function opteeSection(work: string) {
   } finally {
     await teesim.stop();
   }
-  const optee = await startOpteeQemu({ deviceId: `bench-optee-${process.pid}`, logDir: join(work, 'optee-logs') });
+  const client = readFileSync(buildStatsClient(work));
+  const scratch = join(work, 'optee-scratch.img');
+  writeFileSync(scratch, Buffer.concat([client, Buffer.alloc(4096 - (client.length % 4096))]));
+  const optee = await startOpteeQemu({ deviceId: `bench-optee-${process.pid}`, logDir: join(work, 'optee-logs'), scratchDisk: scratch });
+  const readStats = async () => {
+    const ran = await optee.run(`dd if=/dev/vda of=/tmp/ta-stats bs=${client.length} count=1 2>/dev/null && chmod +x /tmp/ta-stats && /tmp/ta-stats`);
+    if (ran.status !== 0) throw new Error(`the TA's STATS in the guest: ${ran.output}`);
+    return JSON.parse(ran.output.trim().split('\n').pop()!) as TaStats;
+  };
   try {
-    rows.push(await measure('optee-qemu', optee, model, work, optee.bootMs));
+    rows.push(await measure('optee-qemu', optee, model, work, optee.bootMs, readStats));
   } finally {
     await optee.stop();
   }
@@ -96,7 +125,9 @@ export async function opteeSection(work: string) {
   console.log(`  ${`world switches per hyperperiod, LW [simulated]`.padEnd(54)} ${cell(sim, 'lw').padStart(16)} ${cell(real, 'lw').padStart(18)}`);
   console.log(`  ${`world switches per hyperperiod, FUSION [simulated]`.padEnd(54)} ${cell(sim, 'fusion').padStart(16)} ${cell(real, 'fusion').padStart(18)}`);
   console.log(`  ${'DNN misses LW / FUSION'.padEnd(54)} ${`${sim.switches.lw.missed} / ${sim.switches.fusion.missed}`.padStart(16)} ${`${real.switches.lw.missed} / ${real.switches.fusion.missed}`.padStart(18)}`);
-  console.log(`  TA peak heap: not measured on OP-TEE (the protocol carries no TA STATS); teesim's is in the heap section above`);
+  const st = real.taStats!;
+  console.log(`  ${'TA heap after load + profile runs: peak / in use / plan'.padEnd(54)} ${'heap section'.padStart(16)} ${`${st.heap_peak} / ${st.heap_in_use} / ${st.planned_bytes} B`.padStart(18)}`);
+  console.log(`  (OP-TEE: peak ÷ plan ${(st.heap_peak / st.planned_bytes).toFixed(3)}x; STATS read by a second session to the agent's TA instance, budget ${st.heap_budget} B, ${st.entries} entries so far)`);
   console.log(`  3 lenet-5 tasks, periods ${PERIOD_US / 1000}, ${PERIOD_US / 1000}, ${(2 * PERIOD_US) / 1000} ms, ${HYPERPERIODS} hyperperiods; OP-TEE times are TCG emulation times, not a Pi's`);
   return { rows };
 }
