@@ -9,11 +9,11 @@
 //   a supplicant is back (Linux's optee driver holds OP-TEE's request for supplicant memory), so the host's command
 //   fails typed (no HELLO); with tee-supplicant started again the old model is still the active one and answers as
 //   the host reference, the same sealing's push resumes and the new model is active;
-// - a TA signed with another key than OP-TEE's is refused by OP-TEE at open, and the host gets the agent's reason
-//   as a typed error (tee_open_refused, TEE_ERROR_SECURITY).
+// - a TA signed with another key than OP-TEE's is refused by OP-TEE at open, and `rtinfer sim start --optee` exits 2
+//   with the agent's reason as a typed error (tee_open_refused, TEE_ERROR_SECURITY).
 import { generateKeyPairSync } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -30,7 +30,6 @@ import {
   SerialTransport,
   startAedesBroker,
   startMqttDeviceBridge,
-  startOpteeQemu,
 } from 'rtinfer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rtinfer, unwrapped } from './support/cli.js';
@@ -272,7 +271,7 @@ function cpioArchive(files: Record<string, Uint8Array>): Buffer {
 }
 
 describe.runIf(onOptee)('a TA signed with another key (real OP-TEE)', () => {
-  it('OP-TEE refuses to open it, and the host gets the agent\'s reason as a typed error', async () => {
+  it('OP-TEE refuses to open it, and rtinfer sim start --optee exits 2 with the agent\'s reason as a typed error (tee_open_refused)', async () => {
     await agent.stop(); // one guest at a time on a 2-core machine
     const build = opteeBuildDir();
     const uuid = readdirSync(join(build, 'ta')).find((name) => name.endsWith('.ta'))!.replace(/\.ta$/, '');
@@ -285,24 +284,36 @@ describe.runIf(onOptee)('a TA signed with another key (real OP-TEE)', () => {
     // The same ELF, so only the signature differs in what follows the header.
     expect(theirs.length).toBe(ours.length);
     expect(theirs.equals(ours)).toBe(false);
-    const initrd = join(dir, 'initramfs-other-key.cpio.gz');
-    writeFileSync(initrd, Buffer.concat([readFileSync(join(build, 'initramfs.cpio.gz')), cpioArchive({ [`lib/optee_armtz/${uuid}.ta`]: theirs })]));
 
-    const refused = await startOpteeQemu({ deviceId: `pi-other-key-${process.pid}`, logDir: join(dir, 'other-key'), initrd }).then(
-      async (started) => {
-        await started.stop();
-        return undefined;
-      },
-      (error: unknown) => error as { code?: string; message: string; facts?: Record<string, unknown> },
-    );
-    expect(refused?.code, refused?.message).toBe('tee_open_refused');
-    expect(refused?.facts).toMatchObject({ result: 'TEE_ERROR_SECURITY', code: '0xffff000f' });
-    expect(refused?.message).toContain('OP-TEE refused to open the rtinfer TA: TEE_ERROR_SECURITY (0xffff000f)');
+    // `rtinfer sim start --optee` on a build folder whose initramfs carries it (the rest links to the real build).
+    const otherBuild = join(dir, 'other-key-build');
+    mkdirSync(otherBuild);
+    for (const name of ['flash.bin', 'Image']) symlinkSync(join(build, name), join(otherBuild, name));
+    writeFileSync(join(otherBuild, 'initramfs.cpio.gz'), Buffer.concat([readFileSync(join(build, 'initramfs.cpio.gz')), cpioArchive({ [`lib/optee_armtz/${uuid}.ta`]: theirs })]));
+    const started = await rtinferWithEnv({ RTINFER_OPTEE_DIR: otherBuild }, 'sim', 'start', '--optee', '--name', `pi-other-key-${process.pid}`, '--json');
+    expect(started.code, started.stdout).toBe(2);
+    const refused = JSON.parse(started.stdout) as { code: string; message: string; result: string; resultCode: string; origin: number; secureLog: string };
+    expect(refused, refused.message).toMatchObject({ code: 'tee_open_refused', result: 'TEE_ERROR_SECURITY', resultCode: '0xffff000f', origin: 3 });
+    expect(refused.message).toContain('OP-TEE refused to open the rtinfer TA: TEE_ERROR_SECURITY (0xffff000f) from the trusted OS');
     // The secure world's own log: the TA from the normal world's file system (REE) failed its check, and no session
     // opened (OP-TEE's debug log level names the result of each step).
-    const secure = readFileSync(join(dir, 'other-key', 'secure.log'), 'utf8');
+    const secure = readFileSync(refused.secureLog, 'utf8');
     expect(secure).toMatch(new RegExp(`Lookup user TA ELF ${uuid} \\(REE\\)\\s*\\n[^\\n]*ldelf_syscall_open_bin:\\d+ res=0xffff000f`));
     expect(secure).toMatch(/tee_ta_open_session:\d+ init session failed 0xffff000f/);
-    console.log(`a TA signed with another key: ${refused?.message.split('\n')[0]}`);
+    console.log(`a TA signed with another key: ${refused.message.split('\n')[0]}`);
   }, piTargetStartMs());
 });
+
+/** The CLI with extra environment variables (the support's rtinfer() passes this process's environment on). */
+async function rtinferWithEnv(env: Record<string, string>, ...args: string[]) {
+  const saved = Object.fromEntries(Object.keys(env).map((key) => [key, process.env[key]]));
+  Object.assign(process.env, env);
+  try {
+    return await rtinfer(...args);
+  } finally {
+    for (const [key, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
+  }
+}

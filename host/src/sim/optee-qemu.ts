@@ -284,7 +284,7 @@ function guestError(reason: string, described: string, consoleLog: string, secur
     const [, result, code, origin, originName] = refused;
     return new RtinferError('tee_open_refused', `OP-TEE refused to open the rtinfer TA: ${result} (${code}) from ${originName}${result === 'TEE_ERROR_SECURITY' ? ' (a TA signed with a key other than the one OP-TEE was built with is refused this way)' : ''}\n${described}`, {
       result: result!,
-      code: code!,
+      resultCode: code!,
       origin: Number(origin),
       consoleLog,
       secureLog,
