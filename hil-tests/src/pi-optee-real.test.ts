@@ -290,7 +290,8 @@ describe.runIf(onOptee)('a TA signed with another key (real OP-TEE)', () => {
     mkdirSync(otherBuild);
     for (const name of ['flash.bin', 'Image']) symlinkSync(join(build, name), join(otherBuild, name));
     writeFileSync(join(otherBuild, 'initramfs.cpio.gz'), Buffer.concat([readFileSync(join(build, 'initramfs.cpio.gz')), cpioArchive({ [`lib/optee_armtz/${uuid}.ta`]: theirs })]));
-    const started = await rtinferWithEnv({ RTINFER_OPTEE_DIR: otherBuild }, 'sim', 'start', '--optee', '--name', `pi-other-key-${process.pid}`, '--json');
+    // Its logs in this test's folder (the sim registry's), removed with it.
+    const started = await rtinferWithEnv({ RTINFER_OPTEE_DIR: otherBuild, RTINFER_RUNTIME_DIR: join(dir, 'runtime') }, 'sim', 'start', '--optee', '--name', `pi-other-key-${process.pid}`, '--json');
     expect(started.code, started.stdout).toBe(2);
     const refused = JSON.parse(started.stdout) as { code: string; message: string; result: string; resultCode: string; origin: number; secureLog: string };
     expect(refused, refused.message).toMatchObject({ code: 'tee_open_refused', result: 'TEE_ERROR_SECURITY', resultCode: '0xffff000f', origin: 3 });
