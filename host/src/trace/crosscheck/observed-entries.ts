@@ -1,8 +1,10 @@
-// The enclave entries a TEE device traced (SPEC.md §4.6): each world_enter … world_exit with its number, its time,
-// and which units of which jobs it ran, read from the layer and slice events between them. A unit is named by its
-// layer_start (a whole layer) or its slice_start (a slice), matched against the job's next unit in the plan, so a
-// unit run out of plan order is a fact reported, not guessed around.
+// The enclave entries a TEE device traced (SPEC.md §4.6), read against a schedule plan: the entries themselves
+// come from the plan-free EntryReader (sinks/enclave-entries.ts); on top, each unit is named by its layer_start
+// (a whole layer) or its slice_start (a slice) and matched against the job's next unit in the plan, so a unit run
+// out of plan order is a fact reported, not guessed around. Reading stops at the first thing that is not a
+// well-formed entry of the plan.
 import type { DeviceEvent } from '../events.js';
+import { EntryReader } from '../sinks/enclave-entries.js';
 import type { SchedulePlan } from './schedule-plan.js';
 
 /** Units [from, from + count) of job `job` of dispatch task `task` (an index into the plan's tasks). */
@@ -34,49 +36,41 @@ export interface ObservedSchedule {
 export function observeEntries(events: readonly DeviceEvent[], plan: SchedulePlan): ObservedSchedule {
   const taskIndex = new Map(plan.taskIds.map((id, index) => [id, index]));
   const releases: number[][] = plan.taskIds.map(() => []);
+  const reader = new EntryReader();
   const entries: ObservedEntry[] = [];
+  /** The plan's units of each job in the open entry, in the order they came. */
+  let members: EntryMember[] = [];
   const progress = new Map<string, number>();
   const key = (task: number, job: number) => `${task}:${job}`;
-  let open: ObservedEntry | undefined;
   let malformed: ObservedSchedule['malformed'];
   let layerEvents = false;
-  const fail = (at: number, problem: string) => {
-    malformed ??= { entry: open?.number ?? entries.length + 1, at, problem };
-  };
 
   for (const event of events) {
-    if (malformed) break;
     const task = taskIndex.get(event.task);
+    if (event.kind === 'layer_start' || event.kind === 'slice_start' || event.kind === 'layer_end' || event.kind === 'slice_end') layerEvents = true;
+    const irregular = reader.read(event);
+    // A unit of a task outside the plan is none of the cross-check's business, inside an entry or not.
+    if (irregular && !(irregular.kind === 'unit_outside_entry' && task === undefined)) {
+      malformed = { entry: irregular.entry, at: irregular.atUs, problem: irregular.problem };
+      break;
+    }
     switch (event.kind) {
       case 'job_release':
         if (task !== undefined) releases[task]![event.job] = event.atUs;
         break;
-      case 'world_enter': {
-        if (open) fail(event.atUs, `entry ${event.arg} entered before entry ${open.number} exited`);
-        const expected = entries.length + 1;
-        if (event.arg !== expected) fail(event.atUs, `the trace's entry ${expected} is missing: world_enter carries entry ${String(event.arg)}`);
-        open = { number: Number(event.arg), start: event.atUs, end: Number.NaN, members: [] };
+      case 'world_enter':
+        members = [];
+        break;
+      case 'world_exit': {
+        const entry = reader.entries[reader.entries.length - 1]!;
+        for (const member of members) progress.set(key(member.task, member.job), member.from + member.count);
+        entries.push({ number: entry.entry, start: entry.startUs, end: entry.endUs, members });
         break;
       }
-      case 'world_exit':
-        if (!open || event.arg !== open.number) {
-          fail(event.atUs, `world_exit of entry ${String(event.arg)} without its world_enter`);
-          break;
-        }
-        open.end = event.atUs;
-        for (const member of open.members) progress.set(key(member.task, member.job), member.from + member.count);
-        entries.push(open);
-        open = undefined;
-        break;
       case 'layer_start':
       case 'slice_start': {
-        layerEvents = true;
         if (task === undefined) break;
-        if (!open) {
-          fail(event.atUs, `${event.kind} of task ${event.task} job ${event.job} outside any entry`);
-          break;
-        }
-        let member = open.members.find((m) => m.task === task && m.job === event.job);
+        let member = members.find((m) => m.task === task && m.job === event.job);
         const from = member ? member.from + member.count : (progress.get(key(task, event.job)) ?? 0);
         const unit = plan.units[from];
         // A sliced unit is counted at its slice_start; its layer_start (slice 0) only announces the layer.
@@ -84,20 +78,17 @@ export function observeEntries(events: readonly DeviceEvent[], plan: SchedulePla
         const matches = unit && (event.kind === 'layer_start' ? unit.slices === 1 && unit.layer === event.arg : unit.slices > 1 && unit.slice === event.arg);
         if (!matches) {
           const expected = unit ? `layer ${unit.layer}${unit.slices > 1 ? ` slice ${unit.slice}/${unit.slices}` : ''}` : 'nothing (the job has run all its units)';
-          fail(event.atUs, `task ${event.task} job ${event.job} ran ${event.kind === 'layer_start' ? 'layer' : 'slice'} ${String(event.arg)} where the plan's next unit is ${expected}`);
+          malformed = { entry: reader.open!.entry, at: event.atUs, problem: `task ${event.task} job ${event.job} ran ${event.kind === 'layer_start' ? 'layer' : 'slice'} ${String(event.arg)} where the plan's next unit is ${expected}` };
           break;
         }
-        if (!member) open.members.push((member = { task, job: event.job, from, count: 0 }));
+        if (!member) members.push((member = { task, job: event.job, from, count: 0 }));
         member.count++;
         break;
       }
-      case 'layer_end':
-      case 'slice_end':
-        layerEvents = true;
-        break;
       default:
         break;
     }
+    if (malformed) break;
   }
   const result: ObservedSchedule = { entries, releases, layerEvents };
   if (malformed) result.malformed = malformed;

@@ -5,7 +5,8 @@ import type { Dispatch } from '../../sched/dispatch.js';
 import type { ExecutionUnit } from '../../sched/task-model.js';
 import { deviceEvent, type DeviceEvent } from '../events.js';
 import { crossCheckSchedule, crossCheckTrace } from './schedule-crosscheck.js';
-import { blockingEntries } from './blocking-entries.js';
+import { blockingEntries, entriesBlocking, indexEntries } from './blocking-entries.js';
+import { EntryReader } from '../sinks/enclave-entries.js';
 import { observeEntries } from './observed-entries.js';
 import type { SchedulePlan } from './schedule-plan.js';
 
@@ -145,5 +146,19 @@ describe('schedule cross-check', () => {
       // Entry 2 fused task 5's first units with task 7's last: it served task 5, so it did not block it.
       { task: 5, job: 0, releaseUs: 0, deadlineUs: 200, blockedBy: [{ number: 1, start: 1, end: 120, jobs: [{ task: 7, job: 0 }] }] },
     ]);
+  });
+
+  it('names the same blockers as the HTML miss list, which reads the entries without the plan', () => {
+    const lw = plan('lw');
+    const events = trace(lwEntries(), lw);
+    const { entries } = observeEntries(events, lw);
+    const reader = new EntryReader();
+    for (const event of events) reader.read(event);
+    // Task 5's job waits through task 7's four entries; it is held until its end, inside its last entry.
+    const miss = { kind: 'miss', task: 5, job: 0, releaseUs: 0, deadlineUs: 300, endUs: reader.entries[7]!.endUs } as Parameters<typeof blockingEntries>[0][number];
+    const planned = blockingEntries([miss], entries, lw)[0]!.blockedBy.map((entry) => entry.number);
+    const planFree = entriesBlocking(indexEntries(reader.entries), miss, miss.endUs!).map((entry) => entry.entry);
+    expect(planned).toEqual([1, 2, 3, 4]);
+    expect(planFree).toEqual(planned);
   });
 });

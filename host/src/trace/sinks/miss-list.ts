@@ -1,12 +1,14 @@
 // The report's list of deadline misses with what ran instead. What ran is the
 // deadline check's own finding (DeadlineMiss.ranInstead: each other job's busy
 // time inside the missed job's interval); here it is only joined with the
-// enclave entries that ran those jobs, so a fused entry shows as one blocker.
+// enclave entries that blocked the miss (the cross-check's rule,
+// crosscheck/blocking-entries.ts), so a fused entry shows as one blocker.
 import type { DeadlineMiss } from '../verdicts.js';
 import type { VerdictSummary } from '../deadline-check.js';
 import { type TasksetSpec, taskName } from '../spec.js';
 import { escapeHtml } from '../../util/escape-html.js';
-import type { EnclaveEntry } from './enclave-entries.js';
+import { type EnclaveEntry, serves } from './enclave-entries.js';
+import { entriesBlocking, heldUntilUs, indexEntries, jobKey } from '../crosscheck/blocking-entries.js';
 
 /** Misses listed at most, the latest (most late) first. */
 export const MAX_LISTED_MISSES = 200;
@@ -40,36 +42,16 @@ export interface MissRow {
   otherEntries: { entry: number; jobs: string; ms: number }[];
 }
 
-/** Entries run one at a time, so sorted by start they are sorted by end too: the first ending after `us`. */
-function firstEndingAfter(sorted: readonly EnclaveEntry[], us: number): number {
-  let low = 0;
-  let high = sorted.length;
-  while (low < high) {
-    const middle = (low + high) >>> 1;
-    if (sorted[middle]!.endUs > us) high = middle;
-    else low = middle + 1;
-  }
-  return low;
-}
-
 export function missRows(summary: VerdictSummary, entries: readonly EnclaveEntry[], spec: TasksetSpec | undefined): { rows: MissRow[]; total: number } {
   const name = (task: number, job: number) => `${taskName(spec, task)}#${job}`;
-  const sorted = [...entries].sort((a, b) => a.startUs - b.startUs);
-  const ends = new Map(summary.jobs.map((job) => [`${job.task}/${job.job}`, job.endUs]));
+  const index = indexEntries(entries);
+  const ends = new Map(summary.jobs.map((job) => [jobKey(job), job.endUs]));
   const listed = [...summary.misses].sort((a, b) => b.latenessUs - a.latenessUs).slice(0, MAX_LISTED_MISSES);
   const row = (miss: DeadlineMiss): MissRow => {
-    const endUs = miss.endUs ?? ends.get(`${miss.task}/${miss.job}`);
-    // The entries that held it back run until it ended (as crosscheck/blocking-entries.ts counts them), not only
-    // until an overdue miss was detected.
-    const untilUs = endUs ?? miss.detectedAtUs;
-    // Entries inside the miss's interval that did not run the missed job's own units.
-    const window: EnclaveEntry[] = [];
-    for (let i = firstEndingAfter(sorted, miss.releaseUs); i < sorted.length && sorted[i]!.startUs < untilUs; i++) {
-      const entry = sorted[i]!;
-      if (!entry.served.some((ref) => ref.task === miss.task && ref.job === miss.job)) window.push(entry);
-    }
+    const endUs = miss.endUs ?? ends.get(jobKey(miss));
+    const untilUs = heldUntilUs(miss, ends);
+    const window = entriesBlocking(index, miss, untilUs);
     const entryFacts = (entry: EnclaveEntry) => ({ entry: entry.entry, jobs: entry.served.map((ref) => name(ref.task, ref.job)).join(' + '), ms: (Math.min(entry.endUs, untilUs) - Math.max(entry.startUs, miss.releaseUs)) / 1000 });
-    const ranEntry = (entry: EnclaveEntry, other: { task: number; job: number }) => entry.served.some((ref) => ref.task === other.task && ref.job === other.job);
     return {
       task: taskName(spec, miss.task),
       job: miss.job,
@@ -85,9 +67,9 @@ export function missRows(summary: VerdictSummary, entries: readonly EnclaveEntry
           job: name(other.task, other.job),
           busyMs: other.busyUs / 1000,
           layers: other.layers,
-          entries: window.filter((entry) => ranEntry(entry, other)).map(entryFacts),
+          entries: window.filter((entry) => serves(entry, other)).map(entryFacts),
         })),
-      otherEntries: window.filter((entry) => !miss.ranInstead.some((other) => ranEntry(entry, other))).map(entryFacts),
+      otherEntries: window.filter((entry) => !miss.ranInstead.some((other) => serves(entry, other))).map(entryFacts),
       runningAtDetection: miss.runningAtDetection ? name(miss.runningAtDetection.task, miss.runningAtDetection.job) : undefined,
     };
   };
