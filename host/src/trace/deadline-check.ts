@@ -14,7 +14,7 @@ import { stats } from './operators/stats.js';
 import { toJobs } from './operators/to-jobs.js';
 import { worldSwitches } from './operators/world-switches.js';
 import type { TasksetSpec } from './spec.js';
-import { type BudgetOverrun, type DeadlineMiss, isVerdict, type Shed, type Verdict, type WindowStats, type WorldSwitchWindow } from './verdicts.js';
+import { type BudgetOverrun, type DeadlineMiss, isVerdict, type MissRetracted, type Shed, type Verdict, type WindowStats, type WorldSwitchWindow } from './verdicts.js';
 
 export interface DeadlineCheckOptions {
   /** Device clock rate, when the stream has no HELLO. */
@@ -48,6 +48,8 @@ export function deadlineCheck$(messages$: Observable<ReceivedDeviceMessage>, spe
 
 export interface VerdictSummary {
   misses: DeadlineMiss[];
+  /** Live overdue verdicts the trace then contradicted (the job ended on time): withdrawn from misses. */
+  retracted: MissRetracted[];
   overruns: BudgetOverrun[];
   jobs: JobRecord[];
   /** Events and batches known lost: by the batch counter, by pairing, by a reset. */
@@ -70,6 +72,7 @@ export interface VerdictSummary {
 export function emptySummary(): VerdictSummary {
   return {
     misses: [],
+    retracted: [],
     overruns: [],
     jobs: [],
     lost: { batches: 0, jobs: 0, releases: 0, starts: 0, ends: 0, abandoned: 0 },
@@ -93,6 +96,14 @@ export function addVerdict(summary: VerdictSummary, verdict: Verdict): VerdictSu
     case 'miss':
       summary.misses.push(verdict);
       break;
+    case 'miss_retracted': {
+      // The withdrawn miss is recent: search from the end (a long run holds many).
+      let at = summary.misses.length - 1;
+      while (at >= 0 && (summary.misses[at]!.task !== verdict.task || summary.misses[at]!.job !== verdict.job)) at--;
+      if (at >= 0) summary.misses.splice(at, 1);
+      summary.retracted.push(verdict);
+      break;
+    }
     case 'budget_overrun':
       summary.overruns.push(verdict);
       break;

@@ -46,6 +46,10 @@ export function updateMonitor(previous: MonitorState, verdict: Verdict): Monitor
       totals(verdict.task).misses++;
       state.recentMisses = [...previous.recentMisses, verdict].slice(-RECENT_MISSES);
       break;
+    case 'miss_retracted':
+      totals(verdict.task).misses--;
+      state.recentMisses = previous.recentMisses.filter((miss) => miss.task !== verdict.task || miss.job !== verdict.job);
+      break;
     case 'budget_overrun':
       totals(verdict.task).overruns++;
       break;

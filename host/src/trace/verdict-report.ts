@@ -11,6 +11,8 @@ export function summaryCounts(summary: VerdictSummary) {
   return {
     jobs: summary.jobs.length,
     misses: summary.misses.length,
+    /** Live overdue verdicts withdrawn when the job's on-time end arrived (already left out of misses). */
+    retracted: summary.retracted.length,
     overruns: summary.overruns.length,
     lost: summary.lost,
     duplicates: summary.duplicates,
@@ -79,6 +81,7 @@ export function describeVerdicts(summary: VerdictSummary, spec: TasksetSpec, opt
   }, `misses      ${summary.misses.length}: ${missesByTask.join(', ')}`);
   list('overruns', 'overruns', summary.overruns, (overrun) => `${taskName(spec, overrun.task)} #${overrun.job} ran ${formatDuration(overrun.executionUs)}, budget ${formatDuration(overrun.budgetUs)} (+${formatDuration(overrun.excessUs)})`,
     `overruns    ${summary.overruns.length}: ${overrunsByTask.join(', ')}`);
+  if (summary.retracted.length) lines.push(`retracted   ${summary.retracted.length} overdue by the host clock, then the trace showed them ending on time (not counted as misses)`);
   list('unfinished', 'unfinished jobs', summary.unfinished, (job) => `${taskName(spec, job.task)} #${job.job} (released at ${job.releaseUs === undefined ? 'an unknown time' : `${(job.releaseUs / 1000).toFixed(3)} ms`}) had not ended when the recording stopped${summary.lost.batches || summary.dropped ? ', or its end was lost' : ''}`);
   return lines;
 }

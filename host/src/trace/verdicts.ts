@@ -102,6 +102,22 @@ export interface Shed {
   byKind: Record<string, number>;
 }
 
+/**
+ * A live overdue verdict the trace then contradicted: the host clock passed the
+ * deadline's host time before the batch carrying the job's end arrived, and that
+ * end was on time. The miss it names is withdrawn (collectVerdicts drops it), so
+ * a live run and a replay of its recording agree on every job.
+ */
+export interface MissRetracted {
+  kind: 'miss_retracted';
+  task: number;
+  job: number;
+  deadlineUs: number;
+  endUs: number;
+  /** Device time at which the host clock had declared it overdue. */
+  detectedAtUs: number;
+}
+
 /** A task id the task set does not define: its jobs cannot be checked. */
 export interface UnknownTask {
   kind: 'unknown_task';
@@ -110,6 +126,7 @@ export interface UnknownTask {
 
 export type Verdict =
   | DeadlineMiss
+  | MissRetracted
   | BudgetOverrun
   | JobRecord
   | JobAnomaly
@@ -122,6 +139,7 @@ export type Verdict =
 
 export const VERDICT_KINDS: ReadonlySet<Verdict['kind']> = new Set<Verdict['kind']>([
   'miss',
+  'miss_retracted',
   'budget_overrun',
   'job',
   'job_anomaly',

@@ -4,13 +4,16 @@
 // clock reaching the deadline's host time) reports it overdue. A job that ends
 // late without having been reported is reported at its end. Each miss names what
 // ran instead between the release and the end (or detection), from the records
-// of the jobs that finished recently.
+// of the jobs that finished recently. The host clock's verdict is provisional:
+// the trace reaches the host in batches, after the events, so the clock can pass
+// a deadline's host time while the on-time end is still on its way. When that
+// end arrives the miss is retracted (miss_retracted), so live and a replay agree.
 import { Observable, type OperatorFunction, type SchedulerLike, type Subscription } from 'rxjs';
 import type { DeviceEvent } from '../events.js';
 import { isDeviceEvent } from '../events.js';
 import { busyWithin, type JobRecord, type UnfinishedJob } from '../jobs.js';
 import { indexTasks, type TasksetSpec } from '../spec.js';
-import type { BudgetOverrun, DeadlineMiss, RanInstead, UnknownTask } from '../verdicts.js';
+import type { BudgetOverrun, DeadlineMiss, MissRetracted, RanInstead, UnknownTask } from '../verdicts.js';
 import type { JobItem } from './to-jobs.js';
 
 export interface CheckDeadlinesOptions {
@@ -25,7 +28,7 @@ export interface CheckDeadlinesOptions {
   recentJobs?: number;
 }
 
-export type DeadlineItem = JobItem | DeadlineMiss | BudgetOverrun | UnknownTask | UnfinishedJob;
+export type DeadlineItem = JobItem | DeadlineMiss | MissRetracted | BudgetOverrun | UnknownTask | UnfinishedJob;
 
 interface Watch {
   task: number;
@@ -34,6 +37,8 @@ interface Watch {
   deadlineUs: number;
   hostDeadlineUs: number;
   reported: boolean;
+  /** Device time at which the host clock reported it overdue; undefined when the trace did (or nobody yet). */
+  clockReportedAtUs: number | undefined;
   ending: boolean;
   worldSwitches: number;
   deviceReported: boolean;
@@ -125,6 +130,7 @@ export function checkDeadlines(spec: TasksetSpec, options: CheckDeadlinesOptions
           deadlineUs: event.atUs + task.deadlineUs,
           hostDeadlineUs: event.hostUs + task.deadlineUs,
           reported: false,
+          clockReportedAtUs: undefined,
           ending: false,
           worldSwitches: 0,
           deviceReported: false,
@@ -139,7 +145,8 @@ export function checkDeadlines(spec: TasksetSpec, options: CheckDeadlinesOptions
           watch.timer = clock.schedule(() => {
             if (watch.reported || watch.ending || watches.get(key) !== watch) return;
             // Device time at detection: the deadline plus how late the host clock fired.
-            reportOverdue(watch, watch.deadlineUs + Math.max(0, clock.now() * 1000 - watch.hostDeadlineUs), 'clock');
+            watch.clockReportedAtUs = watch.deadlineUs + Math.max(0, clock.now() * 1000 - watch.hostDeadlineUs);
+            reportOverdue(watch, watch.clockReportedAtUs, 'clock');
             recomputeEarliest();
           }, delayMs);
         }
@@ -161,6 +168,9 @@ export function checkDeadlines(spec: TasksetSpec, options: CheckDeadlinesOptions
         const task = tasks.get(record.task);
         if (!task) return;
         const releaseUs = record.releaseUs;
+        if (watch?.clockReportedAtUs !== undefined && releaseUs !== undefined && record.endUs <= releaseUs + task.deadlineUs) {
+          subscriber.next({ kind: 'miss_retracted', task: record.task, job: record.job, deadlineUs: releaseUs + task.deadlineUs, endUs: record.endUs, detectedAtUs: watch.clockReportedAtUs });
+        }
         if (releaseUs !== undefined && record.endUs > releaseUs + task.deadlineUs && !watch?.reported) {
           const deadlineUs = releaseUs + task.deadlineUs;
           subscriber.next({

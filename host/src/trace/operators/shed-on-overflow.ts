@@ -18,7 +18,7 @@ export interface ShedOptions {
   sheddable?: (kind: string) => boolean;
 }
 
-const KEEP = new Set(['miss', 'budget_overrun', 'job_anomaly', 'dropped', 'batch_gap', 'batch_duplicate', 'device_reset', 'clock_wrap', 'ticks_backwards', 'unfinished', 'unknown_task', 'unknown_event', 'run_summary', 'shed']);
+const KEEP = new Set(['miss', 'miss_retracted', 'budget_overrun', 'job_anomaly', 'dropped', 'batch_gap', 'batch_duplicate', 'device_reset', 'clock_wrap', 'ticks_backwards', 'unfinished', 'unknown_task', 'unknown_event', 'run_summary', 'shed']);
 const defaultSheddable = (kind: string) => !KEEP.has(kind);
 
 export function shedOnOverflow<T extends { kind: string }>(options: ShedOptions): OperatorFunction<T, T | Shed> {
