@@ -8,7 +8,7 @@ import type { TopLevelSpec } from 'vega-lite';
 import type { VerdictSummary } from '../deadline-check.js';
 import type { JobRecord } from '../jobs.js';
 import { type TasksetSpec, taskName } from '../spec.js';
-import { type EnclaveEntry, isFused } from './enclave-entries.js';
+import { type EnclaveEntry, isFused, serves } from './enclave-entries.js';
 
 /** Jobs drawn at most; beyond that the window narrows around its anchor. */
 export const MAX_TIMELINE_JOBS = 240;
@@ -141,7 +141,7 @@ export function detailWindow(summary: VerdictSummary, entries: readonly EnclaveE
     anchor = `the worst miss, ${name(worst.task, worst.job)} (${(worst.latenessUs / 1000).toFixed(3)} ms late)`;
   } else {
     const entry = entries.find(isFused) ?? entries[0];
-    const served = entry ? summary.jobs.filter((job) => entry.served.some((ref) => ref.task === job.task && ref.job === job.job)) : summary.jobs.slice(0, 1);
+    const served = entry ? summary.jobs.filter((job) => serves(entry, job)) : summary.jobs.slice(0, 1);
     if (served.length === 0 && !entry) return undefined;
     ({ fromUs, toUs } = runSpan(served, entry ? [entry] : []));
     anchor = entry ? `the jobs of the first ${isFused(entry) ? 'fused ' : ''}entry, #${entry.entry} (${entry.served.map((ref) => name(ref.task, ref.job)).join(' + ')})` : `the first job, ${name(served[0]!.task, served[0]!.job)}`;
