@@ -7,46 +7,15 @@
 // analysis, on the layer times measured in the same run, leaves the loop a margin of 4× under its deadline;
 // otherwise the misses are reported, not asserted (one enclave entry on a loaded 2-core machine under ASan can
 // take longer than the loop's whole period).
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { type RunningPiAgent, startPiAgent } from 'rtinfer';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { rtinfer } from './support/cli.js';
-
-const simBin = process.env.RTINFER_SIM_BIN;
-if (!process.env.RTINFER_AGENT_BIN && simBin && existsSync(join(dirname(simBin), 'rtinfer-agent'))) process.env.RTINFER_AGENT_BIN = join(dirname(simBin), 'rtinfer-agent');
+import { piFixture } from './support/pi-fixture.js';
 
 const CONTROL_PERIOD_US = 2500;
 const MARGIN = 4;
 
-let dir: string;
-let agent: RunningPiAgent;
-let model: string;
-const savedCache = process.env.XDG_CACHE_HOME;
-
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'rtinfer-pi-ardupilot-'));
-  process.env.XDG_CACHE_HOME = join(dir, 'cache');
-  const lab = join(dir, 'lab.yaml');
-  model = join(dir, 'lenet-5.rtm');
-  agent = await startPiAgent({ deviceId: `pi-ardupilot-${process.pid}`, storage: join(dir, 'slots.flash'), teeStorageDir: join(dir, 'tee') });
-  for (const args of [
-    ['compress', 'lenet-5', '-o', model],
-    ['provision', '--device', agent.pty, '--lab', lab],
-    ['push', model, '--device', agent.pty, '--lab', lab],
-  ]) {
-    const result = await rtinfer(...args);
-    expect(result.code, result.stderr).toBe(0);
-  }
-}, 180_000);
-
-afterAll(async () => {
-  await agent?.stop();
-  if (savedCache === undefined) delete process.env.XDG_CACHE_HOME;
-  else process.env.XDG_CACHE_HOME = savedCache;
-  rmSync(dir, { recursive: true, force: true });
-});
+// rtinfer-agent with teesim (startPiAgent), whatever RTINFER_HIL_PI_TARGET says.
+const pi = piFixture({ prefix: 'pi-ardupilot', start: 'teesim', push: true, timeoutMs: 180_000 });
 
 interface Outcome {
   policy: string;
@@ -55,7 +24,7 @@ interface Outcome {
 }
 
 it('the fast loop beside lenet-5 under LW and FUSION: every task ran, entries as simulated, control misses per policy beside the prediction', async () => {
-  const run = await rtinfer('experiment', 'ardupilot', '--device', agent.pty, '--model', model, '--duration', '1s', '--dnn-period', '250ms', '--json');
+  const run = await rtinfer('experiment', 'ardupilot', '--device', pi.agent.pty, '--model', pi.model, '--duration', '1s', '--dnn-period', '250ms', '--json');
   expect(run.code, run.stderr).toBe(0);
   const result = JSON.parse(run.stdout) as { measuredLayerWcetUs: Record<string, number>; outcomes: Outcome[] };
   expect(result.outcomes.map((outcome) => outcome.policy)).toEqual(['lw', 'fusion']);
@@ -81,10 +50,10 @@ it('the fast loop beside lenet-5 under LW and FUSION: every task ran, entries as
 }, 120_000);
 
 it('bad flags are refused with their facts (exit 2): no --model, two DNN periods', async () => {
-  const noModel = await rtinfer('experiment', 'ardupilot', '--device', agent.pty, '--json');
+  const noModel = await rtinfer('experiment', 'ardupilot', '--device', pi.agent.pty, '--json');
   expect(noModel.code).toBe(2);
   expect(JSON.parse(noModel.stdout)).toMatchObject({ code: 'bad_flag', flag: 'model' });
-  const twoPeriods = await rtinfer('experiment', 'ardupilot', '--device', agent.pty, '--model', model, '--dnn-period', '1s', '--dnn-period', '2s', '--json');
+  const twoPeriods = await rtinfer('experiment', 'ardupilot', '--device', pi.agent.pty, '--model', pi.model, '--dnn-period', '1s', '--dnn-period', '2s', '--json');
   expect(twoPeriods.code).toBe(2);
   expect(JSON.parse(twoPeriods.stdout)).toMatchObject({ code: 'bad_flag', flag: 'dnn-period', given: 2, limit: 1 });
 });

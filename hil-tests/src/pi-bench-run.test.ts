@@ -6,37 +6,21 @@
 // equal what the host's simulator counts for the same plan and releases, as pi-dispatch.test.ts asserts for a direct
 // run. The counts do not depend on the machine's load (LW enters once per unit; the greedy's entries depend only on
 // which jobs are ready together, which 500 ms periods fix). `monitor --bench` shows the same run's table and count.
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { BenchClient, loadTeeModel, openRecording, parseDeviceTaskset, parseTeeTasksetSettings, planTeeTaskset, profileLayerWcets, readProfileFile, simulate } from 'rtinfer';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { BenchClient, loadTeeModel, parseDeviceTaskset, parseTeeTasksetSettings, planTeeTaskset, profileLayerWcets, readProfileFile, simulate } from 'rtinfer';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { rtinfer, unwrapped } from './support/cli.js';
-import { DaemonProcess } from './support/daemon-process.js';
+import { jsonLines, rtinferAll } from './support/pi-fixture.js';
+import { entriesInRecording } from './support/recording-entries.js';
+import { simBenchFixture } from './support/sim-bench-fixture.js';
 
-const simBin = process.env.RTINFER_SIM_BIN;
-if (!process.env.RTINFER_AGENT_BIN && simBin && existsSync(join(dirname(simBin), 'rtinfer-agent'))) process.env.RTINFER_AGENT_BIN = join(dirname(simBin), 'rtinfer-agent');
-
-const EV_JOB_END = 3;
-const EV_LAYER_START = 4;
-const EV_WORLD_ENTER = 8;
-const EV_WORLD_EXIT = 9;
 const DURATION_US = 2_000_000;
 
-const bench = `hil-pibenchrun-${process.pid}`;
-const saved = { tmp: process.env.TMPDIR, data: process.env.XDG_DATA_HOME, cache: process.env.XDG_CACHE_HOME };
-let dir: string;
-let started: DaemonProcess;
-let broker: string;
-let pi: { deviceId: string; mqtt: string };
+const sim = simBenchFixture({ prefix: 'pi-bench-run', bench: `hil-pibenchrun-${process.pid}` });
 let teeHeap: number;
 let model: string;
 let tasksFile: string;
-
-function restore(name: 'TMPDIR' | 'XDG_DATA_HOME' | 'XDG_CACHE_HOME', value: string | undefined): void {
-  if (value === undefined) delete process.env[name];
-  else process.env[name] = value;
-}
 
 /** Two lenet-5 tasks released together every 500 ms (a job takes about 1 ms, 15 ms under ASan, 100 ms seen at load
  * 14 on two cores: every job ends before the next release). The capacity holds one job's units and part of
@@ -53,30 +37,6 @@ function tasksetYaml(extra: string[] = []): string {
   ].join('\n');
 }
 
-/** World entries in a recording, job ends, and the entries whose layer events belong to more than one task (fused). */
-function entriesInRecording(file: string): { enters: number; exits: number; jobEnds: number; fused: number } {
-  const { records } = openRecording(file, undefined);
-  const counts = { enters: 0, exits: 0, jobEnds: 0, fused: 0 };
-  let inside: Set<number> | undefined;
-  for (const { message } of records) {
-    if (message.type !== 'TRACE') continue;
-    for (const [kind, task] of message.body.events) {
-      if (kind === EV_WORLD_ENTER) {
-        counts.enters++;
-        inside = new Set();
-      }
-      if (kind === EV_LAYER_START) inside?.add(task);
-      if (kind === EV_WORLD_EXIT) {
-        counts.exits++;
-        if ((inside?.size ?? 0) > 1) counts.fused++;
-        inside = undefined;
-      }
-      if (kind === EV_JOB_END) counts.jobEnds++;
-    }
-  }
-  return counts;
-}
-
 /** The simulator's world entries for the plan a direct run would make, with the same releases. */
 function simulatedEntries(policy: 'lw' | 'fusion'): number {
   const text = tasksetYaml();
@@ -84,51 +44,27 @@ function simulatedEntries(policy: 'lw' | 'fusion'): number {
   return simulate(plan.dispatch, { releaseHorizon: DURATION_US, validate: true }).worldSwitches;
 }
 
-const onBench = () => ['--bench', bench, '--broker', broker, '-d', pi.deviceId];
+const onBench = () => ['--bench', sim.bench, '--broker', sim.broker, '-d', sim.pi.deviceId];
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'rtinfer-pi-bench-run-'));
-  // The children's slot files (TMPDIR), teesim storage (XDG_DATA_HOME) and the CLI's cached sealing in the test's directory.
-  Object.assign(process.env, { TMPDIR: dir, XDG_DATA_HOME: join(dir, 'data'), XDG_CACHE_HOME: join(dir, 'cache') });
-  started = await DaemonProcess.start(['sim', 'start', '--bench', bench, '--count', '0', '--pi-count', '1']);
-  const event = started.started as unknown as { broker: string; devices: { deviceId: string; mqtt: string }[] };
-  broker = event.broker;
-  pi = event.devices[0]!;
-  await started.waitFor((e) => e.event === 'device' && e.device === pi.deviceId && e.state === 'online', 15_000, 'the Pi online');
-  const lab = join(dir, 'lab.yaml');
-  model = join(dir, 'lenet-5.rtm');
-  for (const args of [
-    ['compress', 'lenet-5', '-o', model],
-    ['provision', '--device', pi.mqtt, '--lab', lab],
-    ['push', model, '--bench', bench, '--broker', broker, '--lab', lab, '--device', pi.deviceId],
-  ]) {
-    const result = await rtinfer(...args);
-    expect(result.code, result.stdout + result.stderr).toBe(0);
-  }
-  const devices = await rtinfer('devices', '--bench', bench, '--broker', broker, '--json');
+  const lab = join(sim.dir, 'lab.yaml');
+  model = join(sim.dir, 'lenet-5.rtm');
+  await rtinferAll(['compress', 'lenet-5', '-o', model], ['provision', '--device', sim.pi.mqtt, '--lab', lab], ['push', model, '--bench', sim.bench, '--broker', sim.broker, '--lab', lab, '--device', sim.pi.deviceId]);
+  const devices = await rtinfer('devices', '--bench', sim.bench, '--broker', sim.broker, '--json');
   expect(devices.code, devices.stderr).toBe(0);
-  const row = (JSON.parse(devices.stdout) as { devices: { id: string; hello?: { teeHeap?: number } }[] }).devices.find((candidate) => candidate.id === pi.deviceId);
+  const row = (JSON.parse(devices.stdout) as { devices: { id: string; hello?: { teeHeap?: number } }[] }).devices.find((candidate) => candidate.id === sim.pi.deviceId);
   teeHeap = row!.hello!.teeHeap!;
   expect(teeHeap).toBeGreaterThan(0);
-  tasksFile = join(dir, 'tasks.yaml');
+  tasksFile = join(sim.dir, 'tasks.yaml');
   writeFileSync(tasksFile, tasksetYaml());
 }, 120_000);
 
-afterAll(async () => {
-  const code = await started?.stop();
-  restore('TMPDIR', saved.tmp);
-  restore('XDG_DATA_HOME', saved.data);
-  restore('XDG_CACHE_HOME', saved.cache);
-  rmSync(dir, { recursive: true, force: true });
-  expect(code).toBe(0);
-});
-
 describe('rtinfer run --bench on a Pi: the daemon runs the TEE task set the CLI planned', () => {
   it.each(['lw', 'fusion'] as const)('under %s: the world entries in the trace equal the simulator\'s count', async (policy) => {
-    const recording = join(dir, `${policy}.rtrace.jsonl`);
+    const recording = join(sim.dir, `${policy}.rtrace.jsonl`);
     const run = await rtinfer('run', ...onBench(), '-t', tasksFile, '--policy', policy, '--duration', '2s', '--trace', 'jobs,layers', '--record', recording, '--json');
     expect(run.code, run.stdout + run.stderr).toBe(0);
-    const lines = run.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    const lines = jsonLines(run.stdout);
     const devicePolicy = policy === 'lw' ? 'lw' : 'fusion-greedy';
     expect(lines[0]).toMatchObject({ kind: 'plan', policy: devicePolicy, units: 8, capacity: 2.5 * 1024 * 1024 });
     const summary = lines.at(-1) as { kind: string; deviceSummary: { released: number; completed: number; dropped: number }; tasks: { task: number; jobs: number }[]; lost: Record<string, number>; enclave: unknown };
@@ -170,16 +106,16 @@ describe('rtinfer run --bench on a Pi: the daemon runs the TEE task set the CLI 
 
   it('a task set naming a profile measured in the Pi\'s enclave: the plan sent carries the measured layer WCETs', async () => {
     // rtinfer profile straight over the bench's broker (as provision is), while the daemon serves the Pi.
-    const profile = join(dir, 'lenet-5.profile.json');
-    const profiled = await rtinfer('profile', model, '--device', pi.mqtt, '--runs', '3', '-o', profile);
+    const profile = join(sim.dir, 'lenet-5.profile.json');
+    const profiled = await rtinfer('profile', model, '--device', sim.pi.mqtt, '--runs', '3', '-o', profile);
     expect(profiled.code, profiled.stdout + profiled.stderr).toBe(0);
-    const file = join(dir, 'profiled.yaml');
+    const file = join(sim.dir, 'profiled.yaml');
     const text = tasksetYaml(['profile: lenet-5.profile.json']);
     writeFileSync(file, text);
-    const recording = join(dir, 'profiled.rtrace.jsonl');
+    const recording = join(sim.dir, 'profiled.rtrace.jsonl');
     const run = await rtinfer('run', ...onBench(), '-t', file, '--policy', 'fusion', '--duration', '1s', '--trace', 'jobs,layers', '--record', recording, '--json');
     expect(run.code, run.stdout + run.stderr).toBe(0);
-    const lines = run.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    const lines = jsonLines(run.stdout);
     expect(lines[0]).toMatchObject({ kind: 'plan', policy: 'fusion-greedy', units: 8, wcets: `layer WCETs measured in ${profile}` });
     // The units' WCETs are the profile's, layer by layer (lenet-5's layers are whole units at 2.5 MiB).
     const layerWcetUs = profileLayerWcets(profile, loadTeeModel(model), model);
@@ -192,17 +128,17 @@ describe('rtinfer run --bench on a Pi: the daemon runs the TEE task set the CLI 
   }, 120_000);
 
   it('the daemon refuses a run of a Pi without a TEE plan (tee_needs_plan) or with a malformed one (bad_request); the Pi still runs', async () => {
-    const client = await BenchClient.connect({ url: broker });
+    const client = await BenchClient.connect({ url: sim.broker });
     try {
       const tasks = [{ task: 0, periodUs: 500_000, deadlineUs: 500_000, mode: 'dense' }];
       const refused = (params: Record<string, unknown>) =>
-        client.call(bench, 'run', { device: pi.deviceId, tasks, durationUs: 100_000, ...params }).then(
+        client.call(sim.bench, 'run', { device: sim.pi.deviceId, tasks, durationUs: 100_000, ...params }).then(
           () => undefined,
           (error: unknown) => error as { code: string; message: string; facts: Record<string, unknown> },
         );
       // The STM32 form alone: before this change the agent got it and refused it for lacking a policy.
       const unplanned = await refused({});
-      expect(unplanned).toMatchObject({ code: 'tee_needs_plan', facts: { device: pi.deviceId, board: 'optee_sim' } });
+      expect(unplanned).toMatchObject({ code: 'tee_needs_plan', facts: { device: sim.pi.deviceId, board: 'optee_sim' } });
       const malformed = await refused({ taskset: { tasks: [{ task: 0, periodUs: 0, deadlineUs: 500_000, mode: 0, policy: 0 }], units: [[0, 0, 1, 10, 5]] } });
       expect(malformed?.code).toBe('bad_request');
       expect(malformed?.message).toContain('params.taskset is not a TASKSET body');
@@ -217,7 +153,7 @@ describe('rtinfer run --bench on a Pi: the daemon runs the TEE task set the CLI 
   }, 120_000);
 
   it('a TEE task set without its model is refused on the CLI\'s host, exit 2, before the daemon is asked', async () => {
-    const bad = join(dir, 'no-model.yaml');
+    const bad = join(sim.dir, 'no-model.yaml');
     writeFileSync(bad, tasksetYaml().split('\n').slice(1).join('\n'));
     const run = await rtinfer('run', ...onBench(), '-t', bad, '--duration', '100ms');
     expect(run.code).toBe(2);

@@ -6,16 +6,15 @@
 // every run in the plaintext container. The daemon itself refuses a plaintext container for the TEE device. A push
 // of zfnet-cifar (3 MB) cut by Ctrl-C resumes from what the device holds, with the same sealing.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { BenchClient, connectMqtt, decodeContainer, plaintextRuns, repositoryRoot, type RunningBroker, type RunningPiAgent, startAedesBroker, startPiAgent } from 'rtinfer';
+import { join } from 'node:path';
+import { BenchClient, decodeContainer, plaintextRuns, repositoryRoot, type RunningBroker, type RunningPiAgent, startAedesBroker, startPiAgent } from 'rtinfer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rtinfer, unwrapped } from './support/cli.js';
 import { DaemonProcess } from './support/daemon-process.js';
-
-const simBin = process.env.RTINFER_SIM_BIN;
-if (!process.env.RTINFER_AGENT_BIN && simBin && existsSync(join(dirname(simBin), 'rtinfer-agent'))) process.env.RTINFER_AGENT_BIN = join(dirname(simBin), 'rtinfer-agent');
+import { type MqttSpy, spyOnBroker } from './support/mqtt-spy.js';
+import { redirectEnv } from './support/pi-fixture.js';
 
 const bench = `pi-sealed-${process.pid}`;
 const deviceId = `pi-bs-${process.pid}`;
@@ -23,19 +22,17 @@ let dir: string;
 let broker: RunningBroker;
 let agent: RunningPiAgent;
 let daemon: DaemonProcess;
-let spy: Awaited<ReturnType<typeof connectMqtt>>;
+let spy: MqttSpy;
 let lab: string;
 let model: string;
 const captured: Buffer[] = [];
-const savedCache = process.env.XDG_CACHE_HOME;
+let restoreCache: (() => void) | undefined;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'rtinfer-pi-bench-sealed-'));
-  process.env.XDG_CACHE_HOME = join(dir, 'cache');
+  restoreCache = redirectEnv({ XDG_CACHE_HOME: join(dir, 'cache') });
   broker = await startAedesBroker();
-  spy = await connectMqtt(broker.url, { clientId: `spy-${process.pid}` });
-  spy.on('message', (_topic, payload) => captured.push(Buffer.from(payload)));
-  await spy.subscribeAsync('#', { qos: 1 });
+  spy = await spyOnBroker(broker.url, captured);
   agent = await startPiAgent({ deviceId, storage: join(dir, 'slots.flash'), teeStorageDir: join(dir, 'tee') });
   lab = join(dir, 'lab.yaml');
   writeFileSync(lab, ['brokers:', `  lab: { url: "${broker.url}" }`, 'benches:', `  ${bench}:`, `    devices: [{ id: ${deviceId}, serial: ${agent.pty} }]`, ''].join('\n'));
@@ -54,8 +51,7 @@ afterAll(async () => {
   await spy?.endAsync();
   await agent?.stop();
   await broker?.stop();
-  if (savedCache === undefined) delete process.env.XDG_CACHE_HOME;
-  else process.env.XDG_CACHE_HOME = savedCache;
+  restoreCache?.();
   rmSync(dir, { recursive: true, force: true });
   expect(code).toBe(0);
 });

@@ -3,31 +3,28 @@
 // run of any plaintext layer blob appears in what crossed the broker, in the host's cached sealing or in the lab
 // file. Positive controls: the same scan over the plaintext container finds every blob, and the recorded traffic
 // does hold the sealed stream (so the capture saw the push).
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { connectMqtt, decodeContainer, type RunningBroker, type RunningPiAgent, startAedesBroker, startPiAgent } from 'rtinfer';
+import { join } from 'node:path';
+import { decodeContainer, type RunningBroker, type RunningPiAgent, startAedesBroker, startPiAgent } from 'rtinfer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rtinfer } from './support/cli.js';
-
-const simBin = process.env.RTINFER_SIM_BIN;
-if (!process.env.RTINFER_AGENT_BIN && simBin && existsSync(join(dirname(simBin), 'rtinfer-agent'))) process.env.RTINFER_AGENT_BIN = join(dirname(simBin), 'rtinfer-agent');
+import { type MqttSpy, spyOnBroker } from './support/mqtt-spy.js';
+import { redirectEnv } from './support/pi-fixture.js';
 
 const RUN = 16;
 let dir: string;
 let broker: RunningBroker;
 let agent: RunningPiAgent;
-let spy: Awaited<ReturnType<typeof connectMqtt>>;
+let spy: MqttSpy;
 const captured: Buffer[] = [];
-const savedCache = process.env.XDG_CACHE_HOME;
+let restoreCache: (() => void) | undefined;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'rtinfer-pi-confidential-'));
-  process.env.XDG_CACHE_HOME = join(dir, 'cache');
+  restoreCache = redirectEnv({ XDG_CACHE_HOME: join(dir, 'cache') });
   broker = await startAedesBroker();
-  spy = await connectMqtt(broker.url, { clientId: `spy-${process.pid}` });
-  spy.on('message', (_topic, payload) => captured.push(Buffer.from(payload)));
-  await spy.subscribeAsync('#', { qos: 1 });
+  spy = await spyOnBroker(broker.url, captured);
   agent = await startPiAgent({ deviceId: `pi-conf-${process.pid}`, mqtt: broker.url, storage: join(dir, 'slots.flash'), teeStorageDir: join(dir, 'tee') });
 });
 
@@ -35,8 +32,7 @@ afterAll(async () => {
   await spy?.endAsync();
   await agent?.stop();
   await broker?.stop();
-  if (savedCache === undefined) delete process.env.XDG_CACHE_HOME;
-  else process.env.XDG_CACHE_HOME = savedCache;
+  restoreCache?.();
   rmSync(dir, { recursive: true, force: true });
 });
 

@@ -5,22 +5,12 @@
 // needs nothing but the recording (it carries the plan). The check replays the traced times, so it holds whatever
 // the machine's load. Then an overloaded set: each miss is told with the enclave entries that ran instead, and
 // only facts EDF fixes are asserted (who goes first on a tie), never a timing.
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import type { RunningPiAgent } from 'rtinfer';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { rtinfer } from './support/cli.js';
-import { attachPiLogsOnFailure, piTargetKind, piTargetStartMs, startPiTarget } from './support/pi-target.js';
-
-// Under npm test the sims are the sanitizer build (RTINFER_SIM_BIN): the agent beside it is too.
-const simBin = process.env.RTINFER_SIM_BIN;
-if (!process.env.RTINFER_AGENT_BIN && simBin && existsSync(join(dirname(simBin), 'rtinfer-agent'))) process.env.RTINFER_AGENT_BIN = join(dirname(simBin), 'rtinfer-agent');
-
-let dir: string;
-let agent: RunningPiAgent;
-let model: string;
-const savedCache = process.env.XDG_CACHE_HOME;
+import { jsonLines, piFixture } from './support/pi-fixture.js';
+import { piTargetKind } from './support/pi-target.js';
 
 interface Member { task: number; job: number; from: number; count: number }
 interface PlanCheckLine {
@@ -29,17 +19,14 @@ interface PlanCheckLine {
   blocking: { task: number; job: number; blockedBy: { number: number; jobs: { task: number; job: number }[] }[] }[];
 }
 
-function lines(stdout: string): Record<string, unknown>[] {
-  return stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
-}
-const planCheckOf = (stdout: string) => lines(stdout).find((line) => line.kind === 'plan_check') as PlanCheckLine | undefined;
+const planCheckOf = (stdout: string) => jsonLines(stdout).find((line) => line.kind === 'plan_check') as PlanCheckLine | undefined;
 
 /** Three lenet-5 tasks whose jobs overlap (the lidar's offset and the radar's period put their releases among the
  * camera's entries) and a normal-world busy task with the earliest deadline; the capacity holds one job's units
  * and part of another's, so FUSION fuses jobs. */
 function tasksetYaml(capacity = '2.5MiB'): string {
   return [
-    `model: ${model}`,
+    `model: ${pi.model}`,
     `platform: { enclave_capacity: ${capacity} }`,
     'tasks:',
     '  - { name: camera, task: 0, period: 400ms, deadline: 400ms, policy: lw }',
@@ -50,36 +37,16 @@ function tasksetYaml(capacity = '2.5MiB'): string {
   ].join('\n');
 }
 
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'rtinfer-pi-crosscheck-'));
-  process.env.XDG_CACHE_HOME = join(dir, 'cache');
-  const lab = join(dir, 'lab.yaml');
-  model = join(dir, 'lenet-5.rtm');
-  agent = await startPiTarget({ deviceId: `pi-crosscheck-${process.pid}`, dir });
-  for (const args of [
-    ['compress', 'lenet-5', '-o', model],
-    ['provision', '--device', agent.pty, '--lab', lab],
-    ['push', model, '--device', agent.pty, '--lab', lab],
-  ]) {
-    const result = await rtinfer(...args);
-    expect(result.code, result.stderr).toBe(0);
-  }
-  writeFileSync(join(dir, 'tasks.yaml'), tasksetYaml());
-  writeFileSync(join(dir, 'sliced.yaml'), tasksetYaml('1MiB'));
-}, 120_000 + piTargetStartMs());
-attachPiLogsOnFailure(() => agent);
-
-afterAll(async () => {
-  await agent?.stop();
-  if (savedCache === undefined) delete process.env.XDG_CACHE_HOME;
-  else process.env.XDG_CACHE_HOME = savedCache;
-  rmSync(dir, { recursive: true, force: true });
+const pi = piFixture({ prefix: 'pi-crosscheck', push: true });
+beforeAll(() => {
+  writeFileSync(join(pi.dir, 'tasks.yaml'), tasksetYaml());
+  writeFileSync(join(pi.dir, 'sliced.yaml'), tasksetYaml('1MiB'));
 });
 
 describe(`the host simulator reproduces the agent's schedule (${piTargetKind()})`, () => {
   it.each(['lw', 'fusion'] as const)('under %s: live (run --check-plan) and from the recording (trace check --against-plan)', async (policy) => {
-    const recording = join(dir, `${policy}.rtrace.jsonl`);
-    const run = await rtinfer('run', '-d', agent.pty, '-t', join(dir, 'tasks.yaml'), '--policy', policy, '--duration', '1s', '--trace', 'jobs,layers', '--record', recording, '--check-plan', '--json');
+    const recording = join(pi.dir, `${policy}.rtrace.jsonl`);
+    const run = await rtinfer('run', '-d', pi.agent.pty, '-t', join(pi.dir, 'tasks.yaml'), '--policy', policy, '--duration', '1s', '--trace', 'jobs,layers', '--record', recording, '--check-plan', '--json');
     const live = planCheckOf(run.stdout);
     expect(live, run.stderr).toBeDefined();
     expect(live!.result, JSON.stringify(live!.result)).toMatchObject({ kind: 'reproduced' });
@@ -103,7 +70,7 @@ describe(`the host simulator reproduces the agent's schedule (${piTargetKind()})
   }, 120_000);
 
   it.each(['lw', 'fusion-budget'] as const)('under %s with sliced layers (1 MiB cuts ip1 in two): reproduced, entry by entry', async (policy) => {
-    const run = await rtinfer('run', '-d', agent.pty, '-t', join(dir, 'sliced.yaml'), '--policy', policy, '--duration', '1s', '--trace', 'jobs,layers', '--check-plan', '--json');
+    const run = await rtinfer('run', '-d', pi.agent.pty, '-t', join(pi.dir, 'sliced.yaml'), '--policy', policy, '--duration', '1s', '--trace', 'jobs,layers', '--check-plan', '--json');
     const live = planCheckOf(run.stdout);
     expect(live?.result, run.stderr).toMatchObject({ kind: 'reproduced' });
     expect(run.code, run.stderr).toBe(0);
@@ -113,13 +80,13 @@ describe(`the host simulator reproduces the agent's schedule (${piTargetKind()})
   }, 120_000);
 
   it('a recording without the plan, or without layer events, is refused with its facts (exit 2)', async () => {
-    const jobsOnly = join(dir, 'jobs-only.rtrace.jsonl');
-    const run = await rtinfer('run', '-d', agent.pty, '-t', join(dir, 'tasks.yaml'), '--policy', 'lw', '--duration', '250ms', '--trace', 'jobs', '--record', jobsOnly, '--json');
+    const jobsOnly = join(pi.dir, 'jobs-only.rtrace.jsonl');
+    const run = await rtinfer('run', '-d', pi.agent.pty, '-t', join(pi.dir, 'tasks.yaml'), '--policy', 'lw', '--duration', '250ms', '--trace', 'jobs', '--record', jobsOnly, '--json');
     expect(run.code, run.stderr).toBe(0);
     const check = await rtinfer('trace', 'check', jobsOnly, '--against-plan');
     expect(check.code).toBe(2);
     expect(check.stderr).toMatch(/no layer events.*--trace jobs,layers/);
-    const synthetic = join(dir, 'synthetic.rtrace.jsonl');
+    const synthetic = join(pi.dir, 'synthetic.rtrace.jsonl');
     expect((await rtinfer('trace', 'synthesize', '-o', synthetic)).code).toBe(0);
     const noPlan = await rtinfer('trace', 'check', synthetic, '--against-plan');
     expect(noPlan.code).toBe(2);
@@ -132,13 +99,13 @@ describe('an overloaded set: each miss with the enclave entries that ran instead
     // Released together with equal deadlines, EDF's tie goes to task order: every hog job runs its 8 LW entries
     // first, then the victim's. Neither can end within 20 µs of its release (8 entries into the TA each), so
     // every job misses, whatever the load; who blocked whom is fixed by the rule, not by the clock.
-    const tasksFile = join(dir, 'overloaded.yaml');
-    writeFileSync(tasksFile, [`model: ${model}`, 'tasks:', '  - { name: hog, task: 0, period: 500ms, deadline: 20us, policy: lw }', '  - { name: victim, task: 1, period: 500ms, deadline: 20us, policy: lw }', ''].join('\n'));
-    const recording = join(dir, 'overloaded.rtrace.jsonl');
-    const run = await rtinfer('run', '-d', agent.pty, '-t', tasksFile, '--duration', '1s', '--trace', 'jobs,layers', '--record', recording, '--check-plan', '--json');
+    const tasksFile = join(pi.dir, 'overloaded.yaml');
+    writeFileSync(tasksFile, [`model: ${pi.model}`, 'tasks:', '  - { name: hog, task: 0, period: 500ms, deadline: 20us, policy: lw }', '  - { name: victim, task: 1, period: 500ms, deadline: 20us, policy: lw }', ''].join('\n'));
+    const recording = join(pi.dir, 'overloaded.rtrace.jsonl');
+    const run = await rtinfer('run', '-d', pi.agent.pty, '-t', tasksFile, '--duration', '1s', '--trace', 'jobs,layers', '--record', recording, '--check-plan', '--json');
     const check = planCheckOf(run.stdout)!;
     expect(check.result, JSON.stringify(check.result)).toMatchObject({ kind: 'reproduced', entries: 2 * 2 * 8 });
-    const summary = lines(run.stdout).at(-1) as { tasks: { task: number; jobs: number; misses: number }[] };
+    const summary = jsonLines(run.stdout).at(-1) as { tasks: { task: number; jobs: number; misses: number }[] };
     expect(summary.tasks.map(({ task, jobs, misses }) => [task, jobs, misses])).toEqual([[0, 2, 2], [1, 2, 2]]);
     const byJob = new Map(check.blocking.map((miss) => [`${miss.task}:${miss.job}`, miss.blockedBy]));
     for (const job of [0, 1]) {

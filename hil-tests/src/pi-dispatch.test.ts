@@ -4,41 +4,29 @@
 // plan and releases. The counts do not depend on the machine's load: LW enters once per unit, and the greedy's
 // entries depend only on which jobs are ready together, which generous periods fix. Then the bad inputs of §2:
 // each refused with its facts, and the agent still answers PING.
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   DeviceError,
   DeviceSession,
   loadTeeModel,
-  openRecording,
   parseDeviceTaskset,
   parseTeeTasksetSettings,
   planTeeTaskset,
-  type RunningPiAgent,
   SerialTransport,
   simulate,
 } from 'rtinfer';
 import type { HostBody } from '@rtinfer/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rtinfer } from './support/cli.js';
-import { attachPiLogsOnFailure, piTargetKind, piTargetStartMs, startPiTarget } from './support/pi-target.js';
+import { jsonLines, piFixture } from './support/pi-fixture.js';
+import { piTargetKind } from './support/pi-target.js';
+import { entriesInRecording } from './support/recording-entries.js';
 
-// Under npm test the sims are the sanitizer build (RTINFER_SIM_BIN): the agent beside it is too.
-const simBin = process.env.RTINFER_SIM_BIN;
-if (!process.env.RTINFER_AGENT_BIN && simBin && existsSync(join(dirname(simBin), 'rtinfer-agent'))) process.env.RTINFER_AGENT_BIN = join(dirname(simBin), 'rtinfer-agent');
-
-const EV_WORLD_ENTER = 8;
-const EV_WORLD_EXIT = 9;
-const EV_JOB_END = 3;
-const EV_LAYER_START = 4;
-const EV_SLICE_START = 6;
 const DURATION_US = 2_000_000;
 
-let dir: string;
-let agent: RunningPiAgent;
-let model: string;
-const savedCache = process.env.XDG_CACHE_HOME;
+const pi = piFixture({ prefix: 'pi-dispatch', push: true });
+beforeAll(() => writeFileSync(join(pi.dir, 'tasks.yaml'), tasksetYaml()));
 
 /** Two lenet-5 tasks released together every 500 ms, and a normal-world busy task beside them (1 ms of work every
  * 250 ms, the earliest deadline: it runs first, between entries). A job takes about 1 ms, 15 ms under ASan, and
@@ -47,7 +35,7 @@ const savedCache = process.env.XDG_CACHE_HOME;
  * another's, so the greedy fuses: it is not LW with another name. */
 function tasksetYaml(capacity = '2.5MiB'): string {
   return [
-    `model: ${model}`,
+    `model: ${pi.model}`,
     `platform: { enclave_capacity: ${capacity} }`,
     'tasks:',
     '  - { name: camera, task: 0, period: 500ms, deadline: 500ms, policy: lw }',
@@ -57,64 +45,13 @@ function tasksetYaml(capacity = '2.5MiB'): string {
   ].join('\n');
 }
 
-/** World entries in a recording, and the entries whose layer events belong to more than one task (fused). */
-function entriesInRecording(file: string): { enters: number; exits: number; jobEnds: number; enterArgs: number[]; fused: number; slices: number } {
-  const { records } = openRecording(file, undefined);
-  const counts = { enters: 0, exits: 0, jobEnds: 0, enterArgs: [] as number[], fused: 0, slices: 0 };
-  let inside: Set<number> | undefined;
-  for (const { message } of records) {
-    if (message.type !== 'TRACE') continue;
-    for (const [kind, task, , , arg] of message.body.events) {
-      if (kind === EV_WORLD_ENTER) {
-        counts.enters++;
-        counts.enterArgs.push(Number(arg));
-        inside = new Set();
-      }
-      if (kind === EV_LAYER_START) inside?.add(task);
-      if (kind === EV_SLICE_START) counts.slices++;
-      if (kind === EV_WORLD_EXIT) {
-        counts.exits++;
-        if ((inside?.size ?? 0) > 1) counts.fused++;
-        inside = undefined;
-      }
-      if (kind === EV_JOB_END) counts.jobEnds++;
-    }
-  }
-  return counts;
-}
-
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'rtinfer-pi-dispatch-'));
-  process.env.XDG_CACHE_HOME = join(dir, 'cache');
-  const lab = join(dir, 'lab.yaml');
-  model = join(dir, 'lenet-5.rtm');
-  agent = await startPiTarget({ deviceId: `pi-dispatch-${process.pid}`, dir });
-  for (const args of [
-    ['compress', 'lenet-5', '-o', model],
-    ['provision', '--device', agent.pty, '--lab', lab],
-    ['push', model, '--device', agent.pty, '--lab', lab],
-  ]) {
-    const result = await rtinfer(...args);
-    expect(result.code, result.stderr).toBe(0);
-  }
-  writeFileSync(join(dir, 'tasks.yaml'), tasksetYaml());
-}, 120_000 + piTargetStartMs());
-attachPiLogsOnFailure(() => agent);
-
-afterAll(async () => {
-  await agent?.stop();
-  if (savedCache === undefined) delete process.env.XDG_CACHE_HOME;
-  else process.env.XDG_CACHE_HOME = savedCache;
-  rmSync(dir, { recursive: true, force: true });
-});
-
 describe(`the agent dispatches two lenet-5 tasks in the enclave (${piTargetKind()})`, () => {
   it.each(['lw', 'fusion'] as const)('under %s: the world entries in the trace equal the simulator\'s count', async (policy) => {
-    const tasksFile = join(dir, 'tasks.yaml');
-    const recording = join(dir, `${policy}.rtrace.jsonl`);
-    const run = await rtinfer('run', '-d', agent.pty, '-t', tasksFile, '--policy', policy, '--duration', '2s', '--trace', 'jobs,layers', '--record', recording, '--json');
+    const tasksFile = join(pi.dir, 'tasks.yaml');
+    const recording = join(pi.dir, `${policy}.rtrace.jsonl`);
+    const run = await rtinfer('run', '-d', pi.agent.pty, '-t', tasksFile, '--policy', policy, '--duration', '2s', '--trace', 'jobs,layers', '--record', recording, '--json');
     expect(run.code, run.stderr).toBe(0);
-    const lines = run.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    const lines = jsonLines(run.stdout);
     const summary = lines.at(-1) as { kind: string; deviceSummary: { released: number; completed: number; dropped: number }; tasks: { task: number; jobs: number }[]; lost: Record<string, number> };
     expect(summary.kind).toBe('summary');
     // 2 s: 4 jobs of each DNN task and 8 of the control task, every one run to completion, nothing lost; the
@@ -126,7 +63,7 @@ describe(`the agent dispatches two lenet-5 tasks in the enclave (${piTargetKind(
 
     // The simulator on the same plan (the host's LW units and the device's capacity) and the same releases.
     const text = tasksetYaml();
-    const plan = planTeeTaskset(parseDeviceTaskset(text), { graph: loadTeeModel(model), teeHeap: agent.teeHeap, settings: parseTeeTasksetSettings(text), policy });
+    const plan = planTeeTaskset(parseDeviceTaskset(text), { graph: loadTeeModel(pi.model), teeHeap: pi.agent.teeHeap, settings: parseTeeTasksetSettings(text), policy });
     const simulated = simulate(plan.dispatch, { releaseHorizon: DURATION_US, validate: true });
     const measured = entriesInRecording(recording);
     expect(measured.jobEnds).toBe(16);
@@ -150,15 +87,15 @@ describe(`the agent dispatches two lenet-5 tasks in the enclave (${piTargetKind(
 
 describe('layer slices', () => {
   it('a capacity of 1 MiB cuts lenet-5\'s ip1 in two slices, each its own LW entry in the TA: entries as simulated', async () => {
-    const tasksFile = join(dir, 'sliced.yaml');
+    const tasksFile = join(pi.dir, 'sliced.yaml');
     writeFileSync(tasksFile, tasksetYaml('1MiB'));
-    const recording = join(dir, 'sliced.rtrace.jsonl');
-    const run = await rtinfer('run', '-d', agent.pty, '-t', tasksFile, '--duration', '2s', '--trace', 'jobs,layers', '--record', recording, '--json');
+    const recording = join(pi.dir, 'sliced.rtrace.jsonl');
+    const run = await rtinfer('run', '-d', pi.agent.pty, '-t', tasksFile, '--duration', '2s', '--trace', 'jobs,layers', '--record', recording, '--json');
     expect(run.code, run.stderr).toBe(0);
-    const lines = run.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    const lines = jsonLines(run.stdout);
     expect(lines[0]).toMatchObject({ kind: 'plan', policy: 'lw', units: 9 });
     const text = tasksetYaml('1MiB');
-    const plan = planTeeTaskset(parseDeviceTaskset(text), { graph: loadTeeModel(model), teeHeap: agent.teeHeap, settings: parseTeeTasksetSettings(text) });
+    const plan = planTeeTaskset(parseDeviceTaskset(text), { graph: loadTeeModel(pi.model), teeHeap: pi.agent.teeHeap, settings: parseTeeTasksetSettings(text) });
     expect(plan.units.filter((unit) => unit.slices > 1)).toHaveLength(2);
     const simulated = simulate(plan.dispatch, { releaseHorizon: DURATION_US, validate: true });
     const measured = entriesInRecording(recording);
@@ -172,11 +109,11 @@ describe('layer slices', () => {
 describe('misses and overruns in the enclave', () => {
   it('a task that cannot meet its deadline: every job traced as missed and overrun, found by the host\'s check', async () => {
     // A lenet-5 job (8 entries into another process) cannot end within 20 µs of its release, nor run within 10 µs.
-    const tasksFile = join(dir, 'impossible.yaml');
-    writeFileSync(tasksFile, [`model: ${model}`, 'tasks:', '  - { name: impossible, task: 0, period: 250ms, deadline: 20us, budget: 10us, policy: lw }', ''].join('\n'));
-    const run = await rtinfer('run', '-d', agent.pty, '-t', tasksFile, '--duration', '1s', '--json');
+    const tasksFile = join(pi.dir, 'impossible.yaml');
+    writeFileSync(tasksFile, [`model: ${pi.model}`, 'tasks:', '  - { name: impossible, task: 0, period: 250ms, deadline: 20us, budget: 10us, policy: lw }', ''].join('\n'));
+    const run = await rtinfer('run', '-d', pi.agent.pty, '-t', tasksFile, '--duration', '1s', '--json');
     expect(run.code, run.stderr).toBe(0);
-    const lines = run.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    const lines = jsonLines(run.stdout);
     const summary = lines.at(-1) as { deviceSummary: { released: number; missed: number }; tasks: { jobs: number; misses: number; overruns: number }[] };
     expect(summary.deviceSummary.released).toBe(4);
     expect(summary.deviceSummary.missed).toBe(4);
@@ -189,7 +126,7 @@ describe('misses and overruns in the enclave', () => {
 describe('bad task sets are refused with their facts, and the agent keeps serving', () => {
   let session: DeviceSession;
   beforeAll(async () => {
-    session = await DeviceSession.connect(new SerialTransport({ path: agent.pty }));
+    session = await DeviceSession.connect(new SerialTransport({ path: pi.agent.pty }));
   });
   afterAll(async () => {
     await session?.close();
@@ -215,10 +152,10 @@ describe('bad task sets are refused with their facts, and the agent keeps servin
   }
 
   it('a plan over the TA heap budget: budget, with need and have in bytes', async () => {
-    const over = await refused(lw(wholeLayers(agent.teeHeap + 1)));
-    expect(over.remote).toMatchObject({ code: 15, need: BigInt(agent.teeHeap + 1), have: BigInt(agent.teeHeap) });
-    const capacity = await refused(lw(wholeLayers(), { capacity: agent.teeHeap + 4096 }));
-    expect(capacity.remote).toMatchObject({ code: 15, need: BigInt(agent.teeHeap + 4096), have: BigInt(agent.teeHeap) });
+    const over = await refused(lw(wholeLayers(pi.agent.teeHeap + 1)));
+    expect(over.remote).toMatchObject({ code: 15, need: BigInt(pi.agent.teeHeap + 1), have: BigInt(pi.agent.teeHeap) });
+    const capacity = await refused(lw(wholeLayers(), { capacity: pi.agent.teeHeap + 4096 }));
+    expect(capacity.remote).toMatchObject({ code: 15, need: BigInt(pi.agent.teeHeap + 4096), have: BigInt(pi.agent.teeHeap) });
   });
 
   it('a unit order that skips a layer: invalid, need = the layer expected, have = the one given', async () => {

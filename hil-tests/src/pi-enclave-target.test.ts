@@ -4,9 +4,8 @@
 // model that was active still answers; a bench daemon holds its port and lists it with its TA key's fingerprint;
 // the device reaches MQTT through the host's serial-to-MQTT bridge; and
 // stopping it (a guest power-off on OP-TEE) ends it with status 0.
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   DeviceSession,
   loadLabForPins,
@@ -14,25 +13,18 @@ import {
   pushModel,
   repositoryRoot,
   type RunningBroker,
-  type RunningPiAgent,
   sealForDevice,
   SerialTransport,
   startAedesBroker,
   startMqttDeviceBridge,
 } from 'rtinfer';
 import { HelloWant } from '@rtinfer/protocol';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { rtinfer, unwrapped } from './support/cli.js';
 import { DaemonProcess } from './support/daemon-process.js';
-import { attachPiLogsOnFailure, isOptee, piTargetBoard, piTargetKind, piTargetStartMs, startPiTarget } from './support/pi-target.js';
+import { expectInferAsReference, piFixture, rtinferWithEnv } from './support/pi-fixture.js';
+import { isOptee, piTargetBoard, piTargetKind } from './support/pi-target.js';
 
-const simBin = process.env.RTINFER_SIM_BIN;
-if (!process.env.RTINFER_AGENT_BIN && simBin && existsSync(join(dirname(simBin), 'rtinfer-agent'))) process.env.RTINFER_AGENT_BIN = join(dirname(simBin), 'rtinfer-agent');
-
-let dir: string;
-let agent: RunningPiAgent;
-let model: string;
-let lab: string;
 let scratch: string;
 
 /** The TA's UUID as the contract between the worlds spells it (the comment above RTINFER_TA_UUID). */
@@ -43,53 +35,46 @@ function taUuid(): string {
   return match[1]!;
 }
 
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'rtinfer-pi-target-'));
-  lab = join(dir, 'lab.yaml');
-  model = join(dir, 'lenet-5.rtm');
-  scratch = join(dir, 'scratch.img');
-  writeFileSync(scratch, Buffer.alloc(1 << 20));
-  agent = await startPiTarget({ deviceId: `pi-target-${process.pid}`, dir, register: true, scratchDisk: scratch });
-  expect((await rtinfer('compress', 'lenet-5', '-o', model)).code).toBe(0);
-}, piTargetStartMs());
-attachPiLogsOnFailure(() => agent);
-
-afterAll(async () => {
-  await agent?.stop(); // already stopped by the last test, unless an earlier one failed
-  rmSync(dir, { recursive: true, force: true });
+const pi = piFixture({
+  prefix: 'pi-target',
+  target: (dir) => {
+    scratch = join(dir, 'scratch.img');
+    writeFileSync(scratch, Buffer.alloc(1 << 20));
+    return { register: true, scratchDisk: scratch };
+  },
 });
 
 describe.runIf(piTargetKind() === 'optee-qemu')('OP-TEE under QEMU', () => {
   it('the normal world found OP-TEE 3.19 and the secure world loaded the rtinfer TA by its UUID', () => {
-    if (!isOptee(agent)) throw new Error('not an OP-TEE target');
-    const consoleText = readFileSync(agent.consoleLog, 'utf8');
+    if (!isOptee(pi.agent)) throw new Error('not an OP-TEE target');
+    const consoleText = readFileSync(pi.agent.consoleLog, 'utf8');
     expect(consoleText).toContain('optee: revision 3.19');
     expect(consoleText).toContain('optee: dynamic shared memory is enabled');
-    const secureText = readFileSync(agent.secureLog, 'utf8');
+    const secureText = readFileSync(pi.agent.secureLog, 'utf8');
     // OP-TEE's core log at debug level (CFG_TEE_CORE_LOG_LEVEL=3): the TA looked up from the normal world's
     // file system (tee-supplicant) and loaded by ldelf.
     const built = 'OP-TEE logs TA loads at debug level: is flash.bin built with CFG_TEE_CORE_LOG_LEVEL=3?';
     expect(secureText, built).toMatch(new RegExp(`Lookup user TA ELF ${taUuid()} \\(REE\\)`));
     expect(secureText, built).toContain(`Loading TS ${taUuid()}`);
-    expect(agent.board).toBe('optee_qemu_v8');
+    expect(pi.agent.board).toBe('optee_qemu_v8');
   });
 
   it('inside the guest: an aarch64 kernel with no network interface but loopback, tee-supplicant and the agent running, /dev/tee0', async () => {
-    if (!isOptee(agent)) throw new Error('not an OP-TEE target');
-    expect(await agent.run('uname -m')).toEqual({ output: 'aarch64', status: 0 });
+    if (!isOptee(pi.agent)) throw new Error('not an OP-TEE target');
+    expect(await pi.agent.run('uname -m')).toEqual({ output: 'aarch64', status: 0 });
     // Only lo: the agent's traffic can leave the guest by its serial link alone.
-    const links = await agent.run('ls /sys/class/net');
+    const links = await pi.agent.run('ls /sys/class/net');
     expect(links.status).toBe(0);
     expect(links.output.split(/\s+/).filter(Boolean)).toEqual(['lo']);
-    const pids = await agent.run('pidof tee-supplicant; pidof rtinfer-agent; ls -1 /dev/tee0 /dev/teepriv0');
+    const pids = await pi.agent.run('pidof tee-supplicant; pidof rtinfer-agent; ls -1 /dev/tee0 /dev/teepriv0');
     expect(pids.status).toBe(0);
     expect(pids.output.split('\n')).toEqual([expect.stringMatching(/^\d+$/), expect.stringMatching(/^\d+$/), '/dev/tee0', '/dev/teepriv0']);
-    expect(await agent.run('false')).toEqual({ output: '', status: 1 });
+    expect(await pi.agent.run('false')).toEqual({ output: '', status: 1 });
   });
 
   it('the scratch disk carries bytes out of the guest: written to /dev/vda there, read from its image file here', async () => {
-    if (!isOptee(agent)) throw new Error('not an OP-TEE target');
-    const written = await agent.run('echo "from the guest $((6 * 7))" | dd of=/dev/vda conv=fsync 2>/dev/null');
+    if (!isOptee(pi.agent)) throw new Error('not an OP-TEE target');
+    const written = await pi.agent.run('echo "from the guest $((6 * 7))" | dd of=/dev/vda conv=fsync 2>/dev/null');
     expect(written.status).toBe(0);
     expect(readFileSync(scratch).subarray(0, 21).toString()).toBe('from the guest 42\n\0\0\0');
   });
@@ -100,25 +85,25 @@ describe(`the Pi target (${piTargetKind()})`, () => {
     const listed = await rtinfer('devices', '--json');
     expect(listed.code, listed.stderr).toBe(0);
     const sims = JSON.parse(listed.stdout).sims as { deviceId: string; pty: string; description?: string; logs?: Record<string, string> }[];
-    const row = sims.find((sim) => sim.deviceId === agent.deviceId);
-    expect(row?.pty).toBe(agent.pty);
-    if (isOptee(agent)) expect(row).toMatchObject({ description: 'OP-TEE 3.19 under QEMU (optee_qemu_v8)', logs: { console: agent.consoleLog, secure: agent.secureLog } });
-    const pinged = await rtinfer('ping', '--device', agent.deviceId, '--count', '3');
+    const row = sims.find((sim) => sim.deviceId === pi.agent.deviceId);
+    expect(row?.pty).toBe(pi.agent.pty);
+    if (isOptee(pi.agent)) expect(row).toMatchObject({ description: 'OP-TEE 3.19 under QEMU (optee_qemu_v8)', logs: { console: pi.agent.consoleLog, secure: pi.agent.secureLog } });
+    const pinged = await rtinfer('ping', '--device', pi.agent.deviceId, '--count', '3');
     expect(pinged.code, pinged.stderr).toBe(0);
-    expect(pinged.stdout).toMatch(new RegExp(`device\\s+${agent.deviceId} \\(${piTargetBoard()},`));
+    expect(pinged.stdout).toMatch(new RegExp(`device\\s+${pi.agent.deviceId} \\(${piTargetBoard()},`));
   });
 
   it('refuses a sealed container with one flipped byte as authentication (segment, offset), and the active model still answers', async () => {
-    const session = await DeviceSession.connect(new SerialTransport({ path: agent.pty }), { helloWant: HelloWant.TEE_KEY });
+    const session = await DeviceSession.connect(new SerialTransport({ path: pi.agent.pty }), { helloWant: HelloWant.TEE_KEY });
     try {
       expect(session.info?.board).toBe(piTargetBoard());
-      expect(provisionTeeKey(session, lab).outcome).toBe('pinned');
-      const container = new Uint8Array(readFileSync(model));
-      const first = sealForDevice({ info: session.info!, device: session.description, deviceSpec: agent.pty, lab: loadLabForPins(lab), container, cacheDir: join(dir, 'cache') });
+      expect(provisionTeeKey(session, pi.lab).outcome).toBe('pinned');
+      const container = new Uint8Array(readFileSync(pi.model));
+      const first = sealForDevice({ info: session.info!, device: session.description, deviceSpec: pi.agent.pty, lab: loadLabForPins(pi.lab), container, cacheDir: join(pi.dir, 'cache') });
       expect(await pushModel(session, first.sealed, { modelId: 'lenet-5' })).toMatchObject({ active: true });
 
       // A newer generation, so that only the flipped byte can be the reason for a refusal.
-      const second = sealForDevice({ info: session.info!, device: session.description, deviceSpec: agent.pty, lab: loadLabForPins(lab), container, generation: 2, cacheDir: join(dir, 'cache') });
+      const second = sealForDevice({ info: session.info!, device: session.description, deviceSpec: pi.agent.pty, lab: loadLabForPins(pi.lab), container, generation: 2, cacheDir: join(pi.dir, 'cache') });
       const tampered = new Uint8Array(second.sealed);
       const flipAt = Math.floor(tampered.length * 0.6);
       tampered[flipAt]! ^= 0x01;
@@ -133,11 +118,7 @@ describe(`the Pi target (${piTargetKind()})`, () => {
     } finally {
       await session.close();
     }
-    const inferred = await rtinfer('infer', '--device', agent.pty, '--model', model, '--check', '--json');
-    expect(inferred.code, inferred.stderr).toBe(0);
-    const result = JSON.parse(inferred.stdout);
-    expect(result.check.topAgrees).toBe(true);
-    expect(result.check.relativeL2).toBeLessThan(1e-4);
+    const result = await expectInferAsReference(pi.agent.pty, pi.model);
     expect(result.entries).toBe(result.layers.length);
   });
 
@@ -146,15 +127,15 @@ describe(`the Pi target (${piTargetKind()})`, () => {
     let daemon: DaemonProcess | undefined;
     try {
       const bench = `pi-target-${process.pid}`;
-      const benchLab = join(dir, 'bench-lab.yaml');
-      writeFileSync(benchLab, ['brokers:', `  lab: { url: "${broker.url}" }`, 'benches:', `  ${bench}:`, `    devices: [{ id: ${agent.deviceId}, serial: ${agent.pty} }]`, ''].join('\n'));
+      const benchLab = join(pi.dir, 'bench-lab.yaml');
+      writeFileSync(benchLab, ['brokers:', `  lab: { url: "${broker.url}" }`, 'benches:', `  ${bench}:`, `    devices: [{ id: ${pi.agent.deviceId}, serial: ${pi.agent.pty} }]`, ''].join('\n'));
       daemon = await DaemonProcess.start(['daemon', '--lab', benchLab, '--bench', bench]);
-      await daemon.waitFor((event) => event.event === 'device' && event.device === agent.deviceId && event.state === 'online', 30_000, `${agent.deviceId} online`);
+      await daemon.waitFor((event) => event.event === 'device' && event.device === pi.agent.deviceId && event.state === 'online', 30_000, `${pi.agent.deviceId} online`);
       const listed = await rtinfer('devices', '--bench', bench, '--lab', benchLab, '--json');
       expect(listed.code, listed.stderr).toBe(0);
       const rows = JSON.parse(listed.stdout).devices as { id: string; state: string; hello?: { board: string; teeKeySha256?: string } }[];
       expect(rows).toHaveLength(1);
-      expect(rows[0]).toMatchObject({ id: agent.deviceId, state: 'online', hello: { board: piTargetBoard(), teeKeySha256: agent.teeKeySha256 } });
+      expect(rows[0]).toMatchObject({ id: pi.agent.deviceId, state: 'online', hello: { board: piTargetBoard(), teeKeySha256: pi.agent.teeKeySha256 } });
     } finally {
       expect(await daemon?.stop()).toBe(0);
       await broker.stop();
@@ -166,10 +147,10 @@ describe(`the Pi target (${piTargetKind()})`, () => {
     let bridge: Awaited<ReturnType<typeof startMqttDeviceBridge>> | undefined;
     try {
       broker = await startAedesBroker();
-      bridge = await startMqttDeviceBridge({ devicePath: agent.pty, brokerUrl: broker.url, deviceId: agent.deviceId });
-      const pinged = await rtinfer('ping', '--device', `${broker.url}/${agent.deviceId}`, '--count', '3');
+      bridge = await startMqttDeviceBridge({ devicePath: pi.agent.pty, brokerUrl: broker.url, deviceId: pi.agent.deviceId });
+      const pinged = await rtinfer('ping', '--device', `${broker.url}/${pi.agent.deviceId}`, '--count', '3');
       expect(pinged.code, pinged.stderr).toBe(0);
-      expect(pinged.stdout).toMatch(new RegExp(`device\\s+${agent.deviceId} \\(${piTargetBoard()},`));
+      expect(pinged.stdout).toMatch(new RegExp(`device\\s+${pi.agent.deviceId} \\(${piTargetBoard()},`));
       expect(pinged.stdout).toMatch(/round trip\s+3 pings/);
     } finally {
       await bridge?.stop();
@@ -178,14 +159,14 @@ describe(`the Pi target (${piTargetKind()})`, () => {
   });
 
   it('stops with status 0 (OP-TEE: the guest powers off and QEMU exits)', async () => {
-    expect(await agent.stop()).toBe(0);
-    if (isOptee(agent)) expect(readFileSync(agent.consoleLog, 'utf8')).toContain('poweroff -f');
+    expect(await pi.agent.stop()).toBe(0);
+    if (isOptee(pi.agent)) expect(readFileSync(pi.agent.consoleLog, 'utf8')).toContain('poweroff -f');
   });
 });
 
 describe('rtinfer sim start --optee without an OP-TEE build', () => {
   it('is a typed error that says to run npm run build:optee', async () => {
-    const missing = join(dir, 'no-optee-build');
+    const missing = join(pi.dir, 'no-optee-build');
     const started = await rtinferWithEnv({ RTINFER_OPTEE_DIR: missing }, 'sim', 'start', '--optee');
     expect(started.code).toBe(2);
     const message = unwrapped(started.stderr);
@@ -193,17 +174,3 @@ describe('rtinfer sim start --optee without an OP-TEE build', () => {
     expect(message).toContain('Code: optee_build_missing');
   });
 });
-
-/** The CLI with extra environment variables (the support's rtinfer() passes this process's environment on). */
-async function rtinferWithEnv(env: Record<string, string>, ...args: string[]) {
-  const saved = Object.fromEntries(Object.keys(env).map((key) => [key, process.env[key]]));
-  Object.assign(process.env, env);
-  try {
-    return await rtinfer(...args);
-  } finally {
-    for (const [key, value] of Object.entries(saved)) {
-      if (value === undefined) delete process.env[key];
-      else process.env[key] = value;
-    }
-  }
-}

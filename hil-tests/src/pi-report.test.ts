@@ -3,20 +3,12 @@
 // close-up shows the first fused entry in the lanes of both DNN tasks, joined, with its world enter and exit. The
 // task set is pi-dispatch's: the greedy fuses camera and lidar at each common release whatever the machine's load
 // (generous periods), so the assertions do not depend on timing; misses are not asserted.
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import type { RunningPiAgent } from 'rtinfer';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
 import { rtinfer } from './support/cli.js';
-import { attachPiLogsOnFailure, piTargetKind, piTargetStartMs, startPiTarget } from './support/pi-target.js';
-
-const simBin = process.env.RTINFER_SIM_BIN;
-if (!process.env.RTINFER_AGENT_BIN && simBin && existsSync(join(dirname(simBin), 'rtinfer-agent'))) process.env.RTINFER_AGENT_BIN = join(dirname(simBin), 'rtinfer-agent');
-
-let dir: string;
-let agent: RunningPiAgent;
-const savedCache = process.env.XDG_CACHE_HOME;
+import { piFixture } from './support/pi-fixture.js';
+import { piTargetKind } from './support/pi-target.js';
 
 /** The drawn marks of one named layer of a timeline figure's SVG. */
 function marks(figure: string, layer: string): string[] {
@@ -31,37 +23,15 @@ function figure(html: string, id: string): string {
   return html.slice(start, html.indexOf('</figure>', start));
 }
 
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'rtinfer-pi-report-'));
-  process.env.XDG_CACHE_HOME = join(dir, 'cache');
-  agent = await startPiTarget({ deviceId: `pi-report-${process.pid}`, dir });
-}, piTargetStartMs());
-attachPiLogsOnFailure(() => agent);
-
-afterAll(async () => {
-  await agent?.stop();
-  if (savedCache === undefined) delete process.env.XDG_CACHE_HOME;
-  else process.env.XDG_CACHE_HOME = savedCache;
-  rmSync(dir, { recursive: true, force: true });
-});
+const pi = piFixture({ prefix: 'pi-report', push: true });
 
 describe(`the HTML report of a FUSION run (${piTargetKind()})`, () => {
   it('draws a lane per task, the fused entries across camera\'s and lidar\'s lanes, and the world switches', async () => {
-    const model = join(dir, 'lenet-5.rtm');
-    const lab = join(dir, 'lab.yaml');
-    for (const args of [
-      ['compress', 'lenet-5', '-o', model],
-      ['provision', '--device', agent.pty, '--lab', lab],
-      ['push', model, '--device', agent.pty, '--lab', lab],
-    ]) {
-      const result = await rtinfer(...args);
-      expect(result.code, result.stderr).toBe(0);
-    }
-    const tasks = join(dir, 'tasks.yaml');
+    const tasks = join(pi.dir, 'tasks.yaml');
     writeFileSync(
       tasks,
       [
-        `model: ${model}`,
+        `model: ${pi.model}`,
         'platform: { enclave_capacity: 2.5MiB }',
         'tasks:',
         '  - { name: camera, task: 0, period: 500ms, deadline: 500ms, policy: lw }',
@@ -70,10 +40,10 @@ describe(`the HTML report of a FUSION run (${piTargetKind()})`, () => {
         '',
       ].join('\n'),
     );
-    const recording = join(dir, 'fusion.rtrace.jsonl');
-    const run = await rtinfer('run', '-d', agent.pty, '-t', tasks, '--policy', 'fusion', '--duration', '1s', '--trace', 'jobs,layers', '--record', recording);
+    const recording = join(pi.dir, 'fusion.rtrace.jsonl');
+    const run = await rtinfer('run', '-d', pi.agent.pty, '-t', tasks, '--policy', 'fusion', '--duration', '1s', '--trace', 'jobs,layers', '--record', recording);
     expect(run.code, run.stderr).toBe(0);
-    const report = join(dir, 'report.html');
+    const report = join(pi.dir, 'report.html');
     const exported = await rtinfer('trace', 'export', recording, '--format', 'html', '-o', report);
     expect(exported.code, exported.stderr).toBe(0);
     const html = readFileSync(report, 'utf8');

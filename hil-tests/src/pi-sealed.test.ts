@@ -4,93 +4,65 @@
 // with the same sealed bytes), and runs it in the enclave: the output equals the host reference and RESULT counts
 // one entry per layer. An older generation is refused by the TA as a typed rollback error.
 import { generateKeyPairSync } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   DeviceSession,
   loadLabForPins,
   pushModel,
   rawPublicKey,
-  type RunningPiAgent,
   sealedCacheDir,
   sealForDevice,
   SerialTransport,
   sha256Of,
 } from 'rtinfer';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { rtinfer, unwrapped } from './support/cli.js';
-import { attachPiLogsOnFailure, piTargetBoard, piTargetKind, piTargetStartMs, startPiTarget } from './support/pi-target.js';
+import { piFixture } from './support/pi-fixture.js';
+import { piTargetBoard, piTargetKind, piTargetStartMs, startPiTarget } from './support/pi-target.js';
 
-// Under npm test the sims are the sanitizer build (RTINFER_SIM_BIN): the agent beside it is too.
-const simBin = process.env.RTINFER_SIM_BIN;
-if (!process.env.RTINFER_AGENT_BIN && simBin && existsSync(join(dirname(simBin), 'rtinfer-agent'))) process.env.RTINFER_AGENT_BIN = join(dirname(simBin), 'rtinfer-agent');
-
-let dir: string;
-let agent: RunningPiAgent;
-let lab: string;
-let model: string;
-const savedCache = process.env.XDG_CACHE_HOME;
+const pi = piFixture({ prefix: 'pi-hil' });
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
-
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'rtinfer-pi-hil-'));
-  // The CLI's sealing cache goes with the test (the CLI processes inherit it).
-  process.env.XDG_CACHE_HOME = join(dir, 'cache');
-  lab = join(dir, 'lab.yaml');
-  model = join(dir, 'lenet-5.rtm');
-  agent = await startPiTarget({ deviceId: `pi-hil-${process.pid}`, dir });
-  const compressed = await rtinfer('compress', 'lenet-5', '-o', model);
-  expect(compressed.code, compressed.stderr).toBe(0);
-}, piTargetStartMs());
-attachPiLogsOnFailure(() => agent);
-
-afterAll(async () => {
-  await agent?.stop();
-  if (savedCache === undefined) delete process.env.XDG_CACHE_HOME;
-  else process.env.XDG_CACHE_HOME = savedCache;
-  rmSync(dir, { recursive: true, force: true });
-});
 
 describe(`a simulated Pi (rtinfer-agent, ${piTargetKind()})`, () => {
   it('refuses a push before provisioning, pointing at rtinfer provision', async () => {
-    const refused = await rtinfer('push', model, '--device', agent.pty, '--lab', lab);
+    const refused = await rtinfer('push', pi.model, '--device', pi.agent.pty, '--lab', pi.lab);
     expect(refused.code).toBe(2);
     expect(unwrapped(refused.stderr)).toMatch(/no key is pinned for TEE device pi-hil-\d+ .*rtinfer provision --device/);
   });
 
   it('provisions: the pinned key is the one whose fingerprint the agent printed at start', async () => {
-    const provisioned = await rtinfer('provision', '--device', agent.pty, '--lab', lab, '--json');
+    const provisioned = await rtinfer('provision', '--device', pi.agent.pty, '--lab', pi.lab, '--json');
     expect(provisioned.code, provisioned.stderr).toBe(0);
-    expect(JSON.parse(provisioned.stdout)).toMatchObject({ outcome: 'pinned', deviceId: agent.deviceId, fingerprint: agent.teeKeySha256, board: piTargetBoard() });
+    expect(JSON.parse(provisioned.stdout)).toMatchObject({ outcome: 'pinned', deviceId: pi.agent.deviceId, fingerprint: pi.agent.teeKeySha256, board: piTargetBoard() });
   });
 
   it('pushes sealed, resumes an interrupted sealed push with the same bytes, and the device holds only the sealed form', async () => {
     // The first attempt: sealed as the CLI seals (same lab, same cache), then cut after the first window.
-    const session = await DeviceSession.connect(new SerialTransport({ path: agent.pty }));
-    const container = new Uint8Array(readFileSync(model));
-    const sealing = sealForDevice({ info: session.info!, device: session.description, deviceSpec: agent.pty, lab: loadLabForPins(lab), container });
+    const session = await DeviceSession.connect(new SerialTransport({ path: pi.agent.pty }));
+    const container = new Uint8Array(readFileSync(pi.model));
+    const sealing = sealForDevice({ info: session.info!, device: session.description, deviceSpec: pi.agent.pty, lab: loadLabForPins(pi.lab), container });
     const abort = new AbortController();
     await expect(
       pushModel(session, sealing.sealed, { modelId: 'lenet-5', chunkBytes: 1024, window: 2, signal: abort.signal, onProgress: (p) => (p.stored >= 2048 ? abort.abort() : undefined) }),
     ).rejects.toThrow(/interrupted/);
     await session.close();
 
-    const pushed = await rtinfer('push', model, '--device', agent.pty, '--lab', lab, '--json');
+    const pushed = await rtinfer('push', pi.model, '--device', pi.agent.pty, '--lab', pi.lab, '--json');
     expect(pushed.code, pushed.stderr).toBe(0);
     const summary = JSON.parse(pushed.stdout);
-    expect(summary.sealed).toMatchObject({ deviceId: agent.deviceId, modelId: 'lenet-5', generation: 1, keyFingerprint: agent.teeKeySha256, reused: true });
+    expect(summary.sealed).toMatchObject({ deviceId: pi.agent.deviceId, modelId: 'lenet-5', generation: 1, keyFingerprint: pi.agent.teeKeySha256, reused: true });
     expect(summary.resumedFrom).toBeGreaterThan(0);
     expect(summary.active).toBe(true);
     // What the device verified is the sealed stream, not the plaintext container.
     expect(summary.sha256).toBe(hex(sha256Of(sealing.sealed)));
     expect(summary.sha256).not.toBe(hex(sha256Of(container)));
-    expect(readFileSync(join(sealedCacheDir(), `${agent.deviceId}.rtms`))).toEqual(Buffer.from(sealing.sealed));
-    expect(loadLabForPins(lab).tee.devices.get(agent.deviceId)?.generation).toBe(1);
+    expect(readFileSync(join(sealedCacheDir(), `${pi.agent.deviceId}.rtms`))).toEqual(Buffer.from(sealing.sealed));
+    expect(loadLabForPins(pi.lab).tee.devices.get(pi.agent.deviceId)?.generation).toBe(1);
   });
 
   it('runs lenet-5 in the enclave: output equal to the host reference, one enclave entry per layer', async () => {
-    const inferred = await rtinfer('infer', '--device', agent.pty, '--model', model, '--check', '--json');
+    const inferred = await rtinfer('infer', '--device', pi.agent.pty, '--model', pi.model, '--check', '--json');
     expect(inferred.code, inferred.stderr).toBe(0);
     const result = JSON.parse(inferred.stdout);
     expect(result.check.relativeL2).toBeLessThan(1e-4);
@@ -98,20 +70,20 @@ describe(`a simulated Pi (rtinfer-agent, ${piTargetKind()})`, () => {
     expect(result.layers).toHaveLength(8);
     expect(result.entries).toBe(result.layers.length);
 
-    const text = await rtinfer('infer', '--device', agent.pty, '--model', model, '--check');
+    const text = await rtinfer('infer', '--device', pi.agent.pty, '--model', pi.model, '--check');
     expect(text.stdout).toContain('enclave: 8 entries into the TA (8 layers)');
   });
 
   it('a push sealed at an older generation is refused by the TA as rollback, with both generations', async () => {
-    const again = await rtinfer('push', model, '--device', agent.pty, '--lab', lab, '--generation', '2');
+    const again = await rtinfer('push', pi.model, '--device', pi.agent.pty, '--lab', pi.lab, '--generation', '2');
     expect(again.code, again.stderr).toBe(0);
-    const refused = await rtinfer('push', model, '--device', agent.pty, '--lab', lab, '--generation', '1');
+    const refused = await rtinfer('push', pi.model, '--device', pi.agent.pty, '--lab', pi.lab, '--generation', '1');
     expect(refused.code).toBe(2);
     const message = unwrapped(refused.stderr);
     expect(message).toContain('the TA holds generation 2, this container is sealed at generation 1');
     expect(message).toContain('Code: device_rollback');
     // The model that was active still answers.
-    const inferred = await rtinfer('infer', '--device', agent.pty, '--model', model, '--check', '--json');
+    const inferred = await rtinfer('infer', '--device', pi.agent.pty, '--model', pi.model, '--check', '--json');
     expect(JSON.parse(inferred.stdout).check.topAgrees).toBe(true);
   });
 });
@@ -119,23 +91,23 @@ describe(`a simulated Pi (rtinfer-agent, ${piTargetKind()})`, () => {
 describe('a simulated Pi whose TA requires the lab\'s signature', () => {
   it('refuses an unsigned push as not trusted, and takes one signed with --sign or the lab\'s tee.signingKey', async () => {
     const { privateKey } = generateKeyPairSync('ed25519');
-    const pem = join(dir, 'lab-ed25519.pem');
+    const pem = join(pi.dir, 'lab-ed25519.pem');
     writeFileSync(pem, privateKey.export({ format: 'pem', type: 'pkcs8' }));
-    const strict = await startPiTarget({ deviceId: `pi-signed-${process.pid}`, dir: join(dir, 'signed'), signers: [rawPublicKey(privateKey)], requireSigned: true });
+    const strict = await startPiTarget({ deviceId: `pi-signed-${process.pid}`, dir: join(pi.dir, 'signed'), signers: [rawPublicKey(privateKey)], requireSigned: true });
     try {
-      const signedLab = join(dir, 'signed-lab.yaml');
+      const signedLab = join(pi.dir, 'signed-lab.yaml');
       expect((await rtinfer('provision', '--device', strict.pty, '--lab', signedLab)).code).toBe(0);
-      const unsigned = await rtinfer('push', model, '--device', strict.pty, '--lab', signedLab);
+      const unsigned = await rtinfer('push', pi.model, '--device', strict.pty, '--lab', signedLab);
       expect(unsigned.code).toBe(2);
       expect(unwrapped(unsigned.stderr)).toContain('Code: device_not_trusted');
 
-      const signed = await rtinfer('push', model, '--device', strict.pty, '--lab', signedLab, '--sign', pem, '--json');
+      const signed = await rtinfer('push', pi.model, '--device', strict.pty, '--lab', signedLab, '--sign', pem, '--json');
       expect(signed.code, signed.stderr).toBe(0);
       expect(JSON.parse(signed.stdout)).toMatchObject({ active: true, sealed: { signer: hex(rawPublicKey(privateKey)) } });
 
       writeFileSync(signedLab, `${readFileSync(signedLab, 'utf8')}`.replace('tee:\n', 'tee:\n  signingKey: lab-ed25519.pem\n'));
       // A new sealing (generation 3), signed with the key the lab file names.
-      const byLab = await rtinfer('push', model, '--device', strict.pty, '--lab', signedLab, '--generation', '3');
+      const byLab = await rtinfer('push', pi.model, '--device', strict.pty, '--lab', signedLab, '--generation', '3');
       expect(byLab.code, byLab.stderr).toBe(0);
       expect(byLab.stdout).toMatch(/sealed for pi-signed-\d+ \(key [0-9a-f]{16}…\): model lenet-5, generation 3, signed by [0-9a-f]{16}…\n.*active/);
       expect(byLab.stdout).toContain(`signed by ${hex(rawPublicKey(privateKey)).slice(0, 16)}…`);

@@ -4,55 +4,28 @@
 // host reference does, one entry per layer. A client subscribed to `#` records every payload from before the
 // provisioning to the end: no 16-byte run of a plaintext layer blob crosses the broker, raw or in the base64 of the
 // push request (the control: the scan finds them all in the plaintext container; the request carries the sealing).
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { connectMqtt, decodeContainer, plaintextRuns } from 'rtinfer';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { decodeContainer, plaintextRuns } from 'rtinfer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rtinfer } from './support/cli.js';
-import { DaemonProcess } from './support/daemon-process.js';
+import { type MqttSpy, spyOnBroker } from './support/mqtt-spy.js';
+import { simBenchFixture } from './support/sim-bench-fixture.js';
 
-const simBin = process.env.RTINFER_SIM_BIN;
-if (!process.env.RTINFER_AGENT_BIN && simBin && existsSync(join(dirname(simBin), 'rtinfer-agent'))) process.env.RTINFER_AGENT_BIN = join(dirname(simBin), 'rtinfer-agent');
-
-const bench = `hil-pisealed-${process.pid}`;
-const saved = { tmp: process.env.TMPDIR, data: process.env.XDG_DATA_HOME, cache: process.env.XDG_CACHE_HOME };
-let dir: string;
-let started: DaemonProcess;
-let spy: Awaited<ReturnType<typeof connectMqtt>>;
+const sim = simBenchFixture({ prefix: 'sim-bench-pi-sealed', bench: `hil-pisealed-${process.pid}` });
 const captured: Buffer[] = [];
-
-function restore(name: 'TMPDIR' | 'XDG_DATA_HOME' | 'XDG_CACHE_HOME', value: string | undefined): void {
-  if (value === undefined) delete process.env[name];
-  else process.env[name] = value;
-}
-
+let spy: MqttSpy;
+// Registered after the fixture's hooks: the spy starts once the bench is up, and ends before the daemon stops.
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'rtinfer-sim-bench-pi-sealed-'));
-  // The children's slot files (TMPDIR), teesim storage (XDG_DATA_HOME) and the CLI's cached sealing in the test's directory.
-  Object.assign(process.env, { TMPDIR: dir, XDG_DATA_HOME: join(dir, 'data'), XDG_CACHE_HOME: join(dir, 'cache') });
-  started = await DaemonProcess.start(['sim', 'start', '--bench', bench, '--count', '0', '--pi-count', '1']);
-  const { broker, devices } = started.started as unknown as { broker: string; devices: { deviceId: string }[] };
-  spy = await connectMqtt(broker, { clientId: `spy-${process.pid}` });
-  spy.on('message', (_topic, payload) => captured.push(Buffer.from(payload)));
-  await spy.subscribeAsync('#', { qos: 1 });
-  await started.waitFor((event) => event.event === 'device' && event.device === devices[0]!.deviceId && event.state === 'online', 15_000, 'the Pi online');
+  spy = await spyOnBroker(sim.broker, captured);
 });
-
 afterAll(async () => {
   await spy?.endAsync();
-  const code = await started?.stop();
-  restore('TMPDIR', saved.tmp);
-  restore('XDG_DATA_HOME', saved.data);
-  restore('XDG_CACHE_HOME', saved.cache);
-  rmSync(dir, { recursive: true, force: true });
-  expect(code).toBe(0);
 });
 
 describe('a simulated bench holding a Pi sim', () => {
   it('provisions it over the broker, pushes lenet-5 sealed through the daemon and runs it in the enclave; no plaintext on the broker', async () => {
-    const { broker, devices } = started.started as unknown as { broker: string; devices: { deviceId: string; board: string; teeKeySha256: string; mqtt: string }[] };
-    const pi = devices[0]!;
+    const { bench, broker, pi, dir } = sim;
     expect(pi).toMatchObject({ board: 'optee_sim', mqtt: `${broker}/${pi.deviceId}` });
     const lab = join(dir, 'lab.yaml');
     const model = join(dir, 'lenet-5.rtm');
