@@ -6,9 +6,11 @@
 import { concat, from, NEVER, takeUntil, timer } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { collectVerdicts, deadlineCheck$, type VerdictSummary } from './deadline-check.js';
+import { initialMonitorState, updateMonitor } from './monitor-view.js';
 import { replay } from './recorded/replay.js';
 import { referenceTaskset, synthesizePeriodicTrace } from './synthetic/periodic-trace.js';
 import { testScheduler } from './test-support/marbles.js';
+import { describeVerdicts, summaryCounts } from './verdict-report.js';
 import type { Verdict } from './verdicts.js';
 
 const ids = (summary: VerdictSummary) => summary.misses.map(({ task, job }) => `${task}/${job}`).sort();
@@ -43,5 +45,12 @@ describe('a recording checked live (paced, host clock) and replayed at once', ()
     }
     expect(ids(replayed)).toEqual(trace.expected.misses.map(({ task, job }) => `${task}/${job}`).sort());
     expect(replayed.retracted).toEqual([]);
+
+    // The live monitor's totals and the text report say the same.
+    const monitor = live.reduce(updateMonitor, initialMonitorState());
+    for (const { task } of trace.header.taskset.tasks) expect(monitor.totals.get(task)?.misses ?? 0).toBe(replayed.misses.filter((miss) => miss.task === task).length);
+    expect(monitor.recentMisses.every((miss) => ids(replayed).includes(`${miss.task}/${miss.job}`))).toBe(true);
+    expect(describeVerdicts(liveSummary, trace.header.taskset)).toContain(`retracted   ${retracted.length} overdue by the host clock, then the trace showed them ending on time (not counted as misses)`);
+    expect(summaryCounts(liveSummary)).toMatchObject({ misses: replayed.misses.length, retracted: retracted.length });
   });
 });
