@@ -2,16 +2,16 @@
 // key pinned it refuses with the direct push's "provision first" error (telling where to provision a Pi whose port the
 // daemon holds), a pin that is not the device's key is refused as the key changed, and nothing reaches the device's
 // slots. The sealed push itself: pi-bench-sealed.test.ts.
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { type RunningBroker, type RunningPiAgent, startAedesBroker, startPiAgent } from 'rtinfer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rtinfer, unwrapped } from './support/cli.js';
 import { DaemonProcess } from './support/daemon-process.js';
+import { useAgentBesideSim } from './support/pi-fixture.js';
 
-const simBin = process.env.RTINFER_SIM_BIN;
-if (!process.env.RTINFER_AGENT_BIN && simBin && existsSync(join(dirname(simBin), 'rtinfer-agent'))) process.env.RTINFER_AGENT_BIN = join(dirname(simBin), 'rtinfer-agent');
+useAgentBesideSim();
 
 const bench = `pi-bench-${process.pid}`;
 let dir: string;

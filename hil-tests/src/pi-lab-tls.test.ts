@@ -4,22 +4,22 @@
 // lab's bench daemon reaches it with the lab's account (the password from the environment variable the lab config
 // names; the private CA through Node's NODE_EXTRA_CA_CERTS), and the CLI pushes lenet-5 sealed through the daemon and
 // runs it in the enclave as the host reference does.
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { decodeContainer } from 'rtinfer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rtinfer } from './support/cli.js';
 import { DaemonProcess } from './support/daemon-process.js';
+import { redirectEnv, useAgentBesideSim } from './support/pi-fixture.js';
 import { type SecureMosquitto, startSecureMosquitto } from './support/secure-mosquitto.js';
 
-const simBin = process.env.RTINFER_SIM_BIN;
-if (!process.env.RTINFER_AGENT_BIN && simBin && existsSync(join(dirname(simBin), 'rtinfer-agent'))) process.env.RTINFER_AGENT_BIN = join(dirname(simBin), 'rtinfer-agent');
+useAgentBesideSim();
 
 const deviceId = `pi-lab-${process.pid}`;
 const bench = `lab-tls-${process.pid}`;
 const passwordEnv = `RTINFER_TEST_LAB_PASSWORD_${process.pid}`;
-const saved = { cache: process.env.XDG_CACHE_HOME, ca: process.env.NODE_EXTRA_CA_CERTS };
+let restoreEnv: (() => void) | undefined;
 let broker: SecureMosquitto;
 let dir: string;
 let lab: string;
@@ -28,18 +28,11 @@ let sim: DaemonProcess;
 let daemon: DaemonProcess;
 let fingerprint: string;
 
-function restore(name: 'XDG_CACHE_HOME' | 'NODE_EXTRA_CA_CERTS', value: string | undefined): void {
-  if (value === undefined) delete process.env[name];
-  else process.env[name] = value;
-}
-
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'rtinfer-pi-lab-tls-'));
   broker = await startSecureMosquitto({ [deviceId]: 'agent-secret', lab: 'lab-secret' });
-  // Read at start by every rtinfer process the test runs (the daemon, the CLI): the lab's private CA.
-  process.env.NODE_EXTRA_CA_CERTS = broker.ca;
-  process.env.XDG_CACHE_HOME = join(dir, 'cache');
-  process.env[passwordEnv] = 'lab-secret';
+  // NODE_EXTRA_CA_CERTS is read at start by every rtinfer process the test runs (the daemon, the CLI): the lab's private CA.
+  restoreEnv = redirectEnv({ NODE_EXTRA_CA_CERTS: broker.ca, XDG_CACHE_HOME: join(dir, 'cache'), [passwordEnv]: 'lab-secret' });
   lab = join(dir, 'lab.yaml');
   writeFileSync(
     lab,
@@ -66,9 +59,7 @@ beforeAll(async () => {
 afterAll(async () => {
   const codes = [await daemon?.stop(), await sim?.stop()];
   await broker?.stop();
-  restore('XDG_CACHE_HOME', saved.cache);
-  restore('NODE_EXTRA_CA_CERTS', saved.ca);
-  delete process.env[passwordEnv];
+  restoreEnv?.();
   rmSync(dir, { recursive: true, force: true });
   expect(codes).toEqual([0, 0]);
 });

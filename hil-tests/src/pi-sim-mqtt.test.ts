@@ -2,17 +2,17 @@
 // Mosquitto (--mqtt URL). Over MQTT the CLI provisions it, pushes lenet-5 sealed, and runs it in the enclave against
 // the host reference; Ctrl-C stops it.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { repositoryRoot, type RunningBroker, startMosquitto } from 'rtinfer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rtinfer } from './support/cli.js';
+import { redirectEnv, useAgentBesideSim } from './support/pi-fixture.js';
 
 // Under npm test the sims are the sanitizer build (RTINFER_SIM_BIN): the agent beside it is too.
-const simBin = process.env.RTINFER_SIM_BIN;
-if (!process.env.RTINFER_AGENT_BIN && simBin && existsSync(join(dirname(simBin), 'rtinfer-agent'))) process.env.RTINFER_AGENT_BIN = join(dirname(simBin), 'rtinfer-agent');
+useAgentBesideSim();
 
 describe.each([
   ['the embedded Aedes broker (--broker)', undefined],
@@ -22,11 +22,11 @@ describe.each([
   let dir: string;
   let sim: ChildProcess;
   let started: { deviceId: string; mqtt: string; teeKeySha256: string; board: string; teeHeap: number };
-  const savedCache = process.env.XDG_CACHE_HOME;
+  let restoreCache: (() => void) | undefined;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'rtinfer-pi-mqtt-'));
-    process.env.XDG_CACHE_HOME = join(dir, 'cache');
+    restoreCache = redirectEnv({ XDG_CACHE_HOME: join(dir, 'cache') });
     broker = startBroker ? await startBroker() : undefined;
     const args = ['sim', 'start', '--pi', ...(broker ? ['--mqtt', broker.url] : ['--broker']), '--json', '--name', `pi-mqtt-${process.pid}`, '--storage', join(dir, 'slots.flash'), '--tee-storage', join(dir, 'tee')];
     sim = spawn(process.execPath, [join(repositoryRoot, 'host', 'bin', 'run.js'), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -47,8 +47,7 @@ describe.each([
       sim.kill('SIGINT');
       await exited;
     }
-    if (savedCache === undefined) delete process.env.XDG_CACHE_HOME;
-    else process.env.XDG_CACHE_HOME = savedCache;
+    restoreCache?.();
     await broker?.stop();
     rmSync(dir, { recursive: true, force: true });
   });

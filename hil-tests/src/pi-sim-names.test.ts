@@ -4,13 +4,13 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { repositoryRoot } from 'rtinfer';
 import { afterAll, describe, expect, it } from 'vitest';
+import { useAgentBesideSim } from './support/pi-fixture.js';
 
-const simBin = process.env.RTINFER_SIM_BIN;
-if (!process.env.RTINFER_AGENT_BIN && simBin && existsSync(join(dirname(simBin), 'rtinfer-agent'))) process.env.RTINFER_AGENT_BIN = join(dirname(simBin), 'rtinfer-agent');
+useAgentBesideSim();
 
 const dir = mkdtempSync(join(tmpdir(), 'rtinfer-pi-names-'));
 const sims: ChildProcess[] = [];

@@ -5,19 +5,19 @@
 // answered; another device's account reads nothing of the agent's and its PING draws no answer; an anonymous client
 // is refused. Started with a wrong password, the CLI says the broker refused it.
 // Missing files and a TLS URL without a CA are typed errors before anything starts.
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { decodeMessage, type DeviceMessage, encodeMessage } from '@rtinfer/protocol';
 import { connectMqtt, decodeStatus } from 'rtinfer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rtinfer, unwrapped } from './support/cli.js';
 import { DaemonProcess } from './support/daemon-process.js';
+import { useAgentBesideSim } from './support/pi-fixture.js';
 import { type SecureMosquitto, startSecureMosquitto } from './support/secure-mosquitto.js';
 
 // Under npm test the sims are the sanitizer build (RTINFER_SIM_BIN): the agent beside it is too.
-const simBin = process.env.RTINFER_SIM_BIN;
-if (!process.env.RTINFER_AGENT_BIN && simBin && existsSync(join(dirname(simBin), 'rtinfer-agent'))) process.env.RTINFER_AGENT_BIN = join(dirname(simBin), 'rtinfer-agent');
+useAgentBesideSim();
 
 const deviceId = `pi-tls-${process.pid}`;
 const LAB = { username: 'lab', password: 'lab-secret' };

@@ -4,15 +4,15 @@
 // the host reference (rel. L2 < 1e-4, same top-1), and the world entries RESULT counts equal what host/src/sched's
 // LW planner predicts for that budget, computed here and printed by the CLI: more entries than layers, since
 // several of cifarnet's layers need two or more slices.
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { predictLwEntries, type RunningBroker, type RunningPiAgent, startAedesBroker, startMosquitto, startPiAgent, zooModel } from 'rtinfer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rtinfer } from './support/cli.js';
+import { redirectEnv, useAgentBesideSim } from './support/pi-fixture.js';
 
-const simBin = process.env.RTINFER_SIM_BIN;
-if (!process.env.RTINFER_AGENT_BIN && simBin && existsSync(join(dirname(simBin), 'rtinfer-agent'))) process.env.RTINFER_AGENT_BIN = join(dirname(simBin), 'rtinfer-agent');
+useAgentBesideSim();
 
 // cifarnet's conv2 needs 166 KB in its smallest slice (one output row), so 256 KiB is about the least it runs in.
 const budget = 256 * 1024;
@@ -34,14 +34,13 @@ describe.each([
   let agent: RunningPiAgent;
   let device: string;
   let lab: string;
-  const savedCache = process.env.XDG_CACHE_HOME;
-  const savedBudget = process.env.RTINFER_TA_ENTRY_BUDGET;
+  let restoreEnv: (() => void) | undefined;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'rtinfer-pi-slices-'));
-    process.env.XDG_CACHE_HOME = join(dir, 'cache');
+    // The agent inherits RTINFER_TA_ENTRY_BUDGET.
+    restoreEnv = redirectEnv({ XDG_CACHE_HOME: join(dir, 'cache'), RTINFER_TA_ENTRY_BUDGET: String(budget) });
     lab = join(dir, 'lab.yaml');
-    process.env.RTINFER_TA_ENTRY_BUDGET = String(budget); // the agent inherits it
     broker = startBroker ? await startBroker() : undefined;
     const deviceId = `pi-slices-${tag}-${process.pid}`;
     agent = await startPiAgent({ deviceId, storage: join(dir, 'slots.flash'), teeStorageDir: join(dir, 'tee'), ...(broker ? { mqtt: broker.url } : {}) });
@@ -53,10 +52,7 @@ describe.each([
   afterAll(async () => {
     await agent?.stop();
     await broker?.stop();
-    for (const [key, saved] of [['XDG_CACHE_HOME', savedCache], ['RTINFER_TA_ENTRY_BUDGET', savedBudget]] as const) {
-      if (saved === undefined) delete process.env[key];
-      else process.env[key] = saved;
-    }
+    restoreEnv?.();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -89,24 +85,19 @@ describe('a simulated Pi whose entry budget is below a layer\'s smallest slice',
   let dir: string;
   let agent: RunningPiAgent;
   let lab: string;
-  const savedCache = process.env.XDG_CACHE_HOME;
-  const savedBudget = process.env.RTINFER_TA_ENTRY_BUDGET;
+  let restoreEnv: (() => void) | undefined;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'rtinfer-pi-small-'));
-    process.env.XDG_CACHE_HOME = join(dir, 'cache');
+    restoreEnv = redirectEnv({ XDG_CACHE_HOME: join(dir, 'cache'), RTINFER_TA_ENTRY_BUDGET: String(small) });
     lab = join(dir, 'lab.yaml');
-    process.env.RTINFER_TA_ENTRY_BUDGET = String(small);
     agent = await startPiAgent({ deviceId: `pi-small-${process.pid}`, storage: join(dir, 'slots.flash'), teeStorageDir: join(dir, 'tee') });
     expect((await rtinfer('provision', '--device', agent.pty, '--lab', lab)).code).toBe(0);
   });
 
   afterAll(async () => {
     await agent?.stop();
-    for (const [key, saved] of [['XDG_CACHE_HOME', savedCache], ['RTINFER_TA_ENTRY_BUDGET', savedBudget]] as const) {
-      if (saved === undefined) delete process.env[key];
-      else process.env[key] = saved;
-    }
+    restoreEnv?.();
     rmSync(dir, { recursive: true, force: true });
   });
 

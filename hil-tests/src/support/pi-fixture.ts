@@ -10,10 +10,15 @@ import { afterAll, beforeAll, expect } from 'vitest';
 import { rtinfer } from './cli.js';
 import { attachPiLogsOnFailure, type PiTargetOptions, piTargetStartMs, startPiTarget } from './pi-target.js';
 
-// Under npm test the sims are the sanitizer build (RTINFER_SIM_BIN): the agent beside it is too. Set on import, so
-// that every suite importing this module starts that agent, through the fixture or startPiAgent directly.
-const simBin = process.env.RTINFER_SIM_BIN;
-if (!process.env.RTINFER_AGENT_BIN && simBin && existsSync(join(dirname(simBin), 'rtinfer-agent'))) process.env.RTINFER_AGENT_BIN = join(dirname(simBin), 'rtinfer-agent');
+/**
+ * Under npm test the sims are the sanitizer build (RTINFER_SIM_BIN): the agent beside it is too. Called on import
+ * as well, so that every suite importing this module starts that agent, through the fixture or directly.
+ */
+export function useAgentBesideSim(): void {
+  const simBin = process.env.RTINFER_SIM_BIN;
+  if (!process.env.RTINFER_AGENT_BIN && simBin && existsSync(join(dirname(simBin), 'rtinfer-agent'))) process.env.RTINFER_AGENT_BIN = join(dirname(simBin), 'rtinfer-agent');
+}
+useAgentBesideSim();
 
 /**
  * Points environment variables into a suite's folder; the function returned puts back what they were (deleting the
