@@ -13,9 +13,8 @@
 //   with the agent's reason as a typed error (tee_open_refused, TEE_ERROR_SECURITY).
 import { generateKeyPairSync } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import {
   connectMqtt,
@@ -25,51 +24,40 @@ import {
   opteeBuildDir,
   plaintextRuns,
   pushModel,
-  type RunningPiAgent,
   sealForDevice,
   SerialTransport,
   startAedesBroker,
   startMqttDeviceBridge,
 } from 'rtinfer';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { rtinfer, unwrapped } from './support/cli.js';
-import { attachPiLogsOnFailure, isOptee, piTargetKind, piTargetStartMs, startPiTarget } from './support/pi-target.js';
-
-const simBin = process.env.RTINFER_SIM_BIN;
-if (!process.env.RTINFER_AGENT_BIN && simBin && existsSync(join(dirname(simBin), 'rtinfer-agent'))) process.env.RTINFER_AGENT_BIN = join(dirname(simBin), 'rtinfer-agent');
+import { piFixture, rtinferAll, rtinferWithEnv } from './support/pi-fixture.js';
+import { isOptee, piTargetKind, piTargetStartMs } from './support/pi-target.js';
 
 const onOptee = piTargetKind() === 'optee-qemu';
 const SCRATCH_BYTES = 96 << 20;
-let dir: string;
-let agent: RunningPiAgent;
-let lab: string;
 let scratch: string;
 const models: Record<string, string> = {};
-const savedCache = process.env.XDG_CACHE_HOME;
+
+const pi = piFixture({
+  prefix: 'pi-optee-real',
+  deviceId: 'pi-real',
+  compress: false,
+  target: (dir) => {
+    scratch = join(dir, 'scratch.img');
+    writeFileSync(scratch, '');
+    truncateSync(scratch, SCRATCH_BYTES); // sparse
+    return { scratchDisk: scratch };
+  },
+});
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'rtinfer-pi-optee-real-'));
-  process.env.XDG_CACHE_HOME = join(dir, 'cache');
-  lab = join(dir, 'lab.yaml');
-  scratch = join(dir, 'scratch.img');
-  writeFileSync(scratch, '');
-  truncateSync(scratch, SCRATCH_BYTES); // sparse
-  agent = await startPiTarget({ deviceId: `pi-real-${process.pid}`, dir, scratchDisk: scratch });
   // lenet-5: model A; alexnet-squeezed: the bigger model B (301 KiB); tiny-darknet: over the TA's 5 MiB heap.
   for (const name of ['lenet-5', 'alexnet-squeezed', 'tiny-darknet']) {
-    models[name] = join(dir, `${name}.rtm`);
-    const compressed = await rtinfer('compress', name, '-o', models[name]!);
-    expect(compressed.code, compressed.stderr).toBe(0);
+    models[name] = join(pi.dir, `${name}.rtm`);
+    await rtinferAll(['compress', name, '-o', models[name]!]);
   }
-}, piTargetStartMs());
-attachPiLogsOnFailure(() => agent);
-
-afterAll(async () => {
-  await agent?.stop();
-  if (savedCache === undefined) delete process.env.XDG_CACHE_HOME;
-  else process.env.XDG_CACHE_HOME = savedCache;
-  rmSync(dir, { recursive: true, force: true });
-});
+}, 120_000);
 
 /** The plaintext layer blobs of a container, as runs to look for. */
 function runsOf(container: Uint8Array) {
@@ -80,15 +68,15 @@ function runsOf(container: Uint8Array) {
 let modelAActive = false;
 async function ensureModelA(): Promise<void> {
   if (modelAActive) return;
-  const provisioned = await rtinfer('provision', '--device', agent.pty, '--lab', lab);
+  const provisioned = await rtinfer('provision', '--device', pi.agent.pty, '--lab', pi.lab);
   expect(provisioned.code, provisioned.stderr).toBe(0);
-  const pushed = await rtinfer('push', models['lenet-5']!, '--device', agent.pty, '--lab', lab);
+  const pushed = await rtinfer('push', models['lenet-5']!, '--device', pi.agent.pty, '--lab', pi.lab);
   expect(pushed.code, pushed.stderr).toBe(0);
   modelAActive = true;
 }
 
 async function inferChecked(model: string) {
-  const inferred = await rtinfer('infer', '--device', agent.pty, '--model', model, '--check', '--json');
+  const inferred = await rtinfer('infer', '--device', pi.agent.pty, '--model', model, '--check', '--json');
   expect(inferred.code, `${inferred.stderr}${inferred.stdout}`).toBe(0);
   return JSON.parse(inferred.stdout) as { check: { topAgrees: boolean; relativeL2: number }; entries: number; layers: unknown[] };
 }
@@ -98,6 +86,7 @@ async function inferChecked(model: string) {
  * one after the other, page by page. Resolves with the pages written and the mappings that could not be read.
  */
 async function dumpAgentMemory(): Promise<{ bytes: Buffer; mappings: number; unreadable: string[] }> {
+  const { agent } = pi;
   if (!isOptee(agent)) throw new Error('not an OP-TEE target');
   // One line for the guest's shell (busybox ash); the mappings' addresses are page-aligned.
   const script = [
@@ -132,10 +121,10 @@ describe.runIf(onOptee)('confidentiality in a real OP-TEE guest', () => {
     const captured: Buffer[] = [];
     spy.on('message', (_topic, payload) => captured.push(Buffer.from(payload)));
     await spy.subscribeAsync('#', { qos: 1 });
-    const bridge = await startMqttDeviceBridge({ devicePath: agent.pty, brokerUrl: broker.url, deviceId: agent.deviceId });
+    const bridge = await startMqttDeviceBridge({ devicePath: pi.agent.pty, brokerUrl: broker.url, deviceId: pi.agent.deviceId });
     try {
-      const device = `${broker.url}/${agent.deviceId}`;
-      for (const args of [['provision', '--device', device, '--lab', lab], ['push', models['lenet-5']!, '--device', device, '--lab', lab], ['infer', '--device', device, '--model', models['lenet-5']!, '--check']]) {
+      const device = `${broker.url}/${pi.agent.deviceId}`;
+      for (const args of [['provision', '--device', device, '--lab', pi.lab], ['push', models['lenet-5']!, '--device', device, '--lab', pi.lab], ['infer', '--device', device, '--model', models['lenet-5']!, '--check']]) {
         const outcome = await rtinfer(...args);
         expect(outcome.code, `${args[0]}: ${outcome.stderr}`).toBe(0);
       }
@@ -147,7 +136,7 @@ describe.runIf(onOptee)('confidentiality in a real OP-TEE guest', () => {
     }
     const container = new Uint8Array(readFileSync(models['lenet-5']!));
     const runs = runsOf(container);
-    const sealed = readFileSync(join(dir, 'cache', 'rtinfer', 'sealed', `${agent.deviceId}.rtms`));
+    const sealed = readFileSync(join(pi.dir, 'cache', 'rtinfer', 'sealed', `${pi.agent.deviceId}.rtms`));
     const traffic = Buffer.concat(captured);
     const dump = await dumpAgentMemory();
 
@@ -171,14 +160,14 @@ describe.runIf(onOptee)('confidentiality in a real OP-TEE guest', () => {
 describe(`bad input on the TEE (${piTargetKind()})`, () => {
   it('a model over the TA\'s heap is refused at commit with need and have, and the old model still answers', async () => {
     await ensureModelA();
-    const refused = await rtinfer('push', models['tiny-darknet']!, '--device', agent.pty, '--lab', lab);
+    const refused = await rtinfer('push', models['tiny-darknet']!, '--device', pi.agent.pty, '--lab', pi.lab);
     expect(refused.code).toBe(2);
     const message = unwrapped(refused.stderr);
     expect(message).toContain('Code: device_budget');
     const budget = /refused MODEL_COMMIT: budget: does not fit the TA heap budget \(need (\d+) bytes, have (\d+) bytes\)/.exec(message);
     expect(budget, message).not.toBeNull();
-    expect(Number(budget![2])).toBe(agent.teeHeap);
-    expect(Number(budget![1])).toBeGreaterThan(agent.teeHeap);
+    expect(Number(budget![2])).toBe(pi.agent.teeHeap);
+    expect(Number(budget![1])).toBeGreaterThan(pi.agent.teeHeap);
     const still = await inferChecked(models['lenet-5']!);
     expect(still.check.topAgrees).toBe(true);
     expect(still.check.relativeL2).toBeLessThan(1e-4);
@@ -187,7 +176,7 @@ describe(`bad input on the TEE (${piTargetKind()})`, () => {
 
 describe.runIf(onOptee)('tee-supplicant killed mid-push (real OP-TEE)', () => {
   it('the push is cut and the agent waits for tee-supplicant in the kernel (typed no_hello on the host); with it back the old model answers as the host reference, the push resumes and the new model is active', async () => {
-    const optee = agent;
+    const optee = pi.agent;
     if (!isOptee(optee)) throw new Error('not an OP-TEE target');
     await ensureModelA();
     const container = new Uint8Array(readFileSync(models['alexnet-squeezed']!));
@@ -197,8 +186,8 @@ describe.runIf(onOptee)('tee-supplicant killed mid-push (real OP-TEE)', () => {
     );
 
     // 1. Model B's push: tee-supplicant killed a quarter in, the push cut at half (as a Ctrl-C would).
-    let session = await DeviceSession.connect(new SerialTransport({ path: agent.pty }));
-    const sealing = sealForDevice({ info: session.info!, device: session.description, deviceSpec: agent.pty, lab: loadLabForPins(lab), container });
+    let session = await DeviceSession.connect(new SerialTransport({ path: pi.agent.pty }));
+    const sealing = sealForDevice({ info: session.info!, device: session.description, deviceSpec: pi.agent.pty, lab: loadLabForPins(pi.lab), container });
     const total = sealing.sealed.length;
     let killed: Promise<{ output: string; status: number }> | undefined;
     const abort = new AbortController();
@@ -223,7 +212,7 @@ describe.runIf(onOptee)('tee-supplicant killed mid-push (real OP-TEE)', () => {
     // 2. While tee-supplicant is gone, the agent's next call into the TA (HELLO's) waits in the kernel: OP-TEE asks
     //    the normal world for shared memory that tee-supplicant allocates (optee_rpc_cmd_alloc_suppl), and Linux's
     //    optee driver holds such a request until a supplicant is there. The host's command fails typed.
-    const stuck = await rtinfer('infer', '--device', agent.pty, '--model', models['lenet-5']!, '--json');
+    const stuck = await rtinfer('infer', '--device', pi.agent.pty, '--model', models['lenet-5']!, '--json');
     expect(stuck.code).toBe(2);
     expect(JSON.parse(stuck.stdout || stuck.stderr)).toMatchObject({ code: 'no_hello' });
     const waiting = await optee.run('cat /proc/$(cat /run/agent.pid)/wchan; echo; grep -c optee_rpc_cmd_alloc_suppl /proc/$(cat /run/agent.pid)/stack');
@@ -237,7 +226,7 @@ describe.runIf(onOptee)('tee-supplicant killed mid-push (real OP-TEE)', () => {
     expect(old.check.relativeL2).toBeLessThan(1e-4);
 
     // 4. The push of the same sealing resumes where it was cut (bytes sent less than the total), and B is active.
-    const pushed = await rtinfer('push', models['alexnet-squeezed']!, '--device', agent.pty, '--lab', lab, '--json');
+    const pushed = await rtinfer('push', models['alexnet-squeezed']!, '--device', pi.agent.pty, '--lab', pi.lab, '--json');
     expect(pushed.code, pushed.stderr).toBe(0);
     const summary = JSON.parse(pushed.stdout);
     expect(summary.sealed).toMatchObject({ reused: true });
@@ -272,12 +261,12 @@ function cpioArchive(files: Record<string, Uint8Array>): Buffer {
 
 describe.runIf(onOptee)('a TA signed with another key (real OP-TEE)', () => {
   it('OP-TEE refuses to open it, and rtinfer sim start --optee exits 2 with the agent\'s reason as a typed error (tee_open_refused)', async () => {
-    await agent.stop(); // one guest at a time on a 2-core machine
+    await pi.agent.stop(); // one guest at a time on a 2-core machine
     const build = opteeBuildDir();
     const uuid = readdirSync(join(build, 'ta')).find((name) => name.endsWith('.ta'))!.replace(/\.ta$/, '');
-    const key = join(dir, 'other-ta-key.pem');
+    const key = join(pi.dir, 'other-ta-key.pem');
     writeFileSync(key, generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'pem', type: 'pkcs1' }));
-    const other = join(dir, `${uuid}.ta`);
+    const other = join(pi.dir, `${uuid}.ta`);
     execFileSync('/usr/bin/python3', [join(build, 'export-ta_arm64', 'scripts', 'sign_encrypt.py'), '--key', key, '--uuid', uuid, '--ta-version', '0', '--in', join(build, 'ta-elf', `${uuid}.stripped.elf`), '--out', other]);
     const ours = readFileSync(join(build, 'ta', `${uuid}.ta`));
     const theirs = readFileSync(other);
@@ -286,12 +275,12 @@ describe.runIf(onOptee)('a TA signed with another key (real OP-TEE)', () => {
     expect(theirs.equals(ours)).toBe(false);
 
     // `rtinfer sim start --optee` on a build folder whose initramfs carries it (the rest links to the real build).
-    const otherBuild = join(dir, 'other-key-build');
+    const otherBuild = join(pi.dir, 'other-key-build');
     mkdirSync(otherBuild);
     for (const name of ['flash.bin', 'Image']) symlinkSync(join(build, name), join(otherBuild, name));
     writeFileSync(join(otherBuild, 'initramfs.cpio.gz'), Buffer.concat([readFileSync(join(build, 'initramfs.cpio.gz')), cpioArchive({ [`lib/optee_armtz/${uuid}.ta`]: theirs })]));
     // Its logs in this test's folder (the sim registry's), removed with it.
-    const started = await rtinferWithEnv({ RTINFER_OPTEE_DIR: otherBuild, RTINFER_RUNTIME_DIR: join(dir, 'runtime') }, 'sim', 'start', '--optee', '--name', `pi-other-key-${process.pid}`, '--json');
+    const started = await rtinferWithEnv({ RTINFER_OPTEE_DIR: otherBuild, RTINFER_RUNTIME_DIR: join(pi.dir, 'runtime') }, 'sim', 'start', '--optee', '--name', `pi-other-key-${process.pid}`, '--json');
     expect(started.code, started.stdout).toBe(2);
     const refused = JSON.parse(started.stdout) as { code: string; message: string; result: string; resultCode: string; origin: number; secureLog: string };
     expect(refused, refused.message).toMatchObject({ code: 'tee_open_refused', result: 'TEE_ERROR_SECURITY', resultCode: '0xffff000f', origin: 3 });
@@ -304,17 +293,3 @@ describe.runIf(onOptee)('a TA signed with another key (real OP-TEE)', () => {
     console.log(`a TA signed with another key: ${refused.message.split('\n')[0]}`);
   }, piTargetStartMs());
 });
-
-/** The CLI with extra environment variables (the support's rtinfer() passes this process's environment on). */
-async function rtinferWithEnv(env: Record<string, string>, ...args: string[]) {
-  const saved = Object.fromEntries(Object.keys(env).map((key) => [key, process.env[key]]));
-  Object.assign(process.env, env);
-  try {
-    return await rtinfer(...args);
-  } finally {
-    for (const [key, value] of Object.entries(saved)) {
-      if (value === undefined) delete process.env[key];
-      else process.env[key] = value;
-    }
-  }
-}
