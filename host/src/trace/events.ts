@@ -97,6 +97,10 @@ export interface RunSummaryItem {
   completed: number;
   missed: number;
   dropped: number;
+  /** The device clock when it stopped, raw ticks (as the STOP reply says). */
+  ticks?: number;
+  /** The same in device µs, on the trace's timeline (alignClock; unset when the rate or the wrap is unknown). */
+  atUs?: number;
 }
 
 /** Something about the stream that a consumer must hear about. */

@@ -86,8 +86,8 @@ export function convertMessage(received: ReceivedDeviceMessage, batches: BatchCo
       out.push({ kind: 'hello', deviceId: message.body.deviceId, clockHz: Number(message.body.clockHz), bootId: message.body.bootId });
       return;
     case 'STOP': {
-      const { released, completed, missed, dropped } = message.body;
-      out.push({ kind: 'run_summary', released, completed, missed, dropped });
+      const { ticks, released, completed, missed, dropped } = message.body;
+      out.push({ kind: 'run_summary', released, completed, missed, dropped, ticks: Number(ticks) });
       return;
     }
     default:

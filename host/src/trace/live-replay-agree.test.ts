@@ -50,7 +50,32 @@ describe('a recording checked live (paced, host clock) and replayed at once', ()
     const monitor = live.reduce(updateMonitor, initialMonitorState());
     for (const { task } of trace.header.taskset.tasks) expect(monitor.totals.get(task)?.misses ?? 0).toBe(replayed.misses.filter((miss) => miss.task === task).length);
     expect(monitor.recentMisses.every((miss) => ids(replayed).includes(`${miss.task}/${miss.job}`))).toBe(true);
-    expect(describeVerdicts(liveSummary, trace.header.taskset)).toContain(`retracted   ${retracted.length} overdue by the host clock, then the trace showed them ending on time (not counted as misses)`);
+    expect(describeVerdicts(liveSummary, trace.header.taskset)).toContain(`retracted   ${retracted.length} overdue by the host clock, not misses: ${retracted.length} ended on time (the trace came later), 0 stopped before the deadline`);
     expect(summaryCounts(liveSummary)).toMatchObject({ misses: replayed.misses.length, retracted: retracted.length });
+  });
+
+  it('a run stopped with a job pending: unfinished both ways; the clock\'s verdict on it, past the stop, is retracted', async () => {
+    const full = synthesizePeriodicTrace({ ...referenceTaskset(), durationUs: 1_000_000, bootHostNs: 0n });
+    // The device stops at 115 ms (what it traced by then arrived), during the detector's job 2 (deadline 150 ms); its
+    // STOP reply reaches the host 60 ms later, after the host clock passed that deadline.
+    const stopUs = 115_000;
+    const stopTicks = BigInt(Math.round((stopUs * full.header.device.clockHz) / 1e6));
+    const messages = full.messages.filter((received) => received.message.type !== 'STOP' && (received.message.type !== 'TRACE' || received.rxNs < BigInt(stopUs) * 1000n));
+    const stop = full.messages.find((received) => received.message.type === 'STOP')!;
+    messages.push({ rxNs: BigInt(stopUs + 60_000) * 1000n, message: { ...stop.message, body: { ...(stop.message.body as object), ticks: stopTicks } } as typeof stop.message });
+    messages.sort((a, b) => (a.rxNs < b.rxNs ? -1 : a.rxNs > b.rxNs ? 1 : 0));
+    const replayed = await collectVerdicts(deadlineCheck$(replay(messages), full.header.taskset));
+
+    const live: Verdict[] = [];
+    const scheduler = testScheduler();
+    scheduler.run(() => {
+      const live$ = concat(replay(messages, { scheduler }), NEVER).pipe(takeUntil(timer(stopUs / 1000 + 100, scheduler)));
+      deadlineCheck$(live$, full.header.taskset, { clock: scheduler }).subscribe((verdict) => live.push(verdict));
+    });
+    const liveSummary = await collectVerdicts(from(live));
+    expect(ids(liveSummary)).toEqual(ids(replayed));
+    expect(replayed.unfinished.map(({ task, job }) => `${task}/${job}`)).toEqual(['2/2']);
+    expect(liveSummary.retracted).toEqual([expect.objectContaining({ task: 2, job: 2, reason: 'stopped_before_deadline', deadlineUs: expect.closeTo(150_000, 0), endUs: expect.closeTo(stopUs, 0) })]);
+    expect(live.some((verdict) => verdict.kind === 'miss' && verdict.task === 2 && verdict.job === 2 && verdict.detectedBy === 'clock')).toBe(true);
   });
 });

@@ -81,7 +81,11 @@ export function describeVerdicts(summary: VerdictSummary, spec: TasksetSpec, opt
   }, `misses      ${summary.misses.length}: ${missesByTask.join(', ')}`);
   list('overruns', 'overruns', summary.overruns, (overrun) => `${taskName(spec, overrun.task)} #${overrun.job} ran ${formatDuration(overrun.executionUs)}, budget ${formatDuration(overrun.budgetUs)} (+${formatDuration(overrun.excessUs)})`,
     `overruns    ${summary.overruns.length}: ${overrunsByTask.join(', ')}`);
-  if (summary.retracted.length) lines.push(`retracted   ${summary.retracted.length} overdue by the host clock, then the trace showed them ending on time (not counted as misses)`);
+  if (summary.retracted.length) {
+    const onTime = summary.retracted.filter((item) => item.reason === 'ended_on_time').length;
+    const cut = summary.retracted.length - onTime;
+    lines.push(`retracted   ${summary.retracted.length} overdue by the host clock, not misses: ${onTime} ended on time (the trace came later), ${cut} stopped before the deadline`);
+  }
   list('unfinished', 'unfinished jobs', summary.unfinished, (job) => `${taskName(spec, job.task)} #${job.job} (released at ${job.releaseUs === undefined ? 'an unknown time' : `${(job.releaseUs / 1000).toFixed(3)} ms`}) had not ended when the recording stopped${summary.lost.batches || summary.dropped ? ', or its end was lost' : ''}`);
   return lines;
 }

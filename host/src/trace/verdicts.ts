@@ -105,14 +105,18 @@ export interface Shed {
 /**
  * A live overdue verdict the trace then contradicted: the host clock passed the
  * deadline's host time before the batch carrying the job's end arrived, and that
- * end was on time. The miss it names is withdrawn (collectVerdicts drops it), so
- * a live run and a replay of its recording agree on every job.
+ * end was on time ('ended_on_time'); or the device stopped the run before the
+ * deadline came, so the job is unfinished, not late ('stopped_before_deadline').
+ * The miss it names is withdrawn (collectVerdicts drops it), so a live run and a
+ * replay of its recording agree on every job.
  */
 export interface MissRetracted {
   kind: 'miss_retracted';
   task: number;
   job: number;
+  reason: 'ended_on_time' | 'stopped_before_deadline';
   deadlineUs: number;
+  /** The job's end ('ended_on_time'), or the device clock at its stop. */
   endUs: number;
   /** Device time at which the host clock had declared it overdue. */
   detectedAtUs: number;

@@ -129,6 +129,15 @@ export function alignClock(options: AlignClockOptions = {}): OperatorFunction<Tr
                 toHostUs = estimate?.tracksHost ? hostMapping(estimate) : undefined;
               }
               return;
+            case 'run_summary':
+              // Where the device's clock stood when it stopped: the check judges jobs still pending against it.
+              // A STOP before any event, or a counter that wrapped since the last one, leaves it unplaced.
+              if (item.ticks !== undefined && clockHz > 0 && lastRaw >= 0 && item.ticks >= lastRaw) {
+                subscriber.next({ ...item, atUs: ((item.ticks + extension) * 1e9) / clockHz / 1000 });
+                return;
+              }
+              subscriber.next(item);
+              return;
             default:
               subscriber.next(item);
           }

@@ -8,6 +8,9 @@
 // the trace reaches the host in batches, after the events, so the clock can pass
 // a deadline's host time while the on-time end is still on its way. When that
 // end arrives the miss is retracted (miss_retracted), so live and a replay agree.
+// The device's STOP reply says where its clock stood: jobs still pending with an
+// earlier deadline are overdue by the trace, and the clock's verdicts on jobs
+// whose deadline had not come yet are retracted (unfinished, not late).
 import { Observable, type OperatorFunction, type SchedulerLike, type Subscription } from 'rxjs';
 import type { DeviceEvent } from '../events.js';
 import { isDeviceEvent } from '../events.js';
@@ -64,6 +67,8 @@ export function checkDeadlines(spec: TasksetSpec, options: CheckDeadlinesOptions
       let runningJob = -1;
       // Trace losses seen so far (lost batches, device ring overflow): a miss after one may be a lost end.
       let losses = 0;
+      // The device said it stopped (STOP): the host clock no longer stands for the device's.
+      let stopped = false;
 
       const recomputeEarliest = () => {
         earliest = Number.POSITIVE_INFINITY;
@@ -139,7 +144,7 @@ export function checkDeadlines(spec: TasksetSpec, options: CheckDeadlinesOptions
         };
         watches.set(key, watch);
         if (watch.deadlineUs < earliest) earliest = watch.deadlineUs;
-        const clock = options.clock;
+        const clock = stopped ? undefined : options.clock;
         if (clock && Number.isFinite(watch.hostDeadlineUs)) {
           const delayMs = Math.max(0, watch.hostDeadlineUs / 1000 - clock.now());
           watch.timer = clock.schedule(() => {
@@ -169,7 +174,7 @@ export function checkDeadlines(spec: TasksetSpec, options: CheckDeadlinesOptions
         if (!task) return;
         const releaseUs = record.releaseUs;
         if (watch?.clockReportedAtUs !== undefined && releaseUs !== undefined && record.endUs <= releaseUs + task.deadlineUs) {
-          subscriber.next({ kind: 'miss_retracted', task: record.task, job: record.job, deadlineUs: releaseUs + task.deadlineUs, endUs: record.endUs, detectedAtUs: watch.clockReportedAtUs });
+          subscriber.next({ kind: 'miss_retracted', task: record.task, job: record.job, reason: 'ended_on_time', deadlineUs: releaseUs + task.deadlineUs, endUs: record.endUs, detectedAtUs: watch.clockReportedAtUs });
         }
         if (releaseUs !== undefined && record.endUs > releaseUs + task.deadlineUs && !watch?.reported) {
           const deadlineUs = releaseUs + task.deadlineUs;
@@ -246,6 +251,22 @@ export function checkDeadlines(spec: TasksetSpec, options: CheckDeadlinesOptions
         }
       };
 
+      const onStop = (stopUs: number | undefined) => {
+        stopped = true;
+        for (const watch of watches.values()) watch.timer?.unsubscribe();
+        if (stopUs === undefined || !Number.isFinite(stopUs)) return;
+        // Jobs pending past a deadline the device's clock reached: overdue by the trace (a late release's among them,
+        // whose deadline may already be behind the last event's time).
+        watermark = Math.max(watermark, stopUs);
+        if (watermark > earliest) sweep();
+        for (const watch of watches.values()) {
+          if (watch.clockReportedAtUs !== undefined && !watch.ending && watch.deadlineUs >= stopUs) {
+            subscriber.next({ kind: 'miss_retracted', task: watch.task, job: watch.job, reason: 'stopped_before_deadline', deadlineUs: watch.deadlineUs, endUs: stopUs, detectedAtUs: watch.clockReportedAtUs });
+            watch.clockReportedAtUs = undefined;
+          }
+        }
+      };
+
       const clearAll = () => {
         for (const watch of watches.values()) watch.timer?.unsubscribe();
         watches.clear();
@@ -259,8 +280,10 @@ export function checkDeadlines(spec: TasksetSpec, options: CheckDeadlinesOptions
           else if (item.kind === 'job') onRecord(item);
           else if (item.kind === 'job_anomaly' && (item.anomaly === 'lost_end' || item.anomaly === 'abandoned_at_reset')) forget(keyOf(item.task, item.job));
           else if (item.kind === 'batch_gap' || item.kind === 'dropped') losses++;
+          else if (item.kind === 'run_summary') onStop(item.atUs);
           else if (item.kind === 'device_reset') {
             clearAll();
+            stopped = false;
             watermark = Number.NEGATIVE_INFINITY;
             runningTask = runningJob = -1;
           }
