@@ -4,22 +4,14 @@
 //    task, however loaded the machine (the counts are compared with each other, never with a constant);
 // 2. the schedulability analysis (`rtinfer schedule`) on the layer WCETs `rtinfer profile` measured: a set it says
 //    holds with a large margin (periods ≥ 20× the measured job) runs without a miss under LW and FUSION.
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import type { RunningPiAgent } from 'rtinfer';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
 import { rtinfer } from './support/cli.js';
-import { attachPiLogsOnFailure, piTargetKind, piTargetStartMs, startPiTarget } from './support/pi-target.js';
+import { piFixture } from './support/pi-fixture.js';
+import { piTargetKind } from './support/pi-target.js';
 
-// Under npm test the sims are the sanitizer build (RTINFER_SIM_BIN): the agent beside it is too.
-const simBin = process.env.RTINFER_SIM_BIN;
-if (!process.env.RTINFER_AGENT_BIN && simBin && existsSync(join(dirname(simBin), 'rtinfer-agent'))) process.env.RTINFER_AGENT_BIN = join(dirname(simBin), 'rtinfer-agent');
-
-let dir: string;
-let agent: RunningPiAgent;
-let model: string;
-const savedCache = process.env.XDG_CACHE_HOME;
+const pi = piFixture({ prefix: 'pi-verdicts', push: true });
 
 interface RunSummary {
   kind: 'summary';
@@ -31,46 +23,22 @@ interface RunSummary {
 const ndjson = (stdout: string) => stdout.trim().split('\n').map((line) => JSON.parse(line) as { kind: string; [key: string]: unknown });
 
 async function runJson(...args: string[]): Promise<RunSummary> {
-  const run = await rtinfer('run', '-d', agent.pty, ...args, '--json');
+  const run = await rtinfer('run', '-d', pi.agent.pty, ...args, '--json');
   expect(run.code, run.stderr).toBe(0);
   const summary = ndjson(run.stdout).at(-1) as unknown as RunSummary;
   expect(summary.kind).toBe('summary');
   return summary;
 }
 
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'rtinfer-pi-verdicts-'));
-  process.env.XDG_CACHE_HOME = join(dir, 'cache');
-  agent = await startPiTarget({ deviceId: `pi-verdicts-${process.pid}`, dir });
-  model = join(dir, 'lenet-5.rtm');
-  const lab = join(dir, 'lab.yaml');
-  for (const args of [
-    ['compress', 'lenet-5', '-o', model],
-    ['provision', '--device', agent.pty, '--lab', lab],
-    ['push', model, '--device', agent.pty, '--lab', lab],
-  ]) {
-    const result = await rtinfer(...args);
-    expect(result.code, result.stderr).toBe(0);
-  }
-}, piTargetStartMs());
-attachPiLogsOnFailure(() => agent);
-
-afterAll(async () => {
-  await agent?.stop();
-  if (savedCache === undefined) delete process.env.XDG_CACHE_HOME;
-  else process.env.XDG_CACHE_HOME = savedCache;
-  rmSync(dir, { recursive: true, force: true });
-});
-
 describe(`verdicts on a simulated Pi (${piTargetKind()})`, () => {
   it('an overloaded FUSION run: its live misses are the ones `rtinfer trace check` finds in its recording, task by task', async () => {
     // A 1 ms control job with a 1.2 ms deadline beside two DNN tasks whose fused entries block it: it misses some
     // deadlines and meets others by a hair, the case where the host clock passes a deadline before the trace says.
-    const tasks = join(dir, 'overloaded.yaml');
+    const tasks = join(pi.dir, 'overloaded.yaml');
     writeFileSync(
       tasks,
       [
-        `model: ${model}`,
+        `model: ${pi.model}`,
         'platform: { enclave_capacity: 2.5MiB }',
         'tasks:',
         '  - { name: camera, task: 0, period: 20ms, deadline: 20ms, policy: lw }',
@@ -79,7 +47,7 @@ describe(`verdicts on a simulated Pi (${piTargetKind()})`, () => {
         '',
       ].join('\n'),
     );
-    const recording = join(dir, 'overloaded.rtrace.jsonl');
+    const recording = join(pi.dir, 'overloaded.rtrace.jsonl');
     const live = await runJson('-t', tasks, '--policy', 'fusion', '--duration', '1s', '--trace', 'jobs,layers', '--record', recording);
     const checked = await rtinfer('trace', 'check', recording, '--json');
     expect(checked.code, checked.stderr).toBe(0);
@@ -96,8 +64,8 @@ describe(`verdicts on a simulated Pi (${piTargetKind()})`, () => {
   });
 
   it('the verdicts agree with `rtinfer schedule` on the measured profile: schedulable by a wide margin under LW and FUSION, and no miss in a run', async () => {
-    const profile = join(dir, 'lenet-5.profile.json');
-    const profiled = await rtinfer('profile', model, '--device', agent.pty, '--runs', '3', '-o', profile);
+    const profile = join(pi.dir, 'lenet-5.profile.json');
+    const profiled = await rtinfer('profile', pi.model, '--device', pi.agent.pty, '--runs', '3', '-o', profile);
     expect(profiled.code, profiled.stderr).toBe(0);
     const measured = JSON.parse(readFileSync(profile, 'utf8')) as { layers: { wcet_us: number }[]; world_switch?: { wcet_us: number } };
     const worldSwitchUs = Math.ceil(measured.world_switch?.wcet_us ?? 0);
@@ -109,7 +77,7 @@ describe(`verdicts on a simulated Pi (${piTargetKind()})`, () => {
     console.log(`lenet-5 job ${jobUs} µs measured (world switch ${worldSwitchUs} µs): period ${periodMs} ms, runs of ${durationMs} ms`);
 
     // The analysis' file (rtinfer schedule) and the device's (rtinfer run) say the same set with the same profile.
-    const analysed = join(dir, 'profiled-schedule.yaml');
+    const analysed = join(pi.dir, 'profiled-schedule.yaml');
     writeFileSync(
       analysed,
       [
@@ -121,11 +89,11 @@ describe(`verdicts on a simulated Pi (${piTargetKind()})`, () => {
         '',
       ].join('\n'),
     );
-    const device = join(dir, 'profiled-run.yaml');
+    const device = join(pi.dir, 'profiled-run.yaml');
     writeFileSync(
       device,
       [
-        `model: ${model}`,
+        `model: ${pi.model}`,
         `profile: ${profile}`,
         'platform: { enclave_capacity: 2.5MiB }',
         'tasks:',
