@@ -35,22 +35,9 @@ static uint8_t *read_file(const char *path, size_t *length) {
   return bytes;
 }
 
-/* LOAD in CHUNK-byte pieces, the last flagged; the first refusal stops it. */
+/* LOAD in CHUNK-byte pieces (rtinfer_ta_client). */
 static TEEC_Result load(const uint8_t *bytes, size_t length, uint32_t flags, rtinfer_ta_facts *facts) {
-  TEEC_Result result = TEEC_ERROR_BAD_PARAMETERS;
-  for (size_t at = 0; at < length; at += CHUNK) {
-    const size_t n = length - at < CHUNK ? length - at : CHUNK;
-    TEEC_Operation op;
-    memset(&op, 0, sizeof op);
-    op.paramTypes = TEEC_PARAM_TYPES(TEEC_MEMREF_TEMP_INPUT, TEEC_VALUE_INPUT, TEEC_VALUE_OUTPUT, TEEC_NONE);
-    op.params[0].tmpref.buffer = (void *)(bytes + at);
-    op.params[0].tmpref.size = n;
-    op.params[1].value.a = (uint32_t)at;
-    op.params[1].value.b = flags | (at + n == length ? RTINFER_TA_LOAD_LAST : 0u);
-    result = invoke(RTINFER_TA_CMD_LOAD, &op, facts);
-    if (result != TEEC_SUCCESS) break;
-  }
-  return result;
+  return ta_invoke_load_all(&s_session, bytes, length, CHUNK, flags, facts);
 }
 
 /* One entry: job 1 through layers [0, layer_count) on a zero input. */

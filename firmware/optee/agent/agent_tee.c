@@ -279,23 +279,17 @@ int agent_tee_load_slot(uint8_t slot, uint32_t size, engine_error_t *err)
             engine_error_set(err, RTP_ERR_STORAGE, "cannot read the slot", at, size, 1);
             return 0;
         }
-        TEEC_Operation op;
         rtinfer_ta_facts facts;
-        memset(&op, 0, sizeof op);
-        op.paramTypes = TEEC_PARAM_TYPES(TEEC_MEMREF_TEMP_INPUT, TEEC_VALUE_INPUT, TEEC_VALUE_OUTPUT, TEEC_NONE);
-        op.params[0].tmpref.buffer = s_chunk;
-        op.params[0].tmpref.size = n;
-        op.params[1].value.a = at;
-        op.params[1].value.b = (at == 0 ? RTINFER_TA_LOAD_RESTART : 0u) | (at + n == size ? RTINFER_TA_LOAD_LAST : 0u) |
+        uint32_t received = 0, active = 0;
+        const uint32_t flags = (at == 0 ? RTINFER_TA_LOAD_RESTART : 0u) | (at + n == size ? RTINFER_TA_LOAD_LAST : 0u) |
                                (s_tee.job_slots << RTINFER_TA_LOAD_SLOTS_SHIFT);
-        TEEC_Result r = invoke(RTINFER_TA_CMD_LOAD, &op, &facts);
+        TEEC_Result r = ta_invoke_load(&s_tee.session, s_chunk, n, at, flags, &facts, &received, &active);
         if (r != TEEC_SUCCESS) {
             refusal(r, &facts, err);
             return 0;
         }
-        if (at + n == size && op.params[2].value.b != 1u) {
-            engine_error_set(err, RTP_ERR_INTERNAL, "the TA took every byte but did not activate", size,
-                             op.params[2].value.a, 1);
+        if (at + n == size && active != 1u) {
+            engine_error_set(err, RTP_ERR_INTERNAL, "the TA took every byte but did not activate", size, received, 1);
             return 0;
         }
     }

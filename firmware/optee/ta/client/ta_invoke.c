@@ -28,6 +28,35 @@ TEEC_Result ta_invoke_key(TEEC_Session *session, const char *device_id, uint8_t 
     return ta_invoke(session, RTINFER_TA_CMD_KEY, &op, facts);
 }
 
+TEEC_Result ta_invoke_load(TEEC_Session *session, const uint8_t *bytes, size_t length, uint32_t offset, uint32_t flags,
+                           rtinfer_ta_facts *facts, uint32_t *received, uint32_t *active)
+{
+    TEEC_Operation op;
+    memset(&op, 0, sizeof op);
+    op.paramTypes = TEEC_PARAM_TYPES(TEEC_MEMREF_TEMP_INPUT, TEEC_VALUE_INPUT, TEEC_VALUE_OUTPUT, TEEC_NONE);
+    op.params[0].tmpref.buffer = (void *)bytes;
+    op.params[0].tmpref.size = length;
+    op.params[1].value.a = offset;
+    op.params[1].value.b = flags;
+    TEEC_Result result = ta_invoke(session, RTINFER_TA_CMD_LOAD, &op, facts);
+    if (received) *received = op.params[2].value.a;
+    if (active) *active = op.params[2].value.b;
+    return result;
+}
+
+TEEC_Result ta_invoke_load_all(TEEC_Session *session, const uint8_t *bytes, size_t length, size_t chunk, uint32_t flags,
+                               rtinfer_ta_facts *facts)
+{
+    TEEC_Result result = TEEC_ERROR_BAD_PARAMETERS;
+    for (size_t at = 0; at < length; at += chunk) {
+        const size_t n = length - at < chunk ? length - at : chunk;
+        const uint32_t last = at + n == length ? RTINFER_TA_LOAD_LAST : 0u;
+        result = ta_invoke_load(session, bytes + at, n, (uint32_t)at, flags | last, facts, NULL, NULL);
+        if (result != TEEC_SUCCESS) break;
+    }
+    return result;
+}
+
 TEEC_Result ta_invoke_stats(TEEC_Session *session, rtinfer_ta_stats *out)
 {
     TEEC_Operation op;

@@ -5,6 +5,7 @@
 #ifndef RTINFER_TA_INVOKE_H
 #define RTINFER_TA_INVOKE_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <tee_client_api.h>
 
@@ -16,6 +17,15 @@ TEEC_Result ta_invoke(TEEC_Session *session, uint32_t command, TEEC_Operation *o
 /* KEY: the TA's X25519 public key, the pair bound to device_id (made on the first call). */
 TEEC_Result ta_invoke_key(TEEC_Session *session, const char *device_id, uint8_t public_key[RTINFER_TA_KEY_BYTES],
                           rtinfer_ta_facts *facts);
+
+/* LOAD of one chunk at `offset` of the sealed stream with RTINFER_TA_LOAD_* `flags`; *received (where to resume)
+ * and *active (1 once the model is active) when not NULL. */
+TEEC_Result ta_invoke_load(TEEC_Session *session, const uint8_t *bytes, size_t length, uint32_t offset, uint32_t flags,
+                           rtinfer_ta_facts *facts, uint32_t *received, uint32_t *active);
+
+/* LOAD of a whole sealed stream in `chunk`-byte pieces, the last flagged LAST; stops at the first refusal. */
+TEEC_Result ta_invoke_load_all(TEEC_Session *session, const uint8_t *bytes, size_t length, size_t chunk, uint32_t flags,
+                               rtinfer_ta_facts *facts);
 
 /* STATS into *out (zeroed first). */
 TEEC_Result ta_invoke_stats(TEEC_Session *session, rtinfer_ta_stats *out);

@@ -83,16 +83,7 @@ typedef struct {
 static load_outcome load_chunk(const uint8_t *bytes, size_t length, uint32_t offset, uint32_t flags) {
   load_outcome out;
   memset(&out, 0, sizeof out);
-  TEEC_Operation op;
-  memset(&op, 0, sizeof op);
-  op.paramTypes = TEEC_PARAM_TYPES(TEEC_MEMREF_TEMP_INPUT, TEEC_VALUE_INPUT, TEEC_VALUE_OUTPUT, TEEC_NONE);
-  op.params[0].tmpref.buffer = (void *)bytes;
-  op.params[0].tmpref.size = length;
-  op.params[1].value.a = offset;
-  op.params[1].value.b = flags;
-  out.result = invoke(RTINFER_TA_CMD_LOAD, &op, &out.facts);
-  out.received = op.params[2].value.a;
-  out.active = op.params[2].value.b;
+  out.result = ta_invoke_load(&s_session, bytes, length, offset, flags, &out.facts, &out.received, &out.active);
   return out;
 }
 
