@@ -48,14 +48,14 @@ if [[ -f build/vitest-qemu.json ]]; then
   ts_passed=$((ts_passed + q_passed)) ts_failed=$((ts_failed + q_failed))
 fi
 
-stage "the enclave HIL suite on OP-TEE 3.19 + TF-A 2.7 under qemu-system-aarch64 (build-optee.sh, cached by source hash)"
+stage "the enclave HIL suites on OP-TEE 3.19 + TF-A 2.7 under qemu-system-aarch64 (build-optee.sh, cached by source hash)"
 # The build counts as one test, as the fuzz stage does; each suite boots the secure world once.
 if bash scripts/build-optee.sh; then
   c_passed=$((c_passed + 1))
   rm -f build/vitest-optee.json
-  optee_suites=(pi-sealed pi-enclave-target pi-dispatch pi-profile)
-  [[ -f hil-tests/src/pi-optee-real.test.ts ]] && optee_suites+=(pi-optee-real)
-  RTINFER_HIL_PI_TARGET=optee-qemu npx vitest run --project hil "${optee_suites[@]/#/hil-tests/src/}" \
+  optee_suites=(pi-sealed pi-sealed-faults pi-enclave-target pi-dispatch pi-profile pi-optee-real)
+  optee_files=("${optee_suites[@]/#/hil-tests/src/}")
+  RTINFER_HIL_PI_TARGET=optee-qemu npx vitest run --project hil "${optee_files[@]/%/.test.ts}" \
     --reporter=default --reporter=json --outputFile=build/vitest-optee.json || failed_stages+=("vitest on OP-TEE")
   if [[ -f build/vitest-optee.json ]]; then
     read -r o_passed o_failed < <(vitest_counts ./build/vitest-optee.json)
