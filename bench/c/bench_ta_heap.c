@@ -12,6 +12,7 @@
 #include <tee_client_api.h>
 
 #include "rtinfer_ta.h"
+#include "bench_ta_open.h"
 #include "ta_invoke.h"
 
 #define CHUNK (64u * 1024u)
@@ -21,18 +22,6 @@ static TEEC_Session s_session;
 
 static TEEC_Result invoke(uint32_t command, TEEC_Operation *op, rtinfer_ta_facts *facts) {
   return ta_invoke(&s_session, command, op, facts);
-}
-
-static uint8_t *read_file(const char *path, size_t *length) {
-  FILE *file = fopen(path, "rb");
-  if (!file) return NULL;
-  fseek(file, 0, SEEK_END);
-  long size = ftell(file);
-  fseek(file, 0, SEEK_SET);
-  uint8_t *bytes = malloc(size > 0 ? (size_t)size : 1u);
-  *length = size > 0 && fread(bytes, 1, (size_t)size, file) == (size_t)size ? (size_t)size : 0;
-  fclose(file);
-  return bytes;
 }
 
 /* LOAD in CHUNK-byte pieces (rtinfer_ta_client). */
@@ -73,18 +62,8 @@ int main(int argc, char **argv) {
     fprintf(stderr, "usage: bench_ta_heap key DEVICE | load DEVICE FILE [--sparse] [--slots N]\n");
     return 2;
   }
-  const TEEC_UUID uuid = RTINFER_TA_UUID;
-  uint32_t origin = 0;
-  if (TEEC_InitializeContext(NULL, &s_context) != TEEC_SUCCESS ||
-      TEEC_OpenSession(&s_context, &s_session, &uuid, TEEC_LOGIN_PUBLIC, NULL, NULL, &origin) != TEEC_SUCCESS) {
-    fprintf(stderr, "bench_ta_heap: cannot open the rtinfer TA (built with the C tree? TEESIM_TA_DIR?)\n");
-    return 1;
-  }
   uint8_t public_key[RTINFER_TA_KEY_BYTES];
-  if (ta_invoke_key(&s_session, argv[2], public_key, NULL) != TEEC_SUCCESS) {
-    fprintf(stderr, "bench_ta_heap: KEY failed for device %s\n", argv[2]);
-    return 1;
-  }
+  if (bench_open_ta("bench_ta_heap", argv[2], &s_context, &s_session, public_key)) return 1;
   int status = 0;
   if (strcmp(argv[1], "key") == 0) {
     for (size_t i = 0; i < sizeof public_key; i++) printf("%02x", public_key[i]);
@@ -96,7 +75,7 @@ int main(int argc, char **argv) {
       else if (strcmp(argv[i], "--slots") == 0 && i + 1 < argc) flags |= (uint32_t)atoi(argv[++i]) << RTINFER_TA_LOAD_SLOTS_SHIFT;
     }
     size_t length = 0;
-    uint8_t *sealed = read_file(argv[3], &length);
+    uint8_t *sealed = bench_read_file(argv[3], &length);
     if (!length) {
       fprintf(stderr, "bench_ta_heap: cannot read %s\n", argv[3]);
       return 1;

@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "rtinfer_ta.h"
+#include "bench_ta_open.h"
 #include "ta_invoke.h"
 
 #define CHUNK (64u * 1024u)
@@ -23,18 +24,6 @@
 
 static TEEC_Context s_context;
 static TEEC_Session s_session;
-
-static uint8_t *read_file(const char *path, size_t *length) {
-  FILE *file = fopen(path, "rb");
-  if (!file) return NULL;
-  fseek(file, 0, SEEK_END);
-  long size = ftell(file);
-  fseek(file, 0, SEEK_SET);
-  uint8_t *bytes = malloc(size > 0 ? (size_t)size : 1u);
-  *length = size > 0 && fread(bytes, 1, (size_t)size, file) == (size_t)size ? (size_t)size : 0;
-  fclose(file);
-  return bytes;
-}
 
 static uint64_t now_ns(void) {
   struct timespec t;
@@ -53,21 +42,11 @@ int main(int argc, char **argv) {
   }
   const int runs = atoi(argv[4]);
   const uint32_t flags = argc > 5 && strcmp(argv[5], "--sparse") == 0 ? RTINFER_TA_LOAD_SPARSE : 0u;
-  const TEEC_UUID uuid = RTINFER_TA_UUID;
-  uint32_t origin = 0;
-  if (TEEC_InitializeContext(NULL, &s_context) != TEEC_SUCCESS ||
-      TEEC_OpenSession(&s_context, &s_session, &uuid, TEEC_LOGIN_PUBLIC, NULL, NULL, &origin) != TEEC_SUCCESS) {
-    fprintf(stderr, "bench_ta_layers: cannot open the rtinfer TA (TEESIM_TA_DIR?)\n");
-    return 1;
-  }
   uint8_t public_key[RTINFER_TA_KEY_BYTES];
-  if (ta_invoke_key(&s_session, argv[1], public_key, NULL) != TEEC_SUCCESS) {
-    fprintf(stderr, "bench_ta_layers: KEY failed for device %s\n", argv[1]);
-    return 1;
-  }
+  if (bench_open_ta("bench_ta_layers", argv[1], &s_context, &s_session, public_key)) return 1;
   size_t sealed_length = 0, input_length = 0;
-  uint8_t *sealed = read_file(argv[2], &sealed_length);
-  uint8_t *input = read_file(argv[3], &input_length);
+  uint8_t *sealed = bench_read_file(argv[2], &sealed_length);
+  uint8_t *input = bench_read_file(argv[3], &input_length);
   rtinfer_ta_facts facts;
   memset(&facts, 0, sizeof facts);
   if (!sealed_length || load(sealed, sealed_length, flags, &facts) != TEEC_SUCCESS) {
