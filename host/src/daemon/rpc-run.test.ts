@@ -2,22 +2,14 @@
 // own TASKSET schema and against params.tasks, and goes only to a TEE device, which runs nothing else.
 import { Capability, type DeviceBody } from '@rtinfer/protocol';
 import { describe, expect, it } from 'vitest';
-import { RtinferError } from '../errors.js';
 import { checkPlanFor, runParams } from './rpc-run.js';
+import { thrownRtinferError } from '../util/thrown.js';
 
 const tasks = [{ task: 0, periodUs: 500_000, deadlineUs: 500_000, mode: 'dense' }];
 const plan = { tasks: [{ task: 0, periodUs: 500_000, deadlineUs: 500_000, mode: 0, policy: 0 }], units: [[0, 0, 1, 4096, 12], [1, 0, 1, 2048, 7]], capacity: 1 << 20, worldSwitchUs: 0 };
 const hello = (caps: number, board: string) => ({ proto: 1, maxFrame: 4096, board, firmware: '0.1.0', deviceId: 'd', clockHz: 1_000_000_000n, caps, ram: 0, slotSize: 0, slots: 2, bootId: 1, uptime: 0n }) as DeviceBody<'HELLO'>;
 
-function failure(run: () => unknown): RtinferError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof RtinferError) return error;
-    throw error;
-  }
-  throw new Error('expected an error');
-}
+const failure = thrownRtinferError;
 
 describe('run params with a TEE plan', () => {
   it('passes a well-formed plan of the same tasks on unchanged', () => {

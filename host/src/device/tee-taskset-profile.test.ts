@@ -5,13 +5,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { RtinferError } from '../errors.js';
 import { zooModel } from '../model/zoo/index.js';
 import { profileToJson, type Profile } from '../sched/profile-file.js';
 import { graphLayerShapes } from '../sched/profile-layers.js';
 import { measureProfile } from '../sched/profile-measure.js';
 import { parseDeviceTaskset } from './device-taskset-file.js';
 import { planTeeTasksetFile } from './tee-taskset.js';
+import { thrownRtinferError } from '../util/thrown.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'rtinfer-tee-profile-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -41,15 +41,7 @@ function tasksetWith(profile: Profile | string, name: string): string {
   return file;
 }
 
-function failure(run: () => unknown): RtinferError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof RtinferError) return error;
-    throw error;
-  }
-  throw new Error('expected an error');
-}
+const failure = thrownRtinferError;
 
 const plan = (file: string) => planTeeTasksetFile({ file, tasks: parseDeviceTaskset(`tasks:\n  - { task: 0, period: 100ms, policy: lw }\n`) }, 5 * MiB);
 

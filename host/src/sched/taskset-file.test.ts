@@ -2,24 +2,16 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { RtinferError } from '../errors.js';
 import { LayerTooLargeError, TasksetError } from './errors.js';
 import { plannedViews } from './schedule-report.js';
 import { parseTaskset, readTasksetFile } from './taskset-file.js';
 import { readProfileFile } from './profile-file.js';
 import { profileNetwork } from './profile-network.js';
+import { thrownRtinferError } from '../util/thrown.js';
 
 const examples = join(import.meta.dirname, '..', '..', '..', 'examples', 'tasksets');
 
-function failure(run: () => unknown): RtinferError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof RtinferError) return error;
-    throw error;
-  }
-  throw new Error('expected an error');
-}
+const failure = thrownRtinferError;
 
 describe('taskset files', () => {
   it('reads durations, sizes, zoo networks, shapes and normal-world tasks', () => {
