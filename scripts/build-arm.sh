@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Builds the STM32 firmware images with arm-none-eabi-gcc (firmware/arm) into
 # build/arm/<board>/rtinfer-<board>.{elf,bin,hex,map} and prints a memory
-# report. Boards: netduinoplus2 (QEMU), nucleo_f746zg, disco_f469ni.
+# report. Boards: netduinoplus2 (QEMU, M4), nucleo_f746zg, disco_f469ni,
+# mps2_an500 (QEMU, M7).
 #
-#   scripts/build-arm.sh [board...]      default: all three
+#   scripts/build-arm.sh [board...]      default: all four
 #
 # Environment:
 #   RTINFER_MBEDTLS_SRC  an mbedTLS 2.28 source tree to use instead of fetching
@@ -14,7 +15,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 jobs="${RTINFER_JOBS:-2}"
-all_boards=(netduinoplus2 nucleo_f746zg disco_f469ni)
+all_boards=(netduinoplus2 nucleo_f746zg disco_f469ni mps2_an500)
 boards=("$@")
 (( ${#boards[@]} )) || boards=("${all_boards[@]}")
 for board in "${boards[@]}"; do

@@ -1,5 +1,5 @@
 /*
- * Startup for the STM32F4/F7 boards: the vector table, the reset handler
+ * Startup for the STM32F4/F7 boards (and mps2_an500): the vector table, the reset handler
  * (FPU on, .data copied, .bss zeroed, then main) and the fault handlers.
  * The linker script (stm32_sections.ld) provides the symbols used here.
  */
@@ -29,6 +29,8 @@ void PendSV_Handler(void) __attribute__((weak, alias("Default_Handler")));
 void SysTick_Handler(void) __attribute__((weak, alias("Default_Handler")));
 void USART1_IRQHandler(void) __attribute__((weak, alias("Default_Handler")));
 void USART3_IRQHandler(void) __attribute__((weak, alias("Default_Handler")));
+/* mps2_an500's link (CMSDK UART0 RX, IRQ 0); on the STM32s IRQ 0 is the WWDG, never enabled. */
+void UART0RX_IRQHandler(void) __attribute__((weak, alias("Default_Handler")));
 
 /* External interrupt count of the largest part served (F746: 98, RM0385
  * Table 46; F469: 93; F405: 82). Entries past a smaller part's last IRQ are
@@ -57,6 +59,7 @@ __attribute__((section(".isr_vector"), used)) const vector_t g_vectors[16u + IRQ
     [16u + 0u ... 16u + IRQ_COUNT - 1u] = Default_Handler,
     [16u + IRQ_USART1] = USART1_IRQHandler,
     [16u + IRQ_USART3] = USART3_IRQHandler,
+    [16u + 0u] = UART0RX_IRQHandler,
 };
 #pragma GCC diagnostic pop
 
