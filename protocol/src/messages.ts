@@ -25,6 +25,8 @@ export const MessageType = {
   MODEL_STATUS: 0x14,
   INFER: 0x20,
   RESULT: 0x21,
+  INFER_PART: 0x22,
+  RESULT_PART: 0x23,
   TASKSET: 0x30,
   RUN: 0x31,
   STOP: 0x32,
@@ -134,6 +136,7 @@ const slotEntry = struct({
   size: optional(3, u32),
   sha256: optional(4, sha256),
   received: optional(5, u32),
+  headerSha256: optional(6, sha256),
 });
 
 const task = struct({
@@ -166,14 +169,18 @@ export const hostBodies = {
     t1: required(0, u64()),
     pad: optional(1, bstr()),
   }),
-  MODEL_BEGIN: struct({
-    modelId: required(0, tstr(Limits.modelId)),
-    size: required(1, uint(32, 1)),
-    sha256: required(2, sha256),
-    slot: optional(3, u8),
-    chunk: required(4, uint(16, 1)),
-    window: required(5, uint(16, 1)),
-  }),
+  MODEL_BEGIN: struct(
+    {
+      modelId: required(0, tstr(Limits.modelId)),
+      size: required(1, uint(32, 1)),
+      sha256: optional(2, sha256),
+      slot: optional(3, u8),
+      chunk: required(4, uint(16, 1)),
+      window: required(5, uint(16, 1)),
+      headerSha256: optional(6, sha256),
+    },
+    (body) => ((body.sha256 === undefined) === (body.headerSha256 === undefined) ? 'exactly one of sha256 (2) and header_sha256 (6) is required' : undefined),
+  ),
   MODEL_CHUNK: struct({
     slot: required(0, u8),
     offset: required(1, u32),
@@ -182,6 +189,7 @@ export const hostBodies = {
   MODEL_COMMIT: struct({
     slot: required(0, u8),
     activate: optional(1, bool()),
+    sha256: optional(2, sha256),
   }),
   MODEL_STATUS: empty,
   INFER: struct(
@@ -192,9 +200,23 @@ export const hostBodies = {
       input: optional(3, bstr()),
       inputIndex: optional(4, u16),
       want: optional(5, u8),
+      inputSize: optional(6, uint(32, 1)),
     },
-    (body) => ((body.input === undefined) === (body.inputIndex === undefined) ? 'exactly one of input (3) and input_index (4) is required' : undefined),
+    (body) =>
+      [body.input, body.inputIndex, body.inputSize].filter((value) => value !== undefined).length !== 1
+        ? 'exactly one of input (3), input_index (4) and input_size (6) is required'
+        : undefined,
   ),
+  /** A piece of the input of the INFER in progress (SPEC.md §4.4.1). */
+  INFER_PART: struct({
+    offset: required(0, u32),
+    data: required(1, bstr()),
+  }),
+  /** A piece of the withheld output (part 0) or layer ticks (part 1) of the last RESULT (SPEC.md §4.4.1). */
+  RESULT_PART: struct({
+    part: required(0, uint(8, 0, 1)),
+    offset: required(1, u32),
+  }),
   TASKSET: struct({
     tasks: required(0, arrayOf(task, Limits.tasks, 1)),
     units: optional(1, arrayOf(unit, Limits.units)),
@@ -250,6 +272,15 @@ export const deviceBodies = {
     trec: optional(4, arrayOf(tuple(u16, u32, u32), Limits.trecLayers)),
     top: optional(5, u32),
     entries: optional(6, u32),
+    outputSize: optional(7, u32),
+    layerCount: optional(8, u32),
+  }),
+  INFER_PART: struct({ next: required(0, u32) }),
+  RESULT_PART: struct({
+    part: required(0, uint(8, 0, 1)),
+    offset: required(1, u32),
+    size: required(2, u32),
+    data: required(3, bstr()),
   }),
   TASKSET: struct({ tasks: required(0, u8) }),
   RUN: struct({ start: required(0, ticks) }),
@@ -304,6 +335,8 @@ export const REPLY_TYPE = {
   MODEL_COMMIT: 'MODEL_STATUS',
   MODEL_STATUS: 'MODEL_STATUS',
   INFER: 'RESULT',
+  INFER_PART: 'INFER_PART',
+  RESULT_PART: 'RESULT_PART',
   TASKSET: 'TASKSET',
   RUN: 'RUN',
   STOP: 'STOP',

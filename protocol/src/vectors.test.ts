@@ -20,8 +20,8 @@ describe('golden vectors', () => {
   it('cover every message type in both directions it exists in', () => {
     const seen = new Set(valid.map((vector) => `${vector.direction}:${(vector.message as { type: string }).type}`));
     const expected = [
-      ...['HELLO', 'PING', 'MODEL_BEGIN', 'MODEL_CHUNK', 'MODEL_COMMIT', 'MODEL_STATUS', 'INFER', 'TASKSET', 'RUN', 'STOP'].map((type) => `h2d:${type}`),
-      ...['HELLO', 'PING', 'MODEL_ACK', 'MODEL_STATUS', 'RESULT', 'TASKSET', 'RUN', 'STOP', 'TRACE', 'LOG', 'ERROR'].map((type) => `d2h:${type}`),
+      ...['HELLO', 'PING', 'MODEL_BEGIN', 'MODEL_CHUNK', 'MODEL_COMMIT', 'MODEL_STATUS', 'INFER', 'INFER_PART', 'RESULT_PART', 'TASKSET', 'RUN', 'STOP'].map((type) => `h2d:${type}`),
+      ...['HELLO', 'PING', 'MODEL_ACK', 'MODEL_STATUS', 'RESULT', 'INFER_PART', 'RESULT_PART', 'TASKSET', 'RUN', 'STOP', 'TRACE', 'LOG', 'ERROR'].map((type) => `d2h:${type}`),
     ];
     expect([...seen].sort()).toEqual(expected.sort());
   });

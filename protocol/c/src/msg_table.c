@@ -96,12 +96,24 @@ MAP(ping_reply, rtp_ping_reply_t);
 static const field_t model_begin_f[] = {
     STR(rtp_model_begin_t, 0, model_id, F_TSTR, 0, RTP_MAX_MODEL_ID),
     U(rtp_model_begin_t, 1, size, 1, UINT32_MAX),
-    STR(rtp_model_begin_t, 2, sha256, F_BSTR, RTP_SHA256_BYTES, RTP_SHA256_BYTES),
+    STRO(rtp_model_begin_t, 2, sha256, F_BSTR, RTP_SHA256_BYTES, RTP_SHA256_BYTES),
     UO(rtp_model_begin_t, 3, slot, R8, 0),
     U(rtp_model_begin_t, 4, chunk, 1, UINT16_MAX),
     U(rtp_model_begin_t, 5, window, 1, UINT16_MAX),
+    STRO(rtp_model_begin_t, 6, header_sha256, F_BSTR, RTP_SHA256_BYTES, RTP_SHA256_BYTES),
 };
 MAP(model_begin, rtp_model_begin_t);
+
+/* SPEC §4.3: the whole file's SHA-256 (2) or a sealed stream's header SHA-256 (6), exactly one. */
+static rtp_decode_reason_t model_begin_rule(const void *body, uint8_t *key)
+{
+    const rtp_model_begin_t *b = (const rtp_model_begin_t *)body;
+    if (b->has_sha256 == b->has_header_sha256) {
+        *key = b->has_sha256 ? 6 : 2; /* the extra one, or the missing one */
+        return RTP_REASON_EXCLUSIVE;
+    }
+    return RTP_REASON_NONE;
+}
 
 static const field_t model_chunk_f[] = {
     U(rtp_model_chunk_t, 0, slot, R8),
@@ -128,6 +140,7 @@ MAP(model_ack, rtp_model_ack_t);
 static const field_t model_commit_f[] = {
     U(rtp_model_commit_t, 0, slot, R8),
     BO(rtp_model_commit_t, 1, activate, 1),
+    STRO(rtp_model_commit_t, 2, sha256, F_BSTR, RTP_SHA256_BYTES, RTP_SHA256_BYTES),
 };
 MAP(model_commit, rtp_model_commit_t);
 
@@ -138,6 +151,7 @@ static const field_t slot_entry_f[] = {
     UO(rtp_slot_entry_t, 3, size, R32, 0),
     STRO(rtp_slot_entry_t, 4, sha256, F_BSTR, RTP_SHA256_BYTES, RTP_SHA256_BYTES),
     UO(rtp_slot_entry_t, 5, received, R32, 0),
+    STRO(rtp_slot_entry_t, 6, header_sha256, F_BSTR, RTP_SHA256_BYTES, RTP_SHA256_BYTES),
 };
 MAP(slot_entry, rtp_slot_entry_t);
 
@@ -167,19 +181,47 @@ static const field_t infer_f[] = {
     STRO(rtp_infer_t, 3, input, F_BSTR, ANYLEN),
     UO(rtp_infer_t, 4, input_index, R16, 0),
     UO(rtp_infer_t, 5, want, R8, RTP_WANT_OUTPUT),
+    UO(rtp_infer_t, 6, input_size, 1, UINT32_MAX, 1),
 };
 MAP(infer, rtp_infer_t);
 
-/* SPEC §4.4: exactly one of input (3) and input_index (4). */
+/* SPEC §4.4: exactly one of input (3), input_index (4) and input_size (6). */
 static rtp_decode_reason_t infer_rule(const void *body, uint8_t *key)
 {
     const rtp_infer_t *b = (const rtp_infer_t *)body;
-    if (b->has_input == b->has_input_index) {
-        *key = b->has_input ? 4 : 3; /* the extra one, or the missing one */
+    if ((int)b->has_input + (int)b->has_input_index + (int)b->has_input_size != 1) {
+        /* the extra one, or the missing one (3: the usual form) */
+        *key = b->has_input_size && (b->has_input || b->has_input_index) ? 6 : b->has_input && b->has_input_index ? 4 : 3;
         return RTP_REASON_EXCLUSIVE;
     }
     return RTP_REASON_NONE;
 }
+
+/* INFER_PART, RESULT_PART (SPEC §4.4.1) */
+static const field_t infer_part_f[] = {
+    U(rtp_infer_part_t, 0, offset, R32),
+    STR(rtp_infer_part_t, 1, data, F_BSTR, ANYLEN),
+};
+MAP(infer_part, rtp_infer_part_t);
+
+static const field_t infer_part_ack_f[] = {
+    U(rtp_infer_part_ack_t, 0, next, R32),
+};
+MAP(infer_part_ack, rtp_infer_part_ack_t);
+
+static const field_t result_part_req_f[] = {
+    U(rtp_result_part_req_t, 0, part, RTP_PART_OUTPUT, RTP_PART_LAYER_TICKS),
+    U(rtp_result_part_req_t, 1, offset, R32),
+};
+MAP(result_part_req, rtp_result_part_req_t);
+
+static const field_t result_part_f[] = {
+    U(rtp_result_part_t, 0, part, RTP_PART_OUTPUT, RTP_PART_LAYER_TICKS),
+    U(rtp_result_part_t, 1, offset, R32),
+    U(rtp_result_part_t, 2, size, R32),
+    STR(rtp_result_part_t, 3, data, F_BSTR, ANYLEN),
+};
+MAP(result_part, rtp_result_part_t);
 
 static const field_t trec_stat_f[] = {
     U(rtp_trec_stat_t, 0, layer, R16),
@@ -196,6 +238,8 @@ static const field_t result_f[] = {
     RECS_O(rtp_result_t, 4, trec, trec_count, 0, RTP_MAX_TREC, trec_stat_s),
     UO(rtp_result_t, 5, top, R32, 0),
     UO(rtp_result_t, 6, entries, R32, 0),
+    UO(rtp_result_t, 7, output_size, R32, 0),
+    UO(rtp_result_t, 8, layer_count, R32, 0),
 };
 MAP(result, rtp_result_t);
 
@@ -299,7 +343,7 @@ static const msg_def_t defs[] = {
     { RTP_MSG_HELLO, D, &hello_info_s, NULL },
     { RTP_MSG_PING, H, &ping_req_s, NULL },
     { RTP_MSG_PING, D, &ping_reply_s, NULL },
-    { RTP_MSG_MODEL_BEGIN, H, &model_begin_s, NULL },
+    { RTP_MSG_MODEL_BEGIN, H, &model_begin_s, model_begin_rule },
     { RTP_MSG_MODEL_CHUNK, H, &model_chunk_s, NULL },
     { RTP_MSG_MODEL_ACK, D, &model_ack_s, NULL },
     { RTP_MSG_MODEL_COMMIT, H, &model_commit_s, NULL },
@@ -307,6 +351,10 @@ static const msg_def_t defs[] = {
     { RTP_MSG_MODEL_STATUS, D, &model_status_s, NULL },
     { RTP_MSG_INFER, H, &infer_s, infer_rule },
     { RTP_MSG_RESULT, D, &result_s, NULL },
+    { RTP_MSG_INFER_PART, H, &infer_part_s, NULL },
+    { RTP_MSG_INFER_PART, D, &infer_part_ack_s, NULL },
+    { RTP_MSG_RESULT_PART, H, &result_part_req_s, NULL },
+    { RTP_MSG_RESULT_PART, D, &result_part_s, NULL },
     { RTP_MSG_TASKSET, H, &taskset_req_s, NULL },
     { RTP_MSG_TASKSET, D, &taskset_reply_s, NULL },
     { RTP_MSG_RUN, H, &run_req_s, NULL },
@@ -340,6 +388,8 @@ const char *rtp_msg_type_name(uint8_t type)
     case RTP_MSG_MODEL_STATUS: return "MODEL_STATUS";
     case RTP_MSG_INFER: return "INFER";
     case RTP_MSG_RESULT: return "RESULT";
+    case RTP_MSG_INFER_PART: return "INFER_PART";
+    case RTP_MSG_RESULT_PART: return "RESULT_PART";
     case RTP_MSG_TASKSET: return "TASKSET";
     case RTP_MSG_RUN: return "RUN";
     case RTP_MSG_STOP: return "STOP";

@@ -12,6 +12,8 @@ const sample_kind_t sample_kinds[] = {
     {RTP_MSG_MODEL_ACK, RTP_DIR_D2H},    {RTP_MSG_MODEL_COMMIT, RTP_DIR_H2D},
     {RTP_MSG_MODEL_STATUS, RTP_DIR_H2D}, {RTP_MSG_MODEL_STATUS, RTP_DIR_D2H},
     {RTP_MSG_INFER, RTP_DIR_H2D},        {RTP_MSG_RESULT, RTP_DIR_D2H},
+    {RTP_MSG_INFER_PART, RTP_DIR_H2D},   {RTP_MSG_INFER_PART, RTP_DIR_D2H},
+    {RTP_MSG_RESULT_PART, RTP_DIR_H2D},  {RTP_MSG_RESULT_PART, RTP_DIR_D2H},
     {RTP_MSG_TASKSET, RTP_DIR_H2D},      {RTP_MSG_TASKSET, RTP_DIR_D2H},
     {RTP_MSG_RUN, RTP_DIR_H2D},          {RTP_MSG_RUN, RTP_DIR_D2H},
     {RTP_MSG_STOP, RTP_DIR_H2D},         {RTP_MSG_STOP, RTP_DIR_D2H},
@@ -81,6 +83,7 @@ void sample_build(uint8_t type, rtp_dir_t dir, bool full, rtp_msg_t *m)
         rtp_model_begin_t *b = &m->body.model_begin;
         b->model_id = S("mnist-dense-v1");
         b->size = 123456;
+        b->has_sha256 = true; /* the whole-file form; header_sha256 is its alternative (test_messages.c) */
         b->sha256 = (rtp_bytes_t){(const uint8_t *)sha, 32};
         if (full) {
             b->has_slot = true;
@@ -119,6 +122,8 @@ void sample_build(uint8_t type, rtp_dir_t dir, bool full, rtp_msg_t *m)
         if (full) {
             b->has_activate = true;
             b->activate = false;
+            b->has_sha256 = true;
+            b->sha256 = (rtp_bytes_t){(const uint8_t *)sha, 32};
         }
         break;
     }
@@ -143,6 +148,8 @@ void sample_build(uint8_t type, rtp_dir_t dir, bool full, rtp_msg_t *m)
                 s->sha256 = (rtp_bytes_t){(const uint8_t *)sha, 32};
                 s->has_received = true;
                 s->received = 500;
+                s->has_header_sha256 = i % 2 == 1;
+                s->header_sha256 = (rtp_bytes_t){(const uint8_t *)sha, s->has_header_sha256 ? 32 : 0};
             }
         } else {
             b->slot_count = 1; /* bare entry */
@@ -191,9 +198,30 @@ void sample_build(uint8_t type, rtp_dir_t dir, bool full, rtp_msg_t *m)
                 b->trec[i] = (rtp_trec_stat_t){(uint16_t)i, 10 + i, 100 + i};
             b->has_top = true;
             b->top = 7;
+            b->has_output_size = true; /* both forms at once: the codec does not mind, a device never sends it */
+            b->output_size = 0xFFFFFFFFu;
+            b->has_layer_count = true;
+            b->layer_count = 200;
         }
         break;
     }
+    case RTP_MSG_INFER_PART * 2 + RTP_DIR_H2D:
+        m->body.infer_part.offset = full ? 0xFFFFFFFFu : 0;
+        m->body.infer_part.data = full ? B("\x00\x00\x80\x3f") : (rtp_bytes_t){NULL, 0};
+        break;
+    case RTP_MSG_INFER_PART * 2 + RTP_DIR_D2H:
+        m->body.infer_part_ack.next = full ? 0xFFFFFFFFu : 0;
+        break;
+    case RTP_MSG_RESULT_PART * 2 + RTP_DIR_H2D:
+        m->body.result_part_req.part = full ? RTP_PART_LAYER_TICKS : RTP_PART_OUTPUT;
+        m->body.result_part_req.offset = full ? 0xFFFFFFFFu : 0;
+        break;
+    case RTP_MSG_RESULT_PART * 2 + RTP_DIR_D2H:
+        m->body.result_part.part = full ? RTP_PART_LAYER_TICKS : RTP_PART_OUTPUT;
+        m->body.result_part.offset = full ? 8 : 0;
+        m->body.result_part.size = full ? 0xFFFFFFFFu : 1;
+        m->body.result_part.data = full ? B("\x01\x00\x00\x00\x00\x00\x00\x00") : B("\x07");
+        break;
     case RTP_MSG_TASKSET * 2 + RTP_DIR_H2D: {
         rtp_taskset_req_t *b = &m->body.taskset_req;
         b->task_count = full ? RTP_MAX_TASKS : 1;

@@ -216,6 +216,18 @@ static void errors(void)
            " 04 01 05 01", MAL, RTP_REASON_LENGTH, 2);
     BAD(H, "83 10 01 a5 00 61 6d 01 00 02 58 20 0000000000000000000000000000000000000000000000000000000000000000"
            " 04 01 05 01", MAL, RTP_REASON_RANGE, 1);
+    /* MODEL_BEGIN: exactly one of sha256 (2) and header_sha256 (6) */
+    BAD(H, "83 10 01 a4 00 61 6d 01 01 04 01 05 01", MAL, RTP_REASON_EXCLUSIVE, 2);
+    BAD(H, "83 10 01 a6 00 61 6d 01 01 02 58 20 0000000000000000000000000000000000000000000000000000000000000000"
+           " 04 01 05 01 06 58 20 0000000000000000000000000000000000000000000000000000000000000000",
+        MAL, RTP_REASON_EXCLUSIVE, 6);
+    CHECK_EQ(dec_hex(H, "83 10 01 a5 00 61 6d 01 01 04 01 05 01 06 58 20"
+                        " 0101010101010101010101010101010101010101010101010101010101010101"),
+             RTP_DECODE_OK);
+    CHECK(!M.body.model_begin.has_sha256 && M.body.model_begin.has_header_sha256 &&
+          M.body.model_begin.header_sha256.len == 32 && M.body.model_begin.header_sha256.ptr[31] == 1);
+    /* MODEL_COMMIT's sha256 (2): 32 bytes */
+    BAD(H, "83 13 01 a2 00 01 02 41 00", MAL, RTP_REASON_LENGTH, 2);
     /* MODEL_COMMIT activate must be a bool */
     BAD(H, "83 13 01 a2 00 01 01 01", MAL, RTP_REASON_TYPE, 1);
     BAD(H, "83 13 01 a2 00 01 01 f6", MAL, RTP_REASON_TYPE, 1);
@@ -223,6 +235,15 @@ static void errors(void)
     BAD(H, "83 18 20 05 a1 01 00", MAL, RTP_REASON_EXCLUSIVE, 3);
     BAD(H, "83 18 20 05 a3 01 00 03 40 04 00", MAL, RTP_REASON_EXCLUSIVE, 4);
     BAD(H, "83 18 20 05 a2 01 02 04 00", MAL, RTP_REASON_RANGE, 1);
+    /* INFER input_size (6): >= 1, and exclusive with input and input_index */
+    BAD(H, "83 18 20 05 a3 01 00 04 00 06 19 3000", MAL, RTP_REASON_EXCLUSIVE, 6);
+    BAD(H, "83 18 20 05 a2 01 00 06 00", MAL, RTP_REASON_RANGE, 6);
+    CHECK_EQ(dec_hex(H, "83 18 20 05 a2 01 00 06 19 3000"), RTP_DECODE_OK);
+    CHECK(M.body.infer.has_input_size && M.body.infer.input_size == 0x3000 && !M.body.infer.has_input);
+    /* INFER_PART needs offset and data; RESULT_PART's part is 0..1 */
+    BAD(H, "83 18 22 05 a1 00 00", MAL, RTP_REASON_MISSING, 1);
+    BAD(H, "83 18 23 05 a2 00 02 01 00", MAL, RTP_REASON_RANGE, 0);
+    BAD(D, "83 18 23 05 a3 00 00 01 00 02 01", MAL, RTP_REASON_MISSING, 3);
     BAD(H, "83 18 20 05 a3 01 01 02 81 83 00 01 00 04 00", MAL, RTP_REASON_RANGE, 2);
     CHECK(E.index == 0 && E.subkey == 2);
     BAD(H, "83 18 20 05 a3 01 01 02 82 83 00 01 01 83 00 01 18 21 04 00", MAL, RTP_REASON_RANGE, 2);
@@ -307,6 +328,14 @@ static void encode_checks(void)
     sample_build(RTP_MSG_MODEL_BEGIN, H, true, &M);
     M.body.model_begin.sha256.len = 31;
     CHECK(!rtp_msg_check(&M, &ce) && ce.reason == RTP_REASON_LENGTH && ce.key == 2);
+    sample_build(RTP_MSG_MODEL_BEGIN, H, true, &M);
+    M.body.model_begin.has_header_sha256 = true;
+    M.body.model_begin.header_sha256 = M.body.model_begin.sha256;
+    CHECK(!rtp_msg_check(&M, &ce) && ce.reason == RTP_REASON_EXCLUSIVE && ce.key == 6);
+    M.body.model_begin.has_sha256 = false;
+    CHECK(rtp_msg_check(&M, &ce));
+    M.body.model_begin.has_header_sha256 = false;
+    CHECK(!rtp_msg_check(&M, &ce) && ce.reason == RTP_REASON_EXCLUSIVE && ce.key == 2);
     sample_build(RTP_MSG_TASKSET, H, false, &M);
     M.body.taskset_req.task_count = 0;
     CHECK_EQ(rtp_msg_encode(&M, buf, sizeof buf), 0);

@@ -153,10 +153,12 @@ int main(int argc, char **argv)
             a.dir = (rtp_dir_t)def->dir;
             a.id = (uint32_t)rnd_range(0, UINT32_MAX);
             gen_record(def->body, (uint8_t *)&a.body);
-            if (a.type == RTP_MSG_INFER) { /* the cross-field rule */
-                bool in = rnd(2);
+            if (a.type == RTP_MSG_INFER) { /* the cross-field rule: exactly one of input, input_index, input_size */
+                unsigned form = (unsigned)rnd(3);
+                bool in = form == 0;
                 a.body.infer.has_input = in;
-                a.body.infer.has_input_index = !in;
+                a.body.infer.has_input_index = form == 1;
+                a.body.infer.has_input_size = form == 2;
                 if (in)
                     a.body.infer.input = (rtp_bytes_t){arena, rnd(64)};
             }

@@ -36,6 +36,8 @@ typedef enum {
     RTP_MSG_MODEL_STATUS = 0x14,
     RTP_MSG_INFER = 0x20,
     RTP_MSG_RESULT = 0x21,
+    RTP_MSG_INFER_PART = 0x22,
+    RTP_MSG_RESULT_PART = 0x23,
     RTP_MSG_TASKSET = 0x30,
     RTP_MSG_RUN = 0x31,
     RTP_MSG_STOP = 0x32,
@@ -172,14 +174,17 @@ typedef struct { /* PING D2H */
     uint64_t counters[RTP_MAX_COUNTERS];  /* 3: opt */
 } rtp_ping_reply_t;
 
-typedef struct { /* MODEL_BEGIN H2D */
+typedef struct { /* MODEL_BEGIN H2D: exactly one of sha256 and header_sha256 (SPEC §4.3) */
     rtp_str_t model_id; /* 0: <= 64 */
     uint32_t size;      /* 1: >= 1 */
-    rtp_bytes_t sha256; /* 2: exactly 32 bytes */
+    bool has_sha256;
+    rtp_bytes_t sha256; /* 2: exactly 32 bytes, opt */
     bool has_slot;
     uint8_t slot;       /* 3: opt */
     uint16_t chunk;     /* 4: >= 1 */
     uint16_t window;    /* 5: >= 1 */
+    bool has_header_sha256;
+    rtp_bytes_t header_sha256; /* 6: exactly 32 bytes, opt: a sealed stream's header form */
 } rtp_model_begin_t;
 
 typedef struct { /* MODEL_CHUNK H2D, id 0 */
@@ -207,6 +212,8 @@ typedef struct { /* MODEL_COMMIT H2D */
     uint8_t slot; /* 0 */
     bool has_activate;
     bool activate; /* 1: opt, default true */
+    bool has_sha256;
+    rtp_bytes_t sha256; /* 2: exactly 32 bytes, opt: the whole file's, when MODEL_BEGIN had the header form */
 } rtp_model_commit_t;
 
 typedef struct { /* MODEL_STATUS D2H slot entry (a map) */
@@ -220,6 +227,8 @@ typedef struct { /* MODEL_STATUS D2H slot entry (a map) */
     rtp_bytes_t sha256; /* 4: 32 bytes, opt */
     bool has_received;
     uint32_t received; /* 5: opt */
+    bool has_header_sha256;
+    rtp_bytes_t header_sha256; /* 6: 32 bytes, opt: a slot begun in the header form */
 } rtp_slot_entry_t;
 
 typedef struct { /* MODEL_STATUS D2H (H2D body is {}) */
@@ -248,7 +257,33 @@ typedef struct { /* INFER H2D */
     uint16_t input_index; /* 4: opt */
     bool has_want;
     uint8_t want; /* 5: RTP_WANT_*, opt, default 1 */
+    bool has_input_size;
+    uint32_t input_size; /* 6: >= 1, opt: the input follows in INFER_PART pieces (SPEC §4.4.1) */
 } rtp_infer_t;
+
+typedef struct { /* INFER_PART H2D: a piece of the open INFER's input (SPEC §4.4.1) */
+    uint32_t offset;  /* 0 */
+    rtp_bytes_t data; /* 1: empty asks for next only */
+} rtp_infer_part_t;
+
+typedef struct { /* INFER_PART D2H */
+    uint32_t next; /* 0: every input byte below it is held */
+} rtp_infer_part_ack_t;
+
+/* RESULT_PART part (SPEC §4.4.1) */
+enum { RTP_PART_OUTPUT = 0, RTP_PART_LAYER_TICKS = 1 };
+
+typedef struct { /* RESULT_PART H2D */
+    uint8_t part;    /* 0: RTP_PART_*, 0..1 */
+    uint32_t offset; /* 1 */
+} rtp_result_part_req_t;
+
+typedef struct { /* RESULT_PART D2H */
+    uint8_t part;     /* 0 */
+    uint32_t offset;  /* 1 */
+    uint32_t size;    /* 2: the whole part's bytes */
+    rtp_bytes_t data; /* 3 */
+} rtp_result_part_t;
 
 typedef struct {
     uint16_t layer;
@@ -273,6 +308,10 @@ typedef struct { /* RESULT D2H */
     uint32_t top; /* 5: opt */
     bool has_entries;
     uint32_t entries; /* 6: enclave entries (TA invocations) the inference used, opt */
+    bool has_output_size;
+    uint32_t output_size; /* 7: opt, the output withheld: read with RESULT_PART (SPEC §4.4.1) */
+    bool has_layer_count;
+    uint32_t layer_count; /* 8: opt, the layer ticks withheld: read with RESULT_PART */
 } rtp_result_t;
 
 typedef struct { /* TASKSET H2D task (a map) */
@@ -393,6 +432,10 @@ typedef struct {
         rtp_model_status_t model_status;
         rtp_infer_t infer;
         rtp_result_t result;
+        rtp_infer_part_t infer_part;
+        rtp_infer_part_ack_t infer_part_ack;
+        rtp_result_part_req_t result_part_req;
+        rtp_result_part_t result_part;
         rtp_taskset_req_t taskset_req;
         rtp_taskset_reply_t taskset_reply;
         rtp_run_req_t run_req;
