@@ -6,7 +6,7 @@ import { compressToContainer } from '../compress/compress-model.js';
 import { structuredInputs } from '../nn/structured-input.js';
 import { decodeContainer } from '../compress/container.js';
 import type { LayerSettings } from '../compress/layer-codec.js';
-import { formatCompressionTable } from '../compress/report-table.js';
+import { describeFileRatio, formatCompressionTable } from '../compress/report-table.js';
 import { parseSettingSpec, type SettingsOverrides } from '../compress/settings.js';
 import { foldBatchNorm } from '../model/fold-batch-norm.js';
 import { loadModel } from '../model/load-model.js';
@@ -60,14 +60,16 @@ export default class Compress extends RtinferCommand {
     }, structuredInputs(graph.input.shape, flags['test-inputs']));
     progress?.done();
     writeFileSync(flags.output, bytes);
-    const { fileSha256, contentDigest } = decodeContainer(bytes, flags.output);
+    const { fileSha256, contentDigest, testInputs } = decodeContainer(bytes, flags.output);
     const seconds = (performance.now() - started) / 1000;
+    const { fileRatio, text: fileRatioText } = describeFileRatio(report, bytes.length, testInputs);
     if (!this.jsonEnabled()) {
       for (const line of formatCompressionTable(report)) this.log(line);
-      this.log(`wrote ${flags.output}: ${bytes.length.toLocaleString('en-US')} bytes (${(report.total.bytesBefore / bytes.length).toFixed(1)}× the dense fp32 weights), file SHA-256 ${fileSha256}, in ${seconds.toFixed(1)} s`);
+      this.log(`wrote ${flags.output}: ${bytes.length.toLocaleString('en-US')} bytes, ${fileRatioText}, file SHA-256 ${fileSha256}, in ${seconds.toFixed(1)} s`);
       this.log(`content digest ${contentDigest} (the container's own trailer, over the bytes before it; not the file SHA-256 a device reports)`);
     }
     // `sha256` is the whole file's, as in push, models and the protocol; `contentDigest` the trailer's (CONTAINER.md §4).
-    return { file: flags.output, bytes: bytes.length, sha256: fileSha256, contentDigest, seconds, ...report };
+    // total.ratio is the weights ratio (the table's), fileRatio the whole file's.
+    return { file: flags.output, bytes: bytes.length, sha256: fileSha256, contentDigest, seconds, fileRatio, ...report };
   }
 }

@@ -16,5 +16,20 @@ export function formatCompressionTable(report: CompressionReport): string[] {
     `${r.ratio.toFixed(1)}×`,
   ];
   const columns = header.map((title, index) => ({ header: title, align: index === 0 ? ('left' as const) : ('right' as const) }));
-  return renderTable(columns, [...report.layers.map(row), row(report.total)], { totalRow: true });
+  return [...renderTable(columns, [...report.layers.map(row), row(report.total)], { totalRow: true }), WEIGHTS_RATIO_NOTE];
+}
+
+/** What the table's ratio counts: the paper's measure (Deep Compression, Table 1), the layers' parameters only. */
+export const WEIGHTS_RATIO_NOTE = 'ratio is the weights ratio: fp32 weights and biases over their encoded bytes (codes, relative indices, codebook, biases), as the paper counts';
+
+/**
+ * The file ratio: the same fp32 weights over the whole container, which also holds the header with the graph,
+ * the stored test inputs and the digest. It is the smaller one, and what a device's slot must hold.
+ */
+export function describeFileRatio(report: CompressionReport, fileBytes: number, testInputs: readonly Float32Array[] = []): { fileRatio: number; text: string } {
+  const fileRatio = report.total.bytesBefore / fileBytes;
+  const inputBytes = testInputs.reduce((sum, input) => sum + 4 * input.length, 0);
+  const inputs = testInputs.length ? `, ${testInputs.length} stored test input${testInputs.length === 1 ? '' : 's'} (${bytes(inputBytes)})` : '';
+  const text = `file ratio ${fileRatio.toFixed(1)}× (the fp32 weights over the whole file: the layers' ${bytes(report.total.bytesAfter)} plus ${bytes(fileBytes - report.total.bytesAfter)} of header, graph${inputs} and digest)`;
+  return { fileRatio, text };
 }

@@ -7,6 +7,7 @@ import { inFile, ModelFormatError } from './model-errors.js';
 import { parseCfg, type CfgSection } from './darknet-cfg.js';
 import { bytesToFloat32 } from './float32-bytes.js';
 import { layerOutputShape } from './shapes.js';
+import { WeightsCheck } from './validate-weights.js';
 import { DARKNET_LEAKY_SLOPE } from './zoo/builder.js';
 
 export class DarknetWeightsSizeError extends RtinferError {
@@ -72,6 +73,9 @@ export function importDarknet(cfgText: string, weights: Uint8Array, cfgFile = 'm
   };
   const inputShape = [integer(net, 'channels', 3), integer(net, 'height'), integer(net, 'width')];
   const reader = new WeightsReader(weights, weightsFile, cfgFile);
+  // Tensors by darknet's own names, as the file holds them; then what folding batch norm made of them.
+  const stored = new WeightsCheck(weightsFile);
+  const folded = new WeightsCheck(weightsFile, 'after folding batch norm into it');
   const layers: Layer[] = [];
   const shapes = new Map<string, number[]>([['input', inputShape]]);
   // Darknet layer index → the IR layer holding its output.
@@ -111,6 +115,7 @@ export function importDarknet(cfgText: string, weights: Uint8Array, cfgFile = 'm
       variance = reader.floats(outputs, name);
     }
     weightsOut.set(reader.floats(outputs * perOutput, name));
+    stored.finite(name, { biases: bias, scales, rolling_mean: mean, rolling_variance: variance, weights: weightsOut }).variance(name, variance);
     if (scales && mean && variance) {
       for (let o = 0; o < outputs; o++) {
         // darknet normalises as (x − mean) / (sqrt(variance) + .000001f), then scales and adds the bias.
@@ -118,6 +123,7 @@ export function importDarknet(cfgText: string, weights: Uint8Array, cfgFile = 'm
         for (let i = 0; i < perOutput; i++) weightsOut[o * perOutput + i]! *= factor;
         bias[o] = bias[o]! - mean[o]! * factor;
       }
+      folded.finite(name, { biases: bias, weights: weightsOut });
     }
     return { weights: weightsOut, bias };
   };
@@ -191,6 +197,8 @@ export function importDarknet(cfgText: string, weights: Uint8Array, cfgFile = 'm
     previous = output;
   }));
   reader.finish();
+  stored.done();
+  folded.done();
   if (outputs.length === 0 || !outputs.includes(previous)) {
     if (sections.at(-1)?.type !== 'yolo') outputs.push(previous);
   }

@@ -6,6 +6,7 @@ import { bytesToFloat32 } from './float32-bytes.js';
 import { elementCount, type Graph, type Layer, type Pads, type Pair } from './ir.js';
 import { inFile, ModelFormatError, UnsupportedOperatorError } from './model-errors.js';
 import { inferShapes, layerOutputShape } from './shapes.js';
+import { validateWeights } from './validate-weights.js';
 
 type NodeProto = onnxProto.onnx.INodeProto;
 type TensorProto = onnxProto.onnx.ITensorProto;
@@ -285,7 +286,9 @@ export function importOnnx(bytes: Uint8Array, file = 'model.onnx'): Graph {
     if (!layer) throw new ModelFormatError(file, `graph output "${value.name}" is not produced by any node`, { output: value.name ?? '' });
     return layer;
   });
+  validateWeights(file, layers);
   const imported = foldBatchNorm({ name: graph.name || file.replace(/^.*\//, '').replace(/\.onnx$/, ''), input: { name: input.name!, shape: inputShape }, layers, outputs });
+  if (layers.some((layer) => layer.op === 'batchNorm')) validateWeights(file, imported.layers, 'after folding batch norm into it');
   inFile(file, () => inferShapes(imported));
   return imported;
 }
