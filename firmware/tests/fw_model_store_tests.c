@@ -250,7 +250,63 @@ static void t_verified_same_container_resumes_complete(void)
     close_flash();
 }
 
+/* SPEC §4.3's header form: the slot is named by a sealed stream's header SHA-256 (resume matches on it, after a
+ * reset too), and the file's SHA-256 comes with the commit: required, checked, a mismatch erases the slot and
+ * leaves the active one; once verified the file SHA-256 is reported, also after a reset (hashed again). */
+static void t_header_form(void)
+{
+    open_flash();
+    push(0, 9000, 2, "old"); /* the active model */
+    make_model(30000, 9);
+    uint8_t header_sha[32];
+    memset(header_sha, 0xA5, sizeof header_sha);
+    uint32_t next = 99;
+    CHECK_EQ_U(model_store_begin_form(1, "new", 3, 30000, header_sha, true, &next), MODEL_OK);
+    CHECK_EQ_U(next, 0);
+    CHECK_EQ_U(write_blocks(1, 30000, 0, 10), MODEL_OK);
+    reboot();
+    /* The file's SHA-256 in the same bytes is another container: the header form only resumes the header form. */
+    CHECK_EQ_U(model_store_begin_form(1, "new", 3, 30000, header_sha, true, &next), MODEL_OK);
+    CHECK_EQ_U(next, 10u * MODEL_BLOCK_BYTES);
+    model_slot_info_t info;
+    CHECK_EQ_U(model_store_info(1, &info), MODEL_OK);
+    CHECK(info.header_form && !info.sha256_known && memcmp(info.header_sha256, header_sha, 32) == 0);
+    CHECK_EQ_U(write_blocks(1, 30000, 10, blocks(30000)), MODEL_OK);
+    CHECK_EQ_U(model_store_commit_sha(1, true, NULL), MODEL_ERR_NEED_SHA);
+    uint8_t wrong[32];
+    memcpy(wrong, s_sha, sizeof wrong);
+    wrong[0] ^= 1;
+    CHECK_EQ_U(model_store_commit_sha(1, true, wrong), MODEL_ERR_HASH);
+    CHECK_EQ_U(model_store_info(1, &info), MODEL_OK);
+    CHECK_EQ_U(info.state, RTP_SLOT_EMPTY);
+    CHECK_EQ_U(model_store_active(), 0);
+    /* Pushed again, committed with the right digest. */
+    CHECK_EQ_U(model_store_begin_form(1, "new", 3, 30000, header_sha, true, &next), MODEL_OK);
+    CHECK_EQ_U(next, 0);
+    CHECK_EQ_U(write_blocks(1, 30000, 0, blocks(30000)), MODEL_OK);
+    CHECK_EQ_U(model_store_commit_sha(1, true, s_sha), MODEL_OK);
+    CHECK_EQ_U(model_store_active(), 1);
+    CHECK_EQ_U(model_store_info(1, &info), MODEL_OK);
+    CHECK(info.state == RTP_SLOT_VERIFIED && info.sha256_known && memcmp(info.sha256, s_sha, 32) == 0);
+    reboot();
+    CHECK_EQ_U(model_store_info(1, &info), MODEL_OK);
+    CHECK(info.sha256_known && memcmp(info.sha256, s_sha, 32) == 0);
+    /* A repeated commit (a lost reply) is checked against the slot's digest; the active slot is never erased. */
+    CHECK_EQ_U(model_store_commit_sha(1, true, s_sha), MODEL_OK);
+    CHECK_EQ_U(model_store_commit_sha(1, true, wrong), MODEL_ERR_HASH);
+    CHECK_EQ_U(model_store_active(), 1);
+    /* A slot begun with the file's SHA-256 takes only that one at commit. */
+    make_model(5000, 1);
+    CHECK_EQ_U(model_store_begin(0, "sha", 3, 5000, s_sha, &next), MODEL_OK);
+    CHECK_EQ_U(write_blocks(0, 5000, 0, blocks(5000)), MODEL_OK);
+    CHECK_EQ_U(model_store_commit_sha(0, false, header_sha), MODEL_ERR_HASH);
+    CHECK_EQ_U(model_store_info(0, &info), MODEL_OK);
+    CHECK_EQ_U(info.state, RTP_SLOT_EMPTY);
+    close_flash();
+}
+
 static const tu_case_t k_cases[] = {
+    {"header_form", t_header_form},
     {"transfer_verify_activate", t_transfer_verify_activate},
     {"resume_after_reset", t_resume_after_reset},
     {"selective_progress", t_selective_progress},

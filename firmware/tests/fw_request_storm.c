@@ -209,6 +209,7 @@ static uint32_t random_request(rtp_msg_t *m, uint32_t id)
         m->body.model_begin.model_id.len = 4;
         m->body.model_begin.size = 1u + below(100000);
         static const uint8_t junk_sha[32] = {1, 2, 3};
+        m->body.model_begin.has_sha256 = true;
         m->body.model_begin.sha256.ptr = junk_sha;
         m->body.model_begin.sha256.len = sizeof junk_sha;
         m->body.model_begin.has_slot = true;

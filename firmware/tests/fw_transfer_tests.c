@@ -77,6 +77,7 @@ static void open_transfer(uint16_t window)
     b->model_id.len = 4;
     b->size = CONTAINER_BYTES;
     static const uint8_t sha[32];
+    b->has_sha256 = true;
     b->sha256.ptr = sha;
     b->sha256.len = sizeof sha;
     b->has_slot = true;
@@ -207,7 +208,38 @@ static void t_chunk_refusals(void)
     CHECK_EQ_U(s_rx[0].msg.body.error.code, RTP_ERR_BAD_STATE);
 }
 
+/* An STM32 device refuses MODEL_BEGIN's header form (SPEC §4.3, for TEE devices): invalid, need = the key it needs
+ * (sha256, 2), have = the key it got (header_sha256, 6); the slot is left as it was. */
+static void t_header_form_refused(void)
+{
+    open_transfer(8);
+    CHECK_EQ_U(send_chunk(0, 0, 1024), 0);
+    s_req.id = 3;
+    s_req.type = RTP_MSG_MODEL_BEGIN;
+    rtp_model_begin_t *b = &s_req.body.model_begin;
+    memset(b, 0, sizeof *b);
+    static const uint8_t header_sha[32] = {7};
+    b->model_id = (rtp_str_t){"gaps", 4};
+    b->size = CONTAINER_BYTES;
+    b->has_header_sha256 = true;
+    b->header_sha256 = (rtp_bytes_t){header_sha, sizeof header_sha};
+    b->has_slot = true;
+    b->slot = 0;
+    b->chunk = MODEL_BLOCK_BYTES;
+    b->window = 8;
+    CHECK_EQ_U(exchange(&s_req), 1);
+    CHECK_EQ_U(s_rx[0].msg.type, RTP_MSG_ERROR);
+    CHECK_EQ_U(s_rx[0].msg.id, 3);
+    CHECK_EQ_U(s_rx[0].msg.body.error.code, RTP_ERR_INVALID);
+    CHECK_EQ_U(s_rx[0].msg.body.error.need, 2);
+    CHECK_EQ_U(s_rx[0].msg.body.error.have, 6);
+    model_slot_info_t info;
+    CHECK_EQ_U(model_store_info(0, &info), MODEL_OK);
+    CHECK(!info.header_form && info.received == 1024);
+}
+
 static const tu_case_t k_cases[] = {
+    {"header_form_refused", t_header_form_refused},
     {"gap_fill_acked_at_once", t_gap_fill_acked_at_once},
     {"gap_fill_ack_can_be_turned_off", t_gap_fill_ack_can_be_turned_off},
     {"ack_every_second_chunk", t_ack_every_second_chunk},

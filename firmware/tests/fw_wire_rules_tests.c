@@ -94,6 +94,7 @@ static void t_model_ack_channels(void)
     rtp_model_begin_t *b = &s_req.body.model_begin;
     b->model_id = (rtp_str_t){"m", 1};
     b->size = sizeof container;
+    b->has_sha256 = true;
     b->sha256 = (rtp_bytes_t){sha, sizeof sha};
     b->chunk = 1024;
     b->window = 1;

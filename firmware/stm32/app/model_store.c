@@ -9,6 +9,8 @@
 #include "rtinfer_nn/sha256.h"
 
 #define MAGIC 0x314d5452u /* "RTM1" little-endian */
+/* "RTM2": the header's SHA-256 is a sealed stream's header SHA-256 (SPEC §4.3's header form), not the file's. */
+#define MAGIC_HEADER_FORM 0x324d5452u
 
 /* Trailer field offsets, 32-byte aligned (see the header). */
 #define T_HEADER 0u
@@ -32,12 +34,19 @@ typedef struct {
     uint8_t id_len;
     char id[MODEL_ID_MAX];
     uint8_t sha256[32];
+    bool header_form;
 } header_t;
 
 static slot_geometry_t s_slots[RTP_MAX_SLOTS];
 static uint8_t s_slot_count;
 /* Scratch for programs and reads: one block, or a piece of the progress bitmap. */
 static uint8_t s_block[MODEL_BLOCK_BYTES];
+/* The file SHA-256 of a verified header-form slot: its header holds the stream header's, and the trailer has no
+ * room for a second digest, so it is kept here (from the commit), and after a restart hashed again when asked. */
+static struct {
+    bool known;
+    uint8_t sha256[32];
+} s_file_sha[RTP_MAX_SLOTS];
 
 static uint32_t write_unit(void)
 {
@@ -68,6 +77,7 @@ void model_store_init(void)
 {
     const port_storage_map_t *m = port_storage_map();
     memset(s_slots, 0, sizeof s_slots);
+    memset(s_file_sha, 0, sizeof s_file_sha);
     s_slot_count = 0;
     for (uint16_t i = 0; i < m->sector_count; i++) {
         const port_sector_t *s = &m->sectors[i];
@@ -148,9 +158,11 @@ static bool read_header(const slot_geometry_t *g, header_t *h)
         return false;
     }
     uint32_t crc_at = T_HEADER_BYTES - 4u;
-    if (rtp_get_le32(raw) != MAGIC || rtp_get_le32(raw + crc_at) != rtp_crc32c(raw, crc_at)) {
+    uint32_t magic = rtp_get_le32(raw);
+    if ((magic != MAGIC && magic != MAGIC_HEADER_FORM) || rtp_get_le32(raw + crc_at) != rtp_crc32c(raw, crc_at)) {
         return false;
     }
+    h->header_form = magic == MAGIC_HEADER_FORM;
     h->size = rtp_get_le32(raw + 4);
     h->id_len = raw[8];
     if (h->id_len > MODEL_ID_MAX || h->size == 0 || h->size > g->capacity) {
@@ -165,7 +177,7 @@ static int write_header(const slot_geometry_t *g, const header_t *h)
 {
     uint8_t raw[round_up(T_HEADER_BYTES, FIELD_BYTES)];
     memset(raw, 0xFF, sizeof raw);
-    rtp_put_le32(raw, MAGIC);
+    rtp_put_le32(raw, h->header_form ? MAGIC_HEADER_FORM : MAGIC);
     rtp_put_le32(raw + 4, h->size);
     raw[8] = h->id_len;
     memset(raw + 9, 0, MODEL_ID_MAX);
@@ -321,6 +333,41 @@ uint32_t model_store_progress(uint8_t slot, uint32_t ranges[][2], uint8_t max_ra
     return next;
 }
 
+/* SHA-256 of a slot's first `size` data bytes. */
+static int hash_slot(const slot_geometry_t *g, uint32_t size, uint8_t digest[RTM_SHA256_BYTES])
+{
+    rtm_sha256 sha;
+    rtm_sha256_init(&sha);
+    for (uint32_t at = 0; at < size; at += MODEL_BLOCK_BYTES) {
+        uint32_t piece = size - at < MODEL_BLOCK_BYTES ? size - at : MODEL_BLOCK_BYTES;
+        if (read_bytes(g->base + at, s_block, piece) != MODEL_OK) {
+            return MODEL_ERR_STORAGE;
+        }
+        rtm_sha256_update(&sha, s_block, piece);
+    }
+    rtm_sha256_final(&sha, digest);
+    return MODEL_OK;
+}
+
+/* The file SHA-256 of a verified slot: its header's, or for a header-form slot the one kept since its commit
+ * (hashed again, once, after a restart). */
+static int verified_file_sha(uint8_t slot, const slot_geometry_t *g, const header_t *h, uint8_t digest[32])
+{
+    if (!h->header_form) {
+        memcpy(digest, h->sha256, 32);
+        return MODEL_OK;
+    }
+    if (!s_file_sha[slot].known) {
+        int err = hash_slot(g, h->size, s_file_sha[slot].sha256);
+        if (err != MODEL_OK) {
+            return err;
+        }
+        s_file_sha[slot].known = true;
+    }
+    memcpy(digest, s_file_sha[slot].sha256, 32);
+    return MODEL_OK;
+}
+
 int model_store_info(uint8_t slot, model_slot_info_t *out)
 {
     const slot_geometry_t *g = geometry(slot);
@@ -337,11 +384,20 @@ int model_store_info(uint8_t slot, model_slot_info_t *out)
     out->id_len = h.id_len;
     memcpy(out->model_id, h.id, h.id_len);
     out->size = h.size;
-    memcpy(out->sha256, h.sha256, 32);
+    out->header_form = h.header_form;
+    if (h.header_form) {
+        memcpy(out->header_sha256, h.sha256, 32);
+    } else {
+        memcpy(out->sha256, h.sha256, 32);
+        out->sha256_known = true;
+    }
     out->received = model_store_progress(slot, NULL, 0, NULL);
     out->generation = generation(g, NULL);
     if (is_verified(g)) {
         out->state = RTP_SLOT_VERIFIED;
+        if (h.header_form && verified_file_sha(slot, g, &h, out->sha256) == MODEL_OK) {
+            out->sha256_known = true;
+        }
     } else {
         out->state = out->received == h.size ? RTP_SLOT_COMPLETE : RTP_SLOT_RECEIVING;
     }
@@ -350,6 +406,7 @@ int model_store_info(uint8_t slot, model_slot_info_t *out)
 
 static int erase_slot(const slot_geometry_t *g)
 {
+    s_file_sha[g - s_slots].known = false;
     for (uint16_t i = 0; i < g->sector_count; i++) {
         if (port_storage_erase((uint16_t)(g->first_sector + i)) != PORT_STORAGE_OK) {
             return MODEL_ERR_STORAGE;
@@ -360,6 +417,12 @@ static int erase_slot(const slot_geometry_t *g)
 
 int model_store_begin(uint8_t slot, const char *model_id, size_t id_len, uint32_t size, const uint8_t sha256[32],
                       uint32_t *next)
+{
+    return model_store_begin_form(slot, model_id, id_len, size, sha256, false, next);
+}
+
+int model_store_begin_form(uint8_t slot, const char *model_id, size_t id_len, uint32_t size, const uint8_t sha256[32],
+                           bool header_form, uint32_t *next)
 {
     const slot_geometry_t *g = geometry(slot);
     if (g == NULL) {
@@ -377,8 +440,9 @@ int model_store_begin(uint8_t slot, const char *model_id, size_t id_len, uint32_
     want.id_len = (uint8_t)id_len;
     memcpy(want.id, model_id, id_len);
     memcpy(want.sha256, sha256, 32);
+    want.header_form = header_form;
     header_t have;
-    if (read_header(g, &have) && have.size == want.size && have.id_len == want.id_len &&
+    if (read_header(g, &have) && have.size == want.size && have.id_len == want.id_len && have.header_form == want.header_form &&
         memcmp(have.id, want.id, want.id_len) == 0 && memcmp(have.sha256, want.sha256, 32) == 0) {
         /* The same container: keep what is stored (resume), even if verified or active. */
         *next = model_store_progress(slot, NULL, 0, NULL);
@@ -439,6 +503,11 @@ int model_store_write(uint8_t slot, uint32_t offset, const uint8_t *data, size_t
 
 int model_store_commit(uint8_t slot, bool activate)
 {
+    return model_store_commit_sha(slot, activate, NULL);
+}
+
+int model_store_commit_sha(uint8_t slot, bool activate, const uint8_t *file_sha256)
+{
     const slot_geometry_t *g = geometry(slot);
     header_t h;
     if (g == NULL) {
@@ -450,25 +519,34 @@ int model_store_commit(uint8_t slot, bool activate)
     if (model_store_progress(slot, NULL, 0, NULL) != h.size) {
         return MODEL_ERR_INCOMPLETE;
     }
-    if (!is_verified(g)) {
-        rtm_sha256 sha;
+    if (h.header_form && file_sha256 == NULL) {
+        return MODEL_ERR_NEED_SHA;
+    }
+    /* What the bytes must hash to: the commit's digest, and for a slot begun with the file's, that one too. */
+    const uint8_t *claimed = file_sha256 != NULL ? file_sha256 : h.sha256;
+    bool claims_agree = h.header_form || memcmp(claimed, h.sha256, 32) == 0;
+    bool verified = is_verified(g);
+    if (!verified || file_sha256 != NULL) {
         uint8_t digest[RTM_SHA256_BYTES];
-        rtm_sha256_init(&sha);
-        for (uint32_t at = 0; at < h.size; at += MODEL_BLOCK_BYTES) {
-            uint32_t piece = h.size - at < MODEL_BLOCK_BYTES ? h.size - at : MODEL_BLOCK_BYTES;
-            if (read_bytes(g->base + at, s_block, piece) != MODEL_OK) {
-                return MODEL_ERR_STORAGE;
-            }
-            rtm_sha256_update(&sha, s_block, piece);
+        int err = verified ? verified_file_sha(slot, g, &h, digest) : hash_slot(g, h.size, digest);
+        if (err != MODEL_OK) {
+            return err;
         }
-        rtm_sha256_final(&sha, digest);
-        if (memcmp(digest, h.sha256, 32) != 0) {
-            (void)erase_slot(g); /* SPEC §4.3: on a mismatch the slot is erased */
+        if (!claims_agree || memcmp(digest, claimed, 32) != 0) {
+            if ((int)slot != model_store_active()) {
+                (void)erase_slot(g); /* SPEC §4.3: on a mismatch the slot is erased (never the active one) */
+            }
             return MODEL_ERR_HASH;
         }
-        uint8_t verified = 0x00;
-        if (program_overlay(g->trailer + T_VERIFIED, &verified, 1) != MODEL_OK) {
-            return MODEL_ERR_STORAGE;
+        if (!verified) {
+            uint8_t marker = 0x00;
+            if (program_overlay(g->trailer + T_VERIFIED, &marker, 1) != MODEL_OK) {
+                return MODEL_ERR_STORAGE;
+            }
+        }
+        if (h.header_form) {
+            s_file_sha[slot].known = true;
+            memcpy(s_file_sha[slot].sha256, digest, 32);
         }
     }
     if (!activate || (int)slot == model_store_active()) {

@@ -3,7 +3,9 @@
  * the device on the old model or the new verified one, never a half-written
  * one. Each slot ends in a trailer, erased together with the slot's data:
  *
- *   +0    header: magic, size, model id, SHA-256, CRC-32C of the header
+ *   +0    header: magic, size, model id, SHA-256, CRC-32C of the header (the magic
+ *         says which SHA-256: the whole file's, or a sealed stream's header's,
+ *         SPEC §4.3's header form, whose file SHA-256 comes with the commit)
  *   +128  verified marker (0xFF no, 0x00 yes), cleared once the SHA matched
  *   +160  generation and its complement, programmed to activate the slot
  *   +192  progress bitmap: bit b cleared once data block b is stored
@@ -40,6 +42,7 @@ typedef enum {
     MODEL_ERR_INCOMPLETE = -7,   /* commit before every block arrived */
     MODEL_ERR_HASH = -8,         /* the SHA-256 differs (slot erased) */
     MODEL_ERR_STORAGE = -9,      /* the flash refused an erase or program */
+    MODEL_ERR_NEED_SHA = -10,    /* a header-form slot committed without the file's SHA-256 */
 } model_err_t;
 
 typedef struct {
@@ -48,7 +51,10 @@ typedef struct {
     uint8_t id_len;
     char model_id[MODEL_ID_MAX];
     uint32_t size;
-    uint8_t sha256[32];
+    bool sha256_known;   /* always, but for a header-form slot not yet verified */
+    uint8_t sha256[32];  /* the whole file's */
+    bool header_form;    /* begun with a sealed stream's header SHA-256 (SPEC §4.3) */
+    uint8_t header_sha256[32];
     uint32_t received; /* contiguous bytes stored from 0 */
     uint32_t generation; /* 0 unless activated */
 } model_slot_info_t;
@@ -72,6 +78,11 @@ int model_store_info(uint8_t slot, model_slot_info_t *out);
 int model_store_begin(uint8_t slot, const char *model_id, size_t id_len, uint32_t size,
                       const uint8_t sha256[32], uint32_t *next);
 
+/* The same, identified by either the file's SHA-256 or (header_form) a sealed stream's header SHA-256: the
+ * same container is the same model id, size, form and SHA-256. */
+int model_store_begin_form(uint8_t slot, const char *model_id, size_t id_len, uint32_t size,
+                           const uint8_t sha256[32], bool header_form, uint32_t *next);
+
 /* Stores data at offset (a block boundary; len a multiple of the block,
  * unless the data ends the container). Blocks already stored are skipped.
  * *was_duplicate says whether every block was already there. */
@@ -85,6 +96,11 @@ uint32_t model_store_progress(uint8_t slot, uint32_t ranges[][2], uint8_t max_ra
 
 /* Verifies the SHA-256 and marks the slot verified; then, if asked, active. */
 int model_store_commit(uint8_t slot, bool activate);
+
+/* The same, against the file's SHA-256 the commit carries (NULL: none). A header-form slot needs it
+ * (MODEL_ERR_NEED_SHA); a slot begun with the file's SHA-256 takes only that one. A mismatch erases the slot,
+ * unless it is the active one, and is MODEL_ERR_HASH. */
+int model_store_commit_sha(uint8_t slot, bool activate, const uint8_t *file_sha256);
 
 /* Reads container bytes of a slot (for inference). */
 int model_store_read(uint8_t slot, uint32_t offset, void *buf, uint32_t len);

@@ -22,6 +22,12 @@
 #define RTINFER_TRANSFER_WINDOW 64u
 #endif
 
+/* Whether MODEL_BEGIN may name a sealed stream by its header SHA-256 (SPEC §4.3's header form, TEE devices: the
+ * Pi's agent). Without it a device needs the file's SHA-256 at MODEL_BEGIN and refuses the header form. */
+#ifndef RTINFER_MODEL_HEADER_FORM
+#define RTINFER_MODEL_HEADER_FORM 0
+#endif
+
 /* Bytes of a MODEL_CHUNK message besides its data, at most: array, type, id 0,
  * map, slot, a u32 offset and a byte string header of up to 3 bytes. */
 #define CHUNK_ENVELOPE_BYTES 20u
@@ -113,6 +119,12 @@ static int default_slot(void)
 void model_begin_handle(const rtp_msg_t *req)
 {
     const rtp_model_begin_t *b = &req->body.model_begin;
+    if (b->has_header_sha256 && !RTINFER_MODEL_HEADER_FORM) {
+        /* need = the key this device needs (sha256), have = the key it got (header_sha256) */
+        error_facts(req->id, RTP_ERR_INVALID, "this device needs the file's sha256 (2), not header_sha256 (6)",
+                    RTP_MSG_MODEL_BEGIN, 2, 6);
+        return;
+    }
     int slot = b->has_slot ? b->slot : default_slot();
     if (slot < 0 || slot >= model_store_slot_count()) {
         error_facts(req->id, RTP_ERR_OUT_OF_RANGE, "no such model slot", RTP_MSG_MODEL_BEGIN, (uint64_t)(slot < 0 ? 0 : slot),
@@ -132,7 +144,9 @@ void model_begin_handle(const rtp_msg_t *req)
         return;
     }
     uint32_t next = 0;
-    int err = model_store_begin((uint8_t)slot, b->model_id.ptr, b->model_id.len, b->size, b->sha256.ptr, &next);
+    const uint8_t *identity = b->has_header_sha256 ? b->header_sha256.ptr : b->sha256.ptr;
+    int err = model_store_begin_form((uint8_t)slot, b->model_id.ptr, b->model_id.len, b->size, identity,
+                                     b->has_header_sha256, &next);
     if (err == MODEL_ERR_ACTIVE) {
         error_facts(req->id, RTP_ERR_BAD_STATE, "slot holds the active model; push to another slot", RTP_MSG_MODEL_BEGIN,
                     (uint64_t)slot, (uint64_t)model_store_active());
@@ -229,9 +243,12 @@ static void send_status(uint32_t id)
         e->model_id.len = info->id_len;
         e->has_size = true;
         e->size = info->size;
-        e->has_sha256 = true;
+        e->has_sha256 = info->sha256_known;
         e->sha256.ptr = info->sha256;
         e->sha256.len = 32;
+        e->has_header_sha256 = info->header_form;
+        e->header_sha256.ptr = info->header_sha256;
+        e->header_sha256.len = 32;
         e->has_received = true;
         e->received = info->received;
     }
@@ -248,13 +265,14 @@ void model_commit_handle(const rtp_msg_t *req)
     bool activate = c->has_activate ? c->activate : true;
     /* Verified first, then offered to the engine, and only then activated: an engine that refuses the
      * container (a TA, CONTAINER.md §7.6) leaves the active slot as it was. */
-    int err = model_store_commit(c->slot, false);
+    const uint8_t *file_sha = c->has_sha256 ? c->sha256.ptr : NULL;
+    int err = model_store_commit_sha(c->slot, false, file_sha);
     engine_error_t refusal = {0};
     bool admitted = true;
     if (err == MODEL_OK && activate && (int)c->slot != model_store_active()) {
         admitted = engine_admit(c->slot, &refusal) != 0;
         if (admitted) {
-            err = model_store_commit(c->slot, true);
+            err = model_store_commit_sha(c->slot, true, file_sha);
         }
     }
     if (err == MODEL_ERR_INCOMPLETE) {
@@ -263,11 +281,20 @@ void model_commit_handle(const rtp_msg_t *req)
         error_facts(req->id, RTP_ERR_BAD_STATE, "not every byte has arrived", RTP_MSG_MODEL_COMMIT, info.size, info.received);
         return;
     }
+    if (err == MODEL_ERR_NEED_SHA) {
+        /* need = the key wanted (sha256), have = 0: absent */
+        error_facts(req->id, RTP_ERR_INVALID, "a slot begun with header_sha256 is committed with sha256 (2)",
+                    RTP_MSG_MODEL_COMMIT, 2, 0);
+        return;
+    }
     if (err == MODEL_ERR_HASH) {
-        if (s_transfer.slot == c->slot) {
+        bool kept = (int)c->slot == model_store_active();
+        if (s_transfer.slot == c->slot && !kept) {
             s_transfer.open = false;
         }
-        error_facts(req->id, RTP_ERR_HASH_MISMATCH, "SHA-256 differs; the slot was erased", RTP_MSG_MODEL_COMMIT, c->slot, c->slot);
+        error_facts(req->id, RTP_ERR_HASH_MISMATCH, kept ? "SHA-256 differs from the active slot's; it stays active"
+                                                          : "SHA-256 differs; the slot was erased",
+                    RTP_MSG_MODEL_COMMIT, c->slot, c->slot);
         return;
     }
     if (err == MODEL_ERR_NO_TRANSFER || err == MODEL_ERR_ACTIVE) {

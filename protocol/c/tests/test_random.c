@@ -162,6 +162,12 @@ int main(int argc, char **argv)
                 if (in)
                     a.body.infer.input = (rtp_bytes_t){arena, rnd(64)};
             }
+            if (a.type == RTP_MSG_MODEL_BEGIN) { /* exactly one of sha256 and header_sha256 */
+                a.body.model_begin.has_sha256 = rnd(2) == 0;
+                a.body.model_begin.has_header_sha256 = !a.body.model_begin.has_sha256;
+                a.body.model_begin.sha256 = (rtp_bytes_t){arena, a.body.model_begin.has_sha256 ? 32u : 0u};
+                a.body.model_begin.header_sha256 = (rtp_bytes_t){arena, a.body.model_begin.has_header_sha256 ? 32u : 0u};
+            }
             size_t n = rtp_msg_encode(&a, enc, sizeof enc);
             if (n == 0) {
                 rtp_decode_error_t e;

@@ -221,7 +221,7 @@ const tu_rx_t *agent_push(agent_proc *a, const uint8_t *bytes, size_t length, ui
     m.type = RTP_MSG_MODEL_BEGIN;
     m.id = ++id;
     m.body.model_begin = (rtp_model_begin_t){.model_id = {model_id, strlen(model_id)}, .size = (uint32_t)length,
-                                             .sha256 = {sha, 32}, .has_slot = true, .slot = slot, .chunk = 3072,
+                                             .has_sha256 = true, .sha256 = {sha, 32}, .has_slot = true, .slot = slot, .chunk = 3072,
                                              .window = 8};
     const tu_rx_t *r = agent_request(a, &m);
     if (r == NULL || r->msg.type == RTP_MSG_ERROR) {

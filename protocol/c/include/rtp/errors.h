@@ -58,7 +58,7 @@ typedef enum {
     RTP_REASON_RANGE,        /* integer outside its range; .limit = bound broken */
     RTP_REASON_LENGTH,       /* string/array length outside its limit; .limit */
     RTP_REASON_DUPLICATE,    /* a known key appears twice in one map */
-    RTP_REASON_EXCLUSIVE     /* INFER: not exactly one of input(3)/input_index(4) */
+    RTP_REASON_EXCLUSIVE     /* not exactly one of two keys: INFER input(3)/input_index(4), MODEL_BEGIN sha256(2)/header_sha256(6) */
 } rtp_decode_reason_t;
 
 #define RTP_ERR_NO_INDEX (-1)
