@@ -45,13 +45,13 @@ typedef struct {
   int32_t input_zero_point;  /* [-128, 127] */
   int32_t output_zero_point; /* [-128, 127] */
   const int32_t *multiplier; /* [out_channels] */
-  const int32_t *shift;      /* [out_channels], each in [-31, 30] */
+  const int32_t *shift;      /* [out_channels], each in [-30, 30] */
   rtnn_i8_clamp clamp;
 } rtnn_i8_channel_quant;
 
 /* Convolution, groups == 1. g's fields mean what they mean for the fp32 conv, but the tensors are
  * input [in_h, in_w, in_channels], weights [out_channels, kernel_h, kernel_w, in_channels] (OHWI),
- * bias [out_channels] int32 (may be NULL: zero), output [out_h, out_w, out_channels].
+ * bias [out_channels] int32 (required: zeros when the layer has none), output [out_h, out_w, out_channels].
  * RTNN_ERR_ARGUMENT: NULL pointers, groups != 1, zero sizes, a zero point or clamp out of range, a
  * dimension past INT32_MAX; RTNN_ERR_SCRATCH: scratch_bytes < rtnn_i8_conv_scratch_bytes(g, NATIVE). */
 size_t rtnn_i8_conv_scratch_bytes(const rtnn_conv_geometry *g, rtnn_i8_target target);

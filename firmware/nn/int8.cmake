@@ -1,0 +1,22 @@
+# The int8 kernels (firmware/nn/INT8.md): CMSIS-NN v7.0.0 (cmake/cmsis-nn.cmake) and rtinfer's wrappers over it,
+# as the library rtinfer_nn_int8, with their tests. Included by firmware/nn/CMakeLists.txt after rtinfer_nn.
+# The wrappers live in int8/, not src/: src/*.c is compiled as-is by the OP-TEE TA build and by host tests that
+# have no CMSIS-NN.
+include(${CMAKE_CURRENT_LIST_DIR}/../../cmake/cmsis-nn.cmake)
+
+add_library(rtinfer_nn_int8 STATIC int8/int8_conv.c int8/int8_pool.c int8/int8_elementwise.c)
+target_include_directories(rtinfer_nn_int8 PRIVATE int8)
+target_link_libraries(rtinfer_nn_int8 PUBLIC rtinfer_nn cmsis_nn)
+
+if(BUILD_TESTING OR NOT DEFINED BUILD_TESTING)
+  # Every kernel against a plain C loop in exact integer arithmetic, seeded random shapes and values.
+  add_executable(test_int8 tests/test_int8.c)
+  target_link_libraries(test_int8 PRIVATE rtinfer_nn_int8)
+  foreach(case requantize conv grouped_conv depthwise fully_connected pools add concat softmax scratch_sizes refusals)
+    add_test(NAME nn.int8.${case} COMMAND test_int8 ${case})
+    set_tests_properties(nn.int8.${case} PROPERTIES TIMEOUT 120)
+  endforeach()
+  # One layer from a case file (host/src/nn/int8/int8-c.test.ts: the host reference against these kernels).
+  add_executable(rtnn-int8-layer tests/int8_layer_cli.c)
+  target_link_libraries(rtnn-int8-layer PRIVATE rtinfer_nn_int8)
+endif()
