@@ -1,9 +1,10 @@
-// The device under test: the POSIX sim by default (the sanitizer build when RTINFER_SIM_BIN points at it),
-// the netduinoplus2 image under QEMU with RTINFER_HIL_TARGET=qemu, or a real port given by RTINFER_HIL_PORT.
+// The device under test: the POSIX sim by default (the sanitizer build when RTINFER_SIM_BIN points at it), a board
+// image under QEMU (RTINFER_HIL_TARGET=qemu: netduinoplus2, the Cortex-M4; qemu-m7: mps2-an500, the Cortex-M7), or a
+// real port given by RTINFER_HIL_PORT.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type RunningSim, type SimClock, startQemu, startSim } from 'rtinfer';
+import { type QemuMachineName, type RunningSim, type SimClock, startQemu, startSim } from 'rtinfer';
 
 let simCount = 0;
 
@@ -16,9 +17,16 @@ export interface Target {
 
 export type TargetKind = 'sim' | 'qemu' | 'port';
 
+/** RTINFER_HIL_TARGET values that select a QEMU machine. */
+const QEMU_TARGETS: Record<string, QemuMachineName> = { qemu: 'netduinoplus2', 'qemu-m7': 'mps2-an500' };
+
 export function targetKind(): TargetKind {
   if (process.env.RTINFER_HIL_PORT) return 'port';
-  return process.env.RTINFER_HIL_TARGET === 'qemu' ? 'qemu' : 'sim';
+  const target = process.env.RTINFER_HIL_TARGET;
+  if (target === undefined || target === '' || target === 'sim') return 'sim';
+  if (target in QEMU_TARGETS) return 'qemu';
+  // A typo must not quietly test the sim instead.
+  throw new Error(`RTINFER_HIL_TARGET=${target}: expected sim, ${Object.keys(QEMU_TARGETS).join(' or ')}`);
 }
 
 /**
@@ -35,10 +43,10 @@ export async function acquireTarget(options: { ramBytes?: number; clock?: SimClo
     return { path: port, description: `port ${port}`, release: async () => {} };
   }
   if (kind === 'qemu') {
-    const qemu = await startQemu({ icount: true });
+    const qemu = await startQemu({ machine: QEMU_TARGETS[process.env.RTINFER_HIL_TARGET!]!, icount: true });
     return {
       path: qemu.path,
-      description: `QEMU ${qemu.deviceId}`,
+      description: `QEMU ${qemu.machine.machine} ${qemu.deviceId}`,
       async release() {
         await qemu.stop();
       },

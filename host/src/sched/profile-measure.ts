@@ -25,6 +25,8 @@ export function describeTarget(board: string): { kind: TargetKind; statement: st
       return { kind: 'simulated', statement: "the STM32 firmware compiled for the host (posix_sim): the host CPU's times, not a microcontroller's" };
     case 'netduinoplus2':
       return { kind: 'emulated', statement: 'the netduinoplus2 (STM32F405) image under qemu-system-arm: emulated times, not a Cortex-M4\'s' };
+    case 'mps2_an500':
+      return { kind: 'emulated', statement: 'the mps2_an500 (Cortex-M7) image under qemu-system-arm: emulated times, not a Cortex-M7\'s' };
     default:
       return { kind: 'hardware', statement: `measured on the board itself (${board})` };
   }

@@ -1,5 +1,5 @@
-// The netduinoplus2 MCU image (arm-none-eabi build, firmware/arm) under QEMU:
-// it boots, completes HELLO + PING over its pty with the host's own session,
+// The MCU images (arm-none-eabi build, firmware/arm) under QEMU, on each machine: netduinoplus2 (Cortex-M4) and
+// mps2-an500 (Cortex-M7): it boots, completes HELLO + PING over its pty with the host's own session,
 // stores and verifies a model in its RAM storage (SHA-256 by the ARM build of
 // mbedTLS), runs it with the ARM build of the firmware/nn runtime, and keeps
 // its storage across a reset.
@@ -18,7 +18,7 @@ import { runGraph } from '../nn/forward.js';
 import { structuredInputs } from '../nn/structured-input.js';
 import { listModels, pushModel } from '../transfer/push-model.js';
 import { SerialTransport } from '../transport/serial-transport.js';
-import { findQemu, qemuImagePath, type RunningQemu, startQemu } from './qemu.js';
+import { findQemu, QEMU_MACHINE_NAMES, QEMU_MACHINES, qemuImagePath, type RunningQemu, startQemu } from './qemu.js';
 import { repositoryRoot } from './sim-binary.js';
 
 function hasCommand(name: string): boolean {
@@ -28,18 +28,19 @@ function hasCommand(name: string): boolean {
 const qemu = findQemu();
 if (!qemu) console.warn('qemu.test.ts skipped: qemu-system-arm is not installed (scripts/ensure-deps.sh test installs it)');
 
-describe.skipIf(!qemu)('netduinoplus2 image under QEMU', () => {
+describe.skipIf(!qemu).each(QEMU_MACHINE_NAMES)('the board image under QEMU %s', (machine) => {
+  const { board, idPrefix, imageEnv } = QEMU_MACHINES[machine];
   let running: RunningQemu | undefined;
   let session: DeviceSession | undefined;
 
   beforeAll(() => {
     // (Re)build the image so that it matches this checkout (a no-op when it is up to date; CI starts from
     // a fresh tree), unless a given image is to be tested or there is no cross compiler to build one with.
-    if (process.env.RTINFER_QEMU_IMAGE) return;
+    if (process.env[imageEnv]) return;
     if (hasCommand('arm-none-eabi-gcc')) {
-      execFileSync(join(repositoryRoot, 'scripts', 'build-arm.sh'), ['netduinoplus2'], { stdio: ['ignore', 'ignore', 'inherit'], timeout: 600_000 });
-    } else if (!existsSync(qemuImagePath())) {
-      throw new Error(`${qemuImagePath()} is missing and arm-none-eabi-gcc is not installed to build it (scripts/ensure-deps.sh test)`);
+      execFileSync(join(repositoryRoot, 'scripts', 'build-arm.sh'), [board], { stdio: ['ignore', 'ignore', 'inherit'], timeout: 600_000 });
+    } else if (!existsSync(qemuImagePath(machine))) {
+      throw new Error(`${qemuImagePath(machine)} is missing and arm-none-eabi-gcc is not installed to build it (scripts/ensure-deps.sh test)`);
     }
   }, 620_000);
 
@@ -49,14 +50,14 @@ describe.skipIf(!qemu)('netduinoplus2 image under QEMU', () => {
   });
 
   it('boots and answers HELLO and PING on its pty', async () => {
-    running = await startQemu({ idWord: 0x0000beef });
+    running = await startQemu({ machine, idWord: 0x0000beef });
     expect(running.path).toMatch(/^\/dev\/pts\/\d+$/);
     // QEMU's pty backend drops output until a reader connects, so the boot
     // HELLO is usually lost: the session's own HELLO handshake does the work.
     session = await DeviceSession.connect(new SerialTransport({ path: running.path }), { helloTimeoutMs: 2000, helloAttempts: 5 });
     const info = session.info!;
-    expect(info.board).toBe('netduinoplus2');
-    expect(info.deviceId).toBe('np2-qemu-0000beef');
+    expect(info.board).toBe(board);
+    expect(info.deviceId).toBe(`${idPrefix}-0000beef`);
     expect(Number(info.clockHz)).toBe(running.clockHz);
     expect(info.slots).toBe(2);
     expect(info.slotSize).toBeGreaterThan(0);

@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { Flags } from '@oclif/core';
 import { RtinferCommand } from '../../cli/base-command.js';
 import { startSim } from '../../sim/posix-sim.js';
-import { startQemu } from '../../sim/qemu.js';
+import { QEMU_MACHINE_NAMES, QEMU_MACHINES, type QemuMachineName, startQemu } from '../../sim/qemu.js';
 import { startOpteeQemu } from '../../sim/optee-qemu.js';
 import { nextPiDeviceId, type RunningPiAgent, startPiAgent } from '../../sim/pi-agent.js';
 import { RtinferError } from '../../errors.js';
@@ -27,6 +27,7 @@ export default class SimStart extends RtinferCommand {
     { command: '<%= config.bin %> sim start --bench sim-bench --count 2', description: 'A simulated bench: two sims, an embedded broker and a daemon.' },
     { command: '<%= config.bin %> sim start --bench sim-bench --count 1 --pi-count 1', description: 'A simulated bench with an STM32 sim and a simulated Pi.' },
     { command: '<%= config.bin %> sim start --qemu', description: 'The netduinoplus2 (STM32F405) firmware image under qemu-system-arm, its USART on a pty.' },
+    { command: '<%= config.bin %> sim start --qemu --machine mps2-an500 --icount', description: 'The Cortex-M7 image (the F746\'s core) on QEMU\'s MPS2 AN500, ticks counting instructions.' },
     { command: '<%= config.bin %> sim start --optee --broker', description: 'The agent and the TA in a real OP-TEE 3.19 secure world under qemu-system-aarch64 (npm run build:optee), on a pty and, through the serial-to-MQTT bridge, an embedded broker.' },
     { command: '<%= config.bin %> sim start --pi --broker', description: 'A simulated Pi: the OP-TEE agent with the rtinfer TA in teesim, on a pty and an embedded MQTT broker.' },
     {
@@ -56,10 +57,15 @@ export default class SimStart extends RtinferCommand {
     count: Flags.integer({ summary: 'How many STM32 sims the bench has (default 1, or 0 with --pi-count).', min: 0, max: 16, dependsOn: ['bench'] }),
     'pi-count': Flags.integer({ summary: 'With --bench: how many simulated Pis (rtinfer-agent + teesim, on the bench\'s broker) the bench also has.', min: 1, max: 16, dependsOn: ['bench'] }),
     qemu: Flags.boolean({
-      summary: 'Boot the netduinoplus2 image (npm run build:arm) under qemu-system-arm instead of the POSIX sim.',
+      summary: 'Boot a board image (npm run build:arm) under qemu-system-arm instead of the POSIX sim: netduinoplus2 (Cortex-M4), or the one --machine names.',
       exclusive: ['bench', 'detach', 'broker', 'mqtt', 'name', 'link', 'storage', 'max-frame', 'baud', 'clock'],
     }),
     icount: Flags.boolean({ summary: 'With --qemu: device ticks count executed instructions (-icount shift=0).', dependsOn: ['qemu'] }),
+    machine: Flags.string({
+      summary: 'With --qemu: the QEMU machine, netduinoplus2 (STM32F405, Cortex-M4; default) or mps2-an500 (Arm MPS2, Cortex-M7 as in the F746).',
+      options: [...QEMU_MACHINE_NAMES],
+      dependsOn: ['qemu'],
+    }),
     optee: Flags.boolean({
       summary: 'A Pi in a real OP-TEE 3.19 secure world: TF-A, OP-TEE and Debian\'s arm64 kernel under qemu-system-aarch64 (npm run build:optee), the agent on the guest\'s virtio console, on a pty.',
       description: 'The guest has no network device: --broker/--mqtt reach it through the host\'s serial-to-MQTT bridge. The TA\'s secure storage is in the guest\'s RAM, so each boot is a new device key. The console log and OP-TEE\'s own log go to files whose paths are printed.',
@@ -90,7 +96,7 @@ export default class SimStart extends RtinferCommand {
   async run() {
     const { flags } = await this.parse(SimStart);
     if (flags.bench !== undefined) return this.runBench(flags.bench, flags.count ?? (flags['pi-count'] ? 0 : 1), flags);
-    if (flags.qemu) return this.runQemu(flags.icount);
+    if (flags.qemu) return this.runQemu(flags.icount, (flags.machine ?? 'netduinoplus2') as QemuMachineName);
     if (flags.optee) return this.runOptee(flags);
     const name = flags.name;
     // A Pi sim is on the broker itself (the agent's own MQTT client, SPEC.md §5), so the broker comes first.
@@ -172,12 +178,13 @@ export default class SimStart extends RtinferCommand {
   }
 
   /** --qemu: the board image in QEMU, until Ctrl-C. */
-  private async runQemu(icount: boolean) {
-    const qemu = await startQemu({ icount });
-    const summary = { deviceId: qemu.deviceId, pty: qemu.path, pid: qemu.process.pid, clockHz: qemu.clockHz, board: 'netduinoplus2' };
+  private async runQemu(icount: boolean, machine: QemuMachineName) {
+    const qemu = await startQemu({ icount, machine });
+    const { board } = QEMU_MACHINES[machine];
+    const summary = { deviceId: qemu.deviceId, pty: qemu.path, pid: qemu.process.pid, clockHz: qemu.clockHz, board, machine };
     if (this.jsonEnabled()) this.jsonLine({ event: 'started', ...summary });
     else {
-      this.log(`netduinoplus2 ${qemu.deviceId} is running in QEMU on ${qemu.path}, pid ${qemu.process.pid}${icount ? ' (ticks count instructions)' : ''}`);
+      this.log(`${board} ${qemu.deviceId} is running in QEMU (${machine}) on ${qemu.path}, pid ${qemu.process.pid}${icount ? ' (ticks count instructions)' : ''}`);
       this.log(`reach it with:  rtinfer ping --device ${qemu.path}`);
       this.log('Ctrl-C stops it.');
     }
