@@ -38,9 +38,10 @@ import {
 } from './lab-config.js';
 import { LabConfigError, type LabErrorReason, type LabPosition } from './lab-error.js';
 
-type Entries = Map<string, { key: Scalar; value: Node | null }>;
+export type Entries = Map<string, { key: Scalar; value: Node | null }>;
 
-class Checker {
+/** Reads YAML nodes with located errors; the campaign file reads through it too (campaign/parse-campaign.ts). */
+export class Checker {
   readonly positions = new Map<string, LabPosition>();
 
   constructor(
@@ -108,7 +109,7 @@ class Checker {
   }
 }
 
-function describe(node: Node | null | undefined): string {
+export function describe(node: Node | null | undefined): string {
   if (node === null || node === undefined) return 'nothing';
   if (isMap(node)) return 'a mapping';
   if (isSeq(node)) return 'a list';

@@ -1,0 +1,272 @@
+// Reads and checks a campaign file (YAML) with the lab config's located reader (lab/parse-lab.ts): every error
+// names the key path, line and column. The format (examples/campaigns/ has complete ones):
+//
+//   name: trec-comparison                 # default: the file's name
+//   targets:
+//     f4: { start: sim }                  # sim, qemu, optee-sim (a Pi: agent + teesim TA), optee-qemu
+//     lab-pi: { device: mqtt://10.0.0.2:1883/pi-1 }   # or a device that runs: port, sim id, USB serial, mqtt://
+//   models:
+//     lenet: { source: lenet-5, compression: { prune: 0.9, bits: "conv=8,fc=5" } }
+//   runs:
+//     - name: dense                       # unique; names the run's traces and test cases
+//       target: f4
+//       model: lenet
+//       mode: dense                       # dense, trec, int8 (if the device says it can), lw, fusion, fusion-budget
+//       taskset: tasksets/lenet-two.yaml  # a device task set file (as `rtinfer run --taskset`), relative to this file
+//       duration: 300ms                   # with its unit: us, ms, s
+//       repetitions: 2
+//       assert:
+//         - no-miss: camera
+//         - p99-response: { task: camera, below: 40ms }
+//         - world-switches-per-hyperperiod: { at-most: 40 }
+//         - output-within: 1e-4           # relative L2 to the host reference
+//   checks:                               # over two runs
+//     - switch-ratio: { of: lw, over: fusion, at-least: 1.5 }
+//   retry: { attempts: 3, initial: 250ms, max: 4s }
+//   bounds: { start: 60s, push: 120s, run-margin: 60s }
+import { readFileSync } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
+import { isMap, isScalar, LineCounter, type Node, parseDocument } from 'yaml';
+import { parseSettingSpec, type SettingsOverrides } from '../compress/settings.js';
+import type { LayerSettings } from '../compress/layer-codec.js';
+import { readDeviceTaskset } from '../device/device-taskset-file.js';
+import { RtinferError } from '../errors.js';
+import { Checker, describe, type Entries } from '../lab/parse-lab.js';
+import { NAME_PATTERN } from '../lab/lab-config.js';
+import { parseDuration, parseSize } from '../sched/units.js';
+import { CampaignFileError, type CampaignErrorReason } from './campaign-error.js';
+import {
+  type Campaign,
+  type CampaignMode,
+  campaignModes,
+  type CampaignModel,
+  type CampaignRun,
+  type CampaignTarget,
+  DEFAULT_BOUNDS,
+  DEFAULT_RETRY,
+  type RunAssertion,
+  type StartableTarget,
+  startableTargets,
+  type SwitchRatioCheck,
+} from './campaign-spec.js';
+
+class CampaignChecker extends Checker {
+  override fail(reason: CampaignErrorReason, path: string, node: Node | null | undefined, detail: string): never {
+    throw new CampaignFileError(reason, detail, this.file, path || undefined, this.at(node));
+  }
+
+  number(node: Node | null, path: string, min: number): number {
+    if (!isScalar(node) || typeof node.value !== 'number' || !Number.isFinite(node.value) || node.value < min) {
+      this.fail('wrong_type', path, node, `expected a number ≥ ${min}, found ${describe(node)}`);
+    }
+    return node.value as number;
+  }
+
+  /** A time written with its unit ("40ms"): a bare number or a size is refused, naming the unit found. */
+  time(node: Node | null, path: string): number {
+    const text = isScalar(node) ? node.value : undefined;
+    if (typeof text === 'number') this.fail('wrong_unit', path, node, `${text} has no unit: write it with one of us, ms, s (e.g. "${text}ms")`);
+    if (typeof text !== 'string') this.fail('wrong_type', path, node, `expected a time such as "40ms", found ${describe(node)}`);
+    const us = parseDuration(text);
+    if (typeof us === 'number' && !/^\s*-?\d+(\.\d+)?\s*$/.test(text)) {
+      if (us <= 0) this.fail('bad_value', path, node, `"${text}" must be a positive time`);
+      return us;
+    }
+    if (typeof parseSize(text) === 'number') this.fail('wrong_unit', path, node, `"${text}" is a size, not a time: write it with one of us, ms, s`);
+    this.fail('wrong_unit', path, node, `cannot read "${text}" as a time: write a number with one of us, ms, s`);
+  }
+
+  /** A name that another section must define. */
+  reference(node: Node | null, path: string, known: Map<string, unknown>, what: string, reason: CampaignErrorReason = 'unknown_reference'): string {
+    const name = this.string(node, path);
+    if (!known.has(name)) this.fail(reason, path, node, `no ${what} named "${name}" (known: ${[...known.keys()].join(', ') || 'none'})`);
+    return name;
+  }
+}
+
+function target(check: CampaignChecker, name: string, node: Node | null, path: string): CampaignTarget {
+  const entries = check.map(node, path, ['start', 'device']);
+  const at = check.at(node);
+  const start = entries.get('start');
+  const device = entries.get('device');
+  if ((start === undefined) === (device === undefined)) check.fail(start ? 'bad_value' : 'missing_key', path, node, 'a target needs exactly one of start (sim, qemu, optee-sim, optee-qemu) or device');
+  if (device) return { name, kind: 'device', device: check.string(device.value, `${path}.device`), ...(at ? { at } : {}) };
+  const kind = check.string(start!.value, `${path}.start`);
+  if (!(startableTargets as readonly string[]).includes(kind)) check.fail('unknown_target', `${path}.start`, start!.value, `unknown target "${kind}"; rtinfer starts: ${startableTargets.join(', ')}`);
+  return { name, kind: 'start', start: kind as StartableTarget, ...(at ? { at } : {}) };
+}
+
+const BITS = { min: 1, max: 8, integer: true, expected: 'an integer from 1 to 8' };
+const compressionKeys: Record<string, { range: { min: number; max: number; integer: boolean; expected: string }; set: (value: number) => Partial<LayerSettings> }> = {
+  prune: { range: { min: 0, max: 1, integer: false, expected: 'a fraction from 0 to 1' }, set: (ratio) => ({ prune: { keep: 1 - ratio } }) },
+  quality: { range: { min: 0, max: 100, integer: false, expected: 'a factor from 0 to 100' }, set: (qualityFactor) => ({ prune: { qualityFactor } }) },
+  bits: { range: BITS, set: (weightBits) => ({ weightBits }) },
+  'index-bits': { range: BITS, set: (gapBits) => ({ gapBits }) },
+};
+
+function model(check: CampaignChecker, name: string, node: Node | null, path: string, base: string): CampaignModel {
+  const entries = check.map(node, path, ['source', 'compression']);
+  const sourceText = check.string(check.required(entries, path, 'source', node), `${path}.source`);
+  const source = /[./]/.test(sourceText) ? resolve(base, sourceText) : sourceText;
+  const compression: Record<string, string | number> = {};
+  const overrides: SettingsOverrides = {};
+  const settings = entries.get('compression');
+  if (settings) {
+    for (const [key, { value }] of check.map(settings.value, `${path}.compression`, Object.keys(compressionKeys))) {
+      const keyPath = `${path}.compression.${key}`;
+      const raw = isScalar(value) && (typeof value.value === 'number' || typeof value.value === 'string') ? value.value : check.fail('wrong_type', keyPath, value, `expected a number or "conv=…,fc=…", found ${describe(value)}`);
+      let values: Record<string, number>;
+      try {
+        values = parseSettingSpec(key, String(raw), compressionKeys[key]!.range);
+      } catch (error) {
+        if (!(error instanceof RtinferError)) throw error;
+        check.fail('bad_value', keyPath, value, error.message);
+      }
+      compression[key] = raw;
+      for (const [layer, setting] of Object.entries(values)) overrides[layer] = { ...overrides[layer], ...compressionKeys[key]!.set(setting) };
+    }
+  }
+  return { name, source, compression, overrides };
+}
+
+const assertionKeys = ['no-miss', 'p99-response', 'world-switches-per-hyperperiod', 'output-within'];
+
+function assertion(check: CampaignChecker, node: Node | null, path: string): RunAssertion {
+  const entries = check.map(node, path, assertionKeys);
+  if (entries.size !== 1) check.fail('bad_value', path, node, `one assertion per list item (${assertionKeys.join(', ')})`);
+  const [kind, { value }] = [...entries][0]!;
+  const keyPath = `${path}.${kind}`;
+  switch (kind) {
+    case 'no-miss': {
+      const task = check.string(value, keyPath);
+      return { kind, task, text: `no miss for ${task}` };
+    }
+    case 'p99-response': {
+      const fields = check.map(value, keyPath, ['task', 'below']);
+      const task = check.string(check.required(fields, keyPath, 'task', value), `${keyPath}.task`);
+      const belowNode = check.required(fields, keyPath, 'below', value);
+      const belowUs = check.time(belowNode, `${keyPath}.below`);
+      return { kind, task, belowUs, text: `p99 response of ${task} below ${(belowNode as { value: unknown }).value}` };
+    }
+    case 'world-switches-per-hyperperiod': {
+      const fields = check.map(value, keyPath, ['at-most']);
+      const atMost = check.number(check.required(fields, keyPath, 'at-most', value), `${keyPath}.at-most`, 0);
+      return { kind, atMost, text: `world switches per hyperperiod at most ${atMost}` };
+    }
+    default: {
+      const relativeL2 = check.number(value, keyPath, 0);
+      return { kind: 'output-within', relativeL2, text: `output equal to the host reference within ${relativeL2} (relative L2)` };
+    }
+  }
+}
+
+function run(check: CampaignChecker, node: Node | null, path: string, campaign: Campaign, base: string): CampaignRun {
+  const entries = check.map(node, path, ['name', 'target', 'model', 'mode', 'taskset', 'duration', 'repetitions', 'assert']);
+  const name = check.name(check.required(entries, path, 'name', node), `${path}.name`, 'run name');
+  const targetName = check.reference(check.required(entries, path, 'target', node), `${path}.target`, campaign.targets, 'target under targets', 'unknown_target');
+  const modelName = check.reference(check.required(entries, path, 'model', node), `${path}.model`, campaign.models, 'model under models');
+  const modeNode = check.required(entries, path, 'mode', node);
+  const mode = check.string(modeNode, `${path}.mode`);
+  if (!(campaignModes as readonly string[]).includes(mode)) check.fail('bad_value', `${path}.mode`, modeNode, `unknown mode "${mode}" (known: ${campaignModes.join(', ')})`);
+  const tasksetNode = check.required(entries, path, 'taskset', node);
+  const taskset = resolve(base, check.string(tasksetNode, `${path}.taskset`));
+  let taskNames: string[];
+  try {
+    taskNames = readDeviceTaskset(taskset).map((task) => task.name ?? String(task.task));
+  } catch (error) {
+    if (!(error instanceof RtinferError)) throw error;
+    check.fail('bad_value', `${path}.taskset`, tasksetNode, error.message);
+  }
+  const durationUs = check.time(check.required(entries, path, 'duration', node), `${path}.duration`);
+  const repetitions = entries.has('repetitions') ? check.integer(entries.get('repetitions')!.value, `${path}.repetitions`, 1) : 1;
+  const assertions = entries.has('assert') ? check.list(entries.get('assert')!.value, `${path}.assert`).map((item, index) => assertion(check, item, `${path}.assert[${index}]`)) : [];
+  assertions.forEach((item, index) => {
+    if ((item.kind === 'no-miss' || item.kind === 'p99-response') && !taskNames.includes(item.task)) {
+      const itemNode = check.list(entries.get('assert')!.value, `${path}.assert`)[index]!;
+      check.fail('unknown_reference', `${path}.assert[${index}].${item.kind}`, itemNode, `no task "${item.task}" in ${taskset} (tasks: ${taskNames.join(', ')})`);
+    }
+  });
+  return { name, target: targetName, model: modelName, mode: mode as CampaignMode, taskset, durationUs, repetitions, assertions };
+}
+
+function switchRatio(check: CampaignChecker, node: Node | null, path: string, runs: Map<string, CampaignRun>): SwitchRatioCheck {
+  const entries = check.map(node, path, ['switch-ratio']);
+  const value = check.required(entries, path, 'switch-ratio', node);
+  const keyPath = `${path}.switch-ratio`;
+  const fields = check.map(value, keyPath, ['of', 'over', 'at-least']);
+  const of = check.reference(check.required(fields, keyPath, 'of', value), `${keyPath}.of`, runs, 'run');
+  const over = check.reference(check.required(fields, keyPath, 'over', value), `${keyPath}.over`, runs, 'run');
+  const atLeast = check.number(check.required(fields, keyPath, 'at-least', value), `${keyPath}.at-least`, 0);
+  return { kind: 'switch-ratio', of, over, atLeast, text: `world switches of ${of} over ${over} at least ${atLeast}` };
+}
+
+function milliseconds(check: CampaignChecker, entries: Entries, path: string, key: string, fallback: number): number {
+  const entry = entries.get(key);
+  return entry ? Math.ceil(check.time(entry.value, `${path}.${key}`) / 1000) : fallback;
+}
+
+export function parseCampaign(text: string, file: string): Campaign {
+  const lines = new LineCounter();
+  const document = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const syntax = document.errors[0];
+  if (syntax) {
+    const at = lines.linePos(syntax.pos[0]);
+    throw new CampaignFileError('syntax', `YAML syntax error: ${syntax.message.split('\n')[0]}`, file, undefined, { line: at.line, column: at.col });
+  }
+  const check = new CampaignChecker(file, lines);
+  const root = (document.contents ?? null) as Node | null;
+  const top = check.map(root, '', ['name', 'targets', 'models', 'runs', 'checks', 'retry', 'bounds']);
+  const base = dirname(resolve(file));
+  const campaign: Campaign = {
+    file: resolve(file),
+    name: top.has('name') ? check.name(top.get('name')!.value, 'name', 'campaign name') : basename(file).replace(/\.ya?ml$/, ''),
+    targets: new Map(),
+    models: new Map(),
+    runs: [],
+    checks: [],
+    retry: { ...DEFAULT_RETRY },
+    bounds: { ...DEFAULT_BOUNDS },
+  };
+  for (const [name, { key, value }] of check.map(check.required(top, '', 'targets', root), 'targets')) {
+    if (!NAME_PATTERN.test(name)) check.fail('bad_value', `targets.${name}`, key, `target name "${name}" must be 1–32 characters of [A-Za-z0-9_-]`);
+    campaign.targets.set(name, target(check, name, value, `targets.${name}`));
+  }
+  for (const [name, { key, value }] of check.map(check.required(top, '', 'models', root), 'models')) {
+    if (!NAME_PATTERN.test(name)) check.fail('bad_value', `models.${name}`, key, `model name "${name}" must be 1–32 characters of [A-Za-z0-9_-]`);
+    campaign.models.set(name, model(check, name, value, `models.${name}`, base));
+  }
+  const runs = new Map<string, CampaignRun>();
+  check.list(check.required(top, '', 'runs', root), 'runs').forEach((item, index) => {
+    const parsed = run(check, item, `runs[${index}]`, campaign, base);
+    if (runs.has(parsed.name)) check.fail('bad_value', `runs[${index}].name`, isMap(item) ? (item.get('name', true) as Node) : item, `run name "${parsed.name}" is used twice`);
+    runs.set(parsed.name, parsed);
+  });
+  if (runs.size === 0) check.fail('missing_key', 'runs', top.get('runs')!.value, 'a campaign needs at least one run');
+  campaign.runs = [...runs.values()];
+  if (top.has('checks')) campaign.checks = check.list(top.get('checks')!.value, 'checks').map((item, index) => switchRatio(check, item, `checks[${index}]`, runs));
+  if (top.has('retry')) {
+    const entries = check.map(top.get('retry')!.value, 'retry', ['attempts', 'initial', 'max']);
+    if (entries.has('attempts')) campaign.retry.attempts = check.integer(entries.get('attempts')!.value, 'retry.attempts', 1);
+    campaign.retry.initialMs = milliseconds(check, entries, 'retry', 'initial', campaign.retry.initialMs);
+    campaign.retry.maxMs = milliseconds(check, entries, 'retry', 'max', Math.max(campaign.retry.maxMs, campaign.retry.initialMs));
+  }
+  if (top.has('bounds')) {
+    const entries = check.map(top.get('bounds')!.value, 'bounds', ['start', 'push', 'run-margin']);
+    campaign.bounds = {
+      startMs: milliseconds(check, entries, 'bounds', 'start', DEFAULT_BOUNDS.startMs),
+      pushMs: milliseconds(check, entries, 'bounds', 'push', DEFAULT_BOUNDS.pushMs),
+      runMarginMs: milliseconds(check, entries, 'bounds', 'run-margin', DEFAULT_BOUNDS.runMarginMs),
+    };
+  }
+  return campaign;
+}
+
+export function readCampaign(file: string): Campaign {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new CampaignFileError('not_found', `cannot read the campaign file: ${(error as Error).message}`, file, undefined, undefined);
+  }
+  return parseCampaign(text, file);
+}

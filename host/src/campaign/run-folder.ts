@@ -1,0 +1,110 @@
+// The run folder: where a campaign keeps what it did, so that a later `--resume` (after Ctrl-C, a crash or
+// SIGKILL) and `rtinfer campaign report` need nothing else. Every file is written whole to a temporary name and
+// renamed, so a killed campaign leaves each file either absent or complete (a trace is never cut short).
+//
+//   campaign.yaml                 the campaign as run (a copy; state.json names the original)
+//   state.json                    the steps done, with their facts (what --resume skips)
+//   events.jsonl                  each step started, done, failed, skipped on resume (appended)
+//   environment.json              rtinfer version and git commit, host OS, each device's HELLO, model digests
+//   models/<model>.rtm            the compressed containers pushed
+//   traces/<run>-r<k>.rtrace.jsonl   each repetition's recording (trace/recorded/format.ts)
+//   inference/<run>-r<k>.json     the inference checked against the host reference
+//   analysis/<run>-r<k>.json      the task set and, on a TEE device, the plan and what the simulator predicted
+//   verdicts/<run>-r<k>.json      the deadline check's counts and each assertion's outcome
+//   report.html, junit.xml, summary.json
+import { createHash } from 'node:crypto';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { RunFolderError } from './campaign-error.js';
+
+export const STATE_FORMAT = 'rtinfer-campaign-state/1';
+
+export interface StepRecord {
+  /** ISO time the step finished. */
+  at: string;
+  attempts: number;
+  facts?: Record<string, unknown>;
+}
+
+export interface CampaignState {
+  format: typeof STATE_FORMAT;
+  /** The campaign file as given (absolute): its relative paths resolve beside it. */
+  campaignFile: string;
+  campaignSha256: string;
+  created: string;
+  /** Step id → what it did; only finished steps are here. */
+  done: Record<string, StepRecord>;
+  /** Target name → its device's HELLO facts, as last seen. */
+  devices: Record<string, Record<string, unknown>>;
+}
+
+export const sha256Hex = (bytes: Uint8Array | string): string => createHash('sha256').update(bytes).digest('hex');
+
+/** Writes a whole file under a temporary name, then renames it into place. */
+export function writeWhole(path: string, content: string | Uint8Array): void {
+  const temporary = `${path}.${process.pid}.partial`;
+  writeFileSync(temporary, content);
+  renameSync(temporary, path);
+}
+
+export const runKey = (run: string, repetition: number) => `${run}-r${repetition}`;
+
+export class RunFolder {
+  constructor(readonly dir: string) {}
+
+  path(...parts: string[]): string {
+    return join(this.dir, ...parts);
+  }
+
+  trace(key: string) {
+    return this.path('traces', `${key}.rtrace.jsonl`);
+  }
+
+  json(kind: 'inference' | 'analysis' | 'verdicts', key: string) {
+    return this.path(kind, `${key}.json`);
+  }
+
+  model(name: string) {
+    return this.path('models', `${name}.rtm`);
+  }
+
+  /** A new folder, or an existing one to resume. */
+  static create(dir: string, campaignFile: string, campaignText: string): RunFolder {
+    if (existsSync(join(dir, 'state.json'))) throw new RunFolderError(dir, 'already holds a campaign run: resume it with --resume, or give another --out', {});
+    const folder = new RunFolder(dir);
+    for (const sub of ['traces', 'inference', 'analysis', 'verdicts', 'models', 'targets']) mkdirSync(folder.path(sub), { recursive: true });
+    writeWhole(folder.path('campaign.yaml'), campaignText);
+    folder.saveState({ format: STATE_FORMAT, campaignFile, campaignSha256: sha256Hex(campaignText), created: new Date().toISOString(), done: {}, devices: {} });
+    return folder;
+  }
+
+  static open(dir: string): { folder: RunFolder; state: CampaignState } {
+    const folder = new RunFolder(dir);
+    const file = folder.path('state.json');
+    if (!existsSync(file)) throw new RunFolderError(dir, 'no state.json here: not a campaign run folder', {});
+    let state: CampaignState;
+    try {
+      state = JSON.parse(readFileSync(file, 'utf8')) as CampaignState;
+    } catch (error) {
+      throw new RunFolderError(dir, `state.json is not JSON: ${(error as Error).message}`, {});
+    }
+    if (state.format !== STATE_FORMAT) throw new RunFolderError(dir, `state.json is ${JSON.stringify(state.format)}, this host reads ${STATE_FORMAT}`, {});
+    return { folder, state };
+  }
+
+  saveState(state: CampaignState): void {
+    writeWhole(this.path('state.json'), `${JSON.stringify(state, null, 2)}\n`);
+  }
+
+  writeJson(path: string, value: unknown): void {
+    writeWhole(path, `${JSON.stringify(value, (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2)}\n`);
+  }
+
+  readJson<T>(path: string): T | undefined {
+    return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as T) : undefined;
+  }
+
+  event(event: Record<string, unknown>): void {
+    appendFileSync(this.path('events.jsonl'), `${JSON.stringify({ at: new Date().toISOString(), ...event })}\n`);
+  }
+}
