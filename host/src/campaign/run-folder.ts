@@ -47,6 +47,9 @@ export function writeWhole(path: string, content: string | Uint8Array): void {
   renameSync(temporary, path);
 }
 
+/** JSON that also takes the protocol's u64 values (as decimal strings). */
+export const jsonText = (value: unknown, indent?: number): string => JSON.stringify(value, (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), indent);
+
 export const runKey = (run: string, repetition: number) => `${run}-r${repetition}`;
 
 export class RunFolder {
@@ -93,11 +96,11 @@ export class RunFolder {
   }
 
   saveState(state: CampaignState): void {
-    writeWhole(this.path('state.json'), `${JSON.stringify(state, null, 2)}\n`);
+    writeWhole(this.path('state.json'), `${jsonText(state, 2)}\n`);
   }
 
   writeJson(path: string, value: unknown): void {
-    writeWhole(path, `${JSON.stringify(value, (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2)}\n`);
+    writeWhole(path, `${jsonText(value, 2)}\n`);
   }
 
   readJson<T>(path: string): T | undefined {
@@ -105,6 +108,6 @@ export class RunFolder {
   }
 
   event(event: Record<string, unknown>): void {
-    appendFileSync(this.path('events.jsonl'), `${JSON.stringify({ at: new Date().toISOString(), ...event })}\n`);
+    appendFileSync(this.path('events.jsonl'), `${jsonText({ at: new Date().toISOString(), ...event })}\n`);
   }
 }

@@ -97,8 +97,11 @@ export async function runRepetition(options: { run: CampaignRun; key: string; ta
 
   // The output against the host reference: TREC's own reference for a TREC run, else the dense one.
   const inferMode = run.mode === 'trec' ? 'trec' : 'dense';
-  const result = await inferOnDevice(session, { mode: inferMode, input: { index: 0 } });
-  const comparison = compareWithReference(model.decoded, { index: 0 }, inferMode, undefined, result);
+  // A TEE device's stored test inputs are sealed with the model: the input goes in the request, as the demo sends it.
+  const stored = model.decoded.testInputs?.[0];
+  const input = tee && stored ? stored : { index: 0 };
+  const result = await inferOnDevice(session, { mode: inferMode, input });
+  const comparison = compareWithReference(model.decoded, input, inferMode, undefined, result);
   const inference: InferenceOutcome = { mode: inferMode, relativeL2: comparison.relativeL2, topAgrees: comparison.topAgrees, reference: comparison.reference };
 
   // The run's mode is the campaign's variable: every task of the set runs in it.
@@ -136,7 +139,7 @@ export async function runRepetition(options: { run: CampaignRun; key: string; ta
   writeWhole(folder.trace(key), header + messages.map(formatRecord).join(''));
   folder.writeJson(folder.json('inference', key), inference);
   folder.writeJson(folder.json('analysis', key), analysis);
-  return { key, jobs: periodic.summary.completed, released: periodic.summary.released, missed: periodic.summary.missed, pushed, relativeL2: inference.relativeL2 };
+  return { key, jobs: Number(periodic.summary.completed), released: Number(periodic.summary.released), missed: Number(periodic.summary.missed), pushed, relativeL2: inference.relativeL2 };
 }
 
 export function loadModelFile(name: string, bytes: Uint8Array): ModelFile {

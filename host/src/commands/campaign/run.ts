@@ -8,6 +8,7 @@ import { describeProgress, describeSummary } from '../../campaign/progress-view.
 import { RunFolder, sha256Hex } from '../../campaign/run-folder.js';
 import { runCampaign } from '../../campaign/runner.js';
 import { RtinferError } from '../../errors.js';
+import { toJsonSafe } from '../../trace/sinks/json-safe.js';
 
 /** What Ctrl-C leaves: the shell's convention for a process ended by SIGINT. */
 const INTERRUPTED = 130;
@@ -67,7 +68,7 @@ Exit status: 0 when every assertion holds, 1 when one fails or a run did not com
         state: state!,
         signal: controller.signal,
         ...(targets ? { targets } : {}),
-        progress: ({ kind, ...rest }) => (json ? this.jsonLine({ kind: 'progress', event: kind, ...rest }) : this.log(describeProgress({ kind, ...rest } as Parameters<typeof describeProgress>[0]))),
+        progress: ({ kind, ...rest }) => (json ? this.jsonLine(toJsonSafe({ kind: 'progress', event: kind, ...rest })) : this.log(describeProgress({ kind, ...rest } as Parameters<typeof describeProgress>[0]))),
       });
       if (json) this.jsonLine({ kind: 'summary', folder: folder!.dir, interrupted, passed: summary.passed, tests: summary.tests, failures: summary.failures, failed: [...summary.runs.flatMap((run) => run.assertions.filter((a) => !a.passed).map((a) => ({ run: run.key, assertion: a.assertion, message: a.message }))), ...summary.checks.filter((c) => !c.passed).map((c) => ({ assertion: c.assertion, message: c.message }))] });
       else {
