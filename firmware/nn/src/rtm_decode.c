@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "rtm_cbor.h"
+#include "rtm_quant.h"
 
 enum { S_PREFIX, S_HEADER, S_WAIT_ARENA, S_BLOB_HEAD, S_BLOB_BODY, S_TRAILER, S_DONE, S_FAILED };
 
@@ -24,6 +25,9 @@ typedef struct {
   size_t gap_lengths_count;
   const uint8_t *bias;
   size_t bias_bytes;
+  uint32_t shape[4];
+  uint8_t rank;
+  rtm_codec_int8 int8; /* CONTAINER.md §8.2, when present */
 } codec_fields;
 
 static float float_at(const uint8_t *bytes, size_t index) { return rtm_float32_le(bytes + 4u * index); }
@@ -80,6 +84,20 @@ static rtm_status read_codec(rtm_cbor *reader, codec_fields *codec) {
       codec->gap_lengths = payload, codec->gap_lengths_count = (size_t)value;
     } else if (key_is(key, key_length, "bias") && is_bytes) {
       codec->bias = payload, codec->bias_bytes = (size_t)value;
+    } else if (key_is(key, key_length, "shape") && major == RTM_CBOR_ARRAY) {
+      if (value == 0 || value > 4u) return RTM_ERR_HEADER;
+      for (uint64_t d = 0; d < value; d++) {
+        uint64_t size;
+        if (rtm_cbor_uint(reader, &size) != 0 || size == 0 || size > 0x7fffffffu) return RTM_ERR_HEADER;
+        codec->shape[d] = (uint32_t)size;
+      }
+      codec->rank = (uint8_t)value;
+      continue;
+    } else if (key_is(key, key_length, "int8") && major == RTM_CBOR_MAP) {
+      reader->at = value_at;
+      rtm_status status = rtm_quant_read_codec(reader, &codec->int8);
+      if (status != RTM_OK) return status;
+      continue;
     } else {
       /* A field this decoder does not need (or a known key with an unexpected type, caught below). */
       reader->at = value_at;
@@ -96,7 +114,23 @@ static rtm_status read_codec(rtm_cbor *reader, codec_fields *codec) {
   if (codec->bias_bytes % 4u != 0 || codec->bias_bytes / 4u > 0x7fffffffu) return RTM_ERR_HEADER;
   if (codec->entries > 0 && codec->codebook_bytes == 0) return RTM_ERR_HEADER;
   if (!code_lengths_valid(codec->weight_lengths, codec->weight_lengths_count) || !code_lengths_valid(codec->gap_lengths, codec->gap_lengths_count)) return RTM_ERR_HEADER;
+  if (codec->int8.present) {
+    /* int8 reads channels and rows from the shape: it must be there and agree with the count. */
+    uint64_t product = 1;
+    for (uint32_t d = 0; d < codec->rank; d++) product *= codec->shape[d];
+    if (codec->rank == 0 || product != codec->count) return RTM_ERR_HEADER;
+  }
   return RTM_OK;
+}
+
+/* Output channels (conv) or units (dense) of a codec, and weights per channel: the shape's first axis and the rest. */
+static uint32_t codec_channels(const codec_fields *codec) { return codec->shape[0]; }
+static uint32_t codec_row(const codec_fields *codec) { return (uint32_t)(codec->count / codec->shape[0]); }
+
+/* Bytes of one layer in the int8 arena: the weights (padded to 4), then bias, multipliers and shifts (int32). */
+static uint64_t int8_layer_bytes(const codec_fields *codec) {
+  if (!codec->int8.present) return 0;
+  return ((codec->count + 3u) & ~(uint64_t)3u) + codec->int8.bias_bytes + 8u * (uint64_t)codec_channels(codec);
 }
 
 /* Floats a layer takes in the dense arena: its weights, then its biases. */
@@ -114,6 +148,7 @@ static rtm_status read_header(rtm_decoder *d) {
   uint8_t major;
   uint64_t pairs;
   int have_format = 0, have_version = 0, have_codecs = 0;
+  uint32_t with_int8 = 0;
   if (rtm_cbor_head(&reader, &major, &pairs) != 0) return RTM_ERR_CBOR;
   if (major != RTM_CBOR_MAP) return RTM_ERR_HEADER;
   if (pairs > reader.size - reader.at) return RTM_ERR_CBOR;
@@ -137,18 +172,30 @@ static rtm_status read_header(rtm_decoder *d) {
       if (major != RTM_CBOR_ARRAY || value > 0xffffu || value > reader.size - reader.at) return RTM_ERR_HEADER;
       d->layer_count = (uint32_t)value;
       d->codecs_start = reader.at;
-      uint64_t arena_floats = 0, sparse_bytes = 0;
+      uint64_t arena_floats = 0, sparse_bytes = 0, int8_bytes = 0;
       for (uint32_t layer = 0; layer < d->layer_count; layer++) {
         codec_fields codec;
         rtm_status status = read_codec(&reader, &codec);
         if (status != RTM_OK) return status;
+        if (codec.int8.present) {
+          status = rtm_quant_check_codec(&codec.int8, codec_channels(&codec), codec_row(&codec), layer, &d->quant_error);
+          if (status != RTM_OK) return status;
+          with_int8++;
+        }
         arena_floats += dense_layer_floats(&codec);
         sparse_bytes += sparse_layer_bytes(&codec);
+        int8_bytes += int8_layer_bytes(&codec);
       }
-      if (arena_floats > SIZE_MAX / sizeof(float) || sparse_bytes > SIZE_MAX) return RTM_ERR_HEADER;
+      if (arena_floats > SIZE_MAX / sizeof(float) || sparse_bytes > SIZE_MAX || int8_bytes > SIZE_MAX) return RTM_ERR_HEADER;
       d->arena_needed = (size_t)arena_floats * sizeof(float);
       d->sparse_needed = (size_t)sparse_bytes;
+      d->int8_needed = (size_t)int8_bytes;
       have_codecs = 1;
+    } else if (key_is(key, key_length, "quantization")) {
+      reader.at = value_at;
+      rtm_status status = rtm_quant_read_header(&reader, &d->quant_scales, &d->quant_tensors, &d->quant_zero_points, &d->quant_error);
+      if (status != RTM_OK) return status;
+      d->quantized = 1;
     } else {
       reader.at = value_at;
       if (rtm_cbor_skip(&reader, MAX_NESTING) != 0) return RTM_ERR_CBOR;
@@ -156,6 +203,11 @@ static rtm_status read_header(rtm_decoder *d) {
   }
   if (reader.at != reader.size) return RTM_ERR_CBOR;
   if (!have_format || !have_version || !have_codecs) return RTM_ERR_HEADER;
+  /* Both int8 parts or neither (CONTAINER.md §8). */
+  if (with_int8 != (d->quantized ? d->layer_count : 0u)) {
+    d->quant_error = (rtm_quant_error_info){RTM_QUANT_MISSING, 0, d->quantized ? d->layer_count : 0u, with_int8};
+    return RTM_ERR_QUANT;
+  }
   return RTM_OK;
 }
 
@@ -195,6 +247,35 @@ static void reset_code(rtm_decoder *d) {
   d->index = 0;
 }
 
+/* int8 output: zeroes the layer's weights, copies its int32 tables, and notes how to place each weight. */
+static void begin_int8_layer(rtm_decoder *d, const codec_fields *codec) {
+  uint8_t *base = d->int8_arena + d->int8_offset;
+  const size_t padded = ((size_t)codec->count + 3u) & ~(size_t)3u;
+  const uint32_t channels = codec_channels(codec);
+  const size_t bias_count = codec->int8.bias_bytes / 4u;
+  memset(base, 0, padded);
+  int32_t *tables = (int32_t *)(void *)(base + padded);
+  for (size_t i = 0; i < bias_count; i++) tables[i] = rtm_int32_le(codec->int8.bias + 4u * i);
+  for (uint32_t c = 0; c < channels; c++) {
+    tables[bias_count + c] = rtm_int32_le(codec->int8.multipliers + 4u * c);
+    tables[bias_count + channels + c] = rtm_int32_le(codec->int8.shifts + 4u * c);
+  }
+  d->int8_weights = (int8_t *)(void *)base;
+  d->weight_scales = codec->int8.weight_scales;
+  d->per_channel = codec_row(codec);
+  d->int8_channel = UINT32_MAX;
+  d->layout_rank = 0;
+  if (codec->rank == 4) {
+    for (uint32_t i = 0; i < 4; i++) d->layout[i] = codec->shape[i];
+    d->layout_rank = 4;
+  } else if (codec->int8.input_rank == 3) {
+    d->layout[0] = channels;
+    for (uint32_t i = 0; i < 3; i++) d->layout[i + 1] = codec->int8.input_shape[i];
+    d->layout_rank = 4;
+  }
+  d->int8_offset += (size_t)int8_layer_bytes(codec);
+}
+
 /* Sets up the next layer (or the trailer when none is left). Codecs were checked in read_header. */
 static rtm_status begin_layer(rtm_decoder *d) {
   if (d->layer == d->layer_count) {
@@ -228,6 +309,8 @@ static rtm_status begin_layer(rtm_decoder *d) {
     d->gaps_out = d->sparse_arena + d->sparse_offset + codec.codebook_bytes + codec.bias_bytes;
     d->indices_out = d->gaps_out + codec.entries;
     d->sparse_offset += (size_t)sparse_layer_bytes(&codec);
+  } else if (d->int8_arena) {
+    begin_int8_layer(d, &codec);
   } else {
     d->layer_base = d->arena_offset;
     float *weights = d->arena + d->arena_offset;
@@ -259,6 +342,15 @@ static rtm_status emit_symbol(rtm_decoder *d, unsigned symbol) {
   if (d->sparse_arena) {
     d->gaps_out[d->entries_done] = (uint8_t)d->pending_gap;
     d->indices_out[d->entries_done] = (uint8_t)symbol;
+  } else if (d->int8_arena) {
+    /* Positions only grow, so the channel's int8 codebook is derived once per channel. */
+    const uint32_t position = (uint32_t)d->position, channel = position / d->per_channel;
+    if (channel != d->int8_channel) {
+      const float scale = rtm_float32_le(d->weight_scales + 4u * channel);
+      for (uint32_t k = 0; k < d->codebook_length; k++) d->int8_codebook[k] = rtm_int8_weight(float_at(d->codebook, k), scale);
+      d->int8_channel = channel;
+    }
+    d->int8_weights[rtm_quant_position(d->layout, d->layout_rank, d->per_channel, position)] = d->int8_codebook[symbol];
   } else {
     d->arena[d->layer_base + (size_t)d->position] = float_at(d->codebook, symbol);
   }
@@ -523,6 +615,56 @@ rtm_status rtm_sparse_layer(const rtm_decoder *d, uint32_t index, rtm_sparse_lay
   return RTM_OK;
 }
 
+int rtm_is_int8(const rtm_decoder *decoder) { return decoder && decoder->quantized; }
+
+size_t rtm_int8_arena_bytes(const rtm_decoder *decoder) {
+  return decoder && decoder->quantized && decoder->state >= S_WAIT_ARENA && decoder->state != S_FAILED ? decoder->int8_needed : 0;
+}
+
+rtm_status rtm_set_int8_arena(rtm_decoder *d, void *arena, size_t arena_bytes) {
+  if (!d || d->state != S_WAIT_ARENA || !d->quantized) return RTM_ERR_ARGUMENT;
+  if (!arena || arena_bytes < d->int8_needed || ((uintptr_t)arena & 3u) != 0) return fail(d, RTM_ERR_ARENA);
+  d->int8_arena = arena;
+  rtm_status status = begin_layer(d);
+  return status == RTM_OK ? RTM_OK : fail(d, status);
+}
+
+rtm_status rtm_int8_layer(const rtm_decoder *d, uint32_t index, rtm_int8_layer_view *view) {
+  if (!d || !view || !d->int8_arena || index >= d->layer_count) return RTM_ERR_ARGUMENT;
+  codec_fields codec;
+  size_t offset;
+  if (find_layer(d, index, int8_layer_bytes, &codec, &offset) != RTM_OK) return RTM_ERR_HEADER;
+  const uint8_t *base = d->int8_arena + offset;
+  const size_t padded = ((size_t)codec.count + 3u) & ~(size_t)3u;
+  const int32_t *tables = (const int32_t *)(const void *)(base + padded);
+  const uint32_t channels = codec_channels(&codec), bias_count = (uint32_t)(codec.int8.bias_bytes / 4u);
+  view->name = (const char *)codec.name;
+  view->name_length = codec.name_length;
+  view->weights = (const int8_t *)(const void *)base;
+  view->weight_count = (uint32_t)codec.count;
+  view->channels = channels;
+  view->bias = bias_count ? tables : NULL;
+  view->multipliers = tables + bias_count;
+  view->shifts = tables + bias_count + channels;
+  view->input_rank = codec.int8.input_rank;
+  for (uint32_t i = 0; i < 3; i++) view->input_shape[i] = codec.int8.input_shape[i];
+  return RTM_OK;
+}
+
+rtm_status rtm_activation_quant(const rtm_decoder *d, uint32_t tensor, float *scale, int32_t *zero_point) {
+  if (!d || !scale || !zero_point || !d->quantized || tensor >= d->quant_tensors) return RTM_ERR_ARGUMENT;
+  *scale = rtm_float32_le(d->scratch + d->quant_scales + 4u * tensor);
+  *zero_point = rtm_quant_zero_point(d->scratch, d->header_length, d->quant_zero_points, tensor);
+  return RTM_OK;
+}
+
+uint32_t rtm_quant_tensors(const rtm_decoder *decoder) { return decoder && decoder->quantized ? decoder->quant_tensors : 0; }
+
+rtm_quant_error_info rtm_quant_error(const rtm_decoder *decoder) {
+  rtm_quant_error_info none = {RTM_QUANT_NONE, 0, 0, 0};
+  return decoder ? decoder->quant_error : none;
+}
+
 uint32_t rtm_layer_count(const rtm_decoder *decoder) { return decoder ? decoder->layer_count : 0; }
 
 uint32_t rtm_layers_decoded(const rtm_decoder *decoder) { return decoder ? decoder->layer : 0; }
@@ -557,6 +699,7 @@ const char *rtm_status_name(rtm_status status) {
     case RTM_ERR_DIGEST: return "digest";
     case RTM_ERR_TRAILING: return "trailing";
     case RTM_ERR_ARGUMENT: return "argument";
+    case RTM_ERR_QUANT: return "quant";
   }
   return "unknown";
 }

@@ -11,6 +11,8 @@
  *      rtm_arena_bytes() is then what the arena must hold; attach it with rtm_set_arena().
  *      Or, to keep layers sparse (EIE style, about 2 bytes per kept weight instead of 4 per weight), attach
  *      rtm_sparse_arena_bytes() with rtm_set_sparse_arena() and read layers with rtm_sparse_layer().
+ *      Or, for a quantized container (rtm_is_int8()), attach rtm_int8_arena_bytes() with rtm_set_int8_arena()
+ *      and read int8 layers in the int8 kernels' layout with rtm_int8_layer() (CONTAINER.md §8).
  *   3. rtm_feed() the rest until RTM_DONE. Weights are only trustworthy after RTM_DONE, which means the
  *      SHA-256 trailer matched.
  *
@@ -49,6 +51,8 @@ typedef enum {
   RTM_ERR_DIGEST = -8,    /* the SHA-256 trailer does not match the content */
   RTM_ERR_TRAILING = -9,  /* bytes after the trailer */
   RTM_ERR_ARGUMENT = -10, /* NULL or misuse (feeding after an error) */
+  RTM_ERR_QUANT = -11,    /* int8 parameters out of range (CONTAINER.md §8): rtm_quant_error() says which */
+
 } rtm_status;
 
 /** One layer's place in the arena, and its name (not NUL-terminated; points into the scratch). */
@@ -89,6 +93,46 @@ typedef struct {
   uint32_t entries;
 } rtm_sparse_layer_view;
 
+/**
+ * One layer in the int8 arena (CONTAINER.md §8.3): weights in the int8 kernels' layout (conv OHWI, dense
+ * columns in [h, w, c] order when the codec says `inputShape`), then per output channel the int32 bias (absent:
+ * bias NULL), multiplier and shift, all 4-byte aligned.
+ */
+typedef struct {
+  const char *name;
+  size_t name_length;
+  const int8_t *weights;
+  uint32_t weight_count;
+  uint32_t channels;
+  const int32_t *bias;
+  const int32_t *multipliers;
+  const int32_t *shifts;
+  /* Dense layers whose columns the container orders [c, h, w]: that shape (rank 0 otherwise). */
+  uint32_t input_shape[3];
+  uint8_t input_rank;
+} rtm_int8_layer_view;
+
+/** What an RTM_ERR_QUANT refused: which value (`what`), in which tensor or codec (`index`: the tensor's index
+ *  for scales and zero points, the codec's for the rest), what the format allows (need) and what it held. */
+typedef enum {
+  RTM_QUANT_NONE = 0,
+  RTM_QUANT_SCHEME,       /* quantization scheme not "int8" (have: 0) */
+  RTM_QUANT_SCALE,        /* an activation scale not finite or below 2^-126 (have: its bits) */
+  RTM_QUANT_ZERO_POINT,   /* an activation zero point outside [-128, 127] (need 127, have the value) */
+  RTM_QUANT_COUNT,        /* a table of the wrong length (need the count, have the count) */
+  RTM_QUANT_WEIGHT_SCALE, /* a weight scale not finite or below 2^-126 */
+  RTM_QUANT_MULTIPLIER,   /* a multiplier neither 0 nor in [2^30, 2^31) (need 2^30, have the value) */
+  RTM_QUANT_SHIFT,        /* a shift outside [-30, 30] (need 30, have the value) */
+  RTM_QUANT_MISSING,      /* int8 keys in some codecs or the header but not all (need: codecs, have: with int8) */
+} rtm_quant_what;
+
+typedef struct {
+  rtm_quant_what what;
+  uint32_t index;
+  int64_t need;
+  int64_t have;
+} rtm_quant_error_info;
+
 /** Decoder state; treat as opaque. Its size is fixed, so it can be static. */
 typedef struct {
   int state;
@@ -104,6 +148,23 @@ typedef struct {
   size_t sparse_offset;
   uint8_t *gaps_out;
   uint8_t *indices_out;
+  /* int8 output (quantized containers, rtm_set_int8_arena): the arena, the current layer's weights, its shape
+   * for the layout, its weight scales (in the header copy) and the int8 codebook of the current channel. */
+  int quantized;                 /* the header has `quantization` */
+  size_t quant_scales;           /* offset in scratch of the activation scales (float32 LE) */
+  uint32_t quant_tensors;        /* their count */
+  size_t quant_zero_points;      /* offset in scratch of the zeroPoints array's first item */
+  rtm_quant_error_info quant_error;
+  uint8_t *int8_arena;
+  size_t int8_needed;
+  size_t int8_offset;
+  int8_t *int8_weights;
+  const uint8_t *weight_scales;
+  uint32_t layout[4];            /* conv: out, in, kh, kw; dense with inputShape: units, c, h, w; else rank 0 */
+  uint8_t layout_rank;
+  uint32_t per_channel;
+  uint32_t int8_channel;         /* channel int8_codebook holds, UINT32_MAX: none yet */
+  int8_t int8_codebook[256];
   /* Header accumulation. */
   uint8_t head[RTM_PREFIX_BYTES];
   size_t head_used;
@@ -178,6 +239,31 @@ rtm_status rtm_layer(const rtm_decoder *decoder, uint32_t index, rtm_layer_view 
 
 /** Layer `index` in the sparse arena (after rtm_set_sparse_arena). */
 rtm_status rtm_sparse_layer(const rtm_decoder *decoder, uint32_t index, rtm_sparse_layer_view *view);
+
+/** Whether the container carries int8 parameters (header `quantization`); after RTM_HEADER_READY. */
+int rtm_is_int8(const rtm_decoder *decoder);
+
+/** Arena bytes for int8 output; 0 before RTM_HEADER_READY or for an fp32-only container. */
+size_t rtm_int8_arena_bytes(const rtm_decoder *decoder);
+
+/** Attaches a 4-byte-aligned arena for int8 output (quantized containers only; else RTM_ERR_ARGUMENT). */
+rtm_status rtm_set_int8_arena(rtm_decoder *decoder, void *arena, size_t arena_bytes);
+
+/** Layer `index` in the int8 arena (after rtm_set_int8_arena). */
+rtm_status rtm_int8_layer(const rtm_decoder *decoder, uint32_t index, rtm_int8_layer_view *view);
+
+/** Tensor `tensor`'s activation scale and zero point (0: the graph input, i + 1: layer i's output). */
+rtm_status rtm_activation_quant(const rtm_decoder *decoder, uint32_t tensor, float *scale, int32_t *zero_point);
+
+/** Tensors with a scale and zero point in the header (0 for an fp32-only container). */
+uint32_t rtm_quant_tensors(const rtm_decoder *decoder);
+
+/** After RTM_ERR_QUANT: what was refused, where, need and have. */
+rtm_quant_error_info rtm_quant_error(const rtm_decoder *decoder);
+
+/** The int8 value codebook entry `value` takes in a channel of scale `scale` (CONTAINER.md §8.2):
+ *  clamp(round(fl32(value / scale)), -127, 127), half away from zero; NaN gives 0. */
+int8_t rtm_int8_weight(float value, float scale);
 
 const char *rtm_status_name(rtm_status status);
 
