@@ -35,6 +35,8 @@ if [[ "$mode" == test ]]; then
   wanted+=([clang]=clang [socat]=socat [mosquitto]=mosquitto [valgrind]=valgrind
            [arm-none-eabi-gcc]=gcc-arm-none-eabi [qemu-system-arm]=qemu-system-arm
            [chromium]=chromium)
+  # Real images for training and compressing with retraining (host/src/data): Fashion-MNIST's IDX files.
+  [[ -d /usr/share/datasets/fashion-mnist ]] || packages_also+=(dataset-fashion-mnist)
   # newlib(-nano) for arm-none-eabi: scripts/build-arm.sh links against it.
   [[ -f /usr/lib/arm-none-eabi/newlib/nano.specs ]] || packages_also+=(libnewlib-arm-none-eabi)
   # libFuzzer's runtime: clang alone links no -fsanitize=fuzzer binary.
