@@ -1,0 +1,85 @@
+// The campaign file's checks: the examples read as written; bad input gives a CampaignFileError naming the key path,
+// line and column and the facts (what was found, what is allowed), never a crash.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { repositoryRoot } from '../sim/sim-binary.js';
+import { thrownRtinferError } from '../util/thrown.js';
+import { CampaignFileError } from './campaign-error.js';
+import { parseCampaign } from './parse-campaign.js';
+
+const examples = join(repositoryRoot, 'examples', 'campaigns');
+const TREC = readFileSync(join(examples, 'trec-comparison.yaml'), 'utf8');
+const file = join(examples, 'edited.yaml');
+
+function failure(text: string): CampaignFileError {
+  const error = thrownRtinferError(() => parseCampaign(text, file));
+  expect(error).toBeInstanceOf(CampaignFileError);
+  return error as CampaignFileError;
+}
+
+/** Line and column (1-based) of the first `needle` in `text`. */
+function positionOf(text: string, needle: string, within = 0): { line: number; column: number } {
+  const at = text.indexOf(needle) + within;
+  const before = text.slice(0, at).split('\n');
+  return { line: before.length, column: before.at(-1)!.length + 1 };
+}
+
+describe('parseCampaign', () => {
+  it('reads the three examples: targets, models with compression settings, runs, assertions and checks', () => {
+    const trec = parseCampaign(TREC, join(examples, 'trec-comparison.yaml'));
+    expect(trec.targets.get('f4-sim')).toMatchObject({ kind: 'start', start: 'sim' });
+    expect(trec.models.get('lenet')!.overrides).toEqual({ conv: { prune: { keep: expect.closeTo(0.4, 9) }, weightBits: 8 }, fc: { prune: { keep: expect.closeTo(0.1, 9) }, weightBits: 5 } });
+    expect(trec.runs.map((run) => [run.name, run.mode, run.durationUs, run.repetitions])).toEqual([['dense', 'dense', 500_000, 2], ['trec', 'trec', 500_000, 2]]);
+    expect(trec.runs[0]!.assertions[2]).toEqual({ kind: 'p99-response', task: 'camera', belowUs: 25_000, text: 'p99 response of camera below 25ms' });
+    const deeptrust = parseCampaign(readFileSync(join(examples, 'deeptrust-comparison.yaml'), 'utf8'), join(examples, 'deeptrust-comparison.yaml'));
+    expect(deeptrust.targets.get('pi')).toMatchObject({ kind: 'start', start: 'optee-sim' });
+    expect(deeptrust.runs.map((run) => run.mode)).toEqual(['lw', 'fusion', 'fusion-budget']);
+    expect(deeptrust.checks[0]).toMatchObject({ kind: 'switch-ratio', of: 'lw', over: 'fusion', atLeast: 4 });
+    const gate = parseCampaign(readFileSync(join(examples, 'ci-gate-fails.yaml'), 'utf8'), join(examples, 'ci-gate-fails.yaml'));
+    expect(gate.runs[0]!.assertions[1]).toMatchObject({ kind: 'p99-response', belowUs: 1 });
+  });
+
+  it('an unknown key: its path, line and column, and the keys allowed there', () => {
+    const text = TREC.replace('    repetitions: 2\n    assert:\n      - no-miss: camera\n      - no-miss: lidar\n      - p99-response: { task: camera, below: 25ms }\n      - output-within: 1e-4\n  - name: trec', '    repetitons: 2\n    assert:\n      - no-miss: camera\n      - no-miss: lidar\n      - p99-response: { task: camera, below: 25ms }\n      - output-within: 1e-4\n  - name: trec');
+    const error = failure(text);
+    expect(error).toMatchObject({ reason: 'unknown_key', key: 'runs[0].repetitons', position: positionOf(text, 'repetitons') });
+    expect(error.message).toMatch(/edited\.yaml:\d+:5: runs\[0\]\.repetitons: unknown key "repetitons"; expected one of: name, target, model, mode, taskset, duration, repetitions, assert$/);
+    expect(error.toJSON()).toMatchObject({ code: 'campaign_file', reason: 'unknown_key' });
+  });
+
+  it('an unknown target to start, and a run naming a target the file does not define', () => {
+    const start = TREC.replace('f4-sim: { start: sim }', 'f4-sim: { start: simulator }');
+    expect(failure(start)).toMatchObject({ reason: 'unknown_target', key: 'targets.f4-sim.start', position: positionOf(start, 'simulator') });
+    expect(failure(start).message).toContain('rtinfer starts: sim, qemu, optee-sim, optee-qemu');
+    const run = TREC.replace('    target: f4-sim\n    model: lenet\n    mode: trec', '    target: f7-board\n    model: lenet\n    mode: trec');
+    const error = failure(run);
+    expect(error).toMatchObject({ reason: 'unknown_target', key: 'runs[1].target', position: positionOf(run, 'f7-board') });
+    expect(error.message).toContain('no target under targets named "f7-board" (known: f4-sim)');
+  });
+
+  it('a p99 bound in the wrong unit: a size, or no unit at all, is refused where it is written', () => {
+    const size = TREC.replace('below: 25ms', 'below: 25MiB');
+    expect(failure(size)).toMatchObject({ reason: 'wrong_unit', key: 'runs[0].assert[2].p99-response.below', position: positionOf(size, '25MiB') });
+    expect(failure(size).message).toContain('"25MiB" is a size, not a time');
+    const bare = TREC.replace('below: 25ms', 'below: 25');
+    expect(failure(bare)).toMatchObject({ reason: 'wrong_unit', key: 'runs[0].assert[2].p99-response.below', position: positionOf(bare, 'below: 25', 7) });
+    expect(failure(bare).message).toContain('25 has no unit');
+    expect(failure(TREC.replace('duration: 500ms', 'duration: 5 furlongs')).reason).toBe('wrong_unit');
+  });
+
+  it('an assertion on a task the task set does not have, an unknown mode, a run name used twice', () => {
+    const task = TREC.replace('- no-miss: lidar', '- no-miss: radar');
+    expect(failure(task)).toMatchObject({ reason: 'unknown_reference', key: 'runs[0].assert[1].no-miss' });
+    expect(failure(task).message).toContain('no task "radar"');
+    expect(failure(TREC.replace('mode: trec', 'mode: turbo'))).toMatchObject({ reason: 'bad_value', key: 'runs[1].mode' });
+    expect(failure(TREC.replace('- name: trec', '- name: dense'))).toMatchObject({ reason: 'bad_value', key: 'runs[1].name' });
+  });
+
+  it('a missing task set file, YAML syntax, and a switch-ratio over a run that does not exist', () => {
+    expect(failure(TREC.replace('taskset: tasksets/stm32-lenet.yaml', 'taskset: tasksets/nope.yaml'))).toMatchObject({ reason: 'bad_value', key: 'runs[0].taskset' });
+    expect(failure(TREC.replace('targets:', 'targets: [')).reason).toBe('syntax');
+    const check = `${TREC}checks:\n  - switch-ratio: { of: dense, over: fusion, at-least: 2 }\n`;
+    expect(failure(check)).toMatchObject({ reason: 'unknown_reference', key: 'checks[0].switch-ratio.over' });
+  });
+});
