@@ -15,6 +15,7 @@ set(RTINFER_APP_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/stm32/app/run_config.c
   ${CMAKE_CURRENT_LIST_DIR}/stm32/app/inference.c
   ${CMAKE_CURRENT_LIST_DIR}/stm32/app/infer.c
+  ${CMAKE_CURRENT_LIST_DIR}/stm32/app/infer_pieces.c
   ${CMAKE_CURRENT_LIST_DIR}/stm32/app/trace_ring.c
   ${CMAKE_CURRENT_LIST_DIR}/stm32/app/taskset.c
 )

@@ -2,6 +2,7 @@
 #include "dispatch.h"
 
 #include "handlers.h"
+#include "infer_pieces.h"
 #include "link.h"
 #include "reply.h"
 #include "rtp/messages.h"
@@ -59,6 +60,9 @@ void dispatch_frame(const rtp_frame_t *frame, uint64_t t_done)
         (void)reply_send(e);
         return;
     }
+    if (!infer_pieces_survive(s_rx.type)) {
+        infer_pieces_abandon(); /* an open INFER, a withheld result: only until the next other message (SPEC §4.4.1) */
+    }
     if (s_rx.type == RTP_MSG_MODEL_CHUNK) {
         model_chunk_handle(&s_rx); /* id 0 by design: acknowledged by MODEL_ACK */
         return;
@@ -88,6 +92,12 @@ void dispatch_frame(const rtp_frame_t *frame, uint64_t t_done)
         break;
     case RTP_MSG_INFER:
         infer_handle(&s_rx);
+        break;
+    case RTP_MSG_INFER_PART:
+        infer_part_handle(&s_rx);
+        break;
+    case RTP_MSG_RESULT_PART:
+        result_part_handle(&s_rx);
         break;
     case RTP_MSG_TASKSET:
         taskset_handle(&s_rx);
