@@ -55,6 +55,9 @@ rtnn_status rtnn_i8_softmax(const rtnn_i8_softmax_quant *q, const int8_t *input,
   if (q == NULL || input == NULL || output == NULL || !rtnn_i8_fits((uint64_t)rows * row_size)) {
     return RTNN_ERR_ARGUMENT;
   }
+  /* Each exp term adds up to 2^19 to a row's sum, and the kernel computes (1 << (35 - clz(sum))) - 1: past 255
+   * values that exponent can reach 31, where C overflows an int (RTNN_I8_SOFTMAX_MAX_ROW). */
+  if (row_size > RTNN_I8_SOFTMAX_MAX_ROW) return RTNN_ERR_ARGUMENT;
   /* The kernel computes 1 << shift and (q - max) << shift for every difference down to diff_min: both must
    * fit int32 (softmaxQuant's diff_min always does; a corrupt one must not overflow). */
   if (q->shift < 0 || q->shift > 30 || q->diff_min > 0 || ((int64_t)-q->diff_min << q->shift) > INT32_MAX) {

@@ -373,6 +373,16 @@ static void test_softmax(void)
     }
     free(in), free(got);
   }
+  /* The longest row, flat: the largest sum the kernel can form (UBSan watches its shifts and adds). */
+  rtnn_i8_softmax_quant q;
+  quantize_multiplier(0.5 * (double)(1 << 26), &q.multiplier, &q.shift);
+  q.diff_min = -(int32_t)floor(31.0 * (double)(1u << 26) / ldexp(1.0, q.shift));
+  int8_t *flat = malloc(RTNN_I8_SOFTMAX_MAX_ROW + 1), *out = malloc(RTNN_I8_SOFTMAX_MAX_ROW + 1);
+  memset(flat, 127, RTNN_I8_SOFTMAX_MAX_ROW + 1);
+  CHECK(rtnn_i8_softmax(&q, flat, 1, RTNN_I8_SOFTMAX_MAX_ROW, out) == RTNN_OK, "flat row of %u", RTNN_I8_SOFTMAX_MAX_ROW);
+  CHECK(out[0] == -127 && out[RTNN_I8_SOFTMAX_MAX_ROW - 1] == -127, "flat row: 1/255 each is 1/256 above -128, got %d", out[0]);
+  CHECK(rtnn_i8_softmax(&q, flat, 1, RTNN_I8_SOFTMAX_MAX_ROW + 1, out) == RTNN_ERR_ARGUMENT, "a row past the limit");
+  free(flat), free(out);
 }
 
 static void test_scratch_sizes(void)

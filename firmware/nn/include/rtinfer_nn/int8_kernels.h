@@ -49,10 +49,11 @@ typedef struct {
   rtnn_i8_clamp clamp;
 } rtnn_i8_channel_quant;
 
-/* Convolution, groups == 1. g's fields mean what they mean for the fp32 conv, but the tensors are
- * input [in_h, in_w, in_channels], weights [out_channels, kernel_h, kernel_w, in_channels] (OHWI),
+/* Convolution, any groups dividing both channel counts. g's fields mean what they mean for the fp32 conv, but
+ * the tensors are input [in_h, in_w, in_channels], weights [out_channels, kernel_h, kernel_w,
+ * in_channels / groups] (OHWI; output channel o reads the input channels of its group o / (out / groups)),
  * bias [out_channels] int32 (required: zeros when the layer has none), output [out_h, out_w, out_channels].
- * RTNN_ERR_ARGUMENT: NULL pointers, groups != 1, zero sizes, a zero point or clamp out of range, a
+ * RTNN_ERR_ARGUMENT: NULL pointers, groups not dividing the channels, zero sizes, a zero point or clamp out of range, a
  * dimension past INT32_MAX; RTNN_ERR_SCRATCH: scratch_bytes < rtnn_i8_conv_scratch_bytes(g, NATIVE). */
 size_t rtnn_i8_conv_scratch_bytes(const rtnn_conv_geometry *g, rtnn_i8_target target);
 rtnn_status rtnn_i8_conv(const rtnn_conv_geometry *g, const rtnn_i8_channel_quant *q, const int8_t *input,
@@ -106,9 +107,10 @@ rtnn_status rtnn_i8_concat(uint32_t h, uint32_t w, const int8_t *const *inputs, 
 /* Softmax over `rows` rows of `row_size` values (TFLite Micro's s8 softmax, bit-exact). The output's scale
  * is 1/256 and its zero point -128, always. multiplier/shift/diff_min come from softmaxQuant() (beta and the
  * input scale). */
+#define RTNN_I8_SOFTMAX_MAX_ROW 255u /* longer rows: softmax in fp32 (INT8.md) */
 typedef struct {
   int32_t multiplier;
-  int32_t shift; /* [0, 31] */
+  int32_t shift; /* [0, 30] */
   int32_t diff_min;
 } rtnn_i8_softmax_quant;
 rtnn_status rtnn_i8_softmax(const rtnn_i8_softmax_quant *q, const int8_t *input, uint32_t rows,
