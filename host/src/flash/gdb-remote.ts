@@ -33,7 +33,7 @@ export interface MemoryRegion {
 /** Regions of a `qXfer:memory-map:read` answer (GDB's memory-map DTD). */
 export function parseMemoryMap(xml: string): MemoryRegion[] {
   const regions: MemoryRegion[] = [];
-  for (const match of xml.matchAll(/<memory\b([^>]*?)(\/>|>([\s\S]*?)<\/memory>)/g)) {
+  for (const match of xml.matchAll(/<memory\s([^>]*?)(\/>|>([\s\S]*?)<\/memory>)/g)) {
     const attribute = (name: string) => new RegExp(`${name}\\s*=\\s*"([^"]*)"`).exec(match[1]!)?.[1];
     const type = attribute('type');
     const start = Number(attribute('start'));
