@@ -329,6 +329,94 @@ static void tamper_refused(void) {
   check_infer_matches(10, "after every refusal");
 }
 
+/* The slot entry of MODEL_STATUS for `slot`, or NULL. */
+static const rtp_slot_entry_t *slot_entry(uint32_t id, uint8_t slot) {
+  const tu_rx_t *r = agent_request(&s_agent, request(RTP_MSG_MODEL_STATUS, id));
+  if (!r || r->msg.type != RTP_MSG_MODEL_STATUS) return NULL;
+  for (uint8_t i = 0; i < r->msg.body.model_status.slot_count; i++)
+    if (r->msg.body.model_status.slots[i].slot == slot) return &r->msg.body.model_status.slots[i];
+  return NULL;
+}
+
+static void check_error(const tu_rx_t *r, uint16_t code, uint64_t need, uint64_t have, const char *what) {
+  CHECK(r && r->msg.type == RTP_MSG_ERROR && r->msg.body.error.code == code && r->msg.body.error.has_need &&
+            r->msg.body.error.need == need && r->msg.body.error.have == have,
+        "%s: ERROR %u need %llu have %llu (got type 0x%02x code %u need %llu have %llu)", what, code,
+        (unsigned long long)need, (unsigned long long)have, r ? r->msg.type : 0, r ? r->msg.body.error.code : 0,
+        r ? (unsigned long long)r->msg.body.error.need : 0, r ? (unsigned long long)r->msg.body.error.have : 0);
+}
+
+/* SPEC §4.3's header form: MODEL_BEGIN names the sealed stream by its header's SHA-256, MODEL_COMMIT carries the
+ * file's. A push cut and begun again resumes (same model id, size and header SHA-256); a wrong SHA-256 at commit
+ * is refused and erases the slot with the old model active; a commit without it, and a BEGIN with both forms or
+ * neither, are refused. */
+static void header_form(void) {
+  import_vector_key();
+  if (start_test_agent() != 0) return;
+  size_t length = 0;
+  uint8_t *bytes = sealed_vector("lenet-5.rtms", &length);
+  uint8_t file_sha[32];
+  rtm_sha256 hash;
+  rtm_sha256_init(&hash);
+  rtm_sha256_update(&hash, bytes, length);
+  rtm_sha256_final(&hash, file_sha);
+
+  agent_push_opts cut = {.header_form = true, .stop_at = (uint32_t)length / 2u};
+  const tu_rx_t *r = agent_push_with(&s_agent, bytes, length, 0, "lenet-5", &cut);
+  CHECK(r && r->msg.type == RTP_MSG_MODEL_ACK && cut.begun_at == 0, "the first half, from 0");
+  const rtp_slot_entry_t *e = slot_entry(20, 0);
+  CHECK(e && e->state == RTP_SLOT_RECEIVING && e->has_header_sha256 && !e->has_sha256 && e->received > 0,
+        "a receiving header-form slot: header_sha256, no file sha256 yet");
+  uint32_t held = e ? e->received : 0;
+  agent_push_opts resumed = {.header_form = true};
+  r = agent_push_with(&s_agent, bytes, length, 0, "lenet-5", &resumed);
+  CHECK(r && r->msg.type == RTP_MSG_MODEL_STATUS, "the resumed push: MODEL_STATUS (got 0x%02x code %u)", r ? r->msg.type : 0,
+        r && r->msg.type == RTP_MSG_ERROR ? r->msg.body.error.code : 0);
+  CHECK(resumed.begun_at == held && held >= (uint32_t)length / 2u - 3072u, "resumed at %u, what the slot held (%u)",
+        resumed.begun_at, held);
+  CHECK(active_slot(21) == 0, "slot 0 active");
+  e = slot_entry(22, 0);
+  CHECK(e && e->state == RTP_SLOT_VERIFIED && e->has_sha256 && memcmp(e->sha256.ptr, file_sha, 32) == 0 &&
+            e->has_header_sha256,
+        "verified: the file sha256 the commit carried, and header_sha256");
+  check_infer_matches(23, "header form, resumed");
+
+  uint8_t wrong[32];
+  memcpy(wrong, file_sha, sizeof wrong);
+  wrong[31] ^= 0x80;
+  agent_push_opts bad = {.header_form = true, .commit_sha256 = wrong};
+  r = agent_push_with(&s_agent, bytes, length, 1, "lenet-5", &bad);
+  check_error(r, RTP_ERR_HASH_MISMATCH, 1, 1, "a wrong SHA-256 at commit");
+  e = slot_entry(24, 1);
+  CHECK(e && e->state == RTP_SLOT_EMPTY, "the refused slot is erased");
+  agent_push_opts bare = {.header_form = true, .commit_without_sha = true};
+  r = agent_push_with(&s_agent, bytes, length, 1, "lenet-5", &bare);
+  check_error(r, RTP_ERR_INVALID, 2, 0, "a header-form commit without sha256");
+  CHECK(active_slot(25) == 0, "the old model stays active");
+  check_infer_matches(26, "after the refused commits");
+
+  /* [16, id, {0: "m", 1: 1, 4: 1, 5: 1}] and the same with 2 and 6: refused by the codec, with the id. */
+  static const uint8_t neither[] = {0x83, 0x10, 0x16, 0xa4, 0x00, 0x61, 0x6d, 0x01, 0x01, 0x04, 0x01, 0x05, 0x01};
+  r = agent_request_raw(&s_agent, neither, sizeof neither, RTP_MSG_MODEL_BEGIN, 0x16);
+  CHECK(r && r->msg.type == RTP_MSG_ERROR && r->msg.body.error.code == RTP_ERR_MALFORMED, "BEGIN with neither form: malformed");
+  uint8_t both[13 + 2 * 35];
+  memcpy(both, neither, sizeof neither);
+  both[2] = 0x17;
+  both[3] = 0xa6;
+  size_t at = sizeof neither;
+  for (uint8_t key = 2; key <= 6; key += 4) {
+    both[at++] = key;
+    both[at++] = 0x58;
+    both[at++] = 32;
+    memcpy(both + at, file_sha, 32);
+    at += 32;
+  }
+  r = agent_request_raw(&s_agent, both, at, RTP_MSG_MODEL_BEGIN, 0x17);
+  CHECK(r && r->msg.type == RTP_MSG_ERROR && r->msg.body.error.code == RTP_ERR_MALFORMED, "BEGIN with both forms: malformed");
+  CHECK(active_slot(27) == 0, "still slot 0 active");
+  free(bytes);
+}
+
 /* ---- scanning a process's memory for pieces of the plaintext weights ---- */
 #define NEEDLE 16u
 #define TABLE_BITS 20u
@@ -667,7 +755,7 @@ static void mqtt_access(void) {
 int main(int argc, char **argv) {
   static const nn_test_case cases[] = {
       {"hello_and_key", hello_and_key},   {"push_and_infer", push_and_infer}, {"restart_reloads", restart_reloads},
-      {"tamper_refused", tamper_refused}, {"real_ta_key", real_ta_key},       {"mqtt", mqtt},
+      {"tamper_refused", tamper_refused}, {"header_form", header_form},       {"real_ta_key", real_ta_key},       {"mqtt", mqtt},
       {"mqtt_access", mqtt_access},       {"ta_death", ta_death},             {"confidential_memory", confidential_memory},
   };
   signal(SIGPIPE, SIG_IGN);

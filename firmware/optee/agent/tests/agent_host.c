@@ -207,29 +207,67 @@ int agent_stop(agent_proc *a)
     return -1;
 }
 
+const tu_rx_t *agent_request_raw(agent_proc *a, const uint8_t *msg, size_t len, uint8_t type, uint32_t id)
+{
+    a->link->send(a, msg, len);
+    return wait_for(a, reply_type(type), id);
+}
+
 const tu_rx_t *agent_push(agent_proc *a, const uint8_t *bytes, size_t length, uint8_t slot, const char *model_id)
+{
+    return agent_push_with(a, bytes, length, slot, model_id, NULL);
+}
+
+/* SHA-256 of a sealed container's header bytes (CONTAINER.md §7.1: magic, a byte-string head, the header). */
+static void sealed_header_sha256(const uint8_t *bytes, size_t length, uint8_t out[32])
+{
+    size_t start = bytes[3] == 0x58 ? 5u : 6u;
+    size_t len = bytes[3] == 0x58 ? bytes[4] : ((size_t)bytes[4] << 8 | bytes[5]);
+    rtm_sha256 hash;
+    rtm_sha256_init(&hash);
+    rtm_sha256_update(&hash, bytes + start, start + len <= length ? len : 0);
+    rtm_sha256_final(&hash, out);
+}
+
+const tu_rx_t *agent_push_with(agent_proc *a, const uint8_t *bytes, size_t length, uint8_t slot, const char *model_id,
+                               agent_push_opts *o)
 {
     static rtp_msg_t m;
     static uint32_t id = 100;
-    uint8_t sha[32];
+    static const agent_push_opts plain = {0};
+    const agent_push_opts *opts = o != NULL ? o : &plain;
+    uint8_t sha[32], header_sha[32];
     rtm_sha256 hash;
     rtm_sha256_init(&hash);
     rtm_sha256_update(&hash, bytes, length);
     rtm_sha256_final(&hash, sha);
+    sealed_header_sha256(bytes, length, header_sha);
     memset(&m, 0, sizeof m);
     m.dir = RTP_DIR_H2D;
     m.type = RTP_MSG_MODEL_BEGIN;
     m.id = ++id;
     m.body.model_begin = (rtp_model_begin_t){.model_id = {model_id, strlen(model_id)}, .size = (uint32_t)length,
-                                             .has_sha256 = true, .sha256 = {sha, 32}, .has_slot = true, .slot = slot, .chunk = 3072,
-                                             .window = 8};
+                                             .has_slot = true, .slot = slot, .chunk = 3072, .window = 8};
+    if (opts->header_form) {
+        m.body.model_begin.has_header_sha256 = true;
+        m.body.model_begin.header_sha256 = (rtp_bytes_t){header_sha, 32};
+    } else {
+        m.body.model_begin.has_sha256 = true;
+        m.body.model_begin.sha256 = (rtp_bytes_t){sha, 32};
+    }
     const tu_rx_t *r = agent_request(a, &m);
     if (r == NULL || r->msg.type == RTP_MSG_ERROR) {
         return r;
     }
+    if (o != NULL) {
+        o->begun_at = r->msg.body.model_ack.next;
+    }
     const uint32_t chunk = r->msg.body.model_ack.chunk;
     uint32_t sent = 0;
     for (uint32_t offset = r->msg.body.model_ack.next; offset < length; offset += chunk, sent++) {
+        if (opts->stop_at != 0 && offset >= opts->stop_at) {
+            return r; /* a cut: the last ACK (or BEGIN's) stays the answer */
+        }
         uint32_t n = length - offset < chunk ? (uint32_t)(length - offset) : chunk;
         memset(&m, 0, sizeof m);
         m.dir = RTP_DIR_H2D;
@@ -242,6 +280,7 @@ const tu_rx_t *agent_push(agent_proc *a, const uint8_t *bytes, size_t length, ui
             if (ack == NULL || ack->msg.type == RTP_MSG_ERROR) {
                 return ack;
             }
+            r = ack;
         }
     }
     memset(&m, 0, sizeof m);
@@ -249,5 +288,9 @@ const tu_rx_t *agent_push(agent_proc *a, const uint8_t *bytes, size_t length, ui
     m.type = RTP_MSG_MODEL_COMMIT;
     m.id = ++id;
     m.body.model_commit.slot = slot;
+    if (opts->header_form && !opts->commit_without_sha) {
+        m.body.model_commit.has_sha256 = true;
+        m.body.model_commit.sha256 = (rtp_bytes_t){opts->commit_sha256 != NULL ? opts->commit_sha256 : sha, 32};
+    }
     return agent_request(a, &m);
 }

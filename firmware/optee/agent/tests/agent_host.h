@@ -3,6 +3,7 @@
 #ifndef RTINFER_AGENT_HOST_H
 #define RTINFER_AGENT_HOST_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -52,5 +53,22 @@ const tu_rx_t *agent_request(agent_proc *a, const rtp_msg_t *m);
 /* Pushes `bytes` into `slot` (MODEL_BEGIN, windowed chunks, MODEL_COMMIT with activate) and returns the
  * commit's answer: MODEL_STATUS, or an ERROR (of the begin, or of the commit). NULL on timeout. */
 const tu_rx_t *agent_push(agent_proc *a, const uint8_t *bytes, size_t length, uint8_t slot, const char *model_id);
+
+/* How agent_push_with pushes (zero: as agent_push does). */
+typedef struct {
+    bool header_form;              /* SPEC §4.3's header form: MODEL_BEGIN names the sealed header's SHA-256, MODEL_COMMIT
+                                    * carries the file's */
+    uint32_t stop_at;              /* non-zero: send no chunk at or past this offset, and return the last ACK (a cut) */
+    const uint8_t *commit_sha256;  /* header form: what MODEL_COMMIT carries instead of the file's SHA-256 */
+    bool commit_without_sha;       /* header form: a MODEL_COMMIT without sha256 */
+    uint32_t begun_at;             /* out: MODEL_BEGIN's `next` (where the push resumed) */
+} agent_push_opts;
+
+const tu_rx_t *agent_push_with(agent_proc *a, const uint8_t *bytes, size_t length, uint8_t slot, const char *model_id,
+                               agent_push_opts *opts);
+
+/* Sends an encoded message as it is (one a test could not encode: a codec refusal) and waits for the answer to
+ * `id`: the reply to `type`, or ERROR. */
+const tu_rx_t *agent_request_raw(agent_proc *a, const uint8_t *msg, size_t len, uint8_t type, uint32_t id);
 
 #endif
