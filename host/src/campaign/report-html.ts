@@ -65,7 +65,9 @@ export async function campaignHtml(folder: RunFolder, campaign: Campaign, summar
   const checkRows = summary.checks.map((outcome) => `<tr class="${outcome.passed ? 'pass' : 'fail'}">${cell('across runs')}${cell('')}${cell('')}${cell(outcome.assertion)}${cell(outcome.passed ? 'pass' : 'FAIL', 'verdict')}${cell(outcome.message)}</tr>`);
   const runsTable = summary.runs.map((verdict) => `<tr>${cell(verdict.key)}${cell(verdict.status)}${cell(String(verdict.counts?.jobs ?? '–'))}${cell(String(verdict.counts?.misses ?? '–'))}${cell(String(verdict.worldSwitches ?? '–'))}${cell(verdict.inference ? verdict.inference.relativeL2.toExponential(2) : '–')}</tr>`);
   const firstChecked = campaign.runs.map((run) => summary.runs.find((verdict) => verdict.run === run.name && verdict.status === 'checked')).filter((verdict) => verdict !== undefined);
-  const [p99, switches, ...timelines] = await Promise.all([renderSvg(p99Spec(summary)), renderSvg(switchesSpec(summary)), ...firstChecked.map((verdict) => runTimeline(folder, verdict.key))]);
+  // A campaign of devices without an enclave has no world switch to plot.
+  const anySwitches = summary.runs.some((verdict) => (verdict.worldSwitches ?? 0) > 0);
+  const [p99, switches, ...timelines] = await Promise.all([renderSvg(p99Spec(summary)), anySwitches ? renderSvg(switchesSpec(summary)) : '', ...firstChecked.map((verdict) => runTimeline(folder, verdict.key))]);
   const environment = folder.readJson<Record<string, unknown>>(folder.path('environment.json'));
   const verdictText = summary.passed ? 'PASSED' : 'FAILED';
   return `<!doctype html>
@@ -79,7 +81,7 @@ export async function campaignHtml(folder: RunFolder, campaign: Campaign, summar
 <h2>Runs</h2>
 <table id="runs"><thead><tr><th>run</th><th>status</th><th>jobs</th><th>misses</th><th>world switches</th><th>rel. L2 to reference</th></tr></thead><tbody>${runsTable.join('')}</tbody></table>
 <figure id="p99">${p99}</figure>
-<figure id="switches">${switches}</figure>
+${switches ? `<figure id="switches">${switches}</figure>` : ''}
 <h2>Timelines (first repetition of each run)</h2>
 ${timelines.join('\n')}
 <h2>Environment</h2>
