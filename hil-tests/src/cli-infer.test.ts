@@ -2,7 +2,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FRAME_OVERHEAD_BYTES } from '@rtinfer/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rtinfer, unwrapped } from './support/cli.js';
 import { acquireTarget, type Target } from './support/target.js';
@@ -64,23 +63,18 @@ describe('rtinfer infer', () => {
     expect(unwrapped(stderr)).toMatch(/refused INFER: invalid: .*\(need 40, have 3136\)/);
   });
 
-  it('refuses an input larger than one frame before sending it: input_too_large (exit 2) with the sizes and the limit', async () => {
-    // 5000 float32 values: 20,000 B, more than any device's frame (the sim's and the boards' 4 KiB).
+  it('sends an input larger than one frame in pieces: the wrong size is the device\'s typed refusal (exit 2), never a RangeError', async () => {
+    // 5000 float32 values: 20,000 B, more than any device's frame (the sim's and the boards' 4 KiB). SPEC.md §4.4.1:
+    // INFER announces input_size, and the device refuses it before any piece is sent.
     const input = join(dir, 'large.f32');
     (await import('node:fs')).writeFileSync(input, Buffer.alloc(20_000));
     const json = await rtinfer('infer', '-d', target.path, '--input', input, '--json');
     expect(json.code).toBe(2);
-    const error = JSON.parse(json.stdout);
-    expect(error).toMatchObject({ error: 'InferInputTooLargeError', code: 'input_too_large', inputBytes: 20_000 });
-    expect(error.messageBytes).toBeGreaterThan(20_000);
-    expect(error.limit).toBeLessThan(error.messageBytes);
-    expect(error.limit).toBe(error.maxFrame - FRAME_OVERHEAD_BYTES); // a message is the frame less its header and CRC
+    expect(JSON.parse(json.stdout)).toMatchObject({ error: 'DeviceError', code: 'device_invalid', request: 'INFER', need: '20000', have: '3136' });
     const text = await rtinfer('infer', '-d', target.path, '--input', input);
     expect(text.code).toBe(2);
     expect(text.stderr).not.toMatch(/RangeError/);
-    expect(unwrapped(text.stderr)).toMatch(
-      new RegExp(`an input of 20000 B \\(5000 float32 values\\) does not fit one INFER request to .*: the request is ${error.messageBytes} B, the device takes at most ${error.limit} B per message \\(max frame ${error.maxFrame} B\\)\\. Inputs larger than a frame need the int8 / large-tensor work`),
-    );
+    expect(unwrapped(text.stderr)).toMatch(/refused INFER: invalid: input_size differs from the model's input .*\(need 20000, have 3136\)/);
   });
 });
 

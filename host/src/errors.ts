@@ -67,17 +67,4 @@ export class NoSuchDeviceError extends RtinferError {
   }
 }
 
-/** An INFER whose input does not fit one frame to the device: the host cannot send it (yet). */
-export class InferInputTooLargeError extends RtinferError {
-  constructor(facts: { device: string; inputBytes: number; messageBytes: number; limit: number; maxFrame?: number }) {
-    const frame = facts.maxFrame === undefined ? '' : ` (max frame ${facts.maxFrame} B)`;
-    super(
-      'input_too_large',
-      `an input of ${facts.inputBytes} B (${facts.inputBytes / 4} float32 values) does not fit one INFER request to ${facts.device}: the request is ${facts.messageBytes} B, the device takes at most ${facts.limit} B per message${frame}. ` +
-        'Inputs larger than a frame need the int8 / large-tensor work (inputs sent in parts), which will lift this limit; until then use a stored test input (--input-index)',
-      facts,
-    );
-  }
-}
-
 export class HandshakeError extends RtinferError {}
