@@ -35,18 +35,23 @@ stage "TypeScript unit and HIL tests (vitest)"
 vitest_counts() {
   node -e 'const r=require(process.argv[1]);const f=r.numFailedTests||0;console.log(r.numPassedTests||0, f || (r.numFailedTestSuites||0))' "$1"
 }
-rm -f build/vitest-results.json build/vitest-qemu.json
+rm -f build/vitest-results.json build/vitest-qemu.json build/vitest-qemu-m7.json
 RTINFER_SIM_BIN="$PWD/build/c-asan/firmware/rtinfer-sim" \
   npx vitest run --reporter=default --reporter=json --outputFile=build/vitest-results.json || failed_stages+=("vitest")
 if [[ -f build/vitest-results.json ]]; then read -r ts_passed ts_failed < <(vitest_counts ./build/vitest-results.json); fi
 
-stage "HIL inference, trace and CLI tests on the netduinoplus2 image in QEMU"
-RTINFER_HIL_TARGET=qemu npx vitest run --project hil hil-tests/src/sim-infer.test.ts hil-tests/src/sim-trace.test.ts hil-tests/src/cli-infer.test.ts hil-tests/src/push-clean.test.ts \
-  --reporter=default --reporter=json --outputFile=build/vitest-qemu.json || failed_stages+=("vitest on QEMU")
-if [[ -f build/vitest-qemu.json ]]; then
-  read -r q_passed q_failed < <(vitest_counts ./build/vitest-qemu.json)
-  ts_passed=$((ts_passed + q_passed)) ts_failed=$((ts_failed + q_failed))
-fi
+# The same suites on each QEMU board image: RTINFER_HIL_TARGET=qemu (netduinoplus2) and qemu-m7 (mps2_an500).
+qemu_hil_files=(hil-tests/src/sim-infer.test.ts hil-tests/src/sim-trace.test.ts hil-tests/src/cli-infer.test.ts hil-tests/src/push-clean.test.ts)
+for qemu_target in "qemu netduinoplus2 (Cortex-M4)" "qemu-m7 mps2_an500 (Cortex-M7)"; do
+  read -r target board core <<<"$qemu_target"
+  stage "HIL inference, trace and CLI tests on the $board image $core in QEMU"
+  RTINFER_HIL_TARGET=$target npx vitest run --project hil "${qemu_hil_files[@]}" \
+    --reporter=default --reporter=json --outputFile="build/vitest-$target.json" || failed_stages+=("vitest on QEMU $board")
+  if [[ -f "build/vitest-$target.json" ]]; then
+    read -r q_passed q_failed < <(vitest_counts "./build/vitest-$target.json")
+    ts_passed=$((ts_passed + q_passed)) ts_failed=$((ts_failed + q_failed))
+  fi
+done
 
 stage "the enclave HIL suites on OP-TEE 3.19 + TF-A 2.7 under qemu-system-aarch64 (build-optee.sh, cached by source hash)"
 # The build counts as one test, as the fuzz stage does; each suite boots the secure world once.

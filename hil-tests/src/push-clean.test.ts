@@ -1,5 +1,5 @@
-// A clean push sends every chunk once (issue 11 §3.11): on the sim, and on the netduinoplus2 image under QEMU
-// (RTINFER_HIL_TARGET=qemu; npm test runs this file both ways), where a loaded host slows the emulated
+// A clean push sends every chunk once (issue 11 §3.11): on the sim, and on the board images under QEMU
+// (RTINFER_HIL_TARGET=qemu or qemu-m7; npm test runs this file all three ways), where a loaded host slows the emulated
 // USART to a few KB/s and the whole container queues behind the first chunk. A retransmission there is
 // spurious: nothing was lost, the timer fired before the ACK could have come.
 import { randomBytes } from 'node:crypto';

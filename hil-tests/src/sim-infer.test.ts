@@ -1,7 +1,8 @@
 // Inference on the device (SPEC §4.4, §4.5): a compressed model pushed into the target runs densely and
 // with TREC, its outputs match the host's references, and a periodic task set yields complete traces.
-// The target is the POSIX sim, or the netduinoplus2 image under QEMU (RTINFER_HIL_TARGET=qemu; npm test runs
-// this file both ways). LeNet-5 with LeCun's layer sizes fits the F405's RAM, so both run the same model.
+// The target is the POSIX sim, or a board image under QEMU (RTINFER_HIL_TARGET=qemu: netduinoplus2, qemu-m7:
+// mps2_an500; npm test runs this file all three ways). LeNet-5 with LeCun's layer sizes fits the F405's RAM, so all
+// run the same model.
 import {
   compareWithReference,
   compressToContainer,
