@@ -2,6 +2,7 @@
  * arithmetic: seeded random shapes (odd sizes, strides, padding, channel multipliers, the 1x1 and 1xN paths)
  * and values. Every output byte must be equal. Exact-size heap buffers, so ASan sees any overrun, including
  * of the scratch each *_scratch_bytes() reports. The seed is printed; RTNN_INT8_SEED replays another. */
+#include <inttypes.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -104,7 +105,7 @@ static void test_requantize(void)
     if (below(50) == 0) multiplier = 0;
     const int32_t got = rtnn_i8_requantize(value, multiplier, shift);
     const int64_t want = requantize(value, multiplier, shift);
-    CHECK(got == want, "requantize(%d, %d, %d) = %d, want %lld", value, multiplier, shift, got, (long long)want);
+    CHECK(got == want, "requantize(%" PRId32 ", %" PRId32 ", %" PRId32 ") = %" PRId32 ", want %lld", value, multiplier, shift, got, (long long)want);
     if (got != want) return;
   }
 }
@@ -218,7 +219,7 @@ static void run_conv_cases(int depthwise, int grouped, int count)
     for (size_t k = out_count; k-- > 0;)
       if (got[k] != want[k]) wrong++, first = k;
     CHECK(wrong == 0,
-          "case %d (%ux%ux%u -> %ux%ux%u, k %ux%u, s %u,%u, p %u,%u, groups %u): %zu of %zu differ, first at %zu: %d vs %d",
+          "case %d (%" PRIu32 "x%" PRIu32 "x%" PRIu32 " -> %" PRIu32 "x%" PRIu32 "x%" PRIu32 ", k %" PRIu32 "x%" PRIu32 ", s %" PRIu32 ",%" PRIu32 ", p %" PRIu32 ",%" PRIu32 ", groups %" PRIu32 "): %zu of %zu differ, first at %zu: %d vs %d",
           i, g->in_h, g->in_w, g->in_channels, g->out_h, g->out_w, g->out_channels, g->kernel_h, g->kernel_w, g->stride_h,
           g->stride_w, g->pad_top, g->pad_left, g->groups, wrong, out_count, first, got[first], want[first]);
     free(in), free(w), free(got), free(want), free(bias), free(multiplier), free(shift), free(scratch);
@@ -248,7 +249,7 @@ static void test_fully_connected(void)
     const size_t scratch_bytes = rtnn_i8_fully_connected_scratch_bytes(inputs, units, RTNN_I8_TARGET_NATIVE);
     void *scratch = scratch_of(scratch_bytes);
     CHECK(rtnn_i8_fully_connected(inputs, units, &q, in, w, bias, got, scratch, scratch_bytes) == RTNN_OK, "case %d", i);
-    CHECK(memcmp(got, want, units) == 0, "case %d: %u inputs, %u units differ", i, inputs, units);
+    CHECK(memcmp(got, want, units) == 0, "case %d: %" PRIu32 " inputs, %" PRIu32 " units differ", i, inputs, units);
     free(in), free(w), free(got), free(want), free(bias), free(multiplier), free(shift), free(scratch);
   }
 }
@@ -314,7 +315,7 @@ static void test_add(void)
       want[k] = saturate(requantize(x + y, q.output_multiplier, q.output_shift) + q.output_zero_point, q.clamp);
     }
     CHECK(rtnn_i8_add(&q, a, b, got, count) == RTNN_OK, "case %d", i);
-    CHECK(memcmp(got, want, count) == 0, "case %d: %u values differ", i, count);
+    CHECK(memcmp(got, want, count) == 0, "case %d: %" PRIu32 " values differ", i, count);
     /* in place, as the runtime may run it */
     memcpy(got, a, count);
     CHECK(rtnn_i8_add(&q, got, b, got, count) == RTNN_OK && memcmp(got, want, count) == 0, "case %d in place", i);
@@ -335,7 +336,7 @@ static void test_concat(void)
       uint32_t at = 0;
       for (uint32_t k = 0; k < n; k++)
         for (uint32_t c = 0; c < channels[k]; c++, at++)
-          CHECK(got[(size_t)p * total + at] == inputs[k][(size_t)p * channels[k] + c], "case %d pixel %u channel %u", i, p, at);
+          CHECK(got[(size_t)p * total + at] == inputs[k][(size_t)p * channels[k] + c], "case %d pixel %" PRIu32 " channel %" PRIu32 "", i, p, at);
     }
     for (uint32_t k = 0; k < n; k++) free(inputs[k]);
     free(got);
@@ -365,11 +366,11 @@ static void test_softmax(void)
         const double want = exp(scale * (x[k] - max)) / total;
         const double have = (y[k] + 128) / 256.0;
         out_total += have;
-        CHECK(fabs(have - want) <= 2.0 / 256, "case %d row %u [%u]: %f vs float %f", i, r, k, have, want);
+        CHECK(fabs(have - want) <= 2.0 / 256, "case %d row %" PRIu32 " [%" PRIu32 "]: %f vs float %f", i, r, k, have, want);
         for (uint32_t j = 0; j < row_size; j++)
           if (x[j] < x[k]) CHECK(y[j] <= y[k], "case %d: order", i);
       }
-      CHECK(fabs(out_total - 1.0) <= row_size / 256.0 + 1e-9, "case %d row %u sums to %f", i, r, out_total);
+      CHECK(fabs(out_total - 1.0) <= row_size / 256.0 + 1e-9, "case %d row %" PRIu32 " sums to %f", i, r, out_total);
     }
     free(in), free(got);
   }
@@ -467,7 +468,7 @@ int main(int argc, char **argv)
 {
   const char *replay = getenv("RTNN_INT8_SEED");
   if (replay) seed = (uint32_t)strtoul(replay, NULL, 10);
-  printf("test_int8 seed %u (RTNN_INT8_SEED replays)\n", seed);
+  printf("test_int8 seed %" PRIu32 " (RTNN_INT8_SEED replays)\n", seed);
   static const nn_test_case tests[] = {
       {"requantize", test_requantize}, {"conv", test_conv},       {"grouped_conv", test_grouped_conv},
       {"depthwise", test_depthwise},   {"fully_connected", test_fully_connected}, {"pools", test_pools},
