@@ -62,7 +62,7 @@ export function events(dir: string): { event: string; step?: string; attempt?: n
 /** Every trace in the folder through the recording reader: each record decoded, none cut short. */
 export function readAllTraces(dir: string): Map<string, { records: number; taskset: unknown; deviceId: string | undefined }> {
   const traces = new Map<string, { records: number; taskset: unknown; deviceId: string | undefined }>();
-  for (const name of readdirSync(join(dir, 'traces'))) {
+  for (const name of readdirSync(join(dir, 'traces')).filter((file) => file.endsWith('.rtrace.jsonl'))) {
     const parsed = parseRecordedTrace(readFileSync(join(dir, 'traces', name), 'utf8'), name);
     traces.set(name, { records: [...parsed.records].length, taskset: parsed.header.taskset, deviceId: parsed.header.device?.deviceId });
   }

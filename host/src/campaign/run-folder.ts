@@ -13,7 +13,7 @@
 //   verdicts/<run>-r<k>.json      the deadline check's counts and each assertion's outcome
 //   report.html, junit.xml, summary.json
 import { createHash } from 'node:crypto';
-import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RunFolderError } from './campaign-error.js';
 
@@ -92,7 +92,17 @@ export class RunFolder {
       throw new RunFolderError(dir, `state.json is not JSON: ${(error as Error).message}`, {});
     }
     if (state.format !== STATE_FORMAT) throw new RunFolderError(dir, `state.json is ${JSON.stringify(state.format)}, this host reads ${STATE_FORMAT}`, {});
+    folder.removePartials();
     return { folder, state };
+  }
+
+  /** A campaign killed while writing leaves `*.partial` files (never under a real name): not results, removed. */
+  private removePartials(): void {
+    for (const sub of ['.', 'traces', 'inference', 'analysis', 'verdicts', 'models']) {
+      const at = this.path(sub);
+      if (!existsSync(at)) continue;
+      for (const name of readdirSync(at)) if (name.endsWith('.partial')) rmSync(join(at, name), { force: true });
+    }
   }
 
   saveState(state: CampaignState): void {
