@@ -20,3 +20,8 @@ if(BUILD_TESTING OR NOT DEFINED BUILD_TESTING)
   add_executable(rtnn-int8-layer tests/int8_layer_cli.c)
   target_link_libraries(rtnn-int8-layer PRIVATE rtinfer_nn_int8)
 endif()
+
+if(BUILD_TESTING OR NOT DEFINED BUILD_TESTING)
+  # The wrappers run on the boards: no OS or register headers (as nn.sources_portable checks src/).
+  add_test(NAME nn.int8.sources_portable COMMAND sh -c "! grep -nE '#include <(unistd|pthread|sys/|fcntl|stdio|stdlib)|#include \"stm32' ${CMAKE_CURRENT_SOURCE_DIR}/int8/*.c ${CMAKE_CURRENT_SOURCE_DIR}/int8/*.h ${CMAKE_CURRENT_SOURCE_DIR}/include/rtinfer_nn/int8_kernels.h")
+endif()
