@@ -10,6 +10,9 @@ import { describeFileRatio, formatCompressionTable } from '../compress/report-ta
 import { parseSettingSpec, type SettingsOverrides } from '../compress/settings.js';
 import { foldBatchNorm } from '../model/fold-batch-norm.js';
 import { loadModel } from '../model/load-model.js';
+import { elementCount } from '../model/ir.js';
+import { readCalibrationFiles } from '../compress/calibration-files.js';
+import { int8Error } from '../compress/quantize-report.js';
 
 const BITS = { min: 1, max: 8, integer: true, expected: 'an integer from 1 to 8' };
 
@@ -37,6 +40,8 @@ export default class Compress extends RtinferCommand {
     iterations: Flags.integer({ summary: 'k-means refinement iterations after the linear initialisation (0 keeps linear centroids).', min: 0, max: 10_000 }),
     weights: Flags.string({ summary: 'Darknet .weights file (default: beside the .cfg).' }),
     seed: Flags.integer({ summary: 'Seed of zoo weights.', default: 1 }),
+    int8: Flags.boolean({ summary: 'Also quantize to int8 (CONTAINER.md §8): activation scales calibrated on the stored test inputs (or --calibrate), per-channel weight scales over the shared weights.' }),
+    calibrate: Flags.string({ summary: 'With --int8: float32 LE input files to calibrate activation ranges on, instead of the test inputs.', multiple: true, dependsOn: ['int8'] }),
     'test-inputs': Flags.integer({ summary: 'Structured synthetic inputs to store with the model, for INFER and task sets by input index.', default: 1, min: 0, max: 16 }),
   };
 
@@ -54,11 +59,15 @@ export default class Compress extends RtinferCommand {
     const graph = foldBatchNorm(loadModel(args.model, { weights: flags.weights, seed: flags.seed }));
     const started = performance.now();
     let progress: ProgressLine | undefined;
-    const { container: bytes, report } = compressToContainer(graph, overrides, ({ done, total }) => {
+    const stored = structuredInputs(graph.input.shape, flags['test-inputs']);
+    const calibration = flags.calibrate ? readCalibrationFiles(flags.calibrate, elementCount(graph.input.shape)) : stored;
+    const { container: bytes, report, model } = compressToContainer(graph, overrides, ({ done, total }) => {
       progress ??= new ProgressLine(`compressing ${graph.name}`, total, !this.jsonEnabled());
       progress.update(done);
-    }, structuredInputs(graph.input.shape, flags['test-inputs']));
+    }, stored, flags.int8 ? { calibration } : undefined);
     progress?.done();
+    // The int8 error against the fp32 model, on the stored inputs (the calibration ones when none are stored).
+    const int8 = flags.int8 ? { calibrationInputs: calibration.length, ...int8Error(model, stored.length ? stored : calibration) } : undefined;
     writeFileSync(flags.output, bytes);
     const { fileSha256, contentDigest, testInputs } = decodeContainer(bytes, flags.output);
     const seconds = (performance.now() - started) / 1000;
@@ -66,10 +75,11 @@ export default class Compress extends RtinferCommand {
     if (!this.jsonEnabled()) {
       for (const line of formatCompressionTable(report)) this.log(line);
       this.log(`wrote ${flags.output}: ${bytes.length.toLocaleString('en-US')} bytes, ${fileRatioText}, file SHA-256 ${fileSha256}, in ${seconds.toFixed(1)} s`);
+      if (int8) this.log(`int8        calibrated on ${int8.calibrationInputs} input(s); against fp32 on ${int8.inputs}: relative L2 ${int8.relativeL2.toExponential(2)} (${int8.compared}), top 1 agrees on ${Math.round(int8.top1Agreement * int8.inputs)}/${int8.inputs}`);
       this.log(`content digest ${contentDigest} (the container's own trailer, over the bytes before it; not the file SHA-256 a device reports)`);
     }
     // `sha256` is the whole file's, as in push, models and the protocol; `contentDigest` the trailer's (CONTAINER.md §4).
     // total.ratio is the weights ratio (the table's), fileRatio the whole file's.
-    return { file: flags.output, bytes: bytes.length, sha256: fileSha256, contentDigest, seconds, fileRatio, ...report };
+    return { file: flags.output, bytes: bytes.length, sha256: fileSha256, contentDigest, seconds, fileRatio, ...report, ...(int8 ? { int8 } : {}) };
   }
 }

@@ -4,6 +4,7 @@ import { inferShapes, weightShape } from '../model/shapes.js';
 import { decodeLayer, encodedBytes, encodeLayer, type EncodedLayer } from './layer-codec.js';
 import { encodeContainer } from './container.js';
 import { resolveSettings, type SettingsOverrides } from './settings.js';
+import { type Int8Quantization, quantizeModel } from './quantize.js';
 
 export interface CompressedModel {
   /** The architecture; weighted layers keep their shapes but their weights live in `layers`. */
@@ -11,6 +12,8 @@ export interface CompressedModel {
   layers: EncodedLayer[];
   /** Inputs stored with the model (header `testInputs`): what a device runs when a request names an input index. */
   testInputs?: Float32Array[];
+  /** int8 parameters (header `quantization`, codec `int8`; CONTAINER.md §8), when quantized. */
+  int8?: Int8Quantization;
 }
 
 export interface LayerReport {
@@ -115,7 +118,10 @@ export function compressToContainer(
   overrides: SettingsOverrides = {},
   onProgress?: (progress: CompressProgress) => void,
   testInputs: Float32Array[] = [],
-): { container: Uint8Array; report: CompressionReport } {
-  const model = { ...compressGraph(graph, overrides, onProgress), testInputs };
-  return { container: encodeContainer(model), report: compressionReport(graph.name, model.layers) };
+  /** Quantize to int8 (CONTAINER.md §8), calibrated on these inputs (none given: on the test inputs). */
+  int8?: { calibration: Float32Array[] },
+): { container: Uint8Array; report: CompressionReport; model: CompressedModel } {
+  const compressed = { ...compressGraph(graph, overrides, onProgress), testInputs };
+  const model = int8 ? { ...compressed, int8: quantizeModel(compressed, int8.calibration.length ? int8.calibration : testInputs) } : compressed;
+  return { container: encodeContainer(model), report: compressionReport(graph.name, model.layers), model };
 }

@@ -9,6 +9,7 @@ import { elementCount, isWeighted, type Graph, type Layer } from '../model/ir.js
 import type { CompressedModel } from './compress-model.js';
 import { MAX_CODE_BITS } from './huffman.js';
 import type { EncodedLayer } from './layer-codec.js';
+import { int8FromData, layerInt8ToData, quantizationToData } from './quantize-container.js';
 
 export const CONTAINER_VERSION = 1;
 /** CBOR tag 55799 (self-described CBOR): the file's first three bytes. */
@@ -50,7 +51,7 @@ function graphToData(graph: Graph): unknown {
 
 export function encodeContainer(model: CompressedModel, modelId = model.graph.name): Uint8Array {
   let offset = 0;
-  const codecs = model.layers.map((layer) => {
+  const codecs = model.layers.map((layer, index) => {
     const codec = {
       layer: layer.layer,
       shape: layer.shape,
@@ -67,6 +68,7 @@ export function encodeContainer(model: CompressedModel, modelId = model.graph.na
       weightStreamBits: layer.weightStreamBits,
       offset,
       size: layer.blob.length,
+      ...(model.int8 ? { int8: layerInt8ToData(model.int8.layers[index]!) } : {}),
     };
     offset += byteStringHead(layer.blob.length).length + layer.blob.length;
     return codec;
@@ -76,7 +78,8 @@ export function encodeContainer(model: CompressedModel, modelId = model.graph.na
     if (input.length !== inputCount) throw new RtinferError('bad_test_input', `test input ${index} has ${input.length} values; the graph input ${JSON.stringify(model.graph.input.shape)} takes ${inputCount}`, { index, values: input.length, expected: inputCount });
   }
   const testInputs = model.testInputs?.length ? { testInputs: model.testInputs.map(floatBytes) } : {};
-  const header = encoder.encode({ format: 'rtm', version: CONTAINER_VERSION, model: modelId, maxCodeBits: MAX_CODE_BITS, graph: graphToData(model.graph), codecs, ...testInputs });
+  const quantization = model.int8 ? { quantization: quantizationToData(model.int8.activations) } : {};
+  const header = encoder.encode({ format: 'rtm', version: CONTAINER_VERSION, model: modelId, maxCodeBits: MAX_CODE_BITS, graph: graphToData(model.graph), codecs, ...testInputs, ...quantization });
   const parts: Uint8Array[] = [CONTAINER_MAGIC, byteStringHead(header.length), header];
   for (const layer of model.layers) parts.push(byteStringHead(layer.blob.length), layer.blob);
   const content = concat(parts);
@@ -262,8 +265,9 @@ export function decodeContainer(bytes: Uint8Array, file = 'container'): DecodedC
   for (const name of weighted) if (!coded.has(name)) throw new ContainerError('container_format', file, `graph layer "${name}" has no codec`, { layer: name });
   for (const name of coded) if (!weighted.has(name)) throw new ContainerError('container_format', file, `codec "${name}" names no conv or dense layer of the graph`, { layer: name });
   const testInputs = readTestInputs(file, header.testInputs, elementCount(graph.input.shape));
+  const int8 = int8FromData(file, header, codecs, graph);
   const fileSha256 = createHash('sha256').update(bytes).digest('hex');
-  return { modelId: field(file, 'header', header, 'model', isString, 'a model id'), version, contentDigest, fileSha256, graph, layers, testInputs };
+  return { modelId: field(file, 'header', header, 'model', isString, 'a model id'), version, contentDigest, fileSha256, graph, layers, testInputs, ...(int8 ? { int8 } : {}) };
 }
 
 /** The model id from the header item alone: no blob is read and nothing is verified (a sealer, which checks the
