@@ -62,6 +62,8 @@ export default class Flash extends RtinferCommand {
         this.log('booted      not watched: no serial link (give --device to wait for the boot HELLO)');
       }
     }
-    return result;
+    const { hello } = result;
+    // HELLO's 64-bit fields are bigints; JSON takes them as numbers (as `run --json` does).
+    return { ...result, hello: hello && { deviceId: hello.deviceId, board: hello.board, firmware: hello.firmware, proto: hello.proto, clockHz: Number(hello.clockHz), bootId: hello.bootId } };
   }
 }

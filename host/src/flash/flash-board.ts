@@ -13,7 +13,7 @@ import { readFirmwareImage, type FirmwareImage } from './firmware-image.js';
 import { FlashError, flashOverGdb, type FlashPhase, type GdbFlashReport } from './flash-over-gdb.js';
 import { boardImagePath, flashTarget, type FlashTarget } from './flash-targets.js';
 import { parseGdbUrl } from './gdb-remote.js';
-import { chooseProbe, flashWithStflash, startOpenocd, type StflashReport } from './probes.js';
+import { chooseProbe, flashWithStflash, requireTool, startOpenocd, type StflashReport } from './probes.js';
 
 export interface FlashOptions {
   board: string;
@@ -73,6 +73,7 @@ export async function flashBoard(options: FlashOptions): Promise<FlashResult> {
   const kind = options.probe === 'openocd' || options.probe === 'st-flash' ? options.probe : 'gdb';
   const endpoint = kind === 'gdb' ? parseGdbUrl(options.probe) : undefined;
   // A real probe: choose it (by serial number where several are attached); its VCP is the board's link.
+  if (kind !== 'gdb') requireTool(kind);
   const serial = kind === 'gdb' ? options.serial : chooseProbe(options.serial).serial;
   const deviceSpec = options.device ?? (kind === 'gdb' ? undefined : serial);
   const device = deviceSpec === undefined ? undefined : (await resolveDevice(deviceSpec)).path;

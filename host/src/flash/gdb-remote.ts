@@ -149,10 +149,15 @@ export class GdbRemote {
       this.output?.(Buffer.from(fromHex(Buffer.from(payload.subarray(1)).toString('latin1'))!).toString('utf8'));
       return;
     }
+    // A stop reply nobody asked for: QEMU stops a running machine when a client connects and says so, which
+    // can cross the client's first command. Only `?` asks for one here (`c` is never awaited).
+    if (!this.expectStop && (payload[0] === 0x54 || payload[0] === 0x53) && /^[ST][0-9a-fA-F]{2}/.test(Buffer.from(payload.subarray(0, 3)).toString('latin1'))) return;
     const waiter = this.waiter;
     this.waiter = undefined;
     waiter?.resolve(payload);
   }
+
+  private expectStop = false;
 
   private fail(error: Error): void {
     const waiter = this.waiter;
@@ -168,6 +173,7 @@ export class GdbRemote {
     this.lastSent = encodePacket(payload);
     this.resends = 0;
     this.output = options.onOutput;
+    this.expectStop = name === '?';
     let timer: NodeJS.Timeout | undefined;
     try {
       return await new Promise<Uint8Array>((resolve, reject) => {
