@@ -1,0 +1,115 @@
+// Devices that are absent or go away: a campaign never hangs on them. A device that is not there is retried with
+// backoff, then its runs are failed test cases (junit <error>) with the facts; a sim the campaign started that dies
+// mid-run is started again on its storage and the step done on the next attempt; a device the campaign did not
+// start that goes away mid-run ends as a failed test case, and the campaign goes on to its end.
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startSim } from 'rtinfer';
+import { afterAll, describe, expect, it } from 'vitest';
+import { campaign, campaignProcess, events, examples, readAllTraces, readJson, validateJunit } from './support/campaign.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'rtinfer-campaign-faults-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function campaignFile(name: string, target: string, duration: string, extra = ''): string {
+  const file = join(dir, `${name}.yaml`);
+  writeFileSync(
+    file,
+    [
+      `name: ${name}`,
+      'targets:',
+      `  board: ${target}`,
+      'models:',
+      '  lenet: { source: lenet-5 }',
+      'runs:',
+      '  - name: steady',
+      '    target: board',
+      '    model: lenet',
+      '    mode: dense',
+      `    taskset: ${join(examples, 'tasksets', 'stm32-lenet.yaml')}`,
+      `    duration: ${duration}`,
+      '    assert:',
+      '      - no-miss: camera',
+      'retry: { attempts: 3, initial: 100ms, max: 400ms }',
+      extra,
+    ].join('\n'),
+  );
+  return file;
+}
+
+async function until(what: string, ready: () => boolean, boundMs = 120_000): Promise<void> {
+  const end = Date.now() + boundMs;
+  while (!ready()) {
+    if (Date.now() > end) throw new Error(`${what}: not within ${boundMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** The pid of the sim this campaign started, by the device id it gave it (`<campaign>-<target>`). */
+function simPidNamed(deviceId: string): number | undefined {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      if (argv[0]?.endsWith('rtinfer-sim') && argv[argv.indexOf('--name') + 1] === deviceId) return Number(entry);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return undefined;
+}
+
+describe('absent and vanishing devices', () => {
+  it('an absent device: retried with growing backoff, then a junit error with the facts; exit 1', async () => {
+    const out = join(dir, 'absent');
+    const run = await campaign('run', campaignFile('absent', '{ device: /dev/rtinfer-campaign-absent }', '200ms'), '--out', out);
+    expect(run.code, run.stderr).toBe(1);
+    const retries = events(out).filter((event) => event.event === 'retry');
+    expect(retries.map((event) => event.attempt)).toEqual([1, 2]);
+    expect(run.stdout).toMatch(/FAILED after 3 attempt\(s\): \w+: .*rtinfer-campaign-absent/);
+    const validation = await validateJunit(join(out, 'junit.xml'));
+    expect(validation.errors).toEqual([]);
+    const xml = readFileSync(join(out, 'junit.xml'), 'utf8');
+    expect(xml).toMatch(/<testsuite name="absent.steady" tests="1" failures="0" errors="1"/);
+    expect(xml).toMatch(/<error type="\w+" message="steady-r1: [^"]*rtinfer-campaign-absent[^"]*">/);
+    expect(readJson<{ failedRuns: number; runs: { failure: { attempts: number; facts: { target: string } } }[] }>(join(out, 'summary.json'))).toMatchObject({ failedRuns: 1, runs: [{ failure: { attempts: 3, facts: { target: 'board' } } }] });
+  });
+
+  it('a sim the campaign started dies mid-run: started again on its storage, the step done on the next attempt', async () => {
+    const out = join(dir, 'restarted');
+    const running = campaignProcess(['run', campaignFile('restarted', '{ start: sim }', '1500ms'), '--out', out]);
+    await until('the run step started', () => events(out).some((event) => event.event === 'started' && event.step === 'run:steady-r1'));
+    let pid: number | undefined;
+    await until('the campaign\'s sim', () => (pid = simPidNamed('restarted-board')) !== undefined);
+    // Into its run: the first repetition's push and inference take well under this on the sim.
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    process.kill(pid!, 'SIGKILL');
+    const finished = await running.finished;
+    expect(finished.code, finished.stderr + finished.stdout).toBe(0);
+    const log = events(out).filter((event) => event.step === 'run:steady-r1');
+    expect(log.map((event) => event.event)).toEqual(['started', 'retry', 'started', 'done']);
+    expect(readJson<{ done: Record<string, { attempts: number }> }>(join(out, 'state.json')).done['run:steady-r1']!.attempts).toBe(2);
+    expect(readAllTraces(out).size).toBe(1);
+    expect(simPidNamed('restarted-board')).toBeUndefined();
+  });
+
+  it('a device the campaign did not start goes away mid-run: a failed test case with the facts, no hang', async () => {
+    const sim = await startSim({ clock: 'cpu' });
+    const out = join(dir, 'vanished');
+    const running = campaignProcess(['run', campaignFile('vanished', `{ device: ${sim.pty} }`, '2s'), '--out', out]);
+    try {
+      await until('the run step started', () => events(out).some((event) => event.event === 'started' && event.step === 'run:steady-r1'));
+      await new Promise((resolve) => setTimeout(resolve, 700));
+    } finally {
+      await sim.stop();
+    }
+    const finished = await running.finished;
+    expect(finished.code, finished.stderr + finished.stdout).toBe(1);
+    const summary = readJson<{ runs: { status: string; failure: { code: string; message: string; attempts: number } }[] }>(join(out, 'summary.json'));
+    expect(summary.runs[0]).toMatchObject({ status: 'failed', failure: { attempts: 3 } });
+    expect(summary.runs[0]!.failure.message).toContain(sim.pty);
+    expect((await validateJunit(join(out, 'junit.xml'))).valid).toBe(true);
+    expect(readFileSync(join(out, 'junit.xml'), 'utf8')).toMatch(/<error type="\w+" message="steady-r1: /);
+  });
+});
