@@ -28,7 +28,8 @@ describe('a sealed push over a bad line', () => {
       expect(provisionTeeKey(session, pi.lab).outcome).toBe('pinned');
       const sealing = sealForDevice({ info: session.info!, device: session.description, deviceSpec: pi.agent.pty, lab: loadLabForPins(pi.lab), container: new Uint8Array(readFileSync(pi.model)), cacheDir: join(pi.dir, 'cache') });
       // 1 KiB chunks (the device's block): about fifty frames each way, so the plan's rates do hit the transfer.
-      const summary = await pushModel(session, sealing.sealed, { modelId: 'lenet-5', chunkBytes: 1024, beginTimeoutMs: 1000, commitTimeoutMs: 5000 });
+      // Sealed as the window asks for it (SPEC.md §4.3's header form): retransmissions re-read sealed segments.
+      const summary = await pushModel(session, sealing.stream, { modelId: 'lenet-5', chunkBytes: 1024, beginTimeoutMs: 1000, commitTimeoutMs: 5000 });
       expect(summary).toMatchObject({ bytes: sealing.sealed.length, active: true });
       const faults = relay.counters();
       console.log(`sealed push through the relay (seed ${plan.seed}): ${JSON.stringify(faults)}, ${summary.retransmissions} retransmissions`);

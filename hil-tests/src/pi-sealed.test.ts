@@ -8,14 +8,17 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   DeviceSession,
+  listModels,
   loadLabForPins,
   pushModel,
   rawPublicKey,
   sealedCacheDir,
+  sealedCacheWritten,
   sealForDevice,
   SerialTransport,
   sha256Of,
 } from 'rtinfer';
+import { SlotState } from '@rtinfer/protocol';
 import { describe, expect, it } from 'vitest';
 import { rtinfer, unwrapped } from './support/cli.js';
 import { piFixture } from './support/pi-fixture.js';
@@ -38,15 +41,21 @@ describe(`a simulated Pi (rtinfer-agent, ${piTargetKind()})`, () => {
   });
 
   it('pushes sealed, resumes an interrupted sealed push with the same bytes, and the device holds only the sealed form', async () => {
-    // The first attempt: sealed as the CLI seals (same lab, same cache), then cut after the first window.
+    // The first attempt: sealed and pushed as the CLI does (same lab, same cache; the stream sealed as the window
+    // asks for it, SPEC.md §4.3's header form), then cut after the first window. A CLI cut there exits, and on its
+    // way out seals the rest and keeps the sealing: sealedCacheWritten() is that here.
     const session = await DeviceSession.connect(new SerialTransport({ path: pi.agent.pty }));
     const container = new Uint8Array(readFileSync(pi.model));
     const sealing = sealForDevice({ info: session.info!, device: session.description, deviceSpec: pi.agent.pty, lab: loadLabForPins(pi.lab), container });
     const abort = new AbortController();
     await expect(
-      pushModel(session, sealing.sealed, { modelId: 'lenet-5', chunkBytes: 1024, window: 2, signal: abort.signal, onProgress: (p) => (p.stored >= 2048 ? abort.abort() : undefined) }),
+      pushModel(session, sealing.stream, { modelId: 'lenet-5', chunkBytes: 1024, window: 2, signal: abort.signal, onProgress: (p) => (p.stored >= 2048 ? abort.abort() : undefined) }),
     ).rejects.toThrow(/interrupted/);
+    expect(sealing.stream.isComplete).toBe(false); // cut before every segment was sealed
+    const slots = (await listModels(session)).slots;
+    expect(slots.find((slot) => slot.headerSha256 !== undefined)).toMatchObject({ state: SlotState.RECEIVING, headerSha256: sealing.stream.headerSha256 });
     await session.close();
+    await sealedCacheWritten();
 
     const pushed = await rtinfer('push', pi.model, '--device', pi.agent.pty, '--lab', pi.lab, '--json');
     expect(pushed.code, pushed.stderr).toBe(0);

@@ -17,7 +17,7 @@ import { compareWithReference } from '../nn/device-reference.js';
 import { plaintextRuns, PLAINTEXT_RUN_BYTES } from '../seal/plaintext-runs.js';
 import { startPiAgent, type RunningPiAgent } from '../sim/pi-agent.js';
 import { pushModel } from '../transfer/push-model.js';
-import { sealForDevice } from '../transfer/seal-for-device.js';
+import { sealForDevice, sealingFacts } from '../transfer/seal-for-device.js';
 import { describePush, formatBytes } from './format.js';
 
 export interface DemoPiOptions {
@@ -69,16 +69,16 @@ async function demoOnPi(session: DeviceSession, options: DemoPiOptions, agent: R
   let sealing = seal();
   let push;
   try {
-    push = await pushModel(session, sealing.sealed, { modelId: model.modelId });
+    push = await pushModel(session, sealing.stream, { modelId: model.modelId });
   } catch (error) {
     // A device of the lab (--pi-device) may hold a later generation than this fresh lab file knows: seal above it.
     const held = error instanceof DeviceError ? (error.facts as { heldGeneration?: number }).heldGeneration : undefined;
     if (held === undefined) throw error;
     say(`            ${info.deviceId}'s TA holds generation ${held}, above what this fresh lab file knows: sealed again at ${Number(held) + 1}`);
     sealing = seal(Number(held) + 1);
-    push = await pushModel(session, sealing.sealed, { modelId: model.modelId });
+    push = await pushModel(session, sealing.stream, { modelId: model.modelId });
   }
-  const { sealed, ...sealingFacts } = sealing;
+  const sealed = sealing.sealed;
   say(`sealed      ${model.modelId} for ${sealing.deviceId}: X25519 to the pinned key ${sealing.keyFingerprint.slice(0, 16)}…, AES-256-GCM segments, generation ${sealing.generation}, ${formatBytes(options.container.length)} → ${formatBytes(sealed.length)}`);
   say(`pushed      ${describePush(push)} (the sealed stream; the TA authenticated and decoded it)`);
 
@@ -104,7 +104,7 @@ async function demoOnPi(session: DeviceSession, options: DemoPiOptions, agent: R
     teeHeap: info.teeHeap,
     ...(agent ? { agentKeySha256: agent.teeKeySha256 } : {}),
     provision: { outcome: provision.outcome, fingerprint: provision.fingerprint, lab: labFile },
-    sealing: sealingFacts,
+    sealing: { ...sealingFacts(sealing), sha256: sealing.sha256 },
     push,
     inference: { mode: 'dense', ticks: result.ticks.toString(), seconds: result.seconds, top: result.top, entries: result.entries, layers, check },
     confidentiality,

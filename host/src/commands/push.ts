@@ -14,9 +14,9 @@ import { pushModel, type PushOptions, type PushProgress, type PushSummary } from
 import type { DeviceBody } from '@rtinfer/protocol';
 import { isTeeDevice, TeeKeyError } from '../device/tee-key.js';
 import { labFileForPins, loadLabForPins } from '../lab/tee-pins.js';
-import { readSigningKey, sealForDevice, type SealedForDevice } from '../transfer/seal-for-device.js';
+import { readSigningKey, sealForDevice, sealingFacts, type SealedForDevice, type SealingFacts } from '../transfer/seal-for-device.js';
 
-type SealedPushSummary = PushSummary & { sealed?: Omit<SealedForDevice, 'sealed'> };
+type SealedPushSummary = PushSummary & { sealed?: SealingFacts };
 
 export default class Push extends RtinferCommand {
   static override summary = 'Stream a model container into a device slot: windowed, verified on the device, resumable.';
@@ -79,6 +79,8 @@ export default class Push extends RtinferCommand {
       const hello = requireHello(bench, row);
       const description = `${row.id} on bench ${bench}`;
       // A TEE device's container is sealed here, on the caller's host: the broker and the daemon carry only sealed bytes.
+      // It is sealed whole before the call (the RPC carries the container in one message); the daemon then pushes it
+      // in the header form, hashing it as it goes (rpc-methods.ts).
       const sealing = isTeeRow(row)
         ? provisionFirstOnBench(bench, row, () => sealFor(flags, helloOfRow(bench, row), description, row.address ?? hello.deviceId, container))
         : refuseTeeFlags(flags, description);
@@ -97,9 +99,7 @@ export default class Push extends RtinferCommand {
       process.once('SIGINT', interrupt);
       try {
         const summary = (await client.call(bench, 'push', params, { onProgress: (data) => options.onProgress?.(data as PushProgress), signal: abort.signal })) as PushSummary;
-        if (!sealing) return summary;
-        const { sealed: _bytes, ...facts } = sealing;
-        return { ...summary, sealed: facts };
+        return sealing ? { ...summary, sealed: sealingFacts(sealing) } : summary;
       } finally {
         process.off('SIGINT', interrupt);
       }
@@ -119,9 +119,9 @@ export default class Push extends RtinferCommand {
         refuseTeeFlags(flags, session.description);
         return await pushModel(session, container, { ...options, signal: abort.signal });
       }
-      const { sealed, ...facts } = sealFor(flags, session.info!, session.description, flags.device ?? device.name ?? device.path ?? session.info!.deviceId, container);
-      // The sealing's SHA-256 is MODEL_BEGIN's: pushModel need not hash the sealed bytes again.
-      return { ...(await pushModel(session, sealed, { ...options, sha256: Buffer.from(facts.sha256, 'hex'), signal: abort.signal })), sealed: facts };
+      const sealing = sealFor(flags, session.info!, session.description, flags.device ?? device.name ?? device.path ?? session.info!.deviceId, container);
+      // The stream is sealed as the push reads it (SPEC.md §4.3's header form): no sealing before the first chunk.
+      return { ...(await pushModel(session, sealing.stream, { ...options, signal: abort.signal })), sealed: sealingFacts(sealing) };
     } finally {
       process.off('SIGINT', interrupt);
       await session.close();
@@ -173,7 +173,7 @@ function provisionFirstOnBench<T>(bench: string, row: DeviceRow, seal: () => T):
   }
 }
 
-function describeSealing(sealing: Omit<SealedForDevice, 'sealed'>): string {
+function describeSealing(sealing: SealingFacts): string {
   const signed = sealing.signer ? `, signed by ${sealing.signer.slice(0, 16)}…` : ', unsigned';
   const reused = sealing.reused ? ' (the same sealing as the last push, to resume it)' : '';
   return `sealed for ${sealing.deviceId} (key ${sealing.keyFingerprint.slice(0, 16)}…): model ${sealing.modelId}, generation ${sealing.generation}${signed}${reused}`;

@@ -5,6 +5,7 @@ import { toJsonable } from '@rtinfer/protocol';
 import { pingSeries } from '../device/ping.js';
 import { pingReport } from '../device/ping-report.js';
 import { listModels, pushModel } from '../transfer/push-model.js';
+import { sealedStreamOrBytes } from '../seal/sealed-stream.js';
 import { RtinferError } from '../errors.js';
 import { isTeeDevice } from '../device/tee-key.js';
 import type { DeviceSession } from '../device/session.js';
@@ -83,7 +84,8 @@ export const RPC_METHODS: Record<string, RpcHandler> = {
     return onSession(bench, device, (session) => {
       // Sealed bytes are opaque here: the TA authenticates them. Only a TEE device takes them, and it takes nothing else.
       checkSealedFor(bench.bench, device.id, session.info, sealed);
-      return pushModel(session, container, { modelId, ...(slot !== undefined ? { slot } : {}), activate, signal, onProgress: throttled(progress) });
+      // Pushed in SPEC.md §4.3's header form, hashed as it goes out (bytes without a sealed header go as they are).
+      return pushModel(session, sealed ? sealedStreamOrBytes(container) : container, { modelId, ...(slot !== undefined ? { slot } : {}), activate, signal, onProgress: throttled(progress) });
     }, `a push of ${modelId}`);
   },
 

@@ -5,4 +5,5 @@ export * from './sealed-header.js';
 export * from './segments.js';
 export * from './content-key.js';
 export * from './seal.js';
+export * from './sealed-stream.js';
 export * from './unseal.js';

@@ -1,11 +1,11 @@
 // Seals an .rtm container to a TA's X25519 public key (protocol/CONTAINER.md §7), optionally signed with Ed25519.
-import { createCipheriv, createHash, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
-import { byteStringHead, CONTAINER_MAGIC } from '../compress/container.js';
+import { createHash, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
+import { CONTAINER_MAGIC } from '../compress/container.js';
 import { deriveContentKey, sharedSecret, signedMessage } from './content-key.js';
 import { privateKeyFromRaw, publicKeyFromRaw, rawPublicKey } from './raw-keys.js';
 import { SealError } from './seal-errors.js';
 import { defaultSegmentSize, encodeSealedHeader, type SealedHeader } from './sealed-header.js';
-import { sealedBodyBytes, segmentCount, segmentNonce, segmentPlaintextBytes, TAG_BYTES } from './segments.js';
+import { SealedStream } from './sealed-stream.js';
 
 const DIGEST_BYTES = 32;
 
@@ -62,14 +62,24 @@ export function seal(container: Uint8Array, options: SealOptions): Uint8Array {
 
 /**
  * Seals a container whose content digest (which a signature covers) the caller has from containerDigest, or from
- * claimedDigest when it leaves the content check to the TA. The output is written into one buffer of its final
- * size and hashed segment by segment as it is made.
+ * claimedDigest when it leaves the content check to the TA, whole: one buffer of its final size, hashed segment by
+ * segment as it is made.
  */
 export function sealWithDigest(container: Uint8Array, digest: Uint8Array, options: SealOptions): Sealing {
+  const stream = sealLazily(container, digest, options);
+  return { sealed: stream.whole(), sha256: stream.sha256() };
+}
+
+/**
+ * The same sealing, made as it is read (SealedStream): the header, the ephemeral key and the content key now,
+ * each segment when its bytes are first asked for.
+ */
+export function sealLazily(container: Uint8Array, digest: Uint8Array, options: SealOptions): SealedStream {
   const recipientKey = options.recipient instanceof Uint8Array ? publicKeyFromRaw('x25519', options.recipient, 'recipient public key') : options.recipient;
   if (recipientKey.asymmetricKeyType !== 'x25519') throw new SealError('seal_key', `the recipient key is ${recipientKey.asymmetricKeyType}, expected X25519`, { which: 'recipient' });
-  if (options.signingKey && (options.signingKey.type !== 'private' || options.signingKey.asymmetricKeyType !== 'ed25519')) {
-    throw new SealError('seal_key', `the signing key is a ${options.signingKey.type} ${options.signingKey.asymmetricKeyType} key, expected an Ed25519 private key`, { which: 'signing key' });
+  const signingKey = options.signingKey;
+  if (signingKey && (signingKey.type !== 'private' || signingKey.asymmetricKeyType !== 'ed25519')) {
+    throw new SealError('seal_key', `the signing key is a ${signingKey.type} ${signingKey.asymmetricKeyType} key, expected an Ed25519 private key`, { which: 'signing key' });
   }
   const ephemeral = ephemeralKeyPair(options.ephemeralPrivateKeyForTests);
   const header: SealedHeader = {
@@ -80,39 +90,15 @@ export function sealWithDigest(container: Uint8Array, digest: Uint8Array, option
     recipient: rawPublicKey(recipientKey),
     segmentSize: options.segmentSize ?? defaultSegmentSize(container.length),
     plaintextSize: container.length,
-    ...(options.signingKey ? { signer: rawPublicKey(options.signingKey) } : {}),
+    ...(signingKey ? { signer: rawPublicKey(signingKey) } : {}),
   };
   const headerBytes = encodeSealedHeader(header);
   const { key, nonceBase } = deriveContentKey(sharedSecret(ephemeral.privateKey, recipientKey), headerBytes);
-  const head = byteStringHead(headerBytes.length);
-  const out = Buffer.allocUnsafe(CONTAINER_MAGIC.length + head.length + headerBytes.length + sealedBodyBytes(header.plaintextSize, header.segmentSize, options.signingKey !== undefined));
-  const hash = createHash('sha256');
-  let at = 0;
-  const put = (part: Uint8Array) => {
-    out.set(part, at);
-    at += part.length;
-  };
-  put(CONTAINER_MAGIC);
-  put(head);
-  put(headerBytes);
-  const count = segmentCount(header.plaintextSize, header.segmentSize);
-  for (let index = 0; index < count; index++) {
-    const start = index * header.segmentSize;
-    const plaintext = container.subarray(start, start + segmentPlaintextBytes(index, header.plaintextSize, header.segmentSize));
-    const cipher = createCipheriv('aes-256-gcm', key, segmentNonce(nonceBase, index, index === count - 1), { authTagLength: TAG_BYTES });
-    cipher.setAAD(headerBytes);
-    const from = at;
-    put(cipher.update(plaintext));
-    put(cipher.final());
-    put(cipher.getAuthTag());
-    // Hashed while the segment is still in cache; the first one takes the header with it.
-    hash.update(out.subarray(index === 0 ? 0 : from, at));
-  }
-  if (options.signingKey) {
-    const from = at;
-    put(sign(null, signedMessage(headerBytes, digest), options.signingKey));
-    hash.update(out.subarray(from, at));
-  }
-  if (at !== out.length) throw new Error(`sealed ${at} bytes, expected ${out.length}`); // a broken size formula, not bad input
-  return { sealed: new Uint8Array(out.buffer, out.byteOffset, out.length), sha256: new Uint8Array(hash.digest()) };
+  return SealedStream.lazy(container, {
+    headerBytes,
+    key,
+    nonceBase,
+    segmentSize: header.segmentSize,
+    ...(signingKey ? { signature: () => new Uint8Array(sign(null, signedMessage(headerBytes, digest), signingKey)) } : {}),
+  });
 }

@@ -1,11 +1,15 @@
 // Pushes a model container into a device slot (SPEC.md §4.3): MODEL_BEGIN
 // (which says what the device already holds), a window of MODEL_CHUNKs driven by
 // the device's MODEL_ACKs, then MODEL_COMMIT, which verifies the SHA-256 on the
-// device before anything is activated.
+// device before anything is activated. A container made as it is pushed (a sealed
+// stream to a TEE device) goes in the header form: named by its header's SHA-256 at
+// MODEL_BEGIN, its bytes made for the chunks the window asks for, its file SHA-256
+// sent with MODEL_COMMIT.
 import { createHash } from 'node:crypto';
 import { Channel, type DeviceBody, type DeviceMessage, MessageType, SlotState } from '@rtinfer/protocol';
 import { DeviceError, LinkClosedError, RtinferError } from '../errors.js';
 import type { DeviceSession } from '../device/session.js';
+import { isTeeDevice } from '../device/tee-key.js';
 import { TransferWindow } from './transfer-window.js';
 
 /** CBOR bytes of a MODEL_CHUNK besides its data, at most (SPEC.md §4.3 fields). */
@@ -22,6 +26,27 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return Buffer.compare(Buffer.from(a.buffer, a.byteOffset, a.length), Buffer.from(b.buffer, b.byteOffset, b.length)) === 0;
 }
 
+/**
+ * A container made as it is read (host/src/seal/sealed-stream.ts's SealedStream): pushed in SPEC.md §4.3's header
+ * form to a device that takes it (a TEE device), else made whole first and pushed with its SHA-256 as any other.
+ */
+export interface StreamedContainer {
+  readonly size: number;
+  /** Names the stream for resume (MODEL_BEGIN key 6): the same stream, the same value; another sealing, another. */
+  readonly headerSha256: Uint8Array;
+  /** Bytes [start, end), made if they are not yet. */
+  bytes(start: number, end: number): Uint8Array;
+  /** SHA-256 of every byte (MODEL_COMMIT key 2): makes what is not made yet. */
+  sha256(): Uint8Array;
+}
+
+function isStreamed(container: Uint8Array | StreamedContainer): container is StreamedContainer {
+  return !(container instanceof Uint8Array);
+}
+
+/** How a push names its container: the file's SHA-256, or (header form) the stream header's. */
+type Identity = { sha256: Uint8Array } | { headerSha256: Uint8Array };
+
 export interface PushOptions {
   modelId: string;
   slot?: number;
@@ -34,7 +59,7 @@ export interface PushOptions {
   beginTimeoutMs?: number;
   commitTimeoutMs?: number;
   /** SHA-256 of `container` when the caller already has it (a sealer hashes as it seals), so it is not hashed twice;
-   *  a wrong one is caught by the device at MODEL_COMMIT. */
+   *  a wrong one is caught by the device at MODEL_COMMIT. Not for a StreamedContainer, which hashes itself. */
   sha256?: Uint8Array;
 }
 
@@ -76,26 +101,37 @@ export function sha256Of(bytes: Uint8Array): Uint8Array {
  * it (verified, or part of it: resume there); else the device's default (a slot
  * that is not active).
  */
-export function chooseSlot(models: ModelSlots, sha256: Uint8Array, size: number, requested: number | undefined): number | undefined {
+export function chooseSlot(models: ModelSlots, identity: Uint8Array | Identity, size: number, requested: number | undefined): number | undefined {
   if (requested !== undefined) return requested;
-  const holding = models.slots.filter((slot) => slot.size === size && slot.sha256 && sameBytes(slot.sha256, sha256));
+  const named = identity instanceof Uint8Array ? { sha256: identity } : identity;
+  const same = (slot: ModelSlots['slots'][number]) =>
+    'headerSha256' in named ? slot.headerSha256 !== undefined && sameBytes(slot.headerSha256, named.headerSha256) : slot.headerSha256 === undefined && slot.sha256 !== undefined && sameBytes(slot.sha256, named.sha256);
+  const holding = models.slots.filter((slot) => slot.size === size && same(slot));
   const best = holding.find((slot) => slot.state === SlotState.VERIFIED) ?? holding.sort((a, b) => (b.received ?? 0) - (a.received ?? 0))[0];
   return best?.slot;
 }
 
-export async function pushModel(session: DeviceSession, container: Uint8Array, options: PushOptions): Promise<PushSummary> {
+export async function pushModel(session: DeviceSession, source: Uint8Array | StreamedContainer, options: PushOptions): Promise<PushSummary> {
   const started = performance.now();
   const wireBefore = session.transport.statistics().bytesOut;
-  const sha256 = options.sha256 ?? sha256Of(container);
-  const slot = chooseSlot(await listModels(session), sha256, container.length, options.slot);
+  // Only a TEE device takes the header form (SPEC.md §4.3); any other gets the stream made whole, as before.
+  const headerForm = isStreamed(source) && isTeeDevice(session.info);
+  const container: Pick<StreamedContainer, 'size' | 'bytes'> = isStreamed(source)
+    ? headerForm
+      ? source
+      : wholeBytes(source.bytes(0, source.size))
+    : wholeBytes(source);
+  const fileSha256 = (): Uint8Array => (isStreamed(source) ? source.sha256() : (options.sha256 ?? sha256Of(source)));
+  const identity: Identity = headerForm ? { headerSha256: (source as StreamedContainer).headerSha256 } : { sha256: fileSha256() };
+  const slot = chooseSlot(await listModels(session), identity, container.size, options.slot);
   const retries = IDEMPOTENT_RETRIES;
   const proposedChunk = Math.min(options.chunkBytes ?? 0xffff, session.transport.peerMaxMessageBytes - CHUNK_ENVELOPE_BYTES, 0xffff);
   const begin = await session.request(
     'MODEL_BEGIN',
     {
       modelId: options.modelId,
-      size: container.length,
-      sha256,
+      size: container.size,
+      ...identity,
       ...(slot !== undefined ? { slot } : {}),
       chunk: proposedChunk,
       window: options.window ?? MAX_PROPOSED_WINDOW,
@@ -107,7 +143,7 @@ export async function pushModel(session: DeviceSession, container: Uint8Array, o
   // No RTT seed from MODEL_BEGIN: one small request says nothing of how long a window queues. The
   // first timeout is RFC 6298's 1 s, counted from when a chunk can have crossed at the assumed line
   // rate (SPEC.md §4.3); measurements from the first ACKs take over.
-  const window = new TransferWindow({ size: container.length, chunkSize: first.chunk, window: first.window, resumeFrom: first.next });
+  const window = new TransferWindow({ size: container.size, chunkSize: first.chunk, window: first.window, resumeFrom: first.next });
   window.acknowledge(first, performance.now());
   let sentBytes = 0;
 
@@ -156,7 +192,7 @@ export async function pushModel(session: DeviceSession, container: Uint8Array, o
     const onReset = () =>
       finish(new TransferError('device_reset', `${session.description} reset during the push; push again to resume from ${window.next} bytes`, { stored: window.next }));
     const onAbort = () =>
-      finish(new TransferError('interrupted', `push interrupted at ${window.next} of ${container.length} bytes; push again to resume`, { stored: window.next, size: container.length }));
+      finish(new TransferError('interrupted', `push interrupted at ${window.next} of ${container.size} bytes; push again to resume`, { stored: window.next, size: container.size }));
     const pump = async () => {
       if (pumping) return;
       pumping = true;
@@ -178,10 +214,10 @@ export async function pushModel(session: DeviceSession, container: Uint8Array, o
           if (due.length === 0) break;
           for (const chunk of due) {
             if (finished) return; // aborted, reset or closed while the window was going out
-            await session.post({ type: 'MODEL_CHUNK', id: 0, body: { slot: first.slot, offset: chunk.offset, data: container.subarray(chunk.offset, chunk.offset + chunk.length) } }, Channel.BULK);
+            await session.post({ type: 'MODEL_CHUNK', id: 0, body: { slot: first.slot, offset: chunk.offset, data: container.bytes(chunk.offset, chunk.offset + chunk.length) } }, Channel.BULK);
             sentBytes += chunk.length;
           }
-          options.onProgress?.({ stored: window.next, total: container.length, retransmissions: window.retransmissions, elapsedMs: performance.now() - started });
+          options.onProgress?.({ stored: window.next, total: container.size, retransmissions: window.retransmissions, elapsedMs: performance.now() - started });
         }
         if (finished) return;
         if (window.done) {
@@ -205,9 +241,11 @@ export async function pushModel(session: DeviceSession, container: Uint8Array, o
     void pump();
   });
 
+  // The header form's file SHA-256 is known now: every byte was made to be sent (or, resumed, is made here).
+  const sha256 = 'sha256' in identity ? identity.sha256 : fileSha256();
   const status = await session.request(
     'MODEL_COMMIT',
-    { slot: first.slot, activate: options.activate ?? true },
+    { slot: first.slot, activate: options.activate ?? true, ...(headerForm ? { sha256 } : {}) },
     { timeoutMs: options.commitTimeoutMs ?? 30_000, retries },
   );
   const entry = status.body.slots.find((slot) => slot.slot === first.slot);
@@ -215,12 +253,12 @@ export async function pushModel(session: DeviceSession, container: Uint8Array, o
     throw new TransferError('not_verified', `slot ${first.slot} did not verify after commit`, { slot: first.slot, state: entry?.state });
   }
   const durationMs = performance.now() - started;
-  const moved = container.length - first.next;
+  const moved = container.size - first.next;
   return {
     modelId: options.modelId,
     slot: first.slot,
     sha256: Buffer.from(sha256).toString('hex'),
-    bytes: container.length,
+    bytes: container.size,
     resumedFrom: first.next,
     sentBytes,
     wireBytes: session.transport.statistics().bytesOut - wireBefore,
@@ -231,6 +269,11 @@ export async function pushModel(session: DeviceSession, container: Uint8Array, o
     goodputBytesPerSecond: moved / (durationMs / 1000),
     active: status.body.active === first.slot,
   };
+}
+
+/** Plain bytes as a container the push reads by range. */
+function wholeBytes(bytes: Uint8Array): Pick<StreamedContainer, 'size' | 'bytes'> {
+  return { size: bytes.length, bytes: (start, end) => bytes.subarray(start, end) };
 }
 
 export type ModelSlots = DeviceBody<'MODEL_STATUS'>;

@@ -2,11 +2,15 @@
 // for the device (CONTAINER.md §7), for its device id and the container's model id, at a generation above the
 // last one sealed for it, and signed when a signing key is given. What is pushed, and resumed, is the sealed bytes.
 //
+// The sealing is a SealedStream: its segments are sealed as the push asks for them (SPEC.md §4.3's header form), so
+// the first chunk goes once the header and the content key are made.
+//
 // Resume: every seal draws a fresh ephemeral key, so sealing again gives other bytes, and a device holding half of
 // the first sealing could not resume. The last sealing for each device is kept in the user's cache
 // ($XDG_CACHE_HOME/rtinfer/sealed/<device id>.rtms, with what it was sealed from beside it) and used again as long
-// as it is the same container, key, signer and model, and still the device's latest generation. It is written in
-// the background (see writeCache), so that keeping it does not delay the first chunk.
+// as it is the same container, key, signer and model, and still the device's latest generation. It is written once
+// every byte is sealed (the push has read them all, or the process is about to exit), in the background (see
+// writeCache), so that keeping it delays neither the first chunk nor the sealing of the rest.
 import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { rename, writeFile } from 'node:fs/promises';
@@ -19,7 +23,8 @@ import { requirePinnedKey, keyFingerprint, hex } from '../device/tee-key.js';
 import type { LabConfig } from '../lab/lab-config.js';
 import { writeTeeGeneration } from '../lab/tee-pins.js';
 import { rawPublicKey } from '../seal/raw-keys.js';
-import { claimedDigest, sealWithDigest } from '../seal/seal.js';
+import { claimedDigest, sealLazily } from '../seal/seal.js';
+import { SealedStream } from '../seal/sealed-stream.js';
 import { sha256Of } from './push-model.js';
 
 export interface SealForDeviceOptions {
@@ -36,10 +41,10 @@ export interface SealForDeviceOptions {
   cacheDir?: string;
 }
 
-export interface SealedForDevice {
-  sealed: Uint8Array;
-  /** SHA-256 of `sealed`, hex: what MODEL_BEGIN carries (pushModel's `sha256` option takes it, so it is not hashed twice). */
-  sha256: string;
+/** What a sealing is, without its bytes (a push's summary shows it). */
+export interface SealingFacts {
+  /** SHA-256 of the sealed header, hex: what names the stream at MODEL_BEGIN (the header form). */
+  headerSha256: string;
   deviceId: string;
   modelId: string;
   /** SHA-256 of the TA key sealed to, hex. */
@@ -49,6 +54,21 @@ export interface SealedForDevice {
   signer?: string;
   /** The cached sealing was used again (so that a partial push resumes). */
   reused: boolean;
+}
+
+export interface SealedForDevice extends SealingFacts {
+  /** The sealed stream, sealed as it is read: what pushModel takes. */
+  stream: SealedStream;
+  /** Every sealed byte (seals the rest first). */
+  readonly sealed: Uint8Array;
+  /** SHA-256 of `sealed`, hex (seals the rest first). */
+  readonly sha256: string;
+}
+
+/** The facts of a sealing, without its bytes. */
+export function sealingFacts(sealing: SealedForDevice): SealingFacts {
+  const { headerSha256, deviceId, modelId, keyFingerprint, generation, signer, reused } = sealing;
+  return { headerSha256, deviceId, modelId, keyFingerprint, generation, ...(signer !== undefined ? { signer } : {}), reused };
 }
 
 interface CachedSealing {
@@ -87,8 +107,13 @@ export function readSigningKey(file: string): KeyObject {
 }
 
 interface CacheEntry {
-  meta: CachedSealing;
-  sealed: Uint8Array;
+  /** What it was sealed from; `sealedSha256` is filled in once every byte is sealed. */
+  meta: Omit<CachedSealing, 'sealedSha256'>;
+  stream: SealedStream;
+}
+
+function described(entry: CacheEntry): CachedSealing {
+  return { ...entry.meta, sealedSha256: hex(entry.stream.sha256()) };
 }
 
 /** Sealings handed out but not yet on disk, by cache file stem (dir/deviceId): the newest one per device. */
@@ -99,7 +124,7 @@ let exitHookInstalled = false;
 
 function readCache(dir: string, deviceId: string, wanted: Omit<CachedSealing, 'generation' | 'sealedSha256'>, generation: number | undefined): CacheEntry | undefined {
   const stem = join(dir, deviceId);
-  const matches = (meta: CachedSealing) =>
+  const matches = (meta: Omit<CachedSealing, 'sealedSha256'>) =>
     meta.containerDigest === wanted.containerDigest && meta.keyFingerprint === wanted.keyFingerprint && meta.signer === wanted.signer && meta.modelId === wanted.modelId && meta.generation === generation;
   const pending = unwritten.get(stem);
   if (pending) return matches(pending.meta) ? pending : undefined;
@@ -108,14 +133,15 @@ function readCache(dir: string, deviceId: string, wanted: Omit<CachedSealing, 'g
     if (!matches(meta)) return undefined;
     const sealed = new Uint8Array(readFileSync(`${stem}.rtms`));
     // The two files are written one after the other: only bytes whose hash the description names are these.
-    return hex(sha256Of(sealed)) === meta.sealedSha256 ? { meta, sealed } : undefined;
+    const sha256 = sha256Of(sealed);
+    return hex(sha256) === meta.sealedSha256 ? { meta, stream: SealedStream.complete(sealed, sha256) } : undefined;
   } catch {
     return undefined; // missing or damaged: that only costs the resume
   }
 }
 
 function writeFilesSync(stem: string, entry: CacheEntry): void {
-  for (const [file, bytes] of [[`${stem}.rtms`, entry.sealed], [`${stem}.json`, JSON.stringify(entry.meta)]] as const) {
+  for (const [file, bytes] of [[`${stem}.rtms`, entry.stream.whole()], [`${stem}.json`, JSON.stringify(described(entry))]] as const) {
     // Not the background write's temporary file, which a write still in flight may be filling.
     const temporary = `${file}.${process.pid}.exit.tmp`;
     writeFileSync(temporary, bytes);
@@ -126,7 +152,7 @@ function writeFilesSync(stem: string, entry: CacheEntry): void {
 async function writeFiles(stem: string): Promise<void> {
   const entry = unwritten.get(stem);
   if (!entry) return; // a later write (or the exit hook) already put it there
-  for (const [file, bytes] of [[`${stem}.rtms`, entry.sealed], [`${stem}.json`, JSON.stringify(entry.meta)]] as const) {
+  for (const [file, bytes] of [[`${stem}.rtms`, entry.stream.whole()], [`${stem}.json`, JSON.stringify(described(entry))]] as const) {
     const temporary = `${file}.${process.pid}.tmp`;
     await writeFile(temporary, bytes);
     await rename(temporary, file);
@@ -148,8 +174,9 @@ function flushOnExit(): void {
 
 /**
  * Keeps a sealing for the next push without holding up this one: the old description goes at once (so no reader
- * pairs it with the new bytes), the files are written in the background, and this process sees the sealing
- * in memory until they are. A process that exits first writes them on its way out.
+ * pairs it with the new bytes), the files are written in the background once every byte is sealed, and this
+ * process sees the sealing in memory until they are. A process that exits first seals the rest and writes them on
+ * its way out.
  */
 function writeCache(dir: string, deviceId: string, entry: CacheEntry): void {
   mkdirSync(dir, { recursive: true });
@@ -160,11 +187,17 @@ function writeCache(dir: string, deviceId: string, entry: CacheEntry): void {
     exitHookInstalled = true;
     process.once('exit', flushOnExit);
   }
-  writes = writes.then(() => writeFiles(stem)).catch(() => undefined);
+  entry.stream.onComplete(() => {
+    writes = writes.then(() => writeFiles(stem)).catch(() => undefined);
+  });
 }
 
-/** Resolves once every sealing handed out so far is in the cache (tests, and callers about to exit on their own). */
+/**
+ * Resolves once every sealing handed out so far is in the cache (tests, and callers about to exit on their own):
+ * what is not sealed yet is sealed now.
+ */
 export function sealedCacheWritten(): Promise<void> {
+  for (const entry of unwritten.values()) entry.stream.whole();
   return writes;
 }
 
@@ -187,9 +220,15 @@ export function sealForDevice(options: SealForDeviceOptions): SealedForDevice {
   };
   const dir = options.cacheDir ?? sealedCacheDir();
   const latest = pin?.generation;
-  const describe = ({ sealed, meta }: CacheEntry, reused: boolean): SealedForDevice => ({
-    sealed,
-    sha256: meta.sealedSha256,
+  const describe = ({ stream, meta }: CacheEntry, reused: boolean): SealedForDevice => ({
+    stream,
+    get sealed() {
+      return stream.whole();
+    },
+    get sha256() {
+      return hex(stream.sha256());
+    },
+    headerSha256: hex(stream.headerSha256),
     deviceId,
     modelId,
     keyFingerprint: wanted.keyFingerprint,
@@ -201,10 +240,10 @@ export function sealForDevice(options: SealForDeviceOptions): SealedForDevice {
   if (cached) return describe(cached, true);
   const generation = options.generation ?? (latest ?? 0) + 1;
   if (!Number.isSafeInteger(generation) || generation < 0) throw new RtinferError('bad_flag', `generation ${generation} is not an integer in 0 … 2^53−1`, { generation });
-  const sealing = sealWithDigest(options.container, digest, { recipient: key, device: deviceId, model: modelId, generation, ...(options.signingKey ? { signingKey: options.signingKey } : {}) });
+  const stream = sealLazily(options.container, digest, { recipient: key, device: deviceId, model: modelId, generation, ...(options.signingKey ? { signingKey: options.signingKey } : {}) });
   // The counter moves before anything is sent: a generation is never sealed twice with different bytes.
   writeTeeGeneration(lab.file, deviceId, generation);
-  const entry = { meta: { ...wanted, generation, sealedSha256: hex(sealing.sha256) }, sealed: sealing.sealed };
+  const entry: CacheEntry = { meta: { ...wanted, generation }, stream };
   writeCache(dir, deviceId, entry);
   return describe(entry, false);
 }

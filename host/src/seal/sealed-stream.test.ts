@@ -1,0 +1,74 @@
+// A sealed stream read in any order of ranges (as a push's window and its retransmissions ask for them) is the
+// same bytes, with the same SHA-256, as the sealing made whole; a stream of sealed bytes hashes as it is read.
+import { createHash } from 'node:crypto';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { claimedDigest, sealLazily, sealWithDigest } from './seal.js';
+import { SealedStream, sealedStreamOrBytes } from './sealed-stream.js';
+import { opsMix, signerKey, taPublic } from './test-support/seal-fixtures.js';
+
+const ephemeral = Uint8Array.from({ length: 32 }, (_, i) => i + 1);
+const sha256 = (bytes: Uint8Array) => new Uint8Array(createHash('sha256').update(bytes).digest());
+
+function options(segmentSize: number, signed: boolean) {
+  return { recipient: taPublic, device: 'pi', model: 'ops-mix', generation: 1, segmentSize, ephemeralPrivateKeyForTests: ephemeral, ...(signed ? { signingKey: signerKey } : {}) };
+}
+
+/** Reads the stream at the given ranges (start, length as fractions of its size), then whole. */
+function readInOrder(stream: SealedStream, ranges: [number, number][]): void {
+  for (const [start, length] of ranges) {
+    const from = start % stream.size;
+    stream.bytes(from, Math.min(stream.size, from + 1 + (length % 70_000)));
+  }
+}
+
+describe('SealedStream', () => {
+  it('read by any ranges, in any order, is the whole sealing, and hashes to its SHA-256', () => {
+    const digest = claimedDigest(opsMix);
+    fc.assert(
+      fc.property(fc.constantFrom(1024, 1500, 4096, 16384), fc.boolean(), fc.array(fc.tuple(fc.nat(), fc.nat()), { maxLength: 30 }), (segmentSize, signed, ranges) => {
+        const whole = sealWithDigest(opsMix, digest, options(segmentSize, signed));
+        const stream = sealLazily(opsMix, digest, options(segmentSize, signed));
+        expect(stream.size).toBe(whole.sealed.length);
+        readInOrder(stream, ranges);
+        expect(Buffer.from(stream.whole()).equals(Buffer.from(whole.sealed))).toBe(true);
+        expect(stream.isComplete).toBe(true);
+        expect(Buffer.from(stream.sha256()).equals(Buffer.from(whole.sha256))).toBe(true);
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it('names the stream by its header: the same sealing the same, another sealing another', () => {
+    const digest = claimedDigest(opsMix);
+    const a = sealLazily(opsMix, digest, options(4096, false));
+    const again = sealLazily(opsMix, digest, options(4096, false));
+    const fresh = sealLazily(opsMix, digest, { ...options(4096, false), ephemeralPrivateKeyForTests: undefined });
+    expect(Buffer.from(a.headerSha256).equals(Buffer.from(again.headerSha256))).toBe(true);
+    expect(Buffer.from(a.headerSha256).equals(Buffer.from(fresh.headerSha256))).toBe(false);
+    const header = SealedStream.complete(a.whole());
+    expect(Buffer.from(header.headerSha256).equals(Buffer.from(a.headerSha256))).toBe(true);
+  });
+
+  it('tells when every byte is sealed, once', () => {
+    const stream = sealLazily(opsMix, claimedDigest(opsMix), options(1024, true));
+    let calls = 0;
+    stream.onComplete(() => calls++);
+    stream.bytes(0, 10);
+    expect(calls).toBe(0);
+    stream.bytes(stream.size - 1, stream.size);
+    expect(calls).toBe(0);
+    stream.whole();
+    stream.whole();
+    expect(calls).toBe(1);
+  });
+
+  it('complete bytes hash as they are read, from a resume point too', () => {
+    const sealed = sealWithDigest(opsMix, claimedDigest(opsMix), options(1500, true)).sealed;
+    const stream = SealedStream.complete(sealed);
+    for (let at = 3000; at < sealed.length; at += 4096) stream.bytes(at, Math.min(sealed.length, at + 4096));
+    expect(Buffer.from(stream.sha256()).equals(Buffer.from(sha256(sealed)))).toBe(true);
+    const garbage = Uint8Array.from({ length: 5000 }, (_, i) => (i * 37) & 0xff);
+    expect(sealedStreamOrBytes(garbage)).toBe(garbage); // no header item: left as it is
+  });
+});
