@@ -60,6 +60,25 @@ function simPidNamed(deviceId: string): number | undefined {
   return undefined;
 }
 
+describe('bad input on the command line: typed errors, exit 2, nothing started', () => {
+  it('an unknown key (located), an unknown --target, a folder that is no campaign run', async () => {
+    const good = campaignFile('flags', '{ start: sim }', '200ms');
+    const bad = join(dir, 'bad.yaml');
+    writeFileSync(bad, readFileSync(good, 'utf8').replace('    mode: dense', '    mode: dense\n    colour: blue'));
+    const unknownKey = await campaign('run', bad, '--out', join(dir, 'bad-out'), '--json');
+    expect(unknownKey.code).toBe(2);
+    expect(JSON.parse(unknownKey.stdout)).toMatchObject({ code: 'campaign_file', reason: 'unknown_key', key: 'runs[0].colour', line: 11, column: 5 });
+    const target = await campaign('run', good, '--target', 'nope', '--out', join(dir, 'flags-out'));
+    expect(target.code).toBe(2);
+    expect(target.stderr).toContain('--target nope: no such target');
+    const notAFolder = await campaign('run', '--resume', dir, '--json');
+    expect(notAFolder.code).toBe(2);
+    expect(JSON.parse(notAFolder.stdout)).toMatchObject({ code: 'campaign_folder' });
+    const report = await campaign('report', join(dir, 'nowhere'), '--json');
+    expect(JSON.parse(report.stdout)).toMatchObject({ code: 'campaign_folder' });
+  });
+});
+
 describe('absent and vanishing devices', () => {
   it('an absent device: retried with growing backoff, then a junit error with the facts; exit 1', async () => {
     const out = join(dir, 'absent');
