@@ -18,7 +18,7 @@ import { runGraph } from '../nn/forward.js';
 import { structuredInputs } from '../nn/structured-input.js';
 import { listModels, pushModel } from '../transfer/push-model.js';
 import { SerialTransport } from '../transport/serial-transport.js';
-import { findQemu, QEMU_MACHINE_NAMES, QEMU_MACHINES, qemuImagePath, type RunningQemu, startQemu } from './qemu.js';
+import { findQemu, QEMU_MACHINE_NAMES, QEMU_MACHINES, qemuImagePath, type QemuMachineName, type RunningQemu, startQemu } from './qemu.js';
 import { repositoryRoot } from './sim-binary.js';
 
 function hasCommand(name: string): boolean {
@@ -106,6 +106,8 @@ describe.skipIf(!qemu).each(QEMU_MACHINE_NAMES)('the board image under QEMU %s',
 describe('startQemu errors', () => {
   it('says what is missing, with typed errors', async () => {
     await expect(startQemu({ qemu: '/bin/true', image: '/nonexistent/rtinfer.elf' })).rejects.toMatchObject({ code: 'qemu_image_missing' });
+    // A machine name from an untyped caller (JavaScript, a config file).
+    await expect(startQemu({ qemu: '/bin/true', machine: 'mps2-an386' as QemuMachineName })).rejects.toMatchObject({ code: 'qemu_unknown_machine', facts: { machine: 'mps2-an386', known: 'netduinoplus2, mps2-an500' } });
     // A QEMU that exits before it reports a pty.
     await expect(startQemu({ qemu: '/bin/false', image: process.execPath })).rejects.toMatchObject({ code: 'qemu_exited' });
     const path = process.env.PATH;

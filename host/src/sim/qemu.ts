@@ -108,7 +108,11 @@ export async function startQemu(options: QemuOptions = {}): Promise<RunningQemu>
   if (!qemu) {
     throw new RtinferError('qemu_not_installed', 'qemu-system-arm is not installed (Debian: apt-get install qemu-system-arm; or set RTINFER_QEMU_BIN)', {});
   }
-  const machine: QemuMachine = QEMU_MACHINES[options.machine ?? 'netduinoplus2'];
+  const name = options.machine ?? 'netduinoplus2';
+  const machine: QemuMachine | undefined = Object.hasOwn(QEMU_MACHINES, name) ? QEMU_MACHINES[name] : undefined;
+  if (!machine) {
+    throw new RtinferError('qemu_unknown_machine', `no QEMU machine "${options.machine}"; known: ${QEMU_MACHINE_NAMES.join(', ')}`, { machine: options.machine, known: QEMU_MACHINE_NAMES.join(', ') });
+  }
   const image = options.image ?? qemuImagePath(options.machine);
   if (!existsSync(image)) {
     throw new RtinferError('qemu_image_missing', `the ${machine.board} firmware image is not built (${image} is missing): run \`scripts/build-arm.sh ${machine.board}\``, { image });
