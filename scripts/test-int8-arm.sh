@@ -4,9 +4,14 @@
 # QEMU's mps2-an386 and mps2-an500 with semihosting. Every kernel's output must equal the exact integer loops there
 # too, so the host reference (host/src/nn/int8, equal to the host's pure C paths) is the boards' result as well.
 #
-#   scripts/test-int8-arm.sh [m4|m7]...     default: both; builds in build/int8-arm/<core>
+# --bench runs bench/c/bench_int8_conv.c instead (int8 conv against fp32 conv, instructions under -icount shift=0),
+# built with the boards' -Os like firmware/arm, and prints its lines (bench/int8-conv.sh formats them).
+#
+#   scripts/test-int8-arm.sh [--bench] [m4|m7]...     default: both; builds in build/int8-arm/<core>[-bench]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+bench=0
+if [[ "${1:-}" == --bench ]]; then bench=1; shift; fi
 cores=("$@")
 (( ${#cores[@]} )) || cores=(m4 m7)
 cmsis="$("$root/scripts/fetch-cmsis-nn.sh")"
@@ -17,19 +22,29 @@ for core in "${cores[@]}"; do
     m7) cpu=(-mcpu=cortex-m7 -mfpu=fpv5-sp-d16) machine=mps2-an500 ;;
     *) echo "test-int8-arm: unknown core '$core' (m4, m7)" >&2; exit 2 ;;
   esac
-  out="$root/build/int8-arm/$core"
+  out="$root/build/int8-arm/$core$( ((bench)) && echo -bench)"
   mkdir -p "$out/cmsis"
-  flags=(-mthumb "${cpu[@]}" -mfloat-abi=hard -O2 -ffunction-sections -fdata-sections -std=c11)
+  flags=(-mthumb "${cpu[@]}" -mfloat-abi=hard "$( ((bench)) && echo -Os || echo -O2)" -ffunction-sections -fdata-sections -std=c11)
   # CMSIS-NN once per core (upstream warnings off, as in cmake/cmsis-nn.cmake), then ours with -Werror.
   if [[ ! -f "$out/cmsis/libcmsis_nn.a" ]]; then
     (cd "$out/cmsis" && arm-none-eabi-gcc "${flags[@]}" -w -I"$cmsis/Include" -c "$cmsis"/Source/*/*.c && arm-none-eabi-ar rcs libcmsis_nn.a ./*.o && rm -f ./*.o)
   fi
+  if ((bench)); then
+    program=(-ffp-contract=off "$root/bench/c/bench_int8_conv.c" "$nn/src/kernel_conv.c") name=bench_int8_conv icount=(-icount shift=0)
+  else
+    program=("$nn/tests/test_int8.c") name=test_int8 icount=()
+  fi
   arm-none-eabi-gcc "${flags[@]}" -Wall -Wextra -Werror -I"$nn/include" -I"$nn/tests" -isystem "$cmsis/Include" \
-    "$nn"/int8/*.c "$nn/src/status.c" "$nn/tests/test_int8.c" "$nn/tests/arm/semihost_start.c" \
+    "$nn"/int8/*.c "$nn/src/status.c" "${program[@]}" "$nn/tests/arm/semihost_start.c" \
     "$out/cmsis/libcmsis_nn.a" -T"$nn/tests/arm/semihost.ld" -nostartfiles --specs=rdimon.specs -Wl,--gc-sections -lm \
-    -o "$out/test_int8.elf"
-  log="$out/test_int8.log"
-  timeout 600 qemu-system-arm -M "$machine" -nographic -monitor none -serial none -semihosting -kernel "$out/test_int8.elf" >"$log" 2>&1 || true
+    -o "$out/$name.elf"
+  log="$out/$name.log"
+  timeout 600 qemu-system-arm -M "$machine" "${icount[@]}" -nographic -monitor none -serial none -semihosting -kernel "$out/$name.elf" >"$log" 2>&1 || true
+  if ((bench)); then
+    grep -q '^test_int8 exit 0' "$log" || { echo "test-int8-arm: $name on $core failed; $log:" >&2; tail -n 20 "$log" >&2; exit 1; }
+    sed -n "s/^\([a-z0-9_.]* [0-9].*\)/$core \1/p" "$log"
+    continue
+  fi
   if grep -q '^test_int8 exit 0' "$log"; then
     echo "test-int8-arm: $core ($machine): every int8 kernel equals the exact integer loops ($(head -n1 "$log"))"
   else
