@@ -22,9 +22,10 @@ for core in "${cores[@]}"; do
     m7) cpu=(-mcpu=cortex-m7 -mfpu=fpv5-sp-d16) machine=mps2-an500 ;;
     *) echo "test-int8-arm: unknown core '$core' (m4, m7)" >&2; exit 2 ;;
   esac
-  out="$root/build/int8-arm/$core$( ((bench)) && echo -bench)"
+  out="$root/build/int8-arm/$core" optimize=-O2
+  if ((bench)); then out+=-bench optimize=-Os; fi
   mkdir -p "$out/cmsis"
-  flags=(-mthumb "${cpu[@]}" -mfloat-abi=hard "$( ((bench)) && echo -Os || echo -O2)" -ffunction-sections -fdata-sections -std=c11)
+  flags=(-mthumb "${cpu[@]}" -mfloat-abi=hard "$optimize" -ffunction-sections -fdata-sections -std=c11)
   # CMSIS-NN once per core (upstream warnings off, as in cmake/cmsis-nn.cmake), then ours with -Werror.
   if [[ ! -f "$out/cmsis/libcmsis_nn.a" ]]; then
     (cd "$out/cmsis" && arm-none-eabi-gcc "${flags[@]}" -w -I"$cmsis/Include" -c "$cmsis"/Source/*/*.c && arm-none-eabi-ar rcs libcmsis_nn.a ./*.o && rm -f ./*.o)
