@@ -14,6 +14,8 @@ export interface LayerSettings {
   gapBits: number;
   /** Lloyd iterations after the linear initialisation (0 keeps the linear centroids). */
   iterations: number;
+  /** Shared weights already chosen (fine-tuned by retraining, host/src/train): used instead of k-means. */
+  codebook?: Float32Array;
 }
 
 export interface EncodedLayer {
@@ -85,7 +87,8 @@ export function encodeLayer(name: string, shape: number[], weights: Float32Array
   const nonZero = keptValues(pruned, kept);
   const sorted = nonZero.slice().sort();
   const learned = 2 ** settings.weightBits - (fillers > 0 ? 1 : 0);
-  const { centroids } = kMeansSorted(sorted, Math.min(learned, Math.max(1, kept)), settings.iterations);
+  if (settings.codebook && settings.codebook.length > learned) throw new InvalidSettingError(name, 'codebook size', settings.codebook.length, `at most ${learned} shared weights`);
+  const { centroids } = settings.codebook ? { centroids: Float32Array.from(settings.codebook).sort() } : kMeansSorted(sorted, Math.min(learned, Math.max(1, kept)), settings.iterations);
   const codebook = fillers > 0 ? Float32Array.from([0, ...centroids]) : centroids;
   const symbols = assignNearest(nonZero, centroids, fillers > 0 ? 1 : 0);
 
