@@ -81,5 +81,8 @@ describe('parseCampaign', () => {
     expect(failure(TREC.replace('targets:', 'targets: [')).reason).toBe('syntax');
     const check = `${TREC}checks:\n  - switch-ratio: { of: dense, over: fusion, at-least: 2 }\n`;
     expect(failure(check)).toMatchObject({ reason: 'unknown_reference', key: 'checks[0].switch-ratio.over' });
+    const model = TREC.replace('source: lenet-5', 'source: lenet-6');
+    expect(failure(model)).toMatchObject({ reason: 'bad_value', key: 'models.lenet.source', position: positionOf(model, 'lenet-6') });
+    expect(failure(model).message).toContain('"lenet-6" is not a zoo model (');
   });
 });

@@ -24,7 +24,7 @@
 //     - switch-ratio: { of: lw, over: fusion, at-least: 1.5 }
 //   retry: { attempts: 3, initial: 250ms, max: 4s }
 //   bounds: { start: 60s, push: 120s, run-margin: 60s }
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { isMap, isScalar, LineCounter, type Node, parseDocument } from 'yaml';
 import { parseSettingSpec, type SettingsOverrides } from '../compress/settings.js';
@@ -33,6 +33,7 @@ import { readDeviceTaskset } from '../device/device-taskset-file.js';
 import { RtinferError } from '../errors.js';
 import { Checker, describe, type Entries } from '../lab/parse-lab.js';
 import { NAME_PATTERN } from '../lab/lab-config.js';
+import { isZooName, zooNames } from '../model/zoo/index.js';
 import { parseDuration, parseSize } from '../sched/units.js';
 import { CampaignFileError, type CampaignErrorReason } from './campaign-error.js';
 import {
@@ -106,8 +107,13 @@ const compressionKeys: Record<string, { range: { min: number; max: number; integ
 
 function model(check: CampaignChecker, name: string, node: Node | null, path: string, base: string): CampaignModel {
   const entries = check.map(node, path, ['source', 'compression']);
-  const sourceText = check.string(check.required(entries, path, 'source', node), `${path}.source`);
-  const source = /[./]/.test(sourceText) ? resolve(base, sourceText) : sourceText;
+  const sourceNode = check.required(entries, path, 'source', node);
+  const sourceText = check.string(sourceNode, `${path}.source`);
+  const source = isZooName(sourceText) ? sourceText : resolve(base, sourceText);
+  // Found now rather than when the campaign reaches the model: a typo fails before any device is touched.
+  if (!isZooName(sourceText) && !((source.endsWith('.onnx') || source.endsWith('.cfg')) && existsSync(source))) {
+    check.fail('bad_value', `${path}.source`, sourceNode, `"${sourceText}" is not a zoo model (${zooNames.join(', ')}) nor an .onnx or darknet .cfg file that exists (looked for ${source})`);
+  }
   const compression: Record<string, string | number> = {};
   const overrides: SettingsOverrides = {};
   const settings = entries.get('compression');
