@@ -12,7 +12,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { findQemu, repositoryRoot } from 'rtinfer';
+import { findQemu, openPtyPair, repositoryRoot } from 'rtinfer';
 import { afterAll, describe, expect, it } from 'vitest';
 import { rtinferIn } from './support/cli.js';
 
@@ -121,17 +121,31 @@ describe('rtinfer flash through QEMU\'s GDB server', () => {
     expect(JSON.parse(unverified.stdout)).toMatchObject({ code: 'verify_failed', file: 'cpuid.elf', firstAddress: '0xe000ed00', differing: 4 });
   }, 90_000);
 
-  it('mps2-an500 (Cortex-M7): refuses the netduinoplus2 image by the core\'s CPUID, writing nothing, then flashes and boots its own', async () => {
+  it('mps2-an500 (Cortex-M7): refuses the netduinoplus2 image by CPUID and the F746 image by read-back, flashes and boots its own; a silent link is a bounded wait', async () => {
     const { pty, probe } = await qemuWithGdb('mps2-an500');
     const wrong = await rtinfer('flash', '--board', 'netduinoplus2', '--probe', probe, '--device', pty, '--json');
     expect(wrong.code).toBe(2);
     expect(JSON.parse(wrong.stdout)).toMatchObject({ code: 'wrong_board', board: 'netduinoplus2', expectedCore: 'cortex-m4', foundCore: 'cortex-m7' });
+    // The F746's image has the same core, but its addresses hold nothing writable on the MPS2: no verify, no reset.
+    const sameCore = await rtinfer('flash', '--board', 'nucleo_f746zg', '--probe', probe, '--device', pty, '--json');
+    expect(sameCore.code).toBe(2);
+    expect(JSON.parse(sameCore.stdout)).toMatchObject({ code: 'verify_failed' });
     const right = await rtinfer('flash', '--board', 'mps2-an500', '--probe', probe, '--device', pty, '--json');
     expect(right.code, right.stderr + right.stdout).toBe(0);
     const flashed = JSON.parse(right.stdout) as FlashJson;
     const bin = readFileSync(imageOf('mps2_an500', 'bin'));
     expect(flashed.write).toMatchObject({ core: 'cortex-m7', readBackSha256: sha256(bin), imageSha256: sha256(bin) });
     expect(flashed.hello).toMatchObject({ board: 'mps2_an500', deviceId: 'm7-qemu' });
+
+    // Watching a link the board is not on: the wait for its HELLO is bounded, and says so.
+    const silent = await openPtyPair();
+    try {
+      const unheard = await rtinfer('flash', '--board', 'mps2-an500', '--probe', probe, '--device', silent.hostEnd, '--boot-timeout', '1000', '--json');
+      expect(unheard.code).toBe(2);
+      expect(JSON.parse(unheard.stdout)).toMatchObject({ code: 'no_boot_hello', device: silent.hostEnd, bootHelloSeen: 0, timeoutMs: 1000 });
+    } finally {
+      await silent.cut();
+    }
   }, 90_000);
 
   it('bad input: an unreachable GDB server, an unknown board, a probe tool that is not installed, each exit 2 with the facts', async () => {

@@ -2,9 +2,9 @@
 // where the server's memory map says flash, plain memory writes where it has no map, as QEMU), read it all back
 // and compare digests, reset so the core loads the new vector table, and let it run.
 import { RtinferError } from '../errors.js';
-import { digestSegments, resetVector, type FirmwareImage } from './firmware-image.js';
+import { digestSegments, resetVector, type FirmwareImage, type ImageSegment } from './firmware-image.js';
 import { coreOfCpuid, CPUID_ADDRESS, type FlashTarget } from './flash-targets.js';
-import { GdbRemote, type GdbEndpoint, type MemoryRegion } from './gdb-remote.js';
+import { GdbRemote, GdbRemoteError, type GdbEndpoint, type MemoryRegion } from './gdb-remote.js';
 
 export class FlashError extends RtinferError {}
 
@@ -90,26 +90,64 @@ async function checkCore(remote: GdbRemote, target: FlashTarget): Promise<string
 }
 
 async function writeSegments(remote: GdbRemote, image: FirmwareImage, map: MemoryRegion[] | undefined, options: GdbFlashOptions): Promise<GdbFlashReport['method']> {
-  const inFlash = (address: number, length: number) => map?.find((region) => region.type === 'flash' && address >= region.start && address + length <= region.start + region.length);
-  let usedFlash = false;
+  const flashRegions = (map ?? []).filter((region) => region.type === 'flash');
+  const regionOf = (segment: ImageSegment) => flashRegions.find((region) => segment.address >= region.start && segment.address + segment.bytes.length <= region.start + region.length);
+  const pieces = splitAtRegions(image.segments, flashRegions);
+  const flashed = pieces.filter((segment) => regionOf(segment));
+  // Erase first, each block once: two segments can share a block (.data's load image right after the code),
+  // and erasing it for the second would wipe the end of the first.
+  for (const [from, to] of eraseRanges(flashed.map((segment) => ({ segment, region: regionOf(segment)! })))) await remote.flashErase(from, to - from);
   let done = 0;
-  for (const segment of image.segments) {
-    const region = inFlash(segment.address, segment.bytes.length);
-    if (region) {
-      // Erase whole blocks: from the block holding the first byte to the one holding the last.
-      const block = region.blockSize ?? 1;
-      const from = region.start + Math.floor((segment.address - region.start) / block) * block;
-      const to = region.start + Math.ceil((segment.address + segment.bytes.length - region.start) / block) * block;
-      await remote.flashErase(from, to - from);
-      await remote.flashWrite(segment.address, segment.bytes);
-      usedFlash = true;
-    } else {
-      await remote.writeMemory(segment.address, segment.bytes);
+  for (const segment of pieces) {
+    try {
+      if (regionOf(segment)) await remote.flashWrite(segment.address, segment.bytes);
+      else await remote.writeMemory(segment.address, segment.bytes);
+    } catch (error) {
+      if (!(error instanceof GdbRemoteError) || error.code !== 'gdb_error') throw error;
+      const end = segment.address + segment.bytes.length;
+      throw new FlashError(
+        'write_refused',
+        `${image.file}: the target at ${remote.description} refused the write of 0x${segment.address.toString(16)}–0x${end.toString(16)} (${error.facts.reply}): it has no writable memory there; is the image for this board?`,
+        { file: image.file, server: remote.description, address: `0x${segment.address.toString(16)}`, bytes: segment.bytes.length, reply: String(error.facts.reply) },
+        { cause: error },
+      );
     }
     options.onProgress?.('write', (done += segment.bytes.length), image.size);
   }
-  if (usedFlash) await remote.flashDone();
-  return usedFlash ? 'flash-commands' : 'memory-writes';
+  if (flashed.length) await remote.flashDone();
+  return flashed.length ? 'flash-commands' : 'memory-writes';
+}
+
+/** Segments cut where flash regions begin and end (an STM32F4's map has a region per sector size). */
+export function splitAtRegions(segments: readonly ImageSegment[], regions: readonly MemoryRegion[]): ImageSegment[] {
+  const edges = regions.flatMap((region) => [region.start, region.start + region.length]);
+  return segments.flatMap((segment) => {
+    const end = segment.address + segment.bytes.length;
+    const cuts = [...new Set(edges.filter((edge) => edge > segment.address && edge < end))].sort((a, b) => a - b);
+    return [segment.address, ...cuts].map((from, i, starts) => {
+      const to = starts[i + 1] ?? end;
+      return { address: from, bytes: segment.bytes.subarray(from - segment.address, to - segment.address) };
+    });
+  });
+}
+
+/** The whole erase blocks under the segments, merged where they overlap (a block erased once): [from, to) pairs. */
+export function eraseRanges(parts: { segment: ImageSegment; region: MemoryRegion }[]): [number, number][] {
+  const ranges = parts
+    .map(({ segment, region }): [number, number] => {
+      const block = region.blockSize ?? 1;
+      const from = region.start + Math.floor((segment.address - region.start) / block) * block;
+      const to = region.start + Math.ceil((segment.address + segment.bytes.length - region.start) / block) * block;
+      return [from, to];
+    })
+    .sort((a, b) => a[0] - b[0]);
+  const merged: [number, number][] = [];
+  for (const range of ranges) {
+    const last = merged.at(-1);
+    if (last && range[0] < last[1]) last[1] = Math.max(last[1], range[1]);
+    else merged.push([...range]);
+  }
+  return merged;
 }
 
 function verifyFailure(image: FirmwareImage, readBack: Uint8Array[], readBackSha256: string, server: string): FlashError {

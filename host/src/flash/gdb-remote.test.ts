@@ -1,38 +1,21 @@
 // The GDB client against a scripted GDB server on a real TCP socket: the protocol's awkward parts (a `-` that
 // asks for the packet again, console output ahead of an answer, `Enn` errors, a server that never answers,
 // memory maps) — the happy path against QEMU's own server is in hil-tests/src/flash-qemu.test.ts.
-import { createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RtinferError } from '../errors.js';
 import { GdbRemote, parseGdbUrl, parseMemoryMap } from './gdb-remote.js';
-import { encodePacket, RspParser, toHex } from './rsp-packet.js';
+import { toHex } from './rsp-packet.js';
+import { startScriptedGdbServer, type GdbScript, type ScriptedGdbServer } from './scripted-gdb-server.js';
 
-type Script = (command: string, reply: (payload: string) => void, socket: Socket) => void;
-
-const servers: Server[] = [];
-const sockets: Socket[] = [];
+const servers: ScriptedGdbServer[] = [];
 afterEach(async () => {
-  for (const socket of sockets.splice(0)) socket.destroy();
-  await Promise.all(servers.splice(0).map((server) => new Promise((resolve) => server.close(resolve))));
+  await Promise.all(servers.splice(0).map((server) => server.close()));
 });
 
-/** A GDB server in ack mode that answers each command as `script` says. */
-async function scriptedServer(script: Script): Promise<number> {
-  const server = createServer((socket) => {
-    const parser = new RspParser();
-    sockets.push(socket);
-    socket.on('data', (chunk) => {
-      for (const event of parser.push(chunk)) {
-        if (event.kind !== 'packet') continue;
-        socket.write('+');
-        script(Buffer.from(event.payload).toString('latin1'), (payload) => socket.write(encodePacket(payload)), socket);
-      }
-    });
-    socket.on('error', () => undefined);
-  });
+async function scriptedServer(script: GdbScript): Promise<number> {
+  const server = await startScriptedGdbServer(script);
   servers.push(server);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return (server.address() as { port: number }).port;
+  return server.port;
 }
 
 async function rejection(promise: Promise<unknown>): Promise<RtinferError> {
@@ -101,6 +84,17 @@ describe('GdbRemote', () => {
     expect(timeout.facts).toMatchObject({ command: 'X', timeoutMs: 200 });
   });
 
+  it('says the server went away when it hangs up in the middle of a command', async () => {
+    const port = await scriptedServer((command, reply, socket) => {
+      if (command.startsWith('qSupported')) return reply(supported);
+      socket.destroy();
+    });
+    const remote = await GdbRemote.connect({ host: '127.0.0.1', port });
+    const error = await rejection(remote.readMemory(0x0800_0000, 64, { timeoutMs: 5000 }));
+    expect(error.code).toBe('gdb_closed');
+    expect(error.facts).toMatchObject({ server: `127.0.0.1:${port}` });
+  });
+
   it('falls back from X to M where the server does not take binary writes', async () => {
     const writes: string[] = [];
     const port = await scriptedServer((command, reply) => {
@@ -141,7 +135,7 @@ describe('GdbRemote', () => {
 
   it('says no server answered at a closed port, within the bound', async () => {
     const port = await scriptedServer(() => undefined);
-    await new Promise((resolve) => servers.pop()!.close(resolve));
+    await servers.pop()!.close();
     const error = await rejection(GdbRemote.connect({ host: '127.0.0.1', port }, { timeoutMs: 1000 }));
     expect(error.code).toBe('gdb_unreachable');
     expect(error.facts).toMatchObject({ server: `127.0.0.1:${port}`, reason: 'ECONNREFUSED' });
