@@ -12,6 +12,9 @@
 set -euo pipefail
 # shellcheck source=optee/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/optee/lib.sh"
+# lib.sh's messages name build-optee; these are ours.
+optee_fail() { echo "fetch-cmsis-nn: $*" >&2; exit 1; }
+optee_say() { echo "fetch-cmsis-nn: $*" >&2; }
 
 cmsis_nn_tag=v7.0.0
 cmsis_nn_commit=22080c68d040c98139e6cb1549473e3149735f4d
