@@ -2,3 +2,4 @@
 export * from './fixed-point.js';
 export * from './quantize.js';
 export * from './kernels.js';
+export * from './layout.js';
