@@ -14,9 +14,10 @@ function options(segmentSize: number, signed: boolean) {
   return { recipient: taPublic, device: 'pi', model: 'ops-mix', generation: 1, segmentSize, ephemeralPrivateKeyForTests: ephemeral, ...(signed ? { signingKey: signerKey } : {}) };
 }
 
-/** Reads the stream at the given ranges (start, length as fractions of its size), then whole. */
-function readInOrder(stream: SealedStream, ranges: [number, number][]): void {
-  for (const [start, length] of ranges) {
+/** Reads the stream at the given ranges (start, length), some after a piece made ahead (as a push does). */
+function readInOrder(stream: SealedStream, ranges: [number, number, boolean][]): void {
+  for (const [start, length, ahead] of ranges) {
+    if (ahead) stream.makeAhead();
     const from = start % stream.size;
     stream.bytes(from, Math.min(stream.size, from + 1 + (length % 70_000)));
   }
@@ -26,7 +27,7 @@ describe('SealedStream', () => {
   it('read by any ranges, in any order, is the whole sealing, and hashes to its SHA-256', () => {
     const digest = claimedDigest(opsMix);
     fc.assert(
-      fc.property(fc.constantFrom(1024, 1500, 4096, 16384), fc.boolean(), fc.array(fc.tuple(fc.nat(), fc.nat()), { maxLength: 30 }), (segmentSize, signed, ranges) => {
+      fc.property(fc.constantFrom(1024, 1500, 4096, 16384), fc.boolean(), fc.array(fc.tuple(fc.nat(), fc.nat(), fc.boolean()), { maxLength: 30 }), (segmentSize, signed, ranges) => {
         const whole = sealWithDigest(opsMix, digest, options(segmentSize, signed));
         const stream = sealLazily(opsMix, digest, options(segmentSize, signed));
         expect(stream.size).toBe(whole.sealed.length);
@@ -48,6 +49,15 @@ describe('SealedStream', () => {
     expect(Buffer.from(a.headerSha256).equals(Buffer.from(fresh.headerSha256))).toBe(false);
     const header = SealedStream.complete(a.whole());
     expect(Buffer.from(header.headerSha256).equals(Buffer.from(a.headerSha256))).toBe(true);
+  });
+
+  it('makes the segments ahead one by one, and says when none is left', () => {
+    const stream = sealLazily(opsMix, claimedDigest(opsMix), options(1024, true));
+    let calls = 0;
+    while (stream.makeAhead()) calls++;
+    expect(stream.isComplete).toBe(true);
+    expect(calls).toBe(Math.ceil(opsMix.length / 1024)); // every segment, then the signature (the last call)
+    expect(stream.makeAhead()).toBe(false);
   });
 
   it('tells when every byte is sealed, once', () => {

@@ -99,6 +99,15 @@ export class SealedStream {
     return new Uint8Array(this.out.buffer, this.out.byteOffset + start, end - start);
   }
 
+  /** Seals the first segment not sealed yet (a push does it while it waits): false once every one is. */
+  makeAhead(): boolean {
+    if (this.pending === 0) return false;
+    let part = this.hashedParts;
+    while (this.sealed[part]) part++;
+    this.sealPart(part);
+    return this.pending > 0;
+  }
+
   /** Every sealed byte. */
   whole(): Uint8Array {
     return this.bytes(0, this.size);

@@ -38,6 +38,8 @@ export interface StreamedContainer {
   bytes(start: number, end: number): Uint8Array;
   /** SHA-256 of every byte (MODEL_COMMIT key 2): makes what is not made yet. */
   sha256(): Uint8Array;
+  /** Makes one more piece ahead of the window, while the push waits for ACKs; false once every piece is made. */
+  makeAhead?(): boolean;
 }
 
 function isStreamed(container: Uint8Array | StreamedContainer): container is StreamedContainer {
@@ -122,6 +124,7 @@ export async function pushModel(session: DeviceSession, source: Uint8Array | Str
       : wholeBytes(source.bytes(0, source.size))
     : wholeBytes(source);
   const fileSha256 = (): Uint8Array => (isStreamed(source) ? source.sha256() : (options.sha256 ?? sha256Of(source)));
+  const makeAhead = headerForm ? (source as StreamedContainer).makeAhead?.bind(source) : undefined;
   const identity: Identity = headerForm ? { headerSha256: (source as StreamedContainer).headerSha256 } : { sha256: fileSha256() };
   const slot = chooseSlot(await listModels(session), identity, container.size, options.slot);
   const retries = IDEMPOTENT_RETRIES;
@@ -151,9 +154,17 @@ export async function pushModel(session: DeviceSession, source: Uint8Array | Str
     let timer: NodeJS.Timeout | undefined;
     let pumping = false;
     let finished = false;
+    // While the window waits for ACKs, a streamed container makes what comes next, a piece per turn of the event
+    // loop (so an ACK that arrives is read first): the chunks then find their bytes made.
+    let ahead: NodeJS.Immediate | undefined;
+    const workAhead = () => {
+      ahead = undefined;
+      if (!finished && !pumping && makeAhead?.()) ahead = setImmediate(workAhead);
+    };
     const finish = (error?: Error) => {
       finished = true;
       clearTimeout(timer);
+      if (ahead) clearImmediate(ahead);
       session.off('unsolicited', onMessage);
       session.off('closed', onClosed);
       session.off('reset', onReset);
@@ -227,6 +238,7 @@ export async function pushModel(session: DeviceSession, source: Uint8Array | Str
         clearTimeout(timer);
         const deadline = window.nextDeadline();
         if (deadline !== undefined) timer = setTimeout(() => void pump(), Math.max(0, deadline - performance.now()));
+        if (makeAhead && !ahead) ahead = setImmediate(workAhead);
       } catch (error) {
         finish(error as Error);
       } finally {
