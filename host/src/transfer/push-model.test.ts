@@ -31,6 +31,21 @@ describe('chooseSlot', () => {
     expect(chooseSlot(models, sha, 5000, undefined)).toBe(1);
   });
 
+  it('matches a header-form push by the stream header SHA-256 alone, and never across the two forms', () => {
+    const header = sha256Of(new Uint8Array(10).fill(1));
+    const models: ModelSlots = {
+      slots: [
+        { slot: 0, state: 3, size: 5000, sha256: sha, received: 5000, headerSha256: header }, // verified, begun by header
+        { slot: 1, state: 1, size: 5000, received: 1024, headerSha256: header },
+      ],
+    };
+    expect(chooseSlot(models, { headerSha256: header }, 5000, undefined)).toBe(0);
+    expect(chooseSlot(models, { headerSha256: other }, 5000, undefined)).toBeUndefined();
+    // The file's SHA-256 of a slot begun in the header form names no slot for a push that names it by that SHA-256:
+    // the device would not resume it (SPEC.md §4.3).
+    expect(chooseSlot(models, sha, 5000, undefined)).toBeUndefined();
+  });
+
   it("leaves the choice to the device when no slot holds it", () => {
     const models: ModelSlots = { active: 0, slots: [{ slot: 0, state: 3, size: 5000, sha256: other, received: 5000 }, { slot: 1, state: 0 }] };
     expect(chooseSlot(models, sha, 5000, undefined)).toBeUndefined();
