@@ -1,8 +1,9 @@
 // Profiles of the DeepTrust^RT evaluation's three networks (deeptrust-alexnet-squeezed, tiny-darknet, yolov3-tiny),
 // measured in the real rtinfer TA on teesim (release build, build/c), into host/src/sched/profiles/.
 //
-// `rtinfer profile` cannot measure them through the Pi agent: their inputs (588 KiB to 2 MiB of float32) exceed one
-// INFER message (the agent's frame is at most 64 KiB). So bench/c/bench_ta_layers drives the TA as the agent's INFER
+// Written when `rtinfer profile` could not measure them through the Pi agent: their inputs (604 KiB to 2 MiB of
+// float32) exceeded one INFER message (the agent's frame is at most 64 KiB); since SPEC §4.4.1 it can (see
+// host/src/sched/profiles/README.md). Here bench/c/bench_ta_layers drives the TA as the agent's INFER
 // does (one entry per layer, input with the first, timed around each TEEC_InvokeCommand, world switch included), and
 // this script turns its times into a profile with the same code as `rtinfer profile` (profile-measure.ts).
 //   npx tsx --conditions=source bench/paper-profiles.ts [--runs N] [--out DIR]
