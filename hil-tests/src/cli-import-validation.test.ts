@@ -1,10 +1,11 @@
 // Issue 16 item 7, as a new user meets it through the built CLI: a model with NaN weights or a negative
 // batch-norm variance is refused at import (exit 2, the layer and the count), instead of compressing into a
-// container whose outputs are all NaN; and compress names its two ratios apart.
+// container whose outputs are all NaN (and inspect refuses such a container made otherwise); and compress names
+// its two ratios apart.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { exportOnnx, zooModel, type Graph, type Layer } from 'rtinfer';
+import { compressGraph, encodeContainer, exportOnnx, zooModel, type Graph, type Layer } from 'rtinfer';
 import { afterAll, describe, expect, it } from 'vitest';
 import { rtinferIn, unwrapped } from './support/cli.js';
 
@@ -43,6 +44,16 @@ describe('rtinfer compress: import validation and the two ratios', () => {
     const refused = await rtinfer('compress', 'bn.onnx', '-o', 'bn.rtm', '--json');
     expect(refused.code).toBe(2);
     expect(JSON.parse(refused.stdout)).toMatchObject({ code: 'negative_variance', file: 'bn.onnx', layer: 'bn1', count: 2, firstIndex: 2, firstValue: -0.25, channels: 4 });
+  });
+
+  it('inspect refuses a container that carries NaN shared weights (made before import validation, or elsewhere)', async () => {
+    const model = compressGraph(zooModel('lenet-300-100'));
+    const ip2 = model.layers[1]!;
+    ip2.codebook = Float32Array.from(ip2.codebook, (value, i) => (i === 3 ? NaN : value));
+    writeFileSync(join(work, 'nan.rtm'), encodeContainer(model));
+    const inspected = await rtinfer('inspect', 'nan.rtm', '--json');
+    expect(inspected.code).toBe(2);
+    expect(JSON.parse(inspected.stdout)).toMatchObject({ code: 'non_finite_weights', file: 'nan.rtm', layer: ip2.layer, tensor: 'codebook', count: 1, firstIndex: 3 });
   });
 
   it('names the weights ratio (the table) and the file ratio (the line after), and each is what it says', async () => {

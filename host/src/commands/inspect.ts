@@ -4,6 +4,7 @@ import { RtinferCommand } from '../cli/base-command.js';
 import { compressionReport } from '../compress/compress-model.js';
 import { decodeContainer } from '../compress/container.js';
 import { formatCompressionTable } from '../compress/report-table.js';
+import { validateContainerWeights } from '../model/validate-weights.js';
 import { RtinferError } from '../errors.js';
 
 export default class Inspect extends RtinferCommand {
@@ -24,6 +25,7 @@ export default class Inspect extends RtinferCommand {
       throw new RtinferError('container_not_found', `${args.container}: cannot read: ${(error as Error).message}`, { file: args.container });
     }
     const container = decodeContainer(bytes, args.container);
+    validateContainerWeights(args.container, container.layers);
     const report = compressionReport(container.modelId, container.layers);
     if (!this.jsonEnabled()) {
       this.log(`${args.container}: model ${container.modelId}, format ${container.version}, ${container.graph.layers.length} layers, ${bytes.length.toLocaleString('en-US')} bytes, file SHA-256 ${container.fileSha256}`);

@@ -108,3 +108,13 @@ export class WeightsCheck {
 export function validateWeights(file: string, layers: readonly Layer[], context = ''): void {
   new WeightsCheck(file, context).layers(layers).done();
 }
+
+/**
+ * A container's layers (shared weights and biases): one written before import validation, or by other tools,
+ * may carry NaN; `inspect` refuses it as an import would, instead of showing its table as normal.
+ */
+export function validateContainerWeights(file: string, layers: readonly { layer: string; codebook?: Float32Array; bias?: Float32Array }[]): void {
+  const check = new WeightsCheck(file);
+  for (const layer of layers) check.finite(layer.layer, { codebook: layer.codebook, bias: layer.bias });
+  check.done();
+}
