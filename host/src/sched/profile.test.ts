@@ -62,6 +62,9 @@ describe('profile measurement', () => {
     expect(describeTarget('optee_sim').statement).toMatch(/host CPU's times, not a Raspberry Pi's/);
     expect(describeTarget('optee_qemu_v8')).toMatchObject({ kind: 'emulated', statement: expect.stringMatching(/TCG/) });
     expect(describeTarget('optee_rpi3').kind).toBe('hardware');
+    // Both QEMU board images are emulated, whatever core they stand for.
+    expect(describeTarget('mps2_an500')).toMatchObject({ kind: 'emulated', statement: expect.stringMatching(/Cortex-M7/) });
+    expect(describeTarget('netduinoplus2').kind).toBe('emulated');
   });
 
   it('refuses RESULTs without layer ticks, or with another layer count, as typed errors', () => {
