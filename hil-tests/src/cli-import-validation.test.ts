@@ -46,7 +46,7 @@ describe('rtinfer compress: import validation and the two ratios', () => {
     expect(JSON.parse(refused.stdout)).toMatchObject({ code: 'negative_variance', file: 'bn.onnx', layer: 'bn1', count: 2, firstIndex: 2, firstValue: -0.25, channels: 4 });
   });
 
-  it('inspect refuses a container that carries NaN shared weights (made before import validation, or elsewhere)', async () => {
+  it('inspect and fit refuse a container that carries NaN shared weights (made before import validation, or elsewhere)', async () => {
     const model = compressGraph(zooModel('lenet-300-100'));
     const ip2 = model.layers[1]!;
     ip2.codebook = Float32Array.from(ip2.codebook, (value, i) => (i === 3 ? NaN : value));
@@ -54,6 +54,9 @@ describe('rtinfer compress: import validation and the two ratios', () => {
     const inspected = await rtinfer('inspect', 'nan.rtm', '--json');
     expect(inspected.code).toBe(2);
     expect(JSON.parse(inspected.stdout)).toMatchObject({ code: 'non_finite_weights', file: 'nan.rtm', layer: ip2.layer, tensor: 'codebook', count: 1, firstIndex: 3 });
+    const fit = await rtinfer('fit', 'nan.rtm', '--board', 'netduinoplus2', '--json');
+    expect(fit.code).toBe(2);
+    expect(JSON.parse(fit.stdout)).toMatchObject({ code: 'non_finite_weights', layer: ip2.layer, tensor: 'codebook' });
   });
 
   it('names the weights ratio (the table) and the file ratio (the line after), and each is what it says', async () => {

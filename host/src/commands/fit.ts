@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Args, Flags } from '@oclif/core';
@@ -9,6 +9,8 @@ import { boardByName, boardNames, boards } from '../boards/boards.js';
 import { type BoardFit, fitOnBoard, type ModeFit, planContainer } from '../boards/fit.js';
 import { compressToContainer } from '../compress/compress-model.js';
 import { isZooName, zooModel } from '../model/zoo/index.js';
+import { decodeContainer } from '../compress/container.js';
+import { validateContainerWeights } from '../model/validate-weights.js';
 import { structuredInputs } from '../nn/structured-input.js';
 
 export default class Fit extends RtinferCommand {
@@ -32,6 +34,8 @@ export default class Fit extends RtinferCommand {
     const results: { model: string; fits: BoardFit[] }[] = [];
     for (const model of argv as string[]) {
       const plan = isZooName(model) ? planZooModel(model) : planContainer(model);
+      // A container with NaN weights fits as well as any, and then computes nothing: refused as inspect does.
+      if (!isZooName(model)) validateContainerWeights(model, decodeContainer(readFileSync(model), model).layers);
       results.push({ model, fits: targets.map((board) => fitOnBoard(plan, board)) });
     }
     if (!this.jsonEnabled()) for (const line of describeFits(results)) this.log(line);
