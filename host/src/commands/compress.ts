@@ -13,6 +13,7 @@ import { loadModel } from '../model/load-model.js';
 import { elementCount } from '../model/ir.js';
 import { readCalibrationFiles } from '../compress/calibration-files.js';
 import { int8Error } from '../compress/quantize-report.js';
+import { accuracyFlags, measureAfterCompressing, measureBeforeCompressing } from '../train/measured-compression.js';
 
 const BITS = { min: 1, max: 8, integer: true, expected: 'an integer from 1 to 8' };
 
@@ -43,6 +44,7 @@ export default class Compress extends RtinferCommand {
     int8: Flags.boolean({ summary: 'Also quantize to int8 (CONTAINER.md §8): activation scales calibrated on the stored test inputs (or --calibrate), per-channel weight scales over the shared weights.' }),
     calibrate: Flags.string({ summary: 'With --int8: float32 LE input files to calibrate activation ranges on, instead of the test inputs.', multiple: true, dependsOn: ['int8'] }),
     'test-inputs': Flags.integer({ summary: 'Structured synthetic inputs to store with the model, for INFER and task sets by input index.', default: 1, min: 0, max: 16 }),
+    ...accuracyFlags,
   };
 
   async run() {
@@ -56,16 +58,21 @@ export default class Compress extends RtinferCommand {
 
     // The importers fold batch norm already; folding again copies the layers, which also makes a zoo
     // model draw its lazily generated weights here, before the timer starts.
-    const graph = foldBatchNorm(loadModel(args.model, { weights: flags.weights, seed: flags.seed }));
+    const loaded = foldBatchNorm(loadModel(args.model, { weights: flags.weights, seed: flags.seed }));
     const started = performance.now();
+    // With --data: accuracy measured around compression; with --retrain the graph and settings come retrained.
+    const log = (line: string) => (this.jsonEnabled() ? undefined : this.log(line));
+    const measured = flags.data ? await measureBeforeCompressing(loaded, overrides, flags, log) : undefined;
+    const graph = measured?.graph ?? loaded;
     let progress: ProgressLine | undefined;
     const stored = structuredInputs(graph.input.shape, flags['test-inputs']);
     const calibration = flags.calibrate ? readCalibrationFiles(flags.calibrate, elementCount(graph.input.shape)) : stored;
-    const { container: bytes, report, model } = compressToContainer(graph, overrides, ({ done, total }) => {
+    const { container: bytes, report, model } = compressToContainer(graph, measured?.overrides ?? overrides, ({ done, total }) => {
       progress ??= new ProgressLine(`compressing ${graph.name}`, total, !this.jsonEnabled());
       progress.update(done);
     }, stored, flags.int8 ? { calibration } : undefined);
     progress?.done();
+    const accuracy = measured ? measureAfterCompressing(measured, model, flags.retrain, log) : undefined;
     // The int8 error against the fp32 model, on the stored inputs (the calibration ones when none are stored).
     const int8 = flags.int8 ? { calibrationInputs: calibration.length, ...int8Error(model, stored.length ? stored : calibration) } : undefined;
     writeFileSync(flags.output, bytes);
@@ -73,13 +80,14 @@ export default class Compress extends RtinferCommand {
     const seconds = (performance.now() - started) / 1000;
     const { fileRatio, text: fileRatioText } = describeFileRatio(report, bytes.length, testInputs);
     if (!this.jsonEnabled()) {
-      for (const line of formatCompressionTable(report)) this.log(line);
+      for (const line of formatCompressionTable(report, accuracy)) this.log(line);
+      if (!accuracy) this.log('accuracy is unmeasured: give --data (and --retrain for Deep Compression\'s retraining) to measure it');
       this.log(`wrote ${flags.output}: ${bytes.length.toLocaleString('en-US')} bytes, ${fileRatioText}, file SHA-256 ${fileSha256}, in ${seconds.toFixed(1)} s`);
       if (int8) this.log(`int8        calibrated on ${int8.calibrationInputs} input(s); against fp32 on ${int8.inputs}: relative L2 ${int8.relativeL2.toExponential(2)} (${int8.compared}), top 1 agrees on ${Math.round(int8.top1Agreement * int8.inputs)}/${int8.inputs}`);
       this.log(`content digest ${contentDigest} (the container's own trailer, over the bytes before it; not the file SHA-256 a device reports)`);
     }
     // `sha256` is the whole file's, as in push, models and the protocol; `contentDigest` the trailer's (CONTAINER.md §4).
     // total.ratio is the weights ratio (the table's), fileRatio the whole file's.
-    return { file: flags.output, bytes: bytes.length, sha256: fileSha256, contentDigest, seconds, fileRatio, ...report, ...(int8 ? { int8 } : {}) };
+    return { file: flags.output, bytes: bytes.length, sha256: fileSha256, contentDigest, seconds, fileRatio, ...report, ...(int8 ? { int8 } : {}), accuracy: accuracy ?? 'unmeasured' };
   }
 }

@@ -3,8 +3,9 @@ import { formatBytes as bytes } from '../cli/format.js';
 import { renderTable } from '../cli/table.js';
 import type { CompressionReport, LayerReport } from './compress-model.js';
 
-export function formatCompressionTable(report: CompressionReport): string[] {
-  const header = ['layer', 'params', 'kept', 'weight bits', 'index bits', 'before', 'after', 'ratio'];
+/** `accuracy` (compress --data): top-1 with only that layer compressed, and of the whole compressed model. */
+export function formatCompressionTable(report: CompressionReport, accuracy?: { layers: Record<string, number>; total: number }): string[] {
+  const header = ['layer', 'params', 'kept', 'weight bits', 'index bits', 'before', 'after', 'ratio', ...(accuracy ? ['accuracy'] : [])];
   const row = (r: Omit<LayerReport, 'codebook'>) => [
     r.layer,
     r.params.toLocaleString('en-US'),
@@ -14,9 +15,11 @@ export function formatCompressionTable(report: CompressionReport): string[] {
     bytes(r.bytesBefore),
     bytes(r.bytesAfter),
     `${r.ratio.toFixed(1)}×`,
+    ...(accuracy ? [`${(100 * (r.layer === 'total' ? accuracy.total : (accuracy.layers[r.layer] ?? NaN))).toFixed(2)}%`] : []),
   ];
   const columns = header.map((title, index) => ({ header: title, align: index === 0 ? ('left' as const) : ('right' as const) }));
-  return [...renderTable(columns, [...report.layers.map(row), row(report.total)], { totalRow: true }), WEIGHTS_RATIO_NOTE];
+  const accuracyNote = accuracy ? ['accuracy is top-1 on held-out data with only that layer compressed; on the total row, of the whole compressed model'] : [];
+  return [...renderTable(columns, [...report.layers.map(row), row(report.total)], { totalRow: true }), WEIGHTS_RATIO_NOTE, ...accuracyNote];
 }
 
 /** What the table's ratio counts: the paper's measure (Deep Compression, Table 1), the layers' parameters only. */

@@ -31,7 +31,7 @@ export interface RetrainOptions {
   /** Retraining epochs after each pruning step. */
   retrainEpochs?: number;
   fineTuneEpochs?: number;
-  /** Adam's step for retraining and fine-tuning (smaller than for training from scratch). */
+  /** Adam's step for retraining and fine-tuning. */
   learningRate?: number;
   batchSize?: number;
   stepsPerEpoch?: number;
@@ -49,7 +49,7 @@ export interface RetrainedModel {
   stages: StageReport[];
 }
 
-export const RETRAIN_DEFAULTS = { pruneSteps: 3, retrainEpochs: 1, fineTuneEpochs: 1, learningRate: 1e-4 } as const;
+export const RETRAIN_DEFAULTS = { pruneSteps: 3, retrainEpochs: 1, fineTuneEpochs: 1, learningRate: 1e-3 } as const;
 
 /** Top-1 accuracy of a graph's own weights on a dataset. */
 export function graphAccuracy(graph: Graph, dataset: Dataset): number {
@@ -73,7 +73,7 @@ function targetKeep(graph: Graph, overrides: SettingsOverrides): Map<string, num
 }
 
 /** Masks keeping the `keep` fraction of largest magnitudes of each layer's current weights (zeros stay pruned). */
-function magnitudeMasks(model: TrainableGraph, keep: Map<string, number>): Masks {
+export function magnitudeMasks(model: TrainableGraph, keep: Map<string, number>): Masks {
   return new Map(
     [...model.weights].map(([layer, variable]) => {
       const weights = variable.dataSync() as Float32Array;
@@ -93,7 +93,7 @@ function applyMasks(model: TrainableGraph, masks: Masks): void {
 }
 
 /** Each layer's k-means codebook and assignment, from the compressor's own encoder on the pruned weights. */
-function shareWeights(graph: Graph, overrides: SettingsOverrides): Map<string, SharedLayer> {
+export function shareWeights(graph: Graph, overrides: SettingsOverrides): Map<string, SharedLayer> {
   const shapes = inferShapes(graph);
   const settings = resolveSettings(graph.name, weightedLayers(graph), overrides);
   return new Map(
@@ -141,7 +141,8 @@ export function retrainCompress(graph: Graph, trainSet: Dataset, evaluation: Dat
   try {
     const finalKeep = targetKeep(graph, userOverrides);
     for (let step = 1; step <= steps; step++) {
-      const keep = new Map([...finalKeep].map(([layer, target]) => [layer, 1 - ((1 - target) * step) / steps]));
+      // Geometric steps (keep target^(step/steps)): each step prunes the same fraction of what survives.
+      const keep = new Map([...finalKeep].map(([layer, target]) => [layer, target ** (step / steps)]));
       let masks: Masks = new Map();
       stage(
         `prune ${step}/${steps} + retrain`,

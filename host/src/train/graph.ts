@@ -29,15 +29,19 @@ export class UntrainableGraphError extends RtinferError {
   }
 }
 
+/** TensorFlow.js wants variable names unique while they live; several copies of a graph may be alive at once. */
+let instances = 0;
+
 export function trainableGraph(graph: Graph): TrainableGraph {
+  const instance = ++instances;
   if (graph.outputs.length !== 1) throw new UntrainableGraphError(graph.name, graph.outputs.join(', '), `training needs one output, the graph has ${graph.outputs.length}`);
   const shapes = inferShapes(graph, { checkWeights: true });
   const weights = new Map<string, Variable>();
   const biases = new Map<string, Variable>();
   for (const layer of graph.layers.filter(isWeighted)) {
     const shape = layer.op === 'conv' ? [layer.outChannels, layer.weights.length / (layer.outChannels * layer.kernel[0] * layer.kernel[1]), ...layer.kernel] : [layer.units, layer.weights.length / layer.units];
-    weights.set(layer.name, tf.variable(tf.tensor(layer.weights, shape), true, `${layer.name}/weights`));
-    biases.set(layer.name, tf.variable(tf.tensor1d(layer.bias), true, `${layer.name}/bias`));
+    weights.set(layer.name, tf.variable(tf.tensor(layer.weights, shape), true, `${graph.name}#${instance}/${layer.name}/weights`));
+    biases.set(layer.name, tf.variable(tf.tensor1d(layer.bias), true, `${graph.name}#${instance}/${layer.name}/bias`));
   }
   const output = graph.layers.find((layer) => layer.name === graph.outputs[0]);
   const logitsLayer = output?.op === 'softmax' ? output.inputs[0]! : graph.outputs[0]!;

@@ -43,7 +43,7 @@ export function sharedParametrization(model: TrainableGraph, shared: Map<string,
   const centroids = new Map<string, Variable>();
   const indices = new Map<string, Tensor>();
   for (const [layer, { centroids: values, assignment }] of shared) {
-    centroids.set(layer, tf.variable(tf.tensor1d(values), true, `${layer}/centroids`));
+    centroids.set(layer, tf.variable(tf.tensor1d(values), true, `${model.weights.get(layer)!.name}/centroids`));
     // Index 0 of the gathered table is the pruned weights' zero, which has no variable behind it.
     indices.set(layer, tf.tensor1d(Int32Array.from(assignment, (cluster) => cluster + 1), 'int32'));
   }
