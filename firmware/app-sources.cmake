@@ -12,6 +12,7 @@ set(RTINFER_APP_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/stm32/app/model_transfer.c
   ${CMAKE_CURRENT_LIST_DIR}/stm32/app/engine.c
   ${CMAKE_CURRENT_LIST_DIR}/stm32/app/engine_error.c
+  ${CMAKE_CURRENT_LIST_DIR}/stm32/app/engine_int8.c
   ${CMAKE_CURRENT_LIST_DIR}/stm32/app/run_config.c
   ${CMAKE_CURRENT_LIST_DIR}/stm32/app/inference.c
   ${CMAKE_CURRENT_LIST_DIR}/stm32/app/infer.c

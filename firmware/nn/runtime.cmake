@@ -4,6 +4,7 @@ target_sources(rtinfer_nn PRIVATE
   src/status.c
   src/shapes.c
   src/model_load.c
+  src/int8_check.c
   src/bind.c
   src/plan.c
   src/model.c

@@ -37,7 +37,7 @@ describe('handshake and ping over the pty', () => {
       expect(info.deviceId).toBe(target.sim.deviceId);
       expect(info.clockHz).toBe(BigInt(target.sim.clockHz));
       // What this firmware implements, and nothing it does not (the TEE is the Pi's).
-      const implemented = Capability.MODEL_STORE | Capability.DENSE_INFERENCE | Capability.TREC | Capability.TASK_SETS | Capability.TRACE;
+      const implemented = Capability.MODEL_STORE | Capability.DENSE_INFERENCE | Capability.TREC | Capability.TASK_SETS | Capability.TRACE | Capability.INT8;
       expect(info.caps).toBe(implemented);
       expect(info.ram).toBeGreaterThan(0);
     }

@@ -47,6 +47,7 @@ export * from './compress/settings.js';
 export * from './compress/paper-settings.js';
 export * from './compress/report-table.js';
 export * from './nn/forward.js';
+export * from './nn/forward-int8.js';
 export * from './nn/fidelity.js';
 export * from './sched/index.js';
 export * from './transport/relay/mqtt-fault-proxy.js';

@@ -69,6 +69,8 @@ export const Capability = {
   TASK_SETS: 1 << 3,
   TRACE: 1 << 4,
   TEE: 1 << 5,
+  /** int8 models (CONTAINER.md §8) run in int8. */
+  INT8: 1 << 6,
 } as const;
 
 /** HELLO H→D `want` bits (SPEC.md §4.1). */

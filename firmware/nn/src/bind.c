@@ -59,7 +59,16 @@ static rtnn_status attach(rtnn_model *model, rtnn_layer *layer, uint32_t codec) 
   if (wide > 0x7fffffffu) return RTNN_ERR_WEIGHTS;
   const uint32_t count = (uint32_t)wide;
   uint32_t bias_count;
-  if (model->sparse) {
+  if (model->int8) {
+    rtm_int8_layer_view view;
+    if (rtm_int8_layer(model->decoder, codec, &view) != RTM_OK) return RTNN_ERR_WEIGHTS;
+    if (view.weight_count != count || view.channels != layer->conv.out_channels) return RTNN_ERR_WEIGHTS;
+    layer->i8_weights = view.weights;
+    layer->i8_bias = view.bias;
+    layer->i8_multipliers = view.multipliers;
+    layer->i8_shifts = view.shifts;
+    bias_count = view.bias ? view.channels : 0;
+  } else if (model->sparse) {
     rtm_sparse_layer_view view;
     if (rtm_sparse_layer(model->decoder, codec, &view) != RTM_OK) return RTNN_ERR_WEIGHTS;
     if (view.weight_count != count) return RTNN_ERR_WEIGHTS;

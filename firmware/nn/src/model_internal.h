@@ -2,6 +2,7 @@
 #ifndef RTINFER_NN_MODEL_INTERNAL_H
 #define RTINFER_NN_MODEL_INTERNAL_H
 
+#include "rtinfer_nn/kernels.h"
 #include "rtinfer_nn/model.h"
 #include "rtm_cbor.h"
 
@@ -21,6 +22,15 @@ rtnn_status rtnn_plan(rtnn_model *model);
 
 /* The input shape of layer `layer`'s input `k`. */
 const rtnn_shape *rtnn_input_shape(const rtnn_model *model, uint32_t layer, uint32_t k);
+
+/* int8 models: reads every tensor's scale and zero point and checks the graph is one the int8 kernels run
+ * (CONTAINER.md §8): RTNN_ERR_GRAPH for an op without an int8 kernel, RTNN_ERR_INVALID for parameters they
+ * cannot honour (a pass-through layer whose scale differs from its input's, a softmax output not 1/256, -128),
+ * RTNN_ERR_WEIGHTS for a dense layer whose inputShape is not its input. */
+rtnn_status rtnn_i8_check(rtnn_model *model);
+
+/* A max/avg pool layer's window over its input of shape `in` (the fp32 and int8 runners alike). */
+rtnn_pool_geometry rtnn_layer_pool_geometry(const rtnn_layer *layer, const rtnn_shape *in);
 
 /* The TREC parameters config gives layer i; H == 0 when the layer runs densely. */
 rtnn_trec_params rtnn_layer_trec(const rtnn_config *config, uint32_t i);

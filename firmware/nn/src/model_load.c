@@ -301,12 +301,13 @@ static rtnn_status read_test_inputs(rtnn_model *model, rtm_cbor reader) {
  * rtm_decode.h has no accessor for this; its fields are public. */
 static int decoder_done(const rtm_decoder *decoder) {
   return decoder->scratch && decoder->error == RTM_OK && decoder->trailer_used == sizeof decoder->trailer &&
-         (decoder->arena || decoder->sparse_arena);
+         (decoder->arena || decoder->sparse_arena || decoder->int8_arena);
 }
 
 static rtnn_status load(rtnn_model *model, const rtm_decoder *decoder) {
   model->decoder = decoder;
   model->sparse = decoder->sparse_arena != NULL;
+  model->int8 = decoder->int8_arena != NULL;
   rtm_cbor reader = {decoder->scratch, decoder->header_length, 0};
   header_parts parts = {0, 0, 0};
   rtnn_status status = walk_map(&reader, visit_header, &parts);
@@ -335,6 +336,7 @@ static rtnn_status load(rtnn_model *model, const rtm_decoder *decoder) {
     reader.at = parts.test_inputs;
     if ((status = read_test_inputs(model, reader)) != RTNN_OK) return status;
   }
+  if (model->int8 && (status = rtnn_i8_check(model)) != RTNN_OK) return status;
   return rtnn_plan(model);
 }
 

@@ -8,7 +8,9 @@
 
 static int is_alias(rtnn_op op) { return op == RTNN_OP_FLATTEN || op == RTNN_OP_RESHAPE; }
 
-static int can_run_in_place(rtnn_op op) {
+static int can_run_in_place(const rtnn_model *model, rtnn_op op) {
+  /* The int8 softmax (CMSIS-NN) takes no overlapping input and output. */
+  if (model->int8 && op == RTNN_OP_SOFTMAX) return 0;
   return op == RTNN_OP_RELU || op == RTNN_OP_LEAKY_RELU || op == RTNN_OP_SOFTMAX || op == RTNN_OP_ADD;
 }
 
@@ -44,7 +46,7 @@ static void assign_buffers(const rtnn_model *model, liveness *live) {
     live->buffer[i] = (int32_t)i;
     if (is_alias(layer->op)) {
       live->buffer[i] = input_buffer;
-    } else if (can_run_in_place(layer->op) && input_buffer != NO_BUFFER &&
+    } else if (can_run_in_place(model, layer->op) && input_buffer != NO_BUFFER &&
                needed_until(model, live, input_buffer, i) <= i) {
       /* Nobody reads the input after this layer: overwrite it (the caller's input is never written). */
       live->buffer[i] = input_buffer;
@@ -55,8 +57,9 @@ static void assign_buffers(const rtnn_model *model, liveness *live) {
   }
 }
 
-static size_t output_bytes(const rtnn_layer *layer) {
-  return rtnn_align8((size_t)rtnn_shape_count(&layer->shape) * sizeof(float));
+/* int8 models hold one byte per value. */
+static size_t output_bytes(const rtnn_model *model, const rtnn_layer *layer) {
+  return rtnn_align8((size_t)rtnn_shape_count(&layer->shape) * (model->int8 ? 1u : sizeof(float)));
 }
 
 /* Buffers owned by layers a and b are needed at the same time (their [definition, end] steps overlap). */
@@ -70,7 +73,7 @@ static uint64_t lowest_fit(const rtnn_model *model, const liveness *live, const 
     moved = 0;
     for (uint32_t b = 0; b < model->layer_count; b++) {
       if (!placed[b] || !overlap_in_time(live, b, owner)) continue;
-      const uint64_t start = model->layers[b].offset, stop = start + output_bytes(&model->layers[b]);
+      const uint64_t start = model->layers[b].offset, stop = start + output_bytes(model, &model->layers[b]);
       if (offset < stop && start < offset + bytes) {
         offset = stop;
         moved = 1;
@@ -91,10 +94,10 @@ rtnn_status rtnn_plan(rtnn_model *model) {
     uint32_t next = model->layer_count;
     for (uint32_t i = 0; i < model->layer_count; i++) {
       if (placed[i] || live.buffer[i] != (int32_t)i) continue;
-      if (next == model->layer_count || output_bytes(&model->layers[i]) > output_bytes(&model->layers[next])) next = i;
+      if (next == model->layer_count || output_bytes(model, &model->layers[i]) > output_bytes(model, &model->layers[next])) next = i;
     }
     if (next == model->layer_count) break;
-    const uint64_t bytes = output_bytes(&model->layers[next]), offset = lowest_fit(model, &live, placed, next, bytes);
+    const uint64_t bytes = output_bytes(model, &model->layers[next]), offset = lowest_fit(model, &live, placed, next, bytes);
     if (offset + bytes > UINT32_MAX) return RTNN_ERR_LIMIT;
     model->layers[next].offset = (uint32_t)offset;
     placed[next] = 1;
@@ -106,10 +109,16 @@ rtnn_status rtnn_plan(rtnn_model *model) {
     if (live.buffer[i] == NO_BUFFER) layer->offset = RTNN_AT_INPUT;
     else if (live.buffer[i] != (int32_t)i) layer->offset = model->layers[live.buffer[i]].offset;
     /* Dense-mode scratch: only the dense-weight conv unfolds (im2col); the sparse kernels need none. */
-    size_t scratch = layer->op == RTNN_OP_CONV && !model->sparse ? rtnn_conv_scratch_bytes(&layer->conv) : 0;
+    size_t scratch = layer->op == RTNN_OP_CONV && !model->sparse && !model->int8 ? rtnn_conv_scratch_bytes(&layer->conv) : 0;
     if (scratch > UINT32_MAX) return RTNN_ERR_LIMIT;
     layer->scratch_bytes = (uint32_t)scratch;
   }
   model->activation_bytes = (size_t)total;
+  if (model->int8) {
+    /* After the activations: the quantized input (channel-last), then the dequantized output (float). */
+    model->i8_input_at = model->activation_bytes;
+    model->i8_output_at = model->i8_input_at + rtnn_align8(rtnn_shape_count(&model->input_shape));
+    model->activation_bytes = model->i8_output_at + rtnn_align8((size_t)rtnn_shape_count(&model->layers[model->output_layer].shape) * sizeof(float));
+  }
   return RTNN_OK;
 }

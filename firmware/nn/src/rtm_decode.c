@@ -193,8 +193,14 @@ static rtm_status read_header(rtm_decoder *d) {
       have_codecs = 1;
     } else if (key_is(key, key_length, "quantization")) {
       reader.at = value_at;
-      rtm_status status = rtm_quant_read_header(&reader, &d->quant_scales, &d->quant_tensors, &d->quant_zero_points, &d->quant_error);
+      rtm_quant_header quant;
+      rtm_status status = rtm_quant_read_header(&reader, &quant, &d->quant_error);
       if (status != RTM_OK) return status;
+      d->quant_scales = quant.scales_at;
+      d->quant_tensors = quant.tensors;
+      d->quant_zero_points = quant.zero_points_at;
+      d->quant_softmax = quant.softmax_at;
+      d->quant_softmax_count = quant.softmax_count;
       d->quantized = 1;
     } else {
       reader.at = value_at;
@@ -656,6 +662,19 @@ rtm_status rtm_activation_quant(const rtm_decoder *d, uint32_t tensor, float *sc
   *scale = rtm_float32_le(d->scratch + d->quant_scales + 4u * tensor);
   *zero_point = rtm_quant_zero_point(d->scratch, d->header_length, d->quant_zero_points, tensor);
   return RTM_OK;
+}
+
+rtm_status rtm_softmax_quant(const rtm_decoder *d, uint32_t layer, int32_t *multiplier, int32_t *shift,
+                             int32_t *diff_min) {
+  if (!d || !multiplier || !shift || !diff_min || !d->quantized) return RTM_ERR_ARGUMENT;
+  for (uint32_t k = 0; k < d->quant_softmax_count; k++) {
+    int64_t values[4];
+    if (rtm_quant_softmax_entry(d->scratch, d->header_length, d->quant_softmax, k, values) != 0) return RTM_ERR_HEADER;
+    if (values[0] != (int64_t)layer) continue;
+    *multiplier = (int32_t)values[1], *shift = (int32_t)values[2], *diff_min = (int32_t)values[3];
+    return RTM_OK;
+  }
+  return RTM_ERR_ARGUMENT;
 }
 
 uint32_t rtm_quant_tensors(const rtm_decoder *decoder) { return decoder && decoder->quantized ? decoder->quant_tensors : 0; }

@@ -120,9 +120,30 @@ static int read_int(rtm_cbor *reader, int64_t *value) {
   return 0;
 }
 
-rtm_status rtm_quant_read_header(rtm_cbor *reader, size_t *scales_at, uint32_t *tensors, size_t *zero_points_at,
-                                 rtm_quant_error_info *error) {
-  uint64_t pairs, zero_points = 0;
+/* One [layer, multiplier, shift, diffMin] entry, in arm_softmax_s8's range; -1 if not. */
+static int read_softmax_entry(rtm_cbor *reader, int64_t values[4]) {
+  uint64_t items;
+  if (rtm_cbor_open(reader, RTM_CBOR_ARRAY, &items) != 0 || items != 4) return -1;
+  for (uint32_t k = 0; k < 4; k++) {
+    if (read_int(reader, &values[k]) != 0) return -1;
+  }
+  const int64_t layer = values[0], multiplier = values[1], shift = values[2], diff_min = values[3];
+  if (layer < 0 || multiplier < MULTIPLIER_MIN || shift < 0 || shift > SHIFT_MAX || diff_min > 0) return -1;
+  return (-diff_min << shift) > INT32_MAX ? -1 : 0;
+}
+
+int rtm_quant_softmax_entry(const uint8_t *header, size_t header_length, size_t softmax_at, uint32_t entry,
+                            int64_t values[4]) {
+  rtm_cbor reader = {header, header_length, softmax_at};
+  for (uint32_t k = 0; k <= entry; k++) {
+    if (read_softmax_entry(&reader, values) != 0) return -1;
+  }
+  return 0;
+}
+
+rtm_status rtm_quant_read_header(rtm_cbor *reader, rtm_quant_header *out, rtm_quant_error_info *error) {
+  uint64_t pairs, zero_points = 0, softmax = 0;
+  memset(out, 0, sizeof *out);
   const uint8_t *scales = NULL;
   size_t scales_bytes = 0;
   int scheme_ok = 0, have_zero_points = 0;
@@ -138,13 +159,20 @@ rtm_status rtm_quant_read_header(rtm_cbor *reader, size_t *scales_at, uint32_t *
       if (read_bytes(reader, &scales, &scales_bytes) != RTM_OK || scales_bytes % 4u != 0) return RTM_ERR_HEADER;
     } else if (rtm_cbor_equals(key, key_length, "zeroPoints")) {
       if (rtm_cbor_open(reader, RTM_CBOR_ARRAY, &zero_points) != 0 || zero_points > 0xffffu) return RTM_ERR_HEADER;
-      *zero_points_at = reader->at;
+      out->zero_points_at = reader->at;
       for (uint64_t t = 0; t < zero_points; t++) {
         int64_t zero_point;
         if (read_int(reader, &zero_point) != 0) return refuse(error, RTM_QUANT_ZERO_POINT, (uint32_t)t, 127, INT64_MIN);
         if (zero_point < -128 || zero_point > 127) return refuse(error, RTM_QUANT_ZERO_POINT, (uint32_t)t, zero_point < 0 ? -128 : 127, zero_point);
       }
       have_zero_points = 1;
+    } else if (rtm_cbor_equals(key, key_length, "softmax")) {
+      if (rtm_cbor_open(reader, RTM_CBOR_ARRAY, &softmax) != 0 || softmax > 0xffffu) return RTM_ERR_HEADER;
+      out->softmax_at = reader->at;
+      for (uint64_t k = 0; k < softmax; k++) {
+        int64_t values[4];
+        if (read_softmax_entry(reader, values) != 0) return refuse(error, RTM_QUANT_SOFTMAX, (uint32_t)k, 0, 0);
+      }
     } else if (rtm_cbor_skip(reader, MAX_NESTING) != 0) {
       return RTM_ERR_CBOR;
     }
@@ -156,8 +184,9 @@ rtm_status rtm_quant_read_header(rtm_cbor *reader, size_t *scales_at, uint32_t *
     const float scale = rtm_float32_le(scales + 4u * t);
     if (!scale_ok(scale)) return refuse(error, RTM_QUANT_SCALE, t, float_bits(SCALE_MIN), float_bits(scale));
   }
-  *scales_at = (size_t)(scales - reader->data);
-  *tensors = (uint32_t)zero_points;
+  out->scales_at = (size_t)(scales - reader->data);
+  out->tensors = (uint32_t)zero_points;
+  out->softmax_count = (uint32_t)softmax;
   return RTM_OK;
 }
 

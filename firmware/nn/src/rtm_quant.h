@@ -32,8 +32,16 @@ rtm_status rtm_quant_check_codec(const rtm_codec_int8 *q, uint32_t channels, uin
                                  rtm_quant_error_info *error);
 
 /* Reads and checks the header's `quantization` map at reader->at: where the scales and the zero points are. */
-rtm_status rtm_quant_read_header(rtm_cbor *reader, size_t *scales_at, uint32_t *tensors, size_t *zero_points_at,
-                                 rtm_quant_error_info *error);
+typedef struct {
+  size_t scales_at, zero_points_at, softmax_at;
+  uint32_t tensors, softmax_count;
+} rtm_quant_header;
+
+rtm_status rtm_quant_read_header(rtm_cbor *reader, rtm_quant_header *out, rtm_quant_error_info *error);
+
+/* Softmax entry `entry` ([layer, multiplier, shift, diffMin], checked): 0, or -1 if malformed. */
+int rtm_quant_softmax_entry(const uint8_t *header, size_t header_length, size_t softmax_at, uint32_t entry,
+                            int64_t values[4]);
 
 /* The zero point of tensor `tensor`, from the array whose first item is at `zero_points_at`. */
 int32_t rtm_quant_zero_point(const uint8_t *header, size_t header_length, size_t zero_points_at, uint32_t tensor);

@@ -49,7 +49,7 @@ static rtnn_status run_trec(const run_state *run, uint32_t index, rtnn_trec_para
   return status;
 }
 
-static rtnn_pool_geometry pool_geometry(const rtnn_layer *layer, const rtnn_shape *in) {
+rtnn_pool_geometry rtnn_layer_pool_geometry(const rtnn_layer *layer, const rtnn_shape *in) {
   return (rtnn_pool_geometry){in->dims[0],      in->dims[1],      in->dims[2],      layer->shape.dims[1],
                               layer->shape.dims[2], layer->kernel[0], layer->kernel[1], layer->stride[0],
                               layer->stride[1], layer->pads[0],   layer->pads[1]};
@@ -81,7 +81,7 @@ static rtnn_status run_layer(const run_state *run, uint32_t index) {
     }
     case RTNN_OP_MAX_POOL:
     case RTNN_OP_AVG_POOL: {
-      rtnn_pool_geometry g = pool_geometry(layer, in_shape);
+      rtnn_pool_geometry g = rtnn_layer_pool_geometry(layer, in_shape);
       if (layer->op == RTNN_OP_MAX_POOL) rtnn_max_pool(&g, in, out);
       else rtnn_avg_pool(&g, in, out);
       return RTNN_OK;
@@ -131,6 +131,12 @@ rtnn_status rtnn_run_layers(const rtnn_model *model, const rtnn_config *config, 
   if (status != RTNN_OK) return status;
   /* Checked up front, so a short buffer fails before any byte of it is written. */
   if (work_bytes < rtnn_work_bytes(model, config)) return RTNN_ERR_SCRATCH;
+  if (model->int8) {
+    /* No TREC in int8 yet; an int8 model runs only with the int8 kernels attached (rtnn_i8_attach). */
+    if (config && config->mode != 0) return RTNN_ERR_INVALID;
+    if (!model->i8_runner) return RTNN_ERR_GRAPH;
+    return model->i8_runner->run_layers(model, input, work, first, end, observer);
+  }
   run_state run = {model, config, input, work, (uint8_t *)work + model->activation_bytes,
                    work_bytes - model->activation_bytes, observer};
   for (uint32_t i = first; i < end; i++) {
@@ -148,6 +154,7 @@ rtnn_status rtnn_run(const rtnn_model *model, const rtnn_config *config, const f
   if (!model || !output) return RTNN_ERR_ARGUMENT;
   rtnn_status status = rtnn_run_layers(model, config, input, input_count, work, work_bytes, 0, model->layer_count, observer);
   if (status != RTNN_OK) return status;
-  *output = rtnn_layer_output(model, work, input, model->output_layer);
+  *output = model->int8 ? (const float *)(const void *)((const uint8_t *)work + model->i8_output_at)
+                        : rtnn_layer_output(model, work, input, model->output_layer);
   return RTNN_OK;
 }

@@ -39,8 +39,9 @@
 #define APP_CAP_TASKSETS (1u << 3)
 #define APP_CAP_TRACE (1u << 4)
 #define APP_CAP_TEE (1u << 5)
+#define APP_CAP_INT8 (1u << 6) /* int8 models (CONTAINER.md §8) run in int8 */
 /* What this firmware implements. */
-#define APP_CAPS (APP_CAP_MODEL_STORE | APP_CAP_DENSE | APP_CAP_TREC | APP_CAP_TASKSETS | APP_CAP_TRACE)
+#define APP_CAPS (APP_CAP_MODEL_STORE | APP_CAP_DENSE | APP_CAP_TREC | APP_CAP_TASKSETS | APP_CAP_TRACE | APP_CAP_INT8)
 
 /* Working memory available to inference (HELLO `ram`): the engine's static
  * pool (engine.h) for the model's weights, activations and scratch. Each

@@ -5,6 +5,7 @@
 
 #include "app.h"
 #include "engine_budget.h"
+#include "engine_int8.h"
 #include "model_store.h"
 #include "rtp/messages.h"
 
@@ -98,20 +99,30 @@ static const rtnn_model *decode(uint8_t slot, uint32_t size, int sparse, engine_
         return fail(err, RTP_ERR_TOO_LARGE, "model header does not fit the inference memory", scratch, s_pool_bytes, 1);
     }
     uint32_t offset = 0;
-    if (rtm_init(&s_decoder, s_pool, scratch) != RTM_OK || feed_from(slot, size, &offset) != RTM_HEADER_READY) {
+    rtm_status header = rtm_init(&s_decoder, s_pool, scratch) != RTM_OK ? RTM_ERR_ARGUMENT : feed_from(slot, size, &offset);
+    if (header == RTM_ERR_QUANT) {
+        engine_int8_refusal(err, &s_decoder);
+        return NULL;
+    }
+    if (header != RTM_HEADER_READY) {
         return fail(err, RTP_ERR_INVALID, "the container header does not decode", 0, 0, 0);
     }
-    size_t weights = engine_align(sparse ? rtm_sparse_arena_bytes(&s_decoder) : rtm_arena_bytes(&s_decoder));
+    /* An int8 container runs in int8, from its int8 arena (about a byte per weight). */
+    const int int8 = rtm_is_int8(&s_decoder);
+    size_t weights = engine_align(int8 ? rtm_int8_arena_bytes(&s_decoder)
+                                       : sparse ? rtm_sparse_arena_bytes(&s_decoder) : rtm_arena_bytes(&s_decoder));
     if (scratch + weights > s_pool_bytes) {
         return fail(err, RTP_ERR_TOO_LARGE, "model weights do not fit the inference memory", scratch + weights,
                     s_pool_bytes, 1);
     }
-    rtm_status st = sparse ? rtm_set_sparse_arena(&s_decoder, s_pool + scratch, weights)
-                           : rtm_set_arena(&s_decoder, (float *)(void *)(s_pool + scratch), weights);
+    rtm_status st = int8     ? rtm_set_int8_arena(&s_decoder, s_pool + scratch, weights)
+                    : sparse ? rtm_set_sparse_arena(&s_decoder, s_pool + scratch, weights)
+                             : rtm_set_arena(&s_decoder, (float *)(void *)(s_pool + scratch), weights);
     if (st != RTM_OK || feed_from(slot, size, &offset) != RTM_DONE) {
         return fail(err, RTP_ERR_INVALID, "the container's weights do not decode", 0, 0, 0);
     }
     rtnn_status nst = rtnn_model_load(&s_model, &s_decoder);
+    if (nst == RTNN_OK) nst = engine_int8_attach(&s_model);
     if (nst != RTNN_OK) {
         return fail(err, RTP_ERR_INVALID, rtnn_status_name(nst), 0, 0, 0);
     }

@@ -6,7 +6,7 @@
 import { RtinferError } from '../errors.js';
 import { elementCount, type Graph, type Layer } from '../model/ir.js';
 import { runGraph, runLayer } from '../nn/forward.js';
-import { SOFTMAX_OUTPUT } from '../nn/int8/quantize.js';
+import { SOFTMAX_OUTPUT, softmaxQuant } from '../nn/int8/quantize.js';
 
 export interface ActivationQuant {
   /** float32, > 0. */
@@ -19,6 +19,15 @@ export interface ActivationQuant {
 export interface ModelQuantization {
   scales: Float32Array;
   zeroPoints: Int32Array;
+  /** Per softmax layer (by graph index), the kernel's integers from its input's scale (H3's softmaxQuant). */
+  softmax: SoftmaxParams[];
+}
+
+export interface SoftmaxParams {
+  layer: number;
+  multiplier: number;
+  shift: number;
+  diffMin: number;
 }
 
 
@@ -127,5 +136,10 @@ export function quantizeActivations(graph: Graph, ranges: TensorRange[]): ModelQ
     scales[tensor] = scale;
     zeroPoints[tensor] = zeroPoint;
   }
-  return { scales, zeroPoints };
+  const softmax = graph.layers.flatMap((layer, i) => {
+    if (layer.op !== 'softmax') return [];
+    const { multiplier, shift, diffMin } = softmaxQuant(scales[index.get(layer.inputs[0]!)!]!);
+    return [{ layer: i, multiplier, shift, diffMin }];
+  });
+  return { scales, zeroPoints, softmax };
 }

@@ -38,7 +38,12 @@ function int32sFrom(bytes: Uint8Array): Int32Array {
 }
 
 export function quantizationToData(activations: ModelQuantization): Record<string, unknown> {
-  return { scheme: QUANTIZATION_SCHEME, scales: float32ToBytes(activations.scales), zeroPoints: [...activations.zeroPoints] };
+  return {
+    scheme: QUANTIZATION_SCHEME,
+    scales: float32ToBytes(activations.scales),
+    zeroPoints: [...activations.zeroPoints],
+    softmax: activations.softmax.map(({ layer, multiplier, shift, diffMin }) => [layer, multiplier, shift, diffMin]),
+  };
 }
 
 export function layerInt8ToData(layer: LayerQuantization): Record<string, unknown> {
@@ -105,7 +110,26 @@ export function quantizationFromData(file: string, raw: unknown, graph: Graph): 
       if (theirs !== mine) throw new QuantizationError(file, `${where}, ${name(tensor)}`, `${layer.op} passes values through: its scale/zero point must be its input "${input}"'s`, theirs, mine);
     }
   });
-  return { scales, zeroPoints };
+  return { scales, zeroPoints, softmax: softmaxFromData(file, data.softmax, graph) };
+}
+
+/** `softmax`: one [layer, multiplier, shift, diffMin] per softmax layer, in range for arm_softmax_s8. */
+function softmaxFromData(file: string, raw: unknown, graph: Graph): ModelQuantization['softmax'] {
+  const where = 'header quantization softmax';
+  const layers = graph.layers.flatMap((layer, i) => (layer.op === 'softmax' ? [i] : []));
+  const entries = Array.isArray(raw) ? raw : [];
+  if (entries.length !== layers.length) throw new QuantizationError(file, where, 'one entry per softmax layer', layers.length, Array.isArray(raw) ? entries.length : typeof raw);
+  return entries.map((entry: unknown, k) => {
+    const ok = Array.isArray(entry) && entry.length === 4 && entry.every((v) => Number.isInteger(v));
+    if (!ok) throw new QuantizationError(file, `${where} ${k}`, 'an entry is [layer, multiplier, shift, diffMin]', '4 integers', JSON.stringify(entry));
+    const [layer, multiplier, shift, diffMin] = entry as number[];
+    if (layer !== layers[k]) throw new QuantizationError(file, `${where} ${k}`, 'entries name the softmax layers in order', layers[k]!, layer!);
+    const at = `${where}, layer "${graph.layers[layer!]!.name}"`;
+    if (multiplier! < MULTIPLIER_MIN || multiplier! > 2 ** 31 - 1) throw new QuantizationError(file, at, 'multiplier out of range', '[2^30, 2^31 − 1]', multiplier!);
+    if (shift! < 0 || shift! > MAX_SHIFT) throw new QuantizationError(file, at, 'shift out of range', `[0, ${MAX_SHIFT}]`, shift!);
+    if (diffMin! > 0 || -diffMin! * 2 ** shift! > 2 ** 31 - 1) throw new QuantizationError(file, at, 'diffMin out of range', `≤ 0, with −diffMin × 2^shift < 2^31`, diffMin!);
+    return { layer: layer!, multiplier: multiplier!, shift: shift!, diffMin: diffMin! };
+  });
 }
 
 /** A codec's `int8`, checked: one scale, multiplier and shift per output channel (bias: one each, or none). */

@@ -6,6 +6,7 @@ import type { InferMode, InferResult, TrecLayerParams } from '../device/infer.js
 import type { Graph } from '../model/ir.js';
 import { argMax, relativeL2 } from './fidelity.js';
 import { runGraph } from './forward.js';
+import { runGraphInt8 } from './forward-int8.js';
 import { runGraphTrec } from './trec.js';
 
 /** Mirrors firmware/nn/include/rtinfer_nn/trec_defaults.h: the parameters a device uses when given none. */
@@ -18,7 +19,10 @@ export function defaultTrecParams(graph: Graph): TrecLayerParams[] {
 }
 
 export interface ReferenceComparison {
-  reference: 'dense' | 'TREC';
+  /** int8: the container is quantized (CONTAINER.md §8) and the device ran it in int8. */
+  reference: 'dense' | 'TREC' | 'int8';
+  /** int8: whether every output value equals the host's int8 reference bit for bit. */
+  bitExact?: boolean;
   relativeL2: number;
   topAgrees: boolean;
   /** TREC: whether every layer's cluster count equals the reference's. */
@@ -37,6 +41,11 @@ export function compareWithReference(
   const values = input instanceof Float32Array ? input : model.testInputs?.[input.index];
   if (!values) throw new RangeError(`the container stores no test input ${(input as { index: number }).index}`);
   const output = graph.outputs[0]!;
+  if (mode === 'dense' && model.int8) {
+    const expected = runGraphInt8(model, values).real(output);
+    const bitExact = expected.length === result.output.length && expected.every((value, i) => Object.is(value, result.output[i]));
+    return { reference: 'int8', relativeL2: relativeL2(expected, result.output), topAgrees: argMax(expected) === result.top, bitExact };
+  }
   if (mode === 'dense') {
     const expected = runGraph(graph, values).get(output)!.data;
     return { reference: 'dense', relativeL2: relativeL2(expected, result.output), topAgrees: argMax(expected) === result.top };

@@ -19,7 +19,6 @@ import {
   int8Softmax,
   NO_CLAMP,
   quantize,
-  softmaxQuant,
   type TensorQuant,
 } from './int8/index.js';
 
@@ -54,6 +53,8 @@ export function runGraphInt8(model: CompressedModel, input: Float32Array): Int8R
   const quantOf = new Map<string, TensorQuant>([[graph.input.name, { scale: int8.activations.scales[0]!, zeroPoint: int8.activations.zeroPoints[0]! }]]);
   graph.layers.forEach((layer, i) => quantOf.set(layer.name, { scale: int8.activations.scales[i + 1]!, zeroPoint: int8.activations.zeroPoints[i + 1]! }));
   const codecIndex = new Map(model.layers.map((layer, i) => [layer.layer, i]));
+  // The softmax integers the container stores (what the device reads), not recomputed here.
+  const softmaxOf = new Map(int8.activations.softmax.map(({ layer, ...q }) => [graph.layers[layer]!.name, q]));
   const shapeOf = (name: string) => (name === graph.input.name ? graph.input.shape : shapes.get(name)!);
   const tensors = new Map<string, Int8Array>();
   const inputShape = graph.input.shape;
@@ -106,7 +107,7 @@ export function runGraphInt8(model: CompressedModel, input: Float32Array): Int8R
         return int8Concat(outShape[1]!, outShape[2]!, layer.inputs.map((name) => tensors.get(name)!), layer.inputs.map((name) => shapeOf(name)[0]!));
       case 'softmax':
         // Over every value of the tensor, as the fp32 softmax; their order does not matter.
-        return int8Softmax(softmaxQuant(inQ.scale), data, 1, data.length);
+        return int8Softmax(softmaxOf.get(layer.name)!, data, 1, data.length);
       default:
         throw new RtinferError('int8_unsupported', `layer "${layer.name}" (${layer.op}) has no int8 kernel`, { layer: layer.name, op: layer.op });
     }

@@ -84,18 +84,45 @@ typedef struct {
    * when the layer aliases it (flatten/reshape) or runs in place; RTNN_AT_INPUT when the output is the
    * caller's input itself (a flatten of the graph input). */
   uint32_t offset;
-  /* Scratch this layer needs when run densely (im2col); TREC layers add theirs per config. */
+  /* Scratch this layer needs when run densely (im2col); TREC layers add theirs per config. int8 models: the
+   * int8 kernel's (set by rtnn_i8_attach). */
   uint32_t scratch_bytes;
+  /* int8 models (CONTAINER.md §8): the output's scale and zero point, and for conv/dense the int8 arena's
+   * weights (int8 layout), int32 bias (NULL: none), multipliers and shifts, one per output channel. */
+  float i8_scale;
+  int32_t i8_zero_point;
+  const int8_t *i8_weights;
+  const int32_t *i8_bias;
+  const int32_t *i8_multipliers;
+  const int32_t *i8_shifts;
 } rtnn_layer;
+
+struct rtnn_model;
+struct rtnn_config;
+struct rtnn_observer;
+/* How an int8 model runs: the int8 kernels (firmware/nn/int8_model, over CMSIS-NN), attached by rtnn_i8_attach()
+ * so that this library itself needs no CMSIS-NN. */
+typedef struct {
+  rtnn_status (*run_layers)(const struct rtnn_model *model, const float *input, void *work, uint32_t first, uint32_t end,
+                    const struct rtnn_observer *observer);
+} rtnn_i8_runner;
 
 #define RTNN_GRAPH_INPUT 0xFFFFu
 #define RTNN_AT_INPUT UINT32_MAX
 /* rtnn_run() needs a work buffer aligned at least like a float; offsets inside it are multiples of 8. */
 #define RTNN_WORK_ALIGN 8u
 
-typedef struct {
+typedef struct rtnn_model {
   const rtm_decoder *decoder; /* it, its scratch (the header) and its arena must outlive the model */
   int sparse; /* weights in the sparse arena (rtm_set_sparse_arena) rather than dense */
+  /* Weights in the int8 arena (rtm_set_int8_arena): the model runs in int8 once rtnn_i8_attach() gave it a
+   * runner. Activations are then int8, channel-last; the work buffer holds them (planned at 1 byte a value),
+   * the quantized input at i8_input_at and the dequantized output (float, channel-first) at i8_output_at. */
+  int int8;
+  float i8_input_scale;
+  int32_t i8_input_zero_point;
+  size_t i8_input_at, i8_output_at;
+  const rtnn_i8_runner *i8_runner;
   rtnn_shape input_shape;
   uint32_t layer_count;
   uint32_t output_layer; /* the graph's first output */
@@ -106,7 +133,7 @@ typedef struct {
 } rtnn_model;
 
 /* Per-layer execution: mode 0 dense; 1 TREC for the conv layers that have parameters in `trec`. */
-typedef struct {
+typedef struct rtnn_config {
   uint8_t mode;
   /* Indexed by layer; H == 0 means "run this layer densely". NULL: every layer dense. */
   const rtnn_trec_params *trec; /* RTNN_MAX_LAYERS entries when not NULL */
@@ -114,7 +141,7 @@ typedef struct {
 
 /* Callbacks around each layer of a run; any of them may be NULL. layer_end is called only when the layer
  * succeeded (a failing run returns at once); during layer_end, rtnn_layer_output() shows the layer's output. */
-typedef struct {
+typedef struct rtnn_observer {
   void *context;
   void (*layer_start)(void *context, uint32_t layer);
   void (*layer_end)(void *context, uint32_t layer);

@@ -124,6 +124,7 @@ typedef enum {
   RTM_QUANT_MULTIPLIER,   /* a multiplier neither 0 nor in [2^30, 2^31) (need 2^30, have the value) */
   RTM_QUANT_SHIFT,        /* a shift outside [-30, 30] (need 30, have the value) */
   RTM_QUANT_MISSING,      /* int8 keys in some codecs or the header but not all (need: codecs, have: with int8) */
+  RTM_QUANT_SOFTMAX,      /* a softmax entry malformed or out of arm_softmax_s8's range (index: the entry) */
 } rtm_quant_what;
 
 typedef struct {
@@ -154,6 +155,8 @@ typedef struct {
   size_t quant_scales;           /* offset in scratch of the activation scales (float32 LE) */
   uint32_t quant_tensors;        /* their count */
   size_t quant_zero_points;      /* offset in scratch of the zeroPoints array's first item */
+  size_t quant_softmax;          /* offset in scratch of the softmax array's first entry */
+  uint32_t quant_softmax_count;
   rtm_quant_error_info quant_error;
   uint8_t *int8_arena;
   size_t int8_needed;
@@ -254,6 +257,10 @@ rtm_status rtm_int8_layer(const rtm_decoder *decoder, uint32_t index, rtm_int8_l
 
 /** Tensor `tensor`'s activation scale and zero point (0: the graph input, i + 1: layer i's output). */
 rtm_status rtm_activation_quant(const rtm_decoder *decoder, uint32_t tensor, float *scale, int32_t *zero_point);
+
+/** The softmax integers the header stores for graph layer `layer` (CONTAINER.md §8.1); RTM_ERR_ARGUMENT if none. */
+rtm_status rtm_softmax_quant(const rtm_decoder *decoder, uint32_t layer, int32_t *multiplier, int32_t *shift,
+                             int32_t *diff_min);
 
 /** Tensors with a scale and zero point in the header (0 for an fp32-only container). */
 uint32_t rtm_quant_tensors(const rtm_decoder *decoder);
