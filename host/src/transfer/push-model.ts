@@ -10,6 +10,7 @@ import { Channel, type DeviceBody, type DeviceMessage, MessageType, SlotState } 
 import { DeviceError, LinkClosedError, RtinferError } from '../errors.js';
 import type { DeviceSession } from '../device/session.js';
 import { isTeeDevice } from '../device/tee-key.js';
+import { refuseInt8WithoutCapability } from '../device/int8-capability.js';
 import { TransferWindow } from './transfer-window.js';
 
 /** CBOR bytes of a MODEL_CHUNK besides its data, at most (SPEC.md §4.3 fields). */
@@ -123,6 +124,8 @@ export async function pushModel(session: DeviceSession, source: Uint8Array | Str
       ? source
       : wholeBytes(source.bytes(0, source.size))
     : wholeBytes(source);
+  // A plaintext int8 container needs a device that runs int8 (SPEC.md §4.1 caps bit 6); refused before any byte goes.
+  if (!headerForm && session.info) refuseInt8WithoutCapability(session.info.caps, container.bytes(0, container.size), session.description);
   const fileSha256 = (): Uint8Array => (isStreamed(source) ? source.sha256() : (options.sha256 ?? sha256Of(source)));
   const makeAhead = headerForm ? (source as StreamedContainer).makeAhead?.bind(source) : undefined;
   const identity: Identity = headerForm ? { headerSha256: (source as StreamedContainer).headerSha256 } : { sha256: fileSha256() };
