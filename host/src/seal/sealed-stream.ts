@@ -99,11 +99,12 @@ export class SealedStream {
     return new Uint8Array(this.out.buffer, this.out.byteOffset + start, end - start);
   }
 
-  /** Seals the first segment not sealed yet (a push does it while it waits): false once every one is. */
-  makeAhead(): boolean {
-    if (this.pending === 0) return false;
+  /** Seals the first segment not sealed yet, if it starts below byte `before` (a push does it while it waits):
+   *  false once none is left there. */
+  makeAhead(before = this.size): boolean {
     let part = this.hashedParts;
-    while (this.sealed[part]) part++;
+    while (part < this.sealed.length && this.sealed[part]) part++;
+    if (part === this.sealed.length || this.partRange(part).from >= before) return false;
     this.sealPart(part);
     return this.pending > 0;
   }

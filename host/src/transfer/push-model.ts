@@ -17,6 +17,8 @@ import { TransferWindow } from './transfer-window.js';
 const CHUNK_ENVELOPE_BYTES = 20;
 /** The device's window may run ahead of the chunks in flight (TransferWindow's pipe): room to keep sending past holes. */
 const MAX_PROPOSED_WINDOW = 64;
+/** How far a streamed container is made ahead of the chunks sent: what the next window sends (TransferWindow's pipe). */
+const MAKE_AHEAD_CHUNKS = 16;
 /** A lost request or reply must not end a push on a bad line: STATUS, BEGIN (a resume) and COMMIT are idempotent. */
 const IDEMPOTENT_RETRIES = 4;
 /** How long the event loop reads input before a repair is decided on (see readInputFirst): a share of how late
@@ -39,8 +41,9 @@ export interface StreamedContainer {
   bytes(start: number, end: number): Uint8Array;
   /** SHA-256 of every byte (MODEL_COMMIT key 2): makes what is not made yet. */
   sha256(): Uint8Array;
-  /** Makes one more piece ahead of the window, while the push waits for ACKs; false once every piece is made. */
-  makeAhead?(): boolean;
+  /** Makes one more piece that starts below byte `before`, while the push waits for ACKs; false once none is left
+   *  there. */
+  makeAhead?(before: number): boolean;
 }
 
 function isStreamed(container: Uint8Array | StreamedContainer): container is StreamedContainer {
@@ -157,12 +160,14 @@ export async function pushModel(session: DeviceSession, source: Uint8Array | Str
     let timer: NodeJS.Timeout | undefined;
     let pumping = false;
     let finished = false;
-    // While the window waits for ACKs, a streamed container makes what comes next, a piece per turn of the event
-    // loop (so an ACK that arrives is read first): the chunks then find their bytes made.
+    // While the window waits for ACKs, a streamed container makes what the next window will send, a piece per turn
+    // of the event loop (so an ACK that arrives is read first): the chunks then find their bytes made. Not further:
+    // what is made once every byte is (a sealing's resume cache is written then) should come after the transfer.
     let ahead: NodeJS.Immediate | undefined;
+    let sentUntil = 0;
     const workAhead = () => {
       ahead = undefined;
-      if (!finished && !pumping && makeAhead?.()) ahead = setImmediate(workAhead);
+      if (!finished && !pumping && makeAhead?.(sentUntil + MAKE_AHEAD_CHUNKS * first.chunk)) ahead = setImmediate(workAhead);
     };
     const finish = (error?: Error) => {
       finished = true;
@@ -230,6 +235,7 @@ export async function pushModel(session: DeviceSession, source: Uint8Array | Str
             if (finished) return; // aborted, reset or closed while the window was going out
             await session.post({ type: 'MODEL_CHUNK', id: 0, body: { slot: first.slot, offset: chunk.offset, data: container.bytes(chunk.offset, chunk.offset + chunk.length) } }, Channel.BULK);
             sentBytes += chunk.length;
+            sentUntil = Math.max(sentUntil, chunk.offset + chunk.length);
           }
           options.onProgress?.({ stored: window.next, total: container.size, retransmissions: window.retransmissions, elapsedMs: performance.now() - started });
         }
