@@ -4,6 +4,8 @@
 # QEMU's mps2-an386 and mps2-an500 with semihosting. Every kernel's output must equal the exact integer loops there
 # too, so the host reference (host/src/nn/int8, equal to the host's pure C paths) is the boards' result as well.
 #
+# test_trec_int8 (int8 TREC against its loops, firmware/nn/TREC_INT8.md) runs the same way after it.
+#
 # --bench runs bench/c/bench_int8_conv.c instead (int8 conv against fp32 conv, instructions under -icount shift=0),
 # built with the boards' -Os like firmware/arm, and prints its lines (bench/int8-conv.sh formats them).
 #
@@ -31,9 +33,15 @@ for core in "${cores[@]}"; do
     (cd "$out/cmsis" && arm-none-eabi-gcc "${flags[@]}" -w -I"$cmsis/Include" -c "$cmsis"/Source/*/*.c && arm-none-eabi-ar rcs libcmsis_nn.a ./*.o && rm -f ./*.o)
   fi
   if ((bench)); then
-    program=(-ffp-contract=off "$root/bench/c/bench_int8_conv.c" "$nn/src/kernel_conv.c") name=bench_int8_conv icount=(-icount shift=0)
+    programs=(bench_int8_conv)
   else
-    program=("$nn/tests/test_int8.c") name=test_int8 icount=()
+    programs=(test_int8 test_trec_int8)
+  fi
+  for name in "${programs[@]}"; do
+  if ((bench)); then
+    program=(-ffp-contract=off "$root/bench/c/bench_int8_conv.c" "$nn/src/kernel_conv.c") icount=(-icount shift=0)
+  else
+    program=("$nn/tests/$name.c") icount=()
   fi
   arm-none-eabi-gcc "${flags[@]}" -Wall -Wextra -Werror -I"$nn/include" -I"$nn/tests" -isystem "$cmsis/Include" \
     "$nn"/int8/*.c "$nn/src/status.c" "${program[@]}" "$nn/tests/arm/semihost_start.c" \
@@ -47,10 +55,11 @@ for core in "${cores[@]}"; do
     continue
   fi
   if grep -q '^test_int8 exit 0' "$log"; then
-    echo "test-int8-arm: $core ($machine): every int8 kernel equals the exact integer loops ($(head -n1 "$log"))"
+    echo "test-int8-arm: $core ($machine): $name passed: $(if [[ $name == test_int8 ]]; then echo "every int8 kernel equals the exact integer loops"; else echo "int8 TREC equals its definition as loops"; fi) ($(head -n1 "$log"))"
   else
-    echo "test-int8-arm: $core ($machine) FAILED; $log:" >&2
+    echo "test-int8-arm: $core ($machine) $name FAILED; $log:" >&2
     tail -n 20 "$log" >&2
     exit 1
   fi
+  done
 done

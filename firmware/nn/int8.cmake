@@ -4,7 +4,7 @@
 # have no CMSIS-NN.
 include(${CMAKE_CURRENT_LIST_DIR}/../../cmake/cmsis-nn.cmake)
 
-add_library(rtinfer_nn_int8 STATIC int8/int8_conv.c int8/int8_pool.c int8/int8_elementwise.c)
+add_library(rtinfer_nn_int8 STATIC int8/int8_conv.c int8/int8_pool.c int8/int8_elementwise.c int8/trec_int8.c)
 target_include_directories(rtinfer_nn_int8 PRIVATE int8)
 target_link_libraries(rtinfer_nn_int8 PUBLIC rtinfer_nn cmsis_nn)
 
@@ -19,6 +19,16 @@ if(BUILD_TESTING OR NOT DEFINED BUILD_TESTING)
   # One layer from a case file (host/src/nn/int8/int8-c.test.ts: the host reference against these kernels).
   add_executable(rtnn-int8-layer tests/int8_layer_cli.c)
   target_link_libraries(rtnn-int8-layer PRIVATE rtinfer_nn_int8)
+  # int8 TREC (TREC_INT8.md) against its definition as plain loops, and one layer from a case file
+  # (host/src/nn/int8/trec-int8-c.test.ts; bench/trec-int8.ts runs the same driver on the boards' cores).
+  add_executable(test_trec_int8 tests/test_trec_int8.c)
+  target_link_libraries(test_trec_int8 PRIVATE rtinfer_nn_int8)
+  foreach(case random_layers all_distinct_is_dense single_cluster refusals)
+    add_test(NAME nn.trec_int8.${case} COMMAND test_trec_int8 ${case})
+    set_tests_properties(nn.trec_int8.${case} PROPERTIES TIMEOUT 120)
+  endforeach()
+  add_executable(rtnn-trec-int8 tests/trec_int8_cli.c)
+  target_link_libraries(rtnn-trec-int8 PRIVATE rtinfer_nn_int8)
 endif()
 
 if(BUILD_TESTING OR NOT DEFINED BUILD_TESTING)

@@ -39,19 +39,6 @@ static bool conv_dims_of(const rtnn_conv_geometry *g, bool depthwise, conv_dims 
   return true;
 }
 
-static bool quant_ok(const rtnn_i8_channel_quant *q, uint32_t channels)
-{
-  if (q == NULL || q->multiplier == NULL || q->shift == NULL) return false;
-  if (!rtnn_i8_zero_point_ok(q->input_zero_point) || !rtnn_i8_zero_point_ok(q->output_zero_point) ||
-      !rtnn_i8_clamp_ok(q->clamp)) {
-    return false;
-  }
-  for (uint32_t c = 0; c < channels; c++) {
-    if (!rtnn_i8_shift_ok(q->shift[c])) return false;
-  }
-  return true;
-}
-
 /* CMSIS-NN's quantization structs are not const-qualified; it only reads them. */
 static cmsis_nn_per_channel_quant_params channel_params(const rtnn_i8_channel_quant *q)
 {
@@ -99,7 +86,7 @@ rtnn_status rtnn_i8_conv(const rtnn_conv_geometry *g, const rtnn_i8_channel_quan
                          size_t scratch_bytes)
 {
   conv_dims d;
-  if (!conv_dims_of(g, false, &d) || !quant_ok(q, g->out_channels) || input == NULL || weights == NULL ||
+  if (!conv_dims_of(g, false, &d) || !rtnn_i8_channel_quant_ok(q, g->out_channels) || input == NULL || weights == NULL ||
       bias == NULL || output == NULL) {
     return RTNN_ERR_ARGUMENT;
   }
@@ -128,7 +115,7 @@ rtnn_status rtnn_i8_depthwise_conv(const rtnn_conv_geometry *g, const rtnn_i8_ch
                                    int8_t *output, void *scratch, size_t scratch_bytes)
 {
   conv_dims d;
-  if (!conv_dims_of(g, true, &d) || !quant_ok(q, g->out_channels) || input == NULL || weights == NULL ||
+  if (!conv_dims_of(g, true, &d) || !rtnn_i8_channel_quant_ok(q, g->out_channels) || input == NULL || weights == NULL ||
       bias == NULL || output == NULL) {
     return RTNN_ERR_ARGUMENT;
   }
@@ -156,7 +143,7 @@ rtnn_status rtnn_i8_fully_connected(uint32_t inputs, uint32_t units, const rtnn_
                                     int8_t *output, void *scratch, size_t scratch_bytes)
 {
   if (!rtnn_i8_fits(inputs) || !rtnn_i8_fits(units) || !rtnn_i8_fits((uint64_t)inputs * units) ||
-      !quant_ok(q, units) || input == NULL || weights == NULL || bias == NULL || output == NULL) {
+      !rtnn_i8_channel_quant_ok(q, units) || input == NULL || weights == NULL || bias == NULL || output == NULL) {
     return RTNN_ERR_ARGUMENT;
   }
   const size_t need = rtnn_i8_fully_connected_scratch_bytes(inputs, units, RTNN_I8_TARGET_NATIVE);

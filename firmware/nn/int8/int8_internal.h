@@ -38,6 +38,21 @@ static inline bool rtnn_i8_shift_ok(int32_t shift)
   return shift >= -30 && shift <= 30;
 }
 
+/* Conv-like per-channel quantization (conv, depthwise, fully connected, int8 TREC): pointers, zero points, clamp and
+ * every channel's shift in range. */
+static inline bool rtnn_i8_channel_quant_ok(const rtnn_i8_channel_quant *q, uint32_t channels)
+{
+  if (q == NULL || q->multiplier == NULL || q->shift == NULL) return false;
+  if (!rtnn_i8_zero_point_ok(q->input_zero_point) || !rtnn_i8_zero_point_ok(q->output_zero_point) ||
+      !rtnn_i8_clamp_ok(q->clamp)) {
+    return false;
+  }
+  for (uint32_t c = 0; c < channels; c++) {
+    if (!rtnn_i8_shift_ok(q->shift[c])) return false;
+  }
+  return true;
+}
+
 static inline cmsis_nn_activation rtnn_i8_activation(rtnn_i8_clamp clamp)
 {
   return (cmsis_nn_activation){.min = clamp.min, .max = clamp.max};
