@@ -129,7 +129,8 @@ export class GdbRemote {
 
   private receive(chunk: Buffer): void {
     for (const event of this.parser.push(chunk)) {
-      if (event.kind === 'nack' && this.lastSent && this.resends < MAX_RESENDS) {
+      if (event.kind === 'ack') this.onAck?.();
+      else if (event.kind === 'nack' && this.lastSent && this.resends < MAX_RESENDS) {
         this.resends++;
         this.socket.write(this.lastSent);
       } else if (event.kind === 'packet' || event.kind === 'overflow') {
@@ -322,10 +323,18 @@ export class GdbRemote {
   /** Continues the core and hangs up: `c` is answered only when the core stops again, which is not awaited. */
   async run(): Promise<void> {
     if (this.closedWith) throw this.closedWith;
+    // In ack mode, the server's '+' says it has the packet; hanging up before that could lose it. Bounded.
+    let timer: NodeJS.Timeout | undefined;
+    const acked = this.acks ? new Promise<void>((resolve) => {
+      this.onAck = resolve;
+      timer = setTimeout(resolve, 1000);
+    }) : Promise.resolve();
     await new Promise<void>((resolve, reject) => this.socket.write(encodePacket('c'), (error) => (error ? reject(error) : resolve())));
-    // In ack mode the server acknowledges before it resumes; a short bounded wait lets that '+' arrive.
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await acked.finally(() => clearTimeout(timer));
+    this.onAck = undefined;
   }
+
+  private onAck: (() => void) | undefined;
 
   close(): void {
     this.closedWith ??= new GdbRemoteError('gdb_closed', `the connection to the GDB server at ${this.description} was closed`, { server: this.description });
