@@ -3,3 +3,4 @@ export * from './fixed-point.js';
 export * from './quantize.js';
 export * from './kernels.js';
 export * from './layout.js';
+export * from './trec-int8.js';

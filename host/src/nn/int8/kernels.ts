@@ -58,7 +58,7 @@ function checkShift(name: string, shift: number): void {
   if (shift < -30 || shift > 30) fail(`${name} ${shift} is outside [-30, 30]`);
 }
 
-function checkChannelQuant(q: ChannelQuant, channels: number): void {
+export function checkChannelQuant(q: ChannelQuant, channels: number): void {
   checkZeroPoint('input zero point', q.inputZeroPoint);
   checkZeroPoint('output zero point', q.outputZeroPoint);
   checkClamp(q.clamp);
@@ -66,11 +66,11 @@ function checkChannelQuant(q: ChannelQuant, channels: number): void {
   for (let c = 0; c < channels; c++) checkShift(`shift[${c}]`, q.shift[c]!);
 }
 
-function checkLength(name: string, array: ArrayLike<number>, want: number): void {
+export function checkLength(name: string, array: ArrayLike<number>, want: number): void {
   if (array.length !== want) fail(`${name} has ${array.length} values, the geometry needs ${want}`);
 }
 
-const saturate = (value: number, clamp: Clamp) => Math.max(clamp.min, Math.min(clamp.max, value));
+export const saturate = (value: number, clamp: Clamp) => Math.max(clamp.min, Math.min(clamp.max, value));
 
 function checkConvGeometry(g: Int8ConvGeometry): void {
   const sizes = [g.inChannels, g.inH, g.inW, g.outChannels, g.outH, g.outW, g.kernelH, g.kernelW, g.strideH, g.strideW];

@@ -1,0 +1,96 @@
+// TREC in int8, the host reference (firmware/nn/TREC_INT8.md is the authority; firmware/nn/int8/trec_int8.c is the
+// device). All integer: the cluster ids, the cluster counts and the outputs are the device's, bit for bit.
+import { checkTrec, rowLength, type TrecParams, type TrecStats } from '../trec.js';
+import { requantize } from './fixed-point.js';
+import { checkChannelQuant, checkLength, Int8KernelError, saturate, type ChannelQuant, type Int8ConvGeometry } from './kernels.js';
+
+/** round(sum / count), half away from zero: a centroid of int8 values is an int8 value. */
+const meanOf = (sum: number, count: number) => Math.sign(sum) * Math.floor((2 * Math.abs(sum) + count) / (2 * count));
+
+/**
+ * TREC_INT8.md §2 on [inH, inW, inChannels] with OHWI weights and int32 bias; the output is [outH, outW, outChannels]
+ * (rtnn_i8_trec_conv). Refusals: checkTrec's (a typed trec_invalid error), then Int8KernelError as the int8 kernels.
+ */
+export function int8TrecConv(
+  g: Int8ConvGeometry,
+  params: TrecParams,
+  q: ChannelQuant,
+  input: Int8Array,
+  weights: Int8Array,
+  bias: Int32Array,
+  layerName = 'conv',
+): { data: Int8Array; stats: TrecStats } {
+  checkTrec(layerName, g, params);
+  checkChannelQuant(q, g.outChannels);
+  const { L, H } = params;
+  const K = rowLength(g);
+  const R = g.outH * g.outW;
+  const M = g.outChannels;
+  if (R > 2 ** 24) throw new Int8KernelError(`${R} output pixels exceed TREC's 2^24 (centroid sums in int32)`);
+  checkLength('input', input, g.inH * g.inW * g.inChannels);
+  checkLength('weights', weights, M * K);
+  checkLength('bias', bias, M);
+  const zp = q.inputZeroPoint;
+  const acc = new Int32Array(R * M); // int32 stores wrap like the device's sums
+  for (let r = 0; r < R; r++) acc.set(bias, r * M);
+  const x = new Int8Array(R * L);
+  const slotOf = new Int32Array(R);
+  const D = Math.min(R, 2 ** H);
+  const sums = new Int32Array(D * L);
+  const count = new Int32Array(D);
+  const centroid = new Int32Array(L);
+  const products = new Int32Array(D * M);
+  const slots = new Map<number, number>();
+  let clusters = 0;
+  for (let s = 0; s < K / L; s++) {
+    const first = s * L;
+    slots.clear();
+    for (let r = 0; r < R; r++) {
+      const y0 = Math.floor(r / g.outW) * g.strideH - g.padTop;
+      const x0 = (r % g.outW) * g.strideW - g.padLeft;
+      for (let t = 0; t < L; t++) {
+        const c = first + t;
+        const pixel = Math.floor(c / g.inChannels);
+        const iy = y0 + Math.floor(pixel / g.kernelW);
+        const ix = x0 + (pixel % g.kernelW);
+        const inside = iy >= 0 && ix >= 0 && iy < g.inH && ix < g.inW;
+        x[r * L + t] = inside ? input[(iy * g.inW + ix) * g.inChannels + (c % g.inChannels)]! : zp;
+      }
+      let id = 0;
+      for (let j = 0; j < H; j++) {
+        let dot = 0;
+        for (let t = 0; t < L; t++) dot += (x[r * L + t]! - zp) * weights[j * K + first + t]!;
+        if (dot > 0) id = (id | (1 << j)) >>> 0;
+      }
+      let slot = slots.get(id);
+      if (slot === undefined) {
+        slot = slots.size;
+        slots.set(id, slot);
+        count[slot] = 0;
+        sums.fill(0, slot * L, (slot + 1) * L);
+      }
+      slotOf[r] = slot;
+      count[slot]!++;
+      for (let t = 0; t < L; t++) sums[slot * L + t]! += x[r * L + t]!;
+    }
+    clusters += slots.size;
+    for (let slot = 0; slot < slots.size; slot++) {
+      for (let t = 0; t < L; t++) centroid[t] = meanOf(sums[slot * L + t]!, count[slot]!);
+      for (let m = 0; m < M; m++) {
+        let dot = 0;
+        for (let t = 0; t < L; t++) dot += (centroid[t]! - zp) * weights[m * K + first + t]!;
+        products[slot * M + m] = dot;
+      }
+    }
+    for (let r = 0; r < R; r++) {
+      const at = slotOf[r]! * M;
+      for (let m = 0; m < M; m++) acc[r * M + m] = acc[r * M + m]! + products[at + m]!;
+    }
+  }
+  const data = new Int8Array(R * M);
+  for (let i = 0; i < R * M; i++) {
+    const m = i % M;
+    data[i] = saturate(requantize(acc[i]!, q.multiplier[m]!, q.shift[m]!) + q.outputZeroPoint, q.clamp);
+  }
+  return { data, stats: { clusters, vectors: R * (K / L) } };
+}
