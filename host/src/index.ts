@@ -41,6 +41,8 @@ export * from './model/float32-bytes.js';
 export { heNormal, fillNormal, uniformInput } from './model/random.js';
 export * from './compress/compress-model.js';
 export * from './compress/container.js';
+export * from './compress/quantize.js';
+export * from './device/int8-capability.js';
 export * from './seal/index.js';
 export * from './compress/layer-codec.js';
 export * from './compress/settings.js';
