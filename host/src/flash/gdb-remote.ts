@@ -75,6 +75,8 @@ export class GdbRemote {
   private constructor(
     private readonly socket: Socket,
     readonly description: string,
+    /** Bound on each command that names none. */
+    private readonly timeoutMs: number,
   ) {
     socket.on('data', (chunk: Buffer) => this.receive(chunk));
     const closed = (why: string) => {
@@ -87,6 +89,7 @@ export class GdbRemote {
   }
 
   /** Connects within `timeoutMs` and negotiates features (and no-ack mode where offered). */
+  /** `timeoutMs` bounds the connection and then each command that names no bound of its own. */
   static async connect(endpoint: GdbEndpoint, options: { timeoutMs?: number } = {}): Promise<GdbRemote> {
     const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     const description = `${endpoint.host}:${endpoint.port}`;
@@ -105,7 +108,7 @@ export class GdbRemote {
         reject(new GdbRemoteError('gdb_unreachable', `cannot reach a GDB server at ${description}: ${error.code ?? error.message} (is it running, e.g. QEMU with -gdb tcp::${endpoint.port}, or openocd?)`, { server: description, reason: error.code ?? error.message }));
       });
     });
-    const remote = new GdbRemote(socket, description);
+    const remote = new GdbRemote(socket, description, timeoutMs);
     try {
       await remote.negotiate(timeoutMs);
     } catch (error) {
@@ -169,7 +172,7 @@ export class GdbRemote {
   /** Sends one packet and waits for its answer (as bytes). */
   async commandBytes(payload: string | Uint8Array, options: CommandOptions = {}): Promise<Uint8Array> {
     if (this.closedWith) throw this.closedWith;
-    const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const timeoutMs = options.timeoutMs ?? this.timeoutMs;
     const name = commandName(payload);
     this.lastSent = encodePacket(payload);
     this.resends = 0;

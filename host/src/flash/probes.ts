@@ -107,7 +107,12 @@ export async function flashWithStflash(image: FirmwareImage, target: FlashTarget
   if (!target.stlink) throw new FlashError('probe_unsupported', `${target.board} has no ST-LINK (it exists in QEMU: use --probe gdb://HOST:PORT)`, { board: target.board });
   const base = image.segments[0]!.address;
   const last = image.segments.at(-1)!;
-  const bytes = new Uint8Array(last.address + last.bytes.length - base).fill(0xff);
+  // st-flash writes one run of bytes: segments far apart would make a huge file of filler.
+  const span = last.address + last.bytes.length - base;
+  if (span > 2 * image.size + 64 * 1024) {
+    throw new FlashError('image_not_contiguous', `${image.file}: its segments span ${span} bytes for ${image.size} bytes of image; st-flash writes one contiguous run: use --probe openocd or a GDB server`, { file: image.file, span, bytes: image.size });
+  }
+  const bytes = new Uint8Array(span).fill(0xff);
   for (const segment of image.segments) bytes.set(segment.bytes, segment.address - base);
   const work = mkdtempSync(join(tmpdir(), 'rtinfer-stflash-'));
   const serialArgs = serial ? ['--serial', serial] : [];
