@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rtinfer, unwrapped } from './support/cli.js';
+import { cifarSizedGraph, inferChecked, modelWithInput, writeOnnx } from './support/piece-models.js';
 import { acquireTarget, type Target } from './support/target.js';
 
 let dir: string;
@@ -75,6 +76,17 @@ describe('rtinfer infer', () => {
     expect(text.code).toBe(2);
     expect(text.stderr).not.toMatch(/RangeError/);
     expect(unwrapped(text.stderr)).toMatch(/refused INFER: invalid: input_size differs from the model's input .*\(need 20000, have 3136\)/);
+  });
+
+  // Last in this block: it replaces the active model the tests above use.
+  it('takes a CIFAR-sized input (3x32x32 float32, 12 KiB: over the frame) from an ONNX model with infer --input, equal to the host reference', async () => {
+    const onnx = writeOnnx(join(dir, 'cifar-sized.onnx'), cifarSizedGraph());
+    const { model: sized, input, bytes } = await modelWithInput(dir, onnx, 'cifar-sized');
+    expect(bytes).toBe(12_288);
+    const pushed = await rtinfer('push', sized, '-d', target.path);
+    expect(pushed.code, pushed.stderr).toBe(0);
+    const result = await inferChecked(target.path, sized, input);
+    expect(result.output).toHaveLength(10);
   });
 });
 

@@ -4,52 +4,17 @@
 //   RESULT_PART; a 2000-class output (8000 B, over the frame) read back the same way, from an ONNX file;
 // - over the Pi agent on teesim (64 KiB frames): the same CifarNet input in the enclave, and `rtinfer profile` of the
 //   paper's AlexNet-squeezed, whose 604 KiB input (3x227x227) goes in pieces, on the TA's 64 MiB build.
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { agentBinaryPath, decodeContainer, exportOnnx, type Graph, heNormal, type RunningPiAgent, seededRandom, startPiAgent } from 'rtinfer';
+import { agentBinaryPath, type RunningPiAgent, startPiAgent } from 'rtinfer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rtinfer } from './support/cli.js';
 import { redirectEnv, useAgentBesideSim } from './support/pi-fixture.js';
+import { inferChecked, modelWithInput, wideOutputGraph, writeOnnx } from './support/piece-models.js';
 import { acquireTarget, type Target } from './support/target.js';
 
 useAgentBesideSim();
-
-/** Compresses a zoo model (or a model file) with one stored test input, and writes that input as a float32 file. */
-async function modelWithInput(dir: string, source: string, name: string, ...flags: string[]): Promise<{ model: string; input: string; bytes: number }> {
-  const model = join(dir, `${name}.rtm`);
-  const compressed = await rtinfer('compress', source, '-o', model, '--test-inputs', '1', ...flags);
-  expect(compressed.code, compressed.stderr).toBe(0);
-  const stored = decodeContainer(readFileSync(model), model).testInputs![0]!;
-  const input = join(dir, `${name}.f32`);
-  writeFileSync(input, new Uint8Array(stored.buffer, stored.byteOffset, stored.byteLength));
-  return { model, input, bytes: stored.byteLength };
-}
-
-/** `rtinfer infer --input F --check --json`: exit 0, the host reference's top class, relative L2 under 1e-4. */
-async function inferChecked(device: string, model: string, input: string, ...more: string[]): Promise<Record<string, any>> {
-  const inferred = await rtinfer('infer', '--device', device, '--model', model, '--input', input, '--check', '--json', ...more);
-  expect(inferred.code, inferred.stderr + inferred.stdout).toBe(0);
-  const result = JSON.parse(inferred.stdout);
-  expect(result.check.topAgrees).toBe(true);
-  expect(result.check.relativeL2).toBeLessThan(1e-4);
-  return result;
-}
-
-/** A model whose output is larger than a 4 KiB frame: 16 inputs, one dense layer of 2000 units. */
-function wideOutputGraph(): Graph {
-  const units = 2000;
-  const fanIn = 16;
-  return {
-    name: 'wide-output',
-    input: { name: 'input', shape: [1, 1, fanIn] },
-    layers: [
-      { op: 'flatten', name: 'flatten', inputs: ['input'] },
-      { op: 'dense', name: 'wide', inputs: ['flatten'], units, weights: heNormal(units * fanIn, fanIn, seededRandom(15)), bias: new Float32Array(units) },
-    ],
-    outputs: ['wide'],
-  } as Graph;
-}
 
 describe('tensors larger than a frame on the sim', () => {
   let dir: string;
@@ -92,8 +57,7 @@ describe('tensors larger than a frame on the sim', () => {
   }, 120_000);
 
   it('a 2000-class output (8000 B, over the 4 KiB frame) from an ONNX file comes back whole', async () => {
-    const onnx = join(dir, 'wide-output.onnx');
-    writeFileSync(onnx, exportOnnx(wideOutputGraph()));
+    const onnx = writeOnnx(join(dir, 'wide-output.onnx'), wideOutputGraph());
     const { model, input } = await modelWithInput(dir, onnx, 'wide-output');
     const pushed = await rtinfer('push', model, '-d', target.path);
     expect(pushed.code, pushed.stderr).toBe(0);
