@@ -58,6 +58,7 @@ export const Limits = {
   traceEvents: 64,
   slots: 4,
   pingCounters: 16,
+  teeSwitch: 8,
   eventArgs: 4,
   maxTrecHashBits: 32,
 } as const;
@@ -74,7 +75,14 @@ export const Capability = {
 } as const;
 
 /** HELLO H→D `want` bits (SPEC.md §4.1). */
-export const HelloWant = { TEE_KEY: 1 << 0 } as const;
+export const HelloWant = {
+  TEE_KEY: 1 << 0,
+  /** A TEE device times empty enclave entries and answers `teeSwitch`: the world switch as a distribution. */
+  TEE_SWITCH: 1 << 1,
+} as const;
+
+/** The order of HELLO `tee_switch`'s entries (SPEC.md §4.1), in device ticks after the count; later versions append. */
+export const TEE_SWITCH_FIELDS = ['count', 'min', 'p50', 'p90', 'p99', 'max'] as const;
 
 /** The order of the PING reply's counters (SPEC.md §4.2); later versions append. */
 export const PING_COUNTER_NAMES = ['framesOk', 'cobs', 'short', 'crc', 'oversize', 'version', 'lost', 'malformed', 'unsupported'] as const;
@@ -248,6 +256,7 @@ export const deviceBodies = {
     teeKeySha256: optional(13, sha256),
     teeKey: optional(14, bstr({ exact: 32 })),
     teeEntry: optional(15, u32),
+    teeSwitch: optional(16, arrayOf(u64(), Limits.teeSwitch)),
   }),
   PING: struct({
     t1: required(0, u64()),

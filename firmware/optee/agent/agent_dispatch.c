@@ -266,30 +266,30 @@ static void start(ad_run *run, ad_job *job, uint64_t now)
     trace(run, RTP_TRACE_JOBS, RTP_EV_JOB_START, job, now, 0);
 }
 
-/* Layer and slice events of an entry's units: starts at the world enter, ends at the world exit. The agent sees an
- * entry whole; per-unit times inside a fused entry need the TA's own clock (SPEC §4.6). */
-static void trace_units(const ad_run *run, const ad_group *group, int ends, uint64_t ticks)
+/* Layer and slice events of an entry's units, each at its start and end as the TA timed it inside the entry (SPEC
+ * §4.6); without the TA's times, at the entry's world enter and exit. Emitted once the entry is over, in time order
+ * between its world enter and world exit. */
+static void trace_units(const ad_run *run, const ad_group *group, const ad_entry_times *times, uint64_t entered,
+                        uint64_t exited)
 {
+    uint16_t i = 0;
     for (uint16_t m = 0; m < group->count; m++) {
         const ad_member *member = &group->members[m];
         const ad_job *job = &run->jobs[member->job];
-        for (uint16_t u = member->from; u < member->from + member->count; u++) {
+        for (uint16_t u = member->from; u < member->from + member->count; u++, i++) {
             const rtp_unit_t *unit = &run->plan->units[u];
             const int first = unit->slice == 0, last = unit->slice + 1u == unit->slices, sliced = unit->slices > 1;
-            if (!ends) {
-                if (first) {
-                    trace(run, RTP_TRACE_LAYERS, RTP_EV_LAYER_START, job, ticks, unit->layer);
-                }
-                if (sliced) {
-                    trace(run, RTP_TRACE_LAYERS, RTP_EV_SLICE_START, job, ticks, unit->slice);
-                }
-            } else {
-                if (sliced) {
-                    trace(run, RTP_TRACE_LAYERS, RTP_EV_SLICE_END, job, ticks, unit->slice);
-                }
-                if (last) {
-                    trace(run, RTP_TRACE_LAYERS, RTP_EV_LAYER_END, job, ticks, unit->layer);
-                }
+            const int timed = i < times->count;
+            const uint64_t start = timed ? times->start[i] : entered, end = timed ? times->end[i] : exited;
+            if (first) {
+                trace(run, RTP_TRACE_LAYERS, RTP_EV_LAYER_START, job, start, unit->layer);
+            }
+            if (sliced) {
+                trace(run, RTP_TRACE_LAYERS, RTP_EV_SLICE_START, job, start, unit->slice);
+                trace(run, RTP_TRACE_LAYERS, RTP_EV_SLICE_END, job, end, unit->slice);
+            }
+            if (last) {
+                trace(run, RTP_TRACE_LAYERS, RTP_EV_LAYER_END, job, end, unit->layer);
             }
         }
     }
@@ -305,14 +305,15 @@ static int run_entry(ad_run *run, uint16_t head_index, uint64_t now)
     for (uint16_t m = 0; m < group.count; m++) {
         start(run, &run->jobs[group.members[m].job], now);
     }
-    trace_units(run, &group, 0, now);
-    if (run->ops.enter(run->ops.context, run, &group) != 0) {
+    static ad_entry_times times;
+    times.count = 0;
+    if (run->ops.enter(run->ops.context, run, &group, &times) != 0) {
         run->failed = 1;
         return -1;
     }
     const uint64_t end = run->ops.now(run->ops.context);
     run->entries = entry;
-    trace_units(run, &group, 1, end);
+    trace_units(run, &group, &times, now, end);
     trace(run, RTP_TRACE_JOBS, RTP_EV_WORLD_EXIT, head, end, entry);
     for (uint16_t m = 0; m < group.count; m++) {
         ad_job *job = &run->jobs[group.members[m].job];

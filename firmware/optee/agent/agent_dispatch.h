@@ -84,13 +84,23 @@ typedef struct {
 
 typedef struct ad_run ad_run;
 
+/* When an entry's units ran, as the TA timed them inside the enclave, placed on the agent's clock (ticks): unit i
+ * of the entry (members in order, their units in order) from start[i] to end[i], inside the entry's world enter
+ * and exit. count 0: the TEE gave no times, and the units' events take the entry's enter and exit. */
+typedef struct {
+    uint16_t count;
+    uint64_t start[AD_MAX_ENTRY_UNITS];
+    uint64_t end[AD_MAX_ENTRY_UNITS];
+} ad_entry_times;
+
 typedef struct {
     void *context;
     uint64_t (*now)(void *context);
     /* Wait until `t` (or less, when a stop is asked for). */
     void (*sleep_until)(void *context, uint64_t t);
-    /* Runs one entry (members in order, their units in order) in the enclave. 0, or -1 (the run then ends). */
-    int (*enter)(void *context, const ad_run *run, const ad_group *group);
+    /* Runs one entry (members in order, their units in order) in the enclave, with its units' times inside the TA
+     * into *times (count 0 when it has none). 0, or -1 (the run then ends). */
+    int (*enter)(void *context, const ad_run *run, const ad_group *group, ad_entry_times *times);
     /* Normal-world work: runs until `work` ticks of work are done or the clock reaches `until`; returns the work done. */
     uint64_t (*busy)(void *context, uint64_t work, uint64_t until);
     void (*trace)(void *context, uint8_t kind, uint8_t task, uint32_t job, uint64_t ticks, uint64_t arg);

@@ -47,7 +47,8 @@ static struct {
 /* The TA request (header, units, the inputs of the jobs an entry starts) and its output: static, no malloc. */
 static uint8_t s_request[sizeof(rtinfer_ta_run_request) + AD_MAX_ENTRY_UNITS * sizeof(rtinfer_ta_unit) +
                          RTINFER_TA_MAX_JOB_SLOTS * AGENT_DISPATCH_MAX_INPUT_BYTES];
-static uint8_t s_out[RTINFER_TA_MAX_JOB_SLOTS * (sizeof(rtinfer_ta_output) + AGENT_DISPATCH_MAX_OUTPUT_BYTES)]
+static uint8_t s_out[RTINFER_TA_MAX_JOB_SLOTS * (sizeof(rtinfer_ta_output) + AGENT_DISPATCH_MAX_OUTPUT_BYTES) +
+                     sizeof(rtinfer_ta_run_times) + AD_MAX_ENTRY_UNITS * sizeof(rtinfer_ta_unit_time)]
     __attribute__((aligned(8)));
 static float s_input[AGENT_DISPATCH_MAX_INPUT_BYTES / sizeof(float)]; /* every job's input: sealed models carry none */
 
@@ -92,7 +93,35 @@ static uint64_t op_busy(void *context, uint64_t work, uint64_t until)
     return done;
 }
 
-static int op_enter(void *context, const ad_run *run, const ad_group *group)
+/* The units' times the TA appended to the entry's output (RTINFER_TA_RUN_TIMES), placed on the agent's clock: the
+ * TA's first reading sits after the world enter and its last before the exit; the switch's cost outside the TA is
+ * split evenly between the two, as nothing tells them apart. A TA clock that ran past the agent's span (a
+ * millisecond clock rounds up) is clamped into it, so the times stay ordered and inside the entry. */
+static void place_times(const uint8_t *out, size_t out_bytes, size_t units, uint64_t entered, uint64_t exited,
+                        ad_entry_times *times)
+{
+    const size_t bytes = sizeof(rtinfer_ta_run_times) + units * sizeof(rtinfer_ta_unit_time);
+    rtinfer_ta_run_times head;
+    if (out_bytes < bytes) {
+        return;
+    }
+    memcpy(&head, out + out_bytes - bytes, sizeof head);
+    if (head.unit_count != units) {
+        return;
+    }
+    const uint64_t span = exited - entered;
+    const uint64_t inside = head.inside_ns < span ? head.inside_ns : span;
+    const uint64_t origin = entered + (span - inside) / 2u;
+    for (size_t i = 0; i < units; i++) {
+        rtinfer_ta_unit_time t;
+        memcpy(&t, out + out_bytes - bytes + sizeof head + i * sizeof t, sizeof t);
+        times->start[i] = origin + (t.start_ns < inside ? t.start_ns : inside);
+        times->end[i] = origin + (t.end_ns < inside ? t.end_ns : inside);
+    }
+    times->count = (uint16_t)units;
+}
+
+static int op_enter(void *context, const ad_run *run, const ad_group *group, ad_entry_times *times)
 {
     (void)context;
     const ad_plan *plan = run->plan;
@@ -105,7 +134,7 @@ static int op_enter(void *context, const ad_run *run, const ad_group *group)
                          AD_MAX_ENTRY_UNITS, 1);
         return -1;
     }
-    const rtinfer_ta_run_request head = {.unit_count = (uint32_t)units, .reserved = 0};
+    const rtinfer_ta_run_request head = {.unit_count = (uint32_t)units, .flags = RTINFER_TA_RUN_TIMES};
     size_t n = 0;
     memcpy(s_request, &head, sizeof head);
     n += sizeof head;
@@ -128,7 +157,12 @@ static int op_enter(void *context, const ad_run *run, const ad_group *group)
         }
     }
     size_t out_bytes = sizeof s_out;
-    return agent_tee_run(s_request, n, s_out, &out_bytes, &s_d.failure);
+    const uint64_t entered = port_ticks();
+    if (agent_tee_run(s_request, n, s_out, &out_bytes, &s_d.failure) != 0) {
+        return -1;
+    }
+    place_times(s_out, out_bytes, units, entered, port_ticks(), times);
+    return 0;
 }
 
 static void op_trace(void *context, uint8_t kind, uint8_t task, uint32_t job, uint64_t ticks, uint64_t arg)

@@ -9,6 +9,7 @@
 #include <tee_client_api.h>
 
 #include "agent_engine.h"
+#include "agent_switch.h"
 #include "agent_tee.h"
 #include "app.h"
 #include "engine.h"
@@ -76,6 +77,15 @@ void engine_hello_info(rtp_hello_info_t *h, uint8_t want)
         h->has_tee_key = true;
         h->tee_key.ptr = agent_tee_public_key();
         h->tee_key.len = RTP_TEE_KEY_BYTES;
+    }
+    /* Not while a task set runs: its dispatcher owns the TA's time, and the figures would be its interference. */
+    uint64_t s[AGENT_SWITCH_FIELDS];
+    if ((want & RTP_HELLO_WANT_TEE_SWITCH) && !taskset_running() && agent_switch_measure(s) == 0) {
+        h->has_tee_switch = true;
+        h->tee_switch_count = AGENT_SWITCH_FIELDS;
+        for (unsigned i = 0; i < AGENT_SWITCH_FIELDS; i++) {
+            h->tee_switch[i] = s[i]; /* ns = the agent's ticks (clock_hz 1 GHz) */
+        }
     }
 }
 

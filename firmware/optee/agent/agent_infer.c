@@ -52,7 +52,7 @@ static void refuse_engine(uint32_t id, const engine_error_t *e)
  * s_request after the head. 0 with *out_bytes written, or -1 with *err. */
 static int enter(uint16_t layer, uint16_t slice, uint16_t slices, size_t input_bytes, size_t *out_bytes, engine_error_t *err)
 {
-    rtinfer_ta_run_request head = {.unit_count = 1, .reserved = 0};
+    rtinfer_ta_run_request head = {.unit_count = 1, .flags = 0};
     rtinfer_ta_unit unit = {.job = s_job, .first_layer = layer, .end_layer = (uint16_t)(layer + 1u), .slice = slice, .slices = slices};
     memcpy(s_request, &head, sizeof head);
     memcpy(s_request + sizeof head, &unit, sizeof unit);

@@ -54,6 +54,10 @@ uint64_t agent_tee_entry_budget(void);
 /* SHAPES: the active model's layers as the LW rule sees them (shapes only), at most `most`. 0, or -1. */
 int agent_tee_shapes(rtnn_lw_shape *out, uint32_t most, uint32_t *count);
 
+/* Times `count` empty entries (EMPTY: into the TA and straight back) one after another, each on CLOCK_MONOTONIC,
+ * in ns into ns[]. 0, or -1 when the TA does not answer one. */
+int agent_tee_empty_entries(uint64_t *ns, uint32_t count);
+
 /* One enclave entry: `units` (with the job's input after them when a unit starts it, rtinfer_ta.h) in,
  * the completed jobs' outputs into out (*out_bytes: capacity in, bytes written back). 0, or -1 with *err. */
 int agent_tee_run(const uint8_t *request, size_t request_bytes, uint8_t *out, size_t *out_bytes, engine_error_t *err);

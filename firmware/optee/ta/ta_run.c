@@ -3,18 +3,15 @@
  * slice within the entry budget) and the output buffer sized, so an entry is refused before anything runs or
  * runs whole. Each job's input and activations live in its slot between entries; conv, dense and pool layers
  * and slices are computed in the model's entry arena; a job's output is copied out only in the entry where it
- * completes.
+ * completes. With RTINFER_TA_RUN_TIMES each unit is timed on the TA's fine clock (ta_clock.h) and the times follow
+ * the outputs, so the normal world sees a fused entry's layers as the enclave ran them.
  */
+#include "ta_clock.h" /* first: it may need POSIX declared before libc's headers */
+
 #include <string.h>
 
 #include "run_units.h"
 #include "ta_state.h"
-
-static uint64_t now_us(void) {
-  TEE_Time time;
-  TEE_GetSystemTime(&time);
-  return (uint64_t)time.seconds * 1000000u + (uint64_t)time.millis * 1000u;
-}
 
 TEE_Result ta_run_command(const uint8_t *request, size_t request_bytes, uint8_t *out, size_t *out_bytes,
                           uint32_t *completed, uint32_t *units_run, rtinfer_ta_facts *facts) {
@@ -60,14 +57,18 @@ TEE_Result ta_run_command(const uint8_t *request, size_t request_bytes, uint8_t 
     return TEE_ERROR_BAD_PARAMETERS;
   }
   const uint32_t output_count = rtnn_shape_count(rtnn_output_shape(&model->model));
-  const size_t output_bytes = plan.completes * (sizeof(rtinfer_ta_output) + (size_t)output_count * sizeof(float));
+  const int timed = (head.flags & RTINFER_TA_RUN_TIMES) != 0;
+  const size_t times_bytes = timed ? sizeof(rtinfer_ta_run_times) + head.unit_count * sizeof(rtinfer_ta_unit_time) : 0;
+  const size_t output_bytes =
+      plan.completes * (sizeof(rtinfer_ta_output) + (size_t)output_count * sizeof(float)) + times_bytes;
   if (*out_bytes < output_bytes) {
     facts->need = output_bytes;
     facts->have = *out_bytes;
     *out_bytes = output_bytes;
     return TEE_ERROR_SHORT_BUFFER;
   }
-  const uint64_t started = now_us();
+  static rtinfer_ta_unit_time times[RUN_UNITS_MAX];
+  const uint64_t started = ta_clock_ns();
   const uint8_t *inputs = request + sizeof head + units_bytes;
   size_t written = 0;
   for (uint32_t u = 0; u < head.unit_count; u++) {
@@ -79,6 +80,7 @@ TEE_Result ta_run_command(const uint8_t *request, size_t request_bytes, uint8_t 
       inputs += input_bytes;
       *job = (ta_job_slot){unit->job, 0, 1, 0, 0};
     }
+    times[u].start_ns = ta_clock_ns() - started;
     TEE_Result result = ta_model_run_unit(model, slot, unit, axes[u]);
     if (result != TEE_SUCCESS) {
       job->active = 0; /* its activations are not trustworthy any more */
@@ -101,10 +103,18 @@ TEE_Result ta_run_command(const uint8_t *request, size_t request_bytes, uint8_t 
       job->active = 0;
       (*completed)++;
     }
+    times[u].end_ns = ta_clock_ns() - started; /* after its output left: the unit's whole share of the entry */
+  }
+  const uint64_t inside = ta_clock_ns() - started;
+  if (timed) {
+    const rtinfer_ta_run_times record = {head.unit_count, ta_clock_kind(), inside};
+    memcpy(out + written, &record, sizeof record);
+    memcpy(out + written + sizeof record, times, head.unit_count * sizeof *times);
+    written += times_bytes;
   }
   *out_bytes = written;
   g_ta.entries++;
   g_ta.units += *units_run;
-  g_ta.time_inside_us += now_us() - started;
+  g_ta.time_inside_us += inside / 1000u;
   return TEE_SUCCESS;
 }

@@ -74,6 +74,7 @@ static const field_t hello_info_f[] = {
     STRO(rtp_hello_info_t, 13, tee_key_sha256, F_BSTR, RTP_SHA256_BYTES, RTP_SHA256_BYTES),
     STRO(rtp_hello_info_t, 14, tee_key, F_BSTR, RTP_TEE_KEY_BYTES, RTP_TEE_KEY_BYTES),
     UO(rtp_hello_info_t, 15, tee_entry, R32, 0),
+    UINTS_O(rtp_hello_info_t, 16, tee_switch, tee_switch_count, RTP_MAX_TEE_SWITCH, R64),
 };
 MAP(hello_info, rtp_hello_info_t);
 

@@ -58,7 +58,9 @@ static void fake_sleep(void *c, uint64_t t)
     }
 }
 
-static int fake_enter(void *c, const ad_run *run, const ad_group *group)
+/* The fake TEE times each unit inside the entry as a TA would: half the world switch in, then the units back to
+ * back at their WCETs. */
+static int fake_enter(void *c, const ad_run *run, const ad_group *group, ad_entry_times *times)
 {
     (void)c;
     CHECK(s_fake.entry_count < MAX_ENTRIES);
@@ -76,11 +78,16 @@ static int fake_enter(void *c, const ad_run *run, const ad_group *group)
         }
     }
     uint64_t cost = s_fake.world_switch;
+    uint64_t t = s_fake.now + s_fake.world_switch / 2u;
+    times->count = 0;
     for (uint16_t m = 0; m < group->count; m++) {
         const ad_member *member = &group->members[m];
         CHECK(member->from == run->jobs[member->job].next); /* each job resumes at its next unit */
         for (uint16_t u = member->from; u < member->from + member->count; u++) {
             cost += run->plan->units[u].wcet_us * US;
+            times->start[times->count] = t;
+            t += run->plan->units[u].wcet_us * US;
+            times->end[times->count++] = t;
         }
     }
     s_fake.now += cost;
@@ -303,6 +310,16 @@ static void fusion_first_fit(void)
     /* one world_enter for the fused entry, on the head; both jobs end at its exit */
     CHECK_EQ_U(count_events(RTP_EV_WORLD_ENTER), 1);
     CHECK_EQ_U(count_events(RTP_EV_JOB_END), 2);
+    /* Its six layers carry the times the TEE gave for them inside the entry, A's three then B's, back to back, not
+     * the entry's enter and exit. */
+    const uint64_t entered = s_fake.entries[0].start;
+    int layer = 0;
+    for (int i = 0; i < s_fake.event_count; i++) {
+        const event_t *e = &s_fake.events[i];
+        if (e->kind == RTP_EV_LAYER_START) CHECK_EQ_U(e->ticks, entered + 2500u + (uint64_t)layer * 10u * US);
+        if (e->kind == RTP_EV_LAYER_END) CHECK_EQ_U(e->ticks, entered + 2500u + (uint64_t)++layer * 10u * US);
+    }
+    CHECK_EQ_U(layer, 6);
     check_entries_valid();
 }
 

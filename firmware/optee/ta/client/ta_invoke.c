@@ -67,3 +67,11 @@ TEEC_Result ta_invoke_stats(TEEC_Session *session, rtinfer_ta_stats *out)
     op.params[1].tmpref.size = sizeof *out;
     return ta_invoke(session, RTINFER_TA_CMD_STATS, &op, NULL);
 }
+
+TEEC_Result ta_invoke_empty(TEEC_Session *session)
+{
+  TEEC_Operation op;
+  memset(&op, 0, sizeof op);
+  op.paramTypes = TEEC_PARAM_TYPES(TEEC_NONE, TEEC_NONE, TEEC_NONE, TEEC_NONE);
+  return ta_invoke(session, RTINFER_TA_CMD_EMPTY, &op, NULL);
+}

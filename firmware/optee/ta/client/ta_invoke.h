@@ -27,6 +27,10 @@ TEEC_Result ta_invoke_load(TEEC_Session *session, const uint8_t *bytes, size_t l
 TEEC_Result ta_invoke_load_all(TEEC_Session *session, const uint8_t *bytes, size_t length, size_t chunk, uint32_t flags,
                                rtinfer_ta_facts *facts);
 
+/* EMPTY: one entry into the TA that does nothing (with the facts parameter every command carries): one world
+ * switch's round trip, for the caller to time. */
+TEEC_Result ta_invoke_empty(TEEC_Session *session);
+
 /* STATS into *out (zeroed first). */
 TEEC_Result ta_invoke_stats(TEEC_Session *session, rtinfer_ta_stats *out);
 

@@ -54,6 +54,9 @@ enum rtinfer_ta_command {
    *   [1] MEMREF_TEMP_OUTPUT for each job completed in this entry, in unit order: rtinfer_ta_output, then its
    *                          output_count floats (its size on return is the bytes written)
    *   [2] VALUE_OUTPUT       a: jobs completed; b: units run
+   * With RTINFER_TA_RUN_TIMES in the request's flags, [1] ends (after the outputs) with rtinfer_ta_run_times and
+   * unit_count rtinfer_ta_unit_time: each unit's start and end on the TA's own fine clock (ta_clock.h), so that a
+   * fused entry's layers are timed inside the enclave; [1] must have room for them too.
    */
   RTINFER_TA_CMD_RUN = 3,
   /*
@@ -73,6 +76,11 @@ enum rtinfer_ta_command {
    *   [0] VALUE_INPUT a: the budget in bytes
    */
   RTINFER_TA_CMD_ENTRY_BUDGET = 6,
+  /*
+   * EMPTY: enters the TA and returns at once, touching nothing: the normal world times it to measure one world
+   * switch (an entry's round trip with no work), the cost the scheduler charges per entry. No parameters.
+   */
+  RTINFER_TA_CMD_EMPTY = 7,
 };
 
 #define RTINFER_TA_MAX_SIGNERS 4u
@@ -89,8 +97,29 @@ enum rtinfer_ta_command {
 
 typedef struct {
   uint32_t unit_count;
-  uint32_t reserved; /* 0 */
+  uint32_t flags; /* RTINFER_TA_RUN_* (0: none) */
 } rtinfer_ta_run_request;
+
+/* RUN flags. */
+#define RTINFER_TA_RUN_TIMES 0x1u /* append each unit's times inside the TA to the output */
+
+/* The clock RUN's unit times come from (rtinfer_ta_run_times.clock). */
+#define RTINFER_TA_CLOCK_CNTVCT 1u      /* aarch64 generic timer, virtual count (ns from CNTVCT_EL0 / CNTFRQ_EL0) */
+#define RTINFER_TA_CLOCK_MONOTONIC 2u   /* teesim: the host's CLOCK_MONOTONIC */
+#define RTINFER_TA_CLOCK_GP_MILLIS 3u   /* TEE_GetSystemTime: whole milliseconds only */
+
+/* After the outputs of a RUN with RTINFER_TA_RUN_TIMES. Times are ns from the TA's first reading in the entry
+ * (after the unit list was checked); inside_ns is that reading to the last one (after the last output copy). */
+typedef struct {
+  uint32_t unit_count; /* records that follow: the entry's units, in order */
+  uint32_t clock;      /* RTINFER_TA_CLOCK_* */
+  uint64_t inside_ns;
+} rtinfer_ta_run_times;
+
+typedef struct {
+  uint64_t start_ns;
+  uint64_t end_ns;
+} rtinfer_ta_unit_time;
 
 /* Layers [first_layer, end_layer) of job `job`, as the container's graph numbers them. A job starts with a unit
  * at first_layer 0, slice 0 (its input follows the units), continues where its previous unit ended, and
@@ -122,7 +151,7 @@ typedef struct {
   uint64_t planned_bytes; /* model_bytes + job_slots * slot_bytes + arena_bytes: what the model needs */
   uint64_t entries;      /* RUN commands that ran units */
   uint64_t units;        /* units run */
-  uint64_t time_inside_us; /* summed over RUN commands, from TEE_GetSystemTime (millisecond resolution) */
+  uint64_t time_inside_us; /* summed over RUN commands, on the TA's fine clock (ta_clock.h) */
   uint64_t generation;   /* the rollback counter */
   uint32_t loaded;       /* 1 if a model is active */
   uint32_t sparse;       /* its weights are sparse x codebook */

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <tee_client_api.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "rtinfer_nn/lw.h"
@@ -170,11 +171,13 @@ typedef struct {
   size_t output_bytes;
 } run_outcome;
 
+static uint32_t s_run_flags; /* RTINFER_TA_RUN_* for run_entry() */
+
 static run_outcome run_entry(const rtinfer_ta_unit *units, uint32_t count) {
   static uint8_t request[65536];
   run_outcome out;
   memset(&out, 0, sizeof out);
-  rtinfer_ta_run_request head = {count, 0};
+  rtinfer_ta_run_request head = {count, s_run_flags};
   size_t at = 0;
   memcpy(request, &head, sizeof head);
   at += sizeof head;
@@ -344,6 +347,75 @@ static void run_in_entries(void) {
   CHECK(done1 == 1 && done2 == 1, "both jobs completed once");
   rtinfer_ta_stats s = stats();
   CHECK(s.entries == entries && s.jobs_active == 0, "entries %llu", (unsigned long long)s.entries);
+}
+
+static uint64_t monotonic_ns(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+/* RUN_TIMES: a fused entry (job 1 one unit per layer, then job 2 whole) gives its outputs as before, then each
+ * unit's start and end inside the TA on its fine clock: ordered, back to back within the TA's span, which lies
+ * within the caller's own time around the call. EMPTY enters and leaves, and counts as no entry. */
+static void run_times(void) {
+  provision_and_load_slots(2);
+  const uint32_t layers = s_reference.layer_count;
+  rtinfer_ta_unit units[64];
+  CHECK(layers + 1u <= 64u, "lenet-5 has %u layers", layers);
+  for (uint32_t l = 0; l < layers; l++) units[l] = unit(1, l, l + 1);
+  units[layers] = unit(2, 0, layers);
+  const uint32_t count = layers + 1u;
+  s_run_flags = RTINFER_TA_RUN_TIMES;
+  const uint64_t before = monotonic_ns();
+  run_outcome run = run_entry(units, count);
+  const uint64_t span = monotonic_ns() - before;
+  s_run_flags = 0;
+  const size_t record = sizeof(rtinfer_ta_output) + s_reference.output_count * sizeof(float);
+  const size_t times_bytes = sizeof(rtinfer_ta_run_times) + count * sizeof(rtinfer_ta_unit_time);
+  CHECK(run.result == TEEC_SUCCESS && run.completed == 2, "fused entry: 0x%08x, %u completed", run.result, run.completed);
+  CHECK(run.output_bytes == 2 * record + times_bytes, "output %zu bytes, expected %zu", run.output_bytes, 2 * record + times_bytes);
+  CHECK(output_is_reference(&run, 0, 1) && output_is_reference(&run, 1, 2), "both outputs equal the reference");
+  rtinfer_ta_run_times head;
+  memcpy(&head, run.outputs + 2 * record, sizeof head);
+  CHECK(head.unit_count == count && head.clock == RTINFER_TA_CLOCK_MONOTONIC, "times of %u units on clock %u", head.unit_count, head.clock);
+  CHECK(head.inside_ns > 0 && head.inside_ns <= span, "inside the TA %llu ns, the call %llu ns",
+        (unsigned long long)head.inside_ns, (unsigned long long)span);
+  uint64_t previous_end = 0, sum = 0;
+  for (uint32_t u = 0; u < count; u++) {
+    rtinfer_ta_unit_time t;
+    memcpy(&t, run.outputs + 2 * record + sizeof head + u * sizeof t, sizeof t);
+    CHECK(previous_end <= t.start_ns && t.start_ns <= t.end_ns && t.end_ns <= head.inside_ns,
+          "unit %u: %llu..%llu ns after %llu, inside %llu", u, (unsigned long long)t.start_ns, (unsigned long long)t.end_ns,
+          (unsigned long long)previous_end, (unsigned long long)head.inside_ns);
+    previous_end = t.end_ns;
+    sum += t.end_ns - t.start_ns;
+  }
+  CHECK(sum > 0 && sum <= head.inside_ns, "units take %llu ns of %llu", (unsigned long long)sum, (unsigned long long)head.inside_ns);
+  /* Without room for the times, the entry is refused whole, with the bytes it needs. */
+  rtinfer_ta_stats s = stats();
+  CHECK(s.jobs_active == 0, "no job left in flight");
+  static uint8_t request[65536];
+  const rtinfer_ta_unit whole = unit(3, 0, layers);
+  const rtinfer_ta_run_request timed_head = {1, RTINFER_TA_RUN_TIMES};
+  memcpy(request, &timed_head, sizeof timed_head);
+  memcpy(request + sizeof timed_head, &whole, sizeof whole);
+  memcpy(request + sizeof timed_head + sizeof whole, s_reference.input, s_reference.input_count * sizeof(float));
+  TEEC_Operation op;
+  memset(&op, 0, sizeof op);
+  op.paramTypes = TEEC_PARAM_TYPES(TEEC_MEMREF_TEMP_INPUT, TEEC_MEMREF_TEMP_OUTPUT, TEEC_VALUE_OUTPUT, TEEC_NONE);
+  op.params[0].tmpref.buffer = request;
+  op.params[0].tmpref.size = sizeof timed_head + sizeof whole + s_reference.input_count * sizeof(float);
+  op.params[1].tmpref.buffer = run.outputs;
+  op.params[1].tmpref.size = record;
+  rtinfer_ta_facts facts;
+  TEEC_Result r = invoke(RTINFER_TA_CMD_RUN, &op, &facts);
+  const size_t need = record + sizeof(rtinfer_ta_run_times) + sizeof(rtinfer_ta_unit_time);
+  CHECK(r == TEEC_ERROR_SHORT_BUFFER && facts.need == need && facts.have == record, "short buffer: 0x%08x need %llu have %llu",
+        r, (unsigned long long)facts.need, (unsigned long long)facts.have);
+  CHECK(ta_invoke_empty(&s_session) == TEEC_SUCCESS, "EMPTY");
+  rtinfer_ta_stats after = stats();
+  CHECK(after.entries == s.entries, "EMPTY is no entry: %llu then %llu", (unsigned long long)s.entries, (unsigned long long)after.entries);
 }
 
 static void tamper_other_key(void) {
@@ -733,6 +805,7 @@ int main(int argc, char **argv) {
       {"key", key_case},
       {"load_and_run", load_and_run},
       {"run_in_entries", run_in_entries},
+      {"run_times", run_times},
       {"sparse_weights", sparse_weights},
       {"tamper_other_key", tamper_other_key},
       {"tamper_flipped", tamper_flipped},

@@ -83,6 +83,8 @@ typedef enum {
 
 /* HELLO H2D want bits */
 #define RTP_HELLO_WANT_TEE_KEY (1u << 0)
+#define RTP_HELLO_WANT_TEE_SWITCH (1u << 1) /* TEE devices: time empty entries (tee_switch) */
+#define RTP_MAX_TEE_SWITCH 8u
 
 /* INFER want bits (default RTP_WANT_OUTPUT) */
 #define RTP_WANT_OUTPUT (1u << 0)
@@ -157,6 +159,9 @@ typedef struct { /* HELLO D2H */
     rtp_bytes_t tee_key; /* 14: = 32 bytes, the TA's X25519 public key, opt (asked for by want) */
     bool has_tee_entry;
     uint32_t tee_entry;  /* 15: the TA's entry budget in bytes (one layer or LW slice), opt (TEE devices) */
+    bool has_tee_switch;
+    uint8_t tee_switch_count;                /* <= RTP_MAX_TEE_SWITCH */
+    uint64_t tee_switch[RTP_MAX_TEE_SWITCH]; /* 16: empty entries' count, min, p50, p90, p99, max (ticks), opt */
 } rtp_hello_info_t;
 
 typedef struct { /* PING H2D */
