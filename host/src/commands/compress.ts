@@ -13,7 +13,7 @@ import { loadModel } from '../model/load-model.js';
 import { elementCount } from '../model/ir.js';
 import { readCalibrationFiles } from '../compress/calibration-files.js';
 import { int8Error } from '../compress/quantize-report.js';
-import { accuracyFlags, measureAfterCompressing, measureBeforeCompressing } from '../train/measured-compression.js';
+import { accuracyFlags } from '../train/compress-flags.js';
 
 const BITS = { min: 1, max: 8, integer: true, expected: 'an integer from 1 to 8' };
 
@@ -62,7 +62,8 @@ export default class Compress extends RtinferCommand {
     const started = performance.now();
     // With --data: accuracy measured around compression; with --retrain the graph and settings come retrained.
     const log = (line: string) => (this.jsonEnabled() ? undefined : this.log(line));
-    const measured = flags.data ? await measureBeforeCompressing(loaded, overrides, flags, log) : undefined;
+    const measuring = flags.data ? await import('../train/measured-compression.js') : undefined;
+    const measured = await measuring?.measureBeforeCompressing(loaded, overrides, flags, log);
     const graph = measured?.graph ?? loaded;
     let progress: ProgressLine | undefined;
     const stored = structuredInputs(graph.input.shape, flags['test-inputs']);
@@ -72,7 +73,7 @@ export default class Compress extends RtinferCommand {
       progress.update(done);
     }, stored, flags.int8 ? { calibration } : undefined);
     progress?.done();
-    const accuracy = measured ? measureAfterCompressing(measured, model, flags.retrain, log) : undefined;
+    const accuracy = measured && measuring?.measureAfterCompressing(measured, model, flags.retrain, log);
     // The int8 error against the fp32 model, on the stored inputs (the calibration ones when none are stored).
     const int8 = flags.int8 ? { calibrationInputs: calibration.length, ...int8Error(model, stored.length ? stored : calibration) } : undefined;
     writeFileSync(flags.output, bytes);

@@ -12,6 +12,7 @@ import { isWeighted, weightedLayers, type Graph, type Layer } from '../model/ir.
 import { inferShapes, weightShape } from '../model/shapes.js';
 import { disposeTrainable, trainableGraph, trainedGraph, type TrainableGraph } from './graph.js';
 import { maskedParametrization, sharedParametrization, type Masks, type SharedLayer } from './parametrizations.js';
+import { RETRAIN_DEFAULTS } from './compress-flags.js';
 import { tf } from './tf.js';
 import { accuracy, checkCompatible, train, type TrainOptions } from './trainer.js';
 
@@ -49,7 +50,6 @@ export interface RetrainedModel {
   stages: StageReport[];
 }
 
-export const RETRAIN_DEFAULTS = { pruneSteps: 3, retrainEpochs: 1, fineTuneEpochs: 1, learningRate: 1e-3 } as const;
 
 /** Top-1 accuracy of a graph's own weights on a dataset. */
 export function graphAccuracy(graph: Graph, dataset: Dataset): number {

@@ -1,37 +1,16 @@
 // `rtinfer compress --data D [--retrain]`: accuracy measured on held-out data around the compressor, and with
 // --retrain Deep Compression's retraining between its stages (deep-compression.ts). Kept out of the command so
-// that compress.ts only gains a few lines.
-import { Flags } from '@oclif/core';
+// that compress.ts only gains a few lines, and loaded only with --data (TensorFlow.js takes most of a second).
 import { decompressedGraph, type CompressedModel } from '../compress/compress-model.js';
 import type { SettingsOverrides } from '../compress/settings.js';
 import type { Dataset } from '../data/dataset.js';
 import { describeSplits, prepareSplits } from '../data/prepare.js';
 import type { Graph } from '../model/ir.js';
-import { graphAccuracy, perLayerAccuracy, RETRAIN_DEFAULTS, retrainCompress, type StageReport } from './deep-compression.js';
+import type { AccuracyFlagValues } from './compress-flags.js';
+import { graphAccuracy, perLayerAccuracy, retrainCompress, type StageReport } from './deep-compression.js';
 import { disposeTrainable, trainableGraph, trainedGraph } from './graph.js';
 import { initTraining } from './tf.js';
 import { checkCompatible, denseParametrization, train } from './trainer.js';
-
-export const accuracyFlags = {
-  data: Flags.string({ summary: 'Measure top-1 accuracy on this dataset (mnist, fashion-mnist, an IDX folder or a folder of class subfolders of images): before and after each stage, and per layer.' }),
-  retrain: Flags.boolean({ summary: 'Deep Compression with retraining: prune in steps, retraining with the mask fixed; share weights, then fine-tune the centroids. Needs --data.', dependsOn: ['data'] }),
-  samples: Flags.integer({ summary: 'With --data: a seeded subset of this many samples.', min: 10, dependsOn: ['data'] }),
-  'train-epochs': Flags.integer({ summary: 'With --data: train the model this many epochs first (zoo models carry untrained seeded weights).', default: 0, min: 0, max: 1000 }),
-  'prune-steps': Flags.integer({ summary: `With --retrain: steps to the target sparsity (default ${RETRAIN_DEFAULTS.pruneSteps}).`, min: 1, max: 100, dependsOn: ['retrain'] }),
-  'retrain-epochs': Flags.integer({ summary: `With --retrain: epochs after each pruning step (default ${RETRAIN_DEFAULTS.retrainEpochs}).`, min: 0, max: 1000, dependsOn: ['retrain'] }),
-  'fine-tune-epochs': Flags.integer({ summary: `With --retrain: epochs of centroid fine-tuning (default ${RETRAIN_DEFAULTS.fineTuneEpochs}).`, min: 0, max: 1000, dependsOn: ['retrain'] }),
-};
-
-export interface AccuracyFlagValues {
-  data?: string;
-  retrain: boolean;
-  samples?: number;
-  'train-epochs': number;
-  'prune-steps'?: number;
-  'retrain-epochs'?: number;
-  'fine-tune-epochs'?: number;
-  seed: number;
-}
 
 export interface MeasuredCompression {
   /** What the compressor gets: the retrained graph and the overrides that keep its masks and codebooks. */
