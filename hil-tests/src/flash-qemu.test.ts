@@ -8,11 +8,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { findQemu, openPtyPair, repositoryRoot } from 'rtinfer';
+import { findQemu, freePort, openPtyPair, repositoryRoot } from 'rtinfer';
 import { afterAll, describe, expect, it } from 'vitest';
 import { rtinferIn } from './support/cli.js';
 
@@ -26,14 +25,6 @@ afterAll(() => {
 
 const imageOf = (board: string, ext: 'elf' | 'bin') => join(repositoryRoot, 'build', 'arm', board, `rtinfer-${board}.${ext}`);
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** QEMU halted at reset with nothing in its flash, its GDB server on a free port and its UART on a pty. */
 async function qemuWithGdb(machine: 'netduinoplus2' | 'mps2-an500'): Promise<{ pty: string; probe: string }> {

@@ -5,12 +5,12 @@
 // COM port) is found.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { RtinferError } from '../errors.js';
 import { exitOf, keepTail, stopChild, waitForLine } from '../sim/child-process.js';
+import { freePort } from '../transport/mqtt/brokers.js';
 import { onPath } from '../sim/qemu.js';
 import { digestSegments, type FirmwareImage } from './firmware-image.js';
 import { FlashError } from './flash-over-gdb.js';
@@ -61,17 +61,6 @@ export function requireTool(tool: 'openocd' | 'st-flash'): string {
     throw new RtinferError('probe_not_installed', `${tool} is not installed${explicit ? ` (${envName}=${explicit} does not exist)` : ''}: Debian: apt-get install ${pkg}; or use a GDB server you run yourself with --probe gdb://HOST:PORT`, { tool, package: pkg });
   }
   return found;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 export interface RunningOpenocd {
