@@ -45,6 +45,12 @@ rtnn_status rtnn_i8_trec_check(const rtnn_conv_geometry *g, rtnn_trec_params p, 
   if (rows != 0 && columns > UINT32_MAX / rows) return refuse(need, have, columns, UINT32_MAX / rows);
   /* CMSIS-NN's sizes are int32_t, and so is every accumulator index here; centroid sums of up to 2^24 rows of
    * int8 values stay inside int32. */
+  /* gather() computes window positions in int32. */
+  if ((uint64_t)g->out_h * g->stride_h + g->kernel_h + g->in_h > INT32_MAX ||
+      (uint64_t)g->out_w * g->stride_w + g->kernel_w + g->in_w > INT32_MAX || g->pad_top > INT32_MAX / 2 ||
+      g->pad_left > INT32_MAX / 2) {
+    return RTNN_ERR_ARGUMENT;
+  }
   if (rows > (1u << 24) || !rtnn_i8_fits((uint64_t)g->in_h * g->in_w * g->in_channels) || !rtnn_i8_fits((uint64_t)rows * g->out_channels) ||
       !rtnn_i8_fits((uint64_t)row_length * g->out_channels)) {
     return RTNN_ERR_ARGUMENT;
@@ -100,20 +106,23 @@ static void plan_column(const rtnn_conv_geometry *g, uint32_t first, uint32_t L,
   }
 }
 
-/* Row r's L values in this column; the input's zero point (a real 0) where the window leaves the image. */
+/* Row r's L values in this column; the input's zero point (a real 0) where the window leaves the image. int32
+ * arithmetic: rtnn_i8_trec_check keeps the input's size inside it (64-bit compares cost the M4 a call each). */
 static void gather(const rtnn_conv_geometry *g, const int8_t *input, int8_t zero, uint32_t r, uint32_t L,
                    const int32_t *offset, const int32_t *ky, const int32_t *kx, int8_t *x)
 {
-  const int64_t y0 = (int64_t)(r / g->out_w) * g->stride_h - g->pad_top;
-  const int64_t x0 = (int64_t)(r % g->out_w) * g->stride_w - g->pad_left;
-  const int64_t origin = (y0 * g->in_w + x0) * (int64_t)g->in_channels;
-  if (y0 >= 0 && x0 >= 0 && y0 + g->kernel_h <= g->in_h && x0 + g->kernel_w <= g->in_w) {
-    for (uint32_t t = 0; t < L; t++) x[t] = input[origin + offset[t]];
+  const int32_t y0 = (int32_t)((r / g->out_w) * g->stride_h) - (int32_t)g->pad_top;
+  const int32_t x0 = (int32_t)((r % g->out_w) * g->stride_w) - (int32_t)g->pad_left;
+  const int32_t in_h = (int32_t)g->in_h, in_w = (int32_t)g->in_w;
+  const int32_t origin = (y0 * in_w + x0) * (int32_t)g->in_channels;
+  if (y0 >= 0 && x0 >= 0 && y0 + (int32_t)g->kernel_h <= in_h && x0 + (int32_t)g->kernel_w <= in_w) {
+    const int8_t *base = input + origin;
+    for (uint32_t t = 0; t < L; t++) x[t] = base[offset[t]];
     return;
   }
   for (uint32_t t = 0; t < L; t++) {
-    const int64_t iy = y0 + ky[t], ix = x0 + kx[t];
-    x[t] = (iy >= 0 && ix >= 0 && iy < g->in_h && ix < g->in_w) ? input[origin + offset[t]] : zero;
+    const int32_t iy = y0 + ky[t], ix = x0 + kx[t];
+    x[t] = (iy >= 0 && ix >= 0 && iy < in_h && ix < in_w) ? input[origin + offset[t]] : zero;
   }
 }
 
@@ -128,11 +137,12 @@ static inline int32_t wrap_add(int32_t a, int32_t b)
   return (int32_t)((uint32_t)a + (uint32_t)b);
 }
 
-/* round(sum / n), half away from zero: the centroid of n int8 values is again an int8 value. */
+/* round(sum / n), half away from zero: the centroid of n int8 values is again an int8 value. 32-bit division only
+ * (a 64-bit one is a library call on the M4): |sum| <= 128 * 2^24 fits, and 2 * rem < 2 * n <= 2^25. */
 static inline int8_t mean_of(int32_t sum, uint32_t n)
 {
-  const uint64_t magnitude = sum < 0 ? 0u - (uint64_t)(int64_t)sum : (uint64_t)sum;
-  const uint64_t q = (2u * magnitude + n) / (2u * (uint64_t)n);
+  const uint32_t magnitude = sum < 0 ? 0u - (uint32_t)sum : (uint32_t)sum;
+  const uint32_t q = magnitude / n + (2u * (magnitude % n) >= n ? 1u : 0u);
   return (int8_t)(sum < 0 ? -(int32_t)q : (int32_t)q);
 }
 
