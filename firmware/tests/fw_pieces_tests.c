@@ -298,6 +298,29 @@ static void piece_refusals(void)
     teardown();
 }
 
+/* A running task set: INFER with input_size is refused busy at once, and its pieces have nothing to go to. */
+static void busy_during_a_run(void)
+{
+    start(VECTORS "cifarnet.rtm", 4096);
+    rtp_msg_t m = {.type = RTP_MSG_TASKSET, .id = 50, .dir = RTP_DIR_H2D};
+    m.body.taskset_req.task_count = 1;
+    m.body.taskset_req.tasks[0] = (rtp_task_t){.task = 0, .period_us = 10000000u, .deadline_us = 10000000u, .mode = RTP_MODE_DENSE};
+    exchange(&m);
+    CHECK(s_rx_count == 1 && s_rx[0].msg.type == RTP_MSG_TASKSET);
+    m = (rtp_msg_t){.type = RTP_MSG_RUN, .id = 51, .dir = RTP_DIR_H2D};
+    exchange(&m);
+    CHECK(s_rx_count >= 1 && s_rx[0].msg.type == RTP_MSG_RUN);
+    infer_sized(52, CIFAR_INPUT_BYTES);
+    CHECK(s_rx_count == 1 && s_rx[0].msg.type == RTP_MSG_ERROR && s_rx[0].msg.id == 52 &&
+          s_rx[0].msg.body.error.code == RTP_ERR_BUSY && s_rx[0].msg.body.error.type == RTP_MSG_INFER);
+    static uint8_t input[1000];
+    piece(53, 0, input, sizeof input);
+    CHECK(s_rx_count == 1 && s_rx[0].msg.type == RTP_MSG_ERROR && s_rx[0].msg.body.error.code == RTP_ERR_BAD_STATE);
+    m = (rtp_msg_t){.type = RTP_MSG_STOP, .id = 54, .dir = RTP_DIR_H2D};
+    exchange(&m);
+    teardown();
+}
+
 /* 128 layers: more ticks than RESULT carries, read back in pieces that fit 256-byte frames. (The output of a
  * model too big for the frame goes the same way; HIL infer-pieces reads a 1000-class output so.) */
 static void layer_ticks_withheld_and_read_in_parts(void)
@@ -374,6 +397,7 @@ int main(int argc, char **argv)
     static const tu_case_t cases[] = {
         {"input_pieces_equal_stored_input", input_pieces_equal_stored_input},
         {"piece_refusals", piece_refusals},
+        {"busy_during_a_run", busy_during_a_run},
         {"layer_ticks_withheld_and_read_in_parts", layer_ticks_withheld_and_read_in_parts},
     };
     return tu_main(argc, argv, cases, sizeof cases / sizeof cases[0], NULL, NULL);
