@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "engine_budget.h"
+#include "rtinfer_nn/int8_model.h"
 #include "rtinfer_nn/lw.h"
 #include "rtinfer_nn/model.h"
 #include "rtinfer_nn/rtm_decode.h"
@@ -54,8 +55,12 @@ static unsigned char *read_file(const char *path, size_t *size)
     return bytes;
 }
 
-/* Decodes with a dense or sparse arena and plans both configurations. Returns NULL or a reason. */
-static const char *plan_with(const unsigned char *bytes, size_t size, int sparse, plan_t *out)
+/* The weight forms plan_with() decodes into: dense float32, sparse x codebook, and (int8 containers) int8. */
+enum { FORM_DENSE, FORM_SPARSE, FORM_INT8 };
+
+/* Decodes with a dense, sparse or int8 arena and plans both configurations (int8: dense only, its kernels'
+ * scratch for a Cortex-M4/M7 with the DSP extension, as every board is). Returns NULL or a reason. */
+static const char *plan_with(const unsigned char *bytes, size_t size, int form, plan_t *out)
 {
     static rtm_decoder decoder;
     static rtnn_model model;
@@ -72,15 +77,19 @@ static const char *plan_with(const unsigned char *bytes, size_t size, int sparse
         rtm_feed(&decoder, bytes, size, &used) != RTM_HEADER_READY) {
         why = "the container header does not decode";
     } else {
-        out->weights = sparse ? rtm_sparse_arena_bytes(&decoder) : rtm_arena_bytes(&decoder);
+        out->weights = form == FORM_INT8     ? rtm_int8_arena_bytes(&decoder)
+                       : form == FORM_SPARSE ? rtm_sparse_arena_bytes(&decoder)
+                                             : rtm_arena_bytes(&decoder);
         arena = malloc(out->weights > 0 ? out->weights : 1u);
         size_t rest = 0;
-        rtm_status st = sparse ? rtm_set_sparse_arena(&decoder, arena, out->weights)
-                               : rtm_set_arena(&decoder, arena, out->weights);
+        rtm_status st = form == FORM_INT8     ? rtm_set_int8_arena(&decoder, arena, out->weights)
+                        : form == FORM_SPARSE ? rtm_set_sparse_arena(&decoder, arena, out->weights)
+                                              : rtm_set_arena(&decoder, arena, out->weights);
         if (arena == NULL || st != RTM_OK || rtm_feed(&decoder, bytes + used, size - used, &rest) != RTM_DONE) {
             why = "the container's weights do not decode (corrupt or tampered)";
         } else {
             rtnn_status nst = rtnn_model_load(&model, &decoder);
+            if (nst == RTNN_OK && form == FORM_INT8) nst = rtnn_i8_attach(&model, RTNN_I8_TARGET_DSP);
             if (nst != RTNN_OK) {
                 why = rtnn_status_name(nst);
             } else {
@@ -89,8 +98,9 @@ static const char *plan_with(const unsigned char *bytes, size_t size, int sparse
                 rtnn_config with_trec = {.mode = 1, .trec = trec};
                 out->input_count = rtnn_input_count(&model);
                 out->work_dense = rtnn_work_bytes(&model, &dense);
-                out->work_trec = rtnn_work_bytes(&model, &with_trec);
-                out->enclave_arena = rtnn_lw_arena_bytes(&model, 0, NULL, NULL);
+                /* No TREC in int8 yet, nor LW slices in the TA. */
+                out->work_trec = form == FORM_INT8 ? 0 : rtnn_work_bytes(&model, &with_trec);
+                out->enclave_arena = form == FORM_INT8 ? 0 : rtnn_lw_arena_bytes(&model, 0, NULL, NULL);
                 out->layers = model.layer_count;
                 out->test_inputs = model.test_inputs;
             }
@@ -99,6 +109,21 @@ static const char *plan_with(const unsigned char *bytes, size_t size, int sparse
     free(arena);
     free(scratch);
     return why;
+}
+
+/* Whether the container carries int8 parameters (CONTAINER.md §8). */
+static int container_is_int8(const unsigned char *bytes, size_t size)
+{
+    static rtm_decoder decoder;
+    size_t header = 0, used = 0;
+    if (rtm_header_bytes(bytes, size < RTM_PREFIX_BYTES ? size : RTM_PREFIX_BYTES, &header) != RTM_OK) {
+        return 0;
+    }
+    void *scratch = malloc(rtm_scratch_bytes(header) ? rtm_scratch_bytes(header) : 1u);
+    int int8 = scratch != NULL && rtm_init(&decoder, scratch, rtm_scratch_bytes(header)) == RTM_OK &&
+               rtm_feed(&decoder, bytes, size, &used) == RTM_HEADER_READY && rtm_is_int8(&decoder);
+    free(scratch);
+    return int8;
 }
 
 static void print_form(const char *name, const plan_t *p, int last)
@@ -119,12 +144,17 @@ int main(int argc, char **argv)
     if (bytes == NULL) {
         return fail(argv[1], "cannot read the file");
     }
-    plan_t dense, sparse;
+    plan_t dense, sparse, int8;
     memset(&dense, 0, sizeof dense);
     memset(&sparse, 0, sizeof sparse);
-    const char *why = plan_with(bytes, size, 0, &dense);
+    memset(&int8, 0, sizeof int8);
+    const char *why = plan_with(bytes, size, FORM_DENSE, &dense);
     if (why == NULL) {
-        why = plan_with(bytes, size, 1, &sparse);
+        why = plan_with(bytes, size, FORM_SPARSE, &sparse);
+    }
+    const int quantized = why == NULL && container_is_int8(bytes, size);
+    if (quantized) {
+        why = plan_with(bytes, size, FORM_INT8, &int8);
     }
     free(bytes);
     if (why != NULL) {
@@ -135,7 +165,12 @@ int main(int argc, char **argv)
     printf("  \"work\": {\"dense\": %zu, \"trec\": %zu},\n", dense.work_dense, dense.work_trec);
     printf("  \"layers\": %u,\n  \"testInputs\": %u,\n  \"pool\": {\n", dense.layers, dense.test_inputs);
     print_form("denseWeights", &dense, 0);
-    print_form("sparseWeights", &sparse, 1);
+    print_form("sparseWeights", &sparse, !quantized);
+    if (quantized) {
+        /* int8 runs dense int8 weights only (no TREC, no LW slices yet). */
+        printf("    \"int8Weights\": {\"weights\": %zu, \"dense\": %zu}\n", int8.weights,
+               engine_pool_need(int8.scratch, int8.weights, int8.input_count, int8.work_dense));
+    }
     printf("  }\n}\n");
     return 0;
 }

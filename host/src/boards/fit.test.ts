@@ -54,6 +54,27 @@ describe('fitting models to boards with the firmware planner', () => {
     expect(fit.trec.fits).toBe(true); // with sparse weights when dense ones leave no room for TREC's scratch
   });
 
+  it('plans an int8 container run in int8: its int8 arena byte for byte, and less memory than fp32', () => {
+    const graph = zooModel('cifarnet');
+    const inputs = structuredInputs(graph.input.shape, 1);
+    const { container, model } = compressToContainer(graph, {}, undefined, inputs, { calibration: inputs });
+    const file = join(dir, 'cifarnet-int8.rtm');
+    writeFileSync(file, container);
+    const plan = planContainer(file);
+    // CONTAINER.md §8.3: per layer the int8 weights padded to 4 bytes, then int32 bias, multipliers and shifts.
+    const arena = model.layers.reduce((sum, layer, i) => sum + ((layer.count + 3) & ~3) + 4 * (model.int8!.layers[i]!.bias.length + 2 * layer.shape[0]!), 0);
+    expect(plan.pool.int8Weights?.weights).toBe(arena);
+    expect(plan.pool.int8Weights!.dense).toBeLessThan(plan.pool.sparseWeights.dense);
+    const fit = fitOnBoard(plan, boards.disco_f469ni!);
+    expect(fit.int8).toMatchObject({ weights: 'int8', need: plan.pool.int8Weights!.dense });
+    const parts = fit.int8!.parts!;
+    expect(parts.header + parts.weights + parts.input + parts.work).toBe(fit.int8!.need);
+    expect(parts.work).toBeGreaterThan(0);
+    // An fp32 container has no int8 plan.
+    expect(classic.pool.int8Weights).toBeUndefined();
+    expect(fitOnBoard(classic, boards.disco_f469ni!).int8).toBeUndefined();
+  });
+
   it('reports a corrupt container as a typed error from the planner', () => {
     const bad = join(dir, 'bad.rtm');
     writeFileSync(bad, Buffer.from('not a container'));

@@ -21,7 +21,9 @@ export interface EnginePlan {
   work: { dense: number; trec: number };
   layers: number;
   testInputs: number;
-  pool: { denseWeights: PoolNeed; sparseWeights: PoolNeed };
+  /** int8Weights: an int8 container (CONTAINER.md §8) run in int8 — dense int8 weights, each kernel's scratch
+   *  as a Cortex-M4/M7 build asks (no TREC or LW slices in int8 yet). */
+  pool: { denseWeights: PoolNeed; sparseWeights: PoolNeed; int8Weights?: { weights: number; dense: number } };
 }
 
 export function planContainer(file: string): EnginePlan {
@@ -37,10 +39,12 @@ export function planContainer(file: string): EnginePlan {
 export interface ModeFit {
   fits: boolean;
   /** The weight form the engine would pick: dense float32 when it fits, else sparse × codebook. */
-  weights: 'dense' | 'sparse';
+  weights: 'dense' | 'sparse' | 'int8';
   need: number;
   have: number;
   headroom: number;
+  /** int8: where the bytes go (the header copy, the int8 weights, the float input, activations and scratch). */
+  parts?: { header: number; weights: number; input: number; work: number };
 }
 
 export interface BoardFit {
@@ -48,6 +52,8 @@ export interface BoardFit {
   container: { bytes: number; slotBytes: number; fits: boolean };
   dense: ModeFit;
   trec: ModeFit;
+  /** An int8 container: how it fits run in int8 (what the device does with it), beside the fp32 figures above. */
+  int8?: ModeFit;
 }
 
 /** As the engine decides (firmware/stm32/app/engine.c, engine_fit): dense weights when the run fits with them, else sparse. */
@@ -58,11 +64,18 @@ function modeFit(plan: EnginePlan, mode: 'dense' | 'trec', have: number): ModeFi
   return { fits: need <= have, weights, need, have, headroom: have - need };
 }
 
+function int8Fit(plan: EnginePlan, int8: { weights: number; dense: number }, have: number): ModeFit {
+  const need = int8.dense;
+  const parts = { header: plan.headerScratch, weights: int8.weights, input: plan.inputBytes, work: need - plan.headerScratch - int8.weights - plan.inputBytes };
+  return { fits: need <= have, weights: 'int8', need, have, headroom: have - need, parts };
+}
+
 export function fitOnBoard(plan: EnginePlan, board: Board): BoardFit {
   return {
     board: board.name,
     container: { bytes: plan.containerBytes, slotBytes: board.slotBytes, fits: plan.containerBytes <= board.slotBytes },
     dense: modeFit(plan, 'dense', board.inferenceBytes),
     trec: modeFit(plan, 'trec', board.inferenceBytes),
+    ...(plan.pool.int8Weights ? { int8: int8Fit(plan, plan.pool.int8Weights, board.inferenceBytes) } : {}),
   };
 }

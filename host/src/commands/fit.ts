@@ -26,6 +26,7 @@ export default class Fit extends RtinferCommand {
   static override args = { model: Args.string({ description: 'A .rtm container, or a zoo model name (more may follow)', required: true }) };
   static override flags = {
     board: Flags.string({ char: 'b', summary: 'Board to check (default: every board).', options: boardNames }),
+    int8: Flags.boolean({ summary: 'Compress zoo models with int8 parameters too (as compress --int8), and show how they fit run in int8 beside fp32.' }),
   };
 
   async run() {
@@ -33,7 +34,7 @@ export default class Fit extends RtinferCommand {
     const targets = flags.board ? [boardByName(flags.board)] : Object.values(boards);
     const results: { model: string; fits: BoardFit[] }[] = [];
     for (const model of argv as string[]) {
-      const plan = isZooName(model) ? planZooModel(model) : planContainer(model);
+      const plan = isZooName(model) ? planZooModel(model, flags.int8) : planContainer(model);
       // A container with NaN weights fits as well as any, and then computes nothing: refused as inspect does.
       if (!isZooName(model)) validateContainerWeights(model, decodeContainer(readFileSync(model), model).layers);
       results.push({ model, fits: targets.map((board) => fitOnBoard(plan, board)) });
@@ -43,9 +44,10 @@ export default class Fit extends RtinferCommand {
   }
 }
 
-function planZooModel(name: string) {
+function planZooModel(name: string, int8 = false) {
   const graph = zooModel(name);
-  const { container } = compressToContainer(graph, {}, undefined, structuredInputs(graph.input.shape, 1));
+  const inputs = structuredInputs(graph.input.shape, 1);
+  const { container } = compressToContainer(graph, {}, undefined, inputs, int8 ? { calibration: inputs } : undefined);
   const dir = mkdtempSync(join(tmpdir(), 'rtinfer-fit-'));
   try {
     const file = join(dir, `${name}.rtm`);
@@ -62,6 +64,7 @@ function describeMode(fit: ModeFit): string {
 }
 
 function describeFits(results: { model: string; fits: BoardFit[] }[]): string[] {
+  const int8 = results.some(({ fits }) => fits.some((fit) => fit.int8));
   const rows = results.flatMap(({ model, fits }) =>
     fits.map((fit) => [
       model,
@@ -69,7 +72,18 @@ function describeFits(results: { model: string; fits: BoardFit[] }[]): string[] 
       `${formatBytes(fit.container.bytes)} / ${formatBytes(fit.container.slotBytes)} ${fit.container.fits ? 'ok' : 'TOO BIG'}`,
       describeMode(fit.dense),
       describeMode(fit.trec),
+      ...(int8 ? [fit.int8 ? `${describeMode(fit.int8)}; ${(fit.dense.need / fit.int8.need).toFixed(2)}× less than fp32` : '-'] : []),
     ]),
   );
-  return renderTable([{ header: 'model' }, { header: 'board' }, { header: 'container / slot' }, { header: 'dense inference' }, { header: 'TREC inference' }], rows);
+  const int8Header = int8 ? [{ header: 'int8 inference (no TREC in int8 yet)' }] : [];
+  const table = renderTable([{ header: 'model' }, { header: 'board' }, { header: 'container / slot' }, { header: 'dense inference' }, { header: 'TREC inference' }, ...int8Header], rows);
+  // Why an int8 model does not fit: where its bytes go (the weights are decoded into RAM, not run from flash).
+  const why = results.flatMap(({ model, fits }) =>
+    fits.flatMap((fit) => {
+      const parts = fit.int8?.parts;
+      if (!parts || fit.int8!.fits) return [];
+      return [`${model} on ${fit.board} in int8 needs ${formatBytes(-fit.int8!.headroom)} more: int8 weights ${formatBytes(parts.weights)} + header ${formatBytes(parts.header)} + input ${formatBytes(parts.input)} + activations and scratch ${formatBytes(parts.work)} in ${formatBytes(fit.int8!.have)}`];
+    }),
+  );
+  return [...table, ...why];
 }
