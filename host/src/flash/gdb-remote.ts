@@ -71,6 +71,12 @@ export class GdbRemote {
   private resends = 0;
   private closedWith: Error | undefined;
   private writeVerb: 'X' | 'M' | undefined;
+  /** Where console output of the command in flight goes. */
+  private output: ((text: string) => void) | undefined;
+  /** The command in flight asks for a stop reply (`?`); any other stop reply is not an answer. */
+  private expectStop = false;
+  /** Called on the server's next '+'. */
+  private onAck: (() => void) | undefined;
 
   private constructor(
     private readonly socket: Socket,
@@ -88,8 +94,7 @@ export class GdbRemote {
     socket.on('close', () => closed(''));
   }
 
-  /** Connects within `timeoutMs` and negotiates features (and no-ack mode where offered). */
-  /** `timeoutMs` bounds the connection and then each command that names no bound of its own. */
+  /** Connects and negotiates features (and no-ack mode where offered). `timeoutMs` bounds the connection and then each command that names no bound of its own. */
   static async connect(endpoint: GdbEndpoint, options: { timeoutMs?: number } = {}): Promise<GdbRemote> {
     const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     const description = `${endpoint.host}:${endpoint.port}`;
@@ -110,7 +115,7 @@ export class GdbRemote {
     });
     const remote = new GdbRemote(socket, description, timeoutMs);
     try {
-      await remote.negotiate(timeoutMs);
+      await remote.negotiate();
     } catch (error) {
       remote.close();
       throw error;
@@ -118,8 +123,8 @@ export class GdbRemote {
     return remote;
   }
 
-  private async negotiate(timeoutMs: number): Promise<void> {
-    const reply = await this.command('qSupported:multiprocess-;swbreak+;hwbreak+;qRelocInsn-;vContSupported+', { timeoutMs });
+  private async negotiate(): Promise<void> {
+    const reply = await this.command('qSupported:multiprocess-;swbreak+;hwbreak+;qRelocInsn-;vContSupported+');
     for (const feature of reply.split(';')) {
       const equals = feature.indexOf('=');
       if (equals > 0) this.features.set(feature.slice(0, equals), feature.slice(equals + 1));
@@ -127,7 +132,7 @@ export class GdbRemote {
     }
     const size = parseInt(this.features.get('PacketSize') ?? '', 16);
     if (size >= 64) this.packetSize = size;
-    if (this.features.get('QStartNoAckMode') === '+' && (await this.command('QStartNoAckMode', { timeoutMs })) === 'OK') this.acks = false;
+    if (this.features.get('QStartNoAckMode') === '+' && (await this.command('QStartNoAckMode')) === 'OK') this.acks = false;
   }
 
   private receive(chunk: Buffer): void {
@@ -145,12 +150,11 @@ export class GdbRemote {
     }
   }
 
-  private output: ((text: string) => void) | undefined;
-
   private deliver(payload: Uint8Array): void {
     // `O` + hex: console output sent ahead of the answer (not the `OK` answer itself).
-    if (payload[0] === 0x4f && payload.length > 1 && payload.length % 2 === 1 && fromHex(Buffer.from(payload.subarray(1)).toString('latin1'))) {
-      this.output?.(Buffer.from(fromHex(Buffer.from(payload.subarray(1)).toString('latin1'))!).toString('utf8'));
+    const consoleBytes = payload[0] === 0x4f && payload.length > 1 ? fromHex(Buffer.from(payload.subarray(1)).toString('latin1')) : undefined;
+    if (consoleBytes) {
+      this.output?.(Buffer.from(consoleBytes).toString('utf8'));
       return;
     }
     // A stop reply nobody asked for: QEMU stops a running machine when a client connects and says so, which
@@ -160,8 +164,6 @@ export class GdbRemote {
     this.waiter = undefined;
     waiter?.resolve(payload);
   }
-
-  private expectStop = false;
 
   private fail(error: Error): void {
     const waiter = this.waiter;
@@ -336,8 +338,6 @@ export class GdbRemote {
     await acked.finally(() => clearTimeout(timer));
     this.onAck = undefined;
   }
-
-  private onAck: (() => void) | undefined;
 
   close(): void {
     this.closedWith ??= new GdbRemoteError('gdb_closed', `the connection to the GDB server at ${this.description} was closed`, { server: this.description });
