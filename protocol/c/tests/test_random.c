@@ -159,6 +159,8 @@ int main(int argc, char **argv)
                 a.body.infer.has_input = in;
                 a.body.infer.has_input_index = form == 1;
                 a.body.infer.has_input_size = form == 2;
+                if (form == 2)
+                    a.body.infer.input_size = (uint32_t)rnd_range(1, UINT32_MAX);
                 if (in)
                     a.body.infer.input = (rtp_bytes_t){arena, rnd(64)};
             }
