@@ -18,19 +18,19 @@ interface Summary {
   passed: boolean;
   tests: number;
   failures: number;
-  runs: { key: string; status: string; worldSwitches: number; counts: { jobs: number }; inference: { relativeL2: number }; assertions: { assertion: string; passed: boolean; message: string }[] }[];
+  runs: { key: string; status: string; worldSwitches: number; counts: { jobs: number }; inference: { relativeL2: number; reference: string }; assertions: { assertion: string; passed: boolean; message: string }[] }[];
   checks: { assertion: string; passed: boolean; facts: { ratio: number } }[];
 }
 
-describe('the TREC comparison on the STM32 sim', () => {
+describe('the TREC comparison (dense, TREC, int8) on the STM32 sim', () => {
   const out = join(dir, 'trec');
 
   it('passes (exit 0) and leaves a complete run folder', async () => {
     const run = await campaign('run', join(examples, 'trec-comparison.yaml'), '--out', out);
     expect(run.code, run.stderr + run.stdout).toBe(0);
-    expect(run.stdout).toMatch(/\[5\/5\] run:trec-r2/);
+    expect(run.stdout).toMatch(/\[8\/8\] run:int8-r2/);
     for (const file of RUN_FOLDER_FILES) expect(existsSync(join(out, file)), file).toBe(true);
-    const keys = ['dense-r1', 'dense-r2', 'trec-r1', 'trec-r2'];
+    const keys = ['dense-r1', 'dense-r2', 'trec-r1', 'trec-r2', 'int8-r1', 'int8-r2'];
     for (const kind of ['inference', 'analysis', 'verdicts']) for (const key of keys) expect(existsSync(join(out, kind, `${key}.json`)), `${kind}/${key}`).toBe(true);
     const environment = readJson<{ rtinfer: { version: string; commit: string }; host: { os: string }; devices: Record<string, { deviceId: string; firmware: string; board: string }>; models: Record<string, { sha256: string; contentDigest: string }> }>(join(out, 'environment.json'));
     expect(environment.rtinfer.version).toMatch(/^\d+\.\d+\.\d+/);
@@ -38,18 +38,19 @@ describe('the TREC comparison on the STM32 sim', () => {
     expect(environment.devices['f4-sim']).toMatchObject({ board: 'posix_sim', firmware: expect.any(String), deviceId: 'trec-comparison-f4-sim' });
     expect(environment.models.lenet!.sha256).toMatch(/^[0-9a-f]{64}$/);
     const summary = readJson<Summary>(join(out, 'summary.json'));
-    expect(summary).toMatchObject({ passed: true, tests: 16, failures: 0 });
+    expect(summary).toMatchObject({ passed: true, tests: 24, failures: 0 });
     // Each repetition checked its output against the reference of its own kind, and ran jobs.
     for (const verdict of summary.runs) {
       expect(verdict.status).toBe('checked');
       expect(verdict.counts.jobs).toBeGreaterThan(0);
       expect(verdict.inference.relativeL2).toBeLessThan(1e-4);
+      expect(verdict.inference.reference).toBe({ dense: 'dense', trec: 'TREC', int8: 'int8' }[verdict.key.split('-')[0]!]);
     }
   });
 
   it('every trace reads back through the recording reader, with its task set and device', () => {
     const traces = readAllTraces(out);
-    expect([...traces.keys()].sort()).toEqual(['dense-r1.rtrace.jsonl', 'dense-r2.rtrace.jsonl', 'trec-r1.rtrace.jsonl', 'trec-r2.rtrace.jsonl']);
+    expect([...traces.keys()].sort()).toEqual(['dense-r1', 'dense-r2', 'int8-r1', 'int8-r2', 'trec-r1', 'trec-r2'].map((key) => `${key}.rtrace.jsonl`));
     for (const trace of traces.values()) {
       expect(trace.records).toBeGreaterThan(2);
       expect(trace.deviceId).toBe('trec-comparison-f4-sim');
@@ -62,7 +63,7 @@ describe('the TREC comparison on the STM32 sim', () => {
     expect(validation.errors).toEqual([]);
     expect(validation.valid).toBe(true);
     const xml = readFileSync(join(out, 'junit.xml'), 'utf8');
-    expect(xml.match(/<testcase /g)).toHaveLength(16);
+    expect(xml.match(/<testcase /g)).toHaveLength(24);
     expect(xml).toContain('name="trec-r2: p99 response of camera below 25ms"');
   });
 
@@ -83,9 +84,9 @@ describe('the TREC comparison on the STM32 sim', () => {
       const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
       await page.goto(`file://${join(out, 'report.html')}`);
       expect(await page.locator('h1').textContent()).toContain('PASSED');
-      expect(await page.locator('#assertions tbody tr').count()).toBe(16);
+      expect(await page.locator('#assertions tbody tr').count()).toBe(24);
       // The p99 plot and one timeline per run (no world-switch plot: the sim has no enclave).
-      expect(await page.locator('figure svg').count()).toBe(3);
+      expect(await page.locator('figure svg').count()).toBe(4);
       const screenshot = join(out, 'report.png');
       await page.screenshot({ path: screenshot, fullPage: true });
       expect(statSync(screenshot).size).toBeGreaterThan(10_000);

@@ -80,15 +80,16 @@ describe('bad input on the command line: typed errors, exit 2, nothing started',
 });
 
 describe('a mode the device does not say it can run', () => {
-  it('int8 on the sim (its HELLO caps have no int8 bit): a failed test case naming the caps, not retried', async () => {
+  it('int8 on the simulated Pi (its HELLO caps have no int8 bit): a failed test case naming the caps, not retried', async () => {
     const out = join(dir, 'int8');
-    const file = campaignFile('int8', '{ start: sim }', '200ms');
-    writeFileSync(file, readFileSync(file, 'utf8').replace('    mode: dense', '    mode: int8'));
+    const file = campaignFile('int8', '{ start: optee-sim }', '200ms');
+    writeFileSync(file, readFileSync(file, 'utf8').replace('    mode: dense', '    mode: int8').replace('  lenet: { source: lenet-5 }', '  lenet: { source: lenet-5, compression: { int8: true } }'));
     const run = await campaign('run', file, '--out', out);
     expect(run.code, run.stderr).toBe(1);
     const summary = readJson<{ runs: { failure: { code: string; message: string; attempts: number; facts: { caps: number } } }[] }>(join(out, 'summary.json'));
     expect(summary.runs[0]!.failure).toMatchObject({ code: 'mode_unsupported', attempts: 1 });
     expect(summary.runs[0]!.failure.message).toMatch(/does not say it can run int8 \(HELLO caps 0x[0-9a-f]+\)/);
+    expect(summary.runs[0]!.failure.facts.caps & (1 << 6)).toBe(0);
     expect(readFileSync(join(out, 'junit.xml'), 'utf8')).toContain('<error type="mode_unsupported"');
   });
 });

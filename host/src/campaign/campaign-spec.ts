@@ -11,15 +11,19 @@ export type StartableTarget = (typeof startableTargets)[number];
 export type CampaignTarget =
   | { name: string; kind: 'start'; start: StartableTarget; at?: LabPosition }
   /** A device that already runs: a port path, a running sim's id, a USB serial number or mqtt://host:port/<id>. */
-  | { name: string; kind: 'device'; device: string; at?: LabPosition };
+  | { name: string; kind: 'device'; device: string; at?: LabPosition }
+  /** One of a bench's devices, run by the bench's daemon (its id in the bench's table; default: the only one). */
+  | { name: string; kind: 'bench'; bench: string; device?: string; broker?: string; lab?: string; at?: LabPosition };
 
 export interface CampaignModel {
   name: string;
   /** A zoo name, or an .onnx / darknet .cfg path resolved against the campaign file. */
   source: string;
   /** The compression settings as written (kept in the run folder's environment). */
-  compression: Record<string, string | number>;
+  compression: Record<string, string | number | boolean>;
   overrides: SettingsOverrides;
+  /** Quantized to int8 (CONTAINER.md §8), calibrated on its stored test input: what mode int8 runs. */
+  int8: boolean;
 }
 
 /** dense and trec: the STM32 kernels; lw, fusion, fusion-budget: DeepTrust^RT policies on a TEE device; int8: only

@@ -30,7 +30,8 @@ describe('parseCampaign', () => {
     const trec = parseCampaign(TREC, join(examples, 'trec-comparison.yaml'));
     expect(trec.targets.get('f4-sim')).toMatchObject({ kind: 'start', start: 'sim' });
     expect(trec.models.get('lenet')!.overrides).toEqual({ conv: { prune: { keep: expect.closeTo(0.4, 9) }, weightBits: 8 }, fc: { prune: { keep: expect.closeTo(0.1, 9) }, weightBits: 5 } });
-    expect(trec.runs.map((run) => [run.name, run.mode, run.durationUs, run.repetitions])).toEqual([['dense', 'dense', 500_000, 2], ['trec', 'trec', 500_000, 2]]);
+    expect(trec.runs.map((run) => [run.name, run.mode, run.durationUs, run.repetitions])).toEqual([['dense', 'dense', 500_000, 2], ['trec', 'trec', 500_000, 2], ['int8', 'int8', 500_000, 2]]);
+    expect([trec.models.get('lenet')!.int8, trec.models.get('lenet-int8')!.int8]).toEqual([false, true]);
     expect(trec.runs[0]!.assertions[2]).toEqual({ kind: 'p99-response', task: 'camera', belowUs: 25_000, text: 'p99 response of camera below 25ms' });
     const deeptrust = parseCampaign(readFileSync(join(examples, 'deeptrust-comparison.yaml'), 'utf8'), join(examples, 'deeptrust-comparison.yaml'));
     expect(deeptrust.targets.get('pi')).toMatchObject({ kind: 'start', start: 'optee-sim' });
@@ -74,6 +75,15 @@ describe('parseCampaign', () => {
     expect(failure(task).message).toContain('no task "radar"');
     expect(failure(TREC.replace('mode: trec', 'mode: turbo'))).toMatchObject({ reason: 'bad_value', key: 'runs[1].mode' });
     expect(failure(TREC.replace('- name: trec', '- name: dense'))).toMatchObject({ reason: 'bad_value', key: 'runs[1].name' });
+  });
+
+  it('int8 goes with an int8 model: mode int8 on a float model, or a float mode on an int8 model, is refused', () => {
+    const floatModel = TREC.replace('    model: lenet-int8\n    mode: int8', '    model: lenet\n    mode: int8');
+    expect(failure(floatModel)).toMatchObject({ reason: 'bad_value', key: 'runs[2].mode' });
+    expect(failure(floatModel).message).toContain('mode int8 runs an int8 model');
+    const denseInt8 = TREC.replace('    model: lenet-int8\n    mode: int8', '    model: lenet-int8\n    mode: dense');
+    expect(failure(denseInt8).message).toContain('it runs in mode int8 only');
+    expect(failure(TREC.replace('int8: true', 'int8: yes please'))).toMatchObject({ reason: 'wrong_type', key: 'models.lenet-int8.compression.int8' });
   });
 
   it('a missing task set file, YAML syntax, and a switch-ratio over a run that does not exist', () => {

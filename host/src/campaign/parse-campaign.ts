@@ -5,8 +5,9 @@
 //   targets:
 //     f4: { start: sim }                  # sim, qemu, optee-sim (a Pi: agent + teesim TA), optee-qemu
 //     lab-pi: { device: mqtt://10.0.0.2:1883/pi-1 }   # or a device that runs: port, sim id, USB serial, mqtt://
+//     f7: { bench: bench-b, device: f7-2 }  # or a bench's device, through its daemon (broker:, lab: as --broker, --lab)
 //   models:
-//     lenet: { source: lenet-5, compression: { prune: 0.9, bits: "conv=8,fc=5" } }
+//     lenet: { source: lenet-5, compression: { prune: 0.9, bits: "conv=8,fc=5" } }   # int8: true quantizes it (mode int8)
 //   runs:
 //     - name: dense                       # unique; names the run's traces and test cases
 //       target: f4
@@ -85,16 +86,25 @@ class CampaignChecker extends Checker {
   }
 }
 
-function target(check: CampaignChecker, name: string, node: Node | null, path: string): CampaignTarget {
-  const entries = check.map(node, path, ['start', 'device']);
+function target(check: CampaignChecker, name: string, node: Node | null, path: string, base: string): CampaignTarget {
+  const entries = check.map(node, path, ['start', 'device', 'bench', 'broker', 'lab']);
   const at = check.at(node);
+  const where = at ? { at } : {};
+  const text = (key: string) => (entries.has(key) ? check.string(entries.get(key)!.value, `${path}.${key}`) : undefined);
+  const bench = entries.get('bench');
+  if (bench) {
+    if (entries.has('start')) check.fail('bad_value', `${path}.start`, entries.get('start')!.key, 'the daemon of a bench starts its devices: give bench (and device, the id in its table) or start, not both');
+    const lab = text('lab');
+    return { name, kind: 'bench', bench: check.name(bench.value, `${path}.bench`, 'bench name'), ...(entries.has('device') ? { device: text('device')! } : {}), ...(entries.has('broker') ? { broker: text('broker')! } : {}), ...(lab ? { lab: resolve(base, lab) } : {}), ...where };
+  }
+  for (const key of ['broker', 'lab']) if (entries.has(key)) check.fail('bad_value', `${path}.${key}`, entries.get(key)!.key, `${key} is for a bench's device (bench: NAME)`);
   const start = entries.get('start');
   const device = entries.get('device');
-  if ((start === undefined) === (device === undefined)) check.fail(start ? 'bad_value' : 'missing_key', path, node, 'a target needs exactly one of start (sim, qemu, optee-sim, optee-qemu) or device');
-  if (device) return { name, kind: 'device', device: check.string(device.value, `${path}.device`), ...(at ? { at } : {}) };
+  if ((start === undefined) === (device === undefined)) check.fail(start ? 'bad_value' : 'missing_key', path, node, 'a target needs exactly one of start (sim, qemu, optee-sim, optee-qemu), device, or bench');
+  if (device) return { name, kind: 'device', device: check.string(device.value, `${path}.device`), ...where };
   const kind = check.string(start!.value, `${path}.start`);
   if (!(startableTargets as readonly string[]).includes(kind)) check.fail('unknown_target', `${path}.start`, start!.value, `unknown target "${kind}"; rtinfer starts: ${startableTargets.join(', ')}`);
-  return { name, kind: 'start', start: kind as StartableTarget, ...(at ? { at } : {}) };
+  return { name, kind: 'start', start: kind as StartableTarget, ...where };
 }
 
 const BITS = { min: 1, max: 8, integer: true, expected: 'an integer from 1 to 8' };
@@ -114,12 +124,18 @@ function model(check: CampaignChecker, name: string, node: Node | null, path: st
   if (!isZooName(sourceText) && !((source.endsWith('.onnx') || source.endsWith('.cfg')) && existsSync(source))) {
     check.fail('bad_value', `${path}.source`, sourceNode, `"${sourceText}" is not a zoo model (${zooNames.join(', ')}) nor an .onnx or darknet .cfg file that exists (looked for ${source})`);
   }
-  const compression: Record<string, string | number> = {};
+  const compression: Record<string, string | number | boolean> = {};
   const overrides: SettingsOverrides = {};
+  let int8 = false;
   const settings = entries.get('compression');
   if (settings) {
-    for (const [key, { value }] of check.map(settings.value, `${path}.compression`, Object.keys(compressionKeys))) {
+    for (const [key, { value }] of check.map(settings.value, `${path}.compression`, [...Object.keys(compressionKeys), 'int8'])) {
       const keyPath = `${path}.compression.${key}`;
+      if (key === 'int8') {
+        if (!isScalar(value) || typeof value.value !== 'boolean') check.fail('wrong_type', keyPath, value, `expected true or false, found ${describe(value)}`);
+        int8 = compression.int8 = value.value as boolean;
+        continue;
+      }
       const raw = isScalar(value) && (typeof value.value === 'number' || typeof value.value === 'string') ? value.value : check.fail('wrong_type', keyPath, value, `expected a number or "conv=…,fc=…", found ${describe(value)}`);
       let values: Record<string, number>;
       try {
@@ -132,7 +148,7 @@ function model(check: CampaignChecker, name: string, node: Node | null, path: st
       for (const [layer, setting] of Object.entries(values)) overrides[layer] = { ...overrides[layer], ...compressionKeys[key]!.set(setting) };
     }
   }
-  return { name, source, compression, overrides };
+  return { name, source, compression, overrides, int8 };
 }
 
 const assertionKeys = ['no-miss', 'p99-response', 'world-switches-per-hyperperiod', 'output-within'];
@@ -174,6 +190,11 @@ function run(check: CampaignChecker, node: Node | null, path: string, campaign: 
   const modeNode = check.required(entries, path, 'mode', node);
   const mode = check.string(modeNode, `${path}.mode`);
   if (!(campaignModes as readonly string[]).includes(mode)) check.fail('bad_value', `${path}.mode`, modeNode, `unknown mode "${mode}" (known: ${campaignModes.join(', ')})`);
+  // An int8 container runs in int8 on the device whatever the task's mode: the model and the mode go together.
+  const int8Model = campaign.models.get(modelName)!.int8;
+  if ((mode === 'int8') !== int8Model) {
+    check.fail('bad_value', `${path}.mode`, modeNode, mode === 'int8' ? `mode int8 runs an int8 model: give model ${modelName} compression: { int8: true }, or another model` : `model ${modelName} is quantized to int8 (compression int8: true): it runs in mode int8 only`);
+  }
   const tasksetNode = check.required(entries, path, 'taskset', node);
   const taskset = resolve(base, check.string(tasksetNode, `${path}.taskset`));
   let taskNames: string[];
@@ -235,7 +256,7 @@ export function parseCampaign(text: string, file: string): Campaign {
   };
   for (const [name, { key, value }] of check.map(check.required(top, '', 'targets', root), 'targets')) {
     if (!NAME_PATTERN.test(name)) check.fail('bad_value', `targets.${name}`, key, `target name "${name}" must be 1–32 characters of [A-Za-z0-9_-]`);
-    campaign.targets.set(name, target(check, name, value, `targets.${name}`));
+    campaign.targets.set(name, target(check, name, value, `targets.${name}`, base));
   }
   for (const [name, { key, value }] of check.map(check.required(top, '', 'models', root), 'models')) {
     if (!NAME_PATTERN.test(name)) check.fail('bad_value', `models.${name}`, key, `model name "${name}" must be 1–32 characters of [A-Za-z0-9_-]`);

@@ -5,9 +5,8 @@
 import { Capability, type DeviceMessage } from '@rtinfer/protocol';
 import { decodeContainer, type DecodedContainer } from '../compress/container.js';
 import { readDeviceTaskset, toTasksetSpec, type NamedDeviceTask } from '../device/device-taskset-file.js';
-import { inferOnDevice } from '../device/infer.js';
-import { runPeriodic, TRACE_JOBS, TRACE_LAYERS } from '../device/periodic-run.js';
-import type { DeviceSession } from '../device/session.js';
+import { TRACE_JOBS, TRACE_LAYERS } from '../device/periodic-run.js';
+import type { DeviceInfo } from '../device/session.js';
 import { isTeeDevice } from '../device/tee-key.js';
 import { planTeeTaskset, readTeeTasksetSettings, type TeeTasksetPlan } from '../device/tee-taskset.js';
 import { DeviceError, RtinferError } from '../errors.js';
@@ -16,9 +15,10 @@ import { compareWithReference } from '../nn/device-reference.js';
 import { simulate } from '../sched/simulator.js';
 import { schedulePlanOf } from '../trace/crosscheck/schedule-plan.js';
 import { formatHeader, formatRecord } from '../trace/recorded/format.js';
-import { listModels, pushModel, sha256Of } from '../transfer/push-model.js';
+import { sha256Of } from '../transfer/push-model.js';
 import { sealForDevice } from '../transfer/seal-for-device.js';
 import type { InferenceOutcome } from './assertions.js';
+import type { CampaignDevice } from './campaign-device.js';
 import { type CampaignRun, teeModes } from './campaign-spec.js';
 import { type RunFolder, writeWhole } from './run-folder.js';
 import type { TargetHandle } from './targets.js';
@@ -30,49 +30,45 @@ export interface ModelFile {
   sha256: string;
 }
 
-const hex = (bytes: Uint8Array | undefined) => (bytes ? Buffer.from(bytes).toString('hex') : undefined);
-
 /** Pushes the model unless the device's active slot holds it already; returns what was done. */
-export async function ensureModel(session: DeviceSession, target: TargetHandle, model: ModelFile, folder: RunFolder, signal: AbortSignal): Promise<{ pushed: boolean; sha256: string }> {
-  const info = session.info!;
+export async function ensureModel(device: CampaignDevice, target: TargetHandle, model: ModelFile, folder: RunFolder, signal: AbortSignal): Promise<{ pushed: boolean; sha256: string }> {
+  const info = device.info;
   const tee = isTeeDevice(info);
-  const slots = await listModels(session);
-  const active = slots.slots.find((slot) => slot.slot === slots.active);
-  // A TEE device holds the sealed stream; its header names the container it seals only inside the TA, so the
-  // campaign keeps which sealed SHA-256 it pushed for which model (models/<model>.<device>.sealed).
-  const sealedRecord = folder.path('models', `${model.name}.${info.deviceId}.sealed-sha256`);
+  const active = await device.activeSlot();
+  // A TEE device holds the sealed stream, whose digest the campaign keeps per model and device when it pushes it.
+  const sealedRecord = folder.path('models', `${model.name}.${info.deviceId}.sealed.json`);
   const expected = tee ? folder.readJson<{ sha256: string }>(sealedRecord)?.sha256 : model.sha256;
-  if (expected !== undefined && hex(active?.sha256) === expected && active?.state === 3) return { pushed: false, sha256: expected };
+  if (expected !== undefined && active.sha256 === expected) return { pushed: false, sha256: expected };
   if (!tee) {
-    await pushModel(session, model.container, { modelId: model.decoded.modelId, signal });
+    await device.push(model.container, { modelId: model.decoded.modelId, sealed: false, signal });
     return { pushed: true, sha256: model.sha256 };
   }
   const seal = (generation?: number) =>
-    sealForDevice({ info, device: session.description, deviceSpec: info.deviceId, lab: loadLabForPins(target.labFile), container: model.container, cacheDir: folder.path('models', 'sealed'), ...(generation !== undefined ? { generation } : {}) });
+    sealForDevice({ info, device: device.description, deviceSpec: info.deviceId, lab: loadLabForPins(target.labFile), container: model.container, cacheDir: folder.path('models', 'sealed'), ...(generation !== undefined ? { generation } : {}) });
   let sealing = seal();
+  const push = () => device.push(sealing.sealed, { modelId: model.decoded.modelId, sealed: true, signal, sha256: Buffer.from(sealing.sha256, 'hex') });
   try {
-    await pushModel(session, sealing.sealed, { modelId: model.decoded.modelId, signal, sha256: Buffer.from(sealing.sha256, 'hex') });
+    await push();
   } catch (error) {
-    // The TA holds a later generation than the campaign's lab file knows (a device that ran before): seal above it.
+    // The TA holds a later generation than the lab file knows (a device that ran before): seal above it.
     const held = error instanceof DeviceError ? (error.facts as { heldGeneration?: number }).heldGeneration : undefined;
     if (held === undefined) throw error;
     sealing = seal(Number(held) + 1);
-    await pushModel(session, sealing.sealed, { modelId: model.decoded.modelId, signal, sha256: Buffer.from(sealing.sha256, 'hex') });
+    await push();
   }
   folder.writeJson(sealedRecord, { sha256: sealing.sha256, generation: sealing.generation });
   return { pushed: true, sha256: sealing.sha256 };
 }
 
-/** int8 is being built beside this work: a run in int8 goes on only where the device's HELLO says it can. */
-function requireMode(run: CampaignRun, session: DeviceSession): void {
-  const info = session.info!;
+/** A run in int8 goes on only where the device's HELLO says it can (caps bit 6). */
+function requireMode(run: CampaignRun, info: DeviceInfo): void {
   const tee = isTeeDevice(info);
   const facts = { run: run.name, mode: run.mode, device: info.deviceId, board: info.board, caps: info.caps };
   if (run.mode === 'int8') {
-    const bit = (Capability as Record<string, number>).INT8;
-    if (bit === undefined || (info.caps & bit) === 0) throw new RtinferError('mode_unsupported', `${run.name}: ${info.deviceId} (${info.board}, firmware ${info.firmware}) does not say it can run int8 (HELLO caps 0x${info.caps.toString(16)})`, facts);
+    if ((info.caps & Capability.INT8) === 0) throw new RtinferError('mode_unsupported', `${run.name}: ${info.deviceId} (${info.board}, firmware ${info.firmware}) does not say it can run int8 (HELLO caps 0x${info.caps.toString(16)})`, facts);
+    if (tee) throw new RtinferError('mode_unsupported', `${run.name}: int8 runs on a device without an enclave; ${info.deviceId} (${info.board}) is a TEE device`, facts);
   }
-  if (tee !== teeModes.includes(run.mode)) {
+  if (run.mode !== 'int8' && tee !== teeModes.includes(run.mode)) {
     throw new RtinferError('mode_unsupported', `${run.name}: mode ${run.mode} is for ${tee ? 'a device without an enclave' : 'a TEE device (lw, fusion, fusion-budget)'}, and ${info.deviceId} (${info.board}) ${tee ? 'is a TEE device' : 'has no enclave'}`, facts);
   }
   if (run.mode === 'trec' && (info.caps & Capability.TREC) === 0) throw new RtinferError('mode_unsupported', `${run.name}: ${info.deviceId} (${info.board}) has no TREC capability`, facts);
@@ -89,10 +85,10 @@ export interface RepetitionResult {
 
 export async function runRepetition(options: { run: CampaignRun; key: string; target: TargetHandle; model: ModelFile; folder: RunFolder; signal: AbortSignal }): Promise<RepetitionResult> {
   const { run, key, target, model, folder, signal } = options;
-  const session = await target.session();
-  requireMode(run, session);
-  const info = session.info!;
-  const { pushed } = await ensureModel(session, target, model, folder, signal);
+  const device = await target.device();
+  const info = device.info;
+  requireMode(run, info);
+  const { pushed } = await ensureModel(device, target, model, folder, signal);
   const tee = isTeeDevice(info);
 
   // The output against the host reference: TREC's own reference for a TREC run, else the dense one.
@@ -100,26 +96,21 @@ export async function runRepetition(options: { run: CampaignRun; key: string; ta
   // A TEE device's stored test inputs are sealed with the model: the input goes in the request, as the demo sends it.
   const stored = model.decoded.testInputs?.[0];
   const input = tee && stored ? stored : { index: 0 };
-  const result = await inferOnDevice(session, { mode: inferMode, input });
+  const result = await device.infer({ mode: inferMode, input });
   const comparison = compareWithReference(model.decoded, input, inferMode, undefined, result);
   const inference: InferenceOutcome = { mode: inferMode, relativeL2: comparison.relativeL2, topAgrees: comparison.topAgrees, reference: comparison.reference };
 
   // The run's mode is the campaign's variable: every task of the set runs in it.
   const tasks: NamedDeviceTask[] = readDeviceTaskset(run.taskset).map((task) => (tee ? task : { ...task, mode: run.mode === 'trec' ? 'trec' : 'dense' }));
   const spec = toTasksetSpec(tasks);
-  let plan: TeeTasksetPlan | undefined;
-  if (tee) {
-    plan = planTeeTaskset(tasks, { graph: model.decoded.graph, teeHeap: info.teeHeap ?? info.ram, settings: readTeeTasksetSettings(run.taskset), policy: run.mode as 'lw' | 'fusion' | 'fusion-budget' });
-  }
-  const periodic = await runPeriodic(session, { tasks, durationUs: run.durationUs, trace: tee ? TRACE_JOBS | TRACE_LAYERS : TRACE_JOBS, signal, ...(plan ? { tasksetBody: plan.body } : {}) });
+  const policy = run.mode as 'lw' | 'fusion' | 'fusion-budget';
+  // The plan a TEE device gets (through a bench, its daemon's client makes the same one from the task set file).
+  const plan: TeeTasksetPlan | undefined = tee ? planTeeTaskset(tasks, { graph: model.decoded.graph, teeHeap: info.teeHeap ?? info.ram, settings: readTeeTasksetSettings(run.taskset), policy }) : undefined;
+  const periodic = await device.runPeriodic({ tasks, durationUs: run.durationUs, trace: tee ? TRACE_JOBS | TRACE_LAYERS : TRACE_JOBS, signal, ...(plan ? { tasksetBody: plan.body, tee: { file: run.taskset, tasks, policy } } : {}) });
   if (periodic.cancelled) throw new RtinferError('interrupted', `${key}: stopped before its duration ended`, { run: run.name });
 
   const schedulePlan = plan && schedulePlanOf(plan);
-  const messages: { rxNs: bigint; message: DeviceMessage }[] = [
-    { rxNs: process.hrtime.bigint(), message: { type: 'HELLO', id: 0, body: info } },
-    ...periodic.batches.map((batch) => ({ rxNs: batch.receivedNs, message: { type: 'TRACE', id: 0, body: batch.body } as DeviceMessage })),
-    { rxNs: process.hrtime.bigint(), message: { type: 'STOP', id: 0, body: periodic.summary } as DeviceMessage },
-  ];
+  const messages: { rxNs: bigint; message: DeviceMessage }[] = [{ rxNs: process.hrtime.bigint(), message: { type: 'HELLO', id: 0, body: info } }, ...periodic.messages];
   const header = formatHeader({ device: { deviceId: info.deviceId, board: info.board, clockHz: Number(info.clockHz), bootId: info.bootId }, taskset: spec, created: new Date().toISOString(), ...(schedulePlan ? { schedulePlan } : {}) });
   const analysis = {
     run: run.name,

@@ -108,7 +108,9 @@ export async function runCampaign(options: RunnerOptions): Promise<CampaignOutco
         folder.event({ event: 'started', step });
         const started = Date.now();
         const graph = loadModel(spec.source, { seed: 1 });
-        const { container, report } = compressToContainer(graph, spec.overrides, undefined, structuredInputs(graph.input.shape, 1));
+        const stored = structuredInputs(graph.input.shape, 1);
+        // int8: activation ranges calibrated on the stored test input, as `rtinfer compress --int8` does by default.
+        const { container, report } = compressToContainer(graph, spec.overrides, undefined, stored, spec.int8 ? { calibration: stored } : undefined);
         writeWhole(file, container);
         const facts = { bytes: container.length, ratio: report.total.ratio };
         finish(step, 1, facts);
@@ -155,8 +157,8 @@ export async function runCampaign(options: RunnerOptions): Promise<CampaignOutco
       try {
         const result = await withinBound(step, bound, signal, (stepSignal) => runRepetition({ run, key, target, model, folder, signal: stepSignal }), () => target.reset());
         if (signal.aborted) throw new RtinferError('interrupted', `${step} interrupted`, {});
-        const session = await target.session();
-        state.devices[run.target] = deviceFacts(session.info!, campaign.targets.get(run.target)!.kind === 'device' ? 'device' : 'started');
+        const device = await target.device();
+        state.devices[run.target] = deviceFacts(device.info, campaign.targets.get(run.target)!.kind === 'start' ? 'started' : device.description);
         const verdict = await checkRepetition(folder, run, repetition);
         folder.writeJson(folder.json('verdicts', key), verdict);
         const facts = { ...result, passed: verdict.passed, misses: verdict.counts?.misses, worldSwitches: verdict.worldSwitches };

@@ -4,6 +4,9 @@
 // it, started again on the same storage (its slots and its TA's key survive), so a retry finds its model there.
 import { join } from 'node:path';
 import { HelloWant } from '@rtinfer/protocol';
+import { BenchClient } from '../daemon/bench-client.js';
+import { benchDeviceRow, requireHello } from '../daemon/bench-tee.js';
+import { resolveBroker } from '../daemon/cli-support.js';
 import { openSession } from '../device/open-session.js';
 import type { DeviceSession } from '../device/session.js';
 import { provisionTeeKey } from '../device/tee-provision.js';
@@ -12,6 +15,7 @@ import { startOpteeQemu } from '../sim/optee-qemu.js';
 import { startPiAgent } from '../sim/pi-agent.js';
 import { startSim } from '../sim/posix-sim.js';
 import { startQemu } from '../sim/qemu.js';
+import { benchDevice, type CampaignDevice, sessionDevice } from './campaign-device.js';
 import type { CampaignTarget } from './campaign-spec.js';
 import type { RunFolder } from './run-folder.js';
 
@@ -23,6 +27,7 @@ interface Started {
 export class TargetHandle {
   private started: Started | undefined;
   private current: DeviceSession | undefined;
+  private bench: { client: BenchClient; device: CampaignDevice; labFile: string | undefined } | undefined;
   /** How many times this campaign started the target (a restart after a drop-out counts). */
   starts = 0;
 
@@ -33,13 +38,33 @@ export class TargetHandle {
     private readonly deviceId: string,
   ) {}
 
-  /** The lab file the campaign pins TEE keys in (never the user's lab config). */
+  /** The lab file TEE keys are pinned in: the campaign's own (never the user's lab config); a bench's devices are
+   * pinned in the bench's lab config, as for `rtinfer push --bench`. */
   get labFile(): string {
-    return this.folder.path('lab.yaml');
+    return this.bench?.labFile ?? this.folder.path('lab.yaml');
   }
 
-  async session(): Promise<DeviceSession> {
+  async device(): Promise<CampaignDevice> {
+    if (this.target.kind !== 'bench') return sessionDevice(await this.session());
+    if (this.bench) return this.bench.device;
+    const { bench, device, broker, lab } = this.target;
+    const { access, lab: labConfig } = resolveBroker({ ...(broker !== undefined ? { broker } : {}), ...(lab !== undefined ? { lab } : {}) }, bench);
+    const client = await BenchClient.connect(access);
+    try {
+      await client.requireBench(bench);
+      const row = await benchDeviceRow(client, bench, device);
+      requireHello(bench, row);
+      this.bench = { client, device: benchDevice(client, access, bench, row), labFile: labConfig?.file };
+      return this.bench.device;
+    } catch (error) {
+      await client.close();
+      throw error;
+    }
+  }
+
+  private async session(): Promise<DeviceSession> {
     if (this.current) return this.current;
+    if (this.target.kind === 'bench') throw new Error('a bench target has no session here');
     const spec = this.target.kind === 'device' ? this.target.device : (this.started ??= await this.start()).path;
     // HELLO's want bit asks a TEE device for its TA key; a device without a TEE ignores it.
     const { session } = await openSession(spec, { helloWant: HelloWant.TEE_KEY });
@@ -86,6 +111,9 @@ export class TargetHandle {
 
   /** After a drop-out: close the session and stop what we started, so that the next session() starts afresh. */
   async reset(): Promise<void> {
+    const bench = this.bench;
+    this.bench = undefined;
+    await bench?.client.close().catch(() => undefined);
     const session = this.current;
     this.current = undefined;
     await session?.close().catch(() => undefined);
