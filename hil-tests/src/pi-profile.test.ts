@@ -1,10 +1,12 @@
 // rtinfer profile on a simulated Pi (rtinfer-agent + teesim), issue 13: lenet-5 pushed sealed, profiled over a few
 // INFER runs; the profile holds every layer of the model with a positive WCET, the memory its shape (or working set)
-// gives under the memory model, a world-switch bound, and says the target is simulated. Then the schedulability sweep
-// runs on it with a tiny --count and names the measurement it used. Bounded work; no timing thresholds.
-import { existsSync, readFileSync } from 'node:fs';
+// gives under the memory model, the world switch as the device's distribution of empty entries (HELLO tee_switch),
+// and says the target is simulated. A FUSION run's layer events carry the TA's own times: inside their entry,
+// ordered, summing to at most it. Then the schedulability sweep runs on the profile with a tiny --count and names the
+// measurement it used, and a task set's `profile:` brings the measured switch. Bounded work; no timing thresholds.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { decodeContainer, graphLayerMemory, graphLayerShapes, parseProfile } from 'rtinfer';
+import { decodeContainer, graphLayerMemory, graphLayerShapes, openRecording, parseProfile, parseTaskset } from 'rtinfer';
 import { describe, expect, it } from 'vitest';
 import { rtinfer, unwrapped } from './support/cli.js';
 import { piFixture } from './support/pi-fixture.js';
@@ -27,7 +29,7 @@ describe(`rtinfer profile on a simulated Pi (${piTargetKind()})`, () => {
     expect(existsSync(join(pi.dir, 'none.json'))).toBe(false);
   });
 
-  it('profiles lenet-5 in the enclave: every layer, a positive WCET, the memory of its shape, a world-switch bound, the target named', async () => {
+  it('profiles lenet-5 in the enclave: every layer, a positive WCET, the memory of its shape, the world switch as the device measured it, the target named', async () => {
     const pushed = await rtinfer('push', pi.model, '--device', pi.agent.pty, '--lab', pi.lab);
     expect(pushed.code, pushed.stderr).toBe(0);
     const file = join(pi.dir, 'lenet-5.profile.json');
@@ -52,14 +54,61 @@ describe(`rtinfer profile on a simulated Pi (${piTargetKind()})`, () => {
     expect(profile.model).toMatchObject({ id: 'lenet-5', content_digest: container.contentDigest, file_sha256: container.fileSha256, layers: 8 });
     expect(profile.measurement).toMatchObject({ runs: 3, warmup: 1, percentile: 100 });
     expect(profile.target.statement).toContain(target.says);
-    expect(profile.world_switch!.wcet_us).toBeGreaterThan(0);
-    // The bound is each run's shortest entry, so no layer's shortest sample is below the bound's smallest.
-    for (const layer of profile.layers) expect(layer.samples.min_us).toBeGreaterThanOrEqual(profile.world_switch!.samples.min_us);
+    // The world switch: the agent's 512 empty entries (HELLO tee_switch), WCET their maximum (--percentile 100).
+    const sw = profile.world_switch!;
+    expect(sw.method).toContain('HELLO tee_switch');
+    expect(sw.runs).toBe(512);
+    expect(sw.samples.min_us).toBeGreaterThan(0);
+    expect([sw.samples.min_us, sw.samples.p50_us, sw.samples.p90_us!, sw.samples.p99_us, sw.samples.max_us]).toEqual(
+      [sw.samples.min_us, sw.samples.p50_us, sw.samples.p90_us!, sw.samples.p99_us, sw.samples.max_us].sort((a, b) => a - b),
+    );
+    expect(sw.wcet_us).toBe(Math.max(1, Math.ceil(sw.samples.max_us)));
+    // A layer's entry is a world switch and its work, so none is shorter than the shortest empty entry.
+    for (const layer of profile.layers) expect(layer.samples.min_us, layer.name).toBeGreaterThanOrEqual(sw.samples.min_us);
 
     const text = await rtinfer('profile', pi.model, '--device', pi.agent.pty, '--runs', '2', '--percentile', '50', '-o', join(pi.dir, 'p50.json'));
     expect(text.code, text.stderr).toBe(0);
-    expect(text.stdout).toMatch(/^world switch \d+ µs \(p50; /m);
+    expect(text.stdout).toMatch(/^world switch \d+ µs \(p50; 512 samples: p50 [\d.]+ µs, p90 [\d.]+ µs, p99 [\d.]+ µs, max [\d.]+ µs/m);
+    // At --percentile 50 the WCET is the device's p50.
+    const p50 = parseProfile(readFileSync(join(pi.dir, 'p50.json'), 'utf8')).world_switch!;
+    expect(p50.wcet_us).toBe(Math.max(1, Math.ceil(p50.samples.p50_us)));
     expect(text.stdout).toMatch(target.line);
+  });
+
+  it('a FUSION run: each layer is timed inside the TA, within its entry, in order, summing to at most the entry', async () => {
+    const tasks = join(pi.dir, 'tasks.yaml');
+    // Two lenet-5 tasks released together; the capacity holds one job's units and part of the other's: fused entries.
+    writeFileSync(tasks, [
+      `model: ${pi.model}`,
+      'platform: { enclave_capacity: 2.5MiB }',
+      'tasks:',
+      '  - { name: camera, task: 0, period: 500ms, deadline: 500ms, policy: lw }',
+      '  - { name: lidar, task: 1, period: 500ms, deadline: 500ms, policy: lw }',
+      '',
+    ].join('\n'));
+    const recording = join(pi.dir, 'fusion.rtrace.jsonl');
+    const run = await rtinfer('run', '-d', pi.agent.pty, '-t', tasks, '--policy', 'fusion', '--duration', '1s', '--trace', 'jobs,layers', '--record', recording, '--json');
+    expect(run.code, run.stderr).toBe(0);
+    const entries = entriesWithUnits(recording);
+    expect(entries.length).toBeGreaterThan(0);
+    expect(entries.some((entry) => entry.tasks.size > 1)).toBe(true); // fused, so several jobs' layers share an entry
+    for (const entry of entries) {
+      const at = `entry ${entry.number}`;
+      let previous = entry.enter;
+      let inside = 0n;
+      for (const unit of entry.units) {
+        expect(unit.start, at).toBeGreaterThanOrEqual(previous);
+        expect(unit.end, at).toBeGreaterThanOrEqual(unit.start);
+        previous = unit.end;
+        inside += unit.end - unit.start;
+      }
+      expect(previous, at).toBeLessThanOrEqual(entry.exit);
+      expect(inside, at).toBeLessThanOrEqual(entry.exit - entry.enter);
+      // The TA's times, not the entry's edges: the first layer starts after the world enter (the switch in) and the
+      // last ends before the exit (the switch out).
+      expect(entry.units[0]!.start, at).toBeGreaterThan(entry.enter);
+      expect(entry.units.at(-1)!.end, at).toBeLessThan(entry.exit);
+    }
   });
 
   it('experiment schedulability --profile runs on it with a tiny --count and names the measurement it used', async () => {
@@ -81,5 +130,48 @@ describe(`rtinfer profile on a simulated Pi (${piTargetKind()})`, () => {
     const missing = await rtinfer('experiment', 'schedulability', '--profile', join(pi.dir, 'nope.json'), '--count', '1', '--out', out);
     expect(missing.code).toBe(2);
     expect(unwrapped(missing.stderr)).toContain('Code: invalid_profile');
+
+    // A task set's `profile:` without a platform world_switch charges the switch the profile measured.
+    const taskset = parseTaskset(`tasks:\n  - { name: cam, period: 500ms, profile: ${file} }\n`, join(pi.dir, 'set.yaml'));
+    expect(taskset.platform.worldSwitch).toBe(profile.world_switch!.wcet_us);
+    expect(taskset.platform.worldSwitchFrom).toBe(file);
   });
 });
+
+interface TimedEntry {
+  number: number;
+  enter: bigint;
+  exit: bigint;
+  tasks: Set<number>;
+  /** Each unit (a whole layer, or a slice) from its start to its end, in the order the trace gives them. */
+  units: { start: bigint; end: bigint }[];
+}
+
+const EV = { LAYER_START: 4, LAYER_END: 5, SLICE_START: 6, SLICE_END: 7, WORLD_ENTER: 8, WORLD_EXIT: 9 } as const;
+
+/** The recording's entries with their units' times. A unit starts at its layer_start (or slice_start) and ends at
+ * its layer_end (or slice_end); a sliced layer's layer_start and layer_end coincide with its first and last slice's. */
+function entriesWithUnits(file: string): TimedEntry[] {
+  const entries: TimedEntry[] = [];
+  let open: TimedEntry | undefined;
+  let started: bigint | undefined;
+  for (const { message } of openRecording(file, undefined).records) {
+    if (message.type !== 'TRACE') continue;
+    for (const [kind, task, , rawTicks, arg] of message.body.events) {
+      const ticks = BigInt(rawTicks);
+      if (kind === EV.WORLD_ENTER) open = { number: Number(arg), enter: ticks, exit: 0n, tasks: new Set(), units: [] };
+      else if (kind === EV.WORLD_EXIT && open) {
+        open.exit = ticks;
+        entries.push(open);
+        open = undefined;
+      } else if (open && (kind === EV.LAYER_START || kind === EV.SLICE_START)) {
+        open.tasks.add(task);
+        started ??= ticks;
+      } else if (open && (kind === EV.LAYER_END || kind === EV.SLICE_END) && started !== undefined) {
+        open.units.push({ start: started, end: ticks });
+        started = undefined;
+      }
+    }
+  }
+  return entries;
+}

@@ -1,6 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Args, Flags } from '@oclif/core';
+import { HelloWant } from '@rtinfer/protocol';
 import { deviceFlag, RtinferCommand } from '../cli/base-command.js';
 import { ProgressLine } from '../cli/progress.js';
 import { renderTable } from '../cli/table.js';
@@ -12,7 +13,7 @@ import { RtinferError } from '../errors.js';
 import { memoryModelFlagOptions, type MemoryModel } from '../sched/memory-model.js';
 import { profileToJson, type Profile } from '../sched/profile-file.js';
 import { graphLayerShapes } from '../sched/profile-layers.js';
-import { measureProfile, ProfileError, type ProfileRun } from '../sched/profile-measure.js';
+import { deviceSwitchOf, measureProfile, ProfileError, type ProfileRun } from '../sched/profile-measure.js';
 import { profileNetwork } from '../sched/profile-network.js';
 import { listModels } from '../transfer/push-model.js';
 import { formatBytes, formatDuration } from '../sched/units.js';
@@ -21,7 +22,7 @@ export default class ProfileCommand extends RtinferCommand {
   static override summary = "Measure a model's per-layer execution times on a device (and, on a TEE device, the world-switch cost) into a profile for the scheduler.";
   static override description = `Runs the device's active model --runs times (after --warmup runs that are not counted) on a test input stored in MODEL, the .rtm container that was pushed, and takes every layer's WCET from RESULT layer_ticks: the maximum over the runs, or --percentile. Each layer keeps its shape (so LW can still slice it) and its working set, and its enclave memory is counted under --memory-model, as the zoo profiles are.
 
-On a TEE device (a Pi's OP-TEE agent) a layer's time is the agent's clock around the layer's enclave entry, world switch included, and the world-switch cost is bounded from the same runs by each run's shortest entry (RESULT carries no time taken inside the TA); the profile says so. It also says when the target is simulated or emulated: teesim's times are the host CPU's, not a Pi's; OP-TEE under QEMU gives TCG emulation times.
+On a TEE device (a Pi's OP-TEE agent) a layer's time is the agent's clock around the layer's enclave entry, world switch included. The world-switch cost is the device's own distribution of empty enclave entries (HELLO tee_switch: count, p50, p90, p99, max, the WCET at or above --percentile); a device that does not give one has it bounded from the runs by each run's shortest entry. The profile says which. It also says when the target is simulated or emulated: teesim's times are the host CPU's, not a Pi's; OP-TEE under QEMU gives TCG emulation times.
 
 The profile names the device, board, firmware, clock, runs and date, and the model's content digest. Give it to rtinfer experiment schedulability --profile. A profile of a model whose conv, pool and fc shapes equal one of the scheduler's networks (deeptrust-alexnet-squeezed, tiny-darknet, yolov3-tiny) is reported as that network.`;
   static override examples = [
@@ -50,7 +51,9 @@ The profile names the device, board, firmware, clock, runs and date, and the mod
     const input = inputs[flags['input-index']];
     if (!input) throw new RtinferError('bad_flag', `${args.model} stores ${inputs.length} test inputs; --input-index ${flags['input-index']} is not one of them (compress with --test-inputs)`, { need: flags['input-index'], have: inputs.length });
     const layers = graphLayerShapes(container.graph).map((layer, index) => ({ ...layer, inputs: container.graph.layers[index]!.inputs }));
-    const { session, device } = await openSession(flags.device);
+    // A TEE device times its empty entries for the HELLO (HELLO want bit 1, SPEC.md §4.1): allow it the time; other
+    // devices ignore the bit.
+    const { session, device } = await openSession(flags.device, { helloWant: HelloWant.TEE_SWITCH, helloTimeoutMs: 5000 });
     let profile: Profile;
     try {
       const info = session.info!;
@@ -72,6 +75,7 @@ The profile names the device, board, firmware, clock, runs and date, and the mod
         progress.update(index + 1, `${container.modelId}`);
       }
       progress.done();
+      const deviceSwitch = tee ? deviceSwitchOf(info.teeSwitch, Number(info.clockHz)) : undefined;
       profile = measureProfile({
         runs,
         warmup: flags.warmup,
@@ -89,6 +93,7 @@ The profile names the device, board, firmware, clock, runs and date, and the mod
           ...(info.teeHeap !== undefined ? { tee_heap: info.teeHeap } : {}),
         },
         input: `test input ${flags['input-index']} stored in ${container.modelId}${tee ? ', sent by the host (a TEE device reads no stored inputs)' : ''}`,
+        ...(deviceSwitch ? { deviceSwitch } : {}),
       });
     } finally {
       await session.close();
@@ -132,7 +137,8 @@ function describeProfile(profile: Profile, network: ReturnType<typeof profileNet
     `total       ${formatDuration(totalWcet)} of layer WCETs (${profile.layers.length} layers)`,
   ];
   const s = profile.world_switch;
-  lines.push(s ? `world switch ${s.wcet_us} µs (${statistic}; p50 ${s.samples.p50_us} µs, min ${s.samples.min_us} µs): ${s.method}` : 'world switch none measured: the device has no TEE');
+  const p90 = s?.samples.p90_us !== undefined ? `, p90 ${s.samples.p90_us} µs` : '';
+  lines.push(s ? `world switch ${s.wcet_us} µs (${statistic}; ${s.runs} samples: p50 ${s.samples.p50_us} µs${p90}, p99 ${s.samples.p99_us} µs, max ${s.samples.max_us} µs, min ${s.samples.min_us} µs): ${s.method}` : 'world switch none measured: the device has no TEE');
   lines.push(network.match ? `network     the scheduler's ${network.match.network} (same conv, pool and fc shapes in order; in-place activations fold into their layers)` : `network     ${profile.model.id}: not one of the scheduler's networks (its shapes differ); scheduled as measured`);
   lines.push(`wrote       ${file}`);
   return lines;

@@ -16,6 +16,8 @@ export const profileFormat = 'rtinfer-profile/1';
 export interface TimeSpread {
   min_us: number;
   p50_us: number;
+  /** Written since the device measures the world switch itself (HELLO tee_switch); older files lack it. */
+  p90_us?: number;
   p99_us: number;
   max_us: number;
 }
@@ -128,10 +130,13 @@ const shapeKeys: Record<LayerShape['kind'], string[]> = {
 const targetKinds: TargetKind[] = ['hardware', 'emulated', 'simulated'];
 
 function readSpread(reader: ProfileReader, value: unknown, path: Path): TimeSpread {
-  const fields = reader.mapping(value, path, spreadKeys);
+  const fields = reader.mapping(value, path, [...spreadKeys, 'p90_us'], spreadKeys);
   const [min_us, p50_us, p99_us, max_us] = spreadKeys.map((key) => reader.number(fields, key, path)) as [number, number, number, number];
   if (!(min_us <= p50_us && p50_us <= p99_us && p99_us <= max_us)) reader.fail(path, `expected min ≤ p50 ≤ p99 ≤ max, got ${min_us}, ${p50_us}, ${p99_us}, ${max_us}`);
-  return { min_us, p50_us, p99_us, max_us };
+  if (fields.p90_us === undefined) return { min_us, p50_us, p99_us, max_us };
+  const p90_us = reader.number(fields, 'p90_us', path);
+  if (!(p50_us <= p90_us && p90_us <= p99_us)) reader.fail([...path, 'p90_us'], `expected p50 ≤ p90 ≤ p99, got ${p50_us}, ${p90_us}, ${p99_us}`);
+  return { min_us, p50_us, p90_us, p99_us, max_us };
 }
 
 function readShape(reader: ProfileReader, value: unknown, path: Path): LayerShape {

@@ -3,10 +3,14 @@
 // memory model, and on a TEE device the world-switch cost from the same runs.
 //
 // What RESULT offers on a TEE device: `layer_ticks[i]` is the agent's clock around layer i's enclave entry, so it is
-// the layer's work *and* one world switch; RESULT carries no time taken inside the TA. The world switch is then
-// bounded from above by the shortest entry of each run (the entry of the layer with the least work: an activation or
-// a softmax), which is the world switch plus that layer's little work. A layer's WCET keeps its switch: the analysis
-// charges S per entry on top, so each layer's switch is counted twice, which is pessimistic by at most S per layer.
+// the layer's work *and* one world switch; RESULT carries no time taken inside the TA. A layer's WCET keeps its
+// switch: the analysis charges S per entry on top, so each layer's switch is counted twice, which is pessimistic by
+// at most S per layer.
+//
+// The world switch itself: a device that answers HELLO `tee_switch` (SPEC.md §4.1) timed N empty enclave entries and
+// gives their distribution, which the profile keeps (`deviceSwitch`). Without it, it is bounded from above by the
+// shortest entry of each run (the entry of the layer with the least work: an activation or a softmax), which is the
+// world switch plus that layer's little work.
 import { percentile } from '../device/clock-estimate.js';
 import { RtinferError } from '../errors.js';
 import { timingLayerProfiles, type LayerTimingRecord } from './layer-profiles.js';
@@ -52,6 +56,31 @@ export interface ProfileMeasurementInput {
   layerTime?: string;
   /** Round trips of entries that run no layer, µs, when the measuring side can make them (a driver can; INFER cannot). */
   emptyEntries?: { microseconds: number[]; method: string };
+  /** The device's own distribution of empty-entry round trips (HELLO tee_switch), µs. */
+  deviceSwitch?: DeviceSwitch;
+}
+
+/** HELLO `tee_switch` in µs: `count` empty entries timed by the device, nearest-rank statistics. */
+export interface DeviceSwitch {
+  count: number;
+  min: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+}
+
+/** HELLO `tee_switch` (ticks, SPEC.md §4.1: count, min, p50, p90, p99, max) in µs; undefined when absent or short. */
+export function deviceSwitchOf(teeSwitch: readonly bigint[] | undefined, clockHz: number): DeviceSwitch | undefined {
+  if (!teeSwitch || teeSwitch.length < 6 || teeSwitch[0] === 0n) return undefined;
+  const us = (ticks: bigint) => Number(((Number(ticks) * 1e6) / clockHz).toFixed(3));
+  return { count: Number(teeSwitch[0]), min: us(teeSwitch[1]!), p50: us(teeSwitch[2]!), p90: us(teeSwitch[3]!), p99: us(teeSwitch[4]!), max: us(teeSwitch[5]!) };
+}
+
+/** The statistic the device gave that is at least the chosen percentile (the device gives p50, p90, p99 and max). */
+function deviceSwitchWcet(measured: DeviceSwitch, chosen: number): number {
+  const at = chosen <= 50 ? measured.p50 : chosen <= 90 ? measured.p90 : chosen <= 99 ? measured.p99 : measured.max;
+  return Math.max(1, Math.ceil(at));
 }
 
 export class ProfileError extends RtinferError {}
@@ -59,7 +88,7 @@ export class ProfileError extends RtinferError {}
 function spread(microseconds: number[]): TimeSpread {
   const sorted = [...microseconds].sort((a, b) => a - b);
   const at = (fraction: number) => Number(percentile(sorted, fraction).toFixed(3));
-  return { min_us: at(0), p50_us: at(0.5), p99_us: at(0.99), max_us: at(1) };
+  return { min_us: at(0), p50_us: at(0.5), p90_us: at(0.9), p99_us: at(0.99), max_us: at(1) };
 }
 
 export function measureProfile(input: ProfileMeasurementInput): Profile {
@@ -115,6 +144,14 @@ export function measureProfile(input: ProfileMeasurementInput): Profile {
     const { microseconds: samples, method } = input.emptyEntries;
     const sorted = [...samples].sort((a, b) => a - b);
     profile.world_switch = { method, wcet_us: Math.max(1, Math.ceil(percentile(sorted, chosen / 100))), samples: spread(samples), runs: samples.length };
+  } else if (device.tee && input.deviceSwitch) {
+    const measured = input.deviceSwitch;
+    profile.world_switch = {
+      method: `the device's own distribution (HELLO tee_switch): ${measured.count} empty enclave entries (into the TA and straight back, nothing run) timed one after another by the agent on its clock; wcet_us is the statistic at or above the chosen percentile`,
+      wcet_us: deviceSwitchWcet(measured, chosen),
+      samples: { min_us: measured.min, p50_us: measured.p50, p90_us: measured.p90, p99_us: measured.p99, max_us: measured.max },
+      runs: measured.count,
+    };
   } else if (device.tee) {
     const shortest = runs.map((run) => Math.min(...run.layerTicks.map(microseconds)));
     const sorted = [...shortest].sort((a, b) => a - b);

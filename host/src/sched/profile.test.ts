@@ -4,7 +4,7 @@ import { zooModel } from '../model/zoo/index.js';
 import { layerMemory } from './layer-shapes.js';
 import { parseProfile, profileToJson, readProfileFile, type Profile } from './profile-file.js';
 import { graphLayerShapes } from './profile-layers.js';
-import { describeTarget, measureProfile } from './profile-measure.js';
+import { describeTarget, deviceSwitchOf, measureProfile } from './profile-measure.js';
 import { foldInPlaceLayers, matchSchedNetwork, profileNetwork } from './profile-network.js';
 import { zooNetworks } from './zoo-shapes.js';
 
@@ -33,7 +33,7 @@ describe('profile measurement', () => {
     expect(profile.layers.map((layer) => layer.name)).toEqual(['conv1', 'pool1', 'conv2', 'pool2', 'ip1', 'ip1_relu', 'ip2', 'prob']);
     // Max over runs 0..2 of 10·(i+1) + run ticks at 1 MHz.
     expect(profile.layers.map((layer) => layer.wcet_us)).toEqual([12, 22, 32, 42, 52, 62, 72, 82]);
-    expect(profile.layers[0]!.samples).toEqual({ min_us: 10, p50_us: 11, p99_us: 12, max_us: 12 });
+    expect(profile.layers[0]!.samples).toEqual({ min_us: 10, p50_us: 11, p90_us: 12, p99_us: 12, max_us: 12 });
     const conv1 = profile.layers[0]!;
     expect(conv1.shape).toEqual({ kind: 'conv', inChannels: 1, inHeight: 28, inWidth: 28, outChannels: 20, kernel: 5, stride: 1, padding: 0 });
     expect(conv1.memory_bytes).toBe(layerMemory(conv1.shape!));
@@ -53,7 +53,24 @@ describe('profile measurement', () => {
 
   it('takes the world switch from empty entries when the measuring side made them', () => {
     const profile = measureProfile({ ...inputOf(lenetProfile()), emptyEntries: { microseconds: [3.2, 2.9, 4.5, 3.0], method: 'empty entry round trip: 4 STATS invocations' } });
-    expect(profile.world_switch).toEqual({ method: 'empty entry round trip: 4 STATS invocations', wcet_us: 5, samples: { min_us: 2.9, p50_us: 3, p99_us: 4.5, max_us: 4.5 }, runs: 4 });
+    expect(profile.world_switch).toEqual({ method: 'empty entry round trip: 4 STATS invocations', wcet_us: 5, samples: { min_us: 2.9, p50_us: 3, p90_us: 4.5, p99_us: 4.5, max_us: 4.5 }, runs: 4 });
+  });
+
+  it('takes the world switch from the device\'s own distribution (HELLO tee_switch), the statistic at or above the percentile', () => {
+    // 512 entries on a 1 GHz clock: min 9.5 µs, p50 10 µs, p90 12.25 µs, p99 20 µs, max 31.1 µs.
+    const deviceSwitch = deviceSwitchOf([512n, 9_500n, 10_000n, 12_250n, 20_000n, 31_100n], 1e9)!;
+    expect(deviceSwitch).toEqual({ count: 512, min: 9.5, p50: 10, p90: 12.25, p99: 20, max: 31.1 });
+    const profile = measureProfile({ ...inputOf(lenetProfile()), deviceSwitch });
+    expect(profile.world_switch).toMatchObject({ wcet_us: 32, runs: 512, samples: { min_us: 9.5, p50_us: 10, p90_us: 12.25, p99_us: 20, max_us: 31.1 } });
+    expect(profile.world_switch!.method).toMatch(/HELLO tee_switch\): 512 empty enclave entries/);
+    const at = (percentile: number) => measureProfile({ ...inputOf(lenetProfile()), deviceSwitch, percentile }).world_switch!.wcet_us;
+    expect([at(50), at(75), at(90), at(95), at(99), at(99.9)]).toEqual([10, 13, 13, 20, 20, 32]);
+    // Absent, empty or short: none, and the shortest-entry bound stands.
+    expect(deviceSwitchOf(undefined, 1e9)).toBeUndefined();
+    expect(deviceSwitchOf([0n, 0n, 0n, 0n, 0n, 0n], 1e9)).toBeUndefined();
+    expect(deviceSwitchOf([5n, 1n, 2n], 1e9)).toBeUndefined();
+    // A file written with p90 reads back the same; one without it (older) still reads.
+    expect(parseProfile(profileToJson(profile)).world_switch).toEqual(profile.world_switch);
   });
 
   it('has no world switch on a device without a TEE, and says what each board\'s times are', () => {

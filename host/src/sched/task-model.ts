@@ -54,6 +54,8 @@ export interface Platform {
   enclaveCapacity: number;
   /** Cost of one enclave entry plus its exit, µs; charged once per entry. */
   worldSwitch: number;
+  /** When the task set gave no world_switch: the profile file whose measured switch this is (the largest). */
+  worldSwitchFrom?: string;
   /** Cores the dispatcher uses; the analysis and the simulator support 1. */
   cores: number;
   /** Optional: LW also slices layers longer than this (µs), so short-period tasks can run between slices. */

@@ -118,6 +118,18 @@ tasks:
       expect(plannedViews(taskset, 'tasks.yaml').slicedTasks).toHaveLength(1);
     });
 
+    it('without a platform world_switch, charges the world switch the profiles measured (the largest); a given one wins', () => {
+      const yolo = join(profiles, 'yolov3-tiny.profile.json');
+      const measured = [darknet, yolo].map((file) => readProfileFile(file).world_switch!.wcet_us);
+      const two = `tasks:\n  - { name: a, period: 10s, profile: tiny-darknet.profile.json }\n  - { name: b, period: 20s, profile: yolov3-tiny.profile.json }\n`;
+      const taskset = parseTaskset(`platform: { enclave_capacity: 64MiB }\n${two}`, join(profiles, 'tasks.yaml'));
+      expect(taskset.platform.worldSwitch).toBe(Math.max(...measured));
+      expect(taskset.platform.worldSwitchFrom).toBe(measured[0]! >= measured[1]! ? darknet : yolo);
+      const given = parseTaskset(`platform: { enclave_capacity: 64MiB, world_switch: 7us }\n${two}`, join(profiles, 'tasks.yaml'));
+      expect(given.platform.worldSwitch).toBe(7);
+      expect(given.platform.worldSwitchFrom).toBeUndefined();
+    });
+
     it('a bad profile is refused as invalid_profile with the task and the profile\'s file and line', () => {
       const dir = mkdtempSync(join(tmpdir(), 'rtinfer-taskset-profile-'));
       try {

@@ -59,7 +59,10 @@ function readLayer(value: unknown, at: EntryLocation, memoryModel: MemoryModel):
   return shape ? { name, wcet, memory, shape } : { name, wcet, memory };
 }
 
-function readTask(value: unknown, at: EntryLocation, file: string | undefined, memoryModel: MemoryModel): Task {
+/** World-switch costs (µs) the task set's `profile:` files measured, each with its file. */
+type MeasuredSwitches = { us: number; file: string }[];
+
+function readTask(value: unknown, at: EntryLocation, file: string | undefined, memoryModel: MemoryModel, switches: MeasuredSwitches = []): Task {
   const fields = mapping(value, at, taskFields);
   const name = typeof fields.name === 'string' && fields.name !== '' ? fields.name : undefined;
   if (!name) throw new TasksetError(field(at, 'name'), 'every task needs a name');
@@ -83,7 +86,7 @@ function readTask(value: unknown, at: EntryLocation, file: string | undefined, m
     if (!zooNetworkNames.includes(fields.dnn as ZooNetworkName)) throw new TasksetError(field(at, 'dnn'), `unknown network ${JSON.stringify(fields.dnn)} (known: ${zooNetworkNames.join(', ')})`);
     layers = zooLayerProfiles(fields.dnn as ZooNetworkName, cortexA53Enclave, memoryModel);
   } else if (fields.profile !== undefined) {
-    layers = readProfileSource(fields.profile, field(at, 'profile'), file, memoryModel);
+    layers = readProfileSource(fields.profile, field(at, 'profile'), file, memoryModel, switches);
   } else if (fields.layers_trace !== undefined) {
     layers = readTraceSource(fields.layers_trace, field(at, 'layers_trace'), file);
   } else if (fields.layers_csv !== undefined) {
@@ -120,14 +123,16 @@ function readTraceSource(value: unknown, at: EntryLocation, file: string | undef
  * folded as the sweep folds them (profile-network.ts), memory counted under the task set's memory model. A bad
  * profile is refused with the task's place and the profile's file and line.
  */
-function readProfileSource(value: unknown, at: EntryLocation, file: string | undefined, memoryModel: MemoryModel): LayerProfile[] {
+function readProfileSource(value: unknown, at: EntryLocation, file: string | undefined, memoryModel: MemoryModel, switches: MeasuredSwitches): LayerProfile[] {
   if (typeof value !== 'string' || value === '') throw new TasksetError(at, 'expected the path of a profile file (rtinfer profile -o FILE)');
   const path = resolve(file ? dirname(file) : '.', value);
   try {
     const profile = readProfileFile(path);
     // The times of a device without a TEE are normal-world times: no enclave entry was measured.
     if (!profile.device.tee) profileFieldError(path, ['device', 'tee'], `measured on ${profile.device.id} (${profile.device.board}), which has no TEE: an enclave task takes layer times measured in an enclave`);
-    return profileNetwork(profile, memoryModel, path).layers;
+    const network = profileNetwork(profile, memoryModel, path);
+    if (network.worldSwitch !== undefined) switches.push({ us: network.worldSwitch, file: path });
+    return network.layers;
   } catch (error) {
     if (!(error instanceof RtinferError)) throw error;
     // The profile's own place (file, field with its line) under its own names; the task set's place is `at`.
@@ -155,7 +160,15 @@ export function parseTaskset(text: string, file?: string): Taskset {
   const root = parseYamlRoot(text, file, ['platform', 'tasks']);
   const platform = readPlatform(root.platform, { file, field: 'platform' });
   if (!Array.isArray(root.tasks) || root.tasks.length === 0) throw new TasksetError({ file, field: 'tasks' }, 'expected a non-empty list of tasks');
-  const tasks = root.tasks.map((task, taskIndex) => readTask(task, { file, taskIndex }, file, platform.memoryModel ?? defaultMemoryModel));
+  const switches: MeasuredSwitches = [];
+  const tasks = root.tasks.map((task, taskIndex) => readTask(task, { file, taskIndex }, file, platform.memoryModel ?? defaultMemoryModel, switches));
+  // Without platform.world_switch, the enclave's own measurement: the largest its profiles give (one platform, one S).
+  const given = (root.platform as Record<string, unknown> | null | undefined)?.world_switch !== undefined;
+  if (!given && switches.length > 0) {
+    const largest = switches.reduce((a, b) => (b.us > a.us ? b : a));
+    platform.worldSwitch = largest.us;
+    platform.worldSwitchFrom = largest.file;
+  }
   const names = new Set<string>();
   tasks.forEach((task, taskIndex) => {
     if (names.has(task.name)) throw new TasksetError({ file, taskIndex, task: task.name, field: 'name' }, 'duplicate task name');
