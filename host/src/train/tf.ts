@@ -1,5 +1,5 @@
 // TensorFlow.js on its WebAssembly backend (XNNPACK; the .wasm ships inside the npm package, nothing is
-// downloaded), with the three training kernels that backend lacks or gets wrong registered here. Autograd stays
+// downloaded), with the five training kernels that backend lacks, gets wrong or runs slowly registered here. Autograd stays
 // TensorFlow.js's: these are kernels its own gradient functions call. Why this library: host/src/train/README.md.
 import { createRequire } from 'node:module';
 
@@ -22,7 +22,12 @@ type KernelArgs = { inputs: Record<string, import('@tensorflow/tfjs').TensorInfo
  * and channels swapped, filtered by dy dilated by the stride; so XNNPACK computes it. The training graph pads
  * explicitly and only ever convolves 'valid' (graph.ts).
  */
-function conv2dBackpropFilter({ inputs, attrs }: KernelArgs) {
+function conv2dBackpropFilter(args: KernelArgs) {
+  // Intermediates freed here, not at the end of the caller's scope (TensorFlow.js counts them as a kernel leak).
+  return tf.tidy(() => conv2dBackpropFilterOps(args));
+}
+
+function conv2dBackpropFilterOps({ inputs, attrs }: KernelArgs) {
   const x = inputs.x as Tensor;
   const dy = inputs.dy as Tensor;
   const strides = attrs.strides as number | [number, number];
@@ -34,6 +39,36 @@ function conv2dBackpropFilter({ inputs, attrs }: KernelArgs) {
   const full = tf.conv2d(swapped as import('@tensorflow/tfjs').Tensor4D, filter as import('@tensorflow/tfjs').Tensor4D, 1, 'valid', 'NHWC', [strideH, strideW]);
   const cropped = tf.slice(full, [0, 0, 0, 0], [full.shape[0]!, kernelH, kernelW, full.shape[3]!]);
   return tf.transpose(cropped, [1, 2, 0, 3]);
+}
+
+/**
+ * Conv2DBackpropInput on wasm 4.22 is a plain loop, the slowest kernel of a LeNet-5 step. The input gradient of a
+ * 'valid' convolution is a 'valid' convolution of dy, dilated by the stride and padded by kernel − 1 (plus the
+ * rows and columns no window reached), with the filter rotated 180° and its in/out channels swapped: XNNPACK's.
+ */
+function conv2dBackpropInput(args: KernelArgs) {
+  return tf.tidy(() => conv2dBackpropInputOps(args));
+}
+
+function conv2dBackpropInputOps({ inputs, attrs }: KernelArgs) {
+  const dy = inputs.dy as Tensor;
+  const filter = inputs.filter as Tensor;
+  const strides = attrs.strides as number | [number, number];
+  const [strideH, strideW] = Array.isArray(strides) ? strides : [strides, strides];
+  const [batch, inH, inW] = attrs.inputShape as [number, number, number, number];
+  const [kernelH, kernelW] = filter.shape as [number, number, number, number];
+  if (attrs.pad !== 'valid' && attrs.pad !== 0) throw new Error(`Conv2DBackpropInput on wasm: only 'valid' padding is implemented, got ${String(attrs.pad)}`);
+  const [, outH, outW, channels] = dy.shape as [number, number, number, number];
+  let spread = dy;
+  if (strideH > 1 || strideW > 1) {
+    const holes = tf.pad(tf.reshape(dy, [batch, outH, 1, outW, 1, channels]), [[0, 0], [0, 0], [0, strideH - 1], [0, 0], [0, strideW - 1], [0, 0]]);
+    spread = tf.slice(tf.reshape(holes, [batch, outH * strideH, outW * strideW, channels]), [0, 0, 0, 0], [batch, (outH - 1) * strideH + 1, (outW - 1) * strideW + 1, channels]);
+  }
+  const extraH = inH - ((outH - 1) * strideH + kernelH);
+  const extraW = inW - ((outW - 1) * strideW + kernelW);
+  const padded = tf.pad(spread, [[0, 0], [kernelH - 1, kernelH - 1 + extraH], [kernelW - 1, kernelW - 1 + extraW], [0, 0]]);
+  const rotated = tf.transpose(tf.reverse(filter, [0, 1]), [0, 1, 3, 2]);
+  return tf.conv2d(padded as import('@tensorflow/tfjs').Tensor4D, rotated as import('@tensorflow/tfjs').Tensor4D, 1, 'valid');
 }
 
 /**
@@ -108,13 +143,41 @@ function unsortedSegmentSum({ inputs, attrs, backend }: KernelArgs) {
   return out;
 }
 
+/**
+ * BatchMatMul on wasm 4.22 takes a slow path when an operand is transposed (5–10× slower than plain, measured on a
+ * LeNet-5 dense layer), and a dense layer's forward and both gradients each transpose one operand. Transposed
+ * first by XNNPACK's transpose, the product takes the fast path.
+ */
+function fastBatchMatMul(plain: import('@tensorflow/tfjs').KernelFunc) {
+  return ({ inputs, attrs, backend }: KernelArgs) => {
+    if (!attrs.transposeA && !attrs.transposeB) return plain({ inputs, attrs, backend } as never);
+    const swapLast = (t: Tensor) => tf.transpose(t, [...t.shape.keys()].map((axis) => (axis < t.rank - 2 ? axis : 2 * t.rank - 3 - axis)));
+    const a = attrs.transposeA ? swapLast(inputs.a as Tensor) : (inputs.a as Tensor);
+    const b = attrs.transposeB ? swapLast(inputs.b as Tensor) : (inputs.b as Tensor);
+    const out = plain({ inputs: { a, b }, attrs: { ...attrs, transposeA: false, transposeB: false }, backend } as never);
+    if (a !== inputs.a) a.dispose();
+    if (b !== inputs.b) b.dispose();
+    return out;
+  };
+}
+
 let ready: Promise<void> | undefined;
 
 /** Selects the wasm backend with the kernels above; call (and await) before building a training graph. */
 export function initTraining(): Promise<void> {
   ready ??= (async () => {
     tf.unregisterKernel('MaxPoolGrad', 'wasm');
-    const kernels = { Conv2DBackpropFilter: conv2dBackpropFilter, MaxPoolGrad: maxPoolGrad, UnsortedSegmentSum: unsortedSegmentSum };
+    tf.unregisterKernel('Conv2DBackpropInput', 'wasm');
+    // The wasm kernel binds its C function in its setup, run when the backend starts: keep it with the wrapper.
+    const plainMatMul = tf.getKernel('BatchMatMul', 'wasm')!;
+    tf.unregisterKernel('BatchMatMul', 'wasm');
+    tf.registerKernel({ ...plainMatMul, kernelFunc: fastBatchMatMul(plainMatMul.kernelFunc) as unknown as import('@tensorflow/tfjs').KernelFunc });
+    const kernels = {
+      Conv2DBackpropFilter: conv2dBackpropFilter,
+      Conv2DBackpropInput: conv2dBackpropInput,
+      MaxPoolGrad: maxPoolGrad,
+      UnsortedSegmentSum: unsortedSegmentSum,
+    };
     for (const [kernelName, kernelFunc] of Object.entries(kernels)) {
       tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc: kernelFunc as unknown as import('@tensorflow/tfjs').KernelFunc });
     }
