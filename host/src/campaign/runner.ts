@@ -14,6 +14,7 @@ import { deviceFacts, hostEnvironment } from './environment.js';
 import { buildCampaignReport, type CampaignSummary } from './report.js';
 import { type CampaignState, type RunFolder, runKey, writeWhole } from './run-folder.js';
 import { loadModelFile, type ModelFile, runRepetition } from './run-step.js';
+import { withinBound } from './step-bound.js';
 import { TargetHandle } from './targets.js';
 
 export type ProgressEvent =
@@ -33,35 +34,6 @@ export interface CampaignOutcome {
 function permanent(error: unknown): boolean {
   if (!(error instanceof RtinferError)) return true;
   return error.code.startsWith('device_') || ['mode_unsupported', 'invalid_taskset', 'unknown_field', 'tee_key_changed', 'interrupted', 'layer_too_large', 'unsupported_taskset'].includes(error.code);
-}
-
-class StepBoundError extends RtinferError {
-  constructor(step: string, boundMs: number) {
-    super('step_bound', `${step} did not finish within its bound of ${boundMs} ms`, { step, boundMs });
-  }
-}
-
-/** Runs `work` with its own abort signal, which fires at the bound or when `parent` aborts. */
-async function withinBound<T>(step: string, boundMs: number, parent: AbortSignal, work: (signal: AbortSignal) => Promise<T>, onBound: () => Promise<void>): Promise<T> {
-  const controller = new AbortController();
-  const forward = () => controller.abort();
-  parent.addEventListener('abort', forward, { once: true });
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      work(controller.signal),
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => {
-          controller.abort();
-          // Closing the link rejects whatever request still waits on it.
-          void onBound().finally(() => reject(new StepBoundError(step, boundMs)));
-        }, boundMs);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-    parent.removeEventListener('abort', forward);
-  }
 }
 
 export interface RunnerOptions {
