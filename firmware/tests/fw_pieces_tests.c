@@ -256,6 +256,11 @@ static void piece_refusals(void)
     infer_sized(10, CIFAR_INPUT_BYTES);
     piece(11, 0, input, 1000);
     expect_ack(11, 1000);
+    /* the open INFER delivered again (MQTT QoS 1): dropped, unanswered, still open */
+    infer_sized(10, CIFAR_INPUT_BYTES);
+    CHECK_EQ_U(s_rx_count, 0);
+    piece(11, 1000, input + 1000, 0);
+    expect_ack(11, 1000);
     /* out of order: a piece before it is missing */
     piece(12, 2000, input + 2000, 1000);
     CHECK_EQ_U(s_rx_count, 1);

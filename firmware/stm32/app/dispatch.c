@@ -60,6 +60,9 @@ void dispatch_frame(const rtp_frame_t *frame, uint64_t t_done)
         (void)reply_send(e);
         return;
     }
+    if (infer_pieces_repeats_open(&s_rx)) {
+        return; /* the open INFER delivered twice: it is answered once, with its RESULT */
+    }
     if (!infer_pieces_survive(s_rx.type)) {
         infer_pieces_abandon(); /* an open INFER, a withheld result: only until the next other message (SPEC §4.4.1) */
     }

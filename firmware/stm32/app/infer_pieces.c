@@ -51,6 +51,11 @@ void infer_pieces_open(uint32_t infer_id, uint8_t *buffer, uint32_t size, infer_
     s_input.run = run;
 }
 
+bool infer_pieces_repeats_open(const rtp_msg_t *m)
+{
+    return s_input.open && m->type == RTP_MSG_INFER && m->id == s_input.id;
+}
+
 bool infer_pieces_survive(uint8_t type)
 {
     return type == RTP_MSG_PING || type == RTP_MSG_MODEL_STATUS || type == RTP_MSG_INFER_PART ||

@@ -20,6 +20,10 @@ typedef void (*infer_pieces_run_fn)(uint32_t infer_id);
  * `buffer`; when they are all in, call `run`. */
 void infer_pieces_open(uint32_t infer_id, uint8_t *buffer, uint32_t size, infer_pieces_run_fn run);
 
+/* Whether *m repeats the open INFER (its id: an MQTT QoS 1 duplicate, SPEC §5): the device drops it, unanswered,
+ * and the INFER stays open. */
+bool infer_pieces_repeats_open(const rtp_msg_t *m);
+
 /* Whether a message of `type` leaves an open INFER and a withheld result alone (PING, MODEL_STATUS, INFER_PART,
  * RESULT_PART). */
 bool infer_pieces_survive(uint8_t type);
