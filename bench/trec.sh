@@ -3,7 +3,9 @@
 # TREC vs the dense rtnn_conv on CifarNet, ZfNet and SqueezeNet conv layers, instructions counted by callgrind.
 # Knobs: BENCH_TREC_MAX_L2 (0.4), BENCH_TREC_SHORTLIST (4), BENCH_TREC_IMAGES (16). Writes build/bench/trec.json.
 # Then the same comparison on the STM32F405 image in QEMU, instructions counted with -icount (bench/trec-qemu.ts).
-# --quick runs both halves on one layer, one image, one inference.
+# Last, the int8 half (bench/trec-int8.sh): int8 TREC against CMSIS-NN's int8 conv on Cortex-M4/M7 under QEMU -icount,
+# then int8 conv against fp32 conv (bench/int8-conv.sh).
+# --quick runs every part on one layer, one image, one inference (int8-conv: the M4 alone).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure-deps.sh test # valgrind, the ARM toolchain and QEMU
@@ -17,4 +19,6 @@ npx tsc -b bench
 npx tsx --conditions=source bench/trec.ts "$@"
 echo
 bash scripts/build-arm.sh netduinoplus2 >/dev/null
-exec npx tsx --conditions=source bench/trec-qemu.ts "$@"
+npx tsx --conditions=source bench/trec-qemu.ts "$@"
+echo
+exec bash bench/trec-int8.sh "$@"

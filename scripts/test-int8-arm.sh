@@ -9,11 +9,15 @@
 # --bench runs bench/c/bench_int8_conv.c instead (int8 conv against fp32 conv, instructions under -icount shift=0),
 # built with the boards' -Os like firmware/arm, and prints its lines (bench/int8-conv.sh formats them).
 #
-#   scripts/test-int8-arm.sh [--bench] [m4|m7]...     default: both; builds in build/int8-arm/<core>[-bench]
+# --trec-elf only builds firmware/nn/tests/trec_int8_cli.c the same way (-Os) and prints the ELF's path, for
+# bench/trec-int8.ts, which runs it under QEMU -icount once per layer.
+#
+#   scripts/test-int8-arm.sh [--bench|--trec-elf] [m4|m7]...     default: both; builds in build/int8-arm/<core>[-bench]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-bench=0
+bench=0 trec_elf=0
 if [[ "${1:-}" == --bench ]]; then bench=1; shift; fi
+if [[ "${1:-}" == --trec-elf ]]; then bench=1 trec_elf=1; shift; fi
 cores=("$@")
 (( ${#cores[@]} )) || cores=(m4 m7)
 cmsis="$("$root/scripts/fetch-cmsis-nn.sh")"
@@ -32,13 +36,17 @@ for core in "${cores[@]}"; do
   if [[ ! -f "$out/cmsis/libcmsis_nn.a" ]]; then
     (cd "$out/cmsis" && arm-none-eabi-gcc "${flags[@]}" -w -I"$cmsis/Include" -c "$cmsis"/Source/*/*.c && arm-none-eabi-ar rcs libcmsis_nn.a ./*.o && rm -f ./*.o)
   fi
-  if ((bench)); then
+  if ((trec_elf)); then
+    programs=(trec_int8_cli)
+  elif ((bench)); then
     programs=(bench_int8_conv)
   else
     programs=(test_int8 test_trec_int8)
   fi
   for name in "${programs[@]}"; do
-  if ((bench)); then
+  if ((trec_elf)); then
+    program=("$nn/tests/trec_int8_cli.c")
+  elif ((bench)); then
     program=(-ffp-contract=off "$root/bench/c/bench_int8_conv.c" "$nn/src/kernel_conv.c") icount=(-icount shift=0)
   else
     program=("$nn/tests/$name.c") icount=()
@@ -47,6 +55,7 @@ for core in "${cores[@]}"; do
     "$nn"/int8/*.c "$nn/src/status.c" "${program[@]}" "$nn/tests/arm/semihost_start.c" \
     "$out/cmsis/libcmsis_nn.a" -T"$nn/tests/arm/semihost.ld" -nostartfiles --specs=rdimon.specs -Wl,--gc-sections -lm \
     -o "$out/$name.elf"
+  if ((trec_elf)); then echo "$out/$name.elf"; continue; fi
   log="$out/$name.log"
   timeout 600 qemu-system-arm -M "$machine" "${icount[@]}" -nographic -monitor none -serial none -semihosting -kernel "$out/$name.elf" >"$log" 2>&1 || true
   if ((bench)); then

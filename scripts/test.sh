@@ -28,6 +28,8 @@ if bash scripts/fuzz.sh "${RTINFER_FUZZ_SECONDS:-60}"; then c_passed=$((c_passed
 
 stage "firmware images (arm-none-eabi-gcc, every board; memory report)"
 bash scripts/build-arm.sh || failed_stages+=("arm build")
+# The int8 kernels and int8 TREC on Cortex-M4/M7 (CMSIS-NN's DSP paths) under QEMU, against exact loops (~20 s).
+bash scripts/test-int8-arm.sh || failed_stages+=("int8 on Cortex-M4/M7")
 
 stage "TypeScript unit and HIL tests (vitest)"
 # vitest_counts FILE: "passed failed" from a vitest JSON report; a suite that fails to load has no failed
