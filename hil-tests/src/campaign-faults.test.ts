@@ -79,6 +79,23 @@ describe('bad input on the command line: typed errors, exit 2, nothing started',
   });
 });
 
+describe('--target', () => {
+  it('runs only the runs on the targets named: an absent device on another target is never tried', async () => {
+    const file = campaignFile('chosen', '{ start: sim }', '200ms');
+    const text = readFileSync(file, 'utf8')
+      .replace('  board: { start: sim }', '  board: { start: sim }\n  absent: { device: /dev/rtinfer-campaign-absent }')
+      .replace('retry:', '  - name: elsewhere\n    target: absent\n    model: lenet\n    mode: dense\n' + `    taskset: ${join(examples, 'tasksets', 'stm32-lenet.yaml')}\n` + '    duration: 200ms\nretry:');
+    writeFileSync(file, text);
+    const out = join(dir, 'chosen');
+    const run = await campaign('run', file, '--target', 'board', '--out', out);
+    expect(run.code, run.stderr + run.stdout).toBe(0);
+    expect(events(out).some((event) => event.step === 'run:elsewhere-r1')).toBe(false);
+    expect(readJson<{ passed: boolean; runs: { key: string }[] }>(join(out, 'summary.json'))).toMatchObject({ passed: true, runs: [{ key: 'steady-r1' }] });
+    // The report rebuilt later covers the same targets.
+    expect((await campaign('report', out)).code).toBe(0);
+  });
+});
+
 describe('a mode the device does not say it can run', () => {
   it('int8 on the simulated Pi (its HELLO caps have no int8 bit): a failed test case naming the caps, not retried', async () => {
     const out = join(dir, 'int8');

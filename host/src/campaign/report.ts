@@ -25,6 +25,14 @@ export interface CampaignSummary {
   hostname: string;
 }
 
+/** The campaign as far as `--target` chose it: the runs on those targets, the checks between them. */
+export function onTargets(campaign: Campaign, targets: readonly string[] | undefined): Campaign {
+  if (!targets) return campaign;
+  const runs = campaign.runs.filter((run) => targets.includes(run.target));
+  const names = new Set(runs.map((run) => run.name));
+  return { ...campaign, runs, checks: campaign.checks.filter((check) => names.has(check.of) && names.has(check.over)) };
+}
+
 export async function buildCampaignReport(folder: RunFolder, campaign: Campaign): Promise<CampaignSummary> {
   const runs: RepetitionVerdict[] = [];
   for (const run of campaign.runs) {

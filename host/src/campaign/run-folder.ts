@@ -36,6 +36,8 @@ export interface CampaignState {
   done: Record<string, StepRecord>;
   /** Target name → its device's HELLO facts, as last seen. */
   devices: Record<string, Record<string, unknown>>;
+  /** --target: only the runs on these targets (the report covers those). */
+  targets?: string[];
 }
 
 export const sha256Hex = (bytes: Uint8Array | string): string => createHash('sha256').update(bytes).digest('hex');

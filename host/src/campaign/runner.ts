@@ -11,7 +11,7 @@ import { RtinferError } from '../errors.js';
 import type { Campaign, CampaignRun } from './campaign-spec.js';
 import { checkRepetition, type StepFailure } from './check-recording.js';
 import { deviceFacts, hostEnvironment } from './environment.js';
-import { buildCampaignReport, type CampaignSummary } from './report.js';
+import { buildCampaignReport, type CampaignSummary, onTargets } from './report.js';
 import { type CampaignState, type RunFolder, runKey, writeWhole } from './run-folder.js';
 import { loadModelFile, type ModelFile, runRepetition } from './run-step.js';
 import { withinBound } from './step-bound.js';
@@ -117,7 +117,7 @@ export async function runCampaign(options: RunnerOptions): Promise<CampaignOutco
     await Promise.all([...handles.values()].map((target) => target.close()));
     writeEnvironment();
   }
-  return { summary: await buildCampaignReport(folder, campaign), interrupted };
+  return { summary: await buildCampaignReport(folder, onTargets(campaign, options.targets)), interrupted };
 
   async function runStep(run: CampaignRun, repetition: number, step: string, model: ModelFile, target: TargetHandle): Promise<void> {
     const key = runKey(run.name, repetition);

@@ -4,7 +4,7 @@ import { Args } from '@oclif/core';
 import { RtinferCommand } from '../../cli/base-command.js';
 import { parseCampaign } from '../../campaign/parse-campaign.js';
 import { describeSummary } from '../../campaign/progress-view.js';
-import { buildCampaignReport } from '../../campaign/report.js';
+import { buildCampaignReport, onTargets } from '../../campaign/report.js';
 import { RunFolder } from '../../campaign/run-folder.js';
 
 export default class CampaignReport extends RtinferCommand {
@@ -18,7 +18,7 @@ export default class CampaignReport extends RtinferCommand {
     const { folder, state } = RunFolder.open(resolve(args.dir));
     // The copy of the campaign kept in the folder, read as if it sat where it ran (its task sets resolve there).
     const campaign = parseCampaign(readFileSync(folder.path('campaign.yaml'), 'utf8'), state.campaignFile);
-    const summary = await buildCampaignReport(folder, campaign);
+    const summary = await buildCampaignReport(folder, onTargets(campaign, state.targets));
     process.exitCode = summary.passed ? 0 : 1;
     if (!this.jsonEnabled()) for (const line of describeSummary(summary, folder.dir)) this.log(line);
     return { folder: folder.dir, passed: summary.passed, tests: summary.tests, failures: summary.failures };

@@ -47,13 +47,16 @@ Exit status: 0 when every assertion holds, 1 when one fails or a run did not com
       file = resolve(args.file);
     }
     const campaign = readCampaign(file);
-    const targets = flags.target?.split(',').map((name) => name.trim());
+    // A resumed run keeps the targets it began with, unless --target says otherwise.
+    const targets = flags.target?.split(',').map((name) => name.trim()) ?? state?.targets;
     for (const name of targets ?? []) {
       if (!campaign.targets.has(name)) throw new RtinferError('bad_flag', `--target ${name}: no such target in ${file} (targets: ${[...campaign.targets.keys()].join(', ')})`, { flag: 'target', target: name });
     }
     if (!flags.resume) {
       const dir = resolve(flags.out ?? `campaign-${campaign.name}-${new Date().toISOString().replace(/[:.]/g, '-')}`);
       folder = RunFolder.create(dir, file, readFileSync(file, 'utf8'));
+      state = RunFolder.open(dir).state;
+      if (targets) folder.saveState({ ...state, targets });
       state = RunFolder.open(dir).state;
     }
     const json = this.jsonEnabled();
