@@ -23,7 +23,8 @@ import { acquireTarget, type Target, targetKind } from './support/target.js';
 
 // The sim holds CIFAR models; a board image (QEMU: RTINFER_HIL_TARGET=qemu, qemu-m7) runs the same CMSIS-NN kernels
 // on its own core (DSP paths) within its arena: LeCun's LeNet-5 sizes, whose int8 weights fit any board.
-const MODELS = targetKind() === 'sim' ? ['lenet-5-classic', 'lenet-5', 'cifarnet'] : ['lenet-5-classic'];
+// The M7 image has the F746's 224 KiB arena, which holds int8 CifarNet without stored inputs (rtinfer fit --int8).
+const MODELS = targetKind() === 'sim' ? ['lenet-5-classic', 'lenet-5', 'cifarnet'] : process.env.RTINFER_HIL_TARGET === 'qemu-m7' ? ['lenet-5-classic', 'cifarnet'] : ['lenet-5-classic'];
 const SMALL = 'lenet-5-classic';
 // The F405 image's 25 KiB slots hold int8 LeNet-5 (LeCun) without stored inputs: it gets them sent instead.
 const STORED = targetKind() === 'sim' ? 2 : 0;
