@@ -146,9 +146,11 @@ describe('absent and vanishing devices', () => {
   });
 
   it('a device the campaign did not start goes away mid-run: a failed test case with the facts, no hang', async () => {
-    const sim = await startSim({ clock: 'cpu' });
+    // Named by a link of its own: once the sim is gone, its pty number may go to someone else's device.
+    const link = join(dir, 'vanishing-sim');
+    const sim = await startSim({ clock: 'cpu', link });
     const out = join(dir, 'vanished');
-    const running = campaignProcess(['run', campaignFile('vanished', `{ device: ${sim.pty} }`, '2s'), '--out', out]);
+    const running = campaignProcess(['run', campaignFile('vanished', `{ device: ${link} }`, '2s'), '--out', out]);
     try {
       await until('the run step started', () => events(out).some((event) => event.event === 'started' && event.step === 'run:steady-r1'));
       await new Promise((resolve) => setTimeout(resolve, 700));
@@ -159,7 +161,7 @@ describe('absent and vanishing devices', () => {
     expect(finished.code, finished.stderr + finished.stdout).toBe(1);
     const summary = readJson<{ runs: { status: string; failure: { code: string; message: string; attempts: number } }[] }>(join(out, 'summary.json'));
     expect(summary.runs[0]).toMatchObject({ status: 'failed', failure: { attempts: 3 } });
-    expect(summary.runs[0]!.failure.message).toContain(sim.pty);
+    expect(summary.runs[0]!.failure.message).toContain(link);
     expect((await validateJunit(join(out, 'junit.xml'))).valid).toBe(true);
     expect(readFileSync(join(out, 'junit.xml'), 'utf8')).toMatch(/<error type="\w+" message="steady-r1: /);
   });
