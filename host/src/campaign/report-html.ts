@@ -63,7 +63,12 @@ export async function campaignHtml(folder: RunFolder, campaign: Campaign, summar
     return verdict.assertions.map((outcome) => `<tr class="${outcome.passed ? 'pass' : 'fail'}">${cell(verdict.key)}${cell(verdict.target)}${cell(verdict.mode)}${cell(outcome.assertion)}${cell(outcome.passed ? 'pass' : 'FAIL', 'verdict')}${cell(outcome.message)}</tr>`);
   });
   const checkRows = summary.checks.map((outcome) => `<tr class="${outcome.passed ? 'pass' : 'fail'}">${cell('across runs')}${cell('')}${cell('')}${cell(outcome.assertion)}${cell(outcome.passed ? 'pass' : 'FAIL', 'verdict')}${cell(outcome.message)}</tr>`);
-  const runsTable = summary.runs.map((verdict) => `<tr>${cell(verdict.key)}${cell(verdict.status)}${cell(String(verdict.counts?.jobs ?? '–'))}${cell(String(verdict.counts?.misses ?? '–'))}${cell(String(verdict.worldSwitches ?? '–'))}${cell(verdict.inference ? verdict.inference.relativeL2.toExponential(2) : '–')}</tr>`);
+  // What each run was checked against: on a TEE device, the host's plan and the simulator's world entries for it.
+  const planned = (key: string) => {
+    const analysis = folder.readJson<{ plan?: { policy: string; units: number }; simulated?: { worldEntries: number } }>(folder.json('analysis', key));
+    return analysis?.plan ? `${analysis.plan.policy}, ${analysis.plan.units} units; simulator: ${analysis.simulated?.worldEntries ?? '?'} entries` : 'task set only';
+  };
+  const runsTable = summary.runs.map((verdict) => `<tr>${cell(verdict.key)}${cell(verdict.status)}${cell(String(verdict.counts?.jobs ?? '–'))}${cell(String(verdict.counts?.misses ?? '–'))}${cell(verdict.worldSwitches === undefined ? '–' : `${verdict.worldSwitches} (${verdict.worldSwitches / 2} entries)`)}${cell(planned(verdict.key))}${cell(verdict.inference ? `${verdict.inference.relativeL2.toExponential(2)} (${verdict.inference.reference})` : '–')}</tr>`);
   const firstChecked = campaign.runs.map((run) => summary.runs.find((verdict) => verdict.run === run.name && verdict.status === 'checked')).filter((verdict) => verdict !== undefined);
   // A campaign of devices without an enclave has no world switch to plot.
   const anySwitches = summary.runs.some((verdict) => (verdict.worldSwitches ?? 0) > 0);
@@ -79,7 +84,7 @@ export async function campaignHtml(folder: RunFolder, campaign: Campaign, summar
 <h2>Assertions</h2>
 <table id="assertions"><thead><tr><th>run</th><th>target</th><th>mode</th><th>assertion</th><th>verdict</th><th>facts</th></tr></thead><tbody>${[...rows, ...checkRows].join('')}</tbody></table>
 <h2>Runs</h2>
-<table id="runs"><thead><tr><th>run</th><th>status</th><th>jobs</th><th>misses</th><th>world switches</th><th>rel. L2 to reference</th></tr></thead><tbody>${runsTable.join('')}</tbody></table>
+<table id="runs"><thead><tr><th>run</th><th>status</th><th>jobs</th><th>misses</th><th>world switches</th><th>analysis</th><th>rel. L2 to reference</th></tr></thead><tbody>${runsTable.join('')}</tbody></table>
 <figure id="p99">${p99}</figure>
 ${switches ? `<figure id="switches">${switches}</figure>` : ''}
 <h2>Timelines (first repetition of each run)</h2>
