@@ -75,7 +75,7 @@ describe(`rtinfer profile on a simulated Pi (${piTargetKind()})`, () => {
     expect(text.stdout).toMatch(target.line);
   });
 
-  it('a FUSION run: each layer is timed inside the TA, within its entry, in order, summing to at most the entry', async () => {
+  it('a FUSION run: each layer carries the TA's own times (teesim), inside its entry, in order, summing to at most the entry', async () => {
     const tasks = join(pi.dir, 'tasks.yaml');
     // Two lenet-5 tasks released together; the capacity holds one job's units and part of the other's: fused entries.
     writeFileSync(tasks, [
@@ -94,6 +94,12 @@ describe(`rtinfer profile on a simulated Pi (${piTargetKind()})`, () => {
     expect(entries.some((entry) => entry.tasks.size > 1)).toBe(true); // fused, so several jobs' layers share an entry
     for (const entry of entries) {
       const at = `entry ${entry.number}`;
+      if (piTargetKind() === 'optee-qemu') {
+        // OP-TEE 3.19 lets no TA read the generic timer (firmware/optee/ta/README.md): GP's milliseconds only, which
+        // the agent leaves out, so the units keep the entry's edges.
+        expect(entry.units.every((unit) => unit.start === entry.enter && unit.end === entry.exit), at).toBe(true);
+        continue;
+      }
       let previous = entry.enter;
       let inside = 0n;
       for (const unit of entry.units) {

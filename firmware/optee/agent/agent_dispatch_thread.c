@@ -95,8 +95,9 @@ static uint64_t op_busy(void *context, uint64_t work, uint64_t until)
 
 /* The units' times the TA appended to the entry's output (RTINFER_TA_RUN_TIMES), placed on the agent's clock: the
  * TA's first reading sits after the world enter and its last before the exit; the switch's cost outside the TA is
- * split evenly between the two, as nothing tells them apart. A TA clock that ran past the agent's span (a
- * millisecond clock rounds up) is clamped into it, so the times stay ordered and inside the entry. */
+ * split evenly between the two, as nothing tells them apart. A TA clock that ran past the agent's span is clamped
+ * into it, so the times stay ordered and inside the entry. Whole milliseconds (GP's TEE_GetSystemTime, OP-TEE 3.19)
+ * say nothing about units of microseconds: those are left out, and the units take the entry's edges. */
 static void place_times(const uint8_t *out, size_t out_bytes, size_t units, uint64_t entered, uint64_t exited,
                         ad_entry_times *times)
 {
@@ -106,7 +107,7 @@ static void place_times(const uint8_t *out, size_t out_bytes, size_t units, uint
         return;
     }
     memcpy(&head, out + out_bytes - bytes, sizeof head);
-    if (head.unit_count != units) {
+    if (head.unit_count != units || head.clock == RTINFER_TA_CLOCK_GP_MILLIS) {
         return;
     }
     const uint64_t span = exited - entered;

@@ -2,10 +2,13 @@
  * The TA's fine clock: the one place where the TA leaves the GP Internal Core API. GP's TEE_GetSystemTime has
  * millisecond resolution (TEE_Time: seconds and millis), too coarse for one layer of a small model, so RUN's
  * per-unit times (RTINFER_TA_RUN_TIMES) come from here:
- *   - under OP-TEE on aarch64, the generic timer's virtual counter CNTVCT_EL0 at CNTFRQ_EL0 Hz: the kernel lets
- *     EL0 read both (CNTKCTL_EL1.EL0VCTEN, which Linux and OP-TEE set for their vDSO/user mode), so no trap;
  *   - on teesim (a host process), clock_gettime(CLOCK_MONOTONIC);
- *   - anywhere else, TEE_GetSystemTime, and ta_clock_kind() says so (the agent then reports millisecond times).
+ *   - on aarch64 built with RTINFER_TA_CLOCK_CNTVCT, the generic timer's virtual counter CNTVCT_EL0 at CNTFRQ_EL0
+ *     Hz. Only for a secure kernel that lets EL0 read it (CNTKCTL_EL1.EL0VCTEN): OP-TEE 3.19 does not (it sets
+ *     only EL0PCTEN, and only with CFG_FTRACE_SUPPORT), and the read traps: "User mode undef-abort", ESR EC 0x18
+ *     (MRS CNTVCT_EL0), the TA panics. Measured under QEMU with RTINFER_HIL_PI_TARGET=optee-qemu;
+ *   - anywhere else (OP-TEE 3.19 as built by scripts/build-optee.sh), TEE_GetSystemTime, and ta_clock_kind() says
+ *     so: whole milliseconds, which the agent does not place inside an entry (SPEC §4.6).
  * Times are nanoseconds from an arbitrary origin, only ever subtracted within one RUN.
  */
 #ifndef RTINFER_TA_CLOCK_H
@@ -31,7 +34,7 @@ static inline uint64_t ta_clock_ns(void) {
 }
 static inline uint32_t ta_clock_kind(void) { return RTINFER_TA_CLOCK_MONOTONIC; }
 
-#elif defined(__aarch64__) && !defined(RTINFER_TA_CLOCK_GP)
+#elif defined(__aarch64__) && defined(RTINFER_TA_CLOCK_CNTVCT)
 
 static inline uint64_t ta_clock_ns(void) {
   uint64_t count, hz;
