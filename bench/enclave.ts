@@ -154,7 +154,20 @@ async function pushRow(name: string, startBroker: () => Promise<RunningBroker>, 
       const sealMs: number[] = [];
       const pushOnly: number[] = [];
       const plain: number[] = [];
+      // The same sealing made whole before the first chunk and pushed with its SHA-256 at MODEL_BEGIN: what
+      // `rtinfer push` did before the header form (SPEC.md §4.3), measured by turns with the rest.
+      const wholeFirst: number[] = [];
       let generation = 0;
+      const pushSealedWhole = async () => {
+        const lab = loadLabForPins(labFile);
+        const started = performance.now();
+        const sealing = sealForDevice({ info: session.info!, device: deviceId, deviceSpec: deviceId, lab, container, generation: ++generation, cacheDir });
+        const bytes = sealing.sealed;
+        const summary = await pushModel(session, bytes, { modelId: 'bench', activate: false, sha256: Buffer.from(sealing.sha256, 'hex') });
+        if (summary.resumedFrom !== 0) throw new Error(`${name}: the sealed push resumed at ${summary.resumedFrom}`);
+        wholeFirst.push(container.length / ((performance.now() - started) / 1000));
+        await sealedCacheWritten();
+      };
       const pushSealed = async (activate: boolean) => {
         const lab = loadLabForPins(labFile); // as the CLI reads it before it connects
         const started = performance.now();
@@ -193,17 +206,23 @@ async function pushRow(name: string, startBroker: () => Promise<RunningBroker>, 
       const activationMs = await pushSealed(true);
       await pushPlain();
       await pushSealed(false);
-      plain.length = sealed.length = sealMs.length = pushOnly.length = 0;
+      await pushSealedWhole();
+      plain.length = sealed.length = sealMs.length = pushOnly.length = wholeFirst.length = 0;
       await pushPlain();
       for (let round = 0; round < rounds; round++) {
         await pushSealed(false);
         await pushPlain();
+        await pushSealedWhole();
+        await pushPlain();
       }
+      // Round r: sealed between unsealed 2r and 2r + 1, sealed whole first between 2r + 1 and 2r + 2.
       const around = (i: number) => (plain[i]! + plain[i + 1]!) / 2;
-      const ratios = sealed.map((value, i) => value / around(i));
+      const ratios = sealed.map((value, i) => value / around(2 * i));
+      const wholeRatios = wholeFirst.map((value, i) => value / around(2 * i + 1));
       return {
         broker: name, rounds, sealed: median(sealed), unsealed: median(plain), ratio: median(ratios), ratioQuartiles: quartiles(ratios),
-        sealMs: median(sealMs), pushOnlyRatio: median(pushOnly.map((value, i) => value / around(i))), activationMs,
+        sealMs: median(sealMs), pushOnlyRatio: median(pushOnly.map((value, i) => value / around(2 * i))), activationMs,
+        wholeFirst: median(wholeFirst), wholeFirstRatio: median(wholeRatios),
       };
     } finally {
       await session.close();
@@ -266,8 +285,8 @@ async function pushSection() {
   const pushModelName = sized('zfnet-cifar', 'lenet-300-100');
   const pushContainer = encodeContainer(compressGraph(zooModel(pushModelName)));
   const rounds = sized(41, 3);
-  console.log(`Push over MQTT to rtinfer-agent (loopback; its TA the 64 MiB build), ${pushModelName} (${pushContainer.length} B), ${rounds} sealed pushes between ${rounds + 1} unsealed, medians:`);
-  console.log('  broker      sealed (as rtinfer push: seal + push + verify)  before 1st chunk  unsealed (push + verify)  sealed ÷ unsealed (target ≥ 0.9)  quartiles      push alone ÷ unsealed  activation into the TA');
+  console.log(`Push over MQTT to rtinfer-agent (loopback; its TA the 64 MiB build), ${pushModelName} (${pushContainer.length} B), ${rounds} sealed pushes and ${rounds} sealed whole first, each between two of ${2 * rounds + 1} unsealed, medians:`);
+  console.log('  broker      sealed (as rtinfer push: seal + push + verify)  before 1st chunk  unsealed (push + verify)  sealed ÷ unsealed (target ≥ 0.9)  quartiles      push alone ÷ unsealed  activation into the TA  sealed whole first ÷ unsealed (before the header form)');
   const brokers: Array<[string, () => Promise<RunningBroker>]> = [['Aedes', startAedesBroker]];
   if (mosquittoInstalled) brokers.push(['Mosquitto', () => startMosquitto()]);
   else console.log('  (Mosquitto not installed: its row is skipped)');
@@ -276,7 +295,7 @@ async function pushSection() {
     const row = await pushRow(name, start, pushContainer, rounds);
     pushes.push(row);
     const verdict = `${row.ratio.toFixed(3)}x ${row.ratio >= 0.9 ? 'met' : 'MISSED'}`;
-    console.log(`  ${name.padEnd(11)} ${`${(row.sealed / 1e6).toFixed(2)} MB/s`.padStart(48)}  ${`${row.sealMs.toFixed(1)} ms`.padStart(16)}  ${`${(row.unsealed / 1e6).toFixed(2)} MB/s`.padStart(24)}  ${verdict.padStart(32)}  ${`${row.ratioQuartiles[0].toFixed(3)}–${row.ratioQuartiles[1].toFixed(3)}`.padStart(12)}  ${`${row.pushOnlyRatio.toFixed(3)}x`.padStart(21)}  ${`${row.activationMs.toFixed(1)} ms`.padStart(22)}`);
+    console.log(`  ${name.padEnd(11)} ${`${(row.sealed / 1e6).toFixed(2)} MB/s`.padStart(48)}  ${`${row.sealMs.toFixed(1)} ms`.padStart(16)}  ${`${(row.unsealed / 1e6).toFixed(2)} MB/s`.padStart(24)}  ${verdict.padStart(32)}  ${`${row.ratioQuartiles[0].toFixed(3)}–${row.ratioQuartiles[1].toFixed(3)}`.padStart(12)}  ${`${row.pushOnlyRatio.toFixed(3)}x`.padStart(21)}  ${`${row.activationMs.toFixed(1)} ms`.padStart(22)}  ${`${row.wholeFirstRatio.toFixed(3)}x (${(row.wholeFirst / 1e6).toFixed(2)} MB/s)`.padStart(52)}`);
   }
   console.log(`  target: sealed ÷ unsealed ≥ 0.9 → worst ${Math.min(...pushes.map((row) => row.ratio)).toFixed(3)}x; activation (decoding into the TA, not part of moving the bytes) apart, once`);
   return pushes;
