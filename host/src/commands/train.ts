@@ -6,9 +6,9 @@ import { RtinferError } from '../errors.js';
 import { describeSplits, prepareSplits } from '../data/prepare.js';
 import { loadModel } from '../model/load-model.js';
 import { exportOnnx } from '../model/onnx-export.js';
-import { disposeTrainable, trainableGraph, trainedGraph } from '../train/graph.js';
-import { initTraining } from '../train/tf.js';
-import { accuracy, checkCompatible, DEFAULT_BATCH, DEFAULT_LEARNING_RATE, denseParametrization, train } from '../train/trainer.js';
+import { checkDataFits } from '../train/data-fit.js';
+import { trainModel } from '../train/train-model.js';
+import { DEFAULT_BATCH, DEFAULT_LEARNING_RATE } from '../train/trainer.js';
 
 const percent = (value: number | undefined) => (value === undefined ? '—' : `${(100 * value).toFixed(2)}%`);
 
@@ -29,55 +29,49 @@ export default class Train extends RtinferCommand {
     samples: Flags.integer({ summary: 'Use a seeded subset of this many samples.', min: 10 }),
     'batch-size': Flags.integer({ summary: 'Samples per step.', default: DEFAULT_BATCH, min: 1, max: 4096 }),
     'learning-rate': Flags.string({ summary: `Adam step size (default ${DEFAULT_LEARNING_RATE}).` }),
+    'pad-to-input': Flags.boolean({ summary: 'Zero-pad smaller images to the model\'s height and width, and repeat a grey channel to its channels (Fashion-MNIST into a 3 × 32 × 32 network).' }),
   };
 
   async run() {
     const { args, flags } = await this.parse(Train);
-    const json = this.jsonEnabled();
     const learningRate = flags['learning-rate'] === undefined ? DEFAULT_LEARNING_RATE : Number(flags['learning-rate']);
     if (!(learningRate > 0 && learningRate < 10)) throw new RtinferError('invalid_setting', `--learning-rate ${flags['learning-rate']} is out of range; expected a number above 0 and below 10`, { setting: '--learning-rate', value: flags['learning-rate'] });
     const graph = loadModel(args.model, { seed: flags.seed });
-    const splits = prepareSplits(flags.data, { seed: flags.seed, samples: flags.samples });
-    await initTraining();
-    const model = trainableGraph(graph);
-    try {
-      checkCompatible(model, splits.train);
-      if (json) this.jsonLine({ event: 'data', train: splits.train.count, validation: splits.validation.count, test: splits.test.count, shape: splits.train.shape, classes: splits.train.classes });
-      else this.log(describeSplits(splits));
-      const started = performance.now();
-      let progress: ProgressLine | undefined;
-      let lastEpochLine = '';
-      train(model, denseParametrization(model), splits.train, {
-        epochs: flags.epochs,
-        seed: flags.seed,
-        batchSize: flags['batch-size'],
-        learningRate,
-        onStep: ({ epoch, step, steps, loss }) => {
-          progress ??= new ProgressLine(`training ${graph.name}`, flags.epochs * steps, !json);
-          progress.update((epoch - 1) * steps + step, `epoch ${epoch}/${flags.epochs} loss ${loss.toFixed(3)} ${lastEpochLine}`);
-        },
-        onEpoch: (report) => {
-          lastEpochLine = `(last: validation ${percent(report.validationAccuracy)})`;
-          if (json) this.jsonLine({ event: 'epoch', ...report });
-          else {
-            progress?.done();
-            const eta = ((performance.now() - started) / 1000 / report.epoch) * (report.epochs - report.epoch);
-            this.log(`epoch ${report.epoch}/${report.epochs}  loss ${report.loss.toFixed(4)}  train ${percent(report.trainAccuracy)}  validation ${percent(report.validationAccuracy)}  ${report.seconds.toFixed(1)} s  ETA ${eta.toFixed(0)} s`);
-          }
-        },
-      }, splits.validation);
-      progress?.done();
-      const testAccuracy = accuracy(model, splits.test);
-      const trained = trainedGraph(model);
-      const bytes = exportOnnx(trained);
-      writeFileSync(flags.output, bytes);
-      const seconds = (performance.now() - started) / 1000;
-      const result = { event: 'done', model: graph.name, file: flags.output, bytes: bytes.length, epochs: flags.epochs, seed: flags.seed, testAccuracy, testSamples: splits.test.count, seconds };
-      if (json) this.jsonLine(result);
-      else this.log(`test accuracy ${percent(testAccuracy)} on ${splits.test.count.toLocaleString('en-US')} held-out samples; wrote ${flags.output} (${bytes.length.toLocaleString('en-US')} bytes) in ${seconds.toFixed(1)} s`);
-      return undefined;
-    } finally {
-      disposeTrainable(model);
-    }
+    const padTo = flags['pad-to-input'] ? { model: graph.name, shape: graph.input.shape } : undefined;
+    const splits = prepareSplits(flags.data, { seed: flags.seed, samples: flags.samples, padTo });
+    checkDataFits(graph, splits.train);
+    const json = this.jsonEnabled();
+    if (json) this.jsonLine({ event: 'data', train: splits.train.count, validation: splits.validation.count, test: splits.test.count, shape: splits.train.shape, classes: splits.train.classes });
+    else this.log(describeSplits(splits));
+    const started = performance.now();
+    let progress: ProgressLine | undefined;
+    let lastEpochLine = '';
+    const result = await trainModel(graph, splits, {
+      epochs: flags.epochs,
+      seed: flags.seed,
+      batchSize: flags['batch-size'],
+      learningRate,
+      onStep: ({ epoch, step, steps, loss }) => {
+        progress ??= new ProgressLine(`training ${graph.name}`, flags.epochs * steps, !json);
+        progress.update((epoch - 1) * steps + step, `epoch ${epoch}/${flags.epochs} loss ${loss.toFixed(3)} ${lastEpochLine}`);
+      },
+      onEpoch: (report) => {
+        lastEpochLine = `(last: validation ${percent(report.validationAccuracy)})`;
+        if (json) this.jsonLine({ event: 'epoch', ...report });
+        else {
+          progress?.done();
+          const eta = ((performance.now() - started) / 1000 / report.epoch) * (report.epochs - report.epoch);
+          this.log(`epoch ${report.epoch}/${report.epochs}  loss ${report.loss.toFixed(4)}  train ${percent(report.trainAccuracy)}  validation ${percent(report.validationAccuracy)}  ${report.seconds.toFixed(1)} s  ETA ${eta.toFixed(0)} s`);
+        }
+      },
+    });
+    progress?.done();
+    const bytes = exportOnnx(result.graph);
+    writeFileSync(flags.output, bytes);
+    const seconds = (performance.now() - started) / 1000;
+    const done = { event: 'done', model: graph.name, file: flags.output, bytes: bytes.length, epochs: flags.epochs, seed: flags.seed, testAccuracy: result.testAccuracy, testSamples: splits.test.count, seconds };
+    if (json) this.jsonLine(done);
+    else this.log(`test accuracy ${percent(result.testAccuracy)} on ${splits.test.count.toLocaleString('en-US')} held-out samples; wrote ${flags.output} (${bytes.length.toLocaleString('en-US')} bytes) in ${seconds.toFixed(1)} s`);
+    return undefined;
   }
 }

@@ -8,6 +8,7 @@ import { thrownRtinferError } from '../util/thrown.js';
 import { splitDataset, type Dataset } from './dataset.js';
 import { imageFolderDataset } from './image-folder.js';
 import { parseIdx } from './idx.js';
+import { padToInput } from './adapt.js';
 import { FASHION_MNIST_DIR, loadDataset } from './load-dataset.js';
 
 const folder = mkdtempSync(join(tmpdir(), 'rtinfer-images-'));
@@ -57,6 +58,24 @@ describe('dataset splits', () => {
     const splits = splitDataset(toy(50), { seed: 1, test: toy(7) });
     expect(splits.test.count).toBe(7);
     expect(splits.train.count + splits.validation.count).toBe(50);
+  });
+});
+
+describe('fitting samples to a model\'s input', () => {
+  it('zero-pads to the model\'s height and width, centred, and repeats a grey channel', () => {
+    const grey: Dataset = { name: 'g', shape: [1, 2, 2], classes: 2, samples: Float32Array.from([1, 2, 3, 4, 5, 6, 7, 8]), labels: Uint8Array.from([0, 1]), count: 2 };
+    const padded = padToInput(grey, [3, 4, 4], 'net');
+    expect(padded.shape).toEqual([3, 4, 4]);
+    const plane = [0, 0, 0, 0, 0, 5, 6, 0, 0, 7, 8, 0, 0, 0, 0, 0];
+    expect(Array.from(padded.samples.subarray(48))).toEqual([...plane, ...plane, ...plane]);
+    expect(Array.from(padded.labels)).toEqual([0, 1]);
+  });
+
+  it('refuses samples larger than the input, or of other channels, naming both shapes', () => {
+    const rgb: Dataset = { name: 'rgb', shape: [3, 2, 2], classes: 2, samples: new Float32Array(12), labels: new Uint8Array(1), count: 1 };
+    const error = thrownRtinferError(() => padToInput(rgb, [1, 4, 4], 'net'));
+    expect(error.code).toBe('input_shape_mismatch');
+    expect(error.facts).toMatchObject({ modelShape: '1×4×4', dataShape: '3×2×2' });
   });
 });
 

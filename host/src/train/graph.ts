@@ -6,6 +6,7 @@
 import { elementCount, isWeighted, type Graph, type Layer, type PoolLayer, type WeightedLayer } from '../model/ir.js';
 import { inferShapes, type ShapeMap } from '../model/shapes.js';
 import { RtinferError } from '../errors.js';
+import { logitsLayer } from './data-fit.js';
 import { tf, type Tensor, type Variable } from './tf.js';
 
 type Tensor4D = import('@tensorflow/tfjs').Tensor4D;
@@ -43,9 +44,7 @@ export function trainableGraph(graph: Graph): TrainableGraph {
     weights.set(layer.name, tf.variable(tf.tensor(layer.weights, shape), true, `${graph.name}#${instance}/${layer.name}/weights`));
     biases.set(layer.name, tf.variable(tf.tensor1d(layer.bias), true, `${graph.name}#${instance}/${layer.name}/bias`));
   }
-  const output = graph.layers.find((layer) => layer.name === graph.outputs[0]);
-  const logitsLayer = output?.op === 'softmax' ? output.inputs[0]! : graph.outputs[0]!;
-  return { graph, shapes, weights, biases, logitsLayer };
+  return { graph, shapes, weights, biases, logitsLayer: logitsLayer(graph) };
 }
 
 /** The graph with the trained weights read back into IR layers. */

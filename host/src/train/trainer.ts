@@ -2,7 +2,7 @@
 // trained is chosen by a Parametrization: the dense weights, the weights under fixed pruning masks, or the
 // centroids of shared weights (parametrizations.ts).
 import { seededPermutation, sampleSize as datasetSampleSize, type Dataset } from '../data/dataset.js';
-import { ClassCountError, InputShapeError } from '../data/errors.js';
+import { checkDataFits } from './data-fit.js';
 import { elementCount } from '../model/ir.js';
 import { forward, inputBatch, sampleSize, type TrainableGraph, type WeightSource } from './graph.js';
 import { tf, type Tensor, type Variable } from './tf.js';
@@ -56,11 +56,7 @@ export function outputCount(model: TrainableGraph): number {
 
 /** Refuses data the model cannot take: another sample shape, or more classes than outputs. */
 export function checkCompatible(model: TrainableGraph, dataset: Dataset): void {
-  const shape = model.graph.input.shape;
-  if (shape.length !== dataset.shape.length || shape.some((size, axis) => size !== dataset.shape[axis])) {
-    throw new InputShapeError(model.graph.name, shape, dataset.name, dataset.shape);
-  }
-  if (dataset.classes > outputCount(model)) throw new ClassCountError(model.graph.name, outputCount(model), dataset.name, dataset.classes);
+  checkDataFits(model.graph, dataset);
 }
 
 /** Samples `order[start..start+count)` (or `start..start+count` without an order) as one batch. */
