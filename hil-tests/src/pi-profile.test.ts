@@ -75,7 +75,7 @@ describe(`rtinfer profile on a simulated Pi (${piTargetKind()})`, () => {
     expect(text.stdout).toMatch(target.line);
   });
 
-  it('a FUSION run: each layer carries the TA's own times (teesim), inside its entry, in order, summing to at most the entry', async () => {
+  it("a FUSION run: each layer carries the TA's own times (teesim), inside its entry, in order, summing to at most the entry", async () => {
     const tasks = join(pi.dir, 'tasks.yaml');
     // Two lenet-5 tasks released together; the capacity holds one job's units and part of the other's: fused entries.
     writeFileSync(tasks, [

@@ -3,7 +3,7 @@
  * millisecond resolution (TEE_Time: seconds and millis), too coarse for one layer of a small model, so RUN's
  * per-unit times (RTINFER_TA_RUN_TIMES) come from here:
  *   - on teesim (a host process), clock_gettime(CLOCK_MONOTONIC);
- *   - on aarch64 built with RTINFER_TA_CLOCK_CNTVCT, the generic timer's virtual counter CNTVCT_EL0 at CNTFRQ_EL0
+ *   - on aarch64 built with RTINFER_TA_USE_CNTVCT, the generic timer's virtual counter CNTVCT_EL0 at CNTFRQ_EL0
  *     Hz. Only for a secure kernel that lets EL0 read it (CNTKCTL_EL1.EL0VCTEN): OP-TEE 3.19 does not (it sets
  *     only EL0PCTEN, and only with CFG_FTRACE_SUPPORT), and the read traps: "User mode undef-abort", ESR EC 0x18
  *     (MRS CNTVCT_EL0), the TA panics. Measured under QEMU with RTINFER_HIL_PI_TARGET=optee-qemu;
@@ -34,7 +34,7 @@ static inline uint64_t ta_clock_ns(void) {
 }
 static inline uint32_t ta_clock_kind(void) { return RTINFER_TA_CLOCK_MONOTONIC; }
 
-#elif defined(__aarch64__) && defined(RTINFER_TA_CLOCK_CNTVCT)
+#elif defined(__aarch64__) && defined(RTINFER_TA_USE_CNTVCT)
 
 static inline uint64_t ta_clock_ns(void) {
   uint64_t count, hz;

@@ -105,7 +105,7 @@ typedef struct {
 
 /* The clock RUN's unit times come from (rtinfer_ta_run_times.clock). */
 #define RTINFER_TA_CLOCK_CNTVCT 1u      /* aarch64 generic timer, virtual count (ns from CNTVCT_EL0 / CNTFRQ_EL0);
-                                            a TA built with RTINFER_TA_CLOCK_CNTVCT for a kernel that allows it */
+                                            a TA built with RTINFER_TA_USE_CNTVCT for a kernel that allows it */
 #define RTINFER_TA_CLOCK_MONOTONIC 2u   /* teesim: the host's CLOCK_MONOTONIC */
 #define RTINFER_TA_CLOCK_GP_MILLIS 3u   /* TEE_GetSystemTime: whole milliseconds only */
 
