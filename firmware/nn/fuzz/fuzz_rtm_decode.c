@@ -10,8 +10,10 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (size < 1) return 0;
-  /* The first byte picks dense or sparse output (bit 0) and the chunk size, so every split gets explored. */
+  /* The first byte picks dense or sparse output (bit 0; an int8 container, CONTAINER.md §8, then decodes into
+   * its int8 arena instead of the sparse one) and the chunk size, so every split gets explored. */
   int sparse = data[0] & 1u;
+  int int8 = 0;
   size_t chunk = 1u + (data[0] >> 1) * 26u;
   data++;
   size--;
@@ -30,10 +32,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (consumed > take) abort();
     offset += consumed;
     if (status == RTM_HEADER_READY) {
-      size_t need = sparse ? rtm_sparse_arena_bytes(&decoder) : rtm_arena_bytes(&decoder);
+      int8 = sparse && rtm_is_int8(&decoder);
+      size_t need = int8 ? rtm_int8_arena_bytes(&decoder) : sparse ? rtm_sparse_arena_bytes(&decoder) : rtm_arena_bytes(&decoder);
       if (need > ARENA_CAP) break;
       arena = malloc(need ? need : 1u);
-      if ((sparse ? rtm_set_sparse_arena(&decoder, arena, need) : rtm_set_arena(&decoder, arena, need)) != RTM_OK) break;
+      rtm_status attached = int8     ? rtm_set_int8_arena(&decoder, arena, need)
+                            : sparse ? rtm_set_sparse_arena(&decoder, arena, need)
+                                     : rtm_set_arena(&decoder, arena, need);
+      if (attached != RTM_OK) break;
       continue;
     }
     if (status < 0 || status == RTM_DONE) break;
@@ -46,7 +52,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       volatile float sink = view.weights[view.weight_count - 1] + (view.bias_count ? view.bias[view.bias_count - 1] : 0.0f);
       (void)sink;
     }
-    if (sparse && rtm_sparse_layer(&decoder, i, &sparse_view) == RTM_OK && sparse_view.entries) {
+    rtm_int8_layer_view int8_view;
+    if (int8 && rtm_int8_layer(&decoder, i, &int8_view) == RTM_OK && int8_view.weight_count) {
+      volatile uint32_t sink = (uint32_t)int8_view.weights[int8_view.weight_count - 1] ^ (uint32_t)int8_view.shifts[int8_view.channels - 1] ^
+                               (int8_view.bias ? (uint32_t)int8_view.bias[int8_view.channels - 1] : 0u);
+      (void)sink;
+    }
+    if (sparse && !int8 && rtm_sparse_layer(&decoder, i, &sparse_view) == RTM_OK && sparse_view.entries) {
       volatile uint8_t sink = sparse_view.gaps[sparse_view.entries - 1] ^ sparse_view.indices[sparse_view.entries - 1];
       (void)sink;
     }
