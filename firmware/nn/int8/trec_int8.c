@@ -117,6 +117,11 @@ static void gather(const rtnn_conv_geometry *g, const int8_t *input, int8_t zero
   const int32_t origin = (y0 * in_w + x0) * (int32_t)g->in_channels;
   if (y0 >= 0 && x0 >= 0 && y0 + (int32_t)g->kernel_h <= in_h && x0 + (int32_t)g->kernel_w <= in_w) {
     const int8_t *base = input + origin;
+    /* Channel-last: a column within one pixel (L <= in_channels, the usual choice) is one run of bytes. */
+    if (offset[L - 1] - offset[0] == (int32_t)L - 1) {
+      memcpy(x, base + offset[0], L);
+      return;
+    }
     for (uint32_t t = 0; t < L; t++) x[t] = base[offset[t]];
     return;
   }
