@@ -30,7 +30,7 @@ describe('tensors larger than a frame on the sim', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('rtinfer infer --input cifar.bin: CifarNet\'s 12 KiB input in pieces, output equal to the host reference', async () => {
+  it('rtinfer infer --input cifar.bin: CifarNet\'s 12 KiB input in pieces, dense and TREC, equal to the host references', async () => {
     const { model, input, bytes } = await modelWithInput(dir, 'cifarnet', 'cifarnet');
     expect(bytes).toBe(3 * 32 * 32 * 4);
     const pushed = await rtinfer('push', model, '-d', target.path);
@@ -41,6 +41,10 @@ describe('tensors larger than a frame on the sim', () => {
     // The same input stored in the container, inline by index: the same output, bit for bit.
     const stored = JSON.parse((await rtinfer('infer', '-d', target.path, '--input-index', '0', '--json')).stdout);
     expect(result.output).toEqual(stored.output);
+    // TREC on the same pieces: the clusters the host reference predicts.
+    const trec = await inferChecked(target.path, model, input, '--mode', 'trec');
+    expect(trec.check.clustersEqual).toBe(true);
+    expect(trec.trec.length).toBeGreaterThan(0);
   }, 120_000);
 
   it('SqueezeNet-CIFAR\'s 66 layer ticks (RESULT carries 64) come back whole', async () => {
