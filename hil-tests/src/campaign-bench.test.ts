@@ -20,7 +20,8 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'rtinfer-campaign-bench-'));
   // The bench's sim keeps its slots under TMPDIR: this suite's folder.
   restoreEnv = redirectEnv({ TMPDIR: dir, XDG_DATA_HOME: join(dir, 'data') });
-  daemon = await DaemonProcess.start(['sim', 'start', '--bench', bench, '--count', '1']);
+  // The cpu clock: TASKSET measures each task's execution, which a loaded host must not stretch past its period.
+  daemon = await DaemonProcess.start(['sim', 'start', '--bench', bench, '--count', '1', '--clock', 'cpu']);
   broker = (daemon.started as unknown as { broker: string }).broker;
   await daemon.waitFor((event) => event.event === 'device' && event.device === `${bench}-sim-1` && event.state === 'online', 15_000, 'the sim online');
 });
