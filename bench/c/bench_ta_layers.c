@@ -1,8 +1,9 @@
 /* Per-layer entry times of a sealed model in the real rtinfer TA on teesim, driven as the Pi agent drives INFER
  * (firmware/optee/agent/agent_infer.c): one RUN entry per layer, the input with the first, a fresh job per inference,
  * each entry timed on CLOCK_MONOTONIC around TEEC_InvokeCommand (the world switch included, as the agent's
- * layer_ticks). For models whose input does not fit one INFER message to the agent (the DeepTrust^RT networks'
- * 588 KiB to 2 MiB), so that `rtinfer profile`'s measurement (host/src/sched/profile-measure.ts) can be made anyway.
+ * layer_ticks). Written for models whose input did not fit one INFER message to the agent (the DeepTrust^RT
+ * networks' 604 KiB to 2 MiB), before INFER_PART pieces (SPEC §4.4.1) let `rtinfer profile` measure them through the
+ * agent; it stays as the measurement without the agent's link in the way (host/src/sched/profiles/README.md).
  *   bench_ta_layers DEVICE SEALED INPUT.f32 RUNS [--sparse]
  * prints one JSON line per inference, {"layer_ns":[...]}, then {"empty_entry_ns":[...]} (2000 STATS entries, which run
  * no layer: the world switch's round trip) and {"stats":{...}} (the TA's heap after the runs).
