@@ -12,7 +12,7 @@ import { repositoryRoot } from '../../sim/sim-binary.js';
 import { RtinferError } from '../../errors.js';
 import { int8Conv, Int8KernelError, type Int8ConvGeometry } from './kernels.js';
 import { channelMultipliers, NO_CLAMP } from './quantize.js';
-import { int8TrecConv } from './trec-int8.js';
+import { int8TrecConv, int8TrecScratchBytes } from './trec-int8.js';
 import { decodeTrecInt8Answer, encodeTrecInt8Case, type TrecInt8Case } from './trec-int8-c.js';
 
 const seed = Number(process.env.RTINFER_INT8_SEED ?? 20261203);
@@ -65,7 +65,7 @@ function randomCase(random: RandomSource, spread: number): TrecInt8Case {
 }
 
 describe('int8 TREC: host reference vs rtnn_i8_trec_conv', () => {
-  it('equal outputs and cluster counts on 40 seeded random layers, some with many shared clusters', () => {
+  it('equal outputs, cluster counts and scratch sizes on 40 seeded random layers, some with many shared clusters', () => {
     const random = seededRandom(seed);
     let shared = 0;
     for (let i = 0; i < 40; i++) {
@@ -75,6 +75,7 @@ describe('int8 TREC: host reference vs rtnn_i8_trec_conv', () => {
       const what = `case ${i} (L ${c.params.L}, H ${c.params.H}, seed ${seed})`;
       expect(device.trecStatus, what).toBe(0);
       expect(device.stats, what).toEqual(host.stats);
+      expect(device.trecScratch, `${what}: scratch bytes`).toBe(int8TrecScratchBytes(c.g, c.params));
       expect(Buffer.from(device.trec!.buffer).equals(Buffer.from(host.data.buffer)), what).toBe(true);
       // The driver's dense path is CMSIS-NN's conv; the host's int8Conv equals it (int8-c.test.ts), here on this case.
       expect(Buffer.from(device.dense!.buffer).equals(Buffer.from(int8Conv(c.g, c.q, c.input, c.weights, c.bias).buffer)), what).toBe(true);

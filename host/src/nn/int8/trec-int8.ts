@@ -4,6 +4,22 @@ import { checkTrec, rowLength, type TrecParams, type TrecStats } from '../trec.j
 import { requantize } from './fixed-point.js';
 import { checkChannelQuant, checkLength, Int8KernelError, saturate, type ChannelQuant, type Int8ConvGeometry } from './kernels.js';
 
+/**
+ * rtnn_i8_trec_scratch_bytes (TREC_INT8.md §3) for the host's planner: the same layout, so `rtinfer fit` can size a
+ * board's arena for int8 TREC without running it. Throws as int8TrecConv for parameters the device refuses.
+ */
+export function int8TrecScratchBytes(g: Int8ConvGeometry, { L, H }: TrecParams, layerName = 'conv'): number {
+  checkTrec(layerName, g, { L, H });
+  const R = g.outH * g.outW;
+  const M = g.outChannels;
+  let bits = 1;
+  while (2 ** bits < 2 * R) bits++;
+  const tableSize = 2 ** (H <= bits ? H : bits);
+  const D = Math.min(R, 2 ** H);
+  const block = 4; // rows hashed, or centroids multiplied, per GEMM call (trec_int8.c's BLOCK)
+  return 8 * tableSize + 12 * D + 4 * R + 4 * D * L + 4 * block * Math.max(H, M) + 4 * R * M + 12 * L + M * L + block * L + 3;
+}
+
 /** round(sum / count), half away from zero: a centroid of int8 values is an int8 value. */
 const meanOf = (sum: number, count: number) => Math.sign(sum) * Math.floor((2 * Math.abs(sum) + count) / (2 * count));
 
