@@ -98,7 +98,7 @@ export function measureProfile(input: ProfileMeasurementInput): Profile {
   const microseconds = (ticks: bigint) => (Number(ticks) * 1e6) / device.clock_hz;
   runs.forEach((run, index) => {
     if (run.layerTicks.length === 0) {
-      throw new ProfileError('profile_no_layer_timings', `${device.id} (${device.board}) answered INFER run ${index + 1} without per-layer ticks (RESULT layer_ticks): its firmware does not time layers, or the graph has more than 64 layers (SPEC.md §4.4)`, { device: device.id, board: device.board, layers: layers.length });
+      throw new ProfileError('profile_no_layer_timings', `${device.id} (${device.board}) answered INFER run ${index + 1} without per-layer ticks (RESULT layer_ticks, or layer_count read with RESULT_PART): its firmware does not time layers, or predates RESULT_PART for graphs of more than 64 layers (SPEC.md §4.4.1)`, { device: device.id, board: device.board, layers: layers.length });
     }
     if (run.layerTicks.length !== layers.length) {
       throw new ProfileError('profile_model_mismatch', `${device.id} ran ${run.layerTicks.length} layers, the model file ${input.model.id} has ${layers.length}: the device's active model is not this file's`, { device: device.id, need: layers.length, have: run.layerTicks.length });
