@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ReadStream } from 'node:tty';
 import { Capability, type DecodedFrame, decodeMessage, encodeFrame, encodeMessage, FrameDecoder, FrameFlag, LARGEST_MAX_FRAME } from '@rtinfer/protocol';
-import { DeviceSession, estimateClock, pingSeries, SerialTransport, startSim } from 'rtinfer';
+import { type DeviceSession, estimateClock, pingSeries, startSim } from 'rtinfer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RawPort } from './support/raw-port.js';
 import { acquireTarget, type Target } from './support/target.js';
@@ -16,7 +16,7 @@ let session: DeviceSession;
 
 beforeAll(async () => {
   target = await acquireTarget();
-  session = await DeviceSession.connect(new SerialTransport({ path: target.path }));
+  session = await target.connect();
 });
 
 afterAll(async () => {

@@ -22,7 +22,8 @@ import {
   type Graph,
 } from 'rtinfer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { acquireTarget, type Target, targetKind } from './support/target.js';
+import { requires } from './support/hil-target.js';
+import { acquireTarget, type Target } from './support/target.js';
 
 const TEST_INPUTS = 2;
 const MODEL = 'lenet-5-classic';
@@ -36,7 +37,7 @@ beforeAll(async () => {
   // The cpu clock: the periodic run below asserts no misses, which holds by construction only if a loaded
   // host cannot stretch the sim's jobs or delay its releases.
   target = await acquireTarget({ clock: 'cpu' });
-  session = await DeviceSession.connect(new SerialTransport({ path: target.path }));
+  session = await target.connect();
   const graph = zooModel(MODEL);
   container = compressToContainer(graph, {}, undefined, structuredInputs(graph.input.shape, TEST_INPUTS)).container;
   const decoded = decodeContainer(container);
@@ -104,7 +105,13 @@ describe('inference on the target', () => {
     expect(badLayer).toMatchObject({ code: 'device_out_of_range', facts: { need: 63n, have: BigInt(reference.layers.length) } });
     const badL = await refusal(inferOnDevice(session, { mode: 'trec', trec: [{ layer: 0, L: 7, H: 4 }], input: { index: 0 } }));
     expect(badL).toMatchObject({ code: 'device_invalid', facts: { need: 7n, have: 25n } });
-    const emptySlot = await refusal(inferOnDevice(session, { mode: 'dense', slot: 1 - (await activeSlot()), input: { index: 0 } }));
+    // The other slot holds no verified model on any device, however used before: a transfer begun into it and
+    // left unfinished (the device erases the slot at MODEL_BEGIN).
+    const otherSlot = 1 - (await activeSlot());
+    // A chunk as pushModel proposes it (the device takes whole blocks of it).
+    const chunk = Math.min(session.transport.peerMaxMessageBytes - 20, 0xffff);
+    await session.request('MODEL_BEGIN', { modelId: 'unfinished', size: 4096, sha256: new Uint8Array(32), slot: otherSlot, chunk, window: 1 }, { timeoutMs: 10_000 });
+    const emptySlot = await refusal(inferOnDevice(session, { mode: 'dense', slot: otherSlot, input: { index: 0 } }));
     expect(emptySlot).toMatchObject({ code: 'device_no_model' });
     const after = await inferOnDevice(session, { mode: 'dense', input: { index: 0 } });
     expect(after.output).toHaveLength(10);
@@ -153,7 +160,8 @@ describe('task sets the device refuses', () => {
 
   // Needs a device whose inference memory can be set: the sim's --ram. 220 KiB holds lenet-5-classic's dense
   // float32 weights and a dense run (`rtinfer fit`: 206.6 KiB) but not TREC's scratch beside them (230.8 KiB).
-  it.runIf(targetKind() === 'sim')('switches to sparse weights when only they leave room for a TREC run', async () => {
+  it('switches to sparse weights when only they leave room for a TREC run', async (context) => {
+    requires(context, target.spec, ['memory']);
     const tight = await acquireTarget({ ramBytes: 220 * 1024 });
     const tightSession = await DeviceSession.connect(new SerialTransport({ path: tight.path }));
     try {
@@ -173,7 +181,8 @@ describe('task sets the device refuses', () => {
   }, 60_000);
 
   // Needs a device whose inference memory can be set: the sim's --ram.
-  it.runIf(targetKind() === 'sim')('on a device with too little memory, refuses INFER and TASKSET with the bytes needed and available', async () => {
+  it('on a device with too little memory, refuses INFER and TASKSET with the bytes needed and available', async (context) => {
+    requires(context, target.spec, ['memory']);
     const small = await acquireTarget({ ramBytes: 32 * 1024 });
     const smallSession = await DeviceSession.connect(new SerialTransport({ path: small.path }));
     try {

@@ -3,7 +3,7 @@
 // themselves and never earlier than the events before the latest job_start; and alignClock takes the late
 // releases as data: not one clock anomaly.
 import { TraceEventKind } from '@rtinfer/protocol';
-import { alignClock, compressToContainer, DeviceSession, type DeviceEvent, pushModel, runPeriodic, SerialTransport, structuredInputs, TRACE_JOBS, TRACE_LAYERS, type TraceItem, zooModel } from 'rtinfer';
+import { alignClock, compressToContainer, type DeviceEvent, pushModel, runPeriodic, structuredInputs, TRACE_JOBS, TRACE_LAYERS, type TraceItem, zooModel } from 'rtinfer';
 import { from, lastValueFrom, toArray } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acquireTarget, type Target } from './support/target.js';
@@ -19,7 +19,7 @@ beforeAll(async () => {
   // releases below fall due inside running jobs by construction (on the wall clock a stalled measurement
   // could stretch the periods past the overlaps).
   target = await acquireTarget({ clock: 'cpu' });
-  const session = await DeviceSession.connect(new SerialTransport({ path: target.path }));
+  const session = await target.connect();
   try {
     const graph = zooModel('lenet-5-classic');
     await pushModel(session, compressToContainer(graph, {}, undefined, structuredInputs(graph.input.shape, 1)).container, { modelId: graph.name });

@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { compressToContainer, DeviceSession, pushModel, SerialTransport, structuredInputs, zooModel } from 'rtinfer';
+import { compressToContainer, pushModel, structuredInputs, zooModel } from 'rtinfer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rtinfer } from './support/cli.js';
 import { acquireTarget, type Target } from './support/target.js';
@@ -26,7 +26,7 @@ beforeAll(async () => {
   // The cpu clock: "ok" then meets every deadline by construction (its CPU time and hog's are far below its
   // period), however loaded the host is; on the wall clock a descheduled sim would miss some.
   target = await acquireTarget({ clock: 'cpu' });
-  const session = await DeviceSession.connect(new SerialTransport({ path: target.path }));
+  const session = await target.connect();
   try {
     const graph = zooModel('lenet-5-classic');
     await pushModel(session, compressToContainer(graph, {}, undefined, structuredInputs(graph.input.shape, 1)).container, { modelId: graph.name });
