@@ -60,7 +60,8 @@ export async function ensureModel(device: CampaignDevice, target: TargetHandle, 
   return { pushed: true, sha256: sealing.sha256 };
 }
 
-/** A run in int8 goes on only where the device's HELLO says it can (caps bit 6). */
+/** The run's mode must be the device's to run, by its HELLO: int8 where caps bit 6 says so (not in an enclave), LW and
+ * FUSION on a TEE device, dense and TREC on one without. A refusal is final: no retry mends it. */
 function requireMode(run: CampaignRun, info: DeviceInfo): void {
   const tee = isTeeDevice(info);
   const facts = { run: run.name, mode: run.mode, device: info.deviceId, board: info.board, caps: info.caps };
