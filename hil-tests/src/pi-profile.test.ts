@@ -54,10 +54,12 @@ describe(`rtinfer profile on a simulated Pi (${piTargetKind()})`, () => {
     expect(profile.model).toMatchObject({ id: 'lenet-5', content_digest: container.contentDigest, file_sha256: container.fileSha256, layers: 8 });
     expect(profile.measurement).toMatchObject({ runs: 3, warmup: 1, percentile: 100 });
     expect(profile.target.statement).toContain(target.says);
-    // The world switch: the agent's 512 empty entries (HELLO tee_switch), WCET their maximum (--percentile 100).
+    // The world switch: the agent's empty entries (HELLO tee_switch: 512, or what 1 s allows), WCET their maximum
+    // (--percentile 100).
     const sw = profile.world_switch!;
     expect(sw.method).toContain('HELLO tee_switch');
-    expect(sw.runs).toBe(512);
+    expect(sw.runs).toBeGreaterThan(0);
+    expect(sw.runs).toBeLessThanOrEqual(512);
     expect(sw.samples.min_us).toBeGreaterThan(0);
     expect([sw.samples.min_us, sw.samples.p50_us, sw.samples.p90_us!, sw.samples.p99_us, sw.samples.max_us]).toEqual(
       [sw.samples.min_us, sw.samples.p50_us, sw.samples.p90_us!, sw.samples.p99_us, sw.samples.max_us].sort((a, b) => a - b),
@@ -68,7 +70,7 @@ describe(`rtinfer profile on a simulated Pi (${piTargetKind()})`, () => {
 
     const text = await rtinfer('profile', pi.model, '--device', pi.agent.pty, '--runs', '2', '--percentile', '50', '-o', join(pi.dir, 'p50.json'));
     expect(text.code, text.stderr).toBe(0);
-    expect(text.stdout).toMatch(/^world switch \d+ µs \(p50; 512 samples: p50 [\d.]+ µs, p90 [\d.]+ µs, p99 [\d.]+ µs, max [\d.]+ µs/m);
+    expect(text.stdout).toMatch(/^world switch \d+ µs \(p50; \d+ samples: p50 [\d.]+ µs, p90 [\d.]+ µs, p99 [\d.]+ µs, max [\d.]+ µs/m);
     // At --percentile 50 the WCET is the device's p50.
     const p50 = parseProfile(readFileSync(join(pi.dir, 'p50.json'), 'utf8')).world_switch!;
     expect(p50.wcet_us).toBe(Math.max(1, Math.ceil(p50.samples.p50_us)));

@@ -41,9 +41,10 @@ void agent_switch_summarise(uint64_t *samples, uint32_t count, uint64_t out[AGEN
 
 int agent_switch_measure(uint64_t out[AGENT_SWITCH_FIELDS])
 {
-    if (agent_tee_empty_entries(s_samples, AGENT_SWITCH_SAMPLES) != 0) {
+    const int taken = agent_tee_empty_entries(s_samples, AGENT_SWITCH_SAMPLES, AGENT_SWITCH_BUDGET_NS);
+    if (taken <= 0) {
         return -1;
     }
-    agent_switch_summarise(s_samples, AGENT_SWITCH_SAMPLES, out);
+    agent_switch_summarise(s_samples, (uint32_t)taken, out);
     return 0;
 }

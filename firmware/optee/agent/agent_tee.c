@@ -357,20 +357,31 @@ int agent_tee_run(const uint8_t *request, size_t request_bytes, uint8_t *out, si
     return 0;
 }
 
-int agent_tee_empty_entries(uint64_t *ns, uint32_t count)
+static uint64_t monotonic_ns(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+int agent_tee_empty_entries(uint64_t *ns, uint32_t count, uint64_t budget_ns)
 {
     if (!s_tee.open) {
         return -1;
     }
-    for (uint32_t i = 0; i < count; i++) {
-        struct timespec t0, t1;
-        clock_gettime(CLOCK_MONOTONIC, &t0);
+    const uint64_t started = monotonic_ns();
+    uint32_t i = 0;
+    while (i < count) {
+        const uint64_t t0 = monotonic_ns();
         const TEEC_Result r = ta_invoke_empty(&s_tee.session);
-        clock_gettime(CLOCK_MONOTONIC, &t1);
+        const uint64_t t1 = monotonic_ns();
         if (r != TEEC_SUCCESS) {
             return -1;
         }
-        ns[i] = (uint64_t)(t1.tv_sec - t0.tv_sec) * 1000000000u + (uint64_t)t1.tv_nsec - (uint64_t)t0.tv_nsec;
+        ns[i++] = t1 - t0;
+        if (t1 - started >= budget_ns) {
+            break;
+        }
     }
-    return 0;
+    return (int)i;
 }

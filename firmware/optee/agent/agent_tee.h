@@ -54,9 +54,10 @@ uint64_t agent_tee_entry_budget(void);
 /* SHAPES: the active model's layers as the LW rule sees them (shapes only), at most `most`. 0, or -1. */
 int agent_tee_shapes(rtnn_lw_shape *out, uint32_t most, uint32_t *count);
 
-/* Times `count` empty entries (EMPTY: into the TA and straight back) one after another, each on CLOCK_MONOTONIC,
- * in ns into ns[]. 0, or -1 when the TA does not answer one. */
-int agent_tee_empty_entries(uint64_t *ns, uint32_t count);
+/* Times up to `count` empty entries (EMPTY: into the TA and straight back) one after another, each on
+ * CLOCK_MONOTONIC, in ns into ns[], stopping once `budget_ns` have passed. Returns how many were timed (at least
+ * one), or -1 when the TA does not answer one. */
+int agent_tee_empty_entries(uint64_t *ns, uint32_t count, uint64_t budget_ns);
 
 /* One enclave entry: `units` (with the job's input after them when a unit starts it, rtinfer_ta.h) in,
  * the completed jobs' outputs into out (*out_bytes: capacity in, bytes written back). 0, or -1 with *err. */
