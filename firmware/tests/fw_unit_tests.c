@@ -202,7 +202,7 @@ static void t_hello_reply_fields(void)
     CHECK(tu_str_eq(h->firmware, RTINFER_FW_VERSION));
     CHECK(tu_str_eq(h->device_id, FAKE_DEVICE_ID));
     CHECK_EQ_U(h->clock_hz, FAKE_CLOCK_HZ);
-    CHECK_EQ_U(h->caps, RTP_CAP_MODEL_STORE | RTP_CAP_DENSE | RTP_CAP_TREC | RTP_CAP_TASKSETS | RTP_CAP_TRACE);
+    CHECK_EQ_U(h->caps, RTP_CAP_MODEL_STORE | RTP_CAP_DENSE | RTP_CAP_TREC | RTP_CAP_TASKSETS | RTP_CAP_TRACE | RTP_CAP_INT8);
     CHECK_EQ_U(h->ram, RTINFER_NN_ARENA_BYTES);
     /* Each slot's last block holds the store's trailer. */
     CHECK_EQ_U(h->slot_size, POSIX_FLASH_SLOT_BYTES - MODEL_BLOCK_BYTES);

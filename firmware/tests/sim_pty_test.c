@@ -114,7 +114,7 @@ static bool hello_exchange(int fd, uint32_t id, const char *device_id)
     CHECK_EQ_U(h->clock_hz, 1000000000ull);
     CHECK_EQ_U(h->slots, 2);
     CHECK_EQ_U(h->slot_size, 256u * 1024u - 1024u); /* less the model store's trailer */
-    CHECK_EQ_U(h->caps, RTP_CAP_MODEL_STORE | RTP_CAP_DENSE | RTP_CAP_TREC | RTP_CAP_TASKSETS | RTP_CAP_TRACE);
+    CHECK_EQ_U(h->caps, RTP_CAP_MODEL_STORE | RTP_CAP_DENSE | RTP_CAP_TREC | RTP_CAP_TASKSETS | RTP_CAP_TRACE | RTP_CAP_INT8);
     return true;
 }
 

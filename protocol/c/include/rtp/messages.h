@@ -79,6 +79,7 @@ typedef enum {
 #define RTP_CAP_TASKSETS (1u << 3)
 #define RTP_CAP_TRACE (1u << 4)
 #define RTP_CAP_TEE (1u << 5)
+#define RTP_CAP_INT8 (1u << 6) /* int8 containers (CONTAINER.md §8) run in int8 */
 #define RTP_TEE_KEY_BYTES 32u
 
 /* HELLO H2D want bits */
