@@ -1,6 +1,7 @@
 // Small models whose tensors are larger than a 4 KiB frame (SPEC.md §4.4.1), as ONNX files a user could have
 // exported: one with a CIFAR-sized input (3x32x32 float32, 12 KiB) small enough for the QEMU boards' RAM, one with
-// a 2000-class output (8000 B). Seeded He-normal weights, so every run builds the same file.
+// a 2000-class output (8000 B), one with a 32 KiB input for the Pi agent's 16 KiB frames. Seeded He-normal weights,
+// so every run builds the same file.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeContainer, exportOnnx, type Graph, heNormal, seededRandom } from 'rtinfer';
@@ -35,6 +36,20 @@ export function wideOutputGraph(): Graph {
       { op: 'dense', name: 'wide', inputs: ['flatten'], units, weights: heNormal(units * fanIn, fanIn, seededRandom(15)), bias: new Float32Array(units) },
     ],
     outputs: ['wide'],
+  } as Graph;
+}
+
+/** 8192 inputs (32 KiB, over the Pi agent's 16 KiB frame) → dense 10: small enough for the TA's default heap. */
+export function wideInputGraph(): Graph {
+  const fanIn = 8192;
+  return {
+    name: 'wide-input',
+    input: { name: 'input', shape: [1, 1, fanIn] },
+    layers: [
+      { op: 'flatten', name: 'flatten', inputs: ['input'] },
+      { op: 'dense', name: 'fc', inputs: ['flatten'], units: 10, weights: heNormal(10 * fanIn, fanIn, seededRandom(16)), bias: new Float32Array(10) },
+    ],
+    outputs: ['fc'],
   } as Graph;
 }
 
