@@ -52,7 +52,16 @@ describe('a TEE task set with profile: FILE', () => {
     // Max over runs 0..2 of 10·(i+1) + run µs: 12, 22, … 82 for lenet-5's 8 layers, each a whole-layer unit.
     expect(planned.units.map((unit) => unit.wcet)).toEqual([12, 22, 32, 42, 52, 62, 72, 82]);
     expect(planned.body.units!.map((unit) => unit[4])).toEqual([12, 22, 32, 42, 52, 62, 72, 82]);
-    expect(planned.wcetSource).toBe(`layer WCETs measured in ${join(dir, 'lenet.profile.json')}`);
+    // The platform gives no world_switch: the profile's measured one is charged per entry (here its bound, 12 µs).
+    expect(planned.wcetSource).toBe(`layer WCETs measured in ${join(dir, 'lenet.profile.json')} and its world switch (12 µs)`);
+    expect(planned.views.platform.worldSwitch).toBe(12);
+    expect(planned.body.worldSwitchUs ?? 0).toBe(12);
+    // A world_switch the platform gives wins over the profile's.
+    const given = join(dir, 'given.yaml');
+    writeFileSync(given, 'model: lenet-5\nprofile: lenet.profile.json\nplatform: { world_switch: 40us }\ntasks:\n  - { task: 0, period: 100ms, policy: lw }\n');
+    const withGiven = plan(given);
+    expect(withGiven.views.platform.worldSwitch).toBe(40);
+    expect(withGiven.wcetSource).toBe(`layer WCETs measured in ${join(dir, 'lenet.profile.json')}`);
     // Without the profile, the cost model's estimates (which differ).
     const estimated = join(dir, 'estimated.yaml');
     writeFileSync(estimated, 'model: lenet-5\ntasks:\n  - { task: 0, period: 100ms, policy: lw }\n');

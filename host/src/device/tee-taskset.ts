@@ -33,8 +33,11 @@ export interface TeeTasksetSettings {
   worldSwitchUs: number;
   maxSliceTimeUs?: number;
   memoryModel?: MemoryModel;
-  /** A profile `rtinfer profile` measured (rtinfer-profile/1), resolved against the task set file: the layer WCETs. */
+  /** A profile `rtinfer profile` measured (rtinfer-profile/1), resolved against the task set file: the layer WCETs,
+   * and the world switch unless the platform gives one. */
   profile?: string;
+  /** Whether the platform gave world_switch (else a profile's measured one is charged). */
+  worldSwitchGiven?: boolean;
 }
 
 const platformFields = ['enclave_capacity', 'world_switch', 'max_slice_time', 'memory_model'];
@@ -43,7 +46,7 @@ export function parseTeeTasksetSettings(text: string, file?: string): TeeTaskset
   const root = parseYamlRoot(text, file, deviceTasksetRootKeys);
   const at = { file, field: 'platform' };
   const platform = mapping(root.platform ?? {}, at, platformFields);
-  const settings: TeeTasksetSettings = { worldSwitchUs: duration(platform, 'world_switch', at, { fallback: 0 }) };
+  const settings: TeeTasksetSettings = { worldSwitchUs: duration(platform, 'world_switch', at, { fallback: 0 }), worldSwitchGiven: platform.world_switch !== undefined };
   if (root.model !== undefined) {
     if (typeof root.model !== 'string' || root.model === '') throw new TasksetError({ file, field: 'model' }, 'expected a zoo name or a model file');
     settings.model = root.model;
@@ -212,6 +215,11 @@ export function planTeeTasksetFile({ file, tasks, policy }: TeeTasksetSource, te
   if (settings.model === undefined) throw new TasksetError({ file, field: 'model' }, 'a TEE device\'s task set names its model (model: a zoo name or the .rtm pushed), to plan its units');
   const graph = loadTeeModel(settings.model);
   const layerWcetUs = settings.profile !== undefined ? profileLayerWcets(settings.profile, graph, settings.model, file) : undefined;
-  const plan = planTeeTaskset(tasks, { graph, teeHeap, settings, ...(policy ? { policy } : {}), ...(layerWcetUs ? { layerWcetUs } : {}) });
-  return settings.profile !== undefined ? { ...plan, wcetSource: `layer WCETs measured in ${settings.profile}` } : plan;
+  // Without a platform world_switch, the one the profile measured on the device (rtinfer profile: HELLO tee_switch).
+  const measuredSwitch = settings.profile !== undefined && !settings.worldSwitchGiven ? readProfileFile(settings.profile).world_switch?.wcet_us : undefined;
+  const planned = { ...settings, ...(measuredSwitch !== undefined ? { worldSwitchUs: measuredSwitch } : {}) };
+  const plan = planTeeTaskset(tasks, { graph, teeHeap, settings: planned, ...(policy ? { policy } : {}), ...(layerWcetUs ? { layerWcetUs } : {}) });
+  if (settings.profile === undefined) return plan;
+  const switchSource = measuredSwitch !== undefined ? ` and its world switch (${measuredSwitch} µs)` : '';
+  return { ...plan, wcetSource: `layer WCETs measured in ${settings.profile}${switchSource}` };
 }
