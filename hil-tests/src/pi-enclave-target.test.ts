@@ -7,14 +7,12 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  DeviceSession,
   loadLabForPins,
   provisionTeeKey,
   pushModel,
   repositoryRoot,
   type RunningBroker,
   sealForDevice,
-  SerialTransport,
   startAedesBroker,
   startMqttDeviceBridge,
 } from 'rtinfer';
@@ -23,7 +21,8 @@ import { describe, expect, it } from 'vitest';
 import { rtinfer, unwrapped } from './support/cli.js';
 import { DaemonProcess } from './support/daemon-process.js';
 import { expectInferAsReference, piFixture, rtinferWithEnv } from './support/pi-fixture.js';
-import { isOptee, piTargetBoard, piTargetKind } from './support/pi-target.js';
+import { requires } from './support/hil-target.js';
+import { connectPi, isOptee, piTargetBoard, piTargetKind, piTargetSpec } from './support/pi-target.js';
 
 let scratch: string;
 
@@ -81,7 +80,8 @@ describe.runIf(piTargetKind() === 'optee-qemu')('OP-TEE under QEMU', () => {
 });
 
 describe(`the Pi target (${piTargetKind()})`, () => {
-  it('is listed by rtinfer devices, and --device <its id> reaches it', async () => {
+  it('is listed by rtinfer devices, and --device <its id> reaches it', async (context) => {
+    requires(context, piTargetSpec(), ['registry']);
     const listed = await rtinfer('devices', '--json');
     expect(listed.code, listed.stderr).toBe(0);
     const sims = JSON.parse(listed.stdout).sims as { deviceId: string; pty: string; description?: string; logs?: Record<string, string> }[];
@@ -94,7 +94,7 @@ describe(`the Pi target (${piTargetKind()})`, () => {
   });
 
   it('refuses a sealed container with one flipped byte as authentication (segment, offset), and the active model still answers', async () => {
-    const session = await DeviceSession.connect(new SerialTransport({ path: pi.agent.pty }), { helloWant: HelloWant.TEE_KEY });
+    const session = await connectPi(pi.agent, { helloWant: HelloWant.TEE_KEY });
     try {
       expect(session.info?.board).toBe(piTargetBoard());
       expect(provisionTeeKey(session, pi.lab).outcome).toBe('pinned');
@@ -122,7 +122,8 @@ describe(`the Pi target (${piTargetKind()})`, () => {
     expect(result.entries).toBe(result.layers.length);
   });
 
-  it('a bench daemon holds its pty and lists it online with its board and TA key fingerprint', async () => {
+  it('a bench daemon holds its pty and lists it online with its board and TA key fingerprint', async (context) => {
+    requires(context, piTargetSpec(), ['serial-link']);
     const broker = await startAedesBroker();
     let daemon: DaemonProcess | undefined;
     try {
@@ -142,7 +143,8 @@ describe(`the Pi target (${piTargetKind()})`, () => {
     }
   });
 
-  it('is reached over MQTT through the host\'s serial-to-MQTT bridge on its pty', async () => {
+  it('is reached over MQTT through the host\'s serial-to-MQTT bridge on its pty', async (context) => {
+    requires(context, piTargetSpec(), ['serial-link']);
     let broker: RunningBroker | undefined;
     let bridge: Awaited<ReturnType<typeof startMqttDeviceBridge>> | undefined;
     try {
@@ -158,7 +160,8 @@ describe(`the Pi target (${piTargetKind()})`, () => {
     }
   });
 
-  it('stops with status 0 (OP-TEE: the guest powers off and QEMU exits)', async () => {
+  it('stops with status 0 (OP-TEE: the guest powers off and QEMU exits)', async (context) => {
+    requires(context, piTargetSpec(), ['stop']);
     expect(await pi.agent.stop()).toBe(0);
     if (isOptee(pi.agent)) expect(readFileSync(pi.agent.consoleLog, 'utf8')).toContain('poweroff -f');
   });

@@ -7,7 +7,6 @@ import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  DeviceSession,
   listModels,
   loadLabForPins,
   pushModel,
@@ -15,14 +14,14 @@ import {
   sealedCacheDir,
   sealedCacheWritten,
   sealForDevice,
-  SerialTransport,
   sha256Of,
 } from 'rtinfer';
 import { SlotState } from '@rtinfer/protocol';
 import { describe, expect, it } from 'vitest';
 import { rtinfer, unwrapped } from './support/cli.js';
 import { piFixture } from './support/pi-fixture.js';
-import { piTargetBoard, piTargetKind, piTargetStartMs, startPiTarget } from './support/pi-target.js';
+import { requires } from './support/hil-target.js';
+import { connectPi, piTargetBoard, piTargetKind, piTargetSpec, piTargetStartMs, startPiTarget } from './support/pi-target.js';
 
 const pi = piFixture({ prefix: 'pi-hil' });
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
@@ -31,7 +30,7 @@ describe(`a simulated Pi (rtinfer-agent, ${piTargetKind()})`, () => {
   it('refuses a push before provisioning, pointing at rtinfer provision', async () => {
     const refused = await rtinfer('push', pi.model, '--device', pi.agent.pty, '--lab', pi.lab);
     expect(refused.code).toBe(2);
-    expect(unwrapped(refused.stderr)).toMatch(/no key is pinned for TEE device pi-hil-\d+ .*rtinfer provision --device/);
+    expect(unwrapped(refused.stderr)).toMatch(new RegExp(`no key is pinned for TEE device ${pi.agent.deviceId} .*rtinfer provision --device`));
   });
 
   it('provisions: the pinned key is the one whose fingerprint the agent printed at start', async () => {
@@ -44,7 +43,7 @@ describe(`a simulated Pi (rtinfer-agent, ${piTargetKind()})`, () => {
     // The first attempt: sealed and pushed as the CLI does (same lab, same cache; the stream sealed as the window
     // asks for it, SPEC.md §4.3's header form), then cut after the first window. A CLI cut there exits, and on its
     // way out seals the rest and keeps the sealing: sealedCacheWritten() is that here.
-    const session = await DeviceSession.connect(new SerialTransport({ path: pi.agent.pty }));
+    const session = await connectPi(pi.agent);
     const container = new Uint8Array(readFileSync(pi.model));
     const sealing = sealForDevice({ info: session.info!, device: session.description, deviceSpec: pi.agent.pty, lab: loadLabForPins(pi.lab), container });
     const abort = new AbortController();
@@ -98,7 +97,8 @@ describe(`a simulated Pi (rtinfer-agent, ${piTargetKind()})`, () => {
 });
 
 describe('a simulated Pi whose TA requires the lab\'s signature', () => {
-  it('refuses an unsigned push as not trusted, and takes one signed with --sign or the lab\'s tee.signingKey', async () => {
+  it('refuses an unsigned push as not trusted, and takes one signed with --sign or the lab\'s tee.signingKey', async (context) => {
+    requires(context, piTargetSpec(), ['spawn']);
     const { privateKey } = generateKeyPairSync('ed25519');
     const pem = join(pi.dir, 'lab-ed25519.pem');
     writeFileSync(pem, privateKey.export({ format: 'pem', type: 'pkcs8' }));

@@ -2,23 +2,73 @@
 // RTINFER_HIL_PI_TARGET=optee-qemu the agent and the TA in a real OP-TEE 3.19 secure world under
 // qemu-system-aarch64 (build/optee/qemu from `npm run build:optee`, or RTINFER_OPTEE_DIR). Both are a
 // RunningPiAgent: a pty, the device id, the board and the TA key's fingerprint the agent printed at start.
+// RTINFER_HIL_TARGET (support/hil-target.ts) picks the Pi too: optee-sim (teesim), optee-qemu, or an external Pi
+// (serial:PATH, mqtt://HOST:PORT/ID) that the suite only connects to; RTINFER_HIL_PI_TARGET stays an alias.
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type RunningOptee, type RunningPiAgent, startOpteeQemu, startPiAgent } from 'rtinfer';
+import { Capability } from '@rtinfer/protocol';
+import { DeviceSession, type RunningOptee, type RunningPiAgent, type SessionOptions, SerialTransport, startOpteeQemu, startPiAgent } from 'rtinfer';
 import { beforeEach } from 'vitest';
+import { connectExternal, type HilTargetSpec, hilPiTarget, isExternal } from './hil-target.js';
 
-export type PiTargetKind = 'teesim' | 'optee-qemu';
+export type PiTargetKind = 'teesim' | 'optee-qemu' | 'external';
+
+/** An external Pi once startPiTarget has said HELLO to it (its board and key), or that it was no TEE device. */
+let external: { spec: HilTargetSpec; agent?: RunningPiAgent } | undefined;
 
 export function piTargetKind(): PiTargetKind {
-  const wanted = process.env.RTINFER_HIL_PI_TARGET;
-  if (wanted === undefined || wanted === '' || wanted === 'teesim') return 'teesim';
-  if (wanted === 'optee-qemu') return 'optee-qemu';
-  throw new Error(`RTINFER_HIL_PI_TARGET=${wanted}: the Pi targets are teesim (default) and optee-qemu`);
+  const target = hilPiTarget();
+  if (isExternal(target)) return external && !external.agent ? 'teesim' : 'external';
+  return target.name === 'optee-qemu' ? 'optee-qemu' : 'teesim';
+}
+
+/** The target the Pi suites run on, for requires(). */
+export function piTargetSpec(): HilTargetSpec {
+  return piTargetKind() === 'teesim' ? { name: 'optee-sim', text: 'optee-sim' } : hilPiTarget();
 }
 
 /** The HELLO board of the Pi target. */
 export function piTargetBoard(): string {
-  return piTargetKind() === 'optee-qemu' ? 'optee_qemu_v8' : 'optee_sim';
+  const kind = piTargetKind();
+  if (kind === 'external') return external?.agent?.board ?? '(an external Pi: its board is known once started)';
+  return kind === 'optee-qemu' ? 'optee_qemu_v8' : 'optee_sim';
+}
+
+/** A session to a Pi target: its pty, or the external device as RTINFER_HIL_TARGET names it. */
+export function connectPi(agent: RunningPiAgent, options: SessionOptions = {}): Promise<DeviceSession> {
+  if (external?.agent === agent) return connectExternal(external.spec, options);
+  return DeviceSession.connect(new SerialTransport({ path: agent.pty }), options);
+}
+
+/**
+ * An external Pi as a RunningPiAgent: `pty` is what --device takes (its port or mqtt:// URL); nothing to stop.
+ * Undefined when HELLO shows no TEE (the Pi suites then run on teesim).
+ */
+async function externalPi(spec: HilTargetSpec): Promise<RunningPiAgent | undefined> {
+  const session = await connectExternal(spec);
+  const info = session.info!;
+  await session.close();
+  if ((info.caps & Capability.TEE) === 0) {
+    console.log(`[hil] ${spec.text} is no TEE device (${info.board}): the Pi suites run on teesim`);
+    external = { spec };
+    return undefined;
+  }
+  const agent: RunningPiAgent = {
+    deviceId: info.deviceId,
+    pty: spec.device!,
+    pid: 0,
+    clockHz: Number(info.clockHz),
+    startedAt: new Date().toISOString(),
+    description: `${spec.text} (${info.board}, firmware ${info.firmware})`,
+    board: info.board,
+    teeHeap: info.teeHeap ?? 0,
+    teeKeySha256: Buffer.from(info.teeKeySha256 ?? []).toString('hex'),
+    exited: new Promise(() => {}), // it runs on; the suite never ends it
+    stop: async () => 0,
+    stderrTail: () => '',
+  };
+  external = { spec, agent };
+  return agent;
 }
 
 /**
@@ -48,6 +98,12 @@ export async function startPiTarget(options: PiTargetOptions): Promise<RunningPi
     ...(options.requireSigned ? { requireSigned: true } : {}),
     ...(options.register ? { register: true } : {}),
   };
+  const target = hilPiTarget();
+  // Another Pi of the suite's own (a second, differently pinned one) is always local; the external one is connected once.
+  if (isExternal(target) && external?.agent === undefined && !(external && !external.agent)) {
+    const agent = await externalPi(target);
+    if (agent) return agent;
+  }
   if (piTargetKind() === 'optee-qemu') {
     const optee = await startOpteeQemu({
       deviceId: options.deviceId,
