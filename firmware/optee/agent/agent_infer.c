@@ -49,15 +49,18 @@ static void refuse_engine(uint32_t id, const engine_error_t *e)
 }
 
 /* One entry: slice `slice` of `slices` of layer `layer` of job s_job; the first carries the input, which lies in
- * s_request after the head. 0 with *out_bytes written, or -1 with *err. */
-static int enter(uint16_t layer, uint16_t slice, uint16_t slices, size_t input_bytes, size_t *out_bytes, engine_error_t *err)
+ * s_request after the head. 0 with *out_bytes written, or -1 with *err. The output memref is only as large as the
+ * job's output record: libteec copies a temporary memref whole into shared memory and OP-TEE maps it into the TA, so
+ * offering all of s_out (8 MiB) on every entry cost a copy per entry and ran OP-TEE out of page tables. */
+static int enter(uint16_t layer, uint16_t slice, uint16_t slices, size_t input_bytes, size_t output_bytes,
+                 size_t *out_bytes, engine_error_t *err)
 {
     rtinfer_ta_run_request head = {.unit_count = 1, .flags = 0};
     rtinfer_ta_unit unit = {.job = s_job, .first_layer = layer, .end_layer = (uint16_t)(layer + 1u), .slice = slice, .slices = slices};
     memcpy(s_request, &head, sizeof head);
     memcpy(s_request + sizeof head, &unit, sizeof unit);
     size_t n = REQUEST_HEAD_BYTES + (layer == 0 && slice == 0 ? input_bytes : 0u);
-    *out_bytes = sizeof s_out;
+    *out_bytes = sizeof(rtinfer_ta_output) + output_bytes;
     return agent_tee_run(s_request, n, s_out, out_bytes, err);
 }
 
@@ -82,7 +85,7 @@ static void run_entries(uint32_t id, int may_retry)
         for (uint16_t slice = 0; slice < s_plan.slices[layer]; slice++) {
             engine_error_t err = {0};
             const uint64_t t0 = port_ticks();
-            if (enter((uint16_t)layer, slice, s_plan.slices[layer], input_bytes, &out_bytes, &err) != 0) {
+            if (enter((uint16_t)layer, slice, s_plan.slices[layer], input_bytes, output_bytes, &out_bytes, &err) != 0) {
                 if (may_retry && is_ta_death(&err) && agent_engine_recover() == 0) {
                     run_entries(id, 0);
                 } else {
