@@ -3,7 +3,7 @@
 // int32 tables, every tensor's scale and zero point match, and what the host refuses the device refuses too,
 // with the same need and have.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,7 +21,8 @@ const work = mkdtempSync(join(tmpdir(), 'rtm-int8-'));
 const dump = join(work, 'rtm_int8_dump');
 
 beforeAll(() => {
-  const sources = readdirSync(join(nn, 'src')).filter((file) => file.endsWith('.c')).map((file) => join(nn, 'src', file));
+  // The decoder alone (the library's first four files, firmware/nn/CMakeLists.txt), not the whole runtime: less to compile.
+  const sources = ['rtm_decode.c', 'rtm_quant.c', 'rtm_cbor.c', 'sha256.c'].map((file) => join(nn, 'src', file));
   execFileSync('cc', ['-std=c11', '-O1', '-Wall', '-Wextra', '-Werror', '-ffp-contract=off', `-I${join(nn, 'include')}`, ...sources, join(nn, 'tests', 'rtm_int8_dump.c'), '-lmbedcrypto', '-lm', '-o', dump]);
 });
 afterAll(() => rmSync(work, { recursive: true, force: true }));
