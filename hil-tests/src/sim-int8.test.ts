@@ -14,7 +14,6 @@ import {
   inferOnDevice,
   pushModel,
   quantizeModel,
-  SerialTransport,
   structuredInputs,
   zooModel,
 } from 'rtinfer';
@@ -34,7 +33,7 @@ let session: DeviceSession;
 
 beforeAll(async () => {
   target = await acquireTarget();
-  session = await DeviceSession.connect(new SerialTransport({ path: target.path }));
+  session = await target.connect();
 }, 120_000);
 
 afterAll(async () => {
