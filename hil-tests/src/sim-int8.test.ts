@@ -79,6 +79,9 @@ describe('int8 inference on the target', () => {
     const { calibration } = int8Container(SMALL);
     const refused = await inferOnDevice(session, { mode: 'trec', input: calibration[0]! }).catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(DeviceError);
+    const { facts } = refused as DeviceError;
+    expect([Number(facts.need), Number(facts.have)]).toEqual([0, 1]);
+    expect((refused as DeviceError).message).toMatch(/invalid: an int8 model runs in mode 0 only/);
   }, 60_000);
 
   it('refuses int8 parameters out of range with need and have', async () => {
