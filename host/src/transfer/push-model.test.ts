@@ -46,6 +46,12 @@ describe('chooseSlot', () => {
     expect(chooseSlot(models, sha, 5000, undefined)).toBeUndefined();
   });
 
+  it('does not take the active slot for the same bytes under another model id (the device would refuse: bad_state)', () => {
+    const models: ModelSlots = { active: 0, slots: [{ slot: 0, state: 3, modelId: 'c', size: 5000, sha256: sha, received: 5000 }, { slot: 1, state: 0 }] };
+    expect(chooseSlot(models, sha, 5000, undefined, 'd')).toBeUndefined();
+    expect(chooseSlot(models, sha, 5000, undefined, 'c')).toBe(0);
+  });
+
   it("leaves the choice to the device when no slot holds it", () => {
     const models: ModelSlots = { active: 0, slots: [{ slot: 0, state: 3, size: 5000, sha256: other, received: 5000 }, { slot: 1, state: 0 }] };
     expect(chooseSlot(models, sha, 5000, undefined)).toBeUndefined();

@@ -105,13 +105,15 @@ export function sha256Of(bytes: Uint8Array): Uint8Array {
 /**
  * The slot for this container: the one asked for; else one that already holds
  * it (verified, or part of it: resume there); else the device's default (a slot
- * that is not active).
+ * that is not active). "Holds it" is SPEC.md §4.3's resume rule: the same model id, size and digest, so the same
+ * bytes pushed under another model id go to a free slot (the device refuses them on the slot of the active model).
  */
-export function chooseSlot(models: ModelSlots, identity: Uint8Array | Identity, size: number, requested: number | undefined): number | undefined {
+export function chooseSlot(models: ModelSlots, identity: Uint8Array | Identity, size: number, requested: number | undefined, modelId?: string): number | undefined {
   if (requested !== undefined) return requested;
   const named = identity instanceof Uint8Array ? { sha256: identity } : identity;
   const same = (slot: ModelSlots['slots'][number]) =>
-    'headerSha256' in named ? slot.headerSha256 !== undefined && sameBytes(slot.headerSha256, named.headerSha256) : slot.headerSha256 === undefined && slot.sha256 !== undefined && sameBytes(slot.sha256, named.sha256);
+    (modelId === undefined || slot.modelId === undefined || slot.modelId === modelId) &&
+    ('headerSha256' in named ? slot.headerSha256 !== undefined && sameBytes(slot.headerSha256, named.headerSha256) : slot.headerSha256 === undefined && slot.sha256 !== undefined && sameBytes(slot.sha256, named.sha256));
   const holding = models.slots.filter((slot) => slot.size === size && same(slot));
   const best = holding.find((slot) => slot.state === SlotState.VERIFIED) ?? holding.sort((a, b) => (b.received ?? 0) - (a.received ?? 0))[0];
   return best?.slot;
@@ -132,7 +134,7 @@ export async function pushModel(session: DeviceSession, source: Uint8Array | Str
   const fileSha256 = (): Uint8Array => (isStreamed(source) ? source.sha256() : (options.sha256 ?? sha256Of(source)));
   const makeAhead = headerForm ? (source as StreamedContainer).makeAhead?.bind(source) : undefined;
   const identity: Identity = headerForm ? { headerSha256: (source as StreamedContainer).headerSha256 } : { sha256: fileSha256() };
-  const slot = chooseSlot(await listModels(session), identity, container.size, options.slot);
+  const slot = chooseSlot(await listModels(session), identity, container.size, options.slot, options.modelId);
   const retries = IDEMPOTENT_RETRIES;
   const proposedChunk = Math.min(options.chunkBytes ?? 0xffff, session.transport.peerMaxMessageBytes - CHUNK_ENVELOPE_BYTES, 0xffff);
   const begin = await session.request(
