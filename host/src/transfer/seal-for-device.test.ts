@@ -5,7 +5,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Capability, type DeviceBody } from '@rtinfer/protocol';
 import { afterAll, describe, expect, it } from 'vitest';
+import { compressGraph } from '../compress/compress-model.js';
+import { encodeContainer } from '../compress/container.js';
+import { quantizeModel } from '../compress/quantize.js';
 import { TeeKeyError } from '../device/tee-key.js';
+import { zooModel } from '../model/zoo/index.js';
+import { structuredInputs } from '../nn/structured-input.js';
+import { thrownRtinferError } from '../util/thrown.js';
 import { loadLabForPins, writeTeeKeyPin } from '../lab/tee-pins.js';
 import { sha256 } from '../seal/content-key.js';
 import { rawPublicKey } from '../seal/raw-keys.js';
@@ -117,6 +123,18 @@ describe('sealForDevice', () => {
     writeFileSync(pem, generateKeyPairSync('x25519').privateKey.export({ format: 'pem', type: 'pkcs8' }));
     expect(() => readSigningKey(pem)).toThrow(/x25519\.pem holds a x25519 key/);
     expect(() => readSigningKey(join(dir, 'none.pem'))).toThrow(/no such file/);
+  });
+
+  it('refuses to seal an int8 container for a TA without the int8 capability (it would run as the fp32 model), and writes no cache', () => {
+    const { sealFor, cacheDir } = provisioned('int8');
+    const graph = zooModel('lenet-5-classic');
+    const compressed = compressGraph(graph);
+    const inputs = structuredInputs(graph.input.shape, 1, 3);
+    const int8 = encodeContainer({ ...compressed, testInputs: inputs, int8: quantizeModel(compressed, inputs) });
+    const error = thrownRtinferError(() => sealFor(int8));
+    expect(error.code).toBe('device_lacks_int8');
+    expect(error.facts).toMatchObject({ need: Capability.INT8, device: 'pi' });
+    expect(existsSync(cacheDir)).toBe(false);
   });
 
   it('refuses a device with no pinned key, pointing at rtinfer provision', () => {

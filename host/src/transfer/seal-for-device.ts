@@ -18,6 +18,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { DeviceBody } from '@rtinfer/protocol';
 import { containerModelId } from '../compress/container.js';
+import { refuseInt8WithoutCapability } from '../device/int8-capability.js';
 import { RtinferError } from '../errors.js';
 import { requirePinnedKey, keyFingerprint, hex } from '../device/tee-key.js';
 import type { LabConfig } from '../lab/lab-config.js';
@@ -206,6 +207,8 @@ export function sealForDevice(options: SealForDeviceOptions): SealedForDevice {
   const deviceId = info.deviceId;
   const pin = lab.tee.devices.get(deviceId);
   const key = requirePinnedKey(info, options.device, pin?.key, lab.file, options.deviceSpec);
+  // The TA runs fp32 only (its HELLO lacks caps bit 6): an int8 container sealed for it would run as its fp32 model.
+  refuseInt8WithoutCapability(info.caps, options.container, options.device);
   // Nothing reads the container before its first segment is sealed: the model id comes from the header, and the
   // digest the trailer claims names the container in the cache (its length beside it) and goes into a signature.
   // Whether the content matches that digest, the TA checks before it activates anything (CONTAINER.md §7.6); a
