@@ -44,7 +44,8 @@ export function describeStage(stage: StageReport): string {
 
 /** Loads the data, trains first if asked, and with --retrain runs the retraining pipeline. */
 export async function measureBeforeCompressing(graph: Graph, overrides: SettingsOverrides, flags: AccuracyFlagValues, log: (line: string) => void): Promise<MeasuredCompression> {
-  const splits = prepareSplits(flags.data!, { seed: flags.seed, samples: flags.samples });
+  const padTo = flags['pad-to-input'] ? { model: graph.name, shape: graph.input.shape } : undefined;
+  const splits = prepareSplits(flags.data!, { seed: flags.seed, samples: flags.samples, padTo });
   log(describeSplits(splits));
   await initTraining();
   let reference = graph;
