@@ -25,24 +25,12 @@ typedef struct {
   size_t table, position, count, first, next, sums, dots, accumulator, plan, slice, gathered, bytes;
 } layout;
 
-static rtnn_status refuse(uint32_t *need, uint32_t *have, uint32_t need_value, uint32_t have_value)
-{
-  if (need) *need = need_value;
-  if (have) *have = have_value;
-  return RTNN_ERR_INVALID;
-}
-
 rtnn_status rtnn_i8_trec_check(const rtnn_conv_geometry *g, rtnn_trec_params p, uint32_t *need, uint32_t *have)
 {
-  if (!g) return RTNN_ERR_ARGUMENT;
-  if (g->groups != 1) return refuse(need, have, 1, g->groups);
-  if (g->stride_h == 0 || g->stride_w == 0) return refuse(need, have, 1, 0);
-  const uint32_t row_length = rtnn_conv_row_length(g);
-  if (p.L == 0 || p.L > row_length || row_length % p.L != 0) return refuse(need, have, p.L, row_length);
-  const uint32_t max_h = g->out_channels < RTNN_TREC_MAX_H ? g->out_channels : RTNN_TREC_MAX_H;
-  if (p.H == 0 || p.H > max_h) return refuse(need, have, p.H, max_h);
-  const uint32_t rows = rtnn_conv_rows(g), columns = row_length / p.L;
-  if (rows != 0 && columns > UINT32_MAX / rows) return refuse(need, have, columns, UINT32_MAX / rows);
+  /* The float TREC's refusals (groups, stride, L, H, the vector count) hold unchanged; the int8 limits follow. */
+  const rtnn_status status = rtnn_trec_check(g, p, need, have);
+  if (status != RTNN_OK) return status;
+  const uint32_t row_length = rtnn_conv_row_length(g), rows = rtnn_conv_rows(g);
   /* CMSIS-NN's sizes are int32_t, and so is every accumulator index here; centroid sums of up to 2^24 rows of
    * int8 values stay inside int32. */
   /* gather() computes window positions in int32. */
