@@ -22,48 +22,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "case_reader.h"
 #include "nn_test.h"
 #include "rtinfer_nn/int8_kernels.h"
 
-static const uint8_t *at, *end;
-
-static void malformed(const char *what)
-{
-  fprintf(stderr, "rtnn-int8-layer: malformed case: %s\n", what);
-  exit(2);
-}
-static const uint8_t *take(size_t bytes)
-{
-  if ((size_t)(end - at) < bytes) malformed("shorter than its header says");
-  const uint8_t *here = at;
-  at += bytes;
-  return here;
-}
-static int32_t word(void)
-{
-  int32_t value;
-  memcpy(&value, take(4), 4);
-  return value;
-}
-static uint32_t size_word(void)
-{
-  const int32_t value = word();
-  if (value < 0) malformed("negative size");
-  return (uint32_t)value;
-}
-/* Copies into exact-size heap blocks (ASan sees overruns; int32 alignment). */
-static int32_t *words(size_t count)
-{
-  int32_t *out = malloc(count ? count * 4 : 1u);
-  memcpy(out, take(count * 4), count * 4);
-  return out;
-}
-static int8_t *int8s(size_t count)
-{
-  int8_t *out = malloc(count ? count : 1u);
-  memcpy(out, take(count), count);
-  return out;
-}
+/* Typed exact-size heap copies (case_reader.h's copy). */
+static int32_t *words(size_t count) { return copy(count * 4); }
+static int8_t *int8s(size_t count) { return copy(count); }
 
 static rtnn_conv_geometry conv_geometry(void)
 {
@@ -114,7 +79,7 @@ int main(int argc, char **argv)
     perror(argv[1]);
     return 1;
   }
-  at = file, end = file + length;
+  case_begin("rtnn-int8-layer", file, length);
   const int32_t op = word();
   rtnn_status status = RTNN_ERR_ARGUMENT;
   if (op == 1 || op == 2) {
@@ -202,7 +167,7 @@ int main(int argc, char **argv)
   } else {
     malformed("unknown op");
   }
-  if (at != end) malformed("longer than its header says");
+  if (case_left() != 0) malformed("longer than its header says");
   free(file);
   return 0;
 }

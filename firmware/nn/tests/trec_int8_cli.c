@@ -16,43 +16,9 @@
 #include <string.h>
 
 #include "arm/icount.h"
+#include "case_reader.h"
 #include "nn_test.h"
 #include "rtinfer_nn/trec_int8.h"
-
-static const uint8_t *at, *end;
-
-static void malformed(const char *what)
-{
-  fprintf(stderr, "rtnn-trec-int8: malformed case: %s\n", what);
-  exit(2);
-}
-static const uint8_t *take(size_t bytes)
-{
-  if ((size_t)(end - at) < bytes) malformed("shorter than its header says");
-  const uint8_t *here = at;
-  at += bytes;
-  return here;
-}
-static uint32_t size_word(void)
-{
-  int32_t value;
-  memcpy(&value, take(4), 4);
-  if (value < 0) malformed("negative size");
-  return (uint32_t)value;
-}
-static int32_t word(void)
-{
-  int32_t value;
-  memcpy(&value, take(4), 4);
-  return value;
-}
-/* Exact-size heap copies (ASan sees overruns; int32 alignment). */
-static void *copy(size_t bytes)
-{
-  void *out = malloc(bytes ? bytes : 1u);
-  memcpy(out, take(bytes), bytes);
-  return out;
-}
 
 int main(int argc, char **argv)
 {
@@ -63,7 +29,7 @@ int main(int argc, char **argv)
     fprintf(stderr, "rtnn-trec-int8: cannot read %s\n", case_path);
     return 2;
   }
-  at = file, end = file + length;
+  case_begin("rtnn-trec-int8", file, length);
   rtnn_conv_geometry g;
   g.in_h = size_word(), g.in_w = size_word(), g.in_channels = size_word();
   g.out_h = size_word(), g.out_w = size_word(), g.out_channels = size_word();
@@ -81,7 +47,7 @@ int main(int argc, char **argv)
   int32_t *multiplier = copy(M * 4), *shift = copy(M * 4), *bias = copy(M * 4);
   q.multiplier = multiplier, q.shift = shift;
   int8_t *input = copy((size_t)in), *weights = copy((size_t)w);
-  if (at != end) malformed("bytes after the weights");
+  if (case_left() != 0) malformed("bytes after the weights");
   int8_t *trec_out = malloc(out ? (size_t)out : 1u), *dense_out = malloc(out ? (size_t)out : 1u);
 
   icount_start();
