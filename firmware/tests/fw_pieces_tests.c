@@ -11,13 +11,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "app.h"
 #include "fake_port.h"
 #include "model_store.h"
-#include "posix_flash.h"
-#include "rtinfer_nn/sha256.h"
+#include "store_container.h"
+#include "temp_flash.h"
 #include "test_util.h"
 
 #define VECTORS RTINFER_RUNTIME_VECTORS "/"
@@ -25,44 +24,13 @@
 #define CIFAR_OUTPUTS 10u
 #define MAX_RX 64
 
-static char s_path[64];
+static char s_path[4096];
 static tu_host_t s_host;
 static tu_rx_t s_rx[MAX_RX];
 static size_t s_rx_count;
 static uint8_t s_wire[70000];
 static uint8_t s_file[200000];
 static uint16_t s_seq;
-
-static size_t read_file(const char *path, uint8_t *out, size_t cap)
-{
-    FILE *f = fopen(path, "rb");
-    CHECK(f != NULL);
-    if (f == NULL) {
-        exit(1);
-    }
-    size_t size = fread(out, 1, cap, f);
-    fclose(f);
-    return size;
-}
-
-/* Stores a container in slot 0 through the model store, verified and active. */
-static void store_model(const char *path)
-{
-    size_t size = read_file(path, s_file, sizeof s_file);
-    uint8_t sha[32];
-    rtm_sha256 hash;
-    rtm_sha256_init(&hash);
-    rtm_sha256_update(&hash, s_file, size);
-    rtm_sha256_final(&hash, sha);
-    uint32_t next = 0;
-    CHECK_EQ_U(model_store_begin(0, "pieces", 6, (uint32_t)size, sha, &next), MODEL_OK);
-    for (uint32_t offset = 0; offset < size; offset += MODEL_BLOCK_BYTES) {
-        uint32_t n = size - offset < MODEL_BLOCK_BYTES ? (uint32_t)(size - offset) : MODEL_BLOCK_BYTES;
-        bool duplicate = false;
-        CHECK_EQ_U(model_store_write(0, offset, s_file + offset, n, &duplicate), MODEL_OK);
-    }
-    CHECK_EQ_U(model_store_commit(0, true), MODEL_OK);
-}
 
 /* Sends one request and collects every reply it draws into s_rx. */
 static void exchange(const rtp_msg_t *m)
@@ -88,20 +56,13 @@ static void hello(uint16_t max_frame)
 
 static void start(const char *model, uint16_t max_frame)
 {
-    snprintf(s_path, sizeof s_path, "/tmp/rtinfer-pieces-XXXXXX");
-    int fd = mkstemp(s_path);
-    CHECK(fd >= 0);
-    close(fd);
-    unlink(s_path);
-    char err[128];
-    int busy = 0;
-    CHECK(posix_flash_open(s_path, err, sizeof err, &busy) == 0);
+    temp_flash_create(s_path, sizeof s_path, "rtinfer-pieces");
     fake_port_reset_state();
     fake_port_set_ticks(0, 50);
     tu_host_init(&s_host);
     s_seq = 0;
     model_store_init();
-    store_model(model);
+    (void)test_store_container(model, "pieces", s_file, sizeof s_file);
     app_init(NULL);
     const uint8_t *out;
     (void)fake_port_take_output(&out); /* the boot HELLO */
@@ -110,8 +71,7 @@ static void start(const char *model, uint16_t max_frame)
 
 static void teardown(void)
 {
-    posix_flash_close();
-    unlink(s_path);
+    temp_flash_remove(s_path);
 }
 
 static void infer_sized(uint32_t id, uint32_t size)
@@ -169,7 +129,7 @@ static void expect_error(size_t at, uint32_t id, uint16_t code, uint8_t type, ui
 static void cifar_reference(uint8_t input[CIFAR_INPUT_BYTES], float output[CIFAR_OUTPUTS])
 {
     static uint8_t ref[37104];
-    CHECK_EQ_U(read_file(VECTORS "cifarnet.ref", ref, sizeof ref), sizeof ref);
+    CHECK_EQ_U(test_read_file(VECTORS "cifarnet.ref", ref, sizeof ref), sizeof ref);
     memcpy(input, ref, CIFAR_INPUT_BYTES);
     memcpy(output, ref + CIFAR_INPUT_BYTES, CIFAR_OUTPUTS * sizeof(float));
 }

@@ -16,14 +16,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "app.h"
 #include "fake_port.h"
 #include "model_store.h"
-#include "posix_flash.h"
-#include "rtinfer_nn/sha256.h"
+#include "store_container.h"
 #include "taskset.h"
+#include "temp_flash.h"
 #include "test_util.h"
 
 #ifdef RTINFER_STORM_TEE
@@ -34,7 +33,7 @@ void storm_tee_close(void);
 #define MAX_RX 1024
 #define REQUESTS 3000u
 
-static char s_path[64];
+static char s_path[4096];
 static tu_host_t s_host;
 static tu_rx_t s_rx[MAX_RX];
 static uint8_t s_wire[70000];
@@ -59,46 +58,15 @@ static uint32_t below(uint32_t n)
     return n == 0 ? 0 : next_random() % n;
 }
 
-/* Stores the runtime vector container in slot 0 through the model store, verified and active. */
-static void store_model(void)
-{
-    FILE *f = fopen(RTINFER_STORM_MODEL, "rb");
-    CHECK(f != NULL);
-    if (f == NULL) {
-        exit(1);
-    }
-    size_t size = fread(s_container, 1, sizeof s_container, f);
-    fclose(f);
-    uint8_t sha[32];
-    rtm_sha256 hash;
-    rtm_sha256_init(&hash);
-    rtm_sha256_update(&hash, s_container, size);
-    rtm_sha256_final(&hash, sha);
-    uint32_t next = 0;
-    CHECK_EQ_U(model_store_begin(0, "storm", 5, (uint32_t)size, sha, &next), MODEL_OK);
-    for (uint32_t offset = 0; offset < size; offset += MODEL_BLOCK_BYTES) {
-        uint32_t n = size - offset < MODEL_BLOCK_BYTES ? (uint32_t)(size - offset) : MODEL_BLOCK_BYTES;
-        bool duplicate = false;
-        CHECK_EQ_U(model_store_write(0, offset, s_container + offset, n, &duplicate), MODEL_OK);
-    }
-    CHECK_EQ_U(model_store_commit(0, true), MODEL_OK);
-}
-
 static void setup(void)
 {
-    snprintf(s_path, sizeof s_path, "/tmp/rtinfer-storm-XXXXXX");
-    int fd = mkstemp(s_path);
-    CHECK(fd >= 0);
-    close(fd);
-    unlink(s_path);
-    char err[128];
-    int busy = 0;
-    CHECK(posix_flash_open(s_path, err, sizeof err, &busy) == 0);
+    temp_flash_create(s_path, sizeof s_path, "rtinfer-storm");
     fake_port_reset_state();
     fake_port_set_ticks(0, 50); /* 50 µs (at the fake 1 MHz clock) per reading: jobs take simulated time */
     tu_host_init(&s_host);
     model_store_init();
-    store_model();
+    /* The runtime vector container, verified and active in slot 0. */
+    (void)test_store_container(RTINFER_STORM_MODEL, "storm", s_container, sizeof s_container);
 #ifdef RTINFER_STORM_TEE
     storm_tee_open();
 #endif
@@ -118,8 +86,7 @@ static void teardown(void)
 #ifdef RTINFER_STORM_TEE
     storm_tee_close();
 #endif
-    posix_flash_close();
-    unlink(s_path);
+    temp_flash_remove(s_path);
 }
 
 static void random_infer(rtp_msg_t *m)
