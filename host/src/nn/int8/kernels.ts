@@ -1,6 +1,7 @@
 // The host reference of the int8 kernels (firmware/nn/include/rtinfer_nn/int8_kernels.h over CMSIS-NN 7.0.0):
 // the same layouts (channel-last activations), the same integer operations, the same bits. INT8.md is the
 // contract; int8-c.test.ts checks every kernel equal to the C on seeded random cases.
+import type { ConvGeometry } from '../trec.js';
 import {
   countLeadingZeros,
   divideByPowerOfTwo,
@@ -11,15 +12,8 @@ import {
 } from './fixed-point.js';
 import { SOFTMAX_MAX_ROW, type AddQuant, type Clamp, type SoftmaxQuant } from './quantize.js';
 
-/** rtnn_conv_geometry: channel counts, sizes, kernel, stride, top/left padding, groups. */
-export interface Int8ConvGeometry {
-  inChannels: number; inH: number; inW: number;
-  outChannels: number; outH: number; outW: number;
-  kernelH: number; kernelW: number;
-  strideH: number; strideW: number;
-  padTop: number; padLeft: number;
-  groups: number;
-}
+/** rtnn_conv_geometry, the same struct float TREC takes (trec.ts's ConvGeometry). */
+export type Int8ConvGeometry = ConvGeometry;
 
 /** rtnn_i8_channel_quant: zero points, per-output-channel (multiplier, shift), the clamp. */
 export interface ChannelQuant {
