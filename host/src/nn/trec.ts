@@ -60,6 +60,23 @@ export function checkTrec(layerName: string, g: ConvGeometry, { L, H }: TrecPara
 
 const f = Math.fround;
 
+/**
+ * TREC.md's reversed ID table, one sub-vector column: the slot of cluster `id`, slots numbered in order of first
+ * appearance from 0 (a new one starts with count 0 and its L sums at slot × L zeroed); counts the row in it. The
+ * float reference and the int8 one (int8/trec-int8.ts) share it, as trec_conv.c and trec_int8.c share trec_table.h.
+ */
+export function joinCluster(slots: Map<number, number>, id: number, count: Int32Array, sums: Float32Array | Int32Array, L: number): number {
+  let slot = slots.get(id);
+  if (slot === undefined) {
+    slot = slots.size;
+    slots.set(id, slot);
+    count[slot] = 0;
+    sums.fill(0, slot * L, (slot + 1) * L);
+  }
+  count[slot]!++;
+  return slot;
+}
+
 /** TREC.md §3 on one channel-first input; the output is [outChannels, outH, outW]. */
 export function trecConvolve(
   g: ConvGeometry,
@@ -108,16 +125,8 @@ export function trecConvolve(
         for (let t = 0; t < L; t++) dot = f(dot + f(x[t]! * weights[row + t]!));
         if (dot > 0) id = (id | (1 << j)) >>> 0;
       }
-      // Reversed ID table: slots in order of first appearance, from 0.
-      let slot = slots.get(id);
-      if (slot === undefined) {
-        slot = slots.size;
-        slots.set(id, slot);
-        count[slot] = 0;
-        centroid.fill(0, slot * L, (slot + 1) * L);
-      }
+      const slot = joinCluster(slots, id, count, centroid, L);
       slotOf[r] = slot;
-      count[slot]!++;
       for (let t = 0; t < L; t++) centroid[slot * L + t] = centroid[slot * L + t]! + x[t]!; // stored = rounded
     }
     clusters += slots.size;

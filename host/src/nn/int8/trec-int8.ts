@@ -1,6 +1,6 @@
 // TREC in int8, the host reference (firmware/nn/TREC_INT8.md is the authority; firmware/nn/int8/trec_int8.c is the
 // device). All integer: the cluster ids, the cluster counts and the outputs are the device's, bit for bit.
-import { checkTrec, rowLength, type TrecParams, type TrecStats } from '../trec.js';
+import { checkTrec, joinCluster, rowLength, type TrecParams, type TrecStats } from '../trec.js';
 import { requantize } from './fixed-point.js';
 import { checkChannelQuant, checkLength, Int8KernelError, saturate, type ChannelQuant, type Int8ConvGeometry } from './kernels.js';
 
@@ -78,15 +78,8 @@ export function int8TrecConv(
         for (let t = 0; t < L; t++) dot += (x[r * L + t]! - zp) * weights[j * K + first + t]!;
         if (dot > 0) id = (id | (1 << j)) >>> 0;
       }
-      let slot = slots.get(id);
-      if (slot === undefined) {
-        slot = slots.size;
-        slots.set(id, slot);
-        count[slot] = 0;
-        sums.fill(0, slot * L, (slot + 1) * L);
-      }
+      const slot = joinCluster(slots, id, count, sums, L);
       slotOf[r] = slot;
-      count[slot]!++;
       for (let t = 0; t < L; t++) sums[slot * L + t]! += x[r * L + t]!;
     }
     clusters += slots.size;
