@@ -14,37 +14,35 @@ import type { RunFolder } from './run-folder.js';
 
 const VEGA_LITE = 'https://vega.github.io/schema/vega-lite/v5.json';
 
-function p99Spec(summary: CampaignSummary): TopLevelSpec {
-  const values = summary.runs.flatMap((verdict) => (verdict.tasks ?? []).filter((task) => task.p99ResponseUs !== null).map((task) => ({ run: verdict.key, task: task.name, p99Ms: task.p99ResponseUs! / 1000 })));
+type BarEncoding = Extract<TopLevelSpec, { mark: unknown }>['encoding'];
+
+/** The report's charts: horizontal bars, a row per run (field `run` of each value); `encoding` adds x and the rest. */
+function runBarsSpec(title: string, values: object[], encoding: BarEncoding): TopLevelSpec {
   return {
     $schema: VEGA_LITE,
-    title: 'p99 response time per task and run',
+    title,
     data: { values },
     mark: 'bar',
     width: 560,
-    encoding: {
-      y: { field: 'run', type: 'nominal', title: null },
-      x: { field: 'p99Ms', type: 'quantitative', title: 'p99 response (ms)' },
-      yOffset: { field: 'task', type: 'nominal' },
-      color: { field: 'task', type: 'nominal' },
-    },
+    encoding: { y: { field: 'run', type: 'nominal', title: null }, ...encoding },
   };
+}
+
+function p99Spec(summary: CampaignSummary): TopLevelSpec {
+  const values = summary.runs.flatMap((verdict) => (verdict.tasks ?? []).filter((task) => task.p99ResponseUs !== null).map((task) => ({ run: verdict.key, task: task.name, p99Ms: task.p99ResponseUs! / 1000 })));
+  return runBarsSpec('p99 response time per task and run', values, {
+    x: { field: 'p99Ms', type: 'quantitative', title: 'p99 response (ms)' },
+    yOffset: { field: 'task', type: 'nominal' },
+    color: { field: 'task', type: 'nominal' },
+  });
 }
 
 function switchesSpec(summary: CampaignSummary): TopLevelSpec {
   const values = summary.runs.filter((verdict) => verdict.status === 'checked').map((verdict) => ({ run: verdict.key, mode: verdict.mode, switches: verdict.worldSwitches ?? 0 }));
-  return {
-    $schema: VEGA_LITE,
-    title: 'World switches per run',
-    data: { values },
-    mark: 'bar',
-    width: 560,
-    encoding: {
-      y: { field: 'run', type: 'nominal', title: null },
-      x: { field: 'switches', type: 'quantitative', title: 'world switches (enclave entries and exits)' },
-      color: { field: 'mode', type: 'nominal' },
-    },
-  };
+  return runBarsSpec('World switches per run', values, {
+    x: { field: 'switches', type: 'quantitative', title: 'world switches (enclave entries and exits)' },
+    color: { field: 'mode', type: 'nominal' },
+  });
 }
 
 async function runTimeline(folder: RunFolder, key: string): Promise<string> {
