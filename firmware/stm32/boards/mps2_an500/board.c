@@ -54,30 +54,7 @@ void UART0RX_IRQHandler(void)
     stm32_uart_isr();
 }
 
-/* ---- storage: a RAM area with flash semantics ---- */
-#define SLOT_BYTES STM32_RAM_SLOT_BYTES
-#define META_BYTES STM32_RAM_META_BYTES
-_Static_assert(STM32_RAM_STORAGE_BYTES == 2u * SLOT_BYTES + META_BYTES, "STM32_RAM_STORAGE_BYTES != the map");
-
-extern uint8_t g_ram_storage[];
-
-static const port_sector_t k_sectors[] = {
-    {0u, SLOT_BYTES, PORT_SECTOR_SLOT, 0u},
-    {SLOT_BYTES, SLOT_BYTES, PORT_SECTOR_SLOT, 1u},
-    {2u * SLOT_BYTES, META_BYTES, PORT_SECTOR_META, 0u},
-};
-
-static const stm32_sector_phys_t k_phys[] = {
-    {(uintptr_t)g_ram_storage, 0u},
-    {(uintptr_t)g_ram_storage + SLOT_BYTES, 0u},
-    {(uintptr_t)g_ram_storage + 2u * SLOT_BYTES, 0u},
-};
-
-const stm32_storage_t g_storage = {
-    {2u * SLOT_BYTES + META_BYTES, 4u, 3u, k_sectors},
-    k_phys,
-};
-
+/* ---- storage: a RAM area with flash semantics (its map: stm32_ram_storage.c) ---- */
 void board_storage_init(void)
 {
     stm32_ram_storage_init();

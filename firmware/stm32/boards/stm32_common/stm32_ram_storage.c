@@ -9,19 +9,42 @@
  * port_reset() (a system reset keeps SRAM; QEMU reloads only the image's
  * loadable sections on reset). A power cycle loses it: a marker after the
  * area tells a cold boot, and the area is then formatted to 0xFF.
+ *
+ * The map is the same on every RAM board (netduinoplus2, mps2_an500): two slots of STM32_RAM_SLOT_BYTES, then
+ * STM32_RAM_META_BYTES of metadata, all set by the board's build (firmware/arm/CMakeLists.txt).
  */
 #include <string.h>
 
 #include "stm32_storage.h"
 
-#ifndef STM32_RAM_STORAGE_BYTES
-#error "the board sets STM32_RAM_STORAGE_BYTES"
+#if !defined(STM32_RAM_STORAGE_BYTES) || !defined(STM32_RAM_SLOT_BYTES) || !defined(STM32_RAM_META_BYTES)
+#error "the board sets STM32_RAM_STORAGE_BYTES, STM32_RAM_SLOT_BYTES and STM32_RAM_META_BYTES"
 #endif
+#define SLOT_BYTES STM32_RAM_SLOT_BYTES
+#define META_BYTES STM32_RAM_META_BYTES
+_Static_assert(STM32_RAM_STORAGE_BYTES == 2u * SLOT_BYTES + META_BYTES, "STM32_RAM_STORAGE_BYTES != the map");
 
 #define MARKER 0x52544653u /* "RTFS" */
 
 __attribute__((section(".noinit"), aligned(8))) uint8_t g_ram_storage[STM32_RAM_STORAGE_BYTES];
 __attribute__((section(".noinit"))) static uint32_t s_marker[2];
+
+static const port_sector_t k_sectors[] = {
+    {0u, SLOT_BYTES, PORT_SECTOR_SLOT, 0u},
+    {SLOT_BYTES, SLOT_BYTES, PORT_SECTOR_SLOT, 1u},
+    {2u * SLOT_BYTES, META_BYTES, PORT_SECTOR_META, 0u},
+};
+
+static const stm32_sector_phys_t k_phys[] = {
+    {(uintptr_t)g_ram_storage, 0u},
+    {(uintptr_t)g_ram_storage + SLOT_BYTES, 0u},
+    {(uintptr_t)g_ram_storage + 2u * SLOT_BYTES, 0u},
+};
+
+const stm32_storage_t g_storage = {
+    {2u * SLOT_BYTES + META_BYTES, 4u, 3u, k_sectors},
+    k_phys,
+};
 
 void stm32_ram_storage_init(void)
 {

@@ -20,7 +20,7 @@ typedef struct {
     const stm32_sector_phys_t *phys; /* map.sector_count entries, same order */
 } stm32_storage_t;
 
-/* Provided by the board. */
+/* Provided by the board (flash), or by stm32_ram_storage.c (RAM: the same map on every RAM board). */
 extern const stm32_storage_t g_storage;
 
 /* Checks [addr, addr+len) against the map; alignment to write_unit if
