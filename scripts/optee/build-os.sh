@@ -20,6 +20,12 @@ cache="$(optee_cache_dir)"
 # other checkout would name that checkout's commit).
 os_flags=(CFG_ARM64_core=y CFG_USER_TA_TARGETS=ta_arm64 "CROSS_COMPILE64=$optee_cross" "PYTHON3=$optee_python3"
           "TEE_IMPL_VERSION=$optee_os_tag")
+# The TA's fine clock (firmware/optee/ta/ta_clock.h): with CFG_FTRACE_SUPPORT, and only then, OP-TEE 3.19 sets
+# CNTKCTL_EL1.EL0PCTEN on each core (core/arch/arm/kernel/thread.c, thread_init_per_cpu), so a TA may read the
+# physical counter CNTPCT_EL0 and CNTFRQ_EL0. The rest of the option adds no work inside the TA's units: it records
+# only code built with -pg (ours is not; CFG_SYSCALL_FTRACE stays off), so the TA's 2 KiB trace buffer holds just a
+# header, which the core hands to tee-supplicant when a session closes (firmware/optee/ta/README.md).
+os_flags+=(CFG_FTRACE_SUPPORT=y)
 # Debian's binutils 2.40 stops TF-A's link on an RWX-segment warning.
 tfa_flags=("CROSS_COMPILE=$optee_cross" SPD=opteed LDFLAGS=--no-warn-rwx-segments)
 case "$platform" in

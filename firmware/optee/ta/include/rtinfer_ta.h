@@ -108,6 +108,8 @@ typedef struct {
                                             a TA built with RTINFER_TA_USE_CNTVCT for a kernel that allows it */
 #define RTINFER_TA_CLOCK_MONOTONIC 2u   /* teesim: the host's CLOCK_MONOTONIC */
 #define RTINFER_TA_CLOCK_GP_MILLIS 3u   /* TEE_GetSystemTime: whole milliseconds only */
+#define RTINFER_TA_CLOCK_CNTPCT 4u      /* aarch64 generic timer, physical count (ns from CNTPCT_EL0 / CNTFRQ_EL0);
+                                            OP-TEE built with CFG_FTRACE_SUPPORT, which lets EL0 read it */
 
 /* After the outputs of a RUN with RTINFER_TA_RUN_TIMES. Times are ns from the TA's first reading in the entry
  * (after the unit list was checked); inside_ns is that reading to the last one (after the last output copy). */
