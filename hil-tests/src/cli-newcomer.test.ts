@@ -61,7 +61,11 @@ describe('tables', () => {
     const { code, stdout } = await rtinfer('inspect', longPath);
     expect(code).toBe(0);
     const all = stdout.trimEnd().split('\n');
-    const lines = all.slice(all.findIndex((line) => line.startsWith('layer ')));
+    const start = all.findIndex((line) => line.startsWith('layer '));
+    const totalRow = all.findIndex((line, i) => i > start && line.startsWith('total '));
+    const lines = all.slice(start, totalRow + 1);
+    // Under the table, the note that names its ratio (the weights ratio, not the file's).
+    expect(all[totalRow + 1]).toMatch(/^ratio is the weights ratio/);
     expect(lines[0]).toMatch(/^layer +params +kept +weight bits +index bits +before +after +ratio$/);
     expect(lines[1]).toMatch(/^-+( {2}-+){7}$/);
     expect(lines.at(-2)).toBe(lines[1]);

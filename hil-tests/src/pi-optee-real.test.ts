@@ -192,7 +192,9 @@ describe.runIf(onOptee)('tee-supplicant killed mid-push (real OP-TEE)', () => {
     let killed: Promise<{ output: string; status: number }> | undefined;
     const abort = new AbortController();
     const first = await outcome(
-      pushModel(session, sealing.sealed, {
+      // The stream, as rtinfer push sends it (SPEC §4.3's header form): the CLI's push in step 4 resumes only a slot
+      // begun in the same form.
+      pushModel(session, sealing.stream, {
         modelId: 'alexnet-squeezed',
         // Small chunks and window, so that progress comes as the device stores them.
         chunkBytes: 1024,
