@@ -32,7 +32,7 @@ describe('parseCampaign', () => {
     expect(trec.models.get('lenet')!.overrides).toEqual({ conv: { prune: { keep: expect.closeTo(0.4, 9) }, weightBits: 8 }, fc: { prune: { keep: expect.closeTo(0.1, 9) }, weightBits: 5 } });
     expect(trec.runs.map((run) => [run.name, run.mode, run.durationUs, run.repetitions])).toEqual([['dense', 'dense', 500_000, 2], ['trec', 'trec', 500_000, 2], ['int8', 'int8', 500_000, 2]]);
     expect([trec.models.get('lenet')!.int8, trec.models.get('lenet-int8')!.int8]).toEqual([false, true]);
-    expect(trec.runs[0]!.assertions[2]).toEqual({ kind: 'p99-response', task: 'camera', belowUs: 25_000, text: 'p99 response of camera below 25ms' });
+    expect(trec.runs[0]!.assertions[2]).toEqual({ kind: 'p99-response', task: 'camera', belowUs: 40_000, text: 'p99 response of camera below 40ms' });
     const deeptrust = parseCampaign(readFileSync(join(examples, 'deeptrust-comparison.yaml'), 'utf8'), join(examples, 'deeptrust-comparison.yaml'));
     expect(deeptrust.targets.get('pi')).toMatchObject({ kind: 'start', start: 'optee-sim' });
     expect(deeptrust.runs.map((run) => run.mode)).toEqual(['lw', 'fusion', 'fusion-budget']);
@@ -42,7 +42,7 @@ describe('parseCampaign', () => {
   });
 
   it('an unknown key: its path, line and column, and the keys allowed there', () => {
-    const text = TREC.replace('    repetitions: 2\n    assert:\n      - no-miss: camera\n      - no-miss: lidar\n      - p99-response: { task: camera, below: 25ms }\n      - output-within: 1e-4\n  - name: trec', '    repetitons: 2\n    assert:\n      - no-miss: camera\n      - no-miss: lidar\n      - p99-response: { task: camera, below: 25ms }\n      - output-within: 1e-4\n  - name: trec');
+    const text = TREC.replace('    repetitions: 2\n    assert:\n      - no-miss: camera\n      - no-miss: lidar\n      - p99-response: { task: camera, below: 40ms }\n      - output-within: 1e-4\n  - name: trec', '    repetitons: 2\n    assert:\n      - no-miss: camera\n      - no-miss: lidar\n      - p99-response: { task: camera, below: 40ms }\n      - output-within: 1e-4\n  - name: trec');
     const error = failure(text);
     expect(error).toMatchObject({ reason: 'unknown_key', key: 'runs[0].repetitons', position: positionOf(text, 'repetitons') });
     expect(error.message).toMatch(/edited\.yaml:\d+:5: runs\[0\]\.repetitons: unknown key "repetitons"; expected one of: name, target, model, mode, taskset, duration, repetitions, assert$/);
@@ -60,12 +60,12 @@ describe('parseCampaign', () => {
   });
 
   it('a p99 bound in the wrong unit: a size, or no unit at all, is refused where it is written', () => {
-    const size = TREC.replace('below: 25ms', 'below: 25MiB');
-    expect(failure(size)).toMatchObject({ reason: 'wrong_unit', key: 'runs[0].assert[2].p99-response.below', position: positionOf(size, '25MiB') });
-    expect(failure(size).message).toContain('"25MiB" is a size, not a time');
-    const bare = TREC.replace('below: 25ms', 'below: 25');
-    expect(failure(bare)).toMatchObject({ reason: 'wrong_unit', key: 'runs[0].assert[2].p99-response.below', position: positionOf(bare, 'below: 25', 7) });
-    expect(failure(bare).message).toContain('25 has no unit');
+    const size = TREC.replace('below: 40ms', 'below: 40MiB');
+    expect(failure(size)).toMatchObject({ reason: 'wrong_unit', key: 'runs[0].assert[2].p99-response.below', position: positionOf(size, '40MiB') });
+    expect(failure(size).message).toContain('"40MiB" is a size, not a time');
+    const bare = TREC.replace('below: 40ms', 'below: 40');
+    expect(failure(bare)).toMatchObject({ reason: 'wrong_unit', key: 'runs[0].assert[2].p99-response.below', position: positionOf(bare, 'below: 40', 7) });
+    expect(failure(bare).message).toContain('40 has no unit');
     expect(failure(TREC.replace('duration: 500ms', 'duration: 5 furlongs')).reason).toBe('wrong_unit');
   });
 
