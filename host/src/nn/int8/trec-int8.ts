@@ -49,7 +49,7 @@ export function int8TrecConv(
   const zp = q.inputZeroPoint;
   const acc = new Int32Array(R * M); // int32 stores wrap like the device's sums
   for (let r = 0; r < R; r++) acc.set(bias, r * M);
-  const x = new Int8Array(R * L);
+  const x = new Int8Array(L); // row r's sub-vector, used only while row r is hashed and summed
   const slotOf = new Int32Array(R);
   const D = Math.min(R, 2 ** H);
   const sums = new Int32Array(D * L);
@@ -70,17 +70,17 @@ export function int8TrecConv(
         const iy = y0 + Math.floor(pixel / g.kernelW);
         const ix = x0 + (pixel % g.kernelW);
         const inside = iy >= 0 && ix >= 0 && iy < g.inH && ix < g.inW;
-        x[r * L + t] = inside ? input[(iy * g.inW + ix) * g.inChannels + (c % g.inChannels)]! : zp;
+        x[t] = inside ? input[(iy * g.inW + ix) * g.inChannels + (c % g.inChannels)]! : zp;
       }
       let id = 0;
       for (let j = 0; j < H; j++) {
         let dot = 0;
-        for (let t = 0; t < L; t++) dot += (x[r * L + t]! - zp) * weights[j * K + first + t]!;
+        for (let t = 0; t < L; t++) dot += (x[t]! - zp) * weights[j * K + first + t]!;
         if (dot > 0) id = (id | (1 << j)) >>> 0;
       }
       const slot = joinCluster(slots, id, count, sums, L);
       slotOf[r] = slot;
-      for (let t = 0; t < L; t++) sums[slot * L + t]! += x[r * L + t]!;
+      for (let t = 0; t < L; t++) sums[slot * L + t]! += x[t]!;
     }
     clusters += slots.size;
     for (let slot = 0; slot < slots.size; slot++) {
