@@ -102,8 +102,7 @@ export class SealedStream {
   /** Seals the first segment not sealed yet, if it starts below byte `before` (a push does it while it waits):
    *  false once none is left there. */
   makeAhead(before = this.size): boolean {
-    let part = this.hashedParts;
-    while (part < this.sealed.length && this.sealed[part]) part++;
+    const part = this.hashedParts; // the first part not sealed: sealPart moves the hashed prefix over every sealed one
     if (part === this.sealed.length || this.partRange(part).from >= before) return false;
     this.sealPart(part);
     return this.pending > 0;
