@@ -9,7 +9,9 @@ import { elementCount, type Graph, isWeighted, type Layer, type PoolLayer } from
 import { inferShapes } from '../model/shapes.js';
 import {
   type ChannelQuant,
+  chwToHwc,
   dequantize,
+  hwcToChw,
   int8AvgPool,
   int8Concat,
   int8Conv,
@@ -21,19 +23,6 @@ import {
   quantize,
   type TensorQuant,
 } from './int8/index.js';
-
-/** A [c, h, w] tensor's values in [h, w, c] order, or back. */
-export function toChannelLast(values: ArrayLike<number>, [c, h, w]: number[]): Int8Array {
-  const out = new Int8Array(values.length);
-  for (let k = 0; k < c!; k++) for (let p = 0; p < h! * w!; p++) out[p * c! + k] = values[k * h! * w! + p]!;
-  return out;
-}
-
-export function toChannelFirst(values: Float32Array, [c, h, w]: number[]): Float32Array {
-  const out = new Float32Array(values.length);
-  for (let k = 0; k < c!; k++) for (let p = 0; p < h! * w!; p++) out[k * h! * w! + p] = values[p * c! + k]!;
-  return out;
-}
 
 const spatial = (shape: number[]) => (shape.length === 3 ? shape[1]! * shape[2]! : 1);
 
@@ -59,7 +48,7 @@ export function runGraphInt8(model: CompressedModel, input: Float32Array): Int8R
   const tensors = new Map<string, Int8Array>();
   const inputShape = graph.input.shape;
   const quantizedInput = quantize(input, quantOf.get(graph.input.name)!);
-  tensors.set(graph.input.name, inputShape.length === 3 ? toChannelLast(quantizedInput, inputShape) : quantizedInput);
+  tensors.set(graph.input.name, inputShape.length === 3 ? chwToHwc(quantizedInput, inputShape[0]!, inputShape[1]!, inputShape[2]!) : quantizedInput);
 
   const runLayer = (layer: Layer): Int8Array => {
     const inShape = shapeOf(layer.inputs[0]!);
@@ -116,7 +105,7 @@ export function runGraphInt8(model: CompressedModel, input: Float32Array): Int8R
   const real = (name: string) => {
     const shape = shapeOf(name);
     const values = dequantize(tensors.get(name)!, quantOf.get(name)!);
-    return shape.length === 3 && spatial(shape) > 1 ? toChannelFirst(values, shape) : values;
+    return shape.length === 3 && spatial(shape) > 1 ? hwcToChw(values, shape[0]!, shape[1]!, shape[2]!) : values;
   };
   return { tensors, real };
 }
