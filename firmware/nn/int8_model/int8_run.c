@@ -58,6 +58,12 @@ static rtnn_i8_channel_quant channel_quant(const rtnn_model *model, const rtnn_l
                                  layer->i8_shifts, k_no_clamp};
 }
 
+/* The pooling window of `layer`; a global average pool is an average pool whose window is the whole input. */
+static rtnn_pool_geometry pool_geometry(const rtnn_layer *layer, const rtnn_shape *in) {
+  if (layer->op != RTNN_OP_GLOBAL_AVG_POOL) return rtnn_layer_pool_geometry(layer, in);
+  return (rtnn_pool_geometry){in->dims[0], in->dims[1], in->dims[2], 1, 1, in->dims[1], in->dims[2], 1, 1, 0, 0};
+}
+
 static rtnn_status run_layer(const int8_run *run, uint32_t index) {
   const rtnn_model *model = run->model;
   const rtnn_layer *layer = &model->layers[index];
@@ -79,11 +85,7 @@ static rtnn_status run_layer(const int8_run *run, uint32_t index) {
     case RTNN_OP_MAX_POOL:
     case RTNN_OP_AVG_POOL:
     case RTNN_OP_GLOBAL_AVG_POOL: {
-      rtnn_pool_geometry g = rtnn_layer_pool_geometry(layer, in_shape);
-      if (layer->op == RTNN_OP_GLOBAL_AVG_POOL) {
-        /* An average pool whose window is the whole input. */
-        g = (rtnn_pool_geometry){in_shape->dims[0], in_shape->dims[1], in_shape->dims[2], 1, 1, in_shape->dims[1], in_shape->dims[2], 1, 1, 0, 0};
-      }
+      const rtnn_pool_geometry g = pool_geometry(layer, in_shape);
       if (layer->op == RTNN_OP_MAX_POOL) return rtnn_i8_max_pool(&g, k_no_clamp, in, out);
       return rtnn_i8_avg_pool(&g, k_no_clamp, in, out, scratch, layer->scratch_bytes);
     }
@@ -138,12 +140,9 @@ static size_t layer_scratch(const rtnn_model *model, uint32_t index, rtnn_i8_tar
   switch (layer->op) {
     case RTNN_OP_CONV: return rtnn_i8_conv_scratch_bytes(&layer->conv, target);
     case RTNN_OP_DENSE: return rtnn_i8_fully_connected_scratch_bytes(rtnn_shape_count(in_shape), rtnn_shape_count(&layer->shape), target);
-    case RTNN_OP_AVG_POOL: {
-      const rtnn_pool_geometry g = rtnn_layer_pool_geometry(layer, in_shape);
-      return rtnn_i8_avg_pool_scratch_bytes(&g, target);
-    }
+    case RTNN_OP_AVG_POOL:
     case RTNN_OP_GLOBAL_AVG_POOL: {
-      const rtnn_pool_geometry g = {in_shape->dims[0], in_shape->dims[1], in_shape->dims[2], 1, 1, in_shape->dims[1], in_shape->dims[2], 1, 1, 0, 0};
+      const rtnn_pool_geometry g = pool_geometry(layer, in_shape);
       return rtnn_i8_avg_pool_scratch_bytes(&g, target);
     }
     default: return 0;
