@@ -6,7 +6,7 @@
 import { RtinferError } from '../errors.js';
 import { elementCount, type Graph, type Layer } from '../model/ir.js';
 import { runGraph, runLayer } from '../nn/forward.js';
-import { SOFTMAX_OUTPUT, softmaxQuant } from '../nn/int8/quantize.js';
+import { roundHalfAway, SOFTMAX_OUTPUT, softmaxQuant } from '../nn/int8/quantize.js';
 
 export interface ActivationQuant {
   /** float32, > 0. */
@@ -88,11 +88,6 @@ export function activationQuant({ min, max }: TensorRange): ActivationQuant {
   const scale = high > low ? Math.fround((high - low) / 255) : 1;
   const zeroPoint = Math.max(-128, Math.min(127, -128 - roundHalfAway(low / scale)));
   return { scale, zeroPoint };
-}
-
-/** Round half away from zero (C's round/lroundf), the rounding of every conversion to an integer here. */
-export function roundHalfAway(value: number): number {
-  return Math.sign(value) * Math.floor(Math.abs(value) + 0.5);
 }
 
 /** Union-find over tensor indices. */

@@ -4,9 +4,8 @@
 // while it decodes, so the sparse stream, its Huffman codes and the fp32 path are untouched (CONTAINER.md §8).
 import { type ConvLayer, type DenseLayer, elementCount } from '../model/ir.js';
 import { RtinferError } from '../errors.js';
-import { channelMultipliers } from '../nn/int8/quantize.js';
+import { channelMultipliers, roundHalfAway } from '../nn/int8/quantize.js';
 import type { ActivationQuant } from './quantize-activations.js';
-import { roundHalfAway } from './quantize-activations.js';
 
 /** What a codec's `int8` key holds (CONTAINER.md §8.2). */
 export interface LayerQuantization {

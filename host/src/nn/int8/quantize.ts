@@ -116,13 +116,16 @@ export function softmaxQuant(inputScale: number, beta = 1): SoftmaxQuant {
   return { multiplier, shift, diffMin: -radius };
 }
 
+/** Round half away from zero (C's round/lroundf), the rounding of every conversion to an integer in quantization. */
+export function roundHalfAway(value: number): number {
+  return Math.sign(value) * Math.round(Math.abs(value));
+}
+
 /** q = clamp(round(real / scale) + zeroPoint, −128, 127), ties away from zero. */
 export function quantize(values: ArrayLike<number>, q: TensorQuant): Int8Array {
   const out = new Int8Array(values.length);
   for (let i = 0; i < values.length; i++) {
-    const scaled = values[i]! / q.scale;
-    const rounded = Math.sign(scaled) * Math.round(Math.abs(scaled));
-    out[i] = Math.max(-128, Math.min(127, rounded + q.zeroPoint));
+    out[i] = Math.max(-128, Math.min(127, roundHalfAway(values[i]! / q.scale) + q.zeroPoint));
   }
   return out;
 }
