@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSim } from 'rtinfer';
 import { afterAll, describe, expect, it } from 'vitest';
-import { campaign, campaignProcess, events, examples, readAllTraces, readJson, validateJunit } from './support/campaign.js';
+import { campaign, campaignProcess, events, examples, readAllTraces, readJson, until, validateJunit } from './support/campaign.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'rtinfer-campaign-faults-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -36,14 +36,6 @@ function campaignFile(name: string, target: string, duration: string, extra = ''
     ].join('\n'),
   );
   return file;
-}
-
-async function until(what: string, ready: () => boolean, boundMs = 120_000): Promise<void> {
-  const end = Date.now() + boundMs;
-  while (!ready()) {
-    if (Date.now() > end) throw new Error(`${what}: not within ${boundMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 /** The pid of the sim this campaign started, by the device id it gave it (`<campaign>-<target>`). */

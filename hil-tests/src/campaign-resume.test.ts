@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { campaign, campaignProcess, events, examples, readAllTraces, readJson } from './support/campaign.js';
+import { campaign, campaignProcess, events, examples, readAllTraces, readJson, until } from './support/campaign.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'rtinfer-campaign-resume-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -40,13 +40,9 @@ function campaignFile(name: string): string {
   return file;
 }
 
-/** Polls the folder's events until `done` for `step` is there (bounded: the campaign's own bounds are shorter). */
-async function untilDone(out: string, step: string, boundMs = 120_000): Promise<void> {
-  const until = Date.now() + boundMs;
-  while (!events(out).some((event) => event.event === 'done' && event.step === step)) {
-    if (Date.now() > until) throw new Error(`no "done" for ${step} in ${out}/events.jsonl within ${boundMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+/** Polls the folder's events until `done` for `step` is there. */
+function untilDone(out: string, step: string): Promise<void> {
+  return until(`"done" for ${step} in ${out}/events.jsonl`, () => events(out).some((event) => event.event === 'done' && event.step === step));
 }
 
 const sha = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');

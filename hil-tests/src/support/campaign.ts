@@ -59,6 +59,15 @@ export function events(dir: string): { event: string; step?: string; attempt?: n
   });
 }
 
+/** Polls `ready` every 50 ms until it holds; bounded (the campaign's own bounds are shorter), so a hang fails with `what`. */
+export async function until(what: string, ready: () => boolean, boundMs = 120_000): Promise<void> {
+  const end = Date.now() + boundMs;
+  while (!ready()) {
+    if (Date.now() > end) throw new Error(`${what}: not within ${boundMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 /** Every trace in the folder through the recording reader: each record decoded, none cut short. */
 export function readAllTraces(dir: string): Map<string, { records: number; taskset: unknown; deviceId: string | undefined }> {
   const traces = new Map<string, { records: number; taskset: unknown; deviceId: string | undefined }>();
