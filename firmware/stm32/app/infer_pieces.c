@@ -35,12 +35,6 @@ static size_t reply_limit(void)
     return link_tx_max_frame() - RTP_FRAME_OVERHEAD;
 }
 
-static void refuse(uint32_t id, uint8_t type, uint16_t code, const char *message, uint64_t need, uint64_t have)
-{
-    reply_facts_t facts = {.type = type, .has_need = true, .need = need, .has_have = true, .have = have};
-    reply_error_facts(id, code, message, &facts);
-}
-
 void infer_pieces_open(uint32_t infer_id, uint8_t *buffer, uint32_t size, infer_pieces_run_fn run)
 {
     s_input.open = true;
@@ -68,9 +62,9 @@ void infer_pieces_abandon(void)
     s_held.ticks = NULL;
     if (s_input.open) {
         s_input.open = false;
-        refuse(s_input.id, RTP_MSG_INFER, RTP_ERR_BAD_STATE,
-               "input abandoned: another request came before its last piece (need = held, have = size)",
-               s_input.next, s_input.size);
+        reply_error_need_have(s_input.id, RTP_ERR_BAD_STATE,
+                              "input abandoned: another request came before its last piece (need = held, have = size)",
+                              RTP_MSG_INFER, s_input.next, s_input.size);
     }
 }
 
@@ -78,20 +72,20 @@ void infer_part_handle(const rtp_msg_t *req)
 {
     const rtp_infer_part_t *p = &req->body.infer_part;
     if (!s_input.open) {
-        reply_facts_t facts = {.type = RTP_MSG_INFER_PART};
-        reply_error_facts(req->id, RTP_ERR_BAD_STATE, "no INFER is waiting for input pieces", &facts);
+        reply_error(req->id, RTP_ERR_BAD_STATE, "no INFER is waiting for input pieces", RTP_MSG_INFER_PART);
         return;
     }
     const uint64_t end = (uint64_t)p->offset + p->data.len;
     if (p->offset > s_input.next) {
-        refuse(req->id, RTP_MSG_INFER_PART, RTP_ERR_OUT_OF_RANGE,
-               "piece out of order: the bytes before it are missing (need = offset, have = next)", p->offset,
-               s_input.next);
+        reply_error_need_have(req->id, RTP_ERR_OUT_OF_RANGE,
+                              "piece out of order: the bytes before it are missing (need = offset, have = next)",
+                              RTP_MSG_INFER_PART, p->offset, s_input.next);
         return;
     }
     if (end > s_input.size) {
-        refuse(req->id, RTP_MSG_INFER_PART, RTP_ERR_OUT_OF_RANGE,
-               "piece beyond the input (need = its end, have = input_size)", end, s_input.size);
+        reply_error_need_have(req->id, RTP_ERR_OUT_OF_RANGE,
+                              "piece beyond the input (need = its end, have = input_size)",
+                              RTP_MSG_INFER_PART, end, s_input.size);
         return;
     }
     if (end > s_input.next) {
@@ -115,12 +109,15 @@ void result_part_handle(const rtp_msg_t *req)
     const uint8_t *bytes = q->part == RTP_PART_OUTPUT ? s_held.output : (const uint8_t *)(const void *)s_held.ticks;
     const uint32_t size = q->part == RTP_PART_OUTPUT ? s_held.output_bytes : s_held.tick_count * 8u;
     if (bytes == NULL) {
-        refuse(req->id, RTP_MSG_RESULT_PART, RTP_ERR_BAD_STATE, "no result part withheld (need = part)", q->part, 0);
+        reply_error_need_have(req->id, RTP_ERR_BAD_STATE,
+                              "no result part withheld (need = part)",
+                              RTP_MSG_RESULT_PART, q->part, 0);
         return;
     }
     if (q->offset >= size) {
-        refuse(req->id, RTP_MSG_RESULT_PART, RTP_ERR_OUT_OF_RANGE, "offset beyond the part (need = offset, have = size)",
-               q->offset, size);
+        reply_error_need_have(req->id, RTP_ERR_OUT_OF_RANGE,
+                              "offset beyond the part (need = offset, have = size)",
+                              RTP_MSG_RESULT_PART, q->offset, size);
         return;
     }
     rtp_msg_t *m = reply_begin(RTP_MSG_RESULT_PART, req->id);

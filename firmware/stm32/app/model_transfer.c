@@ -59,12 +59,6 @@ void model_transfer_init(void)
     memset(&s_transfer, 0, sizeof s_transfer);
 }
 
-static void error_facts(uint32_t id, uint16_t code, const char *message, uint8_t type, uint64_t need, uint64_t have)
-{
-    reply_facts_t facts = {.type = type, .has_need = true, .need = need, .has_have = true, .have = have};
-    reply_error_facts(id, code, message, &facts);
-}
-
 /* Sends MODEL_ACK with the store's progress; returns its `next`. */
 static uint32_t send_ack(uint32_t id)
 {
@@ -121,26 +115,26 @@ void model_begin_handle(const rtp_msg_t *req)
     const rtp_model_begin_t *b = &req->body.model_begin;
     if (b->has_header_sha256 && !RTINFER_MODEL_HEADER_FORM) {
         /* need = the key this device needs (sha256), have = the key it got (header_sha256) */
-        error_facts(req->id, RTP_ERR_INVALID, "this device needs the file's sha256 (2), not header_sha256 (6)",
-                    RTP_MSG_MODEL_BEGIN, 2, 6);
+        reply_error_need_have(req->id, RTP_ERR_INVALID, "this device needs the file's sha256 (2), not header_sha256 (6)",
+                              RTP_MSG_MODEL_BEGIN, 2, 6);
         return;
     }
     int slot = b->has_slot ? b->slot : default_slot();
     if (slot < 0 || slot >= model_store_slot_count()) {
-        error_facts(req->id, RTP_ERR_OUT_OF_RANGE, "no such model slot", RTP_MSG_MODEL_BEGIN, (uint64_t)(slot < 0 ? 0 : slot),
-                    model_store_slot_count());
+        reply_error_need_have(req->id, RTP_ERR_OUT_OF_RANGE, "no such model slot", RTP_MSG_MODEL_BEGIN, (uint64_t)(slot < 0 ? 0 : slot),
+                              model_store_slot_count());
         return;
     }
     uint16_t chunk = agree_chunk(b->chunk);
     if (chunk == 0) {
-        error_facts(req->id, RTP_ERR_INVALID, "chunk size must be a multiple of the device's block", RTP_MSG_MODEL_BEGIN,
-                    MODEL_BLOCK_BYTES, b->chunk);
+        reply_error_need_have(req->id, RTP_ERR_INVALID, "chunk size must be a multiple of the device's block", RTP_MSG_MODEL_BEGIN,
+                              MODEL_BLOCK_BYTES, b->chunk);
         return;
     }
     if (b->size > model_store_capacity()) {
         /* Refused before any chunk moves, with the sizes (issue: never a half-written slot). */
-        error_facts(req->id, RTP_ERR_NO_SPACE, "container does not fit a slot", RTP_MSG_MODEL_BEGIN, b->size,
-                    model_store_capacity());
+        reply_error_need_have(req->id, RTP_ERR_NO_SPACE, "container does not fit a slot", RTP_MSG_MODEL_BEGIN, b->size,
+                              model_store_capacity());
         return;
     }
     uint32_t next = 0;
@@ -148,8 +142,8 @@ void model_begin_handle(const rtp_msg_t *req)
     int err = model_store_begin_form((uint8_t)slot, b->model_id.ptr, b->model_id.len, b->size, identity,
                                      b->has_header_sha256, &next);
     if (err == MODEL_ERR_ACTIVE) {
-        error_facts(req->id, RTP_ERR_BAD_STATE, "slot holds the active model; push to another slot", RTP_MSG_MODEL_BEGIN,
-                    (uint64_t)slot, (uint64_t)model_store_active());
+        reply_error_need_have(req->id, RTP_ERR_BAD_STATE, "slot holds the active model; push to another slot", RTP_MSG_MODEL_BEGIN,
+                              (uint64_t)slot, (uint64_t)model_store_active());
         return;
     }
     if (err != MODEL_OK) {
@@ -169,38 +163,38 @@ void model_chunk_handle(const rtp_msg_t *req)
 {
     const rtp_model_chunk_t *c = &req->body.model_chunk;
     if (c->slot >= model_store_slot_count()) {
-        error_facts(0, RTP_ERR_OUT_OF_RANGE, "no such model slot", RTP_MSG_MODEL_CHUNK, c->slot, model_store_slot_count());
+        reply_error_need_have(0, RTP_ERR_OUT_OF_RANGE, "no such model slot", RTP_MSG_MODEL_CHUNK, c->slot, model_store_slot_count());
         return;
     }
     if (!s_transfer.open || c->slot != s_transfer.slot) {
         /* SPEC §3.3: a chunk the device cannot place draws ERROR with id 0. */
-        error_facts(0, RTP_ERR_BAD_STATE, "no transfer in progress for this slot", RTP_MSG_MODEL_CHUNK, c->slot,
-                    s_transfer.open ? s_transfer.slot : 0xFFu);
+        reply_error_need_have(0, RTP_ERR_BAD_STATE, "no transfer in progress for this slot", RTP_MSG_MODEL_CHUNK, c->slot,
+                              s_transfer.open ? s_transfer.slot : 0xFFu);
         return;
     }
     if (c->data.len > s_transfer.chunk) {
-        error_facts(0, RTP_ERR_TOO_LARGE, "chunk larger than agreed", RTP_MSG_MODEL_CHUNK, c->data.len, s_transfer.chunk);
+        reply_error_need_have(0, RTP_ERR_TOO_LARGE, "chunk larger than agreed", RTP_MSG_MODEL_CHUNK, c->data.len, s_transfer.chunk);
         return;
     }
     bool duplicate = false;
     int err = model_store_write(s_transfer.slot, c->offset, c->data.ptr, c->data.len, &duplicate);
     if (err == MODEL_ERR_RANGE) {
-        error_facts(0, RTP_ERR_OUT_OF_RANGE, "chunk beyond the container", RTP_MSG_MODEL_CHUNK, (uint64_t)c->offset + c->data.len,
-                    s_transfer.size);
+        reply_error_need_have(0, RTP_ERR_OUT_OF_RANGE, "chunk beyond the container", RTP_MSG_MODEL_CHUNK, (uint64_t)c->offset + c->data.len,
+                              s_transfer.size);
         return;
     }
     if (err == MODEL_ERR_ALIGN) {
         /* The facts point at what is wrong (SPEC §4.3): need = the offset if it is off a block
          * boundary, else the length; have = the block size both must be multiples of. */
         bool offset_wrong = c->offset % MODEL_BLOCK_BYTES != 0;
-        error_facts(0, RTP_ERR_INVALID,
-                    offset_wrong ? "chunk offset not on a block boundary" : "chunk length not whole blocks and not ending the container",
-                    RTP_MSG_MODEL_CHUNK, offset_wrong ? c->offset : c->data.len, MODEL_BLOCK_BYTES);
+        reply_error_need_have(0, RTP_ERR_INVALID,
+                              offset_wrong ? "chunk offset not on a block boundary" : "chunk length not whole blocks and not ending the container",
+                              RTP_MSG_MODEL_CHUNK, offset_wrong ? c->offset : c->data.len, MODEL_BLOCK_BYTES);
         return;
     }
     if (err != MODEL_OK) {
-        error_facts(0, err == MODEL_ERR_NO_TRANSFER ? RTP_ERR_BAD_STATE : RTP_ERR_STORAGE, "chunk not stored", RTP_MSG_MODEL_CHUNK,
-                    c->offset, s_transfer.size);
+        reply_error_need_have(0, err == MODEL_ERR_NO_TRANSFER ? RTP_ERR_BAD_STATE : RTP_ERR_STORAGE, "chunk not stored", RTP_MSG_MODEL_CHUNK,
+                              c->offset, s_transfer.size);
         return;
     }
     bool in_order = c->offset == s_transfer.expected && !duplicate;
@@ -259,7 +253,7 @@ void model_commit_handle(const rtp_msg_t *req)
 {
     const rtp_model_commit_t *c = &req->body.model_commit;
     if (c->slot >= model_store_slot_count()) {
-        error_facts(req->id, RTP_ERR_OUT_OF_RANGE, "no such model slot", RTP_MSG_MODEL_COMMIT, c->slot, model_store_slot_count());
+        reply_error_need_have(req->id, RTP_ERR_OUT_OF_RANGE, "no such model slot", RTP_MSG_MODEL_COMMIT, c->slot, model_store_slot_count());
         return;
     }
     bool activate = c->has_activate ? c->activate : true;
@@ -278,13 +272,13 @@ void model_commit_handle(const rtp_msg_t *req)
     if (err == MODEL_ERR_INCOMPLETE) {
         model_slot_info_t info;
         (void)model_store_info(c->slot, &info);
-        error_facts(req->id, RTP_ERR_BAD_STATE, "not every byte has arrived", RTP_MSG_MODEL_COMMIT, info.size, info.received);
+        reply_error_need_have(req->id, RTP_ERR_BAD_STATE, "not every byte has arrived", RTP_MSG_MODEL_COMMIT, info.size, info.received);
         return;
     }
     if (err == MODEL_ERR_NEED_SHA) {
         /* need = the key wanted (sha256), have = 0: absent */
-        error_facts(req->id, RTP_ERR_INVALID, "a slot begun with header_sha256 is committed with sha256 (2)",
-                    RTP_MSG_MODEL_COMMIT, 2, 0);
+        reply_error_need_have(req->id, RTP_ERR_INVALID, "a slot begun with header_sha256 is committed with sha256 (2)",
+                              RTP_MSG_MODEL_COMMIT, 2, 0);
         return;
     }
     if (err == MODEL_ERR_HASH) {
@@ -292,9 +286,9 @@ void model_commit_handle(const rtp_msg_t *req)
         if (s_transfer.slot == c->slot && !kept) {
             s_transfer.open = false;
         }
-        error_facts(req->id, RTP_ERR_HASH_MISMATCH, kept ? "SHA-256 differs from the active slot's; it stays active"
-                                                          : "SHA-256 differs; the slot was erased",
-                    RTP_MSG_MODEL_COMMIT, c->slot, c->slot);
+        reply_error_need_have(req->id, RTP_ERR_HASH_MISMATCH, kept ? "SHA-256 differs from the active slot's; it stays active"
+                                                                    : "SHA-256 differs; the slot was erased",
+                              RTP_MSG_MODEL_COMMIT, c->slot, c->slot);
         return;
     }
     if (err == MODEL_ERR_NO_TRANSFER || err == MODEL_ERR_ACTIVE) {

@@ -63,6 +63,12 @@ void reply_error(uint32_t id, uint16_t code, const char *message, int type)
     reply_error_facts(id, code, message, &facts);
 }
 
+void reply_error_need_have(uint32_t id, uint16_t code, const char *message, int type, uint64_t need, uint64_t have)
+{
+    reply_facts_t facts = {.type = type, .has_need = true, .need = need, .has_have = true, .have = have};
+    reply_error_facts(id, code, message, &facts);
+}
+
 void reply_error_facts(uint32_t id, uint16_t code, const char *message, const reply_facts_t *facts)
 {
     rtp_msg_make_error(&s_err, id, code, message);

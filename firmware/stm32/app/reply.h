@@ -37,4 +37,7 @@ typedef struct {
 /* Sends ERROR(code) for request `id` with its facts; message is kept by reference. */
 void reply_error_facts(uint32_t id, uint16_t code, const char *message, const reply_facts_t *facts);
 
+/* Sends ERROR(code) for request `id` of `type` with both facts, need and have. */
+void reply_error_need_have(uint32_t id, uint16_t code, const char *message, int type, uint64_t need, uint64_t have);
+
 #endif
