@@ -1,9 +1,8 @@
 // The boards `rtinfer flash` writes: where each image comes from (scripts/build-arm.sh's build/arm/<board>),
 // where a raw .bin goes, which core the board has (checked against the target's CPUID before anything is
 // written), and how OpenOCD and st-flash reach it.
-import { join } from 'node:path';
 import { RtinferError } from '../errors.js';
-import { repositoryRoot } from '../sim/sim-binary.js';
+import { armImagePath } from '../sim/qemu.js';
 
 export interface FlashTarget {
   /** The firmware's board name (HELLO `board`, build/arm/<board>). */
@@ -48,5 +47,5 @@ export function flashTarget(name: string): FlashTarget {
 
 /** What scripts/build-arm.sh writes for the board. */
 export function boardImagePath(target: FlashTarget): string {
-  return join(repositoryRoot, 'build', 'arm', target.board, `rtinfer-${target.board}.elf`);
+  return armImagePath(target.board);
 }

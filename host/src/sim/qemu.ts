@@ -75,9 +75,14 @@ export interface RunningQemu {
 const HOST_ID_MAGIC = 0x49445254;
 const PTY_LINE = /char device redirected to (\/dev\/\S+)/;
 
+/** The image scripts/build-arm.sh writes for a firmware board. */
+export function armImagePath(board: string): string {
+  return join(repositoryRoot, 'build', 'arm', board, `rtinfer-${board}.elf`);
+}
+
 export function qemuImagePath(machine: QemuMachineName = 'netduinoplus2'): string {
   const { board, imageEnv } = QEMU_MACHINES[machine];
-  return process.env[imageEnv] ?? join(repositoryRoot, 'build', 'arm', board, `rtinfer-${board}.elf`);
+  return process.env[imageEnv] ?? armImagePath(board);
 }
 
 /** The qemu-system-arm executable, or undefined if there is none. */
