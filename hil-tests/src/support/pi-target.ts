@@ -100,7 +100,7 @@ export async function startPiTarget(options: PiTargetOptions): Promise<RunningPi
   };
   const target = hilPiTarget();
   // Another Pi of the suite's own (a second, differently pinned one) is always local; the external one is connected once.
-  if (isExternal(target) && external?.agent === undefined && !(external && !external.agent)) {
+  if (isExternal(target) && external === undefined) {
     const agent = await externalPi(target);
     if (agent) return agent;
   }
