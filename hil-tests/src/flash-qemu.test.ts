@@ -11,7 +11,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { findQemu, freePort, openPtyPair, repositoryRoot } from 'rtinfer';
+import { armImagePath, findQemu, freePort, openPtyPair } from 'rtinfer';
 import { afterAll, describe, expect, it } from 'vitest';
 import { rtinferIn } from './support/cli.js';
 
@@ -23,7 +23,7 @@ afterAll(() => {
   rmSync(work, { recursive: true, force: true });
 });
 
-const imageOf = (board: string, ext: 'elf' | 'bin') => join(repositoryRoot, 'build', 'arm', board, `rtinfer-${board}.${ext}`);
+const imageOf = (board: string, ext: 'elf' | 'bin') => armImagePath(board).replace(/\.elf$/, `.${ext}`);
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
 /** QEMU halted at reset with nothing in its flash, its GDB server on a free port and its UART on a pty. */
