@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages scripts/build-optee.sh needs, as scripts/ensure-deps.sh installs the rest:
 # the aarch64 cross compiler, Debian's python3 with pyelftools and cryptography (OP-TEE's signing and ELF
-# tools), OpenSSL headers (TF-A's fiptool), and per platform the BL33 and the emulator:
+# tools), OpenSSL headers (TF-A's fiptool), dtc (OP-TEE compiles its embedded test DTB; no Debian package
+# we install pulls it in), and per platform the BL33 and the emulator:
 #   qemu  u-boot-qemu (qemu_arm64/u-boot.bin) and qemu-system-arm (it has qemu-system-aarch64)
 #   rpi3  nothing more: build-os.sh takes the Pi's u-boot from `apt-get download u-boot-rpi:arm64` (Debian
 #         packages it for arm64 only)
@@ -16,7 +17,7 @@ platforms=("$@")
 
 # command → Debian package
 declare -A wanted=([make]=make [git]=git [xz]=xz-utils [gcc]=gcc [${optee_cross}gcc]=gcc-aarch64-linux-gnu
-                   [flock]=util-linux)
+                   [flock]=util-linux [dtc]=device-tree-compiler)
 missing=()
 "$optee_python3" -c 'import elftools' 2>/dev/null || missing+=(python3-pyelftools)
 "$optee_python3" -c 'import cryptography' 2>/dev/null || missing+=(python3-cryptography)
