@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "read_whole_file.h"
 #include "rtinfer_nn/rtm_decode.h"
 
 static double now(void) {
@@ -45,14 +46,9 @@ int main(int argc, char **argv) {
     fprintf(stderr, "usage: %s FILE SECONDS|once\n", argv[0]);
     return 2;
   }
-  FILE *f = fopen(argv[1], "rb");
-  if (!f) return 2;
-  fseek(f, 0, SEEK_END);
-  size_t length = (size_t)ftell(f);
-  fseek(f, 0, SEEK_SET);
-  uint8_t *bytes = malloc(length);
-  if (fread(bytes, 1, length, f) != length) return 2;
-  fclose(f);
+  size_t length = 0;
+  uint8_t *bytes = read_whole_file(argv[1], &length);
+  if (!bytes) return 2;
   size_t header = 0;
   if (rtm_header_bytes(bytes, length, &header) != RTM_OK) return 2;
   uint8_t *scratch = malloc(rtm_scratch_bytes(header));

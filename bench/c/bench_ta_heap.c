@@ -75,7 +75,7 @@ int main(int argc, char **argv) {
       else if (strcmp(argv[i], "--slots") == 0 && i + 1 < argc) flags |= (uint32_t)atoi(argv[++i]) << RTINFER_TA_LOAD_SLOTS_SHIFT;
     }
     size_t length = 0;
-    uint8_t *sealed = bench_read_file(argv[3], &length);
+    uint8_t *sealed = read_whole_file(argv[3], &length);
     if (!length) {
       fprintf(stderr, "bench_ta_heap: cannot read %s\n", argv[3]);
       return 1;

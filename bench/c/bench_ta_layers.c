@@ -46,8 +46,8 @@ int main(int argc, char **argv) {
   uint8_t public_key[RTINFER_TA_KEY_BYTES];
   if (bench_open_ta("bench_ta_layers", argv[1], &s_context, &s_session, public_key)) return 1;
   size_t sealed_length = 0, input_length = 0;
-  uint8_t *sealed = bench_read_file(argv[2], &sealed_length);
-  uint8_t *input = bench_read_file(argv[3], &input_length);
+  uint8_t *sealed = read_whole_file(argv[2], &sealed_length);
+  uint8_t *input = read_whole_file(argv[3], &input_length);
   rtinfer_ta_facts facts;
   memset(&facts, 0, sizeof facts);
   if (!sealed_length || load(sealed, sealed_length, flags, &facts) != TEEC_SUCCESS) {

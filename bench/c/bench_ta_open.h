@@ -1,5 +1,5 @@
 /*
- * What the TA benches (bench_ta_heap, bench_ta_layers) share: reading an input file, and opening the rtinfer TA
+ * What the TA benches (bench_ta_heap, bench_ta_layers) share: opening the rtinfer TA
  * with its key made for a device id. Benches only: they malloc freely and report on stderr.
  */
 #ifndef RTINFER_BENCH_TA_OPEN_H
@@ -10,21 +10,9 @@
 #include <stdlib.h>
 #include <tee_client_api.h>
 
+#include "read_whole_file.h"
 #include "rtinfer_ta.h"
 #include "ta_invoke.h"
-
-/* The whole file, malloc'ed; *length 0 if it cannot be read whole (NULL if it cannot be opened). */
-static inline uint8_t *bench_read_file(const char *path, size_t *length) {
-  FILE *file = fopen(path, "rb");
-  if (!file) return NULL;
-  fseek(file, 0, SEEK_END);
-  long size = ftell(file);
-  fseek(file, 0, SEEK_SET);
-  uint8_t *bytes = malloc(size > 0 ? (size_t)size : 1u);
-  *length = size > 0 && fread(bytes, 1, (size_t)size, file) == (size_t)size ? (size_t)size : 0;
-  fclose(file);
-  return bytes;
-}
 
 /* Opens a session to the rtinfer TA and has it make (or return) its key for `device`; 0, or 1 with the reason on
  * stderr under the bench's `name`. */

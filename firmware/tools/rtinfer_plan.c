@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "engine_budget.h"
+#include "read_whole_file.h"
 #include "rtinfer_nn/int8_model.h"
 #include "rtinfer_nn/lw.h"
 #include "rtinfer_nn/model.h"
@@ -33,26 +34,6 @@ static int fail(const char *what, const char *detail)
 {
     fprintf(stderr, "rtinfer-plan: %s: %s\n", what, detail);
     return 1;
-}
-
-static unsigned char *read_file(const char *path, size_t *size)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
-        return NULL;
-    }
-    unsigned char *bytes = NULL;
-    if (fseek(f, 0, SEEK_END) == 0) {
-        long n = ftell(f);
-        if (n > 0 && fseek(f, 0, SEEK_SET) == 0 && (bytes = malloc((size_t)n)) != NULL &&
-            fread(bytes, 1, (size_t)n, f) != (size_t)n) {
-            free(bytes);
-            bytes = NULL;
-        }
-        *size = n > 0 ? (size_t)n : 0;
-    }
-    fclose(f);
-    return bytes;
 }
 
 /* The weight forms plan_with() decodes into: dense float32, sparse x codebook, and (int8 containers) int8. */
@@ -140,7 +121,7 @@ int main(int argc, char **argv)
         return argc == 2 ? 0 : 2;
     }
     size_t size = 0;
-    unsigned char *bytes = read_file(argv[1], &size);
+    unsigned char *bytes = read_whole_file(argv[1], &size);
     if (bytes == NULL) {
         return fail(argv[1], "cannot read the file");
     }

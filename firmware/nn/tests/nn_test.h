@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "read_whole_file.h"
+
 static int failures;
 #define CHECK(condition, ...)                                                  \
   do {                                                                         \
@@ -25,18 +27,8 @@ typedef struct {
   void (*run)(void);
 } nn_test_case;
 
-/* The whole file, malloc'ed (the caller frees it); NULL if it cannot be opened. */
-static inline uint8_t *nn_test_read_file(const char *path, size_t *length) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
-  fseek(f, 0, SEEK_END);
-  long size = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  uint8_t *data = malloc(size > 0 ? (size_t)size : 1u);
-  *length = fread(data, 1, (size_t)size, f);
-  fclose(f);
-  return data;
-}
+/* The whole file (read_whole_file.h): the name the test programs call it by. */
+#define nn_test_read_file read_whole_file
 
 /* 0 if every check passed, 1 if one failed, 2 if argv[1] names no case. */
 static inline int nn_test_main(int argc, char **argv, const nn_test_case *cases, size_t count) {

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "read_whole_file.h"
 #include "rtinfer_nn/rtm_decode.h"
 
 int main(int argc, char **argv) {
@@ -13,14 +14,9 @@ int main(int argc, char **argv) {
   }
   size_t chunk = argc > 3 ? (size_t)strtoul(argv[3], NULL, 10) : 1000u;
   if (chunk == 0) chunk = 1;
-  FILE *in = fopen(argv[1], "rb");
-  if (!in) return 2;
-  fseek(in, 0, SEEK_END);
-  size_t length = (size_t)ftell(in);
-  fseek(in, 0, SEEK_SET);
-  uint8_t *bytes = malloc(length ? length : 1u);
-  if (fread(bytes, 1, length, in) != length) return 2;
-  fclose(in);
+  size_t length = 0;
+  uint8_t *bytes = read_whole_file(argv[1], &length);
+  if (!bytes) return 2;
   size_t header = 0;
   rtm_status status = rtm_header_bytes(bytes, length < RTM_PREFIX_BYTES ? length : RTM_PREFIX_BYTES, &header);
   if (status != RTM_OK) {
