@@ -10,8 +10,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { armImagePath, findQemu, freePort, openPtyPair } from 'rtinfer';
+import { armImagePath, exitOf, findQemu, freePort, keepTail, openPtyPair, QEMU_PTY_LINE, waitForLine } from 'rtinfer';
 import { afterAll, describe, expect, it } from 'vitest';
 import { rtinferIn } from './support/cli.js';
 
@@ -31,19 +30,9 @@ async function qemuWithGdb(machine: 'netduinoplus2' | 'mps2-an500'): Promise<{ p
   const port = await freePort();
   const child = spawn(findQemu()!, ['-M', machine, '-display', 'none', '-monitor', 'none', '-serial', 'pty', '-S', '-gdb', `tcp:127.0.0.1:${port}`], { stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
-  const pty = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`qemu ${machine} printed no pty within 10 s`)), 10_000);
-    for (const stream of [child.stdout!, child.stderr!]) {
-      createInterface({ input: stream }).on('line', (line) => {
-        const match = /char device redirected to (\/dev\/\S+)/.exec(line);
-        if (match) {
-          clearTimeout(timer);
-          resolve(match[1]!);
-        }
-      });
-    }
-    child.once('exit', (code) => reject(new Error(`qemu ${machine} exited (${code}) before it was ready`)));
-  });
+  const what = `qemu ${machine}`;
+  const match = await waitForLine(child, [child.stdout, child.stderr], QEMU_PTY_LINE, { what, timeoutMs: 10_000, exited: exitOf(child), tail: keepTail([child.stdout, child.stderr]) });
+  const pty = match[1]!;
   return { pty, probe: `gdb://127.0.0.1:${port}` };
 }
 

@@ -61,6 +61,7 @@ export * from './device/tee-taskset.js';
 export * from './lab/index.js';
 export * from './daemon/index.js';
 export * from './sim/qemu.js';
+export { exitOf, keepTail, waitForLine } from './sim/child-process.js';
 export * from './sim/pi-agent.js';
 export * from './sim/optee-qemu.js';
 export * from './device/tee-key.js';

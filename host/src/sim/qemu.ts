@@ -73,7 +73,8 @@ export interface RunningQemu {
 }
 
 const HOST_ID_MAGIC = 0x49445254;
-const PTY_LINE = /char device redirected to (\/dev\/\S+)/;
+/** What QEMU prints on stdout/stderr for `-serial pty`, the pty's path captured. */
+export const QEMU_PTY_LINE = /char device redirected to (\/dev\/\S+)/;
 
 /** The image scripts/build-arm.sh writes for a firmware board. */
 export function armImagePath(board: string): string {
@@ -145,7 +146,7 @@ export async function startQemu(options: QemuOptions = {}): Promise<RunningQemu>
   process.once('exit', killOnExit);
   const exited = exitOf(child).finally(() => process.off('exit', killOnExit));
   const tail = keepTail([child.stdout, child.stderr]);
-  const match = await waitForLine(child, [child.stdout, child.stderr], PTY_LINE, {
+  const match = await waitForLine(child, [child.stdout, child.stderr], QEMU_PTY_LINE, {
     what: 'qemu',
     timeoutMs: options.startTimeoutMs ?? 10_000,
     exited,
