@@ -1,7 +1,8 @@
 // npm run bench:compress — Deep Compression on the zoo: our ratios next to the paper's (published, and implied
 // by its per-layer settings through its storage formula); wall time and peak memory for AlexNet and VGG-16 next
 // to a per-weight nearest-centroid k-means baseline measured in the same run; fidelity of compressed small
-// models; C decode throughput and instructions per entry under callgrind. Writes build/bench/compress.json.
+// models; C decode throughput and instructions per entry under callgrind; last, Table 1's accuracy rows on trained
+// LeNets with and without retraining (compress-accuracy.ts). Writes build/bench/compress.json.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,6 +17,7 @@ import { elementCount, weightedLayers } from '../host/src/model/ir.js';
 import { inferShapes, weightShape } from '../host/src/model/shapes.js';
 import { zooModel } from '../host/src/model/zoo/index.js';
 import { measureFidelity } from '../host/src/nn/fidelity.js';
+import { compressAccuracy } from './compress-accuracy.js';
 import { driverPath, resultsDirectory } from './paths.js';
 import { announceQuick, resultsFile, sized } from './quick.js';
 
@@ -133,7 +135,7 @@ function cDecode(model: string, entries: number, withCallgrind = true) {
   return { model, ...native, entries, entriesPerSecond: (native.megabytesPerSecond * 1e6 * entries) / native.containerBytes, instructionsPerEntry };
 }
 
-function main() {
+async function main() {
   mkdirSync(benchDir, { recursive: true });
   announceQuick();
   const timed = new Map(timedModels.map((model) => [model, runChild(model)]));
@@ -164,8 +166,10 @@ function main() {
   for (const row of c) {
     console.log(`${row.model.padEnd(14)} ${`${(row.containerBytes / 1e6).toFixed(2)} MB`.padStart(9)} ${row.megabytesPerSecond.toFixed(1).padStart(6)} ${(row.entriesPerSecond / 1e6).toFixed(1).padStart(12)}   ${row.instructionsPerEntry?.toFixed(0) ?? '-'}`);
   }
-  writeFileSync(join(benchDir, resultsFile('compress')), JSON.stringify({ ratios, timed: [...timed.values()], fidelity: fidelityRows, cDecode: c }, null, 2));
+  console.log('');
+  const accuracy = await compressAccuracy();
+  writeFileSync(join(benchDir, resultsFile('compress')), JSON.stringify({ ratios, timed: [...timed.values()], fidelity: fidelityRows, cDecode: c, accuracy }, null, 2));
 }
 
 if (process.argv[2] === '--child') console.log(JSON.stringify(child(process.argv[3]!)));
-else main();
+else await main();

@@ -47,6 +47,8 @@ export interface RetrainedModel {
   graph: Graph;
   /** Overrides that make the compressor keep what retraining chose: no further pruning, the fine-tuned codebooks. */
   overrides: SettingsOverrides;
+  /** The pruned and retrained model before sharing: where a further pruning step starts (ratio-curve.ts). */
+  pruned: Graph;
   stages: StageReport[];
 }
 
@@ -62,7 +64,7 @@ export function graphAccuracy(graph: Graph, dataset: Dataset): number {
 }
 
 /** Keep fraction per layer that the compressor's settings give on these (trained) weights. */
-function targetKeep(graph: Graph, overrides: SettingsOverrides): Map<string, number> {
+export function targetKeep(graph: Graph, overrides: SettingsOverrides): Map<string, number> {
   const settings = resolveSettings(graph.name, weightedLayers(graph), overrides);
   return new Map(
     weightedLayers(graph).map((layer) => {
@@ -175,7 +177,7 @@ export function retrainCompress(graph: Graph, trainSet: Dataset, evaluation: Dat
       for (const [layer, centroids] of shared.centroids) {
         overrides[layer] = { ...userOverrides[layer], prune: { keep: 1 }, codebook: Float32Array.from(centroids.dataSync() as Float32Array) };
       }
-      return { graph: fineTuned, overrides, stages };
+      return { graph: fineTuned, overrides, pruned, stages };
     } finally {
       shared.dispose?.();
     }

@@ -10,6 +10,7 @@ import { ZooBuilder } from '../model/zoo/builder.js';
 import { zooModel } from '../model/zoo/index.js';
 import { thrownRtinferError } from '../util/thrown.js';
 import { magnitudeMasks, retrainCompress, shareWeights } from './deep-compression.js';
+import { bendOf, ratioCurve } from './ratio-curve.js';
 import { disposeTrainable, forward, trainableGraph, trainedGraph } from './graph.js';
 import { maskedParametrization, sharedParametrization } from './parametrizations.js';
 import { initTraining, tf } from './tf.js';
@@ -125,6 +126,24 @@ describe('the retraining pipeline', () => {
     const model = trainableGraph(decoded);
     expect(accuracy(model, splits.test)).toBe(result.stages[2]!.after);
     disposeTrainable(model);
+  });
+});
+
+describe('the ratio-accuracy curve past the target', () => {
+  it('prunes further at each point from the previous one: fewer weights kept, a higher ratio, the container measured', () => {
+    const overrides = { '*': { prune: { keep: 0.3 }, weightBits: 5 } };
+    const options = { seed: 4, retrainEpochs: 1, fineTuneEpochs: 1, stepsPerEpoch: 4 };
+    const start = retrainCompress(trained, splits.train, splits.test, overrides, { ...options, pruneSteps: 1 });
+    const curve = ratioCurve(trained, start, splits.train, splits.test, overrides, { ...options, scales: [0.5, 0.25] });
+    expect(curve.map((point) => point.scale)).toEqual([0.5, 0.25]);
+    // Each layer keeps scale × 30% of its weights (rounding aside), so the whole model does too.
+    expect(curve[0]!.keptPercent).toBeCloseTo(15, 0);
+    expect(curve[1]!.keptPercent).toBeCloseTo(7.5, 0);
+    expect(curve[1]!.ratio).toBeGreaterThan(curve[0]!.ratio);
+    for (const point of curve) expect(point.accuracy).toBeGreaterThan(0.1);
+    // The bend is the highest ratio within the tolerance; none when the tolerance excludes every point.
+    expect(bendOf(curve, 0, 1)).toBe(curve[1]);
+    expect(bendOf(curve, 2, 0)).toBeUndefined();
   });
 });
 
