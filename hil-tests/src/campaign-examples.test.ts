@@ -22,15 +22,15 @@ interface Summary {
   checks: { assertion: string; passed: boolean; facts: { ratio: number } }[];
 }
 
-describe('the TREC comparison (dense, TREC, int8) on the STM32 sim', () => {
+describe('the TREC comparison (dense, TREC, int8) on the STM32 sim (its QEMU targets: campaign-trec-targets)', () => {
   const out = join(dir, 'trec');
 
   it('passes (exit 0) and leaves a complete run folder', async () => {
-    const run = await campaign('run', join(examples, 'trec-comparison.yaml'), '--out', out);
+    const run = await campaign('run', join(examples, 'trec-comparison.yaml'), '--target', 'f4-sim', '--out', out);
     expect(run.code, run.stderr + run.stdout).toBe(0);
-    expect(run.stdout).toMatch(/\[8\/8\] run:int8-r2/);
+    expect(run.stdout).toMatch(/\[8\/8\] run:int8-f4-sim-r2/);
     for (const file of RUN_FOLDER_FILES) expect(existsSync(join(out, file)), file).toBe(true);
-    const keys = ['dense-r1', 'dense-r2', 'trec-r1', 'trec-r2', 'int8-r1', 'int8-r2'];
+    const keys = ['dense', 'trec', 'int8'].flatMap((mode) => [`${mode}-f4-sim-r1`, `${mode}-f4-sim-r2`]);
     for (const kind of ['inference', 'analysis', 'verdicts']) for (const key of keys) expect(existsSync(join(out, kind, `${key}.json`)), `${kind}/${key}`).toBe(true);
     const environment = readJson<{ rtinfer: { version: string; commit: string }; host: { os: string }; devices: Record<string, { deviceId: string; firmware: string; board: string }>; models: Record<string, { sha256: string; contentDigest: string }> }>(join(out, 'environment.json'));
     expect(environment.rtinfer.version).toMatch(/^\d+\.\d+\.\d+/);
@@ -50,7 +50,7 @@ describe('the TREC comparison (dense, TREC, int8) on the STM32 sim', () => {
 
   it('every trace reads back through the recording reader, with its task set and device', () => {
     const traces = readAllTraces(out);
-    expect([...traces.keys()].sort()).toEqual(['dense-r1', 'dense-r2', 'int8-r1', 'int8-r2', 'trec-r1', 'trec-r2'].map((key) => `${key}.rtrace.jsonl`));
+    expect([...traces.keys()].sort()).toEqual(['dense', 'int8', 'trec'].flatMap((mode) => [`${mode}-f4-sim-r1`, `${mode}-f4-sim-r2`]).map((key) => `${key}.rtrace.jsonl`));
     for (const trace of traces.values()) {
       expect(trace.records).toBeGreaterThan(2);
       expect(trace.deviceId).toBe('trec-comparison-f4-sim');
@@ -64,7 +64,7 @@ describe('the TREC comparison (dense, TREC, int8) on the STM32 sim', () => {
     expect(validation.valid).toBe(true);
     const xml = readFileSync(join(out, 'junit.xml'), 'utf8');
     expect(xml.match(/<testcase /g)).toHaveLength(24);
-    expect(xml).toContain('name="trec-r2: p99 response of camera below 40ms"');
+    expect(xml).toContain('name="trec-f4-sim-r2: p99 response of camera below 40ms"');
   });
 
   it('campaign report rebuilds the same verdicts from the recorded traces, without devices', async () => {

@@ -4,8 +4,9 @@
 import type { SettingsOverrides } from '../compress/settings.js';
 import type { LabPosition } from '../lab/lab-error.js';
 
-/** Targets the campaign starts itself (host/src/sim's starters), and stops at the end. */
-export const startableTargets = ['sim', 'qemu', 'optee-sim', 'optee-qemu'] as const;
+/** Targets the campaign starts itself (host/src/sim's starters), and stops at the end: qemu is the netduinoplus2
+ * image (Cortex-M4), qemu-m7 the mps2-an500 one (Cortex-M7), as RTINFER_HIL_TARGET names them. */
+export const startableTargets = ['sim', 'qemu', 'qemu-m7', 'optee-sim', 'optee-qemu'] as const;
 export type StartableTarget = (typeof startableTargets)[number];
 
 export type CampaignTarget =

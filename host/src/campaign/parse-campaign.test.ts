@@ -29,8 +29,13 @@ describe('parseCampaign', () => {
   it('reads the three examples: targets, models with compression settings, runs, assertions and checks', () => {
     const trec = parseCampaign(TREC, join(examples, 'trec-comparison.yaml'));
     expect(trec.targets.get('f4-sim')).toMatchObject({ kind: 'start', start: 'sim' });
+    expect(trec.targets.get('np2')).toMatchObject({ kind: 'start', start: 'qemu' });
+    expect(trec.targets.get('m7')).toMatchObject({ kind: 'start', start: 'qemu-m7' });
     expect(trec.models.get('lenet')!.overrides).toEqual({ conv: { prune: { keep: expect.closeTo(0.4, 9) }, weightBits: 8 }, fc: { prune: { keep: expect.closeTo(0.1, 9) }, weightBits: 5 } });
-    expect(trec.runs.map((run) => [run.name, run.mode, run.durationUs, run.repetitions])).toEqual([['dense', 'dense', 500_000, 2], ['trec', 'trec', 500_000, 2], ['int8', 'int8', 500_000, 2]]);
+    // Each run on each of its targets, in the file's order, named <run>-<target>.
+    expect(trec.runs.map((run) => [run.name, run.target, run.mode, run.durationUs, run.repetitions])).toEqual(
+      ['dense', 'trec', 'int8'].flatMap((mode) => ['f4-sim', 'np2', 'm7'].map((target) => [`${mode}-${target}`, target, mode, 500_000, 2])),
+    );
     expect([trec.models.get('lenet')!.int8, trec.models.get('lenet-int8')!.int8]).toEqual([false, true]);
     expect(trec.runs[0]!.assertions[2]).toEqual({ kind: 'p99-response', task: 'camera', belowUs: 40_000, text: 'p99 response of camera below 40ms' });
     const deeptrust = parseCampaign(readFileSync(join(examples, 'deeptrust-comparison.yaml'), 'utf8'), join(examples, 'deeptrust-comparison.yaml'));
@@ -52,11 +57,26 @@ describe('parseCampaign', () => {
   it('an unknown target to start, and a run naming a target the file does not define', () => {
     const start = TREC.replace('f4-sim: { start: sim }', 'f4-sim: { start: simulator }');
     expect(failure(start)).toMatchObject({ reason: 'unknown_target', key: 'targets.f4-sim.start', position: positionOf(start, 'simulator') });
-    expect(failure(start).message).toContain('rtinfer starts: sim, qemu, optee-sim, optee-qemu');
-    const run = TREC.replace('    target: f4-sim\n    model: lenet\n    mode: trec', '    target: f7-board\n    model: lenet\n    mode: trec');
+    expect(failure(start).message).toContain('rtinfer starts: sim, qemu, qemu-m7, optee-sim, optee-qemu');
+    const run = TREC.replace('    target: [f4-sim, np2, m7]\n    model: lenet\n    mode: trec', '    target: f7-board\n    model: lenet\n    mode: trec');
     const error = failure(run);
     expect(error).toMatchObject({ reason: 'unknown_target', key: 'runs[1].target', position: positionOf(run, 'f7-board') });
-    expect(error.message).toContain('no target under targets named "f7-board" (known: f4-sim)');
+    expect(error.message).toContain('no target under targets named "f7-board" (known: f4-sim, np2, m7)');
+  });
+
+  it('a run on a list of targets: each name checked where it is written, none twice, none empty, names within 32', () => {
+    const listed = TREC.replace('    target: [f4-sim, np2, m7]\n    model: lenet\n    mode: trec', '    target: [f4-sim, f7-board]\n    model: lenet\n    mode: trec');
+    expect(failure(listed)).toMatchObject({ reason: 'unknown_target', key: 'runs[1].target[1]', position: positionOf(listed, 'f7-board') });
+    const twice = TREC.replace('    target: [f4-sim, np2, m7]\n    model: lenet\n    mode: trec', '    target: [np2, m7, np2]\n    model: lenet\n    mode: trec');
+    expect(failure(twice)).toMatchObject({ reason: 'bad_value', key: 'runs[1].target[2]', position: positionOf(twice, 'np2]') });
+    expect(failure(twice).message).toContain('target "np2" is listed twice');
+    expect(failure(TREC.replace('target: [f4-sim, np2, m7]', 'target: []'))).toMatchObject({ reason: 'bad_value', key: 'runs[0].target' });
+    const long = TREC.replace('- name: dense', '- name: a-rather-long-run-name-here');
+    expect(failure(long)).toMatchObject({ reason: 'bad_value', key: 'runs[0].name' });
+    expect(failure(long).message).toContain('"a-rather-long-run-name-here-f4-sim", longer than 32 characters');
+    // A name of one target stays the run's own name.
+    const one = parseCampaign(TREC.replace('    target: [f4-sim, np2, m7]\n    model: lenet\n    mode: trec', '    target: m7\n    model: lenet\n    mode: trec'), file);
+    expect(one.runs.filter((item) => item.mode === 'trec').map((item) => [item.name, item.target])).toEqual([['trec', 'm7']]);
   });
 
   it('a p99 bound in the wrong unit: a size, or no unit at all, is refused where it is written', () => {
@@ -88,10 +108,10 @@ describe('parseCampaign', () => {
 
   it('a missing task set file, YAML syntax, and a switch-ratio over a run that does not exist', () => {
     expect(failure(TREC.replace('taskset: tasksets/stm32-lenet.yaml', 'taskset: tasksets/nope.yaml'))).toMatchObject({ reason: 'bad_value', key: 'runs[0].taskset' });
-    expect(failure(TREC.replace('targets:', 'targets: [')).reason).toBe('syntax');
-    const check = `${TREC}checks:\n  - switch-ratio: { of: dense, over: fusion, at-least: 2 }\n`;
+    expect(failure(TREC.replace('\ntargets:', '\ntargets: [')).reason).toBe('syntax');
+    const check = `${TREC}checks:\n  - switch-ratio: { of: dense-np2, over: fusion, at-least: 2 }\n`;
     expect(failure(check)).toMatchObject({ reason: 'unknown_reference', key: 'checks[0].switch-ratio.over' });
-    const model = TREC.replace('source: lenet-5', 'source: lenet-6');
+    const model = TREC.replace('source: lenet-5-classic', 'source: lenet-6');
     expect(failure(model)).toMatchObject({ reason: 'bad_value', key: 'models.lenet.source', position: positionOf(model, 'lenet-6') });
     expect(failure(model).message).toContain('"lenet-6" is not a zoo model (');
   });

@@ -3,14 +3,15 @@
 //
 //   name: trec-comparison                 # default: the file's name
 //   targets:
-//     f4: { start: sim }                  # sim, qemu, optee-sim (a Pi: agent + teesim TA), optee-qemu
+//     f4: { start: sim }                  # sim, qemu (netduinoplus2), qemu-m7 (mps2-an500), optee-sim (a Pi: agent
+//                                         # + teesim TA), optee-qemu
 //     lab-pi: { device: mqtt://10.0.0.2:1883/pi-1 }   # or a device that runs: port, sim id, USB serial, mqtt://
 //     f7: { bench: bench-b, device: f7-2 }  # or a bench's device, through its daemon (broker:, lab: as --broker, --lab)
 //   models:
 //     lenet: { source: lenet-5, compression: { prune: 0.9, bits: "conv=8,fc=5" } }   # int8: true quantizes it (mode int8)
 //   runs:
 //     - name: dense                       # unique; names the run's traces and test cases
-//       target: f4
+//       target: f4                        # or a list, [f4, np2]: the same run on each, named dense-f4, dense-np2
 //       model: lenet
 //       mode: dense                       # dense, trec, int8 (if the device says it can), lw, fusion, fusion-budget
 //       taskset: tasksets/lenet-two.yaml  # a device task set file (as `rtinfer run --taskset`), relative to this file
@@ -27,7 +28,7 @@
 //   bounds: { start: 60s, push: 120s, run-margin: 60s }
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
-import { isMap, isScalar, LineCounter, type Node, parseDocument } from 'yaml';
+import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
 import { parseSettingSpec, type SettingsOverrides } from '../compress/settings.js';
 import type { LayerSettings } from '../compress/layer-codec.js';
 import { readDeviceTaskset } from '../device/device-taskset-file.js';
@@ -100,7 +101,7 @@ function target(check: CampaignChecker, name: string, node: Node | null, path: s
   for (const key of ['broker', 'lab']) if (entries.has(key)) check.fail('bad_value', `${path}.${key}`, entries.get(key)!.key, `${key} is for a bench's device (bench: NAME)`);
   const start = entries.get('start');
   const device = entries.get('device');
-  if ((start === undefined) === (device === undefined)) check.fail(start ? 'bad_value' : 'missing_key', path, node, 'a target needs exactly one of start (sim, qemu, optee-sim, optee-qemu), device, or bench');
+  if ((start === undefined) === (device === undefined)) check.fail(start ? 'bad_value' : 'missing_key', path, node, `a target needs exactly one of start (${startableTargets.join(', ')}), device, or bench`);
   if (device) return { name, kind: 'device', device: check.string(device.value, `${path}.device`), ...where };
   const kind = check.string(start!.value, `${path}.start`);
   if (!(startableTargets as readonly string[]).includes(kind)) check.fail('unknown_target', `${path}.start`, start!.value, `unknown target "${kind}"; rtinfer starts: ${startableTargets.join(', ')}`);
@@ -182,10 +183,36 @@ function assertion(check: CampaignChecker, node: Node | null, path: string): Run
   }
 }
 
-function run(check: CampaignChecker, node: Node | null, path: string, campaign: Campaign, base: string): CampaignRun {
+/** A run's targets: one name, or a list of them (the same run on each). */
+function runTargets(check: CampaignChecker, node: Node | null, path: string, campaign: Campaign): { name: string; node: Node | null }[] {
+  const reference = (item: Node | null, at: string) => ({ name: check.reference(item, at, campaign.targets, 'target under targets', 'unknown_target'), node: item });
+  if (!isSeq(node)) return [reference(node, path)];
+  const items = check.list(node, path);
+  if (items.length === 0) check.fail('bad_value', path, node, 'an empty list: name at least one target');
+  const targets = items.map((item, index) => reference(item, `${path}[${index}]`));
+  targets.forEach(({ name, node: item }, index) => {
+    if (targets.findIndex((other) => other.name === name) !== index) check.fail('bad_value', `${path}[${index}]`, item, `target "${name}" is listed twice`);
+  });
+  return targets;
+}
+
+/** One run per target: a run on a list of targets is named <run>-<target> on each (its traces and test cases). */
+function runs(check: CampaignChecker, node: Node | null, path: string, campaign: Campaign, base: string): CampaignRun[] {
   const entries = check.map(node, path, ['name', 'target', 'model', 'mode', 'taskset', 'duration', 'repetitions', 'assert']);
-  const name = check.name(check.required(entries, path, 'name', node), `${path}.name`, 'run name');
-  const targetName = check.reference(check.required(entries, path, 'target', node), `${path}.target`, campaign.targets, 'target under targets', 'unknown_target');
+  const nameNode = check.required(entries, path, 'name', node);
+  const name = check.name(nameNode, `${path}.name`, 'run name');
+  const targetNode = check.required(entries, path, 'target', node);
+  const targets = runTargets(check, targetNode, `${path}.target`, campaign);
+  const shared = run(check, entries, node, path, campaign, base);
+  if (!isSeq(targetNode)) return [{ name, target: targets[0]!.name, ...shared }];
+  return targets.map(({ name: target, node: item }) => {
+    const each = `${name}-${target}`;
+    if (!NAME_PATTERN.test(each)) check.fail('bad_value', `${path}.name`, item, `run "${name}" on target "${target}" is named "${each}", longer than 32 characters: shorten the run's or the target's name`);
+    return { name: each, target, ...shared };
+  });
+}
+
+function run(check: CampaignChecker, entries: Entries, node: Node | null, path: string, campaign: Campaign, base: string): Omit<CampaignRun, 'name' | 'target'> {
   const modelName = check.reference(check.required(entries, path, 'model', node), `${path}.model`, campaign.models, 'model under models');
   const modeNode = check.required(entries, path, 'mode', node);
   const mode = check.string(modeNode, `${path}.mode`);
@@ -213,7 +240,7 @@ function run(check: CampaignChecker, node: Node | null, path: string, campaign: 
       check.fail('unknown_reference', `${path}.assert[${index}].${item.kind}`, itemNode, `no task "${item.task}" in ${taskset} (tasks: ${taskNames.join(', ')})`);
     }
   });
-  return { name, target: targetName, model: modelName, mode: mode as CampaignMode, taskset, durationUs, repetitions, assertions };
+  return { model: modelName, mode: mode as CampaignMode, taskset, durationUs, repetitions, assertions };
 }
 
 function switchRatio(check: CampaignChecker, node: Node | null, path: string, runs: Map<string, CampaignRun>): SwitchRatioCheck {
@@ -262,15 +289,16 @@ export function parseCampaign(text: string, file: string): Campaign {
     if (!NAME_PATTERN.test(name)) check.fail('bad_value', `models.${name}`, key, `model name "${name}" must be 1–32 characters of [A-Za-z0-9_-]`);
     campaign.models.set(name, model(check, name, value, `models.${name}`, base));
   }
-  const runs = new Map<string, CampaignRun>();
+  const named = new Map<string, CampaignRun>();
   check.list(check.required(top, '', 'runs', root), 'runs').forEach((item, index) => {
-    const parsed = run(check, item, `runs[${index}]`, campaign, base);
-    if (runs.has(parsed.name)) check.fail('bad_value', `runs[${index}].name`, isMap(item) ? (item.get('name', true) as Node) : item, `run name "${parsed.name}" is used twice`);
-    runs.set(parsed.name, parsed);
+    for (const parsed of runs(check, item, `runs[${index}]`, campaign, base)) {
+      if (named.has(parsed.name)) check.fail('bad_value', `runs[${index}].name`, isMap(item) ? (item.get('name', true) as Node) : item, `run name "${parsed.name}" is used twice`);
+      named.set(parsed.name, parsed);
+    }
   });
-  if (runs.size === 0) check.fail('missing_key', 'runs', top.get('runs')!.value, 'a campaign needs at least one run');
-  campaign.runs = [...runs.values()];
-  if (top.has('checks')) campaign.checks = check.list(top.get('checks')!.value, 'checks').map((item, index) => switchRatio(check, item, `checks[${index}]`, runs));
+  if (named.size === 0) check.fail('missing_key', 'runs', top.get('runs')!.value, 'a campaign needs at least one run');
+  campaign.runs = [...named.values()];
+  if (top.has('checks')) campaign.checks = check.list(top.get('checks')!.value, 'checks').map((item, index) => switchRatio(check, item, `checks[${index}]`, named));
   if (top.has('retry')) {
     const entries = check.map(top.get('retry')!.value, 'retry', ['attempts', 'initial', 'max']);
     if (entries.has('attempts')) campaign.retry.attempts = check.integer(entries.get('attempts')!.value, 'retry.attempts', 1);

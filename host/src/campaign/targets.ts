@@ -1,6 +1,6 @@
 // A campaign's targets: one it starts (host/src/sim's starters: the POSIX sim with the device clock on its CPU time,
-// the netduinoplus2 image in QEMU, a simulated Pi, the Pi half in OP-TEE under QEMU) or a device that runs. A
-// target is opened when a step first needs it; a target that dropped out is closed and, if the campaign started
+// the netduinoplus2 or mps2-an500 image in QEMU, a simulated Pi, the Pi half in OP-TEE under QEMU) or a device that
+// runs. A target is opened when a step first needs it; a target that dropped out is closed and, if the campaign started
 // it, started again on the same storage (its slots and its TA's key survive), so a retry finds its model there.
 import { join } from 'node:path';
 import { HelloWant } from '@rtinfer/protocol';
@@ -98,8 +98,10 @@ export class TargetHandle {
         const agent = await startPiAgent({ deviceId: this.deviceId, storage, teeStorageDir: this.folder.path('targets', `${this.target.name}-tee`) });
         return { path: agent.pty, stop: () => agent.stop() };
       }
-      case 'qemu': {
-        const qemu = await startQemu({ icount: true });
+      case 'qemu':
+      case 'qemu-m7': {
+        // -icount: the board's SysTick counts executed instructions, so a loaded host bends no job's response time.
+        const qemu = await startQemu({ machine: this.target.start === 'qemu' ? 'netduinoplus2' : 'mps2-an500', icount: true });
         return { path: qemu.path, stop: () => qemu.stop() };
       }
       case 'optee-qemu': {

@@ -15,13 +15,14 @@ const INTERRUPTED = 130;
 
 export default class CampaignRun extends RtinferCommand {
   static override summary = 'Run a campaign file: start or reach the targets, compress and push the models, run the task sets, check the assertions.';
-  static override description = `The campaign file (YAML; examples/campaigns/) names targets (start: sim, qemu, optee-sim or optee-qemu; device: a running one; or bench: a bench's device, through its daemon), models with their compression settings (int8: true quantizes), runs (a model in a mode — dense, trec, int8, lw, fusion, fusion-budget — on a target, with a device task set file, a duration and repetitions) and their assertions (no-miss, p99-response, world-switches-per-hyperperiod, output-within; switch-ratio across runs). Errors in the file name its line and column.
+  static override description = `The campaign file (YAML; examples/campaigns/) names targets (start: sim, qemu, qemu-m7, optee-sim or optee-qemu; device: a running one; or bench: a bench's device, through its daemon), models with their compression settings (int8: true quantizes), runs (a model in a mode — dense, trec, int8, lw, fusion, fusion-budget — on a target or a list of them, with a device task set file, a duration and repetitions) and their assertions (no-miss, p99-response, world-switches-per-hyperperiod, output-within; switch-ratio across runs). Errors in the file name its line and column.
 
 Steps run in order with a progress line each. A step whose device drops out is retried with backoff (a target the campaign started is started again on the same storage); every step has a bound. The run folder (--out) keeps the environment, every trace (the recording format of rtinfer run --record), every verdict, the analysis each run was checked against, report.html, junit.xml (a test case per assertion per repetition) and summary.json. Ctrl-C (or a kill) leaves it resumable: --resume DIR does only the steps not yet done.
 
 Exit status: 0 when every assertion holds, 1 when one fails or a run did not complete, 2 on bad input, 130 when interrupted.`;
   static override examples = [
-    { command: '<%= config.bin %> campaign run examples/campaigns/trec-comparison.yaml --out runs/trec', description: 'Dense against TREC on the STM32 sim.' },
+    { command: '<%= config.bin %> campaign run examples/campaigns/trec-comparison.yaml --out runs/trec', description: 'Dense, TREC and int8 on the STM32 sim and both QEMU boards.' },
+    { command: '<%= config.bin %> campaign run examples/campaigns/trec-comparison.yaml --target np2 --out runs/np2', description: 'The same on the netduinoplus2 image under QEMU only.' },
     { command: '<%= config.bin %> campaign run --resume runs/trec', description: 'Finish an interrupted campaign.' },
   ];
   static override args = { file: Args.string({ description: 'Campaign file (YAML); with --resume, default: the one the folder ran.' }) };
