@@ -4,6 +4,10 @@
 // the previous layers' actual dense output. Per layer: redundancy removed, executed instructions of rtnn_conv vs
 // rtnn_trec_conv under callgrind, relative L2 of the output vs dense, TREC scratch vs the naive design's.
 // End to end: top-1 agreement and logit error with TREC on every layer that got parameters.
+// Then the same on CifarNet and SqueezeNet trained on Fashion-MNIST (build/trained-zoo, trained when missing;
+// padded to 32 × 32, grey repeated to 3 channels) with real held-out test images: the layer inputs are a test
+// image's activations, and end to end the top-1 accuracy dense and with TREC on the same test images, next to the
+// TREC paper's figures and the untrained ones of this run. CIFAR-10 is not available offline.
 //
 // Choosing (L, H) per layer, as the paper tunes them: L ranges over the divisors of the row length in [4, 75],
 // H over 2..min(16, out channels). A native run of bench_trec gives every candidate's error and cluster count;
@@ -15,22 +19,30 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { prepareSplits } from '../host/src/data/prepare.js';
 import type { ConvLayer, Graph } from '../host/src/model/ir.js';
 import { zooModel } from '../host/src/model/zoo/index.js';
+import { trainModel } from '../host/src/train/train-model.js';
+import { trainedZooGraph, zooSplits, zooTraining } from '../host/src/train/zoo-training.js';
 import { argMax, relativeL2 } from '../host/src/nn/fidelity.js';
 import { runGraph, type Activation } from '../host/src/nn/forward.js';
 import { structuredInput } from '../host/src/nn/structured-input.js';
 import { convGeometry, rowLength, runGraphTrec, type ConvGeometry, type TrecParams } from '../host/src/nn/trec.js';
 import { driverPath, resultsDirectory } from './paths.js';
-import { announceQuick, resultsFile, sized } from './quick.js';
+import { announceQuick, quick, resultsFile, sized } from './quick.js';
 
 const driver = driverPath('bench_trec');
 const maxL2 = Number(process.env.BENCH_TREC_MAX_L2 ?? 0.4);
 const shortlist = Number(process.env.BENCH_TREC_SHORTLIST ?? sized(4, 1));
 const images = Number(process.env.BENCH_TREC_IMAGES ?? sized(16, 1));
+/** Held-out Fashion-MNIST test images per trained network (the host reference runs each twice, dense and TREC). */
+const testImages = new Map([['cifarnet', Number(process.env.BENCH_TREC_TEST_IMAGES ?? sized(500, 2))], ['squeezenet-cifar', Number(process.env.BENCH_TREC_TEST_IMAGES_SQUEEZENET ?? sized(200, 2))]]);
 const allNetworks: Array<[string, string]> = [['cifarnet', 'CifarNet'], ['zfnet-cifar', 'ZfNet (CIFAR)'], ['squeezenet-cifar', 'SqueezeNet (CIFAR)']];
-// --quick: CifarNet's first conv layer alone.
+const allTrained: Array<[string, string]> = [['cifarnet', 'CifarNet (Fashion-MNIST)'], ['squeezenet-cifar', 'SqueezeNet (Fashion-MNIST)']];
+// --quick: CifarNet's first conv layer alone; trained in memory for a few steps instead of taken from the cache.
 const networks = sized(allNetworks, allNetworks.slice(0, 1));
+const trainedNetworks = sized(allTrained, allTrained.slice(0, 1));
+const SEED = 1;
 const layersPerNetwork = sized(Number.POSITIVE_INFINITY, 1);
 const geometryOrder = ['inChannels', 'inH', 'inW', 'outChannels', 'outH', 'outW', 'kernelH', 'kernelW', 'strideH', 'strideW', 'padTop', 'padLeft', 'groups'] as const;
 const work = mkdtempSync(join(tmpdir(), 'bench-trec-'));
@@ -136,52 +148,83 @@ function logitsOf(graph: Graph): string {
   return layer?.op === 'softmax' ? layer.inputs[0]! : output;
 }
 
-function endToEnd(graph: Graph, params: Map<string, TrecParams>) {
+/** What the end-to-end comparison runs: images, and their labels when they are real test images. */
+interface Probe {
+  images: Float32Array[];
+  labels?: ArrayLike<number>;
+}
+
+function endToEnd(graph: Graph, params: Map<string, TrecParams>, probe: Probe) {
   const logits = logitsOf(graph);
-  const probe = { ...graph, outputs: [logits] };
+  const graphToLogits = { ...graph, outputs: [logits] };
   let agree = 0;
   let error = 0;
+  let denseRight = 0;
+  let trecRight = 0;
   // With untrained weights a network may call every image the same class, which makes agreement trivial.
   const denseClasses = new Set<number>();
-  for (let i = 0; i < images; i++) {
-    const image = structuredInput(graph.input.shape, 1000 + i);
-    const dense = runGraph(probe, image).get(logits)!.data;
-    const trec = runGraphTrec(probe, image, params).outputs.get(logits)!.data;
+  probe.images.forEach((image, i) => {
+    const dense = runGraph(graphToLogits, image).get(logits)!.data;
+    const trec = runGraphTrec(graphToLogits, image, params).outputs.get(logits)!.data;
     denseClasses.add(argMax(dense));
     if (argMax(dense) === argMax(trec)) agree++;
+    if (probe.labels && argMax(dense) === probe.labels[i]) denseRight++;
+    if (probe.labels && argMax(trec) === probe.labels[i]) trecRight++;
     error += relativeL2(dense, trec);
+  });
+  const n = probe.images.length;
+  const accuracy = probe.labels ? { denseAccuracy: denseRight / n, trecAccuracy: trecRight / n } : {};
+  return { images: n, top1Agreement: agree / n, relativeL2: error / n, denseClasses: denseClasses.size, ...accuracy };
+}
+
+type Summary = ReturnType<typeof endToEnd> & { network: string; trecLayers: number; convLayers: number };
+
+/** Every conv layer of a network (its input: the dense pass on the probe's first image), then end to end. */
+function benchNetwork(label: string, graph: Graph, probe: Probe): { rows: LayerResult[]; summary: Summary } {
+  const inputs = new Map<string, { layer: ConvLayer; input: Activation; outShape: number[] }>();
+  runGraph(graph, probe.images[0]!, (layer, layerInputs, outShape) => {
+    if (layer.op === 'conv') inputs.set(layer.name, { layer, input: layerInputs[0]!, outShape });
+    return undefined;
+  });
+  const rows: LayerResult[] = [];
+  for (const { layer, input, outShape } of [...inputs.values()].slice(0, layersPerNetwork)) {
+    const row = benchLayer(label, layer, input, outShape);
+    rows.push(row);
+    const b = row.best;
+    console.error(`${label} ${row.layer}: L=${b.L} H=${b.H} removed ${pct(1 - b.clusters / b.vectors)} speedup ${(row.denseInstructions / (b.instructions ?? NaN)).toFixed(2)}× L2 ${b.relativeL2.toFixed(4)}${row.chosen ? '' : ' (stays dense)'}`);
   }
-  return { top1Agreement: agree / images, relativeL2: error / images, denseClasses: denseClasses.size };
+  const params = new Map(rows.filter((r) => r.chosen).map((r) => [r.layer, { L: r.best.L, H: r.best.H }]));
+  return { rows, summary: { network: label, trecLayers: params.size, convLayers: rows.length, ...endToEnd(graph, params, probe) } };
+}
+
+/** A trained Fashion-MNIST network and held-out test images: from the zoo cache, or under --quick a few steps in memory. */
+async function trainedProbe(model: string): Promise<{ graph: Graph; probe: Probe; source: string }> {
+  const count = testImages.get(model)!;
+  if (quick) {
+    const shape = zooModel(model, SEED).input.shape;
+    const splits = prepareSplits('fashion-mnist', { seed: SEED, samples: 300, padTo: { model, shape } });
+    const { graph } = await trainModel(zooModel(model, SEED), splits, { epochs: 1, seed: SEED, stepsPerEpoch: 2 });
+    return { graph, probe: probeOf(splits.test, count), source: 'quick: 2 steps on 300 images, in memory' };
+  }
+  const entry = zooTraining(model, 'fashion-mnist');
+  const { graph, record } = await trainedZooGraph(entry, SEED, {
+    onEpoch: (report) => console.error(`training ${model} on Fashion-MNIST: epoch ${report.epoch}/${report.epochs}, loss ${report.loss.toFixed(3)} (${report.seconds.toFixed(0)} s)`),
+  });
+  const source = `${record.file.replace(/^.*\/build\//, 'build/')}: ${record.epochs} epochs on ${record.samples?.toLocaleString('en-US') ?? 'all'} images, ${pct(record.testAccuracy)} on ${record.testSamples.toLocaleString('en-US')} held out`;
+  return { graph, probe: probeOf(zooSplits(entry, SEED).test, count), source };
+}
+
+/** The first `count` images of a test split with their labels. */
+function probeOf(test: import('../host/src/data/dataset.js').Dataset, count: number): Probe {
+  const size = test.samples.length / test.count;
+  const n = Math.min(count, test.count);
+  return { images: Array.from({ length: n }, (_, i) => test.samples.slice(i * size, (i + 1) * size)), labels: test.labels.subarray(0, n) };
 }
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 const kib = (bytes: number) => (bytes >= 1 << 30 ? `${(bytes / 2 ** 30).toFixed(1)} GiB` : bytes >= 1 << 20 ? `${(bytes / 2 ** 20).toFixed(1)} MiB` : `${(bytes / 1024).toFixed(1)} KiB`);
 
-function main() {
-  announceQuick();
-  const all: LayerResult[] = [];
-  const summaries = [];
-  for (const [name, label] of networks) {
-    const graph = zooModel(name);
-    const inputs = new Map<string, { layer: ConvLayer; input: Activation; outShape: number[] }>();
-    // The dense pass on image 0, recording each conv layer's real input.
-    runGraph(graph, structuredInput(graph.input.shape, 1000), (layer, layerInputs, outShape) => {
-      if (layer.op === 'conv') inputs.set(layer.name, { layer, input: layerInputs[0]!, outShape });
-      return undefined;
-    });
-    const rows: LayerResult[] = [];
-    for (const { layer, input, outShape } of [...inputs.values()].slice(0, layersPerNetwork)) {
-      const row = benchLayer(label, layer, input, outShape);
-      rows.push(row);
-      const b = row.best;
-      console.error(`${label} ${row.layer}: L=${b.L} H=${b.H} removed ${pct(1 - b.clusters / b.vectors)} speedup ${(row.denseInstructions / (b.instructions ?? NaN)).toFixed(2)}× L2 ${b.relativeL2.toFixed(4)}${row.chosen ? '' : ' (stays dense)'}`);
-    }
-    all.push(...rows);
-    const params = new Map(rows.filter((r) => r.chosen).map((r) => [r.layer, { L: r.best.L, H: r.best.H }]));
-    summaries.push({ network: label, trecLayers: params.size, convLayers: rows.length, ...endToEnd(graph, params) });
-  }
-  rmSync(work, { recursive: true, force: true });
-
+function printLayers(all: LayerResult[]): void {
   const lines = [
     `| network | layer | shape (in→out k/stride @out) | L | H | redundancy removed | dense Minstr | TREC Minstr | speedup | rel. L2 | TREC scratch (of which accumulator) | naive scratch |`,
     `|---|---|---|---|---|---|---|---|---|---|---|---|`,
@@ -191,22 +234,78 @@ function main() {
     const speedup = r.denseInstructions / (b.instructions ?? NaN);
     lines.push(`| ${r.network} | ${r.layer}${r.chosen ? '' : ' (dense)'} | ${r.shape} | ${b.L} | ${b.H} | ${pct(1 - b.clusters / b.vectors)} | ${(r.denseInstructions / 1e6).toFixed(2)} | ${((b.instructions ?? NaN) / 1e6).toFixed(2)} | ${speedup.toFixed(2)}× | ${b.relativeL2.toFixed(3)} | ${kib(b.scratch)} (${kib(r.accumulatorBytes)}) | ${kib(b.naive)} |`);
   }
+  console.log(lines.join('\n'));
+}
+
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+
+/** Over the layers on TREC: mean speedup and redundancy removed; over all conv layers: instructions dense → TREC. */
+function overall(all: LayerResult[]) {
   const chosen = all.filter((r) => r.chosen);
-  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
   const speedups = chosen.map((r) => r.denseInstructions / r.best.instructions!);
   const removed = chosen.map((r) => 1 - r.best.clusters / r.best.vectors);
   const totalDense = all.reduce((a, r) => a + r.denseInstructions, 0);
   const totalTrec = all.reduce((a, r) => a + (r.chosen ? r.best.instructions! : r.denseInstructions), 0);
-  console.log(lines.join('\n'));
+  return { layers: chosen.length, meanSpeedup: mean(speedups), maxSpeedup: Math.max(0, ...speedups), meanRemoved: mean(removed), totalDense, totalTrec };
+}
+
+function describeOverall(o: ReturnType<typeof overall>, what: string): string {
+  const overChosen = o.layers ? `mean speedup ${o.meanSpeedup.toFixed(2)}× (max ${o.maxSpeedup.toFixed(2)}×), mean redundancy removed ${pct(o.meanRemoved)}` : 'none within the bound';
+  return `Over the ${o.layers} layers on TREC: ${overChosen}; all conv instructions of ${what} ${(o.totalDense / 1e6).toFixed(0)}M dense → ${(o.totalTrec / 1e6).toFixed(0)}M (${(o.totalDense / o.totalTrec).toFixed(2)}×). Bound: layer rel. L2 ≤ ${maxL2}.`;
+}
+
+async function main() {
+  announceQuick();
+  const all: LayerResult[] = [];
+  const summaries: Summary[] = [];
+  for (const [name, label] of networks) {
+    const graph = zooModel(name);
+    const { rows, summary } = benchNetwork(label, graph, { images: Array.from({ length: images }, (_, i) => structuredInput(graph.input.shape, 1000 + i)) });
+    all.push(...rows);
+    summaries.push(summary);
+  }
+  console.log('Untrained: the zoo\'s seeded He-normal weights, structured inputs');
+  printLayers(all);
   console.log('');
   console.log(`| network | conv layers on TREC | top-1 agreement (${images} images) | distinct dense top-1 classes | logits rel. L2 |`);
   console.log('|---|---|---|---|---|');
   for (const s of summaries) console.log(`| ${s.network} | ${s.trecLayers} / ${s.convLayers} | ${pct(s.top1Agreement)} | ${s.denseClasses} | ${s.relativeL2.toFixed(3)} |`);
   console.log('');
-  const overChosen = chosen.length ? `mean speedup ${mean(speedups).toFixed(2)}× (max ${Math.max(...speedups).toFixed(2)}×), mean redundancy removed ${pct(mean(removed))}` : 'none within the bound';
-  console.log(`Over the ${chosen.length} layers on TREC: ${overChosen}; all conv instructions of the three networks ${(totalDense / 1e6).toFixed(0)}M dense → ${(totalTrec / 1e6).toFixed(0)}M (${(totalDense / totalTrec).toFixed(2)}×). Bound: layer rel. L2 ≤ ${maxL2}.`);
+  const untrained = overall(all);
+  console.log(describeOverall(untrained, 'the three networks'));
+
+  const trainedRows: LayerResult[] = [];
+  const trainedSummaries: Summary[] = [];
+  const sources: string[] = [];
+  for (const [name, label] of trainedNetworks) {
+    const { graph, probe, source } = await trainedProbe(name);
+    sources.push(`${label}: ${source}`);
+    const { rows, summary } = benchNetwork(label, graph, probe);
+    trainedRows.push(...rows);
+    trainedSummaries.push(summary);
+  }
+  console.log('\nTrained on Fashion-MNIST (padded to 32 × 32, grey repeated to 3 channels; CIFAR-10 is not available offline), real held-out test images; layer inputs from test image 0');
+  for (const line of sources) console.log(`  ${line}`);
+  printLayers(trainedRows);
+  console.log('');
+  console.log('| network | conv layers on TREC | test images | top-1 accuracy dense | with TREC | change (points) | top-1 agreement | logits rel. L2 |');
+  console.log('|---|---|---|---|---|---|---|---|');
+  for (const s of trainedSummaries) {
+    console.log(`| ${s.network} | ${s.trecLayers} / ${s.convLayers} | ${s.images} | ${pct(s.denseAccuracy!)} | ${pct(s.trecAccuracy!)} | ${(100 * (s.trecAccuracy! - s.denseAccuracy!)).toFixed(1)} | ${pct(s.top1Agreement)} | ${s.relativeL2.toFixed(3)} |`);
+  }
+  console.log('');
+  const trained = overall(trainedRows);
+  console.log(describeOverall(trained, 'the trained networks'));
+  const accuracyChange = trainedSummaries.map((s) => `${s.network.replace(/ \(.*/, '')} ${(100 * (s.trecAccuracy! - s.denseAccuracy!)).toFixed(1)}`).join(', ');
+  console.log('\n| | redundancy removed (mean, layers on TREC) | speedup (mean, layers on TREC) | all conv instructions | accuracy change with TREC (points) |');
+  console.log('|---|---|---|---|---|');
+  console.log('| TREC paper (Space-Efficient TREC, trained, real images) | 96.22% | 4.28× | | ~−0.7 |');
+  const means = (o: ReturnType<typeof overall>) => (o.layers ? `${pct(o.meanRemoved)} | ${o.meanSpeedup.toFixed(2)}×` : 'no layer within the bound | –');
+  console.log(`| ours, untrained (seeded weights, structured inputs) | ${means(untrained)} | ${(untrained.totalDense / untrained.totalTrec).toFixed(2)}× | (no labels) |`);
+  console.log(`| ours, trained on Fashion-MNIST, real test images | ${means(trained)} | ${(trained.totalDense / trained.totalTrec).toFixed(2)}× | ${accuracyChange} |`);
+  rmSync(work, { recursive: true, force: true });
   mkdirSync(resultsDirectory, { recursive: true });
-  writeFileSync(join(resultsDirectory, resultsFile('trec')), JSON.stringify({ maxL2, images, layers: all, networks: summaries }, null, 2));
+  writeFileSync(join(resultsDirectory, resultsFile('trec')), JSON.stringify({ maxL2, images, layers: all, networks: summaries, trained: { layers: trainedRows, networks: trainedSummaries, sources } }, null, 2));
 }
 
-main();
+await main();
