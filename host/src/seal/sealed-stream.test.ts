@@ -56,7 +56,8 @@ describe('SealedStream', () => {
     let calls = 0;
     while (stream.makeAhead()) calls++;
     expect(stream.isComplete).toBe(true);
-    expect(calls).toBe(Math.ceil(opsMix.length / 1024)); // every segment, then the signature (the last call)
+    // Every segment, the last call sealing the last one; the signature is made with the header.
+    expect(calls).toBe(Math.ceil(opsMix.length / 1024) - 1);
     expect(stream.makeAhead()).toBe(false);
   });
 
@@ -80,5 +81,51 @@ describe('SealedStream', () => {
     expect(Buffer.from(stream.sha256()).equals(Buffer.from(sha256(sealed)))).toBe(true);
     const garbage = Uint8Array.from({ length: 5000 }, (_, i) => (i * 37) & 0xff);
     expect(sealedStreamOrBytes(garbage)).toBe(garbage); // no header item: left as it is
+  });
+});
+
+describe('SealedStream sealed by the worker (seal-worker.ts)', () => {
+  const digest = claimedDigest(opsMix);
+  const complete = (stream: SealedStream) => new Promise<void>((resolve) => stream.onComplete(resolve));
+
+  it('is the same sealing, with the same SHA-256, read while the worker seals it, by any ranges', async () => {
+    // Runs one after the other (the worker takes one job at a time); each reads at once, racing the worker.
+    const cases = fc.sample(fc.tuple(fc.constantFrom(1024, 4096, 16384), fc.boolean(), fc.array(fc.tuple(fc.nat(), fc.nat(), fc.constant(false)), { maxLength: 30 })), { numRuns: 12 });
+    for (const [segmentSize, signed, ranges] of cases) {
+      const whole = sealWithDigest(opsMix, digest, options(segmentSize, signed));
+      const stream = sealLazily(opsMix, digest, options(segmentSize, signed));
+      expect(stream.sealInBackground()).toBe(true);
+      readInOrder(stream, ranges);
+      await complete(stream);
+      expect(Buffer.from(stream.whole()).equals(Buffer.from(whole.sealed))).toBe(true);
+      expect(Buffer.from(stream.sha256()).equals(Buffer.from(whole.sha256))).toBe(true);
+    }
+  });
+
+  it('seals every segment and hashes them without this thread reading any', async () => {
+    const whole = sealWithDigest(opsMix, digest, options(1024, true));
+    const stream = sealLazily(opsMix, digest, options(1024, true));
+    expect(stream.isComplete).toBe(false);
+    expect(stream.sealInBackground()).toBe(true);
+    await complete(stream);
+    expect(stream.isComplete).toBe(true);
+    expect(stream.hashedInBackground).toBe(true); // the digest is the worker's, not made here
+    expect(Buffer.from(stream.sha256()).equals(Buffer.from(whole.sha256))).toBe(true);
+    expect(Buffer.from(stream.whole()).equals(Buffer.from(whole.sealed))).toBe(true);
+  });
+
+  it('is not handed over when RTINFER_SEAL_WORKER=0, nor when the stream is already complete', () => {
+    const saved = process.env.RTINFER_SEAL_WORKER;
+    process.env.RTINFER_SEAL_WORKER = '0';
+    try {
+      expect(sealLazily(opsMix, digest, options(4096, false)).sealInBackground()).toBe(false);
+    } finally {
+      if (saved === undefined) delete process.env.RTINFER_SEAL_WORKER;
+      else process.env.RTINFER_SEAL_WORKER = saved;
+    }
+    const sealed = sealLazily(opsMix, digest, options(4096, false));
+    sealed.whole();
+    expect(sealed.sealInBackground()).toBe(false);
+    expect(SealedStream.complete(sealed.whole()).sealInBackground()).toBe(false);
   });
 });

@@ -2,9 +2,12 @@
 // the counter and the final flag, the key from the header), so a push seals only the segments its window asks for,
 // while the earlier ones are on the wire: no sealing of the whole stream before the first chunk (SPEC.md §4.3's
 // header form: MODEL_BEGIN names the stream by its header's SHA-256, MODEL_COMMIT carries the file's).
-import { createCipheriv, createHash, type Hash } from 'node:crypto';
+import * as nodeCrypto from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { byteStringHead, CONTAINER_MAGIC } from '../compress/container.js';
-import { SIGNATURE_BYTES, segmentCount, segmentNonce, segmentPlaintextBytes, TAG_BYTES } from './segments.js';
+import { NONCE_BYTES, SIGNATURE_BYTES, segmentCount, segmentNonce, segmentPlaintextBytes, TAG_BYTES } from './segments.js';
+import { sealSegmentInto, type SealingJob } from './seal-segment.js';
+import { sealInWorker, sealingWorkerWanted } from './seal-worker.js';
 import { SealError } from './seal-errors.js';
 import { sealedHeaderItem } from './unseal.js';
 
@@ -18,37 +21,32 @@ export interface SealingKeys {
   signature?: () => Uint8Array;
 }
 
+/** How long this thread waits for a segment the worker is sealing before it seals it itself (sealing is
+ *  deterministic: the same bytes again). A 64 KiB segment seals in ~0.1 ms: longer means the worker was descheduled. */
+const CLAIM_WAIT_MS = 0.5;
+
 export class SealedStream {
   readonly size: number;
   /** SHA-256 of the sealed header's bytes (§7.4's transcript): MODEL_BEGIN's header_sha256. */
   readonly headerSha256: Uint8Array;
   private readonly out: Buffer;
-  private readonly container: Uint8Array | undefined;
-  private readonly keys: SealingKeys | undefined;
-  private readonly bodyStart: number;
-  private readonly count: number;
-  /** Segments sealed so far (the signature counts as segment `count`). */
-  private readonly sealed: Uint8Array;
-  private pending: number;
-  /** The SHA-256 of every byte runs over the contiguous prefix read so far: the parts below `hashedParts` of a
-   *  lazy stream, the bytes below `hashedUntil` of a complete one. */
+  /** A lazy stream's sealing, shared with the sealing worker once it is handed over (sealInBackground). */
+  private readonly job: SealingJob | undefined;
+  /** The parts below it are sealed (so whole() and makeAhead need not look at them again). */
+  private sealedPrefix = 0;
+  private inBackground = false;
+  /** A complete stream's SHA-256 runs over the bytes below `hashedUntil`, read in order. */
   private readonly hash: Hash;
-  private hashedParts = 0;
   private hashedUntil = 0;
   private digest: Uint8Array | undefined;
   private readonly whenComplete: (() => void)[] = [];
+  private completeTold = false;
 
-  private constructor(out: Buffer, bodyStart: number, headerBytes: Uint8Array, container?: Uint8Array, keys?: SealingKeys, digest?: Uint8Array) {
+  private constructor(out: Buffer, headerBytes: Uint8Array, job?: SealingJob, digest?: Uint8Array) {
     this.out = out;
     this.size = out.length;
-    this.bodyStart = bodyStart;
     this.headerSha256 = new Uint8Array(createHash('sha256').update(headerBytes).digest());
-    this.container = container;
-    this.keys = keys;
-    this.count = keys && container ? segmentCount(container.length, keys.segmentSize) : 0;
-    const parts = this.count + (keys?.signature ? 1 : 0);
-    this.sealed = new Uint8Array(parts).fill(keys ? 0 : 1);
-    this.pending = keys ? parts : 0;
+    this.job = job;
     this.hash = createHash('sha256');
     this.digest = digest;
   }
@@ -57,13 +55,47 @@ export class SealedStream {
   static lazy(container: Uint8Array, keys: SealingKeys): SealedStream {
     const head = byteStringHead(keys.headerBytes.length);
     const bodyStart = CONTAINER_MAGIC.length + head.length + keys.headerBytes.length;
-    const signed = keys.signature !== undefined;
-    const size = bodyStart + container.length + TAG_BYTES * segmentCount(container.length, keys.segmentSize) + (signed ? SIGNATURE_BYTES : 0);
-    const out = Buffer.allocUnsafe(size);
+    const count = segmentCount(container.length, keys.segmentSize);
+    const signatureStart = bodyStart + container.length + TAG_BYTES * count;
+    const size = signatureStart + (keys.signature ? SIGNATURE_BYTES : 0);
+    // Shared memory, so that a sealing worker can write the segments where the push reads them.
+    const out = Buffer.from(new SharedArrayBuffer(size));
     out.set(CONTAINER_MAGIC, 0);
     out.set(head, CONTAINER_MAGIC.length);
     out.set(keys.headerBytes, CONTAINER_MAGIC.length + head.length);
-    return new SealedStream(out, bodyStart, keys.headerBytes, container, keys);
+    const parts = count + (keys.signature ? 1 : 0);
+    const job: SealingJob = {
+      out,
+      plain: container, // copied into shared memory if a worker takes the job
+      state: new Int32Array(new SharedArrayBuffer(4 * (parts + 1))),
+      digest: new Uint8Array(new SharedArrayBuffer(32)),
+      key: keys.key,
+      aad: keys.headerBytes,
+      nonces: new Uint8Array(NONCE_BYTES * count),
+      plainFrom: new Float64Array(count),
+      plainTo: new Float64Array(count),
+      outFrom: new Float64Array(count),
+      hashFrom: new Float64Array(parts),
+      hashTo: new Float64Array(parts),
+      tagBytes: TAG_BYTES,
+    };
+    for (let part = 0; part < count; part++) {
+      job.nonces.set(segmentNonce(keys.nonceBase, part, part === count - 1), NONCE_BYTES * part);
+      job.plainFrom[part] = part * keys.segmentSize;
+      job.plainTo[part] = part * keys.segmentSize + segmentPlaintextBytes(part, container.length, keys.segmentSize);
+      job.outFrom[part] = bodyStart + part * (keys.segmentSize + TAG_BYTES);
+      job.hashFrom[part] = part === 0 ? 0 : job.outFrom[part]!;
+      job.hashTo[part] = job.outFrom[part]! + job.plainTo[part]! - job.plainFrom[part]! + TAG_BYTES;
+    }
+    if (keys.signature) {
+      // The signature covers the header and the container digest (§7.5), not the sealed bytes: made now, with the
+      // header, so that the parts left are the segments, which the worker seals.
+      out.set(keys.signature(), signatureStart);
+      job.state[count] = 2;
+      job.hashFrom[count] = count === 0 ? 0 : signatureStart;
+      job.hashTo[count] = size;
+    }
+    return new SealedStream(out, keys.headerBytes, job);
   }
 
   /**
@@ -73,11 +105,20 @@ export class SealedStream {
   static complete(sealed: Uint8Array, sha256?: Uint8Array): SealedStream {
     const { start, end } = sealedHeaderItem(sealed);
     const out = Buffer.from(sealed.buffer, sealed.byteOffset, sealed.length);
-    return new SealedStream(out, end, sealed.subarray(start, end), undefined, undefined, sha256);
+    return new SealedStream(out, sealed.subarray(start, end), undefined, sha256);
   }
 
   get isComplete(): boolean {
-    return this.pending === 0;
+    if (!this.job) return true;
+    const { state } = this.job;
+    const parts = this.job.hashFrom.length;
+    while (this.sealedPrefix < parts && Atomics.load(state, this.sealedPrefix) === 2) this.sealedPrefix++;
+    return this.sealedPrefix === parts;
+  }
+
+  /** Whether the worker has hashed every byte (sha256() then takes its digest). */
+  get hashedInBackground(): boolean {
+    return this.job !== undefined && Atomics.load(this.job.state, this.job.hashFrom.length) === 1;
   }
 
   /** Calls `listener` once every byte is sealed (at once if they are). */
@@ -86,13 +127,27 @@ export class SealedStream {
     else this.whenComplete.push(listener);
   }
 
+  /**
+   * Hands the segments to the sealing worker (seal-worker.ts), which seals and hashes them while this thread sends
+   * the ones already made: a push calls it before its first chunk. This thread still seals any segment it reads
+   * before the worker has, so nothing waits for the worker. False (nothing changes) without a worker.
+   */
+  sealInBackground(): boolean {
+    const job = this.job;
+    if (!job || this.inBackground || this.isComplete || !sealingWorkerWanted()) return this.inBackground;
+    const plain = new Uint8Array(new SharedArrayBuffer(job.plain.length));
+    plain.set(job.plain);
+    job.plain = plain;
+    this.inBackground = sealInWorker(job, () => this.tellComplete());
+    return this.inBackground;
+  }
+
   /** Bytes [start, end) of the sealed stream, sealing the segments they fall in. A view: do not change it. */
   bytes(start: number, end: number): Uint8Array {
-    if (this.pending > 0 && end > start) {
-      const first = this.partAt(start);
+    if (this.job && end > start) {
       const last = this.partAt(end - 1);
-      for (let part = first; part <= last; part++) this.sealPart(part);
-    } else if (!this.keys && !this.digest && start <= this.hashedUntil && end > this.hashedUntil) {
+      for (let part = this.partAt(start); part <= last; part++) this.sealPart(part);
+    } else if (!this.digest && start <= this.hashedUntil && end > this.hashedUntil) {
       this.hash.update(this.out.subarray(this.hashedUntil, end));
       this.hashedUntil = end;
     }
@@ -102,10 +157,12 @@ export class SealedStream {
   /** Seals the first segment not sealed yet, if it starts below byte `before` (a push does it while it waits):
    *  false once none is left there. */
   makeAhead(before = this.size): boolean {
-    const part = this.hashedParts; // the first part not sealed: sealPart moves the hashed prefix over every sealed one
-    if (part === this.sealed.length || this.partRange(part).from >= before) return false;
+    if (this.isComplete) return false;
+    const job = this.job!;
+    const part = this.sealedPrefix;
+    if (job.hashFrom[part]! >= before) return false;
     this.sealPart(part);
-    return this.pending > 0;
+    return !this.isComplete;
   }
 
   /** Every sealed byte. */
@@ -116,57 +173,48 @@ export class SealedStream {
   /** SHA-256 of every byte (MODEL_COMMIT's sha256): seals what is not sealed yet. */
   sha256(): Uint8Array {
     if (!this.digest) {
-      this.whole(); // seals (lazy) or hashes (complete) whatever is left
-      this.digest = new Uint8Array(this.hash.digest());
+      const job = this.job;
+      if (job && this.hashedInBackground) {
+        this.digest = job.digest.slice(); // the worker's
+      } else {
+        this.whole(); // seals (lazy) or hashes (complete) whatever is left
+        this.digest = new Uint8Array(job ? createHash('sha256').update(this.out).digest() : this.hash.digest());
+      }
     }
     return this.digest;
   }
 
   /** The segment (or, = count, the signature) byte `at` of the stream lies in; the header belongs to segment 0. */
   private partAt(at: number): number {
-    const body = at - this.bodyStart;
-    if (body < 0) return 0;
-    if (at >= this.signatureStart()) return this.count;
-    return Math.min(Math.floor(body / (this.keys!.segmentSize + TAG_BYTES)), this.count - 1);
-  }
-
-  /** Where the signature starts: after the last segment, which may be short (the stream's end when unsigned). */
-  private signatureStart(): number {
-    return this.bodyStart + this.container!.length + TAG_BYTES * this.count;
-  }
-
-  private partRange(part: number): { from: number; to: number } {
-    if (part === this.count) return { from: this.signatureStart(), to: this.signatureStart() + SIGNATURE_BYTES };
-    const from = this.bodyStart + part * (this.keys!.segmentSize + TAG_BYTES);
-    return { from, to: from + segmentPlaintextBytes(part, this.container!.length, this.keys!.segmentSize) + TAG_BYTES };
+    const { outFrom, hashFrom } = this.job!;
+    // Every segment but the last is as long (§7.3): a guess from the stride, set right at the short last one and at
+    // the signature by the table.
+    const stride = outFrom.length > 1 ? outFrom[1]! - outFrom[0]! : Number.POSITIVE_INFINITY;
+    let part = Math.min(Math.max(0, Math.floor((at - outFrom[0]!) / stride)), hashFrom.length - 1);
+    while (part > 0 && at < hashFrom[part]!) part--;
+    while (part + 1 < hashFrom.length && at >= hashFrom[part + 1]!) part++;
+    return part;
   }
 
   private sealPart(part: number): void {
-    if (this.sealed[part]) return;
-    const keys = this.keys!;
-    const { from } = this.partRange(part);
-    if (part === this.count) {
-      this.out.set(keys.signature!(), from);
-    } else {
-      const plainFrom = part * keys.segmentSize;
-      const plaintext = this.container!.subarray(plainFrom, plainFrom + segmentPlaintextBytes(part, this.container!.length, keys.segmentSize));
-      const cipher = createCipheriv('aes-256-gcm', keys.key, segmentNonce(keys.nonceBase, part, part === this.count - 1), { authTagLength: TAG_BYTES });
-      cipher.setAAD(keys.headerBytes);
-      let at = from;
-      for (const piece of [cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]) {
-        this.out.set(piece, at);
-        at += piece.length;
-      }
+    const job = this.job!;
+    const { state } = job;
+    if (Atomics.load(state, part) === 2) return;
+    if (Atomics.compareExchange(state, part, 0, 1) !== 0 && Atomics.wait(state, part, 1, CLAIM_WAIT_MS) !== 'timed-out') {
+      // the worker sealed it meanwhile
+    } else if (Atomics.load(state, part) !== 2) {
+      // Ours to seal (or the worker is stuck on it: sealing is deterministic, so sealing it again writes the same bytes).
+      sealSegmentInto(nodeCrypto, job, part);
+      Atomics.store(state, part, 2);
+      Atomics.notify(state, part);
     }
-    this.sealed[part] = 1;
-    this.pending--;
-    // The running hash takes every part that now continues the hashed prefix, while it is still in cache.
-    while (this.hashedParts < this.sealed.length && this.sealed[this.hashedParts]) {
-      const { from: partFrom, to } = this.partRange(this.hashedParts);
-      this.hash.update(this.out.subarray(this.hashedParts === 0 ? 0 : partFrom, to));
-      this.hashedParts++;
-    }
-    if (this.pending === 0) for (const listener of this.whenComplete.splice(0)) listener();
+    if (this.isComplete) this.tellComplete();
+  }
+
+  private tellComplete(): void {
+    if (this.completeTold || !this.isComplete) return;
+    this.completeTold = true;
+    for (const listener of this.whenComplete.splice(0)) listener();
   }
 }
 

@@ -44,6 +44,9 @@ export interface StreamedContainer {
   /** Makes one more piece that starts below byte `before`, while the push waits for ACKs; false once none is left
    *  there. */
   makeAhead?(before: number): boolean;
+  /** Makes the rest on another thread while this one pushes (a SealedStream's sealing worker); false if it cannot
+   *  (then makeAhead makes pieces on this thread while the window waits). */
+  sealInBackground?(): boolean;
 }
 
 function isStreamed(container: Uint8Array | StreamedContainer): container is StreamedContainer {
@@ -132,7 +135,9 @@ export async function pushModel(session: DeviceSession, source: Uint8Array | Str
   // A plaintext int8 container needs a device that runs int8 (SPEC.md §4.1 caps bit 6); refused before any byte goes.
   if (!headerForm && session.info) refuseInt8WithoutCapability(session.info.caps, container.bytes(0, container.size), session.description);
   const fileSha256 = (): Uint8Array => (isStreamed(source) ? source.sha256() : (options.sha256 ?? sha256Of(source)));
-  const makeAhead = headerForm ? (source as StreamedContainer).makeAhead?.bind(source) : undefined;
+  // Started before the first request: the worker seals while MODEL_STATUS and MODEL_BEGIN make their round trips.
+  const inBackground = headerForm && (source as StreamedContainer).sealInBackground?.() === true;
+  const makeAhead = headerForm && !inBackground ? (source as StreamedContainer).makeAhead?.bind(source) : undefined;
   const identity: Identity = headerForm ? { headerSha256: (source as StreamedContainer).headerSha256 } : { sha256: fileSha256() };
   const slot = chooseSlot(await listModels(session), identity, container.size, options.slot, options.modelId);
   const retries = IDEMPOTENT_RETRIES;

@@ -1,0 +1,68 @@
+// Sealing one segment of a sealed stream (CONTAINER.md §7.3) into shared memory, and hashing the stream in order:
+// the work SealedStream does on the event loop's thread and its sealing worker (seal-worker.ts) does beside it.
+// These two functions run in the worker from their source text, so they use nothing but their arguments.
+
+/** One sealing as both threads see it: every array lives in SharedArrayBuffers, except the (copied) key material. */
+export interface SealingJob {
+  /** The sealed stream: magic, header item, segments with their tags, the signature. */
+  out: Uint8Array;
+  /** The plaintext container, copied into shared memory. */
+  plain: Uint8Array;
+  /** Per part (segments, then the signature when signed): 0 free, 1 being sealed, 2 sealed. Then [parts]: 1 once
+   *  `digest` holds the SHA-256 of every byte. */
+  state: Int32Array;
+  digest: Uint8Array;
+  key: Uint8Array;
+  aad: Uint8Array;
+  /** Per segment: its 12-byte nonce at 12·i (segments.ts's segmentNonce), where its plaintext starts and ends, where its
+   *  sealed bytes start. */
+  nonces: Uint8Array;
+  plainFrom: Float64Array;
+  plainTo: Float64Array;
+  outFrom: Float64Array;
+  /** Per part: the stream bytes it adds to the running SHA-256 (part 0 from byte 0: the header goes with it). */
+  hashFrom: Float64Array;
+  hashTo: Float64Array;
+  tagBytes: number;
+}
+
+/** What sealing needs from node:crypto (passed in: the worker has no imports). */
+export type SealingCrypto = Pick<typeof import('node:crypto'), 'createCipheriv' | 'createHash'>;
+
+/** Seals segment `part` of `job` into `job.out` (the caller has claimed it). */
+export function sealSegmentInto(crypto: SealingCrypto, job: SealingJob, part: number): void {
+  const nonce = job.nonces.subarray(12 * part, 12 * part + 12);
+  const cipher = crypto.createCipheriv('aes-256-gcm', job.key, nonce, { authTagLength: job.tagBytes });
+  cipher.setAAD(job.aad);
+  let at = job.outFrom[part]!;
+  for (const piece of [cipher.update(job.plain.subarray(job.plainFrom[part]!, job.plainTo[part]!)), cipher.final(), cipher.getAuthTag()]) {
+    job.out.set(piece, at);
+    at += piece.length;
+  }
+}
+
+/**
+ * The worker's side of a job: claims and seals every segment nobody has claimed, then hashes the parts in order,
+ * waiting for those the other thread is sealing, and publishes the digest. Returns false if a part stayed claimed
+ * past `waitMs` (the other thread is stuck: it then hashes for itself).
+ */
+export function sealAndHashAll(crypto: SealingCrypto, job: SealingJob, waitMs: number): boolean {
+  const parts = job.hashFrom.length;
+  const segments = job.outFrom.length;
+  for (let part = 0; part < segments; part++) {
+    if (Atomics.compareExchange(job.state, part, 0, 1) !== 0) continue;
+    sealSegmentInto(crypto, job, part);
+    Atomics.store(job.state, part, 2);
+    Atomics.notify(job.state, part);
+  }
+  const hash = crypto.createHash('sha256');
+  for (let part = 0; part < parts; part++) {
+    while (Atomics.load(job.state, part) !== 2) {
+      if (Atomics.wait(job.state, part, Atomics.load(job.state, part), waitMs) === 'timed-out') return false;
+    }
+    hash.update(job.out.subarray(job.hashFrom[part]!, job.hashTo[part]!));
+  }
+  job.digest.set(hash.digest());
+  Atomics.store(job.state, parts, 1);
+  return true;
+}
