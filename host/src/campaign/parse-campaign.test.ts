@@ -79,6 +79,25 @@ describe('parseCampaign', () => {
     expect(one.runs.filter((item) => item.mode === 'trec').map((item) => [item.name, item.target])).toEqual([['trec', 'm7']]);
   });
 
+  it('a check between runs on lists of targets is one check on each target they share', () => {
+    const switches = parseCampaign(readFileSync(join(examples, 'enclave-switches.yaml'), 'utf8'), join(examples, 'enclave-switches.yaml'));
+    expect(switches.targets.get('pi-qemu')).toMatchObject({ kind: 'start', start: 'optee-qemu' });
+    expect(switches.runs.map((run) => run.name)).toEqual(['lw-pi-sim', 'lw-pi-qemu', 'fusion-pi-sim', 'fusion-pi-qemu']);
+    expect(switches.checks.map((check) => [check.of, check.over, check.text])).toEqual([
+      ['lw-pi-sim', 'fusion-pi-sim', 'world switches of lw-pi-sim over fusion-pi-sim at least 4'],
+      ['lw-pi-qemu', 'fusion-pi-qemu', 'world switches of lw-pi-qemu over fusion-pi-qemu at least 4'],
+    ]);
+    // One target's run by its own name: one check, across targets if asked.
+    const across = `${TREC}checks:\n  - switch-ratio: { of: dense-np2, over: trec-m7, at-least: 0 }\n`;
+    expect(parseCampaign(across, file).checks.map((check) => [check.of, check.over])).toEqual([['dense-np2', 'trec-m7']]);
+    // A run on a list against a run on a target outside it: nothing to pair.
+    const apart = TREC.replace('    target: [f4-sim, np2, m7]\n    model: lenet\n    mode: trec', '    target: [np2]\n    model: lenet\n    mode: trec') + 'checks:\n  - switch-ratio: { of: dense-f4-sim, over: trec, at-least: 1 }\n';
+    expect(failure(apart)).toMatchObject({ reason: 'bad_value', key: 'checks[0].switch-ratio' });
+    expect(failure(apart).message).toContain('runs "dense-f4-sim" (on f4-sim) and "trec" (on np2) share no target');
+    // A run's plain name may not be taken by another run's per-target name.
+    expect(failure(TREC.replace('- name: trec', '- name: dense-np2')).message).toContain('run name "dense-np2" is used twice');
+  });
+
   it('a p99 bound in the wrong unit: a size, or no unit at all, is refused where it is written', () => {
     const size = TREC.replace('below: 40ms', 'below: 40MiB');
     expect(failure(size)).toMatchObject({ reason: 'wrong_unit', key: 'runs[0].assert[2].p99-response.below', position: positionOf(size, '40MiB') });

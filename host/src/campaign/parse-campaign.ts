@@ -22,7 +22,7 @@
 //         - p99-response: { task: camera, below: 40ms }
 //         - world-switches-per-hyperperiod: { at-most: 40 }
 //         - output-within: 1e-4           # relative L2 to the host reference
-//   checks:                               # over two runs
+//   checks:                               # over two runs (on lists of targets: on each target they share)
 //     - switch-ratio: { of: lw, over: fusion, at-least: 1.5 }
 //   retry: { attempts: 3, initial: 250ms, max: 4s }
 //   bounds: { start: 60s, push: 120s, run-margin: 60s }
@@ -243,7 +243,12 @@ function run(check: CampaignChecker, entries: Entries, node: Node | null, path: 
   return { model: modelName, mode: mode as CampaignMode, taskset, durationUs, repetitions, assertions };
 }
 
-function switchRatio(check: CampaignChecker, node: Node | null, path: string, runs: Map<string, CampaignRun>): SwitchRatioCheck {
+/** What a check may name: a run as written in the file (one on a list of targets stands for each of them: target →
+ * run), or one target's run by its own name (dense-np2). */
+type CheckableRuns = Map<string, { targets: Map<string, string>; list: boolean }>;
+
+/** A switch ratio between two runs; between runs on lists of targets, one check on each target they share. */
+function switchRatio(check: CampaignChecker, node: Node | null, path: string, runs: CheckableRuns): SwitchRatioCheck[] {
   const entries = check.map(node, path, ['switch-ratio']);
   const value = check.required(entries, path, 'switch-ratio', node);
   const keyPath = `${path}.switch-ratio`;
@@ -251,7 +256,13 @@ function switchRatio(check: CampaignChecker, node: Node | null, path: string, ru
   const of = check.reference(check.required(fields, keyPath, 'of', value), `${keyPath}.of`, runs, 'run');
   const over = check.reference(check.required(fields, keyPath, 'over', value), `${keyPath}.over`, runs, 'run');
   const atLeast = check.number(check.required(fields, keyPath, 'at-least', value), `${keyPath}.at-least`, 0);
-  return { kind: 'switch-ratio', of, over, atLeast, text: `world switches of ${of} over ${over} at least ${atLeast}` };
+  const ratio = (a: string, b: string): SwitchRatioCheck => ({ kind: 'switch-ratio', of: a, over: b, atLeast, text: `world switches of ${a} over ${b} at least ${atLeast}` });
+  const [ofRuns, overRuns] = [runs.get(of)!, runs.get(over)!];
+  // Two single runs compare whatever their targets (a board against the sim, say).
+  if (!ofRuns.list && !overRuns.list) return [ratio([...ofRuns.targets.values()][0]!, [...overRuns.targets.values()][0]!)];
+  const shared = [...ofRuns.targets.keys()].filter((target) => overRuns.targets.has(target));
+  if (shared.length === 0) check.fail('bad_value', keyPath, value, `runs "${of}" (on ${[...ofRuns.targets.keys()].join(', ')}) and "${over}" (on ${[...overRuns.targets.keys()].join(', ')}) share no target to compare on`);
+  return shared.map((target) => ratio(ofRuns.targets.get(target)!, overRuns.targets.get(target)!));
 }
 
 function milliseconds(check: CampaignChecker, entries: Entries, path: string, key: string, fallback: number): number {
@@ -290,15 +301,25 @@ export function parseCampaign(text: string, file: string): Campaign {
     campaign.models.set(name, model(check, name, value, `models.${name}`, base));
   }
   const named = new Map<string, CampaignRun>();
+  const checkable: CheckableRuns = new Map();
   check.list(check.required(top, '', 'runs', root), 'runs').forEach((item, index) => {
-    for (const parsed of runs(check, item, `runs[${index}]`, campaign, base)) {
-      if (named.has(parsed.name)) check.fail('bad_value', `runs[${index}].name`, isMap(item) ? (item.get('name', true) as Node) : item, `run name "${parsed.name}" is used twice`);
-      named.set(parsed.name, parsed);
+    const parsed = runs(check, item, `runs[${index}]`, campaign, base);
+    const written = isMap(item) ? (item.get('name', true) as Node) : item;
+    for (const each of parsed) {
+      if (checkable.has(each.name)) check.fail('bad_value', `runs[${index}].name`, written, `run name "${each.name}" is used twice`);
+      named.set(each.name, each);
+      checkable.set(each.name, { targets: new Map([[each.target, each.name]]), list: false });
+    }
+    const list = isMap(item) && isSeq(item.get('target', true));
+    if (list) {
+      const name = String((written as { value: unknown }).value);
+      if (checkable.has(name)) check.fail('bad_value', `runs[${index}].name`, written, `run name "${name}" is used twice`);
+      checkable.set(name, { targets: new Map(parsed.map((each) => [each.target, each.name])), list: true });
     }
   });
   if (named.size === 0) check.fail('missing_key', 'runs', top.get('runs')!.value, 'a campaign needs at least one run');
   campaign.runs = [...named.values()];
-  if (top.has('checks')) campaign.checks = check.list(top.get('checks')!.value, 'checks').map((item, index) => switchRatio(check, item, `checks[${index}]`, named));
+  if (top.has('checks')) campaign.checks = check.list(top.get('checks')!.value, 'checks').flatMap((item, index) => switchRatio(check, item, `checks[${index}]`, checkable));
   if (top.has('retry')) {
     const entries = check.map(top.get('retry')!.value, 'retry', ['attempts', 'initial', 'max']);
     if (entries.has('attempts')) campaign.retry.attempts = check.integer(entries.get('attempts')!.value, 'retry.attempts', 1);
