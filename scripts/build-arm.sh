@@ -110,9 +110,17 @@ for board in "${boards[@]}"; do
     deepest="$(find "$dir" -name '*.ci' -print0 | xargs -0 python3 "$root/firmware/arm/stack-depth.py" main -- | sed -n 's/^main: \([0-9]*\) bytes.*/\1/p')"
     deepest="$(kib "${deepest:-0}")K"
   fi
+  # The arena as linked (engine.c's s_pool, what `rtinfer fit` plans against: host/src/boards/boards.ts,
+  # checked equal by boards.test.ts) must be the RTINFER_NN_ARENA_BYTES the build was configured with.
+  pool_hex="$(arm-none-eabi-nm -S "$dir/rtinfer-$board.elf" | awk '$4 == "s_pool" { print $2 }')"
+  [[ "$pool_hex" =~ ^[0-9a-fA-F]+$ ]] || { echo "build-arm: $board: no single s_pool symbol in the image" >&2; exit 1; }
+  if (( 16#$pool_hex != arena_bytes )); then
+    echo "build-arm: $board: the linked arena s_pool is $((16#$pool_hex)) bytes, RTINFER_NN_ARENA_BYTES is $arena_bytes" >&2
+    exit 1
+  fi
   ram=$((stack + static + noinit))
   row "$board" "$(kib "$flash") / $(kib "$flash_bytes") KiB ($(pct "$flash" "$flash_bytes"))" \
     "$(kib "$stack")K ($deepest)" "$(kib "$arena_bytes")K" "$(kib $((static - arena_bytes)))K" "$(kib "$noinit")K" \
     "$(kib "$ram") / $(kib "$ram_bytes") KiB ($(pct "$ram" "$ram_bytes"))" "$(kib $((ram_bytes - ram)))K"
 done
-echo "KiB. static = .data + .bss without the arena; arena = RTINFER_NN_ARENA_BYTES (HELLO ram); storage = RAM-backed storage (.noinit)."
+echo "KiB. static = .data + .bss without the arena; arena = the linked s_pool, RTINFER_NN_ARENA_BYTES (HELLO ram, rtinfer fit's inference memory); storage = RAM-backed storage (.noinit)."
