@@ -31,7 +31,7 @@ const ROWS: Array<[string, ZooTraining['data']]> = sized(
   [['lenet-300-100', 'mnist']],
 );
 /** Past the target: each point keeps this times each layer's target keep fraction, from the previous point. */
-const CURVE_SCALES = sized([0.7, 0.5, 0.35, 0.25], [0.8]);
+const CURVE_SCALES = sized([0.9, 0.8, 0.7, 0.55, 0.4], [0.8]);
 /** The curve stops once error is this far (0–1) above the baseline: the bend is behind. */
 const CURVE_STOP = 0.02;
 // Bounded work on two shared cores: retraining epochs of at most 128 batches of 64 (all of MNIST's 8,100 training

@@ -36,7 +36,7 @@ const maxL2 = Number(process.env.BENCH_TREC_MAX_L2 ?? 0.4);
 const shortlist = Number(process.env.BENCH_TREC_SHORTLIST ?? sized(4, 1));
 const images = Number(process.env.BENCH_TREC_IMAGES ?? sized(16, 1));
 /** Held-out Fashion-MNIST test images per trained network (the host reference runs each twice, dense and TREC). */
-const testImages = new Map([['cifarnet', Number(process.env.BENCH_TREC_TEST_IMAGES ?? sized(500, 2))], ['squeezenet-cifar', Number(process.env.BENCH_TREC_TEST_IMAGES_SQUEEZENET ?? sized(200, 2))]]);
+const testImages = new Map([['cifarnet', Number(process.env.BENCH_TREC_TEST_IMAGES ?? sized(300, 2))], ['squeezenet-cifar', Number(process.env.BENCH_TREC_TEST_IMAGES_SQUEEZENET ?? sized(100, 2))]]);
 const allNetworks: Array<[string, string]> = [['cifarnet', 'CifarNet'], ['zfnet-cifar', 'ZfNet (CIFAR)'], ['squeezenet-cifar', 'SqueezeNet (CIFAR)']];
 const allTrained: Array<[string, string]> = [['cifarnet', 'CifarNet (Fashion-MNIST)'], ['squeezenet-cifar', 'SqueezeNet (Fashion-MNIST)']];
 // --quick: CifarNet's first conv layer alone; trained in memory for a few steps instead of taken from the cache.
