@@ -25,7 +25,7 @@ import { execFileSync } from 'node:child_process';
 import { HelloWant } from '@rtinfer/protocol';
 import { DeviceSession, MqttTransport, pushModel, type RunningBroker, startAedesBroker, startMosquitto, startPiAgent, teeKeyFromHello } from 'rtinfer';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compressGraph } from '../host/src/compress/compress-model.js';
 import { encodeContainer } from '../host/src/compress/container.js';
@@ -157,6 +157,11 @@ async function pushRow(name: string, startBroker: () => Promise<RunningBroker>, 
       // The same sealing made whole before the first chunk and pushed with its SHA-256 at MODEL_BEGIN: what
       // `rtinfer push` did before the header form (SPEC.md §4.3), measured by turns with the rest.
       const wholeFirst: number[] = [];
+      // The same as `sealed` with the sealing worker off (RTINFER_SEAL_WORKER=0): every segment sealed and hashed on
+      // the push's own thread, as before host/src/seal/seal-worker.ts; measured by turns with the rest.
+      const onThread: number[] = [];
+      // The sealed push until its resume cache is on disk as well.
+      const withCache: number[] = [];
       let generation = 0;
       const pushSealedWhole = async () => {
         const lab = loadLabForPins(labFile);
@@ -179,9 +184,11 @@ async function pushRow(name: string, startBroker: () => Promise<RunningBroker>, 
         const summary = await pushModel(session, sealing.stream, { modelId: 'bench', activate: false });
         if (summary.resumedFrom !== 0) throw new Error(`${name}: the sealed push resumed at ${summary.resumedFrom}`);
         const pushed = performance.now();
-        // The cache write overlaps the push, as in the CLI; it must not spill into the next (unsealed) measurement.
+        // The resume cache is written once the push has stopped reading the stream (SealedStream.reading), as in
+        // the CLI; timed apart, and it must not spill into the next (unsealed) measurement.
         await sealedCacheWritten();
         if (!activate) {
+          withCache.push(container.length / ((performance.now() - started) / 1000));
           sealMs.push(sealedAt - started);
           sealed.push(container.length / ((pushed - started) / 1000));
           pushOnly.push(container.length / ((pushed - sealedAt) / 1000));
@@ -191,6 +198,20 @@ async function pushRow(name: string, startBroker: () => Promise<RunningBroker>, 
         const status = await session.request('MODEL_COMMIT', { slot: summary.slot, activate: true, sha256: Buffer.from(summary.sha256, 'hex') }, { timeoutMs: 60_000 });
         if (status.body.active !== summary.slot) throw new Error(`${name}: the sealed container was not activated`);
         return performance.now() - pushed;
+      };
+      const pushSealedOnThread = async () => {
+        process.env.RTINFER_SEAL_WORKER = '0';
+        try {
+          const lab = loadLabForPins(labFile);
+          const started = performance.now();
+          const sealing = sealForDevice({ info: session.info!, device: deviceId, deviceSpec: deviceId, lab, container, generation: ++generation, cacheDir });
+          const summary = await pushModel(session, sealing.stream, { modelId: 'bench', activate: false });
+          if (summary.resumedFrom !== 0) throw new Error(`${name}: the sealed push resumed at ${summary.resumedFrom}`);
+          onThread.push(container.length / ((performance.now() - started) / 1000));
+          await sealedCacheWritten();
+        } finally {
+          delete process.env.RTINFER_SEAL_WORKER;
+        }
       };
       const pushPlain = async () => {
         const started = performance.now();
@@ -207,22 +228,29 @@ async function pushRow(name: string, startBroker: () => Promise<RunningBroker>, 
       await pushPlain();
       await pushSealed(false);
       await pushSealedWhole();
-      plain.length = sealed.length = sealMs.length = pushOnly.length = wholeFirst.length = 0;
+      await pushPlain();
+      await pushSealedOnThread();
+      plain.length = sealed.length = sealMs.length = pushOnly.length = wholeFirst.length = onThread.length = withCache.length = 0;
       await pushPlain();
       for (let round = 0; round < rounds; round++) {
         await pushSealed(false);
         await pushPlain();
         await pushSealedWhole();
         await pushPlain();
+        await pushSealedOnThread();
+        await pushPlain();
       }
-      // Round r: sealed between unsealed 2r and 2r + 1, sealed whole first between 2r + 1 and 2r + 2.
+      // Round r: sealed between unsealed 3r and 3r + 1, sealed whole first between 3r + 1 and 3r + 2, sealed on the
+      // push's thread between 3r + 2 and 3r + 3.
       const around = (i: number) => (plain[i]! + plain[i + 1]!) / 2;
-      const ratios = sealed.map((value, i) => value / around(2 * i));
-      const wholeRatios = wholeFirst.map((value, i) => value / around(2 * i + 1));
+      const ratios = sealed.map((value, i) => value / around(3 * i));
+      const wholeRatios = wholeFirst.map((value, i) => value / around(3 * i + 1));
+      const onThreadRatios = onThread.map((value, i) => value / around(3 * i + 2));
       return {
         broker: name, rounds, sealed: median(sealed), unsealed: median(plain), ratio: median(ratios), ratioQuartiles: quartiles(ratios),
-        sealMs: median(sealMs), pushOnlyRatio: median(pushOnly.map((value, i) => value / around(2 * i))), activationMs,
-        wholeFirst: median(wholeFirst), wholeFirstRatio: median(wholeRatios),
+        sealMs: median(sealMs), pushOnlyRatio: median(pushOnly.map((value, i) => value / around(3 * i))), activationMs,
+        wholeFirst: median(wholeFirst), wholeFirstRatio: median(wholeRatios), onThread: median(onThread), onThreadRatio: median(onThreadRatios),
+        withCacheRatio: median(withCache.map((value, i) => value / around(3 * i))),
       };
     } finally {
       await session.close();
@@ -285,8 +313,8 @@ async function pushSection() {
   const pushModelName = sized('zfnet-cifar', 'lenet-300-100');
   const pushContainer = encodeContainer(compressGraph(zooModel(pushModelName)));
   const rounds = sized(41, 3);
-  console.log(`Push over MQTT to rtinfer-agent (loopback; its TA the 64 MiB build), ${pushModelName} (${pushContainer.length} B), ${rounds} sealed pushes and ${rounds} sealed whole first, each between two of ${2 * rounds + 1} unsealed, medians:`);
-  console.log('  broker      sealed (as rtinfer push: seal + push + verify)  before 1st chunk  unsealed (push + verify)  sealed ÷ unsealed (target ≥ 0.9)  quartiles      push alone ÷ unsealed  activation into the TA  sealed whole first ÷ unsealed (before the header form)');
+  console.log(`Push over MQTT to rtinfer-agent (loopback; its TA the 64 MiB build), ${pushModelName} (${pushContainer.length} B), ${rounds} sealed pushes, ${rounds} sealed whole first and ${rounds} sealed on the push's thread, each between two of ${3 * rounds + 1} unsealed, medians (load ${loadavg()[0]!.toFixed(1)} at the start):`);
+  console.log("  broker      sealed (as rtinfer push: seal + push + verify)  before 1st chunk  unsealed (push + verify)  sealed ÷ unsealed (target ≥ 0.9)  quartiles      push alone ÷ unsealed  activation into the TA  sealed whole first ÷ unsealed (before the header form)  sealed on the push's thread ÷ unsealed (no seal worker)  sealed + resume cache written ÷ unsealed");
   const brokers: Array<[string, () => Promise<RunningBroker>]> = [['Aedes', startAedesBroker]];
   if (mosquittoInstalled) brokers.push(['Mosquitto', () => startMosquitto()]);
   else console.log('  (Mosquitto not installed: its row is skipped)');
@@ -295,9 +323,9 @@ async function pushSection() {
     const row = await pushRow(name, start, pushContainer, rounds);
     pushes.push(row);
     const verdict = `${row.ratio.toFixed(3)}x ${row.ratio >= 0.9 ? 'met' : 'MISSED'}`;
-    console.log(`  ${name.padEnd(11)} ${`${(row.sealed / 1e6).toFixed(2)} MB/s`.padStart(48)}  ${`${row.sealMs.toFixed(1)} ms`.padStart(16)}  ${`${(row.unsealed / 1e6).toFixed(2)} MB/s`.padStart(24)}  ${verdict.padStart(32)}  ${`${row.ratioQuartiles[0].toFixed(3)}–${row.ratioQuartiles[1].toFixed(3)}`.padStart(12)}  ${`${row.pushOnlyRatio.toFixed(3)}x`.padStart(21)}  ${`${row.activationMs.toFixed(1)} ms`.padStart(22)}  ${`${row.wholeFirstRatio.toFixed(3)}x (${(row.wholeFirst / 1e6).toFixed(2)} MB/s)`.padStart(52)}`);
+    console.log(`  ${name.padEnd(11)} ${`${(row.sealed / 1e6).toFixed(2)} MB/s`.padStart(48)}  ${`${row.sealMs.toFixed(1)} ms`.padStart(16)}  ${`${(row.unsealed / 1e6).toFixed(2)} MB/s`.padStart(24)}  ${verdict.padStart(32)}  ${`${row.ratioQuartiles[0].toFixed(3)}–${row.ratioQuartiles[1].toFixed(3)}`.padStart(12)}  ${`${row.pushOnlyRatio.toFixed(3)}x`.padStart(21)}  ${`${row.activationMs.toFixed(1)} ms`.padStart(22)}  ${`${row.wholeFirstRatio.toFixed(3)}x (${(row.wholeFirst / 1e6).toFixed(2)} MB/s)`.padStart(52)}  ${`${row.onThreadRatio.toFixed(3)}x (${(row.onThread / 1e6).toFixed(2)} MB/s)`.padStart(54)}  ${`${row.withCacheRatio.toFixed(3)}x`.padStart(39)}`);
   }
-  console.log(`  target: sealed ÷ unsealed ≥ 0.9 → worst ${Math.min(...pushes.map((row) => row.ratio)).toFixed(3)}x; activation (decoding into the TA, not part of moving the bytes) apart, once`);
+  console.log(`  target: sealed ÷ unsealed ≥ 0.9 → worst ${Math.min(...pushes.map((row) => row.ratio)).toFixed(3)}x; activation (decoding into the TA, not part of moving the bytes) apart, once; load ${loadavg()[0]!.toFixed(1)} at the end`);
   return pushes;
 }
 

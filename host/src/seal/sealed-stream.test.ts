@@ -74,6 +74,21 @@ describe('SealedStream', () => {
     expect(calls).toBe(1);
   });
 
+  it('tells completion only once no push reads the stream: the cache write waits for the transfer', () => {
+    const stream = sealLazily(opsMix, claimedDigest(opsMix), options(1024, false));
+    let calls = 0;
+    stream.onComplete(() => calls++);
+    stream.reading(true);
+    stream.whole();
+    expect(stream.isComplete).toBe(true);
+    expect(calls).toBe(0);
+    stream.reading(false);
+    expect(calls).toBe(1);
+    stream.reading(true); // a later push of the same sealing (a resume) tells nobody again
+    stream.reading(false);
+    expect(calls).toBe(1);
+  });
+
   it('complete bytes hash as they are read, from a resume point too', () => {
     const sealed = sealWithDigest(opsMix, claimedDigest(opsMix), options(1500, true)).sealed;
     const stream = SealedStream.complete(sealed);

@@ -40,7 +40,8 @@ export class SealedStream {
   private hashedUntil = 0;
   private digest: Uint8Array | undefined;
   private readonly whenComplete: (() => void)[] = [];
-  private completeTold = false;
+  /** Pushes reading the stream now: completion is told once none is (see reading). */
+  private readers = 0;
 
   private constructor(out: Buffer, headerBytes: Uint8Array, job?: SealingJob, digest?: Uint8Array) {
     this.out = out;
@@ -121,10 +122,21 @@ export class SealedStream {
     return this.job !== undefined && Atomics.load(this.job.state, this.job.hashFrom.length) === 1;
   }
 
-  /** Calls `listener` once every byte is sealed (at once if they are). */
+  /** Calls `listener` once every byte is sealed and no push is reading the stream (at once if so). */
   onComplete(listener: () => void): void {
-    if (this.isComplete) listener();
-    else this.whenComplete.push(listener);
+    this.whenComplete.push(listener);
+    this.tellComplete();
+  }
+
+  /**
+   * A push starts (true) or stops (false) reading the stream. While one reads, completion is not told: what waits
+   * for every byte (the resume cache's 3 MB write) comes after the transfer instead of competing with it for the
+   * CPU, as when the last segment was sealed as the push sent it. A push that is cut stops reading too, so the
+   * cache is then written for the resume.
+   */
+  reading(on: boolean): void {
+    this.readers += on ? 1 : -1;
+    this.tellComplete();
   }
 
   /**
@@ -212,8 +224,7 @@ export class SealedStream {
   }
 
   private tellComplete(): void {
-    if (this.completeTold || !this.isComplete) return;
-    this.completeTold = true;
+    if (this.readers > 0 || this.whenComplete.length === 0 || !this.isComplete) return;
     for (const listener of this.whenComplete.splice(0)) listener();
   }
 }

@@ -47,10 +47,17 @@ export interface StreamedContainer {
   /** Makes the rest on another thread while this one pushes (a SealedStream's sealing worker); false if it cannot
    *  (then makeAhead makes pieces on this thread while the window waits). */
   sealInBackground?(): boolean;
+  /** The push starts (true) and stops (false) reading the stream: work that waits for every byte waits for it. */
+  reading?(on: boolean): void;
 }
 
 function isStreamed(container: Uint8Array | StreamedContainer): container is StreamedContainer {
   return !(container instanceof Uint8Array);
+}
+
+/** Only a TEE device takes the header form (SPEC.md §4.3); any other gets a stream made whole, as before. */
+function inHeaderForm(session: DeviceSession, source: Uint8Array | StreamedContainer): boolean {
+  return isStreamed(source) && isTeeDevice(session.info);
 }
 
 /** How a push names its container: the file's SHA-256, or (header form) the stream header's. */
@@ -123,10 +130,21 @@ export function chooseSlot(models: ModelSlots, identity: Uint8Array | Identity, 
 }
 
 export async function pushModel(session: DeviceSession, source: Uint8Array | StreamedContainer, options: PushOptions): Promise<PushSummary> {
+  // A stream pushed in the header form is read while the push lasts, cut or not: what waits for its every byte (a
+  // sealing's resume cache) then comes after the transfer, not during it.
+  const read = inHeaderForm(session, source) ? (source as StreamedContainer) : undefined;
+  read?.reading?.(true);
+  try {
+    return await pushOnce(session, source, options);
+  } finally {
+    read?.reading?.(false);
+  }
+}
+
+async function pushOnce(session: DeviceSession, source: Uint8Array | StreamedContainer, options: PushOptions): Promise<PushSummary> {
   const started = performance.now();
   const wireBefore = session.transport.statistics().bytesOut;
-  // Only a TEE device takes the header form (SPEC.md §4.3); any other gets the stream made whole, as before.
-  const headerForm = isStreamed(source) && isTeeDevice(session.info);
+  const headerForm = inHeaderForm(session, source);
   const container: Pick<StreamedContainer, 'size' | 'bytes'> = isStreamed(source)
     ? headerForm
       ? source
