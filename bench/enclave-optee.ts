@@ -19,6 +19,7 @@ import { runPeriodic, TRACE_JOBS } from '../host/src/device/periodic-run.js';
 import { loadTeeModel, planTeeTaskset } from '../host/src/device/tee-taskset.js';
 import { simulate } from '../host/src/sched/simulator.js';
 import { repositoryRoot } from '../host/src/sim/sim-binary.js';
+import { guestClient } from './enclave-optee-guest.js';
 import { quick } from './quick.js';
 
 const EV_WORLD_ENTER = 8;
@@ -39,17 +40,7 @@ interface TaStats { heap_budget: number; heap_in_use: number; heap_peak: number;
 
 /** bench/enclave-optee-stats.c for the guest, built against the sysroot the guest's agent was built with. */
 function buildStatsClient(work: string): string {
-  const cache = readFileSync(join(repositoryRoot, 'build', 'optee', 'agent-aarch64', 'CMakeCache.txt'), 'utf8');
-  const sysroot = /^RTINFER_ARM64_ROOT:\w+=(.*)$/m.exec(cache)?.[1];
-  if (!sysroot) throw new Error('build/optee/agent-aarch64/CMakeCache.txt names no RTINFER_ARM64_ROOT: run npm run build:optee');
-  const out = join(work, 'enclave-optee-stats');
-  const ta = join(repositoryRoot, 'firmware', 'optee', 'ta');
-  execFileSync('aarch64-linux-gnu-gcc', [
-    `--sysroot=${sysroot}`, '-O2', '-Wall', '-Wextra', '-Werror', '-I', join(ta, 'include'), '-I', join(ta, 'client'),
-    join(repositoryRoot, 'bench', 'enclave-optee-stats.c'), join(ta, 'client', 'ta_invoke.c'),
-    `-Wl,-rpath-link,${sysroot}/usr/lib/aarch64-linux-gnu`, '-lteec', '-o', out,
-  ]);
-  return out;
+  return guestClient(['bench/enclave-optee-stats.c', 'firmware/optee/ta/client/ta_invoke.c'], ['firmware/optee/ta/include', 'firmware/optee/ta/client'], join(work, 'enclave-optee-stats'));
 }
 
 async function measure(label: string, agent: RunningPiAgent, model: string, work: string, bootMs?: number, afterProfile?: () => Promise<TaStats>): Promise<TargetRow> {
