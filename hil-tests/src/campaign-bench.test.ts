@@ -43,7 +43,7 @@ describe('a campaign on a bench device, through its daemon', () => {
         'targets:',
         `  f4: { bench: ${bench}, device: ${bench}-sim-1, broker: "${broker}" }`,
         'models:',
-        '  lenet: { source: lenet-5 }',
+        '  lenet: { source: lenet-5-classic }',
         'runs:',
         '  - name: dense',
         '    target: f4',

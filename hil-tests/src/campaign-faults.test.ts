@@ -21,7 +21,7 @@ function campaignFile(name: string, target: string, duration: string, extra = ''
       'targets:',
       `  board: ${target}`,
       'models:',
-      '  lenet: { source: lenet-5 }',
+      '  lenet: { source: lenet-5-classic }',
       'runs:',
       '  - name: steady',
       '    target: board',
@@ -92,7 +92,7 @@ describe('a mode the device does not say it can run', () => {
   it('int8 on the simulated Pi (its HELLO caps have no int8 bit): a failed test case naming the caps, not retried', async () => {
     const out = join(dir, 'int8');
     const file = campaignFile('int8', '{ start: optee-sim }', '200ms');
-    writeFileSync(file, readFileSync(file, 'utf8').replace('    mode: dense', '    mode: int8').replace('  lenet: { source: lenet-5 }', '  lenet: { source: lenet-5, compression: { int8: true } }'));
+    writeFileSync(file, readFileSync(file, 'utf8').replace('    mode: dense', '    mode: int8').replace('  lenet: { source: lenet-5-classic }', '  lenet: { source: lenet-5-classic, compression: { int8: true } }'));
     const run = await campaign('run', file, '--out', out);
     expect(run.code, run.stderr).toBe(1);
     const summary = readJson<{ runs: { failure: { code: string; message: string; attempts: number; facts: { caps: number } } }[] }>(join(out, 'summary.json'));

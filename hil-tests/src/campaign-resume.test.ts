@@ -23,7 +23,7 @@ function campaignFile(name: string): string {
       'targets:',
       '  sim: { start: sim }',
       'models:',
-      '  lenet: { source: lenet-5 }',
+      '  lenet: { source: lenet-5-classic }',
       'runs:',
       '  - name: steady',
       '    target: sim',
