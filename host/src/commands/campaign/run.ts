@@ -4,7 +4,7 @@ import { Args, Flags } from '@oclif/core';
 import { RtinferCommand } from '../../cli/base-command.js';
 import { RunFolderError } from '../../campaign/campaign-error.js';
 import { readCampaign } from '../../campaign/parse-campaign.js';
-import { describeProgress, describeSummary } from '../../campaign/progress-view.js';
+import { describeSummary, ProgressView } from '../../campaign/progress-view.js';
 import { RunFolder, sha256Hex } from '../../campaign/run-folder.js';
 import { runCampaign } from '../../campaign/runner.js';
 import { RtinferError } from '../../errors.js';
@@ -17,7 +17,7 @@ export default class CampaignRun extends RtinferCommand {
   static override summary = 'Run a campaign file: start or reach the targets, compress and push the models, run the task sets, check the assertions.';
   static override description = `The campaign file (YAML; examples/campaigns/) names targets (start: sim, qemu, qemu-m7, optee-sim or optee-qemu; device: a running one; or bench: a bench's device, through its daemon), models with their compression settings (int8: true quantizes), runs (a model in a mode — dense, trec, int8, lw, fusion, fusion-budget — on a target or a list of them, with a device task set file, a duration and repetitions) and their assertions (no-miss, p99-response, world-switches-per-hyperperiod, output-within; switch-ratio across runs). Errors in the file name its line and column.
 
-Steps run in order with a progress line each. A step whose device drops out is retried with backoff (a target the campaign started is started again on the same storage); every step has a bound. The run folder (--out) keeps the environment, every trace (the recording format of rtinfer run --record), every verdict, the analysis each run was checked against, report.html, junit.xml (a test case per assertion per repetition) and summary.json. Ctrl-C (or a kill) leaves it resumable: --resume DIR does only the steps not yet done.
+Steps run in order with a progress line each (on a terminal the running step is one line redrawn in place). A step whose device drops out is retried with backoff (a target the campaign started is started again on the same storage); every step has a bound. The run folder (--out) keeps the environment, every trace (the recording format of rtinfer run --record), every verdict, the analysis each run was checked against, report.html, junit.xml (a test case per assertion per repetition) and summary.json. Ctrl-C (or a kill) leaves it resumable: --resume DIR does only the steps not yet done.
 
 Exit status: 0 when every assertion holds, 1 when one fails or a run did not complete, 2 on bad input, 130 when interrupted.`;
   static override examples = [
@@ -61,6 +61,8 @@ Exit status: 0 when every assertion holds, 1 when one fails or a run did not com
       state = RunFolder.open(dir).state;
     }
     const json = this.jsonEnabled();
+    // On a terminal the running step is redrawn in place; piped, or a log, one line per event.
+    const view = new ProgressView((text) => process.stdout.write(text), { tty: !json && process.stdout.isTTY === true });
     const controller = new AbortController();
     const onSignal = () => controller.abort();
     process.once('SIGINT', onSignal);
@@ -72,8 +74,13 @@ Exit status: 0 when every assertion holds, 1 when one fails or a run did not com
         state: state!,
         signal: controller.signal,
         ...(targets ? { targets } : {}),
-        progress: ({ kind, ...rest }) => (json ? this.jsonLine(toJsonSafe({ kind: 'progress', event: kind, ...rest })) : this.log(describeProgress({ kind, ...rest } as Parameters<typeof describeProgress>[0]))),
+        progress: (event) => {
+          const { kind, ...rest } = event;
+          if (json) this.jsonLine(toJsonSafe({ kind: 'progress', event: kind, ...rest }));
+          else view.event(event);
+        },
       });
+      view.close();
       if (json) this.jsonLine({ kind: 'summary', folder: folder!.dir, interrupted, passed: summary.passed, tests: summary.tests, failures: summary.failures, failed: [...summary.runs.flatMap((run) => run.assertions.filter((a) => !a.passed).map((a) => ({ run: run.key, assertion: a.assertion, message: a.message }))), ...summary.checks.filter((c) => !c.passed).map((c) => ({ assertion: c.assertion, message: c.message }))] });
       else {
         for (const line of describeSummary(summary, folder!.dir)) this.log(line);
@@ -82,6 +89,7 @@ Exit status: 0 when every assertion holds, 1 when one fails or a run did not com
       process.exitCode = interrupted ? INTERRUPTED : summary.passed ? 0 : 1;
       return undefined;
     } finally {
+      view.close();
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
     }
