@@ -4,7 +4,7 @@
 # untrained (seeded weights, structured inputs), then CifarNet and SqueezeNet trained on Fashion-MNIST
 # (build/trained-zoo, trained when missing) with real test images and the accuracy change with TREC.
 # Knobs: BENCH_TREC_MAX_L2 (0.4), BENCH_TREC_SHORTLIST (4), BENCH_TREC_IMAGES (16), BENCH_TREC_TEST_IMAGES (300,
-# CifarNet), BENCH_TREC_TEST_IMAGES_SQUEEZENET (100). Writes build/bench/trec.json.
+# CifarNet), BENCH_TREC_TEST_IMAGES_SQUEEZENET (100), BENCH_TREC_TRAINED (cifarnet,squeezenet-cifar). Writes build/bench/trec.json.
 # Then the same comparison on the STM32F405 image in QEMU, instructions counted with -icount (bench/trec-qemu.ts),
 # untrained and trained (lenet-5-classic on Fashion-MNIST; BENCH_TREC_QEMU_TEST_IMAGES (500) for its accuracy).
 # Last, the int8 half (bench/trec-int8.sh): int8 TREC against CMSIS-NN's int8 conv on Cortex-M4/M7 under QEMU -icount,

@@ -41,7 +41,9 @@ const allNetworks: Array<[string, string]> = [['cifarnet', 'CifarNet'], ['zfnet-
 const allTrained: Array<[string, string]> = [['cifarnet', 'CifarNet (Fashion-MNIST)'], ['squeezenet-cifar', 'SqueezeNet (Fashion-MNIST)']];
 // --quick: CifarNet's first conv layer alone; trained in memory for a few steps instead of taken from the cache.
 const networks = sized(allNetworks, allNetworks.slice(0, 1));
-const trainedNetworks = sized(allTrained, allTrained.slice(0, 1));
+// BENCH_TREC_TRAINED (e.g. "cifarnet") limits the trained part to those networks.
+const trainedChoice = process.env.BENCH_TREC_TRAINED?.split(',').map((name) => name.trim());
+const trainedNetworks = sized(allTrained, allTrained.slice(0, 1)).filter(([name]) => !trainedChoice || trainedChoice.includes(name));
 const SEED = 1;
 const layersPerNetwork = sized(Number.POSITIVE_INFINITY, 1);
 const geometryOrder = ['inChannels', 'inH', 'inW', 'outChannels', 'outH', 'outW', 'kernelH', 'kernelW', 'strideH', 'strideW', 'padTop', 'padLeft', 'groups'] as const;
