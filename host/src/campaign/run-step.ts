@@ -9,7 +9,7 @@ import { TRACE_JOBS, TRACE_LAYERS } from '../device/periodic-run.js';
 import type { DeviceInfo } from '../device/session.js';
 import { isTeeDevice } from '../device/tee-key.js';
 import { planTeeTaskset, readTeeTasksetSettings, type TeeTasksetPlan } from '../device/tee-taskset.js';
-import { DeviceError, RtinferError } from '../errors.js';
+import { RtinferError } from '../errors.js';
 import { loadLabForPins } from '../lab/tee-pins.js';
 import { compareWithReference } from '../nn/device-reference.js';
 import { simulate } from '../sched/simulator.js';
@@ -21,6 +21,7 @@ import type { InferenceOutcome } from './assertions.js';
 import type { CampaignDevice } from './campaign-device.js';
 import { type CampaignRun, teeModes } from './campaign-spec.js';
 import { type RunFolder, writeWhole } from './run-folder.js';
+import { pushSealedAboveHeld } from './seal-above-held.js';
 import type { TargetHandle } from './targets.js';
 
 export interface ModelFile {
@@ -45,17 +46,8 @@ export async function ensureModel(device: CampaignDevice, target: TargetHandle, 
   }
   const seal = (generation?: number) =>
     sealForDevice({ info, device: device.description, deviceSpec: info.deviceId, lab: loadLabForPins(target.labFile), container: model.container, cacheDir: folder.path('models', 'sealed'), ...(generation !== undefined ? { generation } : {}) });
-  let sealing = seal();
-  const push = () => device.push(sealing.sealed, { modelId: model.decoded.modelId, sealed: true, signal, sha256: Buffer.from(sealing.sha256, 'hex') });
-  try {
-    await push();
-  } catch (error) {
-    // The TA holds a later generation than the lab file knows (a device that ran before): seal above it.
-    const held = error instanceof DeviceError ? (error.facts as { heldGeneration?: number }).heldGeneration : undefined;
-    if (held === undefined) throw error;
-    sealing = seal(Number(held) + 1);
-    await push();
-  }
+  // A device that ran before may hold a later generation than the campaign's lab file knows: sealed above it.
+  const { sealing } = await pushSealedAboveHeld(seal, (each) => device.push(each.sealed, { modelId: model.decoded.modelId, sealed: true, signal, sha256: Buffer.from(each.sha256, 'hex') }));
   folder.writeJson(sealedRecord, { sha256: sealing.sha256, generation: sealing.generation });
   return { pushed: true, sha256: sealing.sha256 };
 }
