@@ -79,8 +79,8 @@ static const char *plan_with(const unsigned char *bytes, size_t size, int form, 
                 rtnn_config with_trec = {.mode = 1, .trec = trec};
                 out->input_count = rtnn_input_count(&model);
                 out->work_dense = rtnn_work_bytes(&model, &dense);
-                /* No TREC in int8 yet, nor LW slices in the TA. */
-                out->work_trec = form == FORM_INT8 ? 0 : rtnn_work_bytes(&model, &with_trec);
+                /* int8 TREC's scratch for int8 models (the runner's); no LW slices in the TA for them. */
+                out->work_trec = rtnn_work_bytes(&model, &with_trec);
                 out->enclave_arena = form == FORM_INT8 ? 0 : rtnn_lw_arena_bytes(&model, 0, NULL, NULL);
                 out->layers = model.layer_count;
                 out->test_inputs = model.test_inputs;
@@ -148,9 +148,10 @@ int main(int argc, char **argv)
     print_form("denseWeights", &dense, 0);
     print_form("sparseWeights", &sparse, !quantized);
     if (quantized) {
-        /* int8 runs dense int8 weights only (no TREC, no LW slices yet). */
-        printf("    \"int8Weights\": {\"weights\": %zu, \"dense\": %zu}\n", int8.weights,
-               engine_pool_need(int8.scratch, int8.weights, int8.input_count, int8.work_dense));
+        /* int8 runs dense int8 weights, its conv layers densely or in int8 TREC (no LW slices yet). */
+        printf("    \"int8Weights\": {\"weights\": %zu, \"dense\": %zu, \"trec\": %zu}\n", int8.weights,
+               engine_pool_need(int8.scratch, int8.weights, int8.input_count, int8.work_dense),
+               engine_pool_need(int8.scratch, int8.weights, int8.input_count, int8.work_trec));
     }
     printf("  }\n}\n");
     return 0;

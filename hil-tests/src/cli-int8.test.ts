@@ -59,6 +59,9 @@ describe('rtinfer compress --int8, fit --int8, infer --check on int8', () => {
     const [{ fits: [f469] }] = JSON.parse(stdout);
     expect(f469.int8).toMatchObject({ fits: true, weights: 'int8' });
     expect(f469.int8.need).toBeLessThan(f469.dense.need);
+    // int8 TREC (default parameters): its int32 accumulators take more than the dense int8 kernels' scratch.
+    expect(f469.int8Trec).toMatchObject({ weights: 'int8', have: f469.int8.have });
+    expect(f469.int8Trec.need).toBeGreaterThan(f469.int8.need);
     const f746 = await rtinfer('fit', 'cifarnet', '--int8', '--board', 'nucleo_f746zg');
     expect(f746.stdout).toMatch(/cifarnet on nucleo_f746zg in int8 needs [\d.]+ KiB more: int8 weights [\d.]+ KiB \+ header [\d.]+ KiB \+ input 12 KiB \+ activations and scratch [\d.]+ KiB in 224 KiB/);
   }, 180_000);

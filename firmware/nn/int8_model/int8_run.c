@@ -1,9 +1,11 @@
 /* The int8 runner (rtinfer_nn/int8_model.h): quantize the input, run each layer's int8 kernel on the planned
- * work buffer, dequantize the output. Mirrors host/src/nn/forward-int8.ts layer for layer. */
+ * work buffer (a conv layer with TREC parameters in int8 TREC), dequantize the output. Mirrors
+ * host/src/nn/forward-int8.ts layer for layer. */
 #include <math.h>
 
 #include "model_internal.h"
 #include "rtinfer_nn/int8_model.h"
+#include "rtinfer_nn/trec_int8.h"
 
 static const rtnn_i8_clamp k_no_clamp = {-128, 127};
 
@@ -19,7 +21,9 @@ int8_t rtnn_i8_quantize(float value, float scale, int32_t zero_point) {
 
 typedef struct {
   const rtnn_model *model;
+  const rtnn_config *config;
   uint8_t *work;
+  const rtnn_observer *observer;
 } int8_run;
 
 static int8_t *at(const int8_run *run, uint16_t producer) {
@@ -75,7 +79,14 @@ static rtnn_status run_layer(const int8_run *run, uint32_t index) {
   switch (layer->op) {
     case RTNN_OP_CONV: {
       const rtnn_i8_channel_quant q = channel_quant(model, layer);
-      return rtnn_i8_conv(&layer->conv, &q, in, layer->i8_weights, layer->i8_bias, out, scratch, layer->scratch_bytes);
+      const rtnn_trec_params p = rtnn_layer_trec(run->config, index);
+      if (p.H == 0) return rtnn_i8_conv(&layer->conv, &q, in, layer->i8_weights, layer->i8_bias, out, scratch, layer->scratch_bytes);
+      /* rtnn_work_bytes() planned this layer's int8 TREC scratch after the activations (k_runner). */
+      rtnn_trec_stats stats = {0, 0};
+      const rtnn_status status = rtnn_i8_trec_conv(&layer->conv, p, &q, in, layer->i8_weights, layer->i8_bias, out, scratch,
+                                                   rtnn_i8_trec_scratch_bytes(&layer->conv, p), &stats);
+      if (status == RTNN_OK && run->observer && run->observer->trec_stats) run->observer->trec_stats(run->observer->context, index, &stats);
+      return status;
     }
     case RTNN_OP_DENSE: {
       const rtnn_i8_channel_quant q = channel_quant(model, layer);
@@ -117,9 +128,9 @@ static rtnn_status run_layer(const int8_run *run, uint32_t index) {
   }
 }
 
-static rtnn_status run_layers(const rtnn_model *model, const float *input, void *work, uint32_t first, uint32_t end,
-                              const rtnn_observer *observer) {
-  const int8_run run = {model, work};
+static rtnn_status run_layers(const rtnn_model *model, const rtnn_config *config, const float *input, void *work,
+                              uint32_t first, uint32_t end, const rtnn_observer *observer) {
+  const int8_run run = {model, config, work, observer};
   if (first == 0) quantize_input(model, input, (int8_t *)(void *)(run.work + model->i8_input_at));
   for (uint32_t i = first; i < end; i++) {
     if (observer && observer->layer_start) observer->layer_start(observer->context, i);
@@ -131,7 +142,7 @@ static rtnn_status run_layers(const rtnn_model *model, const float *input, void 
   return RTNN_OK;
 }
 
-static const rtnn_i8_runner k_runner = {run_layers};
+static const rtnn_i8_runner k_runner = {run_layers, rtnn_i8_trec_check, rtnn_i8_trec_scratch_bytes};
 
 /* The scratch layer `layer`'s int8 kernel asks for on `target`. */
 static size_t layer_scratch(const rtnn_model *model, uint32_t index, rtnn_i8_target target) {

@@ -49,8 +49,11 @@ rtnn_status rtnn_config_check(const rtnn_model *model, const rtnn_config *config
   for (uint32_t i = 0; i < model->layer_count; i++) {
     rtnn_trec_params p = rtnn_layer_trec(config, i);
     if (p.H == 0) continue;
-    rtnn_status status = model->layers[i].op == RTNN_OP_CONV ? rtnn_trec_check(&model->layers[i].conv, p, need, have)
-                                                              : RTNN_ERR_INVALID;
+    rtnn_status status = RTNN_ERR_INVALID;
+    if (model->layers[i].op == RTNN_OP_CONV && !model->int8) status = rtnn_trec_check(&model->layers[i].conv, p, need, have);
+    /* int8 TREC's check (the fp32 one and int8 limits); without the int8 kernels attached nothing runs. */
+    else if (model->layers[i].op == RTNN_OP_CONV && model->i8_runner)
+      status = model->i8_runner->trec_check(&model->layers[i].conv, p, need, have);
     if (status != RTNN_OK) {
       if (layer) *layer = i;
       return status;
@@ -65,6 +68,8 @@ static size_t layer_scratch(const rtnn_model *model, const rtnn_config *config, 
   const rtnn_layer *layer = &model->layers[i];
   rtnn_trec_params p = rtnn_layer_trec(config, i);
   if (p.H == 0) return layer->scratch_bytes;
+  /* int8 weights stay dense in the int8 arena: int8 TREC's own scratch is all (rtnn_config_check: runner attached). */
+  if (model->int8) return model->i8_runner->trec_scratch_bytes(&layer->conv, p);
   size_t expanded = model->sparse ? rtnn_align8((size_t)layer->weight_count * sizeof(float)) : 0;
   return expanded + rtnn_trec_scratch_bytes(&layer->conv, p);
 }

@@ -132,10 +132,9 @@ rtnn_status rtnn_run_layers(const rtnn_model *model, const rtnn_config *config, 
   /* Checked up front, so a short buffer fails before any byte of it is written. */
   if (work_bytes < rtnn_work_bytes(model, config)) return RTNN_ERR_SCRATCH;
   if (model->int8) {
-    /* No TREC in int8 yet; an int8 model runs only with the int8 kernels attached (rtnn_i8_attach). */
-    if (config && config->mode != 0) return RTNN_ERR_INVALID;
+    /* An int8 model runs only with the int8 kernels attached (rtnn_i8_attach); its TREC layers in int8 TREC. */
     if (!model->i8_runner) return RTNN_ERR_GRAPH;
-    return model->i8_runner->run_layers(model, input, work, first, end, observer);
+    return model->i8_runner->run_layers(model, config, input, work, first, end, observer);
   }
   run_state run = {model, config, input, work, (uint8_t *)work + model->activation_bytes,
                    work_bytes - model->activation_bytes, observer};

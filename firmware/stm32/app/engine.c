@@ -178,10 +178,6 @@ const rtnn_model *engine_fit(const rtnn_config *config, engine_error_t *err)
     if (s_loaded_slot < 0) {
         return fail(err, RTP_ERR_INTERNAL, "no model loaded", 0, 0, 0);
     }
-    if (s_model.int8 && config != NULL && config->mode != 0) {
-        return fail(err, RTP_ERR_INVALID, "an int8 model runs in mode 0 only: no TREC in int8 yet (need = 0, have = the mode)", 0,
-                    config->mode, 1);
-    }
     if (fits_to_run(&s_model, config)) {
         return &s_model;
     }

@@ -3,7 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { compressToContainer } from '../compress/compress-model.js';
+import type { ConvLayer } from '../model/ir.js';
+import { inferShapes } from '../model/shapes.js';
 import { zooModel } from '../model/zoo/index.js';
+import { defaultTrecParams } from '../nn/device-reference.js';
+import { int8TrecScratchBytes } from '../nn/int8/trec-int8.js';
 import { structuredInputs } from '../nn/structured-input.js';
 import { boards } from './boards.js';
 import { fitOnBoard, planContainer } from './fit.js';
@@ -70,6 +74,20 @@ describe('fitting models to boards with the firmware planner', () => {
     const parts = fit.int8!.parts!;
     expect(parts.header + parts.weights + parts.input + parts.work).toBe(fit.int8!.need);
     expect(parts.work).toBeGreaterThan(0);
+    // int8 TREC with the device's default parameters: the largest layer's int8 TREC scratch (TREC_INT8.md §3, the
+    // host's copy of the C sum) after the same activations, in place of the dense kernels' scratch.
+    const shapes = inferShapes(graph);
+    const largest = Math.max(...defaultTrecParams(graph).map(({ layer, L, H }) => {
+      const conv = graph.layers[layer] as ConvLayer;
+      const [inChannels, inH, inW] = conv.inputs[0] === graph.input.name ? graph.input.shape : shapes.get(conv.inputs[0]!)!;
+      const [outChannels, outH, outW] = shapes.get(conv.name)!;
+      return int8TrecScratchBytes({ inChannels: inChannels!, inH: inH!, inW: inW!, outChannels: outChannels!, outH: outH!, outW: outW!, kernelH: conv.kernel[0], kernelW: conv.kernel[1], strideH: conv.stride[0], strideW: conv.stride[1], padTop: conv.pads[0], padLeft: conv.pads[1], groups: conv.groups }, { L, H });
+    }));
+    expect(fit.int8Trec).toMatchObject({ weights: 'int8', need: plan.pool.int8Weights!.trec });
+    const trecParts = fit.int8Trec!.parts!;
+    expect(trecParts.header + trecParts.weights + trecParts.input).toBe(parts.header + parts.weights + parts.input);
+    expect(trecParts.work).toBeGreaterThan(largest);
+    expect(trecParts.work).toBeLessThanOrEqual(parts.work + ((largest + 7) & ~7));
     // An fp32 container has no int8 plan.
     expect(classic.pool.int8Weights).toBeUndefined();
     expect(fitOnBoard(classic, boards.disco_f469ni!).int8).toBeUndefined();

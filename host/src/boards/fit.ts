@@ -22,8 +22,14 @@ export interface EnginePlan {
   layers: number;
   testInputs: number;
   /** int8Weights: an int8 container (CONTAINER.md §8) run in int8 — dense int8 weights, each kernel's scratch
-   *  as a Cortex-M4/M7 build asks (no TREC or LW slices in int8 yet). */
-  pool: { denseWeights: PoolNeed; sparseWeights: PoolNeed; int8Weights?: { weights: number; dense: number } };
+   *  as a Cortex-M4/M7 build asks; trec: its conv layers in int8 TREC with the default parameters (no LW slices in int8). */
+  pool: { denseWeights: PoolNeed; sparseWeights: PoolNeed; int8Weights?: Int8PoolNeed };
+}
+
+export interface Int8PoolNeed {
+  weights: number;
+  dense: number;
+  trec: number;
 }
 
 export function planContainer(file: string): EnginePlan {
@@ -54,6 +60,8 @@ export interface BoardFit {
   trec: ModeFit;
   /** An int8 container: how it fits run in int8 (what the device does with it), beside the fp32 figures above. */
   int8?: ModeFit;
+  /** The same in int8 TREC (default parameters): int8 TREC's scratch in place of the dense kernels'. */
+  int8Trec?: ModeFit;
 }
 
 /** As the engine decides (firmware/stm32/app/engine.c, engine_fit): dense weights when the run fits with them, else sparse. */
@@ -64,8 +72,8 @@ function modeFit(plan: EnginePlan, mode: 'dense' | 'trec', have: number): ModeFi
   return { fits: need <= have, weights, need, have, headroom: have - need };
 }
 
-function int8Fit(plan: EnginePlan, int8: { weights: number; dense: number }, have: number): ModeFit {
-  const need = int8.dense;
+function int8Fit(plan: EnginePlan, int8: Int8PoolNeed, mode: 'dense' | 'trec', have: number): ModeFit {
+  const need = int8[mode];
   const parts = { header: plan.headerScratch, weights: int8.weights, input: plan.inputBytes, work: need - plan.headerScratch - int8.weights - plan.inputBytes };
   return { fits: need <= have, weights: 'int8', need, have, headroom: have - need, parts };
 }
@@ -76,6 +84,8 @@ export function fitOnBoard(plan: EnginePlan, board: Board): BoardFit {
     container: { bytes: plan.containerBytes, slotBytes: board.slotBytes, fits: plan.containerBytes <= board.slotBytes },
     dense: modeFit(plan, 'dense', board.inferenceBytes),
     trec: modeFit(plan, 'trec', board.inferenceBytes),
-    ...(plan.pool.int8Weights ? { int8: int8Fit(plan, plan.pool.int8Weights, board.inferenceBytes) } : {}),
+    ...(plan.pool.int8Weights
+      ? { int8: int8Fit(plan, plan.pool.int8Weights, 'dense', board.inferenceBytes), int8Trec: int8Fit(plan, plan.pool.int8Weights, 'trec', board.inferenceBytes) }
+      : {}),
   };
 }

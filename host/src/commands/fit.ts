@@ -72,18 +72,20 @@ function describeFits(results: { model: string; fits: BoardFit[] }[]): string[] 
       `${formatBytes(fit.container.bytes)} / ${formatBytes(fit.container.slotBytes)} ${fit.container.fits ? 'ok' : 'TOO BIG'}`,
       describeMode(fit.dense),
       describeMode(fit.trec),
-      ...(int8 ? [fit.int8 ? `${describeMode(fit.int8)}; ${(fit.dense.need / fit.int8.need).toFixed(2)}× less than fp32` : '-'] : []),
+      ...(int8 ? [fit.int8 ? `${describeMode(fit.int8)}; ${(fit.dense.need / fit.int8.need).toFixed(2)}× less than fp32` : '-', fit.int8Trec ? describeMode(fit.int8Trec) : '-'] : []),
     ]),
   );
-  const int8Header = int8 ? [{ header: 'int8 inference (no TREC in int8 yet)' }] : [];
+  const int8Header = int8 ? [{ header: 'int8 inference' }, { header: 'int8 TREC inference' }] : [];
   const table = renderTable([{ header: 'model' }, { header: 'board' }, { header: 'container / slot' }, { header: 'dense inference' }, { header: 'TREC inference' }, ...int8Header], rows);
   // Why an int8 model does not fit: where its bytes go (the weights are decoded into RAM, not run from flash).
   const why = results.flatMap(({ model, fits }) =>
-    fits.flatMap((fit) => {
-      const parts = fit.int8?.parts;
-      if (!parts || fit.int8!.fits) return [];
-      return [`${model} on ${fit.board} in int8 needs ${formatBytes(-fit.int8!.headroom)} more: int8 weights ${formatBytes(parts.weights)} + header ${formatBytes(parts.header)} + input ${formatBytes(parts.input)} + activations and scratch ${formatBytes(parts.work)} in ${formatBytes(fit.int8!.have)}`];
-    }),
+    fits.flatMap((fit) =>
+      ([['int8', fit.int8], ['int8 TREC', fit.int8Trec]] as const).flatMap(([mode, mf]) => {
+        const parts = mf?.parts;
+        if (!parts || mf.fits) return [];
+        return [`${model} on ${fit.board} in ${mode} needs ${formatBytes(-mf.headroom)} more: int8 weights ${formatBytes(parts.weights)} + header ${formatBytes(parts.header)} + input ${formatBytes(parts.input)} + activations and scratch ${formatBytes(parts.work)} in ${formatBytes(mf.have)}`];
+      }),
+    ),
   );
   return [...table, ...why];
 }

@@ -1,6 +1,7 @@
 // Reference int8 inference of a quantized container (CONTAINER.md §8): the graph run layer by layer through the
 // host reference of the int8 kernels (host/src/nn/int8, bit-exact with firmware/nn's CMSIS-NN wrappers), on
-// channel-last tensors. What a device's int8 run must equal bit for bit.
+// channel-last tensors; conv layers given TREC parameters run the int8 TREC reference (firmware/nn/TREC_INT8.md).
+// What a device's int8 run must equal bit for bit.
 import type { CompressedModel } from '../compress/compress-model.js';
 import { decompressedGraph } from '../compress/compress-model.js';
 import { int8Weights } from '../compress/quantize-weights.js';
@@ -19,10 +20,12 @@ import {
   int8MaxPool,
   type Int8PoolGeometry,
   int8Softmax,
+  int8TrecConv,
   NO_CLAMP,
   quantize,
   type TensorQuant,
 } from './int8/index.js';
+import type { TrecParams, TrecStats } from './trec.js';
 
 const spatial = (shape: number[]) => (shape.length === 3 ? shape[1]! * shape[2]! : 1);
 
@@ -31,10 +34,15 @@ export interface Int8Run {
   tensors: Map<string, Int8Array>;
   /** A tensor dequantized, channel-first: what the fp32 reference holds there. */
   real: (name: string) => Float32Array;
+  /** TREC layers: clusters and vectors, by layer name (what the device's RESULT reports). */
+  stats: Map<string, TrecStats>;
 }
 
-/** The int8 forward pass of a quantized model on one float input (quantized as the device quantizes it). */
-export function runGraphInt8(model: CompressedModel, input: Float32Array): Int8Run {
+/**
+ * The int8 forward pass of a quantized model on one float input (quantized as the device quantizes it); the conv
+ * layers named in `trec` in int8 TREC with those parameters, as a device given them in INFER.
+ */
+export function runGraphInt8(model: CompressedModel, input: Float32Array, trec: ReadonlyMap<string, TrecParams> = new Map()): Int8Run {
   const int8 = model.int8;
   if (!int8) throw new RtinferError('not_int8', `${model.graph.name}: the container has no int8 parameters (compress --int8)`, { model: model.graph.name });
   const graph: Graph = decompressedGraph(model);
@@ -46,6 +54,7 @@ export function runGraphInt8(model: CompressedModel, input: Float32Array): Int8R
   const softmaxOf = new Map(int8.activations.softmax.map(({ layer, ...q }) => [graph.layers[layer]!.name, q]));
   const shapeOf = (name: string) => (name === graph.input.name ? graph.input.shape : shapes.get(name)!);
   const tensors = new Map<string, Int8Array>();
+  const stats = new Map<string, TrecStats>();
   const inputShape = graph.input.shape;
   const quantizedInput = quantize(input, quantOf.get(graph.input.name)!);
   tensors.set(graph.input.name, inputShape.length === 3 ? chwToHwc(quantizedInput, inputShape[0]!, inputShape[1]!, inputShape[2]!) : quantizedInput);
@@ -64,15 +73,17 @@ export function runGraphInt8(model: CompressedModel, input: Float32Array): Int8R
       const bias = quant.bias.length ? quant.bias : new Int32Array(channels);
       const q: ChannelQuant = { inputZeroPoint: inQ.zeroPoint, outputZeroPoint: outQ.zeroPoint, multiplier: quant.multipliers, shift: quant.shifts, clamp: NO_CLAMP };
       if (layer.op === 'dense') return int8FullyConnected(elementCount(inShape), layer.units, q, data, weights, bias);
-      return int8Conv(
-        {
-          inChannels: inShape[0]!, inH: inShape[1]!, inW: inShape[2]!,
-          outChannels: outShape[0]!, outH: outShape[1]!, outW: outShape[2]!,
-          kernelH: layer.kernel[0], kernelW: layer.kernel[1], strideH: layer.stride[0], strideW: layer.stride[1],
-          padTop: layer.pads[0], padLeft: layer.pads[1], groups: layer.groups,
-        },
-        q, data, weights, bias,
-      );
+      const g = {
+        inChannels: inShape[0]!, inH: inShape[1]!, inW: inShape[2]!,
+        outChannels: outShape[0]!, outH: outShape[1]!, outW: outShape[2]!,
+        kernelH: layer.kernel[0], kernelW: layer.kernel[1], strideH: layer.stride[0], strideW: layer.stride[1],
+        padTop: layer.pads[0], padLeft: layer.pads[1], groups: layer.groups,
+      };
+      const params = trec.get(layer.name);
+      if (!params) return int8Conv(g, q, data, weights, bias);
+      const run = int8TrecConv(g, params, q, data, weights, bias, layer.name);
+      stats.set(layer.name, run.stats);
+      return run.data;
     }
     switch (layer.op) {
       case 'maxPool':
@@ -107,5 +118,5 @@ export function runGraphInt8(model: CompressedModel, input: Float32Array): Int8R
     const values = dequantize(tensors.get(name)!, quantOf.get(name)!);
     return shape.length === 3 && spatial(shape) > 1 ? hwcToChw(values, shape[0]!, shape[1]!, shape[2]!) : values;
   };
-  return { tensors, real };
+  return { tensors, real, stats };
 }

@@ -101,10 +101,13 @@ struct rtnn_model;
 struct rtnn_config;
 struct rtnn_observer;
 /* How an int8 model runs: the int8 kernels (firmware/nn/int8_model, over CMSIS-NN), attached by rtnn_i8_attach()
- * so that this library itself needs no CMSIS-NN. */
+ * so that this library itself needs no CMSIS-NN. TREC layers run int8 TREC (rtinfer_nn/trec_int8.h): its check and
+ * scratch take the place of the fp32 TREC's in rtnn_config_check() and rtnn_work_bytes(). */
 typedef struct {
-  rtnn_status (*run_layers)(const struct rtnn_model *model, const float *input, void *work, uint32_t first, uint32_t end,
-                    const struct rtnn_observer *observer);
+  rtnn_status (*run_layers)(const struct rtnn_model *model, const struct rtnn_config *config, const float *input,
+                            void *work, uint32_t first, uint32_t end, const struct rtnn_observer *observer);
+  rtnn_status (*trec_check)(const rtnn_conv_geometry *g, rtnn_trec_params p, uint32_t *need, uint32_t *have);
+  size_t (*trec_scratch_bytes)(const rtnn_conv_geometry *g, rtnn_trec_params p);
 } rtnn_i8_runner;
 
 #define RTNN_GRAPH_INPUT 0xFFFFu
