@@ -74,4 +74,15 @@ describe('rtinfer compress --int8, fit --int8, infer --check on int8', () => {
     const text = await rtinfer('infer', '-d', target.path, '--model', 'cifarnet-int8.rtm', '--input-index', '0', '--check');
     expect(text.stdout).toMatch(/check: relative L2 0\.00e\+0 against the host int8 reference, top agrees/);
   }, 120_000);
+
+  it('runs it in int8 TREC: infer --mode trec --trec --check equals the host int8 TREC reference, clusters as predicted', async () => {
+    expect((await rtinfer('push', 'cifarnet-int8.rtm', '-d', target.path)).code).toBe(0);
+    const { code, stdout } = await rtinfer('infer', '-d', target.path, '--model', 'cifarnet-int8.rtm', '--input', 'image.f32', '--mode', 'trec', '--trec', 'conv1=3:6,conv2=25:8', '--check', '--json');
+    expect(code).toBe(0);
+    const { check } = JSON.parse(stdout);
+    expect(check).toMatchObject({ reference: 'int8 TREC', bitExact: true, relativeL2: 0, clustersEqual: true });
+    expect(check.clusters.map(({ layer }: { layer: number }) => layer)).toHaveLength(2);
+    const text = await rtinfer('infer', '-d', target.path, '--model', 'cifarnet-int8.rtm', '--input-index', '0', '--mode', 'trec', '--check');
+    expect(text.stdout).toMatch(/check: relative L2 0\.00e\+0 against the host int8 TREC reference, top agrees, cluster counts equal/);
+  }, 120_000);
 });
