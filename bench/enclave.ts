@@ -12,12 +12,15 @@
 //   - sealed push goodput over MQTT, against unsealed in the same run: rtinfer-agent (firmware/optee/agent) on the
 //     same broker (Aedes in-process, then Mosquitto when installed), the same container. Sealed is what `rtinfer push`
 //     does for a TEE device: sealForDevice (host/src/transfer/seal-for-device.ts: container check, sealing to the key
-//     pinned in a lab file, the generation written back, the resume cache written in the background) then pushModel
-//     with the sealing's SHA-256, committed (stored and SHA-256-verified). Unsealed: the plain container pushed and
-//     committed the same way to the same agent (neither activated: the TA would refuse a plain container). The two
-//     by turns, many times; each sealed push against the mean of the unsealed pushes either side of it; medians of
-//     each and of those ratios. Goodput = container bytes / time. Activation of the sealed one (the TA decrypts, checks and decodes
-//     it) is timed apart, once.
+//     pinned in a lab file, the generation written back) then pushModel of the sealed stream in SPEC §4.3's header
+//     form (its segments sealed and hashed by host/src/seal/seal-worker.ts beside the push), committed (stored and
+//     SHA-256-verified); the resume cache is written once the push has stopped reading (a column gives the push
+//     with that write). Unsealed: the plain container pushed and committed the same way to the same agent (neither
+//     activated: the TA would refuse a plain container). By turns with two older ways (sealed whole first; the
+//     sealing on the push's own thread, RTINFER_SEAL_WORKER=0), many times; each sealed push against the mean of the
+//     unsealed pushes either side of it; medians of each and of those ratios. Goodput = container bytes / time.
+//     Activation of the sealed one (the TA decrypts, checks and decodes it) is timed apart, once. The load average
+//     is printed at the start and the end: on a shared 2-core machine it moves every figure.
 //   - the same agent and TA in a real OP-TEE 3.19 under QEMU beside teesim: boot, entry round trip, world switches LW
 //     vs FUSION (bench/enclave-optee.ts; skipped under --quick and without build/optee/qemu).
 // Writes build/bench/enclave.json.
