@@ -43,7 +43,7 @@ RTINFER_SIM_BIN="$PWD/build/c-asan/firmware/rtinfer-sim" \
 if [[ -f build/vitest-results.json ]]; then read -r ts_passed ts_failed < <(vitest_counts ./build/vitest-results.json); fi
 
 # The same suites on each QEMU board image: RTINFER_HIL_TARGET=qemu (netduinoplus2) and qemu-m7 (mps2_an500).
-qemu_hil_files=(hil-tests/src/sim-infer.test.ts hil-tests/src/sim-trace.test.ts hil-tests/src/cli-infer.test.ts hil-tests/src/push-clean.test.ts hil-tests/src/sim-int8.test.ts)
+qemu_hil_files=(hil-tests/src/sim-infer.test.ts hil-tests/src/sim-trace.test.ts hil-tests/src/cli-infer.test.ts hil-tests/src/push-clean.test.ts hil-tests/src/sim-int8.test.ts hil-tests/src/campaign-trec-targets.test.ts)
 for qemu_target in "qemu netduinoplus2 (Cortex-M4)" "qemu-m7 mps2_an500 (Cortex-M7)"; do
   read -r target board core <<<"$qemu_target"
   stage "HIL inference, trace and CLI tests on the $board image $core in QEMU"
@@ -60,7 +60,7 @@ stage "the enclave HIL suites on OP-TEE 3.19 + TF-A 2.7 under qemu-system-aarch6
 if bash scripts/build-optee.sh; then
   c_passed=$((c_passed + 1))
   rm -f build/vitest-optee.json
-  optee_suites=(pi-sealed pi-sealed-faults pi-enclave-target pi-dispatch pi-profile pi-optee-real)
+  optee_suites=(pi-sealed pi-sealed-faults pi-enclave-target pi-dispatch pi-profile pi-optee-real campaign-enclave-switches)
   optee_files=("${optee_suites[@]/#/hil-tests/src/}")
   RTINFER_HIL_PI_TARGET=optee-qemu npx vitest run --project hil "${optee_files[@]/%/.test.ts}" \
     --reporter=default --reporter=json --outputFile=build/vitest-optee.json || failed_stages+=("vitest on OP-TEE")

@@ -11,13 +11,14 @@ import { openSession } from '../device/open-session.js';
 import type { DeviceSession } from '../device/session.js';
 import { provisionTeeKey } from '../device/tee-provision.js';
 import { isTeeDevice } from '../device/tee-key.js';
-import { DeviceError, RtinferError } from '../errors.js';
+import { RtinferError } from '../errors.js';
 import { loadLabForPins } from '../lab/tee-pins.js';
 import { compareWithReference } from '../nn/device-reference.js';
 import { plaintextRuns, PLAINTEXT_RUN_BYTES } from '../seal/plaintext-runs.js';
 import { startPiAgent, type RunningPiAgent } from '../sim/pi-agent.js';
 import { pushModel } from '../transfer/push-model.js';
 import { sealForDevice, sealingFacts } from '../transfer/seal-for-device.js';
+import { pushSealedAboveHeld } from '../campaign/seal-above-held.js';
 import { describePush, formatBytes } from './format.js';
 
 export interface DemoPiOptions {
@@ -66,18 +67,12 @@ async function demoOnPi(session: DeviceSession, options: DemoPiOptions, agent: R
   const cacheDir = join(dir, 'sealed');
   const seal = (generation?: number) =>
     sealForDevice({ info, device: session.description, deviceSpec: options.device ?? info.deviceId, lab: loadLabForPins(labFile), container: options.container, cacheDir, ...(generation !== undefined ? { generation } : {}) });
-  let sealing = seal();
-  let push;
-  try {
-    push = await pushModel(session, sealing.stream, { modelId: model.modelId });
-  } catch (error) {
-    // A device of the lab (--pi-device) may hold a later generation than this fresh lab file knows: seal above it.
-    const held = error instanceof DeviceError ? (error.facts as { heldGeneration?: number }).heldGeneration : undefined;
-    if (held === undefined) throw error;
-    say(`            ${info.deviceId}'s TA holds generation ${held}, above what this fresh lab file knows: sealed again at ${Number(held) + 1}`);
-    sealing = seal(Number(held) + 1);
-    push = await pushModel(session, sealing.stream, { modelId: model.modelId });
-  }
+  // A device of the lab (--pi-device) may hold a later generation than this fresh lab file knows: sealed above it.
+  const { sealing, pushed: push } = await pushSealedAboveHeld(
+    seal,
+    (each) => pushModel(session, each.stream, { modelId: model.modelId }),
+    (held, generation) => say(`            ${info.deviceId}'s TA holds generation ${held}, above what this fresh lab file knows: sealed again at ${generation}`),
+  );
   const sealed = sealing.sealed;
   say(`sealed      ${model.modelId} for ${sealing.deviceId}: X25519 to the pinned key ${sealing.keyFingerprint.slice(0, 16)}…, AES-256-GCM segments, generation ${sealing.generation}, ${formatBytes(options.container.length)} → ${formatBytes(sealed.length)}`);
   say(`pushed      ${describePush(push)} (the sealed stream; the TA authenticated and decoded it)`);
