@@ -196,8 +196,9 @@ function writeCache(dir: string, deviceId: string, entry: CacheEntry): void {
 }
 
 /**
- * Resolves once every sealing handed out so far is in the cache (tests, and callers about to exit on their own):
- * what is not sealed yet is sealed now.
+ * Resolves once every sealing handed out so far, and not being pushed now, is in the cache (tests, and callers
+ * about to exit on their own): what is not sealed yet is sealed now. A sealing a push still reads is written when
+ * that push ends.
  */
 export function sealedCacheWritten(): Promise<void> {
   for (const entry of unwritten.values()) entry.stream.whole();
