@@ -128,8 +128,10 @@ function print(rows: Row[]): void {
       `${r.model.padEnd(14)} ${r.data.padEnd(15)} ${paperText.padStart(29)} ${err(r.baseline).padStart(13)} ${`${err(r.plain.accuracy)}, ${r.plain.ratio.toFixed(1)}×`.padStart(29)} ${`${err(r.retrained.accuracy)}, ${r.retrained.ratio.toFixed(1)}×`.padStart(25)} ${points(r.baseline - r.retrained.accuracy).padStart(18)}`,
     );
   }
-  console.log(`Retraining: \`compress --retrain\`'s defaults (3 pruning steps, 1 retraining epoch each, 1 epoch of centroid fine-tuning), epochs of at most ${RETRAIN_STEPS} batches of 64`);
-  console.log(`\nRatio against error past the target sparsity (each point prunes each layer to scale × its target keep fraction, retrains ${CURVE_STEPS} batches, fine-tunes ${CURVE_STEPS} batches, writes the container):`);
+  const curveSteps = quick ? QUICK_STEPS : CURVE_STEPS;
+  if (quick) console.log(`Retraining (--quick): 1 pruning step, epochs of ${QUICK_STEPS} batches`);
+  else console.log(`Retraining: \`compress --retrain\`'s defaults (3 pruning steps, 1 retraining epoch each, 1 epoch of centroid fine-tuning), epochs of at most ${RETRAIN_STEPS} batches of 64`);
+  console.log(`\nRatio against error past the target sparsity (each point prunes each layer to scale × its target keep fraction, retrains ${curveSteps} batches, fine-tunes ${curveSteps} batches, writes the container):`);
   for (const r of rows) {
     const paper = PAPER[r.model]!;
     console.log(`${r.model} on ${r.data} (baseline error ${err(r.baseline)}, ${r.testSamples.toLocaleString('en-US')} test samples: one sample is ${(100 / r.testSamples).toFixed(2)} points)`);
