@@ -223,7 +223,10 @@ export function importOnnx(bytes: Uint8Array, file = 'model.onnx'): Graph {
         const known = target.filter((size) => size !== -1).reduce((a, b) => a * b, 1);
         const resolved = target.map((size) => (size === -1 ? elementCount(from) / known : size));
         if (resolved[0] !== 1 || target.filter((size) => size === -1).length > 1) reader.fail(`cannot reshape [${from.join(', ')}] to [${target.join(', ')}] keeping a batch of 1`);
-        add({ op: 'reshape', name, inputs: [source], shape: resolved.slice(1) });
+        // x.view(x.size(0), -1) before a Linear, as PyTorch writes it, is a flatten: importing it as one lets every
+        // path that knows flatten's layout run it (the int8 path feeds dense layers [h, w, c] and reorders their columns).
+        if (resolved.length === 2) add({ op: 'flatten', name, inputs: [source] });
+        else add({ op: 'reshape', name, inputs: [source], shape: resolved.slice(1) });
         break;
       }
       case 'Shape': {

@@ -74,8 +74,25 @@ describe('ONNX import and export', () => {
       { name: 'view', opType: 'Reshape', input: [source, 'target'], output: [nodes[at]!.output![0]!] },
     );
     const imported = importOnnx(onnxProto.onnx.ModelProto.encode(model).finish(), 'torch.onnx');
-    expect(imported.layers.find((layer) => layer.name === 'view')).toMatchObject({ op: 'reshape', shape: [800] });
+    // A view to [N, -1] is a flatten (the int8 path knows its layout); a view to more axes stays a reshape.
+    expect(imported.layers.find((layer) => layer.name === 'view')).toMatchObject({ op: 'flatten' });
     expectSameModel(imported, original);
+  });
+
+  it('keeps a view to more than one axis after the batch a reshape, and imports [1, -1] and [N, C·H·W] as a flatten', () => {
+    const viewTo = (target: number[]) => {
+      const model = onnxProto.onnx.ModelProto.decode(exportOnnx(zooModel('lenet-5')));
+      const nodes = model.graph!.node!;
+      const at = nodes.findIndex((node) => node.opType === 'Flatten');
+      nodes.splice(at, 1,
+        { name: '', opType: 'Constant', input: [], output: ['target'], attribute: [{ name: 'value', type: 4, t: { dims: [target.length], dataType: 7, int64Data: target } }] },
+        { name: 'view', opType: 'Reshape', input: [nodes[at]!.input![0]!, 'target'], output: [nodes[at]!.output![0]!] },
+      );
+      return importOnnx(onnxProto.onnx.ModelProto.encode(model).finish(), 'torch.onnx').layers.find((layer) => layer.name === 'view');
+    };
+    expect(viewTo([1, -1])).toMatchObject({ op: 'flatten' });
+    expect(viewTo([1, 800])).toMatchObject({ op: 'flatten' });
+    expect(viewTo([1, 50, -1])).toMatchObject({ op: 'reshape', shape: [50, 16] });
   });
 
   it('refuses a truncated file naming the file, at every cut (property)', () => {
