@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { claimedDigest, sealLazily, sealWithDigest } from './seal.js';
-import { SealedStream, sealedStreamOrBytes } from './sealed-stream.js';
+import { SEAL_WORKER_MIN_BYTES, SealedStream, sealedStreamOrBytes } from './sealed-stream.js';
 import { opsMix, signerKey, taPublic } from './test-support/seal-fixtures.js';
 
 const ephemeral = Uint8Array.from({ length: 32 }, (_, i) => i + 1);
@@ -109,7 +109,7 @@ describe('SealedStream sealed by the worker (seal-worker.ts)', () => {
     for (const [segmentSize, signed, ranges] of cases) {
       const whole = sealWithDigest(opsMix, digest, options(segmentSize, signed));
       const stream = sealLazily(opsMix, digest, options(segmentSize, signed));
-      expect(stream.sealInBackground()).toBe(true);
+      expect(stream.sealInBackground(0)).toBe(true);
       readInOrder(stream, ranges);
       await complete(stream);
       expect(Buffer.from(stream.whole()).equals(Buffer.from(whole.sealed))).toBe(true);
@@ -121,7 +121,7 @@ describe('SealedStream sealed by the worker (seal-worker.ts)', () => {
     const whole = sealWithDigest(opsMix, digest, options(1024, true));
     const stream = sealLazily(opsMix, digest, options(1024, true));
     expect(stream.isComplete).toBe(false);
-    expect(stream.sealInBackground()).toBe(true);
+    expect(stream.sealInBackground(0)).toBe(true);
     await complete(stream);
     expect(stream.isComplete).toBe(true);
     expect(stream.hashedInBackground).toBe(true); // the digest is the worker's, not made here
@@ -129,18 +129,20 @@ describe('SealedStream sealed by the worker (seal-worker.ts)', () => {
     expect(Buffer.from(stream.whole()).equals(Buffer.from(whole.sealed))).toBe(true);
   });
 
-  it('is not handed over when RTINFER_SEAL_WORKER=0, nor when the stream is already complete', () => {
+  it('is not handed over when RTINFER_SEAL_WORKER=0, nor below SEAL_WORKER_MIN_BYTES, nor when the stream is already complete', () => {
     const saved = process.env.RTINFER_SEAL_WORKER;
     process.env.RTINFER_SEAL_WORKER = '0';
     try {
-      expect(sealLazily(opsMix, digest, options(4096, false)).sealInBackground()).toBe(false);
+      expect(sealLazily(opsMix, digest, options(4096, false)).sealInBackground(0)).toBe(false);
     } finally {
       if (saved === undefined) delete process.env.RTINFER_SEAL_WORKER;
       else process.env.RTINFER_SEAL_WORKER = saved;
     }
+    expect(opsMix.length).toBeLessThan(SEAL_WORKER_MIN_BYTES);
+    expect(sealLazily(opsMix, digest, options(4096, false)).sealInBackground()).toBe(false); // small: sealed as read
     const sealed = sealLazily(opsMix, digest, options(4096, false));
     sealed.whole();
-    expect(sealed.sealInBackground()).toBe(false);
-    expect(SealedStream.complete(sealed.whole()).sealInBackground()).toBe(false);
+    expect(sealed.sealInBackground(0)).toBe(false);
+    expect(SealedStream.complete(sealed.whole()).sealInBackground(0)).toBe(false);
   });
 });

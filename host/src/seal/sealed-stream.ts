@@ -25,6 +25,10 @@ export interface SealingKeys {
  *  deterministic: the same bytes again). A 64 KiB segment seals in ~0.1 ms: longer means the worker was descheduled. */
 const CLAIM_WAIT_MS = 0.5;
 
+/** The smallest container handed to the sealing worker: 1 MiB seals (AES-GCM and SHA-256) in ~1 ms on the push's
+ *  thread; below, the worker's start and the copy into shared memory cost more than they save. */
+export const SEAL_WORKER_MIN_BYTES = 1 << 20;
+
 export class SealedStream {
   readonly size: number;
   /** SHA-256 of the sealed header's bytes (§7.4's transcript): MODEL_BEGIN's header_sha256. */
@@ -142,11 +146,13 @@ export class SealedStream {
   /**
    * Hands the segments to the sealing worker (seal-worker.ts), which seals and hashes them while this thread sends
    * the ones already made: a push calls it before its first chunk. This thread still seals any segment it reads
-   * before the worker has, so nothing waits for the worker. False (nothing changes) without a worker.
+   * before the worker has, so nothing waits for the worker. False (nothing changes) without a worker, or for a
+   * container below `minBytes` (sealed here as it is read in well under a millisecond: a worker's start would cost
+   * more).
    */
-  sealInBackground(): boolean {
+  sealInBackground(minBytes = SEAL_WORKER_MIN_BYTES): boolean {
     const job = this.job;
-    if (!job || this.inBackground || this.isComplete || !sealingWorkerWanted()) return this.inBackground;
+    if (!job || this.inBackground || this.isComplete || job.plain.length < minBytes || !sealingWorkerWanted()) return this.inBackground;
     const plain = new Uint8Array(new SharedArrayBuffer(job.plain.length));
     plain.set(job.plain);
     job.plain = plain;
