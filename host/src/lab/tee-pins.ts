@@ -43,32 +43,44 @@ type LabDocument = ReturnType<typeof parseDocument>;
  */
 function editLab(file: string, edit: (document: LabDocument) => void): LabConfig {
   const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
-  parseLab(text.trim() === '' ? '{}' : text, file); // refuse to edit a file that is already wrong, with its line:column
-  const document = parseDocument(text);
-  if (document.contents === null) document.contents = document.createNode({}) as never;
-  const before = teePair(document);
-  edit(document);
-  const pair = teePair(document);
-  if (!pair) return parseLab(text, file);
-  const section = new Document({});
-  (section.contents as YAMLMap).items.push(pair);
-  // No line folding: a key stays on one line.
-  const emitted = section.toString({ lineWidth: 0 });
-  let updated: string;
-  if (before && isNode(before.key) && isNode(before.value) && isMap(document.contents)) {
-    const from = before.key.range![0];
-    const to = before.value.range![2];
-    const rest = text.slice(to).replace(/^\n+/, '');
-    updated = text.slice(0, from) + emitted + (rest ? rest : '');
-  } else {
-    updated = `${text}${text === '' || text.endsWith('\n') ? '' : '\n'}${emitted}`;
+  let updated: string | undefined;
+  let config: LabConfig;
+  try {
+    updated = editedText(text, edit);
+    config = parseLab(updated ?? (text.trim() === '' ? '{}' : text), file);
+  } catch (error) {
+    // Checked once, after the edit (a push pays for every parse before its first chunk). A file that was already
+    // wrong is refused with its own line:column, not the edited text's.
+    parseLab(text.trim() === '' ? '{}' : text, file);
+    throw error;
   }
-  const config = parseLab(updated, file);
+  if (updated === undefined) return config;
   mkdirSync(dirname(file), { recursive: true });
   const temporary = `${file}.${process.pid}.tmp`;
   writeFileSync(temporary, updated);
   renameSync(temporary, file);
   return config;
+}
+
+/** The file's text with `edit` applied to its `tee` section, or undefined when the edit left no `tee` section. */
+function editedText(text: string, edit: (document: LabDocument) => void): string | undefined {
+  const document = parseDocument(text);
+  if (document.contents === null) document.contents = document.createNode({}) as never;
+  const before = teePair(document);
+  edit(document);
+  const pair = teePair(document);
+  if (!pair) return undefined;
+  const section = new Document({});
+  (section.contents as YAMLMap).items.push(pair);
+  // No line folding: a key stays on one line.
+  const emitted = section.toString({ lineWidth: 0 });
+  if (before && isNode(before.key) && isNode(before.value) && isMap(document.contents)) {
+    const from = before.key.range![0];
+    const to = before.value.range![2];
+    const rest = text.slice(to).replace(/^\n+/, '');
+    return text.slice(0, from) + emitted + (rest ? rest : '');
+  }
+  return `${text}${text === '' || text.endsWith('\n') ? '' : '\n'}${emitted}`;
 }
 
 function teePair(document: LabDocument): Pair<unknown, unknown> | undefined {
