@@ -2,7 +2,8 @@
 // (host/src/model/fixtures-pytorch/export-cifar-cnn.py, PyTorch from Debian's python3-torch) is imported with
 // `rtinfer compress`, in fp32 and in int8 calibrated on --calibrate files, pushed, and run with
 // `rtinfer infer --input` on a 12 KiB CIFAR image (3x32x32 float32, sent in pieces): the fp32 outputs equal the host
-// reference within the check's tolerance, the int8 outputs equal the host int8 reference bit for bit. Runs on
+// reference within the check's tolerance, the int8 outputs equal the host int8 reference bit for bit, and in int8
+// TREC outputs and cluster counts equal the host int8 TREC reference. Runs on
 // RTINFER_HIL_TARGET=sim, qemu (netduinoplus2, Cortex-M4) and qemu-m7 (mps2-an500, Cortex-M7): the containers
 // store no test inputs, so that they fit the F405 image's 25 KiB model slot.
 import { execFileSync } from 'node:child_process';
@@ -80,5 +81,13 @@ describe(`a CIFAR CNN exported by PyTorch, on ${process.env.RTINFER_HIL_TARGET |
     const result = JSON.parse(inferred.stdout);
     expect(result.output).toHaveLength(10);
     expect(result.check).toMatchObject({ reference: 'int8', bitExact: true, relativeL2: 0, topAgrees: true });
+  }, 120_000);
+
+  it('int8 TREC (the container pushed above): infer --mode trec --check equals the host int8 TREC reference, clusters as predicted', async () => {
+    const inferred = await rtinfer('infer', '-d', target.path, '--model', 'pytorch-int8.rtm', '--input', 'image.f32', '--mode', 'trec', '--check', '--json');
+    expect(inferred.code, inferred.stderr + inferred.stdout).toBe(0);
+    const { check } = JSON.parse(inferred.stdout);
+    expect(check).toMatchObject({ reference: 'int8 TREC', bitExact: true, relativeL2: 0, clustersEqual: true });
+    expect(check.clusters.length).toBeGreaterThan(0);
   }, 120_000);
 });
