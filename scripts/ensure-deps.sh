@@ -37,6 +37,9 @@ if [[ "$mode" == test ]]; then
            [chromium]=chromium)
   # Real images for training and compressing with retraining (host/src/data): Fashion-MNIST's IDX files.
   [[ -d /usr/share/datasets/fashion-mnist ]] || packages_also+=(dataset-fashion-mnist)
+  # PyTorch's own ONNX exporter (Debian's python3-torch): the tests export a CIFAR-shaped CNN with torch.onnx.export and
+  # import what PyTorch wrote (host/src/model/fixtures-pytorch). No PyPI here; Debian packages torch 1.13.
+  /usr/bin/python3 -c 'import torch' >/dev/null 2>&1 || packages_also+=(python3-torch)
   # newlib(-nano) for arm-none-eabi: scripts/build-arm.sh links against it.
   [[ -f /usr/lib/arm-none-eabi/newlib/nano.specs ]] || packages_also+=(libnewlib-arm-none-eabi)
   # libFuzzer's runtime: clang alone links no -fsanitize=fuzzer binary.

@@ -43,7 +43,7 @@ RTINFER_SIM_BIN="$PWD/build/c-asan/firmware/rtinfer-sim" \
 if [[ -f build/vitest-results.json ]]; then read -r ts_passed ts_failed < <(vitest_counts ./build/vitest-results.json); fi
 
 # The same suites on each QEMU board image: RTINFER_HIL_TARGET=qemu (netduinoplus2) and qemu-m7 (mps2_an500).
-qemu_hil_files=(hil-tests/src/sim-infer.test.ts hil-tests/src/sim-trace.test.ts hil-tests/src/cli-infer.test.ts hil-tests/src/push-clean.test.ts hil-tests/src/sim-int8.test.ts hil-tests/src/campaign-trec-targets.test.ts)
+qemu_hil_files=(hil-tests/src/sim-infer.test.ts hil-tests/src/sim-trace.test.ts hil-tests/src/cli-infer.test.ts hil-tests/src/push-clean.test.ts hil-tests/src/sim-int8.test.ts hil-tests/src/campaign-trec-targets.test.ts hil-tests/src/onnx-pytorch-cifar.test.ts)
 for qemu_target in "qemu netduinoplus2 (Cortex-M4)" "qemu-m7 mps2_an500 (Cortex-M7)"; do
   read -r target board core <<<"$qemu_target"
   stage "HIL inference, trace and CLI tests on the $board image $core in QEMU"
