@@ -116,14 +116,20 @@ export class DeviceSession extends EventEmitter {
    * Sends a request and resolves with its reply; rejects with DeviceError,
    * RequestTimeoutError or LinkClosedError. `retries` re-sends after a timeout,
    * with a new id: only for requests that are idempotent (SPEC.md §4: STATUS,
-   * BEGIN, which resumes, and COMMIT).
+   * BEGIN, which resumes, and COMMIT). `backoff` multiplies the wait before each re-send (1: the same wait).
    */
-  async request<R extends RequestName>(type: R, body: HostBody<R>, options: { timeoutMs?: number; retries?: number } = {}): Promise<ReplyOf<R>> {
+  async request<R extends RequestName>(
+    type: R,
+    body: HostBody<R>,
+    options: { timeoutMs?: number; retries?: number; backoff?: number } = {},
+  ): Promise<ReplyOf<R>> {
+    let timeoutMs = options.timeoutMs ?? this.timeoutMs;
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.requestOnce(type, body, options.timeoutMs);
+        return await this.requestOnce(type, body, timeoutMs);
       } catch (error) {
         if (!(error instanceof RequestTimeoutError) || attempt >= (options.retries ?? 0)) throw error;
+        timeoutMs *= options.backoff ?? 1;
       }
     }
   }

@@ -9,6 +9,11 @@ import type { DeviceSession } from './session.js';
 export const PIECE_ENVELOPE_BYTES = 32;
 /** Re-sends of a piece whose reply did not come in time, after the first send (SPEC.md §4.4.1). */
 export const PIECE_RETRIES = 3;
+/**
+ * Each re-send waits twice as long as the last: a device that is only slow (an emulated board starved of CPU on a
+ * loaded host stalled a piece past one wait) gets 15 waits' worth in all, a silent one is still given up on.
+ */
+export const PIECE_BACKOFF = 2;
 
 export const ResultPart = { OUTPUT: 0, LAYER_TICKS: 1 } as const;
 
@@ -18,7 +23,7 @@ export class PieceTimeoutError extends RtinferError {
     const what = facts.request === 'INFER_PART' ? 'the input piece' : 'the result piece';
     super(
       'piece_timeout',
-      `${facts.device} did not answer ${what} at byte ${facts.offset} of ${facts.size} (${facts.request}, ${facts.attempts} attempts of ${facts.timeoutMs} ms)`,
+      `${facts.device} did not answer ${what} at byte ${facts.offset} of ${facts.size} (${facts.request}, ${facts.attempts} attempts, the last of ${facts.timeoutMs} ms)`,
       facts,
     );
   }
@@ -64,7 +69,7 @@ export async function inferWithInputPieces(
     const end = Math.min(size, offset + step);
     let next: number;
     try {
-      next = (await session.request('INFER_PART', { offset, data: input.subarray(offset, end) }, { retries: PIECE_RETRIES })).body.next;
+      next = (await session.request('INFER_PART', { offset, data: input.subarray(offset, end) }, { retries: PIECE_RETRIES, backoff: PIECE_BACKOFF })).body.next;
     } catch (error) {
       await settled(result);
       if (refusal !== undefined) throw refusal;
@@ -96,7 +101,7 @@ export async function readResultPart(session: DeviceSession, part: number, size:
   for (let offset = 0; offset < size; ) {
     let reply: DeviceMessageOf<'RESULT_PART'>;
     try {
-      reply = await session.request('RESULT_PART', { part, offset }, { retries: PIECE_RETRIES });
+      reply = await session.request('RESULT_PART', { part, offset }, { retries: PIECE_RETRIES, backoff: PIECE_BACKOFF });
     } catch (error) {
       if (error instanceof RequestTimeoutError) {
         throw new PieceTimeoutError({ device: session.description, request: 'RESULT_PART', offset, size, attempts: PIECE_RETRIES + 1, timeoutMs: Number(error.facts.timeoutMs) });
