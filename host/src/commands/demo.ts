@@ -7,8 +7,8 @@ import { describePush, formatBytes } from '../cli/format.js';
 import { pingAndReport } from '../cli/ping-and-report.js';
 import { compressToContainer } from '../compress/compress-model.js';
 import { structuredInputs } from '../nn/structured-input.js';
-import { loadModel } from '../model/load-model.js';
 import { pushModel } from '../transfer/push-model.js';
+import { demoModel } from '../cli/demo-model.js';
 import { openSession } from '../device/open-session.js';
 import { decodeContainer } from '../compress/container.js';
 import { inferBothWays, runDemoTaskset } from '../cli/demo-steps.js';
@@ -70,7 +70,8 @@ export default class Demo extends RtinferCommand {
       try {
         const ping = await pingAndReport(session, { count: flags.pings }, { log: say, quiet: this.jsonEnabled() });
         const started = performance.now();
-        const graph = loadModel(flags.model, { seed: 1 });
+        const { graph, weights } = demoModel(flags.model);
+        if (weights) say(`model       ${graph.name}: ${weights}`);
         const { container, report } = compressToContainer(graph, {}, undefined, structuredInputs(graph.input.shape, 1));
         const dense = report.total.bytesBefore;
         say(`compressed  ${graph.name}: ${formatBytes(dense)} of fp32 weights → ${formatBytes(container.length)} (${(dense / container.length).toFixed(1)}×) in ${((performance.now() - started) / 1000).toFixed(1)} s`);
@@ -80,7 +81,7 @@ export default class Demo extends RtinferCommand {
         const inference = await inferBothWays(session, model, say);
         const periodic = await runDemoTaskset(session, flags.duration, say);
         return {
-          report: { ...ping, model: { name: graph.name, denseBytes: dense, containerBytes: container.length }, push, inference, periodic },
+          report: { ...ping, model: { name: graph.name, ...(weights ? { weights } : {}), denseBytes: dense, containerBytes: container.length }, push, inference, periodic },
           compressed: { container, model },
         };
       } finally {
