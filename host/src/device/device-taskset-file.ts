@@ -13,6 +13,7 @@
 //       budget: 20ms          # optional: exceeding it is traced as an overrun
 //       policy: lw            # TEE devices: lw, fusion (the greedy), fusion-budget, or normal (a busy loop of `work`)
 //       work: 2ms             # policy normal: the normal-world work per job
+//       model: lenet-300-100  # TEE devices, optional: this task's model, held in the task's `slot` (else the top-level one)
 //   model: lenet-5            # TEE devices: the model the device's active slot holds (zoo name, .rtm, .onnx, .cfg)
 //   platform: { enclave_capacity: 4MiB, world_switch: 50us, max_slice_time: 5ms, memory_model: full }
 //   profile: lenet-5.profile.json  # TEE devices, optional: layer WCETs measured by `rtinfer profile` (else the cost model)
@@ -23,7 +24,7 @@ import { duration, field, integer, mapping, parseYamlRoot } from '../sched/tasks
 import type { TasksetSpec } from '../trace/spec.js';
 import type { DeviceTask } from './periodic-run.js';
 
-const taskFields = ['name', 'task', 'period', 'deadline', 'offset', 'mode', 'input', 'budget', 'slot', 'policy', 'work'];
+const taskFields = ['name', 'task', 'period', 'deadline', 'offset', 'mode', 'input', 'budget', 'slot', 'policy', 'work', 'model'];
 /** What a task may name as `policy` (TEE devices); `fusion` is the paper's greedy. */
 export const deviceTaskPolicies = ['lw', 'fusion', 'fusion-greedy', 'fusion-budget', 'no-tee', 'normal'] as const;
 export type DeviceTaskPolicy = (typeof deviceTaskPolicies)[number];
@@ -36,6 +37,8 @@ export interface NamedDeviceTask extends DeviceTask {
   policy?: DeviceTaskPolicy;
   /** policy normal: µs of normal-world work per job. */
   workUs?: number;
+  /** TEE devices: this task's model (zoo name, .rtm, .onnx, .cfg), which its `slot` holds; else the file's `model`. */
+  model?: string;
 }
 
 function within32Bits(value: number, at: EntryLocation, name: string): number {
@@ -62,10 +65,14 @@ function readTask(value: unknown, taskIndex: number, file: string | undefined): 
   if (policy !== undefined && !deviceTaskPolicies.includes(policy as DeviceTaskPolicy)) throw new TasksetError(field(at, 'policy'), `expected one of ${deviceTaskPolicies.join(', ')}, got ${JSON.stringify(policy)}`);
   if ((policy === 'normal') !== (fields.work !== undefined)) throw new TasksetError(field(at, 'work'), policy === 'normal' ? 'a normal-world task needs its work per job' : 'work is for policy normal (a normal-world busy task)');
   const workUs = fields.work === undefined ? undefined : within32Bits(duration(fields, 'work', at, { positive: true }), at, 'work');
+  const model = fields.model;
+  if (model !== undefined && (typeof model !== 'string' || model === '')) throw new TasksetError(field(at, 'model'), 'expected a zoo name or a model file');
+  if (model !== undefined && policy === 'normal') throw new TasksetError(field(at, 'model'), 'a normal-world task runs no model');
   return {
     ...(name !== undefined ? { name } : {}), task, periodUs, deadlineUs, offsetUs, mode, inputIndex,
     ...(budgetUs !== undefined ? { budgetUs } : {}), ...(slot !== undefined ? { slot } : {}),
     ...(policy !== undefined ? { policy: policy as DeviceTaskPolicy } : {}), ...(workUs !== undefined ? { workUs } : {}),
+    ...(model !== undefined ? { model: model as string } : {}),
   };
 }
 

@@ -64,3 +64,50 @@ describe('a TEE device task set, planned on the host', () => {
     expect(() => parseTeeTasksetSettings(text('  - { task: 0, period: 1s }\n', 'platform: { cores: 2 }\n'))).toThrow(/unknown field "cores"/);
   });
 });
+
+describe('a TEE task set of several models, each task planned from its own', () => {
+  const mlp = zooModel('lenet-300-100', 1);
+  const graphs = new Map([['lenet-300-100', mlp]]);
+  const two = (tasks: string) => `model: lenet-5\ntasks:\n${tasks}`;
+  const planTwo = (yaml: string, policy?: 'lw' | 'fusion') =>
+    planTeeTaskset(parseDeviceTaskset(yaml), { graph: lenet, graphs, teeHeap: 5 * MiB, settings: parseTeeTasksetSettings(yaml), ...(policy ? { policy } : {}) });
+  const yaml = two('  - { task: 0, period: 100ms, policy: lw, slot: 0 }\n  - { task: 1, period: 100ms, policy: lw, slot: 1, model: lenet-300-100 }\n');
+
+  it('gives each task its own model\'s units and sends one list per slot, in the order the tasks name them', () => {
+    const planned = planTwo(yaml);
+    expect(planned.taskUnits[0]!.map((unit) => unit.layerIndex)).toEqual(lenet.layers.map((_, index) => index));
+    expect(planned.taskUnits[1]!.map((unit) => unit.layerIndex)).toEqual(mlp.layers.map((_, index) => index));
+    expect(planned.taskUnits[1]!.map((unit) => unit.layer)).toEqual(mlp.layers.map((layer) => layer.name));
+    expect(planned.modelLists).toEqual([{ slot: 0, model: 'lenet-5', units: lenet.layers.length }, { slot: 1, model: 'lenet-300-100', units: mlp.layers.length }]);
+    expect(planned.body.units).toEqual([...planned.taskUnits[0]!, ...planned.taskUnits[1]!].map((unit) => [unit.layerIndex, 0, 1, unit.memory, unit.wcet]));
+    expect(planned.body.tasks.map((task) => task.slot)).toEqual([0, 1]);
+    // The simulator runs each task's own units: under LW one entry per unit of each job (10 jobs of each in 1 s).
+    const lw = simulate(planned.dispatch, { releaseHorizon: 1_000_000, validate: true }).worldSwitches;
+    expect(lw).toBe(10 * lenet.layers.length + 10 * mlp.layers.length);
+    // FUSION packs units of both models' jobs into one entry when the capacity holds them: fewer entries.
+    expect(simulate(planTwo(yaml, 'fusion').dispatch, { releaseHorizon: 1_000_000, validate: true }).worldSwitches).toBeLessThan(lw);
+  });
+
+  it('a set of one model sends its one list as before, whatever slots its tasks name', () => {
+    const single = planTwo(two('  - { task: 0, period: 100ms, policy: lw }\n  - { task: 1, period: 100ms, policy: lw, model: lenet-5 }\n'));
+    expect(single.modelLists).toEqual([{ model: 'lenet-5', units: lenet.layers.length }]);
+    expect(single.body.units).toHaveLength(lenet.layers.length);
+    expect(single.taskUnits[1]).toEqual(single.units);
+  });
+
+  it('refuses a task of another model without its slot, two models in one slot, a model not loaded, with typed errors', () => {
+    expect(() => planTwo(two('  - { task: 0, period: 100ms, policy: lw, slot: 0 }\n  - { task: 1, period: 100ms, policy: lw, model: lenet-300-100 }\n'))).toThrow(/names each enclave task's slot/);
+    let error: unknown;
+    try {
+      planTwo(two('  - { task: 0, period: 100ms, policy: lw, slot: 1 }\n  - { task: 1, period: 100ms, policy: lw, slot: 1, model: lenet-300-100 }\n'));
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(TasksetError);
+    expect((error as TasksetError).message).toMatch(/slot 1 holds one model/);
+    expect((error as TasksetError).facts).toMatchObject({ need: 'lenet-300-100', have: 'lenet-5' });
+    expect(() => planTwo(two('  - { task: 0, period: 100ms, policy: lw, slot: 0 }\n  - { task: 1, period: 100ms, policy: lw, slot: 1, model: vgg-16 }\n'))).toThrow(/"vgg-16" was not loaded/);
+    expect(() => parseDeviceTaskset(two('  - { task: 0, period: 100ms, policy: normal, work: 1ms, model: lenet-5 }\n'))).toThrow(/a normal-world task runs no model/);
+    expect(() => parseDeviceTaskset(two('  - { task: 0, period: 100ms, policy: lw, model: 5 }\n'))).toThrow(/expected a zoo name or a model file/);
+  });
+});

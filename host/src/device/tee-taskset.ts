@@ -4,6 +4,9 @@
 // analysis has), and `fusion-budget` becomes the budget plan-budget.ts certifies, or the greedy when none is.
 //
 // The same plan gives the simulator's dispatch (sched/simulator.ts), so a trace can be compared with it.
+//
+// A task may name its own model (the one its `slot` holds): each task's units come from its own model's layers, and
+// the TASKSET's `units` carry one list per slot, in the order the enclave tasks first name them (SPEC.md §4.5).
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { TaskPolicy, type HostBody, type TaskPolicyName } from '@rtinfer/protocol';
@@ -95,21 +98,31 @@ export interface TeeTasksetPlan {
   devicePolicy: TaskPolicyName;
   /** fusion-budget: which packing the analysis chose, and the budget Q when one was certified. */
   budgetChoice?: { chosen: string; budget?: number };
-  /** The plan's units, with the graph layer each one runs. */
-  units: (ExecutionUnit & { layerIndex: number })[];
+  /** The first enclave task's units (every task's, when the set has one model), with the graph layer each one runs. */
+  units: PlannedUnit[];
+  /** Each task's units, in the TASKSET's task order (empty for a normal-world task): its own model's. */
+  taskUnits: PlannedUnit[][];
+  /** The slot of each list `body.units` carries, in order, with its model (one list, slot undefined: one model). */
+  modelLists: { slot?: number; model?: string; units: number }[];
   /** The scheduler's view of the same set: what sched/simulator.ts simulates. */
   dispatch: Dispatch;
   views: PlannedViews;
 }
 
+export type PlannedUnit = ExecutionUnit & { layerIndex: number };
+
 export interface TeeTasksetOptions {
+  /** The model of the tasks that name none (the file's `model`). */
   graph: Graph;
+  /** The graph of each model a task names itself (task `model`), by that name; the file's model needs none. */
+  graphs?: ReadonlyMap<string, Graph>;
   /** The device's TA heap budget (HELLO tee_heap): the capacity unless the file gives a smaller one. */
   teeHeap: number;
   settings: TeeTasksetSettings;
   /** --policy: every enclave task's policy. */
   policy?: DeviceTaskPolicy;
-  /** Layer WCETs measured on the device (by graph layer name), in place of the cost model's estimates. */
+  /** Layer WCETs measured on the device (by graph layer name), in place of the cost model's estimates: of `graph`'s
+   * layers only (a profile measures one model). */
   layerWcetUs?: ReadonlyMap<string, number>;
 }
 
@@ -131,21 +144,41 @@ export function planTeeTaskset(tasks: readonly NamedDeviceTask[], options: TeeTa
   const platform: Platform = { enclaveCapacity: capacity, worldSwitch: settings.worldSwitchUs, cores: 1 };
   if (settings.maxSliceTimeUs !== undefined) platform.maxSliceTime = settings.maxSliceTimeUs;
   if (settings.memoryModel !== undefined) platform.memoryModel = settings.memoryModel;
-  const layers = teeLayerProfiles(graph, settings.memoryModel).map((layer) => {
-    const measured = options.layerWcetUs?.get(layer.name);
-    if (measured === undefined) return layer;
-    const { estimated: _estimated, ...rest } = layer;
-    return { ...rest, wcet: measured };
-  });
+  const models = taskModels(tasks, policies, options, name);
+  const layersOf = new Map<Graph, LayerProfile[]>();
+  const layersOfGraph = (model: Graph) => {
+    let layers = layersOf.get(model);
+    if (layers) return layers;
+    layers = teeLayerProfiles(model, settings.memoryModel).map((layer) => {
+      const measured = model === graph ? options.layerWcetUs?.get(layer.name) : undefined;
+      if (measured === undefined) return layer;
+      const { estimated: _estimated, ...rest } = layer;
+      return { ...rest, wcet: measured };
+    });
+    layersOf.set(model, layers);
+    return layers;
+  };
   const schedTasks: Task[] = tasks.map((task, index) => {
     const timing = { name: name(task), period: task.periodUs, deadline: task.deadlineUs, offset: task.offsetUs ?? 0 };
-    return policies[index] === 'normal' ? { kind: 'normal', ...timing, wcet: task.workUs! } : { kind: 'enclave', ...timing, layers };
+    return policies[index] === 'normal' ? { kind: 'normal', ...timing, wcet: task.workUs! } : { kind: 'enclave', ...timing, layers: layersOfGraph(models[index]!.graph) };
   });
   const views: PlannedViews = { platform, slicedTasks: schedTasks.map((task) => planTask(task, platform)), wholeLayerTasks: schedTasks.map(unslicedTask) };
-  const layerIndex = new Map(graph.layers.map((layer, index) => [layer.name, index]));
-  const enclave = views.slicedTasks.find((task) => task.kind === 'enclave');
-  const units = enclave?.kind === 'enclave' ? enclave.units.map((unit) => ({ ...unit, layerIndex: layerIndex.get(unit.layer)! })) : [];
-  if (units.length > MAX_TEE_UNITS) throw new TasksetError({ field: 'model' }, `the plan has ${units.length} units; a TASKSET carries at most ${MAX_TEE_UNITS}`, { units: units.length, limit: MAX_TEE_UNITS });
+  const taskUnits: PlannedUnit[][] = views.slicedTasks.map((task, index) => {
+    if (task.kind !== 'enclave') return [];
+    const layerIndex = new Map(models[index]!.graph.layers.map((layer, at) => [layer.name, at]));
+    return task.units.map((unit) => ({ ...unit, layerIndex: layerIndex.get(unit.layer)! }));
+  });
+  const enclaveAt = taskUnits.findIndex((_, index) => policies[index] !== 'normal');
+  const units = enclaveAt >= 0 ? taskUnits[enclaveAt]! : [];
+  // One list per slot, in the order the enclave tasks first name it; a set of one model sends its one list as before.
+  const lists: { slot?: number; model?: string; units: PlannedUnit[] }[] = [];
+  const several = new Set(models.filter((model) => model !== undefined).map((model) => model!.key)).size > 1;
+  for (const [index, model] of models.entries()) {
+    if (!model || (lists.length > 0 && (!several || lists.some((list) => list.slot === tasks[index]!.slot)))) continue;
+    lists.push({ ...(several ? { slot: tasks[index]!.slot! } : {}), ...(model.key !== undefined ? { model: model.key } : {}), units: taskUnits[index]! });
+  }
+  const unitCount = lists.reduce((sum, list) => sum + list.units.length, 0);
+  if (unitCount > MAX_TEE_UNITS) throw new TasksetError({ field: 'model' }, `the plan has ${unitCount} units; a TASKSET carries at most ${MAX_TEE_UNITS}`, { units: unitCount, limit: MAX_TEE_UNITS });
 
   let devicePolicy: TaskPolicyName = enclavePolicy ?? 'lw';
   let dispatch: Dispatch;
@@ -172,13 +205,41 @@ export function planTeeTaskset(tasks: readonly NamedDeviceTask[], options: TeeTa
       policy: TaskPolicy[policies[index] === 'normal' ? 'normal' : devicePolicy],
       ...(task.workUs !== undefined ? { workUs: task.workUs } : {}),
     })),
-    ...(units.length ? { units: units.map((unit) => [unit.layerIndex, unit.slice, unit.slices, unit.memory, unit.wcet] as [number, number, number, number, number]) } : {}),
+    ...(unitCount ? { units: lists.flatMap((list) => list.units.map((unit) => [unit.layerIndex, unit.slice, unit.slices, unit.memory, unit.wcet] as [number, number, number, number, number])) } : {}),
     capacity,
     worldSwitchUs: settings.worldSwitchUs,
     ...(entryBudgetUs !== undefined ? { entryBudgetUs } : {}),
   };
   const wcetSource = options.layerWcetUs ? 'measured layer WCETs' : 'WCETs from the cost model';
-  return { body, wcetSource, devicePolicy, ...(budgetChoice ? { budgetChoice } : {}), units, dispatch, views };
+  const modelLists = lists.map(({ units: listUnits, ...list }) => ({ ...list, units: listUnits.length }));
+  return { body, wcetSource, devicePolicy, ...(budgetChoice ? { budgetChoice } : {}), units, taskUnits, modelLists, dispatch, views };
+}
+
+/**
+ * Each enclave task's model (undefined for a normal-world task): its own `model`, else the file's. A set of several
+ * models has each in its own slot: every enclave task names its slot, and one slot holds one model.
+ */
+function taskModels(tasks: readonly NamedDeviceTask[], policies: readonly TaskPolicyName[], options: TeeTasksetOptions, name: (task: NamedDeviceTask) => string): ({ key?: string; graph: Graph } | undefined)[] {
+  const fileModel = options.settings.model;
+  const models = tasks.map((task, index) => {
+    if (policies[index] === 'normal') return undefined;
+    if (task.model === undefined || task.model === fileModel) return { ...(fileModel !== undefined ? { key: fileModel } : {}), graph: options.graph };
+    const graph = options.graphs?.get(task.model);
+    if (!graph) throw new TasksetError({ task: name(task), field: 'model' }, `the model ${JSON.stringify(task.model)} was not loaded for planning`, { need: task.model, have: [...(options.graphs?.keys() ?? [])].join(', ') || 'none' });
+    return { key: task.model, graph };
+  });
+  if (new Set(models.filter((model) => model !== undefined).map((model) => model!.key)).size < 2) return models;
+  const slotModel = new Map<number, string | undefined>();
+  for (const [index, model] of models.entries()) {
+    if (!model) continue;
+    const task = tasks[index]!;
+    if (task.slot === undefined) throw new TasksetError({ task: name(task), field: 'slot' }, 'a task set of several models names each enclave task\'s slot (the slot its model was pushed to)', { need: 'slot' });
+    if (slotModel.has(task.slot) && slotModel.get(task.slot) !== model.key) {
+      throw new TasksetError({ task: name(task), field: 'model' }, `slot ${task.slot} holds one model: this task names ${model.key}, an earlier task ${slotModel.get(task.slot)}`, { need: model.key ?? 'the file\'s model', have: slotModel.get(task.slot) ?? 'the file\'s model' });
+    }
+    slotModel.set(task.slot, model.key);
+  }
+  return models;
 }
 
 /**
@@ -212,13 +273,16 @@ export interface TeeTasksetSource {
  */
 export function planTeeTasksetFile({ file, tasks, policy }: TeeTasksetSource, teeHeap: number): TeeTasksetPlan {
   const settings = readTeeTasksetSettings(file);
-  if (settings.model === undefined) throw new TasksetError({ file, field: 'model' }, 'a TEE device\'s task set names its model (model: a zoo name or the .rtm pushed), to plan its units');
-  const graph = loadTeeModel(settings.model);
-  const layerWcetUs = settings.profile !== undefined ? profileLayerWcets(settings.profile, graph, settings.model, file) : undefined;
+  const ownModels = [...new Set(tasks.filter((task) => task.policy !== 'normal' && task.model !== undefined && task.model !== settings.model).map((task) => task.model!))];
+  const everyTaskNamesOne = ownModels.length > 0 && tasks.every((task) => task.policy === 'normal' || task.model !== undefined);
+  if (settings.model === undefined && (!everyTaskNamesOne || settings.profile !== undefined)) throw new TasksetError({ file, field: 'model' }, 'a TEE device\'s task set names its model (model: a zoo name or the .rtm pushed, or each task\'s own), to plan its units');
+  const graphs = new Map(ownModels.map((model) => [model, loadTeeModel(model)]));
+  const graph = settings.model !== undefined ? loadTeeModel(settings.model) : graphs.get(ownModels[0]!)!;
+  const layerWcetUs = settings.profile !== undefined ? profileLayerWcets(settings.profile, graph, settings.model!, file) : undefined;
   // Without a platform world_switch, the one the profile measured on the device (rtinfer profile: HELLO tee_switch).
   const measuredSwitch = settings.profile !== undefined && !settings.worldSwitchGiven ? readProfileFile(settings.profile).world_switch?.wcet_us : undefined;
   const planned = { ...settings, ...(measuredSwitch !== undefined ? { worldSwitchUs: measuredSwitch } : {}) };
-  const plan = planTeeTaskset(tasks, { graph, teeHeap, settings: planned, ...(policy ? { policy } : {}), ...(layerWcetUs ? { layerWcetUs } : {}) });
+  const plan = planTeeTaskset(tasks, { graph, graphs, teeHeap, settings: planned, ...(policy ? { policy } : {}), ...(layerWcetUs ? { layerWcetUs } : {}) });
   if (settings.profile === undefined) return plan;
   const switchSource = measuredSwitch !== undefined ? ` and its world switch (${measuredSwitch} µs)` : '';
   return { ...plan, wcetSource: `layer WCETs measured in ${settings.profile}${switchSource}` };
