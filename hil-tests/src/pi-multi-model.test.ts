@@ -111,7 +111,10 @@ describe(`rtinfer run with a task set of two models (${piTargetKind()})`, () => 
     writeFileSync(file, twoModelYaml());
     const run = await rtinfer('run', '-d', pi.agent.pty, '-t', file, '--duration', '1s', '--json');
     expect(run.code).toBe(2);
-    const [plan, error] = jsonLines(run.stdout);
+    // The plan line first, then the error as one pretty-printed JSON object.
+    const newline = run.stdout.indexOf('\n');
+    const plan = JSON.parse(run.stdout.slice(0, newline));
+    const error = JSON.parse(run.stdout.slice(newline + 1));
     expect(plan).toMatchObject({ kind: 'plan', policy: 'lw' });
     expect(error).toMatchObject({ code: 'device_invalid', request: 'TASKSET', remoteCode: 12, need: String(slots.lenet), have: String(slots.active) });
   });
