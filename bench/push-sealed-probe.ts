@@ -14,6 +14,7 @@
 import { readdirSync, readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { HelloWant } from '@rtinfer/protocol';
 import { DeviceSession, MqttTransport, pushModel, type RunningBroker, startAedesBroker, startMosquitto, startPiAgent, teeKeyFromHello } from 'rtinfer';
 import { compressGraph } from '../host/src/compress/compress-model.js';
@@ -65,6 +66,24 @@ const cacheDir = mkdtempSync(join(work, 'cache-'));
 const modelId = containerModelId(container);
 let generation = 0;
 
+/** CPU ms of each of this process's threads by name (/proc/self/task/<tid>/comm), summed over threads of one name. */
+function threadsMs(): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const tid of readdirSync(`/proc/${process.pid}/task`)) {
+    try {
+      const name = tid === String(process.pid) ? 'main' : `${readFileSync(`/proc/${process.pid}/task/${tid}/comm`, 'utf8').trim()}:${tid}`;
+      const onCpu = Number(readFileSync(`/proc/${process.pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]) / 1e6;
+      out.set(name, (out.get(name) ?? 0) + onCpu);
+    } catch {
+      // a thread that ended meanwhile
+    }
+  }
+  return out;
+}
+// Main-isolate garbage collection, from perf_hooks' gc entries (a pause each; the worker's isolate is not seen).
+let gcMs = 0;
+new PerformanceObserver((list) => { for (const entry of list.getEntries()) gcMs += entry.duration; }).observe({ entryTypes: ['gc'] });
+const byThread = new Map<string, Map<string, number[]>>();
 type Sample = { goodput: number; mainMs: number; mainWaitMs: number; hostMs: number; agentMs: number; brokerMs: number; wallMs: number; chunks: number; chunk: number; retrans: number; wire: number };
 const samples = new Map<string, Sample[]>();
 type Push = () => () => ReturnType<typeof pushModel>;
@@ -73,12 +92,18 @@ const ratios = new Map<string, number[]>();
 async function timed(form: string, prepare: Push | undefined): Promise<Sample> {
   if (!prepare) throw new Error(`no form ${form}`);
   const go = prepare(); // work before the clock (a sealing made whole for sealed-made/-bytes)
+  const threads0 = threadsMs();
+  const gc0 = gcMs;
   const main0 = mainThreadMs();
   const cpu0 = [selfCpuMs(), cpuMsOf(agent.pid), broker.pid !== process.pid ? cpuMsOf(broker.pid) : 0];
   const started = performance.now();
   const summary = await go();
   const wallMs = performance.now() - started;
   const main1 = mainThreadMs();
+  const perForm = byThread.get(form) ?? byThread.set(form, new Map()).get(form)!;
+  await new Promise((resolve) => setImmediate(resolve)); // the gc entries of the push are delivered
+  (perForm.get('gc pauses') ?? perForm.set('gc pauses', []).get('gc pauses')!).push(gcMs - gc0);
+  for (const [name, ms] of threadsMs()) (perForm.get(name) ?? perForm.set(name, []).get(name)!).push(ms - (threads0.get(name) ?? 0));
   const cpu1 = [selfCpuMs(), cpuMsOf(agent.pid), broker.pid !== process.pid ? cpuMsOf(broker.pid) : 0];
   if (summary.resumedFrom !== 0) throw new Error(`${form} resumed at ${summary.resumedFrom}`);
   await sealedCacheWritten();
@@ -158,6 +183,10 @@ try {
     const m = (key: keyof Sample) => median(list.map((sample) => sample[key]));
     const ratio = ratios.get(form) ? median(ratios.get(form)!).toFixed(3) : '-';
     console.log(`${form.padEnd(14)} ${(m('goodput') / 1e6).toFixed(2).padStart(12)}  ${ratio.padStart(14)}  ${m('wallMs').toFixed(1).padStart(7)}  ${`${m('mainMs').toFixed(1)} / ${m('mainWaitMs').toFixed(1)}`.padStart(29)}  ${m('hostMs').toFixed(1).padStart(11)}  ${m('agentMs').toFixed(1).padStart(12)}  ${m('brokerMs').toFixed(1).padStart(13)}  ${`${m('chunks')} × ${m('chunk')}`.padEnd(15)}  ${String(m('retrans')).padStart(7)}  ${m('wire')}`);
+  }
+  console.log('CPU by thread name (median ms per push):');
+  for (const [form, threads] of byThread) {
+    console.log(`  ${form.padEnd(14)} ${[...threads].map(([name, list]) => [name, median(list)] as const).filter(([, ms]) => ms >= 0.2).sort((a, b) => b[1] - a[1]).map(([name, ms]) => `${name} ${ms.toFixed(2)}`).join(', ')}`);
   }
 } finally {
   await session.close();

@@ -2,13 +2,24 @@
 // the next, that seals a SealedStream's segments and hashes them while the event loop's thread drives the push.
 // Why: a push's thread is its bottleneck (it encodes, publishes and reads the ACKs of every chunk, and with Aedes it
 // is the broker too); sealing and hashing 3 MB on it costs ~5 ms of a ~55 ms push, a worker takes that off it.
-// The worker runs sealAndHashAll from its source text (an eval worker without the parent's loaders or flags, so it
-// starts in tens of ms on its own thread): nothing is written twice, and nothing but shared memory crosses.
+// It runs nicer than the push (NICE_STEP). It runs sealAndHashAll from its source text (an eval worker without the
+// parent's loaders or flags, so it starts in tens of ms on its own thread): nothing is written twice, and nothing
+// but shared memory crosses.
 import { Worker } from 'node:worker_threads';
 import { sealAndHashAll, sealSegmentInto, type SealingJob } from './seal-segment.js';
 
 /** How long the worker waits for a part the other thread has claimed before it gives the hashing up. */
 const CLAIM_WAIT_MS = 2000;
+
+/**
+ * The worker runs this much nicer than the process (Linux: a thread's nice value is its own; setpriority on its
+ * thread id). Why: on a 2-core host the push's thread, the broker and the device's agent already keep both cores
+ * busy through a push; the worker's ~4-8 ms of sealing and hashing, all at the push's start, took CPU from them
+ * (the push's thread waited 29 -> 48 ms in the run queue per 3 MB push, bench/push-sealed-probe.ts). Nicer, it
+ * seals in what CPU they leave; a segment it has not sealed when the push reaches it is sealed by the push's thread
+ * (SealedStream.sealPart), so it never holds the push up. RTINFER_SEAL_WORKER_NICE=0 keeps the process's priority.
+ */
+const NICE_STEP = 10;
 
 const source = `
 const crypto = require('node:crypto');
@@ -16,6 +27,13 @@ const { parentPort } = require('node:worker_threads');
 const __name = (f) => f; // what a bundler's keep-names wraps functions in
 const sealSegmentInto = ${sealSegmentInto.toString()};
 const sealAndHashAll = ${sealAndHashAll.toString()};
+if (process.env.RTINFER_SEAL_WORKER_NICE !== '0') {
+  try {
+    const tid = Number(require('node:fs').readlinkSync('/proc/thread-self').split('/').pop());
+    const os = require('node:os');
+    os.setPriority(tid, Math.min(19, os.getPriority(tid) + ${NICE_STEP}));
+  } catch {} // not Linux (no /proc/thread-self), or not allowed: the process's priority
+}
 parentPort.on('message', ({ id, job }) => {
   let ok = false;
   try { ok = sealAndHashAll(crypto, job, ${CLAIM_WAIT_MS}); } finally { parentPort.postMessage({ id, ok }); }

@@ -1,10 +1,13 @@
 // A sealed stream read in any order of ranges (as a push's window and its retransmissions ask for them) is the
 // same bytes, with the same SHA-256, as the sealing made whole; a stream of sealed bytes hashes as it is read.
+import * as nodeCrypto from 'node:crypto';
 import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { claimedDigest, sealLazily, sealWithDigest } from './seal.js';
 import { SEAL_WORKER_MIN_BYTES, SealedStream, sealedStreamOrBytes } from './sealed-stream.js';
+import { sealAndHashAll, type SealingJob } from './seal-segment.js';
 import { opsMix, signerKey, taPublic } from './test-support/seal-fixtures.js';
 
 const ephemeral = Uint8Array.from({ length: 32 }, (_, i) => i + 1);
@@ -144,5 +147,33 @@ describe('SealedStream sealed by the worker (seal-worker.ts)', () => {
     sealed.whole();
     expect(sealed.sealInBackground(0)).toBe(false);
     expect(SealedStream.complete(sealed.whole()).sealInBackground(0)).toBe(false);
+  });
+});
+
+describe('sealSegmentInto (seal-segment.ts: a segment staged before it goes into shared memory)', () => {
+  it('writes the same sealing at every offset modulo 8 of shared output, and into ordinary memory', () => {
+    const digest = claimedDigest(opsMix);
+    const whole = sealWithDigest(opsMix, digest, options(1024, true));
+    for (let skew = 0; skew < 8; skew++) {
+      for (const shared of [true, false]) {
+        const job = (sealLazily(opsMix, digest, options(1024, true)) as unknown as { job: SealingJob }).job;
+        const out = new Uint8Array(shared ? new SharedArrayBuffer(skew + job.out.length) : new ArrayBuffer(skew + job.out.length), skew, job.out.length);
+        out.set(job.out); // the header and the signature, made with the stream
+        expect(sealAndHashAll(nodeCrypto, { ...job, out }, 1000)).toBe(true);
+        expect(Buffer.from(out).equals(Buffer.from(whole.sealed)), `skew ${skew}, shared ${shared}`).toBe(true);
+        expect(Buffer.from(job.digest).equals(Buffer.from(whole.sha256))).toBe(true);
+      }
+    }
+  });
+
+  it.runIf(process.platform === 'linux')('is done by a worker nicer than the thread that pushes', async () => {
+    const stream = sealLazily(opsMix, claimedDigest(opsMix), options(1024, false));
+    expect(stream.sealInBackground(0)).toBe(true);
+    await new Promise<void>((resolve) => stream.onComplete(resolve));
+    const nice = (tid: string) => Number(readFileSync(`/proc/self/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ')[16]);
+    const mine = nice(String(process.pid));
+    const others = readdirSync('/proc/self/task').filter((tid) => tid !== String(process.pid)).map(nice);
+    // The worker is a thread above this one's nice value (unless this one is at the floor, 19, already).
+    expect(mine === 19 || others.some((value) => value > mine)).toBe(true);
   });
 });

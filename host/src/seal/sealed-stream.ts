@@ -83,6 +83,7 @@ export class SealedStream {
       hashFrom: new Float64Array(parts),
       hashTo: new Float64Array(parts),
       tagBytes: TAG_BYTES,
+      staging: new Uint8Array(Math.min(keys.segmentSize, container.length) + TAG_BYTES + 8),
     };
     for (let part = 0; part < count; part++) {
       job.nonces.set(segmentNonce(keys.nonceBase, part, part === count - 1), NONCE_BYTES * part);
@@ -153,7 +154,9 @@ export class SealedStream {
   sealInBackground(minBytes = SEAL_WORKER_MIN_BYTES): boolean {
     const job = this.job;
     if (!job || this.inBackground || this.isComplete || job.plain.length < minBytes || !sealingWorkerWanted()) return this.inBackground;
-    const plain = new Uint8Array(new SharedArrayBuffer(job.plain.length));
+    // At the container's own offset modulo 8, so that the copy goes a word at a time (see sealSegmentInto).
+    const skew = job.plain.byteOffset % 8;
+    const plain = new Uint8Array(new SharedArrayBuffer(skew + job.plain.length), skew, job.plain.length);
     plain.set(job.plain);
     job.plain = plain;
     this.inBackground = sealInWorker(job, () => this.tellComplete());
