@@ -7,6 +7,7 @@ import { importDarknet } from './darknet-import.js';
 import { seededRandom, uniformInput } from './random.js';
 import { ZooBuilder } from './zoo/builder.js';
 import { zooModel } from './zoo/index.js';
+import { expectSameFloats } from './test-support/same-floats.js';
 
 /** yolov3-tiny's layer pattern (pools with darknet padding, route, upsample, two heads) at toy size. */
 function tinyDetector() {
@@ -29,12 +30,12 @@ describe('Darknet import and export', () => {
     const a = weightedLayers(imported);
     const b = weightedLayers(original);
     expect(a.length).toBe(b.length);
-    a.forEach((layer, i) => expect(layer.weights).toEqual(b[i]!.weights));
+    a.forEach((layer, i) => expectSameFloats(layer.weights, b[i]!.weights, `${layer.name} weights`));
     const input = uniformInput(original.input.shape.reduce((x, y) => x * y), seededRandom(4));
     const expected = runGraph(original, input);
     const actual = runGraph(imported, input);
     expect(imported.outputs.length).toBe(original.outputs.length);
-    original.outputs.forEach((name, i) => expect(actual.get(imported.outputs[i]!)!.data).toEqual(expected.get(name)!.data));
+    original.outputs.forEach((name, i) => expectSameFloats(actual.get(imported.outputs[i]!)!.data, expected.get(name)!.data, `output ${name}`));
   });
 
   it('writes the yolov3-tiny cfg darknet ships (sections and shapes)', () => {

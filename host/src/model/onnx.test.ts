@@ -9,19 +9,20 @@ import { importOnnx } from './onnx-import.js';
 import { seededRandom, uniformInput } from './random.js';
 import { ZooBuilder } from './zoo/builder.js';
 import { zooModel } from './zoo/index.js';
+import { expectSameFloats } from './test-support/same-floats.js';
 
 function expectSameModel(imported: Graph, original: Graph) {
   const a = weightedLayers(imported);
   const b = weightedLayers(original);
   expect(a.map((layer) => layer.name)).toEqual(b.map((layer) => layer.name));
   a.forEach((layer, i) => {
-    expect(layer.weights).toEqual(b[i]!.weights);
-    expect(layer.bias).toEqual(b[i]!.bias);
+    expectSameFloats(layer.weights, b[i]!.weights, `${layer.name} weights`);
+    expectSameFloats(layer.bias, b[i]!.bias, `${layer.name} bias`);
   });
   const input = uniformInput(original.input.shape.reduce((x, y) => x * y), seededRandom(3));
   const expected = runGraph(original, input);
   const actual = runGraph(imported, input);
-  original.outputs.forEach((name, i) => expect(actual.get(imported.outputs[i]!)!.data).toEqual(expected.get(name)!.data));
+  original.outputs.forEach((name, i) => expectSameFloats(actual.get(imported.outputs[i]!)!.data, expected.get(name)!.data, `output ${name}`));
 }
 
 describe('ONNX import and export', () => {
