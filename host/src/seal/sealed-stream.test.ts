@@ -120,6 +120,21 @@ describe('SealedStream sealed by the worker (seal-worker.ts)', () => {
     }
   });
 
+  it('seals the bytes it is given when the shared memory of an earlier sealing is used again', async () => {
+    // The second container is the first with other bytes in its middle: a plaintext copy left from the first would
+    // give the first's sealing.
+    const other = Uint8Array.from(opsMix);
+    for (let at = 100; at < other.length - 100; at += 7) other[at] ^= 0x5a;
+    for (const container of [opsMix, other, opsMix]) {
+      const whole = sealWithDigest(container, digest, options(1024, false));
+      const stream = sealLazily(container, digest, options(1024, false));
+      expect(stream.sealInBackground(0)).toBe(true);
+      await complete(stream);
+      expect(Buffer.from(stream.whole()).equals(Buffer.from(whole.sealed))).toBe(true);
+      expect(Buffer.from(stream.sha256()).equals(Buffer.from(whole.sha256))).toBe(true);
+    }
+  });
+
   it('seals every segment and hashes them without this thread reading any', async () => {
     const whole = sealWithDigest(opsMix, digest, options(1024, true));
     const stream = sealLazily(opsMix, digest, options(1024, true));

@@ -29,6 +29,9 @@ const CLAIM_WAIT_MS = 0.5;
  *  thread; below, the worker's start and the copy into shared memory cost more than they save. */
 export const SEAL_WORKER_MIN_BYTES = 1 << 20;
 
+/** Shared memory a finished sealing's plaintext copy no longer needs, for the next sealInBackground (one kept). */
+let spareShared: SharedArrayBuffer | undefined;
+
 export class SealedStream {
   readonly size: number;
   /** SHA-256 of the sealed header's bytes (§7.4's transcript): MODEL_BEGIN's header_sha256. */
@@ -46,6 +49,10 @@ export class SealedStream {
   private readonly whenComplete: (() => void)[] = [];
   /** Pushes reading the stream now: completion is told once none is (see reading). */
   private readers = 0;
+  /** The job's plaintext is this stream's copy in shared memory (sealInBackground), not the caller's bytes. */
+  private plainShared = false;
+  /** The worker has returned from the job (or never took it): it reads the plaintext no more. */
+  private workerDone = false;
 
   private constructor(out: Buffer, headerBytes: Uint8Array, job?: SealingJob, digest?: Uint8Array) {
     this.out = out;
@@ -154,12 +161,22 @@ export class SealedStream {
   sealInBackground(minBytes = SEAL_WORKER_MIN_BYTES): boolean {
     const job = this.job;
     if (!job || this.inBackground || this.isComplete || job.plain.length < minBytes || !sealingWorkerWanted()) return this.inBackground;
-    // At the container's own offset modulo 8, so that the copy goes a word at a time (see sealSegmentInto).
+    // At the container's own offset modulo 8, so that the copy goes a word at a time (see sealSegmentInto); into the
+    // shared memory a finished sealing left if it is large enough (its pages are mapped: 3 MB of new shared memory
+    // cost ~1 ms of page faults on first write). Copied every time: the caller's bytes are what is sealed.
     const skew = job.plain.byteOffset % 8;
-    const plain = new Uint8Array(new SharedArrayBuffer(skew + job.plain.length), skew, job.plain.length);
+    const fits = spareShared !== undefined && spareShared.byteLength >= skew + job.plain.length;
+    const backing = fits ? spareShared! : new SharedArrayBuffer(skew + job.plain.length);
+    if (fits) spareShared = undefined;
+    const plain = new Uint8Array(backing, skew, job.plain.length);
     plain.set(job.plain);
     job.plain = plain;
-    this.inBackground = sealInWorker(job, () => this.tellComplete());
+    this.plainShared = true;
+    this.inBackground = sealInWorker(job, () => {
+      this.workerDone = true;
+      this.tellComplete();
+    });
+    if (!this.inBackground) this.workerDone = true;
     return this.inBackground;
   }
 
@@ -217,6 +234,17 @@ export class SealedStream {
     return part;
   }
 
+  /** Once every segment is sealed and the worker has let go of the job, nothing reads the plaintext copy again: its
+   *  shared memory becomes the spare for the next sealing. */
+  private releasePlain(): void {
+    const job = this.job;
+    if (!job || !this.plainShared || !this.workerDone || !this.isComplete) return;
+    this.plainShared = false;
+    const backing = job.plain.buffer as SharedArrayBuffer;
+    job.plain = new Uint8Array(0);
+    if (spareShared === undefined || backing.byteLength > spareShared.byteLength) spareShared = backing;
+  }
+
   private sealPart(part: number): void {
     const job = this.job!;
     const { state } = job;
@@ -233,6 +261,7 @@ export class SealedStream {
   }
 
   private tellComplete(): void {
+    this.releasePlain();
     if (this.readers > 0 || this.whenComplete.length === 0 || !this.isComplete) return;
     for (const listener of this.whenComplete.splice(0)) listener();
   }
