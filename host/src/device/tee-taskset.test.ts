@@ -5,7 +5,10 @@ import { TasksetError } from '../sched/errors.js';
 import { simulate } from '../sched/simulator.js';
 import { parseDeviceTaskset } from './device-taskset-file.js';
 import { graphLayerProfiles } from '../sched/graph-profiles.js';
-import { parseTeeTasksetSettings, planTeeTaskset, teeLayerProfiles } from './tee-taskset.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseTeeTasksetSettings, planTeeTaskset, planTeeTasksetFile, teeLayerProfiles } from './tee-taskset.js';
 
 const lenet = zooModel('lenet-5', 1);
 const MiB = 1024 * 1024;
@@ -109,5 +112,21 @@ describe('a TEE task set of several models, each task planned from its own', () 
     expect(() => planTwo(two('  - { task: 0, period: 100ms, policy: lw, slot: 0 }\n  - { task: 1, period: 100ms, policy: lw, slot: 1, model: vgg-16 }\n'))).toThrow(/"vgg-16" was not loaded/);
     expect(() => parseDeviceTaskset(two('  - { task: 0, period: 100ms, policy: normal, work: 1ms, model: lenet-5 }\n'))).toThrow(/a normal-world task runs no model/);
     expect(() => parseDeviceTaskset(two('  - { task: 0, period: 100ms, policy: lw, model: 5 }\n'))).toThrow(/expected a zoo name or a model file/);
+  });
+
+  it('a task set file whose tasks each name their model plans without a file-level model; with neither, a typed error', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rtinfer-tee-taskset-'));
+    try {
+      const file = join(dir, 'tasks.yaml');
+      const body = 'tasks:\n  - { task: 0, period: 100ms, policy: lw, slot: 0, model: lenet-5 }\n  - { task: 1, period: 100ms, policy: lw, slot: 1, model: lenet-300-100 }\n';
+      writeFileSync(file, body);
+      const planned = planTeeTasksetFile({ file, tasks: parseDeviceTaskset(body, file) }, 5 * MiB);
+      expect(planned.modelLists).toEqual([{ slot: 0, model: 'lenet-5', units: lenet.layers.length }, { slot: 1, model: 'lenet-300-100', units: mlp.layers.length }]);
+      const partial = 'tasks:\n  - { task: 0, period: 100ms, policy: lw, slot: 0 }\n  - { task: 1, period: 100ms, policy: lw, slot: 1, model: lenet-300-100 }\n';
+      writeFileSync(file, partial);
+      expect(() => planTeeTasksetFile({ file, tasks: parseDeviceTaskset(partial, file) }, 5 * MiB)).toThrow(/names its model/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
