@@ -66,8 +66,10 @@ With --bench the device is one of that bench's (--device: its id in the bench's 
   protected describePlan(plan: TeeTasksetPlan): void {
     this.teePlan = plan;
     const budget = plan.budgetChoice ? ` (fusion-budget: ${plan.budgetChoice.chosen}${plan.budgetChoice.budget !== undefined ? `, Q = ${plan.budgetChoice.budget} µs` : ''})` : '';
-    const text = `plan        ${plan.units.length} LW units per job, policy ${plan.devicePolicy}${budget}, capacity ${plan.body.capacity} B, ${plan.wcetSource}`;
-    if (this.jsonEnabled()) this.jsonLine({ kind: 'plan', policy: plan.devicePolicy, units: plan.units.length, capacity: plan.body.capacity, wcets: plan.wcetSource, ...(plan.budgetChoice ? { budgetChoice: plan.budgetChoice } : {}) });
+    // One unit list per model (slot) the tasks name: a one-model set is one list, said as before.
+    const lists = plan.modelLists.length > 1 ? plan.modelLists.map((list) => `${list.units} (${list.model ?? `slot ${list.slot}`})`).join(' + ') : String(plan.units.length);
+    const text = `plan        ${lists} LW units per job, policy ${plan.devicePolicy}${budget}, capacity ${plan.body.capacity} B, ${plan.wcetSource}`;
+    if (this.jsonEnabled()) this.jsonLine({ kind: 'plan', policy: plan.devicePolicy, units: plan.units.length, ...(plan.modelLists.length > 1 ? { modelLists: plan.modelLists } : {}), capacity: plan.body.capacity, wcets: plan.wcetSource, ...(plan.budgetChoice ? { budgetChoice: plan.budgetChoice } : {}) });
     else this.log(text);
   }
 
