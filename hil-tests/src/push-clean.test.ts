@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { type DeviceSession, pushModel } from 'rtinfer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hilTarget, requires } from './support/hil-target.js';
+import { hilTarget, missingPowers, requires } from './support/hil-target.js';
 import { acquireTarget, type Target } from './support/target.js';
 
 let target: Target;
@@ -26,8 +26,14 @@ describe(`a clean push (${hilTarget().text})`, () => {
     // The size of the issue's LeNet container: 7 chunks of 3 KiB on the board, all in its first window.
     const size = Math.min(20_607, session.info!.slotSize);
     const summary = await pushModel(session, randomBytes(size), { modelId: 'clean' });
-    expect(summary).toMatchObject({ bytes: size, resumedFrom: 0, retransmissions: 0, sentBytes: size, active: true });
-    expect(summary.wireBytes / size).toBeLessThan(1.05);
+    // On the sim's pty, none is re-sent. On an emulated board one chunk may be: a loaded host can stall QEMU's USART
+    // past a timer (npm test in a fresh worktree once saw the last chunk re-sent on netduinoplus2 at load ~2); more
+    // than one would be the spurious-repair bug this file exists for.
+    const spurious = missingPowers(target.spec, ['fast-link']).length === 0 ? 0 : 1;
+    expect(summary).toMatchObject({ bytes: size, resumedFrom: 0, active: true });
+    expect(summary.retransmissions).toBeLessThanOrEqual(spurious);
+    expect(summary.sentBytes).toBeLessThanOrEqual(size + spurious * summary.chunkBytes);
+    expect(summary.wireBytes / size).toBeLessThan(1.05 + (spurious * summary.chunkBytes) / size);
   });
 
   it('resends nothing after this process stalled past its timers while the ACKs came', async (context) => {

@@ -99,12 +99,17 @@ const POWERS: Record<HilTargetName, readonly Power[]> = {
   mqtt: [],
 };
 
+/** Which of `powers` the target lacks (none: a test may use them all). */
+export function missingPowers(target: HilTargetSpec, powers: Power[]): Power[] {
+  return powers.filter((power) => !POWERS[target.name].includes(power));
+}
+
 /**
  * Call first in a test that needs sim-only powers: on a target without them the test is skipped, the reason in the
  * reporter's output (vitest prints a skip's note) and on stdout.
  */
 export function requires(context: TestContext, target: HilTargetSpec, powers: Power[]): void {
-  const missing = powers.filter((power) => !POWERS[target.name].includes(power));
+  const missing = missingPowers(target, powers);
   if (missing.length === 0) return;
   const note = `needs ${missing.join(', ')}, which ${target.text} lacks`;
   console.log(`[hil] skipped "${context.task.name}": ${note}`);
