@@ -19,7 +19,7 @@ import {
 import type { HostBody } from '@rtinfer/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rtinfer } from './support/cli.js';
-import { jsonLines, piFixture } from './support/pi-fixture.js';
+import { jsonLines, piFixture, refusedTaskset } from './support/pi-fixture.js';
 import { piTargetKind } from './support/pi-target.js';
 import { entriesInRecording } from './support/recording-entries.js';
 
@@ -139,17 +139,7 @@ describe('bad task sets are refused with their facts, and the agent keeps servin
   });
   const wholeLayers = (memory = 1024) => Array.from({ length: 8 }, (_, layer) => [layer, 0, 1, memory, 100] as [number, number, number, number, number]);
 
-  async function refused(body: HostBody<'TASKSET'>): Promise<DeviceError> {
-    const error = await session.request('TASKSET', body, { retries: 0 }).then(
-      () => undefined,
-      (caught: unknown) => caught,
-    );
-    expect(error).toBeInstanceOf(DeviceError);
-    // The agent still answers.
-    const ping = await session.request('PING', { t1: 42n });
-    expect(ping.body.t1).toBe(42n);
-    return error as DeviceError;
-  }
+  const refused = (body: HostBody<'TASKSET'>) => refusedTaskset(session, body);
 
   it('a plan over the TA heap budget: budget, with need and have in bytes', async () => {
     const over = await refused(lw(wholeLayers(pi.agent.teeHeap + 1)));

@@ -5,10 +5,10 @@
 // own, is dispatched under LW and FUSION with the world entries the host's simulator counts for its own units.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DeviceError, DeviceSession, loadTeeModel, parseDeviceTaskset, parseTeeTasksetSettings, planTeeTaskset, SerialTransport, simulate } from 'rtinfer';
+import { DeviceSession, loadTeeModel, parseDeviceTaskset, parseTeeTasksetSettings, planTeeTaskset, SerialTransport, simulate } from 'rtinfer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rtinfer } from './support/cli.js';
-import { jsonLines, piFixture, rtinferAll } from './support/pi-fixture.js';
+import { jsonLines, piFixture, refusedTaskset, rtinferAll } from './support/pi-fixture.js';
 import { piTargetKind } from './support/pi-target.js';
 import { entriesInRecording } from './support/recording-entries.js';
 
@@ -63,16 +63,7 @@ describe(`a task set of two models on the agent (${piTargetKind()})`, () => {
     await session?.close();
   });
 
-  async function refused(body: Parameters<DeviceSession['request']>[1]): Promise<DeviceError> {
-    const error = await session.request('TASKSET', body as never, { retries: 0 }).then(
-      () => undefined,
-      (caught: unknown) => caught,
-    );
-    expect(error).toBeInstanceOf(DeviceError);
-    const ping = await session.request('PING', { t1: 42n });
-    expect(ping.body.t1).toBe(42n);
-    return error as DeviceError;
-  }
+  const refused = (body: Parameters<typeof refusedTaskset>[1]) => refusedTaskset(session, body);
 
   it('the two models sit in the two slots, the second pushed active', () => {
     expect([slots.lenet, slots.mlp].sort()).toEqual([0, 1]);

@@ -5,7 +5,8 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { type RunningPiAgent, startPiAgent } from 'rtinfer';
+import type { HostBody } from '@rtinfer/protocol';
+import { DeviceError, type DeviceSession, type RunningPiAgent, startPiAgent } from 'rtinfer';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { rtinfer } from './cli.js';
 import { attachPiLogsOnFailure, type PiTargetOptions, piTargetStartMs, startPiTarget } from './pi-target.js';
@@ -136,4 +137,16 @@ export async function expectInferAsReference(device: string, model: string): Pro
   expect(result.check.topAgrees).toBe(true);
   expect(result.check.relativeL2).toBeLessThan(1e-4);
   return result;
+}
+
+/** Sends a TASKSET the agent must refuse; returns its typed refusal, once a PING has shown the agent still answers. */
+export async function refusedTaskset(session: DeviceSession, body: HostBody<'TASKSET'>): Promise<DeviceError> {
+  const error = await session.request('TASKSET', body, { retries: 0 }).then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  expect(error).toBeInstanceOf(DeviceError);
+  const ping = await session.request('PING', { t1: 42n });
+  expect(ping.body.t1).toBe(42n);
+  return error as DeviceError;
 }
