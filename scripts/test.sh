@@ -9,7 +9,14 @@ mkdir -p build
 failed_stages=()
 c_passed=0 c_failed=0 ts_passed=0 ts_failed=0
 
-stage() { echo; echo "== $1"; }
+stage_times=()
+stage_started=$SECONDS stage_name=""
+# stage NAME: a heading, and the previous stage's wall time kept for the summary at the end.
+stage() {
+  if [[ -n $stage_name ]]; then stage_times+=("$((SECONDS - stage_started)) s  $stage_name"); fi
+  stage_name=$1 stage_started=$SECONDS
+  echo; echo "== $1"
+}
 
 stage "build (TypeScript)"
 npx tsc -b protocol host hil-tests || failed_stages+=("typescript build")
@@ -37,7 +44,7 @@ stage "TypeScript unit and HIL tests (vitest)"
 vitest_counts() {
   node -e 'const r=require(process.argv[1]);const f=r.numFailedTests||0;console.log(r.numPassedTests||0, f || (r.numFailedTestSuites||0))' "$1"
 }
-rm -f build/vitest-results.json build/vitest-qemu.json build/vitest-qemu-m7.json
+rm -f build/vitest-results.json build/vitest-qemu.json build/vitest-qemu-m7.json build/vitest-optee.json
 RTINFER_SIM_BIN="$PWD/build/c-asan/firmware/rtinfer-sim" \
   npx vitest run --reporter=default --reporter=json --outputFile=build/vitest-results.json || failed_stages+=("vitest")
 if [[ -f build/vitest-results.json ]]; then read -r ts_passed ts_failed < <(vitest_counts ./build/vitest-results.json); fi
@@ -59,7 +66,6 @@ stage "the enclave HIL suites on OP-TEE 3.19 + TF-A 2.7 under qemu-system-aarch6
 # The build counts as one test, as the fuzz stage does; each suite boots the secure world once.
 if bash scripts/build-optee.sh; then
   c_passed=$((c_passed + 1))
-  rm -f build/vitest-optee.json
   optee_suites=(pi-sealed pi-sealed-faults pi-enclave-target pi-dispatch pi-profile pi-optee-real campaign-enclave-switches)
   optee_files=("${optee_suites[@]/#/hil-tests/src/}")
   RTINFER_HIL_PI_TARGET=optee-qemu npx vitest run --project hil "${optee_files[@]/%/.test.ts}" \
@@ -82,8 +88,14 @@ for bench in $(node -p 'Object.keys(require("./package.json").scripts).filter((n
   echo "-- $bench --quick: $verdict ($((SECONDS - started)) s)"
 done
 
-echo
-if (( ${#failed_stages[@]} > 0 )); then echo "failed: ${failed_stages[*]}"; fi
+stage "summary"
+printf '  %s\n' "${stage_times[@]}"
+if (( ${#failed_stages[@]} > 0 )); then
+  echo "failed: ${failed_stages[*]}"
+  # Which tests, with the first lines of why: the tail of a CI log is often all there is to read.
+  sed -n '/The following tests FAILED/,/^$/p' build/test-c.log
+  node scripts/test-digest.cjs build/vitest-results.json build/vitest-qemu.json build/vitest-qemu-m7.json build/vitest-optee.json
+fi
 echo "C: $c_passed passed, $c_failed failed; TypeScript: $ts_passed passed, $ts_failed failed; benchmarks: $bench_passed passed, $bench_failed failed"
 echo "$((c_passed + ts_passed + bench_passed)) passed, $((c_failed + ts_failed + bench_failed)) failed"
 (( ${#failed_stages[@]} == 0 ))
