@@ -58,7 +58,7 @@ describe(`the enclave-switches campaign on ${target.name} (${onOptee ? 'OP-TEE 3
     const predicted: Record<string, number> = {};
     for (const verdict of summary.runs) {
       expect(verdict.status).toBe('checked');
-      // Two tasks released at 0 and 2 s: four jobs.
+      // Two tasks released at 0 and 4 s: four jobs.
       expect(verdict.counts.jobs).toBe(4);
       expect(verdict.inference.relativeL2).toBeLessThan(1e-4);
       expect(verdict.inference.topAgrees).toBe(true);

@@ -20,10 +20,13 @@ import type { HostBody } from '@rtinfer/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rtinfer } from './support/cli.js';
 import { jsonLines, piFixture, refusedTaskset } from './support/pi-fixture.js';
-import { piTargetKind } from './support/pi-target.js';
+import { piTargetKind, piTimeScale } from './support/pi-target.js';
 import { entriesInRecording } from './support/recording-entries.js';
 
-const DURATION_US = 2_000_000;
+/** Periods and run lengths, stretched on a slower target (support/pi-target.ts): the job counts stay the same. */
+const SCALE = piTimeScale();
+const DURATION_US = 2_000_000 * SCALE;
+const scaled = (ms: number) => `${ms * SCALE}ms`;
 
 const pi = piFixture({ prefix: 'pi-dispatch', push: true });
 beforeAll(() => writeFileSync(join(pi.dir, 'tasks.yaml'), tasksetYaml()));
@@ -38,9 +41,9 @@ function tasksetYaml(capacity = '2.5MiB'): string {
     `model: ${pi.model}`,
     `platform: { enclave_capacity: ${capacity} }`,
     'tasks:',
-    '  - { name: camera, task: 0, period: 500ms, deadline: 500ms, policy: lw }',
-    '  - { name: lidar, task: 1, period: 500ms, deadline: 500ms, policy: lw }',
-    '  - { name: control, task: 2, period: 250ms, deadline: 50ms, policy: normal, work: 1ms }',
+    `  - { name: camera, task: 0, period: ${scaled(500)}, deadline: ${scaled(500)}, policy: lw }`,
+    `  - { name: lidar, task: 1, period: ${scaled(500)}, deadline: ${scaled(500)}, policy: lw }`,
+    `  - { name: control, task: 2, period: ${scaled(250)}, deadline: ${scaled(50)}, policy: normal, work: 1ms }`,
     '',
   ].join('\n');
 }
@@ -49,7 +52,7 @@ describe(`the agent dispatches two lenet-5 tasks in the enclave (${piTargetKind(
   it.each(['lw', 'fusion'] as const)('under %s: the world entries in the trace equal the simulator\'s count', async (policy) => {
     const tasksFile = join(pi.dir, 'tasks.yaml');
     const recording = join(pi.dir, `${policy}.rtrace.jsonl`);
-    const run = await rtinfer('run', '-d', pi.agent.pty, '-t', tasksFile, '--policy', policy, '--duration', '2s', '--trace', 'jobs,layers', '--record', recording, '--json');
+    const run = await rtinfer('run', '-d', pi.agent.pty, '-t', tasksFile, '--policy', policy, '--duration', scaled(2000), '--trace', 'jobs,layers', '--record', recording, '--json');
     expect(run.code, run.stderr).toBe(0);
     const lines = jsonLines(run.stdout);
     const summary = lines.at(-1) as { kind: string; deviceSummary: { released: number; completed: number; dropped: number }; tasks: { task: number; jobs: number }[]; lost: Record<string, number> };
@@ -90,7 +93,7 @@ describe('layer slices', () => {
     const tasksFile = join(pi.dir, 'sliced.yaml');
     writeFileSync(tasksFile, tasksetYaml('1MiB'));
     const recording = join(pi.dir, 'sliced.rtrace.jsonl');
-    const run = await rtinfer('run', '-d', pi.agent.pty, '-t', tasksFile, '--duration', '2s', '--trace', 'jobs,layers', '--record', recording, '--json');
+    const run = await rtinfer('run', '-d', pi.agent.pty, '-t', tasksFile, '--duration', scaled(2000), '--trace', 'jobs,layers', '--record', recording, '--json');
     expect(run.code, run.stderr).toBe(0);
     const lines = jsonLines(run.stdout);
     expect(lines[0]).toMatchObject({ kind: 'plan', policy: 'lw', units: 9 });
@@ -110,8 +113,8 @@ describe('misses and overruns in the enclave', () => {
   it('a task that cannot meet its deadline: every job traced as missed and overrun, found by the host\'s check', async () => {
     // A lenet-5 job (8 entries into another process) cannot end within 20 µs of its release, nor run within 10 µs.
     const tasksFile = join(pi.dir, 'impossible.yaml');
-    writeFileSync(tasksFile, [`model: ${pi.model}`, 'tasks:', '  - { name: impossible, task: 0, period: 250ms, deadline: 20us, budget: 10us, policy: lw }', ''].join('\n'));
-    const run = await rtinfer('run', '-d', pi.agent.pty, '-t', tasksFile, '--duration', '1s', '--json');
+    writeFileSync(tasksFile, [`model: ${pi.model}`, 'tasks:', `  - { name: impossible, task: 0, period: ${scaled(250)}, deadline: 20us, budget: 10us, policy: lw }`, ''].join('\n'));
+    const run = await rtinfer('run', '-d', pi.agent.pty, '-t', tasksFile, '--duration', scaled(1000), '--json');
     expect(run.code, run.stderr).toBe(0);
     const lines = jsonLines(run.stdout);
     const summary = lines.at(-1) as { deviceSummary: { released: number; missed: number }; tasks: { jobs: number; misses: number; overruns: number }[] };

@@ -79,6 +79,16 @@ export function piTargetStartMs(): number {
   return piTargetKind() === 'optee-qemu' ? 150_000 : 60_000;
 }
 
+/**
+ * How much longer a task set's periods and a run's duration are on this target than on teesim, for tests whose
+ * counts hold only while every job ends before the next release. A lenet-5 LW job takes ~15 ms on teesim under
+ * ASan and up to 100 ms at load 14; in OP-TEE under TCG ~60 ms on an idle host and 0.8 s on a loaded one (8 entries,
+ * each a world switch of the emulated Cortex-A53), so its periods are 4× longer.
+ */
+export function piTimeScale(): number {
+  return piTargetKind() === 'optee-qemu' ? 4 : 1;
+}
+
 export interface PiTargetOptions {
   deviceId: string;
   /** The test's folder: teesim's slot file and secure storage, or OP-TEE's console and secure logs. */
