@@ -223,6 +223,10 @@ describe.runIf(onOptee)('tee-supplicant killed mid-push (real OP-TEE)', () => {
     // 3. tee-supplicant back: the waiting call completes, and model A, still the active one, answers as the host
     //    reference says (the interrupted push of B left it alone).
     expect((await optee.run('tee-supplicant -d -f /data/tee && pidof tee-supplicant')).status).toBe(0);
+    // The agent first finishes the calls that waited in the kernel (the stuck command's HELLOs): on a loaded host
+    // that outlasted the CLI's three 500 ms HELLO tries once. It must answer again within a bound, then serve.
+    const answering = await DeviceSession.connect(new SerialTransport({ path: pi.agent.pty }), { helloTimeoutMs: 2_000, helloAttempts: 30 });
+    await answering.close();
     const old = await inferChecked(models['lenet-5']!);
     expect(old.check.topAgrees).toBe(true);
     expect(old.check.relativeL2).toBeLessThan(1e-4);
