@@ -62,7 +62,12 @@ static int fetch_key(const char *device_id)
 
 int agent_tee_stats(rtinfer_ta_stats *out)
 {
-    return ta_invoke_stats(&s_tee.session, out) == TEEC_SUCCESS ? 0 : -1;
+    return agent_tee_stats_of(0u, out);
+}
+
+int agent_tee_stats_of(uint32_t place, rtinfer_ta_stats *out)
+{
+    return ta_invoke_stats_of(&s_tee.session, place, out) == TEEC_SUCCESS ? 0 : -1;
 }
 
 /* The GlobalPlatform name of a TEEC result the session open can give, so a refusal reads as what it is (a TA signed
@@ -271,6 +276,15 @@ void agent_tee_set_job_slots(uint32_t slots)
 
 int agent_tee_load_slot(uint8_t slot, uint32_t size, engine_error_t *err)
 {
+    return agent_tee_load_slot_at(slot, size, 0u, s_tee.job_slots, err);
+}
+
+int agent_tee_load_slot_at(uint8_t slot, uint32_t size, uint32_t place, uint32_t job_slots, engine_error_t *err)
+{
+    if (place >= RTINFER_TA_MAX_MODELS || job_slots > RTINFER_TA_MAX_JOB_SLOTS) {
+        engine_error_set(err, RTP_ERR_INTERNAL, "no such TA place or too many job slots", place, RTINFER_TA_MAX_MODELS, 1);
+        return 0;
+    }
     if (!s_tee.open) {
         engine_error_set(err, RTP_ERR_INTERNAL, "no TA session", 0, 0, 0);
         return 0;
@@ -284,7 +298,7 @@ int agent_tee_load_slot(uint8_t slot, uint32_t size, engine_error_t *err)
         rtinfer_ta_facts facts;
         uint32_t received = 0, active = 0;
         const uint32_t flags = (at == 0 ? RTINFER_TA_LOAD_RESTART : 0u) | (at + n == size ? RTINFER_TA_LOAD_LAST : 0u) |
-                               (s_tee.job_slots << RTINFER_TA_LOAD_SLOTS_SHIFT);
+                               (job_slots << RTINFER_TA_LOAD_SLOTS_SHIFT) | (place << RTINFER_TA_LOAD_PLACE_SHIFT);
         TEEC_Result r = ta_invoke_load(&s_tee.session, s_chunk, n, at, flags, &facts, &received, &active);
         if (r != TEEC_SUCCESS) {
             refusal(r, &facts, err);
