@@ -40,8 +40,8 @@ static uint32_t on_header(void *context, const uint8_t *bytes, size_t length, co
   if (header->device_length != device_length || memcmp(header->device, device, device_length) != 0) {
     return refuse(RTINFER_TA_ERROR_DEVICE, 0, device_length, header->device_length, 0);
   }
-  uint64_t held = 0;
-  result = ta_storage_generation(&held);
+  uint64_t held = 0; /* this model's own counter: the TA holds several models, each at its own generation */
+  result = ta_storage_model_generation(header->model, header->model_length, &held);
   if (result != TEE_SUCCESS) return refuse(result, 0, 0, 0, 0);
   if (header->generation < held) return refuse(RTINFER_TA_ERROR_ROLLBACK, 0, held, header->generation, 0);
   ta_signers signers;
@@ -189,13 +189,13 @@ static void begin(uint32_t flags) {
   rtms_stream_init(&load->stream, &hooks);
 }
 
-/* Everything passed: the staging model replaces its place's, and the counter moves up to its generation. */
+/* Everything passed: the staging model replaces its place's, and its model's counter (and the device's) moves up
+ * to its generation. */
 static TEE_Result activate(void) {
   ta_load_state *load = &g_ta.load;
-  const uint64_t generation = rtms_stream_header(&load->stream)->generation;
-  uint64_t held = 0;
-  TEE_Result result = ta_storage_generation(&held);
-  if (result == TEE_SUCCESS && generation > held) result = ta_storage_set_generation(generation);
+  const rtms_header *header = rtms_stream_header(&load->stream);
+  const uint64_t generation = header->generation;
+  TEE_Result result = ta_storage_set_model_generation(header->model, header->model_length, generation);
   if (result != TEE_SUCCESS) return result;
   load->staging->generation = generation;
   ta_model *old = g_ta.held[load->place];
