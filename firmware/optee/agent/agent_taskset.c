@@ -41,8 +41,6 @@ static uint8_t s_model_count;
 static agent_dispatch_model s_sizes[RTINFER_TA_MAX_MODELS]; /* per TA place */
 static uint32_t s_enclave_tasks;
 static int s_allow_no_tee;
-/* The entry budget TASKSET last gave the TA (UINT64_MAX: none yet, or unknown after a refused load). */
-static uint64_t s_entry_budget_set = UINT64_MAX;
 static rtp_stop_reply_t s_summary;
 
 static int reload(engine_error_t *err);
@@ -176,22 +174,38 @@ static int check_models(const rtp_taskset_req_t *r, engine_error_t *err)
     return 0;
 }
 
-/* Loads the set's models other than the active slot's into their TA places, each with a job slot per task that runs
- * it and the plan's entry budget (set first: a load sizes its arena for it). A model that does not fit the heap
- * beside the ones held is refused by the TA with budget (need/have bytes); every place keeps what it held. */
+/* The plan's entry budget in the TA: what its units are checked against, and what a load sizes the arena for. */
+static int set_budget(uint32_t entry_budget, engine_error_t *err)
+{
+    if (agent_tee_set_entry_budget(entry_budget) != 0) {
+        return fail(err, RTP_ERR_BUDGET, "the TA refused the plan's capacity as its entry budget (bytes)", entry_budget,
+                    agent_tee_heap_budget());
+    }
+    return 0;
+}
+
+/* Whether TA place `place` holds `slot`'s model as the plan needs it: loaded under this entry budget, with at least
+ * `tasks` job slots. */
+static int place_ready(uint32_t place, uint8_t slot, uint32_t tasks, uint32_t entry_budget)
+{
+    rtinfer_ta_stats stats;
+    return agent_tee_place_holds(place, slot, entry_budget) && agent_tee_stats_of(place, &stats) == 0 && stats.loaded &&
+           stats.job_slots >= tasks;
+}
+
+/* Loads the set's models other than the active slot's into their TA places (unless a place holds one already as the
+ * plan needs it), each with a job slot per task that runs it, under the plan's entry budget (a load sizes its arena
+ * for it). A model that does not fit the heap beside the ones held is refused by the TA with budget (need/have
+ * bytes); every place keeps what it held. */
 static int load_other_models(uint32_t entry_budget, engine_error_t *err)
 {
     for (uint8_t k = 0; k < s_model_count; k++) {
         const set_model *m = &s_models[k];
-        if (m->place == 0) {
+        if (m->place == 0 || place_ready(m->place, m->slot, m->tasks, entry_budget)) {
             continue;
         }
-        if (s_entry_budget_set != entry_budget) {
-            if (agent_tee_set_entry_budget(entry_budget) != 0) {
-                return fail(err, RTP_ERR_BUDGET, "the TA refused the plan's capacity as its entry budget (bytes)",
-                            entry_budget, agent_tee_heap_budget());
-            }
-            s_entry_budget_set = UINT64_MAX; /* set, yet place 0's arena was sized for the one before: reload it */
+        if (set_budget(entry_budget, err) != 0) {
+            return -1;
         }
         model_slot_info_t info;
         if (model_store_info(m->slot, &info) != MODEL_OK) {
@@ -379,27 +393,21 @@ static int build_plan(const rtp_taskset_req_t *r, engine_error_t *err)
                         (uint64_t)(r->has_world_switch_us ? r->world_switch_us : 0u) + 1u,
                         r->has_entry_budget_us ? r->entry_budget_us : 0u);
         }
-        const int new_budget = s_entry_budget_set != entry_budget;
-        if (new_budget && agent_tee_set_entry_budget(entry_budget) != 0) {
-            return fail(err, RTP_ERR_BUDGET, "the TA refused the plan's capacity as its entry budget (bytes)", capacity,
-                        agent_tee_heap_budget());
-        }
-        s_entry_budget_set = entry_budget;
         /* The active slot's model, in place 0, when tasks run it: every one of them may have a job in flight at once,
          * its activations kept in a TA job slot; and its arena sized for this entry budget. */
+        if (set_budget(entry_budget, err) != 0) {
+            return -1;
+        }
         const set_model *active = model_of_slot((uint8_t)model_store_active());
-        rtinfer_ta_stats stats;
-        if (active != NULL && active->place == 0) {
+        if (active != NULL && active->place == 0 && !place_ready(0, active->slot, active->tasks, entry_budget)) {
+            rtinfer_ta_stats stats;
             if (agent_tee_stats(&stats) != 0) {
                 return fail(err, RTP_ERR_INTERNAL, "the TA does not answer STATS", 0, 0);
             }
-            if (stats.job_slots < active->tasks || new_budget) {
-                agent_tee_set_job_slots(active->tasks > stats.job_slots ? active->tasks : stats.job_slots);
-                if (load_place_zero(err) != 0) {
-                    agent_tee_set_job_slots(stats.job_slots); /* the TA kept its model and slots; later loads do too */
-                    s_entry_budget_set = UINT64_MAX;          /* the budget set applies to the next load, whichever */
-                    return -1; /* the TA's budget refusal (need/have bytes) or another */
-                }
+            agent_tee_set_job_slots(active->tasks > stats.job_slots ? active->tasks : stats.job_slots);
+            if (load_place_zero(err) != 0) {
+                agent_tee_set_job_slots(stats.job_slots); /* the TA kept its model and slots; later loads do too */
+                return -1; /* the TA's budget refusal (need/have bytes) or another */
             }
         }
         memcpy(s_plan.units, r->units, sizeof r->units[0] * r->unit_count);

@@ -37,6 +37,11 @@ static struct {
     uint32_t signer_count;
     int signers_pinned, signers_required;
     uint32_t job_slots; /* LOAD reserves these (0: the TA's default of one) */
+    /* Per TA place, what its model was loaded from (the slot's container SHA-256) and the entry budget in force
+     * then (its arena's size): so a task set loads a model again only when something it needs changed. */
+    uint8_t placed[RTINFER_TA_MAX_MODELS];
+    uint8_t placed_sha256[RTINFER_TA_MAX_MODELS][32];
+    uint64_t placed_budget[RTINFER_TA_MAX_MODELS];
 } s_tee;
 
 static uint8_t s_chunk[LOAD_CHUNK]; /* sealed bytes only */
@@ -128,6 +133,8 @@ int agent_tee_open(const char *device_id, char *err, size_t errlen)
         return -1;
     }
     s_tee.open = 1;
+    s_tee.entry_budget = 0; /* a new session: a fresh TA, with no budget and no model yet */
+    memset(s_tee.placed, 0, sizeof s_tee.placed);
     int k = fetch_key(device_id);
     if (k != 0) {
         snprintf(err, errlen, "the TA's KEY for device id %s: 0x%08x%s", device_id, (unsigned)k,
@@ -309,7 +316,21 @@ int agent_tee_load_slot_at(uint8_t slot, uint32_t size, uint32_t place, uint32_t
             return 0;
         }
     }
+    model_slot_info_t info;
+    s_tee.placed[place] = model_store_info(slot, &info) == MODEL_OK && info.sha256_known;
+    if (s_tee.placed[place]) {
+        memcpy(s_tee.placed_sha256[place], info.sha256, 32);
+    }
+    s_tee.placed_budget[place] = s_tee.entry_budget;
     return 1;
+}
+
+int agent_tee_place_holds(uint32_t place, uint8_t slot, uint64_t entry_budget)
+{
+    model_slot_info_t info;
+    return place < RTINFER_TA_MAX_MODELS && s_tee.placed[place] && s_tee.placed_budget[place] == entry_budget &&
+           model_store_info(slot, &info) == MODEL_OK && info.sha256_known &&
+           memcmp(info.sha256, s_tee.placed_sha256[place], 32) == 0;
 }
 
 int agent_tee_set_entry_budget(uint32_t bytes)

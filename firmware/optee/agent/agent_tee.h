@@ -49,6 +49,10 @@ int agent_tee_load_slot(uint8_t slot, uint32_t size, engine_error_t *err);
  * A refused load leaves every place's model as it was. */
 int agent_tee_load_slot_at(uint8_t slot, uint32_t size, uint32_t place, uint32_t job_slots, engine_error_t *err);
 
+/* Whether TA place `place` holds the model of `slot`'s current container, loaded under `entry_budget` (so its arena
+ * is sized for it): a task set then need not load it again (its job slots are STATS's to tell). */
+int agent_tee_place_holds(uint32_t place, uint8_t slot, uint64_t entry_budget);
+
 /* ENTRY_BUDGET: what one layer or slice may need from now on (0: no limit beyond the arena); the arena is sized at
  * the next load. 0, or -1 when the TA refuses it. */
 int agent_tee_set_entry_budget(uint32_t bytes);
