@@ -7,11 +7,11 @@
 // heap), and the model held before still answers.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DeviceError, DeviceSession, loadTeeModel, parseDeviceTaskset, parseTeeTasksetSettings, planTeeTaskset, SerialTransport, simulate } from 'rtinfer';
+import { DeviceError, type DeviceSession, loadTeeModel, parseDeviceTaskset, parseTeeTasksetSettings, planTeeTaskset, simulate } from 'rtinfer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rtinfer } from './support/cli.js';
 import { jsonLines, type PiFixture, piFixture, redirectEnv, refusedTaskset, rtinferAll } from './support/pi-fixture.js';
-import { piTargetKind } from './support/pi-target.js';
+import { connectPi, piTargetKind } from './support/pi-target.js';
 import { entriesInRecording } from './support/recording-entries.js';
 
 const DURATION_US = 2_000_000;
@@ -19,6 +19,8 @@ const DURATION_US = 2_000_000;
 const JOBS_PER_TASK = 4;
 /** A TASKSET that loads a model into the TA (lenet-5's 1.8 MB, decrypted and decoded; seconds on OP-TEE under QEMU). */
 const LOADING = { retries: 0, timeoutMs: 60_000 };
+/** HELLO from an agent on a loaded machine (OP-TEE under QEMU beside other suites): up to 5 s an attempt. */
+const PATIENT = { helloTimeoutMs: 5_000 };
 const pi = piFixture({ prefix: 'pi-multi-model', push: true, timeoutMs: 300_000 });
 
 /** The slot each model was pushed to, and the active one (the last pushed). */
@@ -77,7 +79,7 @@ function planTwoModels({ fixture, mlp }: TwoModels, text: string, policy?: 'lw' 
 describe(`a task set of two models on the agent (${piTargetKind()})`, () => {
   let session: DeviceSession;
   beforeAll(async () => {
-    session = await DeviceSession.connect(new SerialTransport({ path: pi.agent.pty }));
+    session = await connectPi(pi.agent, PATIENT);
   });
   afterAll(async () => {
     await session?.close();
@@ -202,7 +204,7 @@ describe('models that together do not fit the TA heap (teesim, a 3.3 MB heap)', 
   beforeAll(async () => {
     restoreEnv?.();
     smalls = await pushSecondModel(small);
-    session = await DeviceSession.connect(new SerialTransport({ path: small.agent.pty }));
+    session = await connectPi(small.agent, PATIENT);
   }, 180_000);
   afterAll(async () => {
     await session?.close();
@@ -224,7 +226,7 @@ describe('models that together do not fit the TA heap (teesim, a 3.3 MB heap)', 
     expect(inferred.code, inferred.stdout + inferred.stderr).toBe(0);
     expect(JSON.parse(inferred.stdout).check.topAgrees).toBe(true);
     // One lenet-5 task beside lenet-300-100 fits the same heap: accepted.
-    session = await DeviceSession.connect(new SerialTransport({ path: small.agent.pty }));
+    session = await connectPi(small.agent, PATIENT);
     const fits = await session.request('TASKSET', planTwoModels(smalls, twoModelYaml(smalls, 1, '10s')).body, LOADING);
     expect(fits.body.tasks).toBe(2);
   });
