@@ -69,7 +69,7 @@ enum rtinfer_ta_command {
    */
   RTINFER_TA_CMD_STATS = 4,
   /*
-   * SHAPES: the active model's layers as the LW slicing rule sees them (shapes only, never a weight), so the
+   * SHAPES: place 0's model's layers (the agent's active slot) as the LW slicing rule sees them (shapes only, never a weight), so the
    * normal world can plan units with the same rule (firmware/nn/include/rtinfer_nn/lw.h).
    *   [1] MEMREF_TEMP_OUTPUT layer_count x rtnn_lw_shape (its size on return: the bytes written)
    */
@@ -158,14 +158,14 @@ typedef struct {
   uint64_t heap_budget;  /* what the arenas may take: TA_DATA_SIZE less a reserve for the GP library */
   uint64_t heap_in_use;  /* bytes the TA holds through TEE_Malloc now */
   uint64_t heap_peak;    /* the most it ever held */
-  uint64_t model_bytes;  /* the active model: header copy and weights */
+  uint64_t model_bytes;  /* the place's model: header copy and weights */
   uint64_t slot_bytes;   /* one job slot: its input and rtnn_work_bytes() */
   uint64_t planned_bytes; /* model_bytes + job_slots * slot_bytes + arena_bytes: what the model needs */
   uint64_t entries;      /* RUN commands that ran units */
   uint64_t units;        /* units run */
   uint64_t time_inside_us; /* summed over RUN commands, on the TA's fine clock (ta_clock.h) */
   uint64_t generation;   /* the rollback counter */
-  uint32_t loaded;       /* 1 if a model is active */
+  uint32_t loaded;       /* 1 if the place holds a model */
   uint32_t sparse;       /* its weights are sparse x codebook */
   uint32_t layer_count;
   uint32_t input_count;  /* floats per job input */
@@ -174,7 +174,7 @@ typedef struct {
   uint32_t jobs_active;
   uint32_t models;       /* models held, over every place */
   uint64_t entry_budget; /* what one layer or slice may need: min(ENTRY_BUDGET, arena_bytes); 0 without a model */
-  uint64_t arena_bytes;  /* the active model's entry arena (part of planned_bytes) */
+  uint64_t arena_bytes;  /* the place's model's entry arena (part of planned_bytes) */
 } rtinfer_ta_stats;
 
 /* Why the TA refused, beside its TEE_Result. */
