@@ -1,63 +1,85 @@
 // Task sets of several models on the simulated Pi (issue 13 §2, "each task names its model"): lenet-5 and
 // lenet-300-100 pushed sealed to the agent's two slots. The host plans each task's units from its own model and
-// sends one list per slot (SPEC.md §4.5, "Models"). Today's TA holds one model at a time, so the device refuses a
-// set whose tasks name the slot that is not active, with its facts, and keeps serving; the second model, a set of its
-// own, is dispatched under LW and FUSION with the world entries the host's simulator counts for its own units.
+// sends one list per slot (SPEC.md §4.5, "Models"); the TA holds one model per slot named, so the device accepts the
+// set, checks each list against its own model, and runs both models' jobs under LW and FUSION with the world entries
+// (and, replayed with the times the agent traced, the very entries and groups) the host's simulator predicts. Models
+// that together do not fit the TA heap are refused with need/have (a second agent whose teesim TA has a smaller
+// heap), and the model held before still answers.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DeviceSession, loadTeeModel, parseDeviceTaskset, parseTeeTasksetSettings, planTeeTaskset, SerialTransport, simulate } from 'rtinfer';
+import { DeviceError, type DeviceSession, loadTeeModel, parseDeviceTaskset, parseTeeTasksetSettings, planTeeTaskset, simulate } from 'rtinfer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rtinfer } from './support/cli.js';
-import { jsonLines, piFixture, refusedTaskset, rtinferAll } from './support/pi-fixture.js';
-import { piTargetKind } from './support/pi-target.js';
+import { jsonLines, type PiFixture, piFixture, redirectEnv, refusedTaskset, rtinferAll } from './support/pi-fixture.js';
+import { connectPi, piTargetKind } from './support/pi-target.js';
 import { entriesInRecording } from './support/recording-entries.js';
 
 const DURATION_US = 2_000_000;
+/** Jobs of each task in DURATION_US (period 500 ms, released together at 0). */
+const JOBS_PER_TASK = 4;
+/** A TASKSET that loads a model into the TA (lenet-5's 1.8 MB, decrypted and decoded; seconds on OP-TEE under QEMU). */
+const LOADING = { retries: 0, timeoutMs: 60_000 };
+/** HELLO from an agent on a loaded machine (OP-TEE under QEMU beside other suites): up to 5 s an attempt. */
+const PATIENT = { helloTimeoutMs: 5_000 };
 const pi = piFixture({ prefix: 'pi-multi-model', push: true, timeoutMs: 300_000 });
-let mlp: string;
-/** The slot each model was pushed to, and the active one (the last pushed). */
-const slots = { lenet: -1, mlp: -1, active: -1 };
 
-beforeAll(async () => {
-  mlp = join(pi.dir, 'lenet-300-100.rtm');
-  await rtinferAll(['compress', 'lenet-300-100', '-o', mlp], ['push', mlp, '--device', pi.agent.pty, '--lab', pi.lab]);
-  const listed = await rtinfer('models', '--device', pi.agent.pty, '--json');
+/** The slot each model was pushed to, and the active one (the last pushed). */
+interface Slots { lenet: number; mlp: number; active: number }
+/** A Pi with both models: the fixture (lenet-5 at fixture.model), lenet-300-100's file, the slots. */
+interface TwoModels { fixture: PiFixture; mlp: string; slots: Slots }
+
+/** Compresses lenet-300-100 into the fixture's folder and pushes it sealed (after the fixture's lenet-5). */
+async function pushSecondModel(fixture: PiFixture): Promise<TwoModels> {
+  const mlp = join(fixture.dir, 'lenet-300-100.rtm');
+  await rtinferAll(['compress', 'lenet-300-100', '-o', mlp], ['push', mlp, '--device', fixture.agent.pty, '--lab', fixture.lab]);
+  const listed = await rtinfer('models', '--device', fixture.agent.pty, '--json');
   expect(listed.code, listed.stderr).toBe(0);
   const models = JSON.parse(listed.stdout).slots as { slot: string; state: string; active: boolean; modelId?: string }[];
   const index = (slot: { slot: string }) => slot.slot.charCodeAt(0) - 'a'.charCodeAt(0);
+  const slots = { lenet: -1, mlp: -1, active: -1 };
   for (const slot of models) {
     if (slot.modelId === 'lenet-5') slots.lenet = index(slot);
     if (slot.modelId === 'lenet-300-100') slots.mlp = index(slot);
     if (slot.active) slots.active = index(slot);
   }
+  return { fixture, mlp, slots };
+}
+
+let pis: TwoModels;
+let mlp: string;
+let slots: Slots;
+beforeAll(async () => {
+  pis = await pushSecondModel(pi);
+  ({ mlp, slots } = pis);
 }, 180_000);
 
-/** One task per model, each in its slot, released together every 500 ms (room for ASan on a loaded machine). */
-function twoModelYaml(): string {
+/** lenet-5 tasks (`lenets` of them, the first called camera) and one lenet-300-100 task, each model in its slot. */
+function twoModelYaml({ fixture, mlp, slots }: TwoModels, lenets = 1, period = '500ms'): string {
+  const lenetTasks = Array.from({ length: lenets }, (_, k) =>
+    `  - { name: ${k === 0 ? 'camera' : `camera${k}`}, task: ${k}, period: ${period}, deadline: ${period}, policy: lw, slot: ${slots.lenet} }`);
   return [
-    `model: ${pi.model}`,
+    `model: ${fixture.model}`,
     'tasks:',
-    `  - { name: camera, task: 0, period: 500ms, deadline: 500ms, policy: lw, slot: ${slots.lenet} }`,
-    `  - { name: lidar, task: 1, period: 500ms, deadline: 500ms, policy: lw, slot: ${slots.mlp}, model: ${mlp} }`,
+    ...lenetTasks,
+    `  - { name: lidar, task: ${lenets}, period: ${period}, deadline: ${period}, policy: lw, slot: ${slots.mlp}, model: ${mlp} }`,
     '',
   ].join('\n');
 }
 
-/** Two tasks of the second model alone (its slot is the active one). */
-function mlpYaml(): string {
-  return [
-    `model: ${mlp}`,
-    'tasks:',
-    '  - { name: camera, task: 0, period: 500ms, deadline: 500ms, policy: lw }',
-    '  - { name: lidar, task: 1, period: 500ms, deadline: 500ms, policy: lw }',
-    '',
-  ].join('\n');
+function planTwoModels({ fixture, mlp }: TwoModels, text: string, policy?: 'lw' | 'fusion') {
+  return planTeeTaskset(parseDeviceTaskset(text), {
+    graph: loadTeeModel(fixture.model),
+    graphs: new Map([[mlp, loadTeeModel(mlp)]]),
+    teeHeap: fixture.agent.teeHeap,
+    settings: parseTeeTasksetSettings(text),
+    ...(policy ? { policy } : {}),
+  });
 }
 
 describe(`a task set of two models on the agent (${piTargetKind()})`, () => {
   let session: DeviceSession;
   beforeAll(async () => {
-    session = await DeviceSession.connect(new SerialTransport({ path: pi.agent.pty }));
+    session = await connectPi(pi.agent, PATIENT);
   });
   afterAll(async () => {
     await session?.close();
@@ -71,54 +93,89 @@ describe(`a task set of two models on the agent (${piTargetKind()})`, () => {
   });
 
   it('the host plans each task from its own model: one unit list per slot, in the order the tasks name them', () => {
-    const text = twoModelYaml();
-    const graphs = new Map([[mlp, loadTeeModel(mlp)]]);
+    const plan = planTwoModels(pis, twoModelYaml(pis));
     const lenet = loadTeeModel(pi.model);
-    const plan = planTeeTaskset(parseDeviceTaskset(text), { graph: lenet, graphs, teeHeap: pi.agent.teeHeap, settings: parseTeeTasksetSettings(text) });
+    const graphs = new Map([[mlp, loadTeeModel(mlp)]]);
     expect(plan.modelLists).toEqual([{ slot: slots.lenet, model: pi.model, units: lenet.layers.length }, { slot: slots.mlp, model: mlp, units: graphs.get(mlp)!.layers.length }]);
     expect(plan.body.units).toHaveLength(lenet.layers.length + graphs.get(mlp)!.layers.length);
     expect(plan.body.tasks.map((task) => task.slot)).toEqual([slots.lenet, slots.mlp]);
   });
 
-  it('the TA holds one model at a time: a task on the slot that is not active is refused with need = slot, have = active', async () => {
-    const text = twoModelYaml();
-    const plan = planTeeTaskset(parseDeviceTaskset(text), { graph: loadTeeModel(pi.model), graphs: new Map([[mlp, loadTeeModel(mlp)]]), teeHeap: pi.agent.teeHeap, settings: parseTeeTasksetSettings(text) });
-    const error = await refused(plan.body);
-    expect(error.remote).toMatchObject({ code: 12, need: BigInt(slots.lenet), have: BigInt(slots.active) });
+  it('the device accepts the set: the TA holds both models, the one that is not active beside the active one', async () => {
+    const plan = planTwoModels(pis, twoModelYaml(pis));
+    const reply = await session.request('TASKSET', plan.body, LOADING);
+    expect(reply.body.tasks).toBe(2);
+  });
+
+  it('each list is checked against its own model: a layer skipped in the second list is refused with need/have', async () => {
+    const plan = planTwoModels(pis, twoModelYaml(pis));
+    const lenetUnits = loadTeeModel(pi.model).layers.length;
+    // lenet-300-100's list loses its layer 1: the device expects layer 1 and is given layer 2.
+    const units = plan.body.units!.filter((_, index) => index !== lenetUnits + 1);
+    const error = await refused({ ...plan.body, units });
+    expect(error.remote).toMatchObject({ code: 12, need: 1n, have: 2n });
   });
 
   it('a task whose slot is empty: no_model, need = the slot', async () => {
-    const text = mlpYaml();
-    const plan = planTeeTaskset(parseDeviceTaskset(text), { graph: loadTeeModel(mlp), teeHeap: pi.agent.teeHeap, settings: parseTeeTasksetSettings(text) });
-    const empty = await refused({ ...plan.body, tasks: plan.body.tasks.map((task) => ({ ...task, slot: 3 })) });
+    const plan = planTwoModels(pis, twoModelYaml(pis));
+    const empty = await refused({ ...plan.body, tasks: plan.body.tasks.map((task, index) => (index === 1 ? { ...task, slot: 3 } : task)) });
     expect(empty.remote).toMatchObject({ code: 7, need: 3n });
   });
-
 });
 
 describe(`rtinfer run with a task set of two models (${piTargetKind()})`, () => {
-  it('sends the plan of both models, and the device\'s refusal comes back with its facts', async () => {
+  it.each(['lw', 'fusion'] as const)('under %s: both models\' jobs run, with the world entries and groups the simulator predicts', async (policy) => {
     const file = join(pi.dir, 'two-models.yaml');
-    writeFileSync(file, twoModelYaml());
-    const run = await rtinfer('run', '-d', pi.agent.pty, '-t', file, '--duration', '1s', '--json');
-    expect(run.code).toBe(2);
-    // The plan line first, then the error as one pretty-printed JSON object.
-    const newline = run.stdout.indexOf('\n');
-    const plan = JSON.parse(run.stdout.slice(0, newline));
-    const error = JSON.parse(run.stdout.slice(newline + 1));
-    expect(plan).toMatchObject({ kind: 'plan', policy: 'lw' });
-    expect(error).toMatchObject({ code: 'device_invalid', request: 'TASKSET', remoteCode: 12, need: String(slots.lenet), have: String(slots.active) });
-  });
+    const text = twoModelYaml(pis);
+    writeFileSync(file, text);
+    const recording = join(pi.dir, `two-models-${policy}.rtrace.jsonl`);
+    const run = await rtinfer('run', '-d', pi.agent.pty, '-t', file, '--policy', policy, '--duration', '2s', '--trace', 'jobs,layers', '--record', recording, '--check-plan', '--json');
+    const lines = jsonLines(run.stdout);
+    // Replayed with the times the agent traced, the host's simulator forms the same entries, in the same order,
+    // with the same groups (support of pi-crosscheck.test.ts's check, here across two models).
+    const check = lines.find((line) => line.kind === 'plan_check') as { result: { kind: string; entries?: number; fused?: number } } | undefined;
+    expect(check, run.stdout + run.stderr).toBeDefined();
+    expect(check!.result, JSON.stringify(check!.result)).toMatchObject({ kind: 'reproduced' });
+    expect(run.code, run.stderr).toBe(0);
+    const summary = lines.at(-1) as { deviceSummary: { released: number; completed: number; dropped: number } };
+    expect(summary.deviceSummary).toMatchObject({ released: 2 * JOBS_PER_TASK, completed: 2 * JOBS_PER_TASK, dropped: 0 });
+
+    const plan = planTwoModels(pis, text, policy);
+    const lenetLayers = loadTeeModel(pi.model).layers.length;
+    const mlpLayers = loadTeeModel(mlp).layers.length;
+    // Each task runs its own model's units: camera lenet-5's layers, lidar lenet-300-100's.
+    expect(plan.taskUnits.map((units) => units.length)).toEqual([lenetLayers, mlpLayers]);
+    const simulated = simulate(plan.dispatch, { releaseHorizon: DURATION_US, validate: true });
+    const measured = entriesInRecording(recording);
+    expect(measured.jobEnds).toBe(2 * JOBS_PER_TASK);
+    expect(measured.enters).toBe(simulated.worldSwitches);
+    expect(measured.enters).toBe(check!.result.entries);
+    if (policy === 'lw') {
+      expect(measured.enters).toBe(JOBS_PER_TASK * (lenetLayers + mlpLayers));
+      expect(measured.fused).toBe(0);
+    } else {
+      // Released together, with the whole heap as capacity: the greedy fuses a lenet-5 job and a lenet-300-100 job.
+      expect(measured.fused).toBeGreaterThan(0);
+      expect(measured.enters).toBeLessThan(JOBS_PER_TASK * (lenetLayers + mlpLayers));
+    }
+    console.log(`pi-multi-model ${policy}: ${measured.enters} world entries measured, ${simulated.worldSwitches} simulated, ${measured.fused} fused (lenet-5 + lenet-300-100)`);
+  }, 180_000);
 
   it.each(['lw', 'fusion'] as const)('the second model\'s own set under %s: world entries as the simulator counts for its units', async (policy) => {
+    const text = [
+      `model: ${mlp}`,
+      'tasks:',
+      '  - { name: camera, task: 0, period: 500ms, deadline: 500ms, policy: lw }',
+      '  - { name: lidar, task: 1, period: 500ms, deadline: 500ms, policy: lw }',
+      '',
+    ].join('\n');
     const file = join(pi.dir, 'mlp.yaml');
-    writeFileSync(file, mlpYaml());
+    writeFileSync(file, text);
     const recording = join(pi.dir, `mlp-${policy}.rtrace.jsonl`);
     const run = await rtinfer('run', '-d', pi.agent.pty, '-t', file, '--policy', policy, '--duration', '2s', '--trace', 'jobs,layers', '--record', recording, '--json');
     expect(run.code, run.stderr).toBe(0);
     const summary = jsonLines(run.stdout).at(-1) as { kind: string; deviceSummary: { released: number; completed: number; dropped: number } };
     expect(summary.deviceSummary).toMatchObject({ released: 8, completed: 8, dropped: 0 });
-    const text = mlpYaml();
     const graph = loadTeeModel(mlp);
     const plan = planTeeTaskset(parseDeviceTaskset(text), { graph, teeHeap: pi.agent.teeHeap, settings: parseTeeTasksetSettings(text), policy });
     expect(plan.units.map((unit) => unit.layerIndex)).toEqual(graph.layers.map((_, index) => index));
@@ -128,6 +185,49 @@ describe(`rtinfer run with a task set of two models (${piTargetKind()})`, () => 
     expect(measured.enters).toBe(simulated.worldSwitches);
     if (policy === 'lw') expect(measured.enters).toBe(8 * graph.layers.length);
     else expect(measured.enters).toBeLessThan(8 * graph.layers.length);
-    console.log(`pi-multi-model ${policy}: ${measured.enters} world entries measured, ${simulated.worldSwitches} simulated (8 lenet-300-100 jobs of ${plan.units.length} units)`);
   }, 120_000);
+});
+
+// A TA heap that holds lenet-5 and lenet-300-100 with a job slot each (what pushing the second model needs, the first
+// still held while the second loads) but not lenet-5 with 8 job slots beside lenet-300-100: 3.3 MB (teesim's
+// TEESIM_TA_HEAP_BYTES plays a TA built with that TA_DATA_SIZE). lenet-5 takes 1.73 MB and 77 kB per job slot,
+// lenet-300-100 1.07 MB and 5 kB per job slot (firmware/nn's sizes for these containers).
+const SMALL_HEAP = 3_300_000;
+describe('models that together do not fit the TA heap (teesim, a 3.3 MB heap)', () => {
+  let restoreEnv: (() => void) | undefined;
+  beforeAll(() => {
+    restoreEnv = redirectEnv({ TEESIM_TA_HEAP_BYTES: String(SMALL_HEAP) });
+  });
+  const small = piFixture({ prefix: 'pi-multi-model-heap', push: true, start: 'teesim', timeoutMs: 300_000 });
+  let session: DeviceSession;
+  let smalls: TwoModels;
+  beforeAll(async () => {
+    restoreEnv?.();
+    smalls = await pushSecondModel(small);
+    session = await connectPi(small.agent, PATIENT);
+  }, 180_000);
+  afterAll(async () => {
+    await session?.close();
+  });
+
+  it('are refused with budget: need = the bytes of both with their job slots, have = tee_heap; the active model still answers', async () => {
+    expect(small.agent.teeHeap).toBe(SMALL_HEAP - 64 * 1024);
+    const plan = planTwoModels(smalls, twoModelYaml(smalls, 8, '10s'));
+    // Refused only once lenet-5 is decoded (its job slots come last): a loading TASKSET's timeout.
+    const error = await session.request('TASKSET', plan.body, LOADING).then(() => undefined, (caught: unknown) => caught as DeviceError);
+    expect(error).toBeInstanceOf(DeviceError);
+    expect(error!.remote).toMatchObject({ code: 15, have: BigInt(small.agent.teeHeap) });
+    // At least lenet-300-100 (1.07 MB) and lenet-5 with its 8 job slots (1.73 MB + 8 × 77 kB) together.
+    expect(Number(error!.remote!.need)).toBeGreaterThan(small.agent.teeHeap);
+    expect(Number(error!.remote!.need)).toBeGreaterThan(1_070_000 + 1_730_000 + 8 * 76_000);
+    // The CLI opens the port itself.
+    await session.close();
+    const inferred = await rtinfer('infer', '--device', small.agent.pty, '--model', smalls.mlp, '--check', '--json');
+    expect(inferred.code, inferred.stdout + inferred.stderr).toBe(0);
+    expect(JSON.parse(inferred.stdout).check.topAgrees).toBe(true);
+    // One lenet-5 task beside lenet-300-100 fits the same heap: accepted.
+    session = await connectPi(small.agent, PATIENT);
+    const fits = await session.request('TASKSET', planTwoModels(smalls, twoModelYaml(smalls, 1, '10s')).body, LOADING);
+    expect(fits.body.tasks).toBe(2);
+  });
 });

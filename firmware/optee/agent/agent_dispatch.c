@@ -8,6 +8,18 @@ static const ad_task *task_of(const ad_run *run, const ad_job *job)
     return &run->plan->tasks[job->task];
 }
 
+/* The task's list: plan.units[first_unit, end_unit). */
+static uint16_t first_unit(const ad_plan *plan, const ad_task *task)
+{
+    (void)plan;
+    return task->units_from;
+}
+
+static uint16_t end_unit(const ad_plan *plan, const ad_task *task)
+{
+    return task->units_count == 0 ? plan->unit_count : (uint16_t)(task->units_from + task->units_count);
+}
+
 static void trace(const ad_run *run, uint8_t bit, uint8_t kind, const ad_job *job, uint64_t ticks, uint64_t arg)
 {
     if (run->plan->trace_bits & bit) {
@@ -116,7 +128,8 @@ static void release_due(ad_run *run, uint64_t now)
             continue;
         }
         *job = (ad_job){.in_use = 1, .task = t, .number = number, .release = release,
-                        .deadline = release + task->deadline, .remaining = task->work};
+                        .deadline = release + task->deadline, .remaining = task->work,
+                        .next = first_unit(run->plan, task)};
         trace(run, RTP_TRACE_JOBS, RTP_EV_JOB_RELEASE, job, release, 0);
     }
 }
@@ -163,13 +176,13 @@ static int task_busy(const ad_run *run, const ad_job *job)
     return 0;
 }
 
-/* Units in the maximal run from `from` whose memory fits `capacity` and whose WCET fits `time_budget`; at least 1
- * (packing.ts runLength). */
-static uint16_t run_length(const ad_plan *plan, uint16_t from, uint64_t capacity, uint64_t time_budget)
+/* Units in the maximal run from `from` (before `end`, the list's end) whose memory fits `capacity` and whose WCET
+ * fits `time_budget`; at least 1 (packing.ts runLength). */
+static uint16_t run_length(const ad_plan *plan, uint16_t from, uint16_t end, uint64_t capacity, uint64_t time_budget)
 {
     uint64_t memory = 0, time = 0;
     uint16_t count = 0;
-    for (uint16_t u = from; u < plan->unit_count; u++) {
+    for (uint16_t u = from; u < end; u++) {
         memory += plan->units[u].memory;
         time += plan->units[u].wcet_us;
         if (count > 0 && (memory > capacity || time > time_budget)) {
@@ -196,7 +209,8 @@ void ad_form_group(const ad_run *run, ad_group *group)
     }
     if (plan->rule == AD_RULE_BUDGET) {
         group->members[group->count++] =
-            (ad_member){order[0], head->next, run_length(plan, head->next, plan->capacity, plan->run_budget_us)};
+            (ad_member){order[0], head->next,
+                        run_length(plan, head->next, end_unit(plan, task_of(run, head)), plan->capacity, plan->run_budget_us)};
         return;
     }
     /* The paper's greedy first-fit: enclave jobs in EDF order, each adding a prefix of its remaining units. */
@@ -207,7 +221,8 @@ void ad_form_group(const ad_run *run, ad_group *group)
             continue;
         }
         uint16_t count = 0;
-        while (job->next + count < plan->unit_count && plan->units[job->next + count].memory <= free) {
+        const uint16_t end = end_unit(plan, task_of(run, job));
+        while (job->next + count < end && plan->units[job->next + count].memory <= free) {
             free -= plan->units[job->next + count].memory;
             count++;
         }
@@ -319,7 +334,7 @@ static int run_entry(ad_run *run, uint16_t head_index, uint64_t now)
         ad_job *job = &run->jobs[group.members[m].job];
         job->next = (uint16_t)(job->next + group.members[m].count);
         run->units_run += group.members[m].count;
-        if (job->next >= run->plan->unit_count) {
+        if (job->next >= end_unit(run->plan, task_of(run, job))) {
             finish(run, job, end);
         }
     }

@@ -42,12 +42,17 @@ typedef struct {
     uint64_t offset;   /* ticks */
     uint64_t budget;   /* ticks, 0 = none: a job running longer (start to end) is traced as an overrun */
     uint64_t work;     /* normal-world tasks: ticks of work per job */
+    /* Enclave tasks: the task's model's units, plan.units[units_from, units_from + units_count) (count 0: every
+     * unit of the plan, a set of one model), and the TA place of that model (rtinfer_ta_unit.model). */
+    uint16_t units_from;
+    uint16_t units_count;
+    uint8_t model;
 } ad_task;
 
 typedef struct {
     ad_task tasks[AD_MAX_TASKS];
     uint8_t task_count;
-    rtp_unit_t units[AD_MAX_UNITS]; /* every enclave task runs these (the TA holds one model) */
+    rtp_unit_t units[AD_MAX_UNITS]; /* one list per model, one after another; each task runs its model's */
     uint16_t unit_count;
     ad_rule rule;
     uint64_t capacity;       /* bytes an entry's units may hold together (greedy, budget) */
@@ -63,7 +68,7 @@ typedef struct {
     uint8_t holds_slot; /* an enclave job that started holds a TA job slot until it ends */
     uint32_t number;    /* the task's job counter (TRACE job) */
     uint32_t ta_job;    /* the job id the TA knows it by */
-    uint16_t next;      /* next unit */
+    uint16_t next;      /* next unit: an index into plan.units, inside its task's list */
     uint64_t release;
     uint64_t deadline;  /* absolute */
     uint64_t started_at;

@@ -40,7 +40,7 @@ static struct {
     atomic_int stop;
     atomic_int done;
     ad_run run;
-    agent_dispatch_model model;
+    agent_dispatch_model models[RTINFER_TA_MAX_MODELS];
     engine_error_t failure;
 } s_d;
 
@@ -145,14 +145,15 @@ static int op_enter(void *context, const ad_run *run, const ad_group *group, ad_
             const rtp_unit_t *p = &plan->units[u];
             const rtinfer_ta_unit unit = {.job = run->jobs[member->job].ta_job, .first_layer = p->layer,
                                           .end_layer = (uint16_t)(p->layer + 1u), .slice = p->slice,
-                                          .slices = p->slices, .reserved = 0};
+                                          .slices = p->slices, .model = plan->tasks[run->jobs[member->job].task].model};
             memcpy(s_request + n, &unit, sizeof unit);
             n += sizeof unit;
         }
     }
-    const size_t input_bytes = (size_t)s_d.model.input_count * sizeof(float);
     for (uint16_t m = 0; m < group->count; m++) {
-        if (group->members[m].from == 0) { /* the job starts in this entry: its input follows the units */
+        const ad_task *task = &plan->tasks[run->jobs[group->members[m].job].task];
+        if (group->members[m].from == task->units_from) { /* the job starts in this entry: its input follows */
+            const size_t input_bytes = (size_t)s_d.models[task->model].input_count * sizeof(float);
             memcpy(s_request + n, s_input, input_bytes);
             n += input_bytes;
         }
@@ -216,7 +217,7 @@ static int create_thread(void)
     return r;
 }
 
-int agent_dispatch_thread_start(const ad_plan *plan, const agent_dispatch_model *model, uint64_t start, uint64_t end)
+int agent_dispatch_thread_start(const ad_plan *plan, const agent_dispatch_model *models, uint64_t start, uint64_t end)
 {
     if (s_d.active) {
         (void)agent_dispatch_thread_join(NULL);
@@ -225,7 +226,7 @@ int agent_dispatch_thread_start(const ad_plan *plan, const agent_dispatch_model 
     /* TA job ids apart from INFER's (which counts up from 1), and past the previous run's. */
     const uint32_t base = s_d.run.next_ta_job > 0x80000000u ? s_d.run.next_ta_job : 0x80000000u;
     ad_run_start(&s_d.run, plan, &ops, start, end, base);
-    s_d.model = *model;
+    memcpy(s_d.models, models, sizeof s_d.models);
     memset(&s_d.failure, 0, sizeof s_d.failure);
     for (size_t i = 0; i < sizeof s_input / sizeof s_input[0]; i++) {
         s_input[i] = (float)(i % 17u) / 17.0f;

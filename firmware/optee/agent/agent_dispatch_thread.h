@@ -14,7 +14,7 @@
 #include "agent_dispatch.h"
 #include "engine.h"
 
-/* The model's sizes the entries need (from the TA's STATS). */
+/* A model's sizes the entries need (from the TA's STATS), per TA place. */
 typedef struct {
     uint32_t input_count;  /* floats per job input */
     uint32_t output_count; /* floats per job output */
@@ -24,8 +24,9 @@ typedef struct {
 #define AGENT_DISPATCH_MAX_INPUT_BYTES 65536u
 #define AGENT_DISPATCH_MAX_OUTPUT_BYTES 65536u
 
-/* Starts a run of `plan` (kept by the caller until the run is joined). 0, or -1 (the thread could not start). */
-int agent_dispatch_thread_start(const ad_plan *plan, const agent_dispatch_model *model, uint64_t start, uint64_t end);
+/* Starts a run of `plan` (kept by the caller until the run is joined), models[p] the sizes of the model in TA place
+ * p (RTINFER_TA_MAX_MODELS of them; places no task names may be zero). 0, or -1 (the thread could not start). */
+int agent_dispatch_thread_start(const ad_plan *plan, const agent_dispatch_model *models, uint64_t start, uint64_t end);
 
 /* The run ended by itself (or failed): the thread is done and may be joined. */
 int agent_dispatch_thread_done(void);

@@ -24,18 +24,27 @@
 #define DRAIN_EVERY_US 5000u
 #define NS_PER_US 1000u
 
+/* One model of the task set: the slot its enclave tasks name, the TA place it is loaded in (0: the active slot's,
+ * which INFER runs too; others from 1, in the order the tasks first name them), and its unit list. */
+typedef struct {
+    uint8_t slot;
+    uint8_t place;
+    uint8_t tasks; /* enclave tasks that run it: the job slots it needs */
+    uint16_t units_from, units_count;
+    uint32_t layer_count;
+} set_model;
+
 static ad_plan s_plan;
 static int s_have_plan;
-static uint8_t s_slot;
-static agent_dispatch_model s_model;
-static uint32_t s_layer_count;
+static set_model s_models[RTINFER_TA_MAX_MODELS];
+static uint8_t s_model_count;
+static agent_dispatch_model s_sizes[RTINFER_TA_MAX_MODELS]; /* per TA place */
 static uint32_t s_enclave_tasks;
 static int s_allow_no_tee;
-/* The entry budget TASKSET last gave the TA (UINT64_MAX: none yet, or unknown after a refused load). */
-static uint64_t s_entry_budget_set = UINT64_MAX;
 static rtp_stop_reply_t s_summary;
 
 static int reload(engine_error_t *err);
+static int load_place_zero(engine_error_t *err);
 
 void agent_taskset_allow_no_tee(int allow)
 {
@@ -116,59 +125,135 @@ static int check_policies(const rtp_taskset_req_t *r, uint8_t *enclave_policy, e
     return 0;
 }
 
-/* The enclave tasks' model: the active slot, loaded in the TA. Fills s_model and s_layer_count. */
-static int check_model(const rtp_taskset_req_t *r, rtinfer_ta_stats *stats, engine_error_t *err)
+/* The slot an enclave task runs: its own, else the active one. */
+static uint8_t task_slot(const rtp_task_t *t, int active)
+{
+    return t->has_slot ? t->slot : (uint8_t)(active < 0 ? 0 : active);
+}
+
+static set_model *model_of_slot(uint8_t slot)
+{
+    for (uint8_t k = 0; k < s_model_count; k++) {
+        if (s_models[k].slot == slot) {
+            return &s_models[k];
+        }
+    }
+    return NULL;
+}
+
+/* The enclave tasks' models: each slot verified, in the order the tasks first name them, each given its TA place (the
+ * active slot's is 0, where it is loaded already; the others 1, 2, ...). Fills s_models. */
+static int check_models(const rtp_taskset_req_t *r, engine_error_t *err)
 {
     const int active = model_store_active();
+    uint8_t next_place = 1;
+    s_model_count = 0;
     for (uint8_t i = 0; i < r->task_count; i++) {
         const rtp_task_t *t = &r->tasks[i];
         if (t->policy == RTP_POLICY_NORMAL) {
             continue;
         }
-        const uint8_t slot = t->has_slot ? t->slot : (uint8_t)(active < 0 ? 0 : active);
+        const uint8_t slot = task_slot(t, active);
         model_slot_info_t info;
         if (active < 0 || model_store_info(slot, &info) != MODEL_OK || info.state != RTP_SLOT_VERIFIED) {
             return fail(err, RTP_ERR_NO_MODEL, "a task's model slot holds no verified model: need = slot", slot, 0);
         }
-        if (slot != (uint8_t)active) {
-            return fail(err, RTP_ERR_INVALID, "the enclave holds the active slot's model only: need = slot, have = active",
-                        slot, (uint64_t)active);
+        set_model *model = model_of_slot(slot);
+        if (model == NULL) {
+            const int is_active = slot == (uint8_t)active;
+            if (!is_active && next_place == RTINFER_TA_MAX_MODELS) {
+                return fail(err, RTP_ERR_INVALID,
+                            "the enclave holds the active slot's model and a few more: need = the models named, have = the most",
+                            (uint64_t)s_model_count + 1u, RTINFER_TA_MAX_MODELS);
+            }
+            model = &s_models[s_model_count++];
+            *model = (set_model){.slot = slot, .place = is_active ? 0u : next_place++};
         }
-        s_slot = slot;
+        model->tasks++;
     }
-    if (agent_tee_stats(stats) != 0) {
-        return fail(err, RTP_ERR_INTERNAL, "the TA does not answer STATS", 0, 0);
-    }
-    if (!stats->loaded) {
-        return fail(err, RTP_ERR_NO_MODEL, "the TA holds no model: need = slot", s_slot, 0);
-    }
-    if ((uint64_t)stats->input_count * sizeof(float) > AGENT_DISPATCH_MAX_INPUT_BYTES ||
-        (uint64_t)stats->output_count * sizeof(float) > AGENT_DISPATCH_MAX_OUTPUT_BYTES) {
-        return fail(err, RTP_ERR_TOO_LARGE, "the model's input or output is too large for an entry (bytes)",
-                    (uint64_t)(stats->input_count > stats->output_count ? stats->input_count : stats->output_count) *
-                        sizeof(float),
-                    AGENT_DISPATCH_MAX_INPUT_BYTES);
-    }
-    s_model.input_count = stats->input_count;
-    s_model.output_count = stats->output_count;
-    s_layer_count = stats->layer_count;
     return 0;
 }
 
-/* The plan's units: every layer of the model in order, each whole or as slices 0..k-1, once; each within the
- * capacity, which is within the TA's heap budget. */
-static int check_units(const rtp_taskset_req_t *r, uint64_t capacity, engine_error_t *err)
+/* The plan's entry budget in the TA: what its units are checked against, and what a load sizes the arena for. */
+static int set_budget(uint32_t entry_budget, engine_error_t *err)
 {
-    if (!r->has_units || r->unit_count == 0) {
-        return fail(err, RTP_ERR_INVALID, "the plan's units (key 1) are missing: need = the model's layers", s_layer_count, 0);
-    }
-    if (capacity > agent_tee_heap_budget()) {
-        return fail(err, RTP_ERR_BUDGET, "the plan's capacity exceeds the TA heap budget (bytes)", capacity,
+    if (agent_tee_set_entry_budget(entry_budget) != 0) {
+        return fail(err, RTP_ERR_BUDGET, "the TA refused the plan's capacity as its entry budget (bytes)", entry_budget,
                     agent_tee_heap_budget());
     }
+    return 0;
+}
+
+/* Whether TA place `place` holds `slot`'s model as the plan needs it: loaded under this entry budget, with at least
+ * `tasks` job slots. */
+static int place_ready(uint32_t place, uint8_t slot, uint32_t tasks, uint32_t entry_budget)
+{
+    rtinfer_ta_stats stats;
+    return agent_tee_place_holds(place, slot, entry_budget) && agent_tee_stats_of(place, &stats) == 0 && stats.loaded &&
+           stats.job_slots >= tasks;
+}
+
+/* Loads the set's models other than the active slot's into their TA places (unless a place holds one already as the
+ * plan needs it), each with a job slot per task that runs it, under the plan's entry budget (a load sizes its arena
+ * for it). A model that does not fit the heap beside the ones held is refused by the TA with budget (need/have
+ * bytes); every place keeps what it held. */
+static int load_other_models(uint32_t entry_budget, engine_error_t *err)
+{
+    for (uint8_t k = 0; k < s_model_count; k++) {
+        const set_model *m = &s_models[k];
+        if (m->place == 0 || place_ready(m->place, m->slot, m->tasks, entry_budget)) {
+            continue;
+        }
+        if (set_budget(entry_budget, err) != 0) {
+            return -1;
+        }
+        model_slot_info_t info;
+        if (model_store_info(m->slot, &info) != MODEL_OK) {
+            return fail(err, RTP_ERR_NO_MODEL, "a task's model slot is empty: need = slot", m->slot, 0);
+        }
+        if (!agent_tee_load_slot_at(m->slot, info.size, m->place, m->tasks, err)) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Each model's sizes, from the TA's STATS of its place. */
+static int read_models(engine_error_t *err)
+{
+    memset(s_sizes, 0, sizeof s_sizes);
+    for (uint8_t k = 0; k < s_model_count; k++) {
+        set_model *m = &s_models[k];
+        rtinfer_ta_stats stats;
+        if (agent_tee_stats_of(m->place, &stats) != 0) {
+            return fail(err, RTP_ERR_INTERNAL, "the TA does not answer STATS", 0, 0);
+        }
+        if (!stats.loaded) {
+            return fail(err, RTP_ERR_NO_MODEL, "the TA holds no model: need = slot", m->slot, 0);
+        }
+        if ((uint64_t)stats.input_count * sizeof(float) > AGENT_DISPATCH_MAX_INPUT_BYTES ||
+            (uint64_t)stats.output_count * sizeof(float) > AGENT_DISPATCH_MAX_OUTPUT_BYTES) {
+            return fail(err, RTP_ERR_TOO_LARGE, "the model's input or output is too large for an entry (bytes)",
+                        (uint64_t)(stats.input_count > stats.output_count ? stats.input_count : stats.output_count) *
+                            sizeof(float),
+                        AGENT_DISPATCH_MAX_INPUT_BYTES);
+        }
+        s_sizes[m->place] = (agent_dispatch_model){stats.input_count, stats.output_count};
+        m->layer_count = stats.layer_count;
+    }
+    return 0;
+}
+
+/* One model's list, from r->units[from]: every layer of the model in order, each whole or as slices 0..k-1, once;
+ * each within the capacity. The list ends at the model's last layer (where the next model's starts again at layer
+ * 0); *end is the index after it. */
+static int check_list(const rtp_taskset_req_t *r, uint16_t from, uint32_t layer_count, uint64_t capacity, uint16_t *end,
+                      engine_error_t *err)
+{
     uint32_t layer = 0;
     uint16_t slice = 0, slices = 1;
-    for (uint16_t u = 0; u < r->unit_count; u++) {
+    uint16_t u = from;
+    for (; u < r->unit_count && layer < layer_count; u++) {
         const rtp_unit_t *unit = &r->units[u];
         if (unit->layer != layer) {
             return fail(err, RTP_ERR_INVALID, "a unit skips or repeats a layer: need = the layer expected, have = given",
@@ -189,9 +274,40 @@ static int check_units(const rtp_taskset_req_t *r, uint64_t capacity, engine_err
             layer++;
         }
     }
-    if (layer != s_layer_count || slice != 0) {
+    if (layer != layer_count || slice != 0) {
         return fail(err, RTP_ERR_INVALID, "the units end before the model's last layer: need = layers, have = covered",
-                    s_layer_count, layer);
+                    layer_count, layer);
+    }
+    *end = u;
+    return 0;
+}
+
+/* The plan's units: one list per model, in the order the tasks first name them, each checked against its model;
+ * the capacity within the TA's heap budget. */
+static int check_units(const rtp_taskset_req_t *r, uint64_t capacity, engine_error_t *err)
+{
+    if (!r->has_units || r->unit_count == 0) {
+        return fail(err, RTP_ERR_INVALID, "the plan's units (key 1) are missing: need = the model's layers",
+                    s_models[0].layer_count, 0);
+    }
+    if (capacity > agent_tee_heap_budget()) {
+        return fail(err, RTP_ERR_BUDGET, "the plan's capacity exceeds the TA heap budget (bytes)", capacity,
+                    agent_tee_heap_budget());
+    }
+    uint16_t at = 0;
+    for (uint8_t k = 0; k < s_model_count; k++) {
+        uint16_t end = at;
+        if (check_list(r, at, s_models[k].layer_count, capacity, &end, err) != 0) {
+            return -1;
+        }
+        s_models[k].units_from = at;
+        s_models[k].units_count = (uint16_t)(end - at);
+        at = end;
+    }
+    if (at != r->unit_count) {
+        /* A unit past the last model's last layer: the next would start a model no task names. */
+        return fail(err, RTP_ERR_INVALID, "a unit skips or repeats a layer: need = the layer expected, have = given",
+                    s_models[s_model_count - 1].layer_count, r->units[at].layer);
     }
     return 0;
 }
@@ -204,7 +320,9 @@ static int ta_runs_slices(void)
     struct {
         rtinfer_ta_run_request head;
         rtinfer_ta_unit unit;
-    } probe = {{1u, 0u}, {0xffffffffu, (uint16_t)s_layer_count, (uint16_t)(s_layer_count + 1u), 0u, 2u, 0u}};
+    } probe = {{1u, 0u},
+               {0xffffffffu, (uint16_t)s_models[0].layer_count, (uint16_t)(s_models[0].layer_count + 1u), 0u, 2u,
+                s_models[0].place}};
     uint8_t out[16];
     size_t out_bytes = sizeof out;
     engine_error_t e = {0};
@@ -214,16 +332,21 @@ static int ta_runs_slices(void)
     return !(e.has_facts && e.need == RTINFER_TA_ERROR_UNSUPPORTED);
 }
 
+/* Σ Cᵢ/Tᵢ, Cᵢ the task's own model's units' summed WCET (or its work_us). */
 static int check_utilisation(const rtp_taskset_req_t *r, engine_error_t *err)
 {
-    uint64_t job_us = 0;
-    for (uint16_t u = 0; u < r->unit_count; u++) {
-        job_us += r->units[u].wcet_us;
-    }
+    const int active = model_store_active();
     uint64_t ppm = 0;
     for (uint8_t i = 0; i < r->task_count; i++) {
         const rtp_task_t *t = &r->tasks[i];
-        const uint64_t c = t->policy == RTP_POLICY_NORMAL ? t->work_us : job_us;
+        uint64_t c = t->work_us;
+        if (t->policy != RTP_POLICY_NORMAL) {
+            const set_model *m = model_of_slot(task_slot(t, active));
+            c = 0;
+            for (uint16_t u = m->units_from; u < m->units_from + m->units_count; u++) {
+                c += r->units[u].wcet_us;
+            }
+        }
         ppm += c * PPM / t->period_us;
     }
     if (ppm > PPM) {
@@ -240,13 +363,21 @@ static int build_plan(const rtp_taskset_req_t *r, engine_error_t *err)
     }
     memset(&s_plan, 0, sizeof s_plan);
     s_enclave_tasks = 0;
+    s_model_count = 0;
     for (uint8_t i = 0; i < r->task_count; i++) {
         s_enclave_tasks += r->tasks[i].policy != RTP_POLICY_NORMAL;
     }
     if (s_enclave_tasks > 0) {
-        rtinfer_ta_stats stats;
         const uint64_t capacity = r->has_capacity ? r->capacity : agent_tee_heap_budget();
-        if (check_model(r, &stats, err) != 0 || check_units(r, capacity, err) != 0) {
+        /* Slices run alone in the TA's entry arena, which a load sizes for the entry budget: the plan's capacity. A
+         * plan of whole layers runs them in place on the job's slot, with no budget (0) and no arena to hold. */
+        int sliced = 0;
+        for (uint16_t u = 0; u < r->unit_count; u++) {
+            sliced |= r->units[u].slices > 1;
+        }
+        const uint32_t entry_budget = !sliced ? 0u : capacity > UINT32_MAX ? UINT32_MAX : (uint32_t)capacity;
+        if (check_models(r, err) != 0 || load_other_models(entry_budget, err) != 0 || read_models(err) != 0 ||
+            check_units(r, capacity, err) != 0) {
             return -1;
         }
         for (uint16_t u = 0; u < r->unit_count; u++) {
@@ -262,25 +393,20 @@ static int build_plan(const rtp_taskset_req_t *r, engine_error_t *err)
                         (uint64_t)(r->has_world_switch_us ? r->world_switch_us : 0u) + 1u,
                         r->has_entry_budget_us ? r->entry_budget_us : 0u);
         }
-        /* Slices run alone in the TA's entry arena, which a load sizes for the entry budget: the plan's capacity. A
-         * plan of whole layers runs them in place on the job's slot, with no budget (0) and no arena to hold. */
-        int sliced = 0;
-        for (uint16_t u = 0; u < r->unit_count; u++) {
-            sliced |= r->units[u].slices > 1;
+        /* The active slot's model, in place 0, when tasks run it: every one of them may have a job in flight at once,
+         * its activations kept in a TA job slot; and its arena sized for this entry budget. */
+        if (set_budget(entry_budget, err) != 0) {
+            return -1;
         }
-        const uint32_t entry_budget = !sliced ? 0u : capacity > UINT32_MAX ? UINT32_MAX : (uint32_t)capacity;
-        const int new_budget = s_entry_budget_set != entry_budget;
-        if (new_budget && agent_tee_set_entry_budget(entry_budget) != 0) {
-            return fail(err, RTP_ERR_BUDGET, "the TA refused the plan's capacity as its entry budget (bytes)", capacity,
-                        agent_tee_heap_budget());
-        }
-        /* Every enclave task may have a job in flight at once, its activations kept in a TA job slot. */
-        s_entry_budget_set = entry_budget;
-        if (stats.job_slots < s_enclave_tasks || new_budget) {
-            agent_tee_set_job_slots(s_enclave_tasks > stats.job_slots ? s_enclave_tasks : stats.job_slots);
-            if (reload(err) != 0) {
+        const set_model *active = model_of_slot((uint8_t)model_store_active());
+        if (active != NULL && active->place == 0 && !place_ready(0, active->slot, active->tasks, entry_budget)) {
+            rtinfer_ta_stats stats;
+            if (agent_tee_stats(&stats) != 0) {
+                return fail(err, RTP_ERR_INTERNAL, "the TA does not answer STATS", 0, 0);
+            }
+            agent_tee_set_job_slots(active->tasks > stats.job_slots ? active->tasks : stats.job_slots);
+            if (load_place_zero(err) != 0) {
                 agent_tee_set_job_slots(stats.job_slots); /* the TA kept its model and slots; later loads do too */
-                s_entry_budget_set = UINT64_MAX;          /* the budget set applies to the next load, whichever */
                 return -1; /* the TA's budget refusal (need/have bytes) or another */
             }
         }
@@ -307,19 +433,44 @@ static int build_plan(const rtp_taskset_req_t *r, engine_error_t *err)
             .budget = (uint64_t)(t->has_budget_us ? t->budget_us : 0u) * NS_PER_US,
             .work = (uint64_t)(t->policy == RTP_POLICY_NORMAL ? t->work_us : 0u) * NS_PER_US,
         };
+        if (t->policy != RTP_POLICY_NORMAL) {
+            const set_model *m = model_of_slot(task_slot(t, model_store_active()));
+            s_plan.tasks[i].units_from = m->units_from;
+            s_plan.tasks[i].units_count = m->units_count;
+            s_plan.tasks[i].model = m->place;
+        }
     }
     s_plan.task_count = r->task_count;
     return 0;
 }
 
-/* Loads the task set's slot into the TA again (with the job slots set by agent_tee_set_job_slots()). */
+/* Loads the active slot into TA place 0 again (with the job slots set by agent_tee_set_job_slots()). */
+static int load_place_zero(engine_error_t *err)
+{
+    const int active = model_store_active();
+    model_slot_info_t info;
+    if (active < 0 || model_store_info((uint8_t)active, &info) != MODEL_OK) {
+        return fail(err, RTP_ERR_NO_MODEL, "a task's model slot is empty: need = slot", active < 0 ? 0u : (uint64_t)active, 0);
+    }
+    return agent_tee_load_slot((uint8_t)active, info.size, err) ? 0 : -1;
+}
+
+/* Loads every model of the task set into its place again: frees the job slots of jobs stopped half way. */
 static int reload(engine_error_t *err)
 {
-    model_slot_info_t info;
-    if (model_store_info(s_slot, &info) != MODEL_OK) {
-        return fail(err, RTP_ERR_NO_MODEL, "a task's model slot is empty: need = slot", s_slot, 0);
+    for (uint8_t k = 0; k < s_model_count; k++) {
+        const set_model *m = &s_models[k];
+        model_slot_info_t info;
+        if (model_store_info(m->slot, &info) != MODEL_OK) {
+            return fail(err, RTP_ERR_NO_MODEL, "a task's model slot is empty: need = slot", m->slot, 0);
+        }
+        const int loaded = m->place == 0 ? agent_tee_load_slot(m->slot, info.size, err)
+                                         : agent_tee_load_slot_at(m->slot, info.size, m->place, m->tasks, err);
+        if (!loaded) {
+            return -1;
+        }
     }
-    return agent_tee_load_slot(s_slot, info.size, err) ? 0 : -1;
+    return 0;
 }
 
 static void refuse(uint32_t id, uint8_t type, const engine_error_t *err)
@@ -348,17 +499,18 @@ void taskset_handle(const rtp_msg_t *req)
     (void)reply_send(m);
 }
 
-/* The model the plan was checked against is still the TA's, with the job slots the plan needs. */
+/* The models the plan was checked against are still the TA's, each in its place with the job slots it needs, and
+ * place 0's is still the active slot's. */
 static int model_unchanged(engine_error_t *err)
 {
-    if (s_enclave_tasks == 0) {
-        return 1;
-    }
-    rtinfer_ta_stats stats;
-    if (agent_tee_stats(&stats) != 0 || !stats.loaded || stats.layer_count != s_layer_count ||
-        stats.job_slots < s_enclave_tasks || model_store_active() != (int)s_slot) {
-        engine_error_set(err, RTP_ERR_BAD_STATE, "the model changed since TASKSET: send TASKSET again", 0, 0, 0);
-        return 0;
+    for (uint8_t k = 0; s_enclave_tasks > 0 && k < s_model_count; k++) {
+        const set_model *m = &s_models[k];
+        rtinfer_ta_stats stats;
+        if (agent_tee_stats_of(m->place, &stats) != 0 || !stats.loaded || stats.layer_count != m->layer_count ||
+            stats.job_slots < m->tasks || (m->place == 0 && model_store_active() != (int)m->slot)) {
+            engine_error_set(err, RTP_ERR_BAD_STATE, "the model changed since TASKSET: send TASKSET again", 0, 0, 0);
+            return 0;
+        }
     }
     return 1;
 }
@@ -385,7 +537,7 @@ void run_handle(const rtp_msg_t *req)
     s_plan.trace_bits = r->has_trace ? r->trace : (uint8_t)RTP_TRACE_JOBS;
     memset(&s_summary, 0, sizeof s_summary);
     trace_ring_reset();
-    if (agent_dispatch_thread_start(&s_plan, &s_model, start, end) != 0) {
+    if (agent_dispatch_thread_start(&s_plan, s_sizes, start, end) != 0) {
         reply_error_facts(req->id, RTP_ERR_INTERNAL, "the dispatcher thread did not start", &facts);
         return;
     }

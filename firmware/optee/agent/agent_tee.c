@@ -37,6 +37,11 @@ static struct {
     uint32_t signer_count;
     int signers_pinned, signers_required;
     uint32_t job_slots; /* LOAD reserves these (0: the TA's default of one) */
+    /* Per TA place, what its model was loaded from (the slot's container SHA-256) and the entry budget in force
+     * then (its arena's size): so a task set loads a model again only when something it needs changed. */
+    uint8_t placed[RTINFER_TA_MAX_MODELS];
+    uint8_t placed_sha256[RTINFER_TA_MAX_MODELS][32];
+    uint64_t placed_budget[RTINFER_TA_MAX_MODELS];
 } s_tee;
 
 static uint8_t s_chunk[LOAD_CHUNK]; /* sealed bytes only */
@@ -62,7 +67,12 @@ static int fetch_key(const char *device_id)
 
 int agent_tee_stats(rtinfer_ta_stats *out)
 {
-    return ta_invoke_stats(&s_tee.session, out) == TEEC_SUCCESS ? 0 : -1;
+    return agent_tee_stats_of(0u, out);
+}
+
+int agent_tee_stats_of(uint32_t place, rtinfer_ta_stats *out)
+{
+    return ta_invoke_stats_of(&s_tee.session, place, out) == TEEC_SUCCESS ? 0 : -1;
 }
 
 /* The GlobalPlatform name of a TEEC result the session open can give, so a refusal reads as what it is (a TA signed
@@ -123,6 +133,8 @@ int agent_tee_open(const char *device_id, char *err, size_t errlen)
         return -1;
     }
     s_tee.open = 1;
+    s_tee.entry_budget = 0; /* a new session: a fresh TA, with no budget and no model yet */
+    memset(s_tee.placed, 0, sizeof s_tee.placed);
     int k = fetch_key(device_id);
     if (k != 0) {
         snprintf(err, errlen, "the TA's KEY for device id %s: 0x%08x%s", device_id, (unsigned)k,
@@ -271,6 +283,15 @@ void agent_tee_set_job_slots(uint32_t slots)
 
 int agent_tee_load_slot(uint8_t slot, uint32_t size, engine_error_t *err)
 {
+    return agent_tee_load_slot_at(slot, size, 0u, s_tee.job_slots, err);
+}
+
+int agent_tee_load_slot_at(uint8_t slot, uint32_t size, uint32_t place, uint32_t job_slots, engine_error_t *err)
+{
+    if (place >= RTINFER_TA_MAX_MODELS || job_slots > RTINFER_TA_MAX_JOB_SLOTS) {
+        engine_error_set(err, RTP_ERR_INTERNAL, "no such TA place or too many job slots", place, RTINFER_TA_MAX_MODELS, 1);
+        return 0;
+    }
     if (!s_tee.open) {
         engine_error_set(err, RTP_ERR_INTERNAL, "no TA session", 0, 0, 0);
         return 0;
@@ -284,7 +305,7 @@ int agent_tee_load_slot(uint8_t slot, uint32_t size, engine_error_t *err)
         rtinfer_ta_facts facts;
         uint32_t received = 0, active = 0;
         const uint32_t flags = (at == 0 ? RTINFER_TA_LOAD_RESTART : 0u) | (at + n == size ? RTINFER_TA_LOAD_LAST : 0u) |
-                               (s_tee.job_slots << RTINFER_TA_LOAD_SLOTS_SHIFT);
+                               (job_slots << RTINFER_TA_LOAD_SLOTS_SHIFT) | (place << RTINFER_TA_LOAD_PLACE_SHIFT);
         TEEC_Result r = ta_invoke_load(&s_tee.session, s_chunk, n, at, flags, &facts, &received, &active);
         if (r != TEEC_SUCCESS) {
             refusal(r, &facts, err);
@@ -295,7 +316,21 @@ int agent_tee_load_slot(uint8_t slot, uint32_t size, engine_error_t *err)
             return 0;
         }
     }
+    model_slot_info_t info;
+    s_tee.placed[place] = model_store_info(slot, &info) == MODEL_OK && info.sha256_known;
+    if (s_tee.placed[place]) {
+        memcpy(s_tee.placed_sha256[place], info.sha256, 32);
+    }
+    s_tee.placed_budget[place] = s_tee.entry_budget;
     return 1;
+}
+
+int agent_tee_place_holds(uint32_t place, uint8_t slot, uint64_t entry_budget)
+{
+    model_slot_info_t info;
+    return place < RTINFER_TA_MAX_MODELS && s_tee.placed[place] && s_tee.placed_budget[place] == entry_budget &&
+           model_store_info(slot, &info) == MODEL_OK && info.sha256_known &&
+           memcmp(info.sha256, s_tee.placed_sha256[place], 32) == 0;
 }
 
 int agent_tee_set_entry_budget(uint32_t bytes)

@@ -29,8 +29,10 @@ int agent_tee_revive(void);
 const uint8_t *agent_tee_public_key(void);
 const uint8_t *agent_tee_key_sha256(void);
 
-/* STATS now; 0, or -1 when the TA does not answer. */
+/* STATS now (the per-model fields: place 0's, the model of the active slot); 0, or -1 when the TA does not answer. */
 int agent_tee_stats(rtinfer_ta_stats *out);
+/* STATS with the per-model fields of the model in TA place `place` (a task set's other models). */
+int agent_tee_stats_of(uint32_t place, rtinfer_ta_stats *out);
 
 /* The heap budget read at open (HELLO tee_heap and ram). */
 uint32_t agent_tee_heap_budget(void);
@@ -39,9 +41,17 @@ uint32_t agent_tee_heap_budget(void);
  * at once (a task set needs one per enclave task). 0 or 1: one. */
 void agent_tee_set_job_slots(uint32_t slots);
 
-/* Feeds the sealed container stored in `slot` to LOAD from offset 0, the last chunk flagged. Returns 1 once the
- * TA made it its active model, else 0 with *err (the TA's refusal as a protocol ERROR, SPEC §4.8). */
+/* Feeds the sealed container stored in `slot` to LOAD from offset 0, the last chunk flagged, into TA place 0 (the
+ * active slot's model, which INFER runs) with the job slots of agent_tee_set_job_slots(). Returns 1 once the TA made
+ * it its active model, else 0 with *err (the TA's refusal as a protocol ERROR, SPEC §4.8). */
 int agent_tee_load_slot(uint8_t slot, uint32_t size, engine_error_t *err);
+/* The same into TA place `place` (0..RTINFER_TA_MAX_MODELS-1) with `job_slots` job slots: a task set's other models.
+ * A refused load leaves every place's model as it was. */
+int agent_tee_load_slot_at(uint8_t slot, uint32_t size, uint32_t place, uint32_t job_slots, engine_error_t *err);
+
+/* Whether TA place `place` holds the model of `slot`'s current container, loaded under `entry_budget` (so its arena
+ * is sized for it): a task set then need not load it again (its job slots are STATS's to tell). */
+int agent_tee_place_holds(uint32_t place, uint8_t slot, uint64_t entry_budget);
 
 /* ENTRY_BUDGET: what one layer or slice may need from now on (0: no limit beyond the arena); the arena is sized at
  * the next load. 0, or -1 when the TA refuses it. */

@@ -26,8 +26,8 @@ TEE_Result TA_CreateEntryPoint(void) {
 
 void TA_DestroyEntryPoint(void) {
   ta_load_abort();
-  for (int i = 0; i < 2; i++) ta_model_release(&g_ta.models[i]);
-  g_ta.active = NULL;
+  for (uint32_t i = 0; i <= RTINFER_TA_MAX_MODELS; i++) ta_model_release(&g_ta.models[i]);
+  memset(g_ta.held, 0, sizeof g_ta.held);
 }
 
 TEE_Result TA_OpenSessionEntryPoint(uint32_t types, TEE_Param params[4], void **session) {
@@ -120,7 +120,10 @@ static TEE_Result run_command(uint32_t types, TEE_Param params[4], rtinfer_ta_fa
 }
 
 static TEE_Result stats_command(uint32_t types, TEE_Param params[4]) {
-  if (!params_are(types, PARAMS(NONE, OUT, NONE))) return TEE_ERROR_BAD_PARAMETERS;
+  const int placed = params_are(types, PARAMS(VALUE_IN, OUT, NONE));
+  if (!placed && !params_are(types, PARAMS(NONE, OUT, NONE))) return TEE_ERROR_BAD_PARAMETERS;
+  const uint32_t place = placed ? params[0].value.a : 0u;
+  if (place >= RTINFER_TA_MAX_MODELS) return TEE_ERROR_BAD_PARAMETERS;
   if (params[1].memref.size < sizeof(rtinfer_ta_stats)) {
     params[1].memref.size = sizeof(rtinfer_ta_stats);
     return TEE_ERROR_SHORT_BUFFER;
@@ -135,7 +138,8 @@ static TEE_Result stats_command(uint32_t types, TEE_Param params[4]) {
   stats.time_inside_us = g_ta.time_inside_us;
   TEE_Result result = ta_storage_generation(&stats.generation);
   if (result != TEE_SUCCESS) return result;
-  const ta_model *model = g_ta.active;
+  for (uint32_t p = 0; p < RTINFER_TA_MAX_MODELS; p++) stats.models += g_ta.held[p] != NULL;
+  const ta_model *model = g_ta.held[place];
   if (model) {
     stats.loaded = 1;
     stats.sparse = (uint32_t)model->sparse;
@@ -155,10 +159,10 @@ static TEE_Result stats_command(uint32_t types, TEE_Param params[4]) {
   return TEE_SUCCESS;
 }
 
-/* The active model's layers as the LW rule sees them: shapes, never weights. */
+/* Place 0's model's layers as the LW rule sees them: shapes, never weights. */
 static TEE_Result shapes_command(uint32_t types, TEE_Param params[4]) {
   if (!params_are(types, PARAMS(NONE, OUT, NONE))) return TEE_ERROR_BAD_PARAMETERS;
-  const ta_model *model = g_ta.active;
+  const ta_model *model = g_ta.held[0];
   if (!model) return RTINFER_TA_ERROR_NO_MODEL;
   const size_t bytes = (size_t)model->model.layer_count * sizeof(rtnn_lw_shape);
   if (params[1].memref.size < bytes) {

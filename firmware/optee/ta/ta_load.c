@@ -1,10 +1,11 @@
 /*
- * LOAD: the sealed stream into a staging model (protocol/CONTAINER.md §7.6). The header is checked before
+ * LOAD: the sealed stream into a staging model for one place (protocol/CONTAINER.md §7.6). The header is checked before
  * anything is decrypted; each segment is decrypted straight from the parameter memory as its pieces arrive (each
  * ciphertext byte read once, never copied) into the load's one buffer, and that plaintext reaches the .rtm
  * decoder only after the segment's tag verified; at the end, the digest (the decoder's RTM_DONE), the signature,
- * then the swap and the rollback counter. Any refusal drops the staging model; the active one is never touched
- * before the swap.
+ * then the swap and the rollback counter. Any refusal drops the staging model; the place's model (and every other
+ * place's) is never touched before the swap. Every place's model counts in the one heap budget, so a model that
+ * does not fit beside the others is refused with need/have.
  */
 #include <string.h>
 
@@ -39,8 +40,8 @@ static uint32_t on_header(void *context, const uint8_t *bytes, size_t length, co
   if (header->device_length != device_length || memcmp(header->device, device, device_length) != 0) {
     return refuse(RTINFER_TA_ERROR_DEVICE, 0, device_length, header->device_length, 0);
   }
-  uint64_t held = 0;
-  result = ta_storage_generation(&held);
+  uint64_t held = 0; /* this model's own counter: the TA holds several models, each at its own generation */
+  result = ta_storage_model_generation(header->model, header->model_length, &held);
   if (result != TEE_SUCCESS) return refuse(result, 0, 0, 0, 0);
   if (header->generation < held) return refuse(RTINFER_TA_ERROR_ROLLBACK, 0, held, header->generation, 0);
   ta_signers signers;
@@ -172,7 +173,14 @@ static void begin(uint32_t flags) {
   load->in_progress = 1;
   load->key = TEE_HANDLE_NULL;
   load->aes = TEE_HANDLE_NULL;
-  load->staging = g_ta.active == &g_ta.models[0] ? &g_ta.models[1] : &g_ta.models[0];
+  load->place = (flags >> RTINFER_TA_LOAD_PLACE_SHIFT) & 0xffu;
+  /* A record no place holds: there is always one, as there is one record more than places. */
+  load->staging = NULL;
+  for (uint32_t r = 0; r <= RTINFER_TA_MAX_MODELS && !load->staging; r++) {
+    uint32_t p = 0;
+    while (p < RTINFER_TA_MAX_MODELS && g_ta.held[p] != &g_ta.models[r]) p++;
+    if (p == RTINFER_TA_MAX_MODELS) load->staging = &g_ta.models[r];
+  }
   ta_model_release(load->staging);
   uint32_t slots = (flags >> RTINFER_TA_LOAD_SLOTS_SHIFT) & 0xffu;
   load->staging->slot_count = slots == 0 ? 1u : slots;
@@ -181,17 +189,17 @@ static void begin(uint32_t flags) {
   rtms_stream_init(&load->stream, &hooks);
 }
 
-/* Everything passed: the staging model replaces the active one, and the counter moves up to its generation. */
+/* Everything passed: the staging model replaces its place's, and its model's counter (and the device's) moves up
+ * to its generation. */
 static TEE_Result activate(void) {
   ta_load_state *load = &g_ta.load;
-  const uint64_t generation = rtms_stream_header(&load->stream)->generation;
-  uint64_t held = 0;
-  TEE_Result result = ta_storage_generation(&held);
-  if (result == TEE_SUCCESS && generation > held) result = ta_storage_set_generation(generation);
+  const rtms_header *header = rtms_stream_header(&load->stream);
+  const uint64_t generation = header->generation;
+  TEE_Result result = ta_storage_set_model_generation(header->model, header->model_length, generation);
   if (result != TEE_SUCCESS) return result;
   load->staging->generation = generation;
-  ta_model *old = g_ta.active;
-  g_ta.active = load->staging;
+  ta_model *old = g_ta.held[load->place];
+  g_ta.held[load->place] = load->staging;
   if (old) ta_model_release(old);
   close_load();
   return TEE_SUCCESS;
@@ -236,6 +244,7 @@ TEE_Result ta_load_command(const uint8_t *chunk, size_t length, uint32_t offset,
       return RTINFER_TA_ERROR_OFFSET;
     }
     if (((flags >> RTINFER_TA_LOAD_SLOTS_SHIFT) & 0xffu) > RTINFER_TA_MAX_JOB_SLOTS) return TEE_ERROR_BAD_PARAMETERS;
+    if (((flags >> RTINFER_TA_LOAD_PLACE_SHIFT) & 0xffu) >= RTINFER_TA_MAX_MODELS) return TEE_ERROR_BAD_PARAMETERS;
     begin(flags);
   }
   const uint64_t have = load->stream.received;

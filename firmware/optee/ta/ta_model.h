@@ -1,7 +1,8 @@
 /*
- * A model in secure memory and its job slots. The active model serves RUN; a load decodes into a second,
- * staging record and swaps it in only when every check has passed, so a refused load leaves the active model
- * as it was. Memory per model, each piece taken once through ta_memory at the moment its size is known:
+ * A model in secure memory and its job slots. The TA holds one per place (a task set of several models: RUN's
+ * units name theirs); a load decodes into a spare, staging record and swaps it into its place only when every
+ * check has passed, so a refused load leaves every place as it was. All of them share the one heap budget
+ * (ta_memory). Memory per model, each piece taken once through ta_memory at the moment its size is known:
  *   scratch   the .rtm header copy (rtm_scratch_bytes), at the first plaintext bytes
  *   weights   dense float32 or sparse x codebook (rtm_arena_bytes / rtm_sparse_arena_bytes), at RTM_HEADER_READY
  *   slots     job_slots x (input + rtnn_work_bytes), at RTM_DONE: each job in flight keeps its activations

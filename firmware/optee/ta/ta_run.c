@@ -4,7 +4,8 @@
  * runs whole. Each job's input and activations live in its slot between entries; conv, dense and pool layers
  * and slices are computed in the model's entry arena; a job's output is copied out only in the entry where it
  * completes. With RTINFER_TA_RUN_TIMES each unit is timed on the TA's fine clock (ta_clock.h) and the times follow
- * the outputs, so the normal world sees a fused entry's layers as the enclave ran them.
+ * the outputs, so the normal world sees a fused entry's layers as the enclave ran them. Each unit names its model's
+ * place: a fused entry may carry jobs of several models, each model's units checked against its own jobs.
  */
 #include "ta_clock.h" /* first: it may need POSIX declared before libc's headers */
 
@@ -13,13 +14,47 @@
 #include "run_units.h"
 #include "ta_state.h"
 
+/* The units of place `place`, in entry order, checked as one model's entry (run_units_check), their plan merged
+ * into the entry's at their own positions. */
+static uint32_t check_place(const rtinfer_ta_unit *units, uint32_t count, uint32_t place, run_units_plan *plan,
+                            rtinfer_ta_facts *facts) {
+  static rtinfer_ta_unit part[RUN_UNITS_MAX];
+  static uint32_t position[RUN_UNITS_MAX];
+  static run_units_plan part_plan;
+  const ta_model *model = g_ta.held[place];
+  uint32_t n = 0;
+  for (uint32_t u = 0; u < count; u++) {
+    if (units[u].model != place) continue;
+    part[n] = units[u];
+    position[n++] = u;
+  }
+  if (n == 0) return 0;
+  uint32_t refused = run_units_check(part, n, model->model.layer_count, model->jobs, model->slot_count, &part_plan, facts);
+  if (refused) {
+    facts->index = position[facts->index < n ? facts->index : 0];
+    if (refused == RTINFER_TA_ERROR_BUDGET && facts->reason == RTINFER_TA_BUDGET_SLOTS) {
+      /* In bytes: the model and a slot per job the entry holds at once, against the budget's slots. */
+      facts->need = ta_model_bytes(model) + facts->need * model->slot_bytes;
+      facts->have = ta_model_bytes(model) + facts->have * model->slot_bytes;
+    }
+    return refused;
+  }
+  for (uint32_t i = 0; i < n; i++) {
+    plan->slot[position[i]] = part_plan.slot[i];
+    plan->start[position[i]] = part_plan.start[i];
+    plan->complete[position[i]] = part_plan.complete[i];
+  }
+  plan->starts += part_plan.starts;
+  plan->completes += part_plan.completes;
+  return 0;
+}
+
 TEE_Result ta_run_command(const uint8_t *request, size_t request_bytes, uint8_t *out, size_t *out_bytes,
                           uint32_t *completed, uint32_t *units_run, rtinfer_ta_facts *facts) {
   memset(facts, 0, sizeof *facts);
   *completed = 0;
   *units_run = 0;
-  ta_model *model = g_ta.active;
-  if (!model) return RTINFER_TA_ERROR_NO_MODEL;
+  if (!g_ta.held[0]) return RTINFER_TA_ERROR_NO_MODEL;
   rtinfer_ta_run_request head;
   if (request_bytes < sizeof head) return TEE_ERROR_BAD_PARAMETERS;
   memcpy(&head, request, sizeof head);
@@ -33,34 +68,41 @@ TEE_Result ta_run_command(const uint8_t *request, size_t request_bytes, uint8_t 
   const size_t units_bytes = (size_t)head.unit_count * sizeof *units;
   if (request_bytes < sizeof head + units_bytes) return TEE_ERROR_BAD_PARAMETERS;
   memcpy(units, request + sizeof head, units_bytes);
-  const uint32_t layers = model->model.layer_count;
-  static run_units_plan plan;
-  uint32_t refused = run_units_check(units, head.unit_count, layers, model->jobs, model->slot_count, &plan, facts);
-  if (refused == RTINFER_TA_ERROR_BUDGET && facts->reason == RTINFER_TA_BUDGET_SLOTS) {
-    /* In bytes: the model and a slot per job the entry holds at once, against the budget's slots. */
-    facts->need = ta_model_bytes(model) + facts->need * model->slot_bytes;
-    facts->have = ta_model_bytes(model) + facts->have * model->slot_bytes;
-  }
-  if (refused) return refused;
-  static uint32_t axes[RUN_UNITS_MAX];
   for (uint32_t u = 0; u < head.unit_count; u++) {
-    refused = ta_model_unit_fits(model, &units[u], &axes[u], facts);
+    if (units[u].model >= RTINFER_TA_MAX_MODELS || !g_ta.held[units[u].model]) {
+      facts->index = u;
+      facts->need = units[u].model;
+      return RTINFER_TA_ERROR_NO_MODEL;
+    }
+  }
+  /* Each model's units are checked against its own jobs, as an entry of that model alone would be. */
+  static run_units_plan plan;
+  memset(&plan, 0, sizeof plan);
+  for (uint32_t place = 0; place < RTINFER_TA_MAX_MODELS; place++) {
+    const uint32_t refused = g_ta.held[place] ? check_place(units, head.unit_count, place, &plan, facts) : 0;
+    if (refused) return refused;
+  }
+  static uint32_t axes[RUN_UNITS_MAX];
+  size_t inputs_bytes = 0, output_bytes = 0;
+  for (uint32_t u = 0; u < head.unit_count; u++) {
+    const ta_model *model = g_ta.held[units[u].model];
+    const uint32_t refused = ta_model_unit_fits(model, &units[u], &axes[u], facts);
     if (refused) {
       facts->index = u;
       return refused;
     }
+    if (plan.start[u]) inputs_bytes += (size_t)rtnn_input_count(&model->model) * sizeof(float);
+    if (plan.complete[u])
+      output_bytes += sizeof(rtinfer_ta_output) + (size_t)rtnn_shape_count(rtnn_output_shape(&model->model)) * sizeof(float);
   }
-  const size_t input_bytes = (size_t)rtnn_input_count(&model->model) * sizeof(float);
-  if (request_bytes != sizeof head + units_bytes + plan.starts * input_bytes) {
-    facts->need = sizeof head + units_bytes + plan.starts * input_bytes;
+  if (request_bytes != sizeof head + units_bytes + inputs_bytes) {
+    facts->need = sizeof head + units_bytes + inputs_bytes;
     facts->have = request_bytes;
     return TEE_ERROR_BAD_PARAMETERS;
   }
-  const uint32_t output_count = rtnn_shape_count(rtnn_output_shape(&model->model));
   const int timed = (head.flags & RTINFER_TA_RUN_TIMES) != 0;
   const size_t times_bytes = timed ? sizeof(rtinfer_ta_run_times) + head.unit_count * sizeof(rtinfer_ta_unit_time) : 0;
-  const size_t output_bytes =
-      plan.completes * (sizeof(rtinfer_ta_output) + (size_t)output_count * sizeof(float)) + times_bytes;
+  output_bytes += times_bytes;
   if (*out_bytes < output_bytes) {
     facts->need = output_bytes;
     facts->have = *out_bytes;
@@ -73,6 +115,8 @@ TEE_Result ta_run_command(const uint8_t *request, size_t request_bytes, uint8_t 
   size_t written = 0;
   for (uint32_t u = 0; u < head.unit_count; u++) {
     const rtinfer_ta_unit *unit = &units[u];
+    ta_model *model = g_ta.held[unit->model];
+    const size_t input_bytes = (size_t)rtnn_input_count(&model->model) * sizeof(float);
     const uint32_t slot = plan.slot[u];
     ta_job_slot *job = &model->jobs[slot];
     if (plan.start[u]) {
@@ -94,6 +138,7 @@ TEE_Result ta_run_command(const uint8_t *request, size_t request_bytes, uint8_t 
     if (layer_done) job->next_layer = unit->end_layer;
     (*units_run)++;
     if (plan.complete[u]) {
+      const uint32_t output_count = rtnn_shape_count(rtnn_output_shape(&model->model));
       const float *output = rtnn_layer_output(&model->model, ta_model_slot_work(model, slot), ta_model_slot_input(model, slot),
                                               model->model.output_layer);
       const rtinfer_ta_output record = {unit->job, output_count};

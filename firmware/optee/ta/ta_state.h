@@ -24,13 +24,16 @@ typedef struct {
   size_t plaintext_bytes;        /* its size: segmentSize */
   size_t plaintext_used;         /* bytes of it the AES operation has written so far */
   uint32_t slots;                /* job slots asked for */
+  uint32_t place;                /* the place the model goes to once it passes */
   int sparse;
   rtinfer_ta_facts facts;        /* filled by the hooks when they refuse */
 } ta_load_state;
 
 typedef struct {
-  ta_model models[2];
-  ta_model *active; /* NULL, or one of models[] */
+  /* One record per place and one more: the staging one of a load, which becomes its place's on the swap (the
+   * record the place held before is then released and becomes the next load's staging one). */
+  ta_model models[RTINFER_TA_MAX_MODELS + 1u];
+  ta_model *held[RTINFER_TA_MAX_MODELS]; /* per place: NULL, or one of models[] */
   ta_load_state load;
   uint64_t entries, units, time_inside_us;
   uint64_t entry_budget; /* ENTRY_BUDGET: the most one layer or slice may need (0: the arena decides) */

@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "rtinfer_nn/sha256.h"
+
 static const char KEY_ID[] = "rtinfer.key";
 static const char SIGNERS_ID[] = "rtinfer.signers";
 static const char GENERATION_ID[] = "rtinfer.generation";
@@ -118,3 +120,48 @@ TEE_Result ta_storage_generation(uint64_t *generation) {
 }
 
 TEE_Result ta_storage_set_generation(uint64_t generation) { return write_data(ID(GENERATION_ID), &generation, sizeof generation); }
+
+/* One object per model id: "rtinfer.gen." and the first 16 bytes of the id's SHA-256 in hex (object ids are short). */
+#define MODEL_PREFIX "rtinfer.gen."
+#define MODEL_ID_BYTES (sizeof(MODEL_PREFIX) - 1u + 32u)
+
+static void model_object_id(const uint8_t *model, size_t model_length, char id[MODEL_ID_BYTES]) {
+  static const char hex[] = "0123456789abcdef";
+  uint8_t digest[32];
+  rtm_sha256 hash;
+  rtm_sha256_init(&hash);
+  rtm_sha256_update(&hash, model, model_length);
+  rtm_sha256_final(&hash, digest);
+  memcpy(id, MODEL_PREFIX, sizeof(MODEL_PREFIX) - 1u);
+  for (size_t i = 0; i < 16u; i++) {
+    id[sizeof(MODEL_PREFIX) - 1u + 2u * i] = hex[digest[i] >> 4];
+    id[sizeof(MODEL_PREFIX) - 1u + 2u * i + 1u] = hex[digest[i] & 15u];
+  }
+}
+
+TEE_Result ta_storage_model_generation(const uint8_t *model, size_t model_length, uint64_t *generation) {
+  char id[MODEL_ID_BYTES];
+  model_object_id(model, model_length, id);
+  uint32_t read = 0;
+  *generation = 0;
+  TEE_Result result = read_data(id, sizeof id, generation, sizeof *generation, &read);
+  if (result == TEE_ERROR_ITEM_NOT_FOUND) return ta_storage_generation(generation);
+  if (result == TEE_SUCCESS && read != sizeof *generation) return TEE_ERROR_CORRUPT_OBJECT;
+  return result;
+}
+
+TEE_Result ta_storage_set_model_generation(const uint8_t *model, size_t model_length, uint64_t generation) {
+  char id[MODEL_ID_BYTES];
+  model_object_id(model, model_length, id);
+  uint64_t held = 0;
+  uint32_t read = 0;
+  TEE_Result result = read_data(id, sizeof id, &held, sizeof held, &read);
+  if (result == TEE_ERROR_ITEM_NOT_FOUND || (result == TEE_SUCCESS && generation > held)) {
+    result = write_data(id, sizeof id, &generation, sizeof generation);
+  }
+  if (result != TEE_SUCCESS) return result;
+  uint64_t device = 0;
+  result = ta_storage_generation(&device);
+  if (result == TEE_SUCCESS && generation > device) result = ta_storage_set_generation(generation);
+  return result;
+}

@@ -30,4 +30,12 @@ TEE_Result ta_storage_set_signers(const ta_signers *signers);
 TEE_Result ta_storage_generation(uint64_t *generation); /* none stored: 0 */
 TEE_Result ta_storage_set_generation(uint64_t generation);
 
+/* The rollback counter of one model id (the sealed header's `model`): the TA holds several models, each sealed at its
+ * own generation, so a model is refused only below its own highest generation. A model id with no record yet falls
+ * back to the device-wide counter above (as before models had their own: an older seal of a model never loaded stays
+ * refused). */
+TEE_Result ta_storage_model_generation(const uint8_t *model, size_t model_length, uint64_t *generation);
+/* Records `generation` for the model id and moves the device-wide counter up to it (never lowers either). */
+TEE_Result ta_storage_set_model_generation(const uint8_t *model, size_t model_length, uint64_t generation);
+
 #endif

@@ -9,6 +9,8 @@
  *                      left, moving on at the first unit that does not fit; each job keeps its layer order
  *   fusion_budget      ours: the head's units only, while memory fits and the WCET stays within Q - S
  *   normal_world       a normal-world job runs beside enclave jobs and is preempted only between entries
+ *   two_models         tasks of two models, each with its own unit list: LW runs each job through its own list;
+ *                      the greedy fuses jobs of both models into one entry, each member inside its model's list
  */
 #include <stdio.h>
 #include <string.h>
@@ -375,6 +377,70 @@ static void normal_world(void)
     CHECK_EQ_U(s_run.completed, 3);
 }
 
+/* Every member of every entry lies inside its task's list, and the entry's head is a job of the task traced. */
+static void check_members_in_lists(void)
+{
+    for (int i = 0; i < s_fake.entry_count; i++) {
+        const ad_group *g = &s_fake.entries[i].group;
+        for (uint16_t m = 0; m < g->count; m++) {
+            const ad_task *task = &s_plan.tasks[s_run.jobs[g->members[m].job].task];
+            CHECK(g->members[m].from >= task->units_from);
+            CHECK(g->members[m].from + g->members[m].count <= task->units_from + task->units_count);
+        }
+    }
+}
+
+/* Model A (place 0): 3 units at plan.units[0..3); model B (place 1): 2 units at [3..5), its layers 0 and 1 again. */
+static void two_model_plan(ad_rule rule)
+{
+    static const uint32_t mem[5] = {5, 5, 5, 7, 7}, wcet[5] = {10, 20, 30, 15, 25};
+    new_plan(rule, 100);
+    plan_units(mem, wcet, 5);
+    s_plan.units[3].layer = 0;
+    s_plan.units[4].layer = 1;
+    add_task(0, 1, 1000, 1000, 0, 0);
+    add_task(1, 1, 1000, 1000, 0, 0);
+    s_plan.tasks[0].units_from = 0;
+    s_plan.tasks[0].units_count = 3;
+    s_plan.tasks[0].model = 0;
+    s_plan.tasks[1].units_from = 3;
+    s_plan.tasks[1].units_count = 2;
+    s_plan.tasks[1].model = 1;
+    s_fake.world_switch = 5 * US;
+}
+
+static void two_models(void)
+{
+    two_model_plan(AD_RULE_SINGLE);
+    run_all(3000); /* 3 jobs of each */
+    CHECK_EQ_U(s_run.completed, 6);
+    CHECK_EQ_U(s_fake.entry_count, 3 * 3 + 3 * 2); /* LW: each job its own model's units, one per entry */
+    check_members_in_lists();
+    /* Task 1's layer events name its own layers, 0 and 1, never model A's layer 2. */
+    int b_layers = 0;
+    for (int i = 0; i < s_fake.event_count; i++) {
+        if (s_fake.events[i].kind == RTP_EV_LAYER_START && s_fake.events[i].task == 1) {
+            CHECK(s_fake.events[i].arg <= 1);
+            b_layers++;
+        }
+    }
+    CHECK_EQ_U(b_layers, 3 * 2);
+
+    setup();
+    two_model_plan(AD_RULE_GREEDY);
+    run_all(3000);
+    CHECK_EQ_U(s_run.completed, 6);
+    /* Both jobs of a release fit the capacity together: one entry holds A's 3 units and B's 2. */
+    CHECK_EQ_U(s_fake.entry_count, 3);
+    for (int i = 0; i < s_fake.entry_count; i++) {
+        const ad_group *g = &s_fake.entries[i].group;
+        CHECK_EQ_U(g->count, 2);
+        CHECK_EQ_U(g->members[0].count + g->members[1].count, 5);
+    }
+    check_members_in_lists();
+    check_entries_valid();
+}
+
 int main(int argc, char **argv)
 {
     static const tu_case_t cases[] = {
@@ -383,6 +449,7 @@ int main(int argc, char **argv)
         {"fusion_first_fit", fusion_first_fit},
         {"fusion_budget", fusion_budget},
         {"normal_world", normal_world},
+        {"two_models", two_models},
     };
     return tu_main(argc, argv, cases, sizeof cases / sizeof cases[0], setup, NULL);
 }

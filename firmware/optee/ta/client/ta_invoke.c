@@ -59,10 +59,16 @@ TEEC_Result ta_invoke_load_all(TEEC_Session *session, const uint8_t *bytes, size
 
 TEEC_Result ta_invoke_stats(TEEC_Session *session, rtinfer_ta_stats *out)
 {
+    return ta_invoke_stats_of(session, 0u, out);
+}
+
+TEEC_Result ta_invoke_stats_of(TEEC_Session *session, uint32_t place, rtinfer_ta_stats *out)
+{
     TEEC_Operation op;
     memset(&op, 0, sizeof op);
     memset(out, 0, sizeof *out);
-    op.paramTypes = TEEC_PARAM_TYPES(TEEC_NONE, TEEC_MEMREF_TEMP_OUTPUT, TEEC_NONE, TEEC_NONE);
+    op.paramTypes = TEEC_PARAM_TYPES(TEEC_VALUE_INPUT, TEEC_MEMREF_TEMP_OUTPUT, TEEC_NONE, TEEC_NONE);
+    op.params[0].value.a = place;
     op.params[1].tmpref.buffer = out;
     op.params[1].tmpref.size = sizeof *out;
     return ta_invoke(session, RTINFER_TA_CMD_STATS, &op, NULL);

@@ -33,5 +33,7 @@ TEEC_Result ta_invoke_empty(TEEC_Session *session);
 
 /* STATS into *out (zeroed first). */
 TEEC_Result ta_invoke_stats(TEEC_Session *session, rtinfer_ta_stats *out);
+/* STATS with the per-model fields of the model in `place` (rtinfer_ta.h). */
+TEEC_Result ta_invoke_stats_of(TEEC_Session *session, uint32_t place, rtinfer_ta_stats *out);
 
 #endif

@@ -38,19 +38,23 @@ enum rtinfer_ta_command {
    */
   RTINFER_TA_CMD_SIGNERS = 1,
   /*
-   * LOAD: sealed bytes in, with any chunking, resumable by offset. The model becomes active when the last
-   * byte is in and every check has passed; until then (and whatever is refused) the active model stays.
+   * LOAD: sealed bytes in, with any chunking, resumable by offset, into one of the TA's model places (it holds
+   * up to RTINFER_TA_MAX_MODELS models at once, one per place, all in the one heap budget). The model becomes
+   * the place's when the last byte is in and every check has passed; until then (and whatever is refused) the
+   * place keeps the model it had, and every other place its own.
    *   [0] MEMREF_TEMP_INPUT  the chunk (may be empty, e.g. with RTINFER_TA_LOAD_LAST)
-   *   [1] VALUE_INPUT        a: offset of the chunk in the sealed stream; b: RTINFER_TA_LOAD_* flags, and the
-   *                          job slots to reserve in bits 8..15 (0 means 1)
+   *   [1] VALUE_INPUT        a: offset of the chunk in the sealed stream; b: RTINFER_TA_LOAD_* flags, the job
+   *                          slots to reserve in bits 8..15 (0 means 1), and the place in bits 16..23 (read
+   *                          when a load begins: at offset 0)
    *   [2] VALUE_OUTPUT       a: bytes received so far (where to resume); b: 1 once the model is active, else 0
    */
   RTINFER_TA_CMD_LOAD = 2,
   /*
-   * RUN: one entry into the enclave: a list of units, possibly from several jobs. A job's activations stay in
-   * secure memory between entries; its output leaves only in the entry where its last layer ran.
+   * RUN: one entry into the enclave: a list of units, possibly from several jobs of several models (each unit
+   * names its model's place). A job's activations stay in secure memory between entries; its output leaves
+   * only in the entry where its last layer ran.
    *   [0] MEMREF_TEMP_INPUT  rtinfer_ta_run_request, then unit_count rtinfer_ta_unit, then, for each unit that
-   *                          starts a job (first_layer 0), in unit order, the model's input_count floats
+   *                          starts a job (first_layer 0), in unit order, its model's input_count floats
    *   [1] MEMREF_TEMP_OUTPUT for each job completed in this entry, in unit order: rtinfer_ta_output, then its
    *                          output_count floats (its size on return is the bytes written)
    *   [2] VALUE_OUTPUT       a: jobs completed; b: units run
@@ -60,11 +64,12 @@ enum rtinfer_ta_command {
    */
   RTINFER_TA_CMD_RUN = 3,
   /*
-   * STATS: [1] MEMREF_TEMP_OUTPUT sizeof(rtinfer_ta_stats).
+   * STATS: [1] MEMREF_TEMP_OUTPUT sizeof(rtinfer_ta_stats). [0] NONE (place 0), or VALUE_INPUT a: the place
+   * whose model the per-model fields describe; the heap and entry counters are the TA's, over every model.
    */
   RTINFER_TA_CMD_STATS = 4,
   /*
-   * SHAPES: the active model's layers as the LW slicing rule sees them (shapes only, never a weight), so the
+   * SHAPES: place 0's model's layers (the agent's active slot) as the LW slicing rule sees them (shapes only, never a weight), so the
    * normal world can plan units with the same rule (firmware/nn/include/rtinfer_nn/lw.h).
    *   [1] MEMREF_TEMP_OUTPUT layer_count x rtnn_lw_shape (its size on return: the bytes written)
    */
@@ -88,12 +93,15 @@ enum rtinfer_ta_command {
 #define RTINFER_TA_MAX_DEVICE_ID 64u
 /* Jobs whose activations one load may keep at once (FUSION packs several jobs into one entry). */
 #define RTINFER_TA_MAX_JOB_SLOTS 16u
+/* Models the TA holds at once (LOAD places 0..RTINFER_TA_MAX_MODELS-1): a task set of several models. */
+#define RTINFER_TA_MAX_MODELS 4u
 
 /* LOAD flags (parameter 1, b). */
 #define RTINFER_TA_LOAD_LAST 0x1u    /* the sender has no more bytes: a stream still short is refused (truncated) */
 #define RTINFER_TA_LOAD_SPARSE 0x2u  /* keep weights sparse x codebook (about 2 bytes per kept weight) */
 #define RTINFER_TA_LOAD_RESTART 0x4u /* drop a load in progress and start over at offset 0 */
 #define RTINFER_TA_LOAD_SLOTS_SHIFT 8u
+#define RTINFER_TA_LOAD_PLACE_SHIFT 16u
 
 typedef struct {
   uint32_t unit_count;
@@ -130,14 +138,15 @@ typedef struct {
  * `slices` of one layer (end_layer = first_layer + 1), cut as rtnn_lw_part() and along the axis
  * rtnn_lw_axis_for() picks at the entry budget (for the LW planner's own count, the planner's axis). A job's
  * slices of a layer run in order, 0 to slices - 1, before its next layer. Every layer or slice of an entry runs
- * alone in the entry arena and must fit the entry budget (RTINFER_TA_ERROR_BUDGET). */
+ * alone in the entry arena and must fit the entry budget (RTINFER_TA_ERROR_BUDGET). Job ids are the model's: two
+ * models' jobs may share an id. */
 typedef struct {
   uint32_t job;
   uint16_t first_layer;
   uint16_t end_layer;
   uint16_t slice;
   uint16_t slices;
-  uint32_t reserved; /* 0 */
+  uint32_t model; /* the place of the model the job runs (0: the first; a job keeps one model) */
 } rtinfer_ta_unit;
 
 typedef struct {
@@ -149,23 +158,23 @@ typedef struct {
   uint64_t heap_budget;  /* what the arenas may take: TA_DATA_SIZE less a reserve for the GP library */
   uint64_t heap_in_use;  /* bytes the TA holds through TEE_Malloc now */
   uint64_t heap_peak;    /* the most it ever held */
-  uint64_t model_bytes;  /* the active model: header copy and weights */
+  uint64_t model_bytes;  /* the place's model: header copy and weights */
   uint64_t slot_bytes;   /* one job slot: its input and rtnn_work_bytes() */
   uint64_t planned_bytes; /* model_bytes + job_slots * slot_bytes + arena_bytes: what the model needs */
   uint64_t entries;      /* RUN commands that ran units */
   uint64_t units;        /* units run */
   uint64_t time_inside_us; /* summed over RUN commands, on the TA's fine clock (ta_clock.h) */
   uint64_t generation;   /* the rollback counter */
-  uint32_t loaded;       /* 1 if a model is active */
+  uint32_t loaded;       /* 1 if the place holds a model */
   uint32_t sparse;       /* its weights are sparse x codebook */
   uint32_t layer_count;
   uint32_t input_count;  /* floats per job input */
   uint32_t output_count; /* floats per job output */
   uint32_t job_slots;
   uint32_t jobs_active;
-  uint32_t reserved;
+  uint32_t models;       /* models held, over every place */
   uint64_t entry_budget; /* what one layer or slice may need: min(ENTRY_BUDGET, arena_bytes); 0 without a model */
-  uint64_t arena_bytes;  /* the active model's entry arena (part of planned_bytes) */
+  uint64_t arena_bytes;  /* the place's model's entry arena (part of planned_bytes) */
 } rtinfer_ta_stats;
 
 /* Why the TA refused, beside its TEE_Result. */
@@ -202,7 +211,8 @@ typedef struct {
 #define RTINFER_TA_ERROR_TRUNCATED 0x5254000Cu      /* LOAD_LAST with bytes missing: need = stream length, have = received */
 #define RTINFER_TA_ERROR_TRAILING 0x5254000Du       /* bytes past the end of the sealed stream: need = its length, have */
 #define RTINFER_TA_ERROR_NO_KEY 0x5254000Eu         /* LOAD before KEY */
-#define RTINFER_TA_ERROR_NO_MODEL 0x5254000Fu       /* RUN without an active model */
+#define RTINFER_TA_ERROR_NO_MODEL 0x5254000Fu       /* RUN without an active model, or a unit naming an empty place
+                                                       (index = unit, need = the place) */
 #define RTINFER_TA_ERROR_UNIT 0x52540010u           /* a unit out of order or range: index = unit, need = the layer expected, have = given;
                                                        reason RTINFER_TA_UNIT_SLICE: need = the slice expected (or the
                                                        most slices the layer allows), have = given */

@@ -124,11 +124,12 @@ typedef struct {
 } reference;
 
 static reference s_reference;
+static reference s_mix; /* ops-mix (small.rtms, ops-mix.rtms): a second model beside lenet-5 */
 
-static void make_reference(void) {
+static void make_reference_of(const char *file, reference *ref) {
   size_t length = 0;
-  uint8_t *container = nn_test_read_file(RUNTIME_VECTORS_DIR "/lenet-5.rtm", &length);
-  CHECK(container != NULL, "lenet-5.rtm");
+  uint8_t *container = nn_test_read_file(file, &length);
+  CHECK(container != NULL, "%s", file);
   if (!container) exit(1);
   static rtm_decoder decoder;
   static rtnn_model model;
@@ -145,21 +146,28 @@ static void make_reference(void) {
   size_t rest = 0;
   CHECK(rtm_feed(&decoder, container + used, length - used, &rest) == RTM_DONE, "done");
   CHECK(rtnn_model_load(&model, &decoder) == RTNN_OK, "model");
-  s_reference.input_count = rtnn_input_count(&model);
-  CHECK(rtnn_test_input(&model, 0, s_reference.input) == RTNN_OK, "test input");
+  ref->input_count = rtnn_input_count(&model);
+  CHECK(ref->input_count <= sizeof ref->input / sizeof(float), "input fits the test's buffer");
+  CHECK(rtnn_test_input(&model, 0, ref->input) == RTNN_OK, "test input");
   const size_t work_bytes = rtnn_work_bytes(&model, NULL);
   void *work = aligned_alloc(8, (work_bytes + 7u) & ~(size_t)7u);
   const float *output = NULL;
-  CHECK(rtnn_run(&model, NULL, s_reference.input, s_reference.input_count, work, work_bytes, NULL, &output) == RTNN_OK, "run");
-  s_reference.output_count = rtnn_shape_count(rtnn_output_shape(&model));
-  memcpy(s_reference.output, output, s_reference.output_count * sizeof(float));
-  s_reference.layer_count = model.layer_count;
-  s_reference.model_bytes = scratch_bytes + weights_bytes;
-  s_reference.slot_bytes = ((s_reference.input_count * sizeof(float) + 7u) & ~(size_t)7u) + work_bytes;
+  CHECK(rtnn_run(&model, NULL, ref->input, ref->input_count, work, work_bytes, NULL, &output) == RTNN_OK, "run");
+  ref->output_count = rtnn_shape_count(rtnn_output_shape(&model));
+  CHECK(ref->output_count <= sizeof ref->output / sizeof(float), "output fits the test's buffer");
+  memcpy(ref->output, output, ref->output_count * sizeof(float));
+  ref->layer_count = model.layer_count;
+  ref->model_bytes = scratch_bytes + weights_bytes;
+  ref->slot_bytes = ((ref->input_count * sizeof(float) + 7u) & ~(size_t)7u) + work_bytes;
   free(work);
   free(weights);
   free(scratch);
   free(container);
+}
+
+static void make_reference(void) {
+  make_reference_of(RUNTIME_VECTORS_DIR "/lenet-5.rtm", &s_reference);
+  make_reference_of(RUNTIME_VECTORS_DIR "/ops-mix.rtm", &s_mix);
 }
 
 /* One RUN entry: units, then an input per unit that starts a job (the reference input). */
@@ -793,6 +801,171 @@ static void release_has_no_import(void) {
   CHECK(key("pi", public_key) == TEEC_SUCCESS, "KEY works");
 }
 
+/* --- several models at once ------------------------------------------------------------------------ */
+
+static rtinfer_ta_stats stats_of(uint32_t place) {
+  rtinfer_ta_stats out;
+  CHECK(ta_invoke_stats_of(&s_session, place, &out) == TEEC_SUCCESS, "stats of place %u", place);
+  return out;
+}
+
+static rtinfer_ta_unit unit_of(uint32_t model, uint32_t job, uint32_t first, uint32_t end) {
+  return (rtinfer_ta_unit){job, (uint16_t)first, (uint16_t)end, 0, 1, model};
+}
+
+/* One RUN entry of units of several models: each unit that starts a job is followed by its model's reference input
+ * (place 0: lenet-5, place 1: ops-mix), in unit order. */
+static run_outcome run_mixed(const rtinfer_ta_unit *units, uint32_t count) {
+  static uint8_t request[65536];
+  run_outcome out;
+  memset(&out, 0, sizeof out);
+  rtinfer_ta_run_request head = {count, 0};
+  size_t at = 0;
+  memcpy(request, &head, sizeof head);
+  at += sizeof head;
+  memcpy(request + at, units, count * sizeof *units);
+  at += count * sizeof *units;
+  for (uint32_t u = 0; u < count; u++) {
+    if (units[u].first_layer != 0 || units[u].slice != 0) continue;
+    const reference *ref = units[u].model == 1 ? &s_mix : &s_reference;
+    memcpy(request + at, ref->input, ref->input_count * sizeof(float));
+    at += ref->input_count * sizeof(float);
+  }
+  TEEC_Operation op;
+  memset(&op, 0, sizeof op);
+  op.paramTypes = TEEC_PARAM_TYPES(TEEC_MEMREF_TEMP_INPUT, TEEC_MEMREF_TEMP_OUTPUT, TEEC_VALUE_OUTPUT, TEEC_NONE);
+  op.params[0].tmpref.buffer = request;
+  op.params[0].tmpref.size = at;
+  op.params[1].tmpref.buffer = out.outputs;
+  op.params[1].tmpref.size = sizeof out.outputs;
+  out.result = invoke(RTINFER_TA_CMD_RUN, &op, &out.facts);
+  out.output_bytes = op.params[1].tmpref.size;
+  out.completed = op.params[2].value.a;
+  out.units = op.params[2].value.b;
+  return out;
+}
+
+/* The outputs of an entry, walked record by record: each job's output equals its model's reference (jobs below 100
+ * are lenet-5's, from 100 ops-mix's), bit for bit. Returns the jobs completed. */
+static uint32_t check_mixed_outputs(const run_outcome *run, const char *when) {
+  size_t at = 0;
+  uint32_t k = 0;
+  for (; k < run->completed; k++) {
+    rtinfer_ta_output head;
+    CHECK(at + sizeof head <= run->output_bytes, "%s: record %u present", when, k);
+    if (at + sizeof head > run->output_bytes) return k;
+    memcpy(&head, run->outputs + at, sizeof head);
+    const reference *ref = head.job >= 100 ? &s_mix : &s_reference;
+    CHECK(head.count == ref->output_count &&
+              memcmp(run->outputs + at + sizeof head, ref->output, ref->output_count * sizeof(float)) == 0,
+          "%s: job %u's output equals its model's one-call run", when, head.job);
+    at += sizeof head + (size_t)head.count * sizeof(float);
+  }
+  CHECK(at == run->output_bytes, "%s: nothing after the outputs", when);
+  return k;
+}
+
+/* lenet-5 in place 0 and ops-mix in place 1, 2 job slots each. */
+static void load_two_models(void) {
+  provision();
+  load_outcome out = load_file("lenet-5.rtms", 7000, 2u << RTINFER_TA_LOAD_SLOTS_SHIFT);
+  CHECK(out.result == TEEC_SUCCESS && out.active, "lenet-5 into place 0 (0x%08x)", out.result);
+  out = load_file("small.rtms", 7000, (2u << RTINFER_TA_LOAD_SLOTS_SHIFT) | (1u << RTINFER_TA_LOAD_PLACE_SHIFT));
+  CHECK(out.result == TEEC_SUCCESS && out.active, "ops-mix into place 1 (0x%08x need %llu have %llu)", out.result,
+        (unsigned long long)out.facts.need, (unsigned long long)out.facts.have);
+}
+
+static void two_models(void) {
+  load_two_models();
+  const rtinfer_ta_stats s0 = stats_of(0), s1 = stats_of(1), s2 = stats_of(2);
+  CHECK(s0.loaded && s1.loaded && !s2.loaded && s0.models == 2, "two models held (%u)", s0.models);
+  CHECK(s0.layer_count == s_reference.layer_count && s1.layer_count == s_mix.layer_count, "each place describes its own model");
+  CHECK(s0.heap_in_use == s0.planned_bytes + s1.planned_bytes, "the heap holds both models and nothing else (%llu vs %llu + %llu)",
+        (unsigned long long)s0.heap_in_use, (unsigned long long)s0.planned_bytes, (unsigned long long)s1.planned_bytes);
+  /* LW across models: each entry one layer of lenet-5's job 1 and one of ops-mix's job 101 (its own job ids). */
+  const uint32_t most = s_reference.layer_count > s_mix.layer_count ? s_reference.layer_count : s_mix.layer_count;
+  uint32_t done = 0, entries = 0;
+  for (uint32_t l = 0; l < most; l++) {
+    rtinfer_ta_unit units[2];
+    uint32_t count = 0;
+    if (l < s_reference.layer_count) units[count++] = unit_of(0, 1, l, l + 1);
+    if (l < s_mix.layer_count) units[count++] = unit_of(1, 101, l, l + 1);
+    run_outcome run = run_mixed(units, count);
+    entries++;
+    CHECK(run.result == TEEC_SUCCESS, "entry %u: 0x%08x (unit %u, need %llu have %llu)", l, run.result, run.facts.index,
+          (unsigned long long)run.facts.need, (unsigned long long)run.facts.have);
+    done += check_mixed_outputs(&run, "layer by layer");
+  }
+  CHECK(done == 2, "both jobs completed once (%u)", done);
+  /* A fused entry: both models' jobs whole, and a job of each model with the same id (5 and 5: each model's own). */
+  rtinfer_ta_unit fused[] = {unit_of(1, 105, 0, s_mix.layer_count), unit_of(0, 5, 0, s_reference.layer_count)};
+  run_outcome run = run_mixed(fused, 2);
+  CHECK(run.result == TEEC_SUCCESS && run.completed == 2, "fused entry of two models: 0x%08x", run.result);
+  CHECK(check_mixed_outputs(&run, "fused") == 2, "two outputs");
+  entries++;
+  /* A unit naming a place with no model, or past the places: refused before anything runs. */
+  rtinfer_ta_unit empty[] = {unit_of(0, 7, 0, 1), unit_of(2, 8, 0, 1)};
+  run = run_mixed(empty, 2);
+  CHECK(run.result == RTINFER_TA_ERROR_NO_MODEL && run.facts.index == 1 && run.facts.need == 2, "empty place: 0x%08x", run.result);
+  empty[1] = unit_of(RTINFER_TA_MAX_MODELS, 8, 0, 1);
+  CHECK(run_mixed(empty, 2).result == RTINFER_TA_ERROR_NO_MODEL, "no such place");
+  /* Each model's units are checked against its own jobs: ops-mix's job 1 has not started, so layer 1 is refused. */
+  rtinfer_ta_unit skip[] = {unit_of(0, 9, 0, 1), unit_of(1, 1, 1, 2)};
+  run = run_mixed(skip, 2);
+  CHECK(run.result == RTINFER_TA_ERROR_UNIT && run.facts.index == 1 && run.facts.need == 0 && run.facts.have == 1,
+        "a model's skipped layer: 0x%08x index %u", run.result, run.facts.index);
+  const rtinfer_ta_stats after = stats_of(1);
+  CHECK(after.entries == entries && after.jobs_active == 0, "STATS counts every model's entries (%llu)", (unsigned long long)after.entries);
+  CHECK(stats_of(0).units == s_reference.layer_count + s_mix.layer_count + 2u, "and their units");
+}
+
+/* A model that does not fit the heap beside the ones held is refused with need/have; every place keeps its model. */
+static void two_models_budget(void) {
+  load_two_models();
+  /* lenet-5 again into place 2 with the most job slots: it fits beside the two; a fourth such model does not. */
+  const uint32_t big = RTINFER_TA_MAX_JOB_SLOTS << RTINFER_TA_LOAD_SLOTS_SHIFT;
+  load_outcome out = load_file("lenet-5.rtms", 5000, big | (2u << RTINFER_TA_LOAD_PLACE_SHIFT));
+  CHECK(out.result == TEEC_SUCCESS, "a third model fits (0x%08x)", out.result);
+  const rtinfer_ta_stats before0 = stats_of(0), before1 = stats_of(1), third = stats_of(2);
+  CHECK(before0.models == 3 && before0.heap_in_use + third.planned_bytes > before0.heap_budget,
+        "the test needs a fourth model over budget (%llu + %llu vs %llu)", (unsigned long long)before0.heap_in_use,
+        (unsigned long long)third.planned_bytes, (unsigned long long)before0.heap_budget);
+  out = load_file("lenet-5.rtms", 5000, big | (3u << RTINFER_TA_LOAD_PLACE_SHIFT));
+  CHECK(out.result == RTINFER_TA_ERROR_BUDGET && !out.active, "over budget: 0x%08x", out.result);
+  CHECK(out.facts.need > out.facts.have && out.facts.have == before0.heap_budget && out.facts.need > before0.heap_in_use,
+        "need %llu (more than the three held, %llu) > have %llu = budget", (unsigned long long)out.facts.need,
+        (unsigned long long)before0.heap_in_use, (unsigned long long)out.facts.have);
+  /* The same into place 1, which holds ops-mix: refused, ops-mix stays. */
+  out = load_file("lenet-5.rtms", 5000, big | (1u << RTINFER_TA_LOAD_PLACE_SHIFT));
+  CHECK(out.result == RTINFER_TA_ERROR_BUDGET, "over budget into place 1: 0x%08x", out.result);
+  const rtinfer_ta_stats after0 = stats_of(0), after1 = stats_of(1), after3 = stats_of(3);
+  CHECK(after0.heap_in_use == before0.heap_in_use && after0.models == 3 && !after3.loaded, "nothing leaks, nothing changes");
+  CHECK(after1.layer_count == before1.layer_count && after1.planned_bytes == before1.planned_bytes, "place 1 keeps ops-mix");
+  rtinfer_ta_unit both[] = {unit_of(0, 1, 0, s_reference.layer_count), unit_of(1, 101, 0, s_mix.layer_count)};
+  run_outcome run = run_mixed(both, 2);
+  CHECK(run.result == TEEC_SUCCESS && check_mixed_outputs(&run, "after the refusal") == 2, "both models still answer");
+  /* A place past the TA's is a bad parameter. */
+  CHECK(load_file("lenet-5.rtms", 5000, RTINFER_TA_MAX_MODELS << RTINFER_TA_LOAD_PLACE_SHIFT).result == TEEC_ERROR_BAD_PARAMETERS,
+        "no such place");
+}
+
+/* Each model is checked against its own generation: lenet-5 (3) loads again after ops-mix (4) moved the device's
+ * counter up, and lenet-5's generation 2 is still refused against its own 3. */
+static void rollback_per_model(void) {
+  provision_and_load();
+  load_outcome out = load_file("ops-mix.rtms", 7000, 1u << RTINFER_TA_LOAD_PLACE_SHIFT);
+  CHECK(out.result == TEEC_SUCCESS && stats().generation == 4, "ops-mix at generation 4 (0x%08x)", out.result);
+  out = load_file("lenet-5.rtms", 7000, 0);
+  CHECK(out.result == TEEC_SUCCESS, "lenet-5 at 3 beside it, as its own counter is 3 (0x%08x need %llu have %llu)", out.result,
+        (unsigned long long)out.facts.need, (unsigned long long)out.facts.have);
+  out = load_file("lenet-5-gen2.rtms", 7000, 0);
+  CHECK(out.result == RTINFER_TA_ERROR_ROLLBACK && out.facts.need == 3 && out.facts.have == 2, "lenet-5 gen 2: 0x%08x", out.result);
+  close_ta();
+  open_ta();
+  CHECK(load_file("lenet-5-gen2.rtms", 5000, 0).result == RTINFER_TA_ERROR_ROLLBACK, "the model's counter survives a restart");
+  CHECK(load_file("lenet-5.rtms", 5000, 0).result == TEEC_SUCCESS, "and lenet-5 at 3 loads after a restart");
+}
+
 static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
   (void)st;
   (void)flag;
@@ -825,6 +998,9 @@ int main(int argc, char **argv) {
       {"slice_skipped", slice_skipped},
       {"sliced_sparse", sliced_sparse},
       {"release_has_no_import", release_has_no_import},
+      {"two_models", two_models},
+      {"two_models_budget", two_models_budget},
+      {"rollback_per_model", rollback_per_model},
   };
   if (argc != 2 || !mkdtemp(s_storage)) return 2;
   setenv("TEESIM_STORAGE_DIR", s_storage, 1);

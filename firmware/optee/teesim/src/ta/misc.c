@@ -89,13 +89,23 @@ TEE_Result TEE_CheckMemoryAccessRights(uint32_t accessFlags, void *buffer, uint3
 	return TEE_SUCCESS;
 }
 
+size_t teesim_ta_data_size(void)
+{
+	const char *text = getenv("TEESIM_TA_HEAP_BYTES");
+	char *end = NULL;
+	const unsigned long long asked = text && *text ? strtoull(text, &end, 0) : 0;
+	if (asked > 0 && end && *end == '\0' && asked < teesim_ta_props.data_size)
+		return (size_t)asked;
+	return teesim_ta_props.data_size;
+}
+
 /* The TA's own properties (gpd.ta.*), as OP-TEE derives them from user_ta_header_defines.h. */
 TEE_Result TEE_GetPropertyAsU32(TEE_PropSetHandle propsetOrEnumerator, const char *name, uint32_t *value)
 {
 	if (propsetOrEnumerator != TEE_PROPSET_CURRENT_TA || !name || !value)
 		return TEE_ERROR_ITEM_NOT_FOUND;
 	if (strcmp(name, "gpd.ta.dataSize") == 0)
-		*value = (uint32_t)teesim_ta_props.data_size;
+		*value = (uint32_t)teesim_ta_data_size();
 	else if (strcmp(name, "gpd.ta.stackSize") == 0)
 		*value = (uint32_t)teesim_ta_props.stack_size;
 	else

@@ -254,7 +254,7 @@ static void *secure_world(void *unused)
 	const TEE_UUID *u = &teesim_ta_props.uuid;
 	teesim_uuid_to_bytes(u->timeLow, u->timeMid, u->timeHiAndVersion, u->clockSeqAndNode, hello.uuid);
 	hello.ta_flags = teesim_ta_props.flags;
-	hello.data_size = teesim_ta_props.data_size;
+	hello.data_size = teesim_ta_data_size();
 	hello.stack_size = teesim_ta_props.stack_size;
 	hello.result = TA_CreateEntryPoint();
 	send_reply(&hello);
@@ -330,7 +330,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "teesim runner: sodium_init failed\n");
 		return 1;
 	}
-	teesim_heap_init(teesim_ta_props.data_size);
+	teesim_heap_init(teesim_ta_data_size());
 
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
 	size_t stack = (teesim_ta_props.stack_size + TEESIM_API_STACK) * TEESIM_STACK_FACTOR;

@@ -16,6 +16,10 @@ struct teesim_ta_props {
 };
 extern const struct teesim_ta_props teesim_ta_props;
 
+/* The TA's heap: TA_DATA_SIZE, or less when TEESIM_TA_HEAP_BYTES asks for less (a TA built with a smaller heap, for
+ * tests of what does not fit; it never raises the heap). What gpd.ta.dataSize reads and the heap's cap. */
+size_t teesim_ta_data_size(void);
+
 /* A TA panic, or a teesim-detected misuse that OP-TEE answers with a panic: the process ends and the
  * normal world sees TEEC_ERROR_TARGET_DEAD. */
 #define TEESIM_PANIC_STATUS 101
