@@ -73,7 +73,7 @@ wait "$optee_build_pid" || optee_build_ok=0
 tail -n 25 build/build-optee.log
 if (( optee_build_ok )); then
   c_passed=$((c_passed + 1))
-  optee_suites=(pi-sealed pi-sealed-faults pi-enclave-target pi-dispatch pi-profile pi-optee-real campaign-enclave-switches)
+  optee_suites=(pi-sealed pi-sealed-faults pi-enclave-target pi-dispatch pi-multi-model pi-profile pi-optee-real campaign-enclave-switches)
   optee_files=("${optee_suites[@]/#/hil-tests/src/}")
   RTINFER_HIL_PI_TARGET=optee-qemu npx vitest run --project hil "${optee_files[@]/%/.test.ts}" \
     --reporter=default --reporter=json --outputFile=build/vitest-optee.json || failed_stages+=("vitest on OP-TEE")
