@@ -170,7 +170,8 @@ static void make_reference(void) {
   make_reference_of(RUNTIME_VECTORS_DIR "/ops-mix.rtm", &s_mix);
 }
 
-/* One RUN entry: units, then an input per unit that starts a job (the reference input). */
+/* One RUN entry: units, then the reference input of each unit that starts a job, in unit order: place 0's model is
+ * lenet-5, place 1's ops-mix (the tests of several models load it there). */
 typedef struct {
   TEEC_Result result;
   rtinfer_ta_facts facts;
@@ -192,9 +193,10 @@ static run_outcome run_entry(const rtinfer_ta_unit *units, uint32_t count) {
   memcpy(request + at, units, count * sizeof *units);
   at += count * sizeof *units;
   for (uint32_t u = 0; u < count; u++) {
-    if (units[u].first_layer != 0) continue;
-    memcpy(request + at, s_reference.input, s_reference.input_count * sizeof(float));
-    at += s_reference.input_count * sizeof(float);
+    if (units[u].first_layer != 0 || units[u].slice != 0) continue;
+    const reference *ref = units[u].model == 1 ? &s_mix : &s_reference;
+    memcpy(request + at, ref->input, ref->input_count * sizeof(float));
+    at += ref->input_count * sizeof(float);
   }
   TEEC_Operation op;
   memset(&op, 0, sizeof op);
@@ -813,38 +815,6 @@ static rtinfer_ta_unit unit_of(uint32_t model, uint32_t job, uint32_t first, uin
   return (rtinfer_ta_unit){job, (uint16_t)first, (uint16_t)end, 0, 1, model};
 }
 
-/* One RUN entry of units of several models: each unit that starts a job is followed by its model's reference input
- * (place 0: lenet-5, place 1: ops-mix), in unit order. */
-static run_outcome run_mixed(const rtinfer_ta_unit *units, uint32_t count) {
-  static uint8_t request[65536];
-  run_outcome out;
-  memset(&out, 0, sizeof out);
-  rtinfer_ta_run_request head = {count, 0};
-  size_t at = 0;
-  memcpy(request, &head, sizeof head);
-  at += sizeof head;
-  memcpy(request + at, units, count * sizeof *units);
-  at += count * sizeof *units;
-  for (uint32_t u = 0; u < count; u++) {
-    if (units[u].first_layer != 0 || units[u].slice != 0) continue;
-    const reference *ref = units[u].model == 1 ? &s_mix : &s_reference;
-    memcpy(request + at, ref->input, ref->input_count * sizeof(float));
-    at += ref->input_count * sizeof(float);
-  }
-  TEEC_Operation op;
-  memset(&op, 0, sizeof op);
-  op.paramTypes = TEEC_PARAM_TYPES(TEEC_MEMREF_TEMP_INPUT, TEEC_MEMREF_TEMP_OUTPUT, TEEC_VALUE_OUTPUT, TEEC_NONE);
-  op.params[0].tmpref.buffer = request;
-  op.params[0].tmpref.size = at;
-  op.params[1].tmpref.buffer = out.outputs;
-  op.params[1].tmpref.size = sizeof out.outputs;
-  out.result = invoke(RTINFER_TA_CMD_RUN, &op, &out.facts);
-  out.output_bytes = op.params[1].tmpref.size;
-  out.completed = op.params[2].value.a;
-  out.units = op.params[2].value.b;
-  return out;
-}
-
 /* The outputs of an entry, walked record by record: each job's output equals its model's reference (jobs below 100
  * are lenet-5's, from 100 ops-mix's), bit for bit. Returns the jobs completed. */
 static uint32_t check_mixed_outputs(const run_outcome *run, const char *when) {
@@ -890,7 +860,7 @@ static void two_models(void) {
     uint32_t count = 0;
     if (l < s_reference.layer_count) units[count++] = unit_of(0, 1, l, l + 1);
     if (l < s_mix.layer_count) units[count++] = unit_of(1, 101, l, l + 1);
-    run_outcome run = run_mixed(units, count);
+    run_outcome run = run_entry(units, count);
     entries++;
     CHECK(run.result == TEEC_SUCCESS, "entry %u: 0x%08x (unit %u, need %llu have %llu)", l, run.result, run.facts.index,
           (unsigned long long)run.facts.need, (unsigned long long)run.facts.have);
@@ -899,19 +869,19 @@ static void two_models(void) {
   CHECK(done == 2, "both jobs completed once (%u)", done);
   /* A fused entry: both models' jobs whole, and a job of each model with the same id (5 and 5: each model's own). */
   rtinfer_ta_unit fused[] = {unit_of(1, 105, 0, s_mix.layer_count), unit_of(0, 5, 0, s_reference.layer_count)};
-  run_outcome run = run_mixed(fused, 2);
+  run_outcome run = run_entry(fused, 2);
   CHECK(run.result == TEEC_SUCCESS && run.completed == 2, "fused entry of two models: 0x%08x", run.result);
   CHECK(check_mixed_outputs(&run, "fused") == 2, "two outputs");
   entries++;
   /* A unit naming a place with no model, or past the places: refused before anything runs. */
   rtinfer_ta_unit empty[] = {unit_of(0, 7, 0, 1), unit_of(2, 8, 0, 1)};
-  run = run_mixed(empty, 2);
+  run = run_entry(empty, 2);
   CHECK(run.result == RTINFER_TA_ERROR_NO_MODEL && run.facts.index == 1 && run.facts.need == 2, "empty place: 0x%08x", run.result);
   empty[1] = unit_of(RTINFER_TA_MAX_MODELS, 8, 0, 1);
-  CHECK(run_mixed(empty, 2).result == RTINFER_TA_ERROR_NO_MODEL, "no such place");
+  CHECK(run_entry(empty, 2).result == RTINFER_TA_ERROR_NO_MODEL, "no such place");
   /* Each model's units are checked against its own jobs: ops-mix's job 1 has not started, so layer 1 is refused. */
   rtinfer_ta_unit skip[] = {unit_of(0, 9, 0, 1), unit_of(1, 1, 1, 2)};
-  run = run_mixed(skip, 2);
+  run = run_entry(skip, 2);
   CHECK(run.result == RTINFER_TA_ERROR_UNIT && run.facts.index == 1 && run.facts.need == 0 && run.facts.have == 1,
         "a model's skipped layer: 0x%08x index %u", run.result, run.facts.index);
   const rtinfer_ta_stats after = stats_of(1);
@@ -942,7 +912,7 @@ static void two_models_budget(void) {
   CHECK(after0.heap_in_use == before0.heap_in_use && after0.models == 3 && !after3.loaded, "nothing leaks, nothing changes");
   CHECK(after1.layer_count == before1.layer_count && after1.planned_bytes == before1.planned_bytes, "place 1 keeps ops-mix");
   rtinfer_ta_unit both[] = {unit_of(0, 1, 0, s_reference.layer_count), unit_of(1, 101, 0, s_mix.layer_count)};
-  run_outcome run = run_mixed(both, 2);
+  run_outcome run = run_entry(both, 2);
   CHECK(run.result == TEEC_SUCCESS && check_mixed_outputs(&run, "after the refusal") == 2, "both models still answer");
   /* A place past the TA's is a bad parameter. */
   CHECK(load_file("lenet-5.rtms", 5000, RTINFER_TA_MAX_MODELS << RTINFER_TA_LOAD_PLACE_SHIFT).result == TEEC_ERROR_BAD_PARAMETERS,
