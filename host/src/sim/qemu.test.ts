@@ -68,7 +68,10 @@ describe.skipIf(!qemu).each(QEMU_MACHINE_NAMES)('the board image under QEMU %s',
     expect(second.t2).toBeGreaterThan(first.t2); // the device clock runs
     expect(second.t3).toBeGreaterThanOrEqual(second.t2);
     expect(second.counters.framesOk).toBeGreaterThanOrEqual(2);
-    expect(second.counters.crc ?? 0).toBe(0);
+    // The link is clean once the session is up. A HELLO of the handshake that reached the UART while the firmware
+    // was still starting it arrives cut and counts as one CRC error (seen once, with a build running beside).
+    expect(second.counters.crc ?? 0).toBe(first.counters.crc ?? 0);
+    expect(first.counters.crc ?? 0).toBeLessThanOrEqual(1);
   }, 60_000);
 
   it('stores, verifies and activates lenet-5-classic, then runs it densely like the host reference', async () => {
