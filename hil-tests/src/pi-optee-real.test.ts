@@ -32,7 +32,7 @@ import {
 import { beforeAll, describe, expect, it } from 'vitest';
 import { rtinfer, unwrapped } from './support/cli.js';
 import { piFixture, rtinferAll, rtinferWithEnv } from './support/pi-fixture.js';
-import { isOptee, piTargetKind, piTargetStartMs } from './support/pi-target.js';
+import { connectPi, isOptee, piTargetKind, piTargetStartMs } from './support/pi-target.js';
 
 const onOptee = piTargetKind() === 'optee-qemu';
 const SCRATCH_BYTES = 96 << 20;
@@ -225,7 +225,7 @@ describe.runIf(onOptee)('tee-supplicant killed mid-push (real OP-TEE)', () => {
     expect((await optee.run('tee-supplicant -d -f /data/tee && pidof tee-supplicant')).status).toBe(0);
     // The agent first finishes the calls that waited in the kernel (the stuck command's HELLOs): on a loaded host
     // that outlasted the CLI's three 500 ms HELLO tries once. It must answer again within a bound, then serve.
-    const answering = await DeviceSession.connect(new SerialTransport({ path: pi.agent.pty }), { helloTimeoutMs: 2_000, helloAttempts: 30 });
+    const answering = await connectPi(pi.agent, { helloTimeoutMs: 2_000, helloAttempts: 30 });
     await answering.close();
     const old = await inferChecked(models['lenet-5']!);
     expect(old.check.topAgrees).toBe(true);

@@ -8,13 +8,7 @@ static const ad_task *task_of(const ad_run *run, const ad_job *job)
     return &run->plan->tasks[job->task];
 }
 
-/* The task's list: plan.units[first_unit, end_unit). */
-static uint16_t first_unit(const ad_plan *plan, const ad_task *task)
-{
-    (void)plan;
-    return task->units_from;
-}
-
+/* The task's list is plan.units[task->units_from, end_unit); a plan of one model leaves units_count 0: all of them. */
 static uint16_t end_unit(const ad_plan *plan, const ad_task *task)
 {
     return task->units_count == 0 ? plan->unit_count : (uint16_t)(task->units_from + task->units_count);
@@ -129,7 +123,7 @@ static void release_due(ad_run *run, uint64_t now)
         }
         *job = (ad_job){.in_use = 1, .task = t, .number = number, .release = release,
                         .deadline = release + task->deadline, .remaining = task->work,
-                        .next = first_unit(run->plan, task)};
+                        .next = task->units_from};
         trace(run, RTP_TRACE_JOBS, RTP_EV_JOB_RELEASE, job, release, 0);
     }
 }

@@ -174,6 +174,17 @@ static int check_models(const rtp_taskset_req_t *r, engine_error_t *err)
     return 0;
 }
 
+/* The size of the container in model slot `slot`, or NO_MODEL with the slot when it holds none. */
+static int stored_size(int slot, uint32_t *size, engine_error_t *err)
+{
+    model_slot_info_t info;
+    if (slot < 0 || model_store_info((uint8_t)slot, &info) != MODEL_OK) {
+        return fail(err, RTP_ERR_NO_MODEL, "a task's model slot is empty: need = slot", slot < 0 ? 0u : (uint64_t)slot, 0);
+    }
+    *size = info.size;
+    return 0;
+}
+
 /* The plan's entry budget in the TA: what its units are checked against, and what a load sizes the arena for. */
 static int set_budget(uint32_t entry_budget, engine_error_t *err)
 {
@@ -207,11 +218,11 @@ static int load_other_models(uint32_t entry_budget, engine_error_t *err)
         if (set_budget(entry_budget, err) != 0) {
             return -1;
         }
-        model_slot_info_t info;
-        if (model_store_info(m->slot, &info) != MODEL_OK) {
-            return fail(err, RTP_ERR_NO_MODEL, "a task's model slot is empty: need = slot", m->slot, 0);
+        uint32_t size = 0;
+        if (stored_size(m->slot, &size, err) != 0) {
+            return -1;
         }
-        if (!agent_tee_load_slot_at(m->slot, info.size, m->place, m->tasks, err)) {
+        if (!agent_tee_load_slot_at(m->slot, size, m->place, m->tasks, err)) {
             return -1;
         }
     }
@@ -448,11 +459,11 @@ static int build_plan(const rtp_taskset_req_t *r, engine_error_t *err)
 static int load_place_zero(engine_error_t *err)
 {
     const int active = model_store_active();
-    model_slot_info_t info;
-    if (active < 0 || model_store_info((uint8_t)active, &info) != MODEL_OK) {
-        return fail(err, RTP_ERR_NO_MODEL, "a task's model slot is empty: need = slot", active < 0 ? 0u : (uint64_t)active, 0);
+    uint32_t size = 0;
+    if (stored_size(active, &size, err) != 0) {
+        return -1;
     }
-    return agent_tee_load_slot((uint8_t)active, info.size, err) ? 0 : -1;
+    return agent_tee_load_slot((uint8_t)active, size, err) ? 0 : -1;
 }
 
 /* Loads every model of the task set into its place again: frees the job slots of jobs stopped half way. */
@@ -460,12 +471,12 @@ static int reload(engine_error_t *err)
 {
     for (uint8_t k = 0; k < s_model_count; k++) {
         const set_model *m = &s_models[k];
-        model_slot_info_t info;
-        if (model_store_info(m->slot, &info) != MODEL_OK) {
-            return fail(err, RTP_ERR_NO_MODEL, "a task's model slot is empty: need = slot", m->slot, 0);
+        uint32_t size = 0;
+        if (stored_size(m->slot, &size, err) != 0) {
+            return -1;
         }
-        const int loaded = m->place == 0 ? agent_tee_load_slot(m->slot, info.size, err)
-                                         : agent_tee_load_slot_at(m->slot, info.size, m->place, m->tasks, err);
+        const int loaded = m->place == 0 ? agent_tee_load_slot(m->slot, size, err)
+                                         : agent_tee_load_slot_at(m->slot, size, m->place, m->tasks, err);
         if (!loaded) {
             return -1;
         }
