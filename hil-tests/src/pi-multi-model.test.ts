@@ -11,11 +11,15 @@ import { DeviceError, type DeviceSession, loadTeeModel, parseDeviceTaskset, pars
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rtinfer } from './support/cli.js';
 import { jsonLines, type PiFixture, piFixture, redirectEnv, refusedTaskset, rtinferAll } from './support/pi-fixture.js';
-import { connectPi, piTargetKind } from './support/pi-target.js';
+import { connectPi, piTargetKind, piTimeScale } from './support/pi-target.js';
 import { entriesInRecording } from './support/recording-entries.js';
 
-const DURATION_US = 2_000_000;
-/** Jobs of each task in DURATION_US (period 500 ms, released together at 0). */
+/** Periods and run lengths, stretched on a slower target as in pi-dispatch (support/pi-target.ts): every job ends
+ * before the next release, so the counts below hold. */
+const SCALE = piTimeScale();
+const scaled = (ms: number) => `${ms * SCALE}ms`;
+const DURATION_US = 2_000_000 * SCALE;
+/** Jobs of each task in DURATION_US (period 500 ms × SCALE, released together at 0). */
 const JOBS_PER_TASK = 4;
 /** A TASKSET that loads a model into the TA (lenet-5's 1.8 MB, decrypted and decoded; seconds on OP-TEE under QEMU). */
 const LOADING = { retries: 0, timeoutMs: 60_000 };
@@ -54,7 +58,7 @@ beforeAll(async () => {
 }, 180_000);
 
 /** lenet-5 tasks (`lenets` of them, the first called camera) and one lenet-300-100 task, each model in its slot. */
-function twoModelYaml({ fixture, mlp, slots }: TwoModels, lenets = 1, period = '500ms'): string {
+function twoModelYaml({ fixture, mlp, slots }: TwoModels, lenets = 1, period = scaled(500)): string {
   const lenetTasks = Array.from({ length: lenets }, (_, k) =>
     `  - { name: ${k === 0 ? 'camera' : `camera${k}`}, task: ${k}, period: ${period}, deadline: ${period}, policy: lw, slot: ${slots.lenet} }`);
   return [
@@ -129,7 +133,7 @@ describe(`rtinfer run with a task set of two models (${piTargetKind()})`, () => 
     const text = twoModelYaml(pis);
     writeFileSync(file, text);
     const recording = join(pi.dir, `two-models-${policy}.rtrace.jsonl`);
-    const run = await rtinfer('run', '-d', pi.agent.pty, '-t', file, '--policy', policy, '--duration', '2s', '--trace', 'jobs,layers', '--record', recording, '--check-plan', '--json');
+    const run = await rtinfer('run', '-d', pi.agent.pty, '-t', file, '--policy', policy, '--duration', scaled(2000), '--trace', 'jobs,layers', '--record', recording, '--check-plan', '--json');
     const lines = jsonLines(run.stdout);
     // Replayed with the times the agent traced, the host's simulator forms the same entries, in the same order,
     // with the same groups (support of pi-crosscheck.test.ts's check, here across two models).
@@ -165,14 +169,14 @@ describe(`rtinfer run with a task set of two models (${piTargetKind()})`, () => 
     const text = [
       `model: ${mlp}`,
       'tasks:',
-      '  - { name: camera, task: 0, period: 500ms, deadline: 500ms, policy: lw }',
-      '  - { name: lidar, task: 1, period: 500ms, deadline: 500ms, policy: lw }',
+      `  - { name: camera, task: 0, period: ${scaled(500)}, deadline: ${scaled(500)}, policy: lw }`,
+      `  - { name: lidar, task: 1, period: ${scaled(500)}, deadline: ${scaled(500)}, policy: lw }`,
       '',
     ].join('\n');
     const file = join(pi.dir, 'mlp.yaml');
     writeFileSync(file, text);
     const recording = join(pi.dir, `mlp-${policy}.rtrace.jsonl`);
-    const run = await rtinfer('run', '-d', pi.agent.pty, '-t', file, '--policy', policy, '--duration', '2s', '--trace', 'jobs,layers', '--record', recording, '--json');
+    const run = await rtinfer('run', '-d', pi.agent.pty, '-t', file, '--policy', policy, '--duration', scaled(2000), '--trace', 'jobs,layers', '--record', recording, '--json');
     expect(run.code, run.stderr).toBe(0);
     const summary = jsonLines(run.stdout).at(-1) as { kind: string; deviceSummary: { released: number; completed: number; dropped: number } };
     expect(summary.deviceSummary).toMatchObject({ released: 8, completed: 8, dropped: 0 });
