@@ -24,13 +24,10 @@ async function newestFileUnder(dir: string): Promise<number> {
 }
 
 /** The time of the last build: tsc rewrites its build info whenever it emits (shared modules such as flag
- * definitions included); an installed package has none, so its command files stand in. */
+ * definitions included), one stat on every start; an installed package has none, so its command files stand in. */
 async function lastBuildTime(root: string): Promise<number> {
-  const [buildInfo, commands] = await Promise.all([
-    mtimeOf(join(root, 'tsconfig.tsbuildinfo')),
-    newestFileUnder(join(root, 'dist', 'commands')),
-  ]);
-  return Math.max(buildInfo, commands);
+  const buildInfo = await mtimeOf(join(root, 'tsconfig.tsbuildinfo'));
+  return buildInfo >= 0 ? buildInfo : newestFileUnder(join(root, 'dist', 'commands'));
 }
 
 /** Writes `root`/oclif.manifest.json when it is missing or older than the build. Never fails the command: a
