@@ -67,6 +67,20 @@ describe('writing pins', () => {
     expect(loadLabForPins(file).tee.devices.get('pi-1')).toEqual({ key: key('cd'.repeat(32)), generation: 4 });
   });
 
+  it('raises a generation already written in place: comments and layout stay byte for byte', () => {
+    const file = join(dir, 'in-place.yaml');
+    const text = (generation: string) => `# the lab\ntee:\n  devices:\n    pi-1: {key: "${KEY}", generation: ${generation}} # pinned by hand\n`;
+    writeFileSync(file, text('9'));
+    writeTeeGeneration(file, 'pi-1', 10);
+    expect(readFileSync(file, 'utf8')).toBe(text('10'));
+    writeTeeGeneration(file, 'pi-1', 3);
+    expect(readFileSync(file, 'utf8')).toBe(text('10'));
+    // Not a plain integer: the general edit writes one.
+    writeFileSync(file, text('"11"'));
+    writeTeeGeneration(file, 'pi-1', 12);
+    expect(loadLabForPins(file).tee.devices.get('pi-1')).toEqual({ key: key(KEY), generation: 12 });
+  });
+
   it('rewrites only the tee section when it sits between others', () => {
     const file = join(dir, 'middle.yaml');
     const after = 'defaults:\n  # how often to ping\n  healthIntervalMs: 500\n  reconnect: {initialMs: 10, maxMs: 20}\n';
