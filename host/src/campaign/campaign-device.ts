@@ -1,6 +1,6 @@
 // What a run step asks of its target's device, the same whether the device is on this machine (a DeviceSession: a
 // port, a sim, an MQTT device) or one of a bench's, run by that bench's daemon over MQTT RPC (daemon/): its HELLO,
-// the active slot, a push, an inference, a periodic run with every TRACE batch.
+// its slots, a push (into a slot), an inference, a periodic run with every TRACE batch.
 import type { DeviceBody, DeviceMessage, HostBody } from '@rtinfer/protocol';
 import type { BenchClient } from '../daemon/bench-client.js';
 import { benchRunTarget } from '../daemon/bench-run-target.js';
@@ -16,9 +16,12 @@ import type { TeeTasksetSource } from '../device/tee-taskset.js';
 import { float32ToBytes } from '../model/float32-bytes.js';
 import { listModels, pushModel } from '../transfer/push-model.js';
 
-export interface ActiveSlot {
-  /** Hex SHA-256 of what the active slot holds, when it is verified. */
-  sha256?: string;
+export interface HeldSlots {
+  /** How many slots the device has. */
+  count: number;
+  active?: number;
+  /** Each verified slot with the hex SHA-256 of what it holds. */
+  verified: { slot: number; sha256: string }[];
 }
 
 export interface PeriodicOutcome {
@@ -31,26 +34,29 @@ export interface PeriodicOutcome {
 export interface CampaignDevice {
   info: DeviceInfo;
   description: string;
-  activeSlot(): Promise<ActiveSlot>;
-  push(bytes: Uint8Array, options: { modelId: string; sealed: boolean; sha256?: Uint8Array; signal: AbortSignal }): Promise<void>;
+  slots(): Promise<HeldSlots>;
+  /** Into `slot` (else the device's choice: a slot not active), made active. */
+  push(bytes: Uint8Array, options: { modelId: string; sealed: boolean; sha256?: Uint8Array; slot?: number; signal: AbortSignal }): Promise<void>;
   infer(request: InferRequest): Promise<InferResult>;
   runPeriodic(options: { tasks: NamedDeviceTask[]; durationUs: number; trace: number; tasksetBody?: HostBody<'TASKSET'>; tee?: TeeTasksetSource; signal: AbortSignal }): Promise<PeriodicOutcome>;
 }
 
-const hex = (bytes: Uint8Array | undefined) => (bytes ? Buffer.from(bytes).toString('hex') : undefined);
 const VERIFIED = 3;
+
+/** MODEL_STATUS as the campaign reads it, from a session (sha256 bytes) or a bench's JSON (h'…' text). */
+function heldSlots(status: { active?: number; slots: { slot: number; state: number; sha256?: Uint8Array | string }[] }): HeldSlots {
+  const hex = (sha: Uint8Array | string) => (typeof sha === 'string' ? sha.replace(/^h'|'$/g, '') : Buffer.from(sha).toString('hex'));
+  const verified = status.slots.filter((slot) => slot.state === VERIFIED && slot.sha256 !== undefined).map((slot) => ({ slot: slot.slot, sha256: hex(slot.sha256!) }));
+  return { count: status.slots.length, ...(status.active !== undefined ? { active: status.active } : {}), verified };
+}
 
 export function sessionDevice(session: DeviceSession): CampaignDevice {
   return {
     info: session.info!,
     description: session.description,
-    async activeSlot() {
-      const slots = await listModels(session);
-      const active = slots.slots.find((slot) => slot.slot === slots.active);
-      return active?.state === VERIFIED && active.sha256 ? { sha256: hex(active.sha256)! } : {};
-    },
-    async push(bytes, { modelId, sha256, signal }) {
-      await pushModel(session, bytes, { modelId, signal, ...(sha256 ? { sha256 } : {}) });
+    slots: async () => heldSlots(await listModels(session)),
+    async push(bytes, { modelId, sha256, slot, signal }) {
+      await pushModel(session, bytes, { modelId, signal, ...(sha256 ? { sha256 } : {}), ...(slot !== undefined ? { slot } : {}) });
     },
     infer: (request) => inferOnDevice(session, request),
     async runPeriodic({ tasks, durationUs, trace, tasksetBody, signal }) {
@@ -73,14 +79,9 @@ export function benchDevice(client: BenchClient, access: BrokerAccess, bench: st
   return {
     info: helloOfRow(bench, row),
     description: `${row.id} on bench ${bench}`,
-    async activeSlot() {
-      const slots = (await call('models', {})) as { active?: number; slots: { slot: number; state: number; sha256?: string }[] };
-      const active = slots.slots.find((slot) => slot.slot === slots.active);
-      const sha = active?.sha256?.replace(/^h'|'$/g, '');
-      return active?.state === VERIFIED && sha ? { sha256: sha } : {};
-    },
-    async push(bytes, { modelId, sealed, signal }) {
-      await call('push', { container: Buffer.from(bytes).toString('base64'), modelId, ...(sealed ? { sealed: true } : {}) }, signal);
+    slots: async () => heldSlots((await call('models', {})) as { active?: number; slots: { slot: number; state: number; sha256?: string }[] }),
+    async push(bytes, { modelId, sealed, slot, signal }) {
+      await call('push', { container: Buffer.from(bytes).toString('base64'), modelId, ...(sealed ? { sealed: true } : {}), ...(slot !== undefined ? { slot } : {}) }, signal);
     },
     async infer(request) {
       const input = request.input instanceof Float32Array ? { input: Buffer.from(float32ToBytes(request.input)).toString('base64') } : { inputIndex: request.input.index };

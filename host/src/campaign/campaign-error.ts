@@ -11,9 +11,11 @@ export class CampaignFileError extends RtinferError {
     readonly file: string,
     readonly key: string | undefined,
     readonly position: LabPosition | undefined,
+    /** Further facts (need/have of a limit). */
+    facts: Record<string, string | number> = {},
   ) {
     const where = position ? `${file}:${position.line}:${position.column}` : file;
-    super('campaign_file', `${where}: ${key ? `${key}: ` : ''}${detail}`, { reason, file, key, line: position?.line, column: position?.column });
+    super('campaign_file', `${where}: ${key ? `${key}: ` : ''}${detail}`, { reason, file, key, line: position?.line, column: position?.column, ...facts });
   }
 }
 

@@ -52,6 +52,9 @@ export interface CampaignRun {
   name: string;
   target: string;
   model: string;
+  /** The models the task set's tasks name besides `model` (each under models:), in the order they first name them:
+   * pushed beside it, `model` staying active (taskset-models.ts). */
+  taskModels: string[];
   mode: CampaignMode;
   /** A device task set file (device/device-taskset-file.ts), absolute. */
   taskset: string;

@@ -12,7 +12,7 @@
 //   runs:
 //     - name: dense                       # unique; names the run's traces and test cases
 //       target: f4                        # or a list, [f4, np2]: the same run on each, named dense-f4, dense-np2
-//       model: lenet
+//       model: lenet                      # a TEE run's tasks may name others (task model:), each under models:
 //       mode: dense                       # dense, trec, int8 (if the device says it can), lw, fusion, fusion-budget
 //       taskset: tasksets/lenet-two.yaml  # a device task set file (as `rtinfer run --taskset`), relative to this file
 //       duration: 300ms                   # with its unit: us, ms, s
@@ -31,7 +31,8 @@ import { basename, dirname, resolve } from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
 import { parseSettingSpec, type SettingsOverrides } from '../compress/settings.js';
 import type { LayerSettings } from '../compress/layer-codec.js';
-import { readDeviceTaskset } from '../device/device-taskset-file.js';
+import { type NamedDeviceTask, readDeviceTaskset } from '../device/device-taskset-file.js';
+import { readTeeTasksetSettings } from '../device/tee-taskset.js';
 import { RtinferError } from '../errors.js';
 import { Checker, describe, type Entries } from '../lab/parse-lab.js';
 import { NAME_PATTERN } from '../lab/lab-config.js';
@@ -51,11 +52,13 @@ import {
   type StartableTarget,
   startableTargets,
   type SwitchRatioCheck,
+  teeModes,
 } from './campaign-spec.js';
+import { DEVICE_MODEL_SLOTS, otherModels, resolveTaskModels } from './taskset-models.js';
 
 class CampaignChecker extends Checker {
-  override fail(reason: CampaignErrorReason, path: string, node: Node | null | undefined, detail: string): never {
-    throw new CampaignFileError(reason, detail, this.file, path || undefined, this.at(node));
+  override fail(reason: CampaignErrorReason, path: string, node: Node | null | undefined, detail: string, facts?: Record<string, string | number>): never {
+    throw new CampaignFileError(reason, detail, this.file, path || undefined, this.at(node), facts);
   }
 
   number(node: Node | null, path: string, min: number): number {
@@ -225,11 +228,17 @@ function run(check: CampaignChecker, entries: Entries, node: Node | null, path: 
   const tasksetNode = check.required(entries, path, 'taskset', node);
   const taskset = resolve(base, check.string(tasksetNode, `${path}.taskset`));
   let taskNames: string[];
+  let taskModels: string[];
   try {
-    taskNames = readDeviceTaskset(taskset).map((task) => task.name ?? String(task.task));
+    const tasks = readDeviceTaskset(taskset);
+    taskNames = tasks.map((task) => task.name ?? String(task.task));
+    taskModels = tasksetModels(check, tasks, taskset, tasksetNode, `${path}.taskset`, modelName, campaign);
   } catch (error) {
-    if (!(error instanceof RtinferError)) throw error;
+    if (!(error instanceof RtinferError) || error instanceof CampaignFileError) throw error;
     check.fail('bad_value', `${path}.taskset`, tasksetNode, error.message);
+  }
+  if (taskModels.length > 0 && !teeModes.includes(mode as CampaignMode)) {
+    check.fail('bad_value', `${path}.mode`, modeNode, `the tasks of ${taskset} name models of their own (${taskModels.join(', ')}): that is for a TEE device's modes (${teeModes.join(', ')}), not ${mode}`);
   }
   const durationUs = check.time(check.required(entries, path, 'duration', node), `${path}.duration`);
   const repetitions = entries.has('repetitions') ? check.integer(entries.get('repetitions')!.value, `${path}.repetitions`, 1) : 1;
@@ -240,7 +249,22 @@ function run(check: CampaignChecker, entries: Entries, node: Node | null, path: 
       check.fail('unknown_reference', `${path}.assert[${index}].${item.kind}`, itemNode, `no task "${item.task}" in ${taskset} (tasks: ${taskNames.join(', ')})`);
     }
   });
-  return { model: modelName, mode: mode as CampaignMode, taskset, durationUs, repetitions, assertions };
+  return { model: modelName, taskModels, mode: mode as CampaignMode, taskset, durationUs, repetitions, assertions };
+}
+
+/** The models a run's tasks name besides its own: each declared under models:, and no more than a device's slots hold. */
+function tasksetModels(check: CampaignChecker, tasks: NamedDeviceTask[], taskset: string, node: Node | null, path: string, runModel: string, campaign: Campaign): string[] {
+  const resolved = resolveTaskModels(tasks, readTeeTasksetSettings(taskset).model, runModel, campaign.models, taskset);
+  if ('undeclared' in resolved) {
+    const { task, model: written } = resolved.undeclared;
+    check.fail('unknown_reference', path, node, `task "${task}" of ${taskset} names the model "${written}", which is not under models (known: ${[...campaign.models.keys()].join(', ')}): declare it there with its compression (a name, or its source once)`, { task, model: written });
+  }
+  const others = otherModels(resolved.models, runModel);
+  const need = 1 + others.length;
+  if (need > DEVICE_MODEL_SLOTS) {
+    check.fail('bad_value', path, node, `the run needs ${need} models on its target (${[runModel, ...others].join(', ')}), but a device holds ${DEVICE_MODEL_SLOTS}, one per slot: need ${need}, have ${DEVICE_MODEL_SLOTS}`, { need, have: DEVICE_MODEL_SLOTS });
+  }
+  return others;
 }
 
 /** What a check may name: a run as written in the file (one on a list of targets stands for each of them: target →

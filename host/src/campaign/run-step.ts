@@ -1,56 +1,24 @@
-// One repetition of a run on its target: the model made active (pushed, sealed to the pinned TA key on a TEE
-// device, unless the active slot holds it already), one inference checked against the host reference, then the
+// One repetition of a run on its target: the model made active and the models its tasks name held beside it
+// (ensure-models.ts), one inference checked against the host reference, then the
 // task set for the duration, recorded in the trace format `rtinfer run --record` writes, with the analysis it is
 // checked against (the task set; on a TEE device the host's plan and what the simulator predicts for it).
 import { Capability, type DeviceMessage } from '@rtinfer/protocol';
-import { decodeContainer, type DecodedContainer } from '../compress/container.js';
 import { readDeviceTaskset, toTasksetSpec, type NamedDeviceTask } from '../device/device-taskset-file.js';
 import { TRACE_JOBS, TRACE_LAYERS } from '../device/periodic-run.js';
 import type { DeviceInfo } from '../device/session.js';
 import { isTeeDevice } from '../device/tee-key.js';
 import { planTeeTaskset, readTeeTasksetSettings, type TeeTasksetPlan } from '../device/tee-taskset.js';
 import { RtinferError } from '../errors.js';
-import { loadLabForPins } from '../lab/tee-pins.js';
 import { compareWithReference } from '../nn/device-reference.js';
 import { simulate } from '../sched/simulator.js';
 import { schedulePlanOf } from '../trace/crosscheck/schedule-plan.js';
 import { formatHeader, formatRecord } from '../trace/recorded/format.js';
-import { sha256Of } from '../transfer/push-model.js';
-import { sealForDevice } from '../transfer/seal-for-device.js';
 import type { InferenceOutcome } from './assertions.js';
-import type { CampaignDevice } from './campaign-device.js';
-import { type CampaignRun, teeModes } from './campaign-spec.js';
+import { type Campaign, type CampaignRun, teeModes } from './campaign-spec.js';
+import { ensureModels, type ModelFile } from './ensure-models.js';
 import { type RunFolder, writeWhole } from './run-folder.js';
-import { pushSealedAboveHeld } from './seal-above-held.js';
+import { resolveTaskModels } from './taskset-models.js';
 import type { TargetHandle } from './targets.js';
-
-export interface ModelFile {
-  name: string;
-  container: Uint8Array;
-  decoded: DecodedContainer;
-  sha256: string;
-}
-
-/** Pushes the model unless the device's active slot holds it already; returns what was done. */
-export async function ensureModel(device: CampaignDevice, target: TargetHandle, model: ModelFile, folder: RunFolder, signal: AbortSignal): Promise<{ pushed: boolean; sha256: string }> {
-  const info = device.info;
-  const tee = isTeeDevice(info);
-  const active = await device.activeSlot();
-  // A TEE device holds the sealed stream, whose digest the campaign keeps per model and device when it pushes it.
-  const sealedRecord = folder.path('models', `${model.name}.${info.deviceId}.sealed.json`);
-  const expected = tee ? folder.readJson<{ sha256: string }>(sealedRecord)?.sha256 : model.sha256;
-  if (expected !== undefined && active.sha256 === expected) return { pushed: false, sha256: expected };
-  if (!tee) {
-    await device.push(model.container, { modelId: model.decoded.modelId, sealed: false, signal });
-    return { pushed: true, sha256: model.sha256 };
-  }
-  const seal = (generation?: number) =>
-    sealForDevice({ info, device: device.description, deviceSpec: info.deviceId, lab: loadLabForPins(target.labFile), container: model.container, cacheDir: folder.path('models', 'sealed'), ...(generation !== undefined ? { generation } : {}) });
-  // A device that ran before may hold a later generation than the campaign's lab file knows: sealed above it.
-  const { sealing } = await pushSealedAboveHeld(seal, (each) => device.push(each.sealed, { modelId: model.decoded.modelId, sealed: true, signal, sha256: Buffer.from(each.sha256, 'hex') }));
-  folder.writeJson(sealedRecord, { sha256: sealing.sha256, generation: sealing.generation });
-  return { pushed: true, sha256: sealing.sha256 };
-}
 
 /** The run's mode must be the device's to run, by its HELLO: int8 where caps bit 6 says so (not in an enclave), LW and
  * FUSION on a TEE device, dense and TREC on one without. A refusal is final: no retry mends it. */
@@ -67,6 +35,25 @@ function requireMode(run: CampaignRun, info: DeviceInfo): void {
   if (run.mode === 'trec' && (info.caps & Capability.TREC) === 0) throw new RtinferError('mode_unsupported', `${run.name}: ${info.deviceId} (${info.board}) has no TREC capability`, facts);
 }
 
+/**
+ * The plan of a TEE run: each enclave task runs the model it names (the campaign's, under its name there), from the
+ * slot the campaign pushed that model to; the run's model stands for the task set's top-level one.
+ */
+function planWithModels(run: CampaignRun, tasks: readonly NamedDeviceTask[], model: ModelFile, taskModels: readonly ModelFile[], slots: ReadonlyMap<string, number>, models: Campaign['models'], teeHeap: number): TeeTasksetPlan {
+  const settings = readTeeTasksetSettings(run.taskset);
+  const resolved = resolveTaskModels(tasks, settings.model, run.model, models, run.taskset);
+  // The campaign's file was checked when it was read: a task set edited since is refused here, as there.
+  if ('undeclared' in resolved) throw new RtinferError('invalid_taskset', `${run.taskset}: task "${resolved.undeclared.task}" names the model "${resolved.undeclared.model}", which is not under the campaign's models`, { ...resolved.undeclared });
+  const several = taskModels.length > 0;
+  const named = tasks.map((task, index) => {
+    const name = resolved.models[index];
+    if (name === undefined) return task;
+    return { ...task, model: name, ...(several ? { slot: slots.get(name)! } : {}) };
+  });
+  const graphs = new Map(taskModels.map((each) => [each.name, each.decoded.graph]));
+  return planTeeTaskset(named, { graph: model.decoded.graph, graphs, teeHeap, settings: { ...settings, model: run.model }, policy: run.mode as 'lw' | 'fusion' | 'fusion-budget' });
+}
+
 export interface RepetitionResult {
   key: string;
   jobs: number;
@@ -76,12 +63,12 @@ export interface RepetitionResult {
   relativeL2: number;
 }
 
-export async function runRepetition(options: { run: CampaignRun; key: string; target: TargetHandle; model: ModelFile; folder: RunFolder; signal: AbortSignal }): Promise<RepetitionResult> {
+export async function runRepetition(options: { run: CampaignRun; key: string; target: TargetHandle; model: ModelFile; taskModels: ModelFile[]; models: Campaign['models']; folder: RunFolder; signal: AbortSignal }): Promise<RepetitionResult> {
   const { run, key, target, model, folder, signal } = options;
   const device = await target.device();
   const info = device.info;
   requireMode(run, info);
-  const { pushed } = await ensureModel(device, target, model, folder, signal);
+  const { pushed, slots } = await ensureModels(device, target, run.name, model, options.taskModels, folder, signal);
   const tee = isTeeDevice(info);
 
   // The output against the host reference: TREC's own reference for a TREC run, else the dense one.
@@ -98,7 +85,7 @@ export async function runRepetition(options: { run: CampaignRun; key: string; ta
   const spec = toTasksetSpec(tasks);
   const policy = run.mode as 'lw' | 'fusion' | 'fusion-budget';
   // The plan a TEE device gets (through a bench, its daemon's client makes the same one from the task set file).
-  const plan: TeeTasksetPlan | undefined = tee ? planTeeTaskset(tasks, { graph: model.decoded.graph, teeHeap: info.teeHeap ?? info.ram, settings: readTeeTasksetSettings(run.taskset), policy }) : undefined;
+  const plan: TeeTasksetPlan | undefined = tee ? planWithModels(run, tasks, model, options.taskModels, slots, options.models, info.teeHeap ?? info.ram) : undefined;
   const periodic = await device.runPeriodic({ tasks, durationUs: run.durationUs, trace: tee ? TRACE_JOBS | TRACE_LAYERS : TRACE_JOBS, signal, ...(plan ? { tasksetBody: plan.body, tee: { file: run.taskset, tasks, policy } } : {}) });
   if (periodic.cancelled) throw new RtinferError('interrupted', `${key}: stopped before its duration ended`, { run: run.name });
 
@@ -114,7 +101,7 @@ export async function runRepetition(options: { run: CampaignRun; key: string; ta
     utilisation: tasks.reduce((sum, task) => sum + (task.budgetUs ?? 0) / task.periodUs, 0),
     ...(plan
       ? {
-          plan: { policy: plan.devicePolicy, units: plan.units.length, capacity: plan.body.capacity, wcets: plan.wcetSource, ...(plan.budgetChoice ? { budgetChoice: plan.budgetChoice } : {}) },
+          plan: { policy: plan.devicePolicy, units: plan.units.length, capacity: plan.body.capacity, wcets: plan.wcetSource, ...(plan.budgetChoice ? { budgetChoice: plan.budgetChoice } : {}), ...(slots.size > 0 ? { models: plan.modelLists } : {}) },
           simulated: { worldEntries: simulate(plan.dispatch, { releaseHorizon: run.durationUs }).worldSwitches, horizonUs: run.durationUs },
         }
       : {}),
@@ -126,6 +113,3 @@ export async function runRepetition(options: { run: CampaignRun; key: string; ta
   return { key, jobs: Number(periodic.summary.completed), released: Number(periodic.summary.released), missed: Number(periodic.summary.missed), pushed, relativeL2: inference.relativeL2 };
 }
 
-export function loadModelFile(name: string, bytes: Uint8Array): ModelFile {
-  return { name, container: bytes, decoded: decodeContainer(bytes, name), sha256: Buffer.from(sha256Of(bytes)).toString('hex') };
-}

@@ -1,6 +1,7 @@
-// Runs a campaign's steps in dependency order (each model compressed before the runs that push it; runs in the
-// file's order, each repetition a step; the cross-run checks and the report last), each within its bound, a step
-// whose device dropped out retried with backoff on a fresh link (a target the campaign started is started again).
+// Runs a campaign's steps in dependency order (each model compressed before the runs that push it, as their own or as
+// one their task set names; runs in the file's order, each repetition a step; the cross-run checks and the report
+// last), each within its bound, a step whose device dropped out retried with backoff on a fresh link (a target the
+// campaign started is started again).
 // Finished steps are kept in state.json as they finish: after Ctrl-C or SIGKILL, --resume does only what is left.
 import { existsSync, readFileSync } from 'node:fs';
 import { compressToContainer } from '../compress/compress-model.js';
@@ -13,7 +14,8 @@ import { checkRepetition, type StepFailure } from './check-recording.js';
 import { deviceFacts, hostEnvironment } from './environment.js';
 import { buildCampaignReport, type CampaignSummary, onTargets } from './report.js';
 import { type CampaignState, type RunFolder, runKey, writeWhole } from './run-folder.js';
-import { loadModelFile, type ModelFile, runRepetition } from './run-step.js';
+import { loadModelFile, type ModelFile } from './ensure-models.js';
+import { runRepetition } from './run-step.js';
 import { withinBound } from './step-bound.js';
 import { TargetHandle } from './targets.js';
 
@@ -33,7 +35,7 @@ export interface CampaignOutcome {
 /** Errors no retry can mend: the device refused, the mode is not the device's, the file is wrong. */
 function permanent(error: unknown): boolean {
   if (!(error instanceof RtinferError)) return true;
-  return error.code.startsWith('device_') || ['mode_unsupported', 'invalid_taskset', 'unknown_field', 'tee_key_changed', 'interrupted', 'layer_too_large', 'unsupported_taskset'].includes(error.code);
+  return error.code.startsWith('device_') || ['mode_unsupported', 'invalid_taskset', 'unknown_field', 'tee_key_changed', 'interrupted', 'layer_too_large', 'unsupported_taskset', 'too_many_models'].includes(error.code);
 }
 
 export interface RunnerOptions {
@@ -49,7 +51,8 @@ export interface RunnerOptions {
 export async function runCampaign(options: RunnerOptions): Promise<CampaignOutcome> {
   const { campaign, folder, state, signal, progress } = options;
   const runs = campaign.runs.filter((run) => !options.targets || options.targets.includes(run.target));
-  const models = [...new Set(runs.map((run) => run.model))];
+  // A run's task set may name models besides its own: each compressed once, as the run's own.
+  const models = [...new Set(runs.flatMap((run) => [run.model, ...run.taskModels]))];
   const total = models.length + runs.reduce((sum, run) => sum + run.repetitions, 0);
   let index = 0;
   const handles = new Map<string, TargetHandle>();
@@ -127,7 +130,8 @@ export async function runCampaign(options: RunnerOptions): Promise<CampaignOutco
     for (let attempt = 1; ; attempt++) {
       folder.event({ event: 'started', step, attempt });
       try {
-        const result = await withinBound(step, bound, signal, (stepSignal) => runRepetition({ run, key, target, model, folder, signal: stepSignal }), () => target.reset());
+        const taskModels = run.taskModels.map((name) => files.get(name)!);
+        const result = await withinBound(step, bound, signal, (stepSignal) => runRepetition({ run, key, target, model, taskModels, models: campaign.models, folder, signal: stepSignal }), () => target.reset());
         if (signal.aborted) throw new RtinferError('interrupted', `${step} interrupted`, {});
         const device = await target.device();
         state.devices[run.target] = deviceFacts(device.info, campaign.targets.get(run.target)!.kind === 'start' ? 'started' : device.description);
