@@ -44,7 +44,6 @@ static int s_allow_no_tee;
 static rtp_stop_reply_t s_summary;
 
 static int reload(engine_error_t *err);
-static int load_place_zero(engine_error_t *err);
 
 void agent_taskset_allow_no_tee(int allow)
 {
@@ -204,10 +203,71 @@ static int place_ready(uint32_t place, uint8_t slot, uint32_t tasks, uint32_t en
            stats.job_slots >= tasks;
 }
 
-/* Loads the set's models other than the active slot's into their TA places (unless a place holds one already as the
- * plan needs it), each with a job slot per task that runs it, under the plan's entry budget (a load sizes its arena
- * for it). A model that does not fit the heap beside the ones held is refused by the TA with budget (need/have
- * bytes); every place keeps what it held. */
+/* Whether TA place `place` (not 0: the active slot's, which INFER runs, stays) holds nothing this set keeps: a place
+ * the set does not name (the previous set's model), or one the set loads again anyway. */
+static int replaceable(uint32_t place, uint32_t entry_budget)
+{
+    for (uint8_t k = 0; k < s_model_count; k++) {
+        if (s_models[k].place == place) {
+            return !place_ready(place, s_models[k].slot, s_models[k].tasks, entry_budget);
+        }
+    }
+    return place != 0;
+}
+
+/* The heap bytes the replaceable places' models hold (STATS planned_bytes: what RELEASE gives back). */
+static uint64_t replaceable_bytes(uint32_t entry_budget)
+{
+    uint64_t bytes = 0;
+    for (uint32_t place = 1; place < RTINFER_TA_MAX_MODELS; place++) {
+        rtinfer_ta_stats stats;
+        if (replaceable(place, entry_budget) && agent_tee_stats_of(place, &stats) == 0 && stats.loaded) {
+            bytes += stats.planned_bytes;
+        }
+    }
+    return bytes;
+}
+
+/* Empties the replaceable places that hold a model. A place the TA does not release (a TA without RELEASE) keeps
+ * its model, as every place did before. */
+static void release_replaceable(uint32_t entry_budget)
+{
+    for (uint32_t place = 1; place < RTINFER_TA_MAX_MODELS; place++) {
+        rtinfer_ta_stats stats;
+        if (replaceable(place, entry_budget) && agent_tee_stats_of(place, &stats) == 0 && stats.loaded) {
+            (void)agent_tee_release(place);
+        }
+    }
+}
+
+/* Loads set model `m` into its TA place: place 0 with the job slots of agent_tee_set_job_slots(), another with a job
+ * slot per task that runs it, under the plan's entry budget (a load sizes its arena for it). A load the TA refuses
+ * for its heap while replaceable places hold the previous set's models is tried once more after they are released
+ * (the set replaces the previous one), but only when they explain it: the refusal's need less their bytes is within
+ * the heap. Otherwise the TA's refusal stands (budget: need/have bytes) and every place keeps what it held. */
+static int load_model(const set_model *m, uint32_t entry_budget, engine_error_t *err)
+{
+    uint32_t size = 0;
+    if (stored_size(m->slot, &size, err) != 0) {
+        return -1;
+    }
+    for (int attempt = 0;; attempt++) {
+        const int loaded = m->place == 0 ? agent_tee_load_slot(m->slot, size, err)
+                                         : agent_tee_load_slot_at(m->slot, size, m->place, m->tasks, err);
+        if (loaded) {
+            return 0;
+        }
+        const uint64_t spare = attempt == 0 && agent_tee_heap_refused() ? replaceable_bytes(entry_budget) : 0u;
+        if (spare == 0 || err->need > err->have + spare) {
+            return -1;
+        }
+        release_replaceable(entry_budget);
+        *err = (engine_error_t){0};
+    }
+}
+
+/* Loads the set's models other than the active slot's into their TA places, unless a place holds one already as the
+ * plan needs it. */
 static int load_other_models(uint32_t entry_budget, engine_error_t *err)
 {
     for (uint8_t k = 0; k < s_model_count; k++) {
@@ -215,14 +275,7 @@ static int load_other_models(uint32_t entry_budget, engine_error_t *err)
         if (m->place == 0 || place_ready(m->place, m->slot, m->tasks, entry_budget)) {
             continue;
         }
-        if (set_budget(entry_budget, err) != 0) {
-            return -1;
-        }
-        uint32_t size = 0;
-        if (stored_size(m->slot, &size, err) != 0) {
-            return -1;
-        }
-        if (!agent_tee_load_slot_at(m->slot, size, m->place, m->tasks, err)) {
+        if (set_budget(entry_budget, err) != 0 || load_model(m, entry_budget, err) != 0) {
             return -1;
         }
     }
@@ -378,6 +431,7 @@ static int build_plan(const rtp_taskset_req_t *r, engine_error_t *err)
     for (uint8_t i = 0; i < r->task_count; i++) {
         s_enclave_tasks += r->tasks[i].policy != RTP_POLICY_NORMAL;
     }
+    uint32_t entry_budget = 0;
     if (s_enclave_tasks > 0) {
         const uint64_t capacity = r->has_capacity ? r->capacity : agent_tee_heap_budget();
         /* Slices run alone in the TA's entry arena, which a load sizes for the entry budget: the plan's capacity. A
@@ -386,7 +440,7 @@ static int build_plan(const rtp_taskset_req_t *r, engine_error_t *err)
         for (uint16_t u = 0; u < r->unit_count; u++) {
             sliced |= r->units[u].slices > 1;
         }
-        const uint32_t entry_budget = !sliced ? 0u : capacity > UINT32_MAX ? UINT32_MAX : (uint32_t)capacity;
+        entry_budget = !sliced ? 0u : capacity > UINT32_MAX ? UINT32_MAX : (uint32_t)capacity;
         if (check_models(r, err) != 0 || load_other_models(entry_budget, err) != 0 || read_models(err) != 0 ||
             check_units(r, capacity, err) != 0) {
             return -1;
@@ -416,7 +470,7 @@ static int build_plan(const rtp_taskset_req_t *r, engine_error_t *err)
                 return fail(err, RTP_ERR_INTERNAL, "the TA does not answer STATS", 0, 0);
             }
             agent_tee_set_job_slots(active->tasks > stats.job_slots ? active->tasks : stats.job_slots);
-            if (load_place_zero(err) != 0) {
+            if (load_model(active, entry_budget, err) != 0) {
                 agent_tee_set_job_slots(stats.job_slots); /* the TA kept its model and slots; later loads do too */
                 return -1; /* the TA's budget refusal (need/have bytes) or another */
             }
@@ -452,18 +506,9 @@ static int build_plan(const rtp_taskset_req_t *r, engine_error_t *err)
         }
     }
     s_plan.task_count = r->task_count;
+    /* Accepted: the set replaces the previous one, whose models in places this set does not name go. */
+    release_replaceable(entry_budget);
     return 0;
-}
-
-/* Loads the active slot into TA place 0 again (with the job slots set by agent_tee_set_job_slots()). */
-static int load_place_zero(engine_error_t *err)
-{
-    const int active = model_store_active();
-    uint32_t size = 0;
-    if (stored_size(active, &size, err) != 0) {
-        return -1;
-    }
-    return agent_tee_load_slot((uint8_t)active, size, err) ? 0 : -1;
 }
 
 /* Loads every model of the task set into its place again: frees the job slots of jobs stopped half way. */
@@ -491,6 +536,30 @@ static void refuse(uint32_t id, uint8_t type, const engine_error_t *err)
     reply_error_facts(id, err->code, err->message, &facts);
 }
 
+static void log_line(uint8_t level, const char *text)
+{
+    rtp_msg_t *m = reply_begin(RTP_MSG_LOG, 0);
+    m->body.log.level = level;
+    m->body.log.ticks = port_ticks();
+    m->body.log.text.ptr = text;
+    m->body.log.text.len = strlen(text);
+    (void)reply_send(m);
+}
+
+/* What an accepted set leaves in the TA, in a LOG line before the reply (SPEC §4.5, "Models"): the models held and
+ * the heap in use, so a host sees a place the set does not name given back. */
+static void log_heap(void)
+{
+    rtinfer_ta_stats stats;
+    if (agent_tee_stats(&stats) != 0) {
+        return;
+    }
+    static char text[120];
+    snprintf(text, sizeof text, "task set accepted: the TA holds %u model(s), %llu of %llu heap bytes in use",
+             (unsigned)stats.models, (unsigned long long)stats.heap_in_use, (unsigned long long)stats.heap_budget);
+    log_line(RTP_LOG_INFO, text);
+}
+
 void taskset_handle(const rtp_msg_t *req)
 {
     if (taskset_running()) {
@@ -505,6 +574,7 @@ void taskset_handle(const rtp_msg_t *req)
         return;
     }
     s_have_plan = 1;
+    log_heap();
     rtp_msg_t *m = reply_begin(RTP_MSG_TASKSET, req->id);
     m->body.taskset_reply.tasks = s_plan.task_count;
     (void)reply_send(m);
@@ -568,16 +638,6 @@ static void drain_and_send(void)
         trace_flush(0);
     }
     trace_flush(0);
-}
-
-static void log_line(uint8_t level, const char *text)
-{
-    rtp_msg_t *m = reply_begin(RTP_MSG_LOG, 0);
-    m->body.log.level = level;
-    m->body.log.ticks = port_ticks();
-    m->body.log.text.ptr = text;
-    m->body.log.text.len = strlen(text);
-    (void)reply_send(m);
 }
 
 static void finish_run(void)

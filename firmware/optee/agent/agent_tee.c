@@ -42,6 +42,7 @@ static struct {
     uint8_t placed[RTINFER_TA_MAX_MODELS];
     uint8_t placed_sha256[RTINFER_TA_MAX_MODELS][32];
     uint64_t placed_budget[RTINFER_TA_MAX_MODELS];
+    int heap_refused; /* the last refused load's reason was the TA heap */
 } s_tee;
 
 static uint8_t s_chunk[LOAD_CHUNK]; /* sealed bytes only */
@@ -308,6 +309,8 @@ int agent_tee_load_slot_at(uint8_t slot, uint32_t size, uint32_t place, uint32_t
                                (job_slots << RTINFER_TA_LOAD_SLOTS_SHIFT) | (place << RTINFER_TA_LOAD_PLACE_SHIFT);
         TEEC_Result r = ta_invoke_load(&s_tee.session, s_chunk, n, at, flags, &facts, &received, &active);
         if (r != TEEC_SUCCESS) {
+            s_tee.heap_refused = r == TEEC_ERROR_OUT_OF_MEMORY ||
+                                 (r == RTINFER_TA_ERROR_BUDGET && facts.reason != RTINFER_TA_BUDGET_ENTRY);
             refusal(r, &facts, err);
             return 0;
         }
@@ -323,6 +326,20 @@ int agent_tee_load_slot_at(uint8_t slot, uint32_t size, uint32_t place, uint32_t
     }
     s_tee.placed_budget[place] = s_tee.entry_budget;
     return 1;
+}
+
+int agent_tee_heap_refused(void)
+{
+    return s_tee.heap_refused;
+}
+
+int agent_tee_release(uint32_t place)
+{
+    if (!s_tee.open || place >= RTINFER_TA_MAX_MODELS || ta_invoke_release(&s_tee.session, place) != TEEC_SUCCESS) {
+        return -1;
+    }
+    s_tee.placed[place] = 0;
+    return 0;
 }
 
 int agent_tee_place_holds(uint32_t place, uint8_t slot, uint64_t entry_budget)

@@ -49,6 +49,14 @@ int agent_tee_load_slot(uint8_t slot, uint32_t size, engine_error_t *err);
  * A refused load leaves every place's model as it was. */
 int agent_tee_load_slot_at(uint8_t slot, uint32_t size, uint32_t place, uint32_t job_slots, engine_error_t *err);
 
+/* Whether the last refused load was refused for the TA heap (its budget or its allocator: need/have in bytes), not
+ * for its entry budget or its container. */
+int agent_tee_heap_refused(void);
+
+/* RELEASE: empties TA place `place`, its model's memory back to the heap budget (a later load fills it again).
+ * 0, or -1 when the TA refuses (the place then keeps its model). */
+int agent_tee_release(uint32_t place);
+
 /* Whether TA place `place` holds the model of `slot`'s current container, loaded under `entry_budget` (so its arena
  * is sized for it): a task set then need not load it again (its job slots are STATS's to tell). */
 int agent_tee_place_holds(uint32_t place, uint8_t slot, uint64_t entry_budget);

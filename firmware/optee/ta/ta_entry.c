@@ -184,6 +184,14 @@ static TEE_Result entry_budget_command(uint32_t types, TEE_Param params[4]) {
   return TEE_SUCCESS;
 }
 
+static TEE_Result release_command(uint32_t types, TEE_Param params[4]) {
+  if (!params_are(types, PARAMS(VALUE_IN, NONE, NONE)) || params[0].value.a >= RTINFER_TA_MAX_MODELS) return TEE_ERROR_BAD_PARAMETERS;
+  ta_model *model = g_ta.held[params[0].value.a];
+  g_ta.held[params[0].value.a] = NULL; /* its record is a spare again: the next load's staging one, maybe */
+  if (model) ta_model_release(model);
+  return TEE_SUCCESS;
+}
+
 TEE_Result TA_InvokeCommandEntryPoint(void *session, uint32_t command, uint32_t types, TEE_Param params[4]) {
   (void)session;
   rtinfer_ta_facts facts;
@@ -198,6 +206,7 @@ TEE_Result TA_InvokeCommandEntryPoint(void *session, uint32_t command, uint32_t 
     case RTINFER_TA_CMD_SHAPES: result = shapes_command(types, params); break;
     case RTINFER_TA_CMD_ENTRY_BUDGET: result = entry_budget_command(types, params); break;
     case RTINFER_TA_CMD_EMPTY: return TEE_SUCCESS; /* a world switch and nothing else: what the agent times */
+    case RTINFER_TA_CMD_RELEASE: result = release_command(types, params); break;
     case RTINFER_TA_CMD_TEST_IMPORT_KEY: result = import_key_command(types, params); break;
     default: return TEE_ERROR_NOT_SUPPORTED;
   }

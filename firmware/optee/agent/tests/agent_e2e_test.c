@@ -18,6 +18,10 @@
  *   mqtt             on a Mosquitto broker of the test's own (SPEC §5): the retained status with the HELLO body,
  *                    HELLO, a sealed push and INFER, a duplicated request answered with the same reply, the last
  *                    will on SIGKILL and the clean {0: false} on SIGTERM
+ *   taskset_releases_places  lenet-5 in both slots: a task set of the two, then one of slot 1's alone (two tasks)
+ *                    that fits the TA heap only once the TA gives back slot 0's place, which the newer set does not
+ *                    name: accepted, its LOG line showing one model's heap in use (measured on a TA of the test's
+ *                    own); a set refused for its units gives nothing back
  *   mqtt_access      Mosquitto with TLS (certificates made here with openssl), passwords and the ACL of
  *                    firmware/optee/agent/README.md: the agent connects with its own credentials and the CA pinned;
  *                    an anonymous client is refused; another device's credentials can neither read the agent's
@@ -45,6 +49,7 @@
 #include "rtinfer_nn/sha256.h"
 #include "rtinfer_ta.h"
 #include "sealed_test_vectors.h"
+#include "ta_invoke.h"
 
 #define TEST_IMPORT_KEY 0x7e570001u /* the TA's test build only (RTINFER_TA_TEST_HOOKS) */
 static const TEEC_UUID k_test_ta = {0x7d2b6a51, 0x3c8e, 0x4f0a, {0x9b, 0x14, 0x6e, 0x5d, 0x2c, 0x8a, 0x7e, 0x57}};
@@ -601,6 +606,109 @@ static void real_ta_key(void) {
   }
 }
 
+/* ---- a task set of two models, then of one: the TA gives back the place the newer set does not name ---- */
+
+/* The TA heap lenet-5 takes with `slots` job slots (no entry budget), measured on a TA instance of the test's own
+ * (the agent's TA build, another TEEC context, the same secure storage): what the agent's TA holds for it. */
+static uint64_t lenet_heap(uint32_t slots) {
+  TEEC_Context context;
+  TEEC_Session session;
+  uint32_t origin = 0;
+  rtinfer_ta_stats stats = {0};
+  CHECK(TEEC_InitializeContext(NULL, &context) == TEEC_SUCCESS, "context");
+  CHECK(TEEC_OpenSession(&context, &session, &k_test_ta, TEEC_LOGIN_PUBLIC, NULL, NULL, &origin) == TEEC_SUCCESS, "test TA");
+  uint8_t signer[32];
+  CHECK(sealed_vector_key("signer", 1, signer) == 0, "signer key");
+  TEEC_Operation op;
+  memset(&op, 0, sizeof op);
+  op.paramTypes = TEEC_PARAM_TYPES(TEEC_MEMREF_TEMP_INPUT, TEEC_VALUE_INPUT, TEEC_NONE, TEEC_NONE);
+  op.params[0].tmpref.buffer = signer;
+  op.params[0].tmpref.size = sizeof signer;
+  CHECK(ta_invoke(&session, RTINFER_TA_CMD_SIGNERS, &op, NULL) == TEEC_SUCCESS, "pin the vectors' signer (optional)");
+  size_t length = 0;
+  uint8_t *bytes = sealed_vector("lenet-5.rtms", &length);
+  rtinfer_ta_facts facts;
+  CHECK(bytes && ta_invoke_load_all(&session, bytes, length, 16384, slots << RTINFER_TA_LOAD_SLOTS_SHIFT, &facts) == TEEC_SUCCESS,
+        "lenet-5 with %u job slots on the test's TA", slots);
+  CHECK(ta_invoke_stats(&session, &stats) == TEEC_SUCCESS && stats.loaded && stats.heap_in_use == stats.planned_bytes, "STATS");
+  free(bytes);
+  TEEC_CloseSession(&session);
+  TEEC_FinalizeContext(&context);
+  return stats.heap_in_use;
+}
+
+/* TASKSET of LW tasks, task k on slots[k] (every model lenet-5), with one unit list per slot named. */
+static const tu_rx_t *lenet_taskset(uint32_t id, const uint8_t *slots, uint8_t count, int skip_a_layer) {
+  rtp_msg_t *m = request(RTP_MSG_TASKSET, id);
+  rtp_taskset_req_t *t = &m->body.taskset_req;
+  uint8_t named[4], lists = 0;
+  t->task_count = count;
+  for (uint8_t k = 0; k < count; k++) {
+    t->tasks[k] = (rtp_task_t){.task = k, .period_us = 1000000, .deadline_us = 1000000, .has_slot = true, .slot = slots[k],
+                               .has_policy = true, .policy = RTP_POLICY_LW};
+    uint8_t j = 0;
+    while (j < lists && named[j] != slots[k]) j++;
+    if (j == lists && lists < 4) named[lists++] = slots[k];
+  }
+  t->has_units = true;
+  for (uint8_t list = 0; list < lists; list++) {
+    for (uint32_t layer = 0; layer < s_ref.layer_count; layer++) {
+      if (skip_a_layer && layer == 1) continue;
+      t->units[t->unit_count++] = (rtp_unit_t){.layer = (uint16_t)layer, .slice = 0, .slices = 1, .memory = 1, .wcet_us = 1};
+    }
+  }
+  return agent_request(&s_agent, m);
+}
+
+/* An accepted TASKSET (its LOG line came before the reply): the models the TA holds and its heap in use. */
+static int accepted(const tu_rx_t *r, uint32_t logs_before, const char *what, unsigned *models, unsigned long long *in_use) {
+  CHECK(r && r->msg.type == RTP_MSG_TASKSET, "%s: accepted (got 0x%02x, code %u, need %llu, have %llu)", what, r ? r->msg.type : 0,
+        r && r->msg.type == RTP_MSG_ERROR ? r->msg.body.error.code : 0,
+        r && r->msg.type == RTP_MSG_ERROR ? (unsigned long long)r->msg.body.error.need : 0ull,
+        r && r->msg.type == RTP_MSG_ERROR ? (unsigned long long)r->msg.body.error.have : 0ull);
+  unsigned long long budget = 0;
+  const int parsed = s_agent.log_count == logs_before + 1u &&
+                     sscanf(s_agent.last_log, "task set accepted: the TA holds %u model(s), %llu of %llu heap bytes in use", models,
+                            in_use, &budget) == 3;
+  CHECK(parsed && budget == s_agent.tee_heap, "%s: the LOG line of the TA's heap (\"%s\")", what, s_agent.last_log);
+  return r && r->msg.type == RTP_MSG_TASKSET && parsed;
+}
+
+static void taskset_releases_places(void) {
+  import_vector_key();
+  const uint64_t one = lenet_heap(1), two = lenet_heap(2);
+  if (start_test_agent() != 0) return;
+  push_vector("lenet-5.rtms", 0);
+  push_vector("lenet-5.rtms", 1); /* active: its model in TA place 0, the other slot's goes to place 1 */
+  CHECK(active_slot(2) == 1, "slot 1 active");
+  /* Three lenet-5 do not fit the heap, two do (with a load's one 16 KiB segment buffer beside them). */
+  CHECK(2u * one + two > s_agent.tee_heap && one + two + 16384u <= s_agent.tee_heap,
+        "the test needs 2 x %llu + %llu over the heap %lu and %llu + %llu within it", (unsigned long long)one,
+        (unsigned long long)two, s_agent.tee_heap, (unsigned long long)one, (unsigned long long)two);
+  unsigned models = 0;
+  unsigned long long in_use = 0;
+  const uint8_t both[] = {0, 1}, alone[] = {1, 1};
+  if (!accepted(lenet_taskset(3, both, 2, 0), s_agent.log_count, "two models", &models, &in_use)) return;
+  CHECK(models == 2 && in_use == 2u * one, "two models held: %u, %llu bytes (one: %llu)", models, in_use, (unsigned long long)one);
+  /* Slot 1's model alone with two tasks: place 0 is loaded again with two job slots, which fits beside itself only
+   * once place 1 (slot 0's, which the set does not name) is given back. */
+  if (!accepted(lenet_taskset(4, alone, 2, 0), s_agent.log_count, "one model, two tasks", &models, &in_use)) return;
+  CHECK(models == 1 && in_use == two, "one model held: %u, %llu bytes in use (lenet-5 with two job slots: %llu)", models, in_use,
+        (unsigned long long)two);
+  check_infer_matches(5, "after the release");
+  /* The two models again, then a set refused for its units: the refusal gives nothing back, so the two-model set
+   * is accepted again without a load, the heap as it was. */
+  if (!accepted(lenet_taskset(6, both, 2, 0), s_agent.log_count, "two models again", &models, &in_use)) return;
+  CHECK(models == 2 && in_use == one + two, "two models held again: %u, %llu bytes", models, in_use);
+  const uint32_t logs = s_agent.log_count;
+  const tu_rx_t *r = lenet_taskset(7, alone, 2, 1);
+  CHECK(r && r->msg.type == RTP_MSG_ERROR && r->msg.body.error.code == RTP_ERR_INVALID && r->msg.body.error.need == 1 &&
+            r->msg.body.error.have == 2 && s_agent.log_count == logs,
+        "a layer skipped: invalid, need 1 have 2, no LOG line");
+  if (!accepted(lenet_taskset(8, both, 2, 0), logs, "two models after the refusal", &models, &in_use)) return;
+  CHECK(models == 2 && in_use == one + two, "the refused set released nothing: %u models, %llu bytes", models, in_use);
+}
+
 static void mqtt(void) {
   import_vector_key();
   int port = 0;
@@ -757,6 +865,7 @@ int main(int argc, char **argv) {
       {"hello_and_key", hello_and_key},   {"push_and_infer", push_and_infer}, {"restart_reloads", restart_reloads},
       {"tamper_refused", tamper_refused}, {"header_form", header_form},       {"real_ta_key", real_ta_key},       {"mqtt", mqtt},
       {"mqtt_access", mqtt_access},       {"ta_death", ta_death},             {"confidential_memory", confidential_memory},
+      {"taskset_releases_places", taskset_releases_places},
   };
   signal(SIGPIPE, SIG_IGN);
   setup();

@@ -91,6 +91,12 @@ static const tu_rx_t *wait_for(agent_proc *a, uint8_t type, uint32_t id)
         for (size_t i = 0; i < got && i < MAX_FRAMES; i++) {
             const rtp_msg_t *m = &s_rx[i].msg;
             a->seen[a->seen_count++ % 64u] = s_rx[i].status == RTP_DECODE_OK ? m->id : 0u;
+            if (s_rx[i].status == RTP_DECODE_OK && m->type == RTP_MSG_LOG) {
+                const size_t n = m->body.log.text.len < sizeof a->last_log ? m->body.log.text.len : sizeof a->last_log - 1u;
+                memcpy(a->last_log, m->body.log.text.ptr, n);
+                a->last_log[n] = '\0';
+                a->log_count++;
+            }
             if (s_rx[i].status == RTP_DECODE_OK && m->id == id && (m->type == type || m->type == RTP_MSG_ERROR)) {
                 return &s_rx[i];
             }

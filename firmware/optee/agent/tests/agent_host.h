@@ -30,6 +30,8 @@ struct agent_proc {
     uint16_t seq;
     uint32_t seen[64]; /* ids of every message received, in order (the last 64) */
     uint32_t seen_count;
+    char last_log[201];    /* the text of the last LOG line received (NUL-terminated), "" before any */
+    uint32_t log_count;    /* LOG lines received */
     tu_host_t host;
 };
 

@@ -81,3 +81,12 @@ TEEC_Result ta_invoke_empty(TEEC_Session *session)
   op.paramTypes = TEEC_PARAM_TYPES(TEEC_NONE, TEEC_NONE, TEEC_NONE, TEEC_NONE);
   return ta_invoke(session, RTINFER_TA_CMD_EMPTY, &op, NULL);
 }
+
+TEEC_Result ta_invoke_release(TEEC_Session *session, uint32_t place)
+{
+    TEEC_Operation op;
+    memset(&op, 0, sizeof op);
+    op.paramTypes = TEEC_PARAM_TYPES(TEEC_VALUE_INPUT, TEEC_NONE, TEEC_NONE, TEEC_NONE);
+    op.params[0].value.a = place;
+    return ta_invoke(session, RTINFER_TA_CMD_RELEASE, &op, NULL);
+}

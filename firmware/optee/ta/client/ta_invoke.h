@@ -31,6 +31,9 @@ TEEC_Result ta_invoke_load_all(TEEC_Session *session, const uint8_t *bytes, size
  * switch's round trip, for the caller to time. */
 TEEC_Result ta_invoke_empty(TEEC_Session *session);
 
+/* RELEASE: empties TA place `place` (its model's memory back to the heap budget). */
+TEEC_Result ta_invoke_release(TEEC_Session *session, uint32_t place);
+
 /* STATS into *out (zeroed first). */
 TEEC_Result ta_invoke_stats(TEEC_Session *session, rtinfer_ta_stats *out);
 /* STATS with the per-model fields of the model in `place` (rtinfer_ta.h). */

@@ -86,6 +86,15 @@ enum rtinfer_ta_command {
    * switch (an entry's round trip with no work), the cost the scheduler charges per entry. No parameters.
    */
   RTINFER_TA_CMD_EMPTY = 7,
+  /*
+   * RELEASE: empties a place: its model's weights, job slots (with any job's activations) and entry arena go back to
+   * the heap budget at once, and the place stays empty (STATS loaded 0, a unit naming it NO_MODEL) until a LOAD fills
+   * it. Every other place keeps its model; a load in progress is not touched (it fills its place when it completes).
+   * An empty place is released as a no-op. The agent releases the places a newer task set no longer names, which
+   * would otherwise hold their models until a load reused them (protocol/SPEC.md §4.5, "Models").
+   *   [0] VALUE_INPUT a: the place (0..RTINFER_TA_MAX_MODELS-1)
+   */
+  RTINFER_TA_CMD_RELEASE = 8,
 };
 
 #define RTINFER_TA_MAX_SIGNERS 4u

@@ -936,6 +936,48 @@ static void rollback_per_model(void) {
   CHECK(load_file("lenet-5.rtms", 5000, 0).result == TEEC_SUCCESS, "and lenet-5 at 3 loads after a restart");
 }
 
+/* RELEASE empties one place: its bytes back to the heap, the other place's model untouched and running; a load in
+ * progress into the released place completes there; an empty place is a no-op, a place past the TA's refused. */
+static void release_place(void) {
+  load_two_models();
+  const rtinfer_ta_stats both = stats_of(0), mix = stats_of(1);
+  CHECK(ta_invoke_release(&s_session, 1) == TEEC_SUCCESS, "RELEASE place 1");
+  const rtinfer_ta_stats s0 = stats_of(0), s1 = stats_of(1);
+  CHECK(s0.models == 1 && s0.loaded && !s1.loaded, "place 1 empty, place 0 kept (%u models)", s0.models);
+  CHECK(s0.heap_in_use == both.heap_in_use - mix.planned_bytes && s0.heap_in_use == s0.planned_bytes,
+        "the heap holds place 0's model only: %llu (was %llu, place 1's %llu)", (unsigned long long)s0.heap_in_use,
+        (unsigned long long)both.heap_in_use, (unsigned long long)mix.planned_bytes);
+  rtinfer_ta_unit units[] = {unit_of(0, 1, 0, s_reference.layer_count), unit_of(1, 101, 0, 1)};
+  run_outcome run = run_entry(units, 2);
+  CHECK(run.result == RTINFER_TA_ERROR_NO_MODEL && run.facts.index == 1 && run.facts.need == 1, "a unit of place 1: 0x%08x", run.result);
+  check_active_model_runs("after RELEASE of place 1");
+  CHECK(ta_invoke_release(&s_session, 1) == TEEC_SUCCESS && stats().heap_in_use == s0.heap_in_use, "an empty place: a no-op");
+  CHECK(ta_invoke_release(&s_session, RTINFER_TA_MAX_MODELS) == TEEC_ERROR_BAD_PARAMETERS, "no such place");
+  /* ops-mix into place 1 again, released half way through its load: the load completes into place 1. */
+  size_t length = 0;
+  uint8_t *sealed = sealed_vector("small.rtms", &length);
+  const uint32_t flags = (2u << RTINFER_TA_LOAD_SLOTS_SHIFT) | (1u << RTINFER_TA_LOAD_PLACE_SHIFT);
+  TEEC_Result half = sealed ? TEEC_SUCCESS : TEEC_ERROR_ITEM_NOT_FOUND;
+  for (size_t at = 0; at < length / 2u && half == TEEC_SUCCESS; at += 1000) {
+    half = load_chunk(sealed + at, at + 1000 < length / 2u ? 1000 : length / 2u - at, (uint32_t)at, flags).result;
+  }
+  CHECK(half == TEEC_SUCCESS, "half of ops-mix (0x%08x)", half);
+  CHECK(ta_invoke_release(&s_session, 1) == TEEC_SUCCESS, "RELEASE during the load");
+  load_outcome out = load_chunk(sealed + length / 2u, length - length / 2u, (uint32_t)(length / 2u), flags | RTINFER_TA_LOAD_LAST);
+  CHECK(out.result == TEEC_SUCCESS && out.active, "the load completes (0x%08x)", out.result);
+  free(sealed);
+  CHECK(stats_of(1).loaded && stats().heap_in_use == both.heap_in_use, "both models again, the heap as before: %llu",
+        (unsigned long long)stats().heap_in_use);
+  units[1] = unit_of(1, 101, 0, s_mix.layer_count);
+  run = run_entry(units, 2);
+  CHECK(run.result == TEEC_SUCCESS && check_mixed_outputs(&run, "after the reload") == 2, "both models answer");
+  /* Every place released: nothing held. */
+  CHECK(ta_invoke_release(&s_session, 0) == TEEC_SUCCESS && ta_invoke_release(&s_session, 1) == TEEC_SUCCESS, "RELEASE both");
+  const rtinfer_ta_stats none = stats();
+  CHECK(none.models == 0 && none.heap_in_use == 0 && !none.loaded, "nothing held: %u models, %llu bytes", none.models,
+        (unsigned long long)none.heap_in_use);
+}
+
 static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
   (void)st;
   (void)flag;
@@ -971,6 +1013,7 @@ int main(int argc, char **argv) {
       {"two_models", two_models},
       {"two_models_budget", two_models_budget},
       {"rollback_per_model", rollback_per_model},
+      {"release_place", release_place},
   };
   if (argc != 2 || !mkdtemp(s_storage)) return 2;
   setenv("TEESIM_STORAGE_DIR", s_storage, 1);
