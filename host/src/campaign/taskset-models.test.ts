@@ -51,7 +51,7 @@ describe('models a task set names in a campaign', () => {
     expect(campaign.models.get('mlp')).toMatchObject({ source: 'lenet-300-100', compression: { prune: 0.5 } });
   });
 
-  it('a task names a model by its name under models:, by its source, or the task set\'s top-level one (the run\'s)', () => {
+  it('a task names a model by its name under models: or by its source; one naming none runs the run\'s model', () => {
     const campaign = parseCampaign(TWO, join(examples, 'two-models.yaml'));
     const file = taskset('mixed', [undefined, 'lenet-5', 'mlp', 'lenet-300-100']);
     const tasks = parseDeviceTaskset(readFileSync(file, 'utf8'), file);
@@ -60,6 +60,11 @@ describe('models a task set names in a campaign', () => {
     // A normal-world task runs no model in the enclave, whatever it names.
     expect(resolved).toEqual({ models: ['lenet', 'lenet', 'mlp', 'mlp', undefined] });
     expect(otherModels((resolved as { models: (string | undefined)[] }).models, 'lenet')).toEqual(['mlp']);
+    // A run of mlp: the task naming lenet-5 still runs lenet (an entry's source), the one naming none mlp.
+    expect(resolveTaskModels(tasks, 'lenet-5', 'mlp', campaign.models, file)).toEqual({ models: ['mlp', 'lenet', 'mlp', 'mlp'] });
+    // The top-level model declared nowhere stands for the run's model, as in a task set of one model.
+    const classic = new Map([['classic', { ...campaign.models.get('lenet')!, name: 'classic', source: 'lenet-5-classic' }], ['mlp', campaign.models.get('mlp')!]]);
+    expect(resolveTaskModels(tasks, 'lenet-5', 'classic', classic, file)).toEqual({ models: ['classic', 'classic', 'mlp', 'mlp'] });
     expect(parseCampaign(withTaskset(file), join(examples, 'edited.yaml')).runs[0]!.taskModels).toEqual(['mlp']);
   });
 

@@ -1,8 +1,9 @@
 // The models a run's task set names (issue 13, "each task names its model"), as the campaign knows them: an enclave
 // task's own `model:` is one under the campaign's `models:` (by its name there, or by its source: a zoo name, or a
 // file resolved against the task set's folder), so the campaign compresses it with its settings and pushes it as it
-// does the run's own model. A task that names none, or the task set's top-level model, runs the run's model; a
-// normal-world task runs none in the enclave.
+// does the run's own model. A task that names none runs the run's model, as does one that names the task set's
+// top-level model when no entry under `models:` is that (the run's model stands for it); a normal-world task runs
+// none in the enclave.
 import { dirname, resolve } from 'node:path';
 import type { NamedDeviceTask } from '../device/device-taskset-file.js';
 import { isZooName } from '../model/zoo/index.js';
@@ -19,7 +20,8 @@ export interface UndeclaredModel {
 
 /**
  * Each task's model by its name under `models:` (`runModel` for an enclave task that names none, or names the task
- * set's top-level `model`), undefined for a normal-world task; or the first task whose model is declared nowhere.
+ * set's top-level `model` declared nowhere), undefined for a normal-world task; or the first task whose model is
+ * declared nowhere.
  */
 export function resolveTaskModels(
   tasks: readonly NamedDeviceTask[],
@@ -41,11 +43,11 @@ export function resolveTaskModels(
       resolved.push(undefined);
       continue;
     }
-    if (task.model === undefined || task.model === fileModel) {
+    if (task.model === undefined) {
       resolved.push(runModel);
       continue;
     }
-    const name = byName(task.model);
+    const name = byName(task.model) ?? (task.model === fileModel ? runModel : undefined);
     if (name === undefined) return { undeclared: { task: task.name ?? String(task.task), model: task.model } };
     resolved.push(name);
   }
