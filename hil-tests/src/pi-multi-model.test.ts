@@ -4,10 +4,10 @@
 // set, checks each list against its own model, and runs both models' jobs under LW and FUSION with the world entries
 // (and, replayed with the times the agent traced, the very entries and groups) the host's simulator predicts. Models
 // that together do not fit the TA heap are refused with need/have (a second agent whose teesim TA has a smaller
-// heap), and the model held before still answers.
+// heap), and the model held before still answers. A later set naming fewer models gives back the others' TA memory.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DeviceError, type DeviceSession, loadTeeModel, parseDeviceTaskset, parseTeeTasksetSettings, planTeeTaskset, simulate } from 'rtinfer';
+import { DeviceError, type DeviceSession, loadTeeModel, parameterCount, parseDeviceTaskset, parseTeeTasksetSettings, planTeeTaskset, simulate } from 'rtinfer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rtinfer } from './support/cli.js';
 import { jsonLines, type PiFixture, piFixture, redirectEnv, refusedTaskset, rtinferAll } from './support/pi-fixture.js';
@@ -190,6 +190,50 @@ describe(`rtinfer run with a task set of two models (${piTargetKind()})`, () => 
     if (policy === 'lw') expect(measured.enters).toBe(8 * graph.layers.length);
     else expect(measured.enters).toBeLessThan(8 * graph.layers.length);
   }, 120_000);
+});
+
+/** What the TA holds after an accepted TASKSET: the agent's LOG line just before the reply (SPEC.md §4.5, "Models"). */
+interface TaHeld { models: number; inUse: number; budget: number }
+const HELD_LINE = /^task set accepted: the TA holds (\d+) model\(s\), (\d+) of (\d+) heap bytes in use$/;
+
+describe(`a later task set that names fewer models (${piTargetKind()})`, () => {
+  let session: DeviceSession;
+  const logs: string[] = [];
+  beforeAll(async () => {
+    session = await connectPi(pi.agent, PATIENT);
+    session.on('unsolicited', (message) => {
+      if (message.type === 'LOG') logs.push(message.body.text);
+    });
+  });
+  afterAll(async () => {
+    await session?.close();
+  });
+
+  /** Sends a TASKSET the device must accept and reads its LOG line. */
+  async function accepted(body: Parameters<typeof refusedTaskset>[1]): Promise<TaHeld> {
+    const before = logs.length;
+    await session.request('TASKSET', body, LOADING);
+    expect(logs.length, logs.join('\n')).toBe(before + 1);
+    const match = HELD_LINE.exec(logs.at(-1)!);
+    expect(match, logs.at(-1)).not.toBeNull();
+    return { models: Number(match![1]), inUse: Number(match![2]), budget: Number(match![3]) };
+  }
+
+  it('the TA gives back the place of the model it no longer names: its heap in use drops to the one model\'s', async () => {
+    // lenet-300-100 (the active slot's, TA place 0) alone with two tasks, then with a lenet-5 task (place 1), then alone.
+    const text = [`model: ${mlp}`, 'tasks:', `  - { name: camera, task: 0, period: ${scaled(500)}, deadline: ${scaled(500)}, policy: lw }`, `  - { name: lidar, task: 1, period: ${scaled(500)}, deadline: ${scaled(500)}, policy: lw }`, ''].join('\n');
+    const mlpAlone = planTeeTaskset(parseDeviceTaskset(text), { graph: loadTeeModel(mlp), teeHeap: pi.agent.teeHeap, settings: parseTeeTasksetSettings(text) }).body;
+    const alone = await accepted(mlpAlone);
+    const both = await accepted(planTwoModels(pis, twoModelYaml(pis)).body);
+    const againAlone = await accepted(mlpAlone);
+    expect(alone).toMatchObject({ models: 1, budget: pi.agent.teeHeap });
+    expect(both.models).toBe(2);
+    // lenet-5 beside it holds at least its float32 weights (the TA keeps them dense) ...
+    expect(both.inUse - alone.inUse).toBeGreaterThanOrEqual(4 * parameterCount(loadTeeModel(pi.model)));
+    // ... and they go with the set that no longer names it: the heap holds exactly what lenet-300-100 alone held.
+    expect(againAlone).toEqual(alone);
+    console.log(`pi-multi-model: TA heap in use ${alone.inUse} B (lenet-300-100), ${both.inUse} B with lenet-5, ${againAlone.inUse} B after the one-model set`);
+  }, 180_000);
 });
 
 // A TA heap that holds lenet-5 and lenet-300-100 with a job slot each (what pushing the second model needs, the first
