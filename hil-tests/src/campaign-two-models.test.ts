@@ -4,7 +4,8 @@
 // task from its own model, and the device runs both: world switches as the simulator predicts for the two-model plan,
 // outputs the host reference's. The second run, and a resumed one, push nothing: the slots hold both already. On a
 // running agent (device:) that holds one model, a run of two pushes the second beside it without displacing it, and a
-// run whose own model is the other one keeps both.
+// run whose own model is the other one keeps both. On a bench's Pi, the daemon's client plans the same two-model set
+// from the task set file.
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +14,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { campaign, campaignProcess, events, examples, readAllTraces, readJson, RUN_FOLDER_FILES, validateJunit } from './support/campaign.js';
 import { rtinfer } from './support/cli.js';
 import { hilPiTarget, requires } from './support/hil-target.js';
+import { simBenchFixture } from './support/sim-bench-fixture.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'rtinfer-campaign-two-models-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -190,5 +192,37 @@ describe('runs of one model and of two, in turn, on a running agent', () => {
     const sealed = (model: string) => readJson<{ sha256: string }>(join(turns, 'models', `${model}.${agent!.deviceId}.sealed.json`)).sha256;
     expect(slots.find((slot) => slot.modelId === 'lenet-5')).toMatchObject({ active: false, sha256: sealed('lenet') });
     expect(slots.find((slot) => slot.modelId === 'lenet-300-100')).toMatchObject({ active: true, sha256: sealed('mlp') });
+  }, CAMPAIGN_BOUND_MS + 30_000);
+});
+
+describe('the two-model example on a bench\'s Pi, through its daemon', () => {
+  const sim = simBenchFixture({ prefix: 'campaign-two-models-bench', bench: `two-models-${process.pid}`.slice(0, 32) });
+
+  it('both models pushed sealed by the daemon, the plan made here from both: world switches as the simulator predicts', async (context) => {
+    requires(context, hilPiTarget(), ['spawn']);
+    const lab = join(sim.dir, 'lab.yaml');
+    const provisioned = await rtinfer('provision', '--device', sim.pi.mqtt, '--lab', lab, '--json');
+    expect(provisioned.code, provisioned.stdout + provisioned.stderr).toBe(0);
+    const file = join(sim.dir, 'two-models-bench.yaml');
+    const example = readFileSync(join(examples, 'two-models.yaml'), 'utf8');
+    writeFileSync(
+      file,
+      example
+        .replace('  pi-sim: { start: optee-sim }', `  pi-sim: { bench: ${sim.bench}, device: ${sim.pi.deviceId}, broker: "${sim.broker}", lab: ${lab} }`)
+        .replaceAll('taskset: tasksets/', `taskset: ${join(examples, 'tasksets')}/`),
+    );
+    const bench = join(sim.dir, 'out');
+    const result = await campaign('run', file, '--out', bench);
+    expect(result.code, result.stderr + result.stdout).toBe(0);
+    expect(result.stdout).toMatch(/run:lw-r1[^\n]*\n[^\n]*model pushed/);
+    for (const model of ['lenet', 'mlp']) expect(existsSync(join(bench, 'models', `${model}.${sim.pi.deviceId}.sealed.json`)), model).toBe(true);
+    const summary = readJson<{ passed: boolean; runs: Verdict[] }>(join(bench, 'summary.json'));
+    expect(summary.passed).toBe(true);
+    for (const verdict of summary.runs) {
+      const analysis = readJson<Analysis>(join(bench, 'analysis', `${verdict.key}.json`));
+      expect(analysis.plan.models.map(({ model, units }) => [model, units])).toEqual([['lenet', 8], ['mlp', 7]]);
+      expect(verdict.counts).toMatchObject({ jobs: 4, misses: 0 });
+      expect(verdict.worldSwitches, verdict.key).toBe(2 * analysis.simulated.worldEntries);
+    }
   }, CAMPAIGN_BOUND_MS + 30_000);
 });

@@ -7,7 +7,6 @@ import { readDeviceTaskset, toTasksetSpec, type NamedDeviceTask } from '../devic
 import { TRACE_JOBS, TRACE_LAYERS } from '../device/periodic-run.js';
 import type { DeviceInfo } from '../device/session.js';
 import { isTeeDevice } from '../device/tee-key.js';
-import { planTeeTaskset, readTeeTasksetSettings, type TeeTasksetPlan } from '../device/tee-taskset.js';
 import { RtinferError } from '../errors.js';
 import { compareWithReference } from '../nn/device-reference.js';
 import { simulate } from '../sched/simulator.js';
@@ -17,7 +16,7 @@ import type { InferenceOutcome } from './assertions.js';
 import { type Campaign, type CampaignRun, teeModes } from './campaign-spec.js';
 import { ensureModels, type ModelFile } from './ensure-models.js';
 import { type RunFolder, writeWhole } from './run-folder.js';
-import { resolveTaskModels } from './taskset-models.js';
+import { teeRunPlan } from './tee-run-plan.js';
 import type { TargetHandle } from './targets.js';
 
 /** The run's mode must be the device's to run, by its HELLO: int8 where caps bit 6 says so (not in an enclave), LW and
@@ -33,25 +32,6 @@ function requireMode(run: CampaignRun, info: DeviceInfo): void {
     throw new RtinferError('mode_unsupported', `${run.name}: mode ${run.mode} is for ${tee ? 'a device without an enclave' : 'a TEE device (lw, fusion, fusion-budget)'}, and ${info.deviceId} (${info.board}) ${tee ? 'is a TEE device' : 'has no enclave'}`, facts);
   }
   if (run.mode === 'trec' && (info.caps & Capability.TREC) === 0) throw new RtinferError('mode_unsupported', `${run.name}: ${info.deviceId} (${info.board}) has no TREC capability`, facts);
-}
-
-/**
- * The plan of a TEE run: each enclave task runs the model it names (the campaign's, under its name there), from the
- * slot the campaign pushed that model to; the run's model stands for the task set's top-level one.
- */
-function planWithModels(run: CampaignRun, tasks: readonly NamedDeviceTask[], model: ModelFile, taskModels: readonly ModelFile[], slots: ReadonlyMap<string, number>, models: Campaign['models'], teeHeap: number): TeeTasksetPlan {
-  const settings = readTeeTasksetSettings(run.taskset);
-  const resolved = resolveTaskModels(tasks, settings.model, run.model, models, run.taskset);
-  // The campaign's file was checked when it was read: a task set edited since is refused here, as there.
-  if ('undeclared' in resolved) throw new RtinferError('invalid_taskset', `${run.taskset}: task "${resolved.undeclared.task}" names the model "${resolved.undeclared.model}", which is not under the campaign's models`, { ...resolved.undeclared });
-  const several = taskModels.length > 0;
-  const named = tasks.map((task, index) => {
-    const name = resolved.models[index];
-    if (name === undefined) return task;
-    return { ...task, model: name, ...(several ? { slot: slots.get(name)! } : {}) };
-  });
-  const graphs = new Map(taskModels.map((each) => [each.name, each.decoded.graph]));
-  return planTeeTaskset(named, { graph: model.decoded.graph, graphs, teeHeap, settings: { ...settings, model: run.model }, policy: run.mode as 'lw' | 'fusion' | 'fusion-budget' });
 }
 
 export interface RepetitionResult {
@@ -83,10 +63,10 @@ export async function runRepetition(options: { run: CampaignRun; key: string; ta
   // The run's mode is the campaign's variable: every task of the set runs in it.
   const tasks: NamedDeviceTask[] = readDeviceTaskset(run.taskset).map((task) => (tee ? task : { ...task, mode: run.mode === 'trec' ? 'trec' : 'dense' }));
   const spec = toTasksetSpec(tasks);
-  const policy = run.mode as 'lw' | 'fusion' | 'fusion-budget';
   // The plan a TEE device gets (through a bench, its daemon's client makes the same one from the task set file).
-  const plan: TeeTasksetPlan | undefined = tee ? planWithModels(run, tasks, model, options.taskModels, slots, options.models, info.teeHeap ?? info.ram) : undefined;
-  const periodic = await device.runPeriodic({ tasks, durationUs: run.durationUs, trace: tee ? TRACE_JOBS | TRACE_LAYERS : TRACE_JOBS, signal, ...(plan ? { tasksetBody: plan.body, tee: { file: run.taskset, tasks, policy } } : {}) });
+  const planned = tee ? teeRunPlan({ run, tasks, model, taskModels: options.taskModels, slots, models: options.models, folder, teeHeap: info.teeHeap ?? info.ram }) : undefined;
+  const plan = planned?.plan;
+  const periodic = await device.runPeriodic({ tasks, durationUs: run.durationUs, trace: tee ? TRACE_JOBS | TRACE_LAYERS : TRACE_JOBS, signal, ...(planned ? { tasksetBody: planned.plan.body, tee: planned.source } : {}) });
   if (periodic.cancelled) throw new RtinferError('interrupted', `${key}: stopped before its duration ended`, { run: run.name });
 
   const schedulePlan = plan && schedulePlanOf(plan);
