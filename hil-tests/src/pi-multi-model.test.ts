@@ -70,6 +70,17 @@ function twoModelYaml({ fixture, mlp, slots }: TwoModels, lenets = 1, period = s
   ].join('\n');
 }
 
+/** Two lenet-300-100 tasks on the active slot (its model, TA place 0): a set of that one model. */
+function mlpAloneYaml(): string {
+  return [
+    `model: ${mlp}`,
+    'tasks:',
+    `  - { name: camera, task: 0, period: ${scaled(500)}, deadline: ${scaled(500)}, policy: lw }`,
+    `  - { name: lidar, task: 1, period: ${scaled(500)}, deadline: ${scaled(500)}, policy: lw }`,
+    '',
+  ].join('\n');
+}
+
 function planTwoModels({ fixture, mlp }: TwoModels, text: string, policy?: 'lw' | 'fusion') {
   return planTeeTaskset(parseDeviceTaskset(text), {
     graph: loadTeeModel(fixture.model),
@@ -166,13 +177,7 @@ describe(`rtinfer run with a task set of two models (${piTargetKind()})`, () => 
   }, 180_000);
 
   it.each(['lw', 'fusion'] as const)('the second model\'s own set under %s: world entries as the simulator counts for its units', async (policy) => {
-    const text = [
-      `model: ${mlp}`,
-      'tasks:',
-      `  - { name: camera, task: 0, period: ${scaled(500)}, deadline: ${scaled(500)}, policy: lw }`,
-      `  - { name: lidar, task: 1, period: ${scaled(500)}, deadline: ${scaled(500)}, policy: lw }`,
-      '',
-    ].join('\n');
+    const text = mlpAloneYaml();
     const file = join(pi.dir, 'mlp.yaml');
     writeFileSync(file, text);
     const recording = join(pi.dir, `mlp-${policy}.rtrace.jsonl`);
@@ -221,7 +226,7 @@ describe(`a later task set that names fewer models (${piTargetKind()})`, () => {
 
   it('the TA gives back the place of the model it no longer names: its heap in use drops to the one model\'s', async () => {
     // lenet-300-100 (the active slot's, TA place 0) alone with two tasks, then with a lenet-5 task (place 1), then alone.
-    const text = [`model: ${mlp}`, 'tasks:', `  - { name: camera, task: 0, period: ${scaled(500)}, deadline: ${scaled(500)}, policy: lw }`, `  - { name: lidar, task: 1, period: ${scaled(500)}, deadline: ${scaled(500)}, policy: lw }`, ''].join('\n');
+    const text = mlpAloneYaml();
     const mlpAlone = planTeeTaskset(parseDeviceTaskset(text), { graph: loadTeeModel(mlp), teeHeap: pi.agent.teeHeap, settings: parseTeeTasksetSettings(text) }).body;
     const alone = await accepted(mlpAlone);
     const both = await accepted(planTwoModels(pis, twoModelYaml(pis)).body);

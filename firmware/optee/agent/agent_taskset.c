@@ -3,7 +3,8 @@
  * the main loop stay the STM32 app's own. TASKSET checks a DeepTrust^RT task set against the TA (policies, the
  * plan's units from the host's LW planner, the heap budget, the job slots every task needs) and keeps it; RUN
  * starts the EDF dispatcher's thread (agent_dispatch_thread.c); the main loop drains its trace events into the
- * app's trace ring and sends them; STOP (or the end of the duration) joins it and answers the summary.
+ * app's trace ring and sends them; STOP (or the end of the duration) joins it and answers the summary. An accepted
+ * set replaces the previous one: the TA places it does not name are emptied (RELEASE), place 0 always kept.
  */
 #include <stdio.h>
 #include <string.h>
@@ -204,40 +205,34 @@ static int place_ready(uint32_t place, uint8_t slot, uint32_t tasks, uint32_t en
 }
 
 /* Whether TA place `place` (not 0: the active slot's, which INFER runs, stays) holds nothing this set keeps: a place
- * the set does not name (the previous set's model), or one the set loads again anyway. */
-static int replaceable(uint32_t place, uint32_t entry_budget)
+ * the set does not name (the previous set's model), or, while the set's loads go on (`loading`), one it names but
+ * loads again anyway. */
+static int replaceable(uint32_t place, int loading, uint32_t entry_budget)
 {
     for (uint8_t k = 0; k < s_model_count; k++) {
         if (s_models[k].place == place) {
-            return !place_ready(place, s_models[k].slot, s_models[k].tasks, entry_budget);
+            return loading && !place_ready(place, s_models[k].slot, s_models[k].tasks, entry_budget);
         }
     }
     return place != 0;
 }
 
-/* The heap bytes the replaceable places' models hold (STATS planned_bytes: what RELEASE gives back). */
-static uint64_t replaceable_bytes(uint32_t entry_budget)
+/* The replaceable places that hold a model: the heap bytes their models hold (STATS planned_bytes: what RELEASE
+ * gives back), and with `release`, each emptied. A place the TA does not release (a TA without RELEASE) keeps its
+ * model, as every place did before. */
+static uint64_t replaceable_places(int loading, uint32_t entry_budget, int release)
 {
     uint64_t bytes = 0;
     for (uint32_t place = 1; place < RTINFER_TA_MAX_MODELS; place++) {
         rtinfer_ta_stats stats;
-        if (replaceable(place, entry_budget) && agent_tee_stats_of(place, &stats) == 0 && stats.loaded) {
+        if (replaceable(place, loading, entry_budget) && agent_tee_stats_of(place, &stats) == 0 && stats.loaded) {
             bytes += stats.planned_bytes;
+            if (release) {
+                (void)agent_tee_release(place);
+            }
         }
     }
     return bytes;
-}
-
-/* Empties the replaceable places that hold a model. A place the TA does not release (a TA without RELEASE) keeps
- * its model, as every place did before. */
-static void release_replaceable(uint32_t entry_budget)
-{
-    for (uint32_t place = 1; place < RTINFER_TA_MAX_MODELS; place++) {
-        rtinfer_ta_stats stats;
-        if (replaceable(place, entry_budget) && agent_tee_stats_of(place, &stats) == 0 && stats.loaded) {
-            (void)agent_tee_release(place);
-        }
-    }
 }
 
 /* Loads set model `m` into its TA place: place 0 with the job slots of agent_tee_set_job_slots(), another with a job
@@ -257,11 +252,11 @@ static int load_model(const set_model *m, uint32_t entry_budget, engine_error_t 
         if (loaded) {
             return 0;
         }
-        const uint64_t spare = attempt == 0 && agent_tee_heap_refused() ? replaceable_bytes(entry_budget) : 0u;
+        const uint64_t spare = attempt == 0 && agent_tee_heap_refused() ? replaceable_places(1, entry_budget, 0) : 0u;
         if (spare == 0 || err->need > err->have + spare) {
             return -1;
         }
-        release_replaceable(entry_budget);
+        (void)replaceable_places(1, entry_budget, 1);
         *err = (engine_error_t){0};
     }
 }
@@ -507,7 +502,7 @@ static int build_plan(const rtp_taskset_req_t *r, engine_error_t *err)
     }
     s_plan.task_count = r->task_count;
     /* Accepted: the set replaces the previous one, whose models in places this set does not name go. */
-    release_replaceable(entry_budget);
+    (void)replaceable_places(0, entry_budget, 1);
     return 0;
 }
 
