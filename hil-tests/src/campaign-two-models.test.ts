@@ -193,6 +193,35 @@ describe('runs of one model and of two, in turn, on a running agent', () => {
     expect(slots.find((slot) => slot.modelId === 'lenet-5')).toMatchObject({ active: false, sha256: sealed('lenet') });
     expect(slots.find((slot) => slot.modelId === 'lenet-300-100')).toMatchObject({ active: true, sha256: sealed('mlp') });
   }, CAMPAIGN_BOUND_MS + 30_000);
+
+  it('a model the campaign does not know pushed over lenet and made active: the run of both frees a slot, displacing neither', async (context) => {
+    requires(context, hilPiTarget(), ['spawn']);
+    // mlp active, lenet beside it (the campaign above); another model, pushed sealed by hand, lands in lenet's slot.
+    const other = join(dir, 'classic.rtm');
+    const compressed = await rtinfer('compress', 'lenet-5-classic', '-o', other);
+    expect(compressed.code, compressed.stderr).toBe(0);
+    const pushed = await rtinfer('push', other, '--device', agent!.pty, '--lab', join(turns, 'lab.yaml'));
+    expect(pushed.code, pushed.stderr).toBe(0);
+    const models = async () => {
+      const listed = await rtinfer('models', '--device', agent!.pty, '--json');
+      expect(listed.code, listed.stderr).toBe(0);
+      return (JSON.parse(listed.stdout) as { slots: { modelId?: string; active: boolean }[] }).slots.map((slot) => [slot.modelId, slot.active]);
+    };
+    // Its model id is its file's name.
+    expect((await models()).sort()).toEqual([['classic', true], ['lenet-300-100', false]]);
+    // The run of lenet and mlp again (resumed): mlp is held, but the only slot not active holds it. mlp is made active
+    // in place, lenet goes where the other model was.
+    const state = readJson<{ done: Record<string, unknown> }>(join(turns, 'state.json'));
+    delete state.done['run:two-r1'];
+    writeFileSync(join(turns, 'state.json'), JSON.stringify(state));
+    rmSync(join(turns, 'traces', 'two-r1.rtrace.jsonl'));
+    const resumed = await campaign('run', '--resume', turns);
+    expect(resumed.code, resumed.stderr + resumed.stdout).toBe(0);
+    expect(resumed.stdout).toMatch(/run:two-r1[^\n]*\n[^\n]*model pushed; assertions pass/);
+    expect((await models()).sort()).toEqual([['lenet-300-100', false], ['lenet-5', true]]);
+    const verdict = readJson<Verdict>(join(turns, 'verdicts', 'two-r1.json'));
+    expect(verdict.status).toBe('checked');
+  }, CAMPAIGN_BOUND_MS + 30_000);
 });
 
 describe('the two-model example on a bench\'s Pi, through its daemon', () => {

@@ -76,31 +76,41 @@ export class TooManyModelsError extends RtinferError {
 /**
  * Each of `others` in a slot of its own and the run's model active; returns whether anything was pushed and the slot
  * holding each model (none for a run of one model). Refused before anything is pushed when the device has fewer
- * slots than models. A push goes to the lowest slot that is neither active nor holding another of the run's models
- * (so none displaces one the run needs), when there is one.
+ * slots than models. A model held in any slot stays there; one that is not goes to the lowest slot neither active nor
+ * holding another of the run's models, so that no push displaces one the run needs. The run's model is made active
+ * last (pushed again into its own slot, if another was made active since).
  */
 export async function ensureModels(device: CampaignDevice, target: TargetHandle, run: string, model: ModelFile, others: readonly ModelFile[], folder: RunFolder, signal: AbortSignal): Promise<{ pushed: boolean; slots: Map<string, number> }> {
   const info = device.info;
   const models = [model, ...others];
   let held = await device.slots();
   if (models.length > held.count) throw new TooManyModelsError(run, device.description, models.map((each) => each.name), held.count);
-  const freeFor = (each: ModelFile): number | undefined => {
-    const kept = new Set(held.verified.filter((slot) => models.some((other) => other !== each && heldSha256(folder, other, info) === slot.sha256)).map((slot) => slot.slot));
-    return Array.from({ length: held.count }, (_, slot) => slot).find((slot) => slot !== held.active && !kept.has(slot));
-  };
+  const slotOf = (each: ModelFile) => held.verified.find((slot) => slot.sha256 === heldSha256(folder, each, info))?.slot;
+  const inactive = () => Array.from({ length: held.count }, (_, slot) => slot).filter((slot) => slot !== held.active);
+  // Named only where it is not the device's own choice (its lowest slot not active): the push otherwise picks the
+  // slot itself, one holding part of the same sealing first (a cut push resumed).
+  const into = (slot: number | undefined) => (slot === undefined || slot === inactive()[0] ? {} : { slot });
   let pushed = false;
-  // The others first, the run's model last: a model pushed is made active, and the run's must end so.
-  for (const [index, each] of [...others, model].entries()) {
-    if (index > 0) held = await device.slots();
-    const slot = freeFor(each);
-    const done = await ensureModel(device, target, each, folder, signal, { anywhere: each !== model, held, ...(slot !== undefined ? { slot } : {}) });
-    pushed ||= done.pushed;
+  const place = async (each: ModelFile, slot: number | undefined) => {
+    pushed = (await ensureModel(device, target, each, folder, signal, { held, ...into(slot) })).pushed || pushed;
+    held = await device.slots();
+  };
+  for (const each of [...others, model]) {
+    if (slotOf(each) !== undefined) continue;
+    const needed = () => new Set(models.map(slotOf).filter((slot) => slot !== undefined));
+    if (inactive().length > 0 && inactive().every((slot) => needed().has(slot))) {
+      // Every slot not active holds a model the run needs, and the active one none: one of them made active (pushed
+      // again in place) leaves that slot free.
+      const blocking = inactive()[0]!;
+      await place(models.find((other) => slotOf(other) === blocking)!, blocking);
+    }
+    await place(each, inactive().find((slot) => !needed().has(slot)));
   }
+  if (slotOf(model) !== held.active) await place(model, slotOf(model));
   const slots = new Map<string, number>();
   if (others.length === 0) return { pushed, slots };
-  const after = await device.slots();
   for (const each of models) {
-    const slot = after.verified.find((entry) => entry.sha256 === heldSha256(folder, each, info))?.slot;
+    const slot = slotOf(each);
     if (slot === undefined) throw new RtinferError('model_not_held', `${run}: ${each.name} is in no slot of ${device.description} after its push`, { run, model: each.name, device: device.description });
     slots.set(each.name, slot);
   }
