@@ -36,6 +36,14 @@ interface Analysis {
   plan: { policy: string; models: { slot: number; model: string; units: number }[] };
   simulated: { worldEntries: number };
 }
+/** `campaign run --resume` once the repetition `key` is undone: its step and its trace gone, as if killed before. */
+function resumeWithout(folder: string, key: string) {
+  const state = readJson<{ done: Record<string, unknown> }>(join(folder, 'state.json'));
+  delete state.done[`run:${key}`];
+  writeFileSync(join(folder, 'state.json'), JSON.stringify(state));
+  rmSync(join(folder, 'traces', `${key}.rtrace.jsonl`));
+  return campaign('run', '--resume', folder);
+}
 const sealedRecord = (model: string) => readJson<{ sha256: string; generation: number }>(join(out, 'models', `${model}.${DEVICE}.sealed.json`));
 
 describe('a campaign whose task set names two models, on teesim', () => {
@@ -106,12 +114,8 @@ describe('a campaign whose task set names two models, on teesim', () => {
   it('--resume after the first run: the second runs again and pushes nothing, the slots holding both', async (context) => {
     requires(context, hilPiTarget(), ['spawn']);
     const sealed = [sealedRecord('lenet'), sealedRecord('mlp')];
-    // As if killed after the first run: the second's step and trace gone.
-    const state = readJson<{ done: Record<string, unknown> }>(join(out, 'state.json'));
-    delete state.done['run:fusion-r1'];
-    writeFileSync(join(out, 'state.json'), JSON.stringify(state));
-    rmSync(join(out, 'traces', 'fusion-r1.rtrace.jsonl'));
-    const resumed = await campaign('run', '--resume', out);
+    // As if killed after the first run.
+    const resumed = await resumeWithout(out, 'fusion-r1');
     expect(resumed.code, resumed.stderr + resumed.stdout).toBe(0);
     expect(resumed.stdout).toMatch(/run:lw-r1[^\n]*recorded before \(resumed\)/);
     expect(resumed.stdout).toMatch(/run:fusion-r1[^\n]*\n[^\n]*assertions pass/);
@@ -211,11 +215,7 @@ describe('runs of one model and of two, in turn, on a running agent', () => {
     expect((await models()).sort()).toEqual([['classic', true], ['lenet-300-100', false]]);
     // The run of lenet and mlp again (resumed): mlp is held, but the only slot not active holds it. mlp is made active
     // in place, lenet goes where the other model was.
-    const state = readJson<{ done: Record<string, unknown> }>(join(turns, 'state.json'));
-    delete state.done['run:two-r1'];
-    writeFileSync(join(turns, 'state.json'), JSON.stringify(state));
-    rmSync(join(turns, 'traces', 'two-r1.rtrace.jsonl'));
-    const resumed = await campaign('run', '--resume', turns);
+    const resumed = await resumeWithout(turns, 'two-r1');
     expect(resumed.code, resumed.stderr + resumed.stdout).toBe(0);
     expect(resumed.stdout).toMatch(/run:two-r1[^\n]*\n[^\n]*model pushed; assertions pass/);
     expect((await models()).sort()).toEqual([['lenet-300-100', false], ['lenet-5', true]]);
