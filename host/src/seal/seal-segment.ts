@@ -67,6 +67,13 @@ export function sealSegmentInto(crypto: SealingCrypto, job: SealingJob, part: nu
   job.out.set(job.staging.subarray(skew, skew + length), start);
 }
 
+/** Seals segment `part` (claimed by the caller) and marks it sealed for the other thread, waking it if it waits. */
+export function sealAndPublish(crypto: SealingCrypto, job: SealingJob, part: number): void {
+  sealSegmentInto(crypto, job, part);
+  Atomics.store(job.state, part, 2);
+  Atomics.notify(job.state, part);
+}
+
 /**
  * The worker's side of a job: claims and seals every segment nobody has claimed, then hashes the parts in order,
  * waiting for those the other thread is sealing, and publishes the digest. Returns false if a part stayed claimed
@@ -77,9 +84,7 @@ export function sealAndHashAll(crypto: SealingCrypto, job: SealingJob, waitMs: n
   const segments = job.outFrom.length;
   for (let part = 0; part < segments; part++) {
     if (Atomics.compareExchange(job.state, part, 0, 1) !== 0) continue;
-    sealSegmentInto(crypto, job, part);
-    Atomics.store(job.state, part, 2);
-    Atomics.notify(job.state, part);
+    sealAndPublish(crypto, job, part);
   }
   const hash = crypto.createHash('sha256');
   for (let part = 0; part < parts; part++) {

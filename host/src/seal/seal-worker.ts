@@ -6,7 +6,7 @@
 // parent's loaders or flags, so it starts in tens of ms on its own thread): nothing is written twice, and nothing
 // but shared memory crosses.
 import { Worker } from 'node:worker_threads';
-import { sealAndHashAll, sealSegmentInto, type SealingJob } from './seal-segment.js';
+import { sealAndHashAll, sealAndPublish, sealSegmentInto, type SealingJob } from './seal-segment.js';
 
 /** How long the worker waits for a part the other thread has claimed before it gives the hashing up. */
 const CLAIM_WAIT_MS = 2000;
@@ -26,6 +26,7 @@ const crypto = require('node:crypto');
 const { parentPort } = require('node:worker_threads');
 const __name = (f) => f; // what a bundler's keep-names wraps functions in
 const sealSegmentInto = ${sealSegmentInto.toString()};
+const sealAndPublish = ${sealAndPublish.toString()};
 const sealAndHashAll = ${sealAndHashAll.toString()};
 if (process.env.RTINFER_SEAL_WORKER_NICE !== '0') {
   try {

@@ -6,7 +6,7 @@ import * as nodeCrypto from 'node:crypto';
 import { createHash, type Hash } from 'node:crypto';
 import { byteStringHead, CONTAINER_MAGIC } from '../compress/container.js';
 import { NONCE_BYTES, SIGNATURE_BYTES, segmentCount, segmentNonce, segmentPlaintextBytes, TAG_BYTES } from './segments.js';
-import { sealSegmentInto, type SealingJob } from './seal-segment.js';
+import { sealAndPublish, type SealingJob } from './seal-segment.js';
 import { sealInWorker, sealingWorkerWanted } from './seal-worker.js';
 import { SealError } from './seal-errors.js';
 import { sealedHeaderItem } from './unseal.js';
@@ -253,9 +253,7 @@ export class SealedStream {
       // the worker sealed it meanwhile
     } else if (Atomics.load(state, part) !== 2) {
       // Ours to seal (or the worker is stuck on it: sealing is deterministic, so sealing it again writes the same bytes).
-      sealSegmentInto(nodeCrypto, job, part);
-      Atomics.store(state, part, 2);
-      Atomics.notify(state, part);
+      sealAndPublish(nodeCrypto, job, part);
     }
     if (this.isComplete) this.tellComplete();
   }
