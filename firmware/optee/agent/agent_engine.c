@@ -8,6 +8,7 @@
 
 #include <tee_client_api.h>
 
+#include "agent_dispatch_taskset.h"
 #include "agent_engine.h"
 #include "agent_switch.h"
 #include "agent_tee.h"
@@ -101,12 +102,14 @@ int engine_admit(uint8_t slot, engine_error_t *err)
         engine_error_set(err, RTP_ERR_NO_MODEL, "the slot holds no container", slot, 0, 1);
         return 0;
     }
-    if (agent_tee_load_slot(slot, info.size, err)) {
+    /* Into place 0 beside the active model, which answers until this load passes; what a task set left in the
+     * other places is given back if the heap needs it. */
+    if (agent_taskset_load_active(slot, err)) {
         return 1;
     }
     if (err->code == RTP_ERR_INTERNAL && err->has_facts && err->need == TEEC_ERROR_TARGET_DEAD &&
         agent_engine_recover() == 0) {
-        return agent_tee_load_slot(slot, info.size, err); /* once more, on the new session */
+        return agent_taskset_load_active(slot, err); /* once more, on the new session */
     }
     return 0;
 }

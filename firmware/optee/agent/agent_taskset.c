@@ -4,7 +4,8 @@
  * plan's units from the host's LW planner, the heap budget, the job slots every task needs) and keeps it; RUN
  * starts the EDF dispatcher's thread (agent_dispatch_thread.c); the main loop drains its trace events into the
  * app's trace ring and sends them; STOP (or the end of the duration) joins it and answers the summary. An accepted
- * set replaces the previous one: the TA places it does not name are emptied (RELEASE), place 0 always kept.
+ * set replaces the previous one: the TA places it does not name are emptied (RELEASE), place 0 always kept. An
+ * activation's load into place 0 (agent_taskset_load_active) makes room the same way, emptying every other place.
  */
 #include <stdio.h>
 #include <string.h>
@@ -204,28 +205,37 @@ static int place_ready(uint32_t place, uint8_t slot, uint32_t tasks, uint32_t en
            stats.job_slots >= tasks;
 }
 
-/* Whether TA place `place` (not 0: the active slot's, which INFER runs, stays) holds nothing this set keeps: a place
- * the set does not name (the previous set's model), or, while the set's loads go on (`loading`), one it names but
- * loads again anyway. */
-static int replaceable(uint32_t place, int loading, uint32_t entry_budget)
+/* Which of TA places 1... a walk over them may empty (place 0, the active slot's, which INFER runs, always stays). */
+typedef enum {
+    KEEP_NAMED, /* an accepted set: every place it names */
+    KEEP_READY, /* while a set's loads go on: a place it names that holds its model as it needs it */
+    KEEP_NONE,  /* an activation (agent_taskset_load_active): none */
+} keep_rule;
+
+/* Whether TA place `place` holds nothing `keep` keeps: a place the set does not name (the previous set's model), or
+ * one it names but loads again anyway (KEEP_READY), or any (KEEP_NONE). */
+static int replaceable(uint32_t place, keep_rule keep, uint32_t entry_budget)
 {
+    if (place == 0 || keep == KEEP_NONE) {
+        return place != 0;
+    }
     for (uint8_t k = 0; k < s_model_count; k++) {
         if (s_models[k].place == place) {
-            return loading && !place_ready(place, s_models[k].slot, s_models[k].tasks, entry_budget);
+            return keep == KEEP_READY && !place_ready(place, s_models[k].slot, s_models[k].tasks, entry_budget);
         }
     }
-    return place != 0;
+    return 1;
 }
 
 /* The replaceable places that hold a model: the heap bytes their models hold (STATS planned_bytes: what RELEASE
  * gives back), and with `release`, each emptied. A place the TA does not release (a TA without RELEASE) keeps its
  * model, as every place did before. */
-static uint64_t replaceable_places(int loading, uint32_t entry_budget, int release)
+static uint64_t replaceable_places(keep_rule keep, uint32_t entry_budget, int release)
 {
     uint64_t bytes = 0;
     for (uint32_t place = 1; place < RTINFER_TA_MAX_MODELS; place++) {
         rtinfer_ta_stats stats;
-        if (replaceable(place, loading, entry_budget) && agent_tee_stats_of(place, &stats) == 0 && stats.loaded) {
+        if (replaceable(place, keep, entry_budget) && agent_tee_stats_of(place, &stats) == 0 && stats.loaded) {
             bytes += stats.planned_bytes;
             if (release) {
                 (void)agent_tee_release(place);
@@ -235,12 +245,13 @@ static uint64_t replaceable_places(int loading, uint32_t entry_budget, int relea
     return bytes;
 }
 
-/* Loads set model `m` into its TA place: place 0 with the job slots of agent_tee_set_job_slots(), another with a job
- * slot per task that runs it, under the plan's entry budget (a load sizes its arena for it). A load the TA refuses
- * for its heap while replaceable places hold the previous set's models is tried once more after they are released
- * (the set replaces the previous one), but only when they explain it: the refusal's need less their bytes is within
- * the heap. Otherwise the TA's refusal stands (budget: need/have bytes) and every place keeps what it held. */
-static int load_model(const set_model *m, uint32_t entry_budget, engine_error_t *err)
+/* Loads model `m` into its TA place: place 0 with the job slots of agent_tee_set_job_slots(), another with a job
+ * slot per task that runs it, under the TA's entry budget (a load sizes its arena for it; `entry_budget`, the
+ * plan's, tells which places hold a set's model as it needs it). A load the TA refuses for its heap while places
+ * that `keep` does not keep hold models is tried once more after they are released, but only when they explain it:
+ * the refusal's need less their bytes is within the heap. Otherwise the TA's refusal stands (budget: need/have
+ * bytes) and every place keeps what it held. */
+static int load_model(const set_model *m, keep_rule keep, uint32_t entry_budget, engine_error_t *err)
 {
     uint32_t size = 0;
     if (stored_size(m->slot, &size, err) != 0) {
@@ -252,13 +263,21 @@ static int load_model(const set_model *m, uint32_t entry_budget, engine_error_t 
         if (loaded) {
             return 0;
         }
-        const uint64_t spare = attempt == 0 && agent_tee_heap_refused() ? replaceable_places(1, entry_budget, 0) : 0u;
+        const uint64_t spare = attempt == 0 && agent_tee_heap_refused() ? replaceable_places(keep, entry_budget, 0) : 0u;
         if (spare == 0 || err->need > err->have + spare) {
             return -1;
         }
-        (void)replaceable_places(1, entry_budget, 1);
+        (void)replaceable_places(keep, entry_budget, 1);
         *err = (engine_error_t){0};
     }
+}
+
+int agent_taskset_load_active(uint8_t slot, engine_error_t *err)
+{
+    /* The set in effect, if any, is not dropped here: RUN checks its places first (model_unchanged) and refuses it
+     * with bad_state once a place it names was given back, as once place 0's is no longer its active slot's. */
+    const set_model active = {.slot = slot, .place = 0};
+    return load_model(&active, KEEP_NONE, 0, err) == 0;
 }
 
 /* Loads the set's models other than the active slot's into their TA places, unless a place holds one already as the
@@ -270,7 +289,7 @@ static int load_other_models(uint32_t entry_budget, engine_error_t *err)
         if (m->place == 0 || place_ready(m->place, m->slot, m->tasks, entry_budget)) {
             continue;
         }
-        if (set_budget(entry_budget, err) != 0 || load_model(m, entry_budget, err) != 0) {
+        if (set_budget(entry_budget, err) != 0 || load_model(m, KEEP_READY, entry_budget, err) != 0) {
             return -1;
         }
     }
@@ -465,7 +484,7 @@ static int build_plan(const rtp_taskset_req_t *r, engine_error_t *err)
                 return fail(err, RTP_ERR_INTERNAL, "the TA does not answer STATS", 0, 0);
             }
             agent_tee_set_job_slots(active->tasks > stats.job_slots ? active->tasks : stats.job_slots);
-            if (load_model(active, entry_budget, err) != 0) {
+            if (load_model(active, KEEP_READY, entry_budget, err) != 0) {
                 agent_tee_set_job_slots(stats.job_slots); /* the TA kept its model and slots; later loads do too */
                 return -1; /* the TA's budget refusal (need/have bytes) or another */
             }
@@ -502,7 +521,7 @@ static int build_plan(const rtp_taskset_req_t *r, engine_error_t *err)
     }
     s_plan.task_count = r->task_count;
     /* Accepted: the set replaces the previous one, whose models in places this set does not name go. */
-    (void)replaceable_places(0, entry_budget, 1);
+    (void)replaceable_places(KEEP_NAMED, entry_budget, 1);
     return 0;
 }
 
@@ -576,7 +595,8 @@ void taskset_handle(const rtp_msg_t *req)
 }
 
 /* The models the plan was checked against are still the TA's, each in its place with the job slots it needs, and
- * place 0's is still the active slot's. */
+ * place 0's is still the active slot's. An activation since the set breaks this when the set runs the active slot's
+ * model, or when its load gave back a place the set names (agent_taskset_load_active). */
 static int model_unchanged(engine_error_t *err)
 {
     for (uint8_t k = 0; s_enclave_tasks > 0 && k < s_model_count; k++) {

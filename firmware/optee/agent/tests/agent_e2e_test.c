@@ -22,6 +22,9 @@
  *                    that fits the TA heap only once the TA gives back slot 0's place, which the newer set does not
  *                    name: accepted, its LOG line showing one model's heap in use (measured on a TA of the test's
  *                    own); a set refused for its units gives nothing back
+ *   activate_releases_places  after a task set of slot 0's lenet-5 (two tasks, TA place 1) and slot 1's (active, place
+ *                    0), activating slot 0 fits the TA heap only once place 1 is given back: accepted, INFER answers
+ *                    from slot 0, and a RUN of that set (whose places are gone) is refused with bad_state
  *   mqtt_access      Mosquitto with TLS (certificates made here with openssl), passwords and the ACL of
  *                    firmware/optee/agent/README.md: the agent connects with its own credentials and the CA pinned;
  *                    an anonymous client is refused; another device's credentials can neither read the agent's
@@ -674,17 +677,26 @@ static int accepted(const tu_rx_t *r, uint32_t logs_before, const char *what, un
   return r && r->msg.type == RTP_MSG_TASKSET && parsed;
 }
 
-static void taskset_releases_places(void) {
+/* The agent with lenet-5 in both slots, slot 1 active (its model in TA place 0), where three lenet-5 (one with two
+ * job slots) do not fit the TA heap and two do (with a load's one 16 KiB segment buffer beside them): *one and *two,
+ * lenet-5's heap with one and two job slots. 0, or -1 (a CHECK failed). */
+static int two_lenet_slots(uint64_t *one, uint64_t *two) {
   import_vector_key();
-  const uint64_t one = lenet_heap(1), two = lenet_heap(2);
-  if (start_test_agent() != 0) return;
+  *one = lenet_heap(1), *two = lenet_heap(2);
+  if (start_test_agent() != 0) return -1;
   push_vector("lenet-5.rtms", 0);
-  push_vector("lenet-5.rtms", 1); /* active: its model in TA place 0, the other slot's goes to place 1 */
-  CHECK(active_slot(2) == 1, "slot 1 active");
-  /* Three lenet-5 do not fit the heap, two do (with a load's one 16 KiB segment buffer beside them). */
-  CHECK(2u * one + two > s_agent.tee_heap && one + two + 16384u <= s_agent.tee_heap,
-        "the test needs 2 x %llu + %llu over the heap %lu and %llu + %llu within it", (unsigned long long)one,
-        (unsigned long long)two, s_agent.tee_heap, (unsigned long long)one, (unsigned long long)two);
+  push_vector("lenet-5.rtms", 1);
+  const int active = active_slot(2) == 1;
+  CHECK(active, "slot 1 active");
+  const int fits = 2u * *one + *two > s_agent.tee_heap && *one + *two + 16384u <= s_agent.tee_heap;
+  CHECK(fits, "the test needs 2 x %llu + %llu over the heap %lu and %llu + %llu within it", (unsigned long long)*one,
+        (unsigned long long)*two, s_agent.tee_heap, (unsigned long long)*one, (unsigned long long)*two);
+  return active && fits ? 0 : -1;
+}
+
+static void taskset_releases_places(void) {
+  uint64_t one = 0, two = 0;
+  if (two_lenet_slots(&one, &two) != 0) return; /* slot 0's model goes to place 1 */
   unsigned models = 0;
   unsigned long long in_use = 0;
   const uint8_t both[] = {0, 1}, alone[] = {1, 1};
@@ -707,6 +719,42 @@ static void taskset_releases_places(void) {
         "a layer skipped: invalid, need 1 have 2, no LOG line");
   if (!accepted(lenet_taskset(8, both, 2, 0), logs, "two models after the refusal", &models, &in_use)) return;
   CHECK(models == 2 && in_use == one + two, "the refused set released nothing: %u models, %llu bytes", models, in_use);
+}
+
+/* ---- activating a slot after a task set of two models: the TA gives back the places the set left ---- */
+
+static void activate_releases_places(void) {
+  uint64_t one = 0, two = 0;
+  /* An activation loads into place 0 beside the model there (replaced only once the load passes): beside place 1's
+   * lenet-5 with two job slots as well, that does not fit the heap; without it, it does. */
+  if (two_lenet_slots(&one, &two) != 0) return;
+  unsigned models = 0;
+  unsigned long long in_use = 0;
+  const uint8_t set[] = {0, 0, 1}; /* slot 0 in place 1 with two tasks, slot 1 (active) in place 0 */
+  if (!accepted(lenet_taskset(3, set, 3, 0), s_agent.log_count, "two models", &models, &in_use)) return;
+  CHECK(models == 2 && in_use == one + two, "two models held: %u, %llu bytes (%llu + %llu)", models, in_use,
+        (unsigned long long)one, (unsigned long long)two);
+  rtp_msg_t *m = request(RTP_MSG_MODEL_COMMIT, 4);
+  m->body.model_commit = (rtp_model_commit_t){.slot = 0, .has_activate = true, .activate = true};
+  const tu_rx_t *r = agent_request(&s_agent, m);
+  CHECK(r && r->msg.type == RTP_MSG_MODEL_STATUS, "activating slot 0: MODEL_STATUS (got 0x%02x, code %u, need %llu, have %llu)",
+        r ? r->msg.type : 0, r && r->msg.type == RTP_MSG_ERROR ? r->msg.body.error.code : 0,
+        r && r->msg.type == RTP_MSG_ERROR ? (unsigned long long)r->msg.body.error.need : 0ull,
+        r && r->msg.type == RTP_MSG_ERROR ? (unsigned long long)r->msg.body.error.have : 0ull);
+  CHECK(active_slot(5) == 0, "slot 0 active");
+  check_infer_matches(6, "after the activation");
+  /* The set's place 0 is no longer the active slot's and its place 1 was given back: RUN is refused, typed. */
+  m = request(RTP_MSG_RUN, 7);
+  m->body.run_req = (rtp_run_req_t){.duration_us = 100000};
+  r = agent_request(&s_agent, m);
+  CHECK(r && r->msg.type == RTP_MSG_ERROR && r->msg.body.error.code == RTP_ERR_BAD_STATE && r->msg.body.error.has_type &&
+            r->msg.body.error.type == RTP_MSG_RUN,
+        "RUN of the set the activation emptied: bad_state (got 0x%02x, code %u)", r ? r->msg.type : 0,
+        r && r->msg.type == RTP_MSG_ERROR ? r->msg.body.error.code : 0);
+  /* A set sent after it loads what it names again: slot 0 (active) in place 0, slot 1 in place 1. */
+  const uint8_t again[] = {0, 1};
+  if (!accepted(lenet_taskset(8, again, 2, 0), s_agent.log_count, "two models after the activation", &models, &in_use)) return;
+  CHECK(models == 2 && in_use == 2u * one, "two models held: %u, %llu bytes (2 x %llu)", models, in_use, (unsigned long long)one);
 }
 
 static void mqtt(void) {
@@ -865,7 +913,7 @@ int main(int argc, char **argv) {
       {"hello_and_key", hello_and_key},   {"push_and_infer", push_and_infer}, {"restart_reloads", restart_reloads},
       {"tamper_refused", tamper_refused}, {"header_form", header_form},       {"real_ta_key", real_ta_key},       {"mqtt", mqtt},
       {"mqtt_access", mqtt_access},       {"ta_death", ta_death},             {"confidential_memory", confidential_memory},
-      {"taskset_releases_places", taskset_releases_places},
+      {"taskset_releases_places", taskset_releases_places}, {"activate_releases_places", activate_releases_places},
   };
   signal(SIGPIPE, SIG_IGN);
   setup();
