@@ -15,9 +15,11 @@ export interface SealingJob {
   digest: Uint8Array;
   key: Uint8Array;
   aad: Uint8Array;
-  /** Per segment: its 12-byte nonce at 12·i (segments.ts's segmentNonce), where its plaintext starts and ends, where its
+  /** Per segment: its nonce at nonceBytes·i (segments.ts's segmentNonce), where its plaintext starts and ends, where its
    *  sealed bytes start. */
   nonces: Uint8Array;
+  /** segments.ts's NONCE_BYTES, carried here: the worker runs this file's functions without imports. */
+  nonceBytes: number;
   plainFrom: Float64Array;
   plainTo: Float64Array;
   outFrom: Float64Array;
@@ -44,7 +46,7 @@ export type SealingCrypto = Pick<typeof import('node:crypto'), 'createCipheriv' 
  * memcpy) and copied into shared memory from there, a word at a time.
  */
 export function sealSegmentInto(crypto: SealingCrypto, job: SealingJob, part: number): void {
-  const nonce = job.nonces.subarray(12 * part, 12 * part + 12);
+  const nonce = job.nonces.subarray(job.nonceBytes * part, job.nonceBytes * (part + 1));
   const cipher = crypto.createCipheriv('aes-256-gcm', job.key, nonce, { authTagLength: job.tagBytes });
   cipher.setAAD(job.aad);
   const start = job.outFrom[part]!;

@@ -84,6 +84,7 @@ export class SealedStream {
       key: keys.key,
       aad: keys.headerBytes,
       nonces: new Uint8Array(NONCE_BYTES * count),
+      nonceBytes: NONCE_BYTES,
       plainFrom: new Float64Array(count),
       plainTo: new Float64Array(count),
       outFrom: new Float64Array(count),
