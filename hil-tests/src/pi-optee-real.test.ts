@@ -19,13 +19,11 @@ import { gzipSync } from 'node:zlib';
 import {
   connectMqtt,
   decodeContainer,
-  DeviceSession,
   loadLabForPins,
   opteeBuildDir,
   plaintextRuns,
   pushModel,
   sealForDevice,
-  SerialTransport,
   startAedesBroker,
   startMqttDeviceBridge,
 } from 'rtinfer';
@@ -186,7 +184,7 @@ describe.runIf(onOptee)('tee-supplicant killed mid-push (real OP-TEE)', () => {
     );
 
     // 1. Model B's push: tee-supplicant killed a quarter in, the push cut at half (as a Ctrl-C would).
-    let session = await DeviceSession.connect(new SerialTransport({ path: pi.agent.pty }));
+    const session = await connectPi(pi.agent);
     const sealing = sealForDevice({ info: session.info!, device: session.description, deviceSpec: pi.agent.pty, lab: loadLabForPins(pi.lab), container });
     const total = sealing.sealed.length;
     let killed: Promise<{ output: string; status: number }> | undefined;
