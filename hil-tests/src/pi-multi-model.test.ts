@@ -4,13 +4,14 @@
 // set, checks each list against its own model, and runs both models' jobs under LW and FUSION with the world entries
 // (and, replayed with the times the agent traced, the very entries and groups) the host's simulator predicts. Models
 // that together do not fit the TA heap are refused with need/have (a second agent whose teesim TA has a smaller
-// heap), and the model held before still answers. A later set naming fewer models gives back the others' TA memory.
+// heap), and the model held before still answers. A later set naming fewer models gives back the others' TA memory,
+// and so does activating a model that fits beside the active one only without them.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DeviceError, type DeviceSession, loadTeeModel, parameterCount, parseDeviceTaskset, parseTeeTasksetSettings, planTeeTaskset, simulate } from 'rtinfer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rtinfer } from './support/cli.js';
-import { jsonLines, type PiFixture, piFixture, redirectEnv, refusedTaskset, rtinferAll } from './support/pi-fixture.js';
+import { expectInferAsReference, jsonLines, type PiFixture, piFixture, redirectEnv, refusedTaskset, rtinferAll } from './support/pi-fixture.js';
 import { connectPi, piTargetKind, piTimeScale } from './support/pi-target.js';
 import { entriesInRecording } from './support/recording-entries.js';
 
@@ -283,4 +284,20 @@ describe('models that together do not fit the TA heap (teesim, a 3.3 MB heap)', 
     const fits = await session.request('TASKSET', planTwoModels(smalls, twoModelYaml(smalls, 1, '10s')).body, LOADING);
     expect(fits.body.tasks).toBe(2);
   });
+
+  it('activating lenet-5 after that set gives back the place the set left it in; the set is then refused at RUN', async () => {
+    // The set in effect: lenet-300-100 active (TA place 0) and lenet-5 with one job slot (place 1), 2.9 MB.
+    expect((await session.request('TASKSET', planTwoModels(smalls, twoModelYaml(smalls, 1, '10s')).body, LOADING)).body.tasks).toBe(2);
+    await session.close();
+    // lenet-5 pushed again to its slot and activated: loaded into place 0 beside lenet-300-100 (which answers until
+    // that load passes), it fits the heap only once place 1's lenet-5 is given back (beside it: over 4.6 MB).
+    const slot = String.fromCharCode('a'.charCodeAt(0) + smalls.slots.lenet);
+    const pushed = await rtinfer('push', small.model, '--device', small.agent.pty, '--lab', small.lab, '--slot', slot, '--json');
+    expect(pushed.code, pushed.stdout + pushed.stderr).toBe(0);
+    await expectInferAsReference(small.agent.pty, small.model);
+    // The set ran lenet-300-100 from place 0 and lenet-5 from place 1, neither there now: bad_state, not a run.
+    session = await connectPi(small.agent, PATIENT);
+    const run = await session.request('RUN', { durationUs: 1000 }).then(() => undefined, (caught: unknown) => caught);
+    expect(run).toMatchObject({ code: 'device_bad_state' });
+  }, 180_000);
 });
