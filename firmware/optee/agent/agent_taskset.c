@@ -250,7 +250,7 @@ static uint64_t replaceable_places(keep_rule keep, uint32_t entry_budget, int re
  * plan's, tells which places hold a set's model as it needs it). A load the TA refuses for its heap while places
  * that `keep` does not keep hold models is tried once more after they are released, but only when they explain it:
  * the refusal's need less their bytes is within the heap. Otherwise the TA's refusal stands (budget: need/have
- * bytes) and every place keeps what it held. */
+ * bytes) and every place keeps what it held; a retry refused too stands as well, the released places left empty. */
 static int load_model(const set_model *m, keep_rule keep, uint32_t entry_budget, engine_error_t *err)
 {
     uint32_t size = 0;
