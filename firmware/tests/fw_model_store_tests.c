@@ -217,6 +217,18 @@ static void t_switch_and_switch_back(void)
     CHECK_EQ_U(model_store_active(), 1);
     reboot();
     CHECK_EQ_U(model_store_active(), 1);
+    /* Pushing the same container again ("push it again") does not resume into that refusal: slot 0 starts over
+     * from byte 0, and once it is whole again it activates. */
+    make_model(8000, 1);
+    uint32_t next = 99;
+    CHECK_EQ_U(model_store_begin(0, "a", 1, 8000, s_sha, &next), MODEL_OK);
+    CHECK_EQ_U(next, 0);
+    CHECK_EQ_U(write_blocks(0, 8000, 0, blocks(8000)), MODEL_OK);
+    CHECK_EQ_U(model_store_commit(0, true), MODEL_OK);
+    CHECK_EQ_U(model_store_active(), 0);
+    /* The active slot is never erased by a push of its own container: that resumes (nothing to send). */
+    CHECK_EQ_U(model_store_begin(0, "a", 1, 8000, s_sha, &next), MODEL_OK);
+    CHECK_EQ_U(next, 8000);
     close_flash();
 }
 

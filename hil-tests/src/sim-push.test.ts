@@ -139,6 +139,30 @@ describe('pushing models into the sim', () => {
     }
   });
 
+  it('two models pushed by turns, more often than a slot can be re-activated without an erase: every push activates its model', async () => {
+    // A lab switching between two models. Each slot logs four activations before its flash must be erased
+    // (firmware/stm32/app/model_store.c): a push of the model a full slot holds then starts over instead of resuming
+    // into a refusal at MODEL_COMMIT ("activated too often"), which every later push would meet again.
+    const models = { a: randomBytes(20_000), b: randomBytes(24_000) };
+    const session = await connect();
+    try {
+      const resent: number[] = [];
+      for (let round = 0; round < 6; round++) {
+        for (const [modelId, bytes] of Object.entries(models)) {
+          const summary = await pushModel(session, bytes, { modelId });
+          expect(summary.active, `round ${round}, ${modelId}`).toBe(true);
+          expect((await listModels(session)).active).toBe(summary.slot);
+          if (round > 0 && summary.sentBytes > 0) resent.push(round);
+        }
+      }
+      // Resumed (nothing sent) while the log has room; sent whole again once it is full.
+      expect(resent.length).toBeGreaterThan(0);
+      expect(resent.length).toBeLessThan(10);
+    } finally {
+      await session.close();
+    }
+  });
+
   it('refuses a model larger than a slot before sending any chunk, with the sizes', async () => {
     const session = await connect();
     try {

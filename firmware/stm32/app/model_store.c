@@ -444,9 +444,15 @@ int model_store_begin_form(uint8_t slot, const char *model_id, size_t id_len, ui
     header_t have;
     if (read_header(g, &have) && have.size == want.size && have.id_len == want.id_len && have.header_form == want.header_form &&
         memcmp(have.id, want.id, want.id_len) == 0 && memcmp(have.sha256, want.sha256, 32) == 0) {
-        /* The same container: keep what is stored (resume), even if verified or active. */
-        *next = model_store_progress(slot, NULL, 0, NULL);
-        return MODEL_OK;
+        /* The same container: keep what is stored (resume), even if verified or active; unless its generation log
+         * is full and it is not active: then only an erase lets it be activated again (commit refuses it), and a
+         * resume would hand back the same refusal on every push, so the push starts over. */
+        uint8_t used = 0;
+        (void)generation(g, &used);
+        if (used < GENERATION_ENTRIES || (int)slot == model_store_active()) {
+            *next = model_store_progress(slot, NULL, 0, NULL);
+            return MODEL_OK;
+        }
     }
     if ((int)slot == model_store_active()) {
         return MODEL_ERR_ACTIVE;
