@@ -13,8 +13,9 @@
 //   verdicts/<run>-r<k>.json      the deadline check's counts and each assertion's outcome
 //   report.html, junit.xml, summary.json
 import { createHash } from 'node:crypto';
-import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeWhole } from '../util/write-whole.js';
 import { RunFolderError } from './campaign-error.js';
 
 export const STATE_FORMAT = 'rtinfer-campaign-state/1';
@@ -42,12 +43,7 @@ export interface CampaignState {
 
 export const sha256Hex = (bytes: Uint8Array | string): string => createHash('sha256').update(bytes).digest('hex');
 
-/** Writes a whole file under a temporary name, then renames it into place. */
-export function writeWhole(path: string, content: string | Uint8Array): void {
-  const temporary = `${path}.${process.pid}.partial`;
-  writeFileSync(temporary, content);
-  renameSync(temporary, path);
-}
+export { writeWhole };
 
 /** JSON that also takes the protocol's u64 values (as decimal strings). */
 export const jsonText = (value: unknown, indent?: number): string => JSON.stringify(value, (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), indent);

@@ -2,10 +2,11 @@
 // a TA's public key (`rtinfer provision`) and the last generation sealed for it (`rtinfer push`). The file is
 // edited through the YAML document, so the researcher's comments and layout stay; the result is checked with
 // the same parser before it replaces the file (written beside it, then renamed: never half a file).
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { Document, isMap, isNode, isScalar, type Pair, parseDocument, Scalar, type YAMLMap } from 'yaml';
+import { writeWhole } from '../util/write-whole.js';
 import { findLabFile } from './find-lab.js';
 import type { LabConfig } from './lab-config.js';
 import { LabConfigError } from './lab-error.js';
@@ -56,9 +57,7 @@ function editLab(file: string, edit: (document: LabDocument) => void): LabConfig
   }
   if (updated === undefined) return config;
   mkdirSync(dirname(file), { recursive: true });
-  const temporary = `${file}.${process.pid}.tmp`;
-  writeFileSync(temporary, updated);
-  renameSync(temporary, file);
+  writeWhole(file, updated);
   return config;
 }
 
@@ -128,8 +127,6 @@ function raiseGenerationInPlace(file: string, deviceId: string, generation: numb
   const held = document.getIn(['tee', 'devices', deviceId, 'generation'], true);
   if (!isScalar(held) || held.type !== Scalar.PLAIN || !Number.isSafeInteger(held.value) || !held.range) return false;
   if ((held.value as number) >= generation) return true;
-  const temporary = `${file}.${process.pid}.tmp`;
-  writeFileSync(temporary, text.slice(0, held.range[0]) + String(generation) + text.slice(held.range[1]));
-  renameSync(temporary, file);
+  writeWhole(file, text.slice(0, held.range[0]) + String(generation) + text.slice(held.range[1]));
   return true;
 }
