@@ -289,6 +289,8 @@ int agent_tee_load_slot(uint8_t slot, uint32_t size, engine_error_t *err)
 
 int agent_tee_load_slot_at(uint8_t slot, uint32_t size, uint32_t place, uint32_t job_slots, engine_error_t *err)
 {
+    /* Of this load only: a refusal before the TA (storage, no session) must not read as an earlier one's heap. */
+    s_tee.heap_refused = 0;
     if (place >= RTINFER_TA_MAX_MODELS || job_slots > RTINFER_TA_MAX_JOB_SLOTS) {
         engine_error_set(err, RTP_ERR_INTERNAL, "no such TA place or too many job slots", place, RTINFER_TA_MAX_MODELS, 1);
         return 0;
