@@ -95,16 +95,20 @@ export async function ensureModels(device: CampaignDevice, target: TargetHandle,
     pushed = (await ensureModel(device, target, each, folder, signal, { held, ...into(slot) })).pushed || pushed;
     held = await device.slots();
   };
+  // Slots neither active nor holding a model the run needs: where a push displaces nothing.
+  const free = () => {
+    const needed = new Set(models.map(slotOf));
+    return inactive().filter((slot) => !needed.has(slot));
+  };
   for (const each of [...others, model]) {
     if (slotOf(each) !== undefined) continue;
-    const needed = () => new Set(models.map(slotOf).filter((slot) => slot !== undefined));
-    if (inactive().length > 0 && inactive().every((slot) => needed().has(slot))) {
+    if (inactive().length > 0 && free().length === 0) {
       // Every slot not active holds a model the run needs, and the active one none: one of them made active (pushed
       // again in place) leaves that slot free.
       const blocking = inactive()[0]!;
       await place(models.find((other) => slotOf(other) === blocking)!, blocking);
     }
-    await place(each, inactive().find((slot) => !needed().has(slot)));
+    await place(each, free()[0]);
   }
   if (slotOf(model) !== held.active) await place(model, slotOf(model));
   const slots = new Map<string, number>();
