@@ -44,6 +44,12 @@ function resumeWithout(folder: string, key: string) {
   rmSync(join(folder, 'traces', `${key}.rtrace.jsonl`));
   return campaign('run', '--resume', folder);
 }
+/** The device's slots as `rtinfer models --json` lists them. */
+async function listedSlots(pty: string): Promise<{ modelId?: string; sha256?: string; active: boolean }[]> {
+  const listed = await rtinfer('models', '--device', pty, '--json');
+  expect(listed.code, listed.stderr).toBe(0);
+  return JSON.parse(listed.stdout).slots;
+}
 const sealedRecord = (model: string) => readJson<{ sha256: string; generation: number }>(join(out, 'models', `${model}.${DEVICE}.sealed.json`));
 
 describe('a campaign whose task set names two models, on teesim', () => {
@@ -99,9 +105,7 @@ describe('a campaign whose task set names two models, on teesim', () => {
     // The campaign stopped its agent: one more on the same slots and secure storage.
     const agent = await startPiAgent({ deviceId: DEVICE, storage: join(out, 'targets', 'pi-sim.flash'), teeStorageDir: join(out, 'targets', 'pi-sim-tee') });
     try {
-      const listed = await rtinfer('models', '--device', agent.pty, '--json');
-      expect(listed.code, listed.stderr).toBe(0);
-      const slots = (JSON.parse(listed.stdout) as { slots: { modelId?: string; sha256?: string; active: boolean }[] }).slots;
+      const slots = await listedSlots(agent.pty);
       expect(slots.map((slot) => slot.modelId).sort()).toEqual(['lenet-300-100', 'lenet-5']);
       const slotOf = (modelId: string) => slots.find((slot) => slot.modelId === modelId)!;
       expect(slotOf('lenet-5')).toMatchObject({ active: true, sha256: sealedRecord('lenet').sha256 });
@@ -190,9 +194,7 @@ describe('runs of one model and of two, in turn, on a running agent', () => {
       expect(verdict.counts.jobs).toBe(2);
     }
     // Both held at the end, mlp (the last run's) active, each slot the sealing last recorded for it.
-    const listed = await rtinfer('models', '--device', agent.pty, '--json');
-    expect(listed.code, listed.stderr).toBe(0);
-    const slots = (JSON.parse(listed.stdout) as { slots: { modelId?: string; sha256?: string; active: boolean }[] }).slots;
+    const slots = await listedSlots(agent.pty);
     const sealed = (model: string) => readJson<{ sha256: string }>(join(turns, 'models', `${model}.${agent!.deviceId}.sealed.json`)).sha256;
     expect(slots.find((slot) => slot.modelId === 'lenet-5')).toMatchObject({ active: false, sha256: sealed('lenet') });
     expect(slots.find((slot) => slot.modelId === 'lenet-300-100')).toMatchObject({ active: true, sha256: sealed('mlp') });
@@ -206,11 +208,7 @@ describe('runs of one model and of two, in turn, on a running agent', () => {
     expect(compressed.code, compressed.stderr).toBe(0);
     const pushed = await rtinfer('push', other, '--device', agent!.pty, '--lab', join(turns, 'lab.yaml'));
     expect(pushed.code, pushed.stderr).toBe(0);
-    const models = async () => {
-      const listed = await rtinfer('models', '--device', agent!.pty, '--json');
-      expect(listed.code, listed.stderr).toBe(0);
-      return (JSON.parse(listed.stdout) as { slots: { modelId?: string; active: boolean }[] }).slots.map((slot) => [slot.modelId, slot.active]);
-    };
+    const models = async () => (await listedSlots(agent!.pty)).map((slot) => [slot.modelId, slot.active]);
     // Its model id is its file's name.
     expect((await models()).sort()).toEqual([['classic', true], ['lenet-300-100', false]]);
     // The run of lenet and mlp again (resumed): mlp is held, but the only slot not active holds it. mlp is made active
