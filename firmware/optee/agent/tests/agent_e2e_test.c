@@ -663,12 +663,18 @@ static const tu_rx_t *lenet_taskset(uint32_t id, const uint8_t *slots, uint8_t c
   return agent_request(&s_agent, m);
 }
 
+/* What a reply was, for a failed CHECK's message: its type and, for an ERROR, its code and need/have. */
+static const char *reply_facts(const tu_rx_t *r) {
+  static char text[96];
+  const int error = r && r->msg.type == RTP_MSG_ERROR;
+  snprintf(text, sizeof text, "got 0x%02x, code %u, need %llu, have %llu", r ? r->msg.type : 0, error ? r->msg.body.error.code : 0,
+           error ? (unsigned long long)r->msg.body.error.need : 0ull, error ? (unsigned long long)r->msg.body.error.have : 0ull);
+  return text;
+}
+
 /* An accepted TASKSET (its LOG line came before the reply): the models the TA holds and its heap in use. */
 static int accepted(const tu_rx_t *r, uint32_t logs_before, const char *what, unsigned *models, unsigned long long *in_use) {
-  CHECK(r && r->msg.type == RTP_MSG_TASKSET, "%s: accepted (got 0x%02x, code %u, need %llu, have %llu)", what, r ? r->msg.type : 0,
-        r && r->msg.type == RTP_MSG_ERROR ? r->msg.body.error.code : 0,
-        r && r->msg.type == RTP_MSG_ERROR ? (unsigned long long)r->msg.body.error.need : 0ull,
-        r && r->msg.type == RTP_MSG_ERROR ? (unsigned long long)r->msg.body.error.have : 0ull);
+  CHECK(r && r->msg.type == RTP_MSG_TASKSET, "%s: accepted (%s)", what, reply_facts(r));
   unsigned long long budget = 0;
   const int parsed = s_agent.log_count == logs_before + 1u &&
                      sscanf(s_agent.last_log, "task set accepted: the TA holds %u model(s), %llu of %llu heap bytes in use", models,
@@ -737,10 +743,7 @@ static void activate_releases_places(void) {
   rtp_msg_t *m = request(RTP_MSG_MODEL_COMMIT, 4);
   m->body.model_commit = (rtp_model_commit_t){.slot = 0, .has_activate = true, .activate = true};
   const tu_rx_t *r = agent_request(&s_agent, m);
-  CHECK(r && r->msg.type == RTP_MSG_MODEL_STATUS, "activating slot 0: MODEL_STATUS (got 0x%02x, code %u, need %llu, have %llu)",
-        r ? r->msg.type : 0, r && r->msg.type == RTP_MSG_ERROR ? r->msg.body.error.code : 0,
-        r && r->msg.type == RTP_MSG_ERROR ? (unsigned long long)r->msg.body.error.need : 0ull,
-        r && r->msg.type == RTP_MSG_ERROR ? (unsigned long long)r->msg.body.error.have : 0ull);
+  CHECK(r && r->msg.type == RTP_MSG_MODEL_STATUS, "activating slot 0: MODEL_STATUS (%s)", reply_facts(r));
   CHECK(active_slot(5) == 0, "slot 0 active");
   check_infer_matches(6, "after the activation");
   /* The set's place 0 is no longer the active slot's and its place 1 was given back: RUN is refused, typed. */
@@ -749,8 +752,7 @@ static void activate_releases_places(void) {
   r = agent_request(&s_agent, m);
   CHECK(r && r->msg.type == RTP_MSG_ERROR && r->msg.body.error.code == RTP_ERR_BAD_STATE && r->msg.body.error.has_type &&
             r->msg.body.error.type == RTP_MSG_RUN,
-        "RUN of the set the activation emptied: bad_state (got 0x%02x, code %u)", r ? r->msg.type : 0,
-        r && r->msg.type == RTP_MSG_ERROR ? r->msg.body.error.code : 0);
+        "RUN of the set the activation emptied: bad_state (%s)", reply_facts(r));
   /* A set sent after it loads what it names again: slot 0 (active) in place 0, slot 1 in place 1. */
   const uint8_t again[] = {0, 1};
   if (!accepted(lenet_taskset(8, again, 2, 0), s_agent.log_count, "two models after the activation", &models, &in_use)) return;
