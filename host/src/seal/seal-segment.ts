@@ -53,7 +53,8 @@ export function sealSegmentInto(crypto: SealingCrypto, job: SealingJob, part: nu
   const pieces = [cipher.update(job.plain.subarray(job.plainFrom[part]!, job.plainTo[part]!)), cipher.final(), cipher.getAuthTag()];
   const length = pieces[0]!.length + pieces[1]!.length + pieces[2]!.length;
   const skew = (job.out.byteOffset + start) % 8;
-  if (!(job.out.buffer instanceof SharedArrayBuffer) || job.staging.length < skew + length) {
+  // At 0 (SealedStream.lazy places its segments so), the pieces go straight in, a word at a time.
+  if (skew === 0 || !(job.out.buffer instanceof SharedArrayBuffer) || job.staging.length < skew + length) {
     let at = start;
     for (const piece of pieces) {
       job.out.set(piece, at);
@@ -84,16 +85,23 @@ export function sealAndPublish(crypto: SealingCrypto, job: SealingJob, part: num
 export function sealAndHashAll(crypto: SealingCrypto, job: SealingJob, waitMs: number): boolean {
   const parts = job.hashFrom.length;
   const segments = job.outFrom.length;
-  for (let part = 0; part < segments; part++) {
-    if (Atomics.compareExchange(job.state, part, 0, 1) !== 0) continue;
-    sealAndPublish(crypto, job, part);
-  }
   const hash = crypto.createHash('sha256');
-  for (let part = 0; part < parts; part++) {
-    while (Atomics.load(job.state, part) !== 2) {
-      if (Atomics.wait(job.state, part, Atomics.load(job.state, part), waitMs) === 'timed-out') return false;
+  let hashed = 0;
+  // Each part is hashed as soon as it and those before it are sealed: its bytes are then still in this core's cache
+  // (a second pass over 3 MB reads them back from memory).
+  const hashSealed = () => {
+    while (hashed < parts && Atomics.load(job.state, hashed) === 2) {
+      hash.update(job.out.subarray(job.hashFrom[hashed]!, job.hashTo[hashed]!));
+      hashed++;
     }
-    hash.update(job.out.subarray(job.hashFrom[part]!, job.hashTo[part]!));
+  };
+  for (let part = 0; part < segments; part++) {
+    if (Atomics.compareExchange(job.state, part, 0, 1) === 0) sealAndPublish(crypto, job, part);
+    hashSealed();
+  }
+  for (; hashed < parts; hashSealed()) {
+    const state = Atomics.load(job.state, hashed);
+    if (state !== 2 && Atomics.wait(job.state, hashed, state, waitMs) === 'timed-out') return false;
   }
   job.digest.set(hash.digest());
   Atomics.store(job.state, parts, 1);

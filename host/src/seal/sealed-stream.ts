@@ -70,8 +70,10 @@ export class SealedStream {
     const count = segmentCount(container.length, keys.segmentSize);
     const signatureStart = bodyStart + container.length + TAG_BYTES * count;
     const size = signatureStart + (keys.signature ? SIGNATURE_BYTES : 0);
-    // Shared memory, so that a sealing worker can write the segments where the push reads them.
-    const out = Buffer.from(new SharedArrayBuffer(size));
+    // Shared memory, so that a sealing worker can write the segments where the push reads them; placed so that the
+    // segments start at a multiple of 8 (their sealed bytes then go in a word at a time: see sealSegmentInto).
+    const pad = (8 - (bodyStart % 8)) % 8;
+    const out = Buffer.from(new SharedArrayBuffer(pad + size), pad, size);
     out.set(CONTAINER_MAGIC, 0);
     out.set(head, CONTAINER_MAGIC.length);
     out.set(keys.headerBytes, CONTAINER_MAGIC.length + head.length);
