@@ -40,6 +40,7 @@ import { seal } from '../host/src/seal/seal.js';
 import { defaultSegmentSize } from '../host/src/seal/sealed-header.js';
 import { sealedCacheWritten, sealForDevice } from '../host/src/transfer/seal-for-device.js';
 import { repositoryRoot } from '../host/src/sim/sim-binary.js';
+import { readFileShared } from '../host/src/util/read-shared.js';
 import { dispatchSection } from './enclave-dispatch.js';
 import { opteeSection } from './enclave-optee.js';
 import { driverPath, resultsDirectory } from './paths.js';
@@ -314,7 +315,10 @@ function heapSection() {
 async function pushSection() {
   // 3 MB sealed, so a push is not all round trips; many pushes by turns, so the shared machine's load hits both alike.
   const pushModelName = sized('zfnet-cifar', 'lenet-300-100');
-  const pushContainer = encodeContainer(compressGraph(zooModel(pushModelName)));
+  // Read back from its file as rtinfer push reads it: into shared memory (util/read-shared.ts), for both forms.
+  const pushFile = join(work, `${pushModelName}-push.rtm`);
+  writeFileSync(pushFile, encodeContainer(compressGraph(zooModel(pushModelName))));
+  const pushContainer = await readFileShared(pushFile);
   const rounds = sized(41, 3);
   console.log(`Push over MQTT to rtinfer-agent (loopback; its TA the 64 MiB build), ${pushModelName} (${pushContainer.length} B), ${rounds} sealed pushes, ${rounds} sealed whole first and ${rounds} sealed on the push's thread, each between two of ${3 * rounds + 1} unsealed, medians (load ${loadavg()[0]!.toFixed(1)} at the start):`);
   console.log("  broker      sealed (as rtinfer push: seal + push + verify)  before 1st chunk  unsealed (push + verify)  sealed ÷ unsealed (target ≥ 0.9)  quartiles      push alone ÷ unsealed  activation into the TA  sealed whole first ÷ unsealed (before the header form)  sealed on the push's thread ÷ unsealed (no seal worker)  sealed + resume cache written ÷ unsealed");

@@ -4,7 +4,7 @@
 // with the same sealed bytes), and runs it in the enclave: the output equals the host reference and RESULT counts
 // one entry per layer. An older generation is refused by the TA as a typed rollback error.
 import { generateKeyPairSync } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   listModels,
@@ -37,6 +37,22 @@ describe(`a simulated Pi (rtinfer-agent, ${piTargetKind()})`, () => {
     const provisioned = await rtinfer('provision', '--device', pi.agent.pty, '--lab', pi.lab, '--json');
     expect(provisioned.code, provisioned.stderr).toBe(0);
     expect(JSON.parse(provisioned.stdout)).toMatchObject({ outcome: 'pinned', deviceId: pi.agent.deviceId, fingerprint: pi.agent.teeKeySha256, board: piTargetBoard() });
+  });
+
+  it('records the generation before any sealed byte leaves: a lab it cannot write ends the push before MODEL_BEGIN', async () => {
+    const session = await connectPi(pi.agent);
+    try {
+      const lab = join(pi.dir, 'lab-taken-away.yaml');
+      writeFileSync(lab, readFileSync(pi.lab));
+      const before = (await listModels(session)).slots;
+      const sealing = sealForDevice({ info: session.info!, device: session.description, deviceSpec: pi.agent.pty, lab: loadLabForPins(lab), container: new Uint8Array(readFileSync(pi.model)), cacheDir: join(pi.dir, 'taken-away-cache') });
+      rmSync(lab);
+      mkdirSync(lab); // the lab can be neither read nor replaced now
+      await expect(pushModel(session, sealing.stream, { modelId: 'lenet-5' })).rejects.toMatchObject({ code: 'lab_not_written', facts: { device: pi.agent.deviceId, generation: 1, lab } });
+      expect((await listModels(session)).slots).toEqual(before); // no MODEL_BEGIN: nothing began, nothing erased
+    } finally {
+      await session.close();
+    }
   });
 
   it('pushes sealed, resumes an interrupted sealed push with the same bytes, and the device holds only the sealed form', async () => {

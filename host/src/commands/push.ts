@@ -1,10 +1,10 @@
-import { readFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import { Args, Flags } from '@oclif/core';
 import { deviceFlag, RtinferCommand } from '../cli/base-command.js';
 import { describePush } from '../cli/format.js';
 import { ProgressLine } from '../cli/progress.js';
 import { RtinferError } from '../errors.js';
+import { readFileShared } from '../util/read-shared.js';
 import { openSession } from '../device/open-session.js';
 import { BenchClient } from '../daemon/bench-client.js';
 import { benchFlag, brokerFlag, labFlag, resolveBroker } from '../daemon/cli-support.js';
@@ -45,7 +45,8 @@ export default class Push extends RtinferCommand {
 
   async run() {
     const { args, flags } = await this.parse(Push);
-    const container = await readFile(args.file).catch((error: NodeJS.ErrnoException) => {
+    // In shared memory: sealing for a TEE device reads it from a worker without copying it first.
+    const container = await readFileShared(args.file).catch((error: NodeJS.ErrnoException) => {
       throw new RtinferError('bad_file', `cannot read ${args.file}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`, { file: args.file });
     });
     if (container.length === 0) throw new RtinferError('bad_file', `${args.file} is empty`, { file: args.file });
@@ -71,7 +72,7 @@ export default class Push extends RtinferCommand {
     return summary;
   }
 
-  private async pushThroughBench(flags: TeeFlags & { broker?: string; device?: string }, bench: string, container: Buffer, options: PushOptions): Promise<SealedPushSummary> {
+  private async pushThroughBench(flags: TeeFlags & { broker?: string; device?: string }, bench: string, container: Uint8Array, options: PushOptions): Promise<SealedPushSummary> {
     const client = await BenchClient.connect(resolveBroker(flags, bench).access);
     try {
       await client.requireBench(bench);
@@ -108,7 +109,7 @@ export default class Push extends RtinferCommand {
     }
   }
 
-  private async pushLocal(flags: TeeFlags & { device?: string }, container: Buffer, options: PushOptions): Promise<SealedPushSummary> {
+  private async pushLocal(flags: TeeFlags & { device?: string }, container: Uint8Array, options: PushOptions): Promise<SealedPushSummary> {
     const { session, device } = await openSession(flags.device);
     const abort = new AbortController();
     // Ctrl-C stops sending; what arrived stays in the slot for the next push.
@@ -143,7 +144,7 @@ function refuseTeeFlags(flags: TeeFlags, device: string): undefined {
 }
 
 /** Seals the container for a TEE device to the key the lab pinned for it, signed with --sign or the lab's key. */
-function sealFor(flags: TeeFlags, info: DeviceBody<'HELLO'>, device: string, deviceSpec: string, container: Buffer): SealedForDevice {
+function sealFor(flags: TeeFlags, info: DeviceBody<'HELLO'>, device: string, deviceSpec: string, container: Uint8Array): SealedForDevice {
   const lab = loadLabForPins(labFileForPins(flags.lab));
   const signingKeyFile = flags.sign ?? lab.tee.signingKey;
   return sealForDevice({

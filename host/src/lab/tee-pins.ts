@@ -98,35 +98,42 @@ export function writeTeeKeyPin(file: string, deviceId: string, key: Uint8Array):
   });
 }
 
-/** Records the last generation sealed for `deviceId` (never lowers it). */
-export function writeTeeGeneration(file: string, deviceId: string, generation: number): void {
-  if (raiseGenerationInPlace(file, deviceId, generation)) return;
+/**
+ * Records the last generation sealed for `deviceId` (never lowers it). Returns the generation the file held before
+ * (undefined: none), so that a caller can tell whether another sealing took this generation meanwhile.
+ */
+export function writeTeeGeneration(file: string, deviceId: string, generation: number): number | undefined {
+  const inPlace = raiseGenerationInPlace(file, deviceId, generation);
+  if (inPlace) return inPlace.held;
+  let before: number | undefined;
   editLab(file, (document) => {
     const held = document.getIn(['tee', 'devices', deviceId, 'generation']);
-    if (typeof held === 'number' && held >= generation) return;
+    before = typeof held === 'number' ? held : undefined;
+    if (before !== undefined && before >= generation) return;
     document.setIn(['tee', 'devices', deviceId, 'generation'], generation);
   });
+  return before;
 }
 
 /**
  * Every push to a TEE device writes its generation before the first chunk goes, so the common case (a plain integer
  * already there) is one parse and the digits replaced in the text: an integer in an integer's place cannot make a
  * valid file invalid, so neither the section's re-emission nor the check parse is needed (together 1 ms of the
- * 1.5 ms the general edit takes). Returns false when the general edit must run (no such integer, a file with
- * errors, a value written in another form).
+ * 1.5 ms the general edit takes). Returns what the file held, or undefined when the general edit must run (no such
+ * integer, a file with errors, a value written in another form).
  */
-function raiseGenerationInPlace(file: string, deviceId: string, generation: number): boolean {
+function raiseGenerationInPlace(file: string, deviceId: string, generation: number): { held: number } | undefined {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch {
-    return false;
+    return undefined;
   }
   const document = parseDocument(text);
-  if (document.errors.length > 0) return false;
+  if (document.errors.length > 0) return undefined;
   const held = document.getIn(['tee', 'devices', deviceId, 'generation'], true);
-  if (!isScalar(held) || held.type !== Scalar.PLAIN || !Number.isSafeInteger(held.value) || !held.range) return false;
-  if ((held.value as number) >= generation) return true;
-  writeWhole(file, text.slice(0, held.range[0]) + String(generation) + text.slice(held.range[1]));
-  return true;
+  if (!isScalar(held) || held.type !== Scalar.PLAIN || !Number.isSafeInteger(held.value) || !held.range) return undefined;
+  const before = held.value as number;
+  if (before < generation) writeWhole(file, text.slice(0, held.range[0]) + String(generation) + text.slice(held.range[1]));
+  return { held: before };
 }

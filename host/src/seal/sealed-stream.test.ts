@@ -120,6 +120,19 @@ describe('SealedStream sealed by the worker (seal-worker.ts)', () => {
     }
   });
 
+  it('seals a container already in shared memory where it is, with the same bytes as a copied one', async () => {
+    const shared = new Uint8Array(new SharedArrayBuffer(opsMix.length));
+    shared.set(opsMix);
+    const whole = sealWithDigest(opsMix, digest, options(1024, true));
+    const stream = sealLazily(shared, digest, options(1024, true));
+    expect(stream.sealInBackground(0)).toBe(true);
+    // Not copied: the worker reads the caller's shared memory (what util/read-shared.ts gives rtinfer push).
+    expect((stream as unknown as { job: { plain: Uint8Array } }).job.plain).toBe(shared);
+    await complete(stream);
+    expect(Buffer.from(stream.whole()).equals(Buffer.from(whole.sealed))).toBe(true);
+    expect(Buffer.from(stream.sha256()).equals(Buffer.from(whole.sha256))).toBe(true);
+  });
+
   it('seals the bytes it is given when the shared memory of an earlier sealing is used again', async () => {
     // The second container is the first with other bytes in its middle: a plaintext copy left from the first would
     // give the first's sealing.

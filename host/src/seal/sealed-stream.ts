@@ -53,6 +53,8 @@ export class SealedStream {
   private plainShared = false;
   /** The worker has returned from the job (or never took it): it reads the plaintext no more. */
   private workerDone = false;
+  /** What must be done before any byte is read (prepare). */
+  private beforeFirstByte: (() => void) | undefined;
 
   private constructor(out: Buffer, headerBytes: Uint8Array, job?: SealingJob, digest?: Uint8Array) {
     this.out = out;
@@ -164,17 +166,20 @@ export class SealedStream {
   sealInBackground(minBytes = SEAL_WORKER_MIN_BYTES): boolean {
     const job = this.job;
     if (!job || this.inBackground || this.isComplete || job.plain.length < minBytes || !sealingWorkerWanted()) return this.inBackground;
-    // At the container's own offset modulo 8, so that the copy goes a word at a time (see sealSegmentInto); into the
-    // shared memory a finished sealing left if it is large enough (its pages are mapped: 3 MB of new shared memory
-    // cost ~1 ms of page faults on first write). Copied every time: the caller's bytes are what is sealed.
-    const skew = job.plain.byteOffset % 8;
-    const fits = spareShared !== undefined && spareShared.byteLength >= skew + job.plain.length;
-    const backing = fits ? spareShared! : new SharedArrayBuffer(skew + job.plain.length);
-    if (fits) spareShared = undefined;
-    const plain = new Uint8Array(backing, skew, job.plain.length);
-    plain.set(job.plain);
-    job.plain = plain;
-    this.plainShared = true;
+    // A container already in shared memory (rtinfer push reads its file there: util/read-shared.ts) is read where it
+    // is; it must not change until the push ends. Any other is copied: at its own offset modulo 8, so that the copy
+    // goes a word at a time (see sealSegmentInto), into the shared memory a finished sealing left if it is large
+    // enough (its pages are mapped: 3 MB of new shared memory cost ~1.5 ms of page faults on first write).
+    if (!(job.plain.buffer instanceof SharedArrayBuffer)) {
+      const skew = job.plain.byteOffset % 8;
+      const fits = spareShared !== undefined && spareShared.byteLength >= skew + job.plain.length;
+      const backing = fits ? spareShared! : new SharedArrayBuffer(skew + job.plain.length);
+      if (fits) spareShared = undefined;
+      const plain = new Uint8Array(backing, skew, job.plain.length);
+      plain.set(job.plain);
+      job.plain = plain;
+      this.plainShared = true;
+    }
     this.inBackground = sealInWorker(job, () => {
       this.workerDone = true;
       this.tellComplete();
@@ -183,8 +188,35 @@ export class SealedStream {
     return this.inBackground;
   }
 
+  /**
+   * `run` is done once, before any byte of the stream is read (a sealing for a device records its generation then:
+   * seal-for-device.ts). A push does it while its first request is answered (prepare); reading does it otherwise.
+   */
+  holdBytesFor(run: () => void): void {
+    this.beforeFirstByte = run;
+  }
+
+  /** Does what must be done before the first byte is read, if not done yet; throws what that throws (and is then
+   *  tried again at the next read). */
+  prepare(): void {
+    const run = this.beforeFirstByte;
+    if (!run) return;
+    run();
+    this.beforeFirstByte = undefined;
+  }
+
   /** Bytes [start, end) of the sealed stream, sealing the segments they fall in. A view: do not change it. */
   bytes(start: number, end: number): Uint8Array {
+    this.prepare();
+    return this.read(start, end);
+  }
+
+  /** Every sealed byte, for the host's own keeping (the resume cache), not to be sent: prepare is not done for it. */
+  keptWhole(): Uint8Array {
+    return this.read(0, this.size);
+  }
+
+  private read(start: number, end: number): Uint8Array {
     if (this.job && end > start) {
       const last = this.partAt(end - 1);
       for (let part = this.partAt(start); part <= last; part++) this.sealPart(part);
@@ -218,7 +250,7 @@ export class SealedStream {
       if (job && this.hashedInBackground) {
         this.digest = job.digest.slice(); // the worker's
       } else {
-        this.whole(); // seals (lazy) or hashes (complete) whatever is left
+        this.keptWhole(); // seals (lazy) or hashes (complete) whatever is left
         this.digest = new Uint8Array(job ? createHash('sha256').update(this.out).digest() : this.hash.digest());
       }
     }

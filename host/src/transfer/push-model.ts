@@ -49,6 +49,9 @@ export interface StreamedContainer {
   sealInBackground?(): boolean;
   /** The push starts (true) and stops (false) reading the stream: work that waits for every byte waits for it. */
   reading?(on: boolean): void;
+  /** What must be done before the first byte leaves (a sealing records its generation in the lab): the push does it
+   *  while its first request is answered; bytes() does it otherwise. */
+  prepare?(): void;
 }
 
 function isStreamed(container: Uint8Array | StreamedContainer): container is StreamedContainer {
@@ -157,7 +160,17 @@ async function pushOnce(session: DeviceSession, source: Uint8Array | StreamedCon
   const inBackground = headerForm && (source as StreamedContainer).sealInBackground?.() === true;
   const makeAhead = headerForm && !inBackground ? (source as StreamedContainer).makeAhead?.bind(source) : undefined;
   const identity: Identity = headerForm ? { headerSha256: (source as StreamedContainer).headerSha256 } : { sha256: fileSha256() };
-  const slot = chooseSlot(await listModels(session), identity, container.size, options.slot, options.modelId);
+  const listing = listModels(session);
+  if (headerForm) {
+    // While MODEL_STATUS crosses (its round trip is idle time here): an error here ends the push before MODEL_BEGIN.
+    try {
+      (source as StreamedContainer).prepare?.();
+    } catch (error) {
+      listing.catch(() => undefined);
+      throw error;
+    }
+  }
+  const slot = chooseSlot(await listing, identity, container.size, options.slot, options.modelId);
   const retries = IDEMPOTENT_RETRIES;
   const proposedChunk = Math.min(options.chunkBytes ?? 0xffff, session.transport.peerMaxMessageBytes - CHUNK_ENVELOPE_BYTES, 0xffff);
   const begin = await session.request(

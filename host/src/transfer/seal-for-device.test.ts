@@ -51,23 +51,56 @@ describe('sealForDevice', () => {
     expect(sealing).toMatchObject({ deviceId: 'pi-1', modelId: 'lenet-5', generation: 1, reused: false, keyFingerprint: Buffer.from(sha256(taPublic)).toString('hex') });
   });
 
+  /** A sealing whose bytes have started to go (read, as a push reads them). */
+  const sent = <T extends { stream: { bytes(start: number, end: number): Uint8Array } }>(sealing: T): T => {
+    sealing.stream.bytes(0, 1);
+    return sealing;
+  };
+
   it('raises the generation for every new sealing and records it beside the pin', () => {
     const { labFile, sealFor } = provisioned('generations');
-    expect(sealFor(lenet5).generation).toBe(1);
-    expect(sealFor(opsMix).generation).toBe(2);
+    expect(sent(sealFor(lenet5)).generation).toBe(1);
+    expect(sent(sealFor(opsMix)).generation).toBe(2);
     expect(loadLabForPins(labFile).tee.devices.get('pi-1')?.generation).toBe(2);
     const explicit = sealFor(lenet5, { generation: 10 });
     expect(unseal(explicit.sealed, { recipientPrivateKey: taPrivate }).header.generation).toBe(10);
     expect(sealFor(opsMix).generation).toBe(11);
   });
 
+  it('records the generation when the first sealed byte is read, not before: an unread sealing spends none', () => {
+    const { labFile, sealFor } = provisioned('record-on-read');
+    const generation = () => loadLabForPins(labFile).tee.devices.get('pi-1')?.generation;
+    const unread = sealFor(lenet5);
+    expect(unread.generation).toBe(1);
+    expect(generation()).toBeUndefined();
+    unread.stream.prepare(); // what a push does while MODEL_STATUS crosses
+    expect(generation()).toBe(1);
+    expect(sent(sealFor(opsMix)).generation).toBe(2);
+    expect(generation()).toBe(2);
+  });
+
+  it('refuses the bytes of a sealing another sealing of the same generation overtook, so only one of them leaves', () => {
+    const { labFile, sealFor } = provisioned('overtaken');
+    const first = sealFor(lenet5);
+    const second = sealFor(opsMix); // made before the first recorded its generation: the same generation
+    expect([first.generation, second.generation]).toEqual([1, 1]);
+    sent(second);
+    const error = thrownRtinferError(() => first.stream.bytes(0, 1));
+    expect(error.code).toBe('sealing_overtaken');
+    expect(error.facts).toMatchObject({ device: 'pi-1', generation: 1, held: 1, lab: labFile });
+    expect(() => first.sealed).toThrow(/seal again/);
+    // A generation asked for below the recorded one (a rollback made on purpose) is not an overtaking.
+    expect(unseal(sent(sealFor(lenet5, { generation: 1 })).sealed, { recipientPrivateKey: taPrivate }).header.generation).toBe(1);
+    expect(loadLabForPins(labFile).tee.devices.get('pi-1')?.generation).toBe(1);
+  });
+
   it('uses the last sealing again while it is the latest (so an interrupted push resumes), never an older one', () => {
     const { sealFor } = provisioned('resume');
-    const first = sealFor(lenet5);
+    const first = sent(sealFor(lenet5));
     const again = sealFor(lenet5);
     expect(again.reused).toBe(true);
     expect(Buffer.compare(again.sealed, first.sealed)).toBe(0);
-    sealFor(opsMix); // generation 2 is now the latest
+    sent(sealFor(opsMix)); // generation 2 is now the latest
     const later = sealFor(lenet5);
     expect(later).toMatchObject({ reused: false, generation: 3 });
     expect(Buffer.compare(later.sealed, first.sealed)).not.toBe(0);

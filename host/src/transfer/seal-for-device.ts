@@ -143,7 +143,7 @@ function readCache(dir: string, deviceId: string, wanted: Omit<CachedSealing, 'g
 }
 
 function writeFilesSync(stem: string, entry: CacheEntry): void {
-  for (const [file, bytes] of [[`${stem}.rtms`, entry.stream.whole()], [`${stem}.json`, JSON.stringify(described(entry))]] as const) {
+  for (const [file, bytes] of [[`${stem}.rtms`, entry.stream.keptWhole()], [`${stem}.json`, JSON.stringify(described(entry))]] as const) {
     // Not the background write's temporary file, which a write still in flight may be filling.
     const temporary = `${file}.${process.pid}.exit.tmp`;
     writeFileSync(temporary, bytes);
@@ -154,7 +154,7 @@ function writeFilesSync(stem: string, entry: CacheEntry): void {
 async function writeFiles(stem: string): Promise<void> {
   const entry = unwritten.get(stem);
   if (!entry) return; // a later write (or the exit hook) already put it there
-  for (const [file, bytes] of [[`${stem}.rtms`, entry.stream.whole()], [`${stem}.json`, JSON.stringify(described(entry))]] as const) {
+  for (const [file, bytes] of [[`${stem}.rtms`, entry.stream.keptWhole()], [`${stem}.json`, JSON.stringify(described(entry))]] as const) {
     const temporary = `${file}.${process.pid}.tmp`;
     await writeFile(temporary, bytes);
     await rename(temporary, file);
@@ -201,7 +201,7 @@ function writeCache(dir: string, deviceId: string, entry: CacheEntry): void {
  * that push ends.
  */
 export function sealedCacheWritten(): Promise<void> {
-  for (const entry of unwritten.values()) entry.stream.whole();
+  for (const entry of unwritten.values()) entry.stream.keptWhole();
   return writes;
 }
 
@@ -247,8 +247,21 @@ export function sealForDevice(options: SealForDeviceOptions): SealedForDevice {
   const generation = options.generation ?? (latest ?? 0) + 1;
   if (!Number.isSafeInteger(generation) || generation < 0) throw new RtinferError('bad_flag', `generation ${generation} is not an integer in 0 … 2^53−1`, { generation });
   const stream = sealLazily(options.container, digest, { recipient: key, device: deviceId, model: modelId, generation, ...(options.signingKey ? { signingKey: options.signingKey } : {}) });
-  // The counter moves before anything is sent: a generation is never sealed twice with different bytes.
-  writeTeeGeneration(lab.file, deviceId, generation);
+  // The counter moves before any sealed byte is read (a push does it while its first request crosses, not on its
+  // critical path): two sealings with different bytes never both leave the host under one generation. One that
+  // another sealing overtook (the lab moved past what it held when this one was made) is refused then.
+  stream.holdBytesFor(() => {
+    let held: number | undefined;
+    try {
+      held = writeTeeGeneration(lab.file, deviceId, generation);
+    } catch (error) {
+      if (error instanceof RtinferError) throw error;
+      throw new RtinferError('lab_not_written', `cannot record generation ${generation} of ${deviceId} in the lab ${lab.file} (${(error as Error).message}); nothing was sent`, { device: deviceId, generation, lab: lab.file }, { cause: error });
+    }
+    if (held !== undefined && held >= generation && held !== latest) {
+      throw new RtinferError('sealing_overtaken', `generation ${generation} of ${deviceId} was recorded for another sealing after this one was made (the lab ${lab.file} now holds ${held}); seal again`, { device: deviceId, generation, held, lab: lab.file });
+    }
+  });
   const entry: CacheEntry = { meta: { ...wanted, generation }, stream };
   writeCache(dir, deviceId, entry);
   return describe(entry, false);
