@@ -148,6 +148,54 @@ describe('SealedStream sealed by the worker (seal-worker.ts)', () => {
     }
   });
 
+  /** The stream's memory, as it stands (recycle swaps it). */
+  const memoryOf = (stream: SealedStream) => (stream as unknown as { out: Buffer }).out.buffer;
+  /** Reads every byte as a push does, then waits (bounded) for the worker to let go of the job. */
+  const pushedThrough = async (stream: SealedStream) => {
+    stream.reading(true);
+    for (let at = 0; at < stream.size; at += 1000) stream.bytes(at, Math.min(stream.size, at + 1000));
+    stream.reading(false);
+    for (let waited = 0; !stream.hashedInBackground && waited < 2000; waited += 5) await new Promise((resolve) => setTimeout(resolve, 5));
+    await new Promise((resolve) => setTimeout(resolve, 20)); // the worker's done message
+  };
+
+  it('gives its memory to the next sealing once a push has read it, and makes the same bytes again if read after', async () => {
+    const other = Uint8Array.from(opsMix);
+    for (let at = 100; at < other.length - 100; at += 11) other[at] ^= 0xa5;
+    const first = sealLazily(opsMix, digest, options(1024, true));
+    expect(first.sealInBackground(0)).toBe(true);
+    const memory = memoryOf(first);
+    await pushedThrough(first);
+    const second = sealLazily(other, digest, options(1024, true));
+    expect(memoryOf(second)).toBe(memory); // no new pages to fault in
+    // The second sealing overwrote that memory: the first, read again, is made again, byte for byte.
+    const expected = sealWithDigest(opsMix, digest, options(1024, true));
+    expect(Buffer.from(first.sha256()).equals(Buffer.from(expected.sha256))).toBe(true);
+    expect(Buffer.from(first.whole()).equals(Buffer.from(expected.sealed))).toBe(true);
+    expect(Buffer.from(second.whole()).equals(Buffer.from(sealWithDigest(other, digest, options(1024, true)).sealed))).toBe(true);
+  });
+
+  it('keeps its memory while a view of every byte is out (whole), while held, and when no push read it', async () => {
+    const viewed = sealLazily(opsMix, digest, options(1024, false));
+    expect(viewed.sealInBackground(0)).toBe(true);
+    const view = viewed.whole();
+    await pushedThrough(viewed);
+    const held = sealLazily(opsMix, digest, options(1024, false));
+    expect(held.sealInBackground(0)).toBe(true);
+    held.keep(true);
+    await pushedThrough(held);
+    const unpushed = sealLazily(opsMix, digest, options(1024, false));
+    expect(unpushed.sealInBackground(0)).toBe(true);
+    await complete(unpushed);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const next = sealLazily(opsMix, digest, options(1024, false));
+    for (const kept of [viewed, held, unpushed]) expect(memoryOf(next)).not.toBe(memoryOf(kept));
+    expect(Buffer.from(view).equals(Buffer.from(sealWithDigest(opsMix, digest, options(1024, false)).sealed))).toBe(true);
+    const heldMemory = memoryOf(held);
+    held.keep(false); // let go: now it is given back
+    expect(memoryOf(sealLazily(opsMix, digest, options(1024, false)))).toBe(heldMemory);
+  });
+
   it('seals every segment and hashes them without this thread reading any', async () => {
     const whole = sealWithDigest(opsMix, digest, options(1024, true));
     const stream = sealLazily(opsMix, digest, options(1024, true));

@@ -9,6 +9,7 @@ import { NONCE_BYTES, SIGNATURE_BYTES, segmentCount, segmentNonce, segmentPlaint
 import { sealAndPublish, type SealingJob } from './seal-segment.js';
 import { sealInWorker, sealingWorkerWanted } from './seal-worker.js';
 import { SealError } from './seal-errors.js';
+import { sparePlaintext, spareSealed } from './spare-memory.js';
 import { sealedHeaderItem } from './unseal.js';
 
 /** What sealing needs once the header is made: the content key, the header and the signature when signed. */
@@ -29,14 +30,14 @@ const CLAIM_WAIT_MS = 0.5;
  *  thread; below, the worker's start and the copy into shared memory cost more than they save. */
 export const SEAL_WORKER_MIN_BYTES = 1 << 20;
 
-/** Shared memory a finished sealing's plaintext copy no longer needs, for the next sealInBackground (one kept). */
-let spareShared: SharedArrayBuffer | undefined;
 
 export class SealedStream {
   readonly size: number;
   /** SHA-256 of the sealed header's bytes (§7.4's transcript): MODEL_BEGIN's header_sha256. */
   readonly headerSha256: Uint8Array;
-  private readonly out: Buffer;
+  /** The sealed bytes. A lazy stream's memory is given back once nothing reads it (recycle), and made again if it
+   *  is read after that: sealing is deterministic, so the same bytes. */
+  private out: Buffer;
   /** A lazy stream's sealing, shared with the sealing worker once it is handed over (sealInBackground). */
   private readonly job: SealingJob | undefined;
   /** The parts below it are sealed (so whole() and makeAhead need not look at them again). */
@@ -55,9 +56,20 @@ export class SealedStream {
   private workerDone = false;
   /** What must be done before any byte is read (prepare). */
   private beforeFirstByte: (() => void) | undefined;
+  /** A view of every byte was handed out (whole()): the memory is never given back. */
+  private pinned = false;
+  /** A push has read the stream (reading): only then is its memory given back, once done (recycle). */
+  private pushed = false;
+  /** The memory was given back (recycle): reading it makes it again (rebuild). */
+  private recycled = false;
+  /** Holders besides pushes (the resume cache while it writes the stream): the memory is not given back meanwhile. */
+  private keepers = 0;
+  /** What rebuilds a recycled lazy stream: the caller's container, the bytes before the first segment, the signature. */
+  private readonly source: { container: Uint8Array; prefix: Uint8Array; signature?: Uint8Array } | undefined;
 
-  private constructor(out: Buffer, headerBytes: Uint8Array, job?: SealingJob, digest?: Uint8Array) {
+  private constructor(out: Buffer, headerBytes: Uint8Array, job?: SealingJob, digest?: Uint8Array, source?: SealedStream['source']) {
     this.out = out;
+    this.source = source;
     this.size = out.length;
     this.headerSha256 = new Uint8Array(createHash('sha256').update(headerBytes).digest());
     this.job = job;
@@ -75,7 +87,7 @@ export class SealedStream {
     // Shared memory, so that a sealing worker can write the segments where the push reads them; placed so that the
     // segments start at a multiple of 8 (their sealed bytes then go in a word at a time: see sealSegmentInto).
     const pad = (8 - (bodyStart % 8)) % 8;
-    const out = Buffer.from(new SharedArrayBuffer(pad + size), pad, size);
+    const out = Buffer.from(spareSealed.take(pad + size) ?? new SharedArrayBuffer(pad + size), pad, size);
     out.set(CONTAINER_MAGIC, 0);
     out.set(head, CONTAINER_MAGIC.length);
     out.set(keys.headerBytes, CONTAINER_MAGIC.length + head.length);
@@ -105,15 +117,17 @@ export class SealedStream {
       job.hashFrom[part] = part === 0 ? 0 : job.outFrom[part]!;
       job.hashTo[part] = job.outFrom[part]! + job.plainTo[part]! - job.plainFrom[part]! + TAG_BYTES;
     }
-    if (keys.signature) {
-      // The signature covers the header and the container digest (§7.5), not the sealed bytes: made now, with the
-      // header, so that the parts left are the segments, which the worker seals.
-      out.set(keys.signature(), signatureStart);
+    // The signature covers the header and the container digest (§7.5), not the sealed bytes: made now, with the
+    // header, so that the parts left are the segments, which the worker seals.
+    const signature = keys.signature?.();
+    if (signature) {
+      out.set(signature, signatureStart);
       job.state[count] = 2;
       job.hashFrom[count] = count === 0 ? 0 : signatureStart;
       job.hashTo[count] = size;
     }
-    return new SealedStream(out, keys.headerBytes, job);
+    const prefix = Uint8Array.from(out.subarray(0, bodyStart));
+    return new SealedStream(out, keys.headerBytes, job, undefined, { container, prefix, ...(signature ? { signature } : {}) });
   }
 
   /**
@@ -153,6 +167,14 @@ export class SealedStream {
    */
   reading(on: boolean): void {
     this.readers += on ? 1 : -1;
+    if (on) this.pushed = true;
+    this.tellComplete();
+  }
+
+  /** Another holder than a push (the resume cache while it writes the stream) takes (true) or lets go of (false) its
+   *  memory, which is not given back meanwhile (see recycle). */
+  keep(on: boolean): void {
+    this.keepers += on ? 1 : -1;
     this.tellComplete();
   }
 
@@ -172,9 +194,7 @@ export class SealedStream {
     // enough (its pages are mapped: 3 MB of new shared memory cost ~1.5 ms of page faults on first write).
     if (!(job.plain.buffer instanceof SharedArrayBuffer)) {
       const skew = job.plain.byteOffset % 8;
-      const fits = spareShared !== undefined && spareShared.byteLength >= skew + job.plain.length;
-      const backing = fits ? spareShared! : new SharedArrayBuffer(skew + job.plain.length);
-      if (fits) spareShared = undefined;
+      const backing = sparePlaintext.take(skew + job.plain.length) ?? new SharedArrayBuffer(skew + job.plain.length);
       const plain = new Uint8Array(backing, skew, job.plain.length);
       plain.set(job.plain);
       job.plain = plain;
@@ -217,6 +237,7 @@ export class SealedStream {
   }
 
   private read(start: number, end: number): Uint8Array {
+    if (this.recycled) this.rebuild();
     if (this.job && end > start) {
       const last = this.partAt(end - 1);
       for (let part = this.partAt(start); part <= last; part++) this.sealPart(part);
@@ -238,8 +259,9 @@ export class SealedStream {
     return !this.isComplete;
   }
 
-  /** Every sealed byte. */
+  /** Every sealed byte, as a view the caller may keep: the stream's memory is then never given back. */
   whole(): Uint8Array {
+    this.pinned = true;
     return this.bytes(0, this.size);
   }
 
@@ -277,7 +299,7 @@ export class SealedStream {
     this.plainShared = false;
     const backing = job.plain.buffer as SharedArrayBuffer;
     job.plain = new Uint8Array(0);
-    if (spareShared === undefined || backing.byteLength > spareShared.byteLength) spareShared = backing;
+    sparePlaintext.give(backing);
   }
 
   private sealPart(part: number): void {
@@ -295,8 +317,41 @@ export class SealedStream {
 
   private tellComplete(): void {
     this.releasePlain();
-    if (this.readers > 0 || this.whenComplete.length === 0 || !this.isComplete) return;
-    for (const listener of this.whenComplete.splice(0)) listener();
+    if (this.readers === 0 && this.whenComplete.length > 0 && this.isComplete) for (const listener of this.whenComplete.splice(0)) listener();
+    this.recycle();
+  }
+
+  /**
+   * Gives the stream's memory back for the next sealing (spare-memory.ts) once a push has read it and nothing reads
+   * or holds it any more: every byte sealed and hashed, the worker done, no push reading, the resume cache written,
+   * no view handed out by whole(). What reads it after that gets it made again (rebuild).
+   */
+  private recycle(): void {
+    const job = this.job;
+    if (!job || !this.source || this.recycled || !this.pushed || this.pinned || this.readers > 0 || this.keepers > 0 || !this.workerDone || !this.isComplete) return;
+    if (!this.digest) {
+      if (!this.hashedInBackground) return; // kept: its SHA-256 would need the bytes
+      this.digest = job.digest.slice();
+    }
+    this.recycled = true;
+    spareSealed.give(this.out.buffer as SharedArrayBuffer);
+    this.out = Buffer.alloc(0);
+    job.out = this.out;
+  }
+
+  /** The memory of a recycled stream again, its segments to be sealed anew as they are read (the same bytes). */
+  private rebuild(): void {
+    const job = this.job!;
+    const { container, prefix, signature } = this.source!;
+    const pad = (8 - (prefix.length % 8)) % 8;
+    this.out = Buffer.from(spareSealed.take(pad + this.size) ?? new SharedArrayBuffer(pad + this.size), pad, this.size);
+    this.out.set(prefix, 0);
+    if (signature) this.out.set(signature, this.size - signature.length);
+    job.out = this.out;
+    job.plain = container;
+    for (let part = 0; part < job.outFrom.length; part++) Atomics.store(job.state, part, 0);
+    this.sealedPrefix = 0;
+    this.recycled = false;
   }
 }
 

@@ -190,8 +190,14 @@ function writeCache(dir: string, deviceId: string, entry: CacheEntry): void {
     exitHookInstalled = true;
     process.once('exit', flushOnExit);
   }
+  // Held until its files are written (or another sealing for the device took its place): the stream's memory is
+  // given back only after that (SealedStream.recycle).
+  entry.stream.keep(true);
   entry.stream.onComplete(() => {
-    writes = writes.then(() => writeFiles(stem)).catch(() => undefined);
+    writes = writes
+      .then(() => writeFiles(stem))
+      .catch(() => undefined)
+      .finally(() => entry.stream.keep(false));
   });
 }
 
