@@ -12,13 +12,15 @@
 //   - sealed push goodput over MQTT, against unsealed in the same run: rtinfer-agent (firmware/optee/agent) on the
 //     same broker (Aedes in-process, then Mosquitto when installed), the same container. Sealed is what `rtinfer push`
 //     does for a TEE device: sealForDevice (host/src/transfer/seal-for-device.ts: container check, sealing to the key
-//     pinned in a lab file, the generation written back) then pushModel of the sealed stream in SPEC §4.3's header
+//     pinned in a lab file, its generation recorded as the first request crosses) then pushModel of the sealed stream in SPEC §4.3's header
 //     form (its segments sealed and hashed by host/src/seal/seal-worker.ts beside the push), committed (stored and
 //     SHA-256-verified); the resume cache is written once the push has stopped reading (a column gives the push
 //     with that write). Unsealed: the plain container pushed and committed the same way to the same agent (neither
-//     activated: the TA would refuse a plain container). By turns with two older ways (sealed whole first; the
-//     sealing on the push's own thread, RTINFER_SEAL_WORKER=0), many times; each sealed push against the mean of the
-//     unsealed pushes either side of it; medians of each and of those ratios. Goodput = container bytes / time.
+//     activated: the TA would refuse a plain container). Sealed and unsealed by turns, many times; then, apart, two
+//     older ways by turns with unsealed pushes (sealed whole first; the sealing on the push's own thread,
+//     RTINFER_SEAL_WORKER=0). Each sealed push against the mean of the unsealed pushes either side of it; medians of
+//     each and of those ratios. Goodput = container bytes / time. The container is read from its file into shared
+//     memory, as rtinfer push reads it.
 //     Activation of the sealed one (the TA decrypts, checks and decodes it) is timed apart, once. The load average
 //     is printed at the start and the end: on a shared 2-core machine it moves every figure.
 //   - the same agent and TA in a real OP-TEE 3.19 under QEMU beside teesim: boot, entry round trip, world switches LW
@@ -227,7 +229,7 @@ async function pushRow(name: string, startBroker: () => Promise<RunningBroker>, 
       // second would need twice the heap). Then unsealed and sealed pushes by turns into the one free slot,
       // unsealed first and last: each finds the other's bytes there, so neither resumes (a sealing is new bytes
       // every time: a fresh ephemeral key). Each sealed push is compared with the mean of the unsealed ones just
-      // before and after it, so a drift in the shared machine's load cancels. A warm-up pair is not counted.
+      // before and after it, so a drift in the shared machine's load cancels. A warm-up of each form is not counted.
       const activationMs = await pushSealed(true);
       await pushPlain();
       await pushSealed(false);
@@ -235,26 +237,34 @@ async function pushRow(name: string, startBroker: () => Promise<RunningBroker>, 
       await pushPlain();
       await pushSealedOnThread();
       plain.length = sealed.length = sealMs.length = pushOnly.length = wholeFirst.length = onThread.length = withCache.length = 0;
+      // The sealed push as rtinfer push makes it, by turns with the unsealed one and nothing else: the forms compared
+      // below keep a whole view of their sealing (so its memory is not given back for the next: SealedStream.recycle)
+      // and would change what the next sealed push finds. They come after, each between two unsealed pushes too.
       await pushPlain();
       for (let round = 0; round < rounds; round++) {
         await pushSealed(false);
         await pushPlain();
+      }
+      // The last unsealed push of the first part opens the second (another now would find its bytes there).
+      const firstPlain = [...plain];
+      plain.splice(0, plain.length - 1);
+      for (let round = 0; round < rounds; round++) {
         await pushSealedWhole();
         await pushPlain();
         await pushSealedOnThread();
         await pushPlain();
       }
-      // Round r: sealed between unsealed 3r and 3r + 1, sealed whole first between 3r + 1 and 3r + 2, sealed on the
-      // push's thread between 3r + 2 and 3r + 3.
-      const around = (i: number) => (plain[i]! + plain[i + 1]!) / 2;
-      const ratios = sealed.map((value, i) => value / around(3 * i));
-      const wholeRatios = wholeFirst.map((value, i) => value / around(3 * i + 1));
-      const onThreadRatios = onThread.map((value, i) => value / around(3 * i + 2));
+      // Sealed push i between unsealed i and i + 1 of the first part; in the second, round r's sealed whole first
+      // between unsealed 2r and 2r + 1, sealed on the push's thread between 2r + 1 and 2r + 2.
+      const around = (pushes: number[], i: number) => (pushes[i]! + pushes[i + 1]!) / 2;
+      const ratios = sealed.map((value, i) => value / around(firstPlain, i));
+      const wholeRatios = wholeFirst.map((value, i) => value / around(plain, 2 * i));
+      const onThreadRatios = onThread.map((value, i) => value / around(plain, 2 * i + 1));
       return {
-        broker: name, rounds, sealed: median(sealed), unsealed: median(plain), ratio: median(ratios), ratioQuartiles: quartiles(ratios),
-        sealMs: median(sealMs), pushOnlyRatio: median(pushOnly.map((value, i) => value / around(3 * i))), activationMs,
+        broker: name, rounds, sealed: median(sealed), unsealed: median([...firstPlain, ...plain.slice(1)]), ratio: median(ratios), ratioQuartiles: quartiles(ratios),
+        sealMs: median(sealMs), pushOnlyRatio: median(pushOnly.map((value, i) => value / around(firstPlain, i))), activationMs,
         wholeFirst: median(wholeFirst), wholeFirstRatio: median(wholeRatios), onThread: median(onThread), onThreadRatio: median(onThreadRatios),
-        withCacheRatio: median(withCache.map((value, i) => value / around(3 * i))),
+        withCacheRatio: median(withCache.map((value, i) => value / around(firstPlain, i))),
       };
     } finally {
       await session.close();

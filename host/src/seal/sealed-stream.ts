@@ -52,8 +52,8 @@ export class SealedStream {
   private readers = 0;
   /** The job's plaintext is this stream's copy in shared memory (sealInBackground), not the caller's bytes. */
   private plainShared = false;
-  /** The worker has returned from the job (or never took it): it reads the plaintext no more. */
-  private workerDone = false;
+  /** No worker has the job (none took it, or it has returned from it): it reads and writes this memory no more. */
+  private workerDone = true;
   /** What must be done before any byte is read (prepare). */
   private beforeFirstByte: (() => void) | undefined;
   /** A view of every byte was handed out (whole()): the memory is never given back. */
@@ -200,6 +200,7 @@ export class SealedStream {
       job.plain = plain;
       this.plainShared = true;
     }
+    this.workerDone = false;
     this.inBackground = sealInWorker(job, () => {
       this.workerDone = true;
       this.tellComplete();
