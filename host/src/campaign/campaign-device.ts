@@ -14,6 +14,7 @@ import { runPeriodic } from '../device/periodic-run.js';
 import type { DeviceInfo, DeviceSession } from '../device/session.js';
 import type { TeeTasksetSource } from '../device/tee-taskset.js';
 import { float32ToBytes } from '../model/float32-bytes.js';
+import { SealedStream } from '../seal/sealed-stream.js';
 import { listModels, pushModel } from '../transfer/push-model.js';
 
 export interface HeldSlots {
@@ -35,8 +36,9 @@ export interface CampaignDevice {
   info: DeviceInfo;
   description: string;
   slots(): Promise<HeldSlots>;
-  /** Into `slot` (else the device's choice: a slot not active), made active. */
-  push(bytes: Uint8Array, options: { modelId: string; sealed: boolean; sha256?: Uint8Array; slot?: number; signal: AbortSignal }): Promise<void>;
+  /** Into `slot` (else the device's choice: a slot not active), made active. A sealed stream (a TEE device's) is sealed
+   *  as the push reads it where the device is on this machine (SPEC.md §4.3's header form), else sent whole. */
+  push(container: Uint8Array | SealedStream, options: { modelId: string; slot?: number; signal: AbortSignal }): Promise<void>;
   infer(request: InferRequest): Promise<InferResult>;
   runPeriodic(options: { tasks: NamedDeviceTask[]; durationUs: number; trace: number; tasksetBody?: HostBody<'TASKSET'>; tee?: TeeTasksetSource; signal: AbortSignal }): Promise<PeriodicOutcome>;
 }
@@ -55,8 +57,8 @@ export function sessionDevice(session: DeviceSession): CampaignDevice {
     info: session.info!,
     description: session.description,
     slots: async () => heldSlots(await listModels(session)),
-    async push(bytes, { modelId, sha256, slot, signal }) {
-      await pushModel(session, bytes, { modelId, signal, ...(sha256 ? { sha256 } : {}), ...(slot !== undefined ? { slot } : {}) });
+    async push(container, { modelId, slot, signal }) {
+      await pushModel(session, container, { modelId, signal, ...(slot !== undefined ? { slot } : {}) });
     },
     infer: (request) => inferOnDevice(session, request),
     async runPeriodic({ tasks, durationUs, trace, tasksetBody, signal }) {
@@ -80,7 +82,10 @@ export function benchDevice(client: BenchClient, access: BrokerAccess, bench: st
     info: helloOfRow(bench, row),
     description: `${row.id} on bench ${bench}`,
     slots: async () => heldSlots((await call('models', {})) as { active?: number; slots: { slot: number; state: number; sha256?: string }[] }),
-    async push(bytes, { modelId, sealed, slot, signal }) {
+    async push(container, { modelId, slot, signal }) {
+      // The RPC carries the container in one message: a sealing goes whole, and the daemon pushes it as it is.
+      const sealed = container instanceof SealedStream;
+      const bytes = sealed ? container.whole() : container;
       await call('push', { container: Buffer.from(bytes).toString('base64'), modelId, ...(sealed ? { sealed: true } : {}), ...(slot !== undefined ? { slot } : {}) }, signal);
     },
     async infer(request) {

@@ -55,13 +55,13 @@ export async function ensureModel(device: CampaignDevice, target: TargetHandle, 
   if (expected !== undefined && holding.length > 0) return { pushed: false, sha256: expected };
   const where = placement.slot !== undefined ? { slot: placement.slot } : {};
   if (!tee) {
-    await device.push(model.container, { modelId: model.decoded.modelId, sealed: false, signal, ...where });
+    await device.push(model.container, { modelId: model.decoded.modelId, signal, ...where });
     return { pushed: true, sha256: model.sha256 };
   }
   const seal = (generation?: number) =>
     sealForDevice({ info, device: device.description, deviceSpec: info.deviceId, lab: loadLabForPins(target.labFile), container: model.container, cacheDir: folder.path('models', 'sealed'), ...(generation !== undefined ? { generation } : {}) });
   // A device that ran before may hold a later generation than the campaign's lab file knows: sealed above it.
-  const { sealing } = await pushSealedAboveHeld(seal, (each) => device.push(each.sealed, { modelId: model.decoded.modelId, sealed: true, signal, sha256: Buffer.from(each.sha256, 'hex'), ...where }));
+  const { sealing } = await pushSealedAboveHeld(seal, (each) => device.push(each.stream, { modelId: model.decoded.modelId, signal, ...where }));
   folder.writeJson(sealedRecord(folder, model, info), { sha256: sealing.sha256, generation: sealing.generation });
   return { pushed: true, sha256: sealing.sha256 };
 }
