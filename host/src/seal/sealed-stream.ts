@@ -30,6 +30,15 @@ const CLAIM_WAIT_MS = 0.5;
  *  thread; below, the worker's start and the copy into shared memory cost more than they save. */
 export const SEAL_WORKER_MIN_BYTES = 1 << 20;
 
+/**
+ * A stream's memory: shared, so that a sealing worker can write the segments where the push reads them (a finished
+ * stream's, when one was given back: spare-memory.ts); placed so that the segments, which start `bodyStart` bytes
+ * in, start at a multiple of 8 (their sealed bytes then go in a word at a time: see sealSegmentInto).
+ */
+function streamMemory(bodyStart: number, size: number): Buffer {
+  const pad = (8 - (bodyStart % 8)) % 8;
+  return Buffer.from(spareSealed.take(pad + size) ?? new SharedArrayBuffer(pad + size), pad, size);
+}
 
 export class SealedStream {
   readonly size: number;
@@ -84,10 +93,7 @@ export class SealedStream {
     const count = segmentCount(container.length, keys.segmentSize);
     const signatureStart = bodyStart + container.length + TAG_BYTES * count;
     const size = signatureStart + (keys.signature ? SIGNATURE_BYTES : 0);
-    // Shared memory, so that a sealing worker can write the segments where the push reads them; placed so that the
-    // segments start at a multiple of 8 (their sealed bytes then go in a word at a time: see sealSegmentInto).
-    const pad = (8 - (bodyStart % 8)) % 8;
-    const out = Buffer.from(spareSealed.take(pad + size) ?? new SharedArrayBuffer(pad + size), pad, size);
+    const out = streamMemory(bodyStart, size);
     out.set(CONTAINER_MAGIC, 0);
     out.set(head, CONTAINER_MAGIC.length);
     out.set(keys.headerBytes, CONTAINER_MAGIC.length + head.length);
@@ -344,8 +350,7 @@ export class SealedStream {
   private rebuild(): void {
     const job = this.job!;
     const { container, prefix, signature } = this.source!;
-    const pad = (8 - (prefix.length % 8)) % 8;
-    this.out = Buffer.from(spareSealed.take(pad + this.size) ?? new SharedArrayBuffer(pad + this.size), pad, this.size);
+    this.out = streamMemory(prefix.length, this.size);
     this.out.set(prefix, 0);
     if (signature) this.out.set(signature, this.size - signature.length);
     job.out = this.out;
