@@ -89,7 +89,7 @@ describe('sealForDevice', () => {
     expect(error.code).toBe('sealing_overtaken');
     expect(error.facts).toMatchObject({ device: 'pi-1', generation: 1, held: 1, lab: labFile });
     expect(() => first.sealed).toThrow(/seal again/);
-    // A generation asked for below the recorded one (a rollback made on purpose) is not an overtaking.
+    // A generation asked for at or below the recorded one (made on purpose, as a rollback test does) is not overtaken.
     expect(unseal(sent(sealFor(lenet5, { generation: 1 })).sealed, { recipientPrivateKey: taPrivate }).header.generation).toBe(1);
     expect(loadLabForPins(labFile).tee.devices.get('pi-1')?.generation).toBe(1);
   });
