@@ -24,10 +24,11 @@ function device(count: number, holding: (string | undefined)[] = [], active?: nu
       verified: slots.flatMap((name, slot) => (name === undefined ? [] : [{ slot, sha256: `sha-${name}` }])),
     }),
     push: async (container, options) => {
+      const name = new TextDecoder().decode(container as Uint8Array);
       const slot = options.slot ?? Array.from({ length: count }, (_, each) => each).find((each) => each !== active)!;
       // As a device refuses it (device_bad_state): the active model's slot is not written while it is active.
-      if (slot === active && slots[slot] !== new TextDecoder().decode(container as Uint8Array)) throw new Error(`slot ${slot} is active`);
-      slots[slot] = new TextDecoder().decode(container as Uint8Array);
+      if (slot === active && slots[slot] !== name) throw new Error(`slot ${slot} is active`);
+      slots[slot] = name;
       active = slot;
       pushes.push({ model: slots[slot]!, slot });
     },

@@ -336,10 +336,8 @@ export class SealedStream {
   private recycle(): void {
     const job = this.job;
     if (!job || !this.source || this.recycled || !this.pushed || this.pinned || this.readers > 0 || this.keepers > 0 || !this.workerDone || !this.isComplete) return;
-    if (!this.digest) {
-      if (!this.hashedInBackground) return; // kept: its SHA-256 would need the bytes
-      this.digest = job.digest.slice();
-    }
+    if (!this.digest && !this.hashedInBackground) return; // kept: its SHA-256 would need the bytes
+    this.sha256(); // the worker's digest, kept: the memory it was made from goes
     this.recycled = true;
     spareSealed.give(this.out.buffer as SharedArrayBuffer);
     this.out = Buffer.alloc(0);
