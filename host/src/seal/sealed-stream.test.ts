@@ -150,13 +150,18 @@ describe('SealedStream sealed by the worker (seal-worker.ts)', () => {
 
   /** The stream's memory, as it stands (recycle swaps it). */
   const memoryOf = (stream: SealedStream) => (stream as unknown as { out: Buffer }).out.buffer;
-  /** Reads every byte as a push does, then waits (bounded) for the worker to let go of the job. */
+  /** Waits until the worker has let go of the stream's job (its done message read), however loaded the host. */
+  const workerLetGo = async (stream: SealedStream) => {
+    const done = () => (stream as unknown as { workerDone: boolean }).workerDone;
+    for (let waited = 0; !done() && waited < 10_000; waited += 5) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(done()).toBe(true);
+  };
+  /** Reads every byte as a push does, then waits for the worker to let go of the job. */
   const pushedThrough = async (stream: SealedStream) => {
     stream.reading(true);
     for (let at = 0; at < stream.size; at += 1000) stream.bytes(at, Math.min(stream.size, at + 1000));
     stream.reading(false);
-    for (let waited = 0; !stream.hashedInBackground && waited < 2000; waited += 5) await new Promise((resolve) => setTimeout(resolve, 5));
-    await new Promise((resolve) => setTimeout(resolve, 20)); // the worker's done message
+    await workerLetGo(stream);
   };
 
   it('gives its memory to the next sealing once a push has read it, and makes the same bytes again if read after', async () => {
@@ -187,7 +192,7 @@ describe('SealedStream sealed by the worker (seal-worker.ts)', () => {
     const unpushed = sealLazily(opsMix, digest, options(1024, false));
     expect(unpushed.sealInBackground(0)).toBe(true);
     await complete(unpushed);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await workerLetGo(unpushed);
     const next = sealLazily(opsMix, digest, options(1024, false));
     for (const kept of [viewed, held, unpushed]) expect(memoryOf(next)).not.toBe(memoryOf(kept));
     expect(Buffer.from(view).equals(Buffer.from(sealWithDigest(opsMix, digest, options(1024, false)).sealed))).toBe(true);
